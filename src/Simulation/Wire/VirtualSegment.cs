@@ -1,0 +1,148 @@
+using System.Buffers;
+using Netstack.Link;
+using Netstack.Simulation.Loop;
+using Netstack.Time;
+using Netstack.Wire;
+
+namespace Netstack.Simulation.Wire;
+
+/// <summary>Properties of a simulated Ethernet segment.</summary>
+public sealed record SegmentOptions
+{
+    /// <summary>One-way propagation delay added to every frame.</summary>
+    public TimeSpan Latency { get; init; } = TimeSpan.Zero;
+    /// <summary>Bits per second each port can transmit; 0 for infinitely fast (no serialization delay).</summary>
+    public long BandwidthBitsPerSecond { get; init; }
+    /// <summary>Largest Ethernet payload the segment carries.</summary>
+    public int Mtu { get; init; } = 1500;
+}
+
+/// <summary>A simulated Ethernet segment behaving like a learning switch: unicast frames go to the
+/// port that last sent from that MAC, broadcasts and unknown destinations to every other port.
+/// Frames arrive after serialization (bandwidth) plus latency, in order per sender.</summary>
+public sealed class VirtualSegment
+{
+    private readonly List<VirtualPort> _ports = new();
+    private readonly Dictionary<MacAddress, VirtualPort> _learned = new();
+    private readonly Stack<InFlightFrame> _freeFrames = new();
+
+    public VirtualSegment(VirtualEventLoop loop, SegmentOptions? options = null, string name = "lan")
+    {
+        Loop = loop;
+        Options = options ?? new SegmentOptions();
+        Name = name;
+    }
+
+    public VirtualEventLoop Loop { get; }
+    public SegmentOptions Options { get; }
+    public string Name { get; }
+    public IReadOnlyList<VirtualPort> Ports => _ports;
+
+    /// <summary>Decides the fate of each frame on its way to each receiving port (drop, delay, corrupt...).</summary>
+    public IWireFaults? Faults { get; set; }
+
+    /// <summary>Frames larger than the MTU allows, dropped by the segment.</summary>
+    public long OversizeDropped { get; private set; }
+    public long FramesCarried { get; private set; }
+
+    public VirtualPort Connect(string name)
+    {
+        var port = new VirtualPort(this, name);
+        _ports.Add(port);
+        return port;
+    }
+
+    internal void Transmit(VirtualPort from, ReadOnlySpan<byte> frame)
+    {
+        if (frame.Length > Options.Mtu + EthernetFrame.HeaderLength)
+        {
+            OversizeDropped++;
+            return;
+        }
+        var now = Loop.Now;
+        // Serialization: the port sends one frame at a time at its bandwidth.
+        var start = from.BusyUntil > now ? from.BusyUntil : now;
+        var done = Options.BandwidthBitsPerSecond > 0
+            ? start + TimeSpan.FromTicks(frame.Length * 8L * TimeSpan.TicksPerSecond / Options.BandwidthBitsPerSecond)
+            : start;
+        from.BusyUntil = done;
+        var arrival = done + Options.Latency;
+        FramesCarried++;
+
+        if (frame.Length >= EthernetFrame.HeaderLength)
+        {
+            var f = new EthernetFrame(frame);
+            if (!f.Source.IsMulticast) _learned[f.Source] = from;
+            if (!f.Destination.IsMulticast && _learned.TryGetValue(f.Destination, out var to) && to != from)
+            {
+                Deliver(from, to, frame, arrival);
+                return;
+            }
+        }
+        foreach (var to in _ports)
+            if (to != from) Deliver(from, to, frame, arrival);
+    }
+
+    private void Deliver(VirtualPort from, VirtualPort to, ReadOnlySpan<byte> frame, Instant arrival)
+    {
+        if (Faults is { } faults)
+        {
+            faults.Carry(this, from, to, frame, arrival);
+            return;
+        }
+        ScheduleArrival(to, frame, arrival);
+    }
+
+    /// <summary>Puts a copy of <paramref name="frame"/> in flight to <paramref name="to"/>, arriving at
+    /// <paramref name="arrival"/>. Fault injectors call this for each copy they let through.</summary>
+    public void ScheduleArrival(VirtualPort to, ReadOnlySpan<byte> frame, Instant arrival)
+    {
+        var inFlight = _freeFrames.Count > 0 ? _freeFrames.Pop() : new InFlightFrame(this);
+        inFlight.Load(to, frame);
+        Loop.Schedule(arrival, inFlight, 0);
+    }
+
+    private void Recycle(InFlightFrame frame) => _freeFrames.Push(frame);
+
+    /// <summary>A frame on the wire: a pooled copy, delivered when its arrival event runs.</summary>
+    private sealed class InFlightFrame(VirtualSegment segment) : IScheduledAction
+    {
+        private byte[] _buffer = [];
+        private int _length;
+        private VirtualPort? _to;
+
+        public void Load(VirtualPort to, ReadOnlySpan<byte> frame)
+        {
+            _to = to;
+            _length = frame.Length;
+            if (_buffer.Length < frame.Length)
+            {
+                if (_buffer.Length > 0) ArrayPool<byte>.Shared.Return(_buffer);
+                _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(frame.Length, 1518));
+            }
+            frame.CopyTo(_buffer);
+        }
+
+        public void Run(long token)
+        {
+            var to = _to!;
+            _to = null;
+            try
+            {
+                to.Deliver(_buffer.AsSpan(0, _length));
+            }
+            finally
+            {
+                segment.Recycle(this);
+            }
+        }
+    }
+}
+
+/// <summary>Decides what happens to frames crossing a segment. Implementations call
+/// <see cref="VirtualSegment.ScheduleArrival"/> zero (drop), one or more (duplicate) times, at any time
+/// (delay, reorder), with the frame as given or altered (corrupt, truncate).</summary>
+public interface IWireFaults
+{
+    void Carry(VirtualSegment segment, VirtualPort from, VirtualPort to, ReadOnlySpan<byte> frame, Instant arrival);
+}

@@ -1,0 +1,90 @@
+using System.Buffers;
+
+namespace Netstack.Buffers;
+
+/// <summary>A pooled byte buffer with headroom, so each layer prepends its header in place instead of
+/// copying the payload (like an skb/mbuf). Owned by exactly one party at a time: whoever is handed a
+/// PacketBuffer either passes it on or returns it to its pool.</summary>
+public sealed class PacketBuffer
+{
+    /// <summary>Room for Ethernet (14) + IPv4 with options (60) + TCP with options (60), rounded up.</summary>
+    public const int DefaultHeadroom = 160;
+
+    private byte[] _array = [];
+    internal PacketBufferPool? Pool;
+
+    public int Start { get; private set; }
+    public int End { get; private set; }
+    public int Length => End - Start;
+    public int Capacity => _array.Length;
+    public byte[] Array => _array;
+
+    public Span<byte> Span => _array.AsSpan(Start, End - Start);
+    public Memory<byte> Memory => _array.AsMemory(Start, End - Start);
+
+    internal void Attach(byte[] array, int headroom)
+    {
+        _array = array;
+        Start = End = headroom;
+    }
+
+    internal byte[] Detach()
+    {
+        var a = _array;
+        _array = [];
+        return a;
+    }
+
+    /// <summary>Grows the data at the front by <paramref name="count"/> bytes and returns them.</summary>
+    public Span<byte> Prepend(int count)
+    {
+        if (count > Start) throw new InvalidOperationException($"no headroom for {count} bytes (have {Start})");
+        Start -= count;
+        return _array.AsSpan(Start, count);
+    }
+
+    /// <summary>Grows the data at the end by <paramref name="count"/> bytes and returns them.</summary>
+    public Span<byte> Append(int count)
+    {
+        if (End + count > _array.Length) throw new InvalidOperationException($"no tailroom for {count} bytes");
+        var s = _array.AsSpan(End, count);
+        End += count;
+        return s;
+    }
+
+    public void Append(ReadOnlySpan<byte> data) => data.CopyTo(Append(data.Length));
+
+    /// <summary>Drops <paramref name="count"/> bytes from the front.</summary>
+    public void TrimStart(int count) => Start += count;
+
+    public void Dispose() => Pool?.Return(this);
+}
+
+/// <summary>Hands out PacketBuffers backed by ArrayPool arrays; no allocation once warm.
+/// Single-threaded like the stack that owns it.</summary>
+public sealed class PacketBufferPool
+{
+    private readonly Stack<PacketBuffer> _free = new();
+    private readonly ArrayPool<byte> _arrays = ArrayPool<byte>.Shared;
+
+    public int Outstanding { get; private set; }
+
+    /// <summary>A buffer able to hold <paramref name="payload"/> bytes after <paramref name="headroom"/>.</summary>
+    public PacketBuffer Rent(int payload, int headroom = PacketBuffer.DefaultHeadroom)
+    {
+        var b = _free.Count > 0 ? _free.Pop() : new PacketBuffer();
+        b.Pool = this;
+        b.Attach(_arrays.Rent(headroom + Math.Max(payload, 64)), headroom);
+        Outstanding++;
+        return b;
+    }
+
+    public void Return(PacketBuffer b)
+    {
+        if (b.Pool != this) return; // already returned: be idempotent rather than corrupt the pool
+        b.Pool = null;
+        _arrays.Return(b.Detach());
+        _free.Push(b);
+        Outstanding--;
+    }
+}

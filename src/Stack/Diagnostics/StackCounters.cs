@@ -1,0 +1,35 @@
+namespace Netstack.Diagnostics;
+
+/// <summary>Per-stack counters: frames in and out, and drops by reason. Plain fields, no locking:
+/// the stack is single-threaded.</summary>
+public sealed class StackCounters
+{
+    private static readonly int ReasonCount = Enum.GetValues<DropReason>().Length;
+    private readonly long[] _drops = new long[ReasonCount];
+
+    public long FramesReceived;
+    public long FramesSent;
+    public long BytesReceived;
+    public long BytesSent;
+    public long Ipv4Delivered;
+    public long FragmentsSent;
+    public long DatagramsReassembled;
+    public long ArpRequestsSent;
+    public long ArpRepliesSent;
+    public long IcmpEchoRepliesSent;
+    public long IcmpErrorsSent;
+    public long TcpRetransmissions;
+    public long TcpSegmentsSent;
+    public long TcpSegmentsReceived;
+
+    public void Drop(DropReason reason) => _drops[(int)reason]++;
+    public long Dropped(DropReason reason) => _drops[(int)reason];
+    public long TotalDropped => _drops.Sum();
+
+    /// <summary>Non-zero drop counters, for reports.</summary>
+    public IEnumerable<(DropReason Reason, long Count)> NonZeroDrops()
+    {
+        for (int i = 0; i < _drops.Length; i++)
+            if (_drops[i] != 0) yield return ((DropReason)i, _drops[i]);
+    }
+}

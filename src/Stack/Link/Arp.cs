@@ -1,0 +1,185 @@
+using Netstack.Buffers;
+using Netstack.Diagnostics;
+using Netstack.Time;
+using Netstack.Wire;
+
+namespace Netstack.Link;
+
+/// <summary>ARP (RFC 826) for one interface: resolves next hops, answers requests for our address,
+/// learns from what it hears, and holds packets while a resolution is in progress.</summary>
+public sealed class Arp
+{
+    private readonly NetworkInterface _iface;
+    private readonly StackCounters _counters;
+    private readonly ArpOptions _options;
+    private readonly Dictionary<Ipv4Address, ArpEntry> _cache = new();
+
+    internal Arp(NetworkInterface iface)
+    {
+        _iface = iface;
+        _counters = iface.Stack.Counters;
+        _options = iface.Stack.Options.Arp;
+    }
+
+    private IScheduler Scheduler => _iface.Stack.Scheduler;
+
+    /// <summary>A snapshot of the cache, for assertions and reports.</summary>
+    public IReadOnlyCollection<ArpEntry> Entries => _cache.Values;
+
+    /// <summary>The MAC for <paramref name="address"/> if a reachable, unexpired entry exists.</summary>
+    public bool TryLookup(Ipv4Address address, out MacAddress mac)
+    {
+        mac = default;
+        if (!_cache.TryGetValue(address, out var e) || e.State != ArpEntryState.Reachable || Scheduler.Now >= e.ExpiresAt)
+            return false;
+        mac = e.Mac;
+        return true;
+    }
+
+    /// <summary>Announces our address (gratuitous ARP request: sender and target both us).</summary>
+    public void Announce() =>
+        SendArp(ArpOperation.Request, MacAddress.Broadcast, MacAddress.Zero, _iface.Address.Address);
+
+    internal void SendWhenResolved(PacketBuffer datagram, Ipv4Address nextHop)
+    {
+        var now = Scheduler.Now;
+        if (_cache.TryGetValue(nextHop, out var entry))
+        {
+            if (entry.State == ArpEntryState.Reachable && now < entry.ExpiresAt)
+            {
+                // Refresh on use: confirm an entry that is about to expire while still using it.
+                if (!entry.Refreshing && now >= entry.ExpiresAt - _options.RefreshBeforeExpiry)
+                {
+                    entry.Refreshing = true;
+                    SendArp(ArpOperation.Request, entry.Mac, MacAddress.Zero, nextHop);
+                }
+                _iface.Ethernet.Send(datagram, entry.Mac, EtherType.Ipv4);
+                return;
+            }
+            if (entry.State == ArpEntryState.Reachable)
+                StartResolution(entry); // expired: resolve afresh, keeping this packet
+        }
+        else
+        {
+            if (_cache.Count >= _options.MaxEntries && !EvictOne(now))
+            {
+                _counters.Drop(DropReason.ArpQueueFull);
+                datagram.Dispose();
+                return;
+            }
+            entry = new ArpEntry(nextHop);
+            _cache[nextHop] = entry;
+            StartResolution(entry);
+        }
+        if (entry.Pending.Count >= _options.PendingQueueLimit)
+        {
+            _counters.Drop(DropReason.ArpQueueFull);
+            datagram.Dispose();
+            return;
+        }
+        entry.Pending.Enqueue(datagram);
+    }
+
+    private void StartResolution(ArpEntry entry)
+    {
+        entry.State = ArpEntryState.Incomplete;
+        entry.RequestsSent = 0;
+        entry.Refreshing = false;
+        entry.RetryTimer ??= new Timer(Scheduler, () => OnRetryTimer(entry));
+        SendRequest(entry);
+    }
+
+    private void SendRequest(ArpEntry entry)
+    {
+        entry.RequestsSent++;
+        SendArp(ArpOperation.Request, MacAddress.Broadcast, MacAddress.Zero, entry.Address);
+        entry.RetryTimer!.ArmAfter(_options.RetryInterval);
+    }
+
+    private void OnRetryTimer(ArpEntry entry)
+    {
+        if (entry.State != ArpEntryState.Incomplete) return;
+        if (entry.RequestsSent < _options.MaxRequests)
+        {
+            SendRequest(entry);
+            return;
+        }
+        // Give up: the waiting packets are dropped and their senders told "host unreachable",
+        // the way a kernel reports a failed neighbour resolution to local sockets.
+        _cache.Remove(entry.Address);
+        while (entry.Pending.TryDequeue(out var datagram))
+        {
+            _counters.Drop(DropReason.ArpResolutionFailed);
+            _iface.Stack.Icmp.ReportLocalError(datagram.Span, IcmpType.DestinationUnreachable,
+                (byte)UnreachableCode.Host, _iface.Address.Address);
+            datagram.Dispose();
+        }
+    }
+
+    public void Receive(ReadOnlySpan<byte> payload)
+    {
+        if (!ArpPacket.TryParse(payload, out var p) || p.SenderHardware.IsMulticast || p.SenderProtocol.IsBroadcast)
+        {
+            _counters.Drop(DropReason.ArpMalformed);
+            return;
+        }
+        var us = _iface.Address.Address;
+        // RFC 826 "merge": update an existing entry for the sender whoever the packet was for.
+        bool merged = false;
+        if (!p.SenderProtocol.IsUnspecified && _cache.TryGetValue(p.SenderProtocol, out var entry))
+        {
+            Learn(entry, p.SenderHardware);
+            merged = true;
+        }
+        if (p.TargetProtocol != us || p.SenderProtocol == us)
+        {
+            if (!merged) _counters.Drop(DropReason.ArpNotForUs);
+            return;
+        }
+        if (!merged && !p.SenderProtocol.IsUnspecified && (_cache.Count < _options.MaxEntries || EvictOne(Scheduler.Now)))
+        {
+            entry = new ArpEntry(p.SenderProtocol);
+            _cache[p.SenderProtocol] = entry;
+            Learn(entry, p.SenderHardware);
+        }
+        if (p.Operation == ArpOperation.Request)
+        {
+            _counters.ArpRepliesSent++;
+            SendArp(ArpOperation.Reply, p.SenderHardware, p.SenderHardware, p.SenderProtocol);
+        }
+    }
+
+    private void Learn(ArpEntry entry, MacAddress mac)
+    {
+        entry.Mac = mac;
+        entry.State = ArpEntryState.Reachable;
+        entry.ExpiresAt = Scheduler.Now + _options.EntryLifetime;
+        entry.Refreshing = false;
+        entry.RetryTimer?.Cancel();
+        while (entry.Pending.TryDequeue(out var datagram))
+            _iface.Ethernet.Send(datagram, mac, EtherType.Ipv4);
+    }
+
+    /// <summary>Makes room by removing an expired entry, or else the reachable one closest to expiry.
+    /// Incomplete entries hold packets and timers, so they are kept.</summary>
+    private bool EvictOne(Instant now)
+    {
+        ArpEntry? victim = null;
+        foreach (var e in _cache.Values)
+        {
+            if (e.State != ArpEntryState.Reachable) continue;
+            if (victim is null || e.ExpiresAt < victim.ExpiresAt) victim = e;
+        }
+        if (victim is null) return false;
+        _cache.Remove(victim.Address);
+        return true;
+    }
+
+    private void SendArp(ArpOperation op, MacAddress ethernetDestination, MacAddress targetMac, Ipv4Address targetIp)
+    {
+        if (op == ArpOperation.Request) _counters.ArpRequestsSent++;
+        var buffer = _iface.Stack.Buffers.Rent(ArpPacket.Length);
+        new ArpPacket(op, _iface.Mac, _iface.Address.Address, targetMac, targetIp).Write(buffer.Append(ArpPacket.Length));
+        _iface.Ethernet.Send(buffer, ethernetDestination, EtherType.Arp);
+    }
+}

@@ -1,0 +1,18 @@
+namespace Netstack.Link;
+
+/// <summary>ARP timing and limits. Defaults follow common practice: 1 s between requests, 3 tries.</summary>
+public sealed record ArpOptions
+{
+    /// <summary>How long a resolved entry is trusted.</summary>
+    public TimeSpan EntryLifetime { get; init; } = TimeSpan.FromSeconds(60);
+    /// <summary>An entry used within this long of its expiry is re-confirmed with a unicast request.</summary>
+    public TimeSpan RefreshBeforeExpiry { get; init; } = TimeSpan.FromSeconds(5);
+    public TimeSpan RetryInterval { get; init; } = TimeSpan.FromSeconds(1);
+    /// <summary>Requests sent for one address before giving up.</summary>
+    public int MaxRequests { get; init; } = 3;
+    /// <summary>Packets held per unresolved address; the first packet is kept, overflow is dropped.</summary>
+    public int PendingQueueLimit { get; init; } = 16;
+    /// <summary>Most entries in the cache (resolved or not), so an ARP flood cannot grow it without bound.</summary>
+    public int MaxEntries { get; init; } = 1024;
+    public bool SendGratuitousOnStart { get; init; } = true;
+}

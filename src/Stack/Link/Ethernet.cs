@@ -1,0 +1,61 @@
+using Netstack.Buffers;
+using Netstack.Diagnostics;
+using Netstack.Wire;
+
+namespace Netstack.Link;
+
+/// <summary>Ethernet II: accepts frames for our MAC and broadcast, pads short frames on send.</summary>
+public sealed class Ethernet
+{
+    private readonly NetworkInterface _iface;
+    private readonly StackCounters _counters;
+
+    internal Ethernet(NetworkInterface iface)
+    {
+        _iface = iface;
+        _counters = iface.Stack.Counters;
+    }
+
+    public void Receive(ReadOnlySpan<byte> bytes)
+    {
+        _counters.FramesReceived++;
+        _counters.BytesReceived += bytes.Length;
+        var frame = new EthernetFrame(bytes);
+        if (!frame.IsComplete)
+        {
+            _counters.Drop(DropReason.EthernetTruncated);
+            return;
+        }
+        var destination = frame.Destination;
+        if (destination != _iface.Mac && !destination.IsBroadcast)
+        {
+            _counters.Drop(DropReason.EthernetNotForUs);
+            return;
+        }
+        switch (frame.EtherType)
+        {
+            case EtherType.Arp:
+                _iface.Arp.Receive(frame.Payload);
+                break;
+            case EtherType.Ipv4:
+                _iface.Stack.Ipv4.Receive(frame.Payload, _iface);
+                break;
+            default:
+                _counters.Drop(DropReason.EthernetUnknownType);
+                break;
+        }
+    }
+
+    /// <summary>Prepends the Ethernet header, pads to the 60-byte minimum, transmits, and releases
+    /// <paramref name="packet"/>.</summary>
+    public void Send(PacketBuffer packet, MacAddress destination, EtherType type)
+    {
+        EthernetFrame.WriteHeader(packet.Prepend(EthernetFrame.HeaderLength), destination, _iface.Mac, type);
+        if (packet.Length < EthernetFrame.MinimumLength)
+            packet.Append(EthernetFrame.MinimumLength - packet.Length).Clear();
+        _counters.FramesSent++;
+        _counters.BytesSent += packet.Length;
+        _iface.Link.Transmit(packet.Span);
+        packet.Dispose();
+    }
+}

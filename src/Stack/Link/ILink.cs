@@ -1,0 +1,21 @@
+namespace Netstack.Link;
+
+/// <summary>A network device as the stack sees it: frames go out through <see cref="Transmit"/> and
+/// come in through the attached receiver. Decorators (recorders, fault injectors) wrap a link.</summary>
+public interface ILink
+{
+    /// <summary>Largest IP packet the link carries (Ethernet payload), normally 1500.</summary>
+    int Mtu { get; }
+
+    /// <summary>Sends one Ethernet frame. The link copies what it needs before returning.</summary>
+    void Transmit(ReadOnlySpan<byte> frame);
+
+    /// <summary>Sets who gets received frames. Frames are delivered on the event loop thread.</summary>
+    void Attach(IFrameReceiver receiver);
+}
+
+public interface IFrameReceiver
+{
+    /// <summary>One received Ethernet frame; valid only for the duration of the call.</summary>
+    void ReceiveFrame(ReadOnlySpan<byte> frame);
+}

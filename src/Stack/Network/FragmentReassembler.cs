@@ -1,0 +1,199 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using Netstack.Diagnostics;
+using Netstack.Link;
+using Netstack.Time;
+using Netstack.Wire;
+
+namespace Netstack.Network;
+
+/// <summary>IPv4 reassembly (RFC 791 §3.2, RFC 815 hole tracking) with bounded memory and a timeout.
+/// Overlapping fragments discard the whole datagram (as RFC 5722 does for IPv6): overlaps are how
+/// fragment attacks work and no honest sender produces them. Exact duplicates are ignored.</summary>
+public sealed class FragmentReassembler
+{
+    /// <summary>The payload starts here in a reassembly buffer, leaving room for the largest header.</summary>
+    private const int PayloadOffset = 60;
+
+    private readonly NetworkStack _stack;
+    private readonly Ipv4Options _options;
+    private readonly Dictionary<FragmentKey, Reassembly> _active = new();
+    private readonly Stack<Reassembly> _free = new();
+    private int _bytesHeld;
+
+    internal FragmentReassembler(NetworkStack stack)
+    {
+        _stack = stack;
+        _options = stack.Options.Ipv4;
+    }
+
+    public int ActiveCount => _active.Count;
+    public int BytesHeld => _bytesHeld;
+
+    private readonly record struct FragmentKey(Ipv4Address Source, Ipv4Address Destination, IpProtocol Protocol, ushort Id);
+
+    private sealed class Reassembly : IScheduledAction
+    {
+        public FragmentKey Key;
+        public byte[] Buffer = [];
+        public int HeaderLength;       // 0 until the first fragment arrived
+        public int TotalPayload = -1;  // known once the last fragment arrived
+        public readonly List<(int Start, int End)> Ranges = new();
+        public long Generation;
+        public NetworkInterface? Interface;
+        public FragmentReassembler? Owner;
+
+        public void Run(long token)
+        {
+            if (token == Generation) Owner!.Expire(this);
+        }
+    }
+
+    /// <summary>Adds one fragment. Hands the whole datagram to IPv4's local delivery when complete.</summary>
+    public void Add(Ipv4Packet fragment, NetworkInterface iface)
+    {
+        var counters = _stack.Counters;
+        var key = new FragmentKey(fragment.Source, fragment.Destination, fragment.Protocol, fragment.Identification);
+        var payload = fragment.Payload;
+        int start = fragment.FragmentOffset, end = start + payload.Length;
+        bool last = !fragment.MoreFragments;
+
+        if (!last && (payload.Length == 0 || (payload.Length & 7) != 0))
+        {
+            counters.Drop(DropReason.FragmentInconsistent);
+            return;
+        }
+
+        if (!_active.TryGetValue(key, out var r))
+        {
+            if (_active.Count >= _options.MaxReassemblies)
+            {
+                counters.Drop(DropReason.FragmentMemoryExhausted);
+                return;
+            }
+            r = _free.Count > 0 ? _free.Pop() : new Reassembly { Owner = this };
+            r.Key = key;
+            r.HeaderLength = 0;
+            r.TotalPayload = -1;
+            r.Ranges.Clear();
+            r.Interface = iface;
+            _active.Add(key, r);
+            r.Generation++;
+            _stack.Scheduler.Schedule(_stack.Scheduler.Now + _options.ReassemblyTimeout, r, r.Generation);
+        }
+
+        if ((last && r.TotalPayload >= 0 && r.TotalPayload != end) ||
+            (r.TotalPayload >= 0 && end > r.TotalPayload) ||
+            (last && r.Ranges.Count > 0 && r.Ranges[^1].End > end))
+        {
+            counters.Drop(DropReason.FragmentInconsistent);
+            Discard(r);
+            return;
+        }
+
+        int insertAt = 0;
+        foreach (var (s, e) in r.Ranges)
+        {
+            if (s == start && e == end) return; // duplicate: nothing new
+            if (start < e && s < end)
+            {
+                counters.Drop(DropReason.FragmentOverlap);
+                Discard(r);
+                return;
+            }
+            if (s < start) insertAt++;
+        }
+
+        if (!EnsureCapacity(r, PayloadOffset + end))
+        {
+            counters.Drop(DropReason.FragmentMemoryExhausted);
+            Discard(r);
+            return;
+        }
+        payload.CopyTo(r.Buffer.AsSpan(PayloadOffset + start));
+        r.Ranges.Insert(insertAt, (start, end));
+        if (last) r.TotalPayload = end;
+        if (start == 0)
+        {
+            r.HeaderLength = fragment.HeaderLength;
+            fragment.Header.CopyTo(r.Buffer.AsSpan(PayloadOffset - r.HeaderLength));
+        }
+
+        if (!IsComplete(r)) return;
+
+        // Rewrite the first fragment's header to describe the whole datagram.
+        var datagram = r.Buffer.AsSpan(PayloadOffset - r.HeaderLength, r.HeaderLength + r.TotalPayload);
+        BinaryPrimitives.WriteUInt16BigEndian(datagram[2..], (ushort)datagram.Length);
+        BinaryPrimitives.WriteUInt16BigEndian(datagram[6..], (ushort)(BinaryPrimitives.ReadUInt16BigEndian(datagram[6..]) & 0x4000));
+        datagram[10] = 0;
+        datagram[11] = 0;
+        BinaryPrimitives.WriteUInt16BigEndian(datagram[10..], Checksum.Compute(datagram[..r.HeaderLength]));
+        counters.DatagramsReassembled++;
+        _active.Remove(r.Key);
+        try
+        {
+            _stack.Ipv4.DeliverLocal(new Ipv4Packet(datagram), iface);
+        }
+        finally
+        {
+            Release(r);
+        }
+    }
+
+    private static bool IsComplete(Reassembly r)
+    {
+        if (r.TotalPayload < 0 || r.HeaderLength == 0) return false;
+        int covered = 0;
+        foreach (var (s, e) in r.Ranges)
+        {
+            if (s != covered) return false;
+            covered = e;
+        }
+        return covered == r.TotalPayload;
+    }
+
+    private bool EnsureCapacity(Reassembly r, int needed)
+    {
+        if (r.Buffer.Length >= needed) return true;
+        int size = Math.Max(needed, Math.Min(r.Buffer.Length * 2, PayloadOffset + Ipv4Packet.MaxTotalLength));
+        int growth = size - r.Buffer.Length;
+        if (_bytesHeld + growth > _options.ReassemblyMemoryLimit) return false;
+        var bigger = ArrayPool<byte>.Shared.Rent(size);
+        r.Buffer.AsSpan().CopyTo(bigger);
+        _bytesHeld += bigger.Length - r.Buffer.Length;
+        if (r.Buffer.Length > 0) ArrayPool<byte>.Shared.Return(r.Buffer);
+        r.Buffer = bigger;
+        return true;
+    }
+
+    private void Expire(Reassembly r)
+    {
+        _stack.Counters.Drop(DropReason.FragmentTimeout);
+        // RFC 792: Time Exceeded code 1, but only if the first fragment (with the header) arrived.
+        if (r.HeaderLength > 0)
+        {
+            var header = r.Buffer.AsSpan(PayloadOffset - r.HeaderLength, r.HeaderLength + Math.Min(8, r.Ranges[0].End));
+            _stack.Icmp.SendErrorAboutHeader(header, IcmpType.TimeExceeded, 1);
+        }
+        Discard(r);
+    }
+
+    private void Discard(Reassembly r)
+    {
+        _active.Remove(r.Key);
+        Release(r);
+    }
+
+    private void Release(Reassembly r)
+    {
+        r.Generation++; // invalidates the pending timeout
+        if (r.Buffer.Length > 0)
+        {
+            _bytesHeld -= r.Buffer.Length;
+            ArrayPool<byte>.Shared.Return(r.Buffer);
+            r.Buffer = [];
+        }
+        r.Interface = null;
+        _free.Push(r);
+    }
+}

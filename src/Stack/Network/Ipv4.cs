@@ -1,0 +1,202 @@
+using Netstack.Buffers;
+using Netstack.Diagnostics;
+using Netstack.Link;
+using Netstack.Time;
+using Netstack.Wire;
+
+namespace Netstack.Network;
+
+public enum SendResult
+{
+    Sent,
+    /// <summary>Queued behind address resolution; it may still fail later (reported as an ICMP error).</summary>
+    Queued,
+    NoRoute,
+    /// <summary>Larger than the MTU with Don't Fragment set, or larger than 65535.</summary>
+    TooBig,
+}
+
+/// <summary>IPv4 (RFC 791, RFC 1122 §3.2.1): validation, local delivery, reassembly, routing,
+/// fragmentation and, when enabled, forwarding.</summary>
+public sealed class Ipv4
+{
+    private readonly NetworkStack _stack;
+    private readonly StackCounters _counters;
+    private readonly IIpProtocol?[] _protocols = new IIpProtocol?[256];
+    private ushort _nextIdentification;
+
+    internal Ipv4(NetworkStack stack)
+    {
+        _stack = stack;
+        _counters = stack.Counters;
+        Reassembler = new FragmentReassembler(stack);
+        _nextIdentification = (ushort)stack.Random.NextUInt64();
+    }
+
+    public RoutingTable Routes { get; } = new();
+    public FragmentReassembler Reassembler { get; }
+    private Ipv4Options Options => _stack.Options.Ipv4;
+
+    public void Register(IpProtocol protocol, IIpProtocol handler) => _protocols[(byte)protocol] = handler;
+    internal IIpProtocol? Handler(IpProtocol protocol) => _protocols[(byte)protocol];
+
+    public void Receive(ReadOnlySpan<byte> bytes, NetworkInterface iface)
+    {
+        var packet = new Ipv4Packet(bytes);
+        var malformation = packet.Validate();
+        if (malformation != Ipv4Malformation.None)
+        {
+            _counters.Drop(malformation switch
+            {
+                Ipv4Malformation.Truncated => DropReason.Ipv4Truncated,
+                Ipv4Malformation.BadVersion => DropReason.Ipv4BadVersion,
+                Ipv4Malformation.BadHeaderLength => DropReason.Ipv4BadHeaderLength,
+                Ipv4Malformation.BadTotalLength => DropReason.Ipv4BadTotalLength,
+                Ipv4Malformation.TotalLengthBeyondFrame => DropReason.Ipv4TotalLengthBeyondFrame,
+                Ipv4Malformation.BadChecksum => DropReason.Ipv4BadChecksum,
+                _ => DropReason.Ipv4FragmentTooLarge,
+            });
+            return;
+        }
+        // Ethernet may have padded the frame: the datagram is what Total Length says.
+        packet = new Ipv4Packet(bytes[..packet.TotalLength]);
+
+        if (!IsLocal(packet.Destination, iface))
+        {
+            if (Options.Forwarding && !packet.Destination.IsBroadcast && !packet.Destination.IsMulticast)
+                Forward(packet);
+            else
+                _counters.Drop(DropReason.Ipv4NotForUs);
+            return;
+        }
+        if (packet.IsFragment)
+        {
+            Reassembler.Add(packet, iface);
+            return;
+        }
+        DeliverLocal(packet, iface);
+    }
+
+    private bool IsLocal(Ipv4Address destination, NetworkInterface arrivedOn)
+    {
+        if (arrivedOn.Accepts(destination)) return true;
+        foreach (var i in _stack.Interfaces)
+            if (i.Address.Address == destination) return true;
+        return false;
+    }
+
+    internal void DeliverLocal(Ipv4Packet packet, NetworkInterface iface)
+    {
+        var handler = _protocols[(byte)packet.Protocol];
+        if (handler is null)
+        {
+            _counters.Drop(DropReason.Ipv4UnknownProtocol);
+            _stack.Icmp.SendError(packet, IcmpType.DestinationUnreachable, (byte)UnreachableCode.Protocol);
+            return;
+        }
+        _counters.Ipv4Delivered++;
+        handler.Receive(packet, iface);
+    }
+
+    /// <summary>The route and source address for a destination; false when there is no route.</summary>
+    public bool TryRoute(Ipv4Address destination, out Route route, out Ipv4Address source)
+    {
+        var r = Routes.Lookup(destination);
+        if (r is null)
+        {
+            route = null!;
+            source = default;
+            return false;
+        }
+        route = r;
+        source = r.Interface.Address.Address;
+        return true;
+    }
+
+    public ushort NextIdentification() => _nextIdentification++;
+
+    /// <summary>Sends a transport payload already in <paramref name="payload"/> (ownership passes to IPv4).
+    /// Fragments when it exceeds the MTU unless <paramref name="dontFragment"/>.</summary>
+    public SendResult Send(PacketBuffer payload, Ipv4Address source, Ipv4Address destination, IpProtocol protocol,
+        bool dontFragment = false, byte? timeToLive = null, byte typeOfService = 0)
+    {
+        if (!TryRoute(destination, out var route, out _))
+        {
+            _counters.Drop(DropReason.Ipv4NoRoute);
+            payload.Dispose();
+            return SendResult.NoRoute;
+        }
+        var header = new Ipv4Header(source, destination, protocol, Ipv4Packet.MinHeaderLength + payload.Length,
+            NextIdentification(), timeToLive ?? Options.DefaultTimeToLive, dontFragment, TypeOfService: typeOfService);
+        return Output(payload, header, route);
+    }
+
+    /// <summary>Puts a datagram (header given, payload in the buffer) on the wire, fragmenting if needed.</summary>
+    private SendResult Output(PacketBuffer payload, in Ipv4Header header, Route route)
+    {
+        var iface = route.Interface;
+        var nextHop = route.Gateway ?? header.Destination;
+        int total = Ipv4Packet.MinHeaderLength + payload.Length;
+        if (total <= iface.Mtu)
+        {
+            Ipv4Packet.WriteHeader(payload.Prepend(Ipv4Packet.MinHeaderLength), header with { TotalLength = total });
+            iface.SendIpv4(payload, nextHop);
+            return SendResult.Sent;
+        }
+        if (header.DontFragment || total > Ipv4Packet.MaxTotalLength)
+        {
+            _counters.Drop(DropReason.Ipv4DontFragmentTooBig);
+            payload.Dispose();
+            return SendResult.TooBig;
+        }
+        int chunk = (iface.Mtu - Ipv4Packet.MinHeaderLength) & ~7;
+        var data = payload.Span;
+        for (int offset = 0; offset < data.Length; offset += chunk)
+        {
+            int length = Math.Min(chunk, data.Length - offset);
+            var fragment = _stack.Buffers.Rent(length);
+            data.Slice(offset, length).CopyTo(fragment.Append(length));
+            Ipv4Packet.WriteHeader(fragment.Prepend(Ipv4Packet.MinHeaderLength), header with
+            {
+                TotalLength = Ipv4Packet.MinHeaderLength + length,
+                FragmentOffset = header.FragmentOffset + offset,
+                MoreFragments = header.MoreFragments || offset + length < data.Length,
+            });
+            _counters.FragmentsSent++;
+            iface.SendIpv4(fragment, nextHop);
+        }
+        payload.Dispose();
+        return SendResult.Sent;
+    }
+
+    private void Forward(Ipv4Packet packet)
+    {
+        if (packet.TimeToLive <= 1)
+        {
+            _counters.Drop(DropReason.Ipv4TtlExpired);
+            _stack.Icmp.SendError(packet, IcmpType.TimeExceeded, 0);
+            return;
+        }
+        var route = Routes.Lookup(packet.Destination);
+        if (route is null)
+        {
+            _counters.Drop(DropReason.Ipv4NoRoute);
+            _stack.Icmp.SendError(packet, IcmpType.DestinationUnreachable, (byte)UnreachableCode.Network);
+            return;
+        }
+        if (packet.TotalLength > route.Interface.Mtu && packet.DontFragment)
+        {
+            _counters.Drop(DropReason.Ipv4DontFragmentTooBig);
+            _stack.Icmp.SendError(packet, IcmpType.DestinationUnreachable, (byte)UnreachableCode.FragmentationNeeded,
+                (ushort)route.Interface.Mtu);
+            return;
+        }
+        // Options are not carried across when a forwarded datagram is re-fragmented; the header is rebuilt.
+        var payload = _stack.Buffers.Rent(packet.Payload.Length);
+        payload.Append(packet.Payload);
+        var header = new Ipv4Header(packet.Source, packet.Destination, packet.Protocol, packet.TotalLength,
+            packet.Identification, (byte)(packet.TimeToLive - 1), packet.DontFragment, packet.MoreFragments,
+            packet.FragmentOffset, packet.TypeOfService);
+        Output(payload, header, route);
+    }
+}

@@ -1,0 +1,27 @@
+using Netstack.Wire;
+
+namespace Netstack.Network;
+
+/// <summary>Longest-prefix-match routing. Kept sorted by prefix length so lookup is a linear scan that
+/// stops at the first hit; tables here hold a handful of routes.</summary>
+public sealed class RoutingTable
+{
+    private readonly List<Route> _routes = new();
+
+    public IReadOnlyList<Route> Routes => _routes;
+
+    public void Add(Route route)
+    {
+        int i = 0;
+        while (i < _routes.Count && _routes[i].Prefix.PrefixLength >= route.Prefix.PrefixLength) i++;
+        _routes.Insert(i, route);
+    }
+
+    public Route? Lookup(Ipv4Address destination)
+    {
+        foreach (var r in _routes)
+            if (destination.IsInSubnet(r.Prefix.Network, r.Prefix.PrefixLength))
+                return r;
+        return null;
+    }
+}

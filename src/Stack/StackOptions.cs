@@ -1,0 +1,11 @@
+using Netstack.Link;
+using Netstack.Network;
+
+namespace Netstack;
+
+/// <summary>Everything tunable about one stack instance.</summary>
+public sealed record StackOptions
+{
+    public ArpOptions Arp { get; init; } = new();
+    public Ipv4Options Ipv4 { get; init; } = new();
+}

@@ -1,0 +1,24 @@
+namespace Netstack.Time;
+
+/// <summary>The one source of time and deferred work the stack is allowed to use. The simulation
+/// implements it with a virtual clock; live mode with the real clock. Both run everything on one thread.</summary>
+public interface IScheduler
+{
+    Instant Now { get; }
+
+    /// <summary>Runs <paramref name="action"/>.<see cref="IScheduledAction.Run"/>(<paramref name="token"/>)
+    /// at <paramref name="due"/> (or as soon after as the driver can). Actions due at the same instant run
+    /// in the order they were scheduled.</summary>
+    void Schedule(Instant due, IScheduledAction action, long token);
+
+    /// <summary>Runs a callback on the event loop as soon as possible, after the current event. Used for
+    /// application continuations (async/await) so they never run inside protocol code.</summary>
+    void Post(Action callback);
+}
+
+/// <summary>Something the scheduler runs. A token lets one object have many pending runs (or
+/// invalidate old ones) without allocating a closure per event.</summary>
+public interface IScheduledAction
+{
+    void Run(long token);
+}

@@ -1,0 +1,23 @@
+using Netstack.Time;
+
+namespace Netstack.Transport;
+
+/// <summary>Ephemeral port choice from the IANA dynamic range (RFC 6335), randomised (RFC 6056) with
+/// the stack's seeded generator so simulations stay reproducible.</summary>
+public static class EphemeralPorts
+{
+    public const ushort First = 49152;
+    public const ushort Last = 65535;
+
+    public static ushort Pick(IRandomSource random, Func<ushort, bool> inUse)
+    {
+        int span = Last - First + 1;
+        int start = random.NextInt(span);
+        for (int i = 0; i < span; i++)
+        {
+            var port = (ushort)(First + (start + i) % span);
+            if (!inUse(port)) return port;
+        }
+        throw new System.Net.Sockets.SocketException((int)System.Net.Sockets.SocketError.AddressAlreadyInUse);
+    }
+}

@@ -1,0 +1,82 @@
+using Netstack.Api;
+using Netstack.Diagnostics;
+using Netstack.Link;
+using Netstack.Network;
+using Netstack.Wire;
+
+namespace Netstack.Transport;
+
+/// <summary>UDP (RFC 768): demultiplexes datagrams to bound sockets, answers closed ports with ICMP
+/// port unreachable, and hands ICMP errors to the socket that sent the offending datagram.</summary>
+public sealed class Udp : IIpProtocol
+{
+    private readonly NetworkStack _stack;
+    private readonly StackCounters _counters;
+    private readonly Dictionary<ushort, UdpSocket> _sockets = new();
+
+    internal Udp(NetworkStack stack)
+    {
+        _stack = stack;
+        _counters = stack.Counters;
+    }
+
+    public UdpSocket Bind(ushort port = 0, int receiveQueueLimit = 64)
+    {
+        if (port == 0) port = EphemeralPorts.Pick(_stack.Random, p => _sockets.ContainsKey(p));
+        else if (_sockets.ContainsKey(port))
+            throw new System.Net.Sockets.SocketException((int)System.Net.Sockets.SocketError.AddressAlreadyInUse);
+        var socket = new UdpSocket(_stack, port, receiveQueueLimit);
+        _sockets.Add(port, socket);
+        return socket;
+    }
+
+    internal void Unbind(UdpSocket socket) => _sockets.Remove(socket.LocalPort);
+
+    public void Receive(Ipv4Packet packet, NetworkInterface iface)
+    {
+        var datagram = new UdpDatagram(packet.Payload);
+        if (!datagram.IsWellFormed)
+        {
+            _counters.Drop(DropReason.UdpMalformed);
+            return;
+        }
+        if (!datagram.IsChecksumValid(packet.Source, packet.Destination))
+        {
+            _counters.Drop(DropReason.UdpBadChecksum);
+            return;
+        }
+        if (!_sockets.TryGetValue(datagram.DestinationPort, out var socket))
+        {
+            _counters.Drop(DropReason.UdpNoListener);
+            _stack.Icmp.SendError(packet, IcmpType.DestinationUnreachable, (byte)UnreachableCode.Port);
+            return;
+        }
+        if (!socket.Enqueue(packet.Source, datagram.SourcePort, packet.Destination, datagram.Payload))
+            _counters.Drop(DropReason.UdpReceiveQueueFull);
+    }
+
+    public void ReceiveError(in IcmpErrorReport error)
+    {
+        var original = new UdpDatagram(error.OriginalTransport);
+        if (_sockets.TryGetValue(original.SourcePort, out var socket))
+            socket.ReportError(error, original.DestinationPort);
+        else
+            _counters.Drop(DropReason.IcmpErrorNoSocket);
+    }
+
+    internal SendResult Send(ushort sourcePort, Ipv4Address destination, ushort destinationPort, ReadOnlySpan<byte> payload)
+    {
+        if (payload.Length > Ipv4Packet.MaxTotalLength - Ipv4Packet.MinHeaderLength - UdpDatagram.HeaderLength)
+            return SendResult.TooBig;
+        if (!_stack.Ipv4.TryRoute(destination, out _, out var source))
+        {
+            _counters.Drop(DropReason.Ipv4NoRoute);
+            return SendResult.NoRoute;
+        }
+        var buffer = _stack.Buffers.Rent(UdpDatagram.HeaderLength + payload.Length);
+        var datagram = buffer.Append(UdpDatagram.HeaderLength + payload.Length);
+        payload.CopyTo(datagram[UdpDatagram.HeaderLength..]);
+        UdpDatagram.WriteHeader(datagram, sourcePort, destinationPort, source, destination);
+        return _stack.Ipv4.Send(buffer, source, destination, IpProtocol.Udp);
+    }
+}

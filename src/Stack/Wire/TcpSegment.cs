@@ -1,0 +1,64 @@
+using System.Buffers.Binary;
+
+namespace Netstack.Wire;
+
+[Flags]
+public enum TcpFlags : byte
+{
+    None = 0,
+    Fin = 0x01,
+    Syn = 0x02,
+    Rst = 0x04,
+    Psh = 0x08,
+    Ack = 0x10,
+    Urg = 0x20,
+    Ece = 0x40,
+    Cwr = 0x80,
+}
+
+/// <summary>View over a TCP segment (RFC 9293 §3.1).</summary>
+public readonly ref struct TcpSegment
+{
+    public const int MinHeaderLength = 20;
+    public const int MaxHeaderLength = 60;
+    private readonly ReadOnlySpan<byte> _b;
+    public TcpSegment(ReadOnlySpan<byte> bytes) => _b = bytes;
+
+    public ReadOnlySpan<byte> Bytes => _b;
+    public ushort SourcePort => BinaryPrimitives.ReadUInt16BigEndian(_b);
+    public ushort DestinationPort => BinaryPrimitives.ReadUInt16BigEndian(_b[2..]);
+    public uint SequenceNumber => BinaryPrimitives.ReadUInt32BigEndian(_b[4..]);
+    public uint AcknowledgmentNumber => BinaryPrimitives.ReadUInt32BigEndian(_b[8..]);
+    public int HeaderLength => (_b[12] >> 4) * 4;
+    public TcpFlags Flags => (TcpFlags)_b[13];
+    public ushort Window => BinaryPrimitives.ReadUInt16BigEndian(_b[14..]);
+    public ushort Checksum => BinaryPrimitives.ReadUInt16BigEndian(_b[16..]);
+    public ushort UrgentPointer => BinaryPrimitives.ReadUInt16BigEndian(_b[18..]);
+    public ReadOnlySpan<byte> Options => _b[MinHeaderLength..HeaderLength];
+    public ReadOnlySpan<byte> Payload => _b[HeaderLength..];
+
+    public bool IsWellFormed => _b.Length >= MinHeaderLength && HeaderLength >= MinHeaderLength && HeaderLength <= _b.Length;
+
+    public bool IsChecksumValid(Ipv4Address source, Ipv4Address destination) =>
+        Wire.Checksum.IsValid(Wire.Checksum.Accumulate(
+            Wire.Checksum.PseudoHeader(source, destination, (byte)IpProtocol.Tcp, _b.Length), _b));
+
+    /// <summary>Writes the fixed header (options must already be in place after it, payload after those)
+    /// and the checksum over the whole segment.</summary>
+    public static void WriteHeader(Span<byte> segment, ushort sourcePort, ushort destinationPort, uint seq, uint ack,
+        int headerLength, TcpFlags flags, ushort window, Ipv4Address source, Ipv4Address destination, ushort urgent = 0)
+    {
+        BinaryPrimitives.WriteUInt16BigEndian(segment, sourcePort);
+        BinaryPrimitives.WriteUInt16BigEndian(segment[2..], destinationPort);
+        BinaryPrimitives.WriteUInt32BigEndian(segment[4..], seq);
+        BinaryPrimitives.WriteUInt32BigEndian(segment[8..], ack);
+        segment[12] = (byte)((headerLength / 4) << 4);
+        segment[13] = (byte)flags;
+        BinaryPrimitives.WriteUInt16BigEndian(segment[14..], window);
+        segment[16] = 0;
+        segment[17] = 0;
+        BinaryPrimitives.WriteUInt16BigEndian(segment[18..], urgent);
+        BinaryPrimitives.WriteUInt16BigEndian(segment[16..], Wire.Checksum.Fold(Wire.Checksum.Accumulate(
+            Wire.Checksum.PseudoHeader(source, destination, (byte)IpProtocol.Tcp, segment.Length), segment)));
+    }
+}

@@ -1,0 +1,40 @@
+using System.Buffers.Binary;
+
+namespace Netstack.Wire;
+
+/// <summary>View over a UDP datagram (RFC 768).</summary>
+public readonly ref struct UdpDatagram
+{
+    public const int HeaderLength = 8;
+    private readonly ReadOnlySpan<byte> _b;
+    public UdpDatagram(ReadOnlySpan<byte> bytes) => _b = bytes;
+
+    public ushort SourcePort => BinaryPrimitives.ReadUInt16BigEndian(_b);
+    public ushort DestinationPort => BinaryPrimitives.ReadUInt16BigEndian(_b[2..]);
+    public int Length => BinaryPrimitives.ReadUInt16BigEndian(_b[4..]);
+    public ushort Checksum => BinaryPrimitives.ReadUInt16BigEndian(_b[6..]);
+    public ReadOnlySpan<byte> Payload => _b[HeaderLength..Length];
+
+    /// <summary>Length field consistent with the IP payload it came in.</summary>
+    public bool IsWellFormed => _b.Length >= HeaderLength && Length >= HeaderLength && Length <= _b.Length;
+
+    /// <summary>RFC 768: a zero checksum means the sender computed none.</summary>
+    public bool IsChecksumValid(Ipv4Address source, Ipv4Address destination) =>
+        Checksum == 0 || Wire.Checksum.IsValid(Wire.Checksum.Accumulate(
+            Wire.Checksum.PseudoHeader(source, destination, (byte)IpProtocol.Udp, Length), _b[..Length]));
+
+    /// <summary>Writes the header over a datagram whose payload is already in place, with its checksum.</summary>
+    public static void WriteHeader(Span<byte> datagram, ushort sourcePort, ushort destinationPort,
+        Ipv4Address source, Ipv4Address destination)
+    {
+        BinaryPrimitives.WriteUInt16BigEndian(datagram, sourcePort);
+        BinaryPrimitives.WriteUInt16BigEndian(datagram[2..], destinationPort);
+        BinaryPrimitives.WriteUInt16BigEndian(datagram[4..], (ushort)datagram.Length);
+        datagram[6] = 0;
+        datagram[7] = 0;
+        ushort sum = Wire.Checksum.Fold(Wire.Checksum.Accumulate(
+            Wire.Checksum.PseudoHeader(source, destination, (byte)IpProtocol.Udp, datagram.Length), datagram));
+        // RFC 768: a computed zero is sent as all ones, since zero means "no checksum".
+        BinaryPrimitives.WriteUInt16BigEndian(datagram[6..], sum == 0 ? (ushort)0xFFFF : sum);
+    }
+}

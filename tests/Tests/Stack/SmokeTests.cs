@@ -1,0 +1,34 @@
+using FluentAssertions;
+using Netstack.Api;
+using Netstack.Simulation.Wire;
+using Netstack.Time;
+using Netstack.Wire;
+using NUnit.Framework;
+using Sim = Netstack.Simulation.Simulation;
+
+namespace Netstack.Tests.Stack;
+
+public class SmokeTests
+{
+    [Test]
+    public void Ping_between_two_hosts_resolves_arp_and_gets_a_reply()
+    {
+        var sim = new Sim(1);
+        var lan = sim.AddSegment("lan", new SegmentOptions { Latency = TimeSpan.FromMilliseconds(1) });
+        var a = sim.AddHost("a");
+        var b = sim.AddHost("b");
+        sim.Attach(a, lan, MacAddress.Parse("02:00:00:00:00:0a"), Ipv4Cidr.Parse("192.0.2.10/24"));
+        sim.Attach(b, lan, MacAddress.Parse("02:00:00:00:00:0b"), Ipv4Cidr.Parse("192.0.2.11/24"));
+        sim.Start();
+        // Let the gratuitous ARPs pass: they only refresh entries a host already has (RFC 826 merge),
+        // so they must not teach a about b.
+        sim.Loop.RunUntil(Instant.FromMilliseconds(10));
+        var reply = a.PingAsync(Ipv4Address.Parse("192.0.2.11"));
+        sim.Loop.RunUntil(() => reply.IsCompleted, Instant.FromSeconds(5));
+        a.Interfaces[0].Arp.TryLookup(Ipv4Address.Parse("192.0.2.11"), out var mac).Should().BeTrue();
+        mac.Should().Be(MacAddress.Parse("02:00:00:00:00:0b"));
+        reply.Result.Status.Should().Be(PingStatus.Success);
+        // ARP request + reply, then echo request + reply: four one-way trips of 1 ms.
+        reply.Result.RoundTripTime.Should().Be(TimeSpan.FromMilliseconds(4));
+    }
+}

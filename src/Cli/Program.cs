@@ -1,10 +1,48 @@
+using System.CommandLine;
+using Netstack.Cli.Commands;
+using Netstack.Simulation.Capture;
+
 namespace Netstack.Cli;
 
+/// <summary>The `harness` command line. Exit codes: 0 success, 1 a scenario or check failed,
+/// 2 bad input or usage (with a message, never a stack trace).</summary>
 public static class Program
 {
+    public const int ExitOk = 0;
+    public const int ExitFailed = 1;
+    public const int ExitUsage = 2;
+
     public static int Main(string[] args)
     {
-        Console.Error.WriteLine("harness: the command line is not built yet");
-        return 2;
+        var root = new RootCommand("Userspace TCP/IP stack and protocol test harness");
+        // Each subcommand lives in Commands/, one file per command.
+        foreach (var command in CommandCatalog.All())
+            root.Subcommands.Add(command);
+
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var error in parse.Errors)
+                Console.Error.WriteLine($"harness: {error.Message}");
+            Console.Error.WriteLine("Run './harness --help' for usage.");
+            return ExitUsage;
+        }
+        try
+        {
+            return parse.Invoke();
+        }
+        catch (LibpcapMissingException e)
+        {
+            Console.Error.WriteLine($"harness: {e.Message}");
+            return ExitUsage;
+        }
+        catch (UsageException e)
+        {
+            Console.Error.WriteLine($"harness: {e.Message}");
+            return ExitUsage;
+        }
     }
 }
+
+/// <summary>Bad input the user can fix: reported as one line and exit code 2.</summary>
+public sealed class UsageException(string message) : Exception(message);

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Sets up what the tests need, builds, runs every test, and ends with "N passed, N failed, N skipped".
+# Exits non-zero on any failure or when no test ran.
+set -uo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$here"
+
+# Debian packages the tests use: libpcap for SharpPcap, tshark to validate every recorded pcap,
+# and the tools the real-wire (TAP) interop tests drive.
+packages=(libpcap0.8 tshark tcpdump iproute2 nftables iputils-ping iputils-arping socat curl ethtool)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+    echo "run-tests: installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections 2>/dev/null || true
+    apt-get update -qq >/dev/null 2>&1 || true
+    if ! apt-get install -y -qq --no-install-recommends "${missing[@]}" >/tmp/run-tests-apt.log 2>&1; then
+      echo "run-tests: apt-get install failed; see /tmp/run-tests-apt.log" >&2
+      tail -5 /tmp/run-tests-apt.log >&2
+      echo "0 passed, 1 failed, 0 skipped"
+      exit 1
+    fi
+  else
+    echo "run-tests: missing Debian packages: ${missing[*]}" >&2
+    echo "run-tests: install them as root: apt-get install ${missing[*]}" >&2
+    echo "0 passed, 1 failed, 0 skipped"
+    exit 1
+  fi
+fi
+if ! command -v dotnet >/dev/null 2>&1; then
+  echo "run-tests: the .NET 10 SDK is required (dotnet not found on PATH)" >&2
+  echo "0 passed, 1 failed, 0 skipped"
+  exit 1
+fi
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+# A missing golden snapshot must fail in CI rather than be written silently.
+export SNAPSHOOTER_STRICT_MODE="${SNAPSHOOTER_STRICT_MODE:-${CI:+true}}"
+
+if ! dotnet build Harness.sln -c Release -nologo -v q >/tmp/run-tests-build.log 2>&1; then
+  grep -E 'error' /tmp/run-tests-build.log | sort -u | head -30 >&2
+  echo "run-tests: build failed" >&2
+  echo "0 passed, 1 failed, 0 skipped"
+  exit 1
+fi
+
+results="$here/TestResults"
+rm -rf "$results"
+dotnet test Harness.sln -c Release --no-build -nologo \
+  --logger "trx;LogFileName=tests.trx" --logger "console;verbosity=normal" \
+  --results-directory "$results" "$@" 2>&1 | tee /tmp/run-tests-output.log | grep -E '^\s+(Passed|Failed|Skipped) |Skipped .*:|Error Message|^\s+Expected|^Total|Test Run' || true
+status=${PIPESTATUS[0]}
+
+trx=$(find "$results" -name '*.trx' 2>/dev/null | head -1)
+passed=0; failed=0; skipped=0; total=0
+if [ -n "$trx" ]; then
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
+  get() { echo "$counters" | grep -o "$1=\"[0-9]*\"" | grep -o '[0-9]*' || echo 0; }
+  total=$(get total); passed=$(get passed); failed=$(get failed); skipped=$(get notExecuted)
+  failed=$((failed + $(get error) + $(get timeout) + $(get aborted)))
+fi
+if [ "$total" -eq 0 ]; then
+  echo "run-tests: no test ran" >&2
+  [ "$failed" -eq 0 ] && failed=1
+fi
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  echo "run-tests: dotnet test exited with $status" >&2
+  failed=1
+fi
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]

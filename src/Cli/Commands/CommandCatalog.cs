@@ -1,0 +1,12 @@
+using System.CommandLine;
+
+namespace Netstack.Cli.Commands;
+
+/// <summary>The subcommands of `harness`, in the order --help lists them.</summary>
+public static class CommandCatalog
+{
+    public static IEnumerable<Command> All()
+    {
+        yield return VersionCommand.Create();
+    }
+}

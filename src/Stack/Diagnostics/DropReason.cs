@@ -42,4 +42,5 @@ public enum DropReason
     TcpBacklogFull,
     TcpOutOfOrderQueueFull,
     TcpReceiveBufferFull,
+    TcpChallengeAckRateLimited,
 }

@@ -266,6 +266,25 @@ public sealed class TcpConnection
             return;
         }
 
+        // Simultaneous open (RFC 9293 figure 8): the peer's SYN-ACK completes our SYN-RECEIVED. Its SYN
+        // lies just before RCV.NXT, so it is recognised here rather than as an old duplicate.
+        if (State == TcpState.SynReceived && Listener is null && syn && !rst && (flags & TcpFlags.Ack) != 0 && seq == _irs)
+        {
+            var synAckAck = new SequenceNumber(seg.AcknowledgmentNumber);
+            if (_sndUna < synAckAck && synAckAck <= _sndMax)
+            {
+                _sndUna = synAckAck;
+                _sndWnd = seg.Window;
+                _maxSndWnd = Math.Max(_maxSndWnd, _sndWnd);
+                _sndWl1 = seq;
+                _sndWl2 = synAckAck;
+                _rtxTimer.Stop();
+                _retries = 0;
+                Establish();
+                return;
+            }
+        }
+
         // PAWS (RFC 7323 §5.3): an old timestamp marks an old duplicate.
         if (_tsEnabled && opts.HasTimestamp && !rst && unchecked((int)(opts.TsVal - _tsRecent)) < 0)
         {

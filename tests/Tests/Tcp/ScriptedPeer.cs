@@ -56,6 +56,17 @@ public sealed class ScriptedPeer : ILink
     public void Transmit(ReadOnlySpan<byte> bytes)
     {
         var frame = new EthernetFrame(bytes);
+        if (frame.EtherType == EtherType.Arp && ArpPacket.TryParse(frame.Payload, out var arp)
+            && arp.Operation == ArpOperation.Request && arp.TargetProtocol == PeerIp)
+        {
+            // Answer after the current event, as a real peer would (not re-entrantly inside Transmit).
+            OtherFrames++;
+            var reply = new byte[EthernetFrame.HeaderLength + ArpPacket.Length];
+            EthernetFrame.WriteHeader(reply, HostMac, PeerMac, EtherType.Arp);
+            new ArpPacket(ArpOperation.Reply, PeerMac, PeerIp, HostMac, HostIp).Write(reply.AsSpan(EthernetFrame.HeaderLength));
+            Loop.Post(() => _receiver!.ReceiveFrame(reply));
+            return;
+        }
         if (frame.EtherType != EtherType.Ipv4)
         {
             OtherFrames++;

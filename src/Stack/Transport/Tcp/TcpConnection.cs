@@ -304,6 +304,9 @@ public sealed class TcpConnection
                 : seq.InRange(rcvNxt, rcvNxt + rcvWnd) || (seq + (segLen - 1)).InRange(rcvNxt, rcvNxt + rcvWnd);
         if (!acceptable)
         {
+            // In TIME-WAIT the only thing expected is the peer's FIN again: ACK it, restart the 2 MSL wait.
+            if (State == TcpState.TimeWait && fin && !rst && seq + payload.Length == _recv.Next)
+                _timeWaitTimer.Start(_opt.TimeWaitDuration);
             _counters.Drop(DropReason.TcpUnacceptable);
             if (!rst) _ackNow = true;
             return;
@@ -496,8 +499,7 @@ public sealed class TcpConnection
         // RFC 6582 §3.2 step 2: no new fast retransmit for losses from before the last recovery or timeout.
         if (!lossDetected || (_sndUna < _recover && _recover != _iss) || _sndNxt != _sndMax) return;
         _cc.EnterRecovery(_sndMax - _sndUna, _sndMax, inflateForDupAcks: !_sackEnabled);
-        _highRxt = _sndUna;
-        RetransmitAt(_sndUna, SendMss);
+        _highRxt = _sndUna + RetransmitAt(_sndUna, SendMss);
     }
 
     /// <summary>RTT measurement: from the timestamp echo when timestamps are in use (RFC 7323 §4),
@@ -807,14 +809,15 @@ public sealed class TcpConnection
     /// (receiver SWS avoidance, RFC 9293 §3.8.6.2.2) and never back (RFC 9293 §3.8.6).</summary>
     private ushort AdvertiseWindow(bool syn)
     {
-        if (!_synReceived && !syn) return 0;
+        // Before scaling is agreed the window field is taken literally (RFC 7323 §2.2); ReceiveSyn set
+        // the right edge a SYN-ACK advertises.
+        if (syn) return (ushort)Math.Min(_synReceived ? Math.Max(0, _rcvAdvRight - RcvNxt) : _recv.Free, ushort.MaxValue);
+        if (!_synReceived) return 0;
         var rcvNxt = RcvNxt;
         var potential = _recv.Next + _recv.Free;
         int step = Math.Min(_recv.Capacity / 2, _ourMss);
         if (potential - _rcvAdvRight >= step || _rcvAdvRight < rcvNxt) _rcvAdvRight = SequenceNumber.Max(potential, rcvNxt);
         int wnd = Math.Max(0, _rcvAdvRight - rcvNxt);
-        // Before scaling is agreed the window field is taken literally (RFC 7323 §2.2).
-        if (syn) return (ushort)Math.Min(_synReceived ? wnd : _recv.Free, ushort.MaxValue);
         int shift = _wsEnabled ? _rcvShift : 0;
         if ((wnd >> shift) > ushort.MaxValue)
         {

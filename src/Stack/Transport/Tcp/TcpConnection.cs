@@ -446,6 +446,7 @@ public sealed class TcpConnection
             {
                 case TcpState.FinWait1:
                     State = TcpState.FinWait2;
+                    StartOrphanTimeout();
                     break;
                 case TcpState.Closing:
                     EnterTimeWait();
@@ -1012,7 +1013,18 @@ public sealed class TcpConnection
     }
 
     /// <summary>The application will read no more: later data draws a reset (RFC 1122 §4.2.2.13).</summary>
-    public void ShutdownReceive() => _receiveShutdown = true;
+    public void ShutdownReceive()
+    {
+        _receiveShutdown = true;
+        StartOrphanTimeout();
+    }
+
+    /// <summary>A FIN-WAIT-2 connection nobody will read from could wait for the peer's FIN forever;
+    /// like Linux's tcp_fin_timeout, give it as long as TIME-WAIT lasts, then drop it.</summary>
+    private void StartOrphanTimeout()
+    {
+        if (_receiveShutdown && State == TcpState.FinWait2) _timeWaitTimer.Start(_opt.TimeWaitDuration);
+    }
 
     /// <summary>ABORT (RFC 9293 §3.10.5): reset the peer and drop everything.</summary>
     public void Abort()

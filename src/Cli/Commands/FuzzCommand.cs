@@ -12,9 +12,10 @@ public static class FuzzCommand
         var frames = new Option<long>("--frames") { Description = "Mutated frames to inject", DefaultValueFactory = _ => 200_000 };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the mutation sequence", DefaultValueFactory = _ => 1 };
         var captures = new Option<string[]>("--corpus") { Description = "Extra pcap/pcapng files whose frames join the corpus", AllowMultipleArgumentsPerToken = true };
+        var writeCorpus = new Option<string?>("--write-corpus") { Description = "Write the seed corpus, one frame per file, to this directory and exit (seeds for AFL)" };
         var command = new Command("fuzz", "Inject seeded mutants of real frames into a stack; report escapes, unaccounted frames and leaks")
         {
-            frames, seed, captures,
+            frames, seed, captures, writeCorpus,
         };
         command.SetAction(parse =>
         {
@@ -25,6 +26,14 @@ public static class FuzzCommand
             {
                 if (!File.Exists(path)) throw new UsageException($"{path}: no such capture file");
                 FuzzCorpus.AddCapture(corpus, path);
+            }
+            if (parse.GetValue(writeCorpus) is { } dir)
+            {
+                Directory.CreateDirectory(dir);
+                for (int i = 0; i < corpus.Count; i++)
+                    File.WriteAllBytes(Path.Combine(dir, $"frame-{i:D3}.bin"), corpus[i]);
+                Console.WriteLine($"fuzz: wrote {corpus.Count} seed frames to {dir}");
+                return Program.ExitOk;
             }
             var wall = Stopwatch.StartNew();
             var report = new FrameFuzzer(corpus, parse.GetValue(seed)).Run(n,

@@ -167,9 +167,13 @@ public sealed class FragmentReassembler
     {
         if (r.Buffer.Length >= needed) return true;
         int size = Math.Max(needed, Math.Min(r.Buffer.Length * 2, PayloadOffset + Ipv4Packet.MaxTotalLength));
-        int growth = size - r.Buffer.Length;
-        if (_bytesHeld + growth > _options.ReassemblyMemoryLimit) return false;
+        // Charge what the pool really hands out (it rounds up), so the limit holds exactly.
         var bigger = ArrayPool<byte>.Shared.Rent(size);
+        if (_bytesHeld + bigger.Length - r.Buffer.Length > _options.ReassemblyMemoryLimit)
+        {
+            ArrayPool<byte>.Shared.Return(bigger);
+            return false;
+        }
         r.Buffer.AsSpan().CopyTo(bigger);
         _bytesHeld += bigger.Length - r.Buffer.Length;
         if (r.Buffer.Length > 0) ArrayPool<byte>.Shared.Return(r.Buffer);

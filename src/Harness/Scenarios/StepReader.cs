@@ -17,8 +17,8 @@ internal sealed class StepReader(ScenarioReferences refs, FrameFilterCache filte
     private static readonly string[] FrameKeys = ["frame", "no-frame", "from", "to", "on", "count", "tolerance"];
     private static readonly string[] PingExpectKeys = ["ping", "replies", "status", "seq", "rtt", "reply-from"];
     private static readonly string[] ArpKeys = ["arp-cache", "has", "lacks"];
-    private static readonly string[] UdpReceiveKeys = ["udp-receive", "data", "hex", "size", "from"];
-    private static readonly string[] UdpErrorKeys = ["udp-error", "error", "reporter", "about"];
+    private static readonly string[] UdpReceiveKeys = ["udp-receive", "data", "hex", "size", "from", "none"];
+    private static readonly string[] UdpErrorKeys = ["udp-error", "error", "reporter", "about", "none"];
 
     /// <summary>Sockets bound by steps read so far, with where, so later references can be checked.</summary>
     private readonly Dictionary<SocketName, SourceLocation> _bound = new();
@@ -209,8 +209,10 @@ internal sealed class StepReader(ScenarioReferences refs, FrameFilterCache filte
             case "udp-receive":
             {
                 m.AllowOnly(UdpReceiveKeys);
+                RejectDetailsWithNone(m, "data", "hex", "size", "from");
                 return new UdpReceiveExpectation
                 {
+                    None = m.Boolean("none") ?? false,
                     Location = location, At = at, Index = index,
                     Socket = BoundSocket(m, "udp-receive"),
                     Data = ReadPayload(m, required: false),
@@ -223,8 +225,10 @@ internal sealed class StepReader(ScenarioReferences refs, FrameFilterCache filte
                 var error = m.String("error");
                 if (error is not null && Array.IndexOf(UdpErrorExpectation.Names, error) < 0)
                     throw m.ErrorAt(m.Get("error")!, YamlMapping.UnknownMessage($"error '{error}'", error, UdpErrorExpectation.Names));
+                RejectDetailsWithNone(m, "error", "reporter", "about");
                 return new UdpErrorExpectation
                 {
+                    None = m.Boolean("none") ?? false,
                     Location = location, At = at, Index = index,
                     Socket = BoundSocket(m, "udp-error"),
                     Error = error,
@@ -235,6 +239,13 @@ internal sealed class StepReader(ScenarioReferences refs, FrameFilterCache filte
             default:
                 return ReadCountersExpect(m, location, at, index);
         }
+    }
+
+    private static void RejectDetailsWithNone(YamlMapping m, params string[] details)
+    {
+        if (m.Boolean("none") != true) return;
+        foreach (var d in details)
+            if (m.Has(d)) throw m.ErrorAt(m.KeyNode(d), $"'none: true' expects nothing, so '{d}' has nothing to check");
     }
 
     private Step ReadFrameExpect(YamlMapping m, string kind, SourceLocation location, TimeSpec? at, int index)

@@ -11,6 +11,5 @@ public static class CommandCatalog
         yield return BenchCommand.Create();
         yield return FuzzCommand.Create();
         yield return VersionCommand.Create();
-        yield return BenchCommand.Create();
     }
 }

@@ -106,7 +106,15 @@ public sealed class ScenarioRunner
                 {
                     long t = action.At?.Start?.Resolve(_cursor) ?? _cursor;
                     AdvanceTo(t, step);
-                    action.Run(run);
+                    run.CurrentStep = action;
+                    try
+                    {
+                        action.Run(run);
+                    }
+                    finally
+                    {
+                        run.CurrentStep = null;
+                    }
                     _cursor = t;
                     return true;
                 }

@@ -9,7 +9,7 @@ namespace Netstack.Harness.Scenarios;
 /// (<c>ping</c>, <c>udp-bind</c>, <c>udp-send</c>) or one <c>expect:</c>; a step with only <c>at:</c> waits.</summary>
 internal sealed class StepReader(ScenarioReferences refs, FrameFilterCache filters)
 {
-    public static readonly string[] Actions = ["ping", "udp-bind", "udp-send", "expect"];
+    public static readonly string[] Actions = ["ping", "udp-bind", "udp-send", "link-down", "link-up", "expect"];
     public static readonly string[] ExpectKinds = ["frame", "no-frame", "ping", "arp-cache", "udp-receive", "udp-error", "counters"];
 
     private static readonly string[] PingKeys = ["from", "to", "count", "size", "interval", "timeout", "ttl", "dont-fragment"];
@@ -66,6 +66,7 @@ internal sealed class StepReader(ScenarioReferences refs, FrameFilterCache filte
             "ping" => ReadPing(body, location, at, index),
             "udp-bind" => ReadUdpBind(m, body, location, at, index),
             "udp-send" => ReadUdpSend(body, location, at, index),
+            "link-down" or "link-up" => ReadLink(m, key, body, location, at, index),
             _ => ReadExpect(body, location, at, index),
         };
     }
@@ -96,6 +97,26 @@ internal sealed class StepReader(ScenarioReferences refs, FrameFilterCache filte
             TimeToLive = m.Integer("ttl", 1, 255) is { } ttl ? (byte)ttl : null,
             DontFragment = m.Boolean("dont-fragment") ?? false,
         };
+    }
+
+    private Step ReadLink(YamlMapping step, string key, YamlNode node, SourceLocation location, TimeSpec? at, int index)
+    {
+        string host;
+        string? segment = null;
+        if (node is YamlMappingNode)
+        {
+            var m = Body(node, key, ["host", "on"]);
+            if (!m.Has("host")) throw m.ErrorAt(node, $"{key} needs 'host'");
+            host = refs.Host(m, "host").Name;
+            if (m.Has("on"))
+            {
+                segment = refs.Segment(m, "on");
+                if (refs.Hosts.First(h => h.Name == host).Interfaces.All(i => i.Segment != segment))
+                    throw m.ErrorAt(m.Get("on")!, $"host '{host}' is not on segment '{segment}'");
+            }
+        }
+        else host = refs.Host(step, key).Name;
+        return new LinkStep { Location = location, At = at, Index = index, Host = host, Segment = segment, Up = key == "link-up" };
     }
 
     private static TimeSpan? Span(long? ns) => ns is { } v ? TimeSpan.FromTicks(v / 100) : null;

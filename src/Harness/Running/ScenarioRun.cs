@@ -65,8 +65,22 @@ public sealed class ScenarioRun
     {
         if (CurrentStep is { } step)
             frame.Notes.Add($"step {step.Location.Line}:{step.Location.Column} {step.Describe()}");
-        if (frame.Segment is { } segment && _ports.TryGetValue((frame.Host, segment), out var port) && !port.IsUp)
+        if (frame.Segment is not { } segment) return;
+        if (_ports.TryGetValue((frame.Host, segment), out var port) && !port.IsUp)
+        {
             frame.Notes.Add($"lost: {frame.Host}'s link on {segment} is down");
+            return;
+        }
+        // Receivers whose link is down lose their copy (judged now; the copy is lost on arrival).
+        var destination = frame.Destination;
+        foreach (var host in Scenario.Hosts)
+        {
+            if (host.Name == frame.Host) continue;
+            foreach (var i in host.Interfaces)
+                if (i.Segment == segment && (destination.IsMulticast || i.Mac == destination) &&
+                    _ports.TryGetValue((host.Name, segment), out var to) && !to.IsUp)
+                    frame.Notes.Add($"lost toward {host.Name}: its link on {segment} is down");
+        }
     }
 
     /// <summary>Brings a host's ports up or down (all of them, or the one on <paramref name="segment"/>).</summary>

@@ -16,6 +16,7 @@ public sealed class ScenarioRun
     private readonly Dictionary<SocketName, UdpSocket> _udp = new();
     private readonly Dictionary<SocketName, Queue<UdpReceiveResult>> _received = new();
     private readonly Dictionary<string, int> _pingsExpected = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Host, string Segment), VirtualPort> _ports = new();
 
     public ScenarioRun(Scenario scenario, ulong seed, IFrameSink? captureFile)
     {
@@ -40,6 +41,54 @@ public sealed class ScenarioRun
             foreach (var r in h.Routes)
                 stack.AddRoute(r.Prefix, r.Gateway);
         }
+        foreach (var segment in Simulation.Segments.Values)
+            foreach (var port in segment.Ports)
+                _ports[(HostOfPort(port), segment.Name)] = port;
+        if (scenario.Faults.Count > 0)
+        {
+            var hostOfPort = _ports.ToDictionary(p => p.Value, p => p.Key.Host);
+            Faults = new Netstack.Harness.Faults.WireFaults(scenario.Faults, Simulation.ForkRandom, Log, Simulation.Loop, hostOfPort);
+            foreach (var segment in Simulation.Segments.Values) segment.Faults = Faults;
+        }
+        Log.OnRecorded = Annotate;
+    }
+
+    /// <summary>Ports are named host.segment by <see cref="Sim.Attach"/>; host names cannot contain dots.</summary>
+    private static string HostOfPort(VirtualPort port) => port.Name[..port.Name.IndexOf('.')];
+
+    public Netstack.Harness.Faults.WireFaults? Faults { get; }
+
+    /// <summary>The step being played, so frames it sends synchronously can say so in the recording.</summary>
+    public Steps.Step? CurrentStep { get; set; }
+
+    private void Annotate(Trace.CapturedFrame frame)
+    {
+        if (CurrentStep is { } step)
+            frame.Notes.Add($"step {step.Location.Line}:{step.Location.Column} {step.Describe()}");
+        if (frame.Segment is not { } segment) return;
+        if (_ports.TryGetValue((frame.Host, segment), out var port) && !port.IsUp)
+        {
+            frame.Notes.Add($"lost: {frame.Host}'s link on {segment} is down");
+            return;
+        }
+        // Receivers whose link is down lose their copy (judged now; the copy is lost on arrival).
+        var destination = frame.Destination;
+        foreach (var host in Scenario.Hosts)
+        {
+            if (host.Name == frame.Host) continue;
+            foreach (var i in host.Interfaces)
+                if (i.Segment == segment && (destination.IsMulticast || i.Mac == destination) &&
+                    _ports.TryGetValue((host.Name, segment), out var to) && !to.IsUp)
+                    frame.Notes.Add($"lost toward {host.Name}: its link on {segment} is down");
+        }
+    }
+
+    /// <summary>Brings a host's ports up or down (all of them, or the one on <paramref name="segment"/>).</summary>
+    public void SetLink(string host, string? segment, bool up)
+    {
+        foreach (var ((h, s), port) in _ports)
+            if (h == host && (segment is null || s == segment))
+                port.IsUp = up;
     }
 
     public Scenario Scenario { get; }

@@ -17,13 +17,17 @@ public sealed class ScenarioRunner
     public ScenarioResult Run(Scenario scenario, RunOptions options)
     {
         var seed = options.Seed ?? scenario.Seed;
-        string? capturePath = options.OutputDirectory is { } dir ? Path.Combine(dir, scenario.Name + ".pcap") : null;
-        PcapFileSink? pcap = capturePath is null ? null : new PcapFileSink(capturePath);
+        string extension = options.Format == CaptureFormat.PcapNg ? ".pcapng" : ".pcap";
+        string? capturePath = options.OutputDirectory is { } dir ? Path.Combine(dir, scenario.Name + extension) : null;
+        PcapFileSink? pcap = capturePath is null || options.Format != CaptureFormat.Pcap ? null : new PcapFileSink(capturePath);
         try
         {
             var run = new ScenarioRun(scenario, seed, pcap);
             var player = new Player(run, capturePath);
             player.Play();
+            if (capturePath is not null && options.Format == CaptureFormat.PcapNg)
+                PcapNgWriter.Write(capturePath, run.Log.Frames,
+                    scenario.Hosts.SelectMany(h => h.Interfaces.Select(i => (h.Name, i.Segment))));
             var failures = player.Failures.OrderBy(f => f.StepIndex).ToList();
             return new ScenarioResult(scenario.Name, scenario.File, seed, failures.Count == 0, run.Now, run.Log.Count,
                 capturePath, failures);
@@ -106,7 +110,15 @@ public sealed class ScenarioRunner
                 {
                     long t = action.At?.Start?.Resolve(_cursor) ?? _cursor;
                     AdvanceTo(t, step);
-                    action.Run(run);
+                    run.CurrentStep = action;
+                    try
+                    {
+                        action.Run(run);
+                    }
+                    finally
+                    {
+                        run.CurrentStep = null;
+                    }
                     _cursor = t;
                     return true;
                 }

@@ -18,6 +18,8 @@ public sealed class Scenario
     public required IReadOnlyList<SegmentSpec> Segments { get; init; }
     public required IReadOnlyList<HostSpec> Hosts { get; init; }
     public required IReadOnlyList<Step> Steps { get; init; }
+    /// <summary>Faults applied on the wire, tried in this order.</summary>
+    public IReadOnlyList<Netstack.Harness.Faults.FaultRule> Faults { get; init; } = [];
 
     public HostSpec? FindHost(string name) => Hosts.FirstOrDefault(h => h.Name == name);
 }

@@ -10,7 +10,7 @@ namespace Netstack.Harness.Scenarios;
 /// mistake is thrown as a <see cref="ScenarioFormatException"/> pointing at its line and column.</summary>
 public static partial class ScenarioLoader
 {
-    private static readonly string[] TopKeys = ["name", "description", "seed", "timeout", "wire", "segments", "hosts", "steps"];
+    private static readonly string[] TopKeys = ["name", "description", "seed", "timeout", "wire", "segments", "hosts", "faults", "steps"];
     private static readonly string[] SegmentKeys = ["latency", "bandwidth", "mtu"];
     private static readonly string[] HostKeys = ["mac", "ip", "gateway", "segment", "mtu", "interfaces", "routes", "forwarding", "gratuitous-arp", "ttl"];
     private static readonly string[] InterfaceKeys = ["segment", "mac", "ip", "mtu"];
@@ -59,6 +59,7 @@ public static partial class ScenarioLoader
         var hosts = ReadHosts(root, segments);
         if (!root.Has("steps")) throw root.ErrorAt(root.Node, "a scenario needs 'steps'");
         var references = new ScenarioReferences(file, hosts, segments);
+        var faults = root.Get("faults") is { } faultsNode ? new FaultReader(references, filters).Read(root, faultsNode) : [];
         var steps = new StepReader(references, filters).ReadSteps(root, root.Get("steps")!);
 
         return new Scenario
@@ -71,6 +72,7 @@ public static partial class ScenarioLoader
             Segments = segments,
             Hosts = hosts,
             Steps = steps,
+            Faults = faults,
         };
     }
 

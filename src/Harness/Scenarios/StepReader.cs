@@ -9,7 +9,7 @@ namespace Netstack.Harness.Scenarios;
 /// (<c>ping</c>, <c>udp-bind</c>, <c>udp-send</c>) or one <c>expect:</c>; a step with only <c>at:</c> waits.</summary>
 internal sealed class StepReader(ScenarioReferences refs, FrameFilterCache filters)
 {
-    public static readonly string[] Actions = ["ping", "udp-bind", "udp-send", "expect"];
+    public static readonly string[] Actions = ["ping", "udp-bind", "udp-send", "link-down", "link-up", "expect"];
     public static readonly string[] ExpectKinds = ["frame", "no-frame", "ping", "arp-cache", "udp-receive", "udp-error", "counters"];
 
     private static readonly string[] PingKeys = ["from", "to", "count", "size", "interval", "timeout", "ttl", "dont-fragment"];
@@ -17,8 +17,8 @@ internal sealed class StepReader(ScenarioReferences refs, FrameFilterCache filte
     private static readonly string[] FrameKeys = ["frame", "no-frame", "from", "to", "on", "count", "tolerance"];
     private static readonly string[] PingExpectKeys = ["ping", "replies", "status", "seq", "rtt", "reply-from"];
     private static readonly string[] ArpKeys = ["arp-cache", "has", "lacks"];
-    private static readonly string[] UdpReceiveKeys = ["udp-receive", "data", "hex", "size", "from"];
-    private static readonly string[] UdpErrorKeys = ["udp-error", "error", "reporter", "about"];
+    private static readonly string[] UdpReceiveKeys = ["udp-receive", "data", "hex", "size", "from", "none"];
+    private static readonly string[] UdpErrorKeys = ["udp-error", "error", "reporter", "about", "none"];
 
     /// <summary>Sockets bound by steps read so far, with where, so later references can be checked.</summary>
     private readonly Dictionary<SocketName, SourceLocation> _bound = new();
@@ -66,6 +66,7 @@ internal sealed class StepReader(ScenarioReferences refs, FrameFilterCache filte
             "ping" => ReadPing(body, location, at, index),
             "udp-bind" => ReadUdpBind(m, body, location, at, index),
             "udp-send" => ReadUdpSend(body, location, at, index),
+            "link-down" or "link-up" => ReadLink(m, key, body, location, at, index),
             _ => ReadExpect(body, location, at, index),
         };
     }
@@ -96,6 +97,26 @@ internal sealed class StepReader(ScenarioReferences refs, FrameFilterCache filte
             TimeToLive = m.Integer("ttl", 1, 255) is { } ttl ? (byte)ttl : null,
             DontFragment = m.Boolean("dont-fragment") ?? false,
         };
+    }
+
+    private Step ReadLink(YamlMapping step, string key, YamlNode node, SourceLocation location, TimeSpec? at, int index)
+    {
+        string host;
+        string? segment = null;
+        if (node is YamlMappingNode)
+        {
+            var m = Body(node, key, ["host", "on"]);
+            if (!m.Has("host")) throw m.ErrorAt(node, $"{key} needs 'host'");
+            host = refs.Host(m, "host").Name;
+            if (m.Has("on"))
+            {
+                segment = refs.Segment(m, "on");
+                if (refs.Hosts.First(h => h.Name == host).Interfaces.All(i => i.Segment != segment))
+                    throw m.ErrorAt(m.Get("on")!, $"host '{host}' is not on segment '{segment}'");
+            }
+        }
+        else host = refs.Host(step, key).Name;
+        return new LinkStep { Location = location, At = at, Index = index, Host = host, Segment = segment, Up = key == "link-up" };
     }
 
     private static TimeSpan? Span(long? ns) => ns is { } v ? TimeSpan.FromTicks(v / 100) : null;
@@ -209,8 +230,10 @@ internal sealed class StepReader(ScenarioReferences refs, FrameFilterCache filte
             case "udp-receive":
             {
                 m.AllowOnly(UdpReceiveKeys);
+                RejectDetailsWithNone(m, "data", "hex", "size", "from");
                 return new UdpReceiveExpectation
                 {
+                    None = m.Boolean("none") ?? false,
                     Location = location, At = at, Index = index,
                     Socket = BoundSocket(m, "udp-receive"),
                     Data = ReadPayload(m, required: false),
@@ -223,8 +246,10 @@ internal sealed class StepReader(ScenarioReferences refs, FrameFilterCache filte
                 var error = m.String("error");
                 if (error is not null && Array.IndexOf(UdpErrorExpectation.Names, error) < 0)
                     throw m.ErrorAt(m.Get("error")!, YamlMapping.UnknownMessage($"error '{error}'", error, UdpErrorExpectation.Names));
+                RejectDetailsWithNone(m, "error", "reporter", "about");
                 return new UdpErrorExpectation
                 {
+                    None = m.Boolean("none") ?? false,
                     Location = location, At = at, Index = index,
                     Socket = BoundSocket(m, "udp-error"),
                     Error = error,
@@ -235,6 +260,13 @@ internal sealed class StepReader(ScenarioReferences refs, FrameFilterCache filte
             default:
                 return ReadCountersExpect(m, location, at, index);
         }
+    }
+
+    private static void RejectDetailsWithNone(YamlMapping m, params string[] details)
+    {
+        if (m.Boolean("none") != true) return;
+        foreach (var d in details)
+            if (m.Has(d)) throw m.ErrorAt(m.KeyNode(d), $"'none: true' expects nothing, so '{d}' has nothing to check");
     }
 
     private Step ReadFrameExpect(YamlMapping m, string kind, SourceLocation location, TimeSpec? at, int index)

@@ -39,7 +39,7 @@ public static class CounterNames
         for (int i = 0; i < pascal.Length; i++)
         {
             char c = pascal[i];
-            if (char.IsUpper(c) && i > 0 && !char.IsDigit(pascal[i - 1])) sb.Append('-');
+            if (char.IsUpper(c) && i > 0) sb.Append('-');
             sb.Append(char.ToLowerInvariant(c));
         }
         return sb.ToString();

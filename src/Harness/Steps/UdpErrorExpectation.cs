@@ -19,12 +19,16 @@ public sealed class UdpErrorExpectation : StateExpectation
     public string? Error { get; init; }
     public Ipv4Address? Reporter { get; init; }
     public RemoteEndpoint? About { get; init; }
+    /// <summary><c>none: true</c>: no error is waiting (yet).</summary>
+    public bool None { get; init; }
 
-    public override bool IsSettled(ScenarioRun run) => run.UdpSocket(Socket).PendingErrors.Count > 0;
+    public override bool IsSettled(ScenarioRun run) => None ? Check(run) is null : run.UdpSocket(Socket).PendingErrors.Count > 0;
 
     public override string? Check(ScenarioRun run)
     {
         var socket = run.UdpSocket(Socket);
+        if (None)
+            return socket.PendingErrors.Count == 0 ? null : $"an error is waiting: {NameOf(socket.PendingErrors.First())} ({socket.PendingErrors.First()})";
         if (socket.PendingErrors.Count == 0) return $"no ICMP error delivered to {Socket}";
         var e = socket.PendingErrors.First();
         if (Error is { } name && !(name == "unreachable" ? e.Type == IcmpType.DestinationUnreachable : NameOf(e) == name))
@@ -35,7 +39,10 @@ public sealed class UdpErrorExpectation : StateExpectation
         return null;
     }
 
-    public override void Consume(ScenarioRun run) => run.UdpSocket(Socket).TryReceiveError(out _);
+    public override void Consume(ScenarioRun run)
+    {
+        if (!None) run.UdpSocket(Socket).TryReceiveError(out _);
+    }
 
     public static string NameOf(UdpSocketError e) => e.Type switch
     {
@@ -54,7 +61,7 @@ public sealed class UdpErrorExpectation : StateExpectation
         _ => $"icmp type {(byte)e.Type}",
     };
 
-    public override string Describe() =>
+    public override string Describe() => None ? $"no ICMP error waiting on {Socket}" :
         $"ICMP error on {Socket}" + (Error is { } n ? $": {n}" : "") + (Reporter is { } r ? $" reported by {r}" : "") +
         (About is { } a ? $" about {a}" : "");
 }

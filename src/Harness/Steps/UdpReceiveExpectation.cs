@@ -10,12 +10,16 @@ public sealed class UdpReceiveExpectation : StateExpectation
     public required SocketName Socket { get; init; }
     public Payload? Data { get; init; }
     public RemoteEndpoint? From { get; init; }
+    /// <summary><c>none: true</c>: nothing has arrived (yet), to pin down when a datagram does.</summary>
+    public bool None { get; init; }
 
-    public override bool IsSettled(ScenarioRun run) => run.Received(Socket).Count > 0;
+    public override bool IsSettled(ScenarioRun run) => None ? Check(run) is null : run.Received(Socket).Count > 0;
 
     public override string? Check(ScenarioRun run)
     {
         var queue = run.Received(Socket);
+        if (None)
+            return queue.Count == 0 ? null : $"a datagram is waiting: {Payload.Show(queue.Peek().Data)} from {queue.Peek().RemoteAddress}:{queue.Peek().RemotePort}";
         if (queue.Count == 0)
         {
             var socket = run.UdpSocket(Socket);
@@ -30,8 +34,11 @@ public sealed class UdpReceiveExpectation : StateExpectation
         return null;
     }
 
-    public override void Consume(ScenarioRun run) => run.Received(Socket).Dequeue();
+    public override void Consume(ScenarioRun run)
+    {
+        if (!None) run.Received(Socket).Dequeue();
+    }
 
-    public override string Describe() =>
+    public override string Describe() => None ? $"no udp datagram waiting on {Socket}" :
         $"udp datagram on {Socket}" + (Data is { } d ? $" with {d}" : "") + (From is { } f ? $" from {f}" : "");
 }

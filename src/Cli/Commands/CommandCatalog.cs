@@ -7,7 +7,9 @@ public static class CommandCatalog
 {
     public static IEnumerable<Command> All()
     {
-        yield return VersionCommand.Create();
+        yield return RunCommand.Create();
         yield return BenchCommand.Create();
+        yield return FuzzCommand.Create();
+        yield return VersionCommand.Create();
     }
 }

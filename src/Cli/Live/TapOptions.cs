@@ -17,7 +17,7 @@ public sealed record TapOptions
 
     public static Ipv4Cidr ParseAddress(string text)
     {
-        if (!Ipv4Cidr.TryParse(text, out var cidr) || cidr.PrefixLength is < 1 or > 32)
+        if (!text.Contains('/') || !Ipv4Cidr.TryParse(text, out var cidr) || cidr.PrefixLength is < 1 or > 32)
             throw new UsageException($"--ip {text}: expected an IPv4 address with prefix length, e.g. 10.0.0.2/24");
         return cidr;
     }

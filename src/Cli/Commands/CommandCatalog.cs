@@ -7,7 +7,11 @@ public static class CommandCatalog
 {
     public static IEnumerable<Command> All()
     {
+        yield return RunCommand.Create();
+        yield return BenchCommand.Create();
+        yield return FuzzCommand.Create();
         yield return VersionCommand.Create();
+        yield return BenchCommand.Create();
         yield return TapCommand.Create();
     }
 }

@@ -23,8 +23,21 @@ public sealed class VirtualEventLoop : IScheduler
     public int PendingEvents => _events.Count;
     public long EventsRun { get; private set; }
 
-    /// <summary>When the earliest event is due, if any.</summary>
-    public Instant? NextDue => _events.TryPeek(out _, out var key) ? new Instant(key.Due) : null;
+    /// <summary>When the earliest live event is due, if any (superseded timer runs are discarded).</summary>
+    public Instant? NextDue
+    {
+        get
+        {
+            DiscardStale();
+            return _events.TryPeek(out _, out var key) ? new Instant(key.Due) : null;
+        }
+    }
+
+    private void DiscardStale()
+    {
+        while (_events.TryPeek(out var ev, out _) && !ev.Action.IsCurrent(ev.Token))
+            _events.Dequeue();
+    }
 
     public void Schedule(Instant due, IScheduledAction action, long token)
     {
@@ -69,6 +82,7 @@ public sealed class VirtualEventLoop : IScheduler
     private void RunOne()
     {
         _events.TryDequeue(out var ev, out var key);
+        if (!ev.Action.IsCurrent(ev.Token)) return; // superseded: the clock does not move for it
         Now = new Instant(key.Due);
         EventsRun++;
         ev.Action.Run(ev.Token);

@@ -29,7 +29,8 @@ public static class Program
         }
         try
         {
-            return parse.Invoke();
+            // Our own handlers below turn user errors into one line; the default handler would print a stack trace.
+            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (LibpcapMissingException e)
         {

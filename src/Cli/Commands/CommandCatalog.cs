@@ -7,6 +7,10 @@ public static class CommandCatalog
 {
     public static IEnumerable<Command> All()
     {
+        yield return RunCommand.Create();
+        yield return BenchCommand.Create();
+        yield return FuzzCommand.Create();
         yield return VersionCommand.Create();
+        yield return TapCommand.Create();
     }
 }

@@ -14,6 +14,9 @@ public sealed class PcapFileSink : IFrameSink, IDisposable
 
     private readonly CaptureFileWriterDevice _device;
     private readonly long _epochSeconds;
+    // Reused for every frame: SharpPcap's header and timeval are classes, so a fresh pair per frame
+    // would cost ~100 bytes of garbage each. libpcap copies the header out during the write.
+    private readonly PcapHeader _header = new(0, 0, 0, 0) { Timeval = new PosixTimeval() };
 
     public PcapFileSink(string path, long epochSeconds = Epoch)
     {
@@ -38,12 +41,13 @@ public sealed class PcapFileSink : IFrameSink, IDisposable
 
     public void Write(Instant time, ReadOnlySpan<byte> frame, in FrameContext context)
     {
-        long ns = time.Nanoseconds;
-        var header = new PcapHeader(0, 0, (uint)frame.Length, (uint)frame.Length)
-        {
-            Timeval = new PosixTimeval((ulong)(_epochSeconds + ns / 1_000_000_000), (ulong)(ns % 1_000_000_000),
-                TimestampResolution.Nanosecond),
-        };
+        // The timeval holds seconds as a decimal; nanoseconds since the Unix epoch with scale 9 is that
+        // value exactly, built without decimal division.
+        long unixNs = _epochSeconds * 1_000_000_000 + time.Nanoseconds;
+        _header.Timeval.Value = new decimal((int)unixNs, (int)(unixNs >> 32), 0, false, 9);
+        _header.PacketLength = (uint)frame.Length;
+        _header.CaptureLength = (uint)frame.Length;
+        var header = _header;
         _device.Write(frame, ref header);
         FramesWritten++;
     }

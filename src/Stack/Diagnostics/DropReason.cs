@@ -24,6 +24,7 @@ public enum DropReason
     Ipv4TtlExpired,
     Ipv4DontFragmentTooBig,
     FragmentOverlap,
+    FragmentDuplicate,
     FragmentInconsistent,
     FragmentMemoryExhausted,
     FragmentTimeout,

@@ -13,7 +13,11 @@ public sealed class StackCounters
     public long BytesSent;
     public long Ipv4Delivered;
     public long FragmentsSent;
+    /// <summary>Fragments accepted into a reassembly (not yet a whole datagram).</summary>
+    public long FragmentsQueued;
     public long DatagramsReassembled;
+    /// <summary>ARP packets parsed and acted on (learned from, answered, or both).</summary>
+    public long ArpPacketsProcessed;
     public long ArpRequestsSent;
     public long ArpRepliesSent;
     public long IcmpEchoRepliesSent;

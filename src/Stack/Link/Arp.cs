@@ -123,6 +123,7 @@ public sealed class Arp
             _counters.Drop(DropReason.ArpMalformed);
             return;
         }
+        _counters.ArpPacketsProcessed++;
         var us = _iface.Address.Address;
         // RFC 826 "merge": update an existing entry for the sender whoever the packet was for.
         bool merged = false;

@@ -19,6 +19,8 @@ public sealed class FragmentReassembler
     private readonly Ipv4Options _options;
     private readonly Dictionary<FragmentKey, Reassembly> _active = new();
     private readonly Stack<Reassembly> _free = new();
+    /// <summary>Reassemblies in creation order; entries whose generation moved on are stale.</summary>
+    private readonly Queue<(Reassembly Reassembly, long Generation)> _arrivalOrder = new();
     private int _bytesHeld;
 
     internal FragmentReassembler(NetworkStack stack)
@@ -43,6 +45,8 @@ public sealed class FragmentReassembler
         public NetworkInterface? Interface;
         public FragmentReassembler? Owner;
 
+        public bool IsCurrent(long token) => token == Generation;
+
         public void Run(long token)
         {
             if (token == Generation) Owner!.Expire(this);
@@ -66,7 +70,9 @@ public sealed class FragmentReassembler
 
         if (!_active.TryGetValue(key, out var r))
         {
-            if (_active.Count >= _options.MaxReassemblies)
+            // Full: the oldest incomplete datagram makes way, so a flood of fragments that never
+            // complete cannot lock out legitimate reassembly until its timeout.
+            if (_active.Count >= _options.MaxReassemblies && !EvictOldest())
             {
                 counters.Drop(DropReason.FragmentMemoryExhausted);
                 return;
@@ -79,6 +85,8 @@ public sealed class FragmentReassembler
             r.Interface = iface;
             _active.Add(key, r);
             r.Generation++;
+            _arrivalOrder.Enqueue((r, r.Generation));
+            if (_arrivalOrder.Count > 4 * _options.MaxReassemblies) DropStaleArrivals();
             _stack.Scheduler.Schedule(_stack.Scheduler.Now + _options.ReassemblyTimeout, r, r.Generation);
         }
 
@@ -94,7 +102,11 @@ public sealed class FragmentReassembler
         int insertAt = 0;
         foreach (var (s, e) in r.Ranges)
         {
-            if (s == start && e == end) return; // duplicate: nothing new
+            if (s == start && e == end)
+            {
+                counters.Drop(DropReason.FragmentDuplicate); // nothing new: the copy we have stands
+                return;
+            }
             if (start < e && s < end)
             {
                 counters.Drop(DropReason.FragmentOverlap);
@@ -119,6 +131,7 @@ public sealed class FragmentReassembler
             fragment.Header.CopyTo(r.Buffer.AsSpan(PayloadOffset - r.HeaderLength));
         }
 
+        counters.FragmentsQueued++;
         if (!IsComplete(r)) return;
 
         // Rewrite the first fragment's header to describe the whole datagram.
@@ -156,14 +169,42 @@ public sealed class FragmentReassembler
     {
         if (r.Buffer.Length >= needed) return true;
         int size = Math.Max(needed, Math.Min(r.Buffer.Length * 2, PayloadOffset + Ipv4Packet.MaxTotalLength));
-        int growth = size - r.Buffer.Length;
-        if (_bytesHeld + growth > _options.ReassemblyMemoryLimit) return false;
+        // Charge what the pool really hands out (it rounds up), so the limit holds exactly.
         var bigger = ArrayPool<byte>.Shared.Rent(size);
+        if (_bytesHeld + bigger.Length - r.Buffer.Length > _options.ReassemblyMemoryLimit)
+        {
+            ArrayPool<byte>.Shared.Return(bigger);
+            return false;
+        }
         r.Buffer.AsSpan().CopyTo(bigger);
         _bytesHeld += bigger.Length - r.Buffer.Length;
         if (r.Buffer.Length > 0) ArrayPool<byte>.Shared.Return(r.Buffer);
         r.Buffer = bigger;
         return true;
+    }
+
+    /// <summary>Keeps the arrival queue proportional to the live reassemblies: completed and expired
+    /// ones leave stale entries behind.</summary>
+    private void DropStaleArrivals()
+    {
+        int n = _arrivalOrder.Count;
+        for (int i = 0; i < n; i++)
+        {
+            var entry = _arrivalOrder.Dequeue();
+            if (entry.Reassembly.Generation == entry.Generation) _arrivalOrder.Enqueue(entry);
+        }
+    }
+
+    private bool EvictOldest()
+    {
+        while (_arrivalOrder.TryDequeue(out var oldest))
+        {
+            if (oldest.Reassembly.Generation != oldest.Generation) continue;
+            _stack.Counters.Drop(DropReason.FragmentMemoryExhausted);
+            Discard(oldest.Reassembly);
+            return true;
+        }
+        return false;
     }
 
     private void Expire(Reassembly r)

@@ -1,0 +1,201 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Netstack.Harness.Running;
+using Netstack.Harness.Scenarios;
+using Netstack.Harness.Trace;
+
+namespace Netstack.Cli.Commands;
+
+/// <summary><c>harness run PATH...</c>: plays every scenario file under the paths, one line each, then a summary.
+/// Exit 0 when all pass, 1 when any fails, 2 on bad input (every file is checked before anything runs).</summary>
+public static class RunCommand
+{
+    public sealed record Settings
+    {
+        public required string[] Paths { get; init; }
+        public string Output { get; init; } = "out";
+        public CaptureFormat Format { get; init; } = CaptureFormat.Pcap;
+        public ulong? Seed { get; init; }
+        public (ulong First, ulong Last)? Seeds { get; init; }
+        public string? Filter { get; init; }
+        public (int K, int N)? Shard { get; init; }
+        public string? JUnit { get; init; }
+    }
+
+    public static Command Create()
+    {
+        var paths = new Argument<string[]>("paths")
+        {
+            Description = "Scenario files (*.yaml, *.yml) or directories searched recursively",
+            Arity = ArgumentArity.OneOrMore,
+        };
+        var output = new Option<string>("--out") { Description = "Directory for the recordings (<scenario>.pcap)", DefaultValueFactory = _ => "out" };
+        var format = new Option<string>("--format") { Description = "Recording format: pcap or pcapng (with a comment per frame)", DefaultValueFactory = _ => "pcap" };
+        format.AcceptOnlyFromAmong("pcap", "pcapng");
+        var seed = new Option<string?>("--seed") { Description = "Run with this seed instead of each file's" };
+        var seeds = new Option<string?>("--seeds") { Description = "Run each scenario under every seed A..B; print failing seeds with a command that reproduces one" };
+        var filter = new Option<string?>("--filter") { Description = "Only scenarios whose name contains NAME (or matches a glob with * and ?)" };
+        var shard = new Option<string?>("--shard") { Description = "Only shard K of N (K/N, 1-based): a deterministic split for parallel CI jobs" };
+        var junit = new Option<string?>("--junit") { Description = "Also write a JUnit XML report to FILE" };
+        var command = new Command("run", "Run YAML scenarios in virtual time and record every frame")
+        {
+            paths, output, format, seed, seeds, filter, shard, junit,
+        };
+        command.SetAction(parse => Run(new Settings
+        {
+            Paths = parse.GetValue(paths)!,
+            Output = parse.GetValue(output)!,
+            Format = parse.GetValue(format) == "pcapng" ? CaptureFormat.PcapNg : CaptureFormat.Pcap,
+            Seed = parse.GetValue(seed) is { } s ? ParseSeed(s, "--seed") : null,
+            Seeds = parse.GetValue(seeds) is { } r ? ParseSeedRange(r) : null,
+            Filter = parse.GetValue(filter),
+            Shard = parse.GetValue(shard) is { } sh ? ParseShard(sh) : null,
+            JUnit = parse.GetValue(junit),
+        }, Console.Out, Console.Error));
+        return command;
+    }
+
+    private static ulong ParseSeed(string text, string option) =>
+        ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v)
+            ? v
+            : throw new UsageException($"{option} must be a whole number, found '{text}'");
+
+    private static (ulong, ulong) ParseSeedRange(string text)
+    {
+        var parts = text.Split("..");
+        if (parts.Length != 2) throw new UsageException($"--seeds must be a range A..B, like 1..100, found '{text}'");
+        var (a, b) = (ParseSeed(parts[0], "--seeds"), ParseSeed(parts[1], "--seeds"));
+        if (b < a) throw new UsageException($"--seeds {text}: the range is empty");
+        return (a, b);
+    }
+
+    private static (int, int) ParseShard(string text) =>
+        ScenarioSelection.TryParseShard(text, out var k, out var n)
+            ? (k, n)
+            : throw new UsageException($"--shard must be K/N with 1 <= K <= N, like 2/4, found '{text}'");
+
+    public static int Run(string[] paths, string outputDirectory, TextWriter stdout, TextWriter stderr) =>
+        Run(new Settings { Paths = paths, Output = outputDirectory }, stdout, stderr);
+
+    public static int Run(Settings settings, TextWriter stdout, TextWriter stderr)
+    {
+        if (settings.Seed is not null && settings.Seeds is not null)
+            throw new UsageException("use --seed or --seeds, not both");
+        List<string> files;
+        try
+        {
+            files = ScenarioFiles.Find(settings.Paths);
+        }
+        catch (FileNotFoundException e)
+        {
+            throw new UsageException(e.Message);
+        }
+        if (files.Count == 0)
+            throw new UsageException($"no scenario files (*.yaml, *.yml) under {string.Join(", ", settings.Paths)}");
+
+        using var filters = new FrameFilterCache();
+        var loaded = new List<Scenario>();
+        var errors = new List<string>();
+        foreach (var file in files)
+        {
+            try
+            {
+                loaded.Add(ScenarioLoader.LoadFile(file, filters));
+            }
+            catch (ScenarioFormatException e)
+            {
+                errors.Add(e.Message);
+            }
+        }
+        foreach (var group in loaded.GroupBy(s => s.Name).Where(g => g.Count() > 1))
+            errors.Add($"{group.Skip(1).First().File}:1:1: scenario name '{group.Key}' is also used by {group.First().File}; recordings would overwrite each other");
+        if (errors.Count > 0)
+        {
+            foreach (var e in errors) stderr.WriteLine(e);
+            stderr.WriteLine($"harness: {errors.Count} scenario file{(errors.Count == 1 ? "" : "s")} with errors; nothing was run");
+            return Program.ExitUsage;
+        }
+
+        var scenarios = ScenarioSelection.Select(loaded, settings.Filter, settings.Shard);
+        if (scenarios.Count == 0)
+        {
+            stdout.WriteLine($"0 scenarios selected (of {loaded.Count})");
+            return Program.ExitOk;
+        }
+
+        var runner = new ScenarioRunner();
+        var junit = new List<JUnitReport.Case>();
+        int width = Math.Min(48, scenarios.Max(s => s.Name.Length));
+        int failed = 0, runs = 0;
+        var wall = Stopwatch.StartNew();
+        foreach (var scenario in scenarios)
+        {
+            if (settings.Seeds is { } range)
+            {
+                if (!RunSeeds(scenario, range, settings, runner, stdout, width, junit, ref runs)) failed++;
+                continue;
+            }
+            var options = new RunOptions { OutputDirectory = settings.Output, Format = settings.Format, Seed = settings.Seed };
+            var started = wall.Elapsed;
+            var result = runner.Run(scenario, options);
+            runs++;
+            junit.Add(new JUnitReport.Case(scenario.Name, scenario.File, result.Seed, result.Passed,
+                (wall.Elapsed - started).TotalSeconds, result.Passed ? null : result.FailureMessage));
+            stdout.WriteLine(FormatLine(result, width));
+            if (!result.Passed)
+            {
+                failed++;
+                foreach (var line in result.FailureMessage.Split(Environment.NewLine))
+                    stdout.WriteLine("    " + line);
+            }
+        }
+        wall.Stop();
+        var selected = scenarios.Count == loaded.Count ? "" : $" (selected from {loaded.Count})";
+        var seedText = settings.Seeds is { } sr ? $", {runs} runs over seeds {sr.First}..{sr.Last}" : "";
+        stdout.WriteLine(
+            $"{scenarios.Count} scenario{(scenarios.Count == 1 ? "" : "s")}{selected}: {scenarios.Count - failed} passed, {failed} failed{seedText} " +
+            $"({wall.Elapsed.TotalSeconds:0.00} s wall); recordings in {settings.Output}/");
+        if (settings.JUnit is { } junitPath) JUnitReport.Write(junitPath, junit, wall.Elapsed.TotalSeconds);
+        return failed == 0 ? Program.ExitOk : Program.ExitFailed;
+    }
+
+    /// <summary>Runs one scenario under every seed of the range without recording, then re-runs the first
+    /// failing seed with its recording so it can be opened. Returns whether every seed passed.</summary>
+    private static bool RunSeeds(Scenario scenario, (ulong First, ulong Last) range, Settings settings, ScenarioRunner runner,
+        TextWriter stdout, int width, List<JUnitReport.Case> junit, ref int runs)
+    {
+        var failing = new List<ScenarioResult>();
+        long longest = 0;
+        int frames = 0;
+        var watch = Stopwatch.StartNew();
+        for (ulong seed = range.First; ; seed++)
+        {
+            var result = runner.Run(scenario, new RunOptions { OutputDirectory = null, Seed = seed });
+            runs++;
+            longest = Math.Max(longest, result.VirtualNanoseconds);
+            frames += result.Frames;
+            if (!result.Passed) failing.Add(result);
+            if (seed == range.Last) break;
+        }
+        ulong count = range.Last - range.First + 1;
+        var verdict = failing.Count == 0 ? "PASS" : "FAIL";
+        stdout.WriteLine($"{verdict}  {scenario.Name.PadRight(width)}  {TimeSyntax.FormatTime(longest),12}  {frames,5} frames  " +
+                         $"seeds {range.First}..{range.Last}: {count - (ulong)failing.Count} passed, {failing.Count} failed");
+        string? report = null;
+        if (failing.Count > 0)
+        {
+            stdout.WriteLine($"    failing seeds: {string.Join(", ", failing.Take(20).Select(f => f.Seed))}{(failing.Count > 20 ? ", ..." : "")}");
+            var first = runner.Run(scenario, new RunOptions { OutputDirectory = settings.Output, Format = settings.Format, Seed = failing[0].Seed });
+            report = first.FailureMessage;
+            stdout.WriteLine($"    reproduce: ./harness run {scenario.File} --seed {first.Seed}");
+            foreach (var line in first.FailureMessage.Split(Environment.NewLine))
+                stdout.WriteLine("    " + line);
+        }
+        junit.Add(new JUnitReport.Case(scenario.Name, scenario.File, range.First, failing.Count == 0, watch.Elapsed.TotalSeconds, report));
+        return failing.Count == 0;
+    }
+
+    private static string FormatLine(ScenarioResult r, int width) =>
+        $"{(r.Passed ? "PASS" : "FAIL")}  {r.Name.PadRight(width)}  {TimeSyntax.FormatTime(r.VirtualNanoseconds),12}  {r.Frames,5} frames";
+}

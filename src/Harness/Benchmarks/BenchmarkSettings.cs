@@ -1,0 +1,14 @@
+namespace Netstack.Harness.Benchmarks;
+
+/// <summary>How long each workload measures. Quick keeps the whole run well under 30 s.</summary>
+public sealed record BenchmarkSettings
+{
+    /// <summary>Frames pushed through a workload before measuring, so the JIT and pools are warm.</summary>
+    public long WarmupFrames { get; init; } = 2_000_000;
+    /// <summary>Frames in each measured window; the best of <see cref="Rounds"/> windows is reported.</summary>
+    public long MeasuredFrames { get; init; } = 10_000_000;
+    public int Rounds { get; init; } = 3;
+
+    public static BenchmarkSettings Full { get; } = new();
+    public static BenchmarkSettings Quick { get; } = new() { WarmupFrames = 1_000_000, MeasuredFrames = 2_000_000, Rounds = 2 };
+}

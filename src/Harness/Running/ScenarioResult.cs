@@ -1,0 +1,19 @@
+namespace Netstack.Harness.Running;
+
+/// <summary>The verdict of one scenario run, with what a person needs to investigate a failure.</summary>
+public sealed record ScenarioResult(
+    string Name,
+    string File,
+    ulong Seed,
+    bool Passed,
+    long VirtualNanoseconds,
+    int Frames,
+    string? CapturePath,
+    IReadOnlyList<StepFailure> Failures)
+{
+    /// <summary>All failure reports, each a multi-line block starting with <c>file:line:col:</c>.</summary>
+    public string FailureMessage => string.Join(Environment.NewLine, Failures.Select(f => f.Report));
+}
+
+/// <summary>One unmet expectation (or a step that could not run), with its full report.</summary>
+public sealed record StepFailure(int StepIndex, string Report);

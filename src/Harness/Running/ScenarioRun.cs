@@ -1,0 +1,135 @@
+using Netstack.Api;
+using Netstack.Harness.Scenarios;
+using Netstack.Harness.Trace;
+using Netstack.Link;
+using Netstack.Network;
+using Netstack.Simulation.Capture;
+using Netstack.Simulation.Wire;
+using Sim = Netstack.Simulation.Simulation;
+
+namespace Netstack.Harness.Running;
+
+/// <summary>One run of a scenario: the simulated world built from its hosts and segments, the frame log,
+/// and the application state steps act on (sockets by <c>host:port</c>, pings asked of each host).</summary>
+public sealed class ScenarioRun
+{
+    private readonly Dictionary<SocketName, UdpSocket> _udp = new();
+    private readonly Dictionary<SocketName, Queue<UdpReceiveResult>> _received = new();
+    private readonly Dictionary<string, int> _pingsExpected = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Host, string Segment), VirtualPort> _ports = new();
+
+    public ScenarioRun(Scenario scenario, ulong seed, IFrameSink? captureFile)
+    {
+        Scenario = scenario;
+        Log = new FrameLog();
+        Simulation = new Sim(seed, captureFile is null ? Log : new FanOutSink(Log, captureFile));
+        foreach (var s in scenario.Segments)
+            Simulation.AddSegment(s.Name, new SegmentOptions { Latency = s.Latency, BandwidthBitsPerSecond = s.BandwidthBitsPerSecond, Mtu = s.Mtu });
+        foreach (var h in scenario.Hosts)
+        {
+            var options = new StackOptions
+            {
+                Arp = new ArpOptions { SendGratuitousOnStart = h.GratuitousArp },
+                Ipv4 = new Ipv4Options { Forwarding = h.Forwarding, DefaultTimeToLive = h.TimeToLive ?? 64 },
+            };
+            var stack = Simulation.AddHost(h.Name, options);
+            foreach (var i in h.Interfaces)
+            {
+                Simulation.Attach(stack, Simulation.Segments[i.Segment], i.Mac, i.Address, i.Mtu);
+                Log.MapSegment(i.Mac, i.Segment);
+            }
+            foreach (var r in h.Routes)
+                stack.AddRoute(r.Prefix, r.Gateway);
+        }
+        foreach (var segment in Simulation.Segments.Values)
+            foreach (var port in segment.Ports)
+                _ports[(HostOfPort(port), segment.Name)] = port;
+        if (scenario.Faults.Count > 0)
+        {
+            var hostOfPort = _ports.ToDictionary(p => p.Value, p => p.Key.Host);
+            Faults = new Netstack.Harness.Faults.WireFaults(scenario.Faults, Simulation.ForkRandom, Log, Simulation.Loop, hostOfPort);
+            foreach (var segment in Simulation.Segments.Values) segment.Faults = Faults;
+        }
+        Log.OnRecorded = Annotate;
+    }
+
+    /// <summary>Ports are named host.segment by <see cref="Sim.Attach"/>; host names cannot contain dots.</summary>
+    private static string HostOfPort(VirtualPort port) => port.Name[..port.Name.IndexOf('.')];
+
+    public Netstack.Harness.Faults.WireFaults? Faults { get; }
+
+    /// <summary>The step being played, so frames it sends synchronously can say so in the recording.</summary>
+    public Steps.Step? CurrentStep { get; set; }
+
+    private void Annotate(Trace.CapturedFrame frame)
+    {
+        if (CurrentStep is { } step)
+            frame.Notes.Add($"step {step.Location.Line}:{step.Location.Column} {step.Describe()}");
+        if (frame.Segment is not { } segment) return;
+        if (_ports.TryGetValue((frame.Host, segment), out var port) && !port.IsUp)
+        {
+            frame.Notes.Add($"lost: {frame.Host}'s link on {segment} is down");
+            return;
+        }
+        // Receivers whose link is down lose their copy (judged now; the copy is lost on arrival).
+        var destination = frame.Destination;
+        foreach (var host in Scenario.Hosts)
+        {
+            if (host.Name == frame.Host) continue;
+            foreach (var i in host.Interfaces)
+                if (i.Segment == segment && (destination.IsMulticast || i.Mac == destination) &&
+                    _ports.TryGetValue((host.Name, segment), out var to) && !to.IsUp)
+                    frame.Notes.Add($"lost toward {host.Name}: its link on {segment} is down");
+        }
+    }
+
+    /// <summary>Brings a host's ports up or down (all of them, or the one on <paramref name="segment"/>).</summary>
+    public void SetLink(string host, string? segment, bool up)
+    {
+        foreach (var ((h, s), port) in _ports)
+            if (h == host && (segment is null || s == segment))
+                port.IsUp = up;
+    }
+
+    public Scenario Scenario { get; }
+    public Sim Simulation { get; }
+    public FrameLog Log { get; }
+    public long Now => Simulation.Now.Nanoseconds;
+
+    public NetworkStack Host(string name) => Simulation.Hosts[name];
+
+    public void ExpectPings(string host, int count) =>
+        _pingsExpected[host] = PingsExpected(host) + count;
+
+    /// <summary>How many pings steps have asked <paramref name="host"/> to send so far.</summary>
+    public int PingsExpected(string host) => _pingsExpected.GetValueOrDefault(host);
+
+    public UdpSocket BindUdp(SocketName name)
+    {
+        if (_udp.ContainsKey(name)) throw new StepFailedException($"{name} is already bound");
+        var socket = Host(name.Host).Udp.Bind(name.Port);
+        _udp[name] = socket;
+        _received[name] = new Queue<UdpReceiveResult>();
+        return socket;
+    }
+
+    public UdpSocket UdpSocket(SocketName name, bool bindIfMissing = false)
+    {
+        if (_udp.TryGetValue(name, out var s)) return s;
+        if (bindIfMissing) return BindUdp(name);
+        throw new StepFailedException($"no socket {name} is bound (add a udp-bind step before this one)");
+    }
+
+    /// <summary>Datagrams received on a socket and not yet matched by an expectation, oldest first.</summary>
+    public Queue<UdpReceiveResult> Received(SocketName name)
+    {
+        var socket = UdpSocket(name);
+        var queue = _received[name];
+        while (socket.TryReceiveFrom(out var r)) queue.Enqueue(r);
+        return queue;
+    }
+}
+
+/// <summary>A step could not be carried out (socket already bound, time went backwards): the scenario fails
+/// with this message at the step's location.</summary>
+public sealed class StepFailedException(string message) : Exception(message);

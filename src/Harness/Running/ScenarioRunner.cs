@@ -1,0 +1,217 @@
+using Netstack.Harness.Scenarios;
+using Netstack.Harness.Steps;
+using Netstack.Harness.Trace;
+using Netstack.Simulation.Capture;
+using Netstack.Time;
+
+namespace Netstack.Harness.Running;
+
+/// <summary>Plays a scenario in virtual time and judges it.
+/// <para>Timing rules: a cursor starts at 0. An action runs at its <c>at:</c> (default: the cursor) and moves
+/// the cursor there. A frame expectation with <c>at:</c> is a claim about the recording in that window, judged
+/// once the run is over; without <c>at:</c> it waits for the next matching frame and moves the cursor to it.
+/// A state expectation is checked at its <c>at:</c> point, or awaited within its window (default: from the
+/// cursor until the scenario's timeout), and moves the cursor to when it held.</para></summary>
+public sealed class ScenarioRunner
+{
+    public ScenarioResult Run(Scenario scenario, RunOptions options)
+    {
+        var seed = options.Seed ?? scenario.Seed;
+        string extension = options.Format == CaptureFormat.PcapNg ? ".pcapng" : ".pcap";
+        string? capturePath = options.OutputDirectory is { } dir ? Path.Combine(dir, scenario.Name + extension) : null;
+        PcapFileSink? pcap = capturePath is null || options.Format != CaptureFormat.Pcap ? null : new PcapFileSink(capturePath);
+        try
+        {
+            var run = new ScenarioRun(scenario, seed, pcap);
+            var player = new Player(run, capturePath);
+            player.Play();
+            if (capturePath is not null && options.Format == CaptureFormat.PcapNg)
+                PcapNgWriter.Write(capturePath, run.Log.Frames,
+                    scenario.Hosts.SelectMany(h => h.Interfaces.Select(i => (h.Name, i.Segment))));
+            var failures = player.Failures.OrderBy(f => f.StepIndex).ToList();
+            return new ScenarioResult(scenario.Name, scenario.File, seed, failures.Count == 0, run.Now, run.Log.Count,
+                capturePath, failures);
+        }
+        finally
+        {
+            pcap?.Dispose();
+        }
+    }
+
+    private sealed class Player(ScenarioRun run, string? capturePath)
+    {
+        private readonly Scenario _scenario = run.Scenario;
+        private readonly FrameMatcher _matcher = new(run.Scenario);
+        private readonly List<(FrameExpectation Step, long Start, long End)> _deferred = new();
+        private long _cursor;
+        private int _consumedThrough;
+
+        public List<StepFailure> Failures { get; } = new();
+
+        private long Timeout => _scenario.TimeoutNanoseconds;
+        private Netstack.Simulation.Loop.VirtualEventLoop Loop => run.Simulation.Loop;
+
+        public void Play()
+        {
+            run.Simulation.Start();
+            foreach (var step in _scenario.Steps)
+            {
+                try
+                {
+                    if (!PlayStep(step)) break;
+                }
+                catch (StepFailedException e)
+                {
+                    Fail(step, $"{step.Location}: {step.Describe()}: {e.Message}");
+                    break;
+                }
+            }
+            bool completed = Failures.Count == 0;
+            if (completed)
+            {
+                long lastWindowEnd = _deferred.Where(d => d.End != TimeWindow.Open).Select(d => d.End).DefaultIfEmpty(0).Max();
+                if (lastWindowEnd > run.Now) Loop.RunUntil(new Instant(lastWindowEnd));
+                Settle();
+            }
+            foreach (var (step, start, end) in _deferred)
+                if (completed || (end != TimeWindow.Open && end <= run.Now))
+                    JudgeWindow(step, start, end);
+        }
+
+        /// <summary>Runs the remaining events (retries, timeouts) up to the timeout, leaving the clock at the last one.</summary>
+        private void Settle()
+        {
+            var limit = Math.Max(Timeout, run.Now);
+            while (Loop.NextDue is { } due && due.Nanoseconds <= limit)
+                Loop.RunUntil(due);
+        }
+
+        private void AdvanceTo(long t, Step step)
+        {
+            if (t < run.Now)
+                throw new StepFailedException(
+                    $"its time {TimeSyntax.FormatTime(t)} is before the current virtual time {TimeSyntax.FormatTime(run.Now)}, reached by an earlier step that waited");
+            Loop.RunUntil(new Instant(t));
+        }
+
+        private (long Start, long End) Resolve(TimeSpec? at, long defaultEnd)
+        {
+            if (at is null) return (_cursor, defaultEnd);
+            long start = at.Start?.Resolve(_cursor) ?? _cursor;
+            long end = at.End?.Resolve(_cursor) ?? defaultEnd;
+            return (start, end);
+        }
+
+        private bool PlayStep(Step step)
+        {
+            switch (step)
+            {
+                case ActionStep action:
+                {
+                    long t = action.At?.Start?.Resolve(_cursor) ?? _cursor;
+                    AdvanceTo(t, step);
+                    run.CurrentStep = action;
+                    try
+                    {
+                        action.Run(run);
+                    }
+                    finally
+                    {
+                        run.CurrentStep = null;
+                    }
+                    _cursor = t;
+                    return true;
+                }
+                case FrameExpectation frame when frame.At is null && !frame.Negated && frame.Count is null:
+                    return AwaitFrame(frame);
+                case FrameExpectation frame:
+                {
+                    var (start, end) = Resolve(frame.At, TimeWindow.Open);
+                    start -= frame.ToleranceNanoseconds;
+                    if (end != TimeWindow.Open) end += frame.ToleranceNanoseconds;
+                    _deferred.Add((frame, start, end));
+                    _cursor = Math.Max(0, start + frame.ToleranceNanoseconds);
+                    return true;
+                }
+                case StateExpectation state:
+                    return AwaitState(state);
+                default:
+                    throw new InvalidOperationException($"unhandled step type {step.GetType().Name}");
+            }
+        }
+
+        private bool AwaitFrame(FrameExpectation e)
+        {
+            long start = _cursor;
+            int scan = _consumedThrough; // index of the first frame not yet looked at
+            CapturedFrame? found = null;
+            bool Seen()
+            {
+                var frames = run.Log.Frames;
+                for (; scan < frames.Count; scan++)
+                {
+                    var f = frames[scan];
+                    if (f.TimeNanoseconds >= start && _matcher.Matches(e, f))
+                    {
+                        found = f;
+                        return true;
+                    }
+                }
+                return false;
+            }
+            if (start > run.Now) Loop.RunUntil(new Instant(start));
+            Loop.RunUntil(Seen, new Instant(Math.Max(Timeout, run.Now)));
+            if (found is null)
+            {
+                var window = new TimeWindow(start, run.Now, true, run.Now);
+                Fail(e, FrameReport.Build(e, window, "none was seen", run.Log, _matcher, capturePath, [], _consumedThrough));
+                return false;
+            }
+            _consumedThrough = found.Number;
+            _cursor = found.TimeNanoseconds;
+            return true;
+        }
+
+        private void JudgeWindow(FrameExpectation e, long start, long end)
+        {
+            bool open = end == TimeWindow.Open;
+            var window = new TimeWindow(start, open ? run.Now : end, open, run.Now);
+            var counted = run.Log.Frames.Where(f => window.Contains(f.TimeNanoseconds) && _matcher.Matches(e, f))
+                .Select(f => f.Number).ToList();
+            string? problem = null;
+            if (e.Negated && counted.Count > 0) problem = $"{counted.Count} did";
+            else if (e.Count is { } n && counted.Count != n) problem = $"{counted.Count} {(counted.Count == 1 ? "was" : "were")} seen";
+            else if (!e.Negated && e.Count is null && counted.Count == 0) problem = "none was seen";
+            if (problem is not null)
+                Fail(e, FrameReport.Build(e, window, problem, run.Log, _matcher, capturePath, counted, _consumedThrough));
+        }
+
+        private bool AwaitState(StateExpectation e)
+        {
+            if (e.At is { IsPoint: true } point)
+            {
+                long t = point.Start!.Value.Resolve(_cursor);
+                AdvanceTo(t, e);
+                _cursor = t;
+            }
+            else
+            {
+                var (start, end) = Resolve(e.At, Math.Max(Timeout, _cursor));
+                if (start > run.Now) AdvanceTo(start, e);
+                Loop.RunUntil(() => e.IsSettled(run), new Instant(Math.Max(end, run.Now)));
+                _cursor = run.Now;
+            }
+            if (e.Check(run) is { } problem)
+            {
+                var report = $"{e.Location}: expected {e.Describe()} at {TimeSyntax.FormatTime(run.Now)}; found {problem}";
+                if (capturePath is not null) report += $"{Environment.NewLine}  recording: {capturePath}";
+                Fail(e, report);
+                return false;
+            }
+            e.Consume(run);
+            return true;
+        }
+
+        private void Fail(Step step, string report) => Failures.Add(new StepFailure(step.Index, report));
+    }
+}

@@ -1,0 +1,44 @@
+using Netstack.Harness.Steps;
+using Netstack.Wire;
+
+namespace Netstack.Harness.Scenarios;
+
+/// <summary>A loaded, validated scenario: the world to build and the steps to play in virtual time.</summary>
+public sealed class Scenario
+{
+    /// <summary>The segment name used when a file has a single <c>wire:</c> instead of <c>segments:</c>.</summary>
+    public const string DefaultSegment = "lan";
+
+    public required string Name { get; init; }
+    public required string File { get; init; }
+    public string? Description { get; init; }
+    public ulong Seed { get; init; } = 1;
+    /// <summary>The latest virtual time the run may reach: waits give up here, and settling stops here.</summary>
+    public long TimeoutNanoseconds { get; init; } = 60_000_000_000;
+    public required IReadOnlyList<SegmentSpec> Segments { get; init; }
+    public required IReadOnlyList<HostSpec> Hosts { get; init; }
+    public required IReadOnlyList<Step> Steps { get; init; }
+    /// <summary>Faults applied on the wire, tried in this order.</summary>
+    public IReadOnlyList<Netstack.Harness.Faults.FaultRule> Faults { get; init; } = [];
+
+    public HostSpec? FindHost(string name) => Hosts.FirstOrDefault(h => h.Name == name);
+}
+
+public sealed record SegmentSpec(string Name, TimeSpan Latency, long BandwidthBitsPerSecond, int Mtu);
+
+public sealed record InterfaceSpec(string Segment, MacAddress Mac, Ipv4Cidr Address, int? Mtu);
+
+/// <summary>A route as <c>ip route</c> writes it: <c>10.0.0.0/8 via 192.0.2.1</c>.</summary>
+public sealed record RouteSpec(Ipv4Cidr Prefix, Ipv4Address Gateway, SourceLocation Location);
+
+public sealed record HostSpec(
+    string Name,
+    IReadOnlyList<InterfaceSpec> Interfaces,
+    IReadOnlyList<RouteSpec> Routes,
+    bool Forwarding,
+    bool GratuitousArp,
+    byte? TimeToLive,
+    SourceLocation Location)
+{
+    public bool HasAddress(Ipv4Address address) => Interfaces.Any(i => i.Address.Address == address);
+}

@@ -1,0 +1,238 @@
+using System.Text.RegularExpressions;
+using Netstack.Harness.Trace;
+using Netstack.Wire;
+using YamlDotNet.RepresentationModel;
+
+namespace Netstack.Harness.Scenarios;
+
+/// <summary>Reads a scenario file into a validated <see cref="Scenario"/>. Everything that can be checked
+/// before running is checked here (names, addresses, times, filters compiled by libpcap), and the first
+/// mistake is thrown as a <see cref="ScenarioFormatException"/> pointing at its line and column.</summary>
+public static partial class ScenarioLoader
+{
+    private static readonly string[] TopKeys = ["name", "description", "seed", "timeout", "wire", "segments", "hosts", "faults", "steps"];
+    private static readonly string[] SegmentKeys = ["latency", "bandwidth", "mtu"];
+    private static readonly string[] HostKeys = ["mac", "ip", "gateway", "segment", "mtu", "interfaces", "routes", "forwarding", "gratuitous-arp", "ttl"];
+    private static readonly string[] InterfaceKeys = ["segment", "mac", "ip", "mtu"];
+
+    [GeneratedRegex(@"^(?<prefix>\S+)\s+via\s+(?<gw>\S+)$")]
+    private static partial Regex RoutePattern();
+
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
+    private static partial Regex ScenarioNamePattern();
+
+    public static Scenario LoadFile(string path, FrameFilterCache filters)
+    {
+        string text;
+        try
+        {
+            text = System.IO.File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ScenarioFormatException(new SourceLocation(path, 1, 1), $"cannot read the file: {e.Message}");
+        }
+        return Load(text, path, filters);
+    }
+
+    public static Scenario Load(string yaml, string file, FrameFilterCache filters)
+    {
+        var stream = YamlDocumentParser.Parse(yaml, file);
+        if (stream.Documents.Count == 0)
+            throw new ScenarioFormatException(new SourceLocation(file, 1, 1), "the file is empty: a scenario needs hosts and steps");
+        if (stream.Documents.Count > 1)
+            throw YamlMapping.Error(file, stream.Documents[1].RootNode, "one scenario per file: found a second YAML document");
+
+        var root = new YamlMapping(file, stream.Documents[0].RootNode, "a scenario");
+        root.AllowOnly(TopKeys);
+
+        var name = root.String("name") ?? Path.GetFileNameWithoutExtension(file);
+        if (!ScenarioNamePattern().IsMatch(name))
+            throw root.ErrorAt(root.Get("name") ?? root.Node, $"bad scenario name '{name}': use letters, digits, '.', '_' and '-' (it names the recording)");
+
+        var seedNode = root.Get("seed");
+        ulong seed = 1;
+        if (seedNode is not null && !ulong.TryParse(root.Scalar(seedNode, "seed"), out seed))
+            throw root.ErrorAt(seedNode, $"'seed' must be a whole number from 0 to {ulong.MaxValue}");
+
+        var segments = ReadSegments(root);
+        var hosts = ReadHosts(root, segments);
+        if (!root.Has("steps")) throw root.ErrorAt(root.Node, "a scenario needs 'steps'");
+        var references = new ScenarioReferences(file, hosts, segments);
+        var faults = root.Get("faults") is { } faultsNode ? new FaultReader(references, filters).Read(root, faultsNode) : [];
+        var steps = new StepReader(references, filters).ReadSteps(root, root.Get("steps")!);
+
+        return new Scenario
+        {
+            Name = name,
+            File = file,
+            Description = root.String("description"),
+            Seed = seed,
+            TimeoutNanoseconds = root.Duration("timeout") ?? 60_000_000_000,
+            Segments = segments,
+            Hosts = hosts,
+            Steps = steps,
+            Faults = faults,
+        };
+    }
+
+    private static List<SegmentSpec> ReadSegments(YamlMapping root)
+    {
+        if (root.Has("wire") && root.Has("segments"))
+            throw root.ErrorAt(root.KeyNode("segments"), "use either 'wire' (one segment) or 'segments' (several), not both");
+        var list = new List<SegmentSpec>();
+        if (root.Get("segments") is { } segmentsNode)
+        {
+            var segments = new YamlMapping(root.At(segmentsNode).File, segmentsNode, "segments");
+            foreach (var name in segments.Keys)
+            {
+                if (!ScenarioReferences.NamePattern().IsMatch(name))
+                    throw segments.ErrorAt(segments.KeyNode(name), $"bad segment name '{name}': use letters, digits, '_' and '-', starting with a letter");
+                list.Add(ReadSegment(segments, name, segments.Get(name)!));
+            }
+            if (list.Count == 0) throw root.ErrorAt(segmentsNode, "'segments' is empty: declare at least one");
+        }
+        else if (root.Get("wire") is { } wireNode)
+            list.Add(ReadSegment(root, Scenario.DefaultSegment, wireNode));
+        else
+            list.Add(new SegmentSpec(Scenario.DefaultSegment, TimeSpan.Zero, 0, 1500));
+        return list;
+    }
+
+    private static SegmentSpec ReadSegment(YamlMapping parent, string name, YamlNode node)
+    {
+        if (node is YamlScalarNode { Value: null or "" }) return new SegmentSpec(name, TimeSpan.Zero, 0, 1500);
+        var m = new YamlMapping(parent.At(node).File, node, name == Scenario.DefaultSegment ? "wire" : $"segment '{name}'");
+        m.AllowOnly(SegmentKeys);
+        long bandwidth = 0;
+        if (m.Get("bandwidth") is { } b)
+        {
+            var text = m.Scalar(b, "bandwidth");
+            if (!TimeSyntax.TryParseRate(text, out bandwidth))
+                throw m.ErrorAt(b, $"bad bandwidth '{text}': expected a rate like 100Mbit, 1Gbit or 64kbit");
+        }
+        var latency = m.Duration("latency") ?? 0;
+        var mtu = (int)(m.Integer("mtu", 68, 65535) ?? 1500);
+        return new SegmentSpec(name, TimeSpan.FromTicks(latency / 100), bandwidth, mtu);
+    }
+
+    private static List<HostSpec> ReadHosts(YamlMapping root, List<SegmentSpec> segments)
+    {
+        var node = root.Get("hosts") ?? throw root.ErrorAt(root.Node, "a scenario needs 'hosts'");
+        var hostsMap = new YamlMapping(root.At(node).File, node, "hosts");
+        if (hostsMap.Keys.Count == 0) throw root.ErrorAt(node, "'hosts' is empty: declare at least one host");
+        var hosts = new List<HostSpec>();
+        var macs = new Dictionary<MacAddress, string>();
+        foreach (var name in hostsMap.Keys)
+        {
+            var keyNode = hostsMap.KeyNode(name);
+            if (!ScenarioReferences.NamePattern().IsMatch(name))
+                throw hostsMap.ErrorAt(keyNode, $"bad host name '{name}': use letters, digits, '_' and '-', starting with a letter");
+            var host = ReadHost(hostsMap, name, hostsMap.Get(name)!, segments);
+            foreach (var i in host.Interfaces)
+                if (!macs.TryAdd(i.Mac, name))
+                    throw hostsMap.ErrorAt(hostsMap.Get(name)!, $"host '{name}' reuses MAC {i.Mac} of host '{macs[i.Mac]}'");
+            hosts.Add(host);
+        }
+        return hosts;
+    }
+
+    private static HostSpec ReadHost(YamlMapping hostsMap, string name, YamlNode node, List<SegmentSpec> segments)
+    {
+        var m = new YamlMapping(hostsMap.At(node).File, node, $"host '{name}'");
+        m.AllowOnly(HostKeys);
+        var interfaces = new List<InterfaceSpec>();
+        if (m.Get("interfaces") is { } list)
+        {
+            foreach (var k in new[] { "mac", "ip", "segment", "mtu" })
+                if (m.Has(k))
+                    throw m.ErrorAt(m.KeyNode(k), $"host '{name}' has 'interfaces': put '{k}' on each interface instead");
+            if (list is not YamlSequenceNode seq || seq.Children.Count == 0)
+                throw m.ErrorAt(list, "'interfaces' must be a list of { segment, mac, ip }");
+            foreach (var item in seq.Children)
+            {
+                var im = new YamlMapping(m.At(item).File, item, $"an interface of host '{name}'");
+                im.AllowOnly(InterfaceKeys);
+                interfaces.Add(ReadInterface(im, segments, name));
+            }
+        }
+        else
+        {
+            interfaces.Add(ReadInterface(m, segments, name));
+        }
+
+        var routes = new List<RouteSpec>();
+        if (m.Get("gateway") is { } gw)
+        {
+            var text = m.Scalar(gw, "gateway");
+            if (!Ipv4Address.TryParse(text, out var gateway))
+                throw m.ErrorAt(gw, $"bad address '{text}' for 'gateway': expected an IPv4 address like 192.0.2.1");
+            routes.Add(CheckOnLink(m, gw, name, interfaces, new RouteSpec(new Ipv4Cidr(Ipv4Address.Any, 0), gateway, m.At(gw))));
+        }
+        if (m.Get("routes") is { } routesNode)
+        {
+            if (routesNode is not YamlSequenceNode seq)
+                throw m.ErrorAt(routesNode, "'routes' must be a list like [\"10.0.0.0/8 via 192.0.2.1\"]");
+            foreach (var item in seq.Children)
+            {
+                var text = m.Scalar(item, "routes");
+                var match = RoutePattern().Match(text.Trim());
+                if (!match.Success)
+                    throw m.ErrorAt(item, $"bad route '{text}': expected 'PREFIX via GATEWAY', like 10.0.0.0/8 via 192.0.2.1 or default via 192.0.2.1");
+                var prefixText = match.Groups["prefix"].Value;
+                Ipv4Cidr prefix;
+                if (prefixText == "default") prefix = new Ipv4Cidr(Ipv4Address.Any, 0);
+                else if (!prefixText.Contains('/') || !Ipv4Cidr.TryParse(prefixText, out prefix))
+                    throw m.ErrorAt(item, $"bad prefix '{prefixText}' in route: expected an address with prefix length like 10.0.0.0/8");
+                if (!Ipv4Address.TryParse(match.Groups["gw"].Value, out var gateway))
+                    throw m.ErrorAt(item, $"bad gateway '{match.Groups["gw"].Value}' in route: expected an IPv4 address");
+                routes.Add(CheckOnLink(m, item, name, interfaces, new RouteSpec(prefix, gateway, m.At(item))));
+            }
+        }
+        var ttl = m.Integer("ttl", 1, 255);
+        return new HostSpec(name, interfaces, routes, m.Boolean("forwarding") ?? false, m.Boolean("gratuitous-arp") ?? true,
+            ttl is { } t ? (byte)t : null, m.Location);
+    }
+
+    private static RouteSpec CheckOnLink(YamlMapping m, YamlNode node, string host, List<InterfaceSpec> interfaces, RouteSpec route)
+    {
+        if (interfaces.Any(i => route.Gateway.IsInSubnet(i.Address.Network, i.Address.PrefixLength)))
+            return route;
+        throw m.ErrorAt(node, $"gateway {route.Gateway} is not on any network of host '{host}' ({string.Join(", ", interfaces.Select(i => i.Address))})");
+    }
+
+    private static InterfaceSpec ReadInterface(YamlMapping m, List<SegmentSpec> segments, string host)
+    {
+        string segment;
+        if (m.Get("segment") is { } segNode)
+        {
+            segment = m.Scalar(segNode, "segment");
+            if (segments.All(s => s.Name != segment))
+                throw m.ErrorAt(segNode, $"unknown segment '{segment}' (segments: {string.Join(", ", segments.Select(s => s.Name))})");
+        }
+        else if (segments.Count == 1) segment = segments[0].Name;
+        else throw m.ErrorAt(m.Node, $"host '{host}' must say which segment it is on: 'segment:' one of {string.Join(", ", segments.Select(s => s.Name))}");
+
+        var ipNode = m.Get("ip") ?? throw m.ErrorAt(m.Node, $"{m.What} needs 'ip', like ip: 192.0.2.10/24");
+        var ipText = m.Scalar(ipNode, "ip");
+        if (!ipText.Contains('/') || !Ipv4Cidr.TryParse(ipText, out var address) || address.PrefixLength is < 1 or > 32)
+            throw m.ErrorAt(ipNode, $"bad address '{ipText}' for 'ip': expected an IPv4 address with prefix length, like 192.0.2.10/24");
+
+        MacAddress mac;
+        if (m.Get("mac") is { } macNode)
+        {
+            var macText = m.Scalar(macNode, "mac");
+            if (!MacAddress.TryParse(macText, out mac))
+                throw m.ErrorAt(macNode, $"bad MAC address '{macText}': expected six hex bytes like 02:00:00:00:00:0a");
+            if (mac.IsMulticast || mac == MacAddress.Zero)
+                throw m.ErrorAt(macNode, $"MAC address {mac} cannot be a host's: it is multicast or zero");
+        }
+        else
+        {
+            // Locally administered and derived from the address, so it is stable and readable: 02:00:c0:00:02:0a.
+            mac = new MacAddress(0x0200_0000_0000UL | address.Address.Value);
+        }
+        var mtu = m.Integer("mtu", 68, 65535);
+        return new InterfaceSpec(segment, mac, address, mtu is { } v ? (int)v : null);
+    }
+}

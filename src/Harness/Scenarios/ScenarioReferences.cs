@@ -1,0 +1,88 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Netstack.Wire;
+using YamlDotNet.RepresentationModel;
+
+namespace Netstack.Harness.Scenarios;
+
+/// <summary>Resolves names a scenario uses (hosts, segments, <c>host:port</c> sockets, addresses written as
+/// host names) against what the file declared, with errors that point at the reference.</summary>
+internal sealed partial class ScenarioReferences(string file, IReadOnlyList<HostSpec> hosts, IReadOnlyList<SegmentSpec> segments)
+{
+    [GeneratedRegex(@"^[A-Za-z][A-Za-z0-9_-]*$")]
+    public static partial Regex NamePattern();
+
+    public string File { get; } = file;
+    public IReadOnlyList<HostSpec> Hosts { get; } = hosts;
+
+    public HostSpec Host(YamlMapping map, string key)
+    {
+        var node = map.Get(key)!;
+        var name = map.Scalar(node, key);
+        return Hosts.FirstOrDefault(h => h.Name == name)
+               ?? throw map.ErrorAt(node, UnknownHost(name));
+    }
+
+    public string UnknownHost(string name)
+    {
+        var suggestion = YamlMapping.Suggest(name, Hosts.Select(h => h.Name));
+        return suggestion is not null
+            ? $"unknown host '{name}'; did you mean '{suggestion}'?"
+            : $"unknown host '{name}' (hosts: {string.Join(", ", Hosts.Select(h => h.Name))})";
+    }
+
+    public string Segment(YamlMapping map, string key)
+    {
+        var node = map.Get(key)!;
+        var name = map.Scalar(node, key);
+        if (segments.Any(s => s.Name == name)) return name;
+        throw map.ErrorAt(node, $"unknown segment '{name}' (segments: {string.Join(", ", segments.Select(s => s.Name))})");
+    }
+
+    /// <summary>An IPv4 address, or a host name standing for that host's first address.</summary>
+    public AddressRef Address(YamlMapping map, YamlNode node, string key)
+    {
+        var text = map.Scalar(node, key);
+        if (Ipv4Address.TryParse(text, out var a)) return new AddressRef(text, a);
+        if (Hosts.FirstOrDefault(h => h.Name == text) is { } host) return new AddressRef(text, host.Interfaces[0].Address.Address);
+        if (LooksNumeric(text))
+            throw map.ErrorAt(node, $"bad address '{text}' for '{key}': expected an IPv4 address like 192.0.2.11");
+        throw map.ErrorAt(node, $"'{key}' must be an IPv4 address or a host name: {UnknownHost(text)}");
+    }
+
+    /// <summary>A local socket: <c>host:port</c> with a declared host.</summary>
+    public SocketName Socket(YamlMapping map, YamlNode node, string key)
+    {
+        var text = map.Scalar(node, key);
+        var (hostText, port) = SplitPort(map, node, key, text);
+        if (Hosts.All(h => h.Name != hostText))
+            throw map.ErrorAt(node, $"'{key}' must be host:port with a host of this scenario: {UnknownHost(hostText)}");
+        return new SocketName(hostText, port);
+    }
+
+    /// <summary>A remote end: <c>host:port</c> or <c>192.0.2.11:port</c>.</summary>
+    public RemoteEndpoint Endpoint(YamlMapping map, YamlNode node, string key)
+    {
+        var text = map.Scalar(node, key);
+        var (hostText, port) = SplitPort(map, node, key, text);
+        AddressRef address;
+        if (Ipv4Address.TryParse(hostText, out var a)) address = new AddressRef(hostText, a);
+        else if (Hosts.FirstOrDefault(h => h.Name == hostText) is { } host) address = new AddressRef(hostText, host.Interfaces[0].Address.Address);
+        else if (LooksNumeric(hostText)) throw map.ErrorAt(node, $"bad address '{hostText}' in '{key}': expected an IPv4 address like 192.0.2.11");
+        else throw map.ErrorAt(node, $"'{key}' must be host:port or address:port: {UnknownHost(hostText)}");
+        return new RemoteEndpoint(address, port);
+    }
+
+    private static (string Host, ushort Port) SplitPort(YamlMapping map, YamlNode node, string key, string text)
+    {
+        int colon = text.LastIndexOf(':');
+        if (colon <= 0 || colon == text.Length - 1)
+            throw map.ErrorAt(node, $"'{key}' must be host:port, like b:7 or 192.0.2.11:7, found '{text}'");
+        var portText = text[(colon + 1)..];
+        if (!ushort.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port == 0)
+            throw map.ErrorAt(node, $"bad port '{portText}' in '{key}': expected 1 to 65535");
+        return (text[..colon], port);
+    }
+
+    private static bool LooksNumeric(string text) => text.Length > 0 && (char.IsAsciiDigit(text[0]) || text.Contains('.'));
+}

@@ -1,0 +1,61 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace Netstack.Harness.Scenarios;
+
+/// <summary>Durations and bit rates as scenarios write them: <c>250ms</c>, <c>1.5s</c>, <c>100Mbit</c>.</summary>
+public static partial class TimeSyntax
+{
+    [GeneratedRegex(@"^(?<n>\d+(\.\d+)?)\s*(?<u>ns|us|µs|ms|s|m|min)$")]
+    private static partial Regex DurationPattern();
+
+    [GeneratedRegex(@"^(?<n>\d+(\.\d+)?)\s*(?<u>bps|bit|kbps|kbit|Mbps|Mbit|Gbps|Gbit)$")]
+    private static partial Regex RatePattern();
+
+    /// <summary>Parses a non-negative duration to nanoseconds. A bare 0 needs no unit.</summary>
+    public static bool TryParseDuration(string text, out long nanoseconds)
+    {
+        nanoseconds = 0;
+        text = text.Trim();
+        if (text == "0") return true;
+        var m = DurationPattern().Match(text);
+        if (!m.Success) return false;
+        var n = decimal.Parse(m.Groups["n"].Value, CultureInfo.InvariantCulture);
+        decimal scale = m.Groups["u"].Value switch
+        {
+            "ns" => 1m,
+            "us" or "µs" => 1_000m,
+            "ms" => 1_000_000m,
+            "s" => 1_000_000_000m,
+            _ => 60_000_000_000m,
+        };
+        var ns = n * scale;
+        if (ns != decimal.Truncate(ns) || ns > long.MaxValue / 2) return false;
+        nanoseconds = (long)ns;
+        return true;
+    }
+
+    public static bool TryParseRate(string text, out long bitsPerSecond)
+    {
+        bitsPerSecond = 0;
+        var m = RatePattern().Match(text.Trim());
+        if (!m.Success) return false;
+        var n = decimal.Parse(m.Groups["n"].Value, CultureInfo.InvariantCulture);
+        decimal scale = m.Groups["u"].Value switch
+        {
+            "bps" or "bit" => 1m,
+            "kbps" or "kbit" => 1e3m,
+            "Mbps" or "Mbit" => 1e6m,
+            _ => 1e9m,
+        };
+        bitsPerSecond = (long)(n * scale);
+        return bitsPerSecond > 0;
+    }
+
+    /// <summary>Nanoseconds as a trace prints them: seconds with as many decimals as needed, at least three.</summary>
+    public static string FormatTime(long nanoseconds)
+    {
+        var s = (nanoseconds / 1_000_000_000m).ToString("0.000######", CultureInfo.InvariantCulture);
+        return s + "s";
+    }
+}

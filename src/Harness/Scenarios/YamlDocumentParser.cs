@@ -1,0 +1,88 @@
+using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
+using YamlDotNet.RepresentationModel;
+
+namespace Netstack.Harness.Scenarios;
+
+/// <summary>Parses YAML text into a node tree, turning every syntax error into a
+/// <see cref="ScenarioFormatException"/> with a usable position. YamlDotNet reports some mistakes poorly
+/// (an unclosed <c>{</c> surfaces as InvalidOperationException, a tab in the indentation as line 1 column 1),
+/// so this tracks open flow collections and finds tabs itself.</summary>
+internal static class YamlDocumentParser
+{
+    public static YamlStream Parse(string yaml, string file)
+    {
+        var parser = new TrackingParser(new Parser(new StringReader(yaml)));
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(parser);
+            return stream;
+        }
+        catch (YamlException e)
+        {
+            var location = new SourceLocation(file, (int)e.Start.Line, (int)e.Start.Column);
+            if (e.Start.Index == 0 && e.Message.Contains("tab", StringComparison.OrdinalIgnoreCase) && FindIndentTab(yaml) is { } tab)
+                location = new SourceLocation(file, tab.Line, tab.Column);
+            throw new ScenarioFormatException(location, "YAML syntax error: " + Clean(e.Message));
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+        {
+            if (parser.OpenFlow.TryPeek(out var open))
+                throw new ScenarioFormatException(new SourceLocation(file, (int)open.Line, (int)open.Column),
+                    $"YAML syntax error: this {(parser.OpenFlowIsMapping.Peek() ? "'{'" : "'['")} is never closed");
+            var last = parser.LastMark;
+            throw new ScenarioFormatException(new SourceLocation(file, (int)last.Line, (int)last.Column), "YAML syntax error: invalid YAML after this point");
+        }
+    }
+
+    private static string Clean(string message)
+    {
+        var m = System.Text.RegularExpressions.Regex.Replace(message,
+            @"^\(Line: \d+, Col: \d+, Idx: \d+\) - \(Line: \d+, Col: \d+, Idx: \d+\):\s*", "").TrimEnd('.');
+        return m.Length > 0 ? char.ToLowerInvariant(m[0]) + m[1..] : "invalid YAML";
+    }
+
+    private static (int Line, int Column)? FindIndentTab(string yaml)
+    {
+        var lines = yaml.Split('\n');
+        for (int i = 0; i < lines.Length; i++)
+            for (int c = 0; c < lines[i].Length && (lines[i][c] == ' ' || lines[i][c] == '\t'); c++)
+                if (lines[i][c] == '\t') return (i + 1, c + 1);
+        return null;
+    }
+
+    private sealed class TrackingParser(IParser inner) : IParser
+    {
+        public Stack<Mark> OpenFlow { get; } = new();
+        public Stack<bool> OpenFlowIsMapping { get; } = new();
+        public Mark LastMark { get; private set; } = Mark.Empty;
+
+        public ParsingEvent? Current => inner.Current;
+
+        public bool MoveNext()
+        {
+            bool more = inner.MoveNext();
+            switch (inner.Current)
+            {
+                case MappingStart { Style: MappingStyle.Flow } m:
+                    OpenFlow.Push(m.Start);
+                    OpenFlowIsMapping.Push(true);
+                    break;
+                case SequenceStart { Style: SequenceStyle.Flow } s:
+                    OpenFlow.Push(s.Start);
+                    OpenFlowIsMapping.Push(false);
+                    break;
+                case MappingEnd or SequenceEnd when OpenFlow.Count > 0 && IsFlowEnd(inner.Current):
+                    OpenFlow.Pop();
+                    OpenFlowIsMapping.Pop();
+                    break;
+            }
+            if (inner.Current is { } ev) LastMark = ev.End;
+            return more;
+        }
+
+        // Block collections end with an empty-width event; flow ones end at their closing bracket.
+        private static bool IsFlowEnd(ParsingEvent ev) => ev.End.Index > ev.Start.Index;
+    }
+}

@@ -1,0 +1,31 @@
+using Netstack.Harness.Trace;
+
+namespace Netstack.Harness.Steps;
+
+/// <summary><c>expect: { frame: FILTER, from: a, to: b, on: lan, count: N }</c> and
+/// <c>expect: { no-frame: FILTER, ... }</c>: what the recording must (not) contain in a time window.</summary>
+public sealed class FrameExpectation : Step
+{
+    public required FrameFilter Filter { get; init; }
+    /// <summary>Host that sent the frame.</summary>
+    public string? From { get; init; }
+    /// <summary>Host the frame is addressed to at the link layer (its MAC, or broadcast on its segment).</summary>
+    public string? To { get; init; }
+    /// <summary>Segment the frame was sent on.</summary>
+    public string? On { get; init; }
+    /// <summary>Exactly this many frames in the window; null means at least one.</summary>
+    public int? Count { get; init; }
+    /// <summary>True for <c>no-frame</c>: nothing may match in the window.</summary>
+    public bool Negated { get; init; }
+    public long ToleranceNanoseconds { get; init; }
+
+    public override string Describe()
+    {
+        var what = Negated ? "no frame" : Count is { } n ? $"exactly {n} frame{(n == 1 ? "" : "s")}" : "a frame";
+        var text = $"{what} matching \"{Filter.Expression}\"";
+        if (From is not null) text += $" from {From}";
+        if (To is not null) text += $" to {To}";
+        if (On is not null) text += $" on {On}";
+        return text;
+    }
+}

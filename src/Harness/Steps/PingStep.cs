@@ -1,0 +1,44 @@
+using Netstack.Harness.Running;
+using Netstack.Harness.Scenarios;
+
+namespace Netstack.Harness.Steps;
+
+/// <summary><c>ping: { from: a, to: b, count: 3, size: 56, interval: 1s, timeout: 1s }</c>: echo requests
+/// through the host's ping API; results are checked with <c>expect: { ping: a, ... }</c>.</summary>
+public sealed class PingStep : ActionStep
+{
+    public required string From { get; init; }
+    public required AddressRef To { get; init; }
+    public int Count { get; init; } = 1;
+    public int Size { get; init; } = 56;
+    public TimeSpan Interval { get; init; } = TimeSpan.FromSeconds(1);
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(1);
+    public byte? TimeToLive { get; init; }
+    public bool DontFragment { get; init; }
+
+    public override void Run(ScenarioRun run)
+    {
+        var stack = run.Host(From);
+        run.ExpectPings(From, Count);
+        int sent = 0;
+        void SendOne()
+        {
+            sent++;
+            _ = stack.Ping.PingAsync(To.Address, Size, Timeout, TimeToLive, DontFragment);
+        }
+        SendOne();
+        if (Count > 1)
+        {
+            Netstack.Time.Timer? timer = null;
+            timer = new Netstack.Time.Timer(run.Simulation.Loop, () =>
+            {
+                SendOne();
+                if (sent < Count) timer!.ArmAfter(Interval);
+            });
+            timer.ArmAfter(Interval);
+        }
+    }
+
+    public override string Describe() =>
+        $"ping from {From} to {To}" + (Count > 1 ? $" x{Count}" : "") + (Size != 56 ? $" size {Size}" : "");
+}

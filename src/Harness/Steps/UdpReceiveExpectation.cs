@@ -1,0 +1,44 @@
+using Netstack.Harness.Running;
+using Netstack.Harness.Scenarios;
+
+namespace Netstack.Harness.Steps;
+
+/// <summary><c>expect: { udp-receive: b:7, data: hello, from: a:5000 }</c>: the next datagram received on
+/// the socket has these bytes and came from there. Matching it takes it off the queue, like recvfrom().</summary>
+public sealed class UdpReceiveExpectation : StateExpectation
+{
+    public required SocketName Socket { get; init; }
+    public Payload? Data { get; init; }
+    public RemoteEndpoint? From { get; init; }
+    /// <summary><c>none: true</c>: nothing has arrived (yet), to pin down when a datagram does.</summary>
+    public bool None { get; init; }
+
+    public override bool IsSettled(ScenarioRun run) => None ? Check(run) is null : run.Received(Socket).Count > 0;
+
+    public override string? Check(ScenarioRun run)
+    {
+        var queue = run.Received(Socket);
+        if (None)
+            return queue.Count == 0 ? null : $"a datagram is waiting: {Payload.Show(queue.Peek().Data)} from {queue.Peek().RemoteAddress}:{queue.Peek().RemotePort}";
+        if (queue.Count == 0)
+        {
+            var socket = run.UdpSocket(Socket);
+            return $"no datagram on {Socket} ({socket.DatagramsReceived} received in all" +
+                   (socket.PendingErrors.Count > 0 ? $"; pending error: {socket.PendingErrors.First()}" : "") + ")";
+        }
+        var next = queue.Peek();
+        if (Data is { } d && !next.Data.SequenceEqual(d.Bytes))
+            return $"received {Payload.Show(next.Data)}, expected {d}";
+        if (From is { } f && (next.RemoteAddress != f.Address.Address || next.RemotePort != f.Port))
+            return $"datagram came from {next.RemoteAddress}:{next.RemotePort}, expected {f}";
+        return null;
+    }
+
+    public override void Consume(ScenarioRun run)
+    {
+        if (!None) run.Received(Socket).Dequeue();
+    }
+
+    public override string Describe() => None ? $"no udp datagram waiting on {Socket}" :
+        $"udp datagram on {Socket}" + (Data is { } d ? $" with {d}" : "") + (From is { } f ? $" from {f}" : "");
+}

@@ -1,0 +1,21 @@
+using Netstack.Harness.Running;
+using Netstack.Harness.Scenarios;
+
+namespace Netstack.Harness.Steps;
+
+/// <summary><c>udp-send: { from: a:5000, to: b:7, data: hello }</c>: sends one datagram from a socket,
+/// binding it first if no earlier step did.</summary>
+public sealed class UdpSendStep : ActionStep
+{
+    public required SocketName From { get; init; }
+    public required RemoteEndpoint To { get; init; }
+    public required Payload Data { get; init; }
+
+    public override void Run(ScenarioRun run)
+    {
+        var socket = run.UdpSocket(From, bindIfMissing: true);
+        socket.SendTo(Data.Bytes, To.Address.Address, To.Port);
+    }
+
+    public override string Describe() => $"udp-send from {From} to {To}, {Data}";
+}

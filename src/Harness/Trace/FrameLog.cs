@@ -1,0 +1,33 @@
+using Netstack.Simulation.Capture;
+using Netstack.Time;
+using Netstack.Wire;
+
+namespace Netstack.Harness.Trace;
+
+/// <summary>An in-memory recording of every frame of a run, in capture order, for assertions and
+/// failure reports. Frames are few in a scenario, so each is kept as a copied array.</summary>
+public sealed class FrameLog : IFrameSink
+{
+    private readonly List<CapturedFrame> _frames = new();
+    private readonly Dictionary<MacAddress, string> _segmentByMac = new();
+
+    public IReadOnlyList<CapturedFrame> Frames => _frames;
+    public int Count => _frames.Count;
+
+    /// <summary>Tells the log which segment an interface's MAC is on, so frames can be attributed to segments.</summary>
+    public void MapSegment(MacAddress mac, string segment) => _segmentByMac[mac] = segment;
+
+    /// <summary>Called for each frame as it is recorded, to note what is known at that moment (the step being
+    /// played, a link that is down).</summary>
+    public Action<CapturedFrame>? OnRecorded { get; set; }
+
+    public void Write(Instant time, ReadOnlySpan<byte> frame, in FrameContext context)
+    {
+        string? segment = null;
+        if (frame.Length >= 12) _segmentByMac.TryGetValue(MacAddress.Read(frame[6..]), out segment);
+        var captured = new CapturedFrame(_frames.Count + 1, time.Nanoseconds, context.Host, segment, frame.ToArray());
+        if (context.Comment is { } c) captured.Notes.Add(c);
+        OnRecorded?.Invoke(captured);
+        _frames.Add(captured);
+    }
+}

@@ -27,7 +27,7 @@ public sealed record TcpBulkTransferBenchmark : IBenchmarkWorkload
     {
         var workload = this with
         {
-            WarmupBytes = Math.Max(settings.WarmupFrames * 32, 8L << 20),
+            WarmupBytes = Math.Max(settings.WarmupFrames * 32, 16L << 20),
             MeasuredBytes = Math.Max(settings.MeasuredFrames * 107, 16L << 20),
         };
         TcpBulkTransferResult? best = null;

@@ -462,6 +462,9 @@ public sealed class TcpConnection
     private void OnNewAck(SequenceNumber ack, in TcpHeaderOptions opts)
     {
         int acked = ack - _sndUna;
+        // Grow the window only while it limits sending (RFC 7661 §4.1 / RFC 5681 §3.1 note): an
+        // application-limited sender must not inflate cwnd it never used.
+        bool cwndLimited = _sndMax - _sndUna + SendMss >= _cc.Cwnd;
         SampleRttOnAck(ack, opts);
         int dataAcked = Math.Min(acked, _send.Count);
         _send.Consume(dataAcked);
@@ -481,7 +484,7 @@ public sealed class TcpConnection
                 _cc.OnPartialAck(acked);
             }
         }
-        else _cc.OnNewAck(acked);
+        else if (cwndLimited) _cc.OnNewAck(acked);
 
         if (_sndUna == _sndMax) _rtxTimer.Stop();
         else _rtxTimer.Start(_rto.Rto); // RFC 6298 (5.3)

@@ -285,4 +285,22 @@ public class DataTraceTests : TraceTestBase
         Conn.State.Should().Be(TcpState.Closed);
         Conn.Error.Should().Be(SocketError.ConnectionRefused, "the remembered soft error explains the timeout");
     }
+
+    [Test]
+    public void Sender_avoids_silly_windows_until_the_override_timer()
+    {
+        EstablishPassive();
+        Stream.Write(Bytes(5000));
+        Peer.TakeAll().Select(s => s.Length).Should().Equal(1460, 1460, 1460); // initial window: 3 segments
+        Peer.RunUntil(Ms(10));
+        // Everything acknowledged, but the window is now a sliver of the largest seen (65535).
+        Peer.Send(TcpFlags.Ack, P(0), H(4380), window: 300);
+        Peer.ExpectNothing();
+        Peer.RunUntil(Ms(1009));
+        Peer.ExpectNothing();
+        Peer.RunUntil(Ms(1010));
+        var forced = Peer.Next();
+        forced.Seq.Should().Be(H(4380));
+        forced.Length.Should().Be(300, "the persist (override) timer sends what the window allows");
+    }
 }

@@ -27,6 +27,11 @@ public sealed class ScenarioRun
             Simulation.AddSegment(s.Name, new SegmentOptions { Latency = s.Latency, BandwidthBitsPerSecond = s.BandwidthBitsPerSecond, Mtu = s.Mtu });
         foreach (var h in scenario.Hosts)
         {
+            if (h.Scripted)
+            {
+                AddScriptedPeer(h);
+                continue;
+            }
             var options = new StackOptions
             {
                 Arp = new ArpOptions { SendGratuitousOnStart = h.GratuitousArp },
@@ -51,6 +56,31 @@ public sealed class ScenarioRun
             foreach (var segment in Simulation.Segments.Values) segment.Faults = Faults;
         }
         Log.OnRecorded = Annotate;
+    }
+
+    private readonly Dictionary<(string Host, string Segment), Netstack.Link.ILink> _peerLinks = new();
+
+    /// <summary>A scripted peer is a bare port on its segment, recorded like any host; what reaches it is ignored.</summary>
+    private void AddScriptedPeer(HostSpec h)
+    {
+        foreach (var i in h.Interfaces)
+        {
+            Netstack.Link.ILink link = Simulation.Segments[i.Segment].Connect($"{h.Name}.{i.Segment}");
+            if (Simulation.Capture is { } sink)
+                link = new CaptureLink(link, Simulation.Loop, sink, h.Name, CaptureDirections.Outbound);
+            link.Attach(IgnoredFrames.Instance);
+            _peerLinks[(h.Name, i.Segment)] = link;
+            Log.MapSegment(i.Mac, i.Segment);
+        }
+    }
+
+    /// <summary>Sends a frame from a scripted peer onto its segment.</summary>
+    public void Inject(string host, string segment, byte[] frame) => _peerLinks[(host, segment)].Transmit(frame);
+
+    private sealed class IgnoredFrames : Netstack.Link.IFrameReceiver
+    {
+        public static readonly IgnoredFrames Instance = new();
+        public void ReceiveFrame(ReadOnlySpan<byte> frame) { }
     }
 
     /// <summary>Ports are named host.segment by <see cref="Sim.Attach"/>; host names cannot contain dots.</summary>

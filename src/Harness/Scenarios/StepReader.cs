@@ -9,7 +9,7 @@ namespace Netstack.Harness.Scenarios;
 /// (<c>ping</c>, <c>udp-bind</c>, <c>udp-send</c>) or one <c>expect:</c>; a step with only <c>at:</c> waits.</summary>
 internal sealed class StepReader(ScenarioReferences refs, FrameFilterCache filters)
 {
-    public static readonly string[] Actions = ["ping", "udp-bind", "udp-send", "link-down", "link-up", "expect"];
+    public static readonly string[] Actions = ["ping", "udp-bind", "udp-send", "inject", "link-down", "link-up", "expect"];
     public static readonly string[] ExpectKinds = ["frame", "no-frame", "ping", "arp-cache", "udp-receive", "udp-error", "counters"];
 
     private static readonly string[] PingKeys = ["from", "to", "count", "size", "interval", "timeout", "ttl", "dont-fragment"];
@@ -67,6 +67,7 @@ internal sealed class StepReader(ScenarioReferences refs, FrameFilterCache filte
             "udp-bind" => ReadUdpBind(m, body, location, at, index),
             "udp-send" => ReadUdpSend(body, location, at, index),
             "link-down" or "link-up" => ReadLink(m, key, body, location, at, index),
+            "inject" => new InjectReader(refs).Read(body, location, at, index),
             _ => ReadExpect(body, location, at, index),
         };
     }
@@ -83,7 +84,7 @@ internal sealed class StepReader(ScenarioReferences refs, FrameFilterCache filte
         var m = Body(node, "ping", PingKeys);
         if (!m.Has("from")) throw m.ErrorAt(node, "ping needs 'from' (a host)");
         if (!m.Has("to")) throw m.ErrorAt(node, "ping needs 'to' (an address or a host)");
-        var from = refs.Host(m, "from").Name;
+        var from = refs.StackHost(m, "from").Name;
         var to = refs.Address(m, m.Get("to")!, "to");
         return new PingStep
         {
@@ -161,7 +162,7 @@ internal sealed class StepReader(ScenarioReferences refs, FrameFilterCache filte
         };
     }
 
-    private static Payload? ReadPayload(YamlMapping m, bool required)
+    internal static Payload? ReadPayload(YamlMapping m, bool required)
     {
         var given = new[] { "data", "hex", "size" }.Where(m.Has).ToList();
         if (given.Count > 1) throw m.ErrorAt(m.KeyNode(given[1]), $"give the bytes one way: '{given[0]}' or '{given[1]}', not both");
@@ -214,7 +215,7 @@ internal sealed class StepReader(ScenarioReferences refs, FrameFilterCache filte
                 var e = new PingExpectation
                 {
                     Location = location, At = at, Index = index,
-                    Host = refs.Host(m, "ping").Name,
+                    Host = refs.StackHost(m, "ping").Name,
                     Replies = (int?)m.Integer("replies", 0, 10_000),
                     Status = status is null ? null : new PingOutcome(status),
                     Sequence = (int?)m.Integer("seq", 1, 65_535),
@@ -339,7 +340,7 @@ internal sealed class StepReader(ScenarioReferences refs, FrameFilterCache filte
         return new ArpCacheExpectation
         {
             Location = location, At = at, Index = index,
-            Host = refs.Host(m, "arp-cache").Name,
+            Host = refs.StackHost(m, "arp-cache").Name,
             Has = has,
             Lacks = lacks,
         };
@@ -349,7 +350,7 @@ internal sealed class StepReader(ScenarioReferences refs, FrameFilterCache filte
 
     private Step ReadCountersExpect(YamlMapping m, SourceLocation location, TimeSpec? at, int index)
     {
-        var host = refs.Host(m, "counters").Name;
+        var host = refs.StackHost(m, "counters").Name;
         var values = new List<(string, Func<Netstack.Diagnostics.StackCounters, long>, long)>();
         foreach (var key in m.Keys)
         {

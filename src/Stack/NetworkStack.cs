@@ -5,6 +5,7 @@ using Netstack.Link;
 using Netstack.Network;
 using Netstack.Time;
 using Netstack.Transport;
+using Netstack.Transport.Tcp;
 using Netstack.Wire;
 
 namespace Netstack;
@@ -27,6 +28,8 @@ public sealed class NetworkStack
         Udp = new Udp(this);
         Ipv4.Register(IpProtocol.Icmp, Icmp);
         Ipv4.Register(IpProtocol.Udp, Udp);
+        Tcp = new TcpProtocol(this);
+        Ipv4.Register(IpProtocol.Tcp, Tcp);
         Ping = new PingService(this);
     }
 
@@ -41,6 +44,7 @@ public sealed class NetworkStack
     public Ipv4 Ipv4 { get; }
     public Icmp Icmp { get; }
     public Udp Udp { get; }
+    public TcpProtocol Tcp { get; }
     public PingService Ping { get; }
 
     /// <summary>Attaches the stack to a link with an address; adds the on-link route for its prefix.</summary>
@@ -71,6 +75,13 @@ public sealed class NetworkStack
     }
 
     public UdpSocket OpenUdp(ushort port = 0) => Udp.Bind(port);
+
+    /// <summary>Listens for TCP connections on <paramref name="port"/> (0: an ephemeral port).</summary>
+    public TcpListener ListenTcp(ushort port, int backlog = 0) => Tcp.Listen(port, backlog);
+
+    /// <summary>Opens a TCP connection; fails with SocketException (ConnectionRefused, TimedOut...).</summary>
+    public Task<TcpStream> ConnectTcpAsync(Ipv4Address address, ushort port, ushort localPort = 0) =>
+        TcpStream.ConnectAsync(Tcp, address, port, localPort);
 
     public Task<PingReply> PingAsync(Ipv4Address destination, int dataLength = 56, TimeSpan? timeout = null) =>
         Ping.PingAsync(destination, dataLength, timeout);

@@ -1,5 +1,6 @@
 using Netstack.Link;
 using Netstack.Network;
+using Netstack.Transport.Tcp;
 
 namespace Netstack;
 
@@ -8,4 +9,5 @@ public sealed record StackOptions
 {
     public ArpOptions Arp { get; init; } = new();
     public Ipv4Options Ipv4 { get; init; } = new();
+    public TcpOptions Tcp { get; init; } = new();
 }

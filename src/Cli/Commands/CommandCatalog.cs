@@ -11,5 +11,6 @@ public static class CommandCatalog
         yield return BenchCommand.Create();
         yield return FuzzCommand.Create();
         yield return VersionCommand.Create();
+        yield return TapCommand.Create();
     }
 }

@@ -7,9 +7,14 @@ namespace Netstack.Simulation.Loop;
 /// generator makes every run identical.</summary>
 public sealed class VirtualEventLoop : IScheduler
 {
-    private readonly PriorityQueue<(IScheduledAction Action, long Token), EventKey> _events = new(EventKeyComparer.Instance);
+    private readonly PriorityQueue<(IScheduledAction Action, long Token), EventKey> _events = new();
+    // Events scheduled for the current instant skip the heap: they come after every heap event due now
+    // (those were scheduled at an earlier clock reading, so have lower sequence numbers) and after each
+    // other in FIFO order, which is exactly (due, sequence) order at O(1) instead of O(log n).
+    private readonly Queue<(IScheduledAction Action, long Token)> _dueNow = new();
     private readonly Queue<Action> _posted = new();
     private readonly object _postLock = new();
+    private volatile int _postedCount;
     private readonly LoopSynchronizationContext _context;
     private long _sequence;
 
@@ -20,21 +25,57 @@ public sealed class VirtualEventLoop : IScheduler
     }
 
     public Instant Now { get; private set; }
-    public int PendingEvents => _events.Count;
+    public int PendingEvents => _events.Count + _dueNow.Count;
     public long EventsRun { get; private set; }
 
-    /// <summary>When the earliest event is due, if any.</summary>
-    public Instant? NextDue => _events.TryPeek(out _, out var key) ? new Instant(key.Due) : null;
+    /// <summary>When the earliest live event is due, if any (superseded timer runs are discarded).</summary>
+    public Instant? NextDue
+    {
+        get
+        {
+            DiscardStale();
+            return TryPeekDue(out long due) ? new Instant(due) : null;
+        }
+    }
+
+    private void DiscardStale()
+    {
+        while (_events.TryPeek(out var ev, out _) && !ev.Action.IsCurrent(ev.Token))
+            _events.Dequeue();
+        while (_dueNow.TryPeek(out var ev) && !ev.Action.IsCurrent(ev.Token))
+            _dueNow.Dequeue();
+    }
+
+    private bool TryPeekDue(out long due)
+    {
+        if (_dueNow.Count > 0)
+        {
+            due = Now.Nanoseconds;
+            return true;
+        }
+        bool any = _events.TryPeek(out _, out var key);
+        due = key.Due;
+        return any;
+    }
 
     public void Schedule(Instant due, IScheduledAction action, long token)
     {
-        if (due < Now) due = Now; // never go back in time
+        if (due <= Now) // never go back in time
+        {
+            _sequence++;
+            _dueNow.Enqueue((action, token));
+            return;
+        }
         _events.Enqueue((action, token), new EventKey(due.Nanoseconds, _sequence++));
     }
 
     public void Post(Action callback)
     {
-        lock (_postLock) _posted.Enqueue(callback);
+        lock (_postLock)
+        {
+            _posted.Enqueue(callback);
+            _postedCount++;
+        }
     }
 
     /// <summary>Runs every event due at or before <paramref name="until"/>, then leaves the clock there.</summary>
@@ -42,7 +83,7 @@ public sealed class VirtualEventLoop : IScheduler
     {
         using var scope = _context.Enter();
         DrainPosted();
-        while (_events.TryPeek(out _, out var key) && key.Due <= until.Nanoseconds)
+        while (TryPeekDue(out long due) && due <= until.Nanoseconds)
             RunOne();
         if (until > Now) Now = until;
     }
@@ -54,7 +95,7 @@ public sealed class VirtualEventLoop : IScheduler
         using var scope = _context.Enter();
         DrainPosted();
         if (condition()) return true;
-        while (_events.TryPeek(out _, out var key) && key.Due <= limit.Nanoseconds)
+        while (TryPeekDue(out long due) && due <= limit.Nanoseconds)
         {
             RunOne();
             if (condition()) return true;
@@ -68,8 +109,21 @@ public sealed class VirtualEventLoop : IScheduler
 
     private void RunOne()
     {
-        _events.TryDequeue(out var ev, out var key);
-        Now = new Instant(key.Due);
+        (IScheduledAction Action, long Token) ev;
+        long due;
+        // Heap events due now were scheduled before anything in _dueNow, so they go first.
+        if (_events.TryPeek(out _, out var key) && (key.Due <= Now.Nanoseconds || _dueNow.Count == 0))
+        {
+            _events.TryDequeue(out ev, out key);
+            due = key.Due;
+        }
+        else
+        {
+            ev = _dueNow.Dequeue();
+            due = Now.Nanoseconds;
+        }
+        if (!ev.Action.IsCurrent(ev.Token)) return; // superseded: the clock does not move for it
+        Now = new Instant(due);
         EventsRun++;
         ev.Action.Run(ev.Token);
         DrainPosted();
@@ -77,23 +131,24 @@ public sealed class VirtualEventLoop : IScheduler
 
     private void DrainPosted()
     {
-        while (true)
+        // Posts are rare next to events: check the count before taking the lock.
+        while (_postedCount > 0)
         {
             Action? next;
             lock (_postLock)
             {
                 if (!_posted.TryDequeue(out next)) return;
+                _postedCount--;
             }
             next();
         }
     }
 
-    private readonly record struct EventKey(long Due, long Sequence);
-
-    private sealed class EventKeyComparer : IComparer<EventKey>
+    /// <summary>Heap order: due time, then scheduling order. A comparable struct lets the priority queue
+    /// use its specialised default-comparer path.</summary>
+    private readonly record struct EventKey(long Due, long Sequence) : IComparable<EventKey>
     {
-        public static readonly EventKeyComparer Instance = new();
-        public int Compare(EventKey a, EventKey b) =>
-            a.Due != b.Due ? a.Due.CompareTo(b.Due) : a.Sequence.CompareTo(b.Sequence);
+        public int CompareTo(EventKey other) =>
+            Due != other.Due ? Due.CompareTo(other.Due) : Sequence.CompareTo(other.Sequence);
     }
 }

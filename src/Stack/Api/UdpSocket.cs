@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net.Sockets;
 using Netstack.Network;
 using Netstack.Wire;
@@ -10,6 +11,10 @@ public readonly record struct UdpReceiveResult(byte[] Buffer, int Length, Ipv4Ad
 {
     public ReadOnlySpan<byte> Data => Buffer.AsSpan(0, Length);
 }
+
+/// <summary>Where a datagram received into a caller's buffer came from, and its full length (more than
+/// was copied when the buffer was too small, like recvfrom with MSG_TRUNC).</summary>
+public readonly record struct UdpDatagramInfo(int Length, Ipv4Address RemoteAddress, ushort RemotePort, Ipv4Address LocalAddress);
 
 /// <summary>An ICMP error about a datagram this socket sent, like Linux's IP_RECVERR queue.</summary>
 public sealed record UdpSocketError(IcmpType Type, byte Code, Ipv4Address Reporter, Ipv4Address Destination, ushort DestinationPort)
@@ -36,7 +41,9 @@ public sealed class UdpSocket : IDisposable
 {
     private readonly NetworkStack _stack;
     private readonly int _queueLimit;
-    private readonly Queue<UdpReceiveResult> _received = new();
+    // Queued payloads live in pooled arrays, so receiving allocates nothing; a copy the application owns
+    // is made only when it asks for one (UdpReceiveResult).
+    private readonly Queue<(byte[] Pooled, UdpDatagramInfo Info)> _received = new();
     private readonly Queue<UdpSocketError> _errors = new();
     private TaskCompletionSource<UdpReceiveResult>? _waiter;
     private bool _disposed;
@@ -70,7 +77,37 @@ public sealed class UdpSocket : IDisposable
         return SendTo(payload, remote.Address, remote.Port);
     }
 
-    public bool TryReceiveFrom(out UdpReceiveResult result) => _received.TryDequeue(out result);
+    /// <summary>Takes the next datagram as a copy the caller owns.</summary>
+    public bool TryReceiveFrom(out UdpReceiveResult result)
+    {
+        if (!_received.TryDequeue(out var queued))
+        {
+            result = default;
+            return false;
+        }
+        result = ToResult(queued.Pooled.AsSpan(0, queued.Info.Length), queued.Info);
+        ArrayPool<byte>.Shared.Return(queued.Pooled);
+        return true;
+    }
+
+    /// <summary>Takes the next datagram into <paramref name="destination"/> without allocating; a datagram
+    /// longer than the buffer is truncated and <see cref="UdpDatagramInfo.Length"/> tells its full size.</summary>
+    public bool TryReceiveFrom(Span<byte> destination, out UdpDatagramInfo info)
+    {
+        if (!_received.TryDequeue(out var queued))
+        {
+            info = default;
+            return false;
+        }
+        info = queued.Info;
+        var data = queued.Pooled.AsSpan(0, info.Length);
+        data[..Math.Min(data.Length, destination.Length)].CopyTo(destination);
+        ArrayPool<byte>.Shared.Return(queued.Pooled);
+        return true;
+    }
+
+    private static UdpReceiveResult ToResult(ReadOnlySpan<byte> payload, in UdpDatagramInfo info) =>
+        new(payload.ToArray(), payload.Length, info.RemoteAddress, info.RemotePort, info.LocalAddress);
 
     public bool TryReceiveError(out UdpSocketError? error) => _errors.TryDequeue(out error);
 
@@ -79,7 +116,7 @@ public sealed class UdpSocket : IDisposable
     public Task<UdpReceiveResult> ReceiveFromAsync()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (_received.TryDequeue(out var r)) return Task.FromResult(r);
+        if (TryReceiveFrom(out UdpReceiveResult r)) return Task.FromResult(r);
         if (RemoteEndPoint is not null && _errors.TryDequeue(out var e))
             return Task.FromException<UdpReceiveResult>(new SocketException((int)e.SocketError));
         if (_waiter is not null) throw new InvalidOperationException("a receive is already pending on this socket");
@@ -92,15 +129,17 @@ public sealed class UdpSocket : IDisposable
         if (RemoteEndPoint is { } peer && (peer.Address != from || peer.Port != fromPort)) return true; // filtered, as connect() does
         DatagramsReceived++;
         BytesReceived += payload.Length;
-        var result = new UdpReceiveResult(payload.ToArray(), payload.Length, from, fromPort, localAddress);
+        var info = new UdpDatagramInfo(payload.Length, from, fromPort, localAddress);
         if (_waiter is { } w)
         {
             _waiter = null;
-            w.TrySetResult(result);
+            w.TrySetResult(ToResult(payload, info));
             return true;
         }
         if (_received.Count >= _queueLimit) return false;
-        _received.Enqueue(result);
+        var pooled = ArrayPool<byte>.Shared.Rent(Math.Max(payload.Length, 1));
+        payload.CopyTo(pooled);
+        _received.Enqueue((pooled, info));
         return true;
     }
 
@@ -122,5 +161,6 @@ public sealed class UdpSocket : IDisposable
         _disposed = true;
         _stack.Udp.Unbind(this);
         _waiter?.TrySetCanceled();
+        while (_received.TryDequeue(out var queued)) ArrayPool<byte>.Shared.Return(queued.Pooled);
     }
 }

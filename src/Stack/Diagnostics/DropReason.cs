@@ -43,4 +43,5 @@ public enum DropReason
     TcpBacklogFull,
     TcpOutOfOrderQueueFull,
     TcpReceiveBufferFull,
+    TcpChallengeAckRateLimited,
 }

@@ -25,6 +25,10 @@ public sealed class StackCounters
     public long TcpRetransmissions;
     public long TcpSegmentsSent;
     public long TcpSegmentsReceived;
+    public long TcpResetsSent;
+    public long TcpChallengeAcksSent;
+    public long TcpWindowProbesSent;
+    public long TcpKeepalivesSent;
 
     public void Drop(DropReason reason) => _drops[(int)reason]++;
     public long Dropped(DropReason reason) => _drops[(int)reason];

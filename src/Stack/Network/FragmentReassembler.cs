@@ -45,6 +45,8 @@ public sealed class FragmentReassembler
         public NetworkInterface? Interface;
         public FragmentReassembler? Owner;
 
+        public bool IsCurrent(long token) => token == Generation;
+
         public void Run(long token)
         {
             if (token == Generation) Owner!.Expire(this);

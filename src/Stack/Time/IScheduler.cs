@@ -21,4 +21,8 @@ public interface IScheduler
 public interface IScheduledAction
 {
     void Run(long token);
+
+    /// <summary>False once the run for <paramref name="token"/> has been superseded (a timer re-armed or
+    /// cancelled), so a driver can discard it instead of advancing its clock to it.</summary>
+    bool IsCurrent(long token) => true;
 }

@@ -40,6 +40,8 @@ public sealed class Timer : IScheduledAction
         IsArmed = false;
     }
 
+    bool IScheduledAction.IsCurrent(long token) => IsArmed && token == _generation;
+
     void IScheduledAction.Run(long token)
     {
         if (!IsArmed || token != _generation) return;

@@ -144,4 +144,40 @@ public class UdpTraceTests
         r.Data.ToArray().Should().Equal(3);
         socket.TryReceiveFrom(out _).Should().BeFalse();
     }
+
+    [Test]
+    public void A_datagram_can_be_received_into_a_caller_buffer_and_is_truncated_to_fit()
+    {
+        var host = new TracedHost();
+        var socket = host.Stack.OpenUdp(4000);
+        host.Feed(FromPeer(IpProtocol.Udp, TestFrames.Udp(PeerIp, Ip, 5000, 4000, TestFrames.Pattern(40))));
+        host.Feed(FromPeer(IpProtocol.Udp, TestFrames.Udp(PeerIp, Ip, 5001, 4000, TestFrames.Pattern(10, seed: 1))));
+        socket.QueuedDatagrams.Should().Be(2);
+
+        var buffer = new byte[16];
+        socket.TryReceiveFrom(buffer, out var info).Should().BeTrue();
+        info.Should().Be(new Api.UdpDatagramInfo(40, PeerIp, 5000, Ip));
+        buffer.Should().Equal(TestFrames.Pattern(40)[..16], "the first 16 bytes of a 40-byte datagram");
+
+        socket.TryReceiveFrom(buffer, out info).Should().BeTrue();
+        info.Length.Should().Be(10);
+        info.RemotePort.Should().Be(5001);
+        buffer[..10].Should().Equal(TestFrames.Pattern(10, seed: 1));
+        socket.TryReceiveFrom(buffer, out _).Should().BeFalse();
+    }
+
+    [Test]
+    public void Received_results_are_copies_that_later_datagrams_do_not_overwrite()
+    {
+        var host = new TracedHost();
+        var socket = host.Stack.OpenUdp(4000);
+        host.Feed(FromPeer(IpProtocol.Udp, TestFrames.Udp(PeerIp, Ip, 5000, 4000, [1, 1, 1])));
+        socket.TryReceiveFrom(out var first).Should().BeTrue();
+        for (int i = 0; i < 10; i++)
+        {
+            host.Feed(FromPeer(IpProtocol.Udp, TestFrames.Udp(PeerIp, Ip, 5000, 4000, [9, 9, 9])));
+            socket.TryReceiveFrom(out _).Should().BeTrue();
+        }
+        first.Data.ToArray().Should().Equal(1, 1, 1);
+    }
 }

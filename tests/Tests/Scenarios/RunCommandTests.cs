@@ -59,8 +59,8 @@ public class RunCommandTests
 
         exit.Should().Be(0, stdout);
         var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        lines[0].Should().MatchRegex(@"^PASS  one\s+1\.000s\s+6 frames$");
-        lines[1].Should().MatchRegex(@"^PASS  two\s+1\.000s\s+6 frames$");
+        lines[0].Should().MatchRegex(@"^PASS  one\s+0\.003s\s+6 frames$");
+        lines[1].Should().MatchRegex(@"^PASS  two\s+0\.003s\s+6 frames$");
         lines[2].Should().StartWith("2 scenarios: 2 passed, 0 failed");
         File.Exists(Path.Combine(output, "one.pcap")).Should().BeTrue();
         File.Exists(Path.Combine(output, "two.pcap")).Should().BeTrue();

@@ -1,0 +1,70 @@
+using System.CommandLine;
+using Netstack.Cli.Live;
+using Netstack.Simulation.Tap;
+
+namespace Netstack.Cli.Commands;
+
+/// <summary>`harness tap`: runs our stack on a TAP device in the current network namespace, so the Linux
+/// kernel (or anything behind the tap) talks to it as to any other host. The options are a contract
+/// that scripts rely on.</summary>
+public static class TapCommand
+{
+    public static Command Create()
+    {
+        var dev = new Option<string>("--dev") { Description = "TAP device to attach to (created if absent)", Required = true };
+        var ip = new Option<string>("--ip") { Description = "Our address with prefix length, e.g. 10.0.0.2/24", Required = true };
+        var mac = new Option<string?>("--mac") { Description = "Our MAC address (default: random, locally administered)" };
+        var gateway = new Option<string?>("--gateway") { Description = "Default gateway (on the --ip network)" };
+        var mtu = new Option<int?>("--mtu") { Description = "Our MTU (default: the tap's MTU)" };
+        var serve = new Option<string[]>("--serve")
+        {
+            Description = "Service to run: echo:PORT (UDP and TCP), discard:PORT, http:PORT[:DIR]; repeatable",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var record = new Option<string?>("--record") { Description = "Write every frame on the tap to this pcap file" };
+        var duration = new Option<string?>("--duration") { Description = "Stop after this many seconds" };
+
+        var command = new Command("tap", "Run the stack on a TAP device (live, real time)");
+        foreach (var o in new Option[] { dev, ip, mac, gateway, mtu, serve, record, duration })
+            command.Options.Add(o);
+        command.SetAction(parse =>
+        {
+            var address = TapOptions.ParseAddress(parse.GetValue(ip)!);
+            var options = new TapOptions
+            {
+                Device = parse.GetValue(dev)!,
+                Address = address,
+                Mac = parse.GetValue(mac) is { } m ? TapOptions.ParseMac(m) : null,
+                Gateway = parse.GetValue(gateway) is { } g ? TapOptions.ParseGateway(g, address) : null,
+                Mtu = parse.GetValue(mtu) is { } n ? TapOptions.ParseMtu(n) : null,
+                Services = (parse.GetValue(serve) ?? []).Select(ServeSpec.Parse).ToArray(),
+                RecordPath = parse.GetValue(record),
+                Duration = parse.GetValue(duration) is { } d ? TapOptions.ParseDuration(d) : null,
+            };
+            return Run(options, Console.Out, Console.Error);
+        });
+        return command;
+    }
+
+    public static int Run(TapOptions options, TextWriter output, TextWriter log)
+    {
+        foreach (var spec in options.Services)
+            if (spec.Kind != ServiceKind.Echo)
+                throw new UsageException($"--serve {spec}: needs TCP, which this build does not have yet");
+        LiveHost host;
+        try
+        {
+            host = new LiveHost(options);
+        }
+        catch (TapUnavailableException e)
+        {
+            log.WriteLine($"harness: {e.Message}");
+            return Program.ExitFailed;
+        }
+        using (host)
+        {
+            var session = new TapSession(host, output, log);
+            return session.Run();
+        }
+    }
+}

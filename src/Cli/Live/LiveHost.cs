@@ -1,0 +1,52 @@
+using Netstack.Link;
+using Netstack.Simulation.Capture;
+using Netstack.Simulation.Tap;
+using Netstack.Time;
+
+namespace Netstack.Cli.Live;
+
+/// <summary>Our stack on a real TAP device: the real-time loop, the tap link (wrapped in a recorder when
+/// asked), and the same <see cref="NetworkStack"/> the simulation drives.</summary>
+public sealed class LiveHost : IDisposable
+{
+    private readonly PcapFileSink? _recording;
+
+    public LiveHost(TapOptions options)
+    {
+        Options = options;
+        Loop = new RealTimeEventLoop();
+        try
+        {
+            Tap = new TapLink(Loop, options.Device, options.Mtu);
+            ILink link = Tap;
+            if (options.RecordPath is not null)
+            {
+                _recording = new PcapFileSink(options.RecordPath, Loop.EpochUnixSeconds);
+                link = new CaptureLink(Tap, Loop, _recording, options.Device);
+            }
+            Stack = new NetworkStack(Loop, new SeededRandom((ulong)Random.Shared.NextInt64()), name: options.Device);
+            Interface = Stack.AddInterface(link, options.Mac ?? TapOptions.RandomMac(), options.Address, options.Mtu,
+                options.Device);
+            if (options.Gateway is { } gateway) Stack.AddDefaultGateway(gateway);
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    public TapOptions Options { get; }
+    public RealTimeEventLoop Loop { get; }
+    public TapLink Tap { get; } = null!;
+    public NetworkStack Stack { get; } = null!;
+    public NetworkInterface Interface { get; } = null!;
+    public long FramesRecorded => _recording?.FramesWritten ?? 0;
+
+    public void Dispose()
+    {
+        _recording?.Dispose();
+        Tap?.Dispose();
+        Loop.Dispose();
+    }
+}

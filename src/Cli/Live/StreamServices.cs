@@ -1,0 +1,55 @@
+using System.Security.Cryptography;
+
+namespace Netstack.Cli.Live;
+
+/// <summary>The byte-stream halves of echo, discard and send: what each does with a connected stream.</summary>
+public static class StreamServices
+{
+    private const int Chunk = 64 * 1024;
+
+    /// <summary>Echo (RFC 862): writes back everything read; closes its side after the peer's.</summary>
+    public static async Task<long> EchoAsync(Stream stream)
+    {
+        var buffer = new byte[Chunk];
+        long total = 0;
+        int n;
+        while ((n = await stream.ReadAsync(buffer)) > 0)
+        {
+            await stream.WriteAsync(buffer.AsMemory(0, n));
+            total += n;
+        }
+        return total;
+    }
+
+    /// <summary>Discard (RFC 863): reads to the end; returns how much and its SHA-256.</summary>
+    public static async Task<(long Bytes, string Sha256)> DiscardAsync(Stream stream)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = new byte[Chunk];
+        long total = 0;
+        int n;
+        while ((n = await stream.ReadAsync(buffer)) > 0)
+        {
+            hash.AppendData(buffer, 0, n);
+            total += n;
+        }
+        return (total, Convert.ToHexStringLower(hash.GetHashAndReset()));
+    }
+
+    /// <summary>Writes a whole file; returns its length and SHA-256.</summary>
+    public static async Task<(long Bytes, string Sha256)> SendFileAsync(Stream stream, string path)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.None);
+        var buffer = new byte[Chunk];
+        long total = 0;
+        int n;
+        while ((n = file.Read(buffer)) > 0)
+        {
+            hash.AppendData(buffer, 0, n);
+            await stream.WriteAsync(buffer.AsMemory(0, n));
+            total += n;
+        }
+        return (total, Convert.ToHexStringLower(hash.GetHashAndReset()));
+    }
+}

@@ -1,0 +1,55 @@
+using System.Globalization;
+using Netstack.Wire;
+
+namespace Netstack.Cli.Live;
+
+/// <summary>The validated options of `harness tap`: everything the live host needs to come up.</summary>
+public sealed record TapOptions
+{
+    public required string Device { get; init; }
+    public required Ipv4Cidr Address { get; init; }
+    public MacAddress? Mac { get; init; }
+    public Ipv4Address? Gateway { get; init; }
+    public int? Mtu { get; init; }
+    public IReadOnlyList<ServeSpec> Services { get; init; } = [];
+    public string? RecordPath { get; init; }
+    public TimeSpan? Duration { get; init; }
+
+    public static Ipv4Cidr ParseAddress(string text)
+    {
+        if (!text.Contains('/') || !Ipv4Cidr.TryParse(text, out var cidr) || cidr.PrefixLength is < 1 or > 32)
+            throw new UsageException($"--ip {text}: expected an IPv4 address with prefix length, e.g. 10.0.0.2/24");
+        return cidr;
+    }
+
+    public static MacAddress ParseMac(string text)
+    {
+        if (!MacAddress.TryParse(text, out var mac))
+            throw new UsageException($"--mac {text}: expected six hex bytes, e.g. 02:00:00:00:00:01");
+        if (mac.IsMulticast || mac == MacAddress.Zero)
+            throw new UsageException($"--mac {text}: must be a unicast address");
+        return mac;
+    }
+
+    public static Ipv4Address ParseGateway(string text, Ipv4Cidr address)
+    {
+        if (!Ipv4Address.TryParse(text, out var gateway))
+            throw new UsageException($"--gateway {text}: expected an IPv4 address");
+        if (!gateway.IsInSubnet(address.Network, address.PrefixLength))
+            throw new UsageException($"--gateway {text}: not on the directly connected network {address.Network}/{address.PrefixLength}");
+        return gateway;
+    }
+
+    public static int ParseMtu(int mtu) => mtu is >= 576 and <= 65521
+        ? mtu
+        : throw new UsageException($"--mtu {mtu}: expected 576-65521");
+
+    public static TimeSpan ParseDuration(string text) =>
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var s) && s > 0 && s < 1e7
+            ? TimeSpan.FromSeconds(s)
+            : throw new UsageException($"--duration {text}: expected a positive number of seconds");
+
+    /// <summary>A locally administered unicast MAC (02:xx:...) for when the user gives none.</summary>
+    public static MacAddress RandomMac() =>
+        new(0x02_00_0000_0000UL | ((ulong)Random.Shared.NextInt64() & 0xFF_FFFF_FFFFUL));
+}

@@ -1,0 +1,227 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using Netstack.Simulation.Loop;
+using Netstack.Time;
+
+namespace Netstack.Simulation.Tap;
+
+/// <summary>The live counterpart of <see cref="VirtualEventLoop"/>: the same <see cref="IScheduler"/>
+/// contract driven by the real clock, blocking in epoll on the watched descriptors (the TAP device)
+/// until input arrives or the next timer is due. An eventfd lets <see cref="Post"/> and
+/// <see cref="Stop"/> from other threads (signal handlers) wake it. Everything else runs on the thread
+/// that calls <see cref="Run"/>, so the stack stays single-threaded as in the simulation.</summary>
+public sealed unsafe class RealTimeEventLoop : IScheduler, IDisposable
+{
+    private const ulong WakeToken = ulong.MaxValue;
+
+    private readonly PriorityQueue<(IScheduledAction Action, long Token), (long Due, long Sequence)> _events = new();
+    private readonly Queue<Action> _posted = new();
+    private readonly object _postLock = new();
+    private readonly List<IReadableHandler?> _handlers = new();
+    private readonly Dictionary<int, int> _handlerIndexByFd = new();
+    private readonly LoopSynchronizationContext _context;
+    private readonly Epoll _epoll;
+    private readonly int _wakeFd;
+    private readonly long _startTimestamp;
+    private readonly long _startOffsetNs;
+    private long _sequence;
+    private volatile bool _stopRequested;
+    private Thread? _thread;
+    private bool _disposed;
+
+    public RealTimeEventLoop()
+    {
+        // Instant zero is a whole Unix second, so a pcap sink given EpochUnixSeconds writes true wall-clock times.
+        long unixNs = (DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).Ticks * 100;
+        _startTimestamp = Stopwatch.GetTimestamp();
+        EpochUnixSeconds = unixNs / 1_000_000_000;
+        _startOffsetNs = unixNs % 1_000_000_000;
+        _context = new LoopSynchronizationContext(this);
+        _epoll = new Epoll();
+        _wakeFd = Libc.EventFd(0, Libc.O_NONBLOCK | Libc.O_CLOEXEC);
+        if (_wakeFd < 0) throw new IOException($"eventfd: {Libc.Describe(Libc.LastError)}");
+        _epoll.Add(_wakeFd, WakeToken);
+    }
+
+    /// <summary>The Unix time (seconds) that <see cref="Instant.Zero"/> stands for.</summary>
+    public long EpochUnixSeconds { get; }
+
+    public Instant Now
+    {
+        get
+        {
+            long elapsed = Stopwatch.GetTimestamp() - _startTimestamp;
+            return new Instant(_startOffsetNs + (long)((double)elapsed * 1_000_000_000 / Stopwatch.Frequency));
+        }
+    }
+
+    public long EventsRun { get; private set; }
+    public bool IsRunning => _thread is not null;
+
+    public void Schedule(Instant due, IScheduledAction action, long token) =>
+        _events.Enqueue((action, token), (due.Nanoseconds, _sequence++));
+
+    /// <summary>Thread-safe: queues <paramref name="callback"/> to run on the loop, waking it if it sleeps.</summary>
+    public void Post(Action callback)
+    {
+        lock (_postLock) _posted.Enqueue(callback);
+        // The eventfd keeps the wake-up until the loop reads it, so a Post racing with epoll_wait is not lost.
+        if (Thread.CurrentThread != _thread) Wake();
+    }
+
+    /// <summary>Thread-safe: makes <see cref="Run"/> return after the event it is running.</summary>
+    public void Stop()
+    {
+        _stopRequested = true;
+        Wake();
+    }
+
+    /// <summary>Stops the loop on SIGINT or SIGTERM (instead of the process dying with work unflushed)
+    /// until the returned registration is disposed.</summary>
+    public IDisposable StopOnTerminationSignals()
+    {
+        var registrations = new List<PosixSignalRegistration>();
+        foreach (var signal in new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM })
+            registrations.Add(PosixSignalRegistration.Create(signal, context =>
+            {
+                context.Cancel = true;
+                Stop();
+            }));
+        return new Registrations(registrations);
+    }
+
+    /// <summary>Calls <paramref name="handler"/> on the loop whenever <paramref name="fd"/> is readable.</summary>
+    public void Watch(int fd, IReadableHandler handler)
+    {
+        int index = _handlers.IndexOf(null);
+        if (index < 0)
+        {
+            index = _handlers.Count;
+            _handlers.Add(handler);
+        }
+        else _handlers[index] = handler;
+        _handlerIndexByFd[fd] = index;
+        _epoll.Add(fd, (ulong)index);
+    }
+
+    public void Unwatch(int fd)
+    {
+        if (!_handlerIndexByFd.Remove(fd, out int index)) return;
+        _epoll.Remove(fd);
+        _handlers[index] = null;
+    }
+
+    /// <summary>Runs events, posted callbacks and device input until <see cref="Stop"/> is called.</summary>
+    public void Run() => RunCore(null, long.MaxValue);
+
+    /// <summary>Runs until <paramref name="condition"/> holds (checked after each batch of work) or
+    /// <paramref name="limit"/> of real time has passed; returns whether it held.</summary>
+    public bool RunUntil(Func<bool> condition, TimeSpan limit)
+    {
+        long deadline = Now.Nanoseconds + limit.Ticks * 100;
+        RunCore(condition, deadline);
+        return condition();
+    }
+
+    private void RunCore(Func<bool>? condition, long deadlineNs)
+    {
+        if (_thread is not null) throw new InvalidOperationException("the loop is already running");
+        _thread = Thread.CurrentThread;
+        _stopRequested = false;
+        using var scope = _context.Enter();
+        Span<ulong> ready = stackalloc ulong[16];
+        try
+        {
+            while (!_stopRequested)
+            {
+                DrainPosted();
+                RunDueEvents();
+                if (condition is not null && condition()) return;
+                long now = Now.Nanoseconds;
+                if (now >= deadlineNs) return;
+                int timeout = TimeoutMs(now, deadlineNs);
+                int n = _epoll.Wait(ready, timeout);
+                for (int i = 0; i < n; i++)
+                {
+                    if (ready[i] == WakeToken) DrainWake();
+                    else _handlers[(int)ready[i]]?.OnReadable();
+                    DrainPosted();
+                }
+            }
+        }
+        finally
+        {
+            _thread = null;
+        }
+    }
+
+    private int TimeoutMs(long now, long deadlineNs)
+    {
+        if (HasPosted()) return 0;
+        long wake = deadlineNs;
+        if (_events.TryPeek(out _, out var key) && key.Due < wake) wake = key.Due;
+        if (wake == long.MaxValue) return -1;
+        long waitNs = wake - now;
+        if (waitNs <= 0) return 0;
+        // Round up: waking a little late is harmless, waking early only spins.
+        return (int)Math.Min(int.MaxValue, (waitNs + 999_999) / 1_000_000);
+    }
+
+    private void RunDueEvents()
+    {
+        long now = Now.Nanoseconds;
+        while (!_stopRequested && _events.TryPeek(out _, out var key) && key.Due <= now)
+        {
+            _events.TryDequeue(out var ev, out _);
+            EventsRun++;
+            ev.Action.Run(ev.Token);
+            DrainPosted();
+        }
+    }
+
+    private bool HasPosted()
+    {
+        lock (_postLock) return _posted.Count > 0;
+    }
+
+    private void DrainPosted()
+    {
+        while (true)
+        {
+            Action? next;
+            lock (_postLock)
+            {
+                if (!_posted.TryDequeue(out next)) return;
+            }
+            next();
+        }
+    }
+
+    private void Wake()
+    {
+        ulong one = 1;
+        Libc.Write(_wakeFd, (byte*)&one, sizeof(ulong));
+    }
+
+    private void DrainWake()
+    {
+        ulong value;
+        Libc.Read(_wakeFd, (byte*)&value, sizeof(ulong));
+    }
+
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        _epoll.Dispose();
+        Libc.Close(_wakeFd);
+    }
+
+    private sealed class Registrations(List<PosixSignalRegistration> items) : IDisposable
+    {
+        public void Dispose()
+        {
+            foreach (var r in items) r.Dispose();
+        }
+    }
+}

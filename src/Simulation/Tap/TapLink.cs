@@ -1,0 +1,204 @@
+using System.Text;
+using Netstack.Link;
+
+namespace Netstack.Simulation.Tap;
+
+/// <summary>A Linux TAP device as an <see cref="ILink"/>: every frame the kernel sends out of the tap
+/// interface is read here and handed to the stack, and every frame the stack transmits is written back,
+/// so the kernel sees our stack as a host on the other end of a cable. Attaches to an existing tap
+/// (made with `ip tuntap add`) or creates a transient one. The descriptor is non-blocking and read when
+/// the <see cref="RealTimeEventLoop"/> reports it readable; frames are delivered on the loop thread.</summary>
+public sealed unsafe class TapLink : ILink, IReadableHandler, IDisposable
+{
+    private const string TunPath = "/dev/net/tun";
+    private const int IfNameSize = 16;
+    private const int IfReqSize = 40;
+    private const nuint TUNSETIFF = 0x400454CA;
+    private const nuint SIOCGIFFLAGS = 0x8913;
+    private const nuint SIOCSIFFLAGS = 0x8914;
+    private const nuint SIOCGIFMTU = 0x8921;
+    private const short IFF_TAP = 0x0002;
+    private const short IFF_NO_PI = 0x1000;
+    private const short IFF_UP = 0x1;
+    private const int EthernetHeaderLength = 14;
+    /// <summary>Frames read per readiness report before timers get a turn.</summary>
+    private const int ReadBudget = 256;
+
+    private readonly RealTimeEventLoop _loop;
+    private readonly int _fd;
+    private readonly byte[] _readBuffer;
+    private IFrameReceiver? _receiver;
+    private bool _disposed;
+
+    /// <param name="mtu">Largest IP packet; defaults to the tap interface's MTU as the kernel reports it.</param>
+    public TapLink(RealTimeEventLoop loop, string name, int? mtu = null)
+    {
+        ValidateName(name);
+        _loop = loop;
+        Name = name;
+        Created = !Directory.Exists($"/sys/class/net/{name}");
+        _fd = OpenTap(name);
+        try
+        {
+            int kernelMtu = QueryMtu(name) ?? 1500;
+            Mtu = mtu ?? kernelMtu;
+            KernelMtu = kernelMtu;
+            BroughtUp = EnsureUp(name);
+            _readBuffer = new byte[Mtu + EthernetHeaderLength];
+            loop.Watch(_fd, this);
+        }
+        catch
+        {
+            Libc.Close(_fd);
+            throw;
+        }
+    }
+
+    public string Name { get; }
+    public int Mtu { get; }
+    /// <summary>The MTU of the kernel's side of the tap when we attached.</summary>
+    public int KernelMtu { get; }
+    /// <summary>True when no device of this name existed, so the tap lives only as long as this link.</summary>
+    public bool Created { get; }
+    /// <summary>True when the interface was down and this link set it up.</summary>
+    public bool BroughtUp { get; }
+
+    public long FramesRead { get; private set; }
+    public long FramesWritten { get; private set; }
+    public long WriteErrors { get; private set; }
+    public int LastWriteError { get; private set; }
+
+    public void Attach(IFrameReceiver receiver) => _receiver = receiver;
+
+    public void Transmit(ReadOnlySpan<byte> frame)
+    {
+        fixed (byte* p = frame)
+        {
+            // A tap write hands the frame to the kernel's receive path at once; it does not block.
+            if (Libc.Write(_fd, p, frame.Length) < 0)
+            {
+                WriteErrors++;
+                LastWriteError = Libc.LastError;
+                return;
+            }
+        }
+        FramesWritten++;
+    }
+
+    void IReadableHandler.OnReadable()
+    {
+        fixed (byte* p = _readBuffer)
+        {
+            for (int i = 0; i < ReadBudget && !_disposed; i++)
+            {
+                nint n = Libc.Read(_fd, p, _readBuffer.Length);
+                if (n <= 0) return; // EAGAIN: drained
+                FramesRead++;
+                _receiver?.ReceiveFrame(new ReadOnlySpan<byte>(p, (int)n));
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        _loop.Unwatch(_fd);
+        Libc.Close(_fd);
+    }
+
+    private static void ValidateName(string name)
+    {
+        if (name.Length == 0 || Encoding.UTF8.GetByteCount(name) >= IfNameSize || name.Contains('/') ||
+            name.Any(char.IsWhiteSpace))
+            throw new TapUnavailableException(TapFailure.BadName,
+                $"'{name}' is not a valid interface name (1-15 characters, no '/' or spaces)");
+    }
+
+    private static int OpenTap(string name)
+    {
+        int fd = Libc.Open(TunPath, Libc.O_RDWR | Libc.O_NONBLOCK | Libc.O_CLOEXEC);
+        if (fd < 0)
+        {
+            int errno = Libc.LastError;
+            throw errno switch
+            {
+                Libc.ENOENT or Libc.ENODEV => new TapUnavailableException(TapFailure.NoTunDevice,
+                    $"{TunPath} does not exist: load the tun module (modprobe tun) or give the container the device"),
+                Libc.EACCES or Libc.EPERM => new TapUnavailableException(TapFailure.PermissionDenied,
+                    $"cannot open {TunPath}: permission denied (run as root or with CAP_NET_ADMIN)"),
+                _ => new TapUnavailableException(TapFailure.Other, $"cannot open {TunPath}: {Libc.Describe(errno)}"),
+            };
+        }
+        byte* ifr = stackalloc byte[IfReqSize];
+        new Span<byte>(ifr, IfReqSize).Clear();
+        Encoding.UTF8.GetBytes(name, new Span<byte>(ifr, IfNameSize - 1));
+        *(short*)(ifr + IfNameSize) = IFF_TAP | IFF_NO_PI;
+        if (Libc.Ioctl(fd, TUNSETIFF, ifr) < 0)
+        {
+            int errno = Libc.LastError;
+            Libc.Close(fd);
+            bool exists = Directory.Exists($"/sys/class/net/{name}");
+            throw errno switch
+            {
+                Libc.EBUSY => new TapUnavailableException(TapFailure.Busy,
+                    $"tap {name} is busy: another process has it open"),
+                Libc.EPERM or Libc.EACCES => new TapUnavailableException(TapFailure.PermissionDenied, exists
+                    ? $"not allowed to attach to tap {name}: run as root or as its owner (ip tuntap add ... user NAME)"
+                    : $"not allowed to create tap {name}: run as root or with CAP_NET_ADMIN"),
+                Libc.EINVAL when exists => new TapUnavailableException(TapFailure.NotATap,
+                    $"{name} exists but is not a TAP device"),
+                _ => new TapUnavailableException(TapFailure.Other, $"TUNSETIFF {name}: {Libc.Describe(errno)}"),
+            };
+        }
+        return fd;
+    }
+
+    private static int? QueryMtu(string name)
+    {
+        int sock = Libc.Socket(Libc.AF_INET, Libc.SOCK_DGRAM, 0);
+        if (sock < 0) return null;
+        try
+        {
+            byte* ifr = stackalloc byte[IfReqSize];
+            PrepareIfReq(ifr, name);
+            return Libc.Ioctl(sock, SIOCGIFMTU, ifr) < 0 ? null : *(int*)(ifr + IfNameSize);
+        }
+        finally
+        {
+            Libc.Close(sock);
+        }
+    }
+
+    /// <summary>Frames only flow once the kernel's side is up; a tap we create starts down.</summary>
+    private static bool EnsureUp(string name)
+    {
+        int sock = Libc.Socket(Libc.AF_INET, Libc.SOCK_DGRAM, 0);
+        if (sock < 0) return false;
+        try
+        {
+            byte* ifr = stackalloc byte[IfReqSize];
+            PrepareIfReq(ifr, name);
+            if (Libc.Ioctl(sock, SIOCGIFFLAGS, ifr) < 0) return false;
+            short flags = *(short*)(ifr + IfNameSize);
+            if ((flags & IFF_UP) != 0) return false;
+            *(short*)(ifr + IfNameSize) = (short)(flags | IFF_UP);
+            if (Libc.Ioctl(sock, SIOCSIFFLAGS, ifr) < 0)
+                throw new TapUnavailableException(TapFailure.PermissionDenied,
+                    $"tap {name} is down and cannot be set up: {Libc.Describe(Libc.LastError)} (ip link set {name} up)");
+            return true;
+        }
+        finally
+        {
+            Libc.Close(sock);
+        }
+    }
+
+    private static void PrepareIfReq(byte* ifr, string name)
+    {
+        new Span<byte>(ifr, IfReqSize).Clear();
+        Encoding.UTF8.GetBytes(name, new Span<byte>(ifr, IfNameSize - 1));
+    }
+
+    public override string ToString() => $"tap {Name} mtu {Mtu}";
+}

@@ -1,0 +1,331 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Threading;
+using Netstack.Transport.Tcp;
+using Netstack.Wire;
+
+namespace Netstack.Api;
+
+/// <summary>A TCP connection as a <see cref="Stream"/>, like NetworkStream over a connected Socket.
+/// Calls made off the event loop (thread-pool continuations) are posted onto it; completions never run
+/// application code inline (RunContinuationsAsynchronously). Failures surface as the exceptions .NET
+/// code expects: SocketException from connect, IOException wrapping a SocketException from I/O.</summary>
+public sealed class TcpStream : Stream, ITcpConnectionObserver
+{
+    private readonly TcpProtocol _tcp;
+    private TcpConnection _connection = null!;
+    private TaskCompletionSource<TcpStream>? _connect;
+    private Memory<byte> _readBuffer;
+    private TaskCompletionSource<int>? _read;
+    private ReadOnlyMemory<byte> _writeRemaining;
+    private TaskCompletionSource? _write;
+    private bool _disposed;
+
+    internal TcpStream(TcpProtocol tcp, TcpConnection connection)
+    {
+        _tcp = tcp;
+        _connection = connection;
+        connection.Observer = this;
+    }
+
+    private TcpStream(TcpProtocol tcp) => _tcp = tcp;
+
+    /// <summary>Active open; completes when established, or fails with SocketException (ConnectionRefused,
+    /// TimedOut, HostUnreachable...).</summary>
+    internal static Task<TcpStream> ConnectAsync(TcpProtocol tcp, Ipv4Address address, ushort port, ushort localPort)
+    {
+        var tcs = new TaskCompletionSource<TcpStream>(TaskCreationOptions.RunContinuationsAsynchronously);
+        tcp.RunOnLoop(() =>
+        {
+            var stream = new TcpStream(tcp) { _connect = tcs };
+            try
+            {
+                stream._connection = tcp.Connect(address, port, stream, localPort);
+            }
+            catch (SocketException e)
+            {
+                tcs.TrySetException(e);
+            }
+        });
+        return tcs.Task;
+    }
+
+    public TcpConnection Connection => _connection;
+    public IPEndPoint LocalEndPoint => new(_connection.Key.LocalAddress.ToSystem(), _connection.Key.LocalPort);
+    public IPEndPoint RemoteEndPoint => new(_connection.Key.RemoteAddress.ToSystem(), _connection.Key.RemotePort);
+
+    /// <summary>TCP_NODELAY: send small segments without waiting for outstanding data to be acknowledged.</summary>
+    public bool NoDelay
+    {
+        get => _connection.NoDelay;
+        set => _tcp.RunOnLoop(() => _connection.NoDelay = value);
+    }
+
+    public override bool CanRead => !_disposed;
+    public override bool CanWrite => !_disposed;
+    public override bool CanSeek => false;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+    // ------------------------------------------------------------------ reading
+
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_tcp.OnLoopThread && _read is null)
+        {
+            try
+            {
+                if (TryRead(buffer, out int n)) return ValueTask.FromResult(n);
+            }
+            catch (IOException e)
+            {
+                return ValueTask.FromException<int>(e);
+            }
+        }
+        var tcs = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _tcp.RunOnLoop(() => StartRead(buffer, tcs));
+        if (cancellationToken.CanBeCanceled)
+            cancellationToken.Register(() => _tcp.RunOnLoop(() =>
+            {
+                if (_read == tcs) _read = null;
+                tcs.TrySetCanceled(cancellationToken);
+            }));
+        return new ValueTask<int>(tcs.Task);
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    private void StartRead(Memory<byte> buffer, TaskCompletionSource<int> tcs)
+    {
+        if (_read is not null)
+        {
+            tcs.TrySetException(new InvalidOperationException("a read is already pending on this stream"));
+            return;
+        }
+        try
+        {
+            if (TryRead(buffer, out int n))
+            {
+                tcs.TrySetResult(n);
+                return;
+            }
+        }
+        catch (IOException e)
+        {
+            tcs.TrySetException(e);
+            return;
+        }
+        _readBuffer = buffer;
+        _read = tcs;
+    }
+
+    /// <summary>Completes a read if it can: data, end of stream (0), or the connection's failure.</summary>
+    private bool TryRead(Memory<byte> buffer, out int n)
+    {
+        n = 0;
+        if (buffer.IsEmpty) return true;
+        n = _connection.Receive(buffer.Span);
+        if (n > 0 || _connection.IsReceiveFinished) return true;
+        if (_connection.Error != SocketError.Success) throw Failure("read data from", _connection.Error);
+        if (_connection.State == TcpState.Closed) return true; // closed without a FIN: nothing more will come
+        return false;
+    }
+
+    public override int Read(Span<byte> buffer)
+    {
+        if (_tcp.OnLoopThread)
+        {
+            var copy = new byte[buffer.Length];
+            if (!TryRead(copy, out int n))
+                throw new InvalidOperationException("a blocking read on the event loop thread would deadlock; use ReadAsync");
+            copy.AsSpan(0, n).CopyTo(buffer);
+            return n;
+        }
+        var array = new byte[buffer.Length];
+        int read = ReadAsync(array).AsTask().GetAwaiter().GetResult();
+        array.AsSpan(0, read).CopyTo(buffer);
+        return read;
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    // ------------------------------------------------------------------ writing
+
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_tcp.OnLoopThread && _write is null)
+        {
+            try
+            {
+                int n = _connection.Send(buffer.Span);
+                if (n == buffer.Length) return ValueTask.CompletedTask;
+                buffer = buffer[n..];
+            }
+            catch (Exception e) when (e is SocketException or InvalidOperationException)
+            {
+                return ValueTask.FromException(WriteFailure(e));
+            }
+        }
+        var tcs = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _tcp.RunOnLoop(() => StartWrite(buffer, tcs));
+        return new ValueTask(tcs.Task);
+    }
+
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    private void StartWrite(ReadOnlyMemory<byte> buffer, TaskCompletionSource tcs)
+    {
+        if (_write is not null)
+        {
+            tcs.TrySetException(new InvalidOperationException("a write is already pending on this stream"));
+            return;
+        }
+        _writeRemaining = buffer;
+        _write = tcs;
+        ContinueWrite();
+    }
+
+    private void ContinueWrite()
+    {
+        if (_write is not { } tcs) return;
+        try
+        {
+            int n = _connection.Send(_writeRemaining.Span);
+            _writeRemaining = _writeRemaining[n..];
+        }
+        catch (Exception e) when (e is SocketException or InvalidOperationException)
+        {
+            _write = null;
+            tcs.TrySetException(WriteFailure(e));
+            return;
+        }
+        if (!_writeRemaining.IsEmpty) return;
+        _write = null;
+        _writeRemaining = default;
+        tcs.TrySetResult();
+    }
+
+    private static IOException WriteFailure(Exception e) => e is SocketException se
+        ? new IOException($"Unable to write data to the transport connection: {se.Message}.", se)
+        : new IOException($"Unable to write data to the transport connection: {e.Message}.", e);
+
+    public override void Write(ReadOnlySpan<byte> buffer)
+    {
+        if (_tcp.OnLoopThread)
+        {
+            int n = _connection.Send(buffer);
+            if (n != buffer.Length)
+                throw new InvalidOperationException("a blocking write on the event loop thread would deadlock; use WriteAsync");
+            return;
+        }
+        WriteAsync(buffer.ToArray()).AsTask().GetAwaiter().GetResult();
+    }
+
+    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+    /// <summary>Data is handed to TCP as it is written; there is nothing to flush.</summary>
+    public override void Flush() { }
+
+    public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    // ------------------------------------------------------------------ closing
+
+    /// <summary>Half-close: send a FIN after queued data; reading continues until the peer's FIN.</summary>
+    public void ShutdownSend() => _tcp.RunOnLoop(() => _connection.Close());
+
+    /// <summary>Resets the connection (RST) and discards everything queued.</summary>
+    public void Abort() => _tcp.RunOnLoop(() => _connection.Abort());
+
+    protected override void Dispose(bool disposing)
+    {
+        if (_disposed) return;
+        _disposed = true;
+        _tcp.RunOnLoop(() =>
+        {
+            // Unread data at close means the peer's data was lost: say so with a reset (RFC 2525 §2.17).
+            if (_connection.BytesToRead > 0) _connection.Abort();
+            else
+            {
+                _connection.ShutdownReceive();
+                _connection.Close();
+            }
+        });
+        base.Dispose(disposing);
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    // ------------------------------------------------------------------ connection events
+
+    void ITcpConnectionObserver.OnEstablished(TcpConnection connection)
+    {
+        var tcs = _connect;
+        _connect = null;
+        tcs?.TrySetResult(this);
+    }
+
+    void ITcpConnectionObserver.OnReadable(TcpConnection connection)
+    {
+        if (_read is not { } tcs) return;
+        if (TryRead(_readBuffer, out int n))
+        {
+            _read = null;
+            _readBuffer = default;
+            tcs.TrySetResult(n);
+        }
+    }
+
+    void ITcpConnectionObserver.OnWritable(TcpConnection connection) => ContinueWrite();
+
+    void ITcpConnectionObserver.OnClosed(TcpConnection connection, SocketError error)
+    {
+        if (_connect is { } connect)
+        {
+            _connect = null;
+            var e = error == SocketError.Success ? SocketError.ConnectionReset : error;
+            connect.TrySetException(new SocketException((int)e, ConnectMessage(e)));
+        }
+        if (_read is { } read)
+        {
+            _read = null;
+            if (error == SocketError.Success) read.TrySetResult(_connection.Receive(_readBuffer.Span));
+            else read.TrySetException(Failure("read data from", error));
+            _readBuffer = default;
+        }
+        if (_write is { } write && error != SocketError.Success)
+        {
+            _write = null;
+            write.TrySetException(Failure("write data to", error));
+        }
+    }
+
+    private string ConnectMessage(SocketError e) => e switch
+    {
+        SocketError.ConnectionRefused => $"Connection refused by {RemoteText}",
+        SocketError.TimedOut => $"Connection to {RemoteText} timed out",
+        SocketError.HostUnreachable => $"No route to host {RemoteText}",
+        SocketError.NetworkUnreachable => $"Network unreachable for {RemoteText}",
+        SocketError.OperationAborted => $"Connection to {RemoteText} was aborted locally",
+        _ => $"Connection to {RemoteText} failed: {e}",
+    };
+
+    private string RemoteText => $"{_connection.Key.RemoteAddress}:{_connection.Key.RemotePort}";
+
+    private IOException Failure(string what, SocketError error)
+    {
+        string reason = error switch
+        {
+            SocketError.ConnectionReset => "Connection reset by peer",
+            SocketError.TimedOut => "Connection timed out",
+            SocketError.OperationAborted => "The connection was aborted locally",
+            _ => error.ToString(),
+        };
+        return new IOException($"Unable to {what} the transport connection: {reason} ({RemoteText}).",
+            new SocketException((int)error, reason));
+    }
+}

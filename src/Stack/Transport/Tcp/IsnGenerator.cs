@@ -1,0 +1,37 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using Netstack.Time;
+using Netstack.Wire;
+
+namespace Netstack.Transport.Tcp;
+
+/// <summary>Initial sequence numbers per RFC 6528: ISN = M + F(localip, localport, remoteip, remoteport,
+/// secretkey), M a 4 µs clock, F a keyed hash. The key comes from the stack's seeded random source, the
+/// clock from its scheduler, so simulations stay deterministic.</summary>
+public sealed class IsnGenerator
+{
+    private readonly IScheduler _scheduler;
+    private readonly byte[] _secret = new byte[16];
+
+    public IsnGenerator(IScheduler scheduler, IRandomSource random)
+    {
+        _scheduler = scheduler;
+        BinaryPrimitives.WriteUInt64LittleEndian(_secret, random.NextUInt64());
+        BinaryPrimitives.WriteUInt64LittleEndian(_secret.AsSpan(8), random.NextUInt64());
+    }
+
+    public uint Next(Ipv4Address local, ushort localPort, Ipv4Address remote, ushort remotePort)
+    {
+        Span<byte> input = stackalloc byte[12 + 16];
+        local.Write(input);
+        BinaryPrimitives.WriteUInt16BigEndian(input[4..], localPort);
+        remote.Write(input[6..]);
+        BinaryPrimitives.WriteUInt16BigEndian(input[10..], remotePort);
+        _secret.CopyTo(input[12..]);
+        Span<byte> hash = stackalloc byte[32];
+        SHA256.HashData(input, hash);
+        uint f = BinaryPrimitives.ReadUInt32LittleEndian(hash);
+        uint m = (uint)(_scheduler.Now.Nanoseconds / 4000);
+        return unchecked(m + f);
+    }
+}

@@ -1,0 +1,149 @@
+using System.Buffers;
+using Netstack.Wire;
+
+namespace Netstack.Transport.Tcp;
+
+/// <summary>Received data waiting for the application, in a bounded ring backed by a pooled array, plus
+/// out-of-order data held in place at its offset past RCV.NXT (so reassembly needs no extra copies) and
+/// tracked as a bounded list of ranges. <see cref="Next"/> is RCV.NXT.</summary>
+public sealed class ReceiveBuffer
+{
+    private byte[] _ring;
+    private int _read;
+    private readonly (SequenceNumber Left, SequenceNumber Right)[] _ranges;
+    private int _rangeCount;
+    /// <summary>The range most recently added to or created, reported first in SACK (RFC 2018 §4).</summary>
+    private SequenceNumber _recentLeft;
+
+    public ReceiveBuffer(int capacity, int maxRanges)
+    {
+        Capacity = capacity;
+        _ring = ArrayPool<byte>.Shared.Rent(capacity);
+        _ranges = new (SequenceNumber, SequenceNumber)[maxRanges];
+    }
+
+    public int Capacity { get; }
+    /// <summary>In-order bytes the application can read.</summary>
+    public int Readable { get; private set; }
+    /// <summary>Room past RCV.NXT: the most the window may offer.</summary>
+    public int Free => Capacity - Readable;
+    public SequenceNumber Next { get; set; }
+    public int OutOfOrderRanges => _rangeCount;
+
+    public enum WriteResult { InOrder, FilledHole, OutOfOrder, Duplicate, QueueFull }
+
+    /// <summary>Stores data starting at <paramref name="seq"/> (at or after <see cref="Next"/>), trimmed
+    /// to the buffer's room. Advances <see cref="Next"/> over whatever became contiguous.</summary>
+    public WriteResult Write(SequenceNumber seq, ReadOnlySpan<byte> data)
+    {
+        int offset = seq - Next;
+        if (offset < 0 || data.IsEmpty) return WriteResult.Duplicate;
+        int room = Free - offset;
+        if (room <= 0) return WriteResult.Duplicate;
+        if (data.Length > room) data = data[..room];
+        var end = seq + data.Length;
+
+        if (offset > 0)
+        {
+            if (!AddRange(seq, end)) return WriteResult.QueueFull;
+            CopyIn(offset, data);
+            return WriteResult.OutOfOrder;
+        }
+        CopyIn(0, data);
+        Readable += data.Length;
+        Next = end;
+        bool filled = false;
+        // Absorb held ranges that are now contiguous (or overlapped) with RCV.NXT.
+        while (_rangeCount > 0 && _ranges[0].Left <= Next)
+        {
+            if (_ranges[0].Right > Next)
+            {
+                Readable += _ranges[0].Right - Next;
+                Next = _ranges[0].Right;
+            }
+            RemoveRange(0);
+            filled = true;
+        }
+        return filled ? WriteResult.FilledHole : WriteResult.InOrder;
+    }
+
+    private void CopyIn(int offset, ReadOnlySpan<byte> data)
+    {
+        int pos = (_read + Readable + offset) % _ring.Length;
+        int first = Math.Min(data.Length, _ring.Length - pos);
+        data[..first].CopyTo(_ring.AsSpan(pos));
+        data[first..].CopyTo(_ring);
+    }
+
+    private bool AddRange(SequenceNumber left, SequenceNumber right)
+    {
+        // Find the first range that ends at or after left; merge every range touching [left, right).
+        int i = 0;
+        while (i < _rangeCount && _ranges[i].Right < left) i++;
+        int j = i;
+        while (j < _rangeCount && _ranges[j].Left <= right)
+        {
+            left = SequenceNumber.Min(left, _ranges[j].Left);
+            right = SequenceNumber.Max(right, _ranges[j].Right);
+            j++;
+        }
+        int merged = j - i;
+        if (merged == 0)
+        {
+            if (_rangeCount == _ranges.Length) return false;
+            Array.Copy(_ranges, i, _ranges, i + 1, _rangeCount - i);
+            _rangeCount++;
+        }
+        else if (merged > 1)
+        {
+            Array.Copy(_ranges, j, _ranges, i + 1, _rangeCount - j);
+            _rangeCount -= merged - 1;
+        }
+        _ranges[i] = (left, right);
+        _recentLeft = left;
+        return true;
+    }
+
+    private void RemoveRange(int i)
+    {
+        Array.Copy(_ranges, i + 1, _ranges, i, _rangeCount - i - 1);
+        _rangeCount--;
+    }
+
+    /// <summary>Fills SACK blocks: the most recently changed range first, then the others from the
+    /// highest down (RFC 2018 §4).</summary>
+    public int FillSackBlocks(ref TcpHeaderOptions options, int maxBlocks)
+    {
+        int n = 0;
+        int recent = -1;
+        for (int i = 0; i < _rangeCount; i++)
+            if (_ranges[i].Left <= _recentLeft && _recentLeft < _ranges[i].Right) recent = i;
+        if (recent >= 0 && n < maxBlocks)
+            options.SackBlocks[n++] = new SackBlock(_ranges[recent].Left.Value, _ranges[recent].Right.Value);
+        for (int i = _rangeCount - 1; i >= 0 && n < maxBlocks; i--)
+            if (i != recent) options.SackBlocks[n++] = new SackBlock(_ranges[i].Left.Value, _ranges[i].Right.Value);
+        options.SackBlockCount = n;
+        return n;
+    }
+
+    /// <summary>Moves up to <paramref name="destination"/>.Length readable bytes out; returns the count.</summary>
+    public int Read(Span<byte> destination)
+    {
+        int n = Math.Min(destination.Length, Readable);
+        int first = Math.Min(n, _ring.Length - _read);
+        _ring.AsSpan(_read, first).CopyTo(destination);
+        _ring.AsSpan(0, n - first).CopyTo(destination[first..]);
+        _read = (_read + n) % _ring.Length;
+        Readable -= n;
+        return n;
+    }
+
+    public void Release()
+    {
+        if (_ring.Length == 0) return;
+        ArrayPool<byte>.Shared.Return(_ring);
+        _ring = [];
+        Readable = 0;
+        _rangeCount = 0;
+    }
+}

@@ -1,0 +1,49 @@
+namespace Netstack.Transport.Tcp;
+
+/// <summary>The retransmission timeout of RFC 6298: SRTT and RTTVAR from round-trip samples, RTO bounded
+/// below by a configurable minimum and above by a maximum, doubled on each timeout (backoff).</summary>
+public sealed class RtoEstimator
+{
+    /// <summary>Clock granularity G of RFC 6298 (2.2): the stack's timestamp clock ticks in milliseconds.</summary>
+    private static readonly TimeSpan Granularity = TimeSpan.FromMilliseconds(1);
+    private readonly TimeSpan _min;
+    private readonly TimeSpan _max;
+
+    public RtoEstimator(TimeSpan initial, TimeSpan min, TimeSpan max)
+    {
+        _min = min;
+        _max = max;
+        Rto = Clamp(initial);
+    }
+
+    public TimeSpan Rto { get; private set; }
+    public TimeSpan SmoothedRtt { get; private set; }
+    public TimeSpan RttVariance { get; private set; }
+    public bool HasSample { get; private set; }
+
+    /// <summary>RFC 6298 (2.2) and (2.3): fold in one measurement.</summary>
+    public void AddSample(TimeSpan r)
+    {
+        if (r < TimeSpan.Zero) return;
+        if (!HasSample)
+        {
+            SmoothedRtt = r;
+            RttVariance = r / 2;
+            HasSample = true;
+        }
+        else
+        {
+            var delta = SmoothedRtt - r;
+            if (delta < TimeSpan.Zero) delta = -delta;
+            RttVariance = RttVariance * 3 / 4 + delta / 4;
+            SmoothedRtt = SmoothedRtt * 7 / 8 + r / 8;
+        }
+        var k = RttVariance * 4;
+        Rto = Clamp(SmoothedRtt + (k > Granularity ? k : Granularity));
+    }
+
+    /// <summary>RFC 6298 (5.5): double the RTO, up to the maximum.</summary>
+    public void Backoff() => Rto = Clamp(Rto * 2);
+
+    private TimeSpan Clamp(TimeSpan t) => t < _min ? _min : t > _max ? _max : t;
+}

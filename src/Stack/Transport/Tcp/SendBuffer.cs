@@ -1,0 +1,60 @@
+using System.Buffers;
+
+namespace Netstack.Transport.Tcp;
+
+/// <summary>Bytes the application has written and the peer has not yet acknowledged, in a bounded ring
+/// backed by a pooled array. Offset 0 is the byte at SND.UNA.</summary>
+public sealed class SendBuffer
+{
+    private byte[] _ring;
+    private int _head;
+
+    public SendBuffer(int capacity)
+    {
+        Capacity = capacity;
+        _ring = ArrayPool<byte>.Shared.Rent(capacity);
+    }
+
+    public int Capacity { get; }
+    public int Count { get; private set; }
+    public int Free => Capacity - Count;
+
+    /// <summary>Appends as much of <paramref name="data"/> as fits; returns how much that was.</summary>
+    public int Write(ReadOnlySpan<byte> data)
+    {
+        int n = Math.Min(data.Length, Free);
+        if (n == 0) return 0;
+        int tail = (_head + Count) % _ring.Length;
+        int first = Math.Min(n, _ring.Length - tail);
+        data[..first].CopyTo(_ring.AsSpan(tail));
+        data[first..n].CopyTo(_ring);
+        Count += n;
+        return n;
+    }
+
+    /// <summary>Copies <paramref name="destination"/>.Length bytes starting <paramref name="offset"/> bytes after the head.</summary>
+    public void CopyTo(int offset, Span<byte> destination)
+    {
+        int start = (_head + offset) % _ring.Length;
+        int first = Math.Min(destination.Length, _ring.Length - start);
+        _ring.AsSpan(start, first).CopyTo(destination);
+        _ring.AsSpan(0, destination.Length - first).CopyTo(destination[first..]);
+    }
+
+    /// <summary>Drops <paramref name="count"/> acknowledged bytes from the head.</summary>
+    public void Consume(int count)
+    {
+        count = Math.Min(count, Count);
+        _head = (_head + count) % _ring.Length;
+        Count -= count;
+    }
+
+    /// <summary>Returns the array to the pool; the buffer is empty and unusable afterwards.</summary>
+    public void Release()
+    {
+        if (_ring.Length == 0) return;
+        ArrayPool<byte>.Shared.Return(_ring);
+        _ring = [];
+        Count = 0;
+    }
+}

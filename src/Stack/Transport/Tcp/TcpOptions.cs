@@ -1,0 +1,49 @@
+namespace Netstack.Transport.Tcp;
+
+/// <summary>TCP tunables for one stack. Defaults follow the RFCs (RFC 6298 timers, RFC 9293 MSL) or Linux
+/// where the RFCs leave a choice.</summary>
+public sealed record TcpOptions
+{
+    /// <summary>Bytes of unacknowledged plus unsent data a connection holds.</summary>
+    public int SendBufferSize { get; init; } = 256 * 1024;
+    /// <summary>Bytes of received data a connection holds for the application (bounds the window).</summary>
+    public int ReceiveBufferSize { get; init; } = 256 * 1024;
+    public bool WindowScaling { get; init; } = true;
+    public bool Timestamps { get; init; } = true;
+    public bool Sack { get; init; } = true;
+    /// <summary>Disables Nagle's algorithm on new connections (TCP_NODELAY).</summary>
+    public bool NoDelay { get; init; }
+
+    public TimeSpan InitialRto { get; init; } = TimeSpan.FromSeconds(1);
+    /// <summary>RFC 6298 (2.4): 1 s. Linux uses 200 ms.</summary>
+    public TimeSpan MinRto { get; init; } = TimeSpan.FromSeconds(1);
+    public TimeSpan MaxRto { get; init; } = TimeSpan.FromSeconds(60);
+    /// <summary>SYN retransmissions before a connect fails with TimedOut.</summary>
+    public int SynRetries { get; init; } = 6;
+    public int SynAckRetries { get; init; } = 5;
+    /// <summary>Retransmissions of the same data before the connection is aborted (RFC 9293 R2).</summary>
+    public int DataRetries { get; init; } = 15;
+
+    /// <summary>Twice the maximum segment lifetime: how long TIME-WAIT lasts.</summary>
+    public TimeSpan TimeWaitDuration { get; init; } = TimeSpan.FromSeconds(60);
+    public bool DelayedAck { get; init; } = true;
+    /// <summary>RFC 9293 §3.8.6.3: less than 0.5 s; RFC 5681: at most 500 ms. 200 ms like BSD.</summary>
+    public TimeSpan DelayedAckTimeout { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    public bool Keepalive { get; init; }
+    public TimeSpan KeepaliveIdle { get; init; } = TimeSpan.FromHours(2);
+    public TimeSpan KeepaliveInterval { get; init; } = TimeSpan.FromSeconds(75);
+    public int KeepaliveProbes { get; init; } = 9;
+
+    /// <summary>Half-open plus not-yet-accepted connections per listener when ListenTcp gives none.</summary>
+    public int DefaultBacklog { get; init; } = 128;
+    /// <summary>Most distinct out-of-order ranges held per connection; more are dropped.</summary>
+    public int MaxOutOfOrderRanges { get; init; } = 32;
+    /// <summary>RFC 5961 §7: challenge ACKs the stack sends per second at most.</summary>
+    public int ChallengeAckLimitPerSecond { get; init; } = 1000;
+    /// <summary>Initial congestion window in segments; 0 for RFC 5681's formula (2 to 4 segments).</summary>
+    public int InitialWindowSegments { get; init; }
+
+    /// <summary>Fixed initial sequence number for every connection (tests of wraparound); null for RFC 6528.</summary>
+    public uint? FixedInitialSequenceNumber { get; init; }
+}

@@ -1,0 +1,225 @@
+using System.Buffers.Binary;
+using System.Net.Sockets;
+using TcpListener = Netstack.Api.TcpListener;
+using Netstack.Api;
+using Netstack.Diagnostics;
+using Netstack.Link;
+using Netstack.Network;
+using Netstack.Wire;
+
+namespace Netstack.Transport.Tcp;
+
+/// <summary>TCP for one stack: validates segments, hands them to the connection or listener they belong
+/// to, answers the rest with resets (RFC 9293 §3.10.7.1), routes ICMP errors to connections, and owns
+/// the resources connections share (ports, the ISN secret, the challenge-ACK budget).</summary>
+public sealed class TcpProtocol : IIpProtocol
+{
+    private readonly NetworkStack _stack;
+    private readonly StackCounters _counters;
+    private readonly Dictionary<ConnectionKey, TcpConnection> _connections = new();
+    private readonly Dictionary<ushort, TcpListener> _listeners = new();
+    private long _challengeSecond = -1;
+    private int _challengeCount;
+    private int _loopThread;
+
+    internal TcpProtocol(NetworkStack stack)
+    {
+        _stack = stack;
+        _counters = stack.Counters;
+        Isn = new IsnGenerator(stack.Scheduler, stack.Random);
+        // The thread that builds the stack is the one expected to drive its loop; frames confirm it.
+        _loopThread = Environment.CurrentManagedThreadId;
+    }
+
+    public IsnGenerator Isn { get; }
+    public TcpOptions Options => _stack.Options.Tcp;
+    public IReadOnlyCollection<TcpConnection> Connections => _connections.Values;
+    internal NetworkStack Stack => _stack;
+
+    /// <summary>True on the thread that runs the stack's event loop; API calls from elsewhere are posted.</summary>
+    internal bool OnLoopThread => Environment.CurrentManagedThreadId == _loopThread;
+
+    /// <summary>Runs <paramref name="action"/> on the event loop: now if already there, else posted.</summary>
+    internal void RunOnLoop(Action action)
+    {
+        if (OnLoopThread)
+        {
+            action();
+            return;
+        }
+        _stack.Scheduler.Post(() =>
+        {
+            _loopThread = Environment.CurrentManagedThreadId;
+            action();
+        });
+    }
+
+    public bool TryGetConnection(ConnectionKey key, out TcpConnection connection) =>
+        _connections.TryGetValue(key, out connection!);
+
+    // ------------------------------------------------------------------ receive
+
+    public void Receive(Ipv4Packet packet, NetworkInterface iface)
+    {
+        _loopThread = Environment.CurrentManagedThreadId;
+        var seg = new TcpSegment(packet.Payload);
+        if (!seg.IsWellFormed)
+        {
+            _counters.Drop(DropReason.TcpMalformed);
+            return;
+        }
+        if (!seg.IsChecksumValid(packet.Source, packet.Destination))
+        {
+            _counters.Drop(DropReason.TcpBadChecksum);
+            return;
+        }
+        // RFC 1122 §4.2.3.10: no TCP to or from broadcast or multicast addresses.
+        if (iface.IsBroadcast(packet.Destination) || packet.Destination.IsMulticast || packet.Source.IsMulticast
+            || packet.Source.IsBroadcast)
+        {
+            _counters.Drop(DropReason.TcpNoConnection);
+            return;
+        }
+        if (!TcpHeaderOptions.TryParse(seg.Options, out var options))
+        {
+            _counters.Drop(DropReason.TcpMalformed);
+            return;
+        }
+        var key = new ConnectionKey(packet.Destination, seg.DestinationPort, packet.Source, seg.SourcePort);
+        var flags = seg.Flags;
+        if (_connections.TryGetValue(key, out var connection))
+        {
+            bool newSyn = (flags & (TcpFlags.Syn | TcpFlags.Ack | TcpFlags.Rst)) == TcpFlags.Syn;
+            if (!(newSyn && _listeners.ContainsKey(key.LocalPort) && connection.AcceptsNewIncarnation(seg, options)))
+            {
+                connection.OnSegment(seg, options);
+                return;
+            }
+            // RFC 6191: a clearly newer SYN ends TIME-WAIT and opens a new incarnation.
+            connection.Terminate(SocketError.Success);
+        }
+        if (_listeners.TryGetValue(key.LocalPort, out var listener))
+        {
+            _counters.TcpSegmentsReceived++;
+            listener.OnSegment(key, seg, options);
+            return;
+        }
+        _counters.Drop(DropReason.TcpNoConnection);
+        ResetUnexpected(key, seg);
+    }
+
+    /// <summary>RFC 9293 §3.10.7.1: a segment for no connection draws a reset, unless it is one.</summary>
+    internal void ResetUnexpected(ConnectionKey key, in TcpSegment seg)
+    {
+        var flags = seg.Flags;
+        if ((flags & TcpFlags.Rst) != 0) return;
+        if ((flags & TcpFlags.Ack) != 0)
+        {
+            SendReset(key, seg.AcknowledgmentNumber, 0, false);
+            return;
+        }
+        int len = seg.Payload.Length + ((flags & TcpFlags.Syn) != 0 ? 1 : 0) + ((flags & TcpFlags.Fin) != 0 ? 1 : 0);
+        SendReset(key, 0, unchecked(seg.SequenceNumber + (uint)len), true);
+    }
+
+    public void ReceiveError(in IcmpErrorReport error)
+    {
+        var t = error.OriginalTransport;
+        if (t.Length < 8)
+        {
+            _counters.Drop(DropReason.IcmpTruncated);
+            return;
+        }
+        var key = new ConnectionKey(error.OriginalSource, BinaryPrimitives.ReadUInt16BigEndian(t),
+            error.OriginalDestination, BinaryPrimitives.ReadUInt16BigEndian(t[2..]));
+        if (_connections.TryGetValue(key, out var connection))
+            connection.OnIcmpError(error, BinaryPrimitives.ReadUInt32BigEndian(t[4..]));
+        else
+            _counters.Drop(DropReason.IcmpErrorNoSocket);
+    }
+
+    // ------------------------------------------------------------------ send helpers
+
+    /// <summary>Sends a bare RST (with ACK when <paramref name="withAck"/>) on the four-tuple.</summary>
+    internal void SendReset(ConnectionKey key, uint seq, uint ack, bool withAck)
+    {
+        var buffer = _stack.Buffers.Rent(TcpSegment.MinHeaderLength);
+        var segment = buffer.Append(TcpSegment.MinHeaderLength);
+        TcpSegment.WriteHeader(segment, key.LocalPort, key.RemotePort, seq, withAck ? ack : 0, TcpSegment.MinHeaderLength,
+            withAck ? TcpFlags.Rst | TcpFlags.Ack : TcpFlags.Rst, 0, key.LocalAddress, key.RemoteAddress);
+        _counters.TcpSegmentsSent++;
+        _counters.TcpResetsSent++;
+        _stack.Ipv4.Send(buffer, key.LocalAddress, key.RemoteAddress, IpProtocol.Tcp, dontFragment: true);
+    }
+
+    /// <summary>RFC 5961 §7: a stack-wide budget of challenge ACKs per second.</summary>
+    internal bool TryTakeChallengeAck()
+    {
+        long second = _stack.Scheduler.Now.Nanoseconds / 1_000_000_000;
+        if (second != _challengeSecond)
+        {
+            _challengeSecond = second;
+            _challengeCount = 0;
+        }
+        if (_challengeCount >= Options.ChallengeAckLimitPerSecond) return false;
+        _challengeCount++;
+        return true;
+    }
+
+    internal int MssFor(Ipv4Address remote) =>
+        _stack.Ipv4.TryRoute(remote, out var route, out _) ? route.Interface.Mtu - Ipv4Packet.MinHeaderLength - TcpSegment.MinHeaderLength : 536;
+
+    // ------------------------------------------------------------------ connections and listeners
+
+    internal void Remove(TcpConnection connection)
+    {
+        if (_connections.TryGetValue(connection.Key, out var c) && c == connection) _connections.Remove(connection.Key);
+    }
+
+    /// <summary>Creates a connection in SYN-RECEIVED for a SYN that reached a listener.</summary>
+    internal TcpConnection OpenPassive(TcpListener listener, ConnectionKey key, in TcpSegment syn, in TcpHeaderOptions options)
+    {
+        var connection = new TcpConnection(_stack, this, key, MssFor(key.RemoteAddress), listener);
+        _connections.Add(key, connection);
+        connection.OpenPassive(NextIss(key), syn, options);
+        return connection;
+    }
+
+    private uint NextIss(ConnectionKey key) =>
+        Options.FixedInitialSequenceNumber ?? Isn.Next(key.LocalAddress, key.LocalPort, key.RemoteAddress, key.RemotePort);
+
+    /// <summary>LISTEN on <paramref name="port"/> with room for <paramref name="backlog"/> connections not
+    /// yet accepted (half-open included).</summary>
+    public TcpListener Listen(ushort port, int backlog = 0)
+    {
+        if (port == 0) port = EphemeralPorts.Pick(_stack.Random, p => _listeners.ContainsKey(p));
+        if (_listeners.ContainsKey(port))
+            throw new SocketException((int)SocketError.AddressAlreadyInUse, $"TCP port {port} is already listening");
+        var listener = new TcpListener(this, port, backlog > 0 ? backlog : Options.DefaultBacklog);
+        _listeners.Add(port, listener);
+        return listener;
+    }
+
+    internal void StopListening(TcpListener listener)
+    {
+        if (_listeners.TryGetValue(listener.LocalPort, out var l) && l == listener) _listeners.Remove(listener.LocalPort);
+    }
+
+    /// <summary>OPEN, active (RFC 9293 §3.10.1): a connection in SYN-SENT with <paramref name="observer"/>
+    /// told of its progress. Throws SocketException when there is no route or the tuple is in use.</summary>
+    public TcpConnection Connect(Ipv4Address remote, ushort remotePort, ITcpConnectionObserver? observer, ushort localPort = 0)
+    {
+        if (!_stack.Ipv4.TryRoute(remote, out _, out var source))
+            throw new SocketException((int)SocketError.NetworkUnreachable, $"no route to {remote}");
+        if (localPort == 0)
+            localPort = EphemeralPorts.Pick(_stack.Random,
+                p => _listeners.ContainsKey(p) || _connections.ContainsKey(new ConnectionKey(source, p, remote, remotePort)));
+        var key = new ConnectionKey(source, localPort, remote, remotePort);
+        if (_connections.ContainsKey(key))
+            throw new SocketException((int)SocketError.AddressAlreadyInUse, $"connection {key} already exists (TIME-WAIT?)");
+        var connection = new TcpConnection(_stack, this, key, MssFor(remote), null) { Observer = observer };
+        _connections.Add(key, connection);
+        connection.OpenActive(NextIss(key));
+        return connection;
+    }
+}

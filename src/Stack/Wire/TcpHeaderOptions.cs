@@ -1,0 +1,182 @@
+using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+
+namespace Netstack.Wire;
+
+public enum TcpOptionKind : byte
+{
+    End = 0,
+    Nop = 1,
+    Mss = 2,
+    WindowScale = 3,
+    SackPermitted = 4,
+    Sack = 5,
+    Timestamp = 8,
+}
+
+/// <summary>A SACK block (RFC 2018): the half-open sequence range [Left, Right).</summary>
+public readonly record struct SackBlock(uint Left, uint Right);
+
+[InlineArray(4)]
+public struct SackBlockArray
+{
+    private SackBlock _first;
+}
+
+/// <summary>The TCP options this stack understands (RFC 9293 MSS, RFC 7323 window scale and timestamps,
+/// RFC 2018 SACK), parsed from or to be written into a header. A plain struct: no allocation.</summary>
+public struct TcpHeaderOptions
+{
+    public const int MaxSackBlocks = 4;
+
+    /// <summary>0 when absent.</summary>
+    public ushort Mss;
+    /// <summary>-1 when absent.</summary>
+    public sbyte WindowScale;
+    public bool SackPermitted;
+    public bool HasTimestamp;
+    public uint TsVal;
+    public uint TsEcr;
+    public int SackBlockCount;
+    public SackBlockArray SackBlocks;
+
+    public static TcpHeaderOptions None => new() { WindowScale = -1 };
+
+    /// <summary>Parses an options area. Unknown options are skipped by their length; false when the area
+    /// is malformed (an option running past the end, or a length below 2), in which case what was parsed
+    /// before the fault is kept.</summary>
+    public static bool TryParse(ReadOnlySpan<byte> area, out TcpHeaderOptions o)
+    {
+        o = None;
+        int i = 0;
+        while (i < area.Length)
+        {
+            var kind = (TcpOptionKind)area[i];
+            if (kind == TcpOptionKind.End) return true;
+            if (kind == TcpOptionKind.Nop)
+            {
+                i++;
+                continue;
+            }
+            if (i + 1 >= area.Length) return false;
+            int len = area[i + 1];
+            if (len < 2 || i + len > area.Length) return false;
+            var body = area.Slice(i + 2, len - 2);
+            switch (kind)
+            {
+                case TcpOptionKind.Mss when len == 4:
+                    o.Mss = BinaryPrimitives.ReadUInt16BigEndian(body);
+                    break;
+                case TcpOptionKind.WindowScale when len == 3:
+                    // RFC 7323 §2.3: a shift above 14 is treated as 14.
+                    o.WindowScale = (sbyte)Math.Min(body[0], (byte)14);
+                    break;
+                case TcpOptionKind.SackPermitted when len == 2:
+                    o.SackPermitted = true;
+                    break;
+                case TcpOptionKind.Timestamp when len == 10:
+                    o.HasTimestamp = true;
+                    o.TsVal = BinaryPrimitives.ReadUInt32BigEndian(body);
+                    o.TsEcr = BinaryPrimitives.ReadUInt32BigEndian(body[4..]);
+                    break;
+                case TcpOptionKind.Sack when len >= 10 && (len - 2) % 8 == 0:
+                    int n = Math.Min((len - 2) / 8, MaxSackBlocks);
+                    for (int b = 0; b < n; b++)
+                        o.SackBlocks[b] = new SackBlock(BinaryPrimitives.ReadUInt32BigEndian(body[(b * 8)..]),
+                            BinaryPrimitives.ReadUInt32BigEndian(body[(b * 8 + 4)..]));
+                    o.SackBlockCount = n;
+                    break;
+            }
+            i += len;
+        }
+        return true;
+    }
+
+    /// <summary>Bytes <see cref="Write"/> will produce (a multiple of 4).</summary>
+    public readonly int Length
+    {
+        get
+        {
+            int n = 0;
+            if (Mss != 0) n += 4;
+            if (HasTimestamp || SackPermitted) n += 12 - (HasTimestamp ? 0 : 8);
+            if (WindowScale >= 0) n += 4;
+            if (SackBlockCount > 0) n += 4 + 8 * SackBlockCount;
+            return n;
+        }
+    }
+
+    /// <summary>Writes the options in the layout Linux uses (MSS, SACK-permitted, timestamps, NOP, window
+    /// scale; NOP-padded SACK blocks), returning the bytes written.</summary>
+    public readonly int Write(Span<byte> s)
+    {
+        int i = 0;
+        if (Mss != 0)
+        {
+            s[i] = (byte)TcpOptionKind.Mss;
+            s[i + 1] = 4;
+            BinaryPrimitives.WriteUInt16BigEndian(s[(i + 2)..], Mss);
+            i += 4;
+        }
+        if (HasTimestamp)
+        {
+            if (SackPermitted)
+            {
+                s[i] = (byte)TcpOptionKind.SackPermitted;
+                s[i + 1] = 2;
+            }
+            else
+            {
+                s[i] = (byte)TcpOptionKind.Nop;
+                s[i + 1] = (byte)TcpOptionKind.Nop;
+            }
+            s[i + 2] = (byte)TcpOptionKind.Timestamp;
+            s[i + 3] = 10;
+            BinaryPrimitives.WriteUInt32BigEndian(s[(i + 4)..], TsVal);
+            BinaryPrimitives.WriteUInt32BigEndian(s[(i + 8)..], TsEcr);
+            i += 12;
+        }
+        else if (SackPermitted)
+        {
+            s[i] = (byte)TcpOptionKind.Nop;
+            s[i + 1] = (byte)TcpOptionKind.Nop;
+            s[i + 2] = (byte)TcpOptionKind.SackPermitted;
+            s[i + 3] = 2;
+            i += 4;
+        }
+        if (WindowScale >= 0)
+        {
+            s[i] = (byte)TcpOptionKind.Nop;
+            s[i + 1] = (byte)TcpOptionKind.WindowScale;
+            s[i + 2] = 3;
+            s[i + 3] = (byte)WindowScale;
+            i += 4;
+        }
+        if (SackBlockCount > 0)
+        {
+            s[i] = (byte)TcpOptionKind.Nop;
+            s[i + 1] = (byte)TcpOptionKind.Nop;
+            s[i + 2] = (byte)TcpOptionKind.Sack;
+            s[i + 3] = (byte)(2 + 8 * SackBlockCount);
+            i += 4;
+            for (int b = 0; b < SackBlockCount; b++)
+            {
+                BinaryPrimitives.WriteUInt32BigEndian(s[i..], SackBlocks[b].Left);
+                BinaryPrimitives.WriteUInt32BigEndian(s[(i + 4)..], SackBlocks[b].Right);
+                i += 8;
+            }
+        }
+        return i;
+    }
+
+    public override readonly string ToString()
+    {
+        var parts = new List<string>();
+        if (Mss != 0) parts.Add($"mss {Mss}");
+        if (SackPermitted) parts.Add("sackOK");
+        if (HasTimestamp) parts.Add($"TS val {TsVal} ecr {TsEcr}");
+        if (WindowScale >= 0) parts.Add($"wscale {WindowScale}");
+        for (int b = 0; b < SackBlockCount; b++) parts.Add($"sack {SackBlocks[b].Left}:{SackBlocks[b].Right}");
+        return string.Join(",", parts);
+    }
+}

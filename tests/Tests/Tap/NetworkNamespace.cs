@@ -1,0 +1,58 @@
+namespace Netstack.Tests.Tap;
+
+/// <summary>A Linux network namespace made for one test fixture: unique name, IPv6 off (no MLD or router
+/// solicitations in captures), loopback up. Dispose deletes it, which also removes the taps inside.</summary>
+public sealed class NetworkNamespace : IDisposable
+{
+    private static int _counter;
+
+    private NetworkNamespace(string name) => Name = name;
+
+    public string Name { get; }
+
+    public static NetworkNamespace Create(string prefix)
+    {
+        var name = $"{prefix}{Environment.ProcessId}x{Interlocked.Increment(ref _counter)}";
+        var created = CommandRunner.Run("ip", "netns", "add", name);
+        if (created.ExitCode != 0) throw new InvalidOperationException($"ip netns add {name}: {created}");
+        var ns = new NetworkNamespace(name);
+        try
+        {
+            ns.MustRun("sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1");
+            ns.MustRun("ip", "link", "set", "lo", "up");
+        }
+        catch
+        {
+            ns.Dispose();
+            throw;
+        }
+        return ns;
+    }
+
+    /// <summary>Runs a command inside the namespace.</summary>
+    public CommandResult Run(TimeSpan timeout, string file, params string[] args) =>
+        CommandRunner.Run("ip", new[] { "netns", "exec", Name, file }.Concat(args), timeout);
+
+    public CommandResult RunWithInput(TimeSpan timeout, string stdin, string file, params string[] args) =>
+        CommandRunner.Run("ip", new[] { "netns", "exec", Name, file }.Concat(args), timeout, stdin);
+
+    public CommandResult Run(string file, params string[] args) => Run(TimeSpan.FromSeconds(20), file, args);
+
+    public CommandResult MustRun(string file, params string[] args)
+    {
+        var r = Run(file, args);
+        if (r.ExitCode != 0) throw new InvalidOperationException($"{file} {string.Join(' ', args)} in {Name}: {r}");
+        return r;
+    }
+
+    /// <summary>Creates a TAP device owned by nobody in particular, with the kernel's side addressed and up.</summary>
+    public void AddTap(string device, string kernelCidr, int? mtu = null)
+    {
+        MustRun("ip", "tuntap", "add", "dev", device, "mode", "tap");
+        MustRun("ip", "addr", "add", kernelCidr, "dev", device);
+        if (mtu is { } m) MustRun("ip", "link", "set", device, "mtu", m.ToString());
+        MustRun("ip", "link", "set", device, "up");
+    }
+
+    public void Dispose() => CommandRunner.Run("ip", "netns", "del", Name);
+}

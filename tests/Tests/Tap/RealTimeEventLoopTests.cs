@@ -1,0 +1,154 @@
+using FluentAssertions;
+using Netstack.Simulation.Tap;
+using Netstack.Time;
+using NUnit.Framework;
+
+namespace Netstack.Tests.Tap;
+
+/// <summary>The live loop keeps the scheduler contract of the virtual one (order, ties, posts on the loop
+/// thread) while sleeping in epoll; these need Linux but no privileges. They assert order and thread, not
+/// timing.</summary>
+[TestFixture, Category("Tap")]
+public class RealTimeEventLoopTests
+{
+    private sealed class Recorder(List<long> log) : IScheduledAction
+    {
+        public void Run(long token) => log.Add(token);
+    }
+
+    private sealed class StopAction(RealTimeEventLoop loop) : IScheduledAction
+    {
+        public void Run(long token) => loop.Stop();
+    }
+
+    [SetUp]
+    public void LinuxOnly()
+    {
+        if (!OperatingSystem.IsLinux()) Assert.Ignore("the real-time loop uses epoll and eventfd (Linux only)");
+    }
+
+    [Test]
+    public void Timers_run_in_due_order_and_ties_in_scheduling_order()
+    {
+        using var loop = new RealTimeEventLoop();
+        var log = new List<long>();
+        var recorder = new Recorder(log);
+        var now = loop.Now;
+        loop.Schedule(now + TimeSpan.FromMilliseconds(6), recorder, 3);
+        loop.Schedule(now + TimeSpan.FromMilliseconds(2), recorder, 1);
+        loop.Schedule(now + TimeSpan.FromMilliseconds(4), recorder, 2);
+        loop.Schedule(now + TimeSpan.FromMilliseconds(4), recorder, 22);
+        loop.Schedule(now + TimeSpan.FromMilliseconds(8), new StopAction(loop), 0);
+        loop.Schedule(now + TimeSpan.FromSeconds(30), recorder, 99);
+        loop.Run();
+        log.Should().Equal(1, 2, 22, 3);
+        loop.Now.Should().BeGreaterThanOrEqualTo(now + TimeSpan.FromMilliseconds(8), "no timer fires early");
+    }
+
+    [Test]
+    public void A_post_from_another_thread_wakes_the_sleeping_loop_and_runs_on_the_loop_thread()
+    {
+        using var loop = new RealTimeEventLoop();
+        int loopThread = Environment.CurrentManagedThreadId;
+        int? ranOn = null;
+        var poster = new Thread(() =>
+        {
+            Thread.Sleep(20); // let the loop go to sleep with nothing scheduled
+            loop.Post(() =>
+            {
+                ranOn = Environment.CurrentManagedThreadId;
+                loop.Stop();
+            });
+        });
+        var safety = new Netstack.Time.Timer(loop, loop.Stop);
+        safety.ArmAfter(TimeSpan.FromSeconds(20));
+        poster.Start();
+        loop.Run();
+        poster.Join();
+        ranOn.Should().Be(loopThread);
+        safety.IsArmed.Should().BeTrue("the post, not the safety timer, ended the run");
+    }
+
+    [Test]
+    public void Stop_from_another_thread_ends_run()
+    {
+        using var loop = new RealTimeEventLoop();
+        var stopper = new Thread(() =>
+        {
+            Thread.Sleep(20);
+            loop.Stop();
+        });
+        var safety = new Netstack.Time.Timer(loop, loop.Stop);
+        safety.ArmAfter(TimeSpan.FromSeconds(20));
+        stopper.Start();
+        loop.Run();
+        stopper.Join();
+        safety.IsArmed.Should().BeTrue();
+        loop.IsRunning.Should().BeFalse();
+    }
+
+    [Test]
+    public void Async_continuations_resume_on_the_loop_thread()
+    {
+        using var loop = new RealTimeEventLoop();
+        int loopThread = Environment.CurrentManagedThreadId;
+        var completedElsewhere = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        int? resumedOn = null;
+        async Task Body()
+        {
+            await completedElsewhere.Task;
+            resumedOn = Environment.CurrentManagedThreadId;
+        }
+        Task? body = null;
+        loop.Post(() =>
+        {
+            body = Body();
+            new Thread(() => completedElsewhere.SetResult()).Start();
+        });
+        loop.RunUntil(() => body is { IsCompleted: true }, TimeSpan.FromSeconds(20)).Should().BeTrue();
+        resumedOn.Should().Be(loopThread);
+    }
+
+    [Test]
+    public void A_watched_descriptor_is_handed_to_its_handler_on_the_loop()
+    {
+        using var loop = new RealTimeEventLoop();
+        using var signal = new TestEventFd();
+        int loopThread = Environment.CurrentManagedThreadId;
+        var handler = new CountingHandler(signal);
+        loop.Watch(signal.Fd, handler);
+        var writer = new Thread(() =>
+        {
+            Thread.Sleep(20);
+            signal.Signal();
+        });
+        writer.Start();
+        loop.RunUntil(() => handler.Calls > 0, TimeSpan.FromSeconds(20)).Should().BeTrue();
+        writer.Join();
+        handler.Threads.Should().AllBeEquivalentTo(loopThread);
+        loop.Unwatch(signal.Fd);
+    }
+
+    [Test]
+    public void Instant_zero_is_a_whole_unix_second_close_to_the_wall_clock()
+    {
+        using var loop = new RealTimeEventLoop();
+        var wall = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
+        var loopTime = loop.EpochUnixSeconds + loop.Now.TotalSeconds;
+        loopTime.Should().BeApproximately(wall, 5);
+        loop.Now.Nanoseconds.Should().BeGreaterThanOrEqualTo(0);
+    }
+
+    private sealed class CountingHandler(TestEventFd fd) : IReadableHandler
+    {
+        public int Calls;
+        public readonly List<int> Threads = new();
+
+        public void OnReadable()
+        {
+            fd.Drain();
+            Calls++;
+            Threads.Add(Environment.CurrentManagedThreadId);
+        }
+    }
+}

@@ -1,0 +1,55 @@
+using FluentAssertions;
+using NUnit.Framework;
+
+namespace Netstack.Tests.Tap;
+
+/// <summary>`harness tap` rejects bad options with one line and exit code 2, before touching any device
+/// (every case here fails validation, so nothing is opened in the test's own namespace).</summary>
+[TestFixture, Category("Tap")]
+public class TapCommandLineTests
+{
+    private static (int Exit, string Out, string Err) Run(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var previousOut = Console.Out;
+        var previousErr = Console.Error;
+        Console.SetOut(stdout);
+        Console.SetError(stderr);
+        try
+        {
+            return (Netstack.Cli.Program.Main(args), stdout.ToString(), stderr.ToString());
+        }
+        finally
+        {
+            Console.SetOut(previousOut);
+            Console.SetError(previousErr);
+        }
+    }
+
+    [TestCase("--ip 1.2.3.4", "--ip 1.2.3.4: expected an IPv4 address with prefix length")]
+    [TestCase("--ip 10.0.0.2/24 --mac zz", "--mac zz: expected six hex bytes")]
+    [TestCase("--ip 10.0.0.2/24 --mac 01:00:5e:00:00:01", "must be a unicast address")]
+    [TestCase("--ip 10.0.0.2/24 --gateway 10.1.0.1", "--gateway 10.1.0.1: not on the directly connected network 10.0.0.0/24")]
+    [TestCase("--ip 10.0.0.2/24 --serve smtp:25", "--serve smtp:25: unknown service 'smtp'")]
+    [TestCase("--ip 10.0.0.2/24 --serve echo:0", "expected echo:PORT with PORT in 1-65535")]
+    [TestCase("--ip 10.0.0.2/24 --serve echo:7:x", "only http takes a third part")]
+    [TestCase("--ip 10.0.0.2/24 --serve http:80:/no/such/dir", "directory '/no/such/dir' does not exist")]
+    [TestCase("--ip 10.0.0.2/24 --duration -1", "--duration -1: expected a positive number of seconds")]
+    [TestCase("--ip 10.0.0.2/24 --mtu 100", "--mtu 100: expected 576-65521")]
+    public void Bad_options_give_one_line_and_exit_2(string options, string message)
+    {
+        var (exit, stdout, stderr) = Run(["tap", "--dev", "tapnever0", .. options.Split(' ')]);
+        exit.Should().Be(2, stderr);
+        stdout.Should().BeEmpty();
+        stderr.Trim().Split('\n').Should().ContainSingle().Which.Should().Contain(message);
+    }
+
+    [Test]
+    public void Missing_required_options_are_usage_errors()
+    {
+        var (exit, _, stderr) = Run("tap", "--ip", "10.0.0.2/24");
+        exit.Should().Be(2);
+        stderr.Should().Contain("--dev");
+    }
+}

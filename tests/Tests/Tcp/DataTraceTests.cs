@@ -1,0 +1,243 @@
+using System.Net.Sockets;
+using FluentAssertions;
+using Netstack.Diagnostics;
+using Netstack.Transport.Tcp;
+using Netstack.Wire;
+using NUnit.Framework;
+
+namespace Netstack.Tests.Tcp;
+
+/// <summary>Data transfer in the packet-trace style: delayed ACK, retransmission timing and backoff,
+/// persist probes, fast retransmit, SACK recovery, all with sequence numbers crossing 2^32.</summary>
+public class DataTraceTests : TraceTestBase
+{
+    private static uint H(int offset) => unchecked(HostIsn + 1 + (uint)offset);
+    private static uint P(int offset) => unchecked(PeerIsn + 1 + (uint)offset);
+
+    [Test]
+    public void A_lone_segment_is_acknowledged_after_200ms_and_not_before()
+    {
+        EstablishPassive();
+        Peer.Send(TcpFlags.Ack | TcpFlags.Psh, P(0), H(0), payload: Bytes(100));
+        Peer.RunUntil(Ms(199));
+        Peer.ExpectNothing();
+        Peer.RunUntil(Ms(200));
+        var ack = Peer.Next();
+        ack.Time.Should().Be(Ms(200));
+        ack.Flags.Should().Be(TcpFlags.Ack);
+        ack.Seq.Should().Be(H(0));
+        ack.Ack.Should().Be(P(100), "the peer's 100 bytes starting 15 below 2^32 wrap to 84");
+        ack.Window.Should().Be(65535);
+        var buffer = new byte[200];
+        Stream.Read(buffer).Should().Be(100);
+        buffer.Take(100).Should().Equal(Bytes(100));
+    }
+
+    [Test]
+    public void Every_second_full_segment_is_acknowledged_at_once()
+    {
+        EstablishPassive();
+        Peer.Send(TcpFlags.Ack, P(0), H(0), payload: Bytes(1460));
+        Peer.ExpectNothing();
+        Peer.Send(TcpFlags.Ack, P(1460), H(0), payload: Bytes(1460, 1));
+        var ack = Peer.Next();
+        ack.Time.Should().Be(Ms(0));
+        ack.Ack.Should().Be(P(2920));
+        Peer.RunUntil(Ms(1000));
+        Peer.ExpectNothing();
+    }
+
+    [Test]
+    public void Out_of_order_data_draws_an_immediate_duplicate_ack_with_sack_then_the_hole_fills()
+    {
+        EstablishPassive(synOptions: ScriptedPeer.Opts(mss: 1460, sackOk: true));
+        Peer.Send(TcpFlags.Ack, P(1000), H(0), payload: Bytes(500, 3));
+        var dup = Peer.Next();
+        dup.Ack.Should().Be(P(0));
+        dup.Options.SackBlockCount.Should().Be(1);
+        dup.Options.SackBlocks[0].Should().Be(new SackBlock(P(1000), P(1500)));
+        Peer.Send(TcpFlags.Ack, P(2000), H(0), payload: Bytes(100, 4));
+        var dup2 = Peer.Next();
+        dup2.Options.SackBlockCount.Should().Be(2);
+        dup2.Options.SackBlocks[0].Should().Be(new SackBlock(P(2000), P(2100)), "the most recent block first");
+        dup2.Options.SackBlocks[1].Should().Be(new SackBlock(P(1000), P(1500)));
+        Peer.Send(TcpFlags.Ack, P(0), H(0), payload: Bytes(1000, 5));
+        var filled = Peer.Next();
+        filled.Ack.Should().Be(P(1500), "the hole filled up to the first held range");
+        filled.Options.SackBlockCount.Should().Be(1);
+        Conn.BytesToRead.Should().Be(1500);
+    }
+
+    [Test]
+    public void Data_retransmission_backs_off_1s_2s_4s_and_stops_when_acknowledged()
+    {
+        EstablishPassive();
+        Stream.Write(Bytes(100));
+        var first = Peer.Next();
+        first.Seq.Should().Be(H(0));
+        first.Flags.Should().Be(TcpFlags.Ack | TcpFlags.Psh);
+        Peer.RunUntil(Ms(999));
+        Peer.ExpectNothing();
+        Peer.RunUntil(Ms(7500));
+        var retransmissions = Peer.TakeAll();
+        retransmissions.Select(s => s.Time).Should().Equal(Ms(1000), Ms(3000), Ms(7000));
+        retransmissions.Should().OnlyContain(s => s.Seq == H(0) && s.Length == 100);
+        Peer.Send(TcpFlags.Ack, P(0), H(100));
+        Peer.RunUntil(Ms(100_000));
+        Peer.ExpectNothing();
+        Peer.Host.Counters.TcpRetransmissions.Should().Be(3);
+    }
+
+    [Test]
+    public void Rto_is_capped_at_60s_and_the_connection_gives_up_after_the_retry_limit()
+    {
+        EstablishPassive(Plain(new TcpOptions { DataRetries = 8 }));
+        var read = Stream.ReadAsync(new byte[10]).AsTask();
+        Stream.Write(Bytes(10));
+        Peer.Next();
+        Peer.RunUntil(Ms(1_000_000));
+        var times = Peer.TakeAll().Select(s => s.Time.TotalSeconds).ToList();
+        times.Should().Equal(1, 3, 7, 15, 31, 63, 123, 183);
+        Conn.State.Should().Be(TcpState.Closed);
+        read.IsFaulted.Should().BeTrue();
+        var io = read.Exception!.InnerException.Should().BeOfType<IOException>().Subject;
+        io.InnerException.Should().BeOfType<SocketException>().Which.SocketErrorCode.Should().Be(SocketError.TimedOut);
+    }
+
+    [Test]
+    public void Zero_window_is_probed_with_backoff_and_data_flows_when_it_opens()
+    {
+        EstablishPassive(peerWindow: 0);
+        Stream.Write(Bytes(100));
+        Peer.ExpectNothing();
+        Peer.RunUntil(Ms(999));
+        Peer.ExpectNothing();
+        Peer.RunUntil(Ms(1000));
+        var probe = Peer.Next();
+        probe.Length.Should().Be(1);
+        probe.Seq.Should().Be(H(0));
+        Peer.Send(TcpFlags.Ack, P(0), H(0), window: 0);
+        Peer.RunUntil(Ms(7000));
+        Peer.TakeAll().Select(s => (s.Time, s.Seq, s.Length)).Should().Equal((Ms(3000), H(0), 1), (Ms(7000), H(0), 1));
+        Peer.Host.Counters.TcpWindowProbesSent.Should().Be(3);
+        Peer.Send(TcpFlags.Ack, P(0), H(0), window: 1000);
+        var data = Peer.Next();
+        data.Seq.Should().Be(H(0));
+        data.Length.Should().Be(100);
+        Peer.Send(TcpFlags.Ack, P(0), H(100), window: 1000);
+        Peer.RunUntil(Ms(200_000));
+        Peer.ExpectNothing();
+    }
+
+    [Test]
+    public void Receiver_advertises_zero_window_when_full_and_updates_it_after_the_application_reads()
+    {
+        EstablishPassive(Plain(new TcpOptions { ReceiveBufferSize = 4096, DelayedAck = false }));
+        Peer.Send(TcpFlags.Ack, P(0), H(0), payload: Bytes(1460));
+        Peer.Next().Window.Should().Be(4096 - 1460);
+        Peer.Send(TcpFlags.Ack, P(1460), H(0), payload: Bytes(1460));
+        Peer.Next().Window.Should().Be(4096 - 2920);
+        Peer.Send(TcpFlags.Ack, P(2920), H(0), payload: Bytes(1176));
+        Peer.Next().Window.Should().Be(0);
+        // A probe beyond the closed window is answered with the same ACK and window.
+        Peer.Send(TcpFlags.Ack, P(4096), H(0), payload: Bytes(1));
+        var probeAck = Peer.Next();
+        probeAck.Ack.Should().Be(P(4096));
+        probeAck.Window.Should().Be(0);
+        // Reading a little does not reopen the window (receiver SWS avoidance)...
+        Stream.Read(new byte[100]).Should().Be(100);
+        Peer.ExpectNothing();
+        // ...reading half the buffer does, with an unsolicited window update.
+        Stream.Read(new byte[2000]).Should().Be(2000);
+        var update = Peer.Next();
+        update.Ack.Should().Be(P(4096));
+        update.Window.Should().Be(2100);
+    }
+
+    [Test]
+    public void Three_duplicate_acks_trigger_fast_retransmit_without_sack_newreno()
+    {
+        EstablishPassive(Plain(new TcpOptions { InitialWindowSegments = 10 }));
+        Stream.Write(Bytes(8 * 1460));
+        Peer.TakeAll().Should().HaveCount(8);
+        Peer.Send(TcpFlags.Ack, P(0), H(0));
+        Peer.Send(TcpFlags.Ack, P(0), H(0));
+        Peer.ExpectNothing();
+        Peer.Send(TcpFlags.Ack, P(0), H(0));
+        var fast = Peer.Next();
+        fast.Seq.Should().Be(H(0));
+        fast.Length.Should().Be(1460);
+        Conn.InRecovery.Should().BeTrue();
+        Conn.SlowStartThreshold.Should().Be(4 * 1460);
+        // A partial ACK: the next hole goes at once (RFC 6582).
+        Peer.Send(TcpFlags.Ack, P(0), H(2 * 1460));
+        var partial = Peer.Next();
+        partial.Seq.Should().Be(H(2 * 1460));
+        Peer.Send(TcpFlags.Ack, P(0), H(8 * 1460));
+        Conn.InRecovery.Should().BeFalse();
+        Peer.RunUntil(Ms(10_000));
+        Peer.ExpectNothing();
+    }
+
+    [Test]
+    public void Sack_recovery_retransmits_two_holes_in_one_window_once_each()
+    {
+        EstablishPassive(Plain(new TcpOptions { InitialWindowSegments = 10 }),
+            synOptions: ScriptedPeer.Opts(mss: 1460, sackOk: true));
+        Stream.Write(Bytes(10 * 1460));
+        Peer.TakeAll().Should().HaveCount(10);
+        // Segments 0 and 3 are lost; the peer SACKs the rest as they arrive.
+        uint S(int i) => H(i * 1460);
+        foreach (var (l, r) in new[] { (1, 2), (1, 3), (4, 5), (4, 6), (4, 7), (4, 8), (4, 9), (4, 10) })
+        {
+            var blocks = l == 1 ? ScriptedPeer.Sack((S(1), S(r))) : ScriptedPeer.Sack((S(4), S(r)), (S(1), S(3)));
+            Peer.Send(TcpFlags.Ack, P(0), H(0), options: blocks);
+        }
+        var sent = Peer.TakeAll();
+        sent.Select(s => s.Seq).Should().Equal(S(0), S(3));
+        sent.Should().OnlyContain(s => s.Length == 1460 && s.Time == Ms(0));
+        Peer.Send(TcpFlags.Ack, P(0), H(3 * 1460), options: ScriptedPeer.Sack((S(4), S(10))));
+        Peer.Send(TcpFlags.Ack, P(0), H(10 * 1460));
+        Conn.InRecovery.Should().BeFalse();
+        Peer.RunUntil(Ms(10_000));
+        Peer.ExpectNothing();
+        Peer.Host.Counters.TcpRetransmissions.Should().Be(2);
+    }
+
+    [Test]
+    public void Ack_of_unsent_data_is_answered_and_the_segment_dropped()
+    {
+        EstablishPassive();
+        Peer.Send(TcpFlags.Ack, P(0), H(5000), payload: Bytes(10));
+        var ack = Peer.Next();
+        ack.Ack.Should().Be(P(0), "the data in the bad segment is not taken");
+        ack.Seq.Should().Be(H(0));
+        Conn.BytesToRead.Should().Be(0);
+    }
+
+    [Test]
+    public void Segment_outside_the_window_is_answered_with_an_ack()
+    {
+        EstablishPassive();
+        Peer.Send(TcpFlags.Ack, P(200_000), H(0), payload: Bytes(10));
+        Peer.Next().Ack.Should().Be(P(0));
+        Peer.Send(TcpFlags.Ack, P(-100), H(0), payload: Bytes(10));
+        Peer.Next().Ack.Should().Be(P(0));
+        Peer.Host.Counters.Dropped(DropReason.TcpUnacceptable).Should().Be(2);
+    }
+
+    [Test]
+    public void Nagle_holds_small_segments_until_acked_and_no_delay_does_not()
+    {
+        EstablishPassive();
+        Stream.Write(Bytes(10));
+        Stream.Write(Bytes(10));
+        Peer.TakeAll().Select(s => s.Length).Should().Equal(10);
+        Peer.Send(TcpFlags.Ack, P(0), H(10));
+        Peer.Next().Length.Should().Be(10);
+        Stream.NoDelay = true;
+        Stream.Write(Bytes(10));
+        Stream.Write(Bytes(10));
+        Peer.TakeAll().Select(s => s.Length).Should().Equal(10, 10);
+    }
+}

@@ -94,7 +94,7 @@ public sealed class ScenarioRun
     private void Annotate(Trace.CapturedFrame frame)
     {
         if (CurrentStep is { } step)
-            frame.Notes.Add($"step {step.Location.Line}:{step.Location.Column} {step.Describe()}");
+            frame.Step = $"step {step.Location.Line}:{step.Location.Column} {step.Describe()}";
         if (frame.Segment is not { } segment) return;
         if (_ports.TryGetValue((frame.Host, segment), out var port) && !port.IsUp)
         {

@@ -21,6 +21,7 @@ public class MutatedFrameTests
         DropReason.Ipv4Truncated, DropReason.Ipv4BadVersion, DropReason.Ipv4BadHeaderLength, DropReason.Ipv4BadTotalLength,
         DropReason.Ipv4TotalLengthBeyondFrame, DropReason.Ipv4BadChecksum, DropReason.Ipv4FragmentTooLarge,
         DropReason.Ipv4NotForUs, DropReason.IcmpBadChecksum, DropReason.UdpMalformed, DropReason.UdpBadChecksum,
+        DropReason.TcpBadChecksum,
     ];
 
     /// <summary>What the oracle expects the stack to count for <paramref name="f"/>: a validation drop, the
@@ -82,6 +83,13 @@ public class MutatedFrameTests
                     ReferenceChecksum.Transport(p[12..16].ToArray(), p[16..20].ToArray(), 17, payload[..length]) != 0)
                     return DropReason.UdpBadChecksum;
                 return null;
+            case 6:
+                deliveredWhole = true;
+                if (payload.Length < 20 || (payload[12] >> 4) * 4 < 20 || (payload[12] >> 4) * 4 > payload.Length)
+                    return DropReason.TcpMalformed;
+                if (ReferenceChecksum.Transport(p[12..16].ToArray(), p[16..20].ToArray(), 6, payload) != 0)
+                    return DropReason.TcpBadChecksum;
+                return null; // options and connection lookup are TCP's business, not the oracle's
             default:
                 return DropReason.Ipv4UnknownProtocol;
         }

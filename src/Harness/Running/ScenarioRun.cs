@@ -150,6 +150,40 @@ public sealed class ScenarioRun
         throw new StepFailedException($"no socket {name} is bound (add a udp-bind step before this one)");
     }
 
+    private readonly Dictionary<SocketName, Netstack.Api.TcpListener> _listeners = new();
+    private readonly Dictionary<string, TcpEndpoint> _tcp = new(StringComparer.Ordinal);
+
+    public void ListenTcp(SocketName name, int backlog)
+    {
+        if (_listeners.ContainsKey(name)) throw new StepFailedException($"{name} is already listening");
+        _listeners[name] = Host(name.Host).ListenTcp(name.Port, backlog);
+    }
+
+    public void ConnectTcp(string name, string host, Netstack.Wire.Ipv4Address address, ushort port, ushort localPort)
+    {
+        var stack = Host(host);
+        var before = stack.Tcp.Connections.ToHashSet();
+        var endpoint = new TcpEndpoint(name, host) { Opening = stack.ConnectTcpAsync(address, port, localPort) };
+        // The connection exists as soon as the SYN is sent; find it so its state can be checked before it is up.
+        endpoint.Connection = stack.Tcp.Connections.FirstOrDefault(c => !before.Contains(c));
+        if (endpoint.Opening.IsFaulted)
+            throw new StepFailedException($"connect failed at once: {endpoint.Opening.Exception!.InnerException!.Message}");
+        _tcp[name] = endpoint;
+    }
+
+    public void AcceptTcp(string name, SocketName listener)
+    {
+        if (!_listeners.TryGetValue(listener, out var l)) throw new StepFailedException($"nothing listens on {listener}");
+        _tcp[name] = new TcpEndpoint(name, listener.Host) { Opening = l.AcceptAsync() };
+    }
+
+    public TcpEndpoint Tcp(string name)
+    {
+        var endpoint = _tcp.TryGetValue(name, out var e) ? e : throw new StepFailedException($"no connection named {name}");
+        endpoint.Poll();
+        return endpoint;
+    }
+
     /// <summary>Datagrams received on a socket and not yet matched by an expectation, oldest first.</summary>
     public Queue<UdpReceiveResult> Received(SocketName name)
     {

@@ -41,7 +41,7 @@ public sealed class ScenarioRunner
     private sealed class Player(ScenarioRun run, string? capturePath)
     {
         private readonly Scenario _scenario = run.Scenario;
-        private readonly FrameMatcher _matcher = new(run.Scenario);
+        private readonly FrameMatcher _matcher = new(run.Scenario, run.Log);
         private readonly List<(FrameExpectation Step, long Start, long End)> _deferred = new();
         private long _cursor;
         private int _consumedThrough;

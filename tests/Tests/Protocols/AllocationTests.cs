@@ -43,6 +43,17 @@ public class AllocationTests
     }
 
     [Test]
+    public void Answering_a_closed_port_with_port_unreachable_allocates_nothing_per_frame()
+    {
+        var host = new TracedHost();
+        host.LearnPeer();
+        host.Link.Recording = false;
+        var frame = FromPeer(IpProtocol.Udp, TestFrames.Udp(PeerIp, Ip, 5000, 9, TestFrames.Pattern(64)));
+        BytesPerFrame(host.Interface, frame).Should().Be(0);
+        host.Stack.Counters.IcmpErrorsSent.Should().Be(Warmup + Measured);
+    }
+
+    [Test]
     public void Receiving_udp_into_a_caller_buffer_allocates_nothing_per_frame()
     {
         var host = new TracedHost();

@@ -38,6 +38,22 @@ public sealed class NetworkNamespace : IDisposable
 
     public CommandResult Run(string file, params string[] args) => Run(TimeSpan.FromSeconds(20), file, args);
 
+    /// <summary>Starts a command inside the namespace without waiting for it.</summary>
+    public BackgroundCommand Start(string file, params string[] args) =>
+        new("ip", new[] { "netns", "exec", Name, file }.Concat(args));
+
+    /// <summary>Waits until something listens on TCP <paramref name="port"/> in the namespace.</summary>
+    public bool WaitForTcpListener(ushort port, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (Run("ss", "-Hltn", $"sport = :{port}").Output.Contains($":{port}")) return true;
+            Thread.Sleep(50);
+        }
+        return false;
+    }
+
     public CommandResult MustRun(string file, params string[] args)
     {
         var r = Run(file, args);

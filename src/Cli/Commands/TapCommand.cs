@@ -27,6 +27,7 @@ public static class TapCommand
         var duration = new Option<string?>("--duration") { Description = "Stop after this many seconds" };
 
         var command = new Command("tap", "Run the stack on a TAP device (live, real time)");
+        command.Subcommands.Add(TapForwardCommand.Create());
         foreach (var o in new Option[] { dev, ip, mac, gateway, mtu, serve, fetch, send, record, duration })
             command.Options.Add(o);
         command.SetAction(parse =>

@@ -12,6 +12,7 @@ public sealed class NetworkNamespace : IDisposable
 
     public static NetworkNamespace Create(string prefix)
     {
+        RemoveStale(prefix);
         var name = $"{prefix}{Environment.ProcessId}x{Interlocked.Increment(ref _counter)}";
         var created = CommandRunner.Run("ip", "netns", "add", name);
         if (created.ExitCode != 0) throw new InvalidOperationException($"ip netns add {name}: {created}");
@@ -27,6 +28,19 @@ public sealed class NetworkNamespace : IDisposable
             throw;
         }
         return ns;
+    }
+
+    /// <summary>Deletes namespaces an earlier, killed test run left behind: same prefix, dead process id.</summary>
+    private static void RemoveStale(string prefix)
+    {
+        foreach (var line in CommandRunner.Run("ip", "netns", "list").Output.Split('\n'))
+        {
+            var name = line.Split(' ', 2)[0];
+            if (!name.StartsWith(prefix, StringComparison.Ordinal)) continue;
+            var pid = name[prefix.Length..].Split('x')[0];
+            if (int.TryParse(pid, out var id) && id != Environment.ProcessId && !Directory.Exists($"/proc/{id}"))
+                CommandRunner.Run("ip", "netns", "del", name);
+        }
     }
 
     /// <summary>Runs a command inside the namespace.</summary>

@@ -10,9 +10,11 @@ public static class BenchCommand
     public static Command Create()
     {
         var quick = new Option<bool>("--quick") { Description = "Shorter measurement windows (whole run under 30 s)" };
-        var command = new Command("bench", "Measure throughput and allocation of the stack on the virtual wire") { quick };
+        var tap = new Option<bool>("--tap") { Description = "Measure on real TAP devices against the Linux kernel instead (root)" };
+        var command = new Command("bench", "Measure throughput and allocation of the stack on the virtual wire") { quick, tap };
         command.SetAction(parse =>
         {
+            if (parse.GetValue(tap)) return Live.TapBenchmark.RunCommand(parse.GetValue(quick));
             var settings = parse.GetValue(quick) ? BenchmarkSettings.Quick : BenchmarkSettings.Full;
             BenchmarkReport.Run(BenchmarkSuite.Workloads, settings, Console.Out);
             return Program.ExitOk;

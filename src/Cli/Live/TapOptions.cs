@@ -12,6 +12,8 @@ public sealed record TapOptions
     public Ipv4Address? Gateway { get; init; }
     public int? Mtu { get; init; }
     public IReadOnlyList<ServeSpec> Services { get; init; } = [];
+    public HttpFetch? Fetch { get; init; }
+    public SendSpec? Send { get; init; }
     public string? RecordPath { get; init; }
     public TimeSpan? Duration { get; init; }
 

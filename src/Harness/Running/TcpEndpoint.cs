@@ -13,15 +13,18 @@ public sealed class TcpEndpoint(string name, string host)
     public TcpConnection? Connection { get; set; }
     public Task<TcpStream>? Opening { get; set; }
     public List<byte> Received { get; } = new();
+    /// <summary>False while the application has stopped reading (<c>tcp-stop-reading</c>): received data stays in
+    /// the connection's receive buffer and the window it advertises shrinks.</summary>
+    public bool Reading { get; set; } = true;
 
     /// <summary>The stream once established (tasks complete on the loop thread, so checking is deterministic).</summary>
     public TcpStream? Stream => Opening is { IsCompletedSuccessfully: true } t ? t.Result : null;
 
-    /// <summary>Resolves an accepted connection and pulls readable bytes into <see cref="Received"/>.</summary>
+    /// <summary>Resolves an accepted connection and, while reading, pulls readable bytes into <see cref="Received"/>.</summary>
     public void Poll()
     {
         if (Connection is null && Stream is { } s) Connection = s.Connection;
-        if (Connection is not { } c) return;
+        if (Connection is not { } c || !Reading) return;
         Span<byte> chunk = stackalloc byte[4096];
         int n;
         while ((n = c.Receive(chunk)) > 0)

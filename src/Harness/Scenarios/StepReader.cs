@@ -9,7 +9,7 @@ namespace Netstack.Harness.Scenarios;
 /// (<c>ping</c>, <c>udp-bind</c>, <c>udp-send</c>) or one <c>expect:</c>; a step with only <c>at:</c> waits.</summary>
 internal sealed class StepReader(ScenarioReferences refs, FrameFilterCache filters)
 {
-    public static readonly string[] Actions = ["ping", "udp-bind", "udp-send", "tcp-listen", "tcp-connect", "tcp-accept", "tcp-send", "tcp-close", "tcp-abort", "inject", "link-down", "link-up", "expect"];
+    public static readonly string[] Actions = ["ping", "udp-bind", "udp-send", "tcp-listen", "tcp-connect", "tcp-accept", "tcp-send", "tcp-close", "tcp-abort", "tcp-stop-reading", "tcp-resume-reading", "inject", "link-down", "link-up", "expect"];
     public static readonly string[] ExpectKinds = ["frame", "no-frame", "ping", "arp-cache", "udp-receive", "udp-error", "tcp-receive", "tcp-state", "counters"];
 
     private static readonly string[] PingKeys = ["from", "to", "count", "size", "interval", "timeout", "ttl", "dont-fragment"];
@@ -75,6 +75,11 @@ internal sealed class StepReader(ScenarioReferences refs, FrameFilterCache filte
             "tcp-connect" => ReadTcpConnect(body, location, at, index),
             "tcp-accept" => ReadTcpAccept(body, location, at, index),
             "tcp-send" => ReadTcpSend(body, location, at, index),
+            "tcp-stop-reading" or "tcp-resume-reading" => new TcpReadingStep
+            {
+                Location = location, At = at, Index = index, Reading = key == "tcp-resume-reading",
+                Connection = ConnectionName(m, body, key),
+            },
             "tcp-close" or "tcp-abort" => new TcpCloseStep
             {
                 Location = location, At = at, Index = index, Abort = key == "tcp-abort",
@@ -205,13 +210,13 @@ internal sealed class StepReader(ScenarioReferences refs, FrameFilterCache filte
 
     private Step ReadTcpSend(YamlNode node, SourceLocation location, TimeSpec? at, int index)
     {
-        var m = Body(node, "tcp-send", ["conn", "data", "hex", "size"]);
+        var m = Body(node, "tcp-send", ["conn", "data", "hex", "size", "random"]);
         var conn = m.Get("conn") ?? throw m.ErrorAt(node, "tcp-send needs 'conn': a connection named with 'as:'");
         return new TcpSendStep
         {
             Location = location, At = at, Index = index,
             Connection = ConnectionName(m, conn, "conn"),
-            Data = ReadPayload(m, required: true)!,
+            Data = ReadPayload(m, required: true, MaxStreamBytes)!,
         };
     }
 
@@ -257,9 +262,12 @@ internal sealed class StepReader(ScenarioReferences refs, FrameFilterCache filte
         };
     }
 
-    internal static Payload? ReadPayload(YamlMapping m, bool required)
+    /// <summary>Largest payload a TCP step writes or reads in one go (a stream has no datagram limit).</summary>
+    private const int MaxStreamBytes = 64 * 1024 * 1024;
+
+    internal static Payload? ReadPayload(YamlMapping m, bool required, int maxSize = 65_507)
     {
-        var given = new[] { "data", "hex", "size" }.Where(m.Has).ToList();
+        var given = new[] { "data", "hex", "size", "random" }.Where(m.Has).ToList();
         if (given.Count > 1) throw m.ErrorAt(m.KeyNode(given[1]), $"give the bytes one way: '{given[0]}' or '{given[1]}', not both");
         if (given.Count == 0)
         {
@@ -277,8 +285,10 @@ internal sealed class StepReader(ScenarioReferences refs, FrameFilterCache filte
                     throw m.ErrorAt(m.Get("hex")!, $"bad hex '{text}': expected pairs of hex digits, like 'de ad be ef'");
                 return p;
             }
+            case "random":
+                return Payload.FromRandom((int)m.Integer("random", 0, maxSize)!.Value);
             default:
-                return Payload.FromSize((int)m.Integer("size", 0, 65_507)!.Value);
+                return Payload.FromSize((int)m.Integer("size", 0, maxSize)!.Value);
         }
     }
 
@@ -325,18 +335,25 @@ internal sealed class StepReader(ScenarioReferences refs, FrameFilterCache filte
                 return ReadArpExpect(m, location, at, index);
             case "tcp-receive":
             {
-                m.AllowOnly("tcp-receive", "data", "hex", "size", "eof", "none");
-                RejectDetailsWithNone(m, "data", "hex", "size", "eof");
+                m.AllowOnly("tcp-receive", "data", "hex", "size", "random", "sha256", "eof", "none");
+                RejectDetailsWithNone(m, "data", "hex", "size", "random", "sha256", "eof");
+                var data = ReadPayload(m, required: false, MaxStreamBytes);
+                var sha = m.String("sha256");
+                if (sha is not null && (data is null || !TcpReceiveExpectation.IsSha256(sha)))
+                    throw m.ErrorAt(m.Get("sha256")!, data is null
+                        ? "'sha256' checks the bytes given by 'data', 'hex', 'size' or 'random': give one of them"
+                        : $"bad sha256 '{sha}': expected 64 hex digits");
                 var e = new TcpReceiveExpectation
                 {
                     Location = location, At = at, Index = index,
                     Connection = ConnectionName(m, m.Get("tcp-receive")!, "tcp-receive"),
-                    Data = ReadPayload(m, required: false),
+                    Data = data,
+                    Sha256 = sha?.ToLowerInvariant(),
                     Eof = m.Boolean("eof") ?? false,
                     None = m.Boolean("none") ?? false,
                 };
                 if (e.Data is null && !e.Eof && !e.None)
-                    throw m.ErrorAt(node, "expect tcp-receive needs 'data' (or hex, size), 'eof: true' or 'none: true'");
+                    throw m.ErrorAt(node, "expect tcp-receive needs 'data' (or hex, size, random), 'eof: true' or 'none: true'");
                 return e;
             }
             case "tcp-state":

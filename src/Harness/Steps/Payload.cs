@@ -3,7 +3,7 @@ using System.Text;
 namespace Netstack.Harness.Steps;
 
 /// <summary>Bytes written in a scenario as text (<c>data: hello</c>), hex (<c>hex: de ad be ef</c>) or a size
-/// (<c>size: 100</c>, filled with a counting pattern).</summary>
+/// (<c>size: 100</c>, filled with a counting pattern) or <c>random: 1048576</c> (bytes from a fixed generator).</summary>
 public sealed class Payload(byte[] bytes, string source)
 {
     public byte[] Bytes { get; } = bytes;
@@ -16,6 +16,24 @@ public sealed class Payload(byte[] bytes, string source)
         var b = new byte[size];
         for (int i = 0; i < size; i++) b[i] = (byte)i;
         return new Payload(b, $"{size} bytes");
+    }
+
+    /// <summary>Pseudo-random bytes that depend only on <paramref name="size"/> (not on the scenario's seed), so
+    /// a sender's <c>random: N</c> and a receiver's <c>random: N</c> name the same bytes. Unlike the counting
+    /// pattern, which repeats every 256 bytes, they reveal data delivered at the wrong offset.</summary>
+    public static Payload FromRandom(int size)
+    {
+        var b = new byte[size];
+        ulong x = 0x9E3779B97F4A7C15UL; // xorshift64*, fixed start
+        for (int i = 0; i < size; i += 8)
+        {
+            x ^= x >> 12;
+            x ^= x << 25;
+            x ^= x >> 27;
+            ulong word = x * 0x2545F4914F6CDD1DUL;
+            for (int k = 0; k < 8 && i + k < size; k++) b[i + k] = (byte)(word >> (8 * k));
+        }
+        return new Payload(b, $"{size} random bytes");
     }
 
     public static bool TryFromHex(string hex, out Payload payload)

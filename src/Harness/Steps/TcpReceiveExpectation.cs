@@ -9,6 +9,8 @@ public sealed class TcpReceiveExpectation : StateExpectation
 {
     public required string Connection { get; init; }
     public Payload? Data { get; init; }
+    /// <summary>Lower-case hex SHA-256 the received bytes (as many as <see cref="Data"/>) must also have.</summary>
+    public string? Sha256 { get; init; }
     public bool Eof { get; init; }
     public bool None { get; init; }
 
@@ -31,7 +33,9 @@ public sealed class TcpReceiveExpectation : StateExpectation
             var got = e.Received.Take(d.Bytes.Length).ToArray();
             if (got.Length < d.Bytes.Length)
                 return $"only {Payload.Show(got)} arrived, expected {d} (connection {c.State}{(c.Error != System.Net.Sockets.SocketError.Success ? ", " + c.Error : "")})";
-            if (!got.AsSpan().SequenceEqual(d.Bytes)) return $"received {Payload.Show(got)}, expected {d}";
+            if (Sha256 is { } want && Hash(got) is var hash && hash != want)
+                return $"received {got.Length} bytes with sha256 {hash}, expected {want}" + FirstDifference(got, d.Bytes);
+            if (!got.AsSpan().SequenceEqual(d.Bytes)) return $"received {Payload.Show(got)}, expected {d}" + FirstDifference(got, d.Bytes);
         }
         if (Eof)
         {
@@ -42,6 +46,16 @@ public sealed class TcpReceiveExpectation : StateExpectation
         return null;
     }
 
+    private static string Hash(byte[] bytes) => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(bytes)).ToLowerInvariant();
+
+    public static bool IsSha256(string text) => text.Length == 64 && text.All(char.IsAsciiHexDigit);
+
+    private static string FirstDifference(byte[] got, byte[] expected)
+    {
+        int i = got.AsSpan().CommonPrefixLength(expected);
+        return i < got.Length ? $" (first difference at byte {i})" : "";
+    }
+
     public override void Consume(ScenarioRun run)
     {
         if (Data is { } d) run.Tcp(Connection).Received.RemoveRange(0, d.Bytes.Length);
@@ -49,5 +63,5 @@ public sealed class TcpReceiveExpectation : StateExpectation
 
     public override string Describe() =>
         None ? $"no tcp data waiting on {Connection}" :
-        $"tcp data on {Connection}" + (Data is { } d ? $": {d}" : "") + (Eof ? ", then end of stream" : "");
+        $"tcp data on {Connection}" + (Data is { } d ? $": {d}" : "") + (Sha256 is { } h ? $" with sha256 {h[..12]}..." : "") + (Eof ? ", then end of stream" : "");
 }

@@ -25,9 +25,14 @@ public sealed class TcpEndpoint(string name, string host)
     {
         if (Connection is null && Stream is { } s) Connection = s.Connection;
         if (Connection is not { } c || !Reading) return;
-        Span<byte> chunk = stackalloc byte[4096];
-        int n;
-        while ((n = c.Receive(chunk)) > 0)
-            for (int i = 0; i < n; i++) Received.Add(chunk[i]);
+        // One read of everything waiting, as an application with a large buffer does: the stack then sends at
+        // most one window update, not one per small read.
+        while (c.BytesToRead > 0)
+        {
+            var chunk = new byte[c.BytesToRead];
+            int n = c.Receive(chunk);
+            if (n == 0) break;
+            Received.AddRange(n == chunk.Length ? chunk : chunk[..n]);
+        }
     }
 }

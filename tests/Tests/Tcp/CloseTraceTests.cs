@@ -47,6 +47,40 @@ public class CloseTraceTests : TraceTestBase
     }
 
     [Test]
+    public void Fin_acknowledged_after_a_timeout_rewound_the_send_sequence_is_not_sent_again()
+    {
+        // Data in two segments, then the FIN; the first is lost, the others arrive. The timeout
+        // retransmits the first only (a loss window of one segment), and the peer's ACK then covers everything,
+        // FIN included: the connection is in FIN-WAIT-2 and sends no second FIN past the first.
+        EstablishPassive(Plain(new TcpOptions { TimeWaitDuration = TimeWait, NoDelay = true }));
+        Stream.Write(Bytes(2000));
+        Stream.ShutdownSend();
+        Peer.Next().Length.Should().Be(1460);
+        Peer.Next().Length.Should().Be(540);
+        var fin = Peer.Next();
+        fin.Flags.Should().Be(TcpFlags.Fin | TcpFlags.Ack);
+        fin.Seq.Should().Be(H(2000));
+        Peer.RunUntil(Ms(999));
+        Peer.ExpectNothing();
+        Peer.RunUntil(Ms(1000));
+        var rtx = Peer.Next();
+        rtx.Seq.Should().Be(H(0));
+        rtx.Length.Should().Be(1460);
+        rtx.Flags.Should().Be(TcpFlags.Ack);
+        Peer.ExpectNothing();
+        Peer.Send(TcpFlags.Ack, P(0), H(2001));
+        Conn.State.Should().Be(TcpState.FinWait2);
+        Peer.RunUntil(Ms(5000));
+        Peer.ExpectNothing();
+        Peer.Send(TcpFlags.Fin | TcpFlags.Ack, P(0), H(2001));
+        var ack = Peer.Next();
+        ack.Flags.Should().Be(TcpFlags.Ack);
+        ack.Seq.Should().Be(H(2001));
+        ack.Ack.Should().Be(P(1));
+        Conn.State.Should().Be(TcpState.TimeWait);
+    }
+
+    [Test]
     public void Passive_close_close_wait_then_last_ack()
     {
         EstablishPassive(Short());

@@ -28,6 +28,9 @@ public sealed class TcpConnection
     private int _sndWnd, _maxSndWnd;
     private readonly SendBuffer _send;
     private bool _finQueued, _finSent, _finAcked;
+    // _finSent means SND.NXT is past the FIN, so a timeout's rewind clears it; _finSeq stays valid from the
+    // first time the FIN went out, so an ACK of it is recognised even while SND.NXT lags behind.
+    private bool _finHasSequence;
     private SequenceNumber _finSeq;
 
     // Receive sequence space.
@@ -448,8 +451,9 @@ public sealed class TcpConnection
             if (_sndNxt > _sndUna && !_rtxTimer.IsRunning) _sndNxt = _sndUna;
         }
 
-        if (_finSent && !_finAcked && ack > _finSeq)
+        if (_finHasSequence && !_finAcked && ack > _finSeq)
         {
+            _finSent = true;
             _finAcked = true;
             switch (State)
             {
@@ -745,6 +749,7 @@ public sealed class TcpConnection
         if (fin)
         {
             _finSent = true;
+            _finHasSequence = true;
             _finSeq = seq + len;
         }
         if (!_rtxTimer.IsRunning)

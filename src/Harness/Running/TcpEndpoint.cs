@@ -13,6 +13,47 @@ public sealed class TcpEndpoint(string name, string host)
     public TcpConnection? Connection { get; set; }
     public Task<TcpStream>? Opening { get; set; }
     public List<byte> Received { get; } = new();
+
+    /// <summary>Completes when every write a step asked for has been taken by the stream (a write larger than the
+    /// send buffer waits for ACKs). Later writes and a close queue behind it, as an application awaiting each
+    /// call would issue them.</summary>
+    public Task Writes { get; private set; } = Task.CompletedTask;
+
+    /// <summary>Runs <paramref name="next"/> now if nothing is pending, otherwise once pending writes are done.
+    /// The wait is an await under the loop's synchronization context, so <paramref name="next"/> runs on the loop
+    /// thread, in loop order, and the run stays deterministic (a thread-pool continuation would race the loop).</summary>
+    public void AfterWrites(Func<Task> next, Netstack.Time.IScheduler loop)
+    {
+        if (Writes.IsCompleted)
+        {
+            Writes = next();
+            return;
+        }
+        var previous = SynchronizationContext.Current;
+        SynchronizationContext.SetSynchronizationContext(new Netstack.Simulation.Loop.LoopSynchronizationContext(loop));
+        try
+        {
+            Writes = Then(Writes, next);
+        }
+        finally
+        {
+            SynchronizationContext.SetSynchronizationContext(previous);
+        }
+    }
+
+    private static async Task Then(Task before, Func<Task> next)
+    {
+        try
+        {
+            await before;
+        }
+        catch (Exception)
+        {
+            // A failed write ends the chain: the stream reports the failure to whatever comes next.
+        }
+        await next();
+    }
+
     /// <summary>False while the application has stopped reading (<c>tcp-stop-reading</c>): received data stays in
     /// the connection's receive buffer and the window it advertises shrinks.</summary>
     public bool Reading { get; set; } = true;

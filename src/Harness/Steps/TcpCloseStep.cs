@@ -2,7 +2,7 @@ using Netstack.Harness.Running;
 
 namespace Netstack.Harness.Steps;
 
-/// <summary><c>tcp-close: c</c> sends a FIN after queued data (shutdown of the send side; reading goes on);
+/// <summary><c>tcp-close: c</c> sends a FIN after the data of earlier <c>tcp-send</c> steps (shutdown of the send side; reading goes on);
 /// <c>tcp-abort: c</c> resets the connection (RST).</summary>
 public sealed class TcpCloseStep : ActionStep
 {
@@ -14,7 +14,11 @@ public sealed class TcpCloseStep : ActionStep
         var endpoint = run.Tcp(Connection);
         if (endpoint.Connection is not { } c) throw new StepFailedException($"{Connection} has not been accepted yet");
         if (Abort) c.Abort();
-        else c.Close();
+        else endpoint.AfterWrites(() =>
+        {
+            c.Close(); // FIN after the data of earlier tcp-send steps, even the part still waiting for buffer space
+            return Task.CompletedTask;
+        }, run.Simulation.Loop);
     }
 
     public override string Describe() => $"tcp-{(Abort ? "abort" : "close")} {Connection}";

@@ -18,7 +18,8 @@ public sealed class TcpReceiveExpectation : StateExpectation
     {
         var e = run.Tcp(Connection);
         if (None) return Check(run) is null;
-        if (Data is { } d && e.Received.Count >= d.Bytes.Length) return true;
+        // With eof: true the end of the stream is part of what is awaited, not just the bytes before it.
+        if (Data is { } d && e.Received.Count >= d.Bytes.Length && !Eof) return true;
         return e.Connection is { } c && (c.IsReceiveFinished || c.State == Netstack.Transport.Tcp.TcpState.Closed);
     }
 

@@ -13,8 +13,14 @@ public sealed class TcpSendStep : ActionStep
         var endpoint = run.Tcp(Connection);
         if (endpoint.Stream is { } stream)
         {
+            if (!endpoint.Writes.IsCompleted)
+            {
+                endpoint.AfterWrites(() => stream.WriteAsync(Data.Bytes).AsTask(), run.Simulation.Loop);
+                return;
+            }
             var write = stream.WriteAsync(Data.Bytes);
             if (write.IsFaulted) throw new StepFailedException(write.AsTask().Exception!.InnerException!.Message);
+            endpoint.AfterWrites(write.AsTask, run.Simulation.Loop);
             return;
         }
         if (endpoint.Connection is not { } c) throw new StepFailedException($"{Connection} has not been accepted yet");

@@ -145,4 +145,20 @@ public class IsnGeneratorTests
         uint later = a.Next(x, 1000, y, 80);
         unchecked(later - first).Should().Be(250_000u, "M ticks every 4 microseconds");
     }
+
+    [Test]
+    public void Timestamp_offset_is_fixed_per_tuple_so_a_new_incarnation_keeps_timestamps_increasing()
+    {
+        var loop = new Netstack.Simulation.Loop.VirtualEventLoop();
+        var a = new IsnGenerator(loop, new Netstack.Time.SeededRandom(9));
+        var other = new IsnGenerator(loop, new Netstack.Time.SeededRandom(10));
+        var x = Ipv4Address.Parse("10.0.0.1");
+        var y = Ipv4Address.Parse("10.0.0.2");
+        uint offset = a.TimestampOffset(x, 1000, y, 80);
+        loop.RunUntil(Netstack.Time.Instant.FromSeconds(5));
+        a.TimestampOffset(x, 1000, y, 80).Should().Be(offset, "the same four-tuple later: the same offset");
+        a.TimestampOffset(x, 1001, y, 80).Should().NotBe(offset, "another tuple");
+        other.TimestampOffset(x, 1000, y, 80).Should().NotBe(offset, "another secret");
+        offset.Should().NotBe(unchecked(a.Next(x, 1000, y, 80) - 1_250_000u), "not the ISN's hash");
+    }
 }

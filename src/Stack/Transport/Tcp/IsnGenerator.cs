@@ -22,6 +22,19 @@ public sealed class IsnGenerator
 
     public uint Next(Ipv4Address local, ushort localPort, Ipv4Address remote, ushort remotePort)
     {
+        uint f = KeyedHash(local, localPort, remote, remotePort, 0);
+        uint m = (uint)(_scheduler.Now.Nanoseconds / 4000);
+        return unchecked(m + f);
+    }
+
+    /// <summary>The offset added to the millisecond clock for TCP timestamps (RFC 7323 §7.1): a keyed hash of
+    /// the four-tuple, so it hides the host's uptime yet stays the same for every incarnation of a
+    /// connection, whose timestamps then keep increasing, as TIME-WAIT reuse (RFC 6191) relies on.</summary>
+    public uint TimestampOffset(Ipv4Address local, ushort localPort, Ipv4Address remote, ushort remotePort) =>
+        KeyedHash(local, localPort, remote, remotePort, 4);
+
+    private uint KeyedHash(Ipv4Address local, ushort localPort, Ipv4Address remote, ushort remotePort, int at)
+    {
         Span<byte> input = stackalloc byte[12 + 16];
         local.Write(input);
         BinaryPrimitives.WriteUInt16BigEndian(input[4..], localPort);
@@ -30,8 +43,6 @@ public sealed class IsnGenerator
         _secret.CopyTo(input[12..]);
         Span<byte> hash = stackalloc byte[32];
         SHA256.HashData(input, hash);
-        uint f = BinaryPrimitives.ReadUInt32LittleEndian(hash);
-        uint m = (uint)(_scheduler.Now.Nanoseconds / 4000);
-        return unchecked(m + f);
+        return BinaryPrimitives.ReadUInt32LittleEndian(hash[at..]);
     }
 }

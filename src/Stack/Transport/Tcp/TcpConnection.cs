@@ -79,7 +79,7 @@ public sealed class TcpConnection
         _delayedAckTimer = new TcpTimer(_scheduler, OnDelayedAckTimeout);
         _timeWaitTimer = new TcpTimer(_scheduler, OnTimeWaitTimeout);
         _keepaliveTimer = new TcpTimer(_scheduler, OnKeepaliveTimeout);
-        _tsOffset = stack.Random.NextUInt32();
+        _tsOffset = tcp.Isn.TimestampOffset(key.LocalAddress, key.LocalPort, key.RemoteAddress, key.RemotePort);
         int shift = 0;
         while (shift < 14 && (_opt.ReceiveBufferSize >> shift) > ushort.MaxValue) shift++;
         _rcvShift = shift;

@@ -35,7 +35,7 @@ public class ScriptedPeerTests
         var scenario = ScenarioLoader.Load($"name: built\n{World}\n" + """
               - inject: { from: x, ip: { dst: b, ttl: 9, id: 4660 }, udp: { src-port: 4000, dst-port: 7, data: hello } }
             """, "built.yaml", filters);
-        var frame = scenario.Steps.OfType<Netstack.Harness.Steps.InjectStep>().Single().Frame;
+        var frame = scenario.Steps.OfType<Netstack.Harness.Steps.InjectStep>().Single().Frame!;
 
         var ethernet = (EthernetPacket)Packet.ParsePacket(LinkLayers.Ethernet, frame);
         ethernet.SourceHardwareAddress.ToString().Should().Be("020000000099");

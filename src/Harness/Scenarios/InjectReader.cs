@@ -11,7 +11,7 @@ namespace Netstack.Harness.Scenarios;
 /// peer's own addresses or sensible defaults, so a frame is usually a line.</summary>
 internal sealed class InjectReader(ScenarioReferences refs)
 {
-    private static readonly string[] Keys = ["from", "on", "hex", "ether", "arp", "ip", "icmp", "udp", "tcp"];
+    private static readonly string[] Keys = ["from", "on", "hex", "pcap", "frame", "ether", "arp", "ip", "icmp", "udp", "tcp"];
 
     public Step Read(YamlNode node, SourceLocation location, TimeSpec? at, int index)
     {
@@ -30,7 +30,16 @@ internal sealed class InjectReader(ScenarioReferences refs)
         byte[]? frame;
         Func<IReadOnlyList<CapturedFrame>, byte[]>? build = null;
         string summary;
-        if (m.Get("hex") is { } hexNode)
+        var ways = new[] { "hex", "pcap" }.Where(m.Has).ToList();
+        if (ways.Count > 1) throw m.ErrorAt(m.KeyNode(ways[1]), "give the frame one way: 'hex' or 'pcap', not both");
+        if (m.Has("frame") && !m.Has("pcap")) throw m.ErrorAt(m.KeyNode("frame"), "'frame' picks a frame of a 'pcap' file: add pcap:");
+        if (m.Get("pcap") is { } pcapNode)
+        {
+            foreach (var layer in new[] { "ether", "arp", "ip", "icmp", "udp", "tcp" })
+                if (m.Has(layer)) throw m.ErrorAt(m.KeyNode(layer), "give the frame one way: 'pcap' or fields, not both");
+            (frame, summary) = ReadFromCapture(m, pcapNode);
+        }
+        else if (m.Get("hex") is { } hexNode)
         {
             foreach (var layer in new[] { "ether", "arp", "ip", "icmp", "udp", "tcp" })
                 if (m.Has(layer)) throw m.ErrorAt(m.KeyNode(layer), "give the frame one way: 'hex' or fields, not both");
@@ -182,6 +191,27 @@ internal sealed class InjectReader(ScenarioReferences refs)
         if (buildTransport is not null)
             return (null, log => FrameBuilder.Ethernet(etherDestination, source, etherType, FrameBuilder.Ipv4(fields, buildTransport(log))), summary);
         return (FrameBuilder.Ethernet(etherDestination, source, etherType, FrameBuilder.Ipv4(fields, transport)), null, summary);
+    }
+
+    /// <summary><c>pcap: FILE</c> (relative to the scenario file) and <c>frame: N</c> (1-based, default 1).</summary>
+    private (byte[], string) ReadFromCapture(YamlMapping m, YamlNode pcapNode)
+    {
+        var relative = m.Scalar(pcapNode, "pcap");
+        var path = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(refs.File)) ?? ".", relative);
+        if (!File.Exists(path)) throw m.ErrorAt(pcapNode, $"capture not found: {relative} (looked for {path})");
+        List<byte[]> frames;
+        try
+        {
+            frames = CaptureFileReader.ReadFrames(path);
+        }
+        catch (FormatException e)
+        {
+            throw m.ErrorAt(pcapNode, $"cannot read capture {relative}: {e.Message}");
+        }
+        var number = (int)(m.Integer("frame", 1, int.MaxValue) ?? 1);
+        if (number > frames.Count)
+            throw m.ErrorAt(m.Get("frame") ?? pcapNode, $"capture {relative} has {frames.Count} frame{(frames.Count == 1 ? "" : "s")}, not {number}");
+        return (frames[number - 1], $"frame {number} of {relative}");
     }
 
     private YamlMapping Layer(YamlNode node, string name, string[] keys)

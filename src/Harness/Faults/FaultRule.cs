@@ -18,6 +18,8 @@ public enum FaultAction
 public sealed class FaultRule
 {
     public required SourceLocation Location { get; init; }
+    /// <summary>Position in the <c>faults:</c> list, 1-based, as notes on frames name it.</summary>
+    public int Number { get; init; }
     public required FaultAction Action { get; init; }
     public required FrameFilter Filter { get; init; }
     /// <summary>Only frames sent by this host.</summary>

@@ -77,7 +77,7 @@ public sealed class WireFaults : IWireFaults
     private void Apply(FaultRule rule, RuleState state, VirtualSegment segment, VirtualPort from, VirtualPort to, string toHost,
         ReadOnlySpan<byte> frame, Instant arrival)
     {
-        var where = $"fault {rule.Location.Line}:{rule.Location.Column}";
+        var where = $"fault #{rule.Number}";
         switch (rule.Action)
         {
             case FaultAction.Drop:

@@ -12,8 +12,11 @@ public sealed class FrameMatcher
     private readonly Dictionary<string, HashSet<MacAddress>> _macs = new(StringComparer.Ordinal);
     private readonly Dictionary<string, HashSet<string>> _segments = new(StringComparer.Ordinal);
 
-    public FrameMatcher(Scenario scenario)
+    private readonly FrameLog _log;
+
+    public FrameMatcher(Scenario scenario, FrameLog log)
     {
+        _log = log;
         foreach (var h in scenario.Hosts)
         {
             _macs[h.Name] = h.Interfaces.Select(i => i.Mac).ToHashSet();
@@ -32,6 +35,7 @@ public sealed class FrameMatcher
         if (e.From is { } from && f.Host != from) return $"sent by {f.Host}, not {from}";
         if (e.On is { } on && f.Segment != on) return $"sent on {f.Segment ?? "an unknown segment"}, not {on}";
         if (e.To is { } to && !IsAddressedTo(f, to)) return $"addressed to {f.Destination}, not to {to}";
+        if (e.Tcp is { } tcp && tcp.Mismatch(f, _log.Frames) is { } why) return why;
         return null;
     }
 

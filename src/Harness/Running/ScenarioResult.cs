@@ -9,7 +9,8 @@ public sealed record ScenarioResult(
     long VirtualNanoseconds,
     int Frames,
     string? CapturePath,
-    IReadOnlyList<StepFailure> Failures)
+    IReadOnlyList<StepFailure> Failures,
+    Netstack.Harness.Trace.FrameLog Recording)
 {
     /// <summary>All failure reports, each a multi-line block starting with <c>file:line:col:</c>.</summary>
     public string FailureMessage => string.Join(Environment.NewLine, Failures.Select(f => f.Report));

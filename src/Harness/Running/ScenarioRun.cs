@@ -27,6 +27,11 @@ public sealed class ScenarioRun
             Simulation.AddSegment(s.Name, new SegmentOptions { Latency = s.Latency, BandwidthBitsPerSecond = s.BandwidthBitsPerSecond, Mtu = s.Mtu });
         foreach (var h in scenario.Hosts)
         {
+            if (h.Scripted)
+            {
+                AddScriptedPeer(h);
+                continue;
+            }
             var options = new StackOptions
             {
                 Arp = new ArpOptions { SendGratuitousOnStart = h.GratuitousArp },
@@ -53,6 +58,31 @@ public sealed class ScenarioRun
         Log.OnRecorded = Annotate;
     }
 
+    private readonly Dictionary<(string Host, string Segment), Netstack.Link.ILink> _peerLinks = new();
+
+    /// <summary>A scripted peer is a bare port on its segment, recorded like any host; what reaches it is ignored.</summary>
+    private void AddScriptedPeer(HostSpec h)
+    {
+        foreach (var i in h.Interfaces)
+        {
+            Netstack.Link.ILink link = Simulation.Segments[i.Segment].Connect($"{h.Name}.{i.Segment}");
+            if (Simulation.Capture is { } sink)
+                link = new CaptureLink(link, Simulation.Loop, sink, h.Name, CaptureDirections.Outbound);
+            link.Attach(IgnoredFrames.Instance);
+            _peerLinks[(h.Name, i.Segment)] = link;
+            Log.MapSegment(i.Mac, i.Segment);
+        }
+    }
+
+    /// <summary>Sends a frame from a scripted peer onto its segment.</summary>
+    public void Inject(string host, string segment, byte[] frame) => _peerLinks[(host, segment)].Transmit(frame);
+
+    private sealed class IgnoredFrames : Netstack.Link.IFrameReceiver
+    {
+        public static readonly IgnoredFrames Instance = new();
+        public void ReceiveFrame(ReadOnlySpan<byte> frame) { }
+    }
+
     /// <summary>Ports are named host.segment by <see cref="Sim.Attach"/>; host names cannot contain dots.</summary>
     private static string HostOfPort(VirtualPort port) => port.Name[..port.Name.IndexOf('.')];
 
@@ -64,7 +94,7 @@ public sealed class ScenarioRun
     private void Annotate(Trace.CapturedFrame frame)
     {
         if (CurrentStep is { } step)
-            frame.Notes.Add($"step {step.Location.Line}:{step.Location.Column} {step.Describe()}");
+            frame.Step = $"step {step.Location.Line}:{step.Location.Column} {step.Describe()}";
         if (frame.Segment is not { } segment) return;
         if (_ports.TryGetValue((frame.Host, segment), out var port) && !port.IsUp)
         {
@@ -118,6 +148,40 @@ public sealed class ScenarioRun
         if (_udp.TryGetValue(name, out var s)) return s;
         if (bindIfMissing) return BindUdp(name);
         throw new StepFailedException($"no socket {name} is bound (add a udp-bind step before this one)");
+    }
+
+    private readonly Dictionary<SocketName, Netstack.Api.TcpListener> _listeners = new();
+    private readonly Dictionary<string, TcpEndpoint> _tcp = new(StringComparer.Ordinal);
+
+    public void ListenTcp(SocketName name, int backlog)
+    {
+        if (_listeners.ContainsKey(name)) throw new StepFailedException($"{name} is already listening");
+        _listeners[name] = Host(name.Host).ListenTcp(name.Port, backlog);
+    }
+
+    public void ConnectTcp(string name, string host, Netstack.Wire.Ipv4Address address, ushort port, ushort localPort)
+    {
+        var stack = Host(host);
+        var before = stack.Tcp.Connections.ToHashSet();
+        var endpoint = new TcpEndpoint(name, host) { Opening = stack.ConnectTcpAsync(address, port, localPort) };
+        // The connection exists as soon as the SYN is sent; find it so its state can be checked before it is up.
+        endpoint.Connection = stack.Tcp.Connections.FirstOrDefault(c => !before.Contains(c));
+        if (endpoint.Opening.IsFaulted)
+            throw new StepFailedException($"connect failed at once: {endpoint.Opening.Exception!.InnerException!.Message}");
+        _tcp[name] = endpoint;
+    }
+
+    public void AcceptTcp(string name, SocketName listener)
+    {
+        if (!_listeners.TryGetValue(listener, out var l)) throw new StepFailedException($"nothing listens on {listener}");
+        _tcp[name] = new TcpEndpoint(name, listener.Host) { Opening = l.AcceptAsync() };
+    }
+
+    public TcpEndpoint Tcp(string name)
+    {
+        var endpoint = _tcp.TryGetValue(name, out var e) ? e : throw new StepFailedException($"no connection named {name}");
+        endpoint.Poll();
+        return endpoint;
     }
 
     /// <summary>Datagrams received on a socket and not yet matched by an expectation, oldest first.</summary>

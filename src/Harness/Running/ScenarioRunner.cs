@@ -30,7 +30,7 @@ public sealed class ScenarioRunner
                     scenario.Hosts.SelectMany(h => h.Interfaces.Select(i => (h.Name, i.Segment))));
             var failures = player.Failures.OrderBy(f => f.StepIndex).ToList();
             return new ScenarioResult(scenario.Name, scenario.File, seed, failures.Count == 0, run.Now, run.Log.Count,
-                capturePath, failures);
+                capturePath, failures, run.Log);
         }
         finally
         {
@@ -41,7 +41,7 @@ public sealed class ScenarioRunner
     private sealed class Player(ScenarioRun run, string? capturePath)
     {
         private readonly Scenario _scenario = run.Scenario;
-        private readonly FrameMatcher _matcher = new(run.Scenario);
+        private readonly FrameMatcher _matcher = new(run.Scenario, run.Log);
         private readonly List<(FrameExpectation Step, long Start, long End)> _deferred = new();
         private long _cursor;
         private int _consumedThrough;

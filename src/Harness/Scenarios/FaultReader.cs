@@ -26,10 +26,10 @@ internal sealed class FaultReader(ScenarioReferences refs, FrameFilterCache filt
     {
         if (node is not YamlSequenceNode seq)
             throw root.ErrorAt(node, $"'faults' must be a list (each item starting with '- '), found {YamlMapping.Shape(node)}");
-        return seq.Children.Select(Read).ToList();
+        return seq.Children.Select((n, i) => Read(n, i + 1)).ToList();
     }
 
-    private FaultRule Read(YamlNode node)
+    private FaultRule Read(YamlNode node, int number)
     {
         var m = new YamlMapping(refs.File, node, "a fault");
         var actions = m.Keys.Where(k => Array.IndexOf(ActionKeys, k) >= 0).ToList();
@@ -86,6 +86,7 @@ internal sealed class FaultReader(ScenarioReferences refs, FrameFilterCache filt
         return new FaultRule
         {
             Location = m.At(node),
+            Number = number,
             Action = action,
             Filter = filter,
             From = m.Has("from") ? refs.Host(m, "from").Name : null,

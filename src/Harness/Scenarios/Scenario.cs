@@ -40,5 +40,8 @@ public sealed record HostSpec(
     byte? TimeToLive,
     SourceLocation Location)
 {
+    /// <summary>A scripted peer: no stack, it sends only what <c>inject</c> steps say (packetdrill style).</summary>
+    public bool Scripted { get; init; }
+
     public bool HasAddress(Ipv4Address address) => Interfaces.Any(i => i.Address.Address == address);
 }

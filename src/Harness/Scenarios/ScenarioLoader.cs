@@ -12,7 +12,8 @@ public static partial class ScenarioLoader
 {
     private static readonly string[] TopKeys = ["name", "description", "seed", "timeout", "wire", "segments", "hosts", "faults", "steps"];
     private static readonly string[] SegmentKeys = ["latency", "bandwidth", "mtu"];
-    private static readonly string[] HostKeys = ["mac", "ip", "gateway", "segment", "mtu", "interfaces", "routes", "forwarding", "gratuitous-arp", "ttl"];
+    private static readonly string[] HostKeys = ["mac", "ip", "gateway", "segment", "mtu", "interfaces", "routes", "forwarding", "gratuitous-arp", "ttl", "scripted"];
+    private static readonly string[] StackOnlyKeys = ["gateway", "routes", "forwarding", "gratuitous-arp", "ttl"];
     private static readonly string[] InterfaceKeys = ["segment", "mac", "ip", "mtu"];
 
     [GeneratedRegex(@"^(?<prefix>\S+)\s+via\s+(?<gw>\S+)$")]
@@ -141,6 +142,11 @@ public static partial class ScenarioLoader
     {
         var m = new YamlMapping(hostsMap.At(node).File, node, $"host '{name}'");
         m.AllowOnly(HostKeys);
+        bool scripted = m.Boolean("scripted") ?? false;
+        if (scripted)
+            foreach (var k in StackOnlyKeys)
+                if (m.Has(k))
+                    throw m.ErrorAt(m.KeyNode(k), $"host '{name}' is scripted (it has no stack), so '{k}' means nothing for it");
         var interfaces = new List<InterfaceSpec>();
         if (m.Get("interfaces") is { } list)
         {
@@ -191,7 +197,7 @@ public static partial class ScenarioLoader
         }
         var ttl = m.Integer("ttl", 1, 255);
         return new HostSpec(name, interfaces, routes, m.Boolean("forwarding") ?? false, m.Boolean("gratuitous-arp") ?? true,
-            ttl is { } t ? (byte)t : null, m.Location);
+            ttl is { } t ? (byte)t : null, m.Location) { Scripted = scripted };
     }
 
     private static RouteSpec CheckOnLink(YamlMapping m, YamlNode node, string host, List<InterfaceSpec> interfaces, RouteSpec route)

@@ -23,6 +23,24 @@ internal sealed partial class ScenarioReferences(string file, IReadOnlyList<Host
                ?? throw map.ErrorAt(node, UnknownHost(name));
     }
 
+    /// <summary>A host with a stack (not a scripted peer), for steps that call its API.</summary>
+    public HostSpec StackHost(YamlMapping map, string key)
+    {
+        var host = Host(map, key);
+        if (host.Scripted)
+            throw map.ErrorAt(map.Get(key)!, $"host '{host.Name}' is scripted: it has no stack to run '{key}' on (use inject steps)");
+        return host;
+    }
+
+    /// <summary>A scripted peer, for inject steps.</summary>
+    public HostSpec ScriptedHost(YamlMapping map, string key)
+    {
+        var host = Host(map, key);
+        if (!host.Scripted)
+            throw map.ErrorAt(map.Get(key)!, $"host '{host.Name}' has a stack; only a host with 'scripted: true' injects frames");
+        return host;
+    }
+
     public string UnknownHost(string name)
     {
         var suggestion = YamlMapping.Suggest(name, Hosts.Select(h => h.Name));
@@ -55,8 +73,10 @@ internal sealed partial class ScenarioReferences(string file, IReadOnlyList<Host
     {
         var text = map.Scalar(node, key);
         var (hostText, port) = SplitPort(map, node, key, text);
-        if (Hosts.All(h => h.Name != hostText))
-            throw map.ErrorAt(node, $"'{key}' must be host:port with a host of this scenario: {UnknownHost(hostText)}");
+        var owner = Hosts.FirstOrDefault(h => h.Name == hostText)
+                    ?? throw map.ErrorAt(node, $"'{key}' must be host:port with a host of this scenario: {UnknownHost(hostText)}");
+        if (owner.Scripted)
+            throw map.ErrorAt(node, $"host '{owner.Name}' is scripted: it has no sockets (use inject steps)");
         return new SocketName(hostText, port);
     }
 

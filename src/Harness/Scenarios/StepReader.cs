@@ -9,16 +9,19 @@ namespace Netstack.Harness.Scenarios;
 /// (<c>ping</c>, <c>udp-bind</c>, <c>udp-send</c>) or one <c>expect:</c>; a step with only <c>at:</c> waits.</summary>
 internal sealed class StepReader(ScenarioReferences refs, FrameFilterCache filters)
 {
-    public static readonly string[] Actions = ["ping", "udp-bind", "udp-send", "link-down", "link-up", "expect"];
-    public static readonly string[] ExpectKinds = ["frame", "no-frame", "ping", "arp-cache", "udp-receive", "udp-error", "counters"];
+    public static readonly string[] Actions = ["ping", "udp-bind", "udp-send", "tcp-listen", "tcp-connect", "tcp-accept", "tcp-send", "tcp-close", "tcp-abort", "inject", "link-down", "link-up", "expect"];
+    public static readonly string[] ExpectKinds = ["frame", "no-frame", "ping", "arp-cache", "udp-receive", "udp-error", "tcp-receive", "tcp-state", "counters"];
 
     private static readonly string[] PingKeys = ["from", "to", "count", "size", "interval", "timeout", "ttl", "dont-fragment"];
     private static readonly string[] UdpSendKeys = ["from", "to", "data", "hex", "size"];
-    private static readonly string[] FrameKeys = ["frame", "no-frame", "from", "to", "on", "count", "tolerance"];
+    private static readonly string[] FrameKeys = ["frame", "no-frame", "from", "to", "on", "count", "tolerance", "tcp"];
     private static readonly string[] PingExpectKeys = ["ping", "replies", "status", "seq", "rtt", "reply-from"];
     private static readonly string[] ArpKeys = ["arp-cache", "has", "lacks"];
     private static readonly string[] UdpReceiveKeys = ["udp-receive", "data", "hex", "size", "from", "none"];
     private static readonly string[] UdpErrorKeys = ["udp-error", "error", "reporter", "about", "none"];
+
+    private readonly Dictionary<SocketName, SourceLocation> _listening = new();
+    private readonly Dictionary<string, SourceLocation> _connections = new(StringComparer.Ordinal);
 
     /// <summary>Sockets bound by steps read so far, with where, so later references can be checked.</summary>
     private readonly Dictionary<SocketName, SourceLocation> _bound = new();
@@ -67,6 +70,16 @@ internal sealed class StepReader(ScenarioReferences refs, FrameFilterCache filte
             "udp-bind" => ReadUdpBind(m, body, location, at, index),
             "udp-send" => ReadUdpSend(body, location, at, index),
             "link-down" or "link-up" => ReadLink(m, key, body, location, at, index),
+            "inject" => new InjectReader(refs).Read(body, location, at, index),
+            "tcp-listen" => ReadTcpListen(m, body, location, at, index),
+            "tcp-connect" => ReadTcpConnect(body, location, at, index),
+            "tcp-accept" => ReadTcpAccept(body, location, at, index),
+            "tcp-send" => ReadTcpSend(body, location, at, index),
+            "tcp-close" or "tcp-abort" => new TcpCloseStep
+            {
+                Location = location, At = at, Index = index, Abort = key == "tcp-abort",
+                Connection = ConnectionName(m, body, key),
+            },
             _ => ReadExpect(body, location, at, index),
         };
     }
@@ -83,7 +96,7 @@ internal sealed class StepReader(ScenarioReferences refs, FrameFilterCache filte
         var m = Body(node, "ping", PingKeys);
         if (!m.Has("from")) throw m.ErrorAt(node, "ping needs 'from' (a host)");
         if (!m.Has("to")) throw m.ErrorAt(node, "ping needs 'to' (an address or a host)");
-        var from = refs.Host(m, "from").Name;
+        var from = refs.StackHost(m, "from").Name;
         var to = refs.Address(m, m.Get("to")!, "to");
         return new PingStep
         {
@@ -117,6 +130,89 @@ internal sealed class StepReader(ScenarioReferences refs, FrameFilterCache filte
         }
         else host = refs.Host(step, key).Name;
         return new LinkStep { Location = location, At = at, Index = index, Host = host, Segment = segment, Up = key == "link-up" };
+    }
+
+    private Step ReadTcpListen(YamlMapping step, YamlNode node, SourceLocation location, TimeSpec? at, int index)
+    {
+        SocketName socket;
+        int backlog = 0;
+        YamlNode socketNode;
+        YamlMapping owner;
+        if (node is YamlMappingNode)
+        {
+            var m = Body(node, "tcp-listen", ["on", "backlog"]);
+            socketNode = m.Get("on") ?? throw m.ErrorAt(node, "tcp-listen needs 'on' (host:port)");
+            owner = m;
+            backlog = (int)(m.Integer("backlog", 1, 65_535) ?? 0);
+        }
+        else
+        {
+            socketNode = node;
+            owner = step;
+        }
+        socket = refs.Socket(owner, socketNode, "tcp-listen");
+        if (_listening.TryGetValue(socket, out var earlier))
+            throw owner.ErrorAt(socketNode, $"{socket} already listens (step at line {earlier.Line})");
+        _listening[socket] = location;
+        return new TcpListenStep { Location = location, At = at, Index = index, Socket = socket, Backlog = backlog };
+    }
+
+    private string NewConnection(YamlMapping m, SourceLocation location)
+    {
+        var node = m.Get("as") ?? throw m.ErrorAt(m.Node, $"{m.What} needs 'as': a name for the connection, used by later steps");
+        var name = m.Scalar(node, "as");
+        if (!ScenarioReferences.NamePattern().IsMatch(name))
+            throw m.ErrorAt(node, $"bad connection name '{name}': use letters, digits, '_' and '-', starting with a letter");
+        if (_connections.TryGetValue(name, out var earlier))
+            throw m.ErrorAt(node, $"connection '{name}' is already named by the step at line {earlier.Line}");
+        _connections[name] = location;
+        return name;
+    }
+
+    private string ConnectionName(YamlMapping m, YamlNode node, string key)
+    {
+        var name = m.Scalar(node, key);
+        if (_connections.ContainsKey(name)) return name;
+        var suggestion = YamlMapping.Suggest(name, _connections.Keys);
+        throw m.ErrorAt(node, $"no earlier step names a connection '{name}'" +
+                              (suggestion is not null ? $"; did you mean '{suggestion}'?" : _connections.Count > 0 ? $" (connections: {string.Join(", ", _connections.Keys)})" : " (name one with tcp-connect or tcp-accept 'as:')"));
+    }
+
+    private Step ReadTcpConnect(YamlNode node, SourceLocation location, TimeSpec? at, int index)
+    {
+        var m = Body(node, "tcp-connect", ["from", "to", "as", "port"]);
+        if (!m.Has("from")) throw m.ErrorAt(node, "tcp-connect needs 'from' (a host)");
+        if (!m.Has("to")) throw m.ErrorAt(node, "tcp-connect needs 'to' (host:port or address:port)");
+        return new TcpConnectStep
+        {
+            Location = location, At = at, Index = index,
+            From = refs.StackHost(m, "from").Name,
+            To = refs.Endpoint(m, m.Get("to")!, "to"),
+            LocalPort = (ushort)(m.Integer("port", 1, 65_535) ?? 0),
+            Name = NewConnection(m, location),
+        };
+    }
+
+    private Step ReadTcpAccept(YamlNode node, SourceLocation location, TimeSpec? at, int index)
+    {
+        var m = Body(node, "tcp-accept", ["on", "as"]);
+        var onNode = m.Get("on") ?? throw m.ErrorAt(node, "tcp-accept needs 'on': a listening host:port");
+        var listener = refs.Socket(m, onNode, "on");
+        if (!_listening.ContainsKey(listener))
+            throw m.ErrorAt(onNode, $"no earlier step listens on {listener} (add 'tcp-listen: {listener}')");
+        return new TcpAcceptStep { Location = location, At = at, Index = index, Listener = listener, Name = NewConnection(m, location) };
+    }
+
+    private Step ReadTcpSend(YamlNode node, SourceLocation location, TimeSpec? at, int index)
+    {
+        var m = Body(node, "tcp-send", ["conn", "data", "hex", "size"]);
+        var conn = m.Get("conn") ?? throw m.ErrorAt(node, "tcp-send needs 'conn': a connection named with 'as:'");
+        return new TcpSendStep
+        {
+            Location = location, At = at, Index = index,
+            Connection = ConnectionName(m, conn, "conn"),
+            Data = ReadPayload(m, required: true)!,
+        };
     }
 
     private static TimeSpan? Span(long? ns) => ns is { } v ? TimeSpan.FromTicks(v / 100) : null;
@@ -161,7 +257,7 @@ internal sealed class StepReader(ScenarioReferences refs, FrameFilterCache filte
         };
     }
 
-    private static Payload? ReadPayload(YamlMapping m, bool required)
+    internal static Payload? ReadPayload(YamlMapping m, bool required)
     {
         var given = new[] { "data", "hex", "size" }.Where(m.Has).ToList();
         if (given.Count > 1) throw m.ErrorAt(m.KeyNode(given[1]), $"give the bytes one way: '{given[0]}' or '{given[1]}', not both");
@@ -214,7 +310,7 @@ internal sealed class StepReader(ScenarioReferences refs, FrameFilterCache filte
                 var e = new PingExpectation
                 {
                     Location = location, At = at, Index = index,
-                    Host = refs.Host(m, "ping").Name,
+                    Host = refs.StackHost(m, "ping").Name,
                     Replies = (int?)m.Integer("replies", 0, 10_000),
                     Status = status is null ? null : new PingOutcome(status),
                     Sequence = (int?)m.Integer("seq", 1, 65_535),
@@ -227,6 +323,40 @@ internal sealed class StepReader(ScenarioReferences refs, FrameFilterCache filte
             }
             case "arp-cache":
                 return ReadArpExpect(m, location, at, index);
+            case "tcp-receive":
+            {
+                m.AllowOnly("tcp-receive", "data", "hex", "size", "eof", "none");
+                RejectDetailsWithNone(m, "data", "hex", "size", "eof");
+                var e = new TcpReceiveExpectation
+                {
+                    Location = location, At = at, Index = index,
+                    Connection = ConnectionName(m, m.Get("tcp-receive")!, "tcp-receive"),
+                    Data = ReadPayload(m, required: false),
+                    Eof = m.Boolean("eof") ?? false,
+                    None = m.Boolean("none") ?? false,
+                };
+                if (e.Data is null && !e.Eof && !e.None)
+                    throw m.ErrorAt(node, "expect tcp-receive needs 'data' (or hex, size), 'eof: true' or 'none: true'");
+                return e;
+            }
+            case "tcp-state":
+            {
+                m.AllowOnly("tcp-state", "state", "error");
+                var state = m.String("state");
+                if (state is not null && Array.IndexOf(TcpStateExpectation.States, state) < 0)
+                    throw m.ErrorAt(m.Get("state")!, YamlMapping.UnknownMessage($"TCP state '{state}'", state, TcpStateExpectation.States));
+                var error = m.String("error");
+                if (error is not null && !TcpStateExpectation.Errors.ContainsKey(error))
+                    throw m.ErrorAt(m.Get("error")!, YamlMapping.UnknownMessage($"TCP error '{error}'", error, TcpStateExpectation.Errors.Keys));
+                if (state is null && error is null) throw m.ErrorAt(node, "expect tcp-state needs 'state' or 'error'");
+                return new TcpStateExpectation
+                {
+                    Location = location, At = at, Index = index,
+                    Connection = ConnectionName(m, m.Get("tcp-state")!, "tcp-state"),
+                    State = state,
+                    Error = error,
+                };
+            }
             case "udp-receive":
             {
                 m.AllowOnly(UdpReceiveKeys);
@@ -298,6 +428,28 @@ internal sealed class StepReader(ScenarioReferences refs, FrameFilterCache filte
             On = m.Has("on") ? refs.Segment(m, "on") : null,
             Count = (int?)m.Integer("count", 0, 1_000_000),
             ToleranceNanoseconds = m.Duration("tolerance") ?? 0,
+            Tcp = m.Get("tcp") is { } tcpNode ? ReadTcpFields(tcpNode) : null,
+        };
+    }
+
+    private TcpFieldCheck ReadTcpFields(YamlNode node)
+    {
+        var m = Body(node, "tcp", ["flags", "seq", "ack", "win", "len"]);
+        byte? flags = null;
+        if (m.Get("flags") is { } fn)
+        {
+            var text = m.Scalar(fn, "flags");
+            if (!Trace.TcpView.TryParseFlags(text, out var f))
+                throw m.ErrorAt(fn, $"bad TCP flags '{text}': use tcpdump's letters S F R P U E W and '.' for ACK, like S, S., P., F., R");
+            flags = f;
+        }
+        return new TcpFieldCheck
+        {
+            Flags = flags,
+            Sequence = (uint?)m.Integer("seq", 0, uint.MaxValue),
+            Acknowledgment = (uint?)m.Integer("ack", 0, uint.MaxValue),
+            Window = (ushort?)m.Integer("win", 0, 65_535),
+            Length = (int?)m.Integer("len", 0, 65_535),
         };
     }
 
@@ -339,7 +491,7 @@ internal sealed class StepReader(ScenarioReferences refs, FrameFilterCache filte
         return new ArpCacheExpectation
         {
             Location = location, At = at, Index = index,
-            Host = refs.Host(m, "arp-cache").Name,
+            Host = refs.StackHost(m, "arp-cache").Name,
             Has = has,
             Lacks = lacks,
         };
@@ -349,7 +501,7 @@ internal sealed class StepReader(ScenarioReferences refs, FrameFilterCache filte
 
     private Step ReadCountersExpect(YamlMapping m, SourceLocation location, TimeSpec? at, int index)
     {
-        var host = refs.Host(m, "counters").Name;
+        var host = refs.StackHost(m, "counters").Name;
         var values = new List<(string, Func<Netstack.Diagnostics.StackCounters, long>, long)>();
         foreach (var key in m.Keys)
         {

@@ -18,6 +18,8 @@ public sealed class FrameExpectation : Step
     /// <summary>True for <c>no-frame</c>: nothing may match in the window.</summary>
     public bool Negated { get; init; }
     public long ToleranceNanoseconds { get; init; }
+    /// <summary>Decoded TCP fields the frame must have (relative seq/ack).</summary>
+    public TcpFieldCheck? Tcp { get; init; }
 
     public override string Describe()
     {
@@ -26,6 +28,7 @@ public sealed class FrameExpectation : Step
         if (From is not null) text += $" from {From}";
         if (To is not null) text += $" to {To}";
         if (On is not null) text += $" on {On}";
+        if (Tcp is not null) text += $" with {Tcp.Describe()}";
         return text;
     }
 }

@@ -15,6 +15,13 @@ public sealed class CapturedFrame(int number, long timeNanoseconds, string host,
     public MacAddress Destination => Bytes.Length >= 6 ? MacAddress.Read(Bytes) : MacAddress.Zero;
     public MacAddress Source => Bytes.Length >= 12 ? MacAddress.Read(Bytes.AsSpan(6)) : MacAddress.Zero;
 
-    /// <summary>Notes added after the frame was sent (a fault the wire applied, the step that caused it).</summary>
+    /// <summary>The scenario step that sent it, when it was sent synchronously by one ("step 12:5 ping from a to b").</summary>
+    public string? Step { get; set; }
+
+    /// <summary>What happened to it on the wire (a fault, a link that was down). Stable text, no file positions,
+    /// so golden traces do not change when a scenario file is edited elsewhere.</summary>
     public List<string> Notes { get; } = new();
+
+    /// <summary>Step and notes, as pcapng comments carry them.</summary>
+    public IEnumerable<string> Comments => Step is null ? Notes : Notes.Prepend(Step);
 }

@@ -72,7 +72,7 @@ public static class PcapNgWriter
                 Span<byte> flags = stackalloc byte[4];
                 BinaryPrimitives.WriteUInt32LittleEndian(flags, 2); // outbound: captured where the host sent it
                 WriteOption(body, OptEpbFlags, flags);
-                foreach (var note in f.Notes) WriteOption(body, OptComment, Encoding.UTF8.GetBytes(note));
+                foreach (var comment in f.Comments) WriteOption(body, OptComment, Encoding.UTF8.GetBytes(comment));
                 WriteOption(body, OptEnd, []);
             });
         }

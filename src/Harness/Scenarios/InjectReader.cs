@@ -1,0 +1,166 @@
+using System.Globalization;
+using Netstack.Harness.Steps;
+using Netstack.Harness.Trace;
+using Netstack.Wire;
+using YamlDotNet.RepresentationModel;
+
+namespace Netstack.Harness.Scenarios;
+
+/// <summary>Reads an <c>inject:</c> step: a whole frame as <c>hex</c>, or layers written as fields
+/// (<c>ether</c>, then <c>arp</c>, or <c>ip</c> with <c>icmp</c> or <c>udp</c>). Omitted fields take the scripted
+/// peer's own addresses or sensible defaults, so a frame is usually a line.</summary>
+internal sealed class InjectReader(ScenarioReferences refs)
+{
+    private static readonly string[] Keys = ["from", "on", "hex", "ether", "arp", "ip", "icmp", "udp"];
+
+    public Step Read(YamlNode node, SourceLocation location, TimeSpec? at, int index)
+    {
+        var m = new YamlMapping(refs.File, node, "inject");
+        m.AllowOnly(Keys);
+        if (!m.Has("from")) throw m.ErrorAt(node, "inject needs 'from': a host with 'scripted: true'");
+        var peer = refs.ScriptedHost(m, "from");
+        var iface = peer.Interfaces[0];
+        if (m.Has("on"))
+        {
+            var segment = refs.Segment(m, "on");
+            iface = peer.Interfaces.FirstOrDefault(i => i.Segment == segment)
+                    ?? throw m.ErrorAt(m.Get("on")!, $"host '{peer.Name}' is not on segment '{segment}'");
+        }
+
+        byte[] frame;
+        string summary;
+        if (m.Get("hex") is { } hexNode)
+        {
+            foreach (var layer in new[] { "ether", "arp", "ip", "icmp", "udp" })
+                if (m.Has(layer)) throw m.ErrorAt(m.KeyNode(layer), "give the frame one way: 'hex' or fields, not both");
+            var text = m.Scalar(hexNode, "hex");
+            if (!Payload.TryFromHex(text, out var p) || p.Bytes.Length < 14)
+                throw m.ErrorAt(hexNode, "bad hex frame: expected pairs of hex digits, at least a 14-byte Ethernet header");
+            frame = p.Bytes;
+            summary = $"{frame.Length} bytes of hex";
+        }
+        else
+        {
+            (frame, summary) = BuildFromFields(m, peer, iface);
+        }
+        return new InjectStep { Location = location, At = at, Index = index, From = peer.Name, Segment = iface.Segment, Frame = frame, Summary = summary };
+    }
+
+    private (byte[] Frame, string Summary) BuildFromFields(YamlMapping m, HostSpec peer, InterfaceSpec iface)
+    {
+        YamlMapping? ether = m.Get("ether") is { } e ? Layer(e, "ether", ["src", "dst", "type"]) : null;
+        MacAddress source = ether?.Get("src") is { } s ? Mac(ether, s, "src") : iface.Mac;
+
+        if (m.Get("arp") is { } arpNode)
+        {
+            foreach (var layer in new[] { "ip", "icmp", "udp" })
+                if (m.Has(layer)) throw m.ErrorAt(m.KeyNode(layer), $"an ARP frame has no '{layer}' layer");
+            var arp = Layer(arpNode, "arp", ["op", "sender-mac", "sender-ip", "target-mac", "target-ip"]);
+            var opText = arp.String("op") ?? "request";
+            ushort op = opText switch
+            {
+                "request" => 1,
+                "reply" => 2,
+                _ => throw arp.ErrorAt(arp.Get("op")!, $"'op' must be request or reply, found '{opText}'"),
+            };
+            var senderMac = arp.Get("sender-mac") is { } sm ? Mac(arp, sm, "sender-mac") : iface.Mac;
+            var senderIp = arp.Get("sender-ip") is { } si ? refs.Address(arp, si, "sender-ip").Address : iface.Address.Address;
+            if (!arp.Has("target-ip")) throw arp.ErrorAt(arp.Node, "arp needs 'target-ip' (an address or a host)");
+            var targetIp = refs.Address(arp, arp.Get("target-ip")!, "target-ip").Address;
+            var targetMac = arp.Get("target-mac") is { } tm ? Mac(arp, tm, "target-mac")
+                : op == 2 ? MacOfAddress(targetIp) ?? MacAddress.Zero : MacAddress.Zero;
+            var destination = ether?.Get("dst") is { } d ? Mac(ether, d, "dst") : op == 1 ? MacAddress.Broadcast : targetMac;
+            var payload = FrameBuilder.Arp(op, senderMac, senderIp, targetMac, targetIp);
+            return (FrameBuilder.Ethernet(destination, source, EtherType(ether, FrameBuilder.EtherTypeArp), payload),
+                $"ARP {opText} {senderIp} -> {targetIp}");
+        }
+
+        if (m.Get("ip") is not { } ipNode)
+            throw m.ErrorAt(m.Node, "inject needs the frame: 'hex', 'arp', or 'ip' with 'icmp' or 'udp'");
+        var ip = Layer(ipNode, "ip", ["src", "dst", "ttl", "id", "tos", "df", "mf", "offset", "protocol", "total-length", "bad-checksum"]);
+        if (!ip.Has("dst")) throw ip.ErrorAt(ip.Node, "ip needs 'dst' (an address or a host)");
+        var ipDestination = refs.Address(ip, ip.Get("dst")!, "dst").Address;
+        var ipSource = ip.Get("src") is { } src ? refs.Address(ip, src, "src").Address : iface.Address.Address;
+
+        byte protocol;
+        byte[] transport;
+        string what;
+        if (m.Get("icmp") is { } icmpNode)
+        {
+            if (m.Has("udp")) throw m.ErrorAt(m.KeyNode("udp"), "one transport: 'icmp' or 'udp', not both");
+            var icmp = Layer(icmpNode, "icmp", ["type", "code", "id", "seq", "data", "hex", "size", "bad-checksum"]);
+            var typeText = icmp.String("type") ?? "echo-request";
+            byte type = typeText switch
+            {
+                "echo-request" => 8,
+                "echo-reply" => 0,
+                "unreachable" => 3,
+                "time-exceeded" => 11,
+                _ when byte.TryParse(typeText, NumberStyles.None, CultureInfo.InvariantCulture, out var t) => t,
+                _ => throw icmp.ErrorAt(icmp.Get("type")!, $"ICMP 'type' must be echo-request, echo-reply, unreachable, time-exceeded or a number, found '{typeText}'"),
+            };
+            var data = StepReader.ReadPayload(icmp, required: false)?.Bytes ?? [];
+            transport = FrameBuilder.Icmp(type, (byte)(icmp.Integer("code", 0, 255) ?? 0), (ushort)(icmp.Integer("id", 0, 65535) ?? 0),
+                (ushort)(icmp.Integer("seq", 0, 65535) ?? 0), data, icmp.Boolean("bad-checksum") ?? false);
+            protocol = 1;
+            what = $"ICMP {typeText}";
+        }
+        else if (m.Get("udp") is { } udpNode)
+        {
+            var udp = Layer(udpNode, "udp", ["src-port", "dst-port", "data", "hex", "size", "bad-checksum", "checksum"]);
+            if (!udp.Has("dst-port")) throw udp.ErrorAt(udp.Node, "udp needs 'dst-port'");
+            var data = StepReader.ReadPayload(udp, required: false)?.Bytes ?? [];
+            ushort dstPort = (ushort)udp.Integer("dst-port", 0, 65535)!.Value;
+            transport = FrameBuilder.Udp(ipSource, ipDestination, (ushort)(udp.Integer("src-port", 0, 65535) ?? 1024), dstPort, data,
+                udp.Boolean("bad-checksum") ?? false, (ushort?)udp.Integer("checksum", 0, 65535));
+            protocol = 17;
+            what = $"UDP to port {dstPort}";
+        }
+        else
+        {
+            transport = [];
+            protocol = 0;
+            what = "IP";
+            if (!ip.Has("protocol")) throw ip.ErrorAt(ip.Node, "an IP frame needs 'icmp', 'udp', or 'protocol' (with an empty payload)");
+        }
+        var fields = new FrameBuilder.Ipv4Fields(ipSource, ipDestination, (byte)(ip.Integer("protocol", 0, 255) ?? protocol))
+        {
+            TimeToLive = (byte)(ip.Integer("ttl", 0, 255) ?? 64),
+            Identification = (ushort)(ip.Integer("id", 0, 65535) ?? 0),
+            TypeOfService = (byte)(ip.Integer("tos", 0, 255) ?? 0),
+            DontFragment = ip.Boolean("df") ?? false,
+            MoreFragments = ip.Boolean("mf") ?? false,
+            FragmentOffset = (int)(ip.Integer("offset", 0, 65528) ?? 0),
+            TotalLength = (int?)ip.Integer("total-length", 0, 65535),
+            BadChecksum = ip.Boolean("bad-checksum") ?? false,
+        };
+        if (fields.FragmentOffset % 8 != 0) throw ip.ErrorAt(ip.Get("offset")!, "'offset' is in bytes and must be a multiple of 8");
+        var packet = FrameBuilder.Ipv4(fields, transport);
+        var etherDestination = ether?.Get("dst") is { } dn ? Mac(ether, dn, "dst") : MacOfAddress(ipDestination) ?? MacAddress.Broadcast;
+        return (FrameBuilder.Ethernet(etherDestination, source, EtherType(ether, FrameBuilder.EtherTypeIpv4), packet),
+            $"{what} {ipSource} -> {ipDestination}");
+    }
+
+    private YamlMapping Layer(YamlNode node, string name, string[] keys)
+    {
+        var layer = new YamlMapping(refs.File, node, name);
+        layer.AllowOnly(keys);
+        return layer;
+    }
+
+    private static ushort EtherType(YamlMapping? ether, ushort natural) =>
+        (ushort?)ether?.Integer("type", 0, 65535) ?? natural;
+
+    /// <summary>A MAC written as six hex bytes, <c>broadcast</c>, or a host name (its MAC).</summary>
+    private MacAddress Mac(YamlMapping m, YamlNode node, string key)
+    {
+        var text = m.Scalar(node, key);
+        if (text == "broadcast") return MacAddress.Broadcast;
+        if (MacAddress.TryParse(text, out var mac)) return mac;
+        if (refs.Hosts.FirstOrDefault(h => h.Name == text) is { } host) return host.Interfaces[0].Mac;
+        throw m.ErrorAt(node, $"bad MAC address '{text}' for '{key}': expected six hex bytes, 'broadcast', or a host name");
+    }
+
+    private MacAddress? MacOfAddress(Ipv4Address address) =>
+        refs.Hosts.SelectMany(h => h.Interfaces).FirstOrDefault(i => i.Address.Address == address)?.Mac;
+}

@@ -242,6 +242,15 @@ public sealed class TcpConnection
             _retries = 0;
             Establish();
             _ackNow = true;
+            // Data or a FIN riding on the SYN-ACK (RFC 9293 §3.10.7.3: continue at "sixth").
+            var afterSyn = new SequenceNumber(seg.SequenceNumber) + 1;
+            if (!seg.Payload.IsEmpty) ReceiveText(afterSyn, seg.Payload, 0);
+            if ((flags & TcpFlags.Fin) != 0)
+            {
+                _peerFinSeen = true;
+                _peerFinSeq = afterSyn + seg.Payload.Length;
+                if (_peerFinSeq == _recv.Next) ReceiveFin();
+            }
         }
         else
         {

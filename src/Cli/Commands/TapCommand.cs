@@ -21,11 +21,15 @@ public static class TapCommand
             Description = "Service to run: echo:PORT (UDP and TCP), discard:PORT, http:PORT[:DIR]; repeatable",
             AllowMultipleArgumentsPerToken = false,
         };
+        var fetch = new Option<string?>("--fetch") { Description = "HTTP GET this URL (http://IPV4[:PORT]/PATH) through our stack, print the result, exit" };
+        var send = new Option<string?>("--send") { Description = "Send FILE over TCP to HOST:PORT (HOST:PORT:FILE), close, print the result, exit" };
+        var offload = new Option<bool>("--offload") { Description = "virtio-net headers with checksum/TSO offload: the kernel may send us 64 KB TCP segments" };
         var record = new Option<string?>("--record") { Description = "Write every frame on the tap to this pcap file" };
         var duration = new Option<string?>("--duration") { Description = "Stop after this many seconds" };
 
         var command = new Command("tap", "Run the stack on a TAP device (live, real time)");
-        foreach (var o in new Option[] { dev, ip, mac, gateway, mtu, serve, record, duration })
+        command.Subcommands.Add(TapForwardCommand.Create());
+        foreach (var o in new Option[] { dev, ip, mac, gateway, mtu, serve, fetch, send, record, duration, offload })
             command.Options.Add(o);
         command.SetAction(parse =>
         {
@@ -38,7 +42,10 @@ public static class TapCommand
                 Gateway = parse.GetValue(gateway) is { } g ? TapOptions.ParseGateway(g, address) : null,
                 Mtu = parse.GetValue(mtu) is { } n ? TapOptions.ParseMtu(n) : null,
                 Services = (parse.GetValue(serve) ?? []).Select(ServeSpec.Parse).ToArray(),
+                Fetch = parse.GetValue(fetch) is { } f ? HttpFetch.Parse(f) : null,
+                Send = parse.GetValue(send) is { } s ? SendSpec.Parse(s) : null,
                 RecordPath = parse.GetValue(record),
+                Offload = parse.GetValue(offload),
                 Duration = parse.GetValue(duration) is { } d ? TapOptions.ParseDuration(d) : null,
             };
             return Run(options, Console.Out, Console.Error);
@@ -48,9 +55,10 @@ public static class TapCommand
 
     public static int Run(TapOptions options, TextWriter output, TextWriter log)
     {
-        foreach (var spec in options.Services)
-            if (spec.Kind != ServiceKind.Echo)
-                throw new UsageException($"--serve {spec}: needs TCP, which this build does not have yet");
+        if (options.Fetch is not null && options.Send is not null)
+            throw new UsageException("--fetch and --send: give one client action at a time");
+        if (options.Services.Select(s => s.Port).GroupBy(p => p).FirstOrDefault(g => g.Count() > 1) is { } clash)
+            throw new UsageException($"--serve: port {clash.Key} is given more than once");
         LiveHost host;
         try
         {

@@ -17,14 +17,15 @@ public sealed class LiveHost : IDisposable
         Loop = new RealTimeEventLoop();
         try
         {
-            Tap = new TapLink(Loop, options.Device, options.Mtu);
+            Tap = new TapLink(Loop, options.Device, options.Mtu, options.Offload);
             ILink link = Tap;
             if (options.RecordPath is not null)
             {
                 _recording = new PcapFileSink(options.RecordPath, Loop.EpochUnixSeconds);
                 link = new CaptureLink(Tap, Loop, _recording, options.Device);
             }
-            Stack = new NetworkStack(Loop, new SeededRandom((ulong)Random.Shared.NextInt64()), name: options.Device);
+            Stack = new NetworkStack(Loop, new SeededRandom((ulong)Random.Shared.NextInt64()), LiveStackOptions,
+                options.Device);
             Interface = Stack.AddInterface(link, options.Mac ?? TapOptions.RandomMac(), options.Address, options.Mtu,
                 options.Device);
             if (options.Gateway is { } gateway) Stack.AddDefaultGateway(gateway);
@@ -35,6 +36,13 @@ public sealed class LiveHost : IDisposable
             throw;
         }
     }
+
+    /// <summary>On a real LAN the peer is usually Linux, whose retransmission timeout floor is 200 ms
+    /// (TCP_RTO_MIN); RFC 6298's 1 s floor would make every lost tail segment cost a second.</summary>
+    public static readonly StackOptions LiveStackOptions = new()
+    {
+        Tcp = new Netstack.Transport.Tcp.TcpOptions { MinRto = TimeSpan.FromMilliseconds(200) },
+    };
 
     public TapOptions Options { get; }
     public RealTimeEventLoop Loop { get; }

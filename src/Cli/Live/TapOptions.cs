@@ -12,7 +12,11 @@ public sealed record TapOptions
     public Ipv4Address? Gateway { get; init; }
     public int? Mtu { get; init; }
     public IReadOnlyList<ServeSpec> Services { get; init; } = [];
+    public HttpFetch? Fetch { get; init; }
+    public SendSpec? Send { get; init; }
     public string? RecordPath { get; init; }
+    /// <summary>virtio-net headers with checksum and TSO offload on the tap (large received segments).</summary>
+    public bool Offload { get; init; }
     public TimeSpan? Duration { get; init; }
 
     public static Ipv4Cidr ParseAddress(string text)

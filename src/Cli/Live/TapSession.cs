@@ -4,55 +4,63 @@ using Timer = Netstack.Time.Timer;
 namespace Netstack.Cli.Live;
 
 /// <summary>One run of `harness tap`: starts the services and the stack on the loop, announces
-/// readiness, and runs until a signal, the duration, or a failing service stops it.</summary>
+/// readiness, runs the client action if any, and runs until a signal, the duration, the end of the
+/// client action, or a failing service stops it.</summary>
 public sealed class TapSession(LiveHost host, TextWriter output, TextWriter log)
 {
     private readonly List<Task> _services = new();
-    private int _exitCode = Program.ExitOk;
+    private Task<bool>? _client;
 
     public int Run()
     {
         var loop = host.Loop;
         using var signals = loop.StopOnTerminationSignals();
-        if (host.Options.Duration is { } duration)
-            new Timer(loop, loop.Stop).ArmAfter(duration);
+        var durationTimer = new Timer(loop, loop.Stop);
+        if (host.Options.Duration is { } duration) durationTimer.ArmAfter(duration);
         loop.Post(Start);
         loop.Run();
+        int exitCode = Program.ExitOk;
         foreach (var service in _services)
             if (service.IsFaulted)
             {
                 log.WriteLine($"harness: service failed: {service.Exception!.InnerException?.Message}");
-                _exitCode = Program.ExitFailed;
+                exitCode = Program.ExitFailed;
             }
-        var c = host.Stack.Counters;
+        if (_client is not null && !(_client.IsCompletedSuccessfully && _client.Result))
+        {
+            if (!_client.IsCompleted) log.WriteLine("harness: stopped before the client action finished");
+            else if (_client.IsFaulted) log.WriteLine($"harness: {_client.Exception!.InnerException?.Message}");
+            exitCode = Program.ExitFailed;
+        }
         log.WriteLine($"tap {host.Tap.Name}: {host.Tap.FramesRead} frames in, {host.Tap.FramesWritten} out" +
                       (host.Tap.WriteErrors > 0 ? $", {host.Tap.WriteErrors} write errors" : "") +
                       (host.Options.RecordPath is { } path ? $", {host.FramesRecorded} recorded to {path}" : ""));
-        return _exitCode;
+        return exitCode;
     }
 
     private void Start()
     {
         var stack = host.Stack;
+        var tcp = new TcpServices(stack, output, log);
         foreach (var spec in host.Options.Services)
         {
-            switch (spec.Kind)
-            {
-                case ServiceKind.Echo:
-                    _services.Add(Watch(new UdpEchoService(stack, spec.Port, log).RunAsync()));
-                    break;
-                default:
-                    throw new InvalidOperationException($"--serve {spec} is not supported");
-            }
+            if (spec.Kind == ServiceKind.Echo)
+                _services.Add(StopWhenFaulted(new UdpEchoService(stack, spec.Port, log).RunAsync()));
+            _services.Add(StopWhenFaulted(tcp.ServeAsync(spec)));
         }
         stack.Start(); // gratuitous ARP: the kernel side learns us before we claim to be ready
         var iface = host.Interface;
         output.WriteLine($"ready {host.Tap.Name} {iface.Address.Address} {iface.Mac}");
         output.Flush();
+
+        var clients = new TcpClients(stack, output, log);
+        if (host.Options.Fetch is { } fetch) _client = clients.FetchAsync(fetch);
+        else if (host.Options.Send is { } send) _client = clients.SendAsync(send);
+        _client?.ContinueWith(_ => host.Loop.Stop(), TaskScheduler.FromCurrentSynchronizationContext());
     }
 
     /// <summary>A service that ends by failing stops the whole session with exit code 1.</summary>
-    private Task Watch(Task service)
+    private Task StopWhenFaulted(Task service)
     {
         service.ContinueWith(t =>
         {

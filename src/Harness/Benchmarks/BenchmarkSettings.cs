@@ -6,9 +6,11 @@ public sealed record BenchmarkSettings
     /// <summary>Frames pushed through a workload before measuring, so the JIT and pools are warm.</summary>
     public long WarmupFrames { get; init; } = 2_000_000;
     /// <summary>Frames in each measured window; the best of <see cref="Rounds"/> windows is reported.</summary>
-    public long MeasuredFrames { get; init; } = 10_000_000;
+    public long MeasuredFrames { get; init; } = 5_000_000;
     public int Rounds { get; init; } = 3;
+    /// <summary>Set for `--quick`, so workloads with their own units (bytes, scenarios) can scale down too.</summary>
+    public bool IsQuick { get; init; }
 
     public static BenchmarkSettings Full { get; } = new();
-    public static BenchmarkSettings Quick { get; } = new() { WarmupFrames = 1_000_000, MeasuredFrames = 2_000_000, Rounds = 2 };
+    public static BenchmarkSettings Quick { get; } = new() { WarmupFrames = 500_000, MeasuredFrames = 1_500_000, Rounds = 2, IsQuick = true };
 }

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
-using System.Threading;
+using CancellationToken = System.Threading.CancellationToken;
+using CancellationTokenRegistration = System.Threading.CancellationTokenRegistration;
 using Netstack.Diagnostics;
 using Netstack.Transport.Tcp;
 using Netstack.Wire;
@@ -43,7 +44,11 @@ public sealed class TcpListener : IDisposable
             else _waiters.Enqueue(tcs);
         });
         if (cancellationToken.CanBeCanceled)
-            cancellationToken.Register(() => tcs.TrySetCanceled(cancellationToken));
+        {
+            var registration = cancellationToken.Register(() => tcs.TrySetCanceled(cancellationToken));
+            tcs.Task.ContinueWith(static (_, r) => ((CancellationTokenRegistration)r!).Dispose(), registration,
+                CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
         return tcs.Task;
     }
 

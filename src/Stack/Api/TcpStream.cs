@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Threading;
+using CancellationToken = System.Threading.CancellationToken;
+using CancellationTokenRegistration = System.Threading.CancellationTokenRegistration;
 using Netstack.Transport.Tcp;
 using Netstack.Wire;
 
@@ -86,11 +87,16 @@ public sealed class TcpStream : Stream, ITcpConnectionObserver
         var tcs = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
         _tcp.RunOnLoop(() => StartRead(buffer, tcs));
         if (cancellationToken.CanBeCanceled)
-            cancellationToken.Register(() => _tcp.RunOnLoop(() =>
+        {
+            var registration = cancellationToken.Register(() => _tcp.RunOnLoop(() =>
             {
                 if (_read == tcs) _read = null;
                 tcs.TrySetCanceled(cancellationToken);
             }));
+            // Long-lived tokens must not collect one callback per read.
+            tcs.Task.ContinueWith(static (_, r) => ((CancellationTokenRegistration)r!).Dispose(), registration,
+                CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
         return new ValueTask<int>(tcs.Task);
     }
 

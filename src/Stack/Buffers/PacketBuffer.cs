@@ -60,11 +60,16 @@ public sealed class PacketBuffer
     public void Dispose() => Pool?.Return(this);
 }
 
-/// <summary>Hands out PacketBuffers backed by ArrayPool arrays; no allocation once warm.
+/// <summary>Hands out PacketBuffers backed by pooled arrays; no allocation once warm.
 /// Single-threaded like the stack that owns it.</summary>
 public sealed class PacketBufferPool
 {
+    /// <summary>Every Ethernet frame plus headroom fits. Buffers this size keep their array while free, so
+    /// the common case is a stack pop instead of an ArrayPool round trip (a thread-local lookup each way).</summary>
+    public const int StandardArrayLength = 2048;
+
     private readonly Stack<PacketBuffer> _free = new();
+    private readonly Stack<PacketBuffer> _freeStandard = new();
     private readonly ArrayPool<byte> _arrays = ArrayPool<byte>.Shared;
 
     public int Outstanding { get; private set; }
@@ -72,9 +77,19 @@ public sealed class PacketBufferPool
     /// <summary>A buffer able to hold <paramref name="payload"/> bytes after <paramref name="headroom"/>.</summary>
     public PacketBuffer Rent(int payload, int headroom = PacketBuffer.DefaultHeadroom)
     {
-        var b = _free.Count > 0 ? _free.Pop() : new PacketBuffer();
+        int size = headroom + Math.Max(payload, 64);
+        PacketBuffer b;
+        if (size <= StandardArrayLength && _freeStandard.Count > 0)
+        {
+            b = _freeStandard.Pop();
+            b.Attach(b.Array, headroom);
+        }
+        else
+        {
+            b = _free.Count > 0 ? _free.Pop() : new PacketBuffer();
+            b.Attach(_arrays.Rent(Math.Max(size, StandardArrayLength)), headroom);
+        }
         b.Pool = this;
-        b.Attach(_arrays.Rent(headroom + Math.Max(payload, 64)), headroom);
         Outstanding++;
         return b;
     }
@@ -83,8 +98,13 @@ public sealed class PacketBufferPool
     {
         if (b.Pool != this) return; // already returned: be idempotent rather than corrupt the pool
         b.Pool = null;
-        _arrays.Return(b.Detach());
-        _free.Push(b);
+        if (b.Capacity == StandardArrayLength)
+            _freeStandard.Push(b);
+        else
+        {
+            _arrays.Return(b.Detach());
+            _free.Push(b);
+        }
         Outstanding--;
     }
 }

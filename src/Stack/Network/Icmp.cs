@@ -119,8 +119,10 @@ public sealed class Icmp : IIpProtocol
         var destination = original.Destination;
         if (source.IsUnspecified || source.IsBroadcast || source.IsMulticast || destination.IsBroadcast || destination.IsMulticast)
             return;
-        foreach (var i in _stack.Interfaces)
-            if (i.IsBroadcast(destination) || i.IsBroadcast(source)) return;
+        // Indexed: foreach over the IReadOnlyList would box an enumerator for every error sent.
+        var interfaces = _stack.Interfaces;
+        for (int i = 0; i < interfaces.Count; i++)
+            if (interfaces[i].IsBroadcast(destination) || interfaces[i].IsBroadcast(source)) return;
         if (original.Protocol == IpProtocol.Icmp && offending.Length > original.HeaderLength)
         {
             var inner = (IcmpType)offending[original.HeaderLength];

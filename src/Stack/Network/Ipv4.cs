@@ -80,8 +80,10 @@ public sealed class Ipv4
     private bool IsLocal(Ipv4Address destination, NetworkInterface arrivedOn)
     {
         if (arrivedOn.Accepts(destination)) return true;
-        foreach (var i in _stack.Interfaces)
-            if (i.Address.Address == destination) return true;
+        // Indexed: foreach over the IReadOnlyList would box an enumerator for every forwarded datagram.
+        var interfaces = _stack.Interfaces;
+        for (int i = 0; i < interfaces.Count; i++)
+            if (interfaces[i].Address.Address == destination) return true;
         return false;
     }
 

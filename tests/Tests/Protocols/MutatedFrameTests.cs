@@ -21,11 +21,36 @@ public class MutatedFrameTests
         DropReason.Ipv4Truncated, DropReason.Ipv4BadVersion, DropReason.Ipv4BadHeaderLength, DropReason.Ipv4BadTotalLength,
         DropReason.Ipv4TotalLengthBeyondFrame, DropReason.Ipv4BadChecksum, DropReason.Ipv4FragmentTooLarge,
         DropReason.Ipv4NotForUs, DropReason.IcmpBadChecksum, DropReason.UdpMalformed, DropReason.UdpBadChecksum,
-        DropReason.TcpBadChecksum,
+        DropReason.TcpMalformed, DropReason.TcpBadChecksum,
     ];
 
     /// <summary>What the oracle expects the stack to count for <paramref name="f"/>: a validation drop, the
     /// unknown-protocol drop, or null when the frame is valid as far as the oracle looks.</summary>
+    /// <summary>TCP (nothing listens in these tests): malformed header, bad checksum, broadcast,
+    /// malformed options, else no connection.</summary>
+    private static DropReason ExpectedTcp(ReadOnlySpan<byte> seg, byte[] source, byte[] destination, Ipv4Address to)
+    {
+        if (seg.Length < 20) return DropReason.TcpMalformed;
+        int header = (seg[12] >> 4) * 4;
+        if (header < 20 || header > seg.Length) return DropReason.TcpMalformed;
+        if (ReferenceChecksum.Transport(source, destination, 6, seg) != 0) return DropReason.TcpBadChecksum;
+        var from = Ipv4Address.Read(source);
+        if (to != Ip || from.IsBroadcast || from.IsMulticast) return DropReason.TcpNoConnection;
+        var options = seg[20..header];
+        for (int i = 0; i < options.Length;)
+        {
+            if (options[i] == 0) break;
+            if (options[i] == 1)
+            {
+                i++;
+                continue;
+            }
+            if (i + 1 >= options.Length || options[i + 1] < 2 || i + options[i + 1] > options.Length) return DropReason.TcpMalformed;
+            i += options[i + 1];
+        }
+        return DropReason.TcpNoConnection;
+    }
+
     private static DropReason? Expected(byte[] f, out bool deliveredWhole, out bool fragment)
     {
         deliveredWhole = false;
@@ -85,11 +110,7 @@ public class MutatedFrameTests
                 return null;
             case 6:
                 deliveredWhole = true;
-                if (payload.Length < 20 || (payload[12] >> 4) * 4 < 20 || (payload[12] >> 4) * 4 > payload.Length)
-                    return DropReason.TcpMalformed;
-                if (ReferenceChecksum.Transport(p[12..16].ToArray(), p[16..20].ToArray(), 6, payload) != 0)
-                    return DropReason.TcpBadChecksum;
-                return null; // options and connection lookup are TCP's business, not the oracle's
+                return ExpectedTcp(payload, p[12..16].ToArray(), p[16..20].ToArray(), destination);
             default:
                 return DropReason.Ipv4UnknownProtocol;
         }

@@ -22,8 +22,15 @@ public sealed class ScriptedLink(VirtualEventLoop loop, int mtu = 1500) : ILink
 
     public int Mtu => mtu;
     public List<SentFrame> Sent { get; } = new();
+    /// <summary>Off for allocation measurements: frames are then only counted, not copied.</summary>
+    public bool Recording { get; set; } = true;
+    public long FramesTransmitted { get; private set; }
 
-    public void Transmit(ReadOnlySpan<byte> frame) => Sent.Add(new SentFrame(loop.Now, frame.ToArray()));
+    public void Transmit(ReadOnlySpan<byte> frame)
+    {
+        FramesTransmitted++;
+        if (Recording) Sent.Add(new SentFrame(loop.Now, frame.ToArray()));
+    }
 
     public void Attach(IFrameReceiver receiver) => _receiver = receiver;
 

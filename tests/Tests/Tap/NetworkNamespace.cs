@@ -12,6 +12,7 @@ public sealed class NetworkNamespace : IDisposable
 
     public static NetworkNamespace Create(string prefix)
     {
+        RemoveStale(prefix);
         var name = $"{prefix}{Environment.ProcessId}x{Interlocked.Increment(ref _counter)}";
         var created = CommandRunner.Run("ip", "netns", "add", name);
         if (created.ExitCode != 0) throw new InvalidOperationException($"ip netns add {name}: {created}");
@@ -29,6 +30,19 @@ public sealed class NetworkNamespace : IDisposable
         return ns;
     }
 
+    /// <summary>Deletes namespaces an earlier, killed test run left behind: same prefix, dead process id.</summary>
+    private static void RemoveStale(string prefix)
+    {
+        foreach (var line in CommandRunner.Run("ip", "netns", "list").Output.Split('\n'))
+        {
+            var name = line.Split(' ', 2)[0];
+            if (!name.StartsWith(prefix, StringComparison.Ordinal)) continue;
+            var pid = name[prefix.Length..].Split('x')[0];
+            if (int.TryParse(pid, out var id) && id != Environment.ProcessId && !Directory.Exists($"/proc/{id}"))
+                CommandRunner.Run("ip", "netns", "del", name);
+        }
+    }
+
     /// <summary>Runs a command inside the namespace.</summary>
     public CommandResult Run(TimeSpan timeout, string file, params string[] args) =>
         CommandRunner.Run("ip", new[] { "netns", "exec", Name, file }.Concat(args), timeout);
@@ -37,6 +51,22 @@ public sealed class NetworkNamespace : IDisposable
         CommandRunner.Run("ip", new[] { "netns", "exec", Name, file }.Concat(args), timeout, stdin);
 
     public CommandResult Run(string file, params string[] args) => Run(TimeSpan.FromSeconds(20), file, args);
+
+    /// <summary>Starts a command inside the namespace without waiting for it.</summary>
+    public BackgroundCommand Start(string file, params string[] args) =>
+        new("ip", new[] { "netns", "exec", Name, file }.Concat(args));
+
+    /// <summary>Waits until something listens on TCP <paramref name="port"/> in the namespace.</summary>
+    public bool WaitForTcpListener(ushort port, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (Run("ss", "-Hltn", $"sport = :{port}").Output.Contains($":{port}")) return true;
+            Thread.Sleep(50);
+        }
+        return false;
+    }
 
     public CommandResult MustRun(string file, params string[] args)
     {

@@ -37,6 +37,11 @@ public class TapCommandLineTests
     [TestCase("--ip 10.0.0.2/24 --serve http:80:/no/such/dir", "directory '/no/such/dir' does not exist")]
     [TestCase("--ip 10.0.0.2/24 --duration -1", "--duration -1: expected a positive number of seconds")]
     [TestCase("--ip 10.0.0.2/24 --mtu 100", "--mtu 100: expected 576-65521")]
+    [TestCase("--ip 10.0.0.2/24 --serve echo:7 --serve discard:7", "--serve: port 7 is given more than once")]
+    [TestCase("--ip 10.0.0.2/24 --fetch ftp://10.0.0.1/x", "--fetch ftp://10.0.0.1/x: expected http://IPV4[:PORT]/PATH")]
+    [TestCase("--ip 10.0.0.2/24 --fetch http://example.com/", "the host must be an IPv4 address")]
+    [TestCase("--ip 10.0.0.2/24 --send 10.0.0.1:9", "--send 10.0.0.1:9: expected IPV4:PORT:FILE")]
+    [TestCase("--ip 10.0.0.2/24 --send 10.0.0.1:9:/no/such/file", "file '/no/such/file' does not exist")]
     public void Bad_options_give_one_line_and_exit_2(string options, string message)
     {
         var (exit, stdout, stderr) = Run(["tap", "--dev", "tapnever0", .. options.Split(' ')]);

@@ -90,7 +90,7 @@ public class TapInteropTests
         foreach (var length in new[] { 100, 4000 })
         {
             var payload = RandomText(length);
-            var r = _ns!.RunWithInput(TimeSpan.FromSeconds(10), payload, "socat", "-t", "2", "-T", "3", "-b", "8192", "-",
+            var r = _ns!.RunWithInput(TimeSpan.FromSeconds(10), payload, "socat", "-t", "1", "-T", "3", "-b", "8192", "-",
                 $"UDP:{OurIp}:{EchoPort}");
             r.Output.Should().Be(payload, $"a {length}-byte datagram should come back unchanged; {r}");
         }
@@ -106,6 +106,40 @@ public class TapInteropTests
         second.Output.Should().NotContain("ready");
     }
 
+    [Test, Order(6)]
+    public void Attaching_to_something_that_is_not_a_tap_fails_with_a_clear_message()
+    {
+        using var wrong = HarnessProcess.Start(_ns!, "tap", "--dev", "lo", "--ip", "10.77.0.3/24");
+        wrong.WaitForExit(Startup).Should().Be(1, wrong.Error);
+        wrong.Error.Trim().Should().Be("harness: lo exists but is not a TAP device");
+    }
+
+    [Test, Order(7)]
+    public void Without_privileges_the_tap_cannot_be_opened_and_the_message_says_why()
+    {
+        TapPrerequisites.RequireTools("setpriv");
+        string[] nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"];
+        if (_ns!.Run(nobody[0], [.. nobody[1..], "test", "-r", HarnessProcess.DllPath]).ExitCode != 0)
+            Assert.Ignore($"user nobody cannot read {HarnessProcess.DllPath}, so it cannot run the harness");
+        var r = _ns.Run(TimeSpan.FromSeconds(30), nobody[0],
+            [.. nobody[1..], "dotnet", HarnessProcess.DllPath, "tap", "--dev", "tapx", "--ip", "10.77.0.3/24"]);
+        r.ExitCode.Should().Be(1, r.ToString());
+        r.Error.Trim().Should().Be("harness: cannot open /dev/net/tun: permission denied (run as root or with CAP_NET_ADMIN)");
+    }
+
+    [Test, Order(8)]
+    public void Without_dev_net_tun_the_message_says_what_is_missing()
+    {
+        TapPrerequisites.RequireTools("unshare");
+        // A private mount namespace with an empty tmpfs over /dev/net: the device is gone for this command only.
+        var r = _ns!.Run(TimeSpan.FromSeconds(30), "unshare", "--mount", "sh", "-c",
+            $"mount -t tmpfs none /dev/net && exec dotnet '{HarnessProcess.DllPath}' tap --dev tapx --ip 10.77.0.3/24");
+        r.ExitCode.Should().Be(1, r.ToString());
+        r.Error.Trim().Should().Be(
+            "harness: /dev/net/tun does not exist: load the tun module (modprobe tun) or give the container the device");
+        File.Exists("/dev/net/tun").Should().BeTrue("the test's own view of /dev is untouched");
+    }
+
     [Test, Order(100)]
     public void On_sigterm_the_harness_exits_cleanly_and_its_recording_passes_tshark()
     {
@@ -117,7 +151,7 @@ public class TapInteropTests
         _harness.Error.Should().MatchRegex(@"tap tap0: \d+ frames in, \d+ out, \d+ recorded to ");
 
         File.Exists(_recording).Should().BeTrue();
-        TsharkCheck.FindProblems(_recording).Should().BeEmpty();
+        TsharkCheck.FindProblems(_recording, EchoPort).Should().BeEmpty();
         TsharkCheck.Frames(_recording, $"arp.opcode == 1 && arp.src.proto_ipv4 == {OurIp} && arp.dst.proto_ipv4 == {OurIp}")
             .Should().NotBeEmpty("the gratuitous ARP is recorded");
         TsharkCheck.Frames(_recording, $"icmp.type == 0 && ip.src == {OurIp}").Should().NotBeEmpty();

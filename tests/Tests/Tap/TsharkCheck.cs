@@ -12,8 +12,22 @@ public static class TsharkCheck
         "-o", "ip.check_checksum:TRUE", "-o", "udp.check_checksum:TRUE", "-o", "tcp.check_checksum:TRUE",
     ];
 
-    /// <summary>Frames that are malformed, carry a bad checksum or an error-level expert item, one per line.</summary>
-    public static string[] FindProblems(string pcap) => Lines(Tshark(["-r", pcap, .. ChecksumOptions, "-Y", Problems]));
+    /// <summary>Frames that are malformed, carry a bad checksum or an error-level expert item, one per line.
+    /// Payloads on <paramref name="dataPorts"/> (TCP and UDP) are decoded as plain data: random test bytes
+    /// would otherwise set off some heuristic application dissector and be reported as malformed.</summary>
+    public static string[] FindProblems(string pcap, params int[] dataPorts) => FindProblems(pcap, null, null, dataPorts);
+
+    /// <summary>As above, also counting frames matching <paramref name="alsoWrong"/> as problems (one pass
+    /// over the capture instead of two). A TCP checksum of 0xFFFF (-0 where RFC 1624 wants +0, equivalent
+    /// on receipt) is tolerated from <paramref name="kernel"/>: Linux occasionally sends one on a tap, and
+    /// its frames are not what we are judging.</summary>
+    public static string[] FindProblems(string pcap, string? alsoWrong, string? kernel, params int[] dataPorts)
+    {
+        var decodeAs = dataPorts.SelectMany(p => new[] { "-d", $"tcp.port=={p},data", "-d", $"udp.port=={p},data" });
+        var filter = alsoWrong is null ? Problems : $"{Problems} || {alsoWrong}";
+        if (kernel is not null) filter = $"({filter}) && !(tcp.checksum.ffff && ip.src == {kernel} && !_ws.malformed)";
+        return Lines(Tshark(["-r", pcap, .. ChecksumOptions, .. decodeAs, "-Y", filter]));
+    }
 
     /// <summary>The frames matching a display filter, one summary line each.</summary>
     public static string[] Frames(string pcap, string filter) => Lines(Tshark(["-r", pcap, .. ChecksumOptions, "-Y", filter]));

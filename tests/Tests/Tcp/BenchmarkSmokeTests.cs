@@ -19,4 +19,14 @@ public class BenchmarkSmokeTests
         result.BytesAllocatedPerSegment.Should().BeLessThan(1);
         result.Retransmissions.Should().Be(0, "the wire is perfect");
     }
+
+    [Test]
+    public void As_a_bench_workload_it_reports_throughput_and_allocation_figures()
+    {
+        var figures = new TcpBulkTransferBenchmark()
+            .Run(new BenchmarkSettings { WarmupFrames = 100_000, MeasuredFrames = 100_000, Rounds = 1 }).ToList();
+        figures.Select(f => (f.Name, f.Unit)).Should().Equal(("tcp-virtual-gbps", "Gbit/s"), ("tcp-virtual-bytes-per-segment", "B/segment"));
+        figures[0].Value.Should().BePositive();
+        figures[1].Value.Should().BeLessThan(1);
+    }
 }

@@ -130,6 +130,33 @@ public class CloseTraceTests : TraceTestBase
     }
 
     [Test]
+    public void Disposed_connection_in_fin_wait_2_is_dropped_after_the_orphan_timeout()
+    {
+        EstablishPassive(Short());
+        Stream.Dispose();
+        Peer.Next().Flags.Should().Be(TcpFlags.Fin | TcpFlags.Ack);
+        Peer.Send(TcpFlags.Ack, P(0), H(1));
+        Conn.State.Should().Be(TcpState.FinWait2);
+        Peer.RunUntil(Ms(9_999));
+        Conn.State.Should().Be(TcpState.FinWait2);
+        Peer.RunUntil(Ms(10_000));
+        Conn.State.Should().Be(TcpState.Closed);
+        Peer.ExpectNothing();
+    }
+
+    [Test]
+    public void Data_arriving_after_the_application_closed_draws_a_reset()
+    {
+        EstablishPassive(Short());
+        Stream.Dispose();
+        Peer.Next();
+        Peer.Send(TcpFlags.Ack | TcpFlags.Psh, P(0), H(1), payload: Bytes(10));
+        var rst = Peer.Next();
+        rst.Flags.Should().Be(TcpFlags.Rst | TcpFlags.Ack);
+        Conn.State.Should().Be(TcpState.Closed);
+    }
+
+    [Test]
     public void Closing_with_unread_data_resets()
     {
         EstablishPassive(Short());

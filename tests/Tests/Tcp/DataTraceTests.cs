@@ -240,4 +240,67 @@ public class DataTraceTests : TraceTestBase
         Stream.Write(Bytes(10));
         Peer.TakeAll().Select(s => s.Length).Should().Equal(10, 10);
     }
+
+    [Test]
+    public void Timestamps_echo_ts_recent_and_paws_drops_an_old_duplicate()
+    {
+        EstablishPassive(new TcpOptions { FixedInitialSequenceNumber = HostIsn },
+            synOptions: ScriptedPeer.Opts(mss: 1460, tsVal: 1000));
+        // The handshake's ACK carried no timestamp; data with TSval 2000 updates TS.Recent.
+        Peer.Send(TcpFlags.Ack | TcpFlags.Psh, P(0), H(0), options: ScriptedPeer.Opts(tsVal: 2000, tsEcr: 1), payload: Bytes(10));
+        Peer.RunUntil(Ms(200));
+        var ack = Peer.Next();
+        ack.Options.HasTimestamp.Should().BeTrue();
+        ack.Options.TsEcr.Should().Be(2000);
+        ack.Ack.Should().Be(P(10));
+        // An old duplicate (TSval below TS.Recent) is dropped by PAWS (RFC 7323 §5) and answered with an ACK.
+        Peer.Send(TcpFlags.Ack | TcpFlags.Psh, P(10), H(0), options: ScriptedPeer.Opts(tsVal: 1500, tsEcr: 1), payload: Bytes(10));
+        var pawsAck = Peer.Next();
+        pawsAck.Ack.Should().Be(P(10), "the data was not taken");
+        Conn.BytesToRead.Should().Be(10);
+        Peer.Host.Counters.Dropped(DropReason.TcpUnacceptable).Should().Be(1);
+    }
+
+    [Test]
+    public void Icmp_unreachable_on_an_established_connection_is_soft_and_named_when_it_times_out()
+    {
+        EstablishPassive(Plain(new TcpOptions { DataRetries = 2 }));
+        Stream.Write(Bytes(10));
+        var data = Peer.Next();
+        var quoted = new byte[Ipv4Packet.MinHeaderLength + 20];
+        Ipv4Packet.WriteHeader(quoted, new Ipv4Header(ScriptedPeer.HostIp, ScriptedPeer.PeerIp, IpProtocol.Tcp, quoted.Length, 1));
+        TcpSegment.WriteHeader(quoted.AsSpan(20), data.SourcePort, data.DestinationPort, data.Seq, data.Ack, 20, TcpFlags.Ack,
+            1000, ScriptedPeer.HostIp, ScriptedPeer.PeerIp);
+        var icmp = new byte[IcmpPacket.HeaderLength + quoted.Length];
+        quoted.CopyTo(icmp, IcmpPacket.HeaderLength);
+        IcmpPacket.WriteHeaderAndChecksum(icmp, IcmpType.DestinationUnreachable, (byte)UnreachableCode.Port, 0, 0);
+        var frame = new byte[EthernetFrame.HeaderLength + Ipv4Packet.MinHeaderLength + icmp.Length];
+        EthernetFrame.WriteHeader(frame, ScriptedPeer.HostMac, ScriptedPeer.PeerMac, EtherType.Ipv4);
+        Ipv4Packet.WriteHeader(frame.AsSpan(EthernetFrame.HeaderLength),
+            new Ipv4Header(ScriptedPeer.PeerIp, ScriptedPeer.HostIp, IpProtocol.Icmp, frame.Length - EthernetFrame.HeaderLength, 2));
+        icmp.CopyTo(frame, EthernetFrame.HeaderLength + Ipv4Packet.MinHeaderLength);
+        Peer.Host.Interfaces[0].ReceiveFrame(frame);
+        Conn.State.Should().Be(TcpState.Established, "RFC 5461: hard errors do not abort a synchronized connection");
+        Peer.RunUntil(Ms(60_000));
+        Conn.State.Should().Be(TcpState.Closed);
+        Conn.Error.Should().Be(SocketError.ConnectionRefused, "the remembered soft error explains the timeout");
+    }
+
+    [Test]
+    public void Sender_avoids_silly_windows_until_the_override_timer()
+    {
+        EstablishPassive();
+        Stream.Write(Bytes(5000));
+        Peer.TakeAll().Select(s => s.Length).Should().Equal(1460, 1460, 1460); // initial window: 3 segments
+        Peer.RunUntil(Ms(10));
+        // Everything acknowledged, but the window is now a sliver of the largest seen (65535).
+        Peer.Send(TcpFlags.Ack, P(0), H(4380), window: 300);
+        Peer.ExpectNothing();
+        Peer.RunUntil(Ms(1009));
+        Peer.ExpectNothing();
+        Peer.RunUntil(Ms(1010));
+        var forced = Peer.Next();
+        forced.Seq.Should().Be(H(4380));
+        forced.Length.Should().Be(300, "the persist (override) timer sends what the window allows");
+    }
 }

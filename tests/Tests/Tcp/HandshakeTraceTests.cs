@@ -311,4 +311,23 @@ public class HandshakeTraceTests : TraceTestBase
         connect.Exception!.InnerException.Should().BeOfType<SocketException>()
             .Which.SocketErrorCode.Should().Be(SocketError.ConnectionRefused);
     }
+
+    [Test]
+    public void Data_and_fin_on_a_syn_ack_are_delivered()
+    {
+        Peer = new ScriptedPeer(Plain());
+        var connect = Peer.Host.ConnectTcpAsync(ScriptedPeer.PeerIp, 5000);
+        var syn = Peer.Next();
+        Peer.Send(TcpFlags.Syn | TcpFlags.Ack | TcpFlags.Fin, PeerIsn, HostIsn + 1, 8192, ScriptedPeer.Opts(mss: 1460),
+            payload: Bytes(20), sourcePort: 5000, destinationPort: syn.SourcePort);
+        var ack = Peer.Next();
+        ack.Ack.Should().Be(unchecked(PeerIsn + 1 + 20 + 1), "the data and the FIN are acknowledged");
+        Peer.RunFor(TimeSpan.Zero);
+        var stream = connect.Result;
+        stream.Connection.State.Should().Be(TcpState.CloseWait);
+        var buffer = new byte[64];
+        stream.Read(buffer).Should().Be(20);
+        buffer.Take(20).Should().Equal(Bytes(20));
+        stream.Read(buffer).Should().Be(0);
+    }
 }

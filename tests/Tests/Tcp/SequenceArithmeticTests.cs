@@ -124,3 +124,25 @@ public class SequenceArithmeticTests
         sb.IsSacked(una + 460).Should().BeTrue();
     }
 }
+
+/// <summary>RFC 6528 initial sequence numbers.</summary>
+public class IsnGeneratorTests
+{
+    [Test]
+    public void Isn_depends_on_the_tuple_advances_with_the_clock_and_replays_with_the_seed()
+    {
+        var loop = new Netstack.Simulation.Loop.VirtualEventLoop();
+        var a = new IsnGenerator(loop, new Netstack.Time.SeededRandom(9));
+        var b = new IsnGenerator(loop, new Netstack.Time.SeededRandom(9));
+        var other = new IsnGenerator(loop, new Netstack.Time.SeededRandom(10));
+        var x = Ipv4Address.Parse("10.0.0.1");
+        var y = Ipv4Address.Parse("10.0.0.2");
+        uint first = a.Next(x, 1000, y, 80);
+        b.Next(x, 1000, y, 80).Should().Be(first, "same seed, same secret");
+        other.Next(x, 1000, y, 80).Should().NotBe(first, "another secret");
+        a.Next(x, 1001, y, 80).Should().NotBe(first, "another tuple");
+        loop.RunUntil(Netstack.Time.Instant.FromSeconds(1));
+        uint later = a.Next(x, 1000, y, 80);
+        unchecked(later - first).Should().Be(250_000u, "M ticks every 4 microseconds");
+    }
+}

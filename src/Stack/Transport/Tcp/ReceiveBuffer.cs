@@ -143,6 +143,7 @@ public sealed class ReceiveBuffer
         if (_ring.Length == 0) return;
         ArrayPool<byte>.Shared.Return(_ring);
         _ring = [];
+        _read = 0;
         Readable = 0;
         _rangeCount = 0;
     }

@@ -242,6 +242,15 @@ public sealed class TcpConnection
             _retries = 0;
             Establish();
             _ackNow = true;
+            // Data or a FIN riding on the SYN-ACK (RFC 9293 §3.10.7.3: continue at "sixth").
+            var afterSyn = new SequenceNumber(seg.SequenceNumber) + 1;
+            if (!seg.Payload.IsEmpty) ReceiveText(afterSyn, seg.Payload, 0);
+            if ((flags & TcpFlags.Fin) != 0)
+            {
+                _peerFinSeen = true;
+                _peerFinSeq = afterSyn + seg.Payload.Length;
+                if (_peerFinSeq == _recv.Next) ReceiveFin();
+            }
         }
         else
         {
@@ -446,6 +455,7 @@ public sealed class TcpConnection
             {
                 case TcpState.FinWait1:
                     State = TcpState.FinWait2;
+                    StartOrphanTimeout();
                     break;
                 case TcpState.Closing:
                     EnterTimeWait();
@@ -461,6 +471,9 @@ public sealed class TcpConnection
     private void OnNewAck(SequenceNumber ack, in TcpHeaderOptions opts)
     {
         int acked = ack - _sndUna;
+        // Grow the window only while it limits sending (RFC 7661 §4.1 / RFC 5681 §3.1 note): an
+        // application-limited sender must not inflate cwnd it never used.
+        bool cwndLimited = _sndMax - _sndUna + SendMss >= _cc.Cwnd;
         SampleRttOnAck(ack, opts);
         int dataAcked = Math.Min(acked, _send.Count);
         _send.Consume(dataAcked);
@@ -480,7 +493,7 @@ public sealed class TcpConnection
                 _cc.OnPartialAck(acked);
             }
         }
-        else _cc.OnNewAck(acked);
+        else if (cwndLimited) _cc.OnNewAck(acked);
 
         if (_sndUna == _sndMax) _rtxTimer.Stop();
         else _rtxTimer.Start(_rto.Rto); // RFC 6298 (5.3)
@@ -1012,7 +1025,18 @@ public sealed class TcpConnection
     }
 
     /// <summary>The application will read no more: later data draws a reset (RFC 1122 §4.2.2.13).</summary>
-    public void ShutdownReceive() => _receiveShutdown = true;
+    public void ShutdownReceive()
+    {
+        _receiveShutdown = true;
+        StartOrphanTimeout();
+    }
+
+    /// <summary>A FIN-WAIT-2 connection nobody will read from could wait for the peer's FIN forever;
+    /// like Linux's tcp_fin_timeout, give it as long as TIME-WAIT lasts, then drop it.</summary>
+    private void StartOrphanTimeout()
+    {
+        if (_receiveShutdown && State == TcpState.FinWait2) _timeWaitTimer.Start(_opt.TimeWaitDuration);
+    }
 
     /// <summary>ABORT (RFC 9293 §3.10.5): reset the peer and drop everything.</summary>
     public void Abort()

@@ -1,0 +1,220 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace Netstack.Cli.Live;
+
+/// <summary>`harness bench --tap` (root): how fast the Linux kernel can push a TCP stream into our
+/// discard service over a tap, against the ceiling of the tap path itself: two namespaces whose kernels
+/// talk through `harness tap forward` (same runtime and loop, no stack). Everything lives in namespaces
+/// made here with unique names and removed afterwards.</summary>
+public sealed class TapBenchmark(TextWriter log)
+{
+    public sealed record Figures(double StackGbps, double ForwarderGbps, double OffloadGbps)
+    {
+        public double Ratio => StackGbps / ForwarderGbps;
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "geteuid")]
+    private static extern uint GetEuid();
+
+    /// <summary>The `bench --tap` action: prints a line per measurement and `BENCH name value unit` lines.</summary>
+    public static int RunCommand(bool quick)
+    {
+        if (MissingReason() is { } why)
+        {
+            Console.Error.WriteLine($"harness: bench --tap {why}");
+            return Program.ExitFailed;
+        }
+        long bytes = quick ? 256L << 20 : 1L << 30;
+        Console.WriteLine("TAP: Linux TCP sender -> our discard service, against a plain frame forwarder between two taps (MTU 1500)");
+        var figures = new TapBenchmark(Console.Out).Run(bytes);
+        Console.WriteLine(FormattableString.Invariant($"BENCH tap-gbps {figures.StackGbps:0.###} Gbit/s"));
+        Console.WriteLine(FormattableString.Invariant($"BENCH tap-forwarder-gbps {figures.ForwarderGbps:0.###} Gbit/s"));
+        Console.WriteLine(FormattableString.Invariant($"BENCH tap-ratio {figures.Ratio:0.###} ratio"));
+        Console.WriteLine(FormattableString.Invariant($"BENCH tap-tso-gbps {figures.OffloadGbps:0.###} Gbit/s"));
+        return Program.ExitOk;
+    }
+
+    private readonly List<string> _namespaces = new();
+    private readonly List<Process> _processes = new();
+    private readonly string _tag = $"{Environment.ProcessId % 100000}";
+
+    public static string? MissingReason()
+    {
+        if (!OperatingSystem.IsLinux()) return "needs Linux";
+        if (!File.Exists("/dev/net/tun")) return "/dev/net/tun does not exist";
+        if (GetEuid() != 0) return "needs root (it creates network namespaces and taps)";
+        foreach (var tool in new[] { "ip", "socat", "ss" })
+            if (!(Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => d.Length > 0 && File.Exists(Path.Combine(d, tool))))
+                return $"{tool} is not installed";
+        return null;
+    }
+
+    public Figures Run(long bytes)
+    {
+        try
+        {
+            double stack = MeasureStack(bytes, offload: false);
+            double forwarder = MeasureForwarder(bytes);
+            double offload = MeasureStack(bytes, offload: true);
+            return new Figures(stack, forwarder, offload);
+        }
+        finally
+        {
+            foreach (var p in _processes)
+            {
+                try
+                {
+                    if (!p.HasExited) p.Kill(entireProcessTree: true);
+                    p.WaitForExit(5000);
+                }
+                catch (InvalidOperationException) { }
+                p.Dispose();
+            }
+            foreach (var ns in _namespaces) Exec("ip", "netns", "del", ns);
+        }
+    }
+
+    /// <summary>Linux sender → our discard service, MTU 1500; with offload, the kernel may hand us 64 KB
+    /// TCP segments through virtio-net headers.</summary>
+    private double MeasureStack(long bytes, bool offload)
+    {
+        var ns = AddNamespace($"nsbench{(offload ? "o" : "")}{_tag}");
+        Must("ip", "-n", ns, "tuntap", "add", "dev", "tap0", "mode", "tap");
+        Must("ip", "-n", ns, "addr", "add", "10.80.0.1/24", "dev", "tap0");
+        Must("ip", "-n", ns, "link", "set", "tap0", "up");
+        string[] args = ["tap", "--dev", "tap0", "--ip", "10.80.0.2/24", "--serve", "discard:9", .. offload ? new[] { "--offload" } : []];
+        var (harness, output) = StartHarness(ns, args);
+        WaitForLine(output, "ready ", harness);
+        double Transfer(long n)
+        {
+            int before = CountLines(output, "discard ");
+            var clock = Stopwatch.StartNew();
+            Must("ip", "netns", "exec", ns, "socat", "-u", $"OPEN:/dev/zero,readbytes={n}", "TCP:10.80.0.2:9");
+            var line = WaitForLine(output, "discard ", harness, before);
+            var seconds = clock.Elapsed.TotalSeconds;
+            if (!line.Contains($" {n} bytes ")) throw new InvalidOperationException($"discard received the wrong amount: {line}");
+            return n * 8 / seconds / 1e9;
+        }
+        Transfer(Math.Min(bytes / 4, 64L << 20)); // warm-up: JIT tiers, ARP, buffers
+        var gbps = Transfer(bytes);
+        log.WriteLine(FormattableString.Invariant($"  stack{(offload ? " with TSO offload" : "")}: {bytes >> 20} MiB in {bytes * 8 / gbps / 1e9:0.00} s"));
+        return gbps;
+    }
+
+    /// <summary>Linux in nsA → Linux in nsB through `harness tap forward`, MTU 1500.</summary>
+    private double MeasureForwarder(long bytes)
+    {
+        var fwd = AddNamespace($"nsfwd{_tag}");
+        var a = AddNamespace($"nsfa{_tag}");
+        var b = AddNamespace($"nsfb{_tag}");
+        // The forwarder attaches to both taps in its own namespace; then each tap moves (still attached)
+        // into the namespace of one kernel.
+        Must("ip", "-n", fwd, "tuntap", "add", "dev", "tapa", "mode", "tap");
+        Must("ip", "-n", fwd, "tuntap", "add", "dev", "tapb", "mode", "tap");
+        var (forwarder, output) = StartHarness(fwd, "tap", "forward", "--a", "tapa", "--b", "tapb");
+        WaitForLine(output, "ready ", forwarder);
+        foreach (var (tap, ns, ip) in new[] { ("tapa", a, "10.81.0.1/24"), ("tapb", b, "10.81.0.2/24") })
+        {
+            Must("ip", "-n", fwd, "link", "set", tap, "netns", ns);
+            Must("ip", "-n", ns, "addr", "add", ip, "dev", tap);
+            Must("ip", "-n", ns, "link", "set", tap, "up");
+        }
+        double Transfer(long n, ushort port)
+        {
+            var receiver = Start("ip", "netns", "exec", b, "socat", "-u", $"TCP-LISTEN:{port},reuseaddr", "OPEN:/dev/null");
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (!Exec("ip", "netns", "exec", b, "ss", "-Hltn", $"sport = :{port}").Contains($":{port}"))
+            {
+                if (DateTime.UtcNow > deadline) throw new InvalidOperationException("the receiver did not start listening");
+                Thread.Sleep(20);
+            }
+            var clock = Stopwatch.StartNew();
+            Must("ip", "netns", "exec", a, "socat", "-u", $"OPEN:/dev/zero,readbytes={n}", $"TCP:10.81.0.2:{port}");
+            if (!receiver.WaitForExit(60_000)) throw new InvalidOperationException("the receiver did not finish");
+            return n * 8 / clock.Elapsed.TotalSeconds / 1e9;
+        }
+        Transfer(Math.Min(bytes / 4, 64L << 20), 5001);
+        var gbps = Transfer(bytes, 5002);
+        log.WriteLine(FormattableString.Invariant($"  forwarder: {bytes >> 20} MiB in {bytes * 8 / gbps / 1e9:0.00} s"));
+        return gbps;
+    }
+
+    private string AddNamespace(string name)
+    {
+        Must("ip", "netns", "add", name);
+        _namespaces.Add(name);
+        Must("ip", "netns", "exec", name, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1");
+        Must("ip", "-n", name, "link", "set", "lo", "up");
+        return name;
+    }
+
+    private (Process Process, StringBuilder Output) StartHarness(string ns, params string[] args)
+    {
+        var dll = typeof(Program).Assembly.Location;
+        var output = new StringBuilder();
+        var process = Start(["ip", "netns", "exec", ns, "dotnet", dll, .. args], output);
+        return (process, output);
+    }
+
+    private Process Start(params string[] command) => Start(command, null);
+
+    private Process Start(string[] command, StringBuilder? output)
+    {
+        var info = new ProcessStartInfo(command[0]) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in command.Skip(1)) info.ArgumentList.Add(a);
+        var p = Process.Start(info) ?? throw new InvalidOperationException($"cannot start {command[0]}");
+        _processes.Add(p);
+        p.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null || output is null) return;
+            lock (output) output.AppendLine(e.Data);
+        };
+        p.ErrorDataReceived += (_, _) => { };
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+        return p;
+    }
+
+    private static int CountLines(StringBuilder output, string prefix)
+    {
+        lock (output) return output.ToString().Split('\n').Count(l => l.StartsWith(prefix, StringComparison.Ordinal));
+    }
+
+    private static string WaitForLine(StringBuilder output, string prefix, Process process, int skip = 0)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            string[] lines;
+            lock (output) lines = output.ToString().Split('\n').Where(l => l.StartsWith(prefix, StringComparison.Ordinal)).ToArray();
+            if (lines.Length > skip) return lines[skip].TrimEnd('\r');
+            if (process.HasExited) throw new InvalidOperationException($"harness exited ({process.ExitCode}) before printing '{prefix}'");
+            Thread.Sleep(10);
+        }
+        throw new InvalidOperationException($"no '{prefix}' line within 60 s");
+    }
+
+    private static void Must(params string[] command)
+    {
+        var info = new ProcessStartInfo(command[0]) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in command.Skip(1)) info.ArgumentList.Add(a);
+        using var p = Process.Start(info)!;
+        var err = p.StandardError.ReadToEndAsync();
+        p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        if (p.ExitCode != 0)
+            throw new InvalidOperationException($"{string.Join(' ', command)}: exit {p.ExitCode}: {err.Result.Trim()}");
+    }
+
+    private static string Exec(params string[] command)
+    {
+        var info = new ProcessStartInfo(command[0]) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in command.Skip(1)) info.ArgumentList.Add(a);
+        using var p = Process.Start(info)!;
+        var output = p.StandardOutput.ReadToEnd();
+        p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        return output;
+    }
+}

@@ -159,7 +159,10 @@ public static partial class ScenarioLoader
             {
                 var im = new YamlMapping(m.At(item).File, item, $"an interface of host '{name}'");
                 im.AllowOnly(InterfaceKeys);
-                interfaces.Add(ReadInterface(im, segments, name));
+                var added = ReadInterface(im, segments, name);
+                if (interfaces.Any(i => i.Segment == added.Segment))
+                    throw im.ErrorAt(item, $"host '{name}' already has an interface on segment '{added.Segment}': one per segment");
+                interfaces.Add(added);
             }
         }
         else

@@ -320,7 +320,9 @@ public sealed class TcpConnection
             if (State == TcpState.TimeWait && fin && !rst && seq + payload.Length == _recv.Next)
                 _timeWaitTimer.Start(_opt.TimeWaitDuration);
             _counters.Drop(DropReason.TcpUnacceptable);
-            if (!rst) _ackNow = true;
+            // RFC 5961 §4.2: a SYN draws a (rate-limited) challenge ACK whatever its sequence number.
+            if (syn && !rst) ChallengeAck();
+            else if (!rst) _ackNow = true;
             return;
         }
 

@@ -36,11 +36,15 @@ public sealed record TcpBulkTransferBenchmark : IBenchmarkWorkload
             var r = workload.Run();
             if (best is null || r.GigabitsPerSecond > best.GigabitsPerSecond) best = r;
         }
+        Best = best;
         yield return new BenchmarkFigure("tcp-virtual-gbps", best!.GigabitsPerSecond, "Gbit/s",
             "TCP payload throughput between two stacks in one process", "5 (goal 15)");
         yield return new BenchmarkFigure("tcp-virtual-bytes-per-segment", best.BytesAllocatedPerSegment, "B/segment",
             "managed bytes allocated per TCP segment in steady state", "0");
     }
+
+    /// <summary>The best round of the last <see cref="Run(BenchmarkSettings)"/>, for comparisons made in the same run.</summary>
+    public TcpBulkTransferResult? Best { get; private set; }
 
     /// <summary>Payload bytes moved before measuring starts.</summary>
     public long WarmupBytes { get; init; } = 64L << 20;

@@ -1,0 +1,62 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Netstack.Harness.Benchmarks;
+
+/// <summary>The yardstick for <see cref="TcpBulkTransferBenchmark"/>: the Linux kernel's own TCP moving bulk data
+/// over loopback between two sockets of this process (one thread sending 64 KiB writes, one reading), measured
+/// in the same run, on the same loaded machine. Prints the kernel's rate and our stack's rate as a fraction of
+/// it, which says more than either absolute number on a shared machine.</summary>
+public sealed class KernelLoopbackTcpBenchmark(Func<TcpBulkTransferResult?> stack) : IBenchmarkWorkload
+{
+    public string Title => "Linux kernel TCP over loopback, in-process socket pair (the yardstick)";
+
+    public IEnumerable<BenchmarkFigure> Run(BenchmarkSettings settings)
+    {
+        long warmup = Math.Max(settings.WarmupFrames * 32, 16L << 20);
+        long measured = Math.Max(settings.MeasuredFrames * 107, 16L << 20);
+        double best = 0;
+        Transfer(warmup);
+        for (int round = 0; round < Math.Max(1, settings.Rounds); round++)
+            best = Math.Max(best, Transfer(measured));
+        yield return new BenchmarkFigure("tcp-kernel-loopback-gbps", best, "Gbit/s", "Linux TCP payload throughput over loopback, one connection");
+        if (stack() is { } ours && best > 0)
+            yield return new BenchmarkFigure("tcp-virtual-vs-kernel-ratio", ours.GigabitsPerSecond / best, "x",
+                "our stack's TCP throughput as a fraction of the kernel's");
+    }
+
+    /// <summary>Moves <paramref name="bytes"/> through a fresh loopback connection; returns payload Gbit/s.</summary>
+    public static double Transfer(long bytes)
+    {
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(1);
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        client.Connect(listener.LocalEndPoint!);
+        using var server = listener.Accept();
+
+        var reader = new Thread(() =>
+        {
+            var sink = new byte[256 * 1024];
+            long received = 0;
+            while (received < bytes)
+            {
+                int n = server.Receive(sink);
+                if (n == 0) break;
+                received += n;
+            }
+        }) { IsBackground = true, Name = "kernel-loopback-reader" };
+
+        var chunk = new byte[64 * 1024];
+        new Random(1).NextBytes(chunk);
+        long started = Stopwatch.GetTimestamp();
+        reader.Start();
+        long sent = 0;
+        while (sent < bytes)
+            sent += client.Send(chunk, 0, (int)Math.Min(chunk.Length, bytes - sent), SocketFlags.None);
+        reader.Join();
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        return bytes * 8 / elapsed.TotalSeconds / 1e9;
+    }
+}

@@ -22,7 +22,15 @@ public static class ReplaySession
         if (!Ipv4Address.TryParse(address, out var ip)) throw new ReplayInputException($"--as: '{address}' is not an IPv4 address");
         if (mac is not null && !MacAddress.TryParse(mac, out _)) throw new ReplayInputException($"--mac: '{mac}' is not a MAC address");
         var frames = ReplayCapture.Load(capturePath);
-        var role = ReplayRole.Find(frames, ip.Value, mac?.ToLowerInvariant());
+        ReplayRole role;
+        try
+        {
+            role = ReplayRole.Find(frames, ip.Value, mac?.ToLowerInvariant());
+        }
+        catch (ReplayInputException e)
+        {
+            throw new ReplayInputException($"{capturePath}: {e.Message}");
+        }
         var (tcpScripts, udpScripts) = ServerScripts.Derive(frames, role);
 
         var loop = new VirtualEventLoop();

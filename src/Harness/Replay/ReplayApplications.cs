@@ -17,8 +17,10 @@ public sealed class ReplayApplications : IScheduledAction
     public ReplayApplications(NetworkStack stack, List<TcpServerScript> tcp, List<UdpServerScript> udp)
     {
         _stack = stack;
-        foreach (var group in tcp.GroupBy(s => s.Port))
+        foreach (var group in tcp.Where(s => !s.Active).GroupBy(s => s.Port))
             StartTcp(group.Key, group.ToList());
+        foreach (var script in tcp.Where(s => s.Active))
+            _stack.Scheduler.Schedule(new Instant(script.ConnectNanoseconds), new Connector(this, script), 0);
         foreach (var script in udp.Where(s => s.Steps.Count > 0))
             StartUdp(script);
     }
@@ -49,6 +51,33 @@ public sealed class ReplayApplications : IScheduledAction
             Problems.Add($"accepted a connection from port {stream.RemoteEndPoint.Port} that the capture does not have");
             return;
         }
+        await Converse(stream, script);
+    }
+
+    /// <summary>Opens the connection our endpoint opened in the capture, at its captured time.</summary>
+    private sealed class Connector(ReplayApplications apps, TcpServerScript script) : IScheduledAction
+    {
+        public void Run(long token) => apps.Connect(script);
+    }
+
+    private async void Connect(TcpServerScript script)
+    {
+        TcpStream stream;
+        try
+        {
+            stream = await _stack.ConnectTcpAsync(new Ipv4Address(script.PeerAddress), script.PeerPort, script.Port);
+        }
+        catch (Exception e)
+        {
+            if (!script.PeerReset) Problems.Add($"connect to {new Ipv4Address(script.PeerAddress)}:{script.PeerPort} failed: {e.Message}");
+            return;
+        }
+        await Converse(stream, script);
+    }
+
+    /// <summary>Plays one connection's steps while reading everything the peer sends.</summary>
+    private async Task Converse(TcpStream stream, TcpServerScript script)
+    {
         long received = 0;
         bool eof = false;
         int next = 0;
@@ -98,8 +127,8 @@ public sealed class ReplayApplications : IScheduledAction
         var socket = _stack.OpenUdp(script.Port);
         _resources.Add(socket);
         long received = 0;
-        Ipv4Address peer = default;
-        ushort peerPort = 0;
+        var peer = new Ipv4Address(script.PeerAddress);
+        ushort peerPort = script.PeerPort;
         int next = 0;
         void Poll()
         {

@@ -122,7 +122,8 @@ public static class ReplayComparer
             return d;
         }
         Check("ip tos", e.Tos, a.Tos);
-        Check("ip length", e.IpTotalLength, a.IpTotalLength);
+        // For TCP the length follows from the options (ignored) and the payload length (compared below).
+        if (!(e.IsTcp && a.IsTcp)) Check("ip length", e.IpTotalLength, a.IpTotalLength);
         // Linux sets DF on UDP by default (path-MTU discovery, IP_PMTUDISC_WANT); a stack without PMTUD
         // for UDP leaves it clear. Both are valid (RFC 1191 is optional), so it is shown, not counted.
         if (e.DontFragment != a.DontFragment && e.Protocol == 17 && a.Protocol == 17)

@@ -59,6 +59,7 @@ public static class ReplaySession
             apps!.Stop();
             var report = ReplayComparer.Compare(frames, ours, role);
             report.Problems.AddRange(apps!.Problems);
+            report.Problems.AddRange(ServerScripts.Unsupported(frames, role));
             if (sink is not null) report.OutputPath = sink.Path;
             return new ReplayResult(frames, ours, report);
         }

@@ -58,6 +58,33 @@ public class ReplayTests
         verdict.Frames.Should().Be(result.Captured.Count(f => f.EthSource != "02:00:00:00:0b:02") + oursSent);
     }
 
+    [TestCase("udp-echo", 2)]
+    [TestCase("tcp-http", 4)]
+    [TestCase("tcp-refused", 2)]
+    public void Client_side_of_a_shipped_capture_replays_equivalent(string name, int exchanges)
+    {
+        var dir = RepositoryPaths.FreshOutputDirectory("replay-client-" + name);
+
+        var result = ReplaySession.Run(Capture(name), "192.0.2.1", outDir: dir);
+
+        var text = string.Join("\n", result.Report.Lines());
+        result.Report.Equivalent.Should().BeTrue(text);
+        result.Report.Exchanges.Should().HaveCount(exchanges, text);
+        result.Report.Lines().First().Should().StartWith("frame 1            ARP who-has 192.0.2.2 tell 192.0.2.1: equivalent to ours #1");
+        TsharkValidator.RequireInstalled();
+        var verdict = TsharkValidator.Validate(result.Report.OutputPath!);
+        verdict.Clean.Should().BeTrue(verdict.ToString());
+    }
+
+    [Test]
+    public void Echo_requests_of_the_replayed_endpoint_are_reported_as_not_replayable()
+    {
+        var (exit, stdout, _) = Cli("replay", Capture("arp-ping"), "--as", "192.0.2.1");
+
+        exit.Should().Be(1, stdout);
+        stdout.Should().Contain("DIFFERENT: frame 3: echo requests our endpoint sent are not replayed (no echo client with a given id and data); replay the other endpoint instead");
+    }
+
     [Test]
     public void Tcp_conversation_is_compared_after_the_peer_follows_our_isn()
     {

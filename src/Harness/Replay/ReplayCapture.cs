@@ -28,8 +28,16 @@ public static class ReplayCapture
             var list = new List<long>(bytes.Count);
             using var device = new CaptureFileReaderDevice(path);
             device.Open(new DeviceConfiguration { TimestampResolution = TimestampResolution.Nanosecond });
+            if (device.LinkType != PacketDotNet.LinkLayers.Ethernet)
+                throw new ReplayInputException($"{path}: link type {device.LinkType} is not Ethernet (capture on an Ethernet interface, not 'any')");
             while (list.Count < bytes.Count && device.GetNextPacket(out var capture) == GetPacketStatus.PacketRead)
-                list.Add((long)(capture.GetPacket().Timeval.Value * 1_000_000_000m));
+            {
+                var raw = capture.GetPacket();
+                // A frame cut by the snapshot length cannot be injected as it was sent.
+                if (capture.Header is PcapHeader header && header.PacketLength > header.CaptureLength)
+                    throw new ReplayInputException($"{path}: frame {list.Count + 1} was captured truncated ({header.CaptureLength} of {header.PacketLength} bytes; record with -s 0)");
+                list.Add((long)(raw.Timeval.Value * 1_000_000_000m));
+            }
             return list;
         });
         var frames = new List<ReplayFrame>(bytes.Count);

@@ -40,7 +40,17 @@ public static class ReplaySession
         var rewriter = new TcpSequenceRewriter(role);
         PcapFileSink? sink = null;
         if (outDir is not null)
-            sink = new PcapFileSink(Path.Combine(outDir, Path.GetFileNameWithoutExtension(capturePath) + ".replay.pcap"));
+        {
+            var outPath = Path.Combine(outDir, Path.GetFileNameWithoutExtension(capturePath) + ".replay.pcap");
+            try
+            {
+                sink = new PcapFileSink(outPath);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or SharpPcap.PcapException)
+            {
+                throw new ReplayInputException($"--out: cannot write {outPath}: {e.Message.Trim()}");
+            }
+        }
         try
         {
             link.OnTransmit = bytes =>

@@ -103,6 +103,17 @@ public class ReplayTests
     }
 
     [Test]
+    public void Pcapng_capture_replays_like_its_pcap()
+    {
+        var ng = ReplaySession.Run(Path.Combine(RepositoryPaths.Root, "captures", "tcp-http-pcapng.pcapng"), Server);
+        var classic = ReplaySession.Run(Capture("tcp-http"), Server);
+
+        ng.Report.Equivalent.Should().BeTrue(string.Join("\n", ng.Report.Lines()));
+        ng.Report.Lines().Should().Equal(classic.Report.Lines());
+        ng.Ours.Select(f => f.Bytes).Should().BeEquivalentTo(classic.Ours.Select(f => f.Bytes), o => o.WithStrictOrdering());
+    }
+
+    [Test]
     public void Replay_is_deterministic()
     {
         var a = ReplaySession.Run(Capture("tcp-http"), Server, outDir: RepositoryPaths.FreshOutputDirectory("replay-det-a"));
@@ -266,5 +277,58 @@ public class ReplayTests
 
         exit.Should().Be(2);
         stderr.Should().StartWith("harness: Option '--as' is required.");
+    }
+
+    [Test]
+    public void Empty_capture_is_bad_input()
+    {
+        var path = Path.Combine(RepositoryPaths.FreshOutputDirectory("replay-empty"), "empty.pcap");
+        File.WriteAllBytes(path, File.ReadAllBytes(Capture("arp-ping"))[..24]);
+
+        var (exit, _, stderr) = Cli("replay", path, "--as", Server);
+
+        exit.Should().Be(2);
+        stderr.Should().Be($"harness: {path}: the capture holds no frames\n");
+    }
+
+    [Test]
+    public void Capture_that_is_not_ethernet_is_bad_input()
+    {
+        var path = Path.Combine(RepositoryPaths.FreshOutputDirectory("replay-sll"), "sll.pcap");
+        var bytes = File.ReadAllBytes(Capture("arp-ping"));
+        bytes[20] = 113; // LINKTYPE_LINUX_SLL, what `tcpdump -i any` writes
+        File.WriteAllBytes(path, bytes);
+
+        var (exit, _, stderr) = Cli("replay", path, "--as", Server);
+
+        exit.Should().Be(2);
+        stderr.Should().Be($"harness: {path}: link type LinuxSll is not Ethernet (capture on an Ethernet interface, not 'any')\n");
+    }
+
+    [Test]
+    public void Frame_cut_by_the_snapshot_length_is_bad_input()
+    {
+        var dir = RepositoryPaths.FreshOutputDirectory("replay-snaplen");
+        var edit = new PcapEditor(Capture("arp-ping"));
+        BinaryPrimitives.WriteInt32LittleEndian(edit.Records[0].Header.AsSpan(12), 100); // original length 100, 42 kept
+        var path = edit.Save(Path.Combine(dir, "snap.pcap"));
+
+        var (exit, _, stderr) = Cli("replay", path, "--as", Server);
+
+        exit.Should().Be(2);
+        stderr.Should().Be($"harness: {path}: frame 1 was captured truncated (42 of 100 bytes; record with -s 0)\n");
+    }
+
+    [Test]
+    public void Unwritable_output_directory_is_bad_input()
+    {
+        var blocker = Path.Combine(RepositoryPaths.FreshOutputDirectory("replay-out-file"), "a-file");
+        File.WriteAllText(blocker, "not a directory");
+
+        var (exit, _, stderr) = Cli("replay", Capture("arp-ping"), "--as", Server, "--out", blocker);
+
+        exit.Should().Be(2);
+        stderr.Should().StartWith($"harness: --out: cannot write {Path.Combine(blocker, "arp-ping.replay.pcap")}: ");
+        stderr.Split('\n').Should().HaveCount(2, "one line, no stack trace");
     }
 }

@@ -2,8 +2,7 @@ namespace Netstack.Harness.Benchmarks;
 
 /// <summary>Every workload `harness bench` runs, in order. A new figure is one more entry here: a class
 /// implementing <see cref="IBenchmarkWorkload"/>, or a <see cref="DelegateWorkload"/> around a benchmark
-/// that is just a method (as TCP is below). A scenarios-per-second figure fits in the same way: a
-/// DelegateWorkload that times the scenario engine over scenarios/ and returns one figure.</summary>
+/// that is just a method (as TCP is below).</summary>
 public static class BenchmarkSuite
 {
     public static IReadOnlyList<IBenchmarkWorkload> Workloads { get; } =
@@ -23,5 +22,6 @@ public static class BenchmarkSuite
                     "TCP allocation per segment in steady state", "0"),
             ];
         }),
+        new ScenarioThroughputWorkload(),
     ];
 }

@@ -13,9 +13,10 @@ public static class ReplayCommand
         var asAddress = new Option<string>("--as") { Description = "IPv4 address of the endpoint our stack takes over", Required = true };
         var mac = new Option<string?>("--mac") { Description = "MAC our stack uses (default: that endpoint's MAC in the capture)" };
         var outDir = new Option<string?>("--out") { Description = "Directory for the replay's pcap (injected and our frames)" };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of our stack's randomness (ISNs, ephemeral ports)", DefaultValueFactory = _ => 1 };
         var command = new Command("replay", "Replay a capture against our stack and compare its responses with the captured ones")
         {
-            capture, asAddress, mac, outDir,
+            capture, asAddress, mac, outDir, seed,
         };
         command.SetAction(parse =>
         {
@@ -23,7 +24,7 @@ public static class ReplayCommand
             ReplayResult result;
             try
             {
-                result = ReplaySession.Run(path, parse.GetValue(asAddress)!, parse.GetValue(mac), parse.GetValue(outDir));
+                result = ReplaySession.Run(path, parse.GetValue(asAddress)!, parse.GetValue(mac), parse.GetValue(outDir), parse.GetValue(seed));
             }
             catch (ReplayInputException e)
             {

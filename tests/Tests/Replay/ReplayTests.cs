@@ -113,6 +113,18 @@ public class ReplayTests
         ng.Ours.Select(f => f.Bytes).Should().BeEquivalentTo(classic.Ours.Select(f => f.Bytes), o => o.WithStrictOrdering());
     }
 
+    [TestCase("2")]
+    [TestCase("12345")]
+    public void Other_seeds_give_other_isns_and_the_same_verdict(string seed)
+    {
+        var (exit, stdout, _) = Cli("replay", Capture("tcp-http"), "--as", Server, "--seed", seed);
+
+        exit.Should().Be(0, stdout);
+        stdout.Should().EndWith("replay: EQUIVALENT (4 exchanges)\n");
+        var isn = ReplaySession.Run(Capture("tcp-http"), Server, seed: ulong.Parse(seed)).Ours.Single(f => f.Has(ReplayFrame.Syn)).Seq;
+        isn.Should().NotBe(ReplaySession.Run(Capture("tcp-http"), Server).Ours.Single(f => f.Has(ReplayFrame.Syn)).Seq);
+    }
+
     [Test]
     public void Replay_is_deterministic()
     {

@@ -12,5 +12,6 @@ public static class CommandCatalog
         yield return FuzzCommand.Create();
         yield return VersionCommand.Create();
         yield return TapCommand.Create();
+        yield return ReplayCommand.Create();
     }
 }

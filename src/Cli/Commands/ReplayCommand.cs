@@ -1,0 +1,44 @@
+using System.CommandLine;
+using Netstack.Harness.Replay;
+
+namespace Netstack.Cli.Commands;
+
+/// <summary>`harness replay`: our stack takes over one endpoint of a capture; the report compares what it
+/// sent with what that endpoint sent.</summary>
+public static class ReplayCommand
+{
+    public static Command Create()
+    {
+        var capture = new Argument<string>("capture") { Description = "pcap or pcapng file to replay" };
+        var asAddress = new Option<string>("--as") { Description = "IPv4 address of the endpoint our stack takes over", Required = true };
+        var mac = new Option<string?>("--mac") { Description = "MAC our stack uses (default: that endpoint's MAC in the capture)" };
+        var outDir = new Option<string?>("--out") { Description = "Directory for the replay's pcap (injected and our frames)" };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of our stack's randomness (ISNs, ephemeral ports)", DefaultValueFactory = _ => 1 };
+        var command = new Command("replay", "Replay a capture against our stack and compare its responses with the captured ones")
+        {
+            capture, asAddress, mac, outDir, seed,
+        };
+        command.SetAction(parse =>
+        {
+            var path = parse.GetValue(capture)!;
+            ReplayResult result;
+            try
+            {
+                result = ReplaySession.Run(path, parse.GetValue(asAddress)!, parse.GetValue(mac), parse.GetValue(outDir), parse.GetValue(seed));
+            }
+            catch (ReplayInputException e)
+            {
+                throw new UsageException(e.Message);
+            }
+            var report = result.Report;
+            Console.WriteLine($"replay {path} as {parse.GetValue(asAddress)}: {result.Captured.Count} captured frames, {result.Ours.Count} sent by our stack");
+            foreach (var line in report.Lines()) Console.WriteLine("  " + line);
+            if (report.OutputPath is { } o) Console.WriteLine($"  recorded: {o}");
+            Console.WriteLine(report.Equivalent
+                ? $"replay: EQUIVALENT ({report.EquivalentCount} exchanges)"
+                : $"replay: DIFFERENT ({report.DifferentCount} differences, {report.EquivalentCount} equivalent)");
+            return report.Equivalent ? Program.ExitOk : Program.ExitFailed;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,247 @@
+using Netstack.Wire;
+
+namespace Netstack.Harness.Replay;
+
+/// <summary>Compares what our stack sent with what the captured endpoint sent, flow by flow, in order.
+/// Compared: Ethernet addresses and type; every ARP field; IPv4 TOS, length, DF/MF, fragment offset, TTL,
+/// protocol and addresses; ICMP type, code, id, sequence and data; UDP ports, length and data; TCP ports,
+/// flags, sequence numbers relative to each side's ISN, acknowledgment numbers, payload length and bytes.
+/// Ignored: IP ID (each stack numbers datagrams its own way) and checksums (they follow from the rest; ours
+/// are checked for validity instead); TCP window, options and timestamps; the timing and number of pure
+/// ACKs (a delayed-ACK policy), which are summarised per connection by the bytes they acknowledge.</summary>
+public static class ReplayComparer
+{
+    public static ReplayReport Compare(IReadOnlyList<ReplayFrame> captured, IReadOnlyList<ReplayFrame> ours, ReplayRole role)
+    {
+        var report = new ReplayReport();
+        var expectedByFlow = new Dictionary<string, List<(ReplayFrame Frame, int? Trigger)>>();
+        var flowOrder = new List<string>();
+        var capturedFlows = new FlowNamer(role.Address);
+        int? trigger = null;
+        foreach (var f in captured)
+        {
+            string flow = capturedFlows.Name(f);
+            if (!role.SentBy(f))
+            {
+                trigger = f.Number;
+                continue;
+            }
+            if (!expectedByFlow.TryGetValue(flow, out var list))
+            {
+                expectedByFlow[flow] = list = new();
+                flowOrder.Add(flow);
+            }
+            list.Add((f, trigger));
+        }
+        var oursByFlow = new Dictionary<string, List<ReplayFrame>>();
+        var ourFlows = new FlowNamer(role.Address);
+        foreach (var f in ours)
+        {
+            string flow = ourFlows.Name(f);
+            if (!oursByFlow.TryGetValue(flow, out var list))
+            {
+                oursByFlow[flow] = list = new();
+                if (!expectedByFlow.ContainsKey(flow)) flowOrder.Add(flow);
+            }
+            list.Add(f);
+        }
+
+        var exchanges = new List<ReplayExchange>();
+        foreach (var flow in flowOrder)
+        {
+            var expected = expectedByFlow.GetValueOrDefault(flow) ?? new();
+            var actual = oursByFlow.GetValueOrDefault(flow) ?? new();
+            bool tcp = flow.StartsWith("tcp", StringComparison.Ordinal);
+            var e = tcp ? expected.Where(x => !x.Frame.IsPureAck).ToList() : expected;
+            var a = tcp ? actual.Where(x => !x.IsPureAck).ToList() : actual;
+            var isn = tcp ? (Captured: Isn(expected.Select(x => x.Frame)), Ours: Isn(actual)) : (0u, 0u);
+            int n = Math.Max(e.Count, a.Count);
+            for (int i = 0; i < n; i++)
+            {
+                if (i >= a.Count)
+                    exchanges.Add(new(e[i].Frame.Number, e[i].Trigger, null, Describe(e[i].Frame), new()));
+                else if (i >= e.Count)
+                    exchanges.Add(new(null, null, a[i].Number, Describe(a[i]), new()));
+                else
+                {
+                    var tolerated = new List<string>();
+                    exchanges.Add(new(e[i].Frame.Number, e[i].Trigger, a[i].Number, Describe(e[i].Frame),
+                        Differences(e[i].Frame, a[i], role, isn.Item1, isn.Item2, tolerated)) { Tolerated = tolerated });
+                }
+            }
+            if (tcp) SummariseAcks(report, flow, expected.Select(x => x.Frame).ToList(), actual);
+        }
+        report.Exchanges.AddRange(exchanges.OrderBy(x => x.CapturedNumber ?? int.MaxValue).ThenBy(x => x.OursNumber));
+        return report;
+    }
+
+    private static uint Isn(IEnumerable<ReplayFrame> frames) =>
+        frames.FirstOrDefault(f => f.IsTcp && f.Has(ReplayFrame.Syn))?.Seq ?? 0;
+
+    /// <summary>Pure ACKs are not paired one to one: a stack may ACK at once, delay, or ride on data. What must
+    /// agree is how far the captured endpoint's ACKs got in the end.</summary>
+    private static void SummariseAcks(ReplayReport report, string flow, List<ReplayFrame> expected, List<ReplayFrame> ours)
+    {
+        int capturedAcks = expected.Count(f => f.IsPureAck), ourAcks = ours.Count(f => f.IsPureAck);
+        uint? capturedAck = expected.LastOrDefault(f => f.Has(ReplayFrame.AckFlag))?.Ack;
+        uint? ourAck = ours.LastOrDefault(f => f.Has(ReplayFrame.AckFlag))?.Ack;
+        string line = $"{flow}: pure ACKs not paired (capture {capturedAcks}, ours {ourAcks}); last acknowledgment: capture {capturedAck?.ToString() ?? "none"}, ours {ourAck?.ToString() ?? "none"}";
+        if (capturedAck != ourAck) report.Problems.Add(line);
+        else report.Notes.Add($"{"note",-18} {line}: same");
+    }
+
+    private static List<string> Differences(ReplayFrame e, ReplayFrame a, ReplayRole role, uint capturedIsn, uint ourIsn, List<string> tolerated)
+    {
+        var d = new List<string>();
+        void Check<T>(string field, T expected, T actual)
+        {
+            if (!EqualityComparer<T>.Default.Equals(expected, actual)) d.Add($"{field} {expected} in capture, {actual} ours");
+        }
+        string Mac(string m) => m == role.CapturedMac ? role.OurMac : m;
+        Check("eth dst", e.EthDestination, a.EthDestination);
+        Check("eth src", Mac(e.EthSource), a.EthSource);
+        Check("ethertype", $"0x{e.EtherType:x4}", $"0x{a.EtherType:x4}");
+        if (e.IsArp || a.IsArp)
+        {
+            Check("arp op", e.ArpOperation, a.ArpOperation);
+            Check("arp sender mac", Mac(e.ArpSenderMac), a.ArpSenderMac);
+            Check("arp sender ip", ReplayFrame.Ip(e.ArpSenderIp), ReplayFrame.Ip(a.ArpSenderIp));
+            Check("arp target mac", Mac(e.ArpTargetMac), a.ArpTargetMac);
+            Check("arp target ip", ReplayFrame.Ip(e.ArpTargetIp), ReplayFrame.Ip(a.ArpTargetIp));
+            // A sender's capture shows a frame before the NIC pads it to 60 bytes; our stack pads it itself.
+            if (e.Bytes.Length != a.Bytes.Length)
+            {
+                if (Math.Max(e.Bytes.Length, a.Bytes.Length) == 60) tolerated.Add($"Ethernet padding ({e.Bytes.Length} bytes in capture, {a.Bytes.Length} ours)");
+                else Check("frame length", e.Bytes.Length, a.Bytes.Length);
+            }
+            return d;
+        }
+        if (!e.IsIpv4 || !a.IsIpv4)
+        {
+            Check("bytes", Convert.ToHexString(e.Bytes), Convert.ToHexString(a.Bytes));
+            return d;
+        }
+        Check("ip tos", e.Tos, a.Tos);
+        // For TCP the length follows from the options (ignored) and the payload length (compared below).
+        if (!(e.IsTcp && a.IsTcp)) Check("ip length", e.IpTotalLength, a.IpTotalLength);
+        // Linux sets DF on UDP by default (path-MTU discovery, IP_PMTUDISC_WANT); a stack without PMTUD
+        // for UDP leaves it clear. Both are valid (RFC 1191 is optional), so it is shown, not counted.
+        if (e.DontFragment != a.DontFragment && e.Protocol == 17 && a.Protocol == 17)
+            tolerated.Add($"ip DF {e.DontFragment} in capture, {a.DontFragment} ours (UDP path-MTU-discovery policy)");
+        else Check("ip DF", e.DontFragment, a.DontFragment);
+        Check("ip MF", e.MoreFragments, a.MoreFragments);
+        Check("fragment offset", e.FragmentOffset, a.FragmentOffset);
+        Check("ttl", e.Ttl, a.Ttl);
+        Check("protocol", e.Protocol, a.Protocol);
+        Check("ip src", ReplayFrame.Ip(e.IpSource), ReplayFrame.Ip(a.IpSource));
+        Check("ip dst", ReplayFrame.Ip(e.IpDestination), ReplayFrame.Ip(a.IpDestination));
+        if (Checksum.Compute(a.Bytes.AsSpan(14, a.IpHeaderLength)) != 0) d.Add("our IP header checksum is wrong");
+        if (d.Count > 0) return d;
+        if (!e.IsFirstFragment)
+        {
+            if (!e.L4.SequenceEqual(a.L4)) d.Add("fragment data differs");
+            return d;
+        }
+        if (e.IsIcmp)
+        {
+            Check("icmp type", e.IcmpType, a.IcmpType);
+            Check("icmp code", e.IcmpCode, a.IcmpCode);
+            Check("icmp id", e.IcmpId, a.IcmpId);
+            Check("icmp seq", e.IcmpSequence, a.IcmpSequence);
+            if (!e.L4[8..].SequenceEqual(a.L4[8..])) d.Add($"icmp data differs at byte {Mismatch(e.L4[8..], a.L4[8..])}");
+            if (!a.MoreFragments && Checksum.Compute(a.L4) != 0) d.Add("our ICMP checksum is wrong");
+        }
+        else if (e.IsUdp)
+        {
+            Check("src port", e.SourcePort, a.SourcePort);
+            Check("dst port", e.DestinationPort, a.DestinationPort);
+            Check("udp length", e.UdpLength, a.UdpLength);
+            if (!e.UdpPayload.SequenceEqual(a.UdpPayload)) d.Add($"udp data differs at byte {Mismatch(e.UdpPayload, a.UdpPayload)}");
+            if (!a.MoreFragments && !TransportChecksumValid(a)) d.Add("our UDP checksum is wrong");
+        }
+        else if (e.IsTcp)
+        {
+            Check("src port", e.SourcePort, a.SourcePort);
+            Check("dst port", e.DestinationPort, a.DestinationPort);
+            Check("flags", Flags(e.TcpFlags & ~ReplayFrame.Psh), Flags(a.TcpFlags & ~ReplayFrame.Psh));
+            Check("relative seq", unchecked(e.Seq - capturedIsn), unchecked(a.Seq - ourIsn));
+            if (e.Has(ReplayFrame.AckFlag)) Check("ack", e.Ack, a.Ack);
+            Check("payload length", e.TcpPayloadLength, a.TcpPayloadLength);
+            if (e.TcpPayloadLength == a.TcpPayloadLength && !e.TcpPayload.SequenceEqual(a.TcpPayload))
+                d.Add($"payload differs at byte {Mismatch(e.TcpPayload, a.TcpPayload)}");
+            if (!TransportChecksumValid(a)) d.Add("our TCP checksum is wrong");
+        }
+        else if (!e.L4.SequenceEqual(a.L4)) d.Add("payload differs");
+        return d;
+    }
+
+    private static bool TransportChecksumValid(ReplayFrame f)
+    {
+        if (f.Protocol == 17 && f.L4[6] == 0 && f.L4[7] == 0) return true; // UDP without a checksum
+        ulong sum = Checksum.PseudoHeader(new Ipv4Address(f.IpSource), new Ipv4Address(f.IpDestination), f.Protocol, f.L4Length);
+        return Checksum.IsValid(Checksum.Accumulate(sum, f.L4));
+    }
+
+    private static int Mismatch(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
+    {
+        int i = a.CommonPrefixLength(b);
+        return i;
+    }
+
+    public static string Flags(int flags)
+    {
+        var s = "";
+        if ((flags & ReplayFrame.Syn) != 0) s += "S";
+        if ((flags & ReplayFrame.Fin) != 0) s += "F";
+        if ((flags & ReplayFrame.Rst) != 0) s += "R";
+        if ((flags & ReplayFrame.Psh) != 0) s += "P";
+        if ((flags & ReplayFrame.AckFlag) != 0) s += ".";
+        return s == "" ? "none" : s;
+    }
+
+    public static string Describe(ReplayFrame f)
+    {
+        if (f.IsArp) return f.ArpOperation == 1
+            ? $"ARP who-has {ReplayFrame.Ip(f.ArpTargetIp)} tell {ReplayFrame.Ip(f.ArpSenderIp)}"
+            : $"ARP {ReplayFrame.Ip(f.ArpSenderIp)} is-at {f.ArpSenderMac}";
+        if (!f.IsIpv4) return $"ethertype 0x{f.EtherType:x4}, {f.Bytes.Length} bytes";
+        if (!f.IsFirstFragment) return $"IPv4 fragment offset {f.FragmentOffset} len {f.L4Length}{(f.MoreFragments ? " MF" : "")}";
+        string frag = f.MoreFragments ? " (first fragment)" : "";
+        if (f.IsIcmp) return f.IcmpType switch
+        {
+            0 => $"ICMP echo reply id {f.IcmpId} seq {f.IcmpSequence}{frag}",
+            8 => $"ICMP echo request id {f.IcmpId} seq {f.IcmpSequence}{frag}",
+            _ => $"ICMP type {f.IcmpType} code {f.IcmpCode}{frag}",
+        };
+        if (f.IsUdp) return $"UDP {f.SourcePort} > {f.DestinationPort} len {f.UdpLength - 8}";
+        if (f.IsTcp) return $"TCP {f.SourcePort} > {f.DestinationPort} [{Flags(f.TcpFlags)}] len {f.TcpPayloadLength}";
+        return $"IPv4 protocol {f.Protocol}";
+    }
+
+    /// <summary>Names the flow a frame belongs to, the same way for the captured and our frames; fragments
+    /// after the first join the flow of their datagram.</summary>
+    private sealed class FlowNamer(uint ours)
+    {
+        private readonly Dictionary<(uint, uint, byte, ushort), string> _datagrams = new();
+
+        public string Name(ReplayFrame f)
+        {
+            if (f.IsArp) return "arp";
+            if (!f.IsIpv4) return "other";
+            var datagram = (f.IpSource, f.IpDestination, f.Protocol, f.IpId);
+            if (!f.IsFirstFragment) return _datagrams.GetValueOrDefault(datagram, "ip fragments");
+            bool outbound = f.IpSource == ours;
+            uint peer = outbound ? f.IpDestination : f.IpSource;
+            string name = f switch
+            {
+                { IsIcmp: true, IcmpType: 0 or 8 } => $"icmp echo {ReplayFrame.Ip(peer)} id {f.IcmpId}",
+                { IsIcmp: true } => $"icmp errors {ReplayFrame.Ip(peer)}",
+                { IsUdp: true } => $"udp {ReplayFrame.Ip(peer)}:{(outbound ? f.DestinationPort : f.SourcePort)} :{(outbound ? f.SourcePort : f.DestinationPort)}",
+                { IsTcp: true } => $"tcp {ReplayFrame.Ip(peer)}:{(outbound ? f.DestinationPort : f.SourcePort)} :{(outbound ? f.SourcePort : f.DestinationPort)}",
+                _ => $"ip {f.Protocol} {ReplayFrame.Ip(peer)}",
+            };
+            if (f.MoreFragments) _datagrams[datagram] = name;
+            return name;
+        }
+    }
+}

@@ -1,0 +1,122 @@
+namespace Netstack.Harness.Replay;
+
+/// <summary>What the captured endpoint's application did on one connection or UDP port, as a list of
+/// steps: after the peer had sent <see cref="PeerBytesBefore"/> bytes (or datagrams), at the captured time,
+/// send <see cref="Payload"/> (or, for TCP, close when <see cref="Close"/> is set).</summary>
+public sealed record ServerStep(long TimeNanoseconds, long PeerBytesBefore, bool PeerClosedBefore, byte[] Payload, bool Close);
+
+/// <summary>A TCP connection of our endpoint in the capture, with what its application sent: accepted on
+/// <see cref="Port"/>, or (when <see cref="Active"/>) opened from it at <see cref="ConnectNanoseconds"/>.</summary>
+public sealed record TcpServerScript(ushort Port, uint PeerAddress, ushort PeerPort, List<ServerStep> Steps)
+{
+    public bool Active { get; init; }
+    public long ConnectNanoseconds { get; init; }
+    /// <summary>The peer reset the connection in the capture, so a refused connect or a reset is expected.</summary>
+    public bool PeerReset { get; set; }
+}
+
+/// <summary>A UDP port our endpoint used in the capture: per datagram it sent, how many had arrived before.
+/// When our endpoint spoke first, <see cref="PeerAddress"/> and <see cref="PeerPort"/> say to whom.</summary>
+public sealed record UdpServerScript(ushort Port, List<ServerStep> Steps)
+{
+    public uint PeerAddress { get; init; }
+    public ushort PeerPort { get; init; }
+}
+
+/// <summary>Derives the replay applications from the capture: our side of each TCP connection (the server
+/// side of those the peer opened, the client side of those our endpoint opened), and the replies of each
+/// UDP port the peer sent to.</summary>
+public static class ServerScripts
+{
+    /// <summary>When the application sent <paramref name="first"/>: at the ARP request our endpoint sent just
+    /// before it for the same peer, if there was one, else at the frame itself.</summary>
+    private static long ResolvedSince(ReplayFrame? previousOurs, ReplayFrame first) =>
+        previousOurs is { IsArp: true, ArpOperation: 1 } arp && arp.ArpTargetIp == first.IpDestination ? arp.TimeNanoseconds : first.TimeNanoseconds;
+
+    /// <summary>Traffic our endpoint started that no replay application can reproduce.</summary>
+    public static List<string> Unsupported(IReadOnlyList<ReplayFrame> frames, ReplayRole role) =>
+        frames.Where(f => role.SentBy(f) && f.IsIcmp && f.IcmpType == 8)
+            .Select(f => $"frame {f.Number}: echo requests our endpoint sent are not replayed (no echo client with a given id and data); replay the other endpoint instead")
+            .Take(1).ToList();
+
+    public static (List<TcpServerScript> Tcp, List<UdpServerScript> Udp) Derive(IReadOnlyList<ReplayFrame> frames, ReplayRole role)
+    {
+        var tcp = new Dictionary<(uint, ushort, ushort), (TcpServerScript Script, uint PeerIsn, uint OurIsn, long PeerBytes, bool PeerFin, bool OurFin)>();
+        var udp = new Dictionary<ushort, (UdpServerScript Script, long Datagrams)>();
+        // When our endpoint's previous frame was an ARP request for the peer, the connect happened then: the
+        // address had to be resolved before the SYN could go out.
+        ReplayFrame? previousOurs = null;
+        foreach (var f in frames)
+        {
+            bool ours = role.SentBy(f);
+            var before = previousOurs;
+            if (ours) previousOurs = f;
+            if (f.IsTcp)
+            {
+                var key = ours ? (f.IpDestination, f.DestinationPort, f.SourcePort) : (f.IpSource, f.SourcePort, f.DestinationPort);
+                if (!ours && f.Has(ReplayFrame.Syn) && !f.Has(ReplayFrame.AckFlag) && f.IpDestination == role.Address)
+                {
+                    tcp[key] = (new TcpServerScript(f.DestinationPort, f.IpSource, f.SourcePort, new()), f.Seq + 1, 0, 0, false, false);
+                    continue;
+                }
+                if (ours && f.Has(ReplayFrame.Syn) && !f.Has(ReplayFrame.AckFlag))
+                {
+                    tcp[key] = (new TcpServerScript(f.SourcePort, f.IpDestination, f.DestinationPort, new()) {
+                        Active = true,
+                        ConnectNanoseconds = ResolvedSince(before, f),
+                    },
+                        0, f.Seq + 1, 0, false, false);
+                    continue;
+                }
+                if (!tcp.TryGetValue(key, out var c)) continue;
+                if (!ours && f.Has(ReplayFrame.Rst)) c.Script.PeerReset = true;
+                if (!ours && f.Has(ReplayFrame.Syn)) { c.PeerIsn = f.Seq + 1; tcp[key] = c; continue; }
+                if (ours)
+                {
+                    if (f.Has(ReplayFrame.Syn)) { c.OurIsn = f.Seq + 1; tcp[key] = c; continue; }
+                    if (f.Has(ReplayFrame.Rst)) continue;
+                    // Only new data: a retransmission's bytes were already scripted.
+                    long offset = (long)unchecked(f.Seq - c.OurIsn);
+                    long sent = c.Script.Steps.Where(s => !s.Close).Sum(s => (long)s.Payload.Length);
+                    if (f.TcpPayloadLength > 0 && offset + f.TcpPayloadLength > sent)
+                    {
+                        int skip = (int)Math.Max(0, sent - offset);
+                        c.Script.Steps.Add(new ServerStep(f.TimeNanoseconds, c.PeerBytes, c.PeerFin, f.TcpPayload[skip..].ToArray(), false));
+                    }
+                    if (f.Has(ReplayFrame.Fin) && !c.OurFin)
+                    {
+                        c.Script.Steps.Add(new ServerStep(f.TimeNanoseconds, c.PeerBytes, c.PeerFin, [], true));
+                        c.OurFin = true;
+                    }
+                }
+                else if (c.PeerIsn != 0)
+                {
+                    long end = (long)unchecked(f.Seq - c.PeerIsn) + f.TcpPayloadLength;
+                    c.PeerBytes = Math.Max(c.PeerBytes, end);
+                    if (f.Has(ReplayFrame.Fin)) c.PeerFin = true;
+                }
+                tcp[key] = c;
+            }
+            else if (f.IsUdp)
+            {
+                if (!ours && f.IpDestination == role.Address)
+                {
+                    if (!udp.TryGetValue(f.DestinationPort, out var u)) u = (new UdpServerScript(f.DestinationPort, new()), 0);
+                    u.Datagrams++;
+                    udp[f.DestinationPort] = u;
+                }
+                else if (ours && !udp.ContainsKey(f.SourcePort))
+                {
+                    var script = new UdpServerScript(f.SourcePort, new()) { PeerAddress = f.IpDestination, PeerPort = f.DestinationPort };
+                    script.Steps.Add(new ServerStep(ResolvedSince(before, f), 0, false, f.UdpPayload.ToArray(), false));
+                    udp[f.SourcePort] = (script, 0);
+                }
+                else if (ours && udp.TryGetValue(f.SourcePort, out var u))
+                {
+                    u.Script.Steps.Add(new ServerStep(f.TimeNanoseconds, u.Datagrams, false, f.UdpPayload.ToArray(), false));
+                }
+            }
+        }
+        return (tcp.Values.Where(c => c.OurIsn != 0).Select(c => c.Script).ToList(), udp.Values.Select(u => u.Script).ToList());
+    }
+}

@@ -1,0 +1,346 @@
+using System.Buffers.Binary;
+using FluentAssertions;
+using Netstack.Harness.Replay;
+using Netstack.Tests.Support;
+using NUnit.Framework;
+
+namespace Netstack.Tests.Replay;
+
+/// <summary><c>harness replay</c> against the captures of real Linux traffic in captures/ (recorded by
+/// scripts/record-captures.sh): our stack takes over 192.0.2.2 and must answer as Linux did.</summary>
+public class ReplayTests
+{
+    private const string Server = "192.0.2.2";
+
+    private static string Capture(string name) => Path.Combine(RepositoryPaths.Root, "captures", name + ".pcap");
+
+    private static (int Exit, string Out, string Err) Cli(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var previousOut = Console.Out;
+        var previousErr = Console.Error;
+        Console.SetOut(stdout);
+        Console.SetError(stderr);
+        try
+        {
+            return (Netstack.Cli.Program.Main(args), stdout.ToString(), stderr.ToString());
+        }
+        finally
+        {
+            Console.SetOut(previousOut);
+            Console.SetError(previousErr);
+        }
+    }
+
+    [TestCase("arp-ping", 6, 3, 3)]
+    [TestCase("ping-fragmented", 8, 4, 4)]
+    [TestCase("udp-echo", 4, 2, 2)]
+    [TestCase("tcp-http", 12, 4, 6)]
+    [TestCase("tcp-refused", 4, 2, 2)]
+    public void Shipped_capture_replays_equivalent_and_our_recording_is_valid(string name, int captured, int exchanges, int oursSent)
+    {
+        var dir = RepositoryPaths.FreshOutputDirectory("replay-" + name);
+
+        var result = ReplaySession.Run(Capture(name), Server, outDir: dir);
+
+        var text = string.Join("\n", result.Report.Lines());
+        result.Report.Equivalent.Should().BeTrue(text);
+        result.Captured.Should().HaveCount(captured);
+        result.Report.Exchanges.Should().HaveCount(exchanges, text);
+        result.Ours.Should().HaveCount(oursSent, text);
+        result.Report.OutputPath.Should().Be(Path.Combine(dir, name + ".replay.pcap"));
+
+        TsharkValidator.RequireInstalled();
+        var verdict = TsharkValidator.Validate(result.Report.OutputPath!);
+        verdict.Clean.Should().BeTrue(verdict.ToString());
+        // The recording holds the injected frames and ours: every captured peer frame plus what we sent.
+        verdict.Frames.Should().Be(result.Captured.Count(f => f.EthSource != "02:00:00:00:0b:02") + oursSent);
+    }
+
+    [TestCase("udp-echo", 2)]
+    [TestCase("tcp-http", 4)]
+    [TestCase("tcp-refused", 2)]
+    public void Client_side_of_a_shipped_capture_replays_equivalent(string name, int exchanges)
+    {
+        var dir = RepositoryPaths.FreshOutputDirectory("replay-client-" + name);
+
+        var result = ReplaySession.Run(Capture(name), "192.0.2.1", outDir: dir);
+
+        var text = string.Join("\n", result.Report.Lines());
+        result.Report.Equivalent.Should().BeTrue(text);
+        result.Report.Exchanges.Should().HaveCount(exchanges, text);
+        result.Report.Lines().First().Should().StartWith("frame 1            ARP who-has 192.0.2.2 tell 192.0.2.1: equivalent to ours #1");
+        TsharkValidator.RequireInstalled();
+        var verdict = TsharkValidator.Validate(result.Report.OutputPath!);
+        verdict.Clean.Should().BeTrue(verdict.ToString());
+    }
+
+    [Test]
+    public void Echo_requests_of_the_replayed_endpoint_are_reported_as_not_replayable()
+    {
+        var (exit, stdout, _) = Cli("replay", Capture("arp-ping"), "--as", "192.0.2.1");
+
+        exit.Should().Be(1, stdout);
+        stdout.Should().Contain("DIFFERENT: frame 3: echo requests our endpoint sent are not replayed (no echo client with a given id and data); replay the other endpoint instead");
+    }
+
+    [Test]
+    public void Tcp_conversation_is_compared_after_the_peer_follows_our_isn()
+    {
+        var result = ReplaySession.Run(Capture("tcp-http"), Server);
+
+        var synAck = result.Ours.Single(f => f.IsTcp && f.Has(ReplayFrame.Syn));
+        var capturedSynAck = result.Captured.Single(f => f.IsTcp && f.Has(ReplayFrame.Syn) && f.Has(ReplayFrame.AckFlag));
+        synAck.Seq.Should().NotBe(capturedSynAck.Seq, "the seeded ISN differs from Linux's, so the rewrite is exercised");
+        var response = result.Ours.Single(f => f.TcpPayloadLength > 0);
+        System.Text.Encoding.ASCII.GetString(response.TcpPayload).Should().StartWith("HTTP/1.1 200 OK\r\n");
+        response.Seq.Should().Be(synAck.Seq + 1);
+        response.Ack.Should().Be(capturedSynAck.Ack + 97, "the 97-byte request was received");
+        var fin = result.Ours.Single(f => f.IsTcp && f.Has(ReplayFrame.Fin));
+        fin.Seq.Should().Be(synAck.Seq + 1 + 63);
+        result.Report.Lines().Should().Contain(l => l.Contains("frame 11 (after 10) TCP 8080 > 50324 [F.] len 0: equivalent to ours #"));
+    }
+
+    [Test]
+    public void Pcapng_capture_replays_like_its_pcap()
+    {
+        var ng = ReplaySession.Run(Path.Combine(RepositoryPaths.Root, "captures", "tcp-http-pcapng.pcapng"), Server);
+        var classic = ReplaySession.Run(Capture("tcp-http"), Server);
+
+        ng.Report.Equivalent.Should().BeTrue(string.Join("\n", ng.Report.Lines()));
+        ng.Report.Lines().Should().Equal(classic.Report.Lines());
+        ng.Ours.Select(f => f.Bytes).Should().BeEquivalentTo(classic.Ours.Select(f => f.Bytes), o => o.WithStrictOrdering());
+    }
+
+    [TestCase("2")]
+    [TestCase("12345")]
+    public void Other_seeds_give_other_isns_and_the_same_verdict(string seed)
+    {
+        var (exit, stdout, _) = Cli("replay", Capture("tcp-http"), "--as", Server, "--seed", seed);
+
+        exit.Should().Be(0, stdout);
+        stdout.Should().EndWith("replay: EQUIVALENT (4 exchanges)\n");
+        var isn = ReplaySession.Run(Capture("tcp-http"), Server, seed: ulong.Parse(seed)).Ours.Single(f => f.Has(ReplayFrame.Syn)).Seq;
+        isn.Should().NotBe(ReplaySession.Run(Capture("tcp-http"), Server).Ours.Single(f => f.Has(ReplayFrame.Syn)).Seq);
+    }
+
+    [Test]
+    public void Replay_is_deterministic()
+    {
+        var a = ReplaySession.Run(Capture("tcp-http"), Server, outDir: RepositoryPaths.FreshOutputDirectory("replay-det-a"));
+        var b = ReplaySession.Run(Capture("tcp-http"), Server, outDir: RepositoryPaths.FreshOutputDirectory("replay-det-b"));
+
+        File.ReadAllBytes(a.Report.OutputPath!).Should().Equal(File.ReadAllBytes(b.Report.OutputPath!));
+    }
+
+    [Test]
+    public void Mac_option_replaces_the_captured_mac()
+    {
+        var result = ReplaySession.Run(Capture("arp-ping"), Server, mac: "02:00:00:00:00:99");
+
+        result.Report.Equivalent.Should().BeTrue(string.Join("\n", result.Report.Lines()));
+        result.Ours.Should().OnlyContain(f => f.EthSource == "02:00:00:00:00:99");
+        result.Ours[0].ArpSenderMac.Should().Be("02:00:00:00:00:99");
+    }
+
+    [Test]
+    public void Cli_prints_one_line_per_exchange_and_exits_0_when_equivalent()
+    {
+        var (exit, stdout, _) = Cli("replay", Capture("arp-ping"), "--as", Server);
+
+        exit.Should().Be(0, stdout);
+        stdout.Should().Contain("frame 4 (after 3)  ICMP echo reply id ");
+        stdout.Should().Contain("seq 1: equivalent to ours #2");
+        stdout.Should().Contain("ARP 192.0.2.2 is-at 02:00:00:00:0b:02: equivalent to ours #1 (tolerated: Ethernet padding (42 bytes in capture, 60 ours))");
+        stdout.Should().EndWith("replay: EQUIVALENT (3 exchanges)\n");
+    }
+
+    [Test]
+    public void Edited_icmp_reply_in_the_capture_is_a_difference_and_exit_1()
+    {
+        var dir = RepositoryPaths.FreshOutputDirectory("replay-edited-icmp");
+        var edit = new PcapEditor(Capture("arp-ping"));
+        edit.Frame(4)[14 + 20 + 8 + 10] ^= 0xff; // a data byte of the first echo reply
+        var path = edit.Save(Path.Combine(dir, "edited.pcap"));
+
+        var (exit, stdout, _) = Cli("replay", path, "--as", Server);
+
+        exit.Should().Be(1, stdout);
+        stdout.Should().Contain("seq 1: DIFFERENT from ours #2: icmp data differs at byte 10");
+        stdout.Should().Contain("seq 2: equivalent to ours #3");
+        stdout.Should().Contain("replay: DIFFERENT (1 differences, 2 equivalent)");
+    }
+
+    [Test]
+    public void Edited_ttl_is_named_with_both_values()
+    {
+        var dir = RepositoryPaths.FreshOutputDirectory("replay-edited-ttl");
+        var edit = new PcapEditor(Capture("arp-ping"));
+        edit.Frame(6)[14 + 8] = 128;
+        var path = edit.Save(Path.Combine(dir, "edited.pcap"));
+
+        var result = ReplaySession.Run(path, Server);
+
+        result.Report.Equivalent.Should().BeFalse();
+        result.Report.Lines().Should().Contain(l => l.StartsWith("frame 6 (after 5)") && l.EndsWith("DIFFERENT from ours #3: ttl 128 in capture, 64 ours"));
+    }
+
+    [Test]
+    public void Edited_tcp_acknowledgment_is_a_difference()
+    {
+        var dir = RepositoryPaths.FreshOutputDirectory("replay-edited-tcp");
+        var edit = new PcapEditor(Capture("tcp-http"));
+        var fin = edit.Frame(11);
+        uint ack = BinaryPrimitives.ReadUInt32BigEndian(fin.AsSpan(14 + 20 + 8));
+        BinaryPrimitives.WriteUInt32BigEndian(fin.AsSpan(14 + 20 + 8), ack - 1);
+        var path = edit.Save(Path.Combine(dir, "edited.pcap"));
+
+        var (exit, stdout, _) = Cli("replay", path, "--as", Server);
+
+        exit.Should().Be(1, stdout);
+        stdout.Should().Contain($"frame 11 (after 10) TCP 8080 > 50324 [F.] len 0: DIFFERENT from ours #6: ack {ack - 1} in capture, {ack} ours");
+        // The last acknowledgment the capture shows is now the edited one, so the ACK summary differs too.
+        stdout.Should().Contain("replay: DIFFERENT (2 differences, 3 equivalent)");
+    }
+
+    [Test]
+    public void Response_missing_from_the_capture_makes_ours_an_extra()
+    {
+        var dir = RepositoryPaths.FreshOutputDirectory("replay-missing");
+        var edit = new PcapEditor(Capture("arp-ping"));
+        edit.Records.RemoveAt(5); // frame 6: the second echo reply
+        var path = edit.Save(Path.Combine(dir, "edited.pcap"));
+
+        var result = ReplaySession.Run(path, Server);
+
+        result.Report.Equivalent.Should().BeFalse();
+        result.Report.Lines().Should().Contain(l => l.StartsWith("extra") && l.Contains("ICMP echo reply") && l.EndsWith("DIFFERENT: ours #3 has no counterpart in the capture"));
+    }
+
+    [Test]
+    public void Missing_capture_is_bad_input()
+    {
+        var (exit, _, stderr) = Cli("replay", "no/such.pcap", "--as", Server);
+
+        exit.Should().Be(2);
+        stderr.Should().Be("harness: no/such.pcap: no such capture file\n");
+    }
+
+    [Test]
+    public void Truncated_capture_is_reported_with_the_byte_offset()
+    {
+        var dir = RepositoryPaths.FreshOutputDirectory("replay-truncated");
+        var edit = new PcapEditor(Capture("tcp-http"));
+        var path = Path.Combine(dir, "truncated.pcap");
+        File.WriteAllBytes(path, File.ReadAllBytes(Capture("tcp-http"))[..(edit.OffsetOf(8) + 16 + 21)]);
+
+        var (exit, _, stderr) = Cli("replay", path, "--as", Server);
+
+        exit.Should().Be(2);
+        stderr.Should().Be($"harness: {path}: truncated or corrupt at byte {edit.OffsetOf(8)} (record 8): truncated dump file; tried to read 129 captured bytes, only got 21\n");
+    }
+
+    [Test]
+    public void Corrupt_record_header_is_reported_with_the_byte_offset()
+    {
+        var dir = RepositoryPaths.FreshOutputDirectory("replay-corrupt");
+        var edit = new PcapEditor(Capture("arp-ping"));
+        BinaryPrimitives.WriteInt32LittleEndian(edit.Records[2].Header.AsSpan(8), 0x7fffffff); // caplen of record 3
+        var path = edit.Save(Path.Combine(dir, "corrupt.pcap"));
+
+        var (exit, _, stderr) = Cli("replay", path, "--as", Server);
+
+        exit.Should().Be(2);
+        stderr.Should().StartWith($"harness: {path}: truncated or corrupt at byte {edit.OffsetOf(3)} (record 3): ");
+        stderr.Split('\n').Should().HaveCount(2, "one line, no stack trace");
+    }
+
+    [Test]
+    public void File_that_is_not_a_capture_is_bad_input()
+    {
+        var path = Path.Combine(RepositoryPaths.FreshOutputDirectory("replay-text"), "text.pcap");
+        File.WriteAllText(path, "this is not a capture file at all");
+
+        var (exit, _, stderr) = Cli("replay", path, "--as", Server);
+
+        exit.Should().Be(2);
+        stderr.Should().Be($"harness: {path}: Unable to open offline adapter: unknown file format\n");
+    }
+
+    [TestCase("--as", "192.0.2.9", "harness: {0}: 192.0.2.9 does not appear in the capture\n")]
+    [TestCase("--as", "192.0.2", "harness: --as: '192.0.2' is not an IPv4 address\n")]
+    [TestCase("--mac", "zz", "harness: --mac: 'zz' is not a MAC address\n")]
+    public void Bad_arguments_are_bad_input(string option, string value, string expected)
+    {
+        var path = Capture("arp-ping");
+        var args = option == "--as" ? new[] { "replay", path, "--as", value } : ["replay", path, "--as", Server, option, value];
+
+        var (exit, _, stderr) = Cli(args);
+
+        exit.Should().Be(2);
+        stderr.Should().Be(string.Format(expected, path));
+    }
+
+    [Test]
+    public void Missing_as_option_is_bad_input()
+    {
+        var (exit, _, stderr) = Cli("replay", Capture("arp-ping"));
+
+        exit.Should().Be(2);
+        stderr.Should().StartWith("harness: Option '--as' is required.");
+    }
+
+    [Test]
+    public void Empty_capture_is_bad_input()
+    {
+        var path = Path.Combine(RepositoryPaths.FreshOutputDirectory("replay-empty"), "empty.pcap");
+        File.WriteAllBytes(path, File.ReadAllBytes(Capture("arp-ping"))[..24]);
+
+        var (exit, _, stderr) = Cli("replay", path, "--as", Server);
+
+        exit.Should().Be(2);
+        stderr.Should().Be($"harness: {path}: the capture holds no frames\n");
+    }
+
+    [Test]
+    public void Capture_that_is_not_ethernet_is_bad_input()
+    {
+        var path = Path.Combine(RepositoryPaths.FreshOutputDirectory("replay-sll"), "sll.pcap");
+        var bytes = File.ReadAllBytes(Capture("arp-ping"));
+        bytes[20] = 113; // LINKTYPE_LINUX_SLL, what `tcpdump -i any` writes
+        File.WriteAllBytes(path, bytes);
+
+        var (exit, _, stderr) = Cli("replay", path, "--as", Server);
+
+        exit.Should().Be(2);
+        stderr.Should().Be($"harness: {path}: link type LinuxSll is not Ethernet (capture on an Ethernet interface, not 'any')\n");
+    }
+
+    [Test]
+    public void Frame_cut_by_the_snapshot_length_is_bad_input()
+    {
+        var dir = RepositoryPaths.FreshOutputDirectory("replay-snaplen");
+        var edit = new PcapEditor(Capture("arp-ping"));
+        BinaryPrimitives.WriteInt32LittleEndian(edit.Records[0].Header.AsSpan(12), 100); // original length 100, 42 kept
+        var path = edit.Save(Path.Combine(dir, "snap.pcap"));
+
+        var (exit, _, stderr) = Cli("replay", path, "--as", Server);
+
+        exit.Should().Be(2);
+        stderr.Should().Be($"harness: {path}: frame 1 was captured truncated (42 of 100 bytes; record with -s 0)\n");
+    }
+
+    [Test]
+    public void Unwritable_output_directory_is_bad_input()
+    {
+        var blocker = Path.Combine(RepositoryPaths.FreshOutputDirectory("replay-out-file"), "a-file");
+        File.WriteAllText(blocker, "not a directory");
+
+        var (exit, _, stderr) = Cli("replay", Capture("arp-ping"), "--as", Server, "--out", blocker);
+
+        exit.Should().Be(2);
+        stderr.Should().StartWith($"harness: --out: cannot write {Path.Combine(blocker, "arp-ping.replay.pcap")}: ");
+        stderr.Split('\n').Should().HaveCount(2, "one line, no stack trace");
+    }
+}

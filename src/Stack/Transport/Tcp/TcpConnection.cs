@@ -329,9 +329,15 @@ public sealed class TcpConnection
             return;
         }
 
-        // Fourth: SYN in a synchronized state (RFC 5961 §4).
+        // Fourth: SYN in a synchronized state (RFC 5961 §4). A half-open connection from a passive OPEN
+        // just returns to LISTEN (RFC 9293 §3.10.7.4 fourth).
         if (syn)
         {
+            if (State == TcpState.SynReceived && Listener is not null)
+            {
+                Terminate(SocketError.ConnectionReset);
+                return;
+            }
             ChallengeAck();
             return;
         }

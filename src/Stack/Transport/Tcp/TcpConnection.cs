@@ -384,6 +384,7 @@ public sealed class TcpConnection
             {
                 _peerFinSeen = true;
                 _peerFinSeq = finSeq;
+                if (finSeq > _recv.Next) _ackNow = true; // held out of order: duplicate ACK (RFC 5681 §4.2)
             }
             else if (_finReceived && State == TcpState.TimeWait)
             {

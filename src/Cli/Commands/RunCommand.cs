@@ -21,6 +21,7 @@ public static class RunCommand
         public string? Filter { get; init; }
         public (int K, int N)? Shard { get; init; }
         public string? JUnit { get; init; }
+        public bool Trace { get; init; }
     }
 
     public static Command Create()
@@ -38,9 +39,10 @@ public static class RunCommand
         var filter = new Option<string?>("--filter") { Description = "Only scenarios whose name contains NAME (or matches a glob with * and ?)" };
         var shard = new Option<string?>("--shard") { Description = "Only shard K of N (K/N, 1-based): a deterministic split for parallel CI jobs" };
         var junit = new Option<string?>("--junit") { Description = "Also write a JUnit XML report to FILE" };
+        var trace = new Option<bool>("--trace") { Description = "Print each scenario's frames, one line each (the golden-trace format)" };
         var command = new Command("run", "Run YAML scenarios in virtual time and record every frame")
         {
-            paths, output, format, seed, seeds, filter, shard, junit,
+            paths, output, format, seed, seeds, filter, shard, junit, trace,
         };
         command.SetAction(parse => Run(new Settings
         {
@@ -52,6 +54,7 @@ public static class RunCommand
             Filter = parse.GetValue(filter),
             Shard = parse.GetValue(shard) is { } sh ? ParseShard(sh) : null,
             JUnit = parse.GetValue(junit),
+            Trace = parse.GetValue(trace),
         }, Console.Out, Console.Error));
         return command;
     }
@@ -143,6 +146,9 @@ public static class RunCommand
             junit.Add(new JUnitReport.Case(scenario.Name, scenario.File, result.Seed, result.Passed,
                 (wall.Elapsed - started).TotalSeconds, result.Passed ? null : result.FailureMessage));
             stdout.WriteLine(FormatLine(result, width));
+            if (settings.Trace)
+                foreach (var line in GoldenTrace.Lines(result.Recording))
+                    stdout.WriteLine("    " + line);
             if (!result.Passed)
             {
                 failed++;

@@ -23,12 +23,13 @@ public static class TapCommand
         };
         var fetch = new Option<string?>("--fetch") { Description = "HTTP GET this URL (http://IPV4[:PORT]/PATH) through our stack, print the result, exit" };
         var send = new Option<string?>("--send") { Description = "Send FILE over TCP to HOST:PORT (HOST:PORT:FILE), close, print the result, exit" };
+        var offload = new Option<bool>("--offload") { Description = "virtio-net headers with checksum/TSO offload: the kernel may send us 64 KB TCP segments" };
         var record = new Option<string?>("--record") { Description = "Write every frame on the tap to this pcap file" };
         var duration = new Option<string?>("--duration") { Description = "Stop after this many seconds" };
 
         var command = new Command("tap", "Run the stack on a TAP device (live, real time)");
         command.Subcommands.Add(TapForwardCommand.Create());
-        foreach (var o in new Option[] { dev, ip, mac, gateway, mtu, serve, fetch, send, record, duration })
+        foreach (var o in new Option[] { dev, ip, mac, gateway, mtu, serve, fetch, send, record, duration, offload })
             command.Options.Add(o);
         command.SetAction(parse =>
         {
@@ -44,6 +45,7 @@ public static class TapCommand
                 Fetch = parse.GetValue(fetch) is { } f ? HttpFetch.Parse(f) : null,
                 Send = parse.GetValue(send) is { } s ? SendSpec.Parse(s) : null,
                 RecordPath = parse.GetValue(record),
+                Offload = parse.GetValue(offload),
                 Duration = parse.GetValue(duration) is { } d ? TapOptions.ParseDuration(d) : null,
             };
             return Run(options, Console.Out, Console.Error);

@@ -17,7 +17,7 @@ public sealed class LiveHost : IDisposable
         Loop = new RealTimeEventLoop();
         try
         {
-            Tap = new TapLink(Loop, options.Device, options.Mtu);
+            Tap = new TapLink(Loop, options.Device, options.Mtu, options.Offload);
             ILink link = Tap;
             if (options.RecordPath is not null)
             {

@@ -15,6 +15,8 @@ public sealed record TapOptions
     public HttpFetch? Fetch { get; init; }
     public SendSpec? Send { get; init; }
     public string? RecordPath { get; init; }
+    /// <summary>virtio-net headers with checksum and TSO offload on the tap (large received segments).</summary>
+    public bool Offload { get; init; }
     public TimeSpan? Duration { get; init; }
 
     public static Ipv4Cidr ParseAddress(string text)

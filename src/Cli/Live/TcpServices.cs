@@ -40,8 +40,9 @@ public sealed class TcpServices(NetworkStack stack, TextWriter output, TextWrite
                     break;
             }
         }
-        catch (Exception e) when (e is IOException or HttpProtocolException or System.Net.Sockets.SocketException)
+        catch (Exception e)
         {
+            // One connection's failure (reset, protocol error, a bug) is reported and ends only that connection.
             log.WriteLine($"{spec} {peer}: {e.Message}");
         }
         finally

@@ -65,13 +65,29 @@ public sealed class ScenarioRunner
                     Fail(step, $"{step.Location}: {step.Describe()}: {e.Message}");
                     break;
                 }
+                catch (Exception e) when (e is not LibpcapMissingException)
+                {
+                    // A stack bug surfacing while this step ran (or while time ran up to it): a failure of the
+                    // scenario with a one-line cause, not a crash of the whole run.
+                    Fail(step, $"{step.Location}: {step.Describe()}: {e.GetType().Name} at {TimeSyntax.FormatTime(run.Now)}: {e.Message}");
+                    break;
+                }
             }
             bool completed = Failures.Count == 0;
             if (completed)
             {
-                long lastWindowEnd = _deferred.Where(d => d.End != TimeWindow.Open).Select(d => d.End).DefaultIfEmpty(0).Max();
-                if (lastWindowEnd > run.Now) Loop.RunUntil(new Instant(lastWindowEnd));
-                Settle();
+                try
+                {
+                    long lastWindowEnd = _deferred.Where(d => d.End != TimeWindow.Open).Select(d => d.End).DefaultIfEmpty(0).Max();
+                    if (lastWindowEnd > run.Now) Loop.RunUntil(new Instant(lastWindowEnd));
+                    Settle();
+                }
+                catch (Exception e) when (e is not LibpcapMissingException)
+                {
+                    Failures.Add(new StepFailure(int.MaxValue,
+                        $"{_scenario.File}: after the last step: {e.GetType().Name} at {TimeSyntax.FormatTime(run.Now)}: {e.Message}"));
+                    completed = false;
+                }
             }
             foreach (var (step, start, end) in _deferred)
                 if (completed || (end != TimeWindow.Open && end <= run.Now))

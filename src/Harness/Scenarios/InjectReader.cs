@@ -11,7 +11,7 @@ namespace Netstack.Harness.Scenarios;
 /// peer's own addresses or sensible defaults, so a frame is usually a line.</summary>
 internal sealed class InjectReader(ScenarioReferences refs)
 {
-    private static readonly string[] Keys = ["from", "on", "hex", "ether", "arp", "ip", "icmp", "udp"];
+    private static readonly string[] Keys = ["from", "on", "hex", "pcap", "frame", "ether", "arp", "ip", "icmp", "udp", "tcp"];
 
     public Step Read(YamlNode node, SourceLocation location, TimeSpec? at, int index)
     {
@@ -27,11 +27,21 @@ internal sealed class InjectReader(ScenarioReferences refs)
                     ?? throw m.ErrorAt(m.Get("on")!, $"host '{peer.Name}' is not on segment '{segment}'");
         }
 
-        byte[] frame;
+        byte[]? frame;
+        Func<IReadOnlyList<CapturedFrame>, byte[]>? build = null;
         string summary;
-        if (m.Get("hex") is { } hexNode)
+        var ways = new[] { "hex", "pcap" }.Where(m.Has).ToList();
+        if (ways.Count > 1) throw m.ErrorAt(m.KeyNode(ways[1]), "give the frame one way: 'hex' or 'pcap', not both");
+        if (m.Has("frame") && !m.Has("pcap")) throw m.ErrorAt(m.KeyNode("frame"), "'frame' picks a frame of a 'pcap' file: add pcap:");
+        if (m.Get("pcap") is { } pcapNode)
         {
-            foreach (var layer in new[] { "ether", "arp", "ip", "icmp", "udp" })
+            foreach (var layer in new[] { "ether", "arp", "ip", "icmp", "udp", "tcp" })
+                if (m.Has(layer)) throw m.ErrorAt(m.KeyNode(layer), "give the frame one way: 'pcap' or fields, not both");
+            (frame, summary) = ReadFromCapture(m, pcapNode);
+        }
+        else if (m.Get("hex") is { } hexNode)
+        {
+            foreach (var layer in new[] { "ether", "arp", "ip", "icmp", "udp", "tcp" })
                 if (m.Has(layer)) throw m.ErrorAt(m.KeyNode(layer), "give the frame one way: 'hex' or fields, not both");
             var text = m.Scalar(hexNode, "hex");
             if (!Payload.TryFromHex(text, out var p) || p.Bytes.Length < 14)
@@ -41,19 +51,23 @@ internal sealed class InjectReader(ScenarioReferences refs)
         }
         else
         {
-            (frame, summary) = BuildFromFields(m, peer, iface);
+            (frame, build, summary) = BuildFromFields(m, peer, iface);
         }
-        return new InjectStep { Location = location, At = at, Index = index, From = peer.Name, Segment = iface.Segment, Frame = frame, Summary = summary };
+        return new InjectStep
+        {
+            Location = location, At = at, Index = index, From = peer.Name, Segment = iface.Segment, Frame = frame, Build = build,
+            Summary = summary,
+        };
     }
 
-    private (byte[] Frame, string Summary) BuildFromFields(YamlMapping m, HostSpec peer, InterfaceSpec iface)
+    private (byte[]? Frame, Func<IReadOnlyList<CapturedFrame>, byte[]>? Build, string Summary) BuildFromFields(YamlMapping m, HostSpec peer, InterfaceSpec iface)
     {
         YamlMapping? ether = m.Get("ether") is { } e ? Layer(e, "ether", ["src", "dst", "type"]) : null;
         MacAddress source = ether?.Get("src") is { } s ? Mac(ether, s, "src") : iface.Mac;
 
         if (m.Get("arp") is { } arpNode)
         {
-            foreach (var layer in new[] { "ip", "icmp", "udp" })
+            foreach (var layer in new[] { "ip", "icmp", "udp", "tcp" })
                 if (m.Has(layer)) throw m.ErrorAt(m.KeyNode(layer), $"an ARP frame has no '{layer}' layer");
             var arp = Layer(arpNode, "arp", ["op", "sender-mac", "sender-ip", "target-mac", "target-ip"]);
             var opText = arp.String("op") ?? "request";
@@ -71,7 +85,7 @@ internal sealed class InjectReader(ScenarioReferences refs)
                 : op == 2 ? MacOfAddress(targetIp) ?? MacAddress.Zero : MacAddress.Zero;
             var destination = ether?.Get("dst") is { } d ? Mac(ether, d, "dst") : op == 1 ? MacAddress.Broadcast : targetMac;
             var payload = FrameBuilder.Arp(op, senderMac, senderIp, targetMac, targetIp);
-            return (FrameBuilder.Ethernet(destination, source, EtherType(ether, FrameBuilder.EtherTypeArp), payload),
+            return (FrameBuilder.Ethernet(destination, source, EtherType(ether, FrameBuilder.EtherTypeArp), payload), null,
                 $"ARP {opText} {senderIp} -> {targetIp}");
         }
 
@@ -85,9 +99,45 @@ internal sealed class InjectReader(ScenarioReferences refs)
         byte protocol;
         byte[] transport;
         string what;
-        if (m.Get("icmp") is { } icmpNode)
+        Func<IReadOnlyList<CapturedFrame>, byte[]>? buildTransport = null;
+        var transports = new[] { "icmp", "udp", "tcp" }.Where(m.Has).ToList();
+        if (transports.Count > 1)
+            throw m.ErrorAt(m.KeyNode(transports[1]), $"one transport: '{transports[0]}' or '{transports[1]}', not both");
+        if (m.Get("tcp") is { } tcpNode)
         {
-            if (m.Has("udp")) throw m.ErrorAt(m.KeyNode("udp"), "one transport: 'icmp' or 'udp', not both");
+            var tcp = Layer(tcpNode, "tcp", ["src-port", "dst-port", "flags", "seq", "ack", "win", "mss", "wscale", "sack-ok", "data", "hex", "size", "bad-checksum"]);
+            if (!tcp.Has("dst-port")) throw tcp.ErrorAt(tcp.Node, "tcp needs 'dst-port'");
+            var flagsText = tcp.String("flags") ?? ".";
+            if (!TcpView.TryParseFlags(flagsText, out var flags))
+                throw tcp.ErrorAt(tcp.Get("flags")!, $"bad TCP flags '{flagsText}': use tcpdump's letters S F R P U E W and '.' for ACK, like S, S., P., F., R");
+            var data = StepReader.ReadPayload(tcp, required: false)?.Bytes ?? [];
+            var template = new FrameBuilder.TcpFields((ushort)(tcp.Integer("src-port", 1, 65535) ?? 1024),
+                (ushort)tcp.Integer("dst-port", 1, 65535)!.Value, (uint)(tcp.Integer("seq", 0, uint.MaxValue) ?? 0),
+                (uint)(tcp.Integer("ack", 0, uint.MaxValue) ?? 0), flags)
+            {
+                Window = (ushort)(tcp.Integer("win", 0, 65535) ?? 65535),
+                Mss = (ushort?)tcp.Integer("mss", 1, 65535),
+                WindowScale = (byte?)tcp.Integer("wscale", 0, 14),
+                SackPermitted = tcp.Boolean("sack-ok") ?? false,
+                BadChecksum = tcp.Boolean("bad-checksum") ?? false,
+            };
+            var (from, to) = (ipSource, ipDestination);
+            // seq is relative to this direction's ISN (its SYN on the wire) unless this is the SYN itself;
+            // ack is relative to the other side's ISN. Both are resolved when the step runs.
+            buildTransport = log =>
+            {
+                var self = new TcpView(from.Value, template.SourcePort, to.Value, template.DestinationPort, 0, 0, 0, 0, 0);
+                uint seq = (flags & TcpView.Syn) != 0 ? template.Sequence
+                    : template.Sequence + TcpFieldCheck.Isn(log, int.MaxValue, self, reverse: false);
+                uint ack = (flags & TcpView.Ack) != 0 ? template.Acknowledgment + TcpFieldCheck.Isn(log, int.MaxValue, self, reverse: true) : 0;
+                return FrameBuilder.Tcp(from, to, template with { Sequence = seq, Acknowledgment = ack }, data);
+            };
+            transport = [];
+            protocol = 6;
+            what = $"TCP [{flagsText}] to port {template.DestinationPort}";
+        }
+        else if (m.Get("icmp") is { } icmpNode)
+        {
             var icmp = Layer(icmpNode, "icmp", ["type", "code", "id", "seq", "data", "hex", "size", "bad-checksum"]);
             var typeText = icmp.String("type") ?? "echo-request";
             byte type = typeText switch
@@ -121,7 +171,7 @@ internal sealed class InjectReader(ScenarioReferences refs)
             transport = [];
             protocol = 0;
             what = "IP";
-            if (!ip.Has("protocol")) throw ip.ErrorAt(ip.Node, "an IP frame needs 'icmp', 'udp', or 'protocol' (with an empty payload)");
+            if (!ip.Has("protocol")) throw ip.ErrorAt(ip.Node, "an IP frame needs 'icmp', 'udp', 'tcp', or 'protocol' (with an empty payload)");
         }
         var fields = new FrameBuilder.Ipv4Fields(ipSource, ipDestination, (byte)(ip.Integer("protocol", 0, 255) ?? protocol))
         {
@@ -135,10 +185,33 @@ internal sealed class InjectReader(ScenarioReferences refs)
             BadChecksum = ip.Boolean("bad-checksum") ?? false,
         };
         if (fields.FragmentOffset % 8 != 0) throw ip.ErrorAt(ip.Get("offset")!, "'offset' is in bytes and must be a multiple of 8");
-        var packet = FrameBuilder.Ipv4(fields, transport);
         var etherDestination = ether?.Get("dst") is { } dn ? Mac(ether, dn, "dst") : MacOfAddress(ipDestination) ?? MacAddress.Broadcast;
-        return (FrameBuilder.Ethernet(etherDestination, source, EtherType(ether, FrameBuilder.EtherTypeIpv4), packet),
-            $"{what} {ipSource} -> {ipDestination}");
+        var etherType = EtherType(ether, FrameBuilder.EtherTypeIpv4);
+        var summary = $"{what} {ipSource} -> {ipDestination}";
+        if (buildTransport is not null)
+            return (null, log => FrameBuilder.Ethernet(etherDestination, source, etherType, FrameBuilder.Ipv4(fields, buildTransport(log))), summary);
+        return (FrameBuilder.Ethernet(etherDestination, source, etherType, FrameBuilder.Ipv4(fields, transport)), null, summary);
+    }
+
+    /// <summary><c>pcap: FILE</c> (relative to the scenario file) and <c>frame: N</c> (1-based, default 1).</summary>
+    private (byte[], string) ReadFromCapture(YamlMapping m, YamlNode pcapNode)
+    {
+        var relative = m.Scalar(pcapNode, "pcap");
+        var path = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(refs.File)) ?? ".", relative);
+        if (!File.Exists(path)) throw m.ErrorAt(pcapNode, $"capture not found: {relative} (looked for {path})");
+        List<byte[]> frames;
+        try
+        {
+            frames = CaptureFileReader.ReadFrames(path);
+        }
+        catch (FormatException e)
+        {
+            throw m.ErrorAt(pcapNode, $"cannot read capture {relative}: {e.Message}");
+        }
+        var number = (int)(m.Integer("frame", 1, int.MaxValue) ?? 1);
+        if (number > frames.Count)
+            throw m.ErrorAt(m.Get("frame") ?? pcapNode, $"capture {relative} has {frames.Count} frame{(frames.Count == 1 ? "" : "s")}, not {number}");
+        return (frames[number - 1], $"frame {number} of {relative}");
     }
 
     private YamlMapping Layer(YamlNode node, string name, string[] keys)

@@ -10,9 +10,9 @@ namespace Netstack.Harness.Scenarios;
 /// mistake is thrown as a <see cref="ScenarioFormatException"/> pointing at its line and column.</summary>
 public static partial class ScenarioLoader
 {
-    private static readonly string[] TopKeys = ["name", "description", "seed", "timeout", "wire", "segments", "hosts", "faults", "steps"];
+    internal static readonly string[] TopKeys = ["name", "description", "seed", "timeout", "wire", "segments", "hosts", "faults", "steps"];
     private static readonly string[] SegmentKeys = ["latency", "bandwidth", "mtu"];
-    private static readonly string[] HostKeys = ["mac", "ip", "gateway", "segment", "mtu", "interfaces", "routes", "forwarding", "gratuitous-arp", "ttl", "scripted"];
+    internal static readonly string[] HostKeys = ["mac", "ip", "gateway", "segment", "mtu", "interfaces", "routes", "forwarding", "gratuitous-arp", "ttl", "scripted"];
     private static readonly string[] StackOnlyKeys = ["gateway", "routes", "forwarding", "gratuitous-arp", "ttl"];
     private static readonly string[] InterfaceKeys = ["segment", "mac", "ip", "mtu"];
 
@@ -159,7 +159,10 @@ public static partial class ScenarioLoader
             {
                 var im = new YamlMapping(m.At(item).File, item, $"an interface of host '{name}'");
                 im.AllowOnly(InterfaceKeys);
-                interfaces.Add(ReadInterface(im, segments, name));
+                var added = ReadInterface(im, segments, name);
+                if (interfaces.Any(i => i.Segment == added.Segment))
+                    throw im.ErrorAt(item, $"host '{name}' already has an interface on segment '{added.Segment}': one per segment");
+                interfaces.Add(added);
             }
         }
         else

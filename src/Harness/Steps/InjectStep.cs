@@ -8,10 +8,13 @@ public sealed class InjectStep : ActionStep
 {
     public required string From { get; init; }
     public required string Segment { get; init; }
-    public required byte[] Frame { get; init; }
+    /// <summary>The frame, when it does not depend on the recording (everything but relative TCP numbers).</summary>
+    public byte[]? Frame { get; init; }
+    /// <summary>Builds the frame from the recording so far (TCP seq/ack relative to ISNs seen on the wire).</summary>
+    public Func<IReadOnlyList<Trace.CapturedFrame>, byte[]>? Build { get; init; }
     public required string Summary { get; init; }
 
-    public override void Run(ScenarioRun run) => run.Inject(From, Segment, Frame);
+    public override void Run(ScenarioRun run) => run.Inject(From, Segment, Frame ?? Build!(run.Log.Frames));
 
     public override string Describe() => $"inject from {From}: {Summary}";
 }

@@ -36,10 +36,15 @@ public sealed class TcpFieldCheck
 
     /// <summary>The ISN of the sender of <paramref name="tcp"/> (or of its peer when <paramref name="reverse"/>):
     /// the sequence number of the last SYN that direction sent at or before this frame; 0 if none.</summary>
-    private static uint Isn(IReadOnlyList<CapturedFrame> log, CapturedFrame frame, TcpView tcp, bool reverse)
+    private static uint Isn(IReadOnlyList<CapturedFrame> log, CapturedFrame frame, TcpView tcp, bool reverse) =>
+        Isn(log, frame.Number, tcp, reverse);
+
+    /// <summary>The ISN of a direction: the sequence number of its last SYN among frames numbered up to
+    /// <paramref name="upTo"/>; 0 when there is none (numbers are then absolute).</summary>
+    public static uint Isn(IReadOnlyList<CapturedFrame> log, int upTo, TcpView tcp, bool reverse)
     {
         uint isn = 0;
-        for (int i = 0; i < log.Count && log[i].Number <= frame.Number; i++)
+        for (int i = 0; i < log.Count && log[i].Number <= upTo; i++)
         {
             if (TcpView.Read(log[i].Bytes) is not { } candidate || (candidate.Flags & TcpView.Syn) == 0) continue;
             if (reverse ? candidate.IsReverseOf(tcp) : candidate.IsFrom(tcp)) isn = candidate.Sequence;

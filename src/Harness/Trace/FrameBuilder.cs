@@ -97,6 +97,38 @@ public static class FrameBuilder
         return p;
     }
 
+    public sealed record TcpFields(ushort SourcePort, ushort DestinationPort, uint Sequence, uint Acknowledgment, byte Flags)
+    {
+        public ushort Window { get; init; } = 65535;
+        public ushort? Mss { get; init; }
+        public byte? WindowScale { get; init; }
+        public bool SackPermitted { get; init; }
+        public bool BadChecksum { get; init; }
+    }
+
+    public static byte[] Tcp(Ipv4Address source, Ipv4Address destination, TcpFields f, ReadOnlySpan<byte> data)
+    {
+        var options = new List<byte>();
+        if (f.Mss is { } mss) options.AddRange([2, 4, (byte)(mss >> 8), (byte)mss]);
+        if (f.SackPermitted) options.AddRange([4, 2]);
+        if (f.WindowScale is { } ws) options.AddRange([1, 3, 3, ws]); // NOP keeps it aligned
+        while (options.Count % 4 != 0) options.Add(0); // end of options
+        int headerLength = 20 + options.Count;
+        var p = new byte[headerLength + data.Length];
+        BinaryPrimitives.WriteUInt16BigEndian(p, f.SourcePort);
+        BinaryPrimitives.WriteUInt16BigEndian(p.AsSpan(2), f.DestinationPort);
+        BinaryPrimitives.WriteUInt32BigEndian(p.AsSpan(4), f.Sequence);
+        BinaryPrimitives.WriteUInt32BigEndian(p.AsSpan(8), f.Acknowledgment);
+        p[12] = (byte)(headerLength / 4 << 4);
+        p[13] = f.Flags;
+        BinaryPrimitives.WriteUInt16BigEndian(p.AsSpan(14), f.Window);
+        options.ToArray().CopyTo(p, 20);
+        data.CopyTo(p.AsSpan(headerLength));
+        ushort checksum = TransportChecksum(source, destination, 6, p);
+        BinaryPrimitives.WriteUInt16BigEndian(p.AsSpan(16), f.BadChecksum ? (ushort)~checksum : checksum);
+        return p;
+    }
+
     public static ushort TransportChecksum(Ipv4Address source, Ipv4Address destination, byte protocol, ReadOnlySpan<byte> segment)
     {
         Span<byte> pseudo = stackalloc byte[12];

@@ -143,16 +143,20 @@ public sealed class UdpSocket : IDisposable
         return true;
     }
 
-    internal void ReportError(in IcmpErrorReport report, ushort destinationPort)
+    /// <summary>Queues an error for the application; false when the queue is full (bounded like the
+    /// datagram queue, so a peer spraying ICMP errors cannot grow it without limit).</summary>
+    internal bool ReportError(in IcmpErrorReport report, ushort destinationPort)
     {
+        if (_errors.Count >= _queueLimit && !(RemoteEndPoint is not null && _waiter is not null)) return false;
         var error = new UdpSocketError(report.Type, report.Code, report.Reporter, report.OriginalDestination, destinationPort);
         if (RemoteEndPoint is not null && _waiter is { } w)
         {
             _waiter = null;
             w.TrySetException(new SocketException((int)error.SocketError));
-            return;
+            return true;
         }
         _errors.Enqueue(error);
+        return true;
     }
 
     public void Dispose()

@@ -44,4 +44,5 @@ public enum DropReason
     TcpOutOfOrderQueueFull,
     TcpReceiveBufferFull,
     TcpChallengeAckRateLimited,
+    UdpErrorQueueFull,
 }

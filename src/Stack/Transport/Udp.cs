@@ -59,7 +59,10 @@ public sealed class Udp : IIpProtocol
     {
         var original = new UdpDatagram(error.OriginalTransport);
         if (_sockets.TryGetValue(original.SourcePort, out var socket))
-            socket.ReportError(error, original.DestinationPort);
+        {
+            if (!socket.ReportError(error, original.DestinationPort))
+                _counters.Drop(DropReason.UdpErrorQueueFull);
+        }
         else
             _counters.Drop(DropReason.IcmpErrorNoSocket);
     }

@@ -1,6 +1,7 @@
 using FluentAssertions;
 using Netstack.Harness.Benchmarks;
 using Netstack.Simulation.Capture;
+using Netstack.Tests.Support;
 using NUnit.Framework;
 
 namespace Netstack.Tests.Benchmarks;
@@ -49,6 +50,31 @@ public class FloodWorldTests
             long before = sink.FramesWritten;
             long frames = world.Pump(5_000);
             (sink.FramesWritten - before).Should().Be(frames);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Test]
+    public void Recorded_flood_traffic_is_clean_for_wireshark()
+    {
+        TsharkValidator.RequireInstalled();
+        var path = Path.Combine(Path.GetTempPath(), $"flood-{Guid.NewGuid():N}.pcap");
+        try
+        {
+            long written;
+            using (var sink = new PcapFileSink(path))
+            {
+                new FloodWorld(w => new EchoFlood(w), sink).Pump(1_000);
+                var udp = new FloodWorld(w => new UdpFlood(w), sink);
+                udp.Pump(1_000);
+                written = sink.FramesWritten;
+            }
+            var verdict = TsharkValidator.Validate(path);
+            verdict.Frames.Should().Be((int)written);
+            verdict.Clean.Should().BeTrue(verdict.ToString());
         }
         finally
         {

@@ -244,4 +244,22 @@ public class ArpTraceTests
         host.Interface.Arp.TryLookup(PeerIp, out var mac).Should().BeTrue();
         mac.Should().Be(PeerMac);
     }
+
+    [Test]
+    public void A_udp_socket_whose_datagram_waited_for_a_failed_resolution_gets_host_unreachable()
+    {
+        var host = new TracedHost();
+        var socket = host.Stack.OpenUdp(4000);
+        socket.SendTo([1, 2, 3], PeerIp, 5000).Should().Be(Network.SendResult.Sent);
+        host.RunUntil(Instant.FromMilliseconds(2999));
+        socket.PendingErrors.Should().BeEmpty();
+        host.RunUntil(Instant.FromSeconds(3));
+        socket.TryReceiveError(out var error).Should().BeTrue();
+        error!.Type.Should().Be(IcmpType.DestinationUnreachable);
+        error.Code.Should().Be((byte)UnreachableCode.Host);
+        error.Reporter.Should().Be(Ip);
+        error.Destination.Should().Be(PeerIp);
+        error.DestinationPort.Should().Be(5000);
+        host.TakeSent().Should().HaveCount(3, "three ARP requests, and the datagram never left");
+    }
 }

@@ -210,4 +210,18 @@ public class IcmpTraceTests
         ping.IsCompleted.Should().BeTrue();
         ping.Result.Status.Should().Be(Api.PingStatus.TimedOut);
     }
+
+    [Test]
+    public void Errors_beyond_the_socket_queue_limit_are_dropped_and_counted()
+    {
+        var host = new TracedHost();
+        host.LearnPeer();
+        var socket = host.Stack.Udp.Bind(4000, receiveQueueLimit: 3);
+        socket.SendTo([1], PeerIp, 5000);
+        var datagram = host.TakeSent().Single().Bytes[14..];
+        for (int i = 0; i < 5; i++)
+            host.Feed(FromPeer(IpProtocol.Icmp, TestFrames.IcmpMessage(IcmpType.DestinationUnreachable, 3, 0, datagram[..28])));
+        socket.PendingErrors.Should().HaveCount(3, "a peer spraying errors must not grow the queue without bound");
+        host.Stack.Counters.Dropped(DropReason.UdpErrorQueueFull).Should().Be(2);
+    }
 }

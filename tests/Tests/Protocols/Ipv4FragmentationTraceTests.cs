@@ -251,4 +251,49 @@ public class Ipv4FragmentationTraceTests
         host.Stack.Counters.Dropped(DropReason.FragmentInconsistent).Should().Be(1);
         host.Stack.Ipv4.Reassembler.ActiveCount.Should().Be(0);
     }
+
+    [Test]
+    public void Random_fragmentations_in_random_order_with_duplicates_reassemble_exactly_once()
+    {
+        var host = new TracedHost();
+        var socket = host.Stack.Udp.Bind(4000, receiveQueueLimit: 1);
+        var random = new Random(77);
+        var into = new byte[9000];
+        for (int round = 0; round < 200; round++)
+        {
+            var payload = new byte[random.Next(1, 8000)];
+            random.NextBytes(payload);
+            var datagram = TestFrames.Udp(PeerIp, Ip, 5000, 4000, payload);
+            var fragments = new List<byte[]>();
+            for (int offset = 0; offset < datagram.Length;)
+            {
+                int length = Math.Min(datagram.Length - offset, random.Next(1, 185) * 8);
+                fragments.Add(FromPeer(IpProtocol.Udp, datagram[offset..(offset + length)], id: (ushort)round,
+                    moreFragments: offset + length < datagram.Length, fragmentOffset: offset));
+                offset += length;
+            }
+            int pieces = fragments.Count;
+            var shuffled = fragments.OrderBy(_ => random.Next()).ToList();
+            // Duplicates of earlier fragments, fed before the last new one completes the datagram (a copy
+            // arriving after completion would rightly start a new reassembly: IP may duplicate datagrams).
+            if (pieces > 1)
+                for (int d = random.Next(0, 4); d > 0; d--)
+                {
+                    int last = shuffled.Count - 1;
+                    int original = random.Next(last);
+                    shuffled.Insert(random.Next(original + 1, last + 1), shuffled[original]);
+                }
+            long reassembled = host.Stack.Counters.DatagramsReassembled;
+
+            foreach (var f in shuffled) host.Feed(f);
+
+            socket.TryReceiveFrom(into, out var info).Should().BeTrue($"round {round}: {fragments.Count} fragments");
+            info.Length.Should().Be(payload.Length);
+            into.AsSpan(0, info.Length).SequenceEqual(payload).Should().BeTrue($"round {round}");
+            socket.TryReceiveFrom(into, out _).Should().BeFalse("duplicates do not make a second datagram");
+            host.Stack.Counters.DatagramsReassembled.Should().Be(reassembled + (pieces > 1 ? 1 : 0));
+        }
+        host.Stack.Counters.Dropped(DropReason.FragmentOverlap).Should().Be(0);
+        host.Stack.Counters.Dropped(DropReason.UdpBadChecksum).Should().Be(0);
+    }
 }

@@ -118,4 +118,22 @@ public class FailureReportTests
         result.Frames.Should().Be(6); // two announcements, ARP request and reply, echo request and reply
         result.VirtualNanoseconds.Should().Be(14_000_000, "the run ends at the last live event, the echo reply; the ping's cancelled timeout does not count");
     }
+
+    [Test]
+    public void A_step_the_stack_refuses_fails_the_scenario_with_its_reason()
+    {
+        var result = Run("""
+              - tcp-listen: b:80
+              - at: 10ms
+                tcp-connect: { from: a, to: b:80, as: c }
+              - at: 20ms
+                tcp-close: c
+              - at: 30ms
+                tcp-send: { conn: c, data: late }
+            """, "refused-step");
+
+        result.Passed.Should().BeFalse();
+        result.FailureMessage.Should().StartWith("refused-step.yaml:12:5: tcp-send on c, \"late\": ")
+            .And.Contain("shut down");
+    }
 }

@@ -130,6 +130,17 @@ public class RunOptionsCommandTests
         Run("run", RepositoryPaths.Scenarios, "--format", "pcapx").Exit.Should().Be(2);
     }
 
+    [Test]
+    public void Trace_prints_every_frame_under_its_scenario()
+    {
+        var dir = RepositoryPaths.FreshOutputDirectory("opt-trace");
+        var (exit, stdout, _) = Run("run", Path.Combine(RepositoryPaths.Scenarios, "tcp-refused.yaml"), "--out", dir, "--trace");
+        exit.Should().Be(0);
+        var lines = stdout.Split('\n');
+        lines.Count(l => l.StartsWith("    #")).Should().Be(6);
+        lines.Should().Contain(l => l.Contains("0.013000  b      IP 192.0.2.11.81 > 192.0.2.10.") && l.Contains("Flags [R.], seq 0"));
+    }
+
     [TestCase("1/1", 1, 1)]
     [TestCase("2/4", 2, 4)]
     public void Parses_shards(string text, int k, int n)

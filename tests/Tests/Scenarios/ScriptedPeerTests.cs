@@ -35,7 +35,7 @@ public class ScriptedPeerTests
         var scenario = ScenarioLoader.Load($"name: built\n{World}\n" + """
               - inject: { from: x, ip: { dst: b, ttl: 9, id: 4660 }, udp: { src-port: 4000, dst-port: 7, data: hello } }
             """, "built.yaml", filters);
-        var frame = scenario.Steps.OfType<Netstack.Harness.Steps.InjectStep>().Single().Frame;
+        var frame = scenario.Steps.OfType<Netstack.Harness.Steps.InjectStep>().Single().Frame!;
 
         var ethernet = (EthernetPacket)Packet.ParsePacket(LinkLayers.Ethernet, frame);
         ethernet.SourceHardwareAddress.ToString().Should().Be("020000000099");
@@ -84,5 +84,58 @@ public class ScriptedPeerTests
         using var filters = new FrameFilterCache();
         var load = () => ScenarioLoader.Load(World + "\n  - ping: { from: x, to: b }", "s.yaml", filters);
         load.Should().Throw<ScenarioFormatException>().WithMessage("s.yaml:7:19: host 'x' is scripted: it has no stack to run 'from' on (use inject steps)");
+    }
+
+    [Test]
+    public void A_frame_taken_from_a_capture_is_replayed_byte_for_byte()
+    {
+        var dir = RepositoryPaths.FreshOutputDirectory("inject-pcap");
+        using var filters = new FrameFilterCache();
+        var echo = ShippedScenarios.Load(Path.Combine(RepositoryPaths.Scenarios, "icmp-echo.yaml"), filters);
+        var recorded = new ScenarioRunner().Run(echo, new RunOptions { OutputDirectory = dir });
+        var request = recorded.Recording.Frames.First(f => f.Bytes.Length > 34 && f.Bytes[23] == 1 && f.Bytes[34] == 8); // first ICMP echo request
+
+        // x plays a's part: same MAC and address, so b's reply comes back to it.
+        var file = Path.Combine(dir, "replayed.yaml");
+        var scenario = ScenarioLoader.Load($$"""
+            name: replayed
+            wire: { latency: 1ms }
+            hosts:
+              b: { mac: 02:00:00:00:00:0b, ip: 192.0.2.11/24, gratuitous-arp: false }
+              x: { scripted: true, mac: 02:00:00:00:00:0a, ip: 192.0.2.10/24 }
+            steps:
+              - at: 1ms
+                inject: { from: x, arp: { op: request, target-ip: b } }
+              - at: 10ms
+                inject: { from: x, pcap: icmp-echo.pcap, frame: {{request.Number}} }
+              - at: 11ms
+                expect: { frame: "icmp[icmptype] = icmp-echoreply and icmp[6:2] = 1", from: b, to: x }
+            """, file, filters);
+        var result = new ScenarioRunner().Run(scenario, new RunOptions { OutputDirectory = null });
+
+        result.Passed.Should().BeTrue(result.FailureMessage);
+        result.Recording.Frames.Single(f => f.Host == "x" && f.TimeNanoseconds == 10_000_000).Bytes.Should().Equal(request.Bytes);
+    }
+
+    [TestCase("pcap: nowhere.pcap", "capture not found: nowhere.pcap")]
+    [TestCase("pcap: two.pcap, frame: 3", "capture two.pcap has 2 frames, not 3")]
+    [TestCase("pcap: garbage.pcap", "cannot read capture garbage.pcap: ")]
+    [TestCase("frame: 2", "'frame' picks a frame of a 'pcap' file: add pcap:")]
+    [TestCase("pcap: cut.pcap", "cannot read capture cut.pcap: truncated or corrupt at byte 100 (record 2): truncated dump file")]
+    public void A_bad_capture_reference_is_a_file_error(string reference, string message)
+    {
+        var dir = RepositoryPaths.FreshOutputDirectory("inject-pcap-bad");
+        File.WriteAllBytes(Path.Combine(dir, "garbage.pcap"), "this is not a capture file at all"u8.ToArray());
+        using (var two = new Netstack.Simulation.Capture.PcapFileSink(Path.Combine(dir, "two.pcap")))
+        {
+            var frame = new byte[60];
+            two.Write(Netstack.Time.Instant.Zero, frame, new Netstack.Simulation.Capture.FrameContext("t", Netstack.Simulation.Capture.FrameDirection.Outbound));
+            two.Write(Netstack.Time.Instant.Zero, frame, new Netstack.Simulation.Capture.FrameContext("t", Netstack.Simulation.Capture.FrameDirection.Outbound));
+        }
+        var twoFrames = File.ReadAllBytes(Path.Combine(dir, "two.pcap"));
+        File.WriteAllBytes(Path.Combine(dir, "cut.pcap"), twoFrames[..130]); // header, one 60-byte record, 30 bytes of the next
+        using var filters = new FrameFilterCache();
+        var load = () => ScenarioLoader.Load(World + $"\n  - inject: {{ from: x, {reference} }}", Path.Combine(dir, "s.yaml"), filters);
+        load.Should().Throw<ScenarioFormatException>().Which.Problem.Should().StartWith(message);
     }
 }

@@ -127,6 +127,19 @@ public class TapInteropTests
         r.Error.Trim().Should().Be("harness: cannot open /dev/net/tun: permission denied (run as root or with CAP_NET_ADMIN)");
     }
 
+    [Test, Order(8)]
+    public void Without_dev_net_tun_the_message_says_what_is_missing()
+    {
+        TapPrerequisites.RequireTools("unshare");
+        // A private mount namespace with an empty tmpfs over /dev/net: the device is gone for this command only.
+        var r = _ns!.Run(TimeSpan.FromSeconds(30), "unshare", "--mount", "sh", "-c",
+            $"mount -t tmpfs none /dev/net && exec dotnet '{HarnessProcess.DllPath}' tap --dev tapx --ip 10.77.0.3/24");
+        r.ExitCode.Should().Be(1, r.ToString());
+        r.Error.Trim().Should().Be(
+            "harness: /dev/net/tun does not exist: load the tun module (modprobe tun) or give the container the device");
+        File.Exists("/dev/net/tun").Should().BeTrue("the test's own view of /dev is untouched");
+    }
+
     [Test, Order(100)]
     public void On_sigterm_the_harness_exits_cleanly_and_its_recording_passes_tshark()
     {

@@ -18,7 +18,7 @@ public static class TapPrerequisites
         if (GetEuid() != 0 && !HasCapability(CapNetAdmin))
             return "TAP tests need root or CAP_NET_ADMIN to create namespaces and taps";
         if (!CommandRunner.Exists("ip")) return "iproute2 (ip) is not installed";
-        return null;
+        return NamespaceProbe.Value;
     }
 
     /// <summary>Assert.Ignore unless each tool is installed (run-tests.sh installs them all).</summary>
@@ -28,6 +28,16 @@ public static class TapPrerequisites
             if (!CommandRunner.Exists(tool))
                 NUnit.Framework.Assert.Ignore($"{tool} is not installed (run-tests.sh installs it)");
     }
+
+    /// <summary>Containers can grant CAP_NET_ADMIN yet forbid namespaces; find out once per run.</summary>
+    private static readonly Lazy<string?> NamespaceProbe = new(() =>
+    {
+        var name = $"nsprobe{Environment.ProcessId}";
+        var added = CommandRunner.Run("ip", "netns", "add", name);
+        if (added.ExitCode != 0) return $"cannot create network namespaces here: {added.Error.Trim()}";
+        CommandRunner.Run("ip", "netns", "del", name);
+        return null;
+    });
 
     private static bool HasCapability(int bit)
     {

@@ -141,6 +141,23 @@ public class TcpInteropTests
         Sha256(received).Should().Be(Sha256(_tenMegabytes));
     }
 
+    [Test, Order(8)]
+    public void With_tso_offload_the_kernel_sends_large_segments_and_ten_megabytes_arrive_byte_exact()
+    {
+        using var server = HarnessProcess.Start(_ns!, "tap", "--dev", "tap1", "--ip", "10.79.0.2/24",
+            "--serve", "discard:9", "--offload", "--duration", "60");
+        server.WaitForReady(Startup);
+        _ns!.Run("ethtool", "-k", "tap1").Output.Should().Contain("tcp-segmentation-offload: on");
+        var r = _ns.Run(TimeSpan.FromSeconds(60), "socat", "-u", $"OPEN:{_tenMegabytes}", "TCP:10.79.0.2:9");
+        r.ExitCode.Should().Be(0, r.ToString());
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while (!server.Output.Contains("discard ") && DateTime.UtcNow < deadline) Thread.Sleep(20);
+        server.Output.Should().MatchRegex($@"discard {Regex.Escape(ClientKernelIp)}:\d+ {TenMegabytes} bytes sha256 {Sha256(_tenMegabytes)}");
+        server.Stop(TimeSpan.FromSeconds(10)).Should().Be(0, server.Error);
+        var framesIn = long.Parse(Regex.Match(server.Error, @"tap tap1: (\d+) frames in").Groups[1].Value);
+        framesIn.Should().BeLessThan(TenMegabytes / 1448 / 2, "segments larger than the MTU arrived (TSO)");
+    }
+
     [Test, Order(50)]
     public void With_3_percent_of_tcp_frames_dropped_both_ways_ten_megabytes_still_arrive_byte_exact()
     {

@@ -29,9 +29,7 @@ public class TcpFloodTests
         var victim = sim.AddHost("victim", new StackOptions { Tcp = victimTcp });
         sim.Attach(client, lan, MacAddress.Parse("02:00:00:00:00:0a"), Ipv4Cidr.Parse("10.0.0.2/8"));
         sim.Attach(victim, lan, VictimMac, new Ipv4Cidr(VictimIp, 8));
-        // Spoofed sources are off-link, as in a flood from the Internet: SYN-ACKs go to the gateway. (Spoofed
-        // on-link sources instead fill the ARP cache with incomplete entries, which are never evicted, and
-        // lock the client out at the ARP layer; see the report.)
+        // Spoofed sources are off-link by default, as in a flood from the Internet: SYN-ACKs go to the gateway.
         var gateway = sim.AddHost("gateway");
         sim.Attach(gateway, lan, MacAddress.Parse("02:00:00:00:00:fe"), Ipv4Cidr.Parse("10.0.0.254/8"));
         victim.AddRoute(Ipv4Cidr.Parse("0.0.0.0/0"), Ipv4Address.Parse("10.0.0.254"));
@@ -40,10 +38,11 @@ public class TcpFloodTests
         return new World(sim, client, victim, attacker, victim.ListenTcp(Port, Backlog));
     }
 
-    /// <summary>A SYN from a spoofed off-link address (198.18.0.0/15 + i) and MAC.</summary>
-    private static byte[] SpoofedSyn(int i)
+    /// <summary>A SYN from a spoofed off-link address (198.18.0.0/15 + i), or on-link (10.1.0.0 + i), and MAC.</summary>
+    private static byte[] SpoofedSyn(int i) => SpoofedSyn(i, new Ipv4Address(0xC612_0000u + (uint)i));
+
+    private static byte[] SpoofedSyn(int i, Ipv4Address source)
     {
-        var source = new Ipv4Address(0xC612_0000u + (uint)i);
         var mac = new MacAddress(0x0200_0100_0000UL | (uint)i);
         var opts = TcpHeaderOptions.None;
         opts.Mss = 1460;
@@ -61,13 +60,14 @@ public class TcpFloodTests
 
     /// <summary>Floods <paramref name="count"/> spoofed SYNs, one every 10 µs, starting a legitimate connect
     /// half-way through; returns the connect task and the most connections the victim ever held.</summary>
-    private static (Task<TcpStream> Connect, int MaxConnections) Flood(World w, int count)
+    private static (Task<TcpStream> Connect, int MaxConnections) Flood(World w, int count, Func<int, byte[]>? syn = null)
     {
+        syn ??= SpoofedSyn;
         Task<TcpStream>? connect = null;
         int maxConnections = 0;
         for (int i = 0; i < count; i++)
         {
-            w.Attacker.Transmit(SpoofedSyn(i));
+            w.Attacker.Transmit(syn(i));
             w.Sim.Loop.RunUntil(w.Sim.Now + TimeSpan.FromTicks(100));
             if (i == count / 2) connect = w.Client.ConnectTcpAsync(VictimIp, Port);
             if ((i & 1023) == 0) maxConnections = Math.Max(maxConnections, w.Victim.Tcp.Connections.Count);
@@ -113,6 +113,25 @@ public class TcpFloodTests
         w.Sim.Loop.RunUntil(w.Sim.Now + TimeSpan.FromSeconds(130));
         w.Listener.HalfOpen.Should().Be(0);
         w.Victim.Tcp.Connections.Should().ContainSingle().Which.Should().BeSameAs(server.Connection);
+    }
+
+    [Test]
+    public void Syn_flood_from_spoofed_on_link_addresses_does_not_lock_the_client_out_through_arp()
+    {
+        // Every SYN-ACK to a spoofed neighbour starts an ARP resolution that never completes: the cache fills
+        // with incomplete entries, which must give way rather than the client's confirmed one.
+        var w = Build(new TcpOptions());
+        var accept = w.Listener.AcceptAsync();
+        var (connect, _) = Flood(w, 20_000, i => SpoofedSyn(i, new Ipv4Address(0x0A01_0000u + (uint)i)));
+
+        connect.IsCompletedSuccessfully.Should().BeTrue("the client connects while the flood goes on (by {0})", w.Sim.Now);
+        accept.IsCompletedSuccessfully.Should().BeTrue();
+        var arp = w.Victim.Interfaces[0].Arp;
+        arp.Entries.Count.Should().BeLessThanOrEqualTo(w.Victim.Options.Arp.MaxEntries);
+        arp.TryLookup(Ipv4Address.Parse("10.0.0.2"), out _).Should().BeTrue("the client's entry survived the flood");
+        w.Victim.Counters.Dropped(DropReason.ArpQueueFull).Should().BeGreaterThan(10_000, "SYN-ACKs to spoofed neighbours");
+        w.Victim.Buffers.Outstanding.Should().BeLessThanOrEqualTo(
+            w.Victim.Options.Arp.MaxEntries * w.Victim.Options.Arp.PendingQueueLimit);
     }
 
     [Test]

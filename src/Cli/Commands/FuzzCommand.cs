@@ -24,8 +24,18 @@ public static class FuzzCommand
             var corpus = FuzzCorpus.Build();
             foreach (var path in parse.GetValue(captures) ?? [])
             {
+                if (Directory.Exists(path)) throw new UsageException($"{path}: is a directory, not a capture file");
                 if (!File.Exists(path)) throw new UsageException($"{path}: no such capture file");
-                FuzzCorpus.AddCapture(corpus, path);
+                int added;
+                try
+                {
+                    added = FuzzCorpus.AddCapture(corpus, path);
+                }
+                catch (FormatException e)
+                {
+                    throw new UsageException($"{path}: cannot read capture: {e.Message}");
+                }
+                if (added == 0) throw new UsageException($"{path}: no Ethernet IPv4 or ARP frames to add to the corpus");
             }
             if (parse.GetValue(writeCorpus) is { } dir)
             {

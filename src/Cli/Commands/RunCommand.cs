@@ -172,6 +172,7 @@ public static class RunCommand
         TextWriter stdout, int width, List<JUnitReport.Case> junit, ref int runs)
     {
         var failing = new List<ScenarioResult>();
+        var table = new List<ScenarioResult>();
         long longest = 0;
         int frames = 0;
         var watch = Stopwatch.StartNew();
@@ -182,12 +183,24 @@ public static class RunCommand
             longest = Math.Max(longest, result.VirtualNanoseconds);
             frames += result.Frames;
             if (!result.Passed) failing.Add(result);
+            table.Add(result with { Recording = null!, Failures = [] }); // keep the numbers, not the frames
             if (seed == range.Last) break;
         }
         ulong count = range.Last - range.First + 1;
         var verdict = failing.Count == 0 ? "PASS" : "FAIL";
         stdout.WriteLine($"{verdict}  {scenario.Name.PadRight(width)}  {TimeSyntax.FormatTime(longest),12}  {frames,5} frames  " +
                          $"seeds {range.First}..{range.Last}: {count - (ulong)failing.Count} passed, {failing.Count} failed");
+        // Per seed: verdict, virtual completion time, TCP retransmissions, frames.
+        stdout.WriteLine($"    {"seed",8}  {"result",-6}  {"completed",14}  {"retransmits",11}  {"frames",7}");
+        foreach (var r in table)
+            stdout.WriteLine($"    {r.Seed,8}  {(r.Passed ? "pass" : "FAIL"),-6}  {TimeSyntax.FormatTime(r.VirtualNanoseconds),14}  {r.TcpRetransmissions,11}  {r.Frames,7}");
+        if (table.Count > 1)
+        {
+            var times = table.Select(r => r.VirtualNanoseconds).Order().ToArray();
+            var rtx = table.Select(r => r.TcpRetransmissions).Order().ToArray();
+            stdout.WriteLine($"    completed: min {TimeSyntax.FormatTime(times[0])}, median {TimeSyntax.FormatTime(times[times.Length / 2])}, " +
+                             $"max {TimeSyntax.FormatTime(times[^1])}; retransmits: min {rtx[0]}, median {rtx[rtx.Length / 2]}, max {rtx[^1]}");
+        }
         string? report = null;
         if (failing.Count > 0)
         {

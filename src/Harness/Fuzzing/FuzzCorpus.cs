@@ -68,32 +68,20 @@ public static class FuzzCorpus
         return frame;
     }
 
-    /// <summary>Adds the frames of a capture file (classic pcap or pcapng) that are Ethernet/IPv4 or ARP.</summary>
+    /// <summary>Adds the frames of a capture file (classic pcap or pcapng) that are Ethernet/IPv4 or ARP. Throws
+    /// <see cref="FormatException"/> (one line, with the byte offset for a damaged classic pcap) when the file is
+    /// not a readable capture; see <see cref="Trace.CaptureFileReader"/>.</summary>
     public static int AddCapture(List<byte[]> corpus, string path)
     {
         int added = 0;
-        LibpcapGuard.Run(() =>
+        foreach (var data in Trace.CaptureFileReader.ReadFrames(path))
         {
-            var reader = new SharpPcap.LibPcap.CaptureFileReaderDevice(path);
-            reader.Open(new SharpPcap.DeviceConfiguration());
-            try
-            {
-                while (reader.GetNextPacket(out var capture) == SharpPcap.GetPacketStatus.PacketRead)
-                {
-                    var data = capture.Data;
-                    if (data.Length < EthernetFrame.HeaderLength) continue;
-                    var type = BinaryPrimitives.ReadUInt16BigEndian(data[12..]);
-                    if (type is not ((ushort)EtherType.Ipv4 or (ushort)EtherType.Arp)) continue;
-                    corpus.Add(data.ToArray());
-                    added++;
-                }
-            }
-            finally
-            {
-                reader.Close();
-            }
-            return 0;
-        });
+            if (data.Length < EthernetFrame.HeaderLength) continue;
+            var type = BinaryPrimitives.ReadUInt16BigEndian(data.AsSpan(12));
+            if (type is not ((ushort)EtherType.Ipv4 or (ushort)EtherType.Arp)) continue;
+            corpus.Add(data);
+            added++;
+        }
         return added;
     }
 

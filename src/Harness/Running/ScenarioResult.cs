@@ -12,6 +12,9 @@ public sealed record ScenarioResult(
     IReadOnlyList<StepFailure> Failures,
     Netstack.Harness.Trace.FrameLog Recording)
 {
+    /// <summary>TCP retransmissions of all hosts together (for the per-seed table of <c>--seeds</c>).</summary>
+    public long TcpRetransmissions { get; init; }
+
     /// <summary>All failure reports, each a multi-line block starting with <c>file:line:col:</c>.</summary>
     public string FailureMessage => string.Join(Environment.NewLine, Failures.Select(f => f.Report));
 }

@@ -30,7 +30,10 @@ public sealed class ScenarioRunner
                     scenario.Hosts.SelectMany(h => h.Interfaces.Select(i => (h.Name, i.Segment))));
             var failures = player.Failures.OrderBy(f => f.StepIndex).ToList();
             return new ScenarioResult(scenario.Name, scenario.File, seed, failures.Count == 0, run.Now, run.Log.Count,
-                capturePath, failures, run.Log);
+                capturePath, failures, run.Log)
+            {
+                TcpRetransmissions = run.Simulation.Hosts.Values.Sum(h => h.Counters.TcpRetransmissions),
+            };
         }
         finally
         {

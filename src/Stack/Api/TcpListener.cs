@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using CancellationToken = System.Threading.CancellationToken;
 using CancellationTokenRegistration = System.Threading.CancellationTokenRegistration;
 using Netstack.Diagnostics;
+using Netstack.Time;
 using Netstack.Transport.Tcp;
 using Netstack.Wire;
 
@@ -16,6 +17,7 @@ public sealed class TcpListener : IDisposable
     private readonly Queue<TaskCompletionSource<TcpStream>> _waiters = new();
     private readonly HashSet<TcpConnection> _halfOpen = new();
     private bool _disposed;
+    private Instant? _cookieSentAt;
 
     internal TcpListener(TcpProtocol tcp, ushort port, int backlog)
     {
@@ -58,12 +60,24 @@ public sealed class TcpListener : IDisposable
         if ((flags & TcpFlags.Rst) != 0) return;
         if ((flags & TcpFlags.Ack) != 0)
         {
+            // Cookies are checked only while they may be in flight, so a stray ACK is reset as usual.
+            if ((flags & TcpFlags.Syn) == 0 && _cookieSentAt is { } sent
+                && _tcp.Stack.Scheduler.Now - sent < SynCookies.Period + SynCookies.Period
+                && _ready.Count < Backlog && _tcp.TryOpenFromCookie(this, key, seg, options))
+                return;
             _tcp.ResetUnexpected(key, seg);
             return;
         }
         if ((flags & TcpFlags.Syn) == 0)
         {
             _tcp.Stack.Counters.Drop(DropReason.TcpUnacceptable);
+            return;
+        }
+        if (_halfOpen.Count + _ready.Count >= Backlog && _ready.Count < Backlog && _tcp.Options.SynCookies)
+        {
+            // Half-open connections fill the backlog (a SYN flood?): answer without keeping state.
+            _cookieSentAt = _tcp.Stack.Scheduler.Now;
+            _tcp.SendSynCookie(key, seg, options);
             return;
         }
         if (_halfOpen.Count + _ready.Count >= Backlog)

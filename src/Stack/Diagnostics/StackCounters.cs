@@ -27,6 +27,8 @@ public sealed class StackCounters
     public long TcpSegmentsReceived;
     public long TcpResetsSent;
     public long TcpChallengeAcksSent;
+    public long TcpSynCookiesSent;
+    public long TcpSynCookiesAccepted;
     public long TcpWindowProbesSent;
     public long TcpKeepalivesSent;
 

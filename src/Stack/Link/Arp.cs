@@ -161,18 +161,34 @@ public sealed class Arp
             _iface.Ethernet.Send(datagram, mac, EtherType.Ipv4);
     }
 
-    /// <summary>Makes room by removing an expired entry, or else the reachable one closest to expiry.
-    /// Incomplete entries hold packets and timers, so they are kept.</summary>
+    /// <summary>Makes room by removing an expired entry, else an incomplete one (its waiting packets are
+    /// dropped: a flood towards spoofed neighbours must not push out confirmed ones), else the reachable
+    /// one closest to expiry.</summary>
     private bool EvictOne(Instant now)
     {
-        ArpEntry? victim = null;
+        ArpEntry? victim = null, incomplete = null;
         foreach (var e in _cache.Values)
         {
-            if (e.State != ArpEntryState.Reachable) continue;
+            if (e.State != ArpEntryState.Reachable)
+            {
+                incomplete ??= e;
+                continue;
+            }
             if (victim is null || e.ExpiresAt < victim.ExpiresAt) victim = e;
         }
-        if (victim is null) return false;
-        _cache.Remove(victim.Address);
+        if (victim is not null && victim.ExpiresAt <= now || incomplete is null)
+        {
+            if (victim is null) return false;
+            _cache.Remove(victim.Address);
+            return true;
+        }
+        _cache.Remove(incomplete.Address);
+        incomplete.RetryTimer?.Cancel();
+        while (incomplete.Pending.TryDequeue(out var datagram))
+        {
+            _counters.Drop(DropReason.ArpQueueFull);
+            datagram.Dispose();
+        }
         return true;
     }
 

@@ -45,4 +45,20 @@ public sealed class IsnGenerator
         SHA256.HashData(input, hash);
         return BinaryPrimitives.ReadUInt32LittleEndian(hash[at..]);
     }
+
+    /// <summary>A keyed hash of the four-tuple and <paramref name="salt"/> with the same secret (a longer
+    /// input than <see cref="Next"/>'s, so the two never collide), for SYN cookies.</summary>
+    public uint KeyedHash(Ipv4Address local, ushort localPort, Ipv4Address remote, ushort remotePort, uint salt)
+    {
+        Span<byte> input = stackalloc byte[12 + 4 + 16];
+        local.Write(input);
+        BinaryPrimitives.WriteUInt16BigEndian(input[4..], localPort);
+        remote.Write(input[6..]);
+        BinaryPrimitives.WriteUInt16BigEndian(input[10..], remotePort);
+        BinaryPrimitives.WriteUInt32BigEndian(input[12..], salt);
+        _secret.CopyTo(input[16..]);
+        Span<byte> hash = stackalloc byte[32];
+        SHA256.HashData(input, hash);
+        return BinaryPrimitives.ReadUInt32LittleEndian(hash);
+    }
 }

@@ -112,6 +112,8 @@ public sealed class TcpConnection
     public int SendShift => _sndShift;
     public int ReceiveShift => _wsEnabled ? _rcvShift : 0;
     public int BytesToRead => _recv.Readable;
+    /// <summary>Distinct out-of-order ranges held (bounded by TcpOptions.MaxOutOfOrderRanges).</summary>
+    public int OutOfOrderRanges => _recv.OutOfOrderRanges;
     public int SendBufferFree => _send.Free;
     public int BytesUnacknowledgedOrUnsent => _send.Count;
     public bool InRecovery => _cc?.InRecovery ?? false;
@@ -147,6 +149,28 @@ public sealed class TcpConnection
         _sndWl1 = new SequenceNumber(syn.SequenceNumber);
         State = TcpState.SynReceived;
         EmitSyn(ack: true);
+    }
+
+    /// <summary>The final ACK of a handshake answered with a SYN cookie: rebuild SYN-RECEIVED from the cookie
+    /// (ISS, the peer's MSS) and the ACK (IRS = SEG.SEQ - 1), then process the ACK as SYN-RECEIVED would.</summary>
+    internal void OpenFromCookie(uint iss, int peerMss, in TcpSegment ack, in TcpHeaderOptions options)
+    {
+        InitSend(iss);
+        _rttTiming = false; // the SYN-ACK's send time is not known
+        var synOptions = TcpHeaderOptions.None;
+        synOptions.Mss = (ushort)peerMss;
+        var irs = new SequenceNumber(ack.SequenceNumber) - 1;
+        ReceiveSyn(irs, synOptions);
+        _sndWnd = ack.Window;
+        _maxSndWnd = _sndWnd;
+        _sndWl1 = irs;
+        State = TcpState.SynReceived;
+        OnSegmentSynchronized(ack, options);
+        if (State != TcpState.Closed)
+        {
+            Output();
+            if (_ackNow) SendAck();
+        }
     }
 
     private void InitSend(uint iss)
@@ -334,9 +358,15 @@ public sealed class TcpConnection
             return;
         }
 
-        // Fourth: SYN in a synchronized state (RFC 5961 §4).
+        // Fourth: SYN in a synchronized state (RFC 5961 §4). A half-open connection from a passive OPEN
+        // just returns to LISTEN (RFC 9293 §3.10.7.4 fourth).
         if (syn)
         {
+            if (State == TcpState.SynReceived && Listener is not null)
+            {
+                Terminate(SocketError.ConnectionReset);
+                return;
+            }
             ChallengeAck();
             return;
         }
@@ -383,6 +413,7 @@ public sealed class TcpConnection
             {
                 _peerFinSeen = true;
                 _peerFinSeq = finSeq;
+                if (finSeq > _recv.Next) _ackNow = true; // held out of order: duplicate ACK (RFC 5681 §4.2)
             }
             else if (_finReceived && State == TcpState.TimeWait)
             {

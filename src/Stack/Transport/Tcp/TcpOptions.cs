@@ -37,6 +37,9 @@ public sealed record TcpOptions
 
     /// <summary>Half-open plus not-yet-accepted connections per listener when ListenTcp gives none.</summary>
     public int DefaultBacklog { get; init; } = 128;
+    /// <summary>Answer SYNs with stateless SYN cookies while a listener's backlog is full, so a SYN flood
+    /// cannot lock legitimate clients out.</summary>
+    public bool SynCookies { get; init; } = true;
     /// <summary>Most distinct out-of-order ranges held per connection; more are dropped.</summary>
     public int MaxOutOfOrderRanges { get; init; } = 32;
     /// <summary>RFC 5961 §7: challenge ACKs the stack sends per second at most.</summary>

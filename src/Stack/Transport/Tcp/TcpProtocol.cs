@@ -27,11 +27,13 @@ public sealed class TcpProtocol : IIpProtocol
         _stack = stack;
         _counters = stack.Counters;
         Isn = new IsnGenerator(stack.Scheduler, stack.Random);
+        Cookies = new SynCookies(Isn, stack.Scheduler);
         // The thread that builds the stack is the one expected to drive its loop; frames confirm it.
         _loopThread = Environment.CurrentManagedThreadId;
     }
 
     public IsnGenerator Isn { get; }
+    public SynCookies Cookies { get; }
     public TcpOptions Options => _stack.Options.Tcp;
     public IReadOnlyCollection<TcpConnection> Connections => _connections.Values;
     internal NetworkStack Stack => _stack;
@@ -183,6 +185,39 @@ public sealed class TcpProtocol : IIpProtocol
         _connections.Add(key, connection);
         connection.OpenPassive(NextIss(key), syn, options);
         return connection;
+    }
+
+    /// <summary>Answers <paramref name="syn"/> with a SYN-ACK whose ISS is a SYN cookie, keeping no state.
+    /// Only the MSS option is offered, since nothing else would be remembered.</summary>
+    internal void SendSynCookie(ConnectionKey key, in TcpSegment syn, in TcpHeaderOptions options)
+    {
+        int ourMss = MssFor(key.RemoteAddress);
+        uint iss = Cookies.Make(key, options.Mss != 0 ? options.Mss : 536);
+        var o = TcpHeaderOptions.None;
+        o.Mss = (ushort)Math.Min(ourMss, ushort.MaxValue);
+        int header = TcpSegment.MinHeaderLength + o.Length;
+        var buffer = _stack.Buffers.Rent(header);
+        var segment = buffer.Append(header);
+        o.Write(segment[TcpSegment.MinHeaderLength..]);
+        TcpSegment.WriteHeader(segment, key.LocalPort, key.RemotePort, iss, unchecked(syn.SequenceNumber + 1), header,
+            TcpFlags.Syn | TcpFlags.Ack, (ushort)Math.Min(Options.ReceiveBufferSize, ushort.MaxValue), key.LocalAddress,
+            key.RemoteAddress);
+        _counters.TcpSegmentsSent++;
+        _counters.TcpSynCookiesSent++;
+        _stack.Ipv4.Send(buffer, key.LocalAddress, key.RemoteAddress, IpProtocol.Tcp, dontFragment: true);
+    }
+
+    /// <summary>An ACK reached a listener that sent SYN cookies lately: if it returns a valid cookie, the
+    /// connection is created now, as if it had waited in SYN-RECEIVED, and the ACK completes it.</summary>
+    internal bool TryOpenFromCookie(TcpListener listener, ConnectionKey key, in TcpSegment ack, in TcpHeaderOptions options)
+    {
+        uint iss = unchecked(ack.AcknowledgmentNumber - 1);
+        if (!Cookies.TryCheck(key, iss, out int peerMss)) return false;
+        _counters.TcpSynCookiesAccepted++;
+        var connection = new TcpConnection(_stack, this, key, MssFor(key.RemoteAddress), listener);
+        _connections.Add(key, connection);
+        connection.OpenFromCookie(iss, peerMss, ack, options);
+        return true;
     }
 
     private uint NextIss(ConnectionKey key) =>

@@ -64,9 +64,18 @@ public static class TcpStateEventTable
     private static MatrixRow All(TcpState s, MatrixEvent e, MatrixOutcome o, string rule) => new(s, e, o, o, o, o, rule);
 
     /// <summary>In-window (left and right edge) outcomes, and the first-check ACK for both outside positions
-    /// ("first: if a segment is not acceptable, send an ACK ... unless the RST bit is set").</summary>
+    /// ("first: if a segment is not acceptable, send an ACK ... unless the RST bit is set"). A SYN outside the
+    /// window gets that same ACK as a rate-limited challenge ACK: RFC 5961 §4.2 applies "irrespective of the
+    /// sequence number" (Linux does the same: tcp_validate_incoming's syn_challenge).</summary>
     private static MatrixRow Win(TcpState s, MatrixEvent e, MatrixOutcome left, MatrixOutcome right, string rule) =>
-        new(s, e, left, right, O(e == MatrixEvent.Rst ? Nothing : Ack, s), O(e == MatrixEvent.Rst ? Nothing : Ack, s), rule);
+        new(s, e, left, right, O(Outside(e), s), O(Outside(e), s), rule);
+
+    private static MatrixResponse Outside(MatrixEvent e) => e switch
+    {
+        MatrixEvent.Rst => Nothing,
+        MatrixEvent.Syn or MatrixEvent.SynAck => Challenge,
+        _ => Ack,
+    };
 
     public static readonly IReadOnlyList<MatrixRow> Rows = Build();
 
@@ -96,10 +105,10 @@ public static class TcpStateEventTable
             All(SynSent, Data, O(Nothing, SynSent), "§3.10.7.3 fifth: neither SYN nor RST -> drop"),
 
             // SYN-RECEIVED, from a passive OPEN.
-            new(SynRcvd, Syn, O(Nothing, Listen), O(Nothing, Listen), O(SynAck, SynRcvd), O(Ack, SynRcvd),
+            new(SynRcvd, Syn, O(Nothing, Listen), O(Nothing, Listen), O(SynAck, SynRcvd), O(Challenge, SynRcvd),
                 "§3.10.7.4 fourth: SYN in window, passive OPEN -> back to LISTEN. Outside left is the peer's SYN "
                 + "retransmitted (SEG.SEQ = IRS): deviation, the SYN-ACK is sent again instead of first's ACK, which a "
-                + "peer in SYN-SENT would drop (§3.10.7.3 fifth), like Linux and FreeBSD"),
+                + "peer in SYN-SENT would drop (§3.10.7.3 fifth), like Linux and FreeBSD; outside right -> RFC 5961 §4.2 challenge ACK"),
             Win(SynRcvd, SynAckEv, O(Nothing, Listen), O(Nothing, Listen),
                 "§3.10.7.4 fourth: SYN in window, passive OPEN -> back to LISTEN"),
             Win(SynRcvd, AckEv, O(Nothing, Est), O(Nothing, Est), "§3.10.7.4 fifth: SND.UNA < SEG.ACK =< SND.NXT -> ESTABLISHED"),
@@ -168,9 +177,9 @@ public static class TcpStateEventTable
             Win(LastAck, Data, O(Nothing, Closed), O(Nothing, Closed), "§3.10.7.4 fifth: our FIN acknowledged -> CLOSED"),
 
             // TIME-WAIT.
-            new(TimeWait, Syn, O(Challenge, TimeWait), O(SynAck, SynRcvd), O(Ack, TimeWait), O(SynAck, SynRcvd),
+            new(TimeWait, Syn, O(Challenge, TimeWait), O(SynAck, SynRcvd), O(Challenge, TimeWait), O(SynAck, SynRcvd),
                 "§3.10.7.4 fourth; RFC 1122 §4.2.2.13, RFC 6191: a SYN above RCV.NXT (window aside) opens a new "
-                + "incarnation; at RCV.NXT -> RFC 5961 §4.2 challenge ACK; below -> first's ACK"),
+                + "incarnation; at or below RCV.NXT -> RFC 5961 §4.2 challenge ACK"),
             Win(TimeWait, SynAckEv, O(Challenge, TimeWait), O(Challenge, TimeWait), "§3.10.7.4 fourth; RFC 5961 §4.2"),
             Win(TimeWait, AckEv, O(Nothing, TimeWait), O(Nothing, TimeWait), "§3.10.7.4 fifth: nothing new acknowledged"),
             Win(TimeWait, RstEv, O(Nothing, Closed), O(Challenge, TimeWait), "§3.10.7.4 second; RFC 5961 §3.2"),

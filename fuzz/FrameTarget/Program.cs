@@ -15,7 +15,7 @@ public static class Program
     public static int Main(string[] args)
     {
         var loop = new VirtualEventLoop();
-        var link = new ScriptedLink { KeepTransmitted = false };
+        var link = new ScriptedLink { Recording = false };
         var stack = new NetworkStack(loop, new SeededRandom(1), name: "target");
         stack.AddInterface(link, MacAddress.Parse("02:00:00:00:00:0b"), Ipv4Cidr.Parse("192.0.2.11/24"));
         using var udp = stack.OpenUdp(7);

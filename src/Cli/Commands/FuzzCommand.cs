@@ -46,8 +46,13 @@ public static class FuzzCommand
                 return Program.ExitOk;
             }
             var wall = Stopwatch.StartNew();
-            var report = new FrameFuzzer(corpus, parse.GetValue(seed)).Run(n,
-                done => { if (done >= 1_000_000 && done % 1_000_000 < 2) Console.Error.Write($"\r{done:N0} frames"); });
+            long millionsShown = 0;
+            var report = new FrameFuzzer(corpus, parse.GetValue(seed)).Run(n, done =>
+            {
+                if (done / 1_000_000 <= millionsShown) return;
+                millionsShown = done / 1_000_000;
+                Console.Error.Write($"\r{millionsShown:N0} million frames");
+            });
             Console.Error.Write("\r");
             Console.WriteLine($"fuzz: {report.Frames:N0} frames from a corpus of {corpus.Count} in {wall.Elapsed.TotalSeconds:0.0} s " +
                               $"({report.Frames / wall.Elapsed.TotalSeconds:N0} frames/s), seed {parse.GetValue(seed)}");

@@ -51,7 +51,7 @@ public sealed class FrameFuzzer
         var random = new SeededRandom(_seed);
         var mutator = new FrameMutator(random.Fork());
         var loop = new VirtualEventLoop();
-        var link = new ScriptedLink { KeepTransmitted = false };
+        var link = new ScriptedLink { Recording = false };
         var victim = new NetworkStack(loop, random.Fork(), name: "victim");
         victim.AddInterface(link, FuzzCorpus.VictimMac, new Ipv4Cidr(FuzzCorpus.VictimIp, 24));
         var socket = victim.OpenUdp(FuzzCorpus.OpenUdpPort);
@@ -105,7 +105,7 @@ public sealed class FrameFuzzer
         GC.KeepAlive(victim);
 
         return new FuzzReport(injected, byMutation, counters.NonZeroDrops().ToList(),
-            counters.Ipv4Delivered + counters.ArpPacketsProcessed + counters.FragmentsQueued, link.TransmitCount, growth, findings);
+            counters.Ipv4Delivered + counters.ArpPacketsProcessed + counters.FragmentsQueued, link.FramesTransmitted, growth, findings);
     }
 
     /// <summary>Everything that shows a frame was handled: a drop with a reason, a delivery to a transport,

@@ -1,3 +1,4 @@
+using Netstack.Simulation.Wire;
 using FluentAssertions;
 using Netstack.Api;
 using Netstack.Diagnostics;
@@ -15,7 +16,7 @@ public class ArpTraceTests
 {
     private static readonly TimeSpan LongTimeout = TimeSpan.FromSeconds(30);
 
-    private static void ShouldBeRequestFor(SentFrame frame, Ipv4Address target, MacAddress? unicastTo = null)
+    private static void ShouldBeRequestFor(TransmittedFrame frame, Ipv4Address target, MacAddress? unicastTo = null)
     {
         var eth = frame.Parse();
         eth.DestinationHardwareAddress.ToMac().Should().Be(unicastTo ?? MacAddress.Broadcast);

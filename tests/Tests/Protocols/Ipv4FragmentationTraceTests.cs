@@ -1,3 +1,4 @@
+using Netstack.Simulation.Wire;
 using System.Buffers.Binary;
 using FluentAssertions;
 using Netstack.Diagnostics;
@@ -31,7 +32,7 @@ public class Ipv4FragmentationTraceTests
     }
 
     /// <summary>Puts the payloads of IPv4 fragments back together (the reference reassembler).</summary>
-    private static byte[] Reassemble(IEnumerable<SentFrame> frames)
+    private static byte[] Reassemble(IEnumerable<TransmittedFrame> frames)
     {
         var parts = frames.Select(f => f.Extract<Pdn.IPv4Packet>()).OrderBy(ip => ip.FragmentOffset).ToList();
         var whole = new List<byte>();

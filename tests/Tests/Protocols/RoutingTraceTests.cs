@@ -1,3 +1,4 @@
+using Netstack.Simulation.Wire;
 using FluentAssertions;
 using Netstack.Diagnostics;
 using Netstack.Link;

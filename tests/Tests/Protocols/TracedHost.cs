@@ -1,3 +1,4 @@
+using Netstack.Simulation.Wire;
 using Netstack.Link;
 using Netstack.Simulation.Loop;
 using Netstack.Time;
@@ -49,7 +50,7 @@ public sealed class TracedHost
     public void RunFor(TimeSpan d) => Loop.RunUntil(Loop.Now + d);
 
     /// <summary>Frames sent since the last call.</summary>
-    public List<SentFrame> TakeSent()
+    public List<TransmittedFrame> TakeSent()
     {
         var frames = Link.Sent.GetRange(_taken, Link.Sent.Count - _taken);
         _taken = Link.Sent.Count;

@@ -33,7 +33,7 @@ public sealed class ScenarioThroughputWorkload(string? directory = null) : IBenc
             runs += scenarios.Count;
         }
         var elapsed = Stopwatch.GetElapsedTime(start);
-        yield return new BenchmarkFigure("scenarios_per_second", runs / elapsed.TotalSeconds, "scenarios/s",
+        yield return new BenchmarkFigure("scenarios-per-second", runs / elapsed.TotalSeconds, "1/s",
             $"{scenarios.Count} scenarios played and judged, recording in memory");
     }
 

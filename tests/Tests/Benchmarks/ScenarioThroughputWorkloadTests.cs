@@ -12,8 +12,8 @@ public class ScenarioThroughputWorkloadTests
     {
         var figures = new ScenarioThroughputWorkload(RepositoryPaths.Scenarios).Run(BenchmarkSettings.Quick).ToList();
         figures.Should().ContainSingle();
-        figures[0].Name.Should().Be("scenarios_per_second");
-        figures[0].Unit.Should().Be("scenarios/s");
+        figures[0].Name.Should().Be("scenarios-per-second");
+        figures[0].Unit.Should().Be("1/s");
         figures[0].Value.Should().BePositive();
         figures[0].Description.Should().StartWith($"{Directory.GetFiles(RepositoryPaths.Scenarios, "*.yaml", SearchOption.AllDirectories).Length} scenarios");
     }

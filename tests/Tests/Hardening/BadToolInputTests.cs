@@ -9,24 +9,7 @@ namespace Netstack.Tests.Hardening;
 /// damaged copies of the icmp-echo recording. (Broken scenario files: tests/Tests/Scenarios/Broken.)</summary>
 public class BadToolInputTests
 {
-    private static (int Exit, string Out, string Err) Harness(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var previousOut = Console.Out;
-        var previousErr = Console.Error;
-        Console.SetOut(stdout);
-        Console.SetError(stderr);
-        try
-        {
-            return (Netstack.Cli.Program.Main(args), stdout.ToString(), stderr.ToString());
-        }
-        finally
-        {
-            Console.SetOut(previousOut);
-            Console.SetError(previousErr);
-        }
-    }
+    private static (int Exit, string Out, string Err) Harness(params string[] args) => CliRunner.Run(args);
 
     private const string Usage = "Run './harness --help' for usage.";
 

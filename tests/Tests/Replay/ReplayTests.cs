@@ -14,24 +14,7 @@ public class ReplayTests
 
     private static string Capture(string name) => Path.Combine(RepositoryPaths.Root, "captures", name + ".pcap");
 
-    private static (int Exit, string Out, string Err) Cli(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var previousOut = Console.Out;
-        var previousErr = Console.Error;
-        Console.SetOut(stdout);
-        Console.SetError(stderr);
-        try
-        {
-            return (Netstack.Cli.Program.Main(args), stdout.ToString(), stderr.ToString());
-        }
-        finally
-        {
-            Console.SetOut(previousOut);
-            Console.SetError(previousErr);
-        }
-    }
+    private static (int Exit, string Out, string Err) Cli(params string[] args) => CliRunner.Run(args);
 
     [TestCase("arp-ping", 6, 3, 3)]
     [TestCase("ping-fragmented", 8, 4, 4)]

@@ -8,25 +8,7 @@ namespace Netstack.Tests.Scenarios;
 /// <summary><c>harness run</c>: one line per scenario, a summary, and exit codes 0 / 1 / 2.</summary>
 public class RunCommandTests
 {
-    private static (int Exit, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var previousOut = Console.Out;
-        var previousErr = Console.Error;
-        Console.SetOut(stdout);
-        Console.SetError(stderr);
-        try
-        {
-            int exit = Netstack.Cli.Program.Main(args);
-            return (exit, stdout.ToString(), stderr.ToString());
-        }
-        finally
-        {
-            Console.SetOut(previousOut);
-            Console.SetError(previousErr);
-        }
-    }
+    private static (int Exit, string Out, string Err) Run(params string[] args) => CliRunner.Run(args);
 
     private static string Write(string dir, string name, string yaml)
     {

@@ -1,3 +1,4 @@
+using Netstack.Tests.Support;
 using FluentAssertions;
 using NUnit.Framework;
 
@@ -8,24 +9,7 @@ namespace Netstack.Tests.Tap;
 [TestFixture, Category("Tap")]
 public class TapCommandLineTests
 {
-    private static (int Exit, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var previousOut = Console.Out;
-        var previousErr = Console.Error;
-        Console.SetOut(stdout);
-        Console.SetError(stderr);
-        try
-        {
-            return (Netstack.Cli.Program.Main(args), stdout.ToString(), stderr.ToString());
-        }
-        finally
-        {
-            Console.SetOut(previousOut);
-            Console.SetError(previousErr);
-        }
-    }
+    private static (int Exit, string Out, string Err) Run(params string[] args) => CliRunner.Run(args);
 
     [TestCase("--ip 1.2.3.4", "--ip 1.2.3.4: expected an IPv4 address with prefix length")]
     [TestCase("--ip 10.0.0.2/24 --mac zz", "--mac zz: expected six hex bytes")]

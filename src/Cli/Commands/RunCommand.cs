@@ -121,8 +121,15 @@ public static class RunCommand
         }
 
         var scenarios = ScenarioSelection.Select(loaded, settings.Filter, settings.Shard);
+        if (settings.Filter is { } nameFilter && !loaded.Any(s => ScenarioSelection.MatchesName(s.Name, nameFilter)))
+        {
+            // A filter that matches nothing is almost always a typo; passing silently would hide it in CI.
+            stderr.WriteLine($"harness: --filter '{nameFilter}' matches none of the {loaded.Count} scenarios");
+            return Program.ExitUsage;
+        }
         if (scenarios.Count == 0)
         {
+            // An empty shard is legitimate: more CI jobs than scenarios.
             stdout.WriteLine($"0 scenarios selected (of {loaded.Count})");
             return Program.ExitOk;
         }

@@ -9,6 +9,9 @@ namespace Netstack.Tests.Hardening;
 /// damaged copies of the icmp-echo recording. (Broken scenario files: tests/Tests/Scenarios/Broken.)</summary>
 public class BadToolInputTests
 {
+    private static readonly int ShippedScenarioCount =
+        Directory.GetFiles(Path.Combine(RepositoryPaths.Root, "scenarios"), "*.y*ml", SearchOption.AllDirectories).Length;
+
     private static (int Exit, string Out, string Err) Harness(params string[] args) => CliRunner.Run(args);
 
     private const string Usage = "Run './harness --help' for usage.";
@@ -30,6 +33,7 @@ public class BadToolInputTests
         ("fuzz --corpus /nonexistent/x.pcap", ["harness: /nonexistent/x.pcap: no such capture file"]),
         ("fuzz --corpus tests/Tests/Hardening/BadInput", ["harness: tests/Tests/Hardening/BadInput: is a directory, not a capture file"]),
         ("bench --bogus", ["harness: Unrecognized command or argument '--bogus'.", Usage]),
+        ("run scenarios --filter no-such-scenario", [$"harness: --filter 'no-such-scenario' matches none of the {ShippedScenarioCount} scenarios"]),
     ];
 
     /// <summary>(capture in BadInput/, what follows "harness: PATH: " on stderr).</summary>

@@ -1,4 +1,5 @@
 using Netstack;
+using Netstack.Api;
 using Netstack.Simulation.Loop;
 using Netstack.Simulation.Wire;
 using Netstack.Time;
@@ -14,35 +15,49 @@ public static class Program
 {
     public static int Main(string[] args)
     {
-        var loop = new VirtualEventLoop();
-        var link = new ScriptedLink { Recording = false };
-        var stack = new NetworkStack(loop, new SeededRandom(1), name: "target");
-        stack.AddInterface(link, MacAddress.Parse("02:00:00:00:00:0b"), Ipv4Cidr.Parse("192.0.2.11/24"));
-        using var udp = stack.OpenUdp(7);
-
-        void Feed(ReadOnlySpan<byte> frame)
-        {
-            link.Inject(frame);
-            // Let timers fire now and then, as they would between real frames.
-            loop.RunUntil(loop.Now + TimeSpan.FromMilliseconds(100));
-            while (udp.TryReceiveFrom(out _)) { }
-        }
-
         if (args.Length > 0)
         {
+            var target = new Target();
             foreach (var path in args)
             {
-                Feed(File.ReadAllBytes(path));
+                target.Feed(File.ReadAllBytes(path));
                 Console.WriteLine($"{path}: handled");
             }
             return 0;
         }
+        // Built inside the callback: instrumented code may only run once SharpFuzz has mapped AFL's
+        // coverage memory, which happens in Run.
+        Target? shared = null;
         Fuzzer.OutOfProcess.Run(stream =>
         {
+            shared ??= new Target();
             using var memory = new MemoryStream();
             stream.CopyTo(memory);
-            Feed(memory.GetBuffer().AsSpan(0, (int)memory.Length));
+            shared.Feed(memory.GetBuffer().AsSpan(0, (int)memory.Length));
         });
         return 0;
+    }
+
+    /// <summary>One stack on a scripted link, with a UDP socket so datagrams reach socket delivery.</summary>
+    private sealed class Target
+    {
+        private readonly VirtualEventLoop _loop = new();
+        private readonly ScriptedLink _link = new() { Recording = false };
+        private readonly UdpSocket _udp;
+
+        public Target()
+        {
+            var stack = new NetworkStack(_loop, new SeededRandom(1), name: "target");
+            stack.AddInterface(_link, MacAddress.Parse("02:00:00:00:00:0b"), Ipv4Cidr.Parse("192.0.2.11/24"));
+            _udp = stack.OpenUdp(7);
+        }
+
+        public void Feed(ReadOnlySpan<byte> frame)
+        {
+            _link.Inject(frame);
+            // Let timers fire now and then, as they would between real frames.
+            _loop.RunUntil(_loop.Now + TimeSpan.FromMilliseconds(100));
+            while (_udp.TryReceiveFrom(out _)) { }
+        }
     }
 }

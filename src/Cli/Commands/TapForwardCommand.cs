@@ -39,7 +39,7 @@ public static class TapForwardCommand
             {
                 var forwarder = new FrameForwarder(first, second);
                 using var signals = loop.StopOnTerminationSignals();
-                if (limit is { } l) new Netstack.Time.Timer(loop, loop.Stop).ArmAfter(l);
+                if (limit is { } l) new Netstack.Time.ScheduledTimer(loop, loop.Stop).ArmAfter(l);
                 Console.WriteLine($"ready {first.Name} {second.Name}");
                 Console.Out.Flush();
                 loop.Run();

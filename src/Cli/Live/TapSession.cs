@@ -1,5 +1,5 @@
 using Netstack.Simulation.Tap;
-using Timer = Netstack.Time.Timer;
+using Netstack.Time;
 
 namespace Netstack.Cli.Live;
 
@@ -15,7 +15,7 @@ public sealed class TapSession(LiveHost host, TextWriter output, TextWriter log)
     {
         var loop = host.Loop;
         using var signals = loop.StopOnTerminationSignals();
-        var durationTimer = new Timer(loop, loop.Stop);
+        var durationTimer = new ScheduledTimer(loop, loop.Stop);
         if (host.Options.Duration is { } duration) durationTimer.ArmAfter(duration);
         loop.Post(Start);
         loop.Run();

@@ -78,7 +78,7 @@ public sealed class TcpClients(NetworkStack stack, TextWriter output, TextWriter
     private Task Delay(TimeSpan delay)
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        new Netstack.Time.Timer(stack.Scheduler, () => done.TrySetResult()).ArmAfter(delay);
+        new Netstack.Time.ScheduledTimer(stack.Scheduler, () => done.TrySetResult()).ArmAfter(delay);
         return done.Task;
     }
 }

@@ -97,7 +97,7 @@ public sealed class WireFaults : IWireFaults
             {
                 var copy = frame.ToArray();
                 var key = (from, to);
-                var timer = new Netstack.Time.Timer(_clock, () =>
+                var timer = new Netstack.Time.ScheduledTimer(_clock, () =>
                 {
                     if (_held.Remove(key, out var h)) segment.ScheduleArrival(to, h.Bytes, _clock.Now);
                 });
@@ -134,5 +134,5 @@ public sealed class WireFaults : IWireFaults
         if (last.Bytes.AsSpan().SequenceEqual(frame)) last.Notes.Add(note);
     }
 
-    private sealed record HeldFrame(byte[] Bytes, Netstack.Time.Timer Timer);
+    private sealed record HeldFrame(byte[] Bytes, Netstack.Time.ScheduledTimer Timer);
 }

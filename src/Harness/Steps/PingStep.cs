@@ -29,8 +29,8 @@ public sealed class PingStep : ActionStep
         SendOne();
         if (Count > 1)
         {
-            Netstack.Time.Timer? timer = null;
-            timer = new Netstack.Time.Timer(run.Simulation.Loop, () =>
+            Netstack.Time.ScheduledTimer? timer = null;
+            timer = new Netstack.Time.ScheduledTimer(run.Simulation.Loop, () =>
             {
                 SendOne();
                 if (sent < Count) timer!.ArmAfter(Interval);

@@ -18,7 +18,7 @@ public sealed class PingService : IEchoClient
         public readonly ushort Sequence = sequence;
         public readonly Instant SentAt = sentAt;
         public readonly TaskCompletionSource<PingReply> Completion = completion;
-        public Timer? Timeout;
+        public ScheduledTimer? Timeout;
     }
 
     internal PingService(NetworkStack stack)
@@ -40,7 +40,7 @@ public sealed class PingService : IEchoClient
         var completion = new TaskCompletionSource<PingReply>(TaskCreationOptions.RunContinuationsAsynchronously);
         var pending = new Pending(destination, sequence, _stack.Scheduler.Now, completion);
         _pending[sequence] = pending;
-        pending.Timeout = new Timer(_stack.Scheduler, () => Complete(pending, new PingReply(PingStatus.TimedOut, destination, sequence)));
+        pending.Timeout = new ScheduledTimer(_stack.Scheduler, () => Complete(pending, new PingReply(PingStatus.TimedOut, destination, sequence)));
         pending.Timeout.ArmAfter(timeout ?? TimeSpan.FromSeconds(1));
         var sent = _stack.Icmp.SendEchoRequest(destination, _identifier, sequence, dataLength, timeToLive, dontFragment);
         if (sent is SendResult.NoRoute or SendResult.TooBig)

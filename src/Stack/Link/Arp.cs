@@ -85,7 +85,7 @@ public sealed class Arp
         entry.State = ArpEntryState.Incomplete;
         entry.RequestsSent = 0;
         entry.Refreshing = false;
-        entry.RetryTimer ??= new Timer(Scheduler, () => OnRetryTimer(entry));
+        entry.RetryTimer ??= new ScheduledTimer(Scheduler, () => OnRetryTimer(entry));
         SendRequest(entry);
     }
 

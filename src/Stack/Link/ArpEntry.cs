@@ -24,5 +24,5 @@ public sealed class ArpEntry
     /// <summary>Set while a refresh request is outstanding for a reachable entry.</summary>
     internal bool Refreshing;
     internal readonly Queue<PacketBuffer> Pending = new();
-    internal Timer? RetryTimer;
+    internal ScheduledTimer? RetryTimer;
 }

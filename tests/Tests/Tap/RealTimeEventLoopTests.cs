@@ -60,7 +60,7 @@ public class RealTimeEventLoopTests
                 loop.Stop();
             });
         });
-        var safety = new Netstack.Time.Timer(loop, loop.Stop);
+        var safety = new Netstack.Time.ScheduledTimer(loop, loop.Stop);
         safety.ArmAfter(TimeSpan.FromSeconds(20));
         poster.Start();
         loop.Run();
@@ -78,7 +78,7 @@ public class RealTimeEventLoopTests
             Thread.Sleep(20);
             loop.Stop();
         });
-        var safety = new Netstack.Time.Timer(loop, loop.Stop);
+        var safety = new Netstack.Time.ScheduledTimer(loop, loop.Stop);
         safety.ArmAfter(TimeSpan.FromSeconds(20));
         stopper.Start();
         loop.Run();

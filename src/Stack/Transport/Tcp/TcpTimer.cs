@@ -9,14 +9,14 @@ namespace Netstack.Transport.Tcp;
 internal sealed class TcpTimer
 {
     private readonly IScheduler _scheduler;
-    private readonly Timer _wakeup;
+    private readonly ScheduledTimer _wakeup;
     private readonly Action _expired;
 
     public TcpTimer(IScheduler scheduler, Action expired)
     {
         _scheduler = scheduler;
         _expired = expired;
-        _wakeup = new Timer(scheduler, Wake);
+        _wakeup = new ScheduledTimer(scheduler, Wake);
     }
 
     public bool IsRunning { get; private set; }

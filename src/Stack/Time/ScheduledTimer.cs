@@ -2,13 +2,13 @@ namespace Netstack.Time;
 
 /// <summary>A re-armable one-shot timer. Arming again replaces the previous deadline; stale queue
 /// entries are recognised by their generation and ignored, so re-arming costs no allocation.</summary>
-public sealed class Timer : IScheduledAction
+public sealed class ScheduledTimer : IScheduledAction
 {
     private readonly IScheduler _scheduler;
     private readonly Action _callback;
     private long _generation;
 
-    public Timer(IScheduler scheduler, Action callback)
+    public ScheduledTimer(IScheduler scheduler, Action callback)
     {
         _scheduler = scheduler;
         _callback = callback;

@@ -32,9 +32,14 @@ public sealed class StackCounters
     public long TcpWindowProbesSent;
     public long TcpKeepalivesSent;
 
-    public void Drop(DropReason reason) => _drops[(int)reason]++;
+    public void Drop(DropReason reason)
+    {
+        _drops[(int)reason]++;
+        TotalDropped++;
+    }
     public long Dropped(DropReason reason) => _drops[(int)reason];
-    public long TotalDropped => _drops.Sum();
+    /// <summary>All drops, whatever the reason (kept as it goes: checkers read it after every frame).</summary>
+    public long TotalDropped { get; private set; }
 
     /// <summary>Non-zero drop counters, for reports.</summary>
     public IEnumerable<(DropReason Reason, long Count)> NonZeroDrops()

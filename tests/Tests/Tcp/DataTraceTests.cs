@@ -267,19 +267,8 @@ public class DataTraceTests : TraceTestBase
         EstablishPassive(Plain(new TcpOptions { DataRetries = 2 }));
         Stream.Write(Bytes(10));
         var data = Peer.Next();
-        var quoted = new byte[Ipv4Packet.MinHeaderLength + 20];
-        Ipv4Packet.WriteHeader(quoted, new Ipv4Header(ScriptedPeer.HostIp, ScriptedPeer.PeerIp, IpProtocol.Tcp, quoted.Length, 1));
-        TcpSegment.WriteHeader(quoted.AsSpan(20), data.SourcePort, data.DestinationPort, data.Seq, data.Ack, 20, TcpFlags.Ack,
-            1000, ScriptedPeer.HostIp, ScriptedPeer.PeerIp);
-        var icmp = new byte[IcmpPacket.HeaderLength + quoted.Length];
-        quoted.CopyTo(icmp, IcmpPacket.HeaderLength);
-        IcmpPacket.WriteHeaderAndChecksum(icmp, IcmpType.DestinationUnreachable, (byte)UnreachableCode.Port, 0, 0);
-        var frame = new byte[EthernetFrame.HeaderLength + Ipv4Packet.MinHeaderLength + icmp.Length];
-        EthernetFrame.WriteHeader(frame, ScriptedPeer.HostMac, ScriptedPeer.PeerMac, EtherType.Ipv4);
-        Ipv4Packet.WriteHeader(frame.AsSpan(EthernetFrame.HeaderLength),
-            new Ipv4Header(ScriptedPeer.PeerIp, ScriptedPeer.HostIp, IpProtocol.Icmp, frame.Length - EthernetFrame.HeaderLength, 2));
-        icmp.CopyTo(frame, EthernetFrame.HeaderLength + Ipv4Packet.MinHeaderLength);
-        Peer.Host.Interfaces[0].ReceiveFrame(frame);
+        Peer.SendIcmpError(IcmpType.DestinationUnreachable, (byte)UnreachableCode.Port, data.SourcePort, data.DestinationPort,
+            data.Seq, data.Ack, TcpFlags.Ack);
         Conn.State.Should().Be(TcpState.Established, "RFC 5461: hard errors do not abort a synchronized connection");
         Peer.RunUntil(Ms(60_000));
         Conn.State.Should().Be(TcpState.Closed);

@@ -294,19 +294,8 @@ public class HandshakeTraceTests : TraceTestBase
         var connect = Peer.Host.ConnectTcpAsync(ScriptedPeer.PeerIp, 5000);
         var syn = Peer.Next();
         // Hand the host an ICMP port unreachable quoting its SYN.
-        var quoted = new byte[Ipv4Packet.MinHeaderLength + 20];
-        Ipv4Packet.WriteHeader(quoted, new Ipv4Header(ScriptedPeer.HostIp, ScriptedPeer.PeerIp, IpProtocol.Tcp, quoted.Length, 1));
-        TcpSegment.WriteHeader(quoted.AsSpan(20), syn.SourcePort, 5000, syn.Seq, 0, 20, TcpFlags.Syn, 1000,
-            ScriptedPeer.HostIp, ScriptedPeer.PeerIp);
-        var icmp = new byte[IcmpPacket.HeaderLength + quoted.Length];
-        quoted.CopyTo(icmp, IcmpPacket.HeaderLength);
-        IcmpPacket.WriteHeaderAndChecksum(icmp, IcmpType.DestinationUnreachable, (byte)UnreachableCode.Port, 0, 0);
-        var frame = new byte[EthernetFrame.HeaderLength + Ipv4Packet.MinHeaderLength + icmp.Length];
-        EthernetFrame.WriteHeader(frame, ScriptedPeer.HostMac, ScriptedPeer.PeerMac, EtherType.Ipv4);
-        Ipv4Packet.WriteHeader(frame.AsSpan(EthernetFrame.HeaderLength),
-            new Ipv4Header(ScriptedPeer.PeerIp, ScriptedPeer.HostIp, IpProtocol.Icmp, frame.Length - EthernetFrame.HeaderLength, 2));
-        icmp.CopyTo(frame, EthernetFrame.HeaderLength + Ipv4Packet.MinHeaderLength);
-        Peer.Host.Interfaces[0].ReceiveFrame(frame);
+        Peer.SendIcmpError(IcmpType.DestinationUnreachable, (byte)UnreachableCode.Port, syn.SourcePort, 5000, syn.Seq, 0,
+            TcpFlags.Syn);
         Peer.RunFor(TimeSpan.Zero);
         connect.Exception!.InnerException.Should().BeOfType<SocketException>()
             .Which.SocketErrorCode.Should().Be(SocketError.ConnectionRefused);

@@ -105,6 +105,24 @@ public sealed class ScriptedPeer : ILink
         _receiver!.ReceiveFrame(frame);
     }
 
+    /// <summary>Delivers, now, an ICMP error from the peer quoting the IP header and a TCP header the host
+    /// sent (ports, seq, ack, flags): what a router or the peer's kernel would send about that segment.</summary>
+    public void SendIcmpError(IcmpType type, byte code, ushort sourcePort, ushort destinationPort, uint seq, uint ack, TcpFlags flags)
+    {
+        var quoted = new byte[Ipv4Packet.MinHeaderLength + TcpSegment.MinHeaderLength];
+        Ipv4Packet.WriteHeader(quoted, new Ipv4Header(HostIp, PeerIp, IpProtocol.Tcp, quoted.Length, 1));
+        TcpSegment.WriteHeader(quoted.AsSpan(Ipv4Packet.MinHeaderLength), sourcePort, destinationPort, seq, ack,
+            TcpSegment.MinHeaderLength, flags, 1000, HostIp, PeerIp);
+        var frame = new byte[EthernetFrame.HeaderLength + Ipv4Packet.MinHeaderLength + IcmpPacket.HeaderLength + quoted.Length];
+        EthernetFrame.WriteHeader(frame, HostMac, PeerMac, EtherType.Ipv4);
+        var ipBytes = frame.AsSpan(EthernetFrame.HeaderLength);
+        var icmp = ipBytes[Ipv4Packet.MinHeaderLength..];
+        quoted.CopyTo(icmp[IcmpPacket.HeaderLength..]);
+        IcmpPacket.WriteHeaderAndChecksum(icmp, type, code, 0, 0);
+        Ipv4Packet.WriteHeader(ipBytes, new Ipv4Header(PeerIp, HostIp, IpProtocol.Icmp, ipBytes.Length, 2));
+        _receiver!.ReceiveFrame(frame);
+    }
+
     /// <summary>Runs the loop to <paramref name="time"/> (absolute virtual time).</summary>
     public void RunUntil(Instant time) => Loop.RunUntil(time);
 

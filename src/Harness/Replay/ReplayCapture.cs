@@ -1,7 +1,4 @@
-using SharpPcap;
-using SharpPcap.LibPcap;
 using Netstack.Harness.Trace;
-using Netstack.Simulation.Capture;
 
 namespace Netstack.Harness.Replay;
 
@@ -13,36 +10,28 @@ public static class ReplayCapture
     public static List<ReplayFrame> Load(string path)
     {
         if (!File.Exists(path)) throw new ReplayInputException($"{path}: no such capture file");
-        List<byte[]> bytes;
+        CaptureFile capture;
         try
         {
-            bytes = CaptureFileReader.ReadFrames(path); // validates the whole file and locates damage
+            capture = CaptureFileReader.Read(path); // validates the whole file and locates damage
         }
         catch (FormatException e)
         {
             throw new ReplayInputException($"{path}: {e.Message}");
         }
-        if (bytes.Count == 0) throw new ReplayInputException($"{path}: the capture holds no frames");
-        var times = LibpcapGuard.Run(() =>
+        var records = capture.Records;
+        if (records.Count == 0) throw new ReplayInputException($"{path}: the capture holds no frames");
+        if (capture.LinkType != PacketDotNet.LinkLayers.Ethernet)
+            throw new ReplayInputException($"{path}: link type {capture.LinkType} is not Ethernet (capture on an Ethernet interface, not 'any')");
+        var frames = new List<ReplayFrame>(records.Count);
+        for (int i = 0; i < records.Count; i++)
         {
-            var list = new List<long>(bytes.Count);
-            using var device = new CaptureFileReaderDevice(path);
-            device.Open(new DeviceConfiguration { TimestampResolution = TimestampResolution.Nanosecond });
-            if (device.LinkType != PacketDotNet.LinkLayers.Ethernet)
-                throw new ReplayInputException($"{path}: link type {device.LinkType} is not Ethernet (capture on an Ethernet interface, not 'any')");
-            while (list.Count < bytes.Count && device.GetNextPacket(out var capture) == GetPacketStatus.PacketRead)
-            {
-                var raw = capture.GetPacket();
-                // A frame cut by the snapshot length cannot be injected as it was sent.
-                if (capture.Header is PcapHeader header && header.PacketLength > header.CaptureLength)
-                    throw new ReplayInputException($"{path}: frame {list.Count + 1} was captured truncated ({header.CaptureLength} of {header.PacketLength} bytes; record with -s 0)");
-                list.Add((long)(raw.Timeval.Value * 1_000_000_000m));
-            }
-            return list;
-        });
-        var frames = new List<ReplayFrame>(bytes.Count);
-        for (int i = 0; i < bytes.Count; i++)
-            frames.Add(new ReplayFrame(i + 1, times[i] - times[0], bytes[i]));
+            var r = records[i];
+            // A frame cut by the snapshot length cannot be injected as it was sent.
+            if (r.IsTruncated)
+                throw new ReplayInputException($"{path}: frame {i + 1} was captured truncated ({r.Bytes.Length} of {r.OriginalLength} bytes; record with -s 0)");
+            frames.Add(new ReplayFrame(i + 1, r.TimeNanoseconds - records[0].TimeNanoseconds, r.Bytes));
+        }
         return frames;
     }
 }

@@ -8,31 +8,39 @@ namespace Netstack.Harness.Trace;
 /// from a capture.</summary>
 public static class CaptureFileReader
 {
-    /// <summary>Every frame's bytes, in file order. Throws <see cref="FormatException"/> with libpcap's reason when
-    /// the file cannot be read as a capture, and for a classic pcap that is cut short or damaged, the byte offset
-    /// where the first unreadable record starts.</summary>
-    public static List<byte[]> ReadFrames(string path)
+    /// <summary>Every frame's bytes, in file order. Throws as <see cref="Read"/> does.</summary>
+    public static List<byte[]> ReadFrames(string path) => Read(path).Records.ConvertAll(r => r.Bytes);
+
+    /// <summary>Every record with its timestamp (ns) and original length, in file order, and the link type.
+    /// Throws <see cref="FormatException"/> with libpcap's reason when the file cannot be read as a capture,
+    /// and for a classic pcap that is cut short or damaged, the byte offset where the first unreadable record
+    /// starts.</summary>
+    public static CaptureFile Read(string path)
     {
         return LibpcapGuard.Run(() =>
         {
-            var frames = new List<byte[]>();
+            var records = new List<CaptureRecord>();
+            PacketDotNet.LinkLayers linkType;
             try
             {
                 using var device = new CaptureFileReaderDevice(path);
-                device.Open();
+                device.Open(new DeviceConfiguration { TimestampResolution = TimestampResolution.Nanosecond });
+                linkType = device.LinkType;
                 long offset = 24; // classic pcap: file header, then a 16-byte header per record
                 while (true)
                 {
                     var status = device.GetNextPacket(out var capture);
                     if (status == GetPacketStatus.PacketRead)
                     {
-                        frames.Add(capture.Data.ToArray());
+                        var header = (PcapHeader)capture.Header;
+                        records.Add(new CaptureRecord((long)(header.Timeval.Value * 1_000_000_000m),
+                            (int)header.PacketLength, capture.Data.ToArray()));
                         offset += 16 + capture.Data.Length;
                         continue;
                     }
                     if (status == GetPacketStatus.Error)
                     {
-                        var where = IsClassicPcap(path) ? $"at byte {offset} (record {frames.Count + 1})" : $"after frame {frames.Count}";
+                        var where = IsClassicPcap(path) ? $"at byte {offset} (record {records.Count + 1})" : $"after frame {records.Count}";
                         throw new FormatException($"truncated or corrupt {where}: {device.LastError?.Trim()}");
                     }
                     break;
@@ -42,7 +50,7 @@ public static class CaptureFileReader
             {
                 throw new FormatException(e.Message.Trim());
             }
-            return frames;
+            return new CaptureFile(linkType, records);
         });
     }
 
@@ -54,4 +62,13 @@ public static class CaptureFileReader
         uint m = BitConverter.ToUInt32(magic);
         return m is 0xa1b2c3d4 or 0xd4c3b2a1 or 0xa1b23c4d or 0x4d3cb2a1;
     }
+}
+
+/// <summary>A capture file's link type and records.</summary>
+public sealed record CaptureFile(PacketDotNet.LinkLayers LinkType, List<CaptureRecord> Records);
+
+/// <summary>One captured frame: when (ns since the Unix epoch), how long it was on the wire, and the bytes kept.</summary>
+public sealed record CaptureRecord(long TimeNanoseconds, int OriginalLength, byte[] Bytes)
+{
+    public bool IsTruncated => OriginalLength > Bytes.Length;
 }

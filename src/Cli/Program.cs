@@ -5,12 +5,14 @@ using Netstack.Simulation.Capture;
 namespace Netstack.Cli;
 
 /// <summary>The `harness` command line. Exit codes: 0 success, 1 a scenario or check failed,
-/// 2 bad input or usage (with a message, never a stack trace).</summary>
+/// 2 bad input or usage (with a message, never a stack trace), 130 interrupted by SIGINT/SIGTERM (after cleaning up).</summary>
 public static class Program
 {
     public const int ExitOk = 0;
     public const int ExitFailed = 1;
     public const int ExitUsage = 2;
+    /// <summary>Stopped by SIGINT (128 + 2, as a shell reports it).</summary>
+    public const int ExitInterrupted = 130;
 
     public static int Main(string[] args)
     {

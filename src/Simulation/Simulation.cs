@@ -7,8 +7,9 @@ using Netstack.Wire;
 
 namespace Netstack.Simulation;
 
-/// <summary>A deterministic world: one virtual clock, segments, and hosts that are full stack instances.
-/// All randomness derives from <see cref="Seed"/>, so the same set-up and seed replays byte for byte.</summary>
+/// <summary>A world of segments and hosts that are full stack instances, driven by one event loop. On the
+/// virtual loop (the default) it is deterministic: all randomness derives from <see cref="Seed"/>, so the same
+/// set-up and seed replays byte for byte. On a real-time loop the same world meets real devices.</summary>
 public sealed class Simulation
 {
     private readonly SeededRandom _random;
@@ -17,16 +18,17 @@ public sealed class Simulation
 
     /// <param name="capture">When set, every frame each host sends is written here (one copy per frame, at
     /// the time it is put on the wire).</param>
-    public Simulation(ulong seed, IFrameSink? capture = null)
+    /// <param name="loop">The loop that drives the world; a new <see cref="VirtualEventLoop"/> when omitted.</param>
+    public Simulation(ulong seed, IFrameSink? capture = null, IEventLoop? loop = null)
     {
         Seed = seed;
         _random = new SeededRandom(seed);
         Capture = capture;
-        Loop = new VirtualEventLoop();
+        Loop = loop ?? new VirtualEventLoop();
     }
 
     public ulong Seed { get; }
-    public VirtualEventLoop Loop { get; }
+    public IEventLoop Loop { get; }
     public IFrameSink? Capture { get; }
     public IReadOnlyDictionary<string, NetworkStack> Hosts => _hosts;
     public IReadOnlyDictionary<string, VirtualSegment> Segments => _segments;

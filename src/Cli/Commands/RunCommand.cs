@@ -22,6 +22,7 @@ public static class RunCommand
         public (int K, int N)? Shard { get; init; }
         public string? JUnit { get; init; }
         public bool Trace { get; init; }
+        public ScenarioWire Wire { get; init; }
     }
 
     public static Command Create()
@@ -40,9 +41,16 @@ public static class RunCommand
         var shard = new Option<string?>("--shard") { Description = "Only shard K of N (K/N, 1-based): a deterministic split for parallel CI jobs" };
         var junit = new Option<string?>("--junit") { Description = "Also write a JUnit XML report to FILE" };
         var trace = new Option<bool>("--trace") { Description = "Print each scenario's frames, one line each (the golden-trace format)" };
-        var command = new Command("run", "Run YAML scenarios in virtual time and record every frame")
+        var wire = new Option<string>("--wire")
         {
-            paths, output, format, seed, seeds, filter, shard, junit, trace,
+            Description = "virtual: every host is our stack, in virtual time. tap: real time, and the host marked " +
+                          "'played-by: linux' is the Linux kernel behind a tap in a namespace made for the run (needs root)",
+            DefaultValueFactory = _ => "virtual",
+        };
+        wire.AcceptOnlyFromAmong("virtual", "tap");
+        var command = new Command("run", "Run YAML scenarios (in virtual time, or against Linux on a tap) and record every frame")
+        {
+            paths, output, format, seed, seeds, filter, shard, junit, trace, wire,
         };
         command.SetAction(parse => Run(new Settings
         {
@@ -55,6 +63,7 @@ public static class RunCommand
             Shard = parse.GetValue(shard) is { } sh ? ParseShard(sh) : null,
             JUnit = parse.GetValue(junit),
             Trace = parse.GetValue(trace),
+            Wire = parse.GetValue(wire) == "tap" ? ScenarioWire.Tap : ScenarioWire.Virtual,
         }, Console.Out, Console.Error));
         return command;
     }
@@ -85,6 +94,8 @@ public static class RunCommand
     {
         if (settings.Seed is not null && settings.Seeds is not null)
             throw new UsageException("use --seed or --seeds, not both");
+        if (settings.Wire == ScenarioWire.Tap && settings.Seeds is not null)
+            throw new UsageException("--seeds needs the virtual wire: on the tap wire the kernel and the real clock decide, not the seed");
         List<string> files;
         try
         {
@@ -134,10 +145,17 @@ public static class RunCommand
             return Program.ExitOk;
         }
 
+        if (settings.Wire == ScenarioWire.Tap && scenarios.Any(s => s.LinuxHost is not null) &&
+            Netstack.Harness.Linux.TapPrerequisites.MissingReason() is { } missing)
+        {
+            stderr.WriteLine($"harness: --wire tap: {missing}");
+            return Program.ExitUsage;
+        }
+
         var runner = new ScenarioRunner();
         var junit = new List<JUnitReport.Case>();
         int width = Math.Min(48, scenarios.Max(s => s.Name.Length));
-        int failed = 0, runs = 0;
+        int failed = 0, skipped = 0, runs = 0;
         var wall = Stopwatch.StartNew();
         foreach (var scenario in scenarios)
         {
@@ -146,10 +164,34 @@ public static class RunCommand
                 if (!RunSeeds(scenario, range, settings, runner, stdout, width, junit, ref runs)) failed++;
                 continue;
             }
-            var options = new RunOptions { OutputDirectory = settings.Output, Format = settings.Format, Seed = settings.Seed };
+            var options = new RunOptions { OutputDirectory = settings.Output, Format = settings.Format, Seed = settings.Seed, Wire = settings.Wire };
             var started = wall.Elapsed;
-            var result = runner.Run(scenario, options);
+            ScenarioResult result;
+            try
+            {
+                result = runner.Run(scenario, options);
+            }
+            catch (RunInterruptedException e)
+            {
+                // The runner removed what it made on the way out; say so and stop the whole run.
+                stdout.WriteLine($"STOP  {scenario.Name.PadRight(width)}  {e.Message}; its namespace and tap were removed");
+                stderr.WriteLine($"harness: {e.Message} during {scenario.File}; {runs} scenario(s) had finished");
+                return Program.ExitInterrupted;
+            }
+            catch (Exception e) when (e is InvalidOperationException or Netstack.Simulation.Tap.TapUnavailableException)
+            {
+                // The real wire could not be set up (a command failed, the tap was refused): this scenario fails with why.
+                result = new ScenarioResult(scenario.Name, scenario.File, settings.Seed ?? scenario.Seed, false, 0, 0, null,
+                    [new StepFailure(0, $"{scenario.File}:1:1: the tap wire could not be set up: {e.Message}")], new Netstack.Harness.Trace.FrameLog());
+            }
             runs++;
+            if (result.Skipped)
+            {
+                skipped++;
+                junit.Add(new JUnitReport.Case(scenario.Name, scenario.File, result.Seed, true, 0, null) { Skipped = result.SkipReason });
+                stdout.WriteLine($"SKIP  {scenario.Name.PadRight(width)}  {result.SkipReason}");
+                continue;
+            }
             junit.Add(new JUnitReport.Case(scenario.Name, scenario.File, result.Seed, result.Passed,
                 (wall.Elapsed - started).TotalSeconds, result.Passed ? null : result.FailureMessage));
             stdout.WriteLine(FormatLine(result, width));
@@ -167,7 +209,8 @@ public static class RunCommand
         var selected = scenarios.Count == loaded.Count ? "" : $" (selected from {loaded.Count})";
         var seedText = settings.Seeds is { } sr ? $", {runs} runs over seeds {sr.First}..{sr.Last}" : "";
         stdout.WriteLine(
-            $"{scenarios.Count} scenario{(scenarios.Count == 1 ? "" : "s")}{selected}: {scenarios.Count - failed} passed, {failed} failed{seedText} " +
+            $"{scenarios.Count} scenario{(scenarios.Count == 1 ? "" : "s")}{selected}: {scenarios.Count - failed - skipped} passed, {failed} failed" +
+            $"{(skipped > 0 ? $", {skipped} skipped" : "")}{seedText}{(settings.Wire == ScenarioWire.Tap ? " on the tap wire" : "")} " +
             $"({wall.Elapsed.TotalSeconds:0.00} s wall); recordings in {settings.Output}/");
         if (settings.JUnit is { } junitPath) JUnitReport.Write(junitPath, junit, wall.Elapsed.TotalSeconds);
         return failed == 0 ? Program.ExitOk : Program.ExitFailed;

@@ -59,7 +59,7 @@ public sealed class FloodWorld
         _sim.Loop.RunUntil(_reachedTarget, Instant.MaxValue);
         _source.Stop();
         // Let what is still in flight arrive so the next window starts from a quiet wire.
-        _sim.Loop.RunUntilIdle(_sim.Loop.Now + TimeSpan.FromMilliseconds(1));
+        _sim.Loop.RunUntil(static () => false, _sim.Loop.Now + TimeSpan.FromMilliseconds(1));
         Traffic.Drain();
         return _lan.FramesCarried - before;
     }

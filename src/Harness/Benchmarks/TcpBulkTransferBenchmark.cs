@@ -96,7 +96,7 @@ public sealed record TcpBulkTransferBenchmark : IBenchmarkWorkload
 
     /// <summary>Moves <paramref name="bytes"/> from <paramref name="from"/> to <paramref name="to"/>: keep the
     /// send buffer full, run the loop one instant at a time, drain the receive buffer.</summary>
-    private static void Pump(Simulation.Loop.VirtualEventLoop loop, TcpConnection from, TcpConnection to, byte[] chunk,
+    private static void Pump(Simulation.Loop.IEventLoop loop, TcpConnection from, TcpConnection to, byte[] chunk,
         byte[] sink, long bytes)
     {
         long sent = 0, received = 0;

@@ -7,7 +7,11 @@ namespace Netstack.Harness.Running;
 /// with the full report when it failed.</summary>
 public static class JUnitReport
 {
-    public sealed record Case(string Name, string File, ulong Seed, bool Passed, double WallSeconds, string? Failure);
+    public sealed record Case(string Name, string File, ulong Seed, bool Passed, double WallSeconds, string? Failure)
+    {
+        /// <summary>Why the scenario did not run (reported as skipped, with the reason); null when it ran.</summary>
+        public string? Skipped { get; init; }
+    }
 
     public static void Write(string path, IReadOnlyList<Case> cases, double totalSeconds)
     {
@@ -16,7 +20,7 @@ public static class JUnitReport
             new XAttribute("tests", cases.Count),
             new XAttribute("failures", cases.Count(c => !c.Passed)),
             new XAttribute("errors", 0),
-            new XAttribute("skipped", 0),
+            new XAttribute("skipped", cases.Count(c => c.Skipped is not null)),
             new XAttribute("time", totalSeconds.ToString("0.000", CultureInfo.InvariantCulture)));
         foreach (var c in cases)
         {
@@ -26,7 +30,8 @@ public static class JUnitReport
                 new XAttribute("file", c.File),
                 new XAttribute("time", c.WallSeconds.ToString("0.000", CultureInfo.InvariantCulture)));
             testcase.Add(new XElement("properties", new XElement("property", new XAttribute("name", "seed"), new XAttribute("value", c.Seed))));
-            if (!c.Passed)
+            if (c.Skipped is { } why) testcase.Add(new XElement("skipped", new XAttribute("message", why)));
+            else if (!c.Passed)
             {
                 var firstLine = c.Failure?.Split('\n')[0] ?? "failed";
                 testcase.Add(new XElement("failure", new XAttribute("message", firstLine), new XAttribute("type", "ScenarioFailed"), c.Failure));

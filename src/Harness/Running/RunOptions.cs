@@ -7,6 +7,7 @@ public sealed record RunOptions
     public string? OutputDirectory { get; init; } = "out";
     public ulong? Seed { get; init; }
     public CaptureFormat Format { get; init; } = CaptureFormat.Pcap;
+    public ScenarioWire Wire { get; init; } = ScenarioWire.Virtual;
 }
 
 public enum CaptureFormat
@@ -15,4 +16,14 @@ public enum CaptureFormat
     Pcap,
     /// <summary>pcapng with a comment per frame (step, faults), written when the run ends.</summary>
     PcapNg,
+}
+
+/// <summary>Which wire a scenario runs on.</summary>
+public enum ScenarioWire
+{
+    /// <summary>Every host is our stack on a virtual clock: deterministic, and a minute of waiting costs nothing.</summary>
+    Virtual,
+    /// <summary>Real time, and the host marked <c>played-by: linux</c> is the Linux kernel behind a tap in a
+    /// network namespace made for the run. Times get packetdrill-like tolerance.</summary>
+    Tap,
 }

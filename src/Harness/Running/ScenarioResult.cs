@@ -15,6 +15,13 @@ public sealed record ScenarioResult(
     /// <summary>TCP retransmissions of all hosts together (for the per-seed table of <c>--seeds</c>).</summary>
     public long TcpRetransmissions { get; init; }
 
+    public ScenarioWire Wire { get; init; }
+
+    /// <summary>Why the scenario was not run on this wire (it has no host for Linux to play); null when it ran.</summary>
+    public string? SkipReason { get; init; }
+
+    public bool Skipped => SkipReason is not null;
+
     /// <summary>All failure reports, each a multi-line block starting with <c>file:line:col:</c>.</summary>
     public string FailureMessage => string.Join(Environment.NewLine, Failures.Select(f => f.Report));
 }

@@ -1,28 +1,52 @@
 using Netstack.Api;
+using Netstack.Harness.Linux;
 using Netstack.Harness.Scenarios;
 using Netstack.Harness.Trace;
 using Netstack.Link;
 using Netstack.Network;
 using Netstack.Simulation.Capture;
+using Netstack.Simulation.Loop;
+using Netstack.Simulation.Tap;
 using Netstack.Simulation.Wire;
 using Sim = Netstack.Simulation.Simulation;
 
 namespace Netstack.Harness.Running;
 
-/// <summary>One run of a scenario: the simulated world built from its hosts and segments, the frame log,
-/// and the application state steps act on (sockets by <c>host:port</c>, pings asked of each host).</summary>
-public sealed class ScenarioRun
+/// <summary>One run of a scenario: the world built from its hosts and segments, the frame log, and the
+/// application state steps act on (sockets by <c>host:port</c>, pings asked of each host). On the virtual wire
+/// every host is a stack on the virtual clock. On the tap wire the clock is real and the host the scenario says
+/// Linux plays is the kernel, behind a tap bridged onto its segment; the other hosts, the segments and their
+/// faults are the same as on the virtual wire.</summary>
+public sealed class ScenarioRun : IDisposable
 {
     private readonly Dictionary<SocketName, UdpSocket> _udp = new();
     private readonly Dictionary<SocketName, Queue<UdpReceiveResult>> _received = new();
     private readonly Dictionary<string, int> _pingsExpected = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Host, string Segment), VirtualPort> _ports = new();
 
-    public ScenarioRun(Scenario scenario, ulong seed, IFrameSink? captureFile)
+    private LinuxPeer? _linux;
+
+    /// <param name="loop">The virtual loop when null; a <see cref="RealTimeEventLoop"/> for the tap wire, where the
+    /// scenario's Linux host (if any) becomes the kernel in a namespace made for this run.</param>
+    public ScenarioRun(Scenario scenario, ulong seed, IFrameSink? captureFile, IEventLoop? loop = null)
     {
         Scenario = scenario;
         Log = new FrameLog();
-        Simulation = new Sim(seed, captureFile is null ? Log : new FanOutSink(Log, captureFile));
+        Simulation = new Sim(seed, captureFile is null ? Log : new FanOutSink(Log, captureFile), loop);
+        try
+        {
+            Build(scenario);
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+        Log.OnRecorded = Annotate;
+    }
+
+    private void Build(Scenario scenario)
+    {
         foreach (var s in scenario.Segments)
             Simulation.AddSegment(s.Name, new SegmentOptions { Latency = s.Latency, BandwidthBitsPerSecond = s.BandwidthBitsPerSecond, Mtu = s.Mtu });
         foreach (var h in scenario.Hosts)
@@ -30,6 +54,11 @@ public sealed class ScenarioRun
             if (h.Scripted)
             {
                 AddScriptedPeer(h);
+                continue;
+            }
+            if (h.PlayedByLinux && Simulation.Loop is RealTimeEventLoop realTime)
+            {
+                AddLinuxPeer(h, realTime);
                 continue;
             }
             var options = new StackOptions
@@ -55,7 +84,32 @@ public sealed class ScenarioRun
             Faults = new Netstack.Harness.Faults.WireFaults(scenario.Faults, Simulation.ForkRandom, Log, Simulation.Loop, hostOfPort);
             foreach (var segment in Simulation.Segments.Values) segment.Faults = Faults;
         }
-        Log.OnRecorded = Annotate;
+    }
+
+    /// <summary>The kernel's tap, bridged to a port of the host's segment: what the kernel sends enters the segment
+    /// as the host's frames (recorded as such, subject to the segment's latency and faults), and what the segment
+    /// delivers to that port is written to the tap.</summary>
+    private void AddLinuxPeer(HostSpec h, RealTimeEventLoop loop)
+    {
+        var i = h.Interfaces[0];
+        var segment = Simulation.Segments[i.Segment];
+        _linux = LinuxPeer.Create(h, loop, segment.Options.Mtu);
+        Netstack.Link.ILink port = segment.Connect($"{h.Name}.{i.Segment}");
+        if (Simulation.Capture is { } sink)
+            port = new CaptureLink(port, loop, sink, h.Name, CaptureDirections.Outbound);
+        _ = new Netstack.Simulation.Tap.FrameForwarder(_linux.Tap, port);
+        Log.MapSegment(i.Mac, i.Segment);
+    }
+
+    /// <summary>The network namespace the Linux host lives in during a tap-wire run.</summary>
+    public string? LinuxNamespace => _linux?.Namespace.Name;
+
+    private bool IsLinux(string host) => _linux is { } l && l.Host.Name == host;
+
+    public void Dispose()
+    {
+        _linux?.Dispose();
+        _linux = null;
     }
 
     private readonly Dictionary<(string Host, string Segment), Netstack.Link.ILink> _peerLinks = new();
@@ -86,7 +140,7 @@ public sealed class ScenarioRun
     /// <summary>Ports are named host.segment by <see cref="Sim.Attach"/>; host names cannot contain dots.</summary>
     private static string HostOfPort(VirtualPort port) => port.Name[..port.Name.IndexOf('.')];
 
-    public Netstack.Harness.Faults.WireFaults? Faults { get; }
+    public Netstack.Harness.Faults.WireFaults? Faults { get; private set; }
 
     /// <summary>The step being played, so frames it sends synchronously can say so in the recording.</summary>
     public Steps.Step? CurrentStep { get; set; }
@@ -126,7 +180,17 @@ public sealed class ScenarioRun
     public FrameLog Log { get; }
     public long Now => Simulation.Now.Nanoseconds;
 
-    public NetworkStack Host(string name) => Simulation.Hosts[name];
+    /// <summary>True on the tap wire: the clock is real, so measured times get <see cref="RealWireTolerance"/>.</summary>
+    public bool IsRealTime => !Simulation.Loop.IsVirtual;
+
+    /// <summary>How far a time measured over <paramref name="intervalNanoseconds"/> may stray: 0 on the virtual wire.</summary>
+    public long Tolerance(long intervalNanoseconds) => IsRealTime ? RealWireTolerance.For(intervalNanoseconds) : 0;
+
+    /// <summary>The stack of a host, for steps that call its API.</summary>
+    public NetworkStack Host(string name) =>
+        Simulation.Hosts.TryGetValue(name, out var stack) ? stack
+        : IsLinux(name) ? throw new StepFailedException($"host '{name}' is played by Linux on this wire: this step needs one of our stacks")
+        : throw new StepFailedException($"host '{name}' has no stack");
 
     public void ExpectPings(string host, int count) =>
         _pingsExpected[host] = PingsExpected(host) + count;
@@ -151,19 +215,33 @@ public sealed class ScenarioRun
     }
 
     private readonly Dictionary<SocketName, Netstack.Api.TcpListener> _listeners = new();
+    private readonly Dictionary<SocketName, System.Net.Sockets.Socket> _linuxListeners = new();
     private readonly Dictionary<string, TcpEndpoint> _tcp = new(StringComparer.Ordinal);
 
     public void ListenTcp(SocketName name, int backlog)
     {
-        if (_listeners.ContainsKey(name)) throw new StepFailedException($"{name} is already listening");
+        if (_listeners.ContainsKey(name) || _linuxListeners.ContainsKey(name)) throw new StepFailedException($"{name} is already listening");
+        if (IsLinux(name.Host))
+        {
+            var socket = _linux!.OpenSocket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+            socket.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Any, name.Port));
+            socket.Listen(backlog > 0 ? backlog : 128);
+            _linuxListeners[name] = socket;
+            return;
+        }
         _listeners[name] = Host(name.Host).ListenTcp(name.Port, backlog);
     }
 
     public void ConnectTcp(string name, string host, Netstack.Wire.Ipv4Address address, ushort port, ushort localPort)
     {
+        if (IsLinux(host))
+        {
+            _tcp[name] = LinuxTcpEndpoint.Connect(name, _linux!, Simulation.Loop, new System.Net.IPEndPoint(address.ToSystem(), port), localPort);
+            return;
+        }
         var stack = Host(host);
         var before = stack.Tcp.Connections.ToHashSet();
-        var endpoint = new TcpEndpoint(name, host) { Opening = stack.ConnectTcpAsync(address, port, localPort) };
+        var endpoint = new StackTcpEndpoint(name, host, Simulation.Loop) { Opening = stack.ConnectTcpAsync(address, port, localPort) };
         // The connection exists as soon as the SYN is sent; find it so its state can be checked before it is up.
         endpoint.Connection = stack.Tcp.Connections.FirstOrDefault(c => !before.Contains(c));
         if (endpoint.Opening.IsFaulted)
@@ -173,8 +251,13 @@ public sealed class ScenarioRun
 
     public void AcceptTcp(string name, SocketName listener)
     {
+        if (_linuxListeners.TryGetValue(listener, out var socket))
+        {
+            _tcp[name] = LinuxTcpEndpoint.Accept(name, listener.Host, socket, Simulation.Loop);
+            return;
+        }
         if (!_listeners.TryGetValue(listener, out var l)) throw new StepFailedException($"nothing listens on {listener}");
-        _tcp[name] = new TcpEndpoint(name, listener.Host) { Opening = l.AcceptAsync() };
+        _tcp[name] = new StackTcpEndpoint(name, listener.Host, Simulation.Loop) { Opening = l.AcceptAsync() };
     }
 
     public TcpEndpoint Tcp(string name)

@@ -2,6 +2,7 @@ using Netstack.Harness.Scenarios;
 using Netstack.Harness.Steps;
 using Netstack.Harness.Trace;
 using Netstack.Simulation.Capture;
+using Netstack.Simulation.Tap;
 using Netstack.Time;
 
 namespace Netstack.Harness.Running;
@@ -17,31 +18,52 @@ public sealed class ScenarioRunner
     public ScenarioResult Run(Scenario scenario, RunOptions options)
     {
         var seed = options.Seed ?? scenario.Seed;
+        if (options.Wire == ScenarioWire.Tap && scenario.LinuxHost is null)
+            return new ScenarioResult(scenario.Name, scenario.File, seed, true, 0, 0, null, [], new FrameLog())
+            {
+                SkipReason = "no host is 'played-by: linux', so there is nothing for the kernel to play on the tap wire",
+            };
+        // A first run on the virtual wire compiles (JIT) every path the scenario takes, so the real-time run is not
+        // tens of milliseconds late on its first frames.
+        if (options.Wire == ScenarioWire.Tap) Run(scenario, options with { Wire = ScenarioWire.Virtual, OutputDirectory = null });
         string extension = options.Format == CaptureFormat.PcapNg ? ".pcapng" : ".pcap";
         string? capturePath = options.OutputDirectory is { } dir ? Path.Combine(dir, scenario.Name + extension) : null;
         PcapFileSink? pcap = capturePath is null || options.Format != CaptureFormat.Pcap ? null : new PcapFileSink(capturePath);
+        using var realTime = options.Wire == ScenarioWire.Tap ? new RealTimeEventLoop() : null;
+        using var interruption = realTime is null ? null : new Interruption(realTime);
+        ScenarioRun? run = null;
         try
         {
-            var run = new ScenarioRun(scenario, seed, pcap);
-            var player = new Player(run, capturePath);
+            run = new ScenarioRun(scenario, seed, pcap, realTime);
+            if (realTime is not null)
+            {
+                // Time zero is when the world is ready (the namespace and tap take a while to make).
+                realTime.ZeroClockNow();
+                if (pcap is not null) pcap.EpochUnixNanoseconds = realTime.EpochUnixNanoseconds;
+            }
+            var player = new Player(run, capturePath, interruption);
             player.Play();
             if (capturePath is not null && options.Format == CaptureFormat.PcapNg)
                 PcapNgWriter.Write(capturePath, run.Log.Frames,
-                    scenario.Hosts.SelectMany(h => h.Interfaces.Select(i => (h.Name, i.Segment))));
+                    scenario.Hosts.SelectMany(h => h.Interfaces.Select(i => (h.Name, i.Segment))),
+                    realTime?.EpochUnixNanoseconds ?? PcapFileSink.Epoch * 1_000_000_000);
             var failures = player.Failures.OrderBy(f => f.StepIndex).ToList();
             return new ScenarioResult(scenario.Name, scenario.File, seed, failures.Count == 0, run.Now, run.Log.Count,
                 capturePath, failures, run.Log)
             {
                 TcpRetransmissions = run.Simulation.Hosts.Values.Sum(h => h.Counters.TcpRetransmissions),
+                Wire = options.Wire,
             };
         }
         finally
         {
+            // The namespace goes even when a step failed or the run was interrupted.
+            run?.Dispose();
             pcap?.Dispose();
         }
     }
 
-    private sealed class Player(ScenarioRun run, string? capturePath)
+    private sealed class Player(ScenarioRun run, string? capturePath, Interruption? interruption)
     {
         private readonly Scenario _scenario = run.Scenario;
         private readonly FrameMatcher _matcher = new(run.Scenario, run.Log);
@@ -52,11 +74,12 @@ public sealed class ScenarioRunner
         public List<StepFailure> Failures { get; } = new();
 
         private long Timeout => _scenario.TimeoutNanoseconds;
-        private Netstack.Simulation.Loop.VirtualEventLoop Loop => run.Simulation.Loop;
+        private Netstack.Simulation.Loop.IEventLoop Loop => run.Simulation.Loop;
 
         public void Play()
         {
             run.Simulation.Start();
+            interruption?.ThrowIfInterrupted();
             foreach (var step in _scenario.Steps)
             {
                 try
@@ -68,7 +91,7 @@ public sealed class ScenarioRunner
                     Fail(step, $"{step.Location}: {step.Describe()}: {e.Message}");
                     break;
                 }
-                catch (Exception e) when (e is not LibpcapMissingException)
+                catch (Exception e) when (e is not LibpcapMissingException and not RunInterruptedException)
                 {
                     // A stack bug surfacing while this step ran (or while time ran up to it): a failure of the
                     // scenario with a one-line cause, not a crash of the whole run.
@@ -82,10 +105,12 @@ public sealed class ScenarioRunner
                 try
                 {
                     long lastWindowEnd = _deferred.Where(d => d.End != TimeWindow.Open).Select(d => d.End).DefaultIfEmpty(0).Max();
-                    if (lastWindowEnd > run.Now) Loop.RunUntil(new Instant(lastWindowEnd));
-                    Settle();
+                    if (run.IsRealTime) lastWindowEnd = Math.Max(lastWindowEnd, run.Now + RealWireTolerance.LingerNanoseconds);
+                    if (lastWindowEnd > run.Now) RunTo(lastWindowEnd);
+                    // On the real wire the stacks' remaining timers (TIME-WAIT, keepalives) would cost real time.
+                    if (!run.IsRealTime) Settle();
                 }
-                catch (Exception e) when (e is not LibpcapMissingException)
+                catch (Exception e) when (e is not LibpcapMissingException and not RunInterruptedException)
                 {
                     Failures.Add(new StepFailure(int.MaxValue,
                         $"{_scenario.File}: after the last step: {e.GetType().Name} at {TimeSyntax.FormatTime(run.Now)}: {e.Message}"));
@@ -102,15 +127,29 @@ public sealed class ScenarioRunner
         {
             var limit = Math.Max(Timeout, run.Now);
             while (Loop.NextDue is { } due && due.Nanoseconds <= limit)
-                Loop.RunUntil(due);
+                RunTo(due.Nanoseconds);
         }
 
         private void AdvanceTo(long t, Step step)
         {
-            if (t < run.Now)
+            // On the real wire the clock has always moved on a little since the step before: run now, late.
+            if (t < run.Now && !run.IsRealTime)
                 throw new StepFailedException(
                     $"its time {TimeSyntax.FormatTime(t)} is before the current virtual time {TimeSyntax.FormatTime(run.Now)}, reached by an earlier step that waited");
-            Loop.RunUntil(new Instant(t));
+            RunTo(t);
+        }
+
+        private void RunTo(long t)
+        {
+            if (t > run.Now || !run.IsRealTime) Loop.RunUntil(new Instant(t));
+            interruption?.ThrowIfInterrupted();
+        }
+
+        private bool RunWhile(Func<bool> done, long limit)
+        {
+            bool held = Loop.RunUntil(done, new Instant(limit));
+            interruption?.ThrowIfInterrupted();
+            return held;
         }
 
         private (long Start, long End) Resolve(TimeSpec? at, long defaultEnd)
@@ -146,10 +185,13 @@ public sealed class ScenarioRunner
                 case FrameExpectation frame:
                 {
                     var (start, end) = Resolve(frame.At, TimeWindow.Open);
-                    start -= frame.ToleranceNanoseconds;
-                    if (end != TimeWindow.Open) end += frame.ToleranceNanoseconds;
+                    // On the real wire a window widens by the tolerance; a window that claims silence narrows instead.
+                    long startSlack = run.Tolerance(start - _cursor), endSlack = end == TimeWindow.Open ? 0 : run.Tolerance(end - _cursor);
+                    if (frame.Negated) (startSlack, endSlack) = (-startSlack, -endSlack);
+                    start -= frame.ToleranceNanoseconds + startSlack;
+                    if (end != TimeWindow.Open) end += frame.ToleranceNanoseconds + endSlack;
                     _deferred.Add((frame, start, end));
-                    _cursor = Math.Max(0, start + frame.ToleranceNanoseconds);
+                    _cursor = Math.Max(0, start + frame.ToleranceNanoseconds + startSlack);
                     return true;
                 }
                 case StateExpectation state:
@@ -178,8 +220,8 @@ public sealed class ScenarioRunner
                 }
                 return false;
             }
-            if (start > run.Now) Loop.RunUntil(new Instant(start));
-            Loop.RunUntil(Seen, new Instant(Math.Max(Timeout, run.Now)));
+            if (start > run.Now) RunTo(start);
+            RunWhile(Seen, Math.Max(Timeout, run.Now));
             if (found is null)
             {
                 var window = new TimeWindow(start, run.Now, true, run.Now);
@@ -211,13 +253,15 @@ public sealed class ScenarioRunner
             {
                 long t = point.Start!.Value.Resolve(_cursor);
                 AdvanceTo(t, e);
+                // On the real wire "at t" means within the tolerance after t.
+                if (run.IsRealTime) RunWhile(() => e.IsSettled(run), t + run.Tolerance(t - _cursor));
                 _cursor = t;
             }
             else
             {
                 var (start, end) = Resolve(e.At, Math.Max(Timeout, _cursor));
                 if (start > run.Now) AdvanceTo(start, e);
-                Loop.RunUntil(() => e.IsSettled(run), new Instant(Math.Max(end, run.Now)));
+                RunWhile(() => e.IsSettled(run), Math.Max(end, run.Now));
                 _cursor = run.Now;
             }
             if (e.Check(run) is { } problem)

@@ -22,6 +22,9 @@ public sealed class Scenario
     public IReadOnlyList<Netstack.Harness.Faults.FaultRule> Faults { get; init; } = [];
 
     public HostSpec? FindHost(string name) => Hosts.FirstOrDefault(h => h.Name == name);
+
+    /// <summary>The host the Linux kernel plays on the tap wire, if the scenario has one.</summary>
+    public HostSpec? LinuxHost => Hosts.FirstOrDefault(h => h.PlayedByLinux);
 }
 
 public sealed record SegmentSpec(string Name, TimeSpan Latency, long BandwidthBitsPerSecond, int Mtu);
@@ -42,6 +45,11 @@ public sealed record HostSpec(
 {
     /// <summary>A scripted peer: no stack, it sends only what <c>inject</c> steps say (packetdrill style).</summary>
     public bool Scripted { get; init; }
+
+    /// <summary>On the tap wire the Linux kernel plays this host (in a namespace made for the run); on the
+    /// virtual wire another instance of our stack does. Its state cannot be inspected, only its traffic and
+    /// what its sockets receive.</summary>
+    public bool PlayedByLinux { get; init; }
 
     public bool HasAddress(Ipv4Address address) => Interfaces.Any(i => i.Address.Address == address);
 }

@@ -12,8 +12,9 @@ public static partial class ScenarioLoader
 {
     internal static readonly string[] TopKeys = ["name", "description", "seed", "timeout", "wire", "segments", "hosts", "faults", "steps"];
     private static readonly string[] SegmentKeys = ["latency", "bandwidth", "mtu"];
-    internal static readonly string[] HostKeys = ["mac", "ip", "gateway", "segment", "mtu", "interfaces", "routes", "forwarding", "gratuitous-arp", "ttl", "scripted"];
+    internal static readonly string[] HostKeys = ["mac", "ip", "gateway", "segment", "mtu", "interfaces", "routes", "forwarding", "gratuitous-arp", "ttl", "scripted", "played-by"];
     private static readonly string[] StackOnlyKeys = ["gateway", "routes", "forwarding", "gratuitous-arp", "ttl"];
+    private static readonly string[] LinuxDecidesKeys = ["forwarding", "gratuitous-arp"];
     private static readonly string[] InterfaceKeys = ["segment", "mac", "ip", "mtu"];
 
     [GeneratedRegex(@"^(?<prefix>\S+)\s+via\s+(?<gw>\S+)$")]
@@ -133,6 +134,8 @@ public static partial class ScenarioLoader
             foreach (var i in host.Interfaces)
                 if (!macs.TryAdd(i.Mac, name))
                     throw hostsMap.ErrorAt(hostsMap.Get(name)!, $"host '{name}' reuses MAC {i.Mac} of host '{macs[i.Mac]}'");
+            if (host.PlayedByLinux && hosts.FirstOrDefault(h => h.PlayedByLinux) is { } other)
+                throw hostsMap.ErrorAt(hostsMap.Get(name)!, $"host '{name}' and host '{other.Name}' are both played by Linux: one tap, one kernel host per scenario");
             hosts.Add(host);
         }
         return hosts;
@@ -143,6 +146,25 @@ public static partial class ScenarioLoader
         var m = new YamlMapping(hostsMap.At(node).File, node, $"host '{name}'");
         m.AllowOnly(HostKeys);
         bool scripted = m.Boolean("scripted") ?? false;
+        bool linux = false;
+        if (m.Get("played-by") is { } playedBy)
+        {
+            var text = m.Scalar(playedBy, "played-by");
+            linux = text switch
+            {
+                "linux" => true,
+                "stack" => false,
+                _ => throw m.ErrorAt(playedBy, $"bad value '{text}' for 'played-by': expected linux (the kernel on the tap wire) or stack (the default)"),
+            };
+            if (linux && scripted)
+                throw m.ErrorAt(playedBy, $"host '{name}' cannot be both scripted and played by Linux");
+            // Linux decides these for itself; a scenario that set them would mean something else on each wire.
+            foreach (var k in LinuxDecidesKeys)
+                if (linux && m.Has(k))
+                    throw m.ErrorAt(m.KeyNode(k), $"host '{name}' is played by Linux, which decides '{k}' itself: remove it");
+            if (linux && m.Has("interfaces"))
+                throw m.ErrorAt(m.KeyNode("interfaces"), $"host '{name}' is played by Linux through one tap: give it one address (mac, ip) instead of 'interfaces'");
+        }
         if (scripted)
             foreach (var k in StackOnlyKeys)
                 if (m.Has(k))
@@ -199,8 +221,8 @@ public static partial class ScenarioLoader
             }
         }
         var ttl = m.Integer("ttl", 1, 255);
-        return new HostSpec(name, interfaces, routes, m.Boolean("forwarding") ?? false, m.Boolean("gratuitous-arp") ?? true,
-            ttl is { } t ? (byte)t : null, m.Location) { Scripted = scripted };
+        return new HostSpec(name, interfaces, routes, m.Boolean("forwarding") ?? false, m.Boolean("gratuitous-arp") ?? !linux,
+            ttl is { } t ? (byte)t : null, m.Location) { Scripted = scripted, PlayedByLinux = linux };
     }
 
     private static RouteSpec CheckOnLink(YamlMapping m, YamlNode node, string host, List<InterfaceSpec> interfaces, RouteSpec route)

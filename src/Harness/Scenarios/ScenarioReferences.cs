@@ -32,6 +32,16 @@ internal sealed partial class ScenarioReferences(string file, IReadOnlyList<Host
         return host;
     }
 
+    /// <summary>A host of ours whose internals (ARP cache, counters) <paramref name="key"/> inspects: not a scripted
+    /// peer, and not the host Linux plays (the scenario must mean the same on both wires).</summary>
+    public HostSpec InspectableHost(YamlMapping map, string key)
+    {
+        var host = StackHost(map, key);
+        if (host.PlayedByLinux)
+            throw map.ErrorAt(map.Get(key)!, $"host '{host.Name}' is played by Linux: its {key} cannot be read on the tap wire; check its traffic or what its sockets receive instead");
+        return host;
+    }
+
     /// <summary>A scripted peer, for inject steps.</summary>
     public HostSpec ScriptedHost(YamlMapping map, string key)
     {

@@ -508,7 +508,7 @@ internal sealed class StepReader(ScenarioReferences refs, FrameFilterCache filte
         return new ArpCacheExpectation
         {
             Location = location, At = at, Index = index,
-            Host = refs.StackHost(m, "arp-cache").Name,
+            Host = refs.InspectableHost(m, "arp-cache").Name,
             Has = has,
             Lacks = lacks,
         };
@@ -518,7 +518,7 @@ internal sealed class StepReader(ScenarioReferences refs, FrameFilterCache filte
 
     private Step ReadCountersExpect(YamlMapping m, SourceLocation location, TimeSpec? at, int index)
     {
-        var host = refs.StackHost(m, "counters").Name;
+        var host = refs.InspectableHost(m, "counters").Name;
         var values = new List<(string, Func<Netstack.Diagnostics.StackCounters, long>, long)>();
         foreach (var key in m.Keys)
         {

@@ -38,7 +38,7 @@ public sealed class PingExpectation : StateExpectation
         }
         if (RoundTrip is { } rtt)
             foreach (var r in considered)
-                if (r.Status != PingStatus.Success || r.RoundTripTime != rtt)
+                if (r.Status != PingStatus.Success || Math.Abs((r.RoundTripTime - rtt).Ticks) * 100 > run.Tolerance(rtt.Ticks * 100))
                     return $"seq {r.Sequence}: {(r.Status == PingStatus.Success ? $"rtt {r.RoundTripTime.TotalMilliseconds:0.###}ms" : PingOutcome.Name(r))} ({Summary(results, expected)})";
         if (ReplyFrom is { } from)
             foreach (var r in considered)

@@ -29,13 +29,16 @@ public sealed class PingStep : ActionStep
         SendOne();
         if (Count > 1)
         {
+            // Request k is due at first + k * interval, as ping(8) schedules them: on a real clock, re-arming from
+            // each late wake-up would let the lateness add up.
+            var first = run.Simulation.Loop.Now;
             Netstack.Time.ScheduledTimer? timer = null;
             timer = new Netstack.Time.ScheduledTimer(run.Simulation.Loop, () =>
             {
                 SendOne();
-                if (sent < Count) timer!.ArmAfter(Interval);
+                if (sent < Count) timer!.Arm(first + Interval * sent);
             });
-            timer.ArmAfter(Interval);
+            timer.Arm(first + Interval);
         }
     }
 

@@ -12,13 +12,8 @@ public sealed class TcpCloseStep : ActionStep
     public override void Run(ScenarioRun run)
     {
         var endpoint = run.Tcp(Connection);
-        if (endpoint.Connection is not { } c) throw new StepFailedException($"{Connection} has not been accepted yet");
-        if (Abort) c.Abort();
-        else endpoint.AfterWrites(() =>
-        {
-            c.Close(); // FIN after the data of earlier tcp-send steps, even the part still waiting for buffer space
-            return Task.CompletedTask;
-        }, run.Simulation.Loop);
+        if (Abort) endpoint.Abort();
+        else endpoint.Close();
     }
 
     public override string Describe() => $"tcp-{(Abort ? "abort" : "close")} {Connection}";

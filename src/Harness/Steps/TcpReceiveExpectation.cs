@@ -20,20 +20,20 @@ public sealed class TcpReceiveExpectation : StateExpectation
         if (None) return Check(run) is null;
         // With eof: true the end of the stream is part of what is awaited, not just the bytes before it.
         if (Data is { } d && e.Received.Count >= d.Bytes.Length && !Eof) return true;
-        return e.Connection is { } c && (c.IsReceiveFinished || c.State == Netstack.Transport.Tcp.TcpState.Closed);
+        return e.IsReceiveFinished || e.IsClosed;
     }
 
     public override string? Check(ScenarioRun run)
     {
         var e = run.Tcp(Connection);
-        if (e.Connection is not { } c) return $"{Connection} is not connected (accept pending)";
+        if (!e.HasConnection) return $"{Connection} is not connected (accept pending)";
         if (None)
             return e.Received.Count == 0 ? null : $"{e.Received.Count} bytes are waiting: {Payload.Show(e.Received.ToArray())}";
         if (Data is { } d)
         {
             var got = e.Received.Take(d.Bytes.Length).ToArray();
             if (got.Length < d.Bytes.Length)
-                return $"only {Payload.Show(got)} arrived, expected {d} (connection {c.State}{(c.Error != System.Net.Sockets.SocketError.Success ? ", " + c.Error : "")})";
+                return $"only {Payload.Show(got)} arrived, expected {d} (connection {e.Status})";
             if (Sha256 is { } want && Hash(got) is var hash && hash != want)
                 return $"received {got.Length} bytes with sha256 {hash}, expected {want}" + FirstDifference(got, d.Bytes);
             if (!got.AsSpan().SequenceEqual(d.Bytes)) return $"received {Payload.Show(got)}, expected {d}" + FirstDifference(got, d.Bytes);
@@ -42,7 +42,7 @@ public sealed class TcpReceiveExpectation : StateExpectation
         {
             int extra = e.Received.Count - (Data?.Bytes.Length ?? 0);
             if (extra > 0) return $"{extra} more bytes before the end of the stream";
-            if (!c.IsReceiveFinished) return $"no end of stream (FIN) yet; connection is {c.State}";
+            if (!e.IsReceiveFinished) return $"no end of stream (FIN) yet; connection is {e.Status}";
         }
         return null;
     }

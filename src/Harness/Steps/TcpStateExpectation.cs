@@ -29,11 +29,15 @@ public sealed class TcpStateExpectation : StateExpectation
     public override string? Check(ScenarioRun run)
     {
         var e = run.Tcp(Connection);
-        if (e.Connection is not { } c) return $"{Connection} has no connection yet (accept pending)";
-        var state = CounterNames.Kebab(c.State.ToString());
-        var error = Errors.FirstOrDefault(x => x.Value == c.Error).Key ?? c.Error.ToString();
-        if (State is { } s && s != state) return $"{Connection} is {state}" + (c.Error != SocketError.Success ? $" (error {error})" : "");
-        if (Error is { } want && Errors[want] != c.Error) return $"{Connection} has error {error}, state {state}";
+        if (!e.HasConnection) return $"{Connection} has no connection yet (accept pending)";
+        var error = Errors.FirstOrDefault(x => x.Value == e.Error).Key ?? e.Error.ToString();
+        if (State is { } s)
+        {
+            if (e.State is not { } known) return $"{Connection} is on host '{e.Host}', whose TCP state cannot be read ({e.Status})";
+            var state = CounterNames.Kebab(known.ToString());
+            if (s != state) return $"{Connection} is {state}" + (e.Error != SocketError.Success ? $" (error {error})" : "");
+        }
+        if (Error is { } want && Errors[want] != e.Error) return $"{Connection} has error {error} ({e.Status})";
         return null;
     }
 

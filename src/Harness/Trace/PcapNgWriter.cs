@@ -18,7 +18,7 @@ public static class PcapNgWriter
 
     /// <param name="ports">Every (host, segment) attachment in a stable order; frames from others get their own interface.</param>
     public static void Write(string path, IReadOnlyList<CapturedFrame> frames, IEnumerable<(string Host, string Segment)> ports,
-        long epochSeconds = PcapFileSink.Epoch)
+        long epochUnixNanoseconds = PcapFileSink.Epoch * 1_000_000_000)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         using var stream = new FileStream(path, FileMode.Create, FileAccess.Write);
@@ -60,7 +60,7 @@ public static class PcapNgWriter
             WriteBlock(buffer, EnhancedPacketType, body =>
             {
                 Span<byte> b = stackalloc byte[20];
-                ulong ts = (ulong)(epochSeconds * 1_000_000_000L + f.TimeNanoseconds);
+                ulong ts = (ulong)(epochUnixNanoseconds + f.TimeNanoseconds);
                 BinaryPrimitives.WriteUInt32LittleEndian(b, (uint)interfaces[(f.Host, f.Segment)]);
                 BinaryPrimitives.WriteUInt32LittleEndian(b[4..], (uint)(ts >> 32));
                 BinaryPrimitives.WriteUInt32LittleEndian(b[8..], (uint)ts);

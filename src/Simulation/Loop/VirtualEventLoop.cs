@@ -5,7 +5,7 @@ namespace Netstack.Simulation.Loop;
 /// <summary>The discrete-event loop of a simulation: a virtual clock that jumps straight to the next
 /// due event, so a 60 s timeout costs nothing. Ties run in scheduling order, which with a seeded
 /// generator makes every run identical.</summary>
-public sealed class VirtualEventLoop : IScheduler
+public sealed class VirtualEventLoop : IEventLoop
 {
     private readonly PriorityQueue<(IScheduledAction Action, long Token), EventKey> _events = new();
     // Events scheduled for the current instant skip the heap: they come after every heap event due now
@@ -25,6 +25,7 @@ public sealed class VirtualEventLoop : IScheduler
     }
 
     public Instant Now { get; private set; }
+    public bool IsVirtual => true;
     public int PendingEvents => _events.Count + _dueNow.Count;
     public long EventsRun { get; private set; }
 

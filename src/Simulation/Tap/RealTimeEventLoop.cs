@@ -10,7 +10,7 @@ namespace Netstack.Simulation.Tap;
 /// until input arrives or the next timer is due. An eventfd lets <see cref="Post"/> and
 /// <see cref="Stop"/> from other threads (signal handlers) wake it. Everything else runs on the thread
 /// that calls <see cref="Run"/>, so the stack stays single-threaded as in the simulation.</summary>
-public sealed unsafe class RealTimeEventLoop : IScheduler, IDisposable
+public sealed unsafe class RealTimeEventLoop : IEventLoop, IDisposable
 {
     private const ulong WakeToken = ulong.MaxValue;
 
@@ -22,8 +22,8 @@ public sealed unsafe class RealTimeEventLoop : IScheduler, IDisposable
     private readonly LoopSynchronizationContext _context;
     private readonly Epoll _epoll;
     private readonly int _wakeFd;
-    private readonly long _startTimestamp;
-    private readonly long _startOffsetNs;
+    private long _startTimestamp;
+    private long _startOffsetNs;
     private long _sequence;
     private volatile bool _stopRequested;
     private Thread? _thread;
@@ -44,7 +44,27 @@ public sealed unsafe class RealTimeEventLoop : IScheduler, IDisposable
     }
 
     /// <summary>The Unix time (seconds) that <see cref="Instant.Zero"/> stands for.</summary>
-    public long EpochUnixSeconds { get; }
+    public long EpochUnixSeconds { get; private set; }
+
+    /// <summary>The Unix time, in nanoseconds, that <see cref="Instant.Zero"/> stands for.</summary>
+    public long EpochUnixNanoseconds => EpochUnixSeconds * 1_000_000_000 + _epochNanoseconds;
+    private long _epochNanoseconds;
+
+    /// <summary>Makes this moment <see cref="Instant.Zero"/> (a scenario's time zero, once its world is built).
+    /// Only before anything is scheduled, since pending due times would silently move.</summary>
+    public void ZeroClockNow()
+    {
+        if (_events.Count > 0) throw new InvalidOperationException("the clock cannot be reset with events pending");
+        long unixNs = (DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).Ticks * 100;
+        _startTimestamp = Stopwatch.GetTimestamp();
+        _startOffsetNs = 0;
+        EpochUnixSeconds = unixNs / 1_000_000_000;
+        _epochNanoseconds = unixNs % 1_000_000_000;
+    }
+
+    public bool IsVirtual => false;
+
+    public Instant? NextDue => _events.TryPeek(out _, out var key) ? new Instant(key.Due) : null;
 
     public Instant Now
     {
@@ -120,6 +140,17 @@ public sealed unsafe class RealTimeEventLoop : IScheduler, IDisposable
     {
         long deadline = Now.Nanoseconds + limit.Ticks * 100;
         RunCore(condition, deadline);
+        return condition();
+    }
+
+    /// <summary>Runs events, posted callbacks and device input until the clock reaches <paramref name="until"/>.</summary>
+    public void RunUntil(Instant until) => RunCore(null, until.Nanoseconds);
+
+    /// <summary>Runs until <paramref name="condition"/> holds (checked after each batch of work) or the clock
+    /// reaches <paramref name="limit"/>; returns whether it held.</summary>
+    public bool RunUntil(Func<bool> condition, Instant limit)
+    {
+        RunCore(condition, limit.Nanoseconds);
         return condition();
     }
 

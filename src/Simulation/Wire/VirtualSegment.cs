@@ -26,14 +26,14 @@ public sealed class VirtualSegment
     private readonly Dictionary<MacAddress, VirtualPort> _learned = new();
     private readonly Stack<InFlightFrame> _freeFrames = new();
 
-    public VirtualSegment(VirtualEventLoop loop, SegmentOptions? options = null, string name = "lan")
+    public VirtualSegment(IScheduler loop, SegmentOptions? options = null, string name = "lan")
     {
         Loop = loop;
         Options = options ?? new SegmentOptions();
         Name = name;
     }
 
-    public VirtualEventLoop Loop { get; }
+    public IScheduler Loop { get; }
     public SegmentOptions Options { get; }
     public string Name { get; }
     public IReadOnlyList<VirtualPort> Ports => _ports;

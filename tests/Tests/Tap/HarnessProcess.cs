@@ -1,3 +1,4 @@
+using Netstack.Harness.Linux;
 using System.Diagnostics;
 using System.Reflection;
 using System.Runtime.InteropServices;

@@ -1,3 +1,4 @@
+using Netstack.Harness.Linux;
 using System.Text.RegularExpressions;
 using FluentAssertions;
 using NUnit.Framework;
@@ -47,7 +48,7 @@ public class TapInteropTests
     [Test, Order(1)]
     public void Arping_gets_unicast_replies_with_our_mac()
     {
-        TapPrerequisites.RequireTools("arping");
+        RequiredTools.Require("arping");
         var r = _ns!.Run("arping", "-c", "2", "-w", "5", "-I", Device, OurIp);
         r.ExitCode.Should().Be(0, r.ToString());
         Regex.Matches(r.Output, $@"reply from {Regex.Escape(OurIp)} \[{OurMac}\]", RegexOptions.IgnoreCase)
@@ -57,7 +58,7 @@ public class TapInteropTests
     [Test, Order(2)]
     public void Ping_gets_echo_replies_and_the_kernel_learns_our_mac()
     {
-        TapPrerequisites.RequireTools("ping");
+        RequiredTools.Require("ping");
         var r = _ns!.Run("ping", "-c", "3", "-i", "0.2", "-W", "2", OurIp);
         r.ExitCode.Should().Be(0, r.ToString());
         r.Output.Should().Contain("3 packets transmitted, 3 received");
@@ -69,7 +70,7 @@ public class TapInteropTests
     [Test, Order(3)]
     public void A_3000_byte_ping_is_reassembled_by_us_and_our_fragmented_reply_by_the_kernel()
     {
-        TapPrerequisites.RequireTools("ping");
+        RequiredTools.Require("ping");
         var before = KernelIpCounters();
         var r = _ns!.Run("ping", "-c", "2", "-i", "0.2", "-W", "2", "-s", "3000", OurIp);
         r.ExitCode.Should().Be(0, r.ToString());
@@ -86,7 +87,7 @@ public class TapInteropTests
     [Test, Order(4)]
     public void Udp_echo_returns_small_and_fragmented_datagrams_unchanged()
     {
-        TapPrerequisites.RequireTools("socat");
+        RequiredTools.Require("socat");
         foreach (var length in new[] { 100, 4000 })
         {
             var payload = RandomText(length);
@@ -117,7 +118,7 @@ public class TapInteropTests
     [Test, Order(7)]
     public void Without_privileges_the_tap_cannot_be_opened_and_the_message_says_why()
     {
-        TapPrerequisites.RequireTools("setpriv");
+        RequiredTools.Require("setpriv");
         string[] nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"];
         if (_ns!.Run(nobody[0], [.. nobody[1..], "test", "-r", HarnessProcess.DllPath]).ExitCode != 0)
             Assert.Ignore($"user nobody cannot read {HarnessProcess.DllPath}, so it cannot run the harness");
@@ -130,7 +131,7 @@ public class TapInteropTests
     [Test, Order(8)]
     public void Without_dev_net_tun_the_message_says_what_is_missing()
     {
-        TapPrerequisites.RequireTools("unshare");
+        RequiredTools.Require("unshare");
         // A private mount namespace with an empty tmpfs over /dev/net: the device is gone for this command only.
         var r = _ns!.Run(TimeSpan.FromSeconds(30), "unshare", "--mount", "sh", "-c",
             $"mount -t tmpfs none /dev/net && exec dotnet '{HarnessProcess.DllPath}' tap --dev tapx --ip 10.77.0.3/24");
@@ -143,7 +144,7 @@ public class TapInteropTests
     [Test, Order(100)]
     public void On_sigterm_the_harness_exits_cleanly_and_its_recording_passes_tshark()
     {
-        TapPrerequisites.RequireTools("tshark", "ping");
+        RequiredTools.Require("tshark", "ping");
         // Some traffic of our own, so this holds even when run alone.
         _ns!.Run("ping", "-c", "1", "-W", "2", "-s", "2000", OurIp).ExitCode.Should().Be(0);
         var code = _harness!.Stop(TimeSpan.FromSeconds(10));

@@ -1,3 +1,4 @@
+using Netstack.Harness.Linux;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using FluentAssertions;
@@ -28,7 +29,7 @@ public class TcpInteropTests
     public void StartServerOnTap()
     {
         if (TapPrerequisites.MissingReason() is { } why) Assert.Ignore(why);
-        TapPrerequisites.RequireTools("socat", "curl", "ss");
+        RequiredTools.Require("socat", "curl", "ss");
         _dir = Path.Combine(Path.GetTempPath(), $"tap-tcp-{Environment.ProcessId}");
         if (Directory.Exists(_dir)) Directory.Delete(_dir, true);
         _site = Directory.CreateDirectory(Path.Combine(_dir, "site")).FullName;
@@ -195,7 +196,7 @@ public class TcpInteropTests
     [Test, Order(100)]
     public void The_recording_of_all_tcp_traffic_passes_tshark_and_shows_our_reset()
     {
-        TapPrerequisites.RequireTools("tshark");
+        RequiredTools.Require("tshark");
         _ns!.Run("curl", "-sS", "-m", "5", $"http://{OurIp}:81/"); // a refused connection, even when run alone
         _server!.Stop(TimeSpan.FromSeconds(10)).Should().Be(0, _server.Error);
         // Problems, or a segment larger than the MSS a 1500-byte MTU allows.

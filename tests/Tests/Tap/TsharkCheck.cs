@@ -1,3 +1,4 @@
+using Netstack.Harness.Linux;
 namespace Netstack.Tests.Tap;
 
 /// <summary>Validates a capture with tshark, checksum verification on for IP, ICMP, UDP and TCP.</summary>

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Netstack.Tests.Tap;
+namespace Netstack.Harness.Linux;
 
 public sealed record CommandResult(int ExitCode, string Output, string Error, bool TimedOut)
 {

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Netstack.Tests.Tap;
+namespace Netstack.Harness.Linux;
 
 /// <summary>A helper process (a Linux server in a namespace) that runs while a test drives it; Dispose
 /// kills it if it is still running.</summary>

@@ -1,8 +1,9 @@
 using System.Runtime.InteropServices;
 
-namespace Netstack.Tests.Tap;
+namespace Netstack.Harness.Linux;
 
-/// <summary>What the real-wire tests need from the machine; each check says why it is missing.</summary>
+/// <summary>What the real wire needs from the machine (root or CAP_NET_ADMIN, /dev/net/tun, network namespaces,
+/// iproute2); each check says why it is missing.</summary>
 public static class TapPrerequisites
 {
     private const int CapNetAdmin = 12;
@@ -10,23 +11,15 @@ public static class TapPrerequisites
     [DllImport("libc", EntryPoint = "geteuid")]
     private static extern uint GetEuid();
 
-    /// <summary>Null when TAP tests can run here, otherwise the reason they cannot.</summary>
+    /// <summary>Null when taps in namespaces can be made here, otherwise the reason they cannot.</summary>
     public static string? MissingReason()
     {
-        if (!OperatingSystem.IsLinux()) return "TAP tests need Linux";
+        if (!OperatingSystem.IsLinux()) return "the real wire needs Linux";
         if (!File.Exists("/dev/net/tun")) return "/dev/net/tun does not exist (no tun module in this container)";
         if (GetEuid() != 0 && !HasCapability(CapNetAdmin))
-            return "TAP tests need root or CAP_NET_ADMIN to create namespaces and taps";
+            return "the real wire needs root or CAP_NET_ADMIN to create network namespaces and taps";
         if (!CommandRunner.Exists("ip")) return "iproute2 (ip) is not installed";
         return NamespaceProbe.Value;
-    }
-
-    /// <summary>Assert.Ignore unless each tool is installed (run-tests.sh installs them all).</summary>
-    public static void RequireTools(params string[] tools)
-    {
-        foreach (var tool in tools)
-            if (!CommandRunner.Exists(tool))
-                NUnit.Framework.Assert.Ignore($"{tool} is not installed (run-tests.sh installs it)");
     }
 
     /// <summary>Containers can grant CAP_NET_ADMIN yet forbid namespaces; find out once per run.</summary>

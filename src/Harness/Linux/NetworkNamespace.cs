@@ -1,6 +1,8 @@
-namespace Netstack.Tests.Tap;
+using System.Runtime.InteropServices;
 
-/// <summary>A Linux network namespace made for one test fixture: unique name, IPv6 off (no MLD or router
+namespace Netstack.Harness.Linux;
+
+/// <summary>A Linux network namespace made for one run or test fixture: unique name, IPv6 off (no MLD or router
 /// solicitations in captures), loopback up. Dispose deletes it, which also removes the taps inside.</summary>
 public sealed class NetworkNamespace : IDisposable
 {
@@ -83,6 +85,38 @@ public sealed class NetworkNamespace : IDisposable
         if (mtu is { } m) MustRun("ip", "link", "set", device, "mtu", m.ToString());
         MustRun("ip", "link", "set", device, "up");
     }
+
+    /// <summary>Runs <paramref name="open"/> on a thread that has entered the namespace, so the sockets and tap
+    /// descriptors it opens belong to the namespace (a socket keeps the namespace it was made in, whichever
+    /// thread uses it later). The thread ends with the call: no other code runs inside the namespace.</summary>
+    public T RunInside<T>(Func<T> open)
+    {
+        T? result = default;
+        Exception? failure = null;
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                using var handle = File.OpenHandle($"/var/run/netns/{Name}");
+                if (SetNs((int)handle.DangerousGetHandle(), CloneNewNet) != 0)
+                    throw new InvalidOperationException($"setns into {Name}: {Marshal.GetLastPInvokeErrorMessage()}");
+                result = open();
+            }
+            catch (Exception e)
+            {
+                failure = e;
+            }
+        }) { Name = $"netns {Name}", IsBackground = true };
+        thread.Start();
+        thread.Join();
+        if (failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+        return result!;
+    }
+
+    private const int CloneNewNet = 0x40000000;
+
+    [DllImport("libc", EntryPoint = "setns", SetLastError = true)]
+    private static extern int SetNs(int fd, int nstype);
 
     public void Dispose() => CommandRunner.Run("ip", "netns", "del", Name);
 }

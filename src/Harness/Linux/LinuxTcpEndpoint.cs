@@ -35,7 +35,6 @@ public sealed class LinuxTcpEndpoint : TcpEndpoint
     {
         var endpoint = new LinuxTcpEndpoint(name, peer.Host.Name, loop) { _connecting = true };
         var socket = peer.OpenSocket(SocketType.Stream, ProtocolType.Tcp);
-        socket.NoDelay = true; // each tcp-send step is one write on the wire, as on our stack's stream
         if (localPort != 0) socket.Bind(new IPEndPoint(peer.Interface.Address.Address.ToSystem(), localPort));
         endpoint._socket = socket;
         _ = endpoint.ConnectAsync(socket, remote);
@@ -72,7 +71,6 @@ public sealed class LinuxTcpEndpoint : TcpEndpoint
         try
         {
             var socket = await listener.AcceptAsync().ConfigureAwait(false);
-            socket.NoDelay = true;
             _loop.Post(() => Opened(socket));
         }
         catch (SocketException e)

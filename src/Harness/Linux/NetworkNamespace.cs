@@ -88,29 +88,74 @@ public sealed class NetworkNamespace : IDisposable
 
     /// <summary>Runs <paramref name="open"/> on a thread that has entered the namespace, so the sockets and tap
     /// descriptors it opens belong to the namespace (a socket keeps the namespace it was made in, whichever
-    /// thread uses it later). The thread ends with the call: no other code runs inside the namespace.</summary>
+    /// thread uses it later). One such thread serves the namespace for its lifetime: making a thread and entering
+    /// the namespace per call would cost milliseconds, which a real-time scenario step cannot spare.</summary>
     public T RunInside<T>(Func<T> open)
     {
-        T? result = default;
-        Exception? failure = null;
+        var work = new InsideWork(() => open()!);
+        lock (_insideLock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _inside ??= StartInsideThread();
+            _inside.Add(work);
+        }
+        work.Done.Wait();
+        if (work.Failure is { } failure) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+        return (T)work.Result!;
+    }
+
+    private sealed class InsideWork(Func<object> run)
+    {
+        public readonly ManualResetEventSlim Done = new();
+        public object? Result;
+        public Exception? Failure;
+
+        public void Run()
+        {
+            try
+            {
+                Result = run();
+            }
+            catch (Exception e)
+            {
+                Failure = e;
+            }
+            Done.Set();
+        }
+    }
+
+    private readonly object _insideLock = new();
+    private System.Collections.Concurrent.BlockingCollection<InsideWork>? _inside;
+    private bool _disposed;
+
+    private System.Collections.Concurrent.BlockingCollection<InsideWork> StartInsideThread()
+    {
+        var queue = new System.Collections.Concurrent.BlockingCollection<InsideWork>();
         var thread = new Thread(() =>
         {
+            Exception? entering = null;
             try
             {
                 using var handle = File.OpenHandle($"/var/run/netns/{Name}");
                 if (SetNs((int)handle.DangerousGetHandle(), CloneNewNet) != 0)
-                    throw new InvalidOperationException($"setns into {Name}: {Marshal.GetLastPInvokeErrorMessage()}");
-                result = open();
+                    entering = new InvalidOperationException($"setns into {Name}: {Marshal.GetLastPInvokeErrorMessage()}");
             }
-            catch (Exception e)
+            catch (IOException e)
             {
-                failure = e;
+                entering = new InvalidOperationException($"cannot open namespace {Name}: {e.Message}");
+            }
+            foreach (var work in queue.GetConsumingEnumerable())
+            {
+                if (entering is not null)
+                {
+                    work.Failure = entering;
+                    work.Done.Set();
+                }
+                else work.Run();
             }
         }) { Name = $"netns {Name}", IsBackground = true };
         thread.Start();
-        thread.Join();
-        if (failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
-        return result!;
+        return queue;
     }
 
     private const int CloneNewNet = 0x40000000;
@@ -118,5 +163,14 @@ public sealed class NetworkNamespace : IDisposable
     [DllImport("libc", EntryPoint = "setns", SetLastError = true)]
     private static extern int SetNs(int fd, int nstype);
 
-    public void Dispose() => CommandRunner.Run("ip", "netns", "del", Name);
+    public void Dispose()
+    {
+        lock (_insideLock)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            _inside?.CompleteAdding();
+        }
+        CommandRunner.Run("ip", "netns", "del", Name);
+    }
 }

@@ -25,7 +25,11 @@ public sealed class ScenarioRunner
             };
         // A first run on the virtual wire compiles (JIT) every path the scenario takes, so the real-time run is not
         // tens of milliseconds late on its first frames.
-        if (options.Wire == ScenarioWire.Tap) Run(scenario, options with { Wire = ScenarioWire.Virtual, OutputDirectory = null });
+        if (options.Wire == ScenarioWire.Tap)
+        {
+            JitWarmUp.PrepareOnce();
+            Run(scenario, options with { Wire = ScenarioWire.Virtual, OutputDirectory = null });
+        }
         string extension = options.Format == CaptureFormat.PcapNg ? ".pcapng" : ".pcap";
         string? capturePath = options.OutputDirectory is { } dir ? Path.Combine(dir, scenario.Name + extension) : null;
         PcapFileSink? pcap = capturePath is null || options.Format != CaptureFormat.Pcap ? null : new PcapFileSink(capturePath);

@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace Netstack.Simulation.Tap;
 
-/// <summary>The few Linux system calls the live driver needs (TUN/TAP, epoll, eventfd), called
+/// <summary>The few Linux system calls the live driver needs (TUN/TAP, epoll, eventfd, timerfd), called
 /// directly: .NET's Socket and FileStream add threads and copies this loop must not have.</summary>
 internal static unsafe class Libc
 {
@@ -60,6 +60,29 @@ internal static unsafe class Libc
 
     [DllImport(Lib, EntryPoint = "epoll_wait", SetLastError = true)]
     public static extern int EpollWait(int epfd, void* events, int maxEvents, int timeoutMs);
+
+    public const int CLOCK_MONOTONIC = 1;
+    public const int TFD_TIMER_ABSTIME = 1;
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct TimeSpec
+    {
+        public long Seconds;
+        public long Nanoseconds;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct ITimerSpec
+    {
+        public TimeSpec Interval;
+        public TimeSpec Value;
+    }
+
+    [DllImport(Lib, EntryPoint = "timerfd_create", SetLastError = true)]
+    public static extern int TimerFdCreate(int clockId, int flags);
+
+    [DllImport(Lib, EntryPoint = "timerfd_settime", SetLastError = true)]
+    public static extern int TimerFdSetTime(int fd, int flags, ITimerSpec* newValue, ITimerSpec* oldValue);
 
     [DllImport(Lib, EntryPoint = "geteuid")]
     public static extern uint GetEuid();

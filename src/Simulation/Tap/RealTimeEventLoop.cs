@@ -13,6 +13,7 @@ namespace Netstack.Simulation.Tap;
 public sealed unsafe class RealTimeEventLoop : IEventLoop, IDisposable
 {
     private const ulong WakeToken = ulong.MaxValue;
+    private const ulong TimerToken = ulong.MaxValue - 1;
 
     private readonly PriorityQueue<(IScheduledAction Action, long Token), (long Due, long Sequence)> _events = new();
     private readonly Queue<Action> _posted = new();
@@ -22,6 +23,10 @@ public sealed unsafe class RealTimeEventLoop : IEventLoop, IDisposable
     private readonly LoopSynchronizationContext _context;
     private readonly Epoll _epoll;
     private readonly int _wakeFd;
+    // Wakes epoll at the next due time to the nanosecond (epoll_wait's own timeout counts whole milliseconds, so
+    // every timer would fire up to 1 ms late). -1 where Stopwatch is not CLOCK_MONOTONIC in nanoseconds.
+    private readonly int _timerFd = -1;
+    private long _timerArmedFor = long.MaxValue;
     private long _startTimestamp;
     private long _startOffsetNs;
     private long _sequence;
@@ -41,6 +46,11 @@ public sealed unsafe class RealTimeEventLoop : IEventLoop, IDisposable
         _wakeFd = Libc.EventFd(0, Libc.O_NONBLOCK | Libc.O_CLOEXEC);
         if (_wakeFd < 0) throw new IOException($"eventfd: {Libc.Describe(Libc.LastError)}");
         _epoll.Add(_wakeFd, WakeToken);
+        if (OperatingSystem.IsLinux() && Stopwatch.Frequency == 1_000_000_000)
+        {
+            _timerFd = Libc.TimerFdCreate(Libc.CLOCK_MONOTONIC, Libc.O_NONBLOCK | Libc.O_CLOEXEC);
+            if (_timerFd >= 0) _epoll.Add(_timerFd, TimerToken);
+        }
     }
 
     /// <summary>The Unix time (seconds) that <see cref="Instant.Zero"/> stands for.</summary>
@@ -58,6 +68,7 @@ public sealed unsafe class RealTimeEventLoop : IEventLoop, IDisposable
         long unixNs = (DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).Ticks * 100;
         _startTimestamp = Stopwatch.GetTimestamp();
         _startOffsetNs = 0;
+        _timerArmedFor = long.MaxValue; // armed in the old time base
         EpochUnixSeconds = unixNs / 1_000_000_000;
         _epochNanoseconds = unixNs % 1_000_000_000;
     }
@@ -175,6 +186,7 @@ public sealed unsafe class RealTimeEventLoop : IEventLoop, IDisposable
                 for (int i = 0; i < n; i++)
                 {
                     if (ready[i] == WakeToken) DrainWake();
+                    else if (ready[i] == TimerToken) DrainTimer();
                     else _handlers[(int)ready[i]]?.OnReadable();
                     DrainPosted();
                 }
@@ -194,8 +206,30 @@ public sealed unsafe class RealTimeEventLoop : IEventLoop, IDisposable
         if (wake == long.MaxValue) return -1;
         long waitNs = wake - now;
         if (waitNs <= 0) return 0;
+        if (_timerFd >= 0 && ArmTimer(wake)) return -1;
         // Round up: waking a little late is harmless, waking early only spins.
         return (int)Math.Min(int.MaxValue, (waitNs + 999_999) / 1_000_000);
+    }
+
+    /// <summary>Arms the timerfd for the instant <paramref name="wakeNs"/> (absolute CLOCK_MONOTONIC time).</summary>
+    private bool ArmTimer(long wakeNs)
+    {
+        if (wakeNs == _timerArmedFor) return true;
+        long monotonic = _startTimestamp + (wakeNs - _startOffsetNs);
+        var spec = new Libc.ITimerSpec
+        {
+            Value = new Libc.TimeSpec { Seconds = monotonic / 1_000_000_000, Nanoseconds = monotonic % 1_000_000_000 },
+        };
+        if (Libc.TimerFdSetTime(_timerFd, Libc.TFD_TIMER_ABSTIME, &spec, null) != 0) return false;
+        _timerArmedFor = wakeNs;
+        return true;
+    }
+
+    private void DrainTimer()
+    {
+        ulong expirations;
+        Libc.Read(_timerFd, (byte*)&expirations, sizeof(ulong));
+        _timerArmedFor = long.MaxValue;
     }
 
     private void RunDueEvents()
@@ -246,6 +280,7 @@ public sealed unsafe class RealTimeEventLoop : IEventLoop, IDisposable
         _disposed = true;
         _epoll.Dispose();
         Libc.Close(_wakeFd);
+        if (_timerFd >= 0) Libc.Close(_timerFd);
     }
 
     private sealed class Registrations(List<PosixSignalRegistration> items) : IDisposable

@@ -58,7 +58,7 @@ public sealed class ScenarioRun : IDisposable
             }
             if (h.PlayedByLinux && Simulation.Loop is RealTimeEventLoop realTime)
             {
-                AddLinuxPeer(h, realTime);
+                AddLinuxPeer(scenario, h, realTime);
                 continue;
             }
             var options = new StackOptions
@@ -89,7 +89,7 @@ public sealed class ScenarioRun : IDisposable
     /// <summary>The kernel's tap, bridged to a port of the host's segment: what the kernel sends enters the segment
     /// as the host's frames (recorded as such, subject to the segment's latency and faults), and what the segment
     /// delivers to that port is written to the tap.</summary>
-    private void AddLinuxPeer(HostSpec h, RealTimeEventLoop loop)
+    private void AddLinuxPeer(Scenario scenario, HostSpec h, RealTimeEventLoop loop)
     {
         var i = h.Interfaces[0];
         var segment = Simulation.Segments[i.Segment];
@@ -99,6 +99,8 @@ public sealed class ScenarioRun : IDisposable
             port = new CaptureLink(port, loop, sink, h.Name, CaptureDirections.Outbound);
         _ = new Netstack.Simulation.Tap.FrameForwarder(_linux.Tap, port);
         Log.MapSegment(i.Mac, i.Segment);
+        // Opening the raw socket takes a while: do it now, not when the first ping is due.
+        if (scenario.Steps.OfType<Steps.PingStep>().Any(p => p.From == h.Name)) LinuxPinger();
     }
 
     /// <summary>The network namespace the Linux host lives in during a tap-wire run.</summary>
@@ -192,26 +194,73 @@ public sealed class ScenarioRun : IDisposable
         : IsLinux(name) ? throw new StepFailedException($"host '{name}' is played by Linux on this wire: this step needs one of our stacks")
         : throw new StepFailedException($"host '{name}' has no stack");
 
+    private LinuxPinger? _linuxPinger;
+
+    /// <summary>Sends one echo request from <paramref name="host"/> (through our ping API, or the kernel's raw ICMP
+    /// socket when Linux plays the host).</summary>
+    public void SendPing(string host, Netstack.Wire.Ipv4Address to, int size, TimeSpan timeout, byte? timeToLive, bool dontFragment)
+    {
+        if (IsLinux(host))
+        {
+            LinuxPinger().Send(to, size, timeout, timeToLive, dontFragment);
+            return;
+        }
+        _ = Host(host).Ping.PingAsync(to, size, timeout, timeToLive, dontFragment);
+    }
+
+    // The identifier follows the seed (not the process id, as ping(8) has it), so reruns read alike.
+    private LinuxPinger LinuxPinger() =>
+        _linuxPinger ??= new LinuxPinger(_linux!, Simulation.Loop, (ushort)(Simulation.Seed * 0x9E37 + 0x6F5));
+
+    /// <summary>The completed pings of <paramref name="host"/>, in completion order.</summary>
+    public IReadOnlyList<PingReply> PingResults(string host) =>
+        IsLinux(host) ? (IReadOnlyList<PingReply>?)_linuxPinger?.Results ?? [] : Host(host).Ping.Results;
+
     public void ExpectPings(string host, int count) =>
         _pingsExpected[host] = PingsExpected(host) + count;
 
     /// <summary>How many pings steps have asked <paramref name="host"/> to send so far.</summary>
     public int PingsExpected(string host) => _pingsExpected.GetValueOrDefault(host);
 
-    public UdpSocket BindUdp(SocketName name)
+    private readonly Dictionary<SocketName, LinuxUdpSocket> _linuxUdp = new();
+
+    public void BindUdp(SocketName name)
     {
-        if (_udp.ContainsKey(name)) throw new StepFailedException($"{name} is already bound");
+        if (_udp.ContainsKey(name) || _linuxUdp.ContainsKey(name)) throw new StepFailedException($"{name} is already bound");
+        if (IsLinux(name.Host))
+        {
+            _linuxUdp[name] = new LinuxUdpSocket(_linux!, Simulation.Loop, name.Port);
+            return;
+        }
         var socket = Host(name.Host).Udp.Bind(name.Port);
         _udp[name] = socket;
         _received[name] = new Queue<UdpReceiveResult>();
-        return socket;
     }
 
-    public UdpSocket UdpSocket(SocketName name, bool bindIfMissing = false)
+    /// <summary>One of our stacks' sockets (for its ICMP error queue, which a Linux socket's is not read from).</summary>
+    public UdpSocket UdpSocket(SocketName name)
     {
         if (_udp.TryGetValue(name, out var s)) return s;
-        if (bindIfMissing) return BindUdp(name);
+        if (_linuxUdp.ContainsKey(name))
+            throw new StepFailedException($"{name} is a socket of the host Linux plays: its ICMP error queue is not read");
         throw new StepFailedException($"no socket {name} is bound (add a udp-bind step before this one)");
+    }
+
+    /// <summary>Sends a datagram from <paramref name="from"/>, binding it first if no step did.</summary>
+    public void SendUdp(SocketName from, Netstack.Wire.Ipv4Address to, ushort port, byte[] payload)
+    {
+        if (!_udp.ContainsKey(from) && !_linuxUdp.ContainsKey(from)) BindUdp(from);
+        if (_linuxUdp.TryGetValue(from, out var linux)) linux.SendTo(payload, to, port);
+        else _udp[from].SendTo(payload, to, port);
+    }
+
+    /// <summary>How many datagrams a socket has received and what error waits on it, for reports.</summary>
+    public string DescribeUdp(SocketName name)
+    {
+        if (_linuxUdp.TryGetValue(name, out var linux)) return $"{linux.DatagramsReceived} received in all";
+        var socket = UdpSocket(name);
+        return $"{socket.DatagramsReceived} received in all" +
+               (socket.PendingErrors.Count > 0 ? $"; pending error: {socket.PendingErrors.First()}" : "");
     }
 
     private readonly Dictionary<SocketName, Netstack.Api.TcpListener> _listeners = new();
@@ -270,6 +319,7 @@ public sealed class ScenarioRun : IDisposable
     /// <summary>Datagrams received on a socket and not yet matched by an expectation, oldest first.</summary>
     public Queue<UdpReceiveResult> Received(SocketName name)
     {
+        if (_linuxUdp.TryGetValue(name, out var linux)) return linux.Received;
         var socket = UdpSocket(name);
         var queue = _received[name];
         while (socket.TryReceiveFrom(out var r)) queue.Enqueue(r);

@@ -73,6 +73,8 @@ public sealed class ScenarioRunner
         private readonly FrameMatcher _matcher = new(run.Scenario, run.Log);
         private readonly List<(FrameExpectation Step, long Start, long End)> _deferred = new();
         private long _cursor;
+        /// <summary>On the real wire, how late the last action finished; frames it causes may be as late.</summary>
+        private long _lateness;
         private int _consumedThrough;
 
         public List<StepFailure> Failures { get; } = new();
@@ -181,6 +183,8 @@ public sealed class ScenarioRunner
                     {
                         run.CurrentStep = null;
                     }
+                    // What the step caused happens as late as the step finished (a socket call can take a while).
+                    _lateness = run.IsRealTime ? Math.Max(0, run.Now - t) : 0;
                     _cursor = t;
                     return true;
                 }
@@ -193,7 +197,7 @@ public sealed class ScenarioRunner
                     long startSlack = run.Tolerance(start - _cursor), endSlack = end == TimeWindow.Open ? 0 : run.Tolerance(end - _cursor);
                     if (frame.Negated) (startSlack, endSlack) = (-startSlack, -endSlack);
                     start -= frame.ToleranceNanoseconds + startSlack;
-                    if (end != TimeWindow.Open) end += frame.ToleranceNanoseconds + endSlack;
+                    if (end != TimeWindow.Open) end += frame.ToleranceNanoseconds + endSlack + (frame.Negated ? 0 : _lateness);
                     _deferred.Add((frame, start, end));
                     _cursor = Math.Max(0, start + frame.ToleranceNanoseconds + startSlack);
                     return true;

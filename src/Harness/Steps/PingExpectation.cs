@@ -15,11 +15,11 @@ public sealed class PingExpectation : StateExpectation
     public TimeSpan? RoundTrip { get; init; }
     public Ipv4Address? ReplyFrom { get; init; }
 
-    public override bool IsSettled(ScenarioRun run) => run.Host(Host).Ping.Results.Count >= run.PingsExpected(Host);
+    public override bool IsSettled(ScenarioRun run) => run.PingResults(Host).Count >= run.PingsExpected(Host);
 
     public override string? Check(ScenarioRun run)
     {
-        var results = run.Host(Host).Ping.Results;
+        var results = run.PingResults(Host);
         int expected = run.PingsExpected(Host);
         var considered = Sequence is { } seq ? results.Where(r => r.Sequence == seq).ToList() : results.ToList();
         if (Sequence is not null && considered.Count == 0)

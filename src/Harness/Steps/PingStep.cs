@@ -18,13 +18,12 @@ public sealed class PingStep : ActionStep
 
     public override void Run(ScenarioRun run)
     {
-        var stack = run.Host(From);
         run.ExpectPings(From, Count);
         int sent = 0;
         void SendOne()
         {
             sent++;
-            _ = stack.Ping.PingAsync(To.Address, Size, Timeout, TimeToLive, DontFragment);
+            run.SendPing(From, To.Address, Size, Timeout, TimeToLive, DontFragment);
         }
         SendOne();
         if (Count > 1)

@@ -20,12 +20,7 @@ public sealed class UdpReceiveExpectation : StateExpectation
         var queue = run.Received(Socket);
         if (None)
             return queue.Count == 0 ? null : $"a datagram is waiting: {Payload.Show(queue.Peek().Data)} from {queue.Peek().RemoteAddress}:{queue.Peek().RemotePort}";
-        if (queue.Count == 0)
-        {
-            var socket = run.UdpSocket(Socket);
-            return $"no datagram on {Socket} ({socket.DatagramsReceived} received in all" +
-                   (socket.PendingErrors.Count > 0 ? $"; pending error: {socket.PendingErrors.First()}" : "") + ")";
-        }
+        if (queue.Count == 0) return $"no datagram on {Socket} ({run.DescribeUdp(Socket)})";
         var next = queue.Peek();
         if (Data is { } d && !next.Data.SequenceEqual(d.Bytes))
             return $"received {Payload.Show(next.Data)}, expected {d}";

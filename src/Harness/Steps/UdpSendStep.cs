@@ -11,11 +11,7 @@ public sealed class UdpSendStep : ActionStep
     public required RemoteEndpoint To { get; init; }
     public required Payload Data { get; init; }
 
-    public override void Run(ScenarioRun run)
-    {
-        var socket = run.UdpSocket(From, bindIfMissing: true);
-        socket.SendTo(Data.Bytes, To.Address.Address, To.Port);
-    }
+    public override void Run(ScenarioRun run) => run.SendUdp(From, To.Address.Address, To.Port, Data.Bytes);
 
     public override string Describe() => $"udp-send from {From} to {To}, {Data}";
 }

@@ -34,6 +34,8 @@ public sealed class ScenarioRunner
         string? capturePath = options.OutputDirectory is { } dir ? Path.Combine(dir, scenario.Name + extension) : null;
         PcapFileSink? pcap = capturePath is null || options.Format != CaptureFormat.Pcap ? null : new PcapFileSink(capturePath);
         using var realTime = options.Wire == ScenarioWire.Tap ? new RealTimeEventLoop() : null;
+        var latencyMode = System.Runtime.GCSettings.LatencyMode;
+        if (realTime is not null) System.Runtime.GCSettings.LatencyMode = System.Runtime.GCLatencyMode.SustainedLowLatency;
         using var interruption = realTime is null ? null : new Interruption(realTime);
         ScenarioRun? run = null;
         try
@@ -41,6 +43,9 @@ public sealed class ScenarioRunner
             run = new ScenarioRun(scenario, seed, pcap, realTime);
             if (realTime is not null)
             {
+                // Collect now rather than during the run: a blocking collection is milliseconds the wire does not wait for.
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
                 // Time zero is when the world is ready (the namespace and tap take a while to make).
                 realTime.ZeroClockNow();
                 if (pcap is not null) pcap.EpochUnixNanoseconds = realTime.EpochUnixNanoseconds;
@@ -64,6 +69,7 @@ public sealed class ScenarioRunner
             // The namespace goes even when a step failed or the run was interrupted.
             run?.Dispose();
             pcap?.Dispose();
+            System.Runtime.GCSettings.LatencyMode = latencyMode;
         }
     }
 

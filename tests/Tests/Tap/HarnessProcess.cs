@@ -12,6 +12,7 @@ namespace Netstack.Tests.Tap;
 public sealed class HarnessProcess : IDisposable
 {
     private const int SIGTERM = 15;
+    private const int SIGINT = 2;
 
     private readonly Process _process;
     private readonly StringBuilder _output = new();
@@ -74,6 +75,26 @@ public sealed class HarnessProcess : IDisposable
         return new HarnessProcess(Process.Start(info) ?? throw new InvalidOperationException("cannot start harness"));
     }
 
+    /// <summary>The harness in this process's own namespace (for `run --wire tap`, which makes its own).</summary>
+    public static HarnessProcess StartHere(params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in new[] { DllPath }.Concat(args))
+            info.ArgumentList.Add(a);
+        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        info.Environment["DOTNET_NOLOGO"] = "1";
+        return new HarnessProcess(Process.Start(info) ?? throw new InvalidOperationException("cannot start harness"));
+    }
+
+    /// <summary>SIGINT, as Ctrl-C in a terminal sends it.</summary>
+    public void Interrupt() => Kill(_process.Id, SIGINT);
+
     public string Output
     {
         get { lock (_output) return _output.ToString(); }
@@ -85,6 +106,7 @@ public sealed class HarnessProcess : IDisposable
     }
 
     public bool HasExited => _process.HasExited;
+    public int ProcessId => _process.Id;
 
     /// <summary>The `ready DEV IP MAC` line, or an exception with everything the process said.</summary>
     public string WaitForReady(TimeSpan timeout)

@@ -1,0 +1,159 @@
+using FluentAssertions;
+using Netstack.Harness.Linux;
+using Netstack.Tests.Scenarios;
+using Netstack.Tests.Support;
+using NUnit.Framework;
+
+namespace Netstack.Tests.Tap;
+
+/// <summary>`harness run --wire tap`: the shipped scenarios with a host played by Linux pass against the kernel
+/// (they pass on the virtual wire in ShippedScenarioTests), and every namespace a run makes is gone when it
+/// ends: after a pass, a failure, or Ctrl-C.</summary>
+[TestFixture, Category("Tap"), NonParallelizable]
+public class RealWireScenarioTests
+{
+    private string _out = "";
+
+    [SetUp]
+    public void RequireTap()
+    {
+        if (TapPrerequisites.MissingReason() is { } why) Assert.Ignore(why);
+        _out = Path.Combine(Path.GetTempPath(), $"real-wire-{Environment.ProcessId}-{TestContext.CurrentContext.Test.ID}");
+    }
+
+    [TearDown]
+    public void RemoveOutput()
+    {
+        if (Directory.Exists(_out)) Directory.Delete(_out, recursive: true);
+    }
+
+    private static string[] OurNamespaces() =>
+        CommandRunner.Run("ip", "netns", "list").Output.Split('\n')
+            .Select(l => l.Split(' ', 2)[0])
+            .Where(n => n.StartsWith($"{LinuxPeer.NamespacePrefix}{Environment.ProcessId}x", StringComparison.Ordinal))
+            .ToArray();
+
+    private static string[] LinuxScenarios() =>
+        ShippedScenarios.Files().Where(f => Path.GetFileName(f).StartsWith("linux-", StringComparison.Ordinal)).ToArray();
+
+    [Test]
+    public void Shipped_scenarios_with_a_linux_host_pass_against_the_kernel_and_record_clean_captures()
+    {
+        var files = LinuxScenarios();
+        files.Should().Contain(f => f.EndsWith("linux-arp-resolution.yaml")).And.Contain(f => f.EndsWith("linux-icmp-echo.yaml"))
+            .And.Contain(f => f.EndsWith("linux-tcp-connection.yaml"));
+
+        var (exit, stdout, stderr) = RunHarness(["run", "--wire", "tap", "--out", _out, .. files]);
+
+        exit.Should().Be(0, stdout + stderr);
+        stdout.Should().Contain($"{files.Length} scenarios: {files.Length} passed, 0 failed on the tap wire");
+        OurNamespaces().Should().BeEmpty("every run deletes the namespace it made");
+        foreach (var pcap in Directory.GetFiles(_out, "*.pcap"))
+            TsharkCheck.FindProblems(pcap, alsoWrong: null, kernel: "192.0.2.11", 5000, 7, 80, 8080, 9999).Should().BeEmpty(pcap);
+    }
+
+    [Test]
+    public void The_host_played_by_linux_is_the_kernel_not_our_stack()
+    {
+        // Linux's SYN carries its own option layout and window (64240 = 44 * 1460); our stack's says 65535.
+        var file = LinuxScenarios().Single(f => f.EndsWith("linux-tcp-connection.yaml"));
+        var (exit, stdout, stderr) = RunHarness("run", "--wire", "tap", "--out", _out, "--trace", file);
+        exit.Should().Be(0, stdout + stderr);
+        var linuxSyn = stdout.Split('\n').Single(l => l.Contains(" linux ") && l.Contains("> 192.0.2.10.8080: Flags [S]"));
+        linuxSyn.Should().NotContain("win 65535", "a SYN from our stack would say 65535");
+
+        var (_, virtualOut, _) = CliRunner.Run("run", "--out", _out, "--trace", file);
+        virtualOut.Split('\n').Single(l => l.Contains(" linux ") && l.Contains("> 192.0.2.10.8080: Flags [S]"))
+            .Should().Contain("win 65535", "on the virtual wire the same host is our stack");
+    }
+
+    [Test]
+    public void A_failing_scenario_reports_where_and_still_removes_its_namespace()
+    {
+        var file = WriteScenario("never-answered", """
+            name: never-answered
+            timeout: 1s
+            hosts:
+              a: { mac: 02:00:00:00:00:0a, ip: 192.0.2.10/24 }
+              linux: { mac: 02:00:00:00:00:0b, ip: 192.0.2.11/24, played-by: linux }
+            steps:
+              - udp-send: { from: a:5000, to: linux:9, data: hello }
+              - expect: { frame: "udp src port 9", from: linux }
+            """);
+
+        var (exit, stdout, stderr) = CliRunner.Run("run", "--wire", "tap", "--out", _out, file);
+
+        exit.Should().Be(1, stdout + stderr);
+        stdout.Should().Contain($"{file}:8:5: expected a frame matching \"udp src port 9\" from linux");
+        // What the kernel did answer (port unreachable) is listed as a nearest frame.
+        stdout.Should().Contain("udp port 9 unreachable");
+        OurNamespaces().Should().BeEmpty();
+    }
+
+    [Test]
+    public void Ctrl_c_stops_the_run_and_removes_the_namespace()
+    {
+        var file = WriteScenario("waits-forever", """
+            name: waits-forever
+            timeout: 60s
+            hosts:
+              a: { mac: 02:00:00:00:00:0a, ip: 192.0.2.10/24 }
+              linux: { mac: 02:00:00:00:00:0b, ip: 192.0.2.11/24, played-by: linux }
+            steps:
+              - expect: { frame: "udp src port 9", from: linux }
+            """);
+        using var harness = HarnessProcess.StartHere("run", "--wire", "tap", "--out", _out, file);
+        var prefix = $"{LinuxPeer.NamespacePrefix}{harness.ProcessId}x";
+        bool Exists() => CommandRunner.Run("ip", "netns", "list").Output.Contains(prefix);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (!Exists() && !harness.HasExited && DateTime.UtcNow < deadline) Thread.Sleep(100);
+        Exists().Should().BeTrue($"the run makes its namespace {prefix}...\n{harness.Output}\n{harness.Error}");
+        Thread.Sleep(500); // into the wait
+
+        harness.Interrupt();
+
+        harness.WaitForExit(TimeSpan.FromSeconds(20)).Should().Be(130, harness.Output + harness.Error);
+        harness.Output.Should().Contain("STOP  waits-forever").And.Contain("interrupted by SIGINT");
+        Exists().Should().BeFalse("the namespace is deleted on the way out");
+    }
+
+    [Test]
+    public void Scenarios_without_a_linux_host_are_skipped_with_the_reason()
+    {
+        var file = ShippedScenarios.Files().Single(f => f.EndsWith("/arp-resolution.yaml"));
+        var (exit, stdout, _) = CliRunner.Run("run", "--wire", "tap", "--out", _out, file);
+        exit.Should().Be(0);
+        stdout.Should().Contain("SKIP  arp-resolution  no host is 'played-by: linux'");
+        stdout.Should().Contain("1 scenario: 0 passed, 0 failed, 1 skipped on the tap wire");
+    }
+
+    [Test]
+    public void A_socket_made_inside_a_namespace_lives_there()
+    {
+        using var ns = NetworkNamespace.Create("nsinside");
+        ns.MustRun("ip", "addr", "add", "10.99.0.1/32", "dev", "lo");
+        using var inside = ns.RunInside(() => new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Udp));
+        var bindInside = () => inside.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Parse("10.99.0.1"), 0));
+        bindInside.Should().NotThrow("10.99.0.1 is an address of the namespace");
+        using var outside = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Udp);
+        var bindOutside = () => outside.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Parse("10.99.0.1"), 0));
+        bindOutside.Should().Throw<System.Net.Sockets.SocketException>("the test's own namespace has no such address");
+    }
+
+    /// <summary>Real-time runs go in a harness process of their own, as users run them: in the test host, other
+    /// tests' garbage and threads would compete with the wire's 4 ms tolerance.</summary>
+    private static (int Exit, string Out, string Err) RunHarness(params string[] args)
+    {
+        using var harness = HarnessProcess.StartHere(args);
+        var exit = harness.WaitForExit(TimeSpan.FromMinutes(2));
+        return (exit ?? -1, harness.Output, harness.Error);
+    }
+
+    private string WriteScenario(string name, string yaml)
+    {
+        Directory.CreateDirectory(_out);
+        var path = Path.Combine(_out, name + ".yaml");
+        File.WriteAllText(path, yaml);
+        return path;
+    }
+}

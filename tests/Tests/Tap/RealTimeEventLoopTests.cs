@@ -45,6 +45,61 @@ public class RealTimeEventLoopTests
         loop.Now.Should().BeGreaterThanOrEqualTo(now + TimeSpan.FromMilliseconds(8), "no timer fires early");
     }
 
+    private sealed class TimeRecorder(RealTimeEventLoop loop, List<(long Token, Instant Due, Instant Ran)> log, Dictionary<long, Instant> dues) : IScheduledAction
+    {
+        public void Run(long token) => log.Add((token, dues[token], loop.Now));
+    }
+
+    [Test]
+    public void Sub_millisecond_timers_run_in_order_and_never_before_they_are_due()
+    {
+        // The wake-up comes from a timerfd to the nanosecond: 0.3 ms apart must not collapse into one
+        // millisecond tick, and none may run early.
+        using var loop = new RealTimeEventLoop();
+        var log = new List<(long, Instant, Instant)>();
+        var dues = new Dictionary<long, Instant>();
+        var recorder = new TimeRecorder(loop, log, dues);
+        var start = loop.Now;
+        for (int i = 1; i <= 10; i++)
+        {
+            dues[i] = start + TimeSpan.FromTicks(3_000 * i); // every 0.3 ms
+            loop.Schedule(dues[i], recorder, i);
+        }
+        loop.RunUntil(start + TimeSpan.FromMilliseconds(5));
+        log.Select(l => l.Item1).Should().Equal(Enumerable.Range(1, 10).Select(i => (long)i));
+        foreach (var (token, due, ran) in log) ran.Should().BeGreaterThanOrEqualTo(due, $"timer {token} ran early");
+        loop.Now.Should().BeGreaterThanOrEqualTo(start + TimeSpan.FromMilliseconds(5), "RunUntil returns once the clock is there");
+    }
+
+    [Test]
+    public void Run_until_a_condition_returns_when_it_holds_or_at_the_limit()
+    {
+        using var loop = new RealTimeEventLoop();
+        var log = new List<long>();
+        var start = loop.Now;
+        loop.Schedule(start + TimeSpan.FromMilliseconds(2), new Recorder(log), 1);
+        loop.Schedule(start + TimeSpan.FromSeconds(30), new Recorder(log), 2);
+        loop.RunUntil(() => log.Count == 1, start + TimeSpan.FromSeconds(10)).Should().BeTrue();
+        log.Should().Equal(1);
+        loop.RunUntil(() => log.Count == 2, loop.Now + TimeSpan.FromMilliseconds(3)).Should().BeFalse("the second timer is 30 s away");
+        loop.NextDue.Should().Be(start + TimeSpan.FromSeconds(30));
+    }
+
+    [Test]
+    public void Zeroing_the_clock_moves_the_epoch_with_it_and_is_refused_with_events_pending()
+    {
+        using var loop = new RealTimeEventLoop();
+        Thread.Sleep(5);
+        var wallBefore = (DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).Ticks * 100;
+        loop.ZeroClockNow();
+        loop.Now.Nanoseconds.Should().BeInRange(0, 50_000_000, "zero is now");
+        // Zero stands for the wall-clock moment it was set, to within scheduling noise.
+        (loop.EpochUnixNanoseconds - wallBefore).Should().BeInRange(0, 50_000_000);
+        loop.Schedule(loop.Now + TimeSpan.FromSeconds(1), new Recorder(new List<long>()), 1);
+        var again = () => loop.ZeroClockNow();
+        again.Should().Throw<InvalidOperationException>().WithMessage("*events pending*");
+    }
+
     [Test]
     public void A_post_from_another_thread_wakes_the_sleeping_loop_and_runs_on_the_loop_thread()
     {

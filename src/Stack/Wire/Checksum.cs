@@ -1,42 +1,55 @@
 using System.Buffers.Binary;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace Netstack.Wire;
 
 /// <summary>The Internet checksum (RFC 1071): ones'-complement sum of 16-bit big-endian words.
-/// Summed as 32-bit lanes with vector adds and folded at the end; byte order is handled by summing
+/// Summed as 16-bit words in 32-bit vector lanes and folded at the end; byte order is handled by summing
 /// in native order and swapping once (RFC 1071 §2(B)).</summary>
 public static class Checksum
 {
     /// <summary>Adds <paramref name="data"/> to a running 32-bit partial sum (native-order words).</summary>
     public static ulong Accumulate(ulong sum, ReadOnlySpan<byte> data)
     {
+        ref byte start = ref MemoryMarshal.GetReference(data);
+        int length = data.Length;
         int i = 0;
-        if (Vector256.IsHardwareAccelerated && data.Length >= 64)
+        if (Vector256.IsHardwareAccelerated && length >= 64)
         {
-            var acc = Vector256<ulong>.Zero;
-            var u32 = MemoryMarshal.Cast<byte, uint>(data[..(data.Length & ~31)]);
-            int j = 0;
-            for (; j + 8 <= u32.Length; j += 8)
+            // Each 32-bit lane is split into its two 16-bit words, which are added to 32-bit lane sums:
+            // only in-lane ANDs, shifts and adds (no widening shuffles), two accumulators to overlap
+            // latency. A lane gains at most 2 * 0xFFFF per 32 bytes, so it is flushed to the 64-bit sum
+            // well before 2^32 (every 1 MiB).
+            var low16 = Vector256.Create(0xFFFFu);
+            while (length - i >= 64)
             {
-                var v = Vector256.Create<uint>(u32.Slice(j, 8));
-                var (lo, hi) = Vector256.Widen(v);
-                acc += lo + hi;
+                int blockEnd = i + Math.Min((length - i) & ~63, 1 << 20);
+                var a = Vector256<uint>.Zero;
+                var b = Vector256<uint>.Zero;
+                for (; i < blockEnd; i += 64)
+                {
+                    var v = Vector256.LoadUnsafe(ref start, (nuint)i).AsUInt32();
+                    var w = Vector256.LoadUnsafe(ref start, (nuint)(i + 32)).AsUInt32();
+                    a += (v & low16) + (v >>> 16);
+                    b += (w & low16) + (w >>> 16);
+                }
+                var (a0, a1) = Vector256.Widen(a);
+                var (b0, b1) = Vector256.Widen(b);
+                sum += Vector256.Sum(a0 + a1 + b0 + b1);
             }
-            sum += Vector256.Sum(acc);
-            i = j * 4;
         }
-        for (; i + 8 <= data.Length; i += 8)
+        for (; i + 8 <= length; i += 8)
         {
-            ulong w = MemoryMarshal.Read<ulong>(data[i..]);
+            ulong w = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref start, i));
             sum += (w & 0xFFFF_FFFF) + (w >> 32);
         }
-        for (; i + 2 <= data.Length; i += 2)
-            sum += MemoryMarshal.Read<ushort>(data[i..]);
-        if (i < data.Length)
-            sum += BitConverter.IsLittleEndian ? data[i] : (ulong)data[i] << 8;
+        for (; i + 2 <= length; i += 2)
+            sum += Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref start, i));
+        if (i < length)
+            sum += BitConverter.IsLittleEndian ? Unsafe.Add(ref start, i) : (ulong)Unsafe.Add(ref start, i) << 8;
         return sum;
     }
 

@@ -34,9 +34,18 @@ public class ChecksumTests
     }
 
     [Test]
-    public void All_ones_data_which_carries_most_agrees_with_reference([Values(0, 1, 2, 63, 64, 65, 1500, 9000)] int length)
+    public void All_ones_data_which_carries_most_agrees_with_reference([Values(0, 1, 2, 63, 64, 65, 1500, 9000, 65535, (1 << 20) + 67, 5 << 20)] int length)
     {
         var data = Enumerable.Repeat((byte)0xFF, length).ToArray();
+        Checksum.Compute(data).Should().Be(ReferenceChecksum.Compute(data));
+    }
+
+    /// <summary>Inputs past the point where the vector loop's 32-bit lane sums must be flushed (every 1 MiB).</summary>
+    [Test]
+    public void Random_data_of_several_mebibytes_agrees_with_reference([Values((1 << 20) - 1, (1 << 20) + 64, (3 << 20) + 5)] int length)
+    {
+        var data = new byte[length];
+        new Random(length).NextBytes(data);
         Checksum.Compute(data).Should().Be(ReferenceChecksum.Compute(data));
     }
 

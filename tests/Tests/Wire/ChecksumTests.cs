@@ -105,6 +105,37 @@ public class ChecksumTests
     }
 
     [Test]
+    public void Copy_and_accumulate_copies_exactly_and_sums_like_accumulate()
+    {
+        var random = new Random(7);
+        var source = new byte[9000 + 64];
+        var destination = new byte[9000 + 128];
+        foreach (int length in Lengths())
+        {
+            random.NextBytes(source);
+            random.NextBytes(destination);
+            var before = (byte[])destination.Clone();
+            int from = random.Next(0, 33), to = random.Next(0, 33);
+            ulong start = (ulong)random.Next(0, 1 << 20);
+            ulong sum = Checksum.CopyAndAccumulate(start, source.AsSpan(from, length), destination.AsSpan(to));
+            Checksum.Fold(sum).Should().Be(Checksum.Fold(Checksum.Accumulate(start, source.AsSpan(from, length))), $"length {length}");
+            destination.AsSpan(to, length).SequenceEqual(source.AsSpan(from, length)).Should().BeTrue($"length {length} copied");
+            destination.AsSpan(0, to).SequenceEqual(before.AsSpan(0, to)).Should().BeTrue("bytes before the copy untouched");
+            destination.AsSpan(to + length).SequenceEqual(before.AsSpan(to + length)).Should().BeTrue("bytes after the copy untouched");
+        }
+    }
+
+    [Test]
+    public void Copy_and_accumulate_agrees_with_reference_past_the_lane_flush([Values((1 << 20) + 64, (3 << 20) + 3)] int length)
+    {
+        var source = Enumerable.Repeat((byte)0xFF, length).ToArray();
+        source[length / 2] = 0x12;
+        var destination = new byte[length];
+        Checksum.Fold(Checksum.CopyAndAccumulate(0, source, destination)).Should().Be(ReferenceChecksum.Compute(source));
+        destination.Should().Equal(source);
+    }
+
+    [Test]
     public void Data_including_its_own_checksum_is_valid_and_any_single_bit_flip_is_not()
     {
         var random = new Random(6);

@@ -18,7 +18,7 @@ public static class TapCommand
         var mtu = new Option<int?>("--mtu") { Description = "Our MTU (default: the tap's MTU)" };
         var serve = new Option<string[]>("--serve")
         {
-            Description = "Service to run: echo:PORT (UDP and TCP), discard:PORT, http:PORT[:DIR]; repeatable",
+            Description = "Service to run: echo:PORT (UDP and TCP), discard:PORT (prints the SHA-256), sink:PORT (discard, byte count only), http:PORT[:DIR]; repeatable",
             AllowMultipleArgumentsPerToken = false,
         };
         var fetch = new Option<string?>("--fetch") { Description = "HTTP GET this URL (http://IPV4[:PORT]/PATH) through our stack, print the result, exit" };

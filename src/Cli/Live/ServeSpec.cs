@@ -4,6 +4,8 @@ public enum ServiceKind
 {
     Echo,
     Discard,
+    /// <summary>Discard without the SHA-256: reads and drops, reports only the byte count (throughput runs).</summary>
+    Sink,
     Http,
 }
 
@@ -17,8 +19,9 @@ public sealed record ServeSpec(ServiceKind Kind, ushort Port, string? Argument)
         {
             "echo" => ServiceKind.Echo,
             "discard" => ServiceKind.Discard,
+            "sink" => ServiceKind.Sink,
             "http" => ServiceKind.Http,
-            _ => throw new UsageException($"--serve {text}: unknown service '{parts[0]}' (echo, discard, http)"),
+            _ => throw new UsageException($"--serve {text}: unknown service '{parts[0]}' (echo, discard, sink, http)"),
         };
         if (parts.Length < 2 || !ushort.TryParse(parts[1], out var port) || port == 0)
             throw new UsageException($"--serve {text}: expected {parts[0]}:PORT with PORT in 1-65535");

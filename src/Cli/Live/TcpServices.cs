@@ -2,7 +2,7 @@ using Netstack.Api;
 
 namespace Netstack.Cli.Live;
 
-/// <summary>The TCP side of `--serve`: accepts connections on a port and runs echo, discard or HTTP on
+/// <summary>The TCP side of `--serve`: accepts connections on a port and runs echo, discard, sink or HTTP on
 /// each, concurrently, on the event loop.</summary>
 public sealed class TcpServices(NetworkStack stack, TextWriter output, TextWriter log)
 {
@@ -33,6 +33,11 @@ public sealed class TcpServices(NetworkStack stack, TextWriter output, TextWrite
                 case ServiceKind.Discard:
                     var (bytes, sha) = await StreamServices.DiscardAsync(stream);
                     output.WriteLine($"discard {peer} {bytes} bytes sha256 {sha}");
+                    output.Flush();
+                    break;
+                case ServiceKind.Sink:
+                    long received = await StreamServices.SinkAsync(stream);
+                    output.WriteLine($"sink {peer} {received} bytes");
                     output.Flush();
                     break;
                 case ServiceKind.Http:

@@ -44,10 +44,12 @@ public sealed class CaptureLink : ILink, IFrameReceiver
         _inner.Transmit(frame);
     }
 
-    public void ReceiveFrame(ReadOnlySpan<byte> frame)
+    public void ReceiveFrame(ReadOnlySpan<byte> frame) => ReceiveFrame(frame, transportChecksumVerified: false);
+
+    public void ReceiveFrame(ReadOnlySpan<byte> frame, bool transportChecksumVerified)
     {
         if ((_directions & CaptureDirections.Inbound) != 0)
             _sink.Write(_clock.Now, frame, new FrameContext(_host, FrameDirection.Inbound));
-        _receiver?.ReceiveFrame(frame);
+        _receiver?.ReceiveFrame(frame, transportChecksumVerified);
     }
 }

@@ -27,6 +27,7 @@ public sealed unsafe class TapLink : ILink, IReadableHandler, IDisposable
     /// <summary>struct virtio_net_hdr: flags, gso_type, hdr_len, gso_size, csum_start, csum_offset.</summary>
     private const int VnetHeaderLength = 10;
     private const byte VIRTIO_NET_HDR_F_NEEDS_CSUM = 1;
+    private const byte VIRTIO_NET_HDR_F_DATA_VALID = 2;
     private const int MaxOffloadFrame = 65535 + EthernetHeaderLength;
     private const int EthernetHeaderLength = 14;
     /// <summary>Frames read per readiness report before timers get a turn.</summary>
@@ -132,8 +133,8 @@ public sealed unsafe class TapLink : ILink, IReadableHandler, IDisposable
                 {
                     if (n < VnetHeaderLength) continue;
                     var frame = new Span<byte>(p + VnetHeaderLength, (int)n - VnetHeaderLength);
-                    CompleteChecksum(new ReadOnlySpan<byte>(p, VnetHeaderLength), frame);
-                    _receiver?.ReceiveFrame(frame);
+                    bool verified = CompleteChecksum(new ReadOnlySpan<byte>(p, VnetHeaderLength), frame);
+                    _receiver?.ReceiveFrame(frame, verified);
                 }
                 else _receiver?.ReceiveFrame(new ReadOnlySpan<byte>(p, (int)n));
             }
@@ -141,15 +142,19 @@ public sealed unsafe class TapLink : ILink, IReadableHandler, IDisposable
     }
 
     /// <summary>With NEEDS_CSUM the kernel left the transport checksum to us: the field holds the
-    /// pseudo-header sum, and the checksum covers everything from csum_start (RFC 1071 sum, complemented).</summary>
-    private static void CompleteChecksum(ReadOnlySpan<byte> vnet, Span<byte> frame)
+    /// pseudo-header sum, and the checksum covers everything from csum_start (RFC 1071 sum, complemented).
+    /// It is completed here so the frame is valid for recorders and forwarding. Returns whether the
+    /// transport checksum needs no further check: completed here from data the kernel built itself, or
+    /// marked DATA_VALID (already verified by the kernel).</summary>
+    private static bool CompleteChecksum(ReadOnlySpan<byte> vnet, Span<byte> frame)
     {
-        if ((vnet[0] & VIRTIO_NET_HDR_F_NEEDS_CSUM) == 0) return;
+        if ((vnet[0] & VIRTIO_NET_HDR_F_NEEDS_CSUM) == 0) return (vnet[0] & VIRTIO_NET_HDR_F_DATA_VALID) != 0;
         int start = System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(vnet[6..]);
         int offset = System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(vnet[8..]);
-        if (start + offset + 2 > frame.Length) return; // nonsense header: let the stack drop the frame
+        if (start + offset + 2 > frame.Length) return false; // nonsense header: let the stack drop the frame
         ushort sum = Netstack.Wire.Checksum.Compute(frame[start..]);
         System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(frame[(start + offset)..], sum);
+        return true;
     }
 
     public void Dispose()

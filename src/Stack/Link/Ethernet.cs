@@ -16,7 +16,9 @@ public sealed class Ethernet
         _counters = iface.Stack.Counters;
     }
 
-    public void Receive(ReadOnlySpan<byte> bytes)
+    /// <param name="transportChecksumVerified">The device vouches for the TCP/UDP checksum (see
+    /// <see cref="IFrameReceiver.ReceiveFrame(ReadOnlySpan{byte}, bool)"/>).</param>
+    public void Receive(ReadOnlySpan<byte> bytes, bool transportChecksumVerified = false)
     {
         _counters.FramesReceived++;
         _counters.BytesReceived += bytes.Length;
@@ -38,7 +40,7 @@ public sealed class Ethernet
                 _iface.Arp.Receive(frame.Payload);
                 break;
             case EtherType.Ipv4:
-                _iface.Stack.Ipv4.Receive(frame.Payload, _iface);
+                _iface.Stack.Ipv4.Receive(frame.Payload, _iface, transportChecksumVerified);
                 break;
             default:
                 _counters.Drop(DropReason.EthernetUnknownType);

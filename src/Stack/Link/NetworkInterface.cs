@@ -38,6 +38,9 @@ public sealed class NetworkInterface : IFrameReceiver
 
     public void ReceiveFrame(ReadOnlySpan<byte> frame) => Ethernet.Receive(frame);
 
+    public void ReceiveFrame(ReadOnlySpan<byte> frame, bool transportChecksumVerified) =>
+        Ethernet.Receive(frame, transportChecksumVerified);
+
     /// <summary>Sends an IPv4 datagram to a next hop on this link, resolving its MAC first.
     /// Takes ownership of <paramref name="datagram"/>.</summary>
     internal void SendIpv4(PacketBuffer datagram, Ipv4Address nextHop)

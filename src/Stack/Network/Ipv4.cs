@@ -40,7 +40,9 @@ public sealed class Ipv4
     public void Register(IpProtocol protocol, IIpProtocol handler) => _protocols[(byte)protocol] = handler;
     internal IIpProtocol? Handler(IpProtocol protocol) => _protocols[(byte)protocol];
 
-    public void Receive(ReadOnlySpan<byte> bytes, NetworkInterface iface)
+    /// <param name="transportChecksumVerified">The device vouches for the TCP/UDP checksum; carried on the
+    /// packet to the transport. A datagram reassembled from fragments never carries it.</param>
+    public void Receive(ReadOnlySpan<byte> bytes, NetworkInterface iface, bool transportChecksumVerified = false)
     {
         var packet = new Ipv4Packet(bytes);
         var malformation = packet.Validate();
@@ -59,7 +61,7 @@ public sealed class Ipv4
             return;
         }
         // Ethernet may have padded the frame: the datagram is what Total Length says.
-        packet = new Ipv4Packet(bytes[..packet.TotalLength]);
+        packet = new Ipv4Packet(bytes[..packet.TotalLength], transportChecksumVerified);
 
         if (!IsLocal(packet.Destination, iface))
         {

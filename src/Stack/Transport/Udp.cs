@@ -40,7 +40,7 @@ public sealed class Udp : IIpProtocol
             _counters.Drop(DropReason.UdpMalformed);
             return;
         }
-        if (!datagram.IsChecksumValid(packet.Source, packet.Destination))
+        if (!packet.TransportChecksumVerified && !datagram.IsChecksumValid(packet.Source, packet.Destination))
         {
             _counters.Drop(DropReason.UdpBadChecksum);
             return;

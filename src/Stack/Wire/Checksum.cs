@@ -1,42 +1,99 @@
 using System.Buffers.Binary;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace Netstack.Wire;
 
 /// <summary>The Internet checksum (RFC 1071): ones'-complement sum of 16-bit big-endian words.
-/// Summed as 32-bit lanes with vector adds and folded at the end; byte order is handled by summing
+/// Summed as 16-bit words in 32-bit vector lanes and folded at the end; byte order is handled by summing
 /// in native order and swapping once (RFC 1071 §2(B)).</summary>
 public static class Checksum
 {
     /// <summary>Adds <paramref name="data"/> to a running 32-bit partial sum (native-order words).</summary>
     public static ulong Accumulate(ulong sum, ReadOnlySpan<byte> data)
     {
+        ref byte start = ref MemoryMarshal.GetReference(data);
+        int length = data.Length;
         int i = 0;
-        if (Vector256.IsHardwareAccelerated && data.Length >= 64)
+        if (Vector256.IsHardwareAccelerated && length >= 64)
         {
-            var acc = Vector256<ulong>.Zero;
-            var u32 = MemoryMarshal.Cast<byte, uint>(data[..(data.Length & ~31)]);
-            int j = 0;
-            for (; j + 8 <= u32.Length; j += 8)
+            // Each 32-bit lane is split into its two 16-bit words, which are added to 32-bit lane sums:
+            // only in-lane ANDs, shifts and adds (no widening shuffles), two accumulators to overlap
+            // latency. A lane gains at most 2 * 0xFFFF per 32 bytes, so it is flushed to the 64-bit sum
+            // well before 2^32 (every 1 MiB).
+            var low16 = Vector256.Create(0xFFFFu);
+            while (length - i >= 64)
             {
-                var v = Vector256.Create<uint>(u32.Slice(j, 8));
-                var (lo, hi) = Vector256.Widen(v);
-                acc += lo + hi;
+                int blockEnd = i + Math.Min((length - i) & ~63, 1 << 20);
+                var a = Vector256<uint>.Zero;
+                var b = Vector256<uint>.Zero;
+                for (; i < blockEnd; i += 64)
+                {
+                    var v = Vector256.LoadUnsafe(ref start, (nuint)i).AsUInt32();
+                    var w = Vector256.LoadUnsafe(ref start, (nuint)(i + 32)).AsUInt32();
+                    a += (v & low16) + (v >>> 16);
+                    b += (w & low16) + (w >>> 16);
+                }
+                var (a0, a1) = Vector256.Widen(a);
+                var (b0, b1) = Vector256.Widen(b);
+                sum += Vector256.Sum(a0 + a1 + b0 + b1);
             }
-            sum += Vector256.Sum(acc);
-            i = j * 4;
         }
-        for (; i + 8 <= data.Length; i += 8)
+        for (; i + 8 <= length; i += 8)
         {
-            ulong w = MemoryMarshal.Read<ulong>(data[i..]);
+            ulong w = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref start, i));
             sum += (w & 0xFFFF_FFFF) + (w >> 32);
         }
-        for (; i + 2 <= data.Length; i += 2)
-            sum += MemoryMarshal.Read<ushort>(data[i..]);
-        if (i < data.Length)
-            sum += BitConverter.IsLittleEndian ? data[i] : (ulong)data[i] << 8;
+        for (; i + 2 <= length; i += 2)
+            sum += Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref start, i));
+        if (i < length)
+            sum += BitConverter.IsLittleEndian ? Unsafe.Add(ref start, i) : (ulong)Unsafe.Add(ref start, i) << 8;
+        return sum;
+    }
+
+    /// <summary>Copies <paramref name="source"/> to the start of <paramref name="destination"/> and adds it
+    /// to a running partial sum, like <see cref="Accumulate"/>, in one pass over the data (the copy into
+    /// a segment and the checksum over it would otherwise read the payload twice).</summary>
+    public static ulong CopyAndAccumulate(ulong sum, ReadOnlySpan<byte> source, Span<byte> destination)
+    {
+        int length = source.Length;
+        if (destination.Length < length) throw new ArgumentException("destination is shorter than source", nameof(destination));
+        ref byte from = ref MemoryMarshal.GetReference(source);
+        ref byte to = ref MemoryMarshal.GetReference(destination);
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated && length >= 64)
+        {
+            // As in Accumulate: 16-bit words into 32-bit lanes, flushed every 1 MiB.
+            var low16 = Vector256.Create(0xFFFFu);
+            while (length - i >= 64)
+            {
+                int blockEnd = i + Math.Min((length - i) & ~63, 1 << 20);
+                var a = Vector256<uint>.Zero;
+                var b = Vector256<uint>.Zero;
+                for (; i < blockEnd; i += 64)
+                {
+                    var v = Vector256.LoadUnsafe(ref from, (nuint)i);
+                    var w = Vector256.LoadUnsafe(ref from, (nuint)(i + 32));
+                    v.StoreUnsafe(ref to, (nuint)i);
+                    w.StoreUnsafe(ref to, (nuint)(i + 32));
+                    var v32 = v.AsUInt32();
+                    var w32 = w.AsUInt32();
+                    a += (v32 & low16) + (v32 >>> 16);
+                    b += (w32 & low16) + (w32 >>> 16);
+                }
+                var (a0, a1) = Vector256.Widen(a);
+                var (b0, b1) = Vector256.Widen(b);
+                sum += Vector256.Sum(a0 + a1 + b0 + b1);
+            }
+        }
+        if (i < length)
+        {
+            var rest = source[i..];
+            rest.CopyTo(destination[i..]);
+            sum = Accumulate(sum, rest);
+        }
         return sum;
     }
 
@@ -58,13 +115,13 @@ public static class Checksum
     /// <summary>The TCP/UDP pseudo-header (RFC 793 §3.1, RFC 768) as a partial sum.</summary>
     public static ulong PseudoHeader(Ipv4Address source, Ipv4Address destination, byte protocol, int length)
     {
-        Span<byte> ph = stackalloc byte[12];
-        source.Write(ph);
-        destination.Write(ph[4..]);
-        ph[8] = 0;
-        ph[9] = protocol;
-        BinaryPrimitives.WriteUInt16BigEndian(ph[10..], (ushort)length);
-        return Accumulate(0, ph);
+        // The big-endian words of the pseudo-header, summed without building it in memory; the sum is
+        // folded to 16 bits and byte-swapped into the native-order words Accumulate adds (RFC 1071 §2(B)).
+        ulong be = (source.Value >> 16) + (source.Value & 0xFFFF) + (destination.Value >> 16) + (destination.Value & 0xFFFF)
+                   + protocol + (ushort)length;
+        be = (be & 0xFFFF) + (be >> 16);
+        be = (be & 0xFFFF) + (be >> 16);
+        return BitConverter.IsLittleEndian ? BinaryPrimitives.ReverseEndianness((ushort)be) : be;
     }
 
     /// <summary>True when data including its checksum field sums to all-ones, i.e. the checksum is valid.</summary>

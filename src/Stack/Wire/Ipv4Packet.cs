@@ -11,6 +11,17 @@ public readonly ref struct Ipv4Packet
     private readonly ReadOnlySpan<byte> _b;
     public Ipv4Packet(ReadOnlySpan<byte> bytes) => _b = bytes;
 
+    /// <param name="transportChecksumVerified">See <see cref="TransportChecksumVerified"/>.</param>
+    public Ipv4Packet(ReadOnlySpan<byte> bytes, bool transportChecksumVerified)
+    {
+        _b = bytes;
+        TransportChecksumVerified = transportChecksumVerified;
+    }
+
+    /// <summary>Receive metadata, not a header field: the device that delivered this datagram has verified
+    /// (or completed) its TCP/UDP checksum, so the transport skips summing it again (checksum offload).</summary>
+    public bool TransportChecksumVerified { get; }
+
     public ReadOnlySpan<byte> Bytes => _b;
     public int Version => _b[0] >> 4;
     public int HeaderLength => (_b[0] & 0x0F) * 4;

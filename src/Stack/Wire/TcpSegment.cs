@@ -48,6 +48,26 @@ public readonly ref struct TcpSegment
     public static void WriteHeader(Span<byte> segment, ushort sourcePort, ushort destinationPort, uint seq, uint ack,
         int headerLength, TcpFlags flags, ushort window, Ipv4Address source, Ipv4Address destination, ushort urgent = 0)
     {
+        WriteFields(segment, sourcePort, destinationPort, seq, ack, headerLength, flags, window, urgent);
+        BinaryPrimitives.WriteUInt16BigEndian(segment[16..], Wire.Checksum.Fold(Wire.Checksum.Accumulate(
+            Wire.Checksum.PseudoHeader(source, destination, (byte)IpProtocol.Tcp, segment.Length), segment)));
+    }
+
+    /// <summary>Like <see cref="WriteHeader(Span{byte}, ushort, ushort, uint, uint, int, TcpFlags, ushort, Ipv4Address, Ipv4Address, ushort)"/>,
+    /// for a payload whose partial sum the caller already has (<see cref="Wire.Checksum.CopyAndAccumulate"/>):
+    /// only the header and options are summed here. The payload starts at an even offset, so the sums add.</summary>
+    public static void WriteHeader(Span<byte> segment, ushort sourcePort, ushort destinationPort, uint seq, uint ack,
+        int headerLength, TcpFlags flags, ushort window, Ipv4Address source, Ipv4Address destination, ulong payloadSum)
+    {
+        WriteFields(segment, sourcePort, destinationPort, seq, ack, headerLength, flags, window, 0);
+        BinaryPrimitives.WriteUInt16BigEndian(segment[16..], Wire.Checksum.Fold(Wire.Checksum.Accumulate(
+            Wire.Checksum.PseudoHeader(source, destination, (byte)IpProtocol.Tcp, segment.Length) + payloadSum,
+            segment[..headerLength])));
+    }
+
+    private static void WriteFields(Span<byte> segment, ushort sourcePort, ushort destinationPort, uint seq, uint ack,
+        int headerLength, TcpFlags flags, ushort window, ushort urgent)
+    {
         BinaryPrimitives.WriteUInt16BigEndian(segment, sourcePort);
         BinaryPrimitives.WriteUInt16BigEndian(segment[2..], destinationPort);
         BinaryPrimitives.WriteUInt32BigEndian(segment[4..], seq);
@@ -58,7 +78,5 @@ public readonly ref struct TcpSegment
         segment[16] = 0;
         segment[17] = 0;
         BinaryPrimitives.WriteUInt16BigEndian(segment[18..], urgent);
-        BinaryPrimitives.WriteUInt16BigEndian(segment[16..], Wire.Checksum.Fold(Wire.Checksum.Accumulate(
-            Wire.Checksum.PseudoHeader(source, destination, (byte)IpProtocol.Tcp, segment.Length), segment)));
     }
 }

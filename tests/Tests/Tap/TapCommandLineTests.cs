@@ -22,6 +22,8 @@ public class TapCommandLineTests
     [TestCase("--ip 10.0.0.2/24 --duration -1", "--duration -1: expected a positive number of seconds")]
     [TestCase("--ip 10.0.0.2/24 --mtu 100", "--mtu 100: expected 576-65521")]
     [TestCase("--ip 10.0.0.2/24 --serve echo:7 --serve discard:7", "--serve: port 7 is given more than once")]
+    [TestCase("--ip 10.0.0.2/24 --serve sink:9 --serve discard:9", "--serve: port 9 is given more than once")]
+    [TestCase("--ip 10.0.0.2/24 --serve sink:9:x", "only http takes a third part")]
     [TestCase("--ip 10.0.0.2/24 --fetch ftp://10.0.0.1/x", "--fetch ftp://10.0.0.1/x: expected http://IPV4[:PORT]/PATH")]
     [TestCase("--ip 10.0.0.2/24 --fetch http://example.com/", "the host must be an IPv4 address")]
     [TestCase("--ip 10.0.0.2/24 --send 10.0.0.1:9", "--send 10.0.0.1:9: expected IPV4:PORT:FILE")]

@@ -7,7 +7,7 @@ using NUnit.Framework;
 namespace Netstack.Tests.Tap;
 
 /// <summary>TCP between our stack and the Linux kernel over a tap. tap0: the kernel is 10.78.0.1 and one
-/// long-running `harness tap` (10.78.0.2) serves echo, discard and HTTP; tap1: the kernel is 10.79.0.1
+/// long-running `harness tap` (10.78.0.2) serves echo, discard, sink and HTTP; tap1: the kernel is 10.79.0.1
 /// and each client test runs its own short `harness tap --fetch/--send` (10.79.0.2).</summary>
 [TestFixture, Category("Tap"), NonParallelizable]
 public class TcpInteropTests
@@ -44,7 +44,7 @@ public class TcpInteropTests
         _ns.AddTap("tap0", $"{KernelIp}/24");
         _ns.AddTap("tap1", $"{ClientKernelIp}/24");
         _server = HarnessProcess.Start(_ns, "tap", "--dev", "tap0", "--ip", $"{OurIp}/24", "--serve", "echo:7",
-            "--serve", "discard:9", "--serve", $"http:80:{_site}", "--record", _recording, "--duration", "300");
+            "--serve", "discard:9", "--serve", "sink:19", "--serve", $"http:80:{_site}", "--record", _recording, "--duration", "300");
         _server.WaitForReady(Startup).Should().StartWith($"ready tap0 {OurIp} ");
     }
 
@@ -86,6 +86,16 @@ public class TcpInteropTests
         r.ExitCode.Should().Be(0, r.ToString());
         var line = WaitForDiscardLine(before);
         line.Should().MatchRegex($@"^discard {Regex.Escape(KernelIp)}:\d+ {TenMegabytes} bytes sha256 {Sha256(_tenMegabytes)}$");
+    }
+
+    [Test, Order(3)]
+    public void Ten_megabytes_to_our_sink_service_are_counted_without_a_digest()
+    {
+        int before = Lines("sink ").Length;
+        var r = _ns!.Run(TimeSpan.FromSeconds(60), "socat", "-u", $"OPEN:{_tenMegabytes}", $"TCP:{OurIp}:19");
+        r.ExitCode.Should().Be(0, r.ToString());
+        var line = WaitForLine("sink ", before);
+        line.Should().MatchRegex($@"^sink {Regex.Escape(KernelIp)}:\d+ {TenMegabytes} bytes$");
     }
 
     [Test, Order(4)]
@@ -205,19 +215,23 @@ public class TcpInteropTests
             .Should().NotBeEmpty("the closed port answered with RST");
     }
 
-    private string[] DiscardLines() =>
-        _server!.Output.Split('\n', StringSplitOptions.TrimEntries).Where(l => l.StartsWith("discard ")).ToArray();
+    private string[] DiscardLines() => Lines("discard ");
 
-    private string WaitForDiscardLine(int seenBefore)
+    private string WaitForDiscardLine(int seenBefore) => WaitForLine("discard ", seenBefore);
+
+    private string[] Lines(string prefix) =>
+        _server!.Output.Split('\n', StringSplitOptions.TrimEntries).Where(l => l.StartsWith(prefix)).ToArray();
+
+    private string WaitForLine(string prefix, int seenBefore)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
         while (DateTime.UtcNow < deadline)
         {
-            var lines = DiscardLines();
+            var lines = Lines(prefix);
             if (lines.Length > seenBefore) return lines[seenBefore];
             Thread.Sleep(20);
         }
-        throw new AssertionException($"no new discard line; harness said:\n{_server!.Output}\n{_server.Error}");
+        throw new AssertionException($"no new '{prefix.Trim()}' line; harness said:\n{_server!.Output}\n{_server.Error}");
     }
 
     private static void WriteRandomFile(string path, int length, int seed)

@@ -34,9 +34,18 @@ public class ChecksumTests
     }
 
     [Test]
-    public void All_ones_data_which_carries_most_agrees_with_reference([Values(0, 1, 2, 63, 64, 65, 1500, 9000)] int length)
+    public void All_ones_data_which_carries_most_agrees_with_reference([Values(0, 1, 2, 63, 64, 65, 1500, 9000, 65535, (1 << 20) + 67, 5 << 20)] int length)
     {
         var data = Enumerable.Repeat((byte)0xFF, length).ToArray();
+        Checksum.Compute(data).Should().Be(ReferenceChecksum.Compute(data));
+    }
+
+    /// <summary>Inputs past the point where the vector loop's 32-bit lane sums must be flushed (every 1 MiB).</summary>
+    [Test]
+    public void Random_data_of_several_mebibytes_agrees_with_reference([Values((1 << 20) - 1, (1 << 20) + 64, (3 << 20) + 5)] int length)
+    {
+        var data = new byte[length];
+        new Random(length).NextBytes(data);
         Checksum.Compute(data).Should().Be(ReferenceChecksum.Compute(data));
     }
 
@@ -93,6 +102,37 @@ public class ChecksumTests
             var ours = Checksum.Fold(Checksum.Accumulate(Checksum.PseudoHeader(source, destination, protocol, segment.Length), segment));
             ours.Should().Be(ReferenceChecksum.Transport(Bytes(source), Bytes(destination), protocol, segment));
         }
+    }
+
+    [Test]
+    public void Copy_and_accumulate_copies_exactly_and_sums_like_accumulate()
+    {
+        var random = new Random(7);
+        var source = new byte[9000 + 64];
+        var destination = new byte[9000 + 128];
+        foreach (int length in Lengths())
+        {
+            random.NextBytes(source);
+            random.NextBytes(destination);
+            var before = (byte[])destination.Clone();
+            int from = random.Next(0, 33), to = random.Next(0, 33);
+            ulong start = (ulong)random.Next(0, 1 << 20);
+            ulong sum = Checksum.CopyAndAccumulate(start, source.AsSpan(from, length), destination.AsSpan(to));
+            Checksum.Fold(sum).Should().Be(Checksum.Fold(Checksum.Accumulate(start, source.AsSpan(from, length))), $"length {length}");
+            destination.AsSpan(to, length).SequenceEqual(source.AsSpan(from, length)).Should().BeTrue($"length {length} copied");
+            destination.AsSpan(0, to).SequenceEqual(before.AsSpan(0, to)).Should().BeTrue("bytes before the copy untouched");
+            destination.AsSpan(to + length).SequenceEqual(before.AsSpan(to + length)).Should().BeTrue("bytes after the copy untouched");
+        }
+    }
+
+    [Test]
+    public void Copy_and_accumulate_agrees_with_reference_past_the_lane_flush([Values((1 << 20) + 64, (3 << 20) + 3)] int length)
+    {
+        var source = Enumerable.Repeat((byte)0xFF, length).ToArray();
+        source[length / 2] = 0x12;
+        var destination = new byte[length];
+        Checksum.Fold(Checksum.CopyAndAccumulate(0, source, destination)).Should().Be(ReferenceChecksum.Compute(source));
+        destination.Should().Equal(source);
     }
 
     [Test]

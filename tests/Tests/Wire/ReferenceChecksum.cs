@@ -8,7 +8,10 @@ public static class ReferenceChecksum
     {
         int i = 0;
         for (; i + 1 < data.Length; i += 2)
+        {
             sum += (uint)(data[i] << 8 | data[i + 1]);
+            if (sum >= 0x8000_0000) sum = (sum & 0xFFFF) + (sum >> 16); // end-around carry before uint overflows
+        }
         if (i < data.Length) sum += (uint)data[i] << 8;
         return sum;
     }

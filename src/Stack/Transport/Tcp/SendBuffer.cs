@@ -1,4 +1,5 @@
 using System.Buffers;
+using Netstack.Wire;
 
 namespace Netstack.Transport.Tcp;
 
@@ -39,6 +40,23 @@ public sealed class SendBuffer
         int first = Math.Min(destination.Length, _ring.Length - start);
         _ring.AsSpan(start, first).CopyTo(destination);
         _ring.AsSpan(0, destination.Length - first).CopyTo(destination[first..]);
+    }
+
+    /// <summary><see cref="CopyTo"/> that also returns the bytes' partial Internet checksum (one pass).</summary>
+    public ulong CopyToAndSum(int offset, Span<byte> destination)
+    {
+        int start = (_head + offset) % _ring.Length;
+        int first = Math.Min(destination.Length, _ring.Length - start);
+        if (first == destination.Length || (first & 1) != 0)
+        {
+            if (first == destination.Length)
+                return Checksum.CopyAndAccumulate(0, _ring.AsSpan(start, first), destination);
+            // Wrapped at an odd byte: the second piece's words straddle the seam; sum the copy instead.
+            CopyTo(offset, destination);
+            return Checksum.Accumulate(0, destination);
+        }
+        ulong sum = Checksum.CopyAndAccumulate(0, _ring.AsSpan(start, first), destination);
+        return Checksum.CopyAndAccumulate(sum, _ring.AsSpan(0, destination.Length - first), destination[first..]);
     }
 
     /// <summary>Drops <paramref name="count"/> acknowledged bytes from the head.</summary>

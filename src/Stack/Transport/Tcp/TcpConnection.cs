@@ -842,9 +842,10 @@ public sealed class TcpConnection
         var buffer = _stack.Buffers.Rent(headerLength + len);
         var segment = buffer.Append(headerLength + len);
         o.Write(segment[TcpSegment.MinHeaderLength..]);
-        if (len > 0) _send.CopyTo(dataOffset, segment.Slice(headerLength, len));
+        // The payload is summed while it is copied in; the header adds its own words to that sum.
+        ulong payloadSum = len > 0 ? _send.CopyToAndSum(dataOffset, segment.Slice(headerLength, len)) : 0;
         TcpSegment.WriteHeader(segment, Key.LocalPort, Key.RemotePort, seq.Value, hasAck ? rcvNxt.Value : 0,
-            headerLength, flags, window, Key.LocalAddress, Key.RemoteAddress);
+            headerLength, flags, window, Key.LocalAddress, Key.RemoteAddress, payloadSum);
         if (hasAck)
         {
             _lastAckSent = rcvNxt;

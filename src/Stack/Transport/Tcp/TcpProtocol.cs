@@ -70,7 +70,7 @@ public sealed class TcpProtocol : IIpProtocol
             _counters.Drop(DropReason.TcpMalformed);
             return;
         }
-        if (!seg.IsChecksumValid(packet.Source, packet.Destination))
+        if (!packet.TransportChecksumVerified && !seg.IsChecksumValid(packet.Source, packet.Destination))
         {
             _counters.Drop(DropReason.TcpBadChecksum);
             return;

@@ -265,6 +265,11 @@ public static class RunCommand
         return failing.Count == 0;
     }
 
-    private static string FormatLine(ScenarioResult r, int width) =>
-        $"{(r.Passed ? "PASS" : "FAIL")}  {r.Name.PadRight(width)}  {TimeSyntax.FormatTime(r.VirtualNanoseconds),12}  {r.Frames,5} frames";
+    /// <summary>One line per scenario: verdict, name, when it ended (to the microsecond on the real clock, where
+    /// nanoseconds are noise) and how many frames it recorded.</summary>
+    private static string FormatLine(ScenarioResult r, int width)
+    {
+        long ended = r.Wire == ScenarioWire.Tap ? (r.VirtualNanoseconds + 500) / 1000 * 1000 : r.VirtualNanoseconds;
+        return $"{(r.Passed ? "PASS" : "FAIL")}  {r.Name.PadRight(width)}  {TimeSyntax.FormatTime(ended),12}  {r.Frames,5} frames";
+    }
 }

@@ -19,26 +19,18 @@ public static class Checksum
         int i = 0;
         if (Vector256.IsHardwareAccelerated && length >= 64)
         {
-            // Each 32-bit lane is split into its two 16-bit words, which are added to 32-bit lane sums:
-            // only in-lane ANDs, shifts and adds (no widening shuffles), two accumulators to overlap
-            // latency. A lane gains at most 2 * 0xFFFF per 32 bytes, so it is flushed to the 64-bit sum
-            // well before 2^32 (every 1 MiB).
-            var low16 = Vector256.Create(0xFFFFu);
+            // Two accumulators to overlap latency; flushed to the 64-bit sum once per block.
             while (length - i >= 64)
             {
-                int blockEnd = i + Math.Min((length - i) & ~63, 1 << 20);
+                int blockEnd = BlockEnd(i, length);
                 var a = Vector256<uint>.Zero;
                 var b = Vector256<uint>.Zero;
                 for (; i < blockEnd; i += 64)
                 {
-                    var v = Vector256.LoadUnsafe(ref start, (nuint)i).AsUInt32();
-                    var w = Vector256.LoadUnsafe(ref start, (nuint)(i + 32)).AsUInt32();
-                    a += (v & low16) + (v >>> 16);
-                    b += (w & low16) + (w >>> 16);
+                    a = AddWords(a, Vector256.LoadUnsafe(ref start, (nuint)i).AsUInt32());
+                    b = AddWords(b, Vector256.LoadUnsafe(ref start, (nuint)(i + 32)).AsUInt32());
                 }
-                var (a0, a1) = Vector256.Widen(a);
-                var (b0, b1) = Vector256.Widen(b);
-                sum += Vector256.Sum(a0 + a1 + b0 + b1);
+                sum += SumLanes(a, b);
             }
         }
         for (; i + 8 <= length; i += 8)
@@ -65,11 +57,9 @@ public static class Checksum
         int i = 0;
         if (Vector256.IsHardwareAccelerated && length >= 64)
         {
-            // As in Accumulate: 16-bit words into 32-bit lanes, flushed every 1 MiB.
-            var low16 = Vector256.Create(0xFFFFu);
             while (length - i >= 64)
             {
-                int blockEnd = i + Math.Min((length - i) & ~63, 1 << 20);
+                int blockEnd = BlockEnd(i, length);
                 var a = Vector256<uint>.Zero;
                 var b = Vector256<uint>.Zero;
                 for (; i < blockEnd; i += 64)
@@ -78,14 +68,10 @@ public static class Checksum
                     var w = Vector256.LoadUnsafe(ref from, (nuint)(i + 32));
                     v.StoreUnsafe(ref to, (nuint)i);
                     w.StoreUnsafe(ref to, (nuint)(i + 32));
-                    var v32 = v.AsUInt32();
-                    var w32 = w.AsUInt32();
-                    a += (v32 & low16) + (v32 >>> 16);
-                    b += (w32 & low16) + (w32 >>> 16);
+                    a = AddWords(a, v.AsUInt32());
+                    b = AddWords(b, w.AsUInt32());
                 }
-                var (a0, a1) = Vector256.Widen(a);
-                var (b0, b1) = Vector256.Widen(b);
-                sum += Vector256.Sum(a0 + a1 + b0 + b1);
+                sum += SumLanes(a, b);
             }
         }
         if (i < length)
@@ -95,6 +81,24 @@ public static class Checksum
             sum = Accumulate(sum, rest);
         }
         return sum;
+    }
+
+    /// <summary>Splits each 32-bit lane of <paramref name="words"/> into its two 16-bit words and adds them to the
+    /// lane sums: only in-lane ANDs, shifts and adds, no widening shuffles.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<uint> AddWords(Vector256<uint> lanes, Vector256<uint> words) =>
+        lanes + (words & Vector256.Create(0xFFFFu)) + (words >>> 16);
+
+    /// <summary>A lane gains at most 2 * 0xFFFF per 32 bytes, so blocks of 1 MiB keep it well below 2^32.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int BlockEnd(int i, int length) => i + Math.Min((length - i) & ~63, 1 << 20);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong SumLanes(Vector256<uint> a, Vector256<uint> b)
+    {
+        var (a0, a1) = Vector256.Widen(a);
+        var (b0, b1) = Vector256.Widen(b);
+        return Vector256.Sum(a0 + a1 + b0 + b1);
     }
 
     /// <summary>Folds a partial sum to the 16-bit ones'-complement checksum, in network byte order value.</summary>

@@ -242,6 +242,22 @@ public class DataTraceTests : TraceTestBase
     }
 
     [Test]
+    public void Nagle_holds_a_short_segment_only_behind_an_unacknowledged_short_one()
+    {
+        // Minshall's refinement (Linux's too): full-sized segments in flight do not hold a short tail back...
+        EstablishPassive();
+        Stream.Write(Bytes(1460 + 100));
+        Peer.TakeAll().Select(s => s.Length).Should().Equal(1460, 100);
+        // ...but that short tail, still unacknowledged, holds the next short write, whatever is full-sized.
+        Stream.Write(Bytes(1460 + 30));
+        Peer.TakeAll().Select(s => s.Length).Should().Equal(1460);
+        Peer.Send(TcpFlags.Ack, P(0), H(1460));
+        Peer.TakeAll().Should().BeEmpty("the 100-byte segment is still unacknowledged");
+        Peer.Send(TcpFlags.Ack, P(0), H(1560));
+        Peer.TakeAll().Select(s => s.Length).Should().Equal(30);
+    }
+
+    [Test]
     public void Timestamps_echo_ts_recent_and_paws_drops_an_old_duplicate()
     {
         EstablishPassive(new TcpOptions { FixedInitialSequenceNumber = HostIsn },

@@ -52,6 +52,9 @@ public sealed class TcpConnection
     private readonly SackScoreboard _scoreboard;
     private int _dupAcks, _retries, _persistBackoff, _keepaliveProbes;
     private SequenceNumber _highRxt, _recover;
+    /// <summary>End of the last segment shorter than the MSS that was sent (Minshall's Nagle variant holds a
+    /// small segment back only while an earlier small one is unacknowledged).</summary>
+    private SequenceNumber _smallSentEnd;
     private bool _rttTiming, _probing;
     private SequenceNumber _rttSeq;
     private Instant _rttStart;
@@ -181,6 +184,7 @@ public sealed class TcpConnection
         _sndMax = _sndNxt;
         _recover = _iss;
         _highRxt = _iss;
+        _smallSentEnd = _iss;
         _rttTiming = true;
         _rttSeq = _iss;
         _rttStart = _scheduler.Now;
@@ -691,7 +695,7 @@ public sealed class TcpConnection
 
     // ------------------------------------------------------------------ sending
 
-    /// <summary>Sends what the windows, Nagle and SWS avoidance allow (RFC 9293 §3.8.6.2.1, RFC 896),
+    /// <summary>Sends what the windows, Nagle (RFC 896, with Minshall's refinement) and SWS avoidance allow (RFC 9293 §3.8.6.2.1),
     /// or in SACK recovery what the pipe allows (RFC 6675 §5).</summary>
     private void Output()
     {
@@ -717,7 +721,10 @@ public sealed class TcpConnection
             if (len < mss)
             {
                 bool allQueued = len == unsent;
-                bool nagleAllows = NoDelay || inFlight == 0;
+                // Nagle as Minshall refined it (and Linux does): a short segment waits only for the ACK of an
+                // earlier short one, not of full-sized data, so a write's short tail does not sit out the
+                // peer's delayed ACK.
+                bool nagleAllows = NoDelay || inFlight == 0 || !(_smallSentEnd > _sndUna);
                 bool sendable = allQueued ? nagleAllows : len >= _maxSndWnd / 2 && nagleAllows;
                 if (!sendable) break;
             }
@@ -777,6 +784,7 @@ public sealed class TcpConnection
             _rttStart = _scheduler.Now;
         }
         Emit(seq, flags, seq - _sndUna, len);
+        if (len > 0 && len < SendMss && !retransmission) _smallSentEnd = seq + len;
         _sndNxt = seq + len + (fin ? 1 : 0);
         if (_sndNxt > _sndMax) _sndMax = _sndNxt;
         if (fin)

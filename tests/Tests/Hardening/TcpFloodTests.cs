@@ -159,6 +159,7 @@ public class TcpFloodTests
         w.Listener.HalfOpen.Should().Be(Backlog);
         w.Victim.Tcp.Connections.Count.Should().Be(Backlog);
         w.Victim.Counters.Dropped(DropReason.TcpBacklogFull).Should().Be(1_000 - Backlog);
+        w.Victim.Tcp.Connections.Sum(c => c.BufferMemoryHeld).Should().Be(0, "a half-open connection has no data to hold");
 
         // Five SYN-ACK retransmissions each (1+2+4+8+16 s), then the final 32 s timeout closes them.
         w.Sim.Loop.RunUntil(w.Sim.Now + TimeSpan.FromSeconds(70));
@@ -172,6 +173,13 @@ public class TcpFloodTests
         w.Sim.Loop.RunUntil(() => connect.IsCompleted && accept.IsCompleted, w.Sim.Now + TimeSpan.FromSeconds(5));
         connect.IsCompletedSuccessfully.Should().BeTrue();
         accept.Result.Connection.WindowScalingEnabled.Should().BeTrue("a normal handshake, not a cookie");
+        accept.Result.Connection.BufferMemoryHeld.Should().Be(0);
+        connect.Result.Write(new byte[] { 1, 2, 3 });
+        w.Sim.Loop.RunUntil(() => accept.Result.Connection.BytesToRead == 3, w.Sim.Now + TimeSpan.FromSeconds(5)).Should().BeTrue();
+        accept.Result.Connection.BufferMemoryHeld.Should().BeGreaterThanOrEqualTo(w.Victim.Options.Tcp.ReceiveBufferSize,
+            "the first byte rents the receive ring");
+        connect.Result.Connection.BufferMemoryHeld.Should().BeGreaterThanOrEqualTo(w.Victim.Options.Tcp.SendBufferSize,
+            "the first write rents the send ring");
     }
 
     [Test]

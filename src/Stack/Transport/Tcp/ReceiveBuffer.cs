@@ -5,10 +5,12 @@ namespace Netstack.Transport.Tcp;
 
 /// <summary>Received data waiting for the application, in a bounded ring backed by a pooled array, plus
 /// out-of-order data held in place at its offset past RCV.NXT (so reassembly needs no extra copies) and
-/// tracked as a bounded list of ranges. <see cref="Next"/> is RCV.NXT.</summary>
+/// tracked as a bounded list of ranges. <see cref="Next"/> is RCV.NXT. The array is rented when the first
+/// byte arrives: a connection that never gets data (a half-open one in a SYN flood) holds none.</summary>
 public sealed class ReceiveBuffer
 {
     private byte[] _ring;
+    private bool _released;
     private int _read;
     private readonly (SequenceNumber Left, SequenceNumber Right)[] _ranges;
     private int _rangeCount;
@@ -18,11 +20,14 @@ public sealed class ReceiveBuffer
     public ReceiveBuffer(int capacity, int maxRanges)
     {
         Capacity = capacity;
-        _ring = ArrayPool<byte>.Shared.Rent(capacity);
+        _ring = [];
         _ranges = new (SequenceNumber, SequenceNumber)[maxRanges];
     }
 
     public int Capacity { get; }
+
+    /// <summary>Bytes of array this buffer holds: 0 until the first byte (and after release).</summary>
+    public int MemoryHeld => _ring.Length;
     /// <summary>In-order bytes the application can read.</summary>
     public int Readable { get; private set; }
     /// <summary>Room past RCV.NXT: the most the window may offer.</summary>
@@ -69,6 +74,11 @@ public sealed class ReceiveBuffer
 
     private void CopyIn(int offset, ReadOnlySpan<byte> data)
     {
+        if (_ring.Length == 0)
+        {
+            ObjectDisposedException.ThrowIf(_released, this);
+            _ring = ArrayPool<byte>.Shared.Rent(Capacity);
+        }
         int pos = (_read + Readable + offset) % _ring.Length;
         int first = Math.Min(data.Length, _ring.Length - pos);
         data[..first].CopyTo(_ring.AsSpan(pos));
@@ -130,6 +140,7 @@ public sealed class ReceiveBuffer
     public int Read(Span<byte> destination)
     {
         int n = Math.Min(destination.Length, Readable);
+        if (n == 0) return 0;
         int first = Math.Min(n, _ring.Length - _read);
         _ring.AsSpan(_read, first).CopyTo(destination);
         _ring.AsSpan(0, n - first).CopyTo(destination[first..]);
@@ -140,6 +151,7 @@ public sealed class ReceiveBuffer
 
     public void Release()
     {
+        _released = true;
         if (_ring.Length == 0) return;
         ArrayPool<byte>.Shared.Return(_ring);
         _ring = [];

@@ -4,19 +4,20 @@ using Netstack.Wire;
 namespace Netstack.Transport.Tcp;
 
 /// <summary>Bytes the application has written and the peer has not yet acknowledged, in a bounded ring
-/// backed by a pooled array. Offset 0 is the byte at SND.UNA.</summary>
+/// backed by a pooled array, rented when the application first writes (a half-open connection holds none).
+/// Offset 0 is the byte at SND.UNA.</summary>
 public sealed class SendBuffer
 {
-    private byte[] _ring;
+    private byte[] _ring = [];
     private int _head;
+    private bool _released;
 
-    public SendBuffer(int capacity)
-    {
-        Capacity = capacity;
-        _ring = ArrayPool<byte>.Shared.Rent(capacity);
-    }
+    public SendBuffer(int capacity) => Capacity = capacity;
 
     public int Capacity { get; }
+
+    /// <summary>Bytes of array this buffer holds: 0 until the first byte (and after release).</summary>
+    public int MemoryHeld => _ring.Length;
     public int Count { get; private set; }
     public int Free => Capacity - Count;
 
@@ -25,6 +26,11 @@ public sealed class SendBuffer
     {
         int n = Math.Min(data.Length, Free);
         if (n == 0) return 0;
+        if (_ring.Length == 0)
+        {
+            ObjectDisposedException.ThrowIf(_released, this);
+            _ring = ArrayPool<byte>.Shared.Rent(Capacity);
+        }
         int tail = (_head + Count) % _ring.Length;
         int first = Math.Min(n, _ring.Length - tail);
         data[..first].CopyTo(_ring.AsSpan(tail));
@@ -63,6 +69,7 @@ public sealed class SendBuffer
     public void Consume(int count)
     {
         count = Math.Min(count, Count);
+        if (count == 0) return;
         _head = (_head + count) % _ring.Length;
         Count -= count;
     }
@@ -70,6 +77,7 @@ public sealed class SendBuffer
     /// <summary>Returns the array to the pool; the buffer is empty and unusable afterwards.</summary>
     public void Release()
     {
+        _released = true;
         if (_ring.Length == 0) return;
         ArrayPool<byte>.Shared.Return(_ring);
         _ring = [];

@@ -117,6 +117,10 @@ public sealed class TcpConnection
     public int BytesToRead => _recv.Readable;
     /// <summary>Distinct out-of-order ranges held (bounded by TcpOptions.MaxOutOfOrderRanges).</summary>
     public int OutOfOrderRanges => _recv.OutOfOrderRanges;
+
+    /// <summary>Bytes of send and receive buffer this connection holds; rented with the first byte each way, so a
+    /// half-open connection (a SYN flood's) holds none.</summary>
+    public int BufferMemoryHeld => _send.MemoryHeld + _recv.MemoryHeld;
     public int SendBufferFree => _send.Free;
     public int BytesUnacknowledgedOrUnsent => _send.Count;
     public bool InRecovery => _cc?.InRecovery ?? false;

@@ -143,6 +143,10 @@ public class TcpStateEventMatrixTests : TraceTestBase
                 Peer.Host.ListenTcp(ScriptedPeer.HostPort);
                 Peer.Send(TcpFlags.Syn, PeerIsn, options: ScriptedPeer.Opts(mss: 1460));
                 Peer.Next().Flags.Should().Be(TcpFlags.Syn | TcpFlags.Ack);
+                // Waiting for the handshake's ACK for a while (less than the SYN-ACK's RTO): a duplicate SYN is
+                // answered only when no SYN-ACK left in the last 500 ms.
+                Peer.RunFor(TimeSpan.FromMilliseconds(600));
+                Peer.ExpectNothing();
                 Peer.Host.Tcp.TryGetConnection(
                     new ConnectionKey(ScriptedPeer.HostIp, ScriptedPeer.HostPort, ScriptedPeer.PeerIp, ScriptedPeer.PeerPort),
                     out var half).Should().BeTrue();

@@ -107,7 +107,7 @@ public static class TcpStateEventTable
             // SYN-RECEIVED, from a passive OPEN.
             new(SynRcvd, Syn, O(Nothing, Listen), O(Nothing, Listen), O(SynAck, SynRcvd), O(Challenge, SynRcvd),
                 "§3.10.7.4 fourth: SYN in window, passive OPEN -> back to LISTEN. Outside left is the peer's SYN "
-                + "retransmitted (SEG.SEQ = IRS): deviation, the SYN-ACK is sent again instead of first's ACK, which a "
+                + "retransmitted (SEG.SEQ = IRS): deviation, the SYN-ACK is sent again (if none left in the last 500 ms) instead of first's ACK, which a "
                 + "peer in SYN-SENT would drop (§3.10.7.3 fifth), like Linux and FreeBSD; outside right -> RFC 5961 §4.2 challenge ACK"),
             Win(SynRcvd, SynAckEv, O(Nothing, Listen), O(Nothing, Listen),
                 "§3.10.7.4 fourth: SYN in window, passive OPEN -> back to LISTEN"),

@@ -267,6 +267,35 @@ public class HandshakeTraceTests : TraceTestBase
     }
 
     [Test]
+    public void A_retransmitted_syn_draws_a_syn_ack_unless_one_left_in_the_last_500_ms()
+    {
+        Peer = new ScriptedPeer(Plain());
+        Peer.Host.ListenTcp(ScriptedPeer.HostPort);
+        var start = Peer.Loop.Now;
+        Peer.Send(TcpFlags.Syn, PeerIsn, options: ScriptedPeer.Opts(mss: 1460));
+        var first = Peer.Next();
+        first.Flags.Should().Be(TcpFlags.Syn | TcpFlags.Ack);
+
+        Peer.RunUntil(start + TimeSpan.FromMilliseconds(100));
+        Peer.Send(TcpFlags.Syn, PeerIsn, options: ScriptedPeer.Opts(mss: 1460));
+        Peer.ExpectNothing(); // the SYN-ACK of 100 ms ago may still be on its way
+
+        Peer.RunUntil(start + TimeSpan.FromMilliseconds(600));
+        Peer.Send(TcpFlags.Syn, PeerIsn, options: ScriptedPeer.Opts(mss: 1460));
+        var answer = Peer.Next();
+        answer.Flags.Should().Be(TcpFlags.Syn | TcpFlags.Ack);
+        answer.Seq.Should().Be(first.Seq);
+
+        // The retransmission timer still runs from the first SYN-ACK: 1 s. A SYN crossing it draws nothing more.
+        Peer.RunUntil(start + TimeSpan.FromMilliseconds(999));
+        Peer.ExpectNothing();
+        Peer.RunUntil(start + TimeSpan.FromSeconds(1));
+        Peer.Next().Flags.Should().Be(TcpFlags.Syn | TcpFlags.Ack);
+        Peer.Send(TcpFlags.Syn, PeerIsn, options: ScriptedPeer.Opts(mss: 1460));
+        Peer.ExpectNothing();
+    }
+
+    [Test]
     public void Simultaneous_open_goes_through_syn_received()
     {
         Peer = new ScriptedPeer(Plain());

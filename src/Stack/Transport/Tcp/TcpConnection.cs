@@ -217,8 +217,13 @@ public sealed class TcpConnection
     private void EmitSyn(bool ack)
     {
         Emit(_iss, ack ? TcpFlags.Syn | TcpFlags.Ack : TcpFlags.Syn, 0, 0);
+        if (ack) _synAckSentAt = _scheduler.Now;
         _rtxTimer.Start(_rto.Rto);
     }
+
+    /// <summary>A SYN-ACK answers a duplicate SYN only if none was sent this long before.</summary>
+    private static readonly TimeSpan DuplicateSynAnswerInterval = TimeSpan.FromMilliseconds(500);
+    private Instant _synAckSentAt = new(long.MinValue / 2);
 
     // ------------------------------------------------------------------ segment arrival
 
@@ -303,10 +308,16 @@ public sealed class TcpConnection
         var payload = seg.Payload;
         bool rst = (flags & TcpFlags.Rst) != 0, syn = (flags & TcpFlags.Syn) != 0, fin = (flags & TcpFlags.Fin) != 0;
 
-        // A retransmitted SYN while our SYN-ACK is unacknowledged: our SYN-ACK was lost, send it again.
+        // A retransmitted SYN while our SYN-ACK is unacknowledged: our SYN-ACK was lost, send it again, unless
+        // one left just now (our own retransmission crossing the peer's SYN would otherwise go out twice; Linux
+        // limits these answers the same way, tcp_invalid_ratelimit).
         if (State == TcpState.SynReceived && syn && !rst && (flags & TcpFlags.Ack) == 0 && seq == _irs)
         {
-            Emit(_iss, TcpFlags.Syn | TcpFlags.Ack, 0, 0);
+            if (_scheduler.Now - _synAckSentAt >= DuplicateSynAnswerInterval)
+            {
+                Emit(_iss, TcpFlags.Syn | TcpFlags.Ack, 0, 0);
+                _synAckSentAt = _scheduler.Now;
+            }
             return;
         }
 

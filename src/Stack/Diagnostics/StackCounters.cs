@@ -22,6 +22,8 @@ public sealed class StackCounters
     public long ArpRepliesSent;
     public long IcmpEchoRepliesSent;
     public long IcmpErrorsSent;
+    /// <summary>ICMP errors not sent because the rate limit was reached.</summary>
+    public long IcmpErrorsRateLimited;
     public long TcpRetransmissions;
     public long TcpSegmentsSent;
     public long TcpSegmentsReceived;

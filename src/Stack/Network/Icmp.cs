@@ -13,11 +13,13 @@ public sealed class Icmp : IIpProtocol
 
     private readonly NetworkStack _stack;
     private readonly StackCounters _counters;
+    private readonly IcmpErrorRateLimiter _errorLimiter;
 
     internal Icmp(NetworkStack stack)
     {
         _stack = stack;
         _counters = stack.Counters;
+        _errorLimiter = new IcmpErrorRateLimiter(stack.Scheduler, stack.Options.Icmp);
     }
 
     /// <summary>Receives echo replies and errors about our echo requests (set by the ping service).</summary>
@@ -105,7 +107,8 @@ public sealed class Icmp : IIpProtocol
         DispatchError(type, code, 0, reporter, datagram);
 
     /// <summary>Sends an ICMP error about a received datagram, unless RFC 1122 §3.2.2 forbids it: never
-    /// about an ICMP error, a broadcast or multicast, a non-initial fragment, or a non-unicast source.</summary>
+    /// about an ICMP error, a broadcast or multicast, a non-initial fragment, or a non-unicast source; and
+    /// not beyond the rate limit (<see cref="IcmpOptions"/>).</summary>
     public void SendError(Ipv4Packet offending, IcmpType type, byte code, ushort nextHopMtu = 0)
     {
         if (offending.FragmentOffset != 0) return;
@@ -129,6 +132,11 @@ public sealed class Icmp : IIpProtocol
             if (inner is not (IcmpType.EchoRequest or IcmpType.EchoReply)) return;
         }
         if (!_stack.Ipv4.TryRoute(source, out _, out var ourAddress)) return;
+        if (!_errorLimiter.TryTake())
+        {
+            _counters.IcmpErrorsRateLimited++;
+            return;
+        }
 
         int quoted = Math.Min(offending.Length, MaxErrorDatagram - Ipv4Packet.MinHeaderLength - IcmpPacket.HeaderLength);
         var buffer = _stack.Buffers.Rent(IcmpPacket.HeaderLength + quoted);

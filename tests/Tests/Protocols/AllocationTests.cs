@@ -46,7 +46,12 @@ public class AllocationTests
     [Test]
     public void Answering_a_closed_port_with_port_unreachable_allocates_nothing_per_frame()
     {
-        var host = new TracedHost();
+        // Rate limit off: every frame takes the whole path that builds and sends the error.
+        var host = new TracedHost(new StackOptions
+        {
+            Arp = new ArpOptions { SendGratuitousOnStart = false },
+            Icmp = new IcmpOptions { ErrorsPerSecond = 0 },
+        });
         host.LearnPeer();
         host.Link.Recording = false;
         var frame = FromPeer(IpProtocol.Udp, TestFrames.Udp(PeerIp, Ip, 5000, 9, TestFrames.Pattern(64)));

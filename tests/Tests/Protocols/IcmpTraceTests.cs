@@ -1,3 +1,5 @@
+using Netstack.Network;
+using Netstack.Link;
 using System.Net.Sockets;
 using FluentAssertions;
 using Netstack.Diagnostics;
@@ -97,6 +99,45 @@ public class IcmpTraceTests
         icmp.ValidIcmpChecksum.Should().BeTrue();
         icmp.Data.Should().Equal(offending[14..]);
         host.Stack.Counters.Dropped(DropReason.UdpNoListener).Should().Be(1);
+    }
+
+    [Test]
+    public void Errors_are_rate_limited_to_a_burst_of_50_then_one_per_millisecond_and_echo_replies_are_not()
+    {
+        var host = new TracedHost();
+        host.LearnPeer();
+        var toClosedPort = FromPeer(IpProtocol.Udp, TestFrames.Udp(PeerIp, Ip, 5000, 9, TestFrames.Pattern(10)));
+        var t0 = Instant.FromMilliseconds(10);
+        for (int i = 0; i < 100; i++) host.FeedAt(t0, toClosedPort);
+        host.TakeSent().Should().HaveCount(50, "the burst");
+        host.Stack.Counters.IcmpErrorsRateLimited.Should().Be(50);
+
+        // 1000 per second: the next token is there 1 ms later, not before.
+        host.FeedAt(t0 + TimeSpan.FromTicks(9_999), toClosedPort);
+        host.TakeSent().Should().BeEmpty();
+        host.FeedAt(t0 + TimeSpan.FromMilliseconds(1), toClosedPort);
+        host.TakeSent().Should().ContainSingle();
+        host.Stack.Counters.IcmpErrorsSent.Should().Be(51);
+
+        // Echo replies are answers, not errors: all 100 go.
+        var echo = FromPeer(IpProtocol.Icmp, TestFrames.Echo(IcmpType.EchoRequest, 7, 1, TestFrames.Pattern(8)));
+        for (int i = 0; i < 100; i++) host.FeedAt(t0 + TimeSpan.FromMilliseconds(1), echo);
+        host.TakeSent().Should().HaveCount(100);
+    }
+
+    [Test]
+    public void With_the_rate_limit_off_every_error_is_sent()
+    {
+        var host = new TracedHost(new StackOptions
+        {
+            Arp = new ArpOptions { SendGratuitousOnStart = false },
+            Icmp = new IcmpOptions { ErrorsPerSecond = 0 },
+        });
+        host.LearnPeer();
+        var toClosedPort = FromPeer(IpProtocol.Udp, TestFrames.Udp(PeerIp, Ip, 5000, 9, TestFrames.Pattern(10)));
+        for (int i = 0; i < 200; i++) host.Feed(toClosedPort);
+        host.TakeSent().Should().HaveCount(200);
+        host.Stack.Counters.IcmpErrorsRateLimited.Should().Be(0);
     }
 
     [Test]

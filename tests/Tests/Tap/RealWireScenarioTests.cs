@@ -70,13 +70,7 @@ public class RealWireScenarioTests
     [Test]
     public void A_failing_scenario_reports_where_and_still_removes_its_namespace()
     {
-        var file = WriteScenario("never-answered", """
-            name: never-answered
-            timeout: 1s
-            hosts:
-              a: { mac: 02:00:00:00:00:0a, ip: 192.0.2.10/24 }
-              linux: { mac: 02:00:00:00:00:0b, ip: 192.0.2.11/24, played-by: linux }
-            steps:
+        var file = WriteScenario("never-answered", "1s", """
               - udp-send: { from: a:5000, to: linux:9, data: hello }
               - expect: { frame: "udp src port 9", from: linux }
             """);
@@ -93,13 +87,7 @@ public class RealWireScenarioTests
     [Test]
     public void Ctrl_c_stops_the_run_and_removes_the_namespace()
     {
-        var file = WriteScenario("waits-forever", """
-            name: waits-forever
-            timeout: 60s
-            hosts:
-              a: { mac: 02:00:00:00:00:0a, ip: 192.0.2.10/24 }
-              linux: { mac: 02:00:00:00:00:0b, ip: 192.0.2.11/24, played-by: linux }
-            steps:
+        var file = WriteScenario("waits-forever", "60s", """
               - expect: { frame: "udp src port 9", from: linux }
             """);
         using var harness = HarnessProcess.StartHere("run", "--wire", "tap", "--out", _out, file);
@@ -149,11 +137,20 @@ public class RealWireScenarioTests
         return (exit ?? -1, harness.Output, harness.Error);
     }
 
-    private string WriteScenario(string name, string yaml)
+    /// <summary>A scenario file with hosts a (our stack) and linux (the kernel): the steps start on line 7.</summary>
+    private string WriteScenario(string name, string timeout, string steps)
     {
         Directory.CreateDirectory(_out);
         var path = Path.Combine(_out, name + ".yaml");
-        File.WriteAllText(path, yaml);
+        File.WriteAllText(path, $$"""
+            name: {{name}}
+            timeout: {{timeout}}
+            hosts:
+              a: { mac: 02:00:00:00:00:0a, ip: 192.0.2.10/24 }
+              linux: { mac: 02:00:00:00:00:0b, ip: 192.0.2.11/24, played-by: linux }
+            steps:
+
+            """ + steps);
         return path;
     }
 }

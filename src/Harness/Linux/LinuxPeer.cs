@@ -15,6 +15,7 @@ public sealed class LinuxPeer : IDisposable
     private const string Device = "tap0";
 
     private readonly List<IDisposable> _owned = new();
+    private bool _disposed;
 
     private LinuxPeer(HostSpec host, NetworkNamespace ns)
     {
@@ -73,10 +74,18 @@ public sealed class LinuxPeer : IDisposable
     }
 
     /// <summary>A socket of the kernel host (made inside its namespace); closed when the peer is disposed.</summary>
-    public Socket OpenSocket(SocketType type, ProtocolType protocol)
+    public Socket OpenSocket(SocketType type, ProtocolType protocol) =>
+        Own(Namespace.RunInside(() => new Socket(AddressFamily.InterNetwork, type, protocol)));
+
+    /// <summary>Closes <paramref name="socket"/> with the peer (an accepted connection): an open socket would keep
+    /// the deleted namespace alive until the garbage collector got to it.</summary>
+    public Socket Own(Socket socket)
     {
-        var socket = Namespace.RunInside(() => new Socket(AddressFamily.InterNetwork, type, protocol));
-        lock (_owned) _owned.Add(socket);
+        lock (_owned)
+        {
+            if (_disposed) socket.Dispose(); // an accept that completed as the run ended
+            else _owned.Add(socket);
+        }
         return socket;
     }
 
@@ -84,6 +93,7 @@ public sealed class LinuxPeer : IDisposable
     {
         lock (_owned)
         {
+            _disposed = true;
             for (int i = _owned.Count - 1; i >= 0; i--)
             {
                 try { _owned[i].Dispose(); } catch (ObjectDisposedException) { }

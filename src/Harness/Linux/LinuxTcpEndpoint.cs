@@ -42,10 +42,10 @@ public sealed class LinuxTcpEndpoint : TcpEndpoint
     }
 
     /// <summary>A passive open: the next connection <paramref name="listener"/> accepts.</summary>
-    public static LinuxTcpEndpoint Accept(string name, string host, Socket listener, IScheduler loop)
+    public static LinuxTcpEndpoint Accept(string name, LinuxPeer peer, Socket listener, IScheduler loop)
     {
-        var endpoint = new LinuxTcpEndpoint(name, host, loop);
-        _ = endpoint.AcceptAsync(listener);
+        var endpoint = new LinuxTcpEndpoint(name, peer.Host.Name, loop);
+        _ = endpoint.AcceptAsync(peer, listener);
         return endpoint;
     }
 
@@ -66,11 +66,11 @@ public sealed class LinuxTcpEndpoint : TcpEndpoint
         }
     }
 
-    private async Task AcceptAsync(Socket listener)
+    private async Task AcceptAsync(LinuxPeer peer, Socket listener)
     {
         try
         {
-            var socket = await listener.AcceptAsync().ConfigureAwait(false);
+            var socket = peer.Own(await listener.AcceptAsync().ConfigureAwait(false));
             _loop.Post(() => Opened(socket));
         }
         catch (SocketException e)

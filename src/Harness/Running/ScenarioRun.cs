@@ -103,9 +103,6 @@ public sealed class ScenarioRun : IDisposable
         if (scenario.Steps.OfType<Steps.PingStep>().Any(p => p.From == h.Name)) LinuxPinger();
     }
 
-    /// <summary>The network namespace the Linux host lives in during a tap-wire run.</summary>
-    public string? LinuxNamespace => _linux?.Namespace.Name;
-
     private bool IsLinux(string host) => _linux is { } l && l.Host.Name == host;
 
     public void Dispose()
@@ -302,7 +299,7 @@ public sealed class ScenarioRun : IDisposable
     {
         if (_linuxListeners.TryGetValue(listener, out var socket))
         {
-            _tcp[name] = LinuxTcpEndpoint.Accept(name, listener.Host, socket, Simulation.Loop);
+            _tcp[name] = LinuxTcpEndpoint.Accept(name, _linux!, socket, Simulation.Loop);
             return;
         }
         if (!_listeners.TryGetValue(listener, out var l)) throw new StepFailedException($"nothing listens on {listener}");

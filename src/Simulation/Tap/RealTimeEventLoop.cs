@@ -147,12 +147,7 @@ public sealed unsafe class RealTimeEventLoop : IEventLoop, IDisposable
 
     /// <summary>Runs until <paramref name="condition"/> holds (checked after each batch of work) or
     /// <paramref name="limit"/> of real time has passed; returns whether it held.</summary>
-    public bool RunUntil(Func<bool> condition, TimeSpan limit)
-    {
-        long deadline = Now.Nanoseconds + limit.Ticks * 100;
-        RunCore(condition, deadline);
-        return condition();
-    }
+    public bool RunUntil(Func<bool> condition, TimeSpan limit) => RunUntil(condition, Now + limit);
 
     /// <summary>Runs events, posted callbacks and device input until the clock reaches <paramref name="until"/>.</summary>
     public void RunUntil(Instant until) => RunCore(null, until.Nanoseconds);

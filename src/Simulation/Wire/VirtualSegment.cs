@@ -136,11 +136,17 @@ public sealed class VirtualSegment
 
     private void Recycle(InFlightFrame inFlight, SharedFrame frame)
     {
-        _freeFrames.Push(inFlight);
+        // The pools keep what steady traffic reuses; a burst (N hosts broadcasting at once puts N² arrivals in
+        // flight) is left to the collector rather than held for the rest of the run.
+        if (_freeFrames.Count < MaxPooledArrivals) _freeFrames.Push(inFlight);
         if (--frame.Receivers > 0) return;
         FrameCopiesInFlight--;
-        _freeShared.Push(frame);
+        if (_freeShared.Count < MaxPooledFrames) _freeShared.Push(frame);
+        else frame.Release();
     }
+
+    private const int MaxPooledArrivals = 4096;
+    private const int MaxPooledFrames = 256;
 
     /// <summary>The bytes of a frame on the wire, shared by every port it is on its way to; back to the pool when the
     /// last of them has it.</summary>
@@ -152,6 +158,12 @@ public sealed class VirtualSegment
         public int Receivers;
 
         public ReadOnlySpan<byte> Bytes => _buffer.AsSpan(0, _length);
+
+        public void Release()
+        {
+            if (_buffer.Length > 0) ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = [];
+        }
 
         public void Load(ReadOnlySpan<byte> frame, int receivers)
         {

@@ -60,7 +60,7 @@ public sealed class ScenarioRunner
             return new ScenarioResult(scenario.Name, scenario.File, seed, failures.Count == 0, run.Now, run.Log.Count,
                 capturePath, failures, run.Log)
             {
-                TcpRetransmissions = run.Simulation.Hosts.Values.Sum(h => h.Counters.TcpRetransmissions),
+                TcpRetransmissions = run.Stacks.Sum(h => h.Counters.TcpRetransmissions),
                 Wire = options.Wire,
             };
         }

@@ -26,11 +26,17 @@ public sealed class WorldBuilder
 
     /// <summary>A host with one interface on <paramref name="segment"/>, written as scenarios write it
     /// (<c>02:00:00:00:00:0a</c>, <c>192.0.2.10/24</c>).</summary>
-    public WorldBuilder Host(string name, string segment, string mac, string address, StackOptions? options = null)
+    public WorldBuilder Host(string name, string segment, string mac, string address, StackOptions? options = null) =>
+        Host(name, segment, MacAddress.Parse(mac), Ipv4Cidr.Parse(address), options);
+
+    public WorldBuilder Host(string name, string segment, MacAddress mac, Ipv4Cidr address, StackOptions? options = null)
     {
-        AddHost(name, options, [new InterfaceSpec(segment, MacAddress.Parse(mac), Ipv4Cidr.Parse(address), null)]);
+        AddHost(name, options, [new InterfaceSpec(segment, mac, address, null)]);
         return this;
     }
+
+    /// <summary>A stack added so far, by name.</summary>
+    public NetworkStack this[string host] => World.Hosts[host];
 
     /// <summary>Adds a stack attached to its segments, with its routes; returns it.</summary>
     public NetworkStack AddHost(string name, StackOptions? options, IReadOnlyList<InterfaceSpec> interfaces,

@@ -1,0 +1,82 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using FluentAssertions;
+using Netstack.Harness.Scenarios;
+using Netstack.Tests.Support;
+using NUnit.Framework;
+
+namespace Netstack.Tests.Scenarios;
+
+/// <summary>The step table (<see cref="StepCatalog"/>) is what the loader dispatches on; the JSON Schema editors
+/// use and docs/scenarios.md must describe the same steps, written the same way, with the same keys.</summary>
+public class StepCatalogTests
+{
+    private static readonly JsonElement Step = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepositoryPaths.Scenarios, "scenario.schema.json")))
+        .RootElement.GetProperty("definitions").GetProperty("step").GetProperty("properties");
+
+    private static readonly string Docs = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "docs", "scenarios.md"));
+
+    private static IEnumerable<string> Properties(JsonElement e) => e.GetProperty("properties").EnumerateObject().Select(p => p.Name);
+
+    private static IEnumerable<TestCaseData> Actions() =>
+        StepCatalog.Actions.Where(a => a.Name != "expect").Select(a => new TestCaseData(a.Name).SetName($"Schema_writes_{a.Name}_as_the_loader_reads_it"));
+
+    [TestCaseSource(nameof(Actions))]
+    public void Schema_form_and_keys_match_the_table(string name)
+    {
+        var kind = StepCatalog.Action(name)!;
+        var schema = Step.GetProperty(name);
+        switch (kind.Form)
+        {
+            case StepForm.Scalar:
+                schema.GetProperty("type").GetString().Should().Be("string");
+                break;
+            case StepForm.Mapping:
+                schema.GetProperty("type").GetString().Should().Be("object");
+                Properties(schema).Should().BeEquivalentTo(kind.Keys!);
+                break;
+            default:
+                var forms = schema.GetProperty("oneOf").EnumerateArray().ToList();
+                forms.Select(f => f.GetProperty("type").GetString()).Should().BeEquivalentTo(["string", "object"]);
+                Properties(forms.Single(f => f.GetProperty("type").GetString() == "object")).Should().BeEquivalentTo(kind.Keys!);
+                break;
+        }
+    }
+
+    [Test]
+    public void Schema_expect_has_exactly_the_keys_of_every_expectation_kind()
+    {
+        var keys = StepCatalog.Expectations.SelectMany(e => e.Keys ?? [e.Name]).Distinct();
+        Properties(Step.GetProperty("expect")).Should().BeEquivalentTo(keys);
+    }
+
+    /// <summary>Headings name steps like "### tcp-send, tcp-close, tcp-abort" or "### frame / no-frame".</summary>
+    private static HashSet<string> DocumentedUnder(string section)
+    {
+        var start = Docs.IndexOf($"\n## {section}\n", StringComparison.Ordinal);
+        start.Should().BeGreaterThan(0, $"docs/scenarios.md has a section '## {section}'");
+        var end = Docs.IndexOf("\n## ", start + 1, StringComparison.Ordinal);
+        var text = end < 0 ? Docs[start..] : Docs[start..end];
+        return Regex.Matches(text, @"^### (.+)$", RegexOptions.Multiline)
+            .SelectMany(m => m.Groups[1].Value.Split([",", "/"], StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            .ToHashSet();
+    }
+
+    [Test]
+    public void Docs_have_a_section_for_every_step_and_nothing_else()
+    {
+        DocumentedUnder("Actions").Should().BeEquivalentTo(StepCatalog.ActionNames.Where(n => n != "expect"));
+        DocumentedUnder("Expectations").Should().BeEquivalentTo(StepCatalog.ExpectationNames);
+    }
+
+    /// <summary>Each key is written in code style somewhere, as <c>`key`</c> or <c>`key: value`</c>.</summary>
+    [Test]
+    public void Docs_mention_every_key_a_step_allows()
+    {
+        var missing = StepCatalog.Actions.Concat(StepCatalog.Expectations)
+            .SelectMany(k => (k.Keys ?? []).Select(key => (k.Name, Key: key)))
+            .Where(x => !Regex.IsMatch(Docs, $"`{Regex.Escape(x.Key)}(:[^`]*)?`"))
+            .ToList();
+        missing.Should().BeEmpty();
+    }
+}

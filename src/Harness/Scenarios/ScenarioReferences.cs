@@ -24,6 +24,16 @@ internal sealed partial class ScenarioReferences(string file, IReadOnlyList<Host
                ?? throw map.ErrorAt(node, UnknownHost(name));
     }
 
+    /// <summary>The host named by <paramref name="key"/>, able to do what the step <paramref name="needs"/>.</summary>
+    public HostSpec HostThatCan(YamlMapping map, string key, HostAbility needs) => needs switch
+    {
+        HostAbility.None => Host(map, key),
+        HostAbility.Sockets => StackHost(map, key),
+        HostAbility.Inspect => InspectableHost(map, key),
+        HostAbility.Inject => ScriptedHost(map, key),
+        _ => throw new ArgumentOutOfRangeException(nameof(needs), needs, "one ability per step"),
+    };
+
     /// <summary>A host whose driver makes application calls (<see cref="HostAbility.Sockets"/>), for steps that
     /// call its API.</summary>
     public HostSpec StackHost(YamlMapping map, string key)

@@ -13,7 +13,7 @@ internal sealed partial class StepReader
         var m = s.Body!;
         if (!m.Has("from")) throw m.ErrorAt(s.Node, "ping needs 'from' (a host)");
         if (!m.Has("to")) throw m.ErrorAt(s.Node, "ping needs 'to' (an address or a host)");
-        var from = refs.StackHost(m, "from").Name;
+        var from = refs.HostThatCan(m, "from", s.Kind.Needs).Name;
         var to = refs.Address(m, m.Get("to")!, "to");
         return new PingStep
         {
@@ -77,7 +77,7 @@ internal sealed partial class StepReader
         if (!m.Has("to")) throw m.ErrorAt(s.Node, "tcp-connect needs 'to' (host:port or address:port)");
         return new TcpConnectStep
         {
-            From = refs.StackHost(m, "from").Name,
+            From = refs.HostThatCan(m, "from", s.Kind.Needs).Name,
             To = refs.Endpoint(m, m.Get("to")!, "to"),
             LocalPort = (ushort)(m.Integer("port", 1, 65_535) ?? 0),
             Name = NewConnection(m, s.Location),

@@ -16,7 +16,7 @@ internal sealed partial class StepReader
             throw m.ErrorAt(m.Get("status")!, YamlMapping.UnknownMessage($"ping status '{status}'", status, PingOutcome.Names));
         var e = new PingExpectation
         {
-            Host = refs.StackHost(m, "ping").Name,
+            Host = refs.HostThatCan(m, "ping", s.Kind.Needs).Name,
             Replies = (int?)m.Integer("replies", 0, 10_000),
             Status = status is null ? null : new PingOutcome(status),
             Sequence = (int?)m.Integer("seq", 1, 65_535),
@@ -191,7 +191,7 @@ internal sealed partial class StepReader
             throw m.ErrorAt(m.Node, "expect arp-cache needs 'has' (address: mac, or a list of addresses) or 'lacks'");
         return new ArpCacheExpectation
         {
-            Host = refs.InspectableHost(m, "arp-cache").Name,
+            Host = refs.HostThatCan(m, "arp-cache", s.Kind.Needs).Name,
             Has = has,
             Lacks = lacks,
         };
@@ -200,7 +200,7 @@ internal sealed partial class StepReader
     internal Step ReadCountersExpect(StepSource s)
     {
         var m = s.Body!;
-        var host = refs.InspectableHost(m, "counters").Name;
+        var host = refs.HostThatCan(m, "counters", s.Kind.Needs).Name;
         var values = new List<(string, Func<Netstack.Diagnostics.StackCounters, long>, long)>();
         foreach (var key in m.Keys)
         {

@@ -1,6 +1,4 @@
 using Netstack.Harness.Steps;
-using Netstack.Harness.Trace;
-using Netstack.Wire;
 using YamlDotNet.RepresentationModel;
 
 namespace Netstack.Harness.Scenarios;

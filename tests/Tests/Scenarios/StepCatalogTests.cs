@@ -1,7 +1,9 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using FluentAssertions;
+using Netstack.Harness.Hosts;
 using Netstack.Harness.Scenarios;
+using Netstack.Harness.Trace;
 using Netstack.Tests.Support;
 using NUnit.Framework;
 
@@ -79,4 +81,52 @@ public class StepCatalogTests
             .ToList();
         missing.Should().BeEmpty();
     }
+
+    /// <summary>For each step that needs something of its host: the step written on a host whose driver cannot
+    /// do it (x is a scripted peer, l is played by Linux, a is one of our stacks), and that host.</summary>
+    private static readonly Dictionary<string, (string Step, char Host)> OnAnUnableHost = new()
+    {
+        ["ping"] = ("- ping: { from: x, to: a }", 'x'),
+        ["udp-bind"] = ("- udp-bind: x:5", 'x'),
+        ["udp-send"] = ("- udp-send: { from: x:5, to: a:7, data: hi }", 'x'),
+        ["tcp-listen"] = ("- tcp-listen: x:80", 'x'),
+        ["tcp-connect"] = ("- tcp-connect: { from: x, to: a:80, as: c }", 'x'),
+        ["tcp-accept"] = ("- tcp-accept: { on: x:80, as: s }", 'x'),
+        ["inject"] = ("- inject: { from: a, ip: { dst: x }, udp: { dst-port: 7 } }", 'a'),
+        ["expect ping"] = ("- expect: { ping: x, replies: 1 }", 'x'),
+        ["expect arp-cache"] = ("- expect: { arp-cache: l, has: a }", 'l'),
+        ["expect udp-receive"] = ("- expect: { udp-receive: x:5, data: hi }", 'x'),
+        ["expect udp-error"] = ("- expect: { udp-error: x:5 }", 'x'),
+        ["expect counters"] = ("- expect: { counters: l, drop.udp-no-listener: 1 }", 'l'),
+    };
+
+    [Test]
+    public void A_step_on_a_host_whose_driver_cannot_do_what_it_needs_is_a_load_error_at_the_host()
+    {
+        var needing = StepCatalog.Actions.Where(k => k.Needs != HostAbility.None).Select(k => k.Name)
+            .Concat(StepCatalog.Expectations.Where(k => k.Needs != HostAbility.None).Select(k => "expect " + k.Name));
+        OnAnUnableHost.Keys.Should().BeEquivalentTo(needing, "each step that needs something of its host has a case here");
+        var hosts = new Dictionary<char, HostSpec>
+        {
+            ['a'] = new("a", [], [], false, false, null, default),
+            ['x'] = new("x", [], [], false, false, null, default) { Scripted = true },
+            ['l'] = new("l", [], [], false, false, null, default) { PlayedByLinux = true },
+        };
+        using var filters = new FrameFilterCache();
+        foreach (var (name, (step, host)) in OnAnUnableHost)
+        {
+            hosts[host].Can(StepNeeds(name)).Should().BeFalse($"the case for {name} must use a host that cannot serve it");
+            var yaml = "hosts:\n  a: { ip: 192.0.2.10/24 }\n  x: { ip: 192.0.2.99/24, scripted: true }\n" +
+                       "  l: { ip: 192.0.2.11/24, played-by: linux }\nsteps:\n  " + step + "\n";
+            var load = () => ScenarioLoader.Load(yaml, "needs.yaml", filters);
+            var error = load.Should().Throw<ScenarioFormatException>(name).Which;
+            int column = 2 + Regex.Match(step, $"(?<=: ){host}(?=[:, }}])").Index + 1;
+            error.Location.Should().Be(new SourceLocation("needs.yaml", 6, column), $"{name}: {error.Message}");
+            error.Problem.Should().StartWith($"host '{host}'", name);
+        }
+    }
+
+    private static HostAbility StepNeeds(string name) => name.StartsWith("expect ", StringComparison.Ordinal)
+        ? StepCatalog.Expectation(name["expect ".Length..])!.Needs
+        : StepCatalog.Action(name)!.Needs;
 }

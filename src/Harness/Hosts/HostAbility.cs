@@ -26,4 +26,11 @@ public static class HostAbilities
         : StackHostDriver.Abilities;
 
     public static bool Can(this HostSpec host, HostAbility ability) => (Of(host) & ability) == ability;
+
+    /// <summary>Why <paramref name="host"/> cannot serve the step's <paramref name="key"/>, which needs
+    /// <paramref name="missing"/>: in the words of the driver that plays it.</summary>
+    public static string Refusal(HostSpec host, HostAbility missing, string key) =>
+        host.Scripted ? ScriptedPeerDriver.Refusal(host.Name, key)
+        : host.PlayedByLinux ? LinuxHostDriver.Refusal(host.Name, missing, key)
+        : StackHostDriver.Refusal(host.Name);
 }

@@ -22,6 +22,12 @@ public sealed class LinuxHostDriver : HostDriver
 {
     public const HostAbility Abilities = HostAbility.Sockets;
 
+    /// <summary>The kernel is reached through its sockets: its internals are not read, and it sends only what
+    /// they make it send.</summary>
+    public static string Refusal(string host, HostAbility missing, string key) => missing == HostAbility.Inspect
+        ? $"host '{host}' is played by Linux: its {key} cannot be read on the tap wire; check its traffic or what its sockets receive instead"
+        : StackHostDriver.Refusal(host);
+
     private readonly LinuxPeer _peer;
     private readonly RealTimeEventLoop _loop;
     private readonly ulong _seed;

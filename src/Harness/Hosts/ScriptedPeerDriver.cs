@@ -12,6 +12,10 @@ public sealed class ScriptedPeerDriver : HostDriver
 {
     public const HostAbility Abilities = HostAbility.Inject;
 
+    /// <summary>A scripted peer only injects: every other step needs a stack.</summary>
+    public static string Refusal(string host, string key) =>
+        $"host '{host}' is scripted: it has no stack to run '{key}' on (use inject steps)";
+
     private readonly Dictionary<string, ILink> _links = new(StringComparer.Ordinal);
 
     public ScriptedPeerDriver(HostSpec spec, WorldBuilder world, FrameLog log) : base(spec)

@@ -16,6 +16,9 @@ public sealed class StackHostDriver : HostDriver
 {
     public const HostAbility Abilities = HostAbility.Sockets | HostAbility.Inspect;
 
+    /// <summary>Our stack does everything but inject hand-built frames.</summary>
+    public static string Refusal(string host) => $"host '{host}' has a stack; only a host with 'scripted: true' injects frames";
+
     private readonly NetworkStack _stack;
     private readonly IEventLoop _loop;
     private readonly Dictionary<SocketName, UdpSocket> _udp = new();

@@ -40,7 +40,7 @@ internal sealed partial class ScenarioReferences(string file, IReadOnlyList<Host
     {
         var host = Host(map, key);
         if (!host.Can(HostAbility.Sockets))
-            throw map.ErrorAt(map.Get(key)!, $"host '{host.Name}' is scripted: it has no stack to run '{key}' on (use inject steps)");
+            throw map.ErrorAt(map.Get(key)!, HostAbilities.Refusal(host, HostAbility.Sockets, key));
         return host;
     }
 
@@ -51,7 +51,7 @@ internal sealed partial class ScenarioReferences(string file, IReadOnlyList<Host
     {
         var host = StackHost(map, key);
         if (!host.Can(HostAbility.Inspect))
-            throw map.ErrorAt(map.Get(key)!, $"host '{host.Name}' is played by Linux: its {key} cannot be read on the tap wire; check its traffic or what its sockets receive instead");
+            throw map.ErrorAt(map.Get(key)!, HostAbilities.Refusal(host, HostAbility.Inspect, key));
         return host;
     }
 
@@ -60,7 +60,7 @@ internal sealed partial class ScenarioReferences(string file, IReadOnlyList<Host
     {
         var host = Host(map, key);
         if (!host.Can(HostAbility.Inject))
-            throw map.ErrorAt(map.Get(key)!, $"host '{host.Name}' has a stack; only a host with 'scripted: true' injects frames");
+            throw map.ErrorAt(map.Get(key)!, HostAbilities.Refusal(host, HostAbility.Inject, key));
         return host;
     }
 

@@ -3,6 +3,7 @@ using Netstack.Simulation.Wire;
 using Netstack.Time;
 using Netstack.Wire;
 using Sim = Netstack.Simulation.Simulation;
+using Netstack.Harness.Worlds;
 
 namespace Netstack.Harness.Benchmarks;
 
@@ -22,14 +23,15 @@ public sealed class FloodWorld
 
     public FloodWorld(Func<FloodWorld, IFloodTraffic> traffic, IFrameSink? recording = null)
     {
-        _sim = new Sim(seed: 1, recording);
-        _lan = _sim.AddSegment("lan");
-        Sender = _sim.AddHost("a");
-        Receiver = _sim.AddHost("b");
-        _sim.Attach(Sender, _lan, MacAddress.Parse("02:00:00:00:00:0a"), Ipv4Cidr.Parse("192.0.2.10/24"));
-        _sim.Attach(Receiver, _lan, MacAddress.Parse("02:00:00:00:00:0b"), Ipv4Cidr.Parse("192.0.2.11/24"));
+        var world = new WorldBuilder(seed: 1, recording)
+            .Segment("lan")
+            .Host("a", "lan", "02:00:00:00:00:0a", "192.0.2.10/24")
+            .Host("b", "lan", "02:00:00:00:00:0b", "192.0.2.11/24");
+        _sim = world.Start();
+        _lan = _sim.Segments["lan"];
+        Sender = world["a"];
+        Receiver = world["b"];
         ReceiverAddress = Ipv4Address.Parse("192.0.2.11");
-        _sim.Start();
         _sim.Loop.RunUntil(Instant.FromMilliseconds(1));
 
         // Resolve ARP once so the flood measures the steady state, not resolution.

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using Netstack.Simulation.Wire;
 using Netstack.Transport.Tcp;
 using Netstack.Wire;
-using Sim = Netstack.Simulation.Simulation;
+using Netstack.Harness.Worlds;
 
 namespace Netstack.Harness.Benchmarks;
 
@@ -56,14 +56,14 @@ public sealed record TcpBulkTransferBenchmark : IBenchmarkWorkload
     public TcpBulkTransferResult Run()
     {
         var tcp = new TcpOptions { SendBufferSize = 1 << 20, ReceiveBufferSize = 1 << 20, InitialWindowSegments = 10 };
-        var sim = new Sim(Seed);
-        var lan = sim.AddSegment("lan", new SegmentOptions { Mtu = Mtu, Latency = TimeSpan.FromMicroseconds(20) });
-        var sender = sim.AddHost("sender", new StackOptions { Tcp = tcp });
-        var receiver = sim.AddHost("receiver", new StackOptions { Tcp = tcp });
         var receiverIp = Ipv4Address.Parse("192.0.2.2");
-        sim.Attach(sender, lan, MacAddress.Parse("02:00:00:00:00:01"), Ipv4Cidr.Parse("192.0.2.1/24"));
-        sim.Attach(receiver, lan, MacAddress.Parse("02:00:00:00:00:02"), new Ipv4Cidr(receiverIp, 24));
-        sim.Start();
+        var world = new WorldBuilder(Seed)
+            .Segment("lan", new SegmentOptions { Mtu = Mtu, Latency = TimeSpan.FromMicroseconds(20) })
+            .Host("sender", "lan", "02:00:00:00:00:01", "192.0.2.1/24", new StackOptions { Tcp = tcp })
+            .Host("receiver", "lan", "02:00:00:00:00:02", "192.0.2.2/24", new StackOptions { Tcp = tcp });
+        var sim = world.Start();
+        var sender = world["sender"];
+        var receiver = world["receiver"];
 
         var listener = receiver.ListenTcp(5001);
         var accept = listener.AcceptAsync();

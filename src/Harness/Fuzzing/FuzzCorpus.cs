@@ -3,7 +3,7 @@ using Netstack.Simulation.Capture;
 using Netstack.Simulation.Wire;
 using Netstack.Time;
 using Netstack.Wire;
-using Sim = Netstack.Simulation.Simulation;
+using Netstack.Harness.Worlds;
 
 namespace Netstack.Harness.Fuzzing;
 
@@ -22,12 +22,13 @@ public static class FuzzCorpus
     public static List<byte[]> Build()
     {
         var sink = new FrameCollector();
-        var sim = new Sim(7, sink);
-        var lan = sim.AddSegment("lan");
-        var a = sim.AddHost("a");
-        var b = sim.AddHost("b");
-        sim.Attach(a, lan, SenderMac, new Ipv4Cidr(SenderIp, 24));
-        sim.Attach(b, lan, VictimMac, new Ipv4Cidr(VictimIp, 24));
+        var world = new WorldBuilder(7, sink)
+            .Segment("lan")
+            .Host("a", "lan", SenderMac, new Ipv4Cidr(SenderIp, 24))
+            .Host("b", "lan", VictimMac, new Ipv4Cidr(VictimIp, 24));
+        var sim = world.World;
+        var a = world["a"];
+        var b = world["b"];
         using var open = b.OpenUdp(OpenUdpPort);
         sim.Start();
         a.PingAsync(VictimIp, 56);

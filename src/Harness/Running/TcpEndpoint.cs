@@ -4,7 +4,7 @@ using Netstack.Transport.Tcp;
 namespace Netstack.Harness.Running;
 
 /// <summary>A TCP connection a scenario named (<c>as: c1</c>), on whichever host plays its side: our stack
-/// (<see cref="StackTcpEndpoint"/>) or the Linux kernel (<see cref="LinuxTcpEndpoint"/>). Steps act through
+/// (<see cref="Hosts.StackTcpEndpoint"/>) or the Linux kernel (<see cref="LinuxTcpEndpoint"/>). Steps act through
 /// this; bytes received and not yet matched by an expectation collect in <see cref="Received"/>.</summary>
 public abstract class TcpEndpoint(string name, string host)
 {

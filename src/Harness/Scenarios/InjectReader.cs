@@ -11,12 +11,12 @@ namespace Netstack.Harness.Scenarios;
 /// peer's own addresses or sensible defaults, so a frame is usually a line.</summary>
 internal sealed class InjectReader(ScenarioReferences refs)
 {
-    private static readonly string[] Keys = ["from", "on", "hex", "pcap", "frame", "ether", "arp", "ip", "icmp", "udp", "tcp"];
+    public static readonly string[] Keys = ["from", "on", "hex", "pcap", "frame", "ether", "arp", "ip", "icmp", "udp", "tcp"];
 
-    public Step Read(YamlNode node, SourceLocation location, TimeSpec? at, int index)
+    /// <param name="m">The step's body, its keys already checked against <see cref="Keys"/>.</param>
+    public Step Read(YamlMapping m)
     {
-        var m = new YamlMapping(refs.File, node, "inject");
-        m.AllowOnly(Keys);
+        var node = m.Node;
         if (!m.Has("from")) throw m.ErrorAt(node, "inject needs 'from': a host with 'scripted: true'");
         var peer = refs.ScriptedHost(m, "from");
         var iface = peer.Interfaces[0];
@@ -55,7 +55,7 @@ internal sealed class InjectReader(ScenarioReferences refs)
         }
         return new InjectStep
         {
-            Location = location, At = at, Index = index, From = peer.Name, Segment = iface.Segment, Frame = frame, Build = build,
+            From = peer.Name, Segment = iface.Segment, Frame = frame, Build = build,
             Summary = summary,
         };
     }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Netstack.Harness.Hosts;
 using Netstack.Wire;
 using YamlDotNet.RepresentationModel;
 
@@ -23,22 +24,34 @@ internal sealed partial class ScenarioReferences(string file, IReadOnlyList<Host
                ?? throw map.ErrorAt(node, UnknownHost(name));
     }
 
-    /// <summary>A host with a stack (not a scripted peer), for steps that call its API.</summary>
+    /// <summary>The host named by <paramref name="key"/>, able to do what the step <paramref name="needs"/>.</summary>
+    public HostSpec HostThatCan(YamlMapping map, string key, HostAbility needs) => needs switch
+    {
+        HostAbility.None => Host(map, key),
+        HostAbility.Sockets => StackHost(map, key),
+        HostAbility.Inspect => InspectableHost(map, key),
+        HostAbility.Inject => ScriptedHost(map, key),
+        _ => throw new ArgumentOutOfRangeException(nameof(needs), needs, "one ability per step"),
+    };
+
+    /// <summary>A host whose driver makes application calls (<see cref="HostAbility.Sockets"/>), for steps that
+    /// call its API.</summary>
     public HostSpec StackHost(YamlMapping map, string key)
     {
         var host = Host(map, key);
-        if (host.Scripted)
-            throw map.ErrorAt(map.Get(key)!, $"host '{host.Name}' is scripted: it has no stack to run '{key}' on (use inject steps)");
+        if (!host.Can(HostAbility.Sockets))
+            throw map.ErrorAt(map.Get(key)!, HostAbilities.Refusal(host, HostAbility.Sockets, key));
         return host;
     }
 
-    /// <summary>A host of ours whose internals (ARP cache, counters) <paramref name="key"/> inspects: not a scripted
-    /// peer, and not the host Linux plays (the scenario must mean the same on both wires).</summary>
+    /// <summary>A host of ours whose internals (ARP cache, counters) <paramref name="key"/> inspects
+    /// (<see cref="HostAbility.Inspect"/>): not a scripted peer, and not the host Linux plays (the scenario must
+    /// mean the same on both wires).</summary>
     public HostSpec InspectableHost(YamlMapping map, string key)
     {
         var host = StackHost(map, key);
-        if (host.PlayedByLinux)
-            throw map.ErrorAt(map.Get(key)!, $"host '{host.Name}' is played by Linux: its {key} cannot be read on the tap wire; check its traffic or what its sockets receive instead");
+        if (!host.Can(HostAbility.Inspect))
+            throw map.ErrorAt(map.Get(key)!, HostAbilities.Refusal(host, HostAbility.Inspect, key));
         return host;
     }
 
@@ -46,8 +59,8 @@ internal sealed partial class ScenarioReferences(string file, IReadOnlyList<Host
     public HostSpec ScriptedHost(YamlMapping map, string key)
     {
         var host = Host(map, key);
-        if (!host.Scripted)
-            throw map.ErrorAt(map.Get(key)!, $"host '{host.Name}' has a stack; only a host with 'scripted: true' injects frames");
+        if (!host.Can(HostAbility.Inject))
+            throw map.ErrorAt(map.Get(key)!, HostAbilities.Refusal(host, HostAbility.Inject, key));
         return host;
     }
 
@@ -85,7 +98,7 @@ internal sealed partial class ScenarioReferences(string file, IReadOnlyList<Host
         var (hostText, port) = SplitPort(map, node, key, text);
         var owner = Hosts.FirstOrDefault(h => h.Name == hostText)
                     ?? throw map.ErrorAt(node, $"'{key}' must be host:port with a host of this scenario: {UnknownHost(hostText)}");
-        if (owner.Scripted)
+        if (!owner.Can(HostAbility.Sockets))
             throw map.ErrorAt(node, $"host '{owner.Name}' is scripted: it has no sockets (use inject steps)");
         return new SocketName(hostText, port);
     }

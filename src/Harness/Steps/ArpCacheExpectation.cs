@@ -14,7 +14,7 @@ public sealed class ArpCacheExpectation : StateExpectation
 
     public override string? Check(ScenarioRun run)
     {
-        var stack = run.Host(Host);
+        var stack = run.Host(Host).Stack;
         foreach (var (address, mac) in Has)
         {
             var found = Lookup(stack, address);

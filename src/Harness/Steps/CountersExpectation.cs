@@ -12,7 +12,7 @@ public sealed class CountersExpectation : StateExpectation
 
     public override string? Check(ScenarioRun run)
     {
-        var counters = run.Host(Host).Counters;
+        var counters = run.Host(Host).Stack.Counters;
         var wrong = Values.Where(v => v.Read(counters) != v.Value)
             .Select(v => $"{v.Name} is {v.Read(counters)}, expected {v.Value}").ToList();
         if (wrong.Count == 0) return null;

@@ -14,7 +14,7 @@ public sealed class InjectStep : ActionStep
     public Func<IReadOnlyList<Trace.CapturedFrame>, byte[]>? Build { get; init; }
     public required string Summary { get; init; }
 
-    public override void Run(ScenarioRun run) => run.Inject(From, Segment, Frame ?? Build!(run.Log.Frames));
+    public override void Run(ScenarioRun run) => run.Host(From).Inject(Segment, Frame ?? Build!(run.Log.Frames));
 
     public override string Describe() => $"inject from {From}: {Summary}";
 }

@@ -15,12 +15,12 @@ public sealed class PingExpectation : StateExpectation
     public TimeSpan? RoundTrip { get; init; }
     public Ipv4Address? ReplyFrom { get; init; }
 
-    public override bool IsSettled(ScenarioRun run) => run.PingResults(Host).Count >= run.PingsExpected(Host);
+    public override bool IsSettled(ScenarioRun run) => run.Host(Host).PingResults.Count >= run.Host(Host).PingsExpected;
 
     public override string? Check(ScenarioRun run)
     {
-        var results = run.PingResults(Host);
-        int expected = run.PingsExpected(Host);
+        var results = run.Host(Host).PingResults;
+        int expected = run.Host(Host).PingsExpected;
         var considered = Sequence is { } seq ? results.Where(r => r.Sequence == seq).ToList() : results.ToList();
         if (Sequence is not null && considered.Count == 0)
             return $"ping seq {Sequence} from {Host} has no result yet ({Summary(results, expected)})";

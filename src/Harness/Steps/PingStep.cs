@@ -18,12 +18,12 @@ public sealed class PingStep : ActionStep
 
     public override void Run(ScenarioRun run)
     {
-        run.ExpectPings(From, Count);
+        run.Host(From).ExpectPings(Count);
         int sent = 0;
         void SendOne()
         {
             sent++;
-            run.SendPing(From, To.Address, Size, Timeout, TimeToLive, DontFragment);
+            run.Host(From).SendPing(To.Address, Size, Timeout, TimeToLive, DontFragment);
         }
         SendOne();
         if (Count > 1)

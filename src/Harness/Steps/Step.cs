@@ -6,12 +6,22 @@ namespace Netstack.Harness.Steps;
 /// <summary>One line of a scenario: something to do, or something to expect, at a virtual time.</summary>
 public abstract class Step
 {
-    public required SourceLocation Location { get; init; }
+    public SourceLocation Location { get; private set; }
     /// <summary>The step's <c>at:</c>, or null when it follows the previous step (actions run right away,
     /// expectations wait for what they expect).</summary>
-    public TimeSpec? At { get; init; }
+    public TimeSpec? At { get; private set; }
     /// <summary>Position in the file, for ordering failures.</summary>
-    public int Index { get; init; }
+    public int Index { get; private set; }
+
+    /// <summary>Sets the header every step shares (where it is written, when it happens, its position); the
+    /// loader does this once for every kind of step.</summary>
+    internal Step Place(SourceLocation location, TimeSpec? at, int index)
+    {
+        Location = location;
+        At = at;
+        Index = index;
+        return this;
+    }
 
     /// <summary>What the step does or expects, in words, for reports.</summary>
     public abstract string Describe();

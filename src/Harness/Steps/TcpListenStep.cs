@@ -9,7 +9,7 @@ public sealed class TcpListenStep : ActionStep
     public required SocketName Socket { get; init; }
     public int Backlog { get; init; }
 
-    public override void Run(ScenarioRun run) => run.ListenTcp(Socket, Backlog);
+    public override void Run(ScenarioRun run) => run.Host(Socket).ListenTcp(Socket, Backlog);
 
     public override string Describe() => $"tcp-listen {Socket}";
 }

@@ -8,7 +8,7 @@ public sealed class UdpBindStep : ActionStep
 {
     public required SocketName Socket { get; init; }
 
-    public override void Run(ScenarioRun run) => run.BindUdp(Socket);
+    public override void Run(ScenarioRun run) => run.Host(Socket).BindUdp(Socket);
 
     public override string Describe() => $"udp-bind {Socket}";
 }

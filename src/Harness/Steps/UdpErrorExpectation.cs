@@ -22,11 +22,11 @@ public sealed class UdpErrorExpectation : StateExpectation
     /// <summary><c>none: true</c>: no error is waiting (yet).</summary>
     public bool None { get; init; }
 
-    public override bool IsSettled(ScenarioRun run) => None ? Check(run) is null : run.UdpSocket(Socket).PendingErrors.Count > 0;
+    public override bool IsSettled(ScenarioRun run) => None ? Check(run) is null : run.Host(Socket).UdpSocket(Socket).PendingErrors.Count > 0;
 
     public override string? Check(ScenarioRun run)
     {
-        var socket = run.UdpSocket(Socket);
+        var socket = run.Host(Socket).UdpSocket(Socket);
         if (None)
             return socket.PendingErrors.Count == 0 ? null : $"an error is waiting: {NameOf(socket.PendingErrors.First())} ({socket.PendingErrors.First()})";
         if (socket.PendingErrors.Count == 0) return $"no ICMP error delivered to {Socket}";
@@ -41,7 +41,7 @@ public sealed class UdpErrorExpectation : StateExpectation
 
     public override void Consume(ScenarioRun run)
     {
-        if (!None) run.UdpSocket(Socket).TryReceiveError(out _);
+        if (!None) run.Host(Socket).UdpSocket(Socket).TryReceiveError(out _);
     }
 
     public static string NameOf(UdpSocketError e) => e.Type switch

@@ -13,14 +13,14 @@ public sealed class UdpReceiveExpectation : StateExpectation
     /// <summary><c>none: true</c>: nothing has arrived (yet), to pin down when a datagram does.</summary>
     public bool None { get; init; }
 
-    public override bool IsSettled(ScenarioRun run) => None ? Check(run) is null : run.Received(Socket).Count > 0;
+    public override bool IsSettled(ScenarioRun run) => None ? Check(run) is null : run.Host(Socket).Received(Socket).Count > 0;
 
     public override string? Check(ScenarioRun run)
     {
-        var queue = run.Received(Socket);
+        var queue = run.Host(Socket).Received(Socket);
         if (None)
             return queue.Count == 0 ? null : $"a datagram is waiting: {Payload.Show(queue.Peek().Data)} from {queue.Peek().RemoteAddress}:{queue.Peek().RemotePort}";
-        if (queue.Count == 0) return $"no datagram on {Socket} ({run.DescribeUdp(Socket)})";
+        if (queue.Count == 0) return $"no datagram on {Socket} ({run.Host(Socket).DescribeUdp(Socket)})";
         var next = queue.Peek();
         if (Data is { } d && !next.Data.SequenceEqual(d.Bytes))
             return $"received {Payload.Show(next.Data)}, expected {d}";
@@ -31,7 +31,7 @@ public sealed class UdpReceiveExpectation : StateExpectation
 
     public override void Consume(ScenarioRun run)
     {
-        if (!None) run.Received(Socket).Dequeue();
+        if (!None) run.Host(Socket).Received(Socket).Dequeue();
     }
 
     public override string Describe() => None ? $"no udp datagram waiting on {Socket}" :

@@ -11,7 +11,7 @@ public sealed class UdpSendStep : ActionStep
     public required RemoteEndpoint To { get; init; }
     public required Payload Data { get; init; }
 
-    public override void Run(ScenarioRun run) => run.SendUdp(From, To.Address.Address, To.Port, Data.Bytes);
+    public override void Run(ScenarioRun run) => run.Host(From).SendUdp(From, To.Address.Address, To.Port, Data.Bytes);
 
     public override string Describe() => $"udp-send from {From} to {To}, {Data}";
 }

@@ -7,6 +7,7 @@ using Netstack.Time;
 using Netstack.Wire;
 using NUnit.Framework;
 using Sim = Netstack.Simulation.Simulation;
+using Netstack.Harness.Worlds;
 
 namespace Netstack.Tests.Hardening;
 
@@ -19,15 +20,12 @@ public class FloodTests
 
     private static (Sim Sim, NetworkStack Client, NetworkStack Victim, VirtualPort Attacker) World()
     {
-        var sim = new Sim(5);
-        var lan = sim.AddSegment("lan");
-        var client = sim.AddHost("client");
-        var victim = sim.AddHost("victim");
-        sim.Attach(client, lan, MacAddress.Parse("02:00:00:00:00:0a"), Ipv4Cidr.Parse("192.0.2.10/24"));
-        sim.Attach(victim, lan, VictimMac, new Ipv4Cidr(VictimIp, 24));
-        var attacker = lan.Connect("attacker");
-        sim.Start();
-        return (sim, client, victim, attacker);
+        var world = new WorldBuilder(5)
+            .Segment("lan")
+            .Host("client", "lan", "02:00:00:00:00:0a", "192.0.2.10/24")
+            .Host("victim", "lan", VictimMac, new Ipv4Cidr(VictimIp, 24));
+        var attacker = world.World.Segments["lan"].Connect("attacker");
+        return (world.Start(), world["client"], world["victim"], attacker);
     }
 
     /// <summary>Sends <paramref name="count"/> frames from the attacker, one every 10 µs of virtual time,

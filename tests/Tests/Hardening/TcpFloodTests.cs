@@ -7,6 +7,7 @@ using Netstack.Transport.Tcp;
 using Netstack.Wire;
 using NUnit.Framework;
 using Sim = Netstack.Simulation.Simulation;
+using Netstack.Harness.Worlds;
 
 namespace Netstack.Tests.Hardening;
 
@@ -23,19 +24,16 @@ public class TcpFloodTests
 
     private static World Build(TcpOptions victimTcp)
     {
-        var sim = new Sim(11);
-        var lan = sim.AddSegment("lan");
-        var client = sim.AddHost("client");
-        var victim = sim.AddHost("victim", new StackOptions { Tcp = victimTcp });
-        sim.Attach(client, lan, MacAddress.Parse("02:00:00:00:00:0a"), Ipv4Cidr.Parse("10.0.0.2/8"));
-        sim.Attach(victim, lan, VictimMac, new Ipv4Cidr(VictimIp, 8));
         // Spoofed sources are off-link by default, as in a flood from the Internet: SYN-ACKs go to the gateway.
-        var gateway = sim.AddHost("gateway");
-        sim.Attach(gateway, lan, MacAddress.Parse("02:00:00:00:00:fe"), Ipv4Cidr.Parse("10.0.0.254/8"));
+        var world = new WorldBuilder(11)
+            .Segment("lan")
+            .Host("client", "lan", "02:00:00:00:00:0a", "10.0.0.2/8")
+            .Host("victim", "lan", VictimMac, new Ipv4Cidr(VictimIp, 8), new StackOptions { Tcp = victimTcp })
+            .Host("gateway", "lan", "02:00:00:00:00:fe", "10.0.0.254/8");
+        var victim = world["victim"];
         victim.AddRoute(Ipv4Cidr.Parse("0.0.0.0/0"), Ipv4Address.Parse("10.0.0.254"));
-        var attacker = lan.Connect("attacker");
-        sim.Start();
-        return new World(sim, client, victim, attacker, victim.ListenTcp(Port, Backlog));
+        var attacker = world.World.Segments["lan"].Connect("attacker");
+        return new World(world.Start(), world["client"], victim, attacker, victim.ListenTcp(Port, Backlog));
     }
 
     /// <summary>A SYN from a spoofed off-link address (198.18.0.0/15 + i), or on-link (10.1.0.0 + i), and MAC.</summary>

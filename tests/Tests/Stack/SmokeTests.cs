@@ -4,7 +4,7 @@ using Netstack.Simulation.Wire;
 using Netstack.Time;
 using Netstack.Wire;
 using NUnit.Framework;
-using Sim = Netstack.Simulation.Simulation;
+using Netstack.Harness.Worlds;
 
 namespace Netstack.Tests.Stack;
 
@@ -13,13 +13,12 @@ public class SmokeTests
     [Test]
     public void Ping_between_two_hosts_resolves_arp_and_gets_a_reply()
     {
-        var sim = new Sim(1);
-        var lan = sim.AddSegment("lan", new SegmentOptions { Latency = TimeSpan.FromMilliseconds(1) });
-        var a = sim.AddHost("a");
-        var b = sim.AddHost("b");
-        sim.Attach(a, lan, MacAddress.Parse("02:00:00:00:00:0a"), Ipv4Cidr.Parse("192.0.2.10/24"));
-        sim.Attach(b, lan, MacAddress.Parse("02:00:00:00:00:0b"), Ipv4Cidr.Parse("192.0.2.11/24"));
-        sim.Start();
+        var world = new WorldBuilder(1)
+            .Segment("lan", new SegmentOptions { Latency = TimeSpan.FromMilliseconds(1) })
+            .Host("a", "lan", "02:00:00:00:00:0a", "192.0.2.10/24")
+            .Host("b", "lan", "02:00:00:00:00:0b", "192.0.2.11/24");
+        var sim = world.Start();
+        var (a, b) = (world["a"], world["b"]);
         // Let the gratuitous ARPs pass: they only refresh entries a host already has (RFC 826 merge),
         // so they must not teach a about b.
         sim.Loop.RunUntil(Instant.FromMilliseconds(10));

@@ -4,6 +4,7 @@ using Netstack.Time;
 using Netstack.Transport.Tcp;
 using Netstack.Wire;
 using Sim = Netstack.Simulation.Simulation;
+using Netstack.Harness.Worlds;
 
 namespace Netstack.Tests.Tcp;
 
@@ -17,13 +18,14 @@ public sealed class TcpWorld
     public TcpWorld(ulong seed = 1, SegmentOptions? segment = null, TcpOptions? a = null, TcpOptions? b = null,
         IFrameSink? capture = null)
     {
-        Sim = new Sim(seed, capture);
-        Lan = Sim.AddSegment("lan", segment ?? new SegmentOptions { Latency = TimeSpan.FromMilliseconds(5) });
-        A = Sim.AddHost("a", new StackOptions { Tcp = a ?? new TcpOptions() });
-        B = Sim.AddHost("b", new StackOptions { Tcp = b ?? new TcpOptions() });
-        Sim.Attach(A, Lan, MacAddress.Parse("02:00:00:00:00:01"), new Ipv4Cidr(AIp, 24));
-        Sim.Attach(B, Lan, MacAddress.Parse("02:00:00:00:00:02"), new Ipv4Cidr(BIp, 24));
-        Sim.Start();
+        var world = new WorldBuilder(seed, capture)
+            .Segment("lan", segment ?? new SegmentOptions { Latency = TimeSpan.FromMilliseconds(5) })
+            .Host("a", "lan", MacAddress.Parse("02:00:00:00:00:01"), new Ipv4Cidr(AIp, 24), new StackOptions { Tcp = a ?? new TcpOptions() })
+            .Host("b", "lan", MacAddress.Parse("02:00:00:00:00:02"), new Ipv4Cidr(BIp, 24), new StackOptions { Tcp = b ?? new TcpOptions() });
+        Sim = world.Start();
+        Lan = Sim.Segments["lan"];
+        A = world["a"];
+        B = world["b"];
     }
 
     public Sim Sim { get; }

@@ -1,12 +1,16 @@
-using Netstack.Api;
 using System.Net.Sockets;
+using Netstack.Api;
+using Netstack.Harness.Running;
 using Netstack.Harness.Steps;
 using Netstack.Transport.Tcp;
 
-namespace Netstack.Harness.Running;
+namespace Netstack.Harness.Hosts;
 
 /// <summary>A named TCP connection on one of our stacks: the connecting or accepting side, and its stream once the
-/// connect or accept completed. Everything runs on the loop thread, so the run stays deterministic.</summary>
+/// connect or accept completed. Writes, shutdown and abort go through the public <see cref="TcpStream"/>. The
+/// connection itself is read where the public API has nothing yet: its RFC 9293 state and error, the bytes
+/// waiting (NetworkStream's DataAvailable), and the connection of a connect still in progress (which has no
+/// stream). Everything runs on the loop thread, so the run stays deterministic.</summary>
 public sealed class StackTcpEndpoint(string name, string host, Netstack.Time.IScheduler loop) : TcpEndpoint(name, host)
 {
     /// <summary>Known from the start for an active open; for an accept, once a connection is handed over.</summary>
@@ -45,7 +49,10 @@ public sealed class StackTcpEndpoint(string name, string host, Netstack.Time.ISc
         if (Connection is not { } c) throw new StepFailedException($"{Name} has not been accepted yet");
         AfterWrites(() =>
         {
-            c.Close(); // FIN after the data of earlier sends, even the part still waiting for buffer space
+            // FIN after the data of earlier sends, even the part still waiting for buffer space. Before the
+            // handshake completed there is no stream yet: the public API has no socket for a connect in progress.
+            if (Stream is { } stream) stream.ShutdownSend();
+            else c.Close();
             return Task.CompletedTask;
         });
     }
@@ -53,7 +60,8 @@ public sealed class StackTcpEndpoint(string name, string host, Netstack.Time.ISc
     public override void Abort()
     {
         if (Connection is not { } c) throw new StepFailedException($"{Name} has not been accepted yet");
-        c.Abort();
+        if (Stream is { } stream) stream.Abort();
+        else c.Abort();
     }
 
     /// <summary>Completes when every write a step asked for has been taken by the stream (a write larger than the

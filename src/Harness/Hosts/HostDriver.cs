@@ -1,0 +1,86 @@
+using Netstack.Api;
+using Netstack.Harness.Running;
+using Netstack.Harness.Scenarios;
+using Netstack.Wire;
+
+namespace Netstack.Harness.Hosts;
+
+/// <summary>Plays one host of a scenario and owns what steps open on it: its sockets, pings and TCP endpoints.
+/// <see cref="StackHostDriver"/> is one of our stacks, <see cref="LinuxHostDriver"/> the Linux kernel behind a
+/// tap, <see cref="ScriptedPeerDriver"/> a bare port that sends what <c>inject</c> steps build. A call the host
+/// cannot serve fails the step; the loader already refuses steps a host's <see cref="HostAbility"/> lacks.</summary>
+public abstract class HostDriver(HostSpec spec) : IDisposable
+{
+    private int _pingsExpected;
+
+    public HostSpec Spec { get; } = spec;
+    public string Name => Spec.Name;
+
+    /// <summary>Our stack, for steps that read its internals (ARP cache, counters).</summary>
+    public virtual NetworkStack Stack => throw new StepFailedException($"host '{Name}' has no stack");
+
+    // ------------------------------------------------------------------ ping
+
+    /// <summary>Sends one echo request.</summary>
+    public virtual void SendPing(Ipv4Address to, int size, TimeSpan timeout, byte? timeToLive, bool dontFragment) =>
+        throw Unsupported("ping");
+
+    /// <summary>The completed pings, in completion order.</summary>
+    public virtual IReadOnlyList<PingReply> PingResults => throw Unsupported("ping");
+
+    /// <summary>How many pings steps have asked this host to send so far.</summary>
+    public int PingsExpected => _pingsExpected;
+
+    public void ExpectPings(int count) => _pingsExpected += count;
+
+    // ------------------------------------------------------------------ UDP
+
+    public virtual void BindUdp(SocketName name) => throw Unsupported("UDP sockets");
+
+    /// <summary>True when <paramref name="name"/> was bound (by a step, or by sending from it).</summary>
+    public virtual bool IsBound(SocketName name) => false;
+
+    /// <summary>Sends a datagram from <paramref name="from"/>, binding it first if no step did.</summary>
+    public void SendUdp(SocketName from, Ipv4Address to, ushort port, byte[] payload)
+    {
+        if (!IsBound(from)) BindUdp(from);
+        SendUdpFromBound(from, to, port, payload);
+    }
+
+    protected virtual void SendUdpFromBound(SocketName from, Ipv4Address to, ushort port, byte[] payload) =>
+        throw Unsupported("UDP sockets");
+
+    /// <summary>Datagrams received on a socket and not yet matched by an expectation, oldest first.</summary>
+    public virtual Queue<UdpReceiveResult> Received(SocketName name) => throw NotBound(name);
+
+    /// <summary>One of our stacks' sockets, for its ICMP error queue.</summary>
+    public virtual UdpSocket UdpSocket(SocketName name) => throw NotBound(name);
+
+    /// <summary>How many datagrams a socket has received and what error waits on it, for reports.</summary>
+    public virtual string DescribeUdp(SocketName name) => throw NotBound(name);
+
+    protected static StepFailedException NotBound(SocketName name) =>
+        new($"no socket {name} is bound (add a udp-bind step before this one)");
+
+    // ------------------------------------------------------------------ TCP
+
+    public virtual void ListenTcp(SocketName name, int backlog) => throw Unsupported("TCP sockets");
+
+    /// <summary>An active open named <paramref name="name"/> for later steps.</summary>
+    public virtual TcpEndpoint ConnectTcp(string name, Ipv4Address address, ushort port, ushort localPort) =>
+        throw Unsupported("TCP sockets");
+
+    /// <summary>The next connection <paramref name="listener"/> hands over, named <paramref name="name"/>.</summary>
+    public virtual TcpEndpoint AcceptTcp(string name, SocketName listener) =>
+        throw new StepFailedException($"nothing listens on {listener}");
+
+    // ------------------------------------------------------------------ frames
+
+    /// <summary>Sends a hand-built frame from this host onto <paramref name="segment"/>.</summary>
+    public virtual void Inject(string segment, byte[] frame) =>
+        throw new StepFailedException($"host '{Name}' has a stack; only a host with 'scripted: true' injects frames");
+
+    public virtual void Dispose() { }
+
+    protected StepFailedException Unsupported(string what) => new($"host '{Name}' has no {what}");
+}

@@ -1,0 +1,100 @@
+using Netstack.Api;
+using Netstack.Harness.Running;
+using Netstack.Harness.Scenarios;
+using Netstack.Harness.Trace;
+using Netstack.Harness.Worlds;
+using Netstack.Link;
+using Netstack.Network;
+using Netstack.Simulation.Loop;
+using Netstack.Wire;
+
+namespace Netstack.Harness.Hosts;
+
+/// <summary>A host played by one of our stacks, driven through its public API: ping, UDP sockets, TCP
+/// listeners and streams. Everything runs on the loop thread, so the run stays deterministic.</summary>
+public sealed class StackHostDriver : HostDriver
+{
+    public const HostAbility Abilities = HostAbility.Sockets | HostAbility.Inspect;
+
+    /// <summary>Our stack does everything but inject hand-built frames.</summary>
+    public static string Refusal(string host) => $"host '{host}' has a stack; only a host with 'scripted: true' injects frames";
+
+    private readonly NetworkStack _stack;
+    private readonly IEventLoop _loop;
+    private readonly Dictionary<SocketName, UdpSocket> _udp = new();
+    private readonly Dictionary<SocketName, Queue<UdpReceiveResult>> _received = new();
+    private readonly Dictionary<SocketName, TcpListener> _listeners = new();
+
+    /// <summary>Adds the host's stack to the world, attached to its segments, with its routes.</summary>
+    public StackHostDriver(HostSpec spec, WorldBuilder world, FrameLog log) : base(spec)
+    {
+        var options = new StackOptions
+        {
+            Arp = new ArpOptions { SendGratuitousOnStart = spec.GratuitousArp },
+            Ipv4 = new Ipv4Options { Forwarding = spec.Forwarding, DefaultTimeToLive = spec.TimeToLive ?? 64 },
+        };
+        _stack = world.AddHost(spec.Name, options, spec.Interfaces, spec.Routes);
+        _loop = world.World.Loop;
+        foreach (var i in spec.Interfaces) log.MapSegment(i.Mac, i.Segment);
+    }
+
+    public override NetworkStack Stack => _stack;
+
+    public override void SendPing(Ipv4Address to, int size, TimeSpan timeout, byte? timeToLive, bool dontFragment) =>
+        _ = _stack.Ping.PingAsync(to, size, timeout, timeToLive, dontFragment);
+
+    public override IReadOnlyList<PingReply> PingResults => _stack.Ping.Results;
+
+    public override void BindUdp(SocketName name)
+    {
+        if (_udp.ContainsKey(name)) throw new StepFailedException($"{name} is already bound");
+        _udp[name] = _stack.Udp.Bind(name.Port);
+        _received[name] = new Queue<UdpReceiveResult>();
+    }
+
+    public override bool IsBound(SocketName name) => _udp.ContainsKey(name);
+
+    protected override void SendUdpFromBound(SocketName from, Ipv4Address to, ushort port, byte[] payload) =>
+        _udp[from].SendTo(payload, to, port);
+
+    public override UdpSocket UdpSocket(SocketName name) => _udp.TryGetValue(name, out var s) ? s : throw NotBound(name);
+
+    public override Queue<UdpReceiveResult> Received(SocketName name)
+    {
+        var socket = UdpSocket(name);
+        var queue = _received[name];
+        while (socket.TryReceiveFrom(out var r)) queue.Enqueue(r);
+        return queue;
+    }
+
+    public override string DescribeUdp(SocketName name)
+    {
+        var socket = UdpSocket(name);
+        return $"{socket.DatagramsReceived} received in all" +
+               (socket.PendingErrors.Count > 0 ? $"; pending error: {socket.PendingErrors.First()}" : "");
+    }
+
+    public override void ListenTcp(SocketName name, int backlog)
+    {
+        if (_listeners.ContainsKey(name)) throw new StepFailedException($"{name} is already listening");
+        _listeners[name] = _stack.ListenTcp(name.Port, backlog);
+    }
+
+    public override TcpEndpoint ConnectTcp(string name, Ipv4Address address, ushort port, ushort localPort)
+    {
+        var before = _stack.Tcp.Connections.ToHashSet();
+        var endpoint = new StackTcpEndpoint(name, Name, _loop) { Opening = _stack.ConnectTcpAsync(address, port, localPort) };
+        // The connection exists as soon as the SYN is sent; find it so its state can be checked before it is up
+        // (the public API hands out the stream only once the handshake completed).
+        endpoint.Connection = _stack.Tcp.Connections.FirstOrDefault(c => !before.Contains(c));
+        if (endpoint.Opening.IsFaulted)
+            throw new StepFailedException($"connect failed at once: {endpoint.Opening.Exception!.InnerException!.Message}");
+        return endpoint;
+    }
+
+    public override TcpEndpoint AcceptTcp(string name, SocketName listener)
+    {
+        if (!_listeners.TryGetValue(listener, out var l)) throw new StepFailedException($"nothing listens on {listener}");
+        return new StackTcpEndpoint(name, listener.Host, _loop) { Opening = l.AcceptAsync() };
+    }
+}

@@ -1,0 +1,229 @@
+using Netstack.Harness.Scenarios;
+using Netstack.Harness.Steps;
+using Netstack.Harness.Trace;
+using Netstack.Simulation.Capture;
+using Netstack.Simulation.Tap;
+using Netstack.Time;
+
+namespace Netstack.Harness.Running;
+
+/// <summary>Plays the steps of one run in order against the clock and judges them; the timing rules are
+/// <see cref="ScenarioRunner"/>'s.</summary>
+internal sealed class ScenarioPlayer(ScenarioRun run, string? capturePath, Interruption? interruption)
+{
+    private readonly Scenario _scenario = run.Scenario;
+    private readonly FrameMatcher _matcher = new(run.Scenario, run.Log);
+    private readonly List<(FrameExpectation Step, long Start, long End)> _deferred = new();
+    private long _cursor;
+    /// <summary>On the real wire, how late the last action finished; frames it causes may be as late.</summary>
+    private long _lateness;
+    private int _consumedThrough;
+
+    public List<StepFailure> Failures { get; } = new();
+
+    private long Timeout => _scenario.TimeoutNanoseconds;
+    private Netstack.Simulation.Loop.IEventLoop Loop => run.Simulation.Loop;
+
+    public void Play()
+    {
+        run.Simulation.Start();
+        interruption?.ThrowIfInterrupted();
+        foreach (var step in _scenario.Steps)
+        {
+            try
+            {
+                if (!PlayStep(step)) break;
+            }
+            catch (StepFailedException e)
+            {
+                Fail(step, $"{step.Location}: {step.Describe()}: {e.Message}");
+                break;
+            }
+            catch (Exception e) when (e is not LibpcapMissingException and not RunInterruptedException)
+            {
+                // A stack bug surfacing while this step ran (or while time ran up to it): a failure of the
+                // scenario with a one-line cause, not a crash of the whole run.
+                Fail(step, $"{step.Location}: {step.Describe()}: {e.GetType().Name} at {TimeSyntax.FormatTime(run.Now)}: {e.Message}");
+                break;
+            }
+        }
+        bool completed = Failures.Count == 0;
+        if (completed)
+        {
+            try
+            {
+                long lastWindowEnd = _deferred.Where(d => d.End != TimeWindow.Open).Select(d => d.End).DefaultIfEmpty(0).Max();
+                if (run.IsRealTime) lastWindowEnd = Math.Max(lastWindowEnd, run.Now + RealWireTolerance.LingerNanoseconds);
+                if (lastWindowEnd > run.Now) RunTo(lastWindowEnd);
+                // On the real wire the stacks' remaining timers (TIME-WAIT, keepalives) would cost real time.
+                if (!run.IsRealTime) Settle();
+            }
+            catch (Exception e) when (e is not LibpcapMissingException and not RunInterruptedException)
+            {
+                Failures.Add(new StepFailure(int.MaxValue,
+                    $"{_scenario.File}: after the last step: {e.GetType().Name} at {TimeSyntax.FormatTime(run.Now)}: {e.Message}"));
+                completed = false;
+            }
+        }
+        foreach (var (step, start, end) in _deferred)
+            if (completed || (end != TimeWindow.Open && end <= run.Now))
+                JudgeWindow(step, start, end);
+    }
+
+    /// <summary>Runs the remaining events (retries, timeouts) up to the timeout, leaving the clock at the last one.</summary>
+    private void Settle()
+    {
+        var limit = Math.Max(Timeout, run.Now);
+        while (Loop.NextDue is { } due && due.Nanoseconds <= limit)
+            RunTo(due.Nanoseconds);
+    }
+
+    private void AdvanceTo(long t, Step step)
+    {
+        // On the real wire the clock has always moved on a little since the step before: run now, late.
+        if (t < run.Now && !run.IsRealTime)
+            throw new StepFailedException(
+                $"its time {TimeSyntax.FormatTime(t)} is before the current virtual time {TimeSyntax.FormatTime(run.Now)}, reached by an earlier step that waited");
+        RunTo(t);
+    }
+
+    private void RunTo(long t)
+    {
+        if (t > run.Now || !run.IsRealTime) Loop.RunUntil(new Instant(t));
+        interruption?.ThrowIfInterrupted();
+    }
+
+    private bool RunWhile(Func<bool> done, long limit)
+    {
+        bool held = Loop.RunUntil(done, new Instant(limit));
+        interruption?.ThrowIfInterrupted();
+        return held;
+    }
+
+    private (long Start, long End) Resolve(TimeSpec? at, long defaultEnd)
+    {
+        if (at is null) return (_cursor, defaultEnd);
+        long start = at.Start?.Resolve(_cursor) ?? _cursor;
+        long end = at.End?.Resolve(_cursor) ?? defaultEnd;
+        return (start, end);
+    }
+
+    private bool PlayStep(Step step)
+    {
+        switch (step)
+        {
+            case ActionStep action:
+            {
+                long t = action.At?.Start?.Resolve(_cursor) ?? _cursor;
+                AdvanceTo(t, step);
+                run.CurrentStep = action;
+                try
+                {
+                    action.Run(run);
+                }
+                finally
+                {
+                    run.CurrentStep = null;
+                }
+                // What the step caused happens as late as the step finished (a socket call can take a while).
+                _lateness = run.IsRealTime ? Math.Max(0, run.Now - t) : 0;
+                _cursor = t;
+                return true;
+            }
+            case FrameExpectation frame when frame.At is null && !frame.Negated && frame.Count is null:
+                return AwaitFrame(frame);
+            case FrameExpectation frame:
+            {
+                var (start, end) = Resolve(frame.At, TimeWindow.Open);
+                // On the real wire a window widens by the tolerance; a window that claims silence narrows instead.
+                long startSlack = run.Tolerance(start - _cursor), endSlack = end == TimeWindow.Open ? 0 : run.Tolerance(end - _cursor);
+                if (frame.Negated) (startSlack, endSlack) = (-startSlack, -endSlack);
+                start -= frame.ToleranceNanoseconds + startSlack;
+                if (end != TimeWindow.Open) end += frame.ToleranceNanoseconds + endSlack + (frame.Negated ? 0 : _lateness);
+                _deferred.Add((frame, start, end));
+                _cursor = Math.Max(0, start + frame.ToleranceNanoseconds + startSlack);
+                return true;
+            }
+            case StateExpectation state:
+                return AwaitState(state);
+            default:
+                throw new InvalidOperationException($"unhandled step type {step.GetType().Name}");
+        }
+    }
+
+    private bool AwaitFrame(FrameExpectation e)
+    {
+        long start = _cursor;
+        int scan = _consumedThrough; // index of the first frame not yet looked at
+        CapturedFrame? found = null;
+        bool Seen()
+        {
+            var frames = run.Log.Frames;
+            for (; scan < frames.Count; scan++)
+            {
+                var f = frames[scan];
+                if (f.TimeNanoseconds >= start && _matcher.Matches(e, f))
+                {
+                    found = f;
+                    return true;
+                }
+            }
+            return false;
+        }
+        if (start > run.Now) RunTo(start);
+        RunWhile(Seen, Math.Max(Timeout, run.Now));
+        if (found is null)
+        {
+            var window = new TimeWindow(start, run.Now, true, run.Now);
+            Fail(e, FrameReport.Build(e, window, "none was seen", run.Log, _matcher, capturePath, [], _consumedThrough));
+            return false;
+        }
+        _consumedThrough = found.Number;
+        _cursor = found.TimeNanoseconds;
+        return true;
+    }
+
+    private void JudgeWindow(FrameExpectation e, long start, long end)
+    {
+        bool open = end == TimeWindow.Open;
+        var window = new TimeWindow(start, open ? run.Now : end, open, run.Now);
+        var counted = run.Log.Frames.Where(f => window.Contains(f.TimeNanoseconds) && _matcher.Matches(e, f))
+            .Select(f => f.Number).ToList();
+        string? problem = null;
+        if (e.Negated && counted.Count > 0) problem = $"{counted.Count} did";
+        else if (e.Count is { } n && counted.Count != n) problem = $"{counted.Count} {(counted.Count == 1 ? "was" : "were")} seen";
+        else if (!e.Negated && e.Count is null && counted.Count == 0) problem = "none was seen";
+        if (problem is not null)
+            Fail(e, FrameReport.Build(e, window, problem, run.Log, _matcher, capturePath, counted, _consumedThrough));
+    }
+
+    private bool AwaitState(StateExpectation e)
+    {
+        if (e.At is { IsPoint: true } point)
+        {
+            long t = point.Start!.Value.Resolve(_cursor);
+            AdvanceTo(t, e);
+            // On the real wire "at t" means within the tolerance after t.
+            if (run.IsRealTime) RunWhile(() => e.IsSettled(run), t + run.Tolerance(t - _cursor));
+            _cursor = t;
+        }
+        else
+        {
+            var (start, end) = Resolve(e.At, Math.Max(Timeout, _cursor));
+            if (start > run.Now) AdvanceTo(start, e);
+            RunWhile(() => e.IsSettled(run), Math.Max(end, run.Now));
+            _cursor = run.Now;
+        }
+        if (e.Check(run) is { } problem)
+        {
+            var report = $"{e.Location}: expected {e.Describe()} at {TimeSyntax.FormatTime(run.Now)}; found {problem}";
+            if (capturePath is not null) report += $"{Environment.NewLine}  recording: {capturePath}";
+            Fail(e, report);
+            return false;
+        }
+        e.Consume(run);
+        return true;
+    }
+
+    private void Fail(Step step, string report) => Failures.Add(new StepFailure(step.Index, report));
+}

@@ -1,0 +1,216 @@
+using Netstack.Harness.Steps;
+using Netstack.Harness.Trace;
+using Netstack.Wire;
+using YamlDotNet.RepresentationModel;
+
+namespace Netstack.Harness.Scenarios;
+
+/// <summary>Readers of the kinds of <c>expect:</c>; each gets the expect mapping with its keys already checked.</summary>
+internal sealed partial class StepReader
+{
+    internal Step ReadPingExpect(StepSource s)
+    {
+        var m = s.Body!;
+        var status = m.String("status");
+        if (status is not null && Array.IndexOf(PingOutcome.Names, status) < 0)
+            throw m.ErrorAt(m.Get("status")!, YamlMapping.UnknownMessage($"ping status '{status}'", status, PingOutcome.Names));
+        var e = new PingExpectation
+        {
+            Host = refs.HostThatCan(m, "ping", s.Kind.Needs).Name,
+            Replies = (int?)m.Integer("replies", 0, 10_000),
+            Status = status is null ? null : new PingOutcome(status),
+            Sequence = (int?)m.Integer("seq", 1, 65_535),
+            RoundTrip = Span(m.Duration("rtt")),
+            ReplyFrom = m.Get("reply-from") is { } rf ? refs.Address(m, rf, "reply-from").Address : null,
+        };
+        if (e.Replies is null && e.Status is null && e.RoundTrip is null && e.ReplyFrom is null)
+            throw m.ErrorAt(s.Node, "expect ping needs something to check: replies, status, rtt or reply-from");
+        return e;
+    }
+
+    internal Step ReadTcpReceiveExpect(StepSource s)
+    {
+        var m = s.Body!;
+        RejectDetailsWithNone(m, "data", "hex", "size", "random", "sha256", "eof");
+        var data = ReadPayload(m, required: false, MaxStreamBytes);
+        var sha = m.String("sha256");
+        if (sha is not null && (data is null || !TcpReceiveExpectation.IsSha256(sha)))
+            throw m.ErrorAt(m.Get("sha256")!, data is null
+                ? "'sha256' checks the bytes given by 'data', 'hex', 'size' or 'random': give one of them"
+                : $"bad sha256 '{sha}': expected 64 hex digits");
+        var e = new TcpReceiveExpectation
+        {
+            Connection = ConnectionName(m, m.Get("tcp-receive")!, "tcp-receive"),
+            Data = data,
+            Sha256 = sha?.ToLowerInvariant(),
+            Eof = m.Boolean("eof") ?? false,
+            None = m.Boolean("none") ?? false,
+        };
+        if (e.Data is null && !e.Eof && !e.None)
+            throw m.ErrorAt(s.Node, "expect tcp-receive needs 'data' (or hex, size, random), 'eof: true' or 'none: true'");
+        return e;
+    }
+
+    internal Step ReadTcpStateExpect(StepSource s)
+    {
+        var m = s.Body!;
+        var state = m.String("state");
+        if (state is not null && Array.IndexOf(TcpStateExpectation.States, state) < 0)
+            throw m.ErrorAt(m.Get("state")!, YamlMapping.UnknownMessage($"TCP state '{state}'", state, TcpStateExpectation.States));
+        var error = m.String("error");
+        if (error is not null && !TcpStateExpectation.Errors.ContainsKey(error))
+            throw m.ErrorAt(m.Get("error")!, YamlMapping.UnknownMessage($"TCP error '{error}'", error, TcpStateExpectation.Errors.Keys));
+        if (state is null && error is null) throw m.ErrorAt(s.Node, "expect tcp-state needs 'state' or 'error'");
+        return new TcpStateExpectation
+        {
+            Connection = ConnectionName(m, m.Get("tcp-state")!, "tcp-state"),
+            State = state,
+            Error = error,
+        };
+    }
+
+    internal Step ReadUdpReceiveExpect(StepSource s)
+    {
+        var m = s.Body!;
+        RejectDetailsWithNone(m, "data", "hex", "size", "from");
+        return new UdpReceiveExpectation
+        {
+            None = m.Boolean("none") ?? false,
+            Socket = BoundSocket(m, "udp-receive"),
+            Data = ReadPayload(m, required: false),
+            From = m.Get("from") is { } f ? refs.Endpoint(m, f, "from") : null,
+        };
+    }
+
+    internal Step ReadUdpErrorExpect(StepSource s)
+    {
+        var m = s.Body!;
+        var error = m.String("error");
+        if (error is not null && Array.IndexOf(UdpErrorExpectation.Names, error) < 0)
+            throw m.ErrorAt(m.Get("error")!, YamlMapping.UnknownMessage($"error '{error}'", error, UdpErrorExpectation.Names));
+        RejectDetailsWithNone(m, "error", "reporter", "about");
+        return new UdpErrorExpectation
+        {
+            None = m.Boolean("none") ?? false,
+            Socket = BoundSocket(m, "udp-error"),
+            Error = error,
+            Reporter = m.Get("reporter") is { } r ? refs.Address(m, r, "reporter").Address : null,
+            About = m.Get("about") is { } a ? refs.Endpoint(m, a, "about") : null,
+        };
+    }
+
+    internal Step ReadFrameExpect(StepSource s)
+    {
+        var m = s.Body!;
+        var kind = s.Key;
+        if (m.Has("frame") && m.Has("no-frame"))
+            throw m.ErrorAt(m.KeyNode("no-frame"), "an expect checks one thing: found both 'frame' and 'no-frame'");
+        var filterNode = m.Get(kind)!;
+        var expression = filterNode is YamlScalarNode { Value: null } ? "" : m.Scalar(filterNode, kind);
+        FrameFilter filter;
+        try
+        {
+            filter = filters.Get(expression);
+        }
+        catch (FormatException e)
+        {
+            throw m.ErrorAt(filterNode, $"bad filter \"{expression}\": {e.Message}");
+        }
+        bool negated = kind == "no-frame";
+        if (negated && m.Has("count"))
+            throw m.ErrorAt(m.KeyNode("count"), "'no-frame' already means a count of 0: drop 'count'");
+        return new FrameExpectation
+        {
+            Filter = filter,
+            Negated = negated,
+            From = m.Has("from") ? refs.Host(m, "from").Name : null,
+            To = m.Has("to") ? refs.Host(m, "to").Name : null,
+            On = m.Has("on") ? refs.Segment(m, "on") : null,
+            Count = (int?)m.Integer("count", 0, 1_000_000),
+            ToleranceNanoseconds = m.Duration("tolerance") ?? 0,
+            Tcp = m.Get("tcp") is { } tcpNode ? ReadTcpFields(tcpNode) : null,
+        };
+    }
+
+    private TcpFieldCheck ReadTcpFields(YamlNode node)
+    {
+        var m = new YamlMapping(refs.File, node, "tcp");
+        m.AllowOnly("flags", "seq", "ack", "win", "len");
+        byte? flags = null;
+        if (m.Get("flags") is { } fn)
+        {
+            var text = m.Scalar(fn, "flags");
+            if (!Trace.TcpView.TryParseFlags(text, out var f))
+                throw m.ErrorAt(fn, $"bad TCP flags '{text}': use tcpdump's letters S F R P U E W and '.' for ACK, like S, S., P., F., R");
+            flags = f;
+        }
+        return new TcpFieldCheck
+        {
+            Flags = flags,
+            Sequence = (uint?)m.Integer("seq", 0, uint.MaxValue),
+            Acknowledgment = (uint?)m.Integer("ack", 0, uint.MaxValue),
+            Window = (ushort?)m.Integer("win", 0, 65_535),
+            Length = (int?)m.Integer("len", 0, 65_535),
+        };
+    }
+
+    internal Step ReadArpExpect(StepSource s)
+    {
+        var m = s.Body!;
+        var has = new List<(Ipv4Address, MacAddress?)>();
+        var lacks = new List<Ipv4Address>();
+        if (m.Get("has") is { } hasNode)
+        {
+            switch (hasNode)
+            {
+                case YamlMappingNode map:
+                    foreach (var (k, v) in map.Children)
+                    {
+                        var address = ParseAddress(m, k, "has");
+                        var macText = m.Scalar(v, "has");
+                        if (!MacAddress.TryParse(macText, out var mac))
+                            throw m.ErrorAt(v, $"bad MAC address '{macText}': expected six hex bytes like 02:00:00:00:00:0b");
+                        has.Add((address, mac));
+                    }
+                    break;
+                case YamlSequenceNode seq:
+                    foreach (var item in seq.Children) has.Add((ParseAddress(m, item, "has"), null));
+                    break;
+                default:
+                    has.Add((ParseAddress(m, hasNode, "has"), null));
+                    break;
+            }
+        }
+        if (m.Get("lacks") is { } lacksNode)
+        {
+            if (lacksNode is YamlSequenceNode seq)
+                foreach (var item in seq.Children) lacks.Add(ParseAddress(m, item, "lacks"));
+            else lacks.Add(ParseAddress(m, lacksNode, "lacks"));
+        }
+        if (has.Count == 0 && lacks.Count == 0)
+            throw m.ErrorAt(m.Node, "expect arp-cache needs 'has' (address: mac, or a list of addresses) or 'lacks'");
+        return new ArpCacheExpectation
+        {
+            Host = refs.HostThatCan(m, "arp-cache", s.Kind.Needs).Name,
+            Has = has,
+            Lacks = lacks,
+        };
+    }
+
+    internal Step ReadCountersExpect(StepSource s)
+    {
+        var m = s.Body!;
+        var host = refs.HostThatCan(m, "counters", s.Kind.Needs).Name;
+        var values = new List<(string, Func<Netstack.Diagnostics.StackCounters, long>, long)>();
+        foreach (var key in m.Keys)
+        {
+            if (key == "counters") continue;
+            if (!CounterNames.TryGet(key, out var reader))
+                throw m.ErrorAt(m.KeyNode(key), YamlMapping.UnknownMessage($"counter '{key}'", key, CounterNames.All));
+            values.Add((key, reader, m.Integer(key, 0)!.Value));
+        }
+        if (values.Count == 0)
+            throw m.ErrorAt(m.Node, "expect counters needs at least one counter, like drop.udp-no-listener: 1");
+        return new CountersExpectation { Host = host, Values = values };
+    }
+}

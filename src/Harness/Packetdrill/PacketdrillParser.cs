@@ -25,7 +25,7 @@ public sealed class PacketdrillParser
         "wire_server_ip", "wire_server_at", "wire_server_port", "wire_client_dev", "wire_server_dev", "so_filename",
         "so_flags", "tcp_ts_ecr_scaled", "tcp_ts_tick_usecs", "strict_segments", "non_fatal", "dry_run", "is_anyip",
         "send_omit_free", "psp_udp_port", "debug", "define", "verbose", "code_command", "code_format", "code_sockopt",
-        "persistent_tun_dev", "udp_encaps", "ecn",
+        "persistent_tun_dev", "gateway_linklocal_ip", "tcp_md5_secret", "udp_encapsulation", "tun_dev", "no_cleanup",
     ];
 
     private static readonly HashSet<string> EncapsulationWords = ["ipv4", "ipv6", "gre", "GREv0", "mpls", "encap"];

@@ -22,12 +22,13 @@ public static class PacketdrillPreprocessor
             if (lineNumber > 1) output.Append('\n');
             string trimmed = line.TrimStart();
             var where = new SourceLocation(file, lineNumber, line.Length - trimmed.Length + 1);
-            if (!trimmed.StartsWith('#'))
+            string[] words = trimmed.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+            // Any other '#' line is text: a comment inside a multi-line `shell command` or %{ python }% block.
+            if (words.Length == 0 || words[0] is not ("#ifdef" or "#ifndef" or "#else" or "#endif"))
             {
                 if (Active()) output.Append(line);
                 continue;
             }
-            string[] words = trimmed.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
             switch (words[0])
             {
                 case "#ifdef" or "#ifndef":
@@ -48,10 +49,6 @@ public static class PacketdrillPreprocessor
                 case "#endif":
                     if (open.Count == 0) errors.Add(new PacketdrillDiagnostic(where, "#endif without an #ifdef"));
                     else open.Pop();
-                    break;
-                default:
-                    if (Active())
-                        errors.Add(new PacketdrillDiagnostic(where, $"unsupported directive '{words[0]}'; only #ifdef, #ifndef, #else and #endif are understood"));
                     break;
             }
         }

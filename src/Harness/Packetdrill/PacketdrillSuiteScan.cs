@@ -8,8 +8,11 @@ namespace Netstack.Harness.Packetdrill;
 /// of them), so the rate that matters — plain IPv4 — is visible on its own.</summary>
 public sealed partial class PacketdrillSuiteScan
 {
+    /// <summary><see cref="SemanticError"/>: the first error of the semantic pass (scripts that parse);
+    /// <see cref="Unsupported"/>: the first line our stack cannot run, if any.</summary>
     public sealed record ScriptOutcome(string Path, bool Parsed, bool Ipv6, bool FastOpen, bool TcpOverUdp,
-                                       PacketdrillDiagnostic? FirstError);
+                                       PacketdrillDiagnostic? FirstError, PacketdrillDiagnostic? SemanticError,
+                                       PacketdrillDiagnostic? Unsupported);
 
     public IReadOnlyList<ScriptOutcome> Scripts { get; }
 
@@ -26,7 +29,16 @@ public sealed partial class PacketdrillSuiteScan
                         Path.GetFileName(path).Contains("ipv6", StringComparison.OrdinalIgnoreCase);
             bool fastOpen = FastOpenMarker().IsMatch(text);
             bool tcpOverUdp = text.Contains("/udp(", StringComparison.Ordinal);
-            outcomes.Add(new ScriptOutcome(path, result.Succeeded, ipv6, fastOpen, tcpOverUdp, result.Errors.FirstOrDefault()));
+            PacketdrillDiagnostic? semantic = null, unsupported = null;
+            if (result.Succeeded)
+            {
+                var analysis = PacketdrillAnalyzer.Analyze(result.Script);
+                semantic = analysis.Errors.FirstOrDefault();
+                if (analysis.Unsupported.FirstOrDefault() is { Reason: not null } first)
+                    unsupported = new PacketdrillDiagnostic(first.Location, first.Reason);
+            }
+            outcomes.Add(new ScriptOutcome(path, result.Succeeded, ipv6, fastOpen, tcpOverUdp, result.Errors.FirstOrDefault(),
+                                           semantic, unsupported));
         }
         return new PacketdrillSuiteScan(outcomes);
     }
@@ -39,6 +51,15 @@ public sealed partial class PacketdrillSuiteScan
 
     /// <summary>An error message with its numbers blanked, so the same mistake on different lines counts once.</summary>
     public static string Reason(PacketdrillDiagnostic error) => Digits().Replace(error.Message, "N");
+
+    private static void Tally(StringBuilder text, string title, IEnumerable<PacketdrillDiagnostic> diagnostics, int top)
+    {
+        var groups = diagnostics.GroupBy(Reason).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).ToList();
+        if (groups.Count == 0) return;
+        text.AppendLine($"{title}: {groups.Sum(g => g.Count())}");
+        foreach (var group in groups.Take(top))
+            text.AppendLine($"{group.Count(),5}  {group.Key}  (e.g. {group.First().Location})");
+    }
 
     public string Report(int topReasons = 12)
     {
@@ -59,6 +80,10 @@ public sealed partial class PacketdrillSuiteScan
         if (failures.Count > 0) text.AppendLine("first error of the scripts that do not parse:");
         foreach (var group in failures)
             text.AppendLine($"{group.Count(),5}  {group.Key}  (e.g. {group.First().FirstError!.Location})");
+        Tally(text, "semantic errors (scripts that parse)", Scripts.Where(s => s.SemanticError is not null).Select(s => s.SemanticError!), topReasons);
+        var plain = Scripts.Where(s => s.Parsed && s.SemanticError is null).ToList();
+        text.AppendLine($"runnable on our stack (parse, no semantic error, nothing unsupported): {plain.Count(s => s.Unsupported is null)} of {plain.Count}");
+        Tally(text, "first unsupported line", plain.Where(s => s.Unsupported is not null).Select(s => s.Unsupported!), topReasons);
         return text.ToString();
     }
 }

@@ -113,7 +113,9 @@ public static class PacketdrillAnalyzer
                         foreach (var end in ends.Items.OfType<IntegerExpr>()) Open(call, (int)end.Value, FdRole.Other, null, null);
                     return;
             }
-            if (call.FdArgument is not int fd || fails) return;
+            // A non-blocking connect that reports EINPROGRESS has started connecting all the same.
+            bool connecting = call.Name == "connect" && call.Errno is "EINPROGRESS";
+            if (call.FdArgument is not int fd || (fails && !connecting)) return;
             if (!_open.TryGetValue(fd, out var info))
             {
                 if (call.Name is "accept" or "accept4" or "listen" or "connect" or "bind" or "read" or "write" or "send" or

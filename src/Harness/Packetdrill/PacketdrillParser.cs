@@ -113,17 +113,33 @@ public sealed class PacketdrillParser
 
     private Token Expect(char punct, string context)
     {
-        if (!Current.Is(punct)) throw Error($"expected '{punct}' {context}, found {Current.Describe()}");
+        if (!Current.Is(punct)) throw Error($"expected '{punct}' {context}, found {Found}");
         return Advance();
     }
 
     private Token ExpectWord(string context)
     {
-        if (Current.Kind != TokenKind.Word) throw Error($"expected {context}, found {Current.Describe()}");
+        if (Current.Kind != TokenKind.Word) throw Error($"expected {context}, found {Found}");
         return Advance();
     }
 
-    private ParseError Error(string message) => new(Current.Location, message);
+    /// <summary>An error at the current token; when that token already starts the next line, the error is placed
+    /// just after the last token of this line instead, where the missing piece belongs.</summary>
+    private ParseError Error(string message) => new(Where, message);
+
+    private SourceLocation Where
+    {
+        get
+        {
+            if (!Current.FirstOnLine || _index == 0) return Current.Location;
+            var previous = _tokens[_index - 1];
+            bool singleLine = _source.IndexOf('\n', previous.Offset, previous.Length) < 0;
+            return singleLine ? previous.Location with { Column = previous.Location.Column + previous.Length } : Current.Location;
+        }
+    }
+
+    /// <summary>What stands where something else was expected, for messages: the token, or "end of line".</summary>
+    private string Found => Current.FirstOnLine && _index > 0 ? "end of line" : Current.Describe();
 
     private sealed class ParseError(SourceLocation location, string message) : Exception(message)
     {
@@ -172,7 +188,8 @@ public sealed class PacketdrillParser
             }
             catch (ParseError e)
             {
-                _errors.Add(new PacketdrillDiagnostic(e.Location, e.Message));
+                // One error per place: an unterminated comment or block already reported here ends the file early.
+                if (!_errors.Any(x => x.Location == e.Location)) _errors.Add(new PacketdrillDiagnostic(e.Location, e.Message));
                 if (_index == start) Advance();
                 while (!AtLineEnd) Advance();
             }
@@ -213,15 +230,15 @@ public sealed class PacketdrillParser
         bool relative = Current.Is('+');
         if (relative) Advance();
         else if (Current.Kind is not (TokenKind.Integer or TokenKind.Float))
-            throw Error($"expected a time (0.100, +0.1, * or 0.1~0.2) to start an event, found {Current.Describe()}");
+            throw new ParseError(Current.Location, $"expected a time (0.100, +0.1, * or 0.1~0.2) to start an event, found {Current.Describe()}");
         long start = Seconds("a time");
         if (!Current.Is('~'))
             return new EventTime(relative ? EventTimeKind.Relative : EventTimeKind.Absolute, start, null, location);
         Advance();
         bool relativeEnd = Current.Is('+');
-        if (relativeEnd) Advance();
         if (relative != relativeEnd)
             throw Error("a time range is either absolute (0.1~0.2) or relative on both ends (+0.1~+0.2)");
+        if (relativeEnd) Advance();
         long end = Seconds("the end of the time range");
         return new EventTime(relative ? EventTimeKind.RelativeRange : EventTimeKind.AbsoluteRange, start, end, location);
     }
@@ -232,7 +249,7 @@ public sealed class PacketdrillParser
     {
         var token = Current;
         if (token.Kind is not (TokenKind.Integer or TokenKind.Float))
-            throw Error($"expected {what} in seconds, found {token.Describe()}");
+            throw Error($"expected {what} in seconds, found {Found}");
         if (token.Text.StartsWith('-')) throw Error($"{what} must not be negative");
         if (!decimal.TryParse(token.Text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var seconds) ||
             seconds > 1_000_000_000m)
@@ -260,7 +277,7 @@ public sealed class PacketdrillParser
             case TokenKind.Word:
                 throw Error($"expected '(' after the system call name '{token.Text}'");
             default:
-                throw Error($"expected a packet (< or >), a system call, a `shell command` or a %{{ }}% block after the time, found {token.Describe()}");
+                throw Error($"expected a packet (< or >), a system call, a `shell command` or a %{{ }}% block after the time, found {Found}");
         }
     }
 
@@ -293,7 +310,7 @@ public sealed class PacketdrillParser
     {
         if (!Current.Is('/') || Current.FirstOnLine) return null;
         Advance();
-        if (!Current.IsWord("udp")) throw Error($"expected 'udp(source > destination)' after '/', found {Current.Describe()}");
+        if (!Current.IsWord("udp")) throw Error($"expected 'udp(source > destination)' after '/', found {Found}");
         Advance();
         Expect('(', "after /udp");
         int source = Integer(0, 65535, "UDP source port");
@@ -427,7 +444,7 @@ public sealed class PacketdrillParser
             // packetdrill's grammar is "WORD opt_ack_flag", whitespace between them allowed ("F  ." in the wild).
             if (Current.Is('.')) text += Advance().Text;
         }
-        else throw Error($"expected TCP flags (S, S., ., P., F., R., ...), udp or icmp, found {token.Describe()}");
+        else throw Error($"expected TCP flags (S, S., ., P., F., R., ...), udp or icmp, found {Found}");
         return TcpFlagSet.TryParse(text, out char bad)
             ?? throw new ParseError(token.Location, $"'{bad}' in '{text}' is not a TCP flag; flags are F S R P U E W, '.' for ACK, '-' for none");
     }
@@ -435,7 +452,7 @@ public sealed class PacketdrillParser
     private (uint Start, uint End, int Length) SequenceRange(string what)
     {
         if (Current.Kind != TokenKind.Integer)
-            throw Error($"expected the sequence numbers of {what} as start:end(length), e.g. 1:101(100), found {Current.Describe()}");
+            throw Error($"expected the sequence numbers of {what} as start:end(length), e.g. 1:101(100), found {Found}");
         var location = Current.Location;
         uint start = SequenceNumber("start sequence number");
         Expect(':', "between the start and end sequence numbers (start:end(length))");
@@ -459,7 +476,7 @@ public sealed class PacketdrillParser
         if (token.Kind == TokenKind.Integer && long.TryParse(token.Text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value)) { }
         else if (token.Kind == TokenKind.HexInteger && long.TryParse(token.Text.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out value)) { }
         else if (token.Kind is TokenKind.Integer or TokenKind.HexInteger) throw Error($"{what} '{token.Text}' is out of range");
-        else throw Error($"expected {what} (a number), found {token.Describe()}");
+        else throw Error($"expected {what} (a number), found {Found}");
         if (value < min || value > max) throw Error($"{what} {token.Text} is out of range ({min}..{max})");
         Advance();
         return value;
@@ -493,7 +510,7 @@ public sealed class PacketdrillParser
             Advance();
             return new AnyOptionsWildcard();
         }
-        if (token.Kind != TokenKind.Word) throw Error($"expected a TCP option, found {token.Describe()}");
+        if (token.Kind != TokenKind.Word) throw Error($"expected a TCP option, found {Found}");
         Advance();
         switch (token.Text)
         {
@@ -512,16 +529,16 @@ public sealed class PacketdrillParser
                 }
                 return new SackOption(blocks);
             case "TS":
-                if (!Current.IsWord("val")) throw Error($"expected 'val' after TS (TS val N ecr N), found {Current.Describe()}");
+                if (!Current.IsWord("val")) throw Error($"expected 'val' after TS (TS val N ecr N), found {Found}");
                 Advance();
                 uint? value = TimestampValue("TS val", out _);
-                if (!Current.IsWord("ecr")) throw Error($"expected 'ecr' after the TS value (TS val N ecr N), found {Current.Describe()}");
+                if (!Current.IsWord("ecr")) throw Error($"expected 'ecr' after the TS value (TS val N ecr N), found {Found}");
                 Advance();
                 uint? echo = TimestampValue("TS ecr", out bool echoAbsolute);
                 return new TimestampOption(value, echo, echoAbsolute);
             case "md5":
                 if (Current.Kind is not (TokenKind.Word or TokenKind.Integer or TokenKind.HexInteger))
-                    throw Error($"expected the MD5 digest after md5, found {Current.Describe()}");
+                    throw Error($"expected the MD5 digest after md5, found {Found}");
                 return new Md5Option(Advance().Text);
             case "FO" or "FOEXP":
                 string cookie = Current.Kind is TokenKind.Word or TokenKind.Integer or TokenKind.HexInteger ? Advance().Text : "";
@@ -579,7 +596,7 @@ public sealed class PacketdrillParser
         }
         Advance();
         if (!Current.Is('='))
-            throw Error($"expected '= value' after {name.Text}(...): every system call states what it returns, found {Current.Describe()}");
+            throw Error($"expected '= value' after {name.Text}(...): every system call states what it returns, found {Found}");
         Advance();
         var result = Expression();
         string? errno = null, note = null;
@@ -676,7 +693,7 @@ public sealed class PacketdrillParser
                 Advance();
                 return token.Is('[') ? new ArrayExpr(items, token.Location) : new StructExpr(items, token.Location);
             default:
-                throw Error($"expected a value (a number, a symbol, \"string\", [...], {{...}} or ...), found {token.Describe()}");
+                throw Error($"expected a value (a number, a symbol, \"string\", [...], {{...}} or ...), found {Found}");
         }
     }
 }

@@ -3,7 +3,8 @@ using Netstack.Harness.Scenarios;
 
 namespace Netstack.Harness.Packetdrill;
 
-/// <summary>TCP flags as a script writes them: letters <c>F S R P U E W</c>, then <c>.</c> for ACK; <c>-</c> for none.</summary>
+/// <summary>TCP flags as a script writes them: letters <c>S F R P U E W</c> (printed in that order, as the public
+/// suites write <c>SF</c>, <c>FP.</c>, <c>SEW</c>), then <c>.</c> for ACK; <c>-</c> for none.</summary>
 public readonly record struct TcpFlagSet(bool Fin, bool Syn, bool Rst, bool Psh, bool Urg, bool Ece, bool Cwr, bool Ack)
 {
     public static TcpFlagSet None => default;
@@ -35,8 +36,8 @@ public readonly record struct TcpFlagSet(bool Fin, bool Syn, bool Rst, bool Psh,
     public override string ToString()
     {
         var text = new StringBuilder(8);
-        if (Fin) text.Append('F');
         if (Syn) text.Append('S');
+        if (Fin) text.Append('F');
         if (Rst) text.Append('R');
         if (Psh) text.Append('P');
         if (Urg) text.Append('U');

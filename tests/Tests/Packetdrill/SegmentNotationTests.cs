@@ -22,6 +22,7 @@ public class SegmentNotationTests
     [TestCase("PU. 1:2(1) ack 1 win 10 urg 1")]
     [TestCase("- 0:0(0) win 10")]
     [TestCase("FP. 4294967295:9(10) ack 1")]
+    [TestCase("SF 0:3(3) win 32767 <mss 1440,sackOK,eol,eol>")]
     [TestCase("S 1000:1000(0)! win 1 <TS val 1 ecr 2!>")]
     [TestCase("S 0:0(0) <md5 abc,FO 0123abcd,FOEXP>")]
     public void Formats_back_to_the_same_text(string text)

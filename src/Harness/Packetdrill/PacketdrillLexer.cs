@@ -63,6 +63,9 @@ public sealed class PacketdrillLexer
         Token Make(TokenKind kind, string text, int end, string? value = null)
         {
             AdvanceTo(end);
+            // A token spanning lines (a multi-line `command` or %{ }%) ends on a later line: what follows it there
+            // does not start a line.
+            _lastTokenLine = _line;
             return new Token(kind, text, location, start, end - start, first, value);
         }
 

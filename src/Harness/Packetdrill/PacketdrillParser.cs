@@ -75,9 +75,14 @@ public sealed class PacketdrillParser
     /// <paramref name="origin"/> is where the text starts (a YAML value), so errors point into it.</summary>
     internal static TcpSegmentSpec? ParseSegment(string text, SourceLocation origin, List<PacketdrillDiagnostic> errors)
     {
-        var tokens = PacketdrillLexer.Tokenize(origin.File, text, errors)
+        var lexical = new List<PacketdrillDiagnostic>();
+        var tokens = PacketdrillLexer.Tokenize(origin.File, text, lexical)
             .Select(t => t with { Location = Shift(t.Location, origin) }).ToList();
-        if (errors.Count > 0) return null;
+        if (lexical.Count > 0)
+        {
+            errors.AddRange(lexical.Select(d => d with { Location = Shift(d.Location, origin) }));
+            return null;
+        }
         var parser = new PacketdrillParser(origin.File, text, tokens, errors);
         try
         {

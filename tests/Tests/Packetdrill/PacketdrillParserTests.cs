@@ -273,4 +273,37 @@ public class PacketdrillParserTests
         var argument = ((SyscallLine)result.Script.Events[0].Action).Arguments[1];
         argument.Should().BeOfType<StringExpr>().Which.Should().BeEquivalentTo(new { Value = "abcd", Prefix = true });
     }
+
+    [Test]
+    public void Struct_ellipsis_errno_notes_and_multi_line_calls()
+    {
+        var result = PacketdrillScripts.ParseText("""
+            0 getsockopt(4, SOL_TCP, TCP_INFO, {tcpi_state=TCP_SYN_SENT, ...},
+                         [104]) = 0
+            +3 connect(4, ..., ...) = -1 ETIMEDOUT (Connection timed out)
+            +0 setsockopt(4, SOL_SOCKET, SO_LINGER, {onoff=1, linger=0}, 8) = 0
+            """);
+
+        result.Errors.Should().BeEmpty();
+        var calls = result.Script.Events.Select(e => (SyscallLine)e.Action).ToList();
+        var info = (StructExpr)calls[0].Arguments[3];
+        info.Items[1].Should().BeOfType<EllipsisExpr>();
+        calls[0].Arguments.Should().HaveCount(5);
+        (calls[1].Errno, calls[1].Note).Should().Be(("ETIMEDOUT", "Connection timed out"));
+        calls[1].Location.Line.Should().Be(3);
+        ((StructExpr)calls[2].Arguments[3]).Field("linger")!.ToString().Should().Be("0");
+    }
+
+    [Test]
+    public void A_multi_line_shell_command_is_one_event()
+    {
+        var good = PacketdrillScripts.ParseText("0 `echo one\necho two`\n+0 close(3) = -1 EBADF");
+        var twoOnOneLine = PacketdrillScripts.ParseText("0 `echo one\necho two` +0 close(3) = -1 EBADF");
+
+        good.Errors.Should().BeEmpty();
+        ((ShellCommand)good.Script.Events[0].Action).Command.Should().Be("echo one\necho two");
+        good.Script.Events[1].Location.Line.Should().Be(3);
+        twoOnOneLine.Errors.Select(e => e.ToString()).Should()
+            .Equal("t.pkt:2:11: unexpected '+' after the event; one event per line");
+    }
 }

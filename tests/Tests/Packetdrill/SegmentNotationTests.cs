@@ -67,6 +67,7 @@ public class SegmentNotationTests
     [TestCase("S 0:0(0) win 1 <mss 1460", "s.yaml:12:42: expected ',' between TCP options (or '>' to end the list), found end of line")]
     [TestCase("S 0:0(0) extra", "s.yaml:12:27: unexpected 'extra' after the segment")]
     [TestCase("   ", "s.yaml:12:18: expected a TCP segment such as 'P. 1:4(3) ack 1 win 8192', found nothing")]
+    [TestCase("S 0:0(0) /* open", "s.yaml:12:27: unterminated /* comment: no closing */ before the end of the file")]
     public void Errors_point_into_the_text_where_it_sits_in_its_file(string text, string error)
     {
         var parse = () => SegmentNotation.Parse(text, Origin);

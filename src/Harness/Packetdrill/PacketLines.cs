@@ -11,9 +11,17 @@ public enum PacketDirection
 }
 
 /// <summary>IP header fields a packet line may pin: <c>[noecn]</c>, <c>[ect0]</c>, <c>[ect1]</c>, <c>[ce]</c>,
-/// <c>[ect01]</c>, <c>[tos 0x10]</c>, <c>[ttl 64]</c>, <c>[flowlabel 0x1]</c> (IPv6), comma-separated.</summary>
+/// <c>[ect01]</c>, <c>[tos 0x10]</c>, <c>[ttl 64]</c>, <c>[flowlabel 0x1]</c> (IPv6), comma-separated.
+/// <see cref="Location"/> (the opening bracket) is not part of equality.</summary>
 public sealed record IpModifiers(string? Ecn, int? Tos, int? Ttl, int? FlowLabel)
 {
+    public SourceLocation Location { get; init; }
+
+    public bool Equals(IpModifiers? other) =>
+        other is not null && Ecn == other.Ecn && Tos == other.Tos && Ttl == other.Ttl && FlowLabel == other.FlowLabel;
+
+    public override int GetHashCode() => HashCode.Combine(Ecn, Tos, Ttl, FlowLabel);
+
     public override string ToString()
     {
         var parts = new List<string>();

@@ -338,7 +338,8 @@ public sealed class PacketdrillParser
     /// IPv6's TTL and class its TOS).</summary>
     private IpModifiers IpModifiers()
     {
-        char close = Advance().Is('[') ? ']' : ')';
+        var open = Advance();
+        char close = open.Is('[') ? ']' : ')';
         string? ecn = null;
         int? tos = null, ttl = null, flowLabel = null;
         while (true)
@@ -359,7 +360,7 @@ public sealed class PacketdrillParser
             Expect(',', "between IP fields");
         }
         Advance();
-        return new IpModifiers(ecn, tos, ttl, flowLabel);
+        return new IpModifiers(ecn, tos, ttl, flowLabel) { Location = open.Location };
     }
 
     private IcmpPacketLine Icmp(PacketDirection direction, IpModifiers? ip, SourceLocation location)
@@ -508,6 +509,12 @@ public sealed class PacketdrillParser
     }
 
     private TcpOptionSpec TcpOption()
+    {
+        var location = Current.Location;
+        return TcpOptionValue() with { Location = location };
+    }
+
+    private TcpOptionSpec TcpOptionValue()
     {
         var token = Current;
         if (token.Kind == TokenKind.Ellipsis)

@@ -82,9 +82,16 @@ public sealed record TcpOptionList(bool AnyOptions, bool Written, IReadOnlyList<
     public override int GetHashCode() => HashCode.Combine(AnyOptions, Written, Items.Count);
 }
 
-/// <summary>One TCP option as written in a list.</summary>
+/// <summary>One TCP option as written in a list. <see cref="Location"/> is where it was written; two options are
+/// equal when their values are, wherever they stand.</summary>
 public abstract record TcpOptionSpec
 {
+    public SourceLocation Location { get; init; }
+
+    public virtual bool Equals(TcpOptionSpec? other) => other is not null && EqualityContract == other.EqualityContract;
+
+    public override int GetHashCode() => EqualityContract.GetHashCode();
+
     /// <summary>Options our stack implements; the others (md5, Fast Open, AccECN) parse but cannot be executed.</summary>
     public virtual string? UnsupportedReason => null;
 }

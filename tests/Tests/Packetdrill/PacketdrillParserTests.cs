@@ -58,6 +58,7 @@ public class PacketdrillParserTests
         syn.Location.Column.Should().Be(1);
         syn.Action.Location.Should().Be(syn.Location with { Column = 7 });
         ((TcpPacketLine)syn.Action).Segment.Location.Column.Should().Be(9);
+        ((TcpPacketLine)syn.Action).Segment.Options.Items.Select(o => o.Location.Column).Should().Equal(29, 38, 45, 62, 66);
         var accept = script.Events.Select(e => e.Action).OfType<SyscallLine>().First(c => c.Name == "accept");
         accept.Location.Line.Should().Be(21);
         accept.Arguments[1].Location.Column.Should().Be(17);
@@ -104,6 +105,7 @@ public class PacketdrillParserTests
         var synAck = packets.Single(p => p.Segment.Flags.Syn && p.Segment.Flags.Ack);
         synAck.Segment.Flags.Should().Be(new TcpFlagSet(Fin: false, Syn: true, Rst: false, Psh: false, Urg: false, Ece: true, Cwr: false, Ack: true));
         synAck.Ip.Should().Be(new IpModifiers("ect0", null, null, null));
+        synAck.Ip!.Location.Column.Should().Be(9);
         packets.Single(p => p.Segment.Options.Items.Any(o => o is SackOption)).Segment.Options.Items[0]
             .Should().Be(new SackOption([new SackBlockSpec(2801, 3001)]));
         packets.Single(p => p.Ip?.Ttl is not null).Ip.Should().Be(new IpModifiers(null, 0, 63, null));

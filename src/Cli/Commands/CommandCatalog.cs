@@ -14,5 +14,6 @@ public static class CommandCatalog
         yield return TapCommand.Create();
         yield return ReplayCommand.Create();
         yield return MergeCommand.Create();
+        yield return PacketdrillParseCommand.Create();
     }
 }

@@ -1,0 +1,123 @@
+namespace Netstack.Harness.Packetdrill;
+
+/// <summary>Decides, line by line, whether our stack can execute what a script asks for, and if not, says why in
+/// words a user can act on. The lists are what the stack and the runner model today; widen them as they grow.</summary>
+public static class LineClassifier
+{
+    private static readonly HashSet<string> ModelledCalls =
+    [
+        "socket", "bind", "listen", "accept", "connect", "fcntl", "read", "recv", "recvfrom", "write", "send", "sendto",
+        "shutdown", "close", "poll", "setsockopt", "getsockopt",
+    ];
+
+    private static readonly HashSet<string> ModelledSocketOptions =
+    [
+        "SO_REUSEADDR", "SO_LINGER", "SO_RCVBUF", "SO_SNDBUF", "SO_ERROR", "TCP_NODELAY", "TCP_MAXSEG", "TCP_INFO",
+    ];
+
+    /// <summary>TCP_INFO fields the runner can fill from our stack's connection state.</summary>
+    public static readonly IReadOnlySet<string> ModelledTcpInfoFields = new HashSet<string>
+    {
+        "tcpi_state", "tcpi_snd_mss", "tcpi_rcv_mss",
+    };
+
+    private static readonly HashSet<string> ModelledMessageFlags = ["0", "MSG_PEEK", "MSG_DONTWAIT", "MSG_NOSIGNAL"];
+
+    private static readonly HashSet<string> ModelledIcmpTypes =
+        ["echo_request", "echo_reply", "unreachable", "time_exceeded", "source_quench", "parameter_problem"];
+
+    private static readonly HashSet<string> AppliedOptions =
+        ["tolerance_usecs", "tolerance_percent", "local_ip", "remote_ip", "mss", "bind_port", "connect_port", "strict_segments"];
+
+    public static LineSupport Option(HeaderOption option) => option.Name switch
+    {
+        "ip_version" when option.Value is "ipv4" => LineSupport.Yes,
+        "ip_version" => LineSupport.No($"--ip_version={option.Value}: our stack speaks IPv4 only"),
+        _ when AppliedOptions.Contains(option.Name) => LineSupport.Yes,
+        _ when !option.Known => LineSupport.No($"--{option.Name} is not a packetdrill option"),
+        _ => LineSupport.No($"--{option.Name} is not applied by our runner"),
+    };
+
+    public static LineSupport Event(EventAction action) => action switch
+    {
+        ShellCommand => new LineSupport(SupportLevel.KernelOnly, "shell commands run only next to the Linux kernel (--wire tap)"),
+        PythonBlock => new LineSupport(SupportLevel.Skipped, "Python %{ }% assertions are not run; reported as skipped"),
+        TcpPacketLine tcp => Tcp(tcp),
+        UdpPacketLine udp => Ip(udp.Direction, udp.Ip) ?? LineSupport.Yes,
+        IcmpPacketLine icmp => Icmp(icmp),
+        SyscallLine call => Syscall(call),
+        _ => LineSupport.No($"{action.GetType().Name} is not understood by the runner"),
+    };
+
+    private static LineSupport? Ip(PacketDirection direction, IpModifiers? ip)
+    {
+        if (ip is null) return null;
+        if (ip.FlowLabel is not null) return LineSupport.No("an IPv6 flow label: our stack speaks IPv4 only");
+        if (direction == PacketDirection.Outbound && ip.Ecn is not (null or "noecn"))
+            return LineSupport.No($"expects ECN codepoint {ip.Ecn} on an outgoing packet: our stack does not set ECN (RFC 3168)");
+        if (direction == PacketDirection.Outbound && ip.Tos is > 0)
+            return LineSupport.No($"expects TOS 0x{ip.Tos:x} on an outgoing packet: our stack sends TOS 0");
+        return null;
+    }
+
+    private static LineSupport Tcp(TcpPacketLine line)
+    {
+        if (line.UdpEncapsulation is not null) return LineSupport.No("TCP over UDP encapsulation is not implemented");
+        if (Ip(line.Direction, line.Ip) is { } ip) return ip;
+        var segment = line.Segment;
+        if (line.Direction == PacketDirection.Outbound && (segment.Flags.Ece || segment.Flags.Cwr))
+            return LineSupport.No($"expects ECE/CWR ({segment.Flags}) from our stack, which does not negotiate ECN (RFC 3168)");
+        if (segment.Flags.Urg || segment.Urgent is > 0) return LineSupport.No("urgent data (URG) is not implemented");
+        foreach (var option in segment.Options.Items)
+            if (option.UnsupportedReason is { } reason) return LineSupport.No(reason);
+        return LineSupport.Yes;
+    }
+
+    private static LineSupport Icmp(IcmpPacketLine line)
+    {
+        if (Ip(line.Direction, line.Ip) is { } ip) return ip;
+        if (!ModelledIcmpTypes.Contains(line.Type))
+            return LineSupport.No($"ICMP type '{line.Type}' is not an ICMPv4 message our runner builds");
+        if (line.Quoted?.UdpEncapsulation is not null) return LineSupport.No("TCP over UDP encapsulation is not implemented");
+        return LineSupport.Yes;
+    }
+
+    private static LineSupport Syscall(SyscallLine call)
+    {
+        if (!ModelledCalls.Contains(call.Name))
+            return LineSupport.No($"system call {call.Name}() is not modelled");
+        switch (call.Name)
+        {
+            case "socket":
+                if (call.Argument(0) is WordExpr { Name: not "AF_INET" } domain)
+                    return LineSupport.No($"socket domain {domain.Name}: our stack speaks IPv4 only");
+                if (call.Argument(1) is WordExpr { Name: not ("SOCK_STREAM" or "SOCK_DGRAM") } type)
+                    return LineSupport.No($"socket type {type.Name} is not modelled (SOCK_STREAM and SOCK_DGRAM are)");
+                break;
+            case "setsockopt" or "getsockopt":
+                if (call.Argument(2) is WordExpr option && !ModelledSocketOptions.Contains(option.Name))
+                    return LineSupport.No($"socket option {option.Name} is not modelled");
+                if (call.Argument(2) is WordExpr { Name: "TCP_INFO" } && call.Argument(3) is StructExpr info)
+                {
+                    var missing = info.Items.OfType<FieldExpr>().Select(f => f.Name)
+                        .Where(n => n is not null && !ModelledTcpInfoFields.Contains(n)).ToList();
+                    if (missing.Count > 0) return LineSupport.No($"TCP_INFO field {string.Join(", ", missing)} is not modelled");
+                }
+                break;
+            case "fcntl":
+                if (call.Argument(1) is WordExpr { Name: not ("F_GETFL" or "F_SETFL") } command)
+                    return LineSupport.No($"fcntl command {command.Name} is not modelled (F_GETFL and F_SETFL are)");
+                break;
+            case "send" or "sendto" or "recv" or "recvfrom":
+                var flags = call.Argument(3);
+                foreach (var flag in flags is BitOrExpr or ? or.Terms : flags is null ? [] : [flags])
+                {
+                    string text = flag.ToString();
+                    if (flag is WordExpr or IntegerExpr && !ModelledMessageFlags.Contains(text))
+                        return LineSupport.No($"{call.Name}() flag {text} is not modelled");
+                }
+                break;
+        }
+        return LineSupport.Yes;
+    }
+}

@@ -14,9 +14,9 @@
  * The stack runs in lwIP's tcpip thread (NO_SYS=0 in Debian's build); the raw-API callbacks below run there, and
  * setup is done holding the core lock.
  *
- * The tap driver is our own rather than the Unix port's tapif: Debian's liblwip 2.1.3 reads each frame into a
- * PBUF_POOL pbuf whose pool element is smaller than the pbuf it describes (616-byte blocks), so any frame longer
- * than about 590 bytes overruns the heap (valgrind: invalid write in pbuf_take from tapif's input thread).
+ * The tap driver is our own rather than the Unix port's tapif: in Debian's liblwip 2.1.3, tapif copies each frame
+ * into a PBUF_POOL pbuf and writes past the 616-byte block behind it, so any frame longer than about 590 bytes
+ * corrupts the heap (valgrind: invalid write in pbuf_take from tapif's input thread).
  * Waiting for the Linux side of the tap to come up before lwIP's interface does also lets its gratuitous ARP
  * reach the wire instead of failing with EIO.
  */

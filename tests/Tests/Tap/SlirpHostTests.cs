@@ -76,6 +76,23 @@ public class SlirpHostTests
     }
 
     [Test, Order(5)]
+    public void Slirps_outside_is_a_namespace_of_its_own_with_loopback_only()
+    {
+        RequiredTools.Require("nsenter");
+        var slirp = MarkedProcesses.Running(ExternalStackHost.NamespaceVariable, World.Host.Namespace.Name)
+            .Where(pid => File.ReadAllText($"/proc/{pid}/comm").Trim() == "slirp4netns").ToList();
+        slirp.Should().ContainSingle(World.Host.Output);
+        var outside = new FileInfo($"/proc/{slirp[0]}/ns/net").LinkTarget;
+        outside.Should().NotBe(new FileInfo("/proc/self/ns/net").LinkTarget, "slirp must not see the machine's network");
+        outside.Should().NotBe(World.Host.Namespace.RunInside(() => new FileInfo("/proc/thread-self/ns/net").LinkTarget),
+            "slirp's outside is not the namespace its tap is in");
+        var links = CommandRunner.Run("nsenter", "-t", slirp[0].ToString(), "-n", "ip", "-o", "link", "show");
+        links.Output.Trim().Split('\n').Should().ContainSingle().Which.Should().Contain(": lo:");
+        var routes = CommandRunner.Run("nsenter", "-t", slirp[0].ToString(), "-n", "ip", "route", "show", "table", "all");
+        routes.Output.Split('\n').Where(l => l.Length > 0).Should().OnlyContain(l => l.Contains("dev lo"), routes.Output);
+    }
+
+    [Test, Order(6)]
     public void The_recording_passes_tshark_and_nothing_of_slirp_outlives_it()
     {
         RequiredTools.Require("tshark");

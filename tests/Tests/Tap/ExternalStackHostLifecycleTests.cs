@@ -42,9 +42,9 @@ public class ExternalStackHostLifecycleTests
     [Test]
     public void Dispose_ends_the_host_and_removes_its_namespace_bridge_and_taps()
     {
-        var binary = ExternalStackBinaries.LwipHost();
+        var binary = KnownExternalStacks.LwipBinary();
         using var loop = new RealTimeEventLoop();
-        var host = ExternalStackHost.Start(Spec(ExternalStackBinaries.Quoted(binary)), loop);
+        var host = ExternalStackHost.Start(Spec(KnownExternalStacks.Quoted(binary)), loop);
         var ns = host.Namespace;
         host.IsRunning.Should().BeTrue();
         ns.Run("ip", "-o", "link", "show", "master", ExternalStackHost.BridgeName).Output
@@ -104,7 +104,7 @@ public class ExternalStackHostLifecycleTests
         MarkedProcesses.Running(ExternalStackHost.NamespaceVariable, stale).Should().NotBeEmpty();
 
         using var loop = new RealTimeEventLoop();
-        using (ExternalStackHost.Start(Spec(ExternalStackBinaries.Quoted(ExternalStackBinaries.LwipHost())), loop)) { }
+        using (ExternalStackHost.Start(Spec(KnownExternalStacks.Quoted(KnownExternalStacks.LwipBinary())), loop)) { }
 
         MarkedProcesses.Running(ExternalStackHost.NamespaceVariable, stale).Should().BeEmpty();
         CommandRunner.Run("ip", "netns", "list").Output.Should().NotContain(stale);

@@ -25,10 +25,8 @@ public class LwipHostTests
     public void StartLwip()
     {
         if (TapPrerequisites.MissingReason() is { } why) Assert.Ignore(why);
-        var binary = ExternalStackBinaries.LwipHost();
         _recording = Path.Combine(Path.GetTempPath(), $"lwip-host-{Environment.ProcessId}.pcap");
-        var spec = new ExternalHostSpec(ExternalStackBinaries.Quoted(binary), "lwip0",
-            new Ipv4Cidr(Lwip, 24), LwipMac, 1500) { Gateway = Ipv4Address.Parse("10.66.0.254") };
+        var spec = KnownExternalStacks.For("lwip", LwipMac, new Ipv4Cidr(Lwip, 24), 1500, Ipv4Address.Parse("10.66.0.254"));
         _world = new ExternalStackWorld(spec, MacAddress.Parse("02:00:00:66:00:01"),
             new Ipv4Cidr(Ipv4Address.Parse("10.66.0.1"), 24), _recording);
     }

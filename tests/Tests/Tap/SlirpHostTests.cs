@@ -24,10 +24,9 @@ public class SlirpHostTests
     public void StartSlirp()
     {
         if (TapPrerequisites.MissingReason() is { } why) Assert.Ignore(why);
-        var script = ExternalStackBinaries.SlirpHost();
+        RequiredTools.Require("slirp4netns", "socat", "unshare");
         _recording = Path.Combine(Path.GetTempPath(), $"slirp-host-{Environment.ProcessId}.pcap");
-        var spec = new ExternalHostSpec(ExternalStackBinaries.Quoted(script), "slirp0",
-            new Ipv4Cidr(Gateway, 24), MacAddress.Parse("52:55:0a:00:02:02"), 1500);
+        var spec = KnownExternalStacks.For("slirp", MacAddress.Parse("52:55:0a:00:02:02"), new Ipv4Cidr(Gateway, 24), 1500);
         _world = new ExternalStackWorld(spec, MacAddress.Parse("02:00:00:00:02:64"),
             new Ipv4Cidr(Ipv4Address.Parse("10.0.2.100"), 24), _recording);
     }

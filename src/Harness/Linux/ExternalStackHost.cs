@@ -60,10 +60,14 @@ public sealed class ExternalStackHost : IDisposable
         try
         {
             host.BuildBridge();
+            // Our tap is open before the host can send anything: a tap without a reader has no carrier, its bridge
+            // port stays disabled, and the host's first frames (lwIP's ARP announcement) would be dropped.
+            host.Tap = ns.RunInside(() => new TapLink(loop, OurTapName, spec.Mtu));
             host.StartCommand();
             host.WaitForInterface();
             ns.MustRun("ip", "link", "set", "dev", spec.Interface, "mtu", spec.Mtu.ToString(), "master", BridgeName, "up");
-            host.Tap = ns.RunInside(() => new TapLink(loop, OurTapName, spec.Mtu));
+            host.WaitForForwarding(OurTapName);
+            host.WaitForForwarding(spec.Interface);
             return host;
         }
         catch
@@ -129,6 +133,20 @@ public sealed class ExternalStackHost : IDisposable
                 throw new TimeoutException(
                     $"external host command did not create interface {Spec.Interface} within {Spec.StartTimeout.TotalSeconds:0.#} s: " +
                     $"{Spec.Command}\n{Output.TrimEnd()}");
+            Thread.Sleep(10);
+        }
+    }
+
+    /// <summary>A bridge port passes frames only once it is forwarding; until then what the host sends is lost.</summary>
+    private void WaitForForwarding(string port)
+    {
+        var deadline = DateTime.UtcNow + Spec.StartTimeout;
+        string state;
+        while (!(state = Namespace.Run("ip", "-d", "link", "show", "dev", port).Output).Contains("bridge_slave state forwarding"))
+        {
+            if (DateTime.UtcNow >= deadline)
+                throw new TimeoutException($"bridge port {port} of the external host is not forwarding after " +
+                    $"{Spec.StartTimeout.TotalSeconds:0.#} s (a tap no process has open has no carrier):\n{state.Trim()}\n{Output.TrimEnd()}");
             Thread.Sleep(10);
         }
     }

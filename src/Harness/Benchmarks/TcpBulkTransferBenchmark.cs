@@ -55,7 +55,7 @@ public sealed record TcpBulkTransferBenchmark : IBenchmarkWorkload
 
     public TcpBulkTransferResult Run()
     {
-        var tcp = new TcpOptions { SendBufferSize = 1 << 20, ReceiveBufferSize = 1 << 20, InitialWindowSegments = 10 };
+        var tcp = new TcpSettings { SendBufferSize = 1 << 20, ReceiveBufferSize = 1 << 20, InitialWindowSegments = 10 };
         var sim = new Sim(Seed);
         var lan = sim.AddSegment("lan", new SegmentOptions { Mtu = Mtu, Latency = TimeSpan.FromMicroseconds(20) });
         var sender = sim.AddHost("sender", new StackOptions { Tcp = tcp });

@@ -73,7 +73,7 @@ public sealed class TcpListener : IDisposable
             _tcp.Stack.Counters.Drop(DropReason.TcpUnacceptable);
             return;
         }
-        if (_halfOpen.Count + _ready.Count >= Backlog && _ready.Count < Backlog && _tcp.Options.SynCookies)
+        if (_halfOpen.Count + _ready.Count >= Backlog && _ready.Count < Backlog && _tcp.Settings.SynCookies)
         {
             // Half-open connections fill the backlog (a SYN flood?): answer without keeping state.
             _cookieSentAt = _tcp.Stack.Scheduler.Now;

@@ -93,7 +93,7 @@ public class SynCookieTraceTests : TraceTestBase
     [Test]
     public void Without_cookies_the_full_backlog_drops_the_syn()
     {
-        Peer = new ScriptedPeer(Plain(new TcpOptions { SynCookies = false }));
+        Peer = new ScriptedPeer(Plain(new TcpSettings { SynCookies = false }));
         Peer.Host.ListenTcp(ScriptedPeer.HostPort, backlog: 1);
         Peer.Send(TcpFlags.Syn, PeerIsn, options: ScriptedPeer.Opts(mss: 1460), sourcePort: First);
         Peer.Send(TcpFlags.Syn, PeerIsn, options: ScriptedPeer.Opts(mss: 1460), sourcePort: Second);

@@ -14,13 +14,13 @@ public sealed class TcpWorld
     public static readonly Ipv4Address AIp = Ipv4Address.Parse("192.0.2.1");
     public static readonly Ipv4Address BIp = Ipv4Address.Parse("192.0.2.2");
 
-    public TcpWorld(ulong seed = 1, SegmentOptions? segment = null, TcpOptions? a = null, TcpOptions? b = null,
+    public TcpWorld(ulong seed = 1, SegmentOptions? segment = null, TcpSettings? a = null, TcpSettings? b = null,
         IFrameSink? capture = null)
     {
         Sim = new Sim(seed, capture);
         Lan = Sim.AddSegment("lan", segment ?? new SegmentOptions { Latency = TimeSpan.FromMilliseconds(5) });
-        A = Sim.AddHost("a", new StackOptions { Tcp = a ?? new TcpOptions() });
-        B = Sim.AddHost("b", new StackOptions { Tcp = b ?? new TcpOptions() });
+        A = Sim.AddHost("a", new StackOptions { Tcp = a ?? new TcpSettings() });
+        B = Sim.AddHost("b", new StackOptions { Tcp = b ?? new TcpSettings() });
         Sim.Attach(A, Lan, MacAddress.Parse("02:00:00:00:00:01"), new Ipv4Cidr(AIp, 24));
         Sim.Attach(B, Lan, MacAddress.Parse("02:00:00:00:00:02"), new Ipv4Cidr(BIp, 24));
         Sim.Start();

@@ -34,7 +34,7 @@ public sealed class TcpProtocol : IIpProtocol
 
     public IsnGenerator Isn { get; }
     public SynCookies Cookies { get; }
-    public TcpOptions Options => _stack.Options.Tcp;
+    public TcpSettings Settings => _stack.Options.Tcp;
     public IReadOnlyCollection<TcpConnection> Connections => _connections.Values;
     internal NetworkStack Stack => _stack;
 
@@ -147,8 +147,9 @@ public sealed class TcpProtocol : IIpProtocol
     {
         var buffer = _stack.Buffers.Rent(TcpSegment.MinHeaderLength);
         var segment = buffer.Append(TcpSegment.MinHeaderLength);
-        TcpSegment.WriteHeader(segment, key.LocalPort, key.RemotePort, seq, withAck ? ack : 0, TcpSegment.MinHeaderLength,
-            withAck ? TcpFlags.Rst | TcpFlags.Ack : TcpFlags.Rst, 0, key.LocalAddress, key.RemoteAddress);
+        var header = new TcpHeader(key.LocalPort, key.RemotePort, seq, withAck ? ack : 0,
+            withAck ? TcpFlags.Rst | TcpFlags.Ack : TcpFlags.Rst, Window: 0);
+        TcpSegment.WriteHeader(segment, header, key.LocalAddress, key.RemoteAddress);
         _counters.TcpSegmentsSent++;
         _counters.TcpResetsSent++;
         _stack.Ipv4.Send(buffer, key.LocalAddress, key.RemoteAddress, IpProtocol.Tcp, dontFragment: true);
@@ -163,7 +164,7 @@ public sealed class TcpProtocol : IIpProtocol
             _challengeSecond = second;
             _challengeCount = 0;
         }
-        if (_challengeCount >= Options.ChallengeAckLimitPerSecond) return false;
+        if (_challengeCount >= Settings.ChallengeAckLimitPerSecond) return false;
         _challengeCount++;
         return true;
     }
@@ -199,9 +200,9 @@ public sealed class TcpProtocol : IIpProtocol
         var buffer = _stack.Buffers.Rent(header);
         var segment = buffer.Append(header);
         o.Write(segment[TcpSegment.MinHeaderLength..]);
-        TcpSegment.WriteHeader(segment, key.LocalPort, key.RemotePort, iss, unchecked(syn.SequenceNumber + 1), header,
-            TcpFlags.Syn | TcpFlags.Ack, (ushort)Math.Min(Options.ReceiveBufferSize, ushort.MaxValue), key.LocalAddress,
-            key.RemoteAddress);
+        var synAck = new TcpHeader(key.LocalPort, key.RemotePort, iss, unchecked(syn.SequenceNumber + 1),
+            TcpFlags.Syn | TcpFlags.Ack, (ushort)Math.Min(Settings.ReceiveBufferSize, ushort.MaxValue), header);
+        TcpSegment.WriteHeader(segment, synAck, key.LocalAddress, key.RemoteAddress);
         _counters.TcpSegmentsSent++;
         _counters.TcpSynCookiesSent++;
         _stack.Ipv4.Send(buffer, key.LocalAddress, key.RemoteAddress, IpProtocol.Tcp, dontFragment: true);
@@ -221,7 +222,7 @@ public sealed class TcpProtocol : IIpProtocol
     }
 
     private uint NextIss(ConnectionKey key) =>
-        Options.FixedInitialSequenceNumber ?? Isn.Next(key.LocalAddress, key.LocalPort, key.RemoteAddress, key.RemotePort);
+        Settings.FixedInitialSequenceNumber ?? Isn.Next(key.LocalAddress, key.LocalPort, key.RemoteAddress, key.RemotePort);
 
     /// <summary>LISTEN on <paramref name="port"/> with room for <paramref name="backlog"/> connections not
     /// yet accepted (half-open included).</summary>
@@ -230,7 +231,7 @@ public sealed class TcpProtocol : IIpProtocol
         if (port == 0) port = EphemeralPorts.Pick(_stack.Random, p => _listeners.ContainsKey(p));
         if (_listeners.ContainsKey(port))
             throw new SocketException((int)SocketError.AddressAlreadyInUse, $"TCP port {port} is already listening");
-        var listener = new TcpListener(this, port, backlog > 0 ? backlog : Options.DefaultBacklog);
+        var listener = new TcpListener(this, port, backlog > 0 ? backlog : Settings.DefaultBacklog);
         _listeners.Add(port, listener);
         return listener;
     }

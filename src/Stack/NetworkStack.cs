@@ -74,10 +74,12 @@ public sealed class NetworkStack
         foreach (var i in _interfaces) i.Arp.Announce();
     }
 
-    public UdpSocket OpenUdp(ushort port = 0) => Udp.Bind(port);
+    /// <summary>Binds a UDP socket to <paramref name="port"/> (0: an ephemeral port) queuing up to
+    /// <paramref name="receiveQueueLimit"/> datagrams.</summary>
+    public UdpSocket OpenUdp(ushort port = 0, int receiveQueueLimit = 64) => new(Udp.Bind(port, receiveQueueLimit));
 
     /// <summary>Listens for TCP connections on <paramref name="port"/> (0: an ephemeral port).</summary>
-    public TcpListener ListenTcp(ushort port, int backlog = 0) => Tcp.Listen(port, backlog);
+    public TcpListener ListenTcp(ushort port, int backlog = 0) => new(Tcp, Tcp.Listen(port, backlog));
 
     /// <summary>Opens a TCP connection; fails with SocketException (ConnectionRefused, TimedOut...).</summary>
     public Task<TcpStream> ConnectTcpAsync(Ipv4Address address, ushort port, ushort localPort = 0) =>

@@ -229,7 +229,7 @@ public sealed class ScenarioRun : IDisposable
             _linuxUdp[name] = new LinuxUdpSocket(_linux!, Simulation.Loop, name.Port);
             return;
         }
-        var socket = Host(name.Host).Udp.Bind(name.Port);
+        var socket = Host(name.Host).OpenUdp(name.Port);
         _udp[name] = socket;
         _received[name] = new Queue<UdpReceiveResult>();
     }

@@ -1,35 +1,31 @@
 using System.Net.Sockets;
 using CancellationToken = System.Threading.CancellationToken;
 using CancellationTokenRegistration = System.Threading.CancellationTokenRegistration;
-using Netstack.Diagnostics;
-using Netstack.Time;
 using Netstack.Transport.Tcp;
-using Netstack.Wire;
 
 namespace Netstack.Api;
 
-/// <summary>A TCP port in LISTEN (RFC 9293 §3.10.7.2): answers SYNs with SYN-ACKs up to a backlog of
-/// connections not yet accepted, and hands established ones to <see cref="AcceptAsync"/>.</summary>
-public sealed class TcpListener : IDisposable
+/// <summary>A TCP port in LISTEN, for the application: hands established connections to
+/// <see cref="AcceptAsync"/> as streams. The LISTEN state itself (backlog, half-open connections, SYN cookies)
+/// is the transport's <see cref="TcpListenEndpoint"/>.</summary>
+public sealed class TcpListener : IDisposable, ITcpListenObserver
 {
     private readonly TcpProtocol _tcp;
-    private readonly Queue<TcpConnection> _ready = new();
+    private readonly TcpListenEndpoint _endpoint;
     private readonly Queue<TaskCompletionSource<TcpStream>> _waiters = new();
-    private readonly HashSet<TcpConnection> _halfOpen = new();
     private bool _disposed;
-    private Instant? _cookieSentAt;
 
-    internal TcpListener(TcpProtocol tcp, ushort port, int backlog)
+    internal TcpListener(TcpProtocol tcp, TcpListenEndpoint endpoint)
     {
         _tcp = tcp;
-        LocalPort = port;
-        Backlog = backlog;
+        _endpoint = endpoint;
+        endpoint.Observer = this;
     }
 
-    public ushort LocalPort { get; }
-    public int Backlog { get; }
-    public int PendingAccepts => _ready.Count;
-    public int HalfOpen => _halfOpen.Count;
+    public ushort LocalPort => _endpoint.LocalPort;
+    public int Backlog => _endpoint.Backlog;
+    public int PendingAccepts => _endpoint.PendingAccepts;
+    public int HalfOpen => _endpoint.HalfOpen;
 
     /// <summary>The next established connection, as a stream.</summary>
     public Task<TcpStream> AcceptAsync(CancellationToken cancellationToken = default)
@@ -42,7 +38,7 @@ public sealed class TcpListener : IDisposable
                 tcs.TrySetException(new ObjectDisposedException(nameof(TcpListener)));
                 return;
             }
-            if (_ready.TryDequeue(out var c)) tcs.TrySetResult(new TcpStream(_tcp, c));
+            if (_endpoint.TryAccept(out var c)) tcs.TrySetResult(new TcpStream(_tcp, c));
             else _waiters.Enqueue(tcs);
         });
         if (cancellationToken.CanBeCanceled)
@@ -54,67 +50,25 @@ public sealed class TcpListener : IDisposable
         return tcs.Task;
     }
 
-    internal void OnSegment(ConnectionKey key, in TcpSegment seg, in TcpHeaderOptions options)
+    void ITcpListenObserver.OnAcceptable(TcpListenEndpoint listener)
     {
-        var flags = seg.Flags;
-        if ((flags & TcpFlags.Rst) != 0) return;
-        if ((flags & TcpFlags.Ack) != 0)
-        {
-            // Cookies are checked only while they may be in flight, so a stray ACK is reset as usual.
-            if ((flags & TcpFlags.Syn) == 0 && _cookieSentAt is { } sent
-                && _tcp.Stack.Scheduler.Now - sent < SynCookies.Period + SynCookies.Period
-                && _ready.Count < Backlog && _tcp.TryOpenFromCookie(this, key, seg, options))
-                return;
-            _tcp.ResetUnexpected(key, seg);
-            return;
-        }
-        if ((flags & TcpFlags.Syn) == 0)
-        {
-            _tcp.Stack.Counters.Drop(DropReason.TcpUnacceptable);
-            return;
-        }
-        if (_halfOpen.Count + _ready.Count >= Backlog && _ready.Count < Backlog && _tcp.Settings.SynCookies)
-        {
-            // Half-open connections fill the backlog (a SYN flood?): answer without keeping state.
-            _cookieSentAt = _tcp.Stack.Scheduler.Now;
-            _tcp.SendSynCookie(key, seg, options);
-            return;
-        }
-        if (_halfOpen.Count + _ready.Count >= Backlog)
-        {
-            // Like Linux: drop silently so the client retries, rather than refuse.
-            _tcp.Stack.Counters.Drop(DropReason.TcpBacklogFull);
-            return;
-        }
-        _halfOpen.Add(_tcp.OpenPassive(this, key, seg, options));
-    }
-
-    internal void OnEstablished(TcpConnection connection)
-    {
-        _halfOpen.Remove(connection);
-        connection.Listener = null;
         while (_waiters.TryDequeue(out var w))
         {
             if (w.Task.IsCompleted) continue; // cancelled
-            w.TrySetResult(new TcpStream(_tcp, connection));
+            if (listener.TryAccept(out var connection)) w.TrySetResult(new TcpStream(_tcp, connection));
             return;
         }
-        _ready.Enqueue(connection);
     }
-
-    internal void OnHalfOpenGone(TcpConnection connection) => _halfOpen.Remove(connection);
 
     /// <summary>Stops listening; connections not yet accepted are reset, pending accepts fail.</summary>
     public void Dispose() => _tcp.RunOnLoop(() =>
     {
         if (_disposed) return;
         _disposed = true;
-        _tcp.StopListening(this);
-        foreach (var c in _halfOpen.ToArray()) c.Abort();
-        while (_ready.TryDequeue(out var c)) c.Abort();
+        _endpoint.Close();
         while (_waiters.TryDequeue(out var w))
             w.TrySetException(new SocketException((int)SocketError.OperationAborted, "the listener was closed"));
     });
 
-    public override string ToString() => $"listen :{LocalPort}";
+    public override string ToString() => _endpoint.ToString();
 }

@@ -1,6 +1,4 @@
 using System.Net.Sockets;
-using TcpListener = Netstack.Api.TcpListener;
-using Netstack.Api;
 using Netstack.Diagnostics;
 using Netstack.Time;
 using Netstack.Wire;

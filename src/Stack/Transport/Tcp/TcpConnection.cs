@@ -1,6 +1,4 @@
 using System.Net.Sockets;
-using TcpListener = Netstack.Api.TcpListener;
-using Netstack.Api;
 using Netstack.Diagnostics;
 using Netstack.Time;
 using Netstack.Wire;
@@ -64,7 +62,7 @@ public sealed partial class TcpConnection
 
     private readonly TcpTimer _rtxTimer, _persistTimer, _delayedAckTimer, _timeWaitTimer, _keepaliveTimer;
 
-    internal TcpConnection(NetworkStack stack, TcpProtocol tcp, ConnectionKey key, int ourMss, TcpListener? listener)
+    internal TcpConnection(NetworkStack stack, TcpProtocol tcp, ConnectionKey key, int ourMss, TcpListenEndpoint? listener)
     {
         _stack = stack;
         _tcp = tcp;
@@ -94,7 +92,7 @@ public sealed partial class TcpConnection
     public TcpState State { get; private set; }
     public ITcpConnectionObserver? Observer { get; set; }
     /// <summary>The listener that created this connection, until the application accepts it.</summary>
-    internal TcpListener? Listener { get; set; }
+    internal TcpListenEndpoint? Listener { get; set; }
     public bool NoDelay { get; set; }
     /// <summary>Why the connection failed; Success while healthy or after an orderly close.</summary>
     public SocketError Error { get; private set; }

@@ -1,7 +1,5 @@
 using System.Buffers.Binary;
 using System.Net.Sockets;
-using TcpListener = Netstack.Api.TcpListener;
-using Netstack.Api;
 using Netstack.Diagnostics;
 using Netstack.Link;
 using Netstack.Network;
@@ -17,7 +15,7 @@ public sealed class TcpProtocol : IIpProtocol
     private readonly NetworkStack _stack;
     private readonly StackCounters _counters;
     private readonly Dictionary<ConnectionKey, TcpConnection> _connections = new();
-    private readonly Dictionary<ushort, TcpListener> _listeners = new();
+    private readonly Dictionary<ushort, TcpListenEndpoint> _listeners = new();
     private long _challengeSecond = -1;
     private int _challengeCount;
     private int _loopThread;
@@ -180,7 +178,7 @@ public sealed class TcpProtocol : IIpProtocol
     }
 
     /// <summary>Creates a connection in SYN-RECEIVED for a SYN that reached a listener.</summary>
-    internal TcpConnection OpenPassive(TcpListener listener, ConnectionKey key, in TcpSegment syn, in TcpHeaderOptions options)
+    internal TcpConnection OpenPassive(TcpListenEndpoint listener, ConnectionKey key, in TcpSegment syn, in TcpHeaderOptions options)
     {
         var connection = new TcpConnection(_stack, this, key, MssFor(key.RemoteAddress), listener);
         _connections.Add(key, connection);
@@ -210,7 +208,7 @@ public sealed class TcpProtocol : IIpProtocol
 
     /// <summary>An ACK reached a listener that sent SYN cookies lately: if it returns a valid cookie, the
     /// connection is created now, as if it had waited in SYN-RECEIVED, and the ACK completes it.</summary>
-    internal bool TryOpenFromCookie(TcpListener listener, ConnectionKey key, in TcpSegment ack, in TcpHeaderOptions options)
+    internal bool TryOpenFromCookie(TcpListenEndpoint listener, ConnectionKey key, in TcpSegment ack, in TcpHeaderOptions options)
     {
         uint iss = unchecked(ack.AcknowledgmentNumber - 1);
         if (!Cookies.TryCheck(key, iss, out int peerMss)) return false;
@@ -226,17 +224,17 @@ public sealed class TcpProtocol : IIpProtocol
 
     /// <summary>LISTEN on <paramref name="port"/> with room for <paramref name="backlog"/> connections not
     /// yet accepted (half-open included).</summary>
-    public TcpListener Listen(ushort port, int backlog = 0)
+    public TcpListenEndpoint Listen(ushort port, int backlog = 0)
     {
         if (port == 0) port = EphemeralPorts.Pick(_stack.Random, p => _listeners.ContainsKey(p));
         if (_listeners.ContainsKey(port))
             throw new SocketException((int)SocketError.AddressAlreadyInUse, $"TCP port {port} is already listening");
-        var listener = new TcpListener(this, port, backlog > 0 ? backlog : Settings.DefaultBacklog);
+        var listener = new TcpListenEndpoint(this, port, backlog > 0 ? backlog : Settings.DefaultBacklog);
         _listeners.Add(port, listener);
         return listener;
     }
 
-    internal void StopListening(TcpListener listener)
+    internal void StopListening(TcpListenEndpoint listener)
     {
         if (_listeners.TryGetValue(listener.LocalPort, out var l) && l == listener) _listeners.Remove(listener.LocalPort);
     }

@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using CancellationToken = System.Threading.CancellationToken;
 using CancellationTokenRegistration = System.Threading.CancellationTokenRegistration;
+using Netstack.Time;
 using Netstack.Transport.Tcp;
 
 namespace Netstack.Api;
@@ -11,6 +12,7 @@ namespace Netstack.Api;
 public sealed class TcpListener : IDisposable, ITcpListenObserver
 {
     private readonly TcpProtocol _tcp;
+    private IScheduler Loop => _tcp.Stack.Scheduler;
     private readonly TcpListenEndpoint _endpoint;
     private readonly Queue<TaskCompletionSource<TcpStream>> _waiters = new();
     private bool _disposed;
@@ -31,7 +33,7 @@ public sealed class TcpListener : IDisposable, ITcpListenObserver
     public Task<TcpStream> AcceptAsync(CancellationToken cancellationToken = default)
     {
         var tcs = new TaskCompletionSource<TcpStream>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _tcp.RunOnLoop(() =>
+        Loop.RunOnLoop(() =>
         {
             if (_disposed)
             {
@@ -61,7 +63,7 @@ public sealed class TcpListener : IDisposable, ITcpListenObserver
     }
 
     /// <summary>Stops listening; connections not yet accepted are reset, pending accepts fail.</summary>
-    public void Dispose() => _tcp.RunOnLoop(() =>
+    public void Dispose() => Loop.RunOnLoop(() =>
     {
         if (_disposed) return;
         _disposed = true;

@@ -43,11 +43,7 @@ public sealed partial class TcpConnection
         _sndWl1 = irs;
         State = TcpState.SynReceived;
         OnSegmentSynchronized(ack, options);
-        if (State != TcpState.Closed)
-        {
-            Output();
-            if (_ackNow) SendAck();
-        }
+        FinishSegment();
     }
 
     private void InitSend(uint iss)

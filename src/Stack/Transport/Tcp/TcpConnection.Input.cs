@@ -20,6 +20,19 @@ public sealed partial class TcpConnection
             OnSegmentInSynSent(seg, opts);
         else if (State.IsSynchronized())
             OnSegmentSynchronized(seg, opts);
+        FinishSegment();
+    }
+
+    /// <summary>After a segment is processed: tell the application what it can read only now, so a read it makes
+    /// in the callback (and the window update that read may send) sees the whole segment, its FIN included;
+    /// then send what the segment allowed and the ACK it asked for.</summary>
+    private void FinishSegment()
+    {
+        if (_readablePending)
+        {
+            _readablePending = false;
+            Observer?.OnReadable(this);
+        }
         if (State != TcpState.Closed)
         {
             Output();
@@ -239,7 +252,7 @@ public sealed partial class TcpConnection
                 _ackNow = true;
                 break;
         }
-        if (_recv.Next != before) Observer?.OnReadable(this);
+        if (_recv.Next != before) _readablePending = true;
     }
 
     private void ReceiveFin()
@@ -259,7 +272,7 @@ public sealed partial class TcpConnection
                 EnterTimeWait();
                 break;
         }
-        Observer?.OnReadable(this);
+        _readablePending = true;
     }
 
     private void EnterTimeWait()

@@ -32,6 +32,9 @@ public sealed partial class TcpConnection
     private bool _synReceived, _receiveShutdown;
     private int _rcvBytesUnacked, _largestSegmentSeen;
     private bool _ackNow;
+    /// <summary>The segment being processed brought data or the peer's FIN: the observer hears of it once the
+    /// segment is done (<see cref="FinishSegment"/>), never from inside its processing.</summary>
+    private bool _readablePending;
 
     // Our FIN and the peer's.
     private FinState _fin;

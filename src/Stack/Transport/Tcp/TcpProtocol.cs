@@ -18,7 +18,6 @@ public sealed class TcpProtocol : IIpProtocol
     private readonly Dictionary<ushort, TcpListenEndpoint> _listeners = new();
     private long _challengeSecond = -1;
     private int _challengeCount;
-    private int _loopThread;
 
     internal TcpProtocol(NetworkStack stack)
     {
@@ -26,8 +25,6 @@ public sealed class TcpProtocol : IIpProtocol
         _counters = stack.Counters;
         Isn = new IsnGenerator(stack.Scheduler, stack.Random);
         Cookies = new SynCookies(Isn, stack.Scheduler);
-        // The thread that builds the stack is the one expected to drive its loop; frames confirm it.
-        _loopThread = Environment.CurrentManagedThreadId;
     }
 
     public IsnGenerator Isn { get; }
@@ -36,24 +33,6 @@ public sealed class TcpProtocol : IIpProtocol
     public IReadOnlyCollection<TcpConnection> Connections => _connections.Values;
     internal NetworkStack Stack => _stack;
 
-    /// <summary>True on the thread that runs the stack's event loop; API calls from elsewhere are posted.</summary>
-    internal bool OnLoopThread => Environment.CurrentManagedThreadId == _loopThread;
-
-    /// <summary>Runs <paramref name="action"/> on the event loop: now if already there, else posted.</summary>
-    internal void RunOnLoop(Action action)
-    {
-        if (OnLoopThread)
-        {
-            action();
-            return;
-        }
-        _stack.Scheduler.Post(() =>
-        {
-            _loopThread = Environment.CurrentManagedThreadId;
-            action();
-        });
-    }
-
     public bool TryGetConnection(ConnectionKey key, out TcpConnection connection) =>
         _connections.TryGetValue(key, out connection!);
 
@@ -61,7 +40,6 @@ public sealed class TcpProtocol : IIpProtocol
 
     public void Receive(Ipv4Packet packet, NetworkInterface iface)
     {
-        _loopThread = Environment.CurrentManagedThreadId;
         var seg = new TcpSegment(packet.Payload);
         if (!seg.IsWellFormed)
         {

@@ -20,7 +20,7 @@ namespace Netstack.Harness.Running;
 public sealed class ScenarioRun : IDisposable
 {
     private readonly Dictionary<SocketName, UdpSocket> _udp = new();
-    private readonly Dictionary<SocketName, Queue<UdpReceiveResult>> _received = new();
+    private readonly Dictionary<SocketName, Queue<ReceivedDatagram>> _received = new();
     private readonly Dictionary<string, int> _pingsExpected = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Host, string Segment), VirtualPort> _ports = new();
 
@@ -210,8 +210,16 @@ public sealed class ScenarioRun : IDisposable
         _linuxPinger ??= new LinuxPinger(_linux!, Simulation.Loop, (ushort)(Simulation.Seed * 0x9E37 + 0x6F5));
 
     /// <summary>The completed pings of <paramref name="host"/>, in completion order.</summary>
-    public IReadOnlyList<PingReply> PingResults(string host) =>
-        IsLinux(host) ? (IReadOnlyList<PingReply>?)_linuxPinger?.Results ?? [] : Host(host).Ping.Results;
+    public IReadOnlyList<PingResult> PingResults(string host)
+    {
+        if (IsLinux(host)) return (IReadOnlyList<PingResult>?)_linuxPinger?.Results ?? [];
+        // The stack keeps a bounded queue of results to take; the run keeps all of its own.
+        if (!_pingResults.TryGetValue(host, out var results)) _pingResults[host] = results = new List<PingResult>();
+        while (Host(host).Ping.TryTakeResult(out var r)) results.Add(r);
+        return results;
+    }
+
+    private readonly Dictionary<string, List<PingResult>> _pingResults = new();
 
     public void ExpectPings(string host, int count) =>
         _pingsExpected[host] = PingsExpected(host) + count;
@@ -231,7 +239,7 @@ public sealed class ScenarioRun : IDisposable
         }
         var socket = Host(name.Host).OpenUdp(name.Port);
         _udp[name] = socket;
-        _received[name] = new Queue<UdpReceiveResult>();
+        _received[name] = new Queue<ReceivedDatagram>();
     }
 
     /// <summary>One of our stacks' sockets (for its ICMP error queue, which a Linux socket's is not read from).</summary>
@@ -260,7 +268,7 @@ public sealed class ScenarioRun : IDisposable
                (socket.PendingErrors.Count > 0 ? $"; pending error: {socket.PendingErrors.First()}" : "");
     }
 
-    private readonly Dictionary<SocketName, Netstack.Api.TcpListener> _listeners = new();
+    private readonly Dictionary<SocketName, Netstack.Api.TcpListenSocket> _listeners = new();
     private readonly Dictionary<SocketName, System.Net.Sockets.Socket> _linuxListeners = new();
     private readonly Dictionary<string, TcpEndpoint> _tcp = new(StringComparer.Ordinal);
 
@@ -314,7 +322,7 @@ public sealed class ScenarioRun : IDisposable
     }
 
     /// <summary>Datagrams received on a socket and not yet matched by an expectation, oldest first.</summary>
-    public Queue<UdpReceiveResult> Received(SocketName name)
+    public Queue<ReceivedDatagram> Received(SocketName name)
     {
         if (_linuxUdp.TryGetValue(name, out var linux)) return linux.Received;
         var socket = UdpSocket(name);

@@ -35,12 +35,16 @@ public sealed class TcpStream : Stream, ITcpConnectionObserver
 
     /// <summary>Active open; completes when established, or fails with SocketException (ConnectionRefused,
     /// TimedOut, HostUnreachable...).</summary>
-    internal static Task<TcpStream> ConnectAsync(TcpProtocol tcp, Ipv4Address address, ushort port, ushort localPort)
+    internal static Task<TcpStream> ConnectAsync(TcpProtocol tcp, Ipv4Address address, ushort port, ushort localPort,
+        CancellationToken cancellationToken)
     {
+        if (cancellationToken.IsCancellationRequested) return Task.FromCanceled<TcpStream>(cancellationToken);
         var tcs = new TaskCompletionSource<TcpStream>(TaskCreationOptions.RunContinuationsAsynchronously);
+        TcpStream? stream = null;
         tcp.Stack.Scheduler.RunOnLoop(() =>
         {
-            var stream = new TcpStream(tcp) { _connect = tcs };
+            if (tcs.Task.IsCompleted) return; // cancelled before the loop got to it
+            stream = new TcpStream(tcp) { _connect = tcs };
             try
             {
                 stream._connection = tcp.Connect(address, port, stream, localPort);
@@ -50,6 +54,16 @@ public sealed class TcpStream : Stream, ITcpConnectionObserver
                 tcs.TrySetException(e);
             }
         });
+        if (cancellationToken.CanBeCanceled)
+        {
+            var registration = cancellationToken.Register(() => tcp.Stack.Scheduler.RunOnLoop(() =>
+            {
+                if (!tcs.TrySetCanceled(cancellationToken)) return;
+                stream?._connection?.Abort();
+            }));
+            tcs.Task.ContinueWith(static (_, r) => ((CancellationTokenRegistration)r!).Dispose(), registration,
+                CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
         return tcs.Task;
     }
 
@@ -179,6 +193,21 @@ public sealed class TcpStream : Stream, ITcpConnectionObserver
         }
         var tcs = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Loop.RunOnLoop(() => StartWrite(buffer, tcs));
+        if (cancellationToken.CanBeCanceled)
+        {
+            // What was already queued stays queued (as with NetworkStream, a cancelled write may be partial).
+            var registration = cancellationToken.Register(() => Loop.RunOnLoop(() =>
+            {
+                if (_write == tcs)
+                {
+                    _write = null;
+                    _writeRemaining = default;
+                }
+                tcs.TrySetCanceled(cancellationToken);
+            }));
+            tcs.Task.ContinueWith(static (_, r) => ((CancellationTokenRegistration)r!).Dispose(), registration,
+                CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
         return new ValueTask(tcs.Task);
     }
 

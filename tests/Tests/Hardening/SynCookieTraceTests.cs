@@ -13,7 +13,7 @@ public class SynCookieTraceTests : TraceTestBase
 {
     private const ushort First = 40001, Second = 40002;
 
-    private (Api.TcpListener Listener, SentSegment CookieSynAck) FillBacklogThenSyn()
+    private (Api.TcpListenSocket Listener, SentSegment CookieSynAck) FillBacklogThenSyn()
     {
         Peer = new ScriptedPeer(Plain());
         var listener = Peer.Host.ListenTcp(ScriptedPeer.HostPort, backlog: 1);

@@ -19,7 +19,7 @@ public class TcpFloodTests
     private const ushort Port = 80;
     private const int Backlog = 64;
 
-    private sealed record World(Sim Sim, NetworkStack Client, NetworkStack Victim, VirtualPort Attacker, TcpListener Listener);
+    private sealed record World(Sim Sim, NetworkStack Client, NetworkStack Victim, VirtualPort Attacker, TcpListenSocket Listener);
 
     private static World Build(TcpSettings victimTcp)
     {

@@ -9,7 +9,7 @@ namespace Netstack.Api;
 /// <summary>A TCP port in LISTEN, for the application: hands established connections to
 /// <see cref="AcceptAsync"/> as streams. The LISTEN state itself (backlog, half-open connections, SYN cookies)
 /// is the transport's <see cref="TcpListenEndpoint"/>.</summary>
-public sealed class TcpListener : IDisposable, ITcpListenObserver
+public sealed class TcpListenSocket : IDisposable, ITcpListenObserver
 {
     private readonly TcpProtocol _tcp;
     private IScheduler Loop => _tcp.Stack.Scheduler;
@@ -17,7 +17,7 @@ public sealed class TcpListener : IDisposable, ITcpListenObserver
     private readonly Queue<TaskCompletionSource<TcpStream>> _waiters = new();
     private bool _disposed;
 
-    internal TcpListener(TcpProtocol tcp, TcpListenEndpoint endpoint)
+    internal TcpListenSocket(TcpProtocol tcp, TcpListenEndpoint endpoint)
     {
         _tcp = tcp;
         _endpoint = endpoint;
@@ -37,7 +37,7 @@ public sealed class TcpListener : IDisposable, ITcpListenObserver
         {
             if (_disposed)
             {
-                tcs.TrySetException(new ObjectDisposedException(nameof(TcpListener)));
+                tcs.TrySetException(new ObjectDisposedException(nameof(TcpListenSocket)));
                 return;
             }
             if (_endpoint.TryAccept(out var c)) tcs.TrySetResult(new TcpStream(_tcp, c));

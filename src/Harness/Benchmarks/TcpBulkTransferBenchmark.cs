@@ -67,11 +67,13 @@ public sealed record TcpBulkTransferBenchmark : IBenchmarkWorkload
 
         var listener = receiver.ListenTcp(5001);
         var accept = listener.AcceptAsync();
-        var client = sender.Tcp.Connect(receiverIp, 5001, observer: null);
+        var connect = sender.ConnectTcpAsync(receiverIp, 5001);
         var loop = sim.Loop;
-        loop.RunUntil(() => accept.IsCompleted, loop.Now + TimeSpan.FromSeconds(10));
-        if (!accept.IsCompletedSuccessfully || client.State != TcpState.Established)
+        loop.RunUntil(() => accept.IsCompleted && connect.IsCompleted, loop.Now + TimeSpan.FromSeconds(10));
+        if (!accept.IsCompletedSuccessfully || !connect.IsCompletedSuccessfully)
             throw new InvalidOperationException("benchmark connection did not establish");
+        // The streams stay attached but idle: the pump drives the control blocks directly, as the wire would.
+        var client = connect.Result.Connection;
         var server = accept.Result.Connection;
 
         var chunk = new byte[64 * 1024];

@@ -1,6 +1,5 @@
 using System.Net.Sockets;
 using Netstack.Diagnostics;
-using Netstack.Time;
 using Netstack.Wire;
 
 namespace Netstack.Transport.Tcp;

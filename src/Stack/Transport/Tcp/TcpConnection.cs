@@ -1,7 +1,6 @@
 using System.Net.Sockets;
 using Netstack.Diagnostics;
 using Netstack.Time;
-using Netstack.Wire;
 
 namespace Netstack.Transport.Tcp;
 

@@ -200,9 +200,12 @@ public sealed class TcpProtocol : IIpProtocol
     private uint NextIss(ConnectionKey key) =>
         Settings.FixedInitialSequenceNumber ?? Isn.Next(key.LocalAddress, key.LocalPort, key.RemoteAddress, key.RemotePort);
 
+    // Listen and Connect are the transport's side of NetworkStack.ListenTcp and ConnectTcpAsync, the one public
+    // way in for applications.
+
     /// <summary>LISTEN on <paramref name="port"/> with room for <paramref name="backlog"/> connections not
     /// yet accepted (half-open included).</summary>
-    public TcpListenEndpoint Listen(ushort port, int backlog = 0)
+    internal TcpListenEndpoint Listen(ushort port, int backlog = 0)
     {
         if (port == 0) port = EphemeralPorts.Pick(_stack.Random, p => _listeners.ContainsKey(p));
         if (_listeners.ContainsKey(port))
@@ -219,7 +222,7 @@ public sealed class TcpProtocol : IIpProtocol
 
     /// <summary>OPEN, active (RFC 9293 §3.10.1): a connection in SYN-SENT with <paramref name="observer"/>
     /// told of its progress. Throws SocketException when there is no route or the tuple is in use.</summary>
-    public TcpConnection Connect(Ipv4Address remote, ushort remotePort, ITcpConnectionObserver? observer, ushort localPort = 0)
+    internal TcpConnection Connect(Ipv4Address remote, ushort remotePort, ITcpConnectionObserver? observer, ushort localPort = 0)
     {
         if (!_stack.Ipv4.TryRoute(remote, out _, out var source))
             throw new SocketException((int)SocketError.NetworkUnreachable, $"no route to {remote}");

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Sockets;
 using CancellationToken = System.Threading.CancellationToken;
 using CancellationTokenRegistration = System.Threading.CancellationTokenRegistration;
@@ -8,7 +9,8 @@ namespace Netstack.Api;
 
 /// <summary>A TCP port in LISTEN, for the application: hands established connections to
 /// <see cref="AcceptAsync"/> as streams. The LISTEN state itself (backlog, half-open connections, SYN cookies)
-/// is the transport's <see cref="TcpListenEndpoint"/>.</summary>
+/// is the transport's <see cref="TcpListenEndpoint"/>. Named apart from System.Net.Sockets.TcpListener so code
+/// using both needs no alias.</summary>
 public sealed class TcpListenSocket : IDisposable, ITcpListenObserver
 {
     private readonly TcpProtocol _tcp;
@@ -25,6 +27,8 @@ public sealed class TcpListenSocket : IDisposable, ITcpListenObserver
     }
 
     public ushort LocalPort => _endpoint.LocalPort;
+    /// <summary>Listening on every local address, like a socket bound to INADDR_ANY.</summary>
+    public IPEndPoint LocalEndPoint => new(IPAddress.Any, _endpoint.LocalPort);
     public int Backlog => _endpoint.Backlog;
     public int PendingAccepts => _endpoint.PendingAccepts;
     public int HalfOpen => _endpoint.HalfOpen;

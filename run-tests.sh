@@ -4,6 +4,9 @@
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$here"
+# Logs stay under the checkout, so two checkouts on one machine do not overwrite each other's.
+logs="$here/out/run-tests"
+mkdir -p "$logs"
 
 # Debian packages the tests use: libpcap for SharpPcap, tshark to validate every recorded pcap,
 # and the tools the real-wire (TAP) interop tests drive.
@@ -18,9 +21,9 @@ if [ ${#missing[@]} -gt 0 ]; then
     export DEBIAN_FRONTEND=noninteractive
     echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections 2>/dev/null || true
     apt-get update -qq >/dev/null 2>&1 || true
-    if ! apt-get install -y -qq --no-install-recommends "${missing[@]}" >/tmp/run-tests-apt.log 2>&1; then
-      echo "run-tests: apt-get install failed; see /tmp/run-tests-apt.log" >&2
-      tail -5 /tmp/run-tests-apt.log >&2
+    if ! apt-get install -y -qq --no-install-recommends "${missing[@]}" >"$logs/apt.log" 2>&1; then
+      echo "run-tests: apt-get install failed; see $logs/apt.log" >&2
+      tail -5 "$logs/apt.log" >&2
       echo "0 passed, 1 failed, 0 skipped"
       exit 1
     fi
@@ -41,8 +44,9 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 # A missing golden snapshot must fail in CI rather than be written silently.
 export SNAPSHOOTER_STRICT_MODE="${SNAPSHOOTER_STRICT_MODE:-${CI:+true}}"
 
-if ! dotnet build Harness.sln -c Release -nologo -v q >/tmp/run-tests-build.log 2>&1; then
-  grep -E 'error' /tmp/run-tests-build.log | sort -u | head -30 >&2
+echo "run-tests: building (log: $logs/build.log)"
+if ! dotnet build Harness.sln -c Release -nologo -v q >"$logs/build.log" 2>&1; then
+  grep -E 'error' "$logs/build.log" | sort -u | head -30 >&2
   echo "run-tests: build failed" >&2
   echo "0 passed, 1 failed, 0 skipped"
   exit 1
@@ -52,7 +56,7 @@ results="$here/TestResults"
 rm -rf "$results"
 dotnet test Harness.sln -c Release --no-build -nologo \
   --logger "trx;LogFileName=tests.trx" --logger "console;verbosity=normal" \
-  --results-directory "$results" "$@" 2>&1 | tee /tmp/run-tests-output.log | grep -E '^\s+(Passed|Failed|Skipped) |Skipped .*:|Error Message|^\s+Expected|^Total|Test Run' || true
+  --results-directory "$results" "$@" 2>&1 | tee "$logs/test-output.log" | grep -E '^\s+(Passed|Failed|Skipped) |Skipped .*:|Error Message|^\s+Expected|^Total|Test Run' || true
 status=${PIPESTATUS[0]}
 
 trx=$(find "$results" -name '*.trx' 2>/dev/null | head -1)

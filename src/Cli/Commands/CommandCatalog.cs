@@ -13,5 +13,6 @@ public static class CommandCatalog
         yield return VersionCommand.Create();
         yield return TapCommand.Create();
         yield return ReplayCommand.Create();
+        yield return MergeCommand.Create();
     }
 }

@@ -110,7 +110,7 @@ public static class RunCommand
 
         using var filters = new FrameFilterCache();
         var loaded = new List<Scenario>();
-        var errors = new List<string>();
+        var errors = new List<(string File, string Message)>();
         foreach (var file in files)
         {
             try
@@ -119,15 +119,23 @@ public static class RunCommand
             }
             catch (ScenarioFormatException e)
             {
-                errors.Add(e.Message);
+                errors.Add((file, e.Message));
             }
         }
         foreach (var group in loaded.GroupBy(s => s.Name).Where(g => g.Count() > 1))
-            errors.Add($"{group.Skip(1).First().File}:1:1: scenario name '{group.Key}' is also used by {group.First().File}; recordings would overwrite each other");
+        {
+            var file = group.Skip(1).First().File;
+            errors.Add((file, $"{file}:1:1: scenario name '{group.Key}' is also used by {group.First().File}; recordings would overwrite each other"));
+        }
         if (errors.Count > 0)
         {
-            foreach (var e in errors) stderr.WriteLine(e);
+            foreach (var e in errors) stderr.WriteLine(e.Message);
             stderr.WriteLine($"harness: {errors.Count} scenario file{(errors.Count == 1 ? "" : "s")} with errors; nothing was run");
+            // CI still gets a report it can show: each broken file as an errored case.
+            if (settings.JUnit is { } brokenJUnit)
+                JUnitReport.Write(brokenJUnit, errors.Select(e => new JUnitReport.Case(
+                    Path.GetFileNameWithoutExtension(e.File), e.File, 0, false, 0, e.Message) { IsLoadError = true }).ToList(), 0,
+                    RunProperties(settings));
             return Program.ExitUsage;
         }
 
@@ -140,8 +148,12 @@ public static class RunCommand
         }
         if (scenarios.Count == 0)
         {
-            // An empty shard is legitimate: more CI jobs than scenarios.
+            // An empty shard is legitimate: more CI jobs than scenarios. Its report says so as a skipped case.
             stdout.WriteLine($"0 scenarios selected (of {loaded.Count})");
+            if (settings.JUnit is { } emptyJUnit)
+                JUnitReport.Write(emptyJUnit, [new JUnitReport.Case("no scenario selected", "(selection)", 0, true, 0, null)
+                    { Skipped = $"this selection{(settings.Shard is { } sh ? $" (shard {sh.K}/{sh.N})" : "")} holds none of the {loaded.Count} scenarios" }],
+                    0, RunProperties(settings));
             return Program.ExitOk;
         }
 
@@ -212,7 +224,7 @@ public static class RunCommand
             $"{scenarios.Count} scenario{(scenarios.Count == 1 ? "" : "s")}{selected}: {scenarios.Count - failed - skipped} passed, {failed} failed" +
             $"{(skipped > 0 ? $", {skipped} skipped" : "")}{seedText}{(settings.Wire == ScenarioWire.Tap ? " on the tap wire" : "")} " +
             $"({wall.Elapsed.TotalSeconds:0.00} s wall); recordings in {settings.Output}/");
-        if (settings.JUnit is { } junitPath) JUnitReport.Write(junitPath, junit, wall.Elapsed.TotalSeconds);
+        if (settings.JUnit is { } junitPath) JUnitReport.Write(junitPath, junit, wall.Elapsed.TotalSeconds, RunProperties(settings));
         return failed == 0 ? Program.ExitOk : Program.ExitFailed;
     }
 
@@ -221,7 +233,7 @@ public static class RunCommand
     private static bool RunSeeds(Scenario scenario, (ulong First, ulong Last) range, Settings settings, ScenarioRunner runner,
         TextWriter stdout, int width, List<JUnitReport.Case> junit, ref int runs)
     {
-        var failing = new List<ScenarioResult>();
+        var failing = new List<ScenarioResult>(); // with their reports
         var table = new List<ScenarioResult>();
         long longest = 0;
         int frames = 0;
@@ -251,18 +263,51 @@ public static class RunCommand
             stdout.WriteLine($"    completed: min {TimeSyntax.FormatTime(times[0])}, median {TimeSyntax.FormatTime(times[times.Length / 2])}, " +
                              $"max {TimeSyntax.FormatTime(times[^1])}; retransmits: min {rtx[0]}, median {rtx[rtx.Length / 2]}, max {rtx[^1]}");
         }
-        string? report = null;
         if (failing.Count > 0)
         {
             stdout.WriteLine($"    failing seeds: {string.Join(", ", failing.Take(20).Select(f => f.Seed))}{(failing.Count > 20 ? ", ..." : "")}");
             var first = runner.Run(scenario, new RunOptions { OutputDirectory = settings.Output, Format = settings.Format, Seed = failing[0].Seed });
-            report = first.FailureMessage;
-            stdout.WriteLine($"    reproduce: ./harness run {scenario.File} --seed {first.Seed}");
+            stdout.WriteLine($"    reproduce: {Reproduce(scenario, first.Seed)}");
             foreach (var line in first.FailureMessage.Split(Environment.NewLine))
                 stdout.WriteLine("    " + line);
         }
-        junit.Add(new JUnitReport.Case(scenario.Name, scenario.File, range.First, failing.Count == 0, watch.Elapsed.TotalSeconds, report));
+        // One JUnit case per seed, so CI lists which seeds failed and how to reproduce each.
+        double perSeed = watch.Elapsed.TotalSeconds / table.Count;
+        var failures = failing.ToDictionary(f => f.Seed);
+        foreach (var r in table)
+        {
+            string? failure = failures.TryGetValue(r.Seed, out var f)
+                ? $"seed {r.Seed} failed; reproduce: {Reproduce(scenario, r.Seed)}{Environment.NewLine}{f.FailureMessage}"
+                : null;
+            junit.Add(new JUnitReport.Case($"{scenario.Name} seed {r.Seed}", scenario.File, r.Seed, r.Passed, perSeed, failure)
+            {
+                Figures =
+                [
+                    new("seed", r.Seed.ToString(CultureInfo.InvariantCulture)),
+                    new("virtual-seconds", (r.VirtualNanoseconds / 1e9).ToString("0.000000", CultureInfo.InvariantCulture)),
+                    new("retransmits", r.TcpRetransmissions.ToString(CultureInfo.InvariantCulture)),
+                    new("frames", r.Frames.ToString(CultureInfo.InvariantCulture)),
+                ],
+            });
+        }
         return failing.Count == 0;
+    }
+
+    private static string Reproduce(Scenario scenario, ulong seed) => $"./harness run {scenario.File} --seed {seed}";
+
+    /// <summary>The run's settings as JUnit suite properties.</summary>
+    private static List<KeyValuePair<string, string>> RunProperties(Settings settings)
+    {
+        var p = new List<KeyValuePair<string, string>>
+        {
+            new("wire", settings.Wire == ScenarioWire.Tap ? "tap" : "virtual"),
+            new("paths", string.Join(' ', settings.Paths)),
+        };
+        if (settings.Seed is { } seed) p.Add(new("seed", seed.ToString(CultureInfo.InvariantCulture)));
+        if (settings.Seeds is { } range) p.Add(new("seeds", $"{range.First}..{range.Last}"));
+        if (settings.Shard is { } shard) p.Add(new("shard", $"{shard.K}/{shard.N}"));
+        if (settings.Filter is { } filter) p.Add(new("filter", filter));
+        return p;
     }
 
     /// <summary>One line per scenario: verdict, name, when it ended (to the microsecond on the real clock, where

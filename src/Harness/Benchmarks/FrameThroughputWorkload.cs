@@ -26,11 +26,11 @@ public sealed class FrameThroughputWorkload : IBenchmarkWorkload
             using (var sink = new PcapFileSink(path))
                 recorded = Measure(new FloodWorld(w => new EchoFlood(w), sink), settings);
             yield return new BenchmarkFigure("frames_per_second_pcap", recorded.FramesPerSecond, "frames/s",
-                "ICMP echo flood, every frame written to a pcap file (SharpPcap)", ">= 1000000");
+                "ICMP echo flood, every frame written to a pcap file", ">= 3000000");
             yield return new BenchmarkFigure("frames_per_cpu_second_pcap", recorded.FramesPerCpuSecond, "frames/s",
                 "  same, per CPU-second of the process (user + kernel)");
             yield return new BenchmarkFigure("alloc_bytes_per_frame_pcap", recorded.BytesPerFrame, "B/frame",
-                "ICMP echo flood with pcap, allocation per frame (SharpPcap's own)", "0");
+                "ICMP echo flood with pcap, allocation per frame", "0");
         }
         finally
         {

@@ -25,6 +25,7 @@ public sealed class VirtualSegment
     private readonly List<VirtualPort> _ports = new();
     private readonly Dictionary<MacAddress, VirtualPort> _learned = new();
     private readonly Stack<InFlightFrame> _freeFrames = new();
+    private readonly Stack<SharedFrame> _freeShared = new();
 
     public VirtualSegment(IScheduler loop, SegmentOptions? options = null, string name = "lan")
     {
@@ -79,8 +80,24 @@ public sealed class VirtualSegment
                 return;
             }
         }
+        if (Faults is null)
+        {
+            Flood(from, frame, arrival);
+            return;
+        }
         foreach (var to in _ports)
             if (to != from) Deliver(from, to, frame, arrival);
+    }
+
+    /// <summary>A broadcast or unknown destination: one shared copy of the frame for every receiving port, so a
+    /// gratuitous ARP on a segment of N hosts holds one buffer, not N (N of them at once held N² buffers).</summary>
+    private void Flood(VirtualPort from, ReadOnlySpan<byte> frame, Instant arrival)
+    {
+        int receivers = _ports.Count - 1;
+        if (receivers <= 0) return;
+        var shared = RentShared(frame, receivers);
+        foreach (var to in _ports)
+            if (to != from) Loop.Schedule(arrival, RentInFlight(to, shared), 0);
     }
 
     private void Deliver(VirtualPort from, VirtualPort to, ReadOnlySpan<byte> frame, Instant arrival)
@@ -95,25 +112,62 @@ public sealed class VirtualSegment
 
     /// <summary>Puts a copy of <paramref name="frame"/> in flight to <paramref name="to"/>, arriving at
     /// <paramref name="arrival"/>. Fault injectors call this for each copy they let through.</summary>
-    public void ScheduleArrival(VirtualPort to, ReadOnlySpan<byte> frame, Instant arrival)
+    public void ScheduleArrival(VirtualPort to, ReadOnlySpan<byte> frame, Instant arrival) =>
+        Loop.Schedule(arrival, RentInFlight(to, RentShared(frame, 1)), 0);
+
+    /// <summary>Frame copies currently held by frames in flight (a broadcast counts once): what the wire's
+    /// memory grows with.</summary>
+    public int FrameCopiesInFlight { get; private set; }
+
+    private SharedFrame RentShared(ReadOnlySpan<byte> frame, int receivers)
+    {
+        var shared = _freeShared.Count > 0 ? _freeShared.Pop() : new SharedFrame();
+        shared.Load(frame, receivers);
+        FrameCopiesInFlight++;
+        return shared;
+    }
+
+    private InFlightFrame RentInFlight(VirtualPort to, SharedFrame frame)
     {
         var inFlight = _freeFrames.Count > 0 ? _freeFrames.Pop() : new InFlightFrame(this);
         inFlight.Load(to, frame);
-        Loop.Schedule(arrival, inFlight, 0);
+        return inFlight;
     }
 
-    private void Recycle(InFlightFrame frame) => _freeFrames.Push(frame);
+    private void Recycle(InFlightFrame inFlight, SharedFrame frame)
+    {
+        // The pools keep what steady traffic reuses; a burst (N hosts broadcasting at once puts N² arrivals in
+        // flight) is left to the collector rather than held for the rest of the run.
+        if (_freeFrames.Count < MaxPooledArrivals) _freeFrames.Push(inFlight);
+        if (--frame.Receivers > 0) return;
+        FrameCopiesInFlight--;
+        if (_freeShared.Count < MaxPooledFrames) _freeShared.Push(frame);
+        else frame.Release();
+    }
 
-    /// <summary>A frame on the wire: a pooled copy, delivered when its arrival event runs.</summary>
-    private sealed class InFlightFrame(VirtualSegment segment) : IScheduledAction
+    private const int MaxPooledArrivals = 4096;
+    private const int MaxPooledFrames = 256;
+
+    /// <summary>The bytes of a frame on the wire, shared by every port it is on its way to; back to the pool when the
+    /// last of them has it.</summary>
+    private sealed class SharedFrame
     {
         private byte[] _buffer = [];
         private int _length;
-        private VirtualPort? _to;
 
-        public void Load(VirtualPort to, ReadOnlySpan<byte> frame)
+        public int Receivers;
+
+        public ReadOnlySpan<byte> Bytes => _buffer.AsSpan(0, _length);
+
+        public void Release()
         {
-            _to = to;
+            if (_buffer.Length > 0) ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = [];
+        }
+
+        public void Load(ReadOnlySpan<byte> frame, int receivers)
+        {
+            Receivers = receivers;
             _length = frame.Length;
             if (_buffer.Length < frame.Length)
             {
@@ -122,18 +176,33 @@ public sealed class VirtualSegment
             }
             frame.CopyTo(_buffer);
         }
+    }
+
+    /// <summary>One port's arrival of a frame on the wire, delivered when its event runs.</summary>
+    private sealed class InFlightFrame(VirtualSegment segment) : IScheduledAction
+    {
+        private SharedFrame? _frame;
+        private VirtualPort? _to;
+
+        public void Load(VirtualPort to, SharedFrame frame)
+        {
+            _to = to;
+            _frame = frame;
+        }
 
         public void Run(long token)
         {
             var to = _to!;
+            var frame = _frame!;
             _to = null;
+            _frame = null;
             try
             {
-                to.Deliver(_buffer.AsSpan(0, _length));
+                to.Deliver(frame.Bytes);
             }
             finally
             {
-                segment.Recycle(this);
+                segment.Recycle(this, frame);
             }
         }
     }

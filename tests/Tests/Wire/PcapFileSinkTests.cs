@@ -46,6 +46,70 @@ public class PcapFileSinkTests
         }
     }
 
+    [Test]
+    public void Files_are_what_libpcap_writes_for_the_same_frames()
+    {
+        // Differential check against SharpPcap/libpcap's own writer: the same header fields and records, byte for
+        // byte, except the snapshot length (ours is libpcap's maximum, 262144; SharpPcap was configured with 65535).
+        long[] times = [0, 7, 1_500_000_000, 99_999_999_999];
+        var dir = Path.Combine(Path.GetTempPath(), $"pcap-diff-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(dir);
+        try
+        {
+            string ours = Path.Combine(dir, "ours.pcap"), theirs = Path.Combine(dir, "libpcap.pcap");
+            using (var sink = new PcapFileSink(ours))
+                for (int i = 0; i < times.Length; i++)
+                    sink.Write(new Instant(times[i]), TestFrame(64 + i * 500, (byte)i), default);
+
+            var device = new SharpPcap.LibPcap.CaptureFileWriterDevice(theirs, FileMode.Create);
+            device.Open(new SharpPcap.DeviceConfiguration
+            {
+                LinkLayerType = PacketDotNet.LinkLayers.Ethernet,
+                TimestampResolution = SharpPcap.TimestampResolution.Nanosecond,
+                Snaplen = 65535,
+            });
+            for (int i = 0; i < times.Length; i++)
+            {
+                long unixNs = PcapFileSink.Epoch * 1_000_000_000 + times[i];
+                var frame = TestFrame(64 + i * 500, (byte)i);
+                var header = new SharpPcap.LibPcap.PcapHeader(0, 0, (uint)frame.Length, (uint)frame.Length) { Timeval = new SharpPcap.PosixTimeval() };
+                header.Timeval.Value = new decimal((int)unixNs, (int)(unixNs >> 32), 0, false, 9);
+                device.Write(frame, ref header);
+            }
+            device.Close();
+
+            var a = File.ReadAllBytes(ours);
+            var b = File.ReadAllBytes(theirs);
+            a.Length.Should().Be(b.Length);
+            BinaryPrimitives.ReadUInt32LittleEndian(a.AsSpan(16)).Should().Be(PcapFileSink.SnapshotLength);
+            a.AsSpan(0, 16).ToArray().Should().Equal(b.AsSpan(0, 16).ToArray(), "magic, version, zone and sigfigs");
+            a.AsSpan(20).ToArray().Should().Equal(b.AsSpan(20).ToArray(), "link type and every record");
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [Test]
+    public void A_frame_longer_than_the_snapshot_length_is_cut_and_keeps_its_original_length()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"pcap-snap-{Guid.NewGuid():N}.pcap");
+        try
+        {
+            using (var sink = new PcapFileSink(path))
+                sink.Write(Instant.Zero, new byte[PcapFileSink.SnapshotLength + 10], default);
+            var bytes = File.ReadAllBytes(path);
+            BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(24 + 8)).Should().Be(PcapFileSink.SnapshotLength);
+            BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(24 + 12)).Should().Be(PcapFileSink.SnapshotLength + 10);
+            bytes.Length.Should().Be(24 + 16 + PcapFileSink.SnapshotLength);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     private static byte[] TestFrame(int length, byte seed)
     {
         var b = new byte[length];

@@ -30,22 +30,21 @@ public class ThreadingContractTests
         loop.IsOnLoopThread.Should().BeTrue("the creating thread owns the loop");
         OnOtherThread(() => loop.IsOnLoopThread).Should().BeFalse();
 
-        bool? ownerDuringForeignRun = null, runnerDuringRun = null;
-        var owner = new ManualResetEventSlim();
+        bool? runnerDuringRun = null;
+        var ran = new ManualResetEventSlim();
         loop.Post(() =>
         {
             runnerDuringRun = loop.IsOnLoopThread;
-            owner.Set();
+            ran.Set();
         });
         OnOtherThread(() =>
         {
             loop.RunUntil(loop.Now);
             return 0;
         });
-        owner.IsSet.Should().BeTrue();
+        ran.IsSet.Should().BeTrue();
         runnerDuringRun.Should().BeTrue("the thread running the loop is the loop thread");
-        ownerDuringForeignRun = loop.IsOnLoopThread;
-        ownerDuringForeignRun.Should().BeFalse("the loop now belongs to the thread that ran it last");
+        loop.IsOnLoopThread.Should().BeFalse("the loop now belongs to the thread that ran it last");
     }
 
     [Test]

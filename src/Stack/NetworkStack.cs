@@ -1,3 +1,5 @@
+using System.Net;
+using CancellationToken = System.Threading.CancellationToken;
 using Netstack.Api;
 using Netstack.Buffers;
 using Netstack.Diagnostics;
@@ -74,17 +76,28 @@ public sealed class NetworkStack
         foreach (var i in _interfaces) i.Arp.Announce();
     }
 
-    public UdpSocket OpenUdp(ushort port = 0) => Udp.Bind(port);
+    /// <summary>Binds a UDP socket to <paramref name="port"/> (0: an ephemeral port) queuing up to
+    /// <paramref name="receiveQueueLimit"/> datagrams.</summary>
+    public UdpSocket OpenUdp(ushort port = 0, int receiveQueueLimit = 64) =>
+        LoopCall.Invoke(Scheduler, () => new UdpSocket(Udp.Bind(port, receiveQueueLimit), Scheduler));
 
-    /// <summary>Listens for TCP connections on <paramref name="port"/> (0: an ephemeral port).</summary>
-    public TcpListener ListenTcp(ushort port, int backlog = 0) => Tcp.Listen(port, backlog);
+    /// <summary>Listens for TCP connections on <paramref name="port"/> (0: an ephemeral port). Throws
+    /// SocketException (AddressAlreadyInUse) when the port already listens.</summary>
+    public TcpListenSocket ListenTcp(ushort port, int backlog = 0) =>
+        LoopCall.Invoke(Scheduler, () => new TcpListenSocket(Tcp, Tcp.Listen(port, backlog)));
 
-    /// <summary>Opens a TCP connection; fails with SocketException (ConnectionRefused, TimedOut...).</summary>
-    public Task<TcpStream> ConnectTcpAsync(Ipv4Address address, ushort port, ushort localPort = 0) =>
-        TcpStream.ConnectAsync(Tcp, address, port, localPort);
+    /// <summary>Opens a TCP connection; fails with SocketException (ConnectionRefused, TimedOut...). Cancelling
+    /// aborts the attempt.</summary>
+    public Task<TcpStream> ConnectTcpAsync(Ipv4Address address, ushort port, ushort localPort = 0,
+        CancellationToken cancellationToken = default) =>
+        TcpStream.ConnectAsync(Tcp, address, port, localPort, cancellationToken);
 
-    public Task<PingReply> PingAsync(Ipv4Address destination, int dataLength = 56, TimeSpan? timeout = null) =>
-        Ping.PingAsync(destination, dataLength, timeout);
+    public Task<TcpStream> ConnectTcpAsync(IPEndPoint remote, ushort localPort = 0, CancellationToken cancellationToken = default) =>
+        ConnectTcpAsync(Ipv4Address.FromSystem(remote.Address), (ushort)remote.Port, localPort, cancellationToken);
+
+    public Task<PingResult> PingAsync(Ipv4Address destination, int dataLength = 56, TimeSpan? timeout = null,
+        CancellationToken cancellationToken = default) =>
+        Ping.PingAsync(destination, dataLength, timeout, cancellationToken: cancellationToken);
 
     public override string ToString() => Name;
 }

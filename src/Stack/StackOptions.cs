@@ -10,5 +10,5 @@ public sealed record StackOptions
     public ArpOptions Arp { get; init; } = new();
     public Ipv4Options Ipv4 { get; init; } = new();
     public IcmpOptions Icmp { get; init; } = new();
-    public TcpOptions Tcp { get; init; } = new();
+    public TcpSettings Tcp { get; init; } = new();
 }

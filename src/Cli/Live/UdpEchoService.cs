@@ -13,7 +13,7 @@ public sealed class UdpEchoService(NetworkStack stack, ushort port, TextWriter l
         using var socket = stack.OpenUdp(port);
         while (true)
         {
-            UdpReceiveResult datagram;
+            ReceivedDatagram datagram;
             try
             {
                 datagram = await socket.ReceiveFromAsync();
@@ -23,9 +23,14 @@ public sealed class UdpEchoService(NetworkStack stack, ushort port, TextWriter l
                 return;
             }
             Datagrams++;
-            var sent = socket.SendTo(datagram.Data, datagram.RemoteAddress, datagram.RemotePort);
-            if (sent is not (Network.SendResult.Sent or Network.SendResult.Queued))
-                log.WriteLine($"udp echo {port}: reply to {datagram.RemoteAddress}:{datagram.RemotePort} not sent: {sent}");
+            try
+            {
+                socket.SendTo(datagram.Data, datagram.RemoteEndPoint);
+            }
+            catch (System.Net.Sockets.SocketException e)
+            {
+                log.WriteLine($"udp echo {port}: reply to {datagram.RemoteEndPoint} not sent: {e.SocketErrorCode}");
+            }
         }
     }
 }

@@ -133,7 +133,7 @@ public sealed class UdpFlood : IFloodTraffic
     {
         _world = world;
         _sender = world.Sender.OpenUdp();
-        _receiver = world.Receiver.Udp.Bind(Port, receiveQueueLimit: FloodWorld.Burst * 2);
+        _receiver = world.Receiver.OpenUdp(Port, receiveQueueLimit: FloodWorld.Burst * 2);
         _payload = new byte[payloadLength];
         for (int i = 0; i < _payload.Length; i++) _payload[i] = (byte)i;
     }

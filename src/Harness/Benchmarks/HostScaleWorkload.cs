@@ -70,7 +70,7 @@ public sealed class HostScaleWorkload : IBenchmarkWorkload
             stacks.Add(h);
         }
         sim.Start();
-        var pings = new List<Task<PingReply>>(hosts);
+        var pings = new List<Task<PingResult>>(hosts);
         var target = Address(10, 0, 0);
         for (int i = 1; i < hosts; i++) pings.Add(stacks[i].PingAsync(target));
         sim.Loop.RunUntil(() => pings.TrueForAll(p => p.IsCompleted), Instant.FromSeconds(30));
@@ -114,7 +114,7 @@ public sealed class HostScaleWorkload : IBenchmarkWorkload
 
         // Host k pings in slot k mod 100, a millisecond apart: all at once would overflow each router's queue of
         // packets waiting for ARP (16, as a stack should bound it) and measure drops instead of scale.
-        var pings = new List<Task<PingReply>>();
+        var pings = new List<Task<PingResult>>();
         for (int slot = 0; slot < 100; slot++)
         {
             sim.Loop.RunUntil(Instant.FromMilliseconds(10 + slot));

@@ -62,8 +62,8 @@ public static class FuzzCorpus
         var tcp = ip[Ipv4Packet.MinHeaderLength..];
         options.CopyTo(tcp[TcpSegment.MinHeaderLength..]);
         for (int i = 0; i < payload; i++) tcp[TcpSegment.MinHeaderLength + options.Length + i] = (byte)i;
-        TcpSegment.WriteHeader(tcp, 40000, OpenTcpPort, 0xFFFF_FF00, flags.HasFlag(TcpFlags.Ack) ? 1000u : 0u,
-            TcpSegment.MinHeaderLength + options.Length, flags, 65535, SenderIp, VictimIp);
+        TcpSegment.WriteHeader(tcp, new TcpHeader(40000, OpenTcpPort, 0xFFFF_FF00, flags.HasFlag(TcpFlags.Ack) ? 1000u : 0u,
+            flags, 65535, TcpSegment.MinHeaderLength + options.Length), SenderIp, VictimIp);
         Ipv4Packet.WriteHeader(ip, new Ipv4Header(SenderIp, VictimIp, IpProtocol.Tcp,
             Ipv4Packet.MinHeaderLength + tcpLength, 1));
         return frame;

@@ -26,7 +26,7 @@ public abstract class HostDriver(HostSpec spec) : IDisposable
         throw Unsupported("ping");
 
     /// <summary>The completed pings, in completion order.</summary>
-    public virtual IReadOnlyList<PingReply> PingResults => throw Unsupported("ping");
+    public virtual IReadOnlyList<PingResult> PingResults => throw Unsupported("ping");
 
     /// <summary>How many pings steps have asked this host to send so far.</summary>
     public int PingsExpected => _pingsExpected;
@@ -51,7 +51,7 @@ public abstract class HostDriver(HostSpec spec) : IDisposable
         throw Unsupported("UDP sockets");
 
     /// <summary>Datagrams received on a socket and not yet matched by an expectation, oldest first.</summary>
-    public virtual Queue<UdpReceiveResult> Received(SocketName name) => throw NotBound(name);
+    public virtual Queue<ReceivedDatagram> Received(SocketName name) => throw NotBound(name);
 
     /// <summary>One of our stacks' sockets, for its ICMP error queue.</summary>
     public virtual UdpSocket UdpSocket(SocketName name) => throw NotBound(name);

@@ -10,7 +10,7 @@ using Netstack.Simulation.Capture;
 using Netstack.Simulation.Tap;
 using Netstack.Wire;
 using UdpSocket = Netstack.Api.UdpSocket;
-using UdpReceiveResult = Netstack.Api.UdpReceiveResult;
+using ReceivedDatagram = Netstack.Api.ReceivedDatagram;
 
 namespace Netstack.Harness.Hosts;
 
@@ -71,7 +71,7 @@ public sealed class LinuxHostDriver : HostDriver
     public override void SendPing(Ipv4Address to, int size, TimeSpan timeout, byte? timeToLive, bool dontFragment) =>
         Pinger().Send(to, size, timeout, timeToLive, dontFragment);
 
-    public override IReadOnlyList<PingReply> PingResults => (IReadOnlyList<PingReply>?)_pinger?.Results ?? [];
+    public override IReadOnlyList<PingResult> PingResults => (IReadOnlyList<PingResult>?)_pinger?.Results ?? [];
 
     public override void BindUdp(SocketName name)
     {
@@ -84,7 +84,7 @@ public sealed class LinuxHostDriver : HostDriver
     protected override void SendUdpFromBound(SocketName from, Ipv4Address to, ushort port, byte[] payload) =>
         _udp[from].SendTo(payload, to, port);
 
-    public override Queue<UdpReceiveResult> Received(SocketName name) =>
+    public override Queue<ReceivedDatagram> Received(SocketName name) =>
         _udp.TryGetValue(name, out var s) ? s.Received : throw NotBound(name);
 
     public override UdpSocket UdpSocket(SocketName name) => _udp.ContainsKey(name)

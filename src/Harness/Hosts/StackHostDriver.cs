@@ -22,8 +22,8 @@ public sealed class StackHostDriver : HostDriver
     private readonly NetworkStack _stack;
     private readonly IEventLoop _loop;
     private readonly Dictionary<SocketName, UdpSocket> _udp = new();
-    private readonly Dictionary<SocketName, Queue<UdpReceiveResult>> _received = new();
-    private readonly Dictionary<SocketName, TcpListener> _listeners = new();
+    private readonly Dictionary<SocketName, Queue<ReceivedDatagram>> _received = new();
+    private readonly Dictionary<SocketName, TcpListenSocket> _listeners = new();
 
     /// <summary>Adds the host's stack to the world, attached to its segments, with its routes.</summary>
     public StackHostDriver(HostSpec spec, WorldBuilder world, FrameLog log) : base(spec)
@@ -43,13 +43,23 @@ public sealed class StackHostDriver : HostDriver
     public override void SendPing(Ipv4Address to, int size, TimeSpan timeout, byte? timeToLive, bool dontFragment) =>
         _ = _stack.Ping.PingAsync(to, size, timeout, timeToLive, dontFragment);
 
-    public override IReadOnlyList<PingReply> PingResults => _stack.Ping.Results;
+    private readonly List<PingResult> _pingResults = new();
+
+    /// <summary>The stack keeps a bounded queue of results to take; the run keeps all of its own.</summary>
+    public override IReadOnlyList<PingResult> PingResults
+    {
+        get
+        {
+            while (_stack.Ping.TryTakeResult(out var r)) _pingResults.Add(r);
+            return _pingResults;
+        }
+    }
 
     public override void BindUdp(SocketName name)
     {
         if (_udp.ContainsKey(name)) throw new StepFailedException($"{name} is already bound");
-        _udp[name] = _stack.Udp.Bind(name.Port);
-        _received[name] = new Queue<UdpReceiveResult>();
+        _udp[name] = _stack.OpenUdp(name.Port);
+        _received[name] = new Queue<ReceivedDatagram>();
     }
 
     public override bool IsBound(SocketName name) => _udp.ContainsKey(name);
@@ -59,7 +69,7 @@ public sealed class StackHostDriver : HostDriver
 
     public override UdpSocket UdpSocket(SocketName name) => _udp.TryGetValue(name, out var s) ? s : throw NotBound(name);
 
-    public override Queue<UdpReceiveResult> Received(SocketName name)
+    public override Queue<ReceivedDatagram> Received(SocketName name)
     {
         var socket = UdpSocket(name);
         var queue = _received[name];

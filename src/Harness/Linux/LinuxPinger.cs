@@ -34,7 +34,7 @@ public sealed class LinuxPinger
         _ = ReceiveLoopAsync();
     }
 
-    public List<PingReply> Results { get; } = new();
+    public List<PingResult> Results { get; } = new();
 
     public void Send(Ipv4Address destination, int size, TimeSpan timeout, byte? timeToLive, bool dontFragment)
     {
@@ -48,13 +48,13 @@ public sealed class LinuxPinger
         _socket.Ttl = timeToLive ?? 64;
         _socket.DontFragment = dontFragment;
         var pending = new Outstanding(destination, _loop.Now, size);
-        pending.Timeout = new ScheduledTimer(_loop, () => Complete(sequence, new PingReply(PingStatus.TimedOut, destination, sequence)));
+        pending.Timeout = new ScheduledTimer(_loop, () => Complete(sequence, new PingResult(PingStatus.TimedOut, destination, sequence)));
         pending.Timeout.Arm(_loop.Now + timeout);
         _outstanding[sequence] = pending;
         _socket.SendTo(packet, new IPEndPoint(destination.ToSystem(), 0));
     }
 
-    private void Complete(ushort sequence, PingReply reply)
+    private void Complete(ushort sequence, PingResult reply)
     {
         if (!_outstanding.Remove(sequence, out var pending)) return;
         pending.Timeout?.Cancel();
@@ -95,7 +95,7 @@ public sealed class LinuxPinger
             ushort sequence = BinaryPrimitives.ReadUInt16BigEndian(icmp[6..]);
             if (!_outstanding.TryGetValue(sequence, out var pending)) return;
             var rtt = TimeSpan.FromTicks((_loop.Now.Nanoseconds - pending.SentAt.Nanoseconds) / 100);
-            Complete(sequence, new PingReply(PingStatus.Success, pending.Destination, sequence, rtt, from, ttl, icmp.Length - 8));
+            Complete(sequence, new PingResult(PingStatus.Success, pending.Destination, sequence, rtt, from, ttl, icmp.Length - 8));
             return;
         }
         if (type is not (3 or 11) || icmp.Length < 8 + 20 + 8) return;
@@ -110,6 +110,6 @@ public sealed class LinuxPinger
         var status = type == 11 ? PingStatus.TimeExceeded
             : code == 4 ? PingStatus.TooBig
             : PingStatus.DestinationUnreachable;
-        Complete(seq, new PingReply(status, p.Destination, seq, default, from, 0, 0, code));
+        Complete(seq, new PingResult(status, p.Destination, seq, default, from, 0, 0, code));
     }
 }

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
 using Netstack.Api;
-using UdpReceiveResult = Netstack.Api.UdpReceiveResult;
 using Netstack.Time;
 using Netstack.Wire;
 
@@ -25,7 +24,7 @@ public sealed class LinuxUdpSocket
     }
 
     /// <summary>Datagrams received and not yet matched, oldest first (changed on the loop thread only).</summary>
-    public Queue<UdpReceiveResult> Received { get; } = new();
+    public Queue<ReceivedDatagram> Received { get; } = new();
     public long DatagramsReceived { get; private set; }
 
     public void SendTo(byte[] payload, Ipv4Address destination, ushort port) =>
@@ -40,7 +39,7 @@ public sealed class LinuxUdpSocket
             {
                 var r = await _socket.ReceiveFromAsync(buffer, SocketFlags.None, new IPEndPoint(IPAddress.Any, 0)).ConfigureAwait(false);
                 var from = (IPEndPoint)r.RemoteEndPoint;
-                var datagram = new UdpReceiveResult(buffer[..r.ReceivedBytes], r.ReceivedBytes, Ipv4Address.FromSystem(from.Address), (ushort)from.Port, _local);
+                var datagram = new ReceivedDatagram(buffer[..r.ReceivedBytes], r.ReceivedBytes, Ipv4Address.FromSystem(from.Address), (ushort)from.Port, _local);
                 _loop.Post(() =>
                 {
                     DatagramsReceived++;

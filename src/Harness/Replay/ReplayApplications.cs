@@ -34,7 +34,7 @@ public sealed class ReplayApplications : IScheduledAction
         foreach (var _ in scripts) Accept(listener, scripts);
     }
 
-    private async void Accept(TcpListener listener, List<TcpServerScript> scripts)
+    private async void Accept(TcpListenSocket listener, List<TcpServerScript> scripts)
     {
         TcpStream stream;
         try
@@ -151,11 +151,11 @@ public sealed class ReplayApplications : IScheduledAction
         });
     }
 
-    private async void ReceiveLoop(UdpSocket socket, Action<UdpReceiveResult> onDatagram)
+    private async void ReceiveLoop(UdpSocket socket, Action<ReceivedDatagram> onDatagram)
     {
         while (!Stopped)
         {
-            UdpReceiveResult datagram;
+            ReceivedDatagram datagram;
             try
             {
                 datagram = await socket.ReceiveFromAsync();

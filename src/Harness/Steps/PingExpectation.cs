@@ -46,7 +46,7 @@ public sealed class PingExpectation : StateExpectation
         return null;
     }
 
-    private static string Summary(IReadOnlyList<PingReply> results, int expected)
+    private static string Summary(IReadOnlyList<PingResult> results, int expected)
     {
         if (results.Count == 0) return $"0 of {expected} pings completed";
         return $"{results.Count} of {expected} completed: " + string.Join("; ", results.Select(r => r.ToString()));
@@ -73,13 +73,13 @@ public readonly record struct PingOutcome(string Text)
         "port-unreachable", "time-exceeded", "no-route", "too-big",
     ];
 
-    public bool Matches(PingReply r) => Text switch
+    public bool Matches(PingResult r) => Text switch
     {
         "unreachable" => r.Status == PingStatus.DestinationUnreachable,
         _ => Name(r) == Text,
     };
 
-    public static string Name(PingReply r) => r.Status switch
+    public static string Name(PingResult r) => r.Status switch
     {
         PingStatus.Success => "success",
         PingStatus.TimedOut => "timeout",

@@ -1,6 +1,7 @@
 using Netstack.Api;
 using Netstack.Harness.Running;
 using Netstack.Harness.Scenarios;
+using Netstack.Transport;
 using Netstack.Wire;
 
 namespace Netstack.Harness.Steps;

@@ -17,12 +17,18 @@ public sealed class VirtualEventLoop : IEventLoop
     private volatile int _postedCount;
     private readonly LoopSynchronizationContext _context;
     private long _sequence;
+    // The thread inside RunUntil (0 when none) and the one that owns the loop between runs.
+    private volatile int _runningThread;
+    private volatile int _ownerThread = Environment.CurrentManagedThreadId;
 
     public VirtualEventLoop(Instant? start = null)
     {
         Now = start ?? Instant.Zero;
         _context = new LoopSynchronizationContext(this);
     }
+
+    public bool IsOnLoopThread =>
+        Environment.CurrentManagedThreadId == (_runningThread is var running and not 0 ? running : _ownerThread);
 
     public Instant Now { get; private set; }
     public bool IsVirtual => true;
@@ -82,6 +88,7 @@ public sealed class VirtualEventLoop : IEventLoop
     /// <summary>Runs every event due at or before <paramref name="until"/>, then leaves the clock there.</summary>
     public void RunUntil(Instant until)
     {
+        using var thread = EnterRun();
         using var scope = _context.Enter();
         DrainPosted();
         while (TryPeekDue(out long due) && due <= until.Nanoseconds)
@@ -93,6 +100,7 @@ public sealed class VirtualEventLoop : IEventLoop
     /// clock would pass <paramref name="limit"/>. Returns whether the condition held.</summary>
     public bool RunUntil(Func<bool> condition, Instant limit)
     {
+        using var thread = EnterRun();
         using var scope = _context.Enter();
         DrainPosted();
         if (condition()) return true;
@@ -107,6 +115,19 @@ public sealed class VirtualEventLoop : IEventLoop
 
     /// <summary>Runs until no events remain or the clock would pass <paramref name="limit"/>.</summary>
     public void RunUntilIdle(Instant limit) => RunUntil(static () => false, limit);
+
+    /// <summary>Marks the calling thread as the loop's for the run (and its owner after it).</summary>
+    private RunScope EnterRun()
+    {
+        int previous = _runningThread;
+        _runningThread = _ownerThread = Environment.CurrentManagedThreadId;
+        return new RunScope(this, previous);
+    }
+
+    private readonly struct RunScope(VirtualEventLoop loop, int previous) : IDisposable
+    {
+        public void Dispose() => loop._runningThread = previous;
+    }
 
     private void RunOne()
     {

@@ -32,6 +32,8 @@ public sealed unsafe class RealTimeEventLoop : IEventLoop, IDisposable
     private long _sequence;
     private volatile bool _stopRequested;
     private Thread? _thread;
+    // Owns the loop between runs: the thread that created it or ran it last.
+    private volatile int _ownerThread = Environment.CurrentManagedThreadId;
     private bool _disposed;
 
     public RealTimeEventLoop()
@@ -88,6 +90,10 @@ public sealed unsafe class RealTimeEventLoop : IEventLoop, IDisposable
 
     public long EventsRun { get; private set; }
     public bool IsRunning => _thread is not null;
+
+    public bool IsOnLoopThread => _thread is { } running
+        ? running == Thread.CurrentThread
+        : Environment.CurrentManagedThreadId == _ownerThread;
 
     public void Schedule(Instant due, IScheduledAction action, long token) =>
         _events.Enqueue((action, token), (due.Nanoseconds, _sequence++));
@@ -164,6 +170,7 @@ public sealed unsafe class RealTimeEventLoop : IEventLoop, IDisposable
     {
         if (_thread is not null) throw new InvalidOperationException("the loop is already running");
         _thread = Thread.CurrentThread;
+        _ownerThread = Environment.CurrentManagedThreadId;
         _stopRequested = false;
         using var scope = _context.Enter();
         Span<ulong> ready = stackalloc ulong[16];

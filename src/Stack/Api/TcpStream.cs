@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using CancellationToken = System.Threading.CancellationToken;
 using CancellationTokenRegistration = System.Threading.CancellationTokenRegistration;
+using Netstack.Time;
 using Netstack.Transport.Tcp;
 using Netstack.Wire;
 
@@ -14,6 +15,7 @@ namespace Netstack.Api;
 public sealed class TcpStream : Stream, ITcpConnectionObserver
 {
     private readonly TcpProtocol _tcp;
+    private IScheduler Loop => _tcp.Stack.Scheduler;
     private TcpConnection _connection = null!;
     private TaskCompletionSource<TcpStream>? _connect;
     private Memory<byte> _readBuffer;
@@ -33,12 +35,16 @@ public sealed class TcpStream : Stream, ITcpConnectionObserver
 
     /// <summary>Active open; completes when established, or fails with SocketException (ConnectionRefused,
     /// TimedOut, HostUnreachable...).</summary>
-    internal static Task<TcpStream> ConnectAsync(TcpProtocol tcp, Ipv4Address address, ushort port, ushort localPort)
+    internal static Task<TcpStream> ConnectAsync(TcpProtocol tcp, Ipv4Address address, ushort port, ushort localPort,
+        CancellationToken cancellationToken)
     {
+        if (cancellationToken.IsCancellationRequested) return Task.FromCanceled<TcpStream>(cancellationToken);
         var tcs = new TaskCompletionSource<TcpStream>(TaskCreationOptions.RunContinuationsAsynchronously);
-        tcp.RunOnLoop(() =>
+        TcpStream? stream = null;
+        tcp.Stack.Scheduler.RunOnLoop(() =>
         {
-            var stream = new TcpStream(tcp) { _connect = tcs };
+            if (tcs.Task.IsCompleted) return; // cancelled before the loop got to it
+            stream = new TcpStream(tcp) { _connect = tcs };
             try
             {
                 stream._connection = tcp.Connect(address, port, stream, localPort);
@@ -48,6 +54,16 @@ public sealed class TcpStream : Stream, ITcpConnectionObserver
                 tcs.TrySetException(e);
             }
         });
+        if (cancellationToken.CanBeCanceled)
+        {
+            var registration = cancellationToken.Register(() => tcp.Stack.Scheduler.RunOnLoop(() =>
+            {
+                if (!tcs.TrySetCanceled(cancellationToken)) return;
+                stream?._connection?.Abort();
+            }));
+            tcs.Task.ContinueWith(static (_, r) => ((CancellationTokenRegistration)r!).Dispose(), registration,
+                CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
         return tcs.Task;
     }
 
@@ -59,7 +75,7 @@ public sealed class TcpStream : Stream, ITcpConnectionObserver
     public bool NoDelay
     {
         get => _connection.NoDelay;
-        set => _tcp.RunOnLoop(() => _connection.NoDelay = value);
+        set => Loop.RunOnLoop(() => _connection.NoDelay = value);
     }
 
     public override bool CanRead => !_disposed;
@@ -73,7 +89,7 @@ public sealed class TcpStream : Stream, ITcpConnectionObserver
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (_tcp.OnLoopThread && _read is null)
+        if (Loop.IsOnLoopThread && _read is null)
         {
             try
             {
@@ -85,10 +101,10 @@ public sealed class TcpStream : Stream, ITcpConnectionObserver
             }
         }
         var tcs = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _tcp.RunOnLoop(() => StartRead(buffer, tcs));
+        Loop.RunOnLoop(() => StartRead(buffer, tcs));
         if (cancellationToken.CanBeCanceled)
         {
-            var registration = cancellationToken.Register(() => _tcp.RunOnLoop(() =>
+            var registration = cancellationToken.Register(() => Loop.RunOnLoop(() =>
             {
                 if (_read == tcs) _read = null;
                 tcs.TrySetCanceled(cancellationToken);
@@ -141,7 +157,7 @@ public sealed class TcpStream : Stream, ITcpConnectionObserver
 
     public override int Read(Span<byte> buffer)
     {
-        if (_tcp.OnLoopThread)
+        if (Loop.IsOnLoopThread)
         {
             var copy = new byte[buffer.Length];
             if (!TryRead(copy, out int n))
@@ -162,7 +178,7 @@ public sealed class TcpStream : Stream, ITcpConnectionObserver
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (_tcp.OnLoopThread && _write is null)
+        if (Loop.IsOnLoopThread && _write is null)
         {
             try
             {
@@ -176,7 +192,22 @@ public sealed class TcpStream : Stream, ITcpConnectionObserver
             }
         }
         var tcs = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _tcp.RunOnLoop(() => StartWrite(buffer, tcs));
+        Loop.RunOnLoop(() => StartWrite(buffer, tcs));
+        if (cancellationToken.CanBeCanceled)
+        {
+            // What was already queued stays queued (as with NetworkStream, a cancelled write may be partial).
+            var registration = cancellationToken.Register(() => Loop.RunOnLoop(() =>
+            {
+                if (_write == tcs)
+                {
+                    _write = null;
+                    _writeRemaining = default;
+                }
+                tcs.TrySetCanceled(cancellationToken);
+            }));
+            tcs.Task.ContinueWith(static (_, r) => ((CancellationTokenRegistration)r!).Dispose(), registration,
+                CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
         return new ValueTask(tcs.Task);
     }
 
@@ -221,7 +252,7 @@ public sealed class TcpStream : Stream, ITcpConnectionObserver
 
     public override void Write(ReadOnlySpan<byte> buffer)
     {
-        if (_tcp.OnLoopThread)
+        if (Loop.IsOnLoopThread)
         {
             int n = _connection.Send(buffer);
             if (n != buffer.Length)
@@ -241,16 +272,16 @@ public sealed class TcpStream : Stream, ITcpConnectionObserver
     // ------------------------------------------------------------------ closing
 
     /// <summary>Half-close: send a FIN after queued data; reading continues until the peer's FIN.</summary>
-    public void ShutdownSend() => _tcp.RunOnLoop(() => _connection.Close());
+    public void ShutdownSend() => Loop.RunOnLoop(() => _connection.Close());
 
     /// <summary>Resets the connection (RST) and discards everything queued.</summary>
-    public void Abort() => _tcp.RunOnLoop(() => _connection.Abort());
+    public void Abort() => Loop.RunOnLoop(() => _connection.Abort());
 
     protected override void Dispose(bool disposing)
     {
         if (_disposed) return;
         _disposed = true;
-        _tcp.RunOnLoop(() =>
+        Loop.RunOnLoop(() =>
         {
             // Unread data at close means the peer's data was lost: say so with a reset (RFC 2525 §2.17).
             if (_connection.BytesToRead > 0) _connection.Abort();

@@ -1,161 +1,247 @@
-using System.Buffers;
+using System.Net;
 using System.Net.Sockets;
+using CancellationToken = System.Threading.CancellationToken;
+using CancellationTokenRegistration = System.Threading.CancellationTokenRegistration;
 using Netstack.Network;
+using Netstack.Time;
+using Netstack.Transport;
 using Netstack.Wire;
 
 namespace Netstack.Api;
 
-/// <summary>A received datagram with where it came from.</summary>
-public readonly record struct UdpReceiveResult(byte[] Buffer, int Length, Ipv4Address RemoteAddress, ushort RemotePort,
-    Ipv4Address LocalAddress)
+/// <summary>A UDP socket bound to a local port, for the application: a thin wrapper over the transport's
+/// <see cref="UdpEndpoint"/> (which queues datagrams and ICMP errors) that adds the asynchronous receive.
+/// Follows the stack's threading contract (<see cref="IScheduler.IsOnLoopThread"/>): a call from off the loop
+/// is posted to it (synchronous calls wait for it, as TcpStream's do). Failures are SocketExceptions: a send
+/// with no route (NetworkUnreachable) or too big (MessageSize), and on a connected socket a receive meeting a
+/// queued ICMP error (ConnectionRefused for port unreachable).</summary>
+public sealed class UdpSocket : IDisposable, IUdpReceiver
 {
-    public ReadOnlySpan<byte> Data => Buffer.AsSpan(0, Length);
-}
-
-/// <summary>Where a datagram received into a caller's buffer came from, and its full length (more than
-/// was copied when the buffer was too small, like recvfrom with MSG_TRUNC).</summary>
-public readonly record struct UdpDatagramInfo(int Length, Ipv4Address RemoteAddress, ushort RemotePort, Ipv4Address LocalAddress);
-
-/// <summary>An ICMP error about a datagram this socket sent, like Linux's IP_RECVERR queue.</summary>
-public sealed record UdpSocketError(IcmpType Type, byte Code, Ipv4Address Reporter, Ipv4Address Destination, ushort DestinationPort)
-{
-    public SocketError SocketError => Type == IcmpType.DestinationUnreachable
-        ? (UnreachableCode)Code switch
-        {
-            UnreachableCode.Port or UnreachableCode.Protocol => SocketError.ConnectionRefused,
-            UnreachableCode.Network => SocketError.NetworkUnreachable,
-            UnreachableCode.FragmentationNeeded => SocketError.MessageSize,
-            _ => SocketError.HostUnreachable,
-        }
-        : SocketError.HostUnreachable;
-
-    public override string ToString() => Type == IcmpType.DestinationUnreachable
-        ? $"{(UnreachableCode)Code} unreachable for {Destination}:{DestinationPort} (reported by {Reporter})"
-        : $"{Type} code {Code} for {Destination}:{DestinationPort} (reported by {Reporter})";
-}
-
-/// <summary>A UDP socket bound to a local port. Datagrams queue up to a limit (overflow is dropped and
-/// counted). ICMP errors queue separately; a receive waiting on a connected socket fails with the
-/// SocketException a .NET user expects.</summary>
-public sealed class UdpSocket : IDisposable
-{
-    private readonly NetworkStack _stack;
-    private readonly int _queueLimit;
-    // Queued payloads live in pooled arrays, so receiving allocates nothing; a copy the application owns
-    // is made only when it asks for one (UdpReceiveResult).
-    private readonly Queue<(byte[] Pooled, UdpDatagramInfo Info)> _received = new();
-    private readonly Queue<UdpSocketError> _errors = new();
-    private TaskCompletionSource<UdpReceiveResult>? _waiter;
+    private readonly UdpEndpoint _endpoint;
+    private readonly IScheduler _loop;
+    private TaskCompletionSource<ReceivedDatagram>? _waiter;
     private bool _disposed;
 
-    internal UdpSocket(NetworkStack stack, ushort port, int queueLimit)
+    internal UdpSocket(UdpEndpoint endpoint, IScheduler loop)
     {
-        _stack = stack;
-        LocalPort = port;
-        _queueLimit = queueLimit;
+        _endpoint = endpoint;
+        _loop = loop;
+        endpoint.Receiver = this;
     }
 
-    public ushort LocalPort { get; }
-    /// <summary>Set by <see cref="Connect"/>: the only peer datagrams are accepted from, and errors reported for.</summary>
-    public (Ipv4Address Address, ushort Port)? RemoteEndPoint { get; private set; }
-    public int QueuedDatagrams => _received.Count;
-    public IReadOnlyCollection<UdpSocketError> PendingErrors => _errors;
-    public long DatagramsReceived { get; private set; }
-    public long BytesReceived { get; private set; }
+    public ushort LocalPort => _endpoint.LocalPort;
+    /// <summary>Bound to every local address, like a socket bound to INADDR_ANY.</summary>
+    public IPEndPoint LocalEndPoint => new(IPAddress.Any, _endpoint.LocalPort);
+    /// <summary>Set by <see cref="Connect(IPEndPoint)"/>: the only peer datagrams are accepted from, and errors
+    /// reported for; null while unconnected.</summary>
+    public IPEndPoint? RemoteEndPoint =>
+        _endpoint.RemoteEndPoint is { } r ? new IPEndPoint(r.Address.ToSystem(), r.Port) : null;
+    public int QueuedDatagrams => _endpoint.QueuedDatagrams;
+    public IReadOnlyCollection<UdpSocketError> PendingErrors => _endpoint.PendingErrors;
+    public long DatagramsReceived => _endpoint.DatagramsReceived;
+    public long BytesReceived => _endpoint.BytesReceived;
 
-    public void Connect(Ipv4Address address, ushort port) => RemoteEndPoint = (address, port);
+    public void Connect(IPEndPoint remote) => Connect(Ipv4Address.FromSystem(remote.Address), (ushort)remote.Port);
 
-    public SendResult SendTo(ReadOnlySpan<byte> payload, Ipv4Address destination, ushort port)
+    public void Connect(Ipv4Address address, ushort port) => OnLoop(() =>
+    {
+        _endpoint.Connect(address, port);
+        return 0;
+    });
+
+    /// <summary>Sends one datagram; returns its length. Throws SocketException when there is no route
+    /// (NetworkUnreachable) or it cannot be sent at all (MessageSize).</summary>
+    public int SendTo(ReadOnlySpan<byte> payload, Ipv4Address destination, ushort port)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        return _stack.Udp.Send(LocalPort, destination, port, payload);
+        if (!_loop.IsOnLoopThread) return SendToAsync(payload.ToArray(), destination, port).AsTask().GetAwaiter().GetResult();
+        return Sent(_endpoint.SendTo(payload, destination, port), payload.Length, destination, port);
     }
 
-    public SendResult Send(ReadOnlySpan<byte> payload)
+    public int SendTo(ReadOnlySpan<byte> payload, IPEndPoint remote) =>
+        SendTo(payload, Ipv4Address.FromSystem(remote.Address), (ushort)remote.Port);
+
+    /// <summary>Sends to the connected peer.</summary>
+    public int Send(ReadOnlySpan<byte> payload)
     {
-        var remote = RemoteEndPoint ?? throw new InvalidOperationException("socket is not connected: use SendTo");
+        var remote = _endpoint.RemoteEndPoint
+            ?? throw new SocketException((int)SocketError.NotConnected, "the socket is not connected: use SendTo");
         return SendTo(payload, remote.Address, remote.Port);
     }
 
-    /// <summary>Takes the next datagram as a copy the caller owns.</summary>
-    public bool TryReceiveFrom(out UdpReceiveResult result)
+    public ValueTask<int> SendToAsync(ReadOnlyMemory<byte> payload, IPEndPoint remote, CancellationToken cancellationToken = default) =>
+        SendToAsync(payload, Ipv4Address.FromSystem(remote.Address), (ushort)remote.Port, cancellationToken);
+
+    public ValueTask<int> SendToAsync(ReadOnlyMemory<byte> payload, Ipv4Address destination, ushort port,
+        CancellationToken cancellationToken = default)
     {
-        if (!_received.TryDequeue(out var queued))
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled<int>(cancellationToken);
+        if (_loop.IsOnLoopThread)
         {
-            result = default;
-            return false;
+            try
+            {
+                return ValueTask.FromResult(SendTo(payload.Span, destination, port));
+            }
+            catch (SocketException e)
+            {
+                return ValueTask.FromException<int>(e);
+            }
         }
-        result = ToResult(queued.Pooled.AsSpan(0, queued.Info.Length), queued.Info);
-        ArrayPool<byte>.Shared.Return(queued.Pooled);
-        return true;
+        var tcs = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _loop.Post(() =>
+        {
+            if (cancellationToken.IsCancellationRequested) tcs.TrySetCanceled(cancellationToken);
+            else if (_disposed) tcs.TrySetException(new ObjectDisposedException(nameof(UdpSocket)));
+            else
+                try
+                {
+                    tcs.TrySetResult(Sent(_endpoint.SendTo(payload.Span, destination, port), payload.Length, destination, port));
+                }
+                catch (SocketException e)
+                {
+                    tcs.TrySetException(e);
+                }
+        });
+        return new ValueTask<int>(tcs.Task);
+    }
+
+    private static int Sent(SendResult result, int length, Ipv4Address destination, ushort port) => result switch
+    {
+        SendResult.NoRoute => throw new SocketException((int)SocketError.NetworkUnreachable, $"no route to {destination}"),
+        SendResult.TooBig => throw new SocketException((int)SocketError.MessageSize,
+            $"a {length}-byte datagram to {destination}:{port} is too big"),
+        _ => length,
+    };
+
+    /// <summary>Takes the next datagram as a copy the caller owns.</summary>
+    public bool TryReceiveFrom(out ReceivedDatagram result)
+    {
+        (bool Got, byte[] Payload, UdpDatagramInfo Info) taken = OnLoop(() =>
+            _endpoint.TryReceiveFrom(out byte[] payload, out var info) ? (true, payload, info) : (false, [], default));
+        result = taken.Got ? ToResult(taken.Payload, taken.Info) : default;
+        return taken.Got;
     }
 
     /// <summary>Takes the next datagram into <paramref name="destination"/> without allocating; a datagram
-    /// longer than the buffer is truncated and <see cref="UdpDatagramInfo.Length"/> tells its full size.</summary>
+    /// longer than the buffer is truncated and <see cref="UdpDatagramInfo.Length"/> tells its full size.
+    /// Only on the loop thread (a span cannot be handed to it).</summary>
     public bool TryReceiveFrom(Span<byte> destination, out UdpDatagramInfo info)
     {
-        if (!_received.TryDequeue(out var queued))
-        {
-            info = default;
-            return false;
-        }
-        info = queued.Info;
-        var data = queued.Pooled.AsSpan(0, info.Length);
-        data[..Math.Min(data.Length, destination.Length)].CopyTo(destination);
-        ArrayPool<byte>.Shared.Return(queued.Pooled);
-        return true;
+        if (!_loop.IsOnLoopThread)
+            throw new InvalidOperationException("receive into a span on the event loop thread; elsewhere use ReceiveFromAsync");
+        return _endpoint.TryReceiveFrom(destination, out info);
     }
 
-    private static UdpReceiveResult ToResult(ReadOnlySpan<byte> payload, in UdpDatagramInfo info) =>
-        new(payload.ToArray(), payload.Length, info.RemoteAddress, info.RemotePort, info.LocalAddress);
+    private static ReceivedDatagram ToResult(byte[] payload, in UdpDatagramInfo info) =>
+        new(payload, info.Length, info.RemoteAddress, info.RemotePort, info.LocalAddress);
 
-    public bool TryReceiveError(out UdpSocketError? error) => _errors.TryDequeue(out error);
+    public bool TryReceiveError(out UdpSocketError? error)
+    {
+        var taken = OnLoop(() => _endpoint.TryReceiveError(out var e) ? e : null);
+        error = taken;
+        return taken is not null;
+    }
 
     /// <summary>Completes with the next datagram. On a connected socket, a pending ICMP error fails it
     /// with a SocketException (ConnectionRefused for port unreachable).</summary>
-    public Task<UdpReceiveResult> ReceiveFromAsync()
+    public Task<ReceivedDatagram> ReceiveFromAsync(CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (TryReceiveFrom(out UdpReceiveResult r)) return Task.FromResult(r);
-        if (RemoteEndPoint is not null && _errors.TryDequeue(out var e))
-            return Task.FromException<UdpReceiveResult>(new SocketException((int)e.SocketError));
-        if (_waiter is not null) throw new InvalidOperationException("a receive is already pending on this socket");
-        _waiter = new TaskCompletionSource<UdpReceiveResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-        return _waiter.Task;
+        if (cancellationToken.IsCancellationRequested) return Task.FromCanceled<ReceivedDatagram>(cancellationToken);
+        if (_loop.IsOnLoopThread)
+        {
+            if (TryStartReceive(out var done)) return done;
+            return Waiting(_waiter!, cancellationToken);
+        }
+        var tcs = new TaskCompletionSource<ReceivedDatagram>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _loop.Post(() =>
+        {
+            if (_disposed)
+            {
+                tcs.TrySetCanceled();
+                return;
+            }
+            try
+            {
+                if (TryStartReceive(out var done))
+                {
+                    done.ContinueWith(t =>
+                    {
+                        if (t.IsCompletedSuccessfully) tcs.TrySetResult(t.Result);
+                        else tcs.TrySetException(t.Exception!.InnerExceptions);
+                    }, TaskContinuationOptions.ExecuteSynchronously);
+                    return;
+                }
+                var waiter = _waiter!;
+                waiter.Task.ContinueWith(t =>
+                {
+                    if (t.IsCompletedSuccessfully) tcs.TrySetResult(t.Result);
+                    else if (t.IsCanceled) tcs.TrySetCanceled();
+                    else tcs.TrySetException(t.Exception!.InnerExceptions);
+                }, TaskContinuationOptions.ExecuteSynchronously);
+                Waiting(waiter, cancellationToken);
+            }
+            catch (InvalidOperationException e)
+            {
+                tcs.TrySetException(e);
+            }
+        });
+        return tcs.Task;
     }
 
-    internal bool Enqueue(Ipv4Address from, ushort fromPort, Ipv4Address localAddress, ReadOnlySpan<byte> payload)
+    /// <summary>On the loop: a datagram or error already queued completes the receive at once; otherwise the
+    /// receive waits in <see cref="_waiter"/>.</summary>
+    private bool TryStartReceive(out Task<ReceivedDatagram> done)
     {
-        if (RemoteEndPoint is { } peer && (peer.Address != from || peer.Port != fromPort)) return true; // filtered, as connect() does
-        DatagramsReceived++;
-        BytesReceived += payload.Length;
-        var info = new UdpDatagramInfo(payload.Length, from, fromPort, localAddress);
-        if (_waiter is { } w)
+        if (_endpoint.TryReceiveFrom(out byte[] payload, out var info))
         {
-            _waiter = null;
-            w.TrySetResult(ToResult(payload, info));
+            done = Task.FromResult(ToResult(payload, info));
             return true;
         }
-        if (_received.Count >= _queueLimit) return false;
-        var pooled = ArrayPool<byte>.Shared.Rent(Math.Max(payload.Length, 1));
-        payload.CopyTo(pooled);
-        _received.Enqueue((pooled, info));
+        if (_endpoint.RemoteEndPoint is not null && _endpoint.TryReceiveError(out var e))
+        {
+            done = Task.FromException<ReceivedDatagram>(new SocketException((int)e!.SocketError));
+            return true;
+        }
+        if (_waiter is not null) throw new InvalidOperationException("a receive is already pending on this socket");
+        _waiter = new TaskCompletionSource<ReceivedDatagram>(TaskCreationOptions.RunContinuationsAsynchronously);
+        done = null!;
+        return false;
+    }
+
+    private Task<ReceivedDatagram> Waiting(TaskCompletionSource<ReceivedDatagram> waiter, CancellationToken cancellationToken)
+    {
+        if (cancellationToken.CanBeCanceled)
+        {
+            var registration = cancellationToken.Register(() => _loop.RunOnLoop(() =>
+            {
+                if (_waiter == waiter) _waiter = null;
+                waiter.TrySetCanceled(cancellationToken);
+            }));
+            waiter.Task.ContinueWith(static (_, r) => ((CancellationTokenRegistration)r!).Dispose(), registration,
+                CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+        return waiter.Task;
+    }
+
+    private T OnLoop<T>(Func<T> call) => LoopCall.Invoke(_loop, call);
+
+    bool IUdpReceiver.IsWaiting => _waiter is not null;
+
+    bool IUdpReceiver.TryTakeDatagram(ReadOnlySpan<byte> payload, in UdpDatagramInfo info)
+    {
+        if (_waiter is not { } w) return false;
+        _waiter = null;
+        w.TrySetResult(ToResult(payload.ToArray(), info));
         return true;
     }
 
-    /// <summary>Queues an error for the application; false when the queue is full (bounded like the
-    /// datagram queue, so a peer spraying ICMP errors cannot grow it without limit).</summary>
-    internal bool ReportError(in IcmpErrorReport report, ushort destinationPort)
+    bool IUdpReceiver.TryTakeError(UdpSocketError error)
     {
-        if (_errors.Count >= _queueLimit && !(RemoteEndPoint is not null && _waiter is not null)) return false;
-        var error = new UdpSocketError(report.Type, report.Code, report.Reporter, report.OriginalDestination, destinationPort);
-        if (RemoteEndPoint is not null && _waiter is { } w)
-        {
-            _waiter = null;
-            w.TrySetException(new SocketException((int)error.SocketError));
-            return true;
-        }
-        _errors.Enqueue(error);
+        if (_waiter is not { } w) return false;
+        _waiter = null;
+        w.TrySetException(new SocketException((int)error.SocketError));
         return true;
     }
 
@@ -163,8 +249,13 @@ public sealed class UdpSocket : IDisposable
     {
         if (_disposed) return;
         _disposed = true;
-        _stack.Udp.Unbind(this);
-        _waiter?.TrySetCanceled();
-        while (_received.TryDequeue(out var queued)) ArrayPool<byte>.Shared.Return(queued.Pooled);
+        _loop.RunOnLoop(() =>
+        {
+            _endpoint.Close();
+            _waiter?.TrySetCanceled();
+            _waiter = null;
+        });
     }
+
+    public override string ToString() => $"udp {LocalEndPoint}";
 }

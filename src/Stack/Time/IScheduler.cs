@@ -1,10 +1,24 @@
 namespace Netstack.Time;
 
 /// <summary>The one source of time and deferred work the stack is allowed to use. The simulation
-/// implements it with a virtual clock; live mode with the real clock. Both run everything on one thread.</summary>
+/// implements it with a virtual clock; live mode with the real clock. Both run everything on one thread.
+/// That is the stack's threading contract: protocol code and the Api's calls into it run only on the loop
+/// thread (<see cref="IsOnLoopThread"/>); an application call from any other thread is posted to the loop
+/// (<see cref="RunOnLoop"/>), and its result comes back through a task.</summary>
 public interface IScheduler
 {
     Instant Now { get; }
+
+    /// <summary>True on the thread that runs the loop; while nobody runs it, on the thread that owns it (the
+    /// one that created it or ran it last), so a world can be set up and inspected between runs.</summary>
+    bool IsOnLoopThread { get; }
+
+    /// <summary>Runs <paramref name="action"/> now when on the loop thread, else posts it to the loop.</summary>
+    void RunOnLoop(Action action)
+    {
+        if (IsOnLoopThread) action();
+        else Post(action);
+    }
 
     /// <summary>Runs <paramref name="action"/>.<see cref="IScheduledAction.Run"/>(<paramref name="token"/>)
     /// at <paramref name="due"/> (or as soon after as the driver can). Actions due at the same instant run

@@ -1,4 +1,3 @@
-using Netstack.Api;
 using Netstack.Diagnostics;
 using Netstack.Link;
 using Netstack.Network;
@@ -12,7 +11,7 @@ public sealed class Udp : IIpProtocol
 {
     private readonly NetworkStack _stack;
     private readonly StackCounters _counters;
-    private readonly Dictionary<ushort, UdpSocket> _sockets = new();
+    private readonly Dictionary<ushort, UdpEndpoint> _sockets = new();
 
     internal Udp(NetworkStack stack)
     {
@@ -20,17 +19,17 @@ public sealed class Udp : IIpProtocol
         _counters = stack.Counters;
     }
 
-    public UdpSocket Bind(ushort port = 0, int receiveQueueLimit = 64)
+    public UdpEndpoint Bind(ushort port = 0, int receiveQueueLimit = 64)
     {
         if (port == 0) port = EphemeralPorts.Pick(_stack.Random, p => _sockets.ContainsKey(p));
         else if (_sockets.ContainsKey(port))
             throw new System.Net.Sockets.SocketException((int)System.Net.Sockets.SocketError.AddressAlreadyInUse);
-        var socket = new UdpSocket(_stack, port, receiveQueueLimit);
+        var socket = new UdpEndpoint(this, port, receiveQueueLimit);
         _sockets.Add(port, socket);
         return socket;
     }
 
-    internal void Unbind(UdpSocket socket) => _sockets.Remove(socket.LocalPort);
+    internal void Unbind(UdpEndpoint socket) => _sockets.Remove(socket.LocalPort);
 
     public void Receive(Ipv4Packet packet, NetworkInterface iface)
     {

@@ -45,38 +45,48 @@ public readonly ref struct TcpSegment
 
     /// <summary>Writes the fixed header (options must already be in place after it, payload after those)
     /// and the checksum over the whole segment.</summary>
-    public static void WriteHeader(Span<byte> segment, ushort sourcePort, ushort destinationPort, uint seq, uint ack,
-        int headerLength, TcpFlags flags, ushort window, Ipv4Address source, Ipv4Address destination, ushort urgent = 0)
+    public static void WriteHeader(Span<byte> segment, in TcpHeader header, Ipv4Address source, Ipv4Address destination)
     {
-        WriteFields(segment, sourcePort, destinationPort, seq, ack, headerLength, flags, window, urgent);
+        WriteFields(segment, header);
         BinaryPrimitives.WriteUInt16BigEndian(segment[16..], Wire.Checksum.Fold(Wire.Checksum.Accumulate(
             Wire.Checksum.PseudoHeader(source, destination, (byte)IpProtocol.Tcp, segment.Length), segment)));
     }
 
-    /// <summary>Like <see cref="WriteHeader(Span{byte}, ushort, ushort, uint, uint, int, TcpFlags, ushort, Ipv4Address, Ipv4Address, ushort)"/>,
-    /// for a payload whose partial sum the caller already has (<see cref="Wire.Checksum.CopyAndAccumulate"/>):
-    /// only the header and options are summed here. The payload starts at an even offset, so the sums add.</summary>
-    public static void WriteHeader(Span<byte> segment, ushort sourcePort, ushort destinationPort, uint seq, uint ack,
-        int headerLength, TcpFlags flags, ushort window, Ipv4Address source, Ipv4Address destination, ulong payloadSum)
+    /// <summary>Like <see cref="WriteHeader(Span{byte}, in TcpHeader, Ipv4Address, Ipv4Address)"/>, for a payload
+    /// whose partial sum the caller already has (<see cref="Wire.Checksum.CopyAndAccumulate"/>): only the header
+    /// and options are summed here. The payload starts at an even offset, so the sums add.</summary>
+    public static void WriteHeader(Span<byte> segment, in TcpHeader header, Ipv4Address source, Ipv4Address destination,
+        ulong payloadSum)
     {
-        WriteFields(segment, sourcePort, destinationPort, seq, ack, headerLength, flags, window, 0);
+        WriteFields(segment, header);
         BinaryPrimitives.WriteUInt16BigEndian(segment[16..], Wire.Checksum.Fold(Wire.Checksum.Accumulate(
             Wire.Checksum.PseudoHeader(source, destination, (byte)IpProtocol.Tcp, segment.Length) + payloadSum,
-            segment[..headerLength])));
+            segment[..header.HeaderLength])));
     }
 
-    private static void WriteFields(Span<byte> segment, ushort sourcePort, ushort destinationPort, uint seq, uint ack,
-        int headerLength, TcpFlags flags, ushort window, ushort urgent)
+    private static void WriteFields(Span<byte> segment, in TcpHeader h)
     {
-        BinaryPrimitives.WriteUInt16BigEndian(segment, sourcePort);
-        BinaryPrimitives.WriteUInt16BigEndian(segment[2..], destinationPort);
-        BinaryPrimitives.WriteUInt32BigEndian(segment[4..], seq);
-        BinaryPrimitives.WriteUInt32BigEndian(segment[8..], ack);
-        segment[12] = (byte)((headerLength / 4) << 4);
-        segment[13] = (byte)flags;
-        BinaryPrimitives.WriteUInt16BigEndian(segment[14..], window);
+        BinaryPrimitives.WriteUInt16BigEndian(segment, h.SourcePort);
+        BinaryPrimitives.WriteUInt16BigEndian(segment[2..], h.DestinationPort);
+        BinaryPrimitives.WriteUInt32BigEndian(segment[4..], h.SequenceNumber);
+        BinaryPrimitives.WriteUInt32BigEndian(segment[8..], h.AcknowledgmentNumber);
+        segment[12] = (byte)((h.HeaderLength / 4) << 4);
+        segment[13] = (byte)h.Flags;
+        BinaryPrimitives.WriteUInt16BigEndian(segment[14..], h.Window);
         segment[16] = 0;
         segment[17] = 0;
-        BinaryPrimitives.WriteUInt16BigEndian(segment[18..], urgent);
+        BinaryPrimitives.WriteUInt16BigEndian(segment[18..], h.UrgentPointer);
     }
 }
+
+/// <summary>The fixed TCP header fields to write (RFC 9293 §3.1); the checksum is computed on write.
+/// <see cref="HeaderLength"/> includes the options, which the writer expects already in place.</summary>
+public readonly record struct TcpHeader(
+    ushort SourcePort,
+    ushort DestinationPort,
+    uint SequenceNumber,
+    uint AcknowledgmentNumber,
+    TcpFlags Flags,
+    ushort Window,
+    int HeaderLength = TcpSegment.MinHeaderLength,
+    ushort UrgentPointer = 0);

@@ -30,10 +30,10 @@ public class FloodTests
 
     /// <summary>Sends <paramref name="count"/> frames from the attacker, one every 10 µs of virtual time,
     /// pinging from the client half-way through; returns the ping's outcome.</summary>
-    private static PingReply FloodWhilePinging(Sim sim, NetworkStack client, VirtualPort attacker, int count,
+    private static PingResult FloodWhilePinging(Sim sim, NetworkStack client, VirtualPort attacker, int count,
         Func<int, byte[]> frame, int pingSize)
     {
-        Task<PingReply>? ping = null;
+        Task<PingResult>? ping = null;
         for (int i = 0; i < count; i++)
         {
             attacker.Transmit(frame(i));

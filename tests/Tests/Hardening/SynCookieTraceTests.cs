@@ -13,7 +13,7 @@ public class SynCookieTraceTests : TraceTestBase
 {
     private const ushort First = 40001, Second = 40002;
 
-    private (Api.TcpListener Listener, SentSegment CookieSynAck) FillBacklogThenSyn()
+    private (Api.TcpListenSocket Listener, SentSegment CookieSynAck) FillBacklogThenSyn()
     {
         Peer = new ScriptedPeer(Plain());
         var listener = Peer.Host.ListenTcp(ScriptedPeer.HostPort, backlog: 1);
@@ -93,7 +93,7 @@ public class SynCookieTraceTests : TraceTestBase
     [Test]
     public void Without_cookies_the_full_backlog_drops_the_syn()
     {
-        Peer = new ScriptedPeer(Plain(new TcpOptions { SynCookies = false }));
+        Peer = new ScriptedPeer(Plain(new TcpSettings { SynCookies = false }));
         Peer.Host.ListenTcp(ScriptedPeer.HostPort, backlog: 1);
         Peer.Send(TcpFlags.Syn, PeerIsn, options: ScriptedPeer.Opts(mss: 1460), sourcePort: First);
         Peer.Send(TcpFlags.Syn, PeerIsn, options: ScriptedPeer.Opts(mss: 1460), sourcePort: Second);

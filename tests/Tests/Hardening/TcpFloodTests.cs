@@ -20,9 +20,9 @@ public class TcpFloodTests
     private const ushort Port = 80;
     private const int Backlog = 64;
 
-    private sealed record World(Sim Sim, NetworkStack Client, NetworkStack Victim, VirtualPort Attacker, TcpListener Listener);
+    private sealed record World(Sim Sim, NetworkStack Client, NetworkStack Victim, VirtualPort Attacker, TcpListenSocket Listener);
 
-    private static World Build(TcpOptions victimTcp)
+    private static World Build(TcpSettings victimTcp)
     {
         // Spoofed sources are off-link by default, as in a flood from the Internet: SYN-ACKs go to the gateway.
         var world = new WorldBuilder(11)
@@ -50,8 +50,8 @@ public class TcpFloodTests
         var ip = frame.AsSpan(EthernetFrame.HeaderLength);
         var tcp = ip[Ipv4Packet.MinHeaderLength..];
         opts.Write(tcp[TcpSegment.MinHeaderLength..]);
-        TcpSegment.WriteHeader(tcp, (ushort)(1024 + i % 60000), Port, (uint)i * 2654435761u, 0, header, TcpFlags.Syn, 65535,
-            source, VictimIp);
+        TcpSegment.WriteHeader(tcp, new TcpHeader((ushort)(1024 + i % 60000), Port, (uint)i * 2654435761u, 0, TcpFlags.Syn,
+            65535, header), source, VictimIp);
         Ipv4Packet.WriteHeader(ip, new Ipv4Header(source, VictimIp, IpProtocol.Tcp, ip.Length, (ushort)i));
         return frame;
     }
@@ -76,7 +76,7 @@ public class TcpFloodTests
     [Test]
     public void Syn_flood_of_100000_spoofed_syns_stays_bounded_and_a_legitimate_client_connects_during_it()
     {
-        var w = Build(new TcpOptions());
+        var w = Build(new TcpSettings());
         var accept = w.Listener.AcceptAsync();
         GC.Collect();
         long memoryBefore = GC.GetTotalMemory(forceFullCollection: true);
@@ -118,7 +118,7 @@ public class TcpFloodTests
     {
         // Every SYN-ACK to a spoofed neighbour starts an ARP resolution that never completes: the cache fills
         // with incomplete entries, which must give way rather than the client's confirmed one.
-        var w = Build(new TcpOptions());
+        var w = Build(new TcpSettings());
         var accept = w.Listener.AcceptAsync();
         var (connect, _) = Flood(w, 20_000, i => SpoofedSyn(i, new Ipv4Address(0x0A01_0000u + (uint)i)));
 
@@ -135,7 +135,7 @@ public class TcpFloodTests
     [Test]
     public void Without_syn_cookies_the_backlog_alone_locks_a_legitimate_client_out()
     {
-        var w = Build(new TcpOptions { SynCookies = false });
+        var w = Build(new TcpSettings { SynCookies = false });
         var (connect, maxConnections) = Flood(w, 2_000);
         w.Sim.Loop.RunUntil(w.Sim.Now + TimeSpan.FromSeconds(30));
 
@@ -148,7 +148,7 @@ public class TcpFloodTests
     [Test]
     public void Many_half_open_connections_are_bounded_counted_and_expire()
     {
-        var w = Build(new TcpOptions { SynCookies = false });
+        var w = Build(new TcpSettings { SynCookies = false });
         for (int i = 0; i < 1_000; i++)
         {
             w.Attacker.Transmit(SpoofedSyn(i));
@@ -193,7 +193,7 @@ public class TcpFloodTests
     {
         public void Run()
         {
-            EstablishPassive(Plain(new TcpOptions { DelayedAck = false }));
+            EstablishPassive(Plain(new TcpSettings { DelayedAck = false }));
             int maxRanges = Peer.Host.Options.Tcp.MaxOutOfOrderRanges;
             const int StreamLength = 60_000;
             var stream = Bytes(StreamLength, seed: 3);

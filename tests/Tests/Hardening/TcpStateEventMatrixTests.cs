@@ -14,7 +14,7 @@ public class TcpStateEventMatrixTests : TraceTestBase
     private const int ReceiveBuffer = 8192;
     private TcpConnection? _conn;
 
-    private static TcpOptions Options() => Plain(new TcpOptions
+    private static TcpSettings Options() => Plain(new TcpSettings
     {
         ReceiveBufferSize = ReceiveBuffer,
         DelayedAck = false,

@@ -251,7 +251,7 @@ public class ArpTraceTests
     {
         var host = new TracedHost();
         var socket = host.Stack.OpenUdp(4000);
-        socket.SendTo([1, 2, 3], PeerIp, 5000).Should().Be(Network.SendResult.Sent);
+        socket.SendTo([1, 2, 3], PeerIp, 5000).Should().Be(3);
         host.RunUntil(Instant.FromMilliseconds(2999));
         socket.PendingErrors.Should().BeEmpty();
         host.RunUntil(Instant.FromSeconds(3));

@@ -22,7 +22,7 @@ public class ChecksumOffloadTests
     private static byte[] SynWithWrongChecksum()
     {
         var syn = new byte[TcpSegment.MinHeaderLength];
-        TcpSegment.WriteHeader(syn, 40000, 80, 1000, 0, TcpSegment.MinHeaderLength, TcpFlags.Syn, 8192, PeerIp, Ip);
+        TcpSegment.WriteHeader(syn, new TcpHeader(40000, 80, 1000, 0, TcpFlags.Syn, 8192), PeerIp, Ip);
         syn[16] ^= 0x5A;
         return FromPeer(IpProtocol.Tcp, syn);
     }

@@ -257,7 +257,7 @@ public class IcmpTraceTests
     {
         var host = new TracedHost();
         host.LearnPeer();
-        var socket = host.Stack.Udp.Bind(4000, receiveQueueLimit: 3);
+        var socket = host.Stack.OpenUdp(4000, receiveQueueLimit: 3);
         socket.SendTo([1], PeerIp, 5000);
         var datagram = host.TakeSent().Single().Bytes[14..];
         for (int i = 0; i < 5; i++)

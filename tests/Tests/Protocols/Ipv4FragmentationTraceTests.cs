@@ -257,7 +257,7 @@ public class Ipv4FragmentationTraceTests
     public void Random_fragmentations_in_random_order_with_duplicates_reassemble_exactly_once()
     {
         var host = new TracedHost();
-        var socket = host.Stack.Udp.Bind(4000, receiveQueueLimit: 1);
+        var socket = host.Stack.OpenUdp(4000, receiveQueueLimit: 1);
         var random = new Random(77);
         var into = new byte[9000];
         for (int round = 0; round < 200; round++)

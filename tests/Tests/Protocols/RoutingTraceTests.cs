@@ -37,7 +37,7 @@ public class RoutingTraceTests
         host.LearnPeer();
 
         var to = Ipv4Address.Parse(destination);
-        host.Stack.OpenUdp(4000).SendTo([1, 2, 3], to, 53).Should().Be(SendResult.Sent);
+        host.Stack.OpenUdp(4000).SendTo([1, 2, 3], to, 53).Should().Be(3);
         var sent = host.TakeSent();
         sent.Should().ContainSingle();
         sent[0].Parse().DestinationHardwareAddress.ToMac().Should().Be(MacAddress.Parse(nextHopMac));
@@ -51,7 +51,7 @@ public class RoutingTraceTests
     {
         var host = new TracedHost();
         host.Stack.AddDefaultGateway(DefaultGateway);
-        host.Stack.OpenUdp(4000).SendTo([1], Remote, 53).Should().Be(SendResult.Sent);
+        host.Stack.OpenUdp(4000).SendTo([1], Remote, 53).Should().Be(1);
         var arp = host.TakeSent().Should().ContainSingle().Which.Extract<Pdn.ArpPacket>();
         arp.TargetProtocolAddress.ToOurs().Should().Be(DefaultGateway);
     }
@@ -60,7 +60,9 @@ public class RoutingTraceTests
     public void Without_a_route_nothing_is_sent_and_the_caller_is_told()
     {
         var host = new TracedHost();
-        host.Stack.OpenUdp(4000).SendTo([1], Remote, 53).Should().Be(SendResult.NoRoute);
+        var socket = host.Stack.OpenUdp(4000);
+        socket.Invoking(s => s.SendTo([1], Remote, 53)).Should().Throw<System.Net.Sockets.SocketException>()
+            .Which.SocketErrorCode.Should().Be(System.Net.Sockets.SocketError.NetworkUnreachable);
         host.Stack.PingAsync(Remote).Result.Status.Should().Be(Api.PingStatus.NoRoute);
         host.TakeSent().Should().BeEmpty();
         host.Stack.Counters.Dropped(DropReason.Ipv4NoRoute).Should().BeGreaterThan(0);

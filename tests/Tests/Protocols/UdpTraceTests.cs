@@ -109,7 +109,7 @@ public class UdpTraceTests
     public void Datagrams_beyond_the_receive_queue_limit_are_dropped_and_counted()
     {
         var host = new TracedHost();
-        var socket = host.Stack.Udp.Bind(4000, receiveQueueLimit: 3);
+        var socket = host.Stack.OpenUdp(4000, receiveQueueLimit: 3);
         for (int i = 0; i < 5; i++)
             host.Feed(FromPeer(IpProtocol.Udp, TestFrames.Udp(PeerIp, Ip, 5000, 4000, [(byte)i])));
         host.Stack.Counters.Dropped(DropReason.UdpReceiveQueueFull).Should().Be(2);
@@ -156,7 +156,7 @@ public class UdpTraceTests
 
         var buffer = new byte[16];
         socket.TryReceiveFrom(buffer, out var info).Should().BeTrue();
-        info.Should().Be(new Api.UdpDatagramInfo(40, PeerIp, 5000, Ip));
+        info.Should().Be(new Transport.UdpDatagramInfo(40, PeerIp, 5000, Ip));
         buffer.Should().Equal(TestFrames.Pattern(40)[..16], "the first 16 bytes of a 40-byte datagram");
 
         socket.TryReceiveFrom(buffer, out info).Should().BeTrue();

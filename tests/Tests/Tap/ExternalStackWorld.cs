@@ -54,7 +54,7 @@ public sealed class ExternalStackWorld : IDisposable
         return task!.GetAwaiter().GetResult();
     }
 
-    public PingReply Ping(Ipv4Address to, int dataLength = 56) =>
+    public PingResult Ping(Ipv4Address to, int dataLength = 56) =>
         Drive(() => Stack.PingAsync(to, dataLength, TimeSpan.FromSeconds(3)));
 
     /// <summary>Sends <paramref name="data"/> on a new connection, closes our side, and returns all the peer sent
@@ -85,7 +85,7 @@ public sealed class ExternalStackWorld : IDisposable
     }
 
     /// <summary>Sends one datagram and returns the first one that comes back.</summary>
-    public UdpReceiveResult UdpRoundTrip(Ipv4Address to, ushort port, byte[] payload) => Drive(async () =>
+    public ReceivedDatagram UdpRoundTrip(Ipv4Address to, ushort port, byte[] payload) => Drive(async () =>
     {
         using var socket = Stack.OpenUdp();
         socket.SendTo(payload, to, port);

@@ -14,7 +14,7 @@ public class CloseTraceTests : TraceTestBase
     private static uint P(int offset) => unchecked(PeerIsn + 1 + (uint)offset);
     private static readonly TimeSpan TimeWait = TimeSpan.FromSeconds(10);
 
-    private static TcpOptions Short() => Plain(new TcpOptions { TimeWaitDuration = TimeWait });
+    private static TcpSettings Short() => Plain(new TcpSettings { TimeWaitDuration = TimeWait });
 
     [Test]
     public void Active_close_fin_wait_1_and_2_then_time_wait_for_2msl()
@@ -52,7 +52,7 @@ public class CloseTraceTests : TraceTestBase
         // Data in two segments, then the FIN; the first is lost, the others arrive. The timeout
         // retransmits the first only (a loss window of one segment), and the peer's ACK then covers everything,
         // FIN included: the connection is in FIN-WAIT-2 and sends no second FIN past the first.
-        EstablishPassive(Plain(new TcpOptions { TimeWaitDuration = TimeWait, NoDelay = true }));
+        EstablishPassive(Plain(new TcpSettings { TimeWaitDuration = TimeWait, NoDelay = true }));
         Stream.Write(Bytes(2000));
         Stream.ShutdownSend();
         Peer.Next().Length.Should().Be(1460);
@@ -305,7 +305,7 @@ public class CloseTraceTests : TraceTestBase
     [Test]
     public void Challenge_acks_are_rate_limited_per_second()
     {
-        EstablishPassive(Plain(new TcpOptions { ChallengeAckLimitPerSecond = 2 }));
+        EstablishPassive(Plain(new TcpSettings { ChallengeAckLimitPerSecond = 2 }));
         for (int i = 0; i < 5; i++) Peer.Send(TcpFlags.Rst, P(100 + i));
         Peer.TakeAll().Should().HaveCount(2);
         Peer.Host.Counters.Dropped(DropReason.TcpChallengeAckRateLimited).Should().Be(3);
@@ -326,7 +326,7 @@ public class CloseTraceTests : TraceTestBase
     [Test]
     public void Keepalive_probes_an_idle_connection_and_gives_up()
     {
-        EstablishPassive(Plain(new TcpOptions
+        EstablishPassive(Plain(new TcpSettings
         {
             Keepalive = true, KeepaliveIdle = TimeSpan.FromSeconds(10), KeepaliveInterval = TimeSpan.FromSeconds(2),
             KeepaliveProbes = 3,

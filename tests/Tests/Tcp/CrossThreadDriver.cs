@@ -19,6 +19,7 @@ public sealed class CrossThreadDriver : IScheduler
     public TimeSpan Quiescence { get; init; } = TimeSpan.FromMilliseconds(50);
 
     public Instant Now => _loop.Now;
+    public bool IsOnLoopThread => _loop.IsOnLoopThread;
     public void Schedule(Instant due, IScheduledAction action, long token) => _loop.Schedule(due, action, token);
 
     public void Post(Action callback)

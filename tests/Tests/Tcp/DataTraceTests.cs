@@ -91,7 +91,7 @@ public class DataTraceTests : TraceTestBase
     [Test]
     public void Rto_is_capped_at_60s_and_the_connection_gives_up_after_the_retry_limit()
     {
-        EstablishPassive(Plain(new TcpOptions { DataRetries = 8 }));
+        EstablishPassive(Plain(new TcpSettings { DataRetries = 8 }));
         var read = Stream.ReadAsync(new byte[10]).AsTask();
         Stream.Write(Bytes(10));
         Peer.Next();
@@ -132,7 +132,7 @@ public class DataTraceTests : TraceTestBase
     [Test]
     public void Receiver_advertises_zero_window_when_full_and_updates_it_after_the_application_reads()
     {
-        EstablishPassive(Plain(new TcpOptions { ReceiveBufferSize = 4096, DelayedAck = false }));
+        EstablishPassive(Plain(new TcpSettings { ReceiveBufferSize = 4096, DelayedAck = false }));
         Peer.Send(TcpFlags.Ack, P(0), H(0), payload: Bytes(1460));
         Peer.Next().Window.Should().Be(4096 - 1460);
         Peer.Send(TcpFlags.Ack, P(1460), H(0), payload: Bytes(1460));
@@ -157,7 +157,7 @@ public class DataTraceTests : TraceTestBase
     [Test]
     public void Three_duplicate_acks_trigger_fast_retransmit_without_sack_newreno()
     {
-        EstablishPassive(Plain(new TcpOptions { InitialWindowSegments = 10 }));
+        EstablishPassive(Plain(new TcpSettings { InitialWindowSegments = 10 }));
         Stream.Write(Bytes(8 * 1460));
         Peer.TakeAll().Should().HaveCount(8);
         Peer.Send(TcpFlags.Ack, P(0), H(0));
@@ -182,7 +182,7 @@ public class DataTraceTests : TraceTestBase
     [Test]
     public void Sack_recovery_retransmits_two_holes_in_one_window_once_each()
     {
-        EstablishPassive(Plain(new TcpOptions { InitialWindowSegments = 10 }),
+        EstablishPassive(Plain(new TcpSettings { InitialWindowSegments = 10 }),
             synOptions: ScriptedPeer.Opts(mss: 1460, sackOk: true));
         Stream.Write(Bytes(10 * 1460));
         Peer.TakeAll().Should().HaveCount(10);
@@ -260,7 +260,7 @@ public class DataTraceTests : TraceTestBase
     [Test]
     public void Timestamps_echo_ts_recent_and_paws_drops_an_old_duplicate()
     {
-        EstablishPassive(new TcpOptions { FixedInitialSequenceNumber = HostIsn },
+        EstablishPassive(new TcpSettings { FixedInitialSequenceNumber = HostIsn },
             synOptions: ScriptedPeer.Opts(mss: 1460, tsVal: 1000));
         // The handshake's ACK carried no timestamp; data with TSval 2000 updates TS.Recent.
         Peer.Send(TcpFlags.Ack | TcpFlags.Psh, P(0), H(0), options: ScriptedPeer.Opts(tsVal: 2000, tsEcr: 1), payload: Bytes(10));
@@ -280,7 +280,7 @@ public class DataTraceTests : TraceTestBase
     [Test]
     public void Icmp_unreachable_on_an_established_connection_is_soft_and_named_when_it_times_out()
     {
-        EstablishPassive(Plain(new TcpOptions { DataRetries = 2 }));
+        EstablishPassive(Plain(new TcpSettings { DataRetries = 2 }));
         Stream.Write(Bytes(10));
         var data = Peer.Next();
         Peer.SendIcmpError(IcmpType.DestinationUnreachable, (byte)UnreachableCode.Port, data.SourcePort, data.DestinationPort,

@@ -66,7 +66,7 @@ public class EndToEndTests
     [TestCase(false)]
     public void One_megabyte_over_5_percent_loss_and_reordering_arrives_byte_exact(bool sack)
     {
-        var tcp = new TcpOptions { Sack = sack, MinRto = TimeSpan.FromMilliseconds(200) };
+        var tcp = new TcpSettings { Sack = sack, MinRto = TimeSpan.FromMilliseconds(200) };
         var w = new TcpWorld(seed: 42, segment: new SegmentOptions
         {
             Latency = TimeSpan.FromMilliseconds(5), BandwidthBitsPerSecond = 100_000_000,
@@ -99,7 +99,7 @@ public class EndToEndTests
     [Test]
     public void Connect_to_an_absent_host_times_out()
     {
-        var w = new TcpWorld(b: new TcpOptions { SynRetries = 2 });
+        var w = new TcpWorld(b: new TcpSettings { SynRetries = 2 });
         var connect = w.Spawn(() => w.B.ConnectTcpAsync(Netstack.Wire.Ipv4Address.Parse("192.0.2.99"), 80));
         w.RunUntil(() => connect.IsCompleted, 60);
         connect.Exception!.InnerException.Should().BeOfType<SocketException>()
@@ -136,7 +136,7 @@ public class EndToEndTests
     [Test]
     public void Zero_window_when_the_receiver_stops_reading_then_resumes()
     {
-        var small = new TcpOptions { ReceiveBufferSize = 16 * 1024 };
+        var small = new TcpSettings { ReceiveBufferSize = 16 * 1024 };
         var w = new TcpWorld(a: small);
         var listener = w.A.ListenTcp(9000);
         var accepted = w.Spawn(() => listener.AcceptAsync());
@@ -159,7 +159,7 @@ public class EndToEndTests
     [Test]
     public void Time_wait_blocks_the_tuple_then_it_can_be_reused()
     {
-        var opts = new TcpOptions { TimeWaitDuration = TimeSpan.FromSeconds(30) };
+        var opts = new TcpSettings { TimeWaitDuration = TimeSpan.FromSeconds(30) };
         var w = new TcpWorld(a: opts, b: opts);
         var listener = w.A.ListenTcp(9000);
         async Task Once()

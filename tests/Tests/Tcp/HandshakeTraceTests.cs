@@ -14,7 +14,7 @@ public class HandshakeTraceTests : TraceTestBase
     [Test]
     public void Passive_open_answers_a_full_option_syn_with_matching_options()
     {
-        Peer = new ScriptedPeer(new TcpOptions { FixedInitialSequenceNumber = HostIsn });
+        Peer = new ScriptedPeer(new TcpSettings { FixedInitialSequenceNumber = HostIsn });
         Peer.Host.ListenTcp(80);
         Peer.Send(TcpFlags.Syn, PeerIsn, options: ScriptedPeer.Opts(mss: 1400, ws: 7, sackOk: true, tsVal: 1000));
         var synAck = Peer.Next();
@@ -41,7 +41,7 @@ public class HandshakeTraceTests : TraceTestBase
     [Test]
     public void Passive_open_against_a_peer_sending_no_options_uses_none()
     {
-        Peer = new ScriptedPeer(new TcpOptions { FixedInitialSequenceNumber = HostIsn });
+        Peer = new ScriptedPeer(new TcpSettings { FixedInitialSequenceNumber = HostIsn });
         var listener = Peer.Host.ListenTcp(80);
         var accept = listener.AcceptAsync();
         Peer.Send(TcpFlags.Syn, PeerIsn, options: TcpHeaderOptions.None);
@@ -71,7 +71,7 @@ public class HandshakeTraceTests : TraceTestBase
     [Test]
     public void Active_open_sends_syn_with_all_options_and_completes_on_syn_ack()
     {
-        Peer = new ScriptedPeer(new TcpOptions { FixedInitialSequenceNumber = HostIsn });
+        Peer = new ScriptedPeer(new TcpSettings { FixedInitialSequenceNumber = HostIsn });
         var connect = Peer.Host.ConnectTcpAsync(ScriptedPeer.PeerIp, 5000);
         var syn = Peer.Next();
         syn.Flags.Should().Be(TcpFlags.Syn);
@@ -106,7 +106,7 @@ public class HandshakeTraceTests : TraceTestBase
     [Test]
     public void Syn_is_retransmitted_at_1s_then_3s_and_connect_times_out()
     {
-        Peer = new ScriptedPeer(Plain(new TcpOptions { SynRetries = 2 }));
+        Peer = new ScriptedPeer(Plain(new TcpSettings { SynRetries = 2 }));
         var connect = Peer.Host.ConnectTcpAsync(ScriptedPeer.PeerIp, 5000);
         Peer.Next().Time.Should().Be(Instant.Zero);
         Peer.RunUntil(Ms(999));
@@ -228,7 +228,7 @@ public class HandshakeTraceTests : TraceTestBase
     [Test]
     public void Listen_backlog_bounds_half_open_connections()
     {
-        Peer = new ScriptedPeer(Plain(new TcpOptions { SynCookies = false })); // with cookies see SynCookieTraceTests
+        Peer = new ScriptedPeer(Plain(new TcpSettings { SynCookies = false })); // with cookies see SynCookieTraceTests
         var listener = Peer.Host.ListenTcp(80, backlog: 2);
         for (ushort p = 1; p <= 3; p++)
             Peer.Send(TcpFlags.Syn, PeerIsn, options: ScriptedPeer.Opts(mss: 1460), sourcePort: (ushort)(40000 + p));
@@ -240,7 +240,7 @@ public class HandshakeTraceTests : TraceTestBase
     [Test]
     public void Syn_ack_is_retransmitted_with_backoff_then_the_half_open_connection_is_dropped()
     {
-        Peer = new ScriptedPeer(Plain(new TcpOptions { SynAckRetries = 2 }));
+        Peer = new ScriptedPeer(Plain(new TcpSettings { SynAckRetries = 2 }));
         var listener = Peer.Host.ListenTcp(80);
         Peer.Send(TcpFlags.Syn, PeerIsn, options: ScriptedPeer.Opts(mss: 1460));
         Peer.Next().Time.Should().Be(Instant.Zero);

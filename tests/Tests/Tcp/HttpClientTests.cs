@@ -13,14 +13,14 @@ using NUnit.Framework;
 namespace Netstack.Tests.Tcp;
 
 /// <summary>The Stream is real: .NET's HttpClient, through SocketsHttpHandler.ConnectCallback, fetches
-/// pages from an HTTP/1.1 server written over our TcpListener on another simulated host.</summary>
+/// pages from an HTTP/1.1 server written over our TcpListenSocket on another simulated host.</summary>
 public class HttpClientTests
 {
     private static readonly Ipv4Address ServerIp = Ipv4Address.Parse("192.0.2.80");
     private static readonly Ipv4Address ClientIp = Ipv4Address.Parse("192.0.2.10");
 
     /// <summary>A minimal HTTP/1.1 server: keep-alive, GET only, Content-Length bodies.</summary>
-    private static async Task ServeAsync(TcpListener listener, Func<string, string> page, List<string> log)
+    private static async Task ServeAsync(TcpListenSocket listener, Func<string, string> page, List<string> log)
     {
         while (true)
         {

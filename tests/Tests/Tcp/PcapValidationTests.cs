@@ -17,7 +17,7 @@ public class PcapValidationTests
     {
         using (var sink = new PcapFileSink(path))
         {
-            var tcp = new TcpOptions { MinRto = TimeSpan.FromMilliseconds(200) };
+            var tcp = new TcpSettings { MinRto = TimeSpan.FromMilliseconds(200) };
             var w = new TcpWorld(seed, new SegmentOptions { Latency = TimeSpan.FromMilliseconds(1) }, tcp, tcp, sink);
             w.Lan.Faults = new LossyReorderingWire(w.Sim.ForkRandom(), 0.03, 0.03, TimeSpan.FromMilliseconds(1));
             var listener = w.A.ListenTcp(80);

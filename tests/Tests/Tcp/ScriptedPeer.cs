@@ -31,11 +31,11 @@ public sealed class ScriptedPeer : ILink
     private IFrameReceiver? _receiver;
     private int _taken;
 
-    public ScriptedPeer(TcpOptions? tcp = null, int mtu = 1500)
+    public ScriptedPeer(TcpSettings? tcp = null, int mtu = 1500)
     {
         Mtu = mtu;
         Loop = new VirtualEventLoop();
-        Host = new NetworkStack(Loop, new SeededRandom(7), new StackOptions { Tcp = tcp ?? new TcpOptions() }, "host");
+        Host = new NetworkStack(Loop, new SeededRandom(7), new StackOptions { Tcp = tcp ?? new TcpSettings() }, "host");
         Host.AddInterface(this, HostMac, new Ipv4Cidr(HostIp, 24));
         // Teach the host our MAC the way a real peer would: an ARP request for its address.
         var frame = new byte[EthernetFrame.HeaderLength + ArpPacket.Length];
@@ -100,7 +100,7 @@ public sealed class ScriptedPeer : ILink
         var seg = ipBytes[Ipv4Packet.MinHeaderLength..];
         o.Write(seg[TcpSegment.MinHeaderLength..]);
         payload.CopyTo(seg[header..]);
-        TcpSegment.WriteHeader(seg, sourcePort, destinationPort, seq, ack, header, flags, window, PeerIp, HostIp);
+        TcpSegment.WriteHeader(seg, new TcpHeader(sourcePort, destinationPort, seq, ack, flags, window, header), PeerIp, HostIp);
         Ipv4Packet.WriteHeader(ipBytes, new Ipv4Header(PeerIp, HostIp, IpProtocol.Tcp, ipBytes.Length, 1));
         _receiver!.ReceiveFrame(frame);
     }
@@ -111,8 +111,8 @@ public sealed class ScriptedPeer : ILink
     {
         var quoted = new byte[Ipv4Packet.MinHeaderLength + TcpSegment.MinHeaderLength];
         Ipv4Packet.WriteHeader(quoted, new Ipv4Header(HostIp, PeerIp, IpProtocol.Tcp, quoted.Length, 1));
-        TcpSegment.WriteHeader(quoted.AsSpan(Ipv4Packet.MinHeaderLength), sourcePort, destinationPort, seq, ack,
-            TcpSegment.MinHeaderLength, flags, 1000, HostIp, PeerIp);
+        TcpSegment.WriteHeader(quoted.AsSpan(Ipv4Packet.MinHeaderLength),
+            new TcpHeader(sourcePort, destinationPort, seq, ack, flags, 1000), HostIp, PeerIp);
         var frame = new byte[EthernetFrame.HeaderLength + Ipv4Packet.MinHeaderLength + IcmpPacket.HeaderLength + quoted.Length];
         EthernetFrame.WriteHeader(frame, HostMac, PeerMac, EtherType.Ipv4);
         var ipBytes = frame.AsSpan(EthernetFrame.HeaderLength);

@@ -15,13 +15,13 @@ public sealed class TcpWorld
     public static readonly Ipv4Address AIp = Ipv4Address.Parse("192.0.2.1");
     public static readonly Ipv4Address BIp = Ipv4Address.Parse("192.0.2.2");
 
-    public TcpWorld(ulong seed = 1, SegmentOptions? segment = null, TcpOptions? a = null, TcpOptions? b = null,
+    public TcpWorld(ulong seed = 1, SegmentOptions? segment = null, TcpSettings? a = null, TcpSettings? b = null,
         IFrameSink? capture = null)
     {
         var world = new WorldBuilder(seed, capture)
             .Segment("lan", segment ?? new SegmentOptions { Latency = TimeSpan.FromMilliseconds(5) })
-            .Host("a", "lan", MacAddress.Parse("02:00:00:00:00:01"), new Ipv4Cidr(AIp, 24), new StackOptions { Tcp = a ?? new TcpOptions() })
-            .Host("b", "lan", MacAddress.Parse("02:00:00:00:00:02"), new Ipv4Cidr(BIp, 24), new StackOptions { Tcp = b ?? new TcpOptions() });
+            .Host("a", "lan", MacAddress.Parse("02:00:00:00:00:01"), new Ipv4Cidr(AIp, 24), new StackOptions { Tcp = a ?? new TcpSettings() })
+            .Host("b", "lan", MacAddress.Parse("02:00:00:00:00:02"), new Ipv4Cidr(BIp, 24), new StackOptions { Tcp = b ?? new TcpSettings() });
         Sim = world.Start();
         Lan = Sim.Segments["lan"];
         A = world["a"];

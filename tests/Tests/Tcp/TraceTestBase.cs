@@ -14,7 +14,7 @@ public abstract class TraceTestBase
     protected const uint PeerIsn = 0xFFFF_FFF0;
 
     /// <summary>Plain options: no timestamps (predictable RTO and headers), fixed ISN near wraparound.</summary>
-    protected static TcpOptions Plain(TcpOptions? o = null) => (o ?? new TcpOptions()) with
+    protected static TcpSettings Plain(TcpSettings? o = null) => (o ?? new TcpSettings()) with
     {
         Timestamps = false,
         FixedInitialSequenceNumber = HostIsn,
@@ -26,7 +26,7 @@ public abstract class TraceTestBase
 
     /// <summary>Passive open on the host: SYN from the peer, SYN-ACK back, ACK; the stream is accepted.
     /// Afterwards the host's next sequence is HostIsn+1 and the peer's PeerIsn+1.</summary>
-    protected void EstablishPassive(TcpOptions? options = null, ushort peerWindow = 65535, TcpHeaderOptions? synOptions = null)
+    protected void EstablishPassive(TcpSettings? options = null, ushort peerWindow = 65535, TcpHeaderOptions? synOptions = null)
     {
         Peer = new ScriptedPeer(options ?? Plain());
         var listener = Peer.Host.ListenTcp(ScriptedPeer.HostPort);

@@ -46,7 +46,7 @@ public class TcpCodecTests
             ushort urgent = (ushort)random.Next(65536);
             uint seq = (uint)random.NextInt64(), ack = (uint)random.NextInt64();
             var flags = (TcpFlags)random.Next(256);
-            TcpSegment.WriteHeader(segment, sp, dp, seq, ack, headerLength, flags, window, source, destination, urgent);
+            TcpSegment.WriteHeader(segment, new TcpHeader(sp, dp, seq, ack, flags, window, headerLength, urgent), source, destination);
             Ipv4Packet.WriteHeader(bytes, new Ipv4Header(source, destination, IpProtocol.Tcp, bytes.Length, 1));
 
             var theirs = new Pdn.IPv4Packet(new Pdn.Utils.ByteArraySegment(bytes)).Extract<Pdn.TcpPacket>();

@@ -12,8 +12,7 @@ public sealed class ReceiveBuffer
     private byte[] _ring;
     private bool _released;
     private int _read;
-    private readonly (SequenceNumber Left, SequenceNumber Right)[] _ranges;
-    private int _rangeCount;
+    private readonly SequenceRangeSet _ranges;
     /// <summary>The range most recently added to or created, reported first in SACK (RFC 2018 §4).</summary>
     private SequenceNumber _recentLeft;
 
@@ -21,7 +20,7 @@ public sealed class ReceiveBuffer
     {
         Capacity = capacity;
         _ring = [];
-        _ranges = new (SequenceNumber, SequenceNumber)[maxRanges];
+        _ranges = new SequenceRangeSet(maxRanges);
     }
 
     public int Capacity { get; }
@@ -33,7 +32,7 @@ public sealed class ReceiveBuffer
     /// <summary>Room past RCV.NXT: the most the window may offer.</summary>
     public int Free => Capacity - Readable;
     public SequenceNumber Next { get; set; }
-    public int OutOfOrderRanges => _rangeCount;
+    public int OutOfOrderRanges => _ranges.Count;
 
     public enum WriteResult { InOrder, FilledHole, OutOfOrder, Duplicate, QueueFull }
 
@@ -50,7 +49,9 @@ public sealed class ReceiveBuffer
 
         if (offset > 0)
         {
-            if (!AddRange(seq, end)) return WriteResult.QueueFull;
+            int added = _ranges.Add(seq, end, out _);
+            if (added < 0) return WriteResult.QueueFull;
+            _recentLeft = _ranges[added].Left;
             CopyIn(offset, data);
             return WriteResult.OutOfOrder;
         }
@@ -59,14 +60,14 @@ public sealed class ReceiveBuffer
         Next = end;
         bool filled = false;
         // Absorb held ranges that are now contiguous (or overlapped) with RCV.NXT.
-        while (_rangeCount > 0 && _ranges[0].Left <= Next)
+        while (_ranges.Count > 0 && _ranges[0].Left <= Next)
         {
             if (_ranges[0].Right > Next)
             {
                 Readable += _ranges[0].Right - Next;
                 Next = _ranges[0].Right;
             }
-            RemoveRange(0);
+            _ranges.RemoveFirst();
             filled = true;
         }
         return filled ? WriteResult.FilledHole : WriteResult.InOrder;
@@ -85,52 +86,17 @@ public sealed class ReceiveBuffer
         data[first..].CopyTo(_ring);
     }
 
-    private bool AddRange(SequenceNumber left, SequenceNumber right)
-    {
-        // Find the first range that ends at or after left; merge every range touching [left, right).
-        int i = 0;
-        while (i < _rangeCount && _ranges[i].Right < left) i++;
-        int j = i;
-        while (j < _rangeCount && _ranges[j].Left <= right)
-        {
-            left = SequenceNumber.Min(left, _ranges[j].Left);
-            right = SequenceNumber.Max(right, _ranges[j].Right);
-            j++;
-        }
-        int merged = j - i;
-        if (merged == 0)
-        {
-            if (_rangeCount == _ranges.Length) return false;
-            Array.Copy(_ranges, i, _ranges, i + 1, _rangeCount - i);
-            _rangeCount++;
-        }
-        else if (merged > 1)
-        {
-            Array.Copy(_ranges, j, _ranges, i + 1, _rangeCount - j);
-            _rangeCount -= merged - 1;
-        }
-        _ranges[i] = (left, right);
-        _recentLeft = left;
-        return true;
-    }
-
-    private void RemoveRange(int i)
-    {
-        Array.Copy(_ranges, i + 1, _ranges, i, _rangeCount - i - 1);
-        _rangeCount--;
-    }
-
     /// <summary>Fills SACK blocks: the most recently changed range first, then the others from the
     /// highest down (RFC 2018 §4).</summary>
     public int FillSackBlocks(ref TcpHeaderOptions options, int maxBlocks)
     {
         int n = 0;
         int recent = -1;
-        for (int i = 0; i < _rangeCount; i++)
+        for (int i = 0; i < _ranges.Count; i++)
             if (_ranges[i].Left <= _recentLeft && _recentLeft < _ranges[i].Right) recent = i;
         if (recent >= 0 && n < maxBlocks)
             options.SackBlocks[n++] = new SackBlock(_ranges[recent].Left.Value, _ranges[recent].Right.Value);
-        for (int i = _rangeCount - 1; i >= 0 && n < maxBlocks; i--)
+        for (int i = _ranges.Count - 1; i >= 0 && n < maxBlocks; i--)
             if (i != recent) options.SackBlocks[n++] = new SackBlock(_ranges[i].Left.Value, _ranges[i].Right.Value);
         options.SackBlockCount = n;
         return n;
@@ -157,6 +123,6 @@ public sealed class ReceiveBuffer
         _ring = [];
         _read = 0;
         Readable = 0;
-        _rangeCount = 0;
+        _ranges.Clear();
     }
 }

@@ -5,14 +5,13 @@ namespace Netstack.Transport.Tcp;
 public sealed class SackScoreboard
 {
     private const int DupThresh = 3;
-    private readonly (SequenceNumber Left, SequenceNumber Right)[] _ranges;
-    private int _count;
+    private readonly SequenceRangeSet _ranges;
 
-    public SackScoreboard(int maxRanges) => _ranges = new (SequenceNumber, SequenceNumber)[maxRanges];
+    public SackScoreboard(int maxRanges) => _ranges = new SequenceRangeSet(maxRanges);
 
-    public int Count => _count;
-    public bool IsEmpty => _count == 0;
-    public SequenceNumber HighestSacked => _count == 0 ? default : _ranges[_count - 1].Right;
+    public int Count => _ranges.Count;
+    public bool IsEmpty => _ranges.Count == 0;
+    public SequenceNumber HighestSacked => _ranges.Count == 0 ? default : _ranges[_ranges.Count - 1].Right;
 
     /// <summary>Records a SACK block; ignores blocks outside (una, sndMax]. Returns whether it told us
     /// something new.</summary>
@@ -21,51 +20,17 @@ public sealed class SackScoreboard
         if (left < una) left = una;
         if (right > sndMax) right = sndMax;
         if (right <= left) return false;
-        int i = 0;
-        while (i < _count && _ranges[i].Right < left) i++;
-        int j = i;
-        bool isNew = true;
-        while (j < _count && _ranges[j].Left <= right)
-        {
-            if (_ranges[j].Left <= left && right <= _ranges[j].Right) isNew = false;
-            left = SequenceNumber.Min(left, _ranges[j].Left);
-            right = SequenceNumber.Max(right, _ranges[j].Right);
-            j++;
-        }
-        int merged = j - i;
-        if (merged == 0)
-        {
-            if (_count == _ranges.Length) return false; // full: keep the older, lower information
-            Array.Copy(_ranges, i, _ranges, i + 1, _count - i);
-            _count++;
-        }
-        else if (merged > 1)
-        {
-            Array.Copy(_ranges, j, _ranges, i + 1, _count - j);
-            _count -= merged - 1;
-        }
-        _ranges[i] = (left, right);
-        return isNew;
+        return _ranges.Add(left, right, out bool alreadyCovered) >= 0 && !alreadyCovered;
     }
 
     /// <summary>Forgets everything below the new SND.UNA.</summary>
-    public void AdvanceTo(SequenceNumber una)
-    {
-        int drop = 0;
-        while (drop < _count && _ranges[drop].Right <= una) drop++;
-        if (drop > 0)
-        {
-            Array.Copy(_ranges, drop, _ranges, 0, _count - drop);
-            _count -= drop;
-        }
-        if (_count > 0 && _ranges[0].Left < una) _ranges[0].Left = una;
-    }
+    public void AdvanceTo(SequenceNumber una) => _ranges.TrimBelow(una);
 
-    public void Clear() => _count = 0;
+    public void Clear() => _ranges.Clear();
 
     public bool IsSacked(SequenceNumber seq)
     {
-        for (int i = 0; i < _count; i++)
+        for (int i = 0; i < _ranges.Count; i++)
             if (seq.InRange(_ranges[i].Left, _ranges[i].Right)) return true;
         return false;
     }
@@ -74,17 +39,17 @@ public sealed class SackScoreboard
     /// DupThresh discontiguous SACKed ranges above it, or more than (DupThresh - 1) * SMSS SACKed bytes.</summary>
     private bool HoleIsLost(int firstRangeAbove, int mss)
     {
-        int ranges = _count - firstRangeAbove;
+        int ranges = _ranges.Count - firstRangeAbove;
         if (ranges >= DupThresh) return true;
         long bytes = 0;
-        for (int i = firstRangeAbove; i < _count; i++) bytes += _ranges[i].Right - _ranges[i].Left;
+        for (int i = firstRangeAbove; i < _ranges.Count; i++) bytes += _ranges[i].Right - _ranges[i].Left;
         return bytes > (DupThresh - 1) * (long)mss;
     }
 
     public bool IsLost(SequenceNumber seq, int mss)
     {
         int i = 0;
-        while (i < _count && _ranges[i].Left <= seq) i++;
+        while (i < _ranges.Count && _ranges[i].Left <= seq) i++;
         return !IsSacked(seq) && HoleIsLost(i, mss);
     }
 
@@ -94,16 +59,16 @@ public sealed class SackScoreboard
     {
         long pipe = 0;
         var holeStart = una;
-        for (int i = 0; i <= _count; i++)
+        for (int i = 0; i <= _ranges.Count; i++)
         {
-            var holeEnd = i < _count ? _ranges[i].Left : highData;
+            var holeEnd = i < _ranges.Count ? _ranges[i].Left : highData;
             if (holeEnd > holeStart)
             {
-                if (i == _count || !HoleIsLost(i, mss)) pipe += holeEnd - holeStart;
+                if (i == _ranges.Count || !HoleIsLost(i, mss)) pipe += holeEnd - holeStart;
                 var rxEnd = SequenceNumber.Min(holeEnd, highRxt);
                 if (rxEnd > holeStart) pipe += rxEnd - holeStart;
             }
-            if (i < _count) holeStart = SequenceNumber.Max(holeStart, _ranges[i].Right);
+            if (i < _ranges.Count) holeStart = SequenceNumber.Max(holeStart, _ranges[i].Right);
         }
         return (int)Math.Min(pipe, int.MaxValue);
     }
@@ -113,7 +78,7 @@ public sealed class SackScoreboard
     public bool NextHole(SequenceNumber from, bool lostOnly, int mss, out SequenceNumber start, out SequenceNumber end)
     {
         var holeStart = from;
-        for (int i = 0; i < _count; i++)
+        for (int i = 0; i < _ranges.Count; i++)
         {
             var holeEnd = _ranges[i].Left;
             if (holeEnd > holeStart && (!lostOnly || HoleIsLost(i, mss)))

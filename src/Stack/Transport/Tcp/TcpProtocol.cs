@@ -1,7 +1,5 @@
 using System.Buffers.Binary;
 using System.Net.Sockets;
-using TcpListener = Netstack.Api.TcpListener;
-using Netstack.Api;
 using Netstack.Diagnostics;
 using Netstack.Link;
 using Netstack.Network;
@@ -17,10 +15,9 @@ public sealed class TcpProtocol : IIpProtocol
     private readonly NetworkStack _stack;
     private readonly StackCounters _counters;
     private readonly Dictionary<ConnectionKey, TcpConnection> _connections = new();
-    private readonly Dictionary<ushort, TcpListener> _listeners = new();
+    private readonly Dictionary<ushort, TcpListenEndpoint> _listeners = new();
     private long _challengeSecond = -1;
     private int _challengeCount;
-    private int _loopThread;
 
     internal TcpProtocol(NetworkStack stack)
     {
@@ -28,33 +25,13 @@ public sealed class TcpProtocol : IIpProtocol
         _counters = stack.Counters;
         Isn = new IsnGenerator(stack.Scheduler, stack.Random);
         Cookies = new SynCookies(Isn, stack.Scheduler);
-        // The thread that builds the stack is the one expected to drive its loop; frames confirm it.
-        _loopThread = Environment.CurrentManagedThreadId;
     }
 
     public IsnGenerator Isn { get; }
     public SynCookies Cookies { get; }
-    public TcpOptions Options => _stack.Options.Tcp;
+    public TcpSettings Settings => _stack.Options.Tcp;
     public IReadOnlyCollection<TcpConnection> Connections => _connections.Values;
     internal NetworkStack Stack => _stack;
-
-    /// <summary>True on the thread that runs the stack's event loop; API calls from elsewhere are posted.</summary>
-    internal bool OnLoopThread => Environment.CurrentManagedThreadId == _loopThread;
-
-    /// <summary>Runs <paramref name="action"/> on the event loop: now if already there, else posted.</summary>
-    internal void RunOnLoop(Action action)
-    {
-        if (OnLoopThread)
-        {
-            action();
-            return;
-        }
-        _stack.Scheduler.Post(() =>
-        {
-            _loopThread = Environment.CurrentManagedThreadId;
-            action();
-        });
-    }
 
     public bool TryGetConnection(ConnectionKey key, out TcpConnection connection) =>
         _connections.TryGetValue(key, out connection!);
@@ -63,7 +40,6 @@ public sealed class TcpProtocol : IIpProtocol
 
     public void Receive(Ipv4Packet packet, NetworkInterface iface)
     {
-        _loopThread = Environment.CurrentManagedThreadId;
         var seg = new TcpSegment(packet.Payload);
         if (!seg.IsWellFormed)
         {
@@ -147,8 +123,9 @@ public sealed class TcpProtocol : IIpProtocol
     {
         var buffer = _stack.Buffers.Rent(TcpSegment.MinHeaderLength);
         var segment = buffer.Append(TcpSegment.MinHeaderLength);
-        TcpSegment.WriteHeader(segment, key.LocalPort, key.RemotePort, seq, withAck ? ack : 0, TcpSegment.MinHeaderLength,
-            withAck ? TcpFlags.Rst | TcpFlags.Ack : TcpFlags.Rst, 0, key.LocalAddress, key.RemoteAddress);
+        var header = new TcpHeader(key.LocalPort, key.RemotePort, seq, withAck ? ack : 0,
+            withAck ? TcpFlags.Rst | TcpFlags.Ack : TcpFlags.Rst, Window: 0);
+        TcpSegment.WriteHeader(segment, header, key.LocalAddress, key.RemoteAddress);
         _counters.TcpSegmentsSent++;
         _counters.TcpResetsSent++;
         _stack.Ipv4.Send(buffer, key.LocalAddress, key.RemoteAddress, IpProtocol.Tcp, dontFragment: true);
@@ -163,7 +140,7 @@ public sealed class TcpProtocol : IIpProtocol
             _challengeSecond = second;
             _challengeCount = 0;
         }
-        if (_challengeCount >= Options.ChallengeAckLimitPerSecond) return false;
+        if (_challengeCount >= Settings.ChallengeAckLimitPerSecond) return false;
         _challengeCount++;
         return true;
     }
@@ -179,7 +156,7 @@ public sealed class TcpProtocol : IIpProtocol
     }
 
     /// <summary>Creates a connection in SYN-RECEIVED for a SYN that reached a listener.</summary>
-    internal TcpConnection OpenPassive(TcpListener listener, ConnectionKey key, in TcpSegment syn, in TcpHeaderOptions options)
+    internal TcpConnection OpenPassive(TcpListenEndpoint listener, ConnectionKey key, in TcpSegment syn, in TcpHeaderOptions options)
     {
         var connection = new TcpConnection(_stack, this, key, MssFor(key.RemoteAddress), listener);
         _connections.Add(key, connection);
@@ -199,9 +176,9 @@ public sealed class TcpProtocol : IIpProtocol
         var buffer = _stack.Buffers.Rent(header);
         var segment = buffer.Append(header);
         o.Write(segment[TcpSegment.MinHeaderLength..]);
-        TcpSegment.WriteHeader(segment, key.LocalPort, key.RemotePort, iss, unchecked(syn.SequenceNumber + 1), header,
-            TcpFlags.Syn | TcpFlags.Ack, (ushort)Math.Min(Options.ReceiveBufferSize, ushort.MaxValue), key.LocalAddress,
-            key.RemoteAddress);
+        var synAck = new TcpHeader(key.LocalPort, key.RemotePort, iss, unchecked(syn.SequenceNumber + 1),
+            TcpFlags.Syn | TcpFlags.Ack, (ushort)Math.Min(Settings.ReceiveBufferSize, ushort.MaxValue), header);
+        TcpSegment.WriteHeader(segment, synAck, key.LocalAddress, key.RemoteAddress);
         _counters.TcpSegmentsSent++;
         _counters.TcpSynCookiesSent++;
         _stack.Ipv4.Send(buffer, key.LocalAddress, key.RemoteAddress, IpProtocol.Tcp, dontFragment: true);
@@ -209,7 +186,7 @@ public sealed class TcpProtocol : IIpProtocol
 
     /// <summary>An ACK reached a listener that sent SYN cookies lately: if it returns a valid cookie, the
     /// connection is created now, as if it had waited in SYN-RECEIVED, and the ACK completes it.</summary>
-    internal bool TryOpenFromCookie(TcpListener listener, ConnectionKey key, in TcpSegment ack, in TcpHeaderOptions options)
+    internal bool TryOpenFromCookie(TcpListenEndpoint listener, ConnectionKey key, in TcpSegment ack, in TcpHeaderOptions options)
     {
         uint iss = unchecked(ack.AcknowledgmentNumber - 1);
         if (!Cookies.TryCheck(key, iss, out int peerMss)) return false;
@@ -221,28 +198,31 @@ public sealed class TcpProtocol : IIpProtocol
     }
 
     private uint NextIss(ConnectionKey key) =>
-        Options.FixedInitialSequenceNumber ?? Isn.Next(key.LocalAddress, key.LocalPort, key.RemoteAddress, key.RemotePort);
+        Settings.FixedInitialSequenceNumber ?? Isn.Next(key.LocalAddress, key.LocalPort, key.RemoteAddress, key.RemotePort);
+
+    // Listen and Connect are the transport's side of NetworkStack.ListenTcp and ConnectTcpAsync, the one public
+    // way in for applications.
 
     /// <summary>LISTEN on <paramref name="port"/> with room for <paramref name="backlog"/> connections not
     /// yet accepted (half-open included).</summary>
-    public TcpListener Listen(ushort port, int backlog = 0)
+    internal TcpListenEndpoint Listen(ushort port, int backlog = 0)
     {
         if (port == 0) port = EphemeralPorts.Pick(_stack.Random, p => _listeners.ContainsKey(p));
         if (_listeners.ContainsKey(port))
             throw new SocketException((int)SocketError.AddressAlreadyInUse, $"TCP port {port} is already listening");
-        var listener = new TcpListener(this, port, backlog > 0 ? backlog : Options.DefaultBacklog);
+        var listener = new TcpListenEndpoint(this, port, backlog > 0 ? backlog : Settings.DefaultBacklog);
         _listeners.Add(port, listener);
         return listener;
     }
 
-    internal void StopListening(TcpListener listener)
+    internal void StopListening(TcpListenEndpoint listener)
     {
         if (_listeners.TryGetValue(listener.LocalPort, out var l) && l == listener) _listeners.Remove(listener.LocalPort);
     }
 
     /// <summary>OPEN, active (RFC 9293 §3.10.1): a connection in SYN-SENT with <paramref name="observer"/>
     /// told of its progress. Throws SocketException when there is no route or the tuple is in use.</summary>
-    public TcpConnection Connect(Ipv4Address remote, ushort remotePort, ITcpConnectionObserver? observer, ushort localPort = 0)
+    internal TcpConnection Connect(Ipv4Address remote, ushort remotePort, ITcpConnectionObserver? observer, ushort localPort = 0)
     {
         if (!_stack.Ipv4.TryRoute(remote, out _, out var source))
             throw new SocketException((int)SocketError.NetworkUnreachable, $"no route to {remote}");

@@ -1,25 +1,21 @@
-using System.Net.Sockets;
-using CancellationToken = System.Threading.CancellationToken;
-using CancellationTokenRegistration = System.Threading.CancellationTokenRegistration;
 using Netstack.Diagnostics;
 using Netstack.Time;
-using Netstack.Transport.Tcp;
 using Netstack.Wire;
 
-namespace Netstack.Api;
+namespace Netstack.Transport.Tcp;
 
 /// <summary>A TCP port in LISTEN (RFC 9293 §3.10.7.2): answers SYNs with SYN-ACKs up to a backlog of
-/// connections not yet accepted, and hands established ones to <see cref="AcceptAsync"/>.</summary>
-public sealed class TcpListener : IDisposable
+/// connections not yet accepted (half-open included), falls back to SYN cookies when half-open connections
+/// fill it, and queues established connections until they are taken. The application's listener wraps this
+/// and is told through <see cref="ITcpListenObserver"/> when a connection can be taken.</summary>
+public sealed class TcpListenEndpoint
 {
     private readonly TcpProtocol _tcp;
     private readonly Queue<TcpConnection> _ready = new();
-    private readonly Queue<TaskCompletionSource<TcpStream>> _waiters = new();
     private readonly HashSet<TcpConnection> _halfOpen = new();
-    private bool _disposed;
     private Instant? _cookieSentAt;
 
-    internal TcpListener(TcpProtocol tcp, ushort port, int backlog)
+    internal TcpListenEndpoint(TcpProtocol tcp, ushort port, int backlog)
     {
         _tcp = tcp;
         LocalPort = port;
@@ -30,29 +26,11 @@ public sealed class TcpListener : IDisposable
     public int Backlog { get; }
     public int PendingAccepts => _ready.Count;
     public int HalfOpen => _halfOpen.Count;
+    public bool IsClosed { get; private set; }
+    internal ITcpListenObserver? Observer { get; set; }
 
-    /// <summary>The next established connection, as a stream.</summary>
-    public Task<TcpStream> AcceptAsync(CancellationToken cancellationToken = default)
-    {
-        var tcs = new TaskCompletionSource<TcpStream>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _tcp.RunOnLoop(() =>
-        {
-            if (_disposed)
-            {
-                tcs.TrySetException(new ObjectDisposedException(nameof(TcpListener)));
-                return;
-            }
-            if (_ready.TryDequeue(out var c)) tcs.TrySetResult(new TcpStream(_tcp, c));
-            else _waiters.Enqueue(tcs);
-        });
-        if (cancellationToken.CanBeCanceled)
-        {
-            var registration = cancellationToken.Register(() => tcs.TrySetCanceled(cancellationToken));
-            tcs.Task.ContinueWith(static (_, r) => ((CancellationTokenRegistration)r!).Dispose(), registration,
-                CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        }
-        return tcs.Task;
-    }
+    /// <summary>Takes the oldest established connection not yet accepted.</summary>
+    public bool TryAccept(out TcpConnection connection) => _ready.TryDequeue(out connection!);
 
     internal void OnSegment(ConnectionKey key, in TcpSegment seg, in TcpHeaderOptions options)
     {
@@ -73,7 +51,7 @@ public sealed class TcpListener : IDisposable
             _tcp.Stack.Counters.Drop(DropReason.TcpUnacceptable);
             return;
         }
-        if (_halfOpen.Count + _ready.Count >= Backlog && _ready.Count < Backlog && _tcp.Options.SynCookies)
+        if (_halfOpen.Count + _ready.Count >= Backlog && _ready.Count < Backlog && _tcp.Settings.SynCookies)
         {
             // Half-open connections fill the backlog (a SYN flood?): answer without keeping state.
             _cookieSentAt = _tcp.Stack.Scheduler.Now;
@@ -93,28 +71,28 @@ public sealed class TcpListener : IDisposable
     {
         _halfOpen.Remove(connection);
         connection.Listener = null;
-        while (_waiters.TryDequeue(out var w))
-        {
-            if (w.Task.IsCompleted) continue; // cancelled
-            w.TrySetResult(new TcpStream(_tcp, connection));
-            return;
-        }
         _ready.Enqueue(connection);
+        Observer?.OnAcceptable(this);
     }
 
     internal void OnHalfOpenGone(TcpConnection connection) => _halfOpen.Remove(connection);
 
-    /// <summary>Stops listening; connections not yet accepted are reset, pending accepts fail.</summary>
-    public void Dispose() => _tcp.RunOnLoop(() =>
+    /// <summary>Stops listening; connections not yet accepted, half-open or established, are reset.</summary>
+    public void Close()
     {
-        if (_disposed) return;
-        _disposed = true;
+        if (IsClosed) return;
+        IsClosed = true;
         _tcp.StopListening(this);
         foreach (var c in _halfOpen.ToArray()) c.Abort();
         while (_ready.TryDequeue(out var c)) c.Abort();
-        while (_waiters.TryDequeue(out var w))
-            w.TrySetException(new SocketException((int)SocketError.OperationAborted, "the listener was closed"));
-    });
+    }
 
     public override string ToString() => $"listen :{LocalPort}";
+}
+
+/// <summary>What a listen endpoint tells its owner (the application's listener).</summary>
+internal interface ITcpListenObserver
+{
+    /// <summary>An established connection waits in <see cref="TcpListenEndpoint.TryAccept"/>.</summary>
+    void OnAcceptable(TcpListenEndpoint listener);
 }

@@ -2,7 +2,7 @@ namespace Netstack.Transport.Tcp;
 
 /// <summary>TCP tunables for one stack. Defaults follow the RFCs (RFC 6298 timers, RFC 9293 MSL) or Linux
 /// where the RFCs leave a choice.</summary>
-public sealed record TcpOptions
+public sealed record TcpSettings
 {
     /// <summary>Bytes of unacknowledged plus unsent data a connection holds.</summary>
     public int SendBufferSize { get; init; } = 256 * 1024;

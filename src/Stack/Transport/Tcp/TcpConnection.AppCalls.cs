@@ -1,0 +1,80 @@
+using System.Net.Sockets;
+
+namespace Netstack.Transport.Tcp;
+
+/// <summary>The application calls: SEND, RECEIVE, CLOSE, shutdown and ABORT (RFC 9293 §3.10).</summary>
+public sealed partial class TcpConnection
+{
+    /// <summary>Queues up to <paramref name="data"/>.Length bytes; returns how many fit.</summary>
+    public int Send(ReadOnlySpan<byte> data)
+    {
+        if (Error != SocketError.Success) throw new SocketException((int)Error);
+        if (_fin.Queued || State is TcpState.Closed or TcpState.TimeWait)
+            throw new InvalidOperationException("the send side of this connection is shut down");
+        int n = _send.Write(data);
+        if (n > 0) Output();
+        return n;
+    }
+
+    /// <summary>Takes received bytes; 0 when none are waiting (see <see cref="IsReceiveFinished"/>).
+    /// Sends a window update when reading opened the window enough to matter.</summary>
+    public int Receive(Span<byte> destination)
+    {
+        int n = _recv.Read(destination);
+        if (n > 0 && _synReceived && State is TcpState.Established or TcpState.FinWait1 or TcpState.FinWait2)
+        {
+            var potential = _recv.Next + _recv.Free;
+            if (potential - _rcvAdvRight >= Math.Min(_recv.Capacity / 2, 2 * _ourMss)) SendAck();
+        }
+        return n;
+    }
+
+    /// <summary>CLOSE (RFC 9293 §3.10.4): no more data from us; a FIN follows what is queued.</summary>
+    public void Close()
+    {
+        switch (State)
+        {
+            case TcpState.SynSent:
+                Fail(SocketError.OperationAborted);
+                return;
+            case TcpState.SynReceived:
+                _fin.Queued = true;
+                return;
+            case TcpState.Established:
+                _fin.Queued = true;
+                State = TcpState.FinWait1;
+                break;
+            case TcpState.CloseWait:
+                _fin.Queued = true;
+                State = TcpState.LastAck;
+                break;
+            default:
+                return;
+        }
+        Output();
+    }
+
+    /// <summary>The application will read no more: later data draws a reset (RFC 1122 §4.2.2.13).</summary>
+    public void ShutdownReceive()
+    {
+        _receiveShutdown = true;
+        StartOrphanTimeout();
+    }
+
+    /// <summary>A FIN-WAIT-2 connection nobody will read from could wait for the peer's FIN forever;
+    /// like Linux's tcp_fin_timeout, give it as long as TIME-WAIT lasts, then drop it.</summary>
+    private void StartOrphanTimeout()
+    {
+        if (_receiveShutdown && State == TcpState.FinWait2) _timeWaitTimer.Start(_settings.TimeWaitDuration);
+    }
+
+    /// <summary>ABORT (RFC 9293 §3.10.5): reset the peer and drop everything.</summary>
+    public void Abort()
+    {
+        if (State is TcpState.SynReceived or TcpState.Established or TcpState.FinWait1 or TcpState.FinWait2
+            or TcpState.CloseWait)
+            _tcp.SendReset(Key, _sndNxt.Value, 0, false);
+        if (State != TcpState.Closed) Fail(SocketError.OperationAborted);
+        _recv.Release();
+    }
+}

@@ -1,0 +1,80 @@
+using Netstack.Wire;
+
+namespace Netstack.Transport.Tcp;
+
+/// <summary>Building segments: options, payload, header and the advertised window.</summary>
+public sealed partial class TcpConnection
+{
+    private void SendAck() => Emit(_sndNxt, TcpFlags.Ack, 0, 0);
+
+    /// <summary>Builds and sends one segment: options first, then payload from the send buffer, then
+    /// the header with its checksum over all of it.</summary>
+    private void Emit(SequenceNumber seq, TcpFlags flags, int dataOffset, int len)
+    {
+        bool syn = (flags & TcpFlags.Syn) != 0;
+        bool hasAck = (flags & TcpFlags.Ack) != 0;
+        var o = TcpHeaderOptions.None;
+        if (syn)
+        {
+            o.Mss = (ushort)Math.Min(_ourMss, ushort.MaxValue);
+            bool synAck = hasAck;
+            if (synAck ? _wsEnabled : _settings.WindowScaling) o.WindowScale = (sbyte)_rcvShift;
+            o.SackPermitted = synAck ? _sackEnabled : _settings.Sack;
+            o.HasTimestamp = synAck ? _tsEnabled : _settings.Timestamps;
+        }
+        else
+        {
+            o.HasTimestamp = _tsEnabled;
+            if (_sackEnabled && _recv.OutOfOrderRanges > 0)
+                _recv.FillSackBlocks(ref o, _tsEnabled ? 3 : 4);
+        }
+        if (o.HasTimestamp)
+        {
+            o.TsVal = TsNow;
+            o.TsEcr = hasAck ? _tsRecent : 0;
+        }
+        var rcvNxt = RcvNxt;
+        ushort window = AdvertiseWindow(syn);
+        int headerLength = TcpSegment.MinHeaderLength + o.Length;
+        var buffer = _stack.Buffers.Rent(headerLength + len);
+        var segment = buffer.Append(headerLength + len);
+        o.Write(segment[TcpSegment.MinHeaderLength..]);
+        // The payload is summed while it is copied in; the header adds its own words to that sum.
+        ulong payloadSum = len > 0 ? _send.CopyToAndSum(dataOffset, segment.Slice(headerLength, len)) : 0;
+        var header = new TcpHeader(Key.LocalPort, Key.RemotePort, seq.Value, hasAck ? rcvNxt.Value : 0, flags, window,
+            headerLength);
+        TcpSegment.WriteHeader(segment, header, Key.LocalAddress, Key.RemoteAddress, payloadSum);
+        if (hasAck)
+        {
+            _lastAckSent = rcvNxt;
+            _ackNow = false;
+            _rcvBytesUnacked = 0;
+            _delayedAckTimer.Stop();
+        }
+        _counters.TcpSegmentsSent++;
+        _stack.Ipv4.Send(buffer, Key.LocalAddress, Key.RemoteAddress, IpProtocol.Tcp, dontFragment: true);
+    }
+
+    /// <summary>The window to advertise, moving the right edge only by at least min(buffer/2, MSS)
+    /// (receiver SWS avoidance, RFC 9293 §3.8.6.2.2) and never back (RFC 9293 §3.8.6).</summary>
+    private ushort AdvertiseWindow(bool syn)
+    {
+        // Before scaling is agreed the window field is taken literally (RFC 7323 §2.2); ReceiveSyn set
+        // the right edge a SYN-ACK advertises.
+        if (syn) return (ushort)Math.Min(_synReceived ? Math.Max(0, _rcvAdvRight - RcvNxt) : _recv.Free, ushort.MaxValue);
+        if (!_synReceived) return 0;
+        var rcvNxt = RcvNxt;
+        var potential = _recv.Next + _recv.Free;
+        int step = Math.Min(_recv.Capacity / 2, _ourMss);
+        if (potential - _rcvAdvRight >= step || _rcvAdvRight < rcvNxt) _rcvAdvRight = SequenceNumber.Max(potential, rcvNxt);
+        int wnd = Math.Max(0, _rcvAdvRight - rcvNxt);
+        int shift = _wsEnabled ? _rcvShift : 0;
+        if ((wnd >> shift) > ushort.MaxValue)
+        {
+            // Capped by the field: the peer sees a smaller window than the buffer allows.
+            _rcvAdvRight = rcvNxt + (ushort.MaxValue << shift);
+            return ushort.MaxValue;
+        }
+        return (ushort)(wnd >> shift);
+    }
+}

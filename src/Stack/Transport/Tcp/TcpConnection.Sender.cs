@@ -1,0 +1,259 @@
+using System.Net.Sockets;
+using Netstack.Diagnostics;
+using Netstack.Wire;
+
+namespace Netstack.Transport.Tcp;
+
+/// <summary>The sending side: ACK processing, RTT sampling, loss recovery and output under the windows.</summary>
+public sealed partial class TcpConnection
+{
+    /// <summary>RFC 9293 §3.10.7.4 "fifth", plus RFC 5961 §5 ACK range check, congestion control and
+    /// SACK. Returns false when the segment must be dropped.</summary>
+    private bool ProcessAck(in TcpSegment seg, in TcpHeaderOptions opts, SequenceNumber seq, SequenceNumber ack)
+    {
+        if (ack > _sndMax)
+        {
+            _counters.Drop(DropReason.TcpUnacceptable);
+            _ackNow = true;
+            return false;
+        }
+        if (ack < _sndUna - Math.Max(_maxSndWnd, 1))
+        {
+            _counters.Drop(DropReason.TcpUnacceptable);
+            ChallengeAck();
+            return false;
+        }
+        int oldWnd = _sndWnd;
+        if (_sndWl1 < seq || (_sndWl1 == seq && _sndWl2 <= ack))
+        {
+            _sndWnd = seg.Window << _sndShift;
+            _maxSndWnd = Math.Max(_maxSndWnd, _sndWnd);
+            _sndWl1 = seq;
+            _sndWl2 = ack;
+        }
+        bool sackNew = false;
+        if (_sackEnabled)
+            for (int i = 0; i < opts.SackBlockCount; i++)
+                sackNew |= _scoreboard.Add(new SequenceNumber(opts.SackBlocks[i].Left),
+                    new SequenceNumber(opts.SackBlocks[i].Right), ack, _sndMax);
+
+        if (ack > _sndUna) OnNewAck(ack, opts);
+        else if (ack == _sndUna && _sndMax > _sndUna && seg.Payload.IsEmpty
+                 && (seg.Flags & (TcpFlags.Syn | TcpFlags.Fin)) == 0 && (_sackEnabled ? sackNew : _sndWnd == oldWnd))
+            OnDuplicateAck();
+
+        if (_probing && _sndWnd > 0)
+        {
+            // The window opened: leave persist mode; an unacknowledged probe byte is sent again as data.
+            _probing = false;
+            _persistTimer.Stop();
+            _persistBackoff = 0;
+            if (_sndNxt > _sndUna && !_rtxTimer.IsRunning) _sndNxt = _sndUna;
+        }
+
+        if (_fin.HasSequence && !_fin.Acked && ack > _fin.Sequence)
+        {
+            _fin.Sent = true;
+            _fin.Acked = true;
+            switch (State)
+            {
+                case TcpState.FinWait1:
+                    State = TcpState.FinWait2;
+                    StartOrphanTimeout();
+                    break;
+                case TcpState.Closing:
+                    EnterTimeWait();
+                    break;
+                case TcpState.LastAck:
+                    Terminate(SocketError.Success);
+                    return false;
+            }
+        }
+        return true;
+    }
+
+    private void OnNewAck(SequenceNumber ack, in TcpHeaderOptions opts)
+    {
+        int acked = ack - _sndUna;
+        // Grow the window only while it limits sending (RFC 7661 §4.1 / RFC 5681 §3.1 note): an
+        // application-limited sender must not inflate cwnd it never used.
+        bool cwndLimited = _sndMax - _sndUna + SendMss >= _cc.Cwnd;
+        SampleRttOnAck(ack, opts);
+        int dataAcked = Math.Min(acked, _send.Count);
+        _send.Consume(dataAcked);
+        _sndUna = ack;
+        if (_sndNxt < _sndUna) _sndNxt = _sndUna;
+        if (_highRxt < _sndUna) _highRxt = _sndUna;
+        _scoreboard.AdvanceTo(ack);
+        _retries = 0;
+        _dupAcks = 0;
+        if (_cc.InRecovery)
+        {
+            if (ack >= _cc.RecoveryPoint) _cc.ExitRecovery(_sndMax - _sndUna);
+            else if (!_sackEnabled)
+            {
+                // NewReno partial ACK (RFC 6582 §3.2 step 5): the next hole is lost too.
+                RetransmitAt(_sndUna, SendMss);
+                _cc.OnPartialAck(acked);
+            }
+        }
+        else if (cwndLimited) _cc.OnNewAck(acked);
+
+        if (_sndUna == _sndMax) _rtxTimer.Stop();
+        else _rtxTimer.Start(_rto.Rto); // RFC 6298 (5.3)
+        if (dataAcked > 0) Observer?.OnWritable(this);
+    }
+
+    private void OnDuplicateAck()
+    {
+        _dupAcks++;
+        if (_cc.InRecovery)
+        {
+            if (!_sackEnabled) _cc.OnDupAckInRecovery();
+            return;
+        }
+        bool lossDetected = _dupAcks >= 3 || (_sackEnabled && _scoreboard.IsLost(_sndUna, SendMss));
+        // RFC 6582 §3.2 step 2: no new fast retransmit for losses from before the last recovery or timeout.
+        if (!lossDetected || (_sndUna < _recover && _recover != _iss) || _sndNxt != _sndMax) return;
+        _cc.EnterRecovery(_sndMax - _sndUna, _sndMax, inflateForDupAcks: !_sackEnabled);
+        _highRxt = _sndUna + RetransmitAt(_sndUna, SendMss);
+    }
+
+    /// <summary>RTT measurement: from the timestamp echo when timestamps are in use (RFC 7323 §4),
+    /// otherwise from one timed segment at a time, never a retransmitted one (Karn).</summary>
+    private void SampleRttOnAck(SequenceNumber ack, in TcpHeaderOptions opts)
+    {
+        if (_tsEnabled && opts.HasTimestamp && opts.TsEcr != 0)
+        {
+            _rttTiming = false;
+            _rto.AddSample(TimeSpan.FromMilliseconds(unchecked((int)(TsNow - opts.TsEcr))));
+            return;
+        }
+        if (_rttTiming && ack > _rttSeq)
+        {
+            _rttTiming = false;
+            _rto.AddSample(_scheduler.Now - _rttStart);
+        }
+    }
+
+    /// <summary>Sends what the windows, Nagle (RFC 896, with Minshall's refinement) and SWS avoidance allow (RFC 9293 §3.8.6.2.1),
+    /// or in SACK recovery what the pipe allows (RFC 6675 §5).</summary>
+    private void Output()
+    {
+        if (!CanSendData || _cc is null) return;
+        if (_cc.InRecovery && _sackEnabled) SackRecoveryOutput();
+        int mss = SendMss;
+        while (true)
+        {
+            var dataEnd = DataEnd;
+            int unsent = dataEnd - _sndNxt;
+            int inFlight = _sndNxt - _sndUna;
+            bool finPending = _fin.Queued && !_fin.Sent;
+            if (unsent <= 0)
+            {
+                if (finPending && unsent == 0 && !_probing) SendNew(0, fin: true);
+                break;
+            }
+            if (_probing) break;
+            int window = Math.Min(_sndWnd, _cc.InRecovery && _sackEnabled ? 0 : _cc.Cwnd);
+            int usable = window - inFlight;
+            int len = Math.Min(Math.Min(mss, unsent), usable);
+            if (len <= 0) break;
+            if (len < mss)
+            {
+                bool allQueued = len == unsent;
+                // Nagle as Minshall refined it (and Linux does): a short segment waits only for the ACK of an
+                // earlier short one, not of full-sized data, so a write's short tail does not sit out the
+                // peer's delayed ACK.
+                bool nagleAllows = NoDelay || inFlight == 0 || !(_smallSentEnd > _sndUna);
+                bool sendable = allQueued ? nagleAllows : len >= _maxSndWnd / 2 && nagleAllows;
+                if (!sendable) break;
+            }
+            SendNew(len, fin: finPending && len == unsent);
+        }
+        // Nothing in flight and data we may not send: the persist timer probes or overrides SWS.
+        if (DataEnd - _sndNxt > 0 && _sndNxt == _sndUna && !_rtxTimer.IsRunning && !_persistTimer.IsRunning)
+            StartPersist();
+    }
+
+    private void SackRecoveryOutput()
+    {
+        int mss = SendMss;
+        for (int guard = 0; guard < 1000; guard++)
+        {
+            int pipe = _scoreboard.Pipe(_sndUna, _sndMax, _highRxt, mss);
+            if (_cc.Cwnd - pipe < mss) return;
+            var from = SequenceNumber.Max(_highRxt, _sndUna);
+            if (_scoreboard.NextHole(from, lostOnly: true, mss, out var start, out var end))
+            {
+                _highRxt = start + RetransmitAt(start, Math.Min(mss, end - start));
+                continue;
+            }
+            int unsent = DataEnd - _sndNxt;
+            int usable = _sndUna + _sndWnd - _sndNxt;
+            int len = Math.Min(Math.Min(mss, unsent), usable);
+            if (len > 0 && _sndNxt == _sndMax)
+            {
+                SendNew(len, fin: _fin.Queued && !_fin.Sent && len == unsent);
+                continue;
+            }
+            if (_scoreboard.NextHole(from, lostOnly: false, mss, out start, out end))
+            {
+                _highRxt = start + RetransmitAt(start, Math.Min(mss, end - start));
+                continue;
+            }
+            return;
+        }
+    }
+
+    private void SendNew(int len, bool fin)
+    {
+        var seq = _sndNxt;
+        var flags = TcpFlags.Ack;
+        if (len > 0 && len == DataEnd - seq) flags |= TcpFlags.Psh;
+        if (fin) flags |= TcpFlags.Fin;
+        bool retransmission = seq < _sndMax;
+        if (retransmission)
+        {
+            _counters.TcpRetransmissions++;
+            if (_rttTiming && seq <= _rttSeq) _rttTiming = false; // Karn
+        }
+        else if (!_rttTiming && !_tsEnabled && len > 0)
+        {
+            _rttTiming = true;
+            _rttSeq = seq;
+            _rttStart = _scheduler.Now;
+        }
+        Emit(seq, flags, seq - _sndUna, len);
+        if (len > 0 && len < SendMss && !retransmission) _smallSentEnd = seq + len;
+        _sndNxt = seq + len + (fin ? 1 : 0);
+        if (_sndNxt > _sndMax) _sndMax = _sndNxt;
+        if (fin)
+        {
+            _fin.Sent = true;
+            _fin.HasSequence = true;
+            _fin.Sequence = seq + len;
+        }
+        if (!_rtxTimer.IsRunning)
+        {
+            _rtxTimer.Start(_rto.Rto);
+            _persistTimer.Stop();
+        }
+    }
+
+    /// <summary>Sends up to <paramref name="maxLen"/> bytes again from <paramref name="seq"/> (with the
+    /// FIN if it was sent and the segment reaches it). Returns the sequence space covered.</summary>
+    private int RetransmitAt(SequenceNumber seq, int maxLen)
+    {
+        int offset = seq - _sndUna;
+        int len = Math.Max(0, Math.Min(maxLen, _send.Count - offset));
+        bool fin = _fin.Sent && seq + len == _fin.Sequence;
+        if (len == 0 && !fin) return 0;
+        var flags = TcpFlags.Ack | (fin ? TcpFlags.Fin : 0);
+        _counters.TcpRetransmissions++;
+        if (_rttTiming && seq <= _rttSeq) _rttTiming = false; // Karn
+        Emit(seq, flags, offset, len);
+        if (!_rtxTimer.IsRunning) _rtxTimer.Start(_rto.Rto);
+        return len + (fin ? 1 : 0);
+    }
+}

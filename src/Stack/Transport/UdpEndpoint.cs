@@ -1,0 +1,149 @@
+using System.Buffers;
+using System.Net.Sockets;
+using Netstack.Network;
+using Netstack.Wire;
+
+namespace Netstack.Transport;
+
+/// <summary>Where a datagram received into a caller's buffer came from, and its full length (more than
+/// was copied when the buffer was too small, like recvfrom with MSG_TRUNC).</summary>
+public readonly record struct UdpDatagramInfo(int Length, Ipv4Address RemoteAddress, ushort RemotePort, Ipv4Address LocalAddress);
+
+/// <summary>An ICMP error about a datagram this socket sent, like Linux's IP_RECVERR queue.</summary>
+public sealed record UdpSocketError(IcmpType Type, byte Code, Ipv4Address Reporter, Ipv4Address Destination, ushort DestinationPort)
+{
+    public SocketError SocketError => Type == IcmpType.DestinationUnreachable
+        ? (UnreachableCode)Code switch
+        {
+            UnreachableCode.Port or UnreachableCode.Protocol => SocketError.ConnectionRefused,
+            UnreachableCode.Network => SocketError.NetworkUnreachable,
+            UnreachableCode.FragmentationNeeded => SocketError.MessageSize,
+            _ => SocketError.HostUnreachable,
+        }
+        : SocketError.HostUnreachable;
+
+    public override string ToString() => Type == IcmpType.DestinationUnreachable
+        ? $"{(UnreachableCode)Code} unreachable for {Destination}:{DestinationPort} (reported by {Reporter})"
+        : $"{Type} code {Code} for {Destination}:{DestinationPort} (reported by {Reporter})";
+}
+
+/// <summary>A bound UDP port: its datagram queue (bounded; overflow is dropped and counted by <see cref="Udp"/>),
+/// its ICMP error queue (bounded the same way) and the connect() filter. The application's socket wraps this
+/// and is offered each datagram and error first through <see cref="IUdpReceiver"/>, so a waiting receive takes
+/// it without queuing.</summary>
+public sealed class UdpEndpoint
+{
+    private readonly Udp _udp;
+    private readonly int _queueLimit;
+    // Queued payloads live in pooled arrays, so receiving allocates nothing; a copy the application owns
+    // is made only when it asks for one.
+    private readonly Queue<(byte[] Pooled, UdpDatagramInfo Info)> _received = new();
+    private readonly Queue<UdpSocketError> _errors = new();
+
+    internal UdpEndpoint(Udp udp, ushort port, int queueLimit)
+    {
+        _udp = udp;
+        LocalPort = port;
+        _queueLimit = queueLimit;
+    }
+
+    public ushort LocalPort { get; }
+    /// <summary>Set by <see cref="Connect"/>: the only peer datagrams are accepted from, and errors reported for.</summary>
+    public (Ipv4Address Address, ushort Port)? RemoteEndPoint { get; private set; }
+    public int QueuedDatagrams => _received.Count;
+    public IReadOnlyCollection<UdpSocketError> PendingErrors => _errors;
+    public long DatagramsReceived { get; private set; }
+    public long BytesReceived { get; private set; }
+    public bool IsClosed { get; private set; }
+    internal IUdpReceiver? Receiver { get; set; }
+
+    public void Connect(Ipv4Address address, ushort port) => RemoteEndPoint = (address, port);
+
+    public SendResult SendTo(ReadOnlySpan<byte> payload, Ipv4Address destination, ushort port)
+    {
+        ObjectDisposedException.ThrowIf(IsClosed, this);
+        return _udp.Send(LocalPort, destination, port, payload);
+    }
+
+    /// <summary>Takes the next datagram into <paramref name="destination"/> without allocating; a datagram
+    /// longer than the buffer is truncated and <see cref="UdpDatagramInfo.Length"/> tells its full size.</summary>
+    public bool TryReceiveFrom(Span<byte> destination, out UdpDatagramInfo info)
+    {
+        if (!_received.TryDequeue(out var queued))
+        {
+            info = default;
+            return false;
+        }
+        info = queued.Info;
+        var data = queued.Pooled.AsSpan(0, info.Length);
+        data[..Math.Min(data.Length, destination.Length)].CopyTo(destination);
+        ArrayPool<byte>.Shared.Return(queued.Pooled);
+        return true;
+    }
+
+    /// <summary>Takes the next datagram as a fresh array the caller owns.</summary>
+    public bool TryReceiveFrom(out byte[] payload, out UdpDatagramInfo info)
+    {
+        if (!_received.TryDequeue(out var queued))
+        {
+            payload = [];
+            info = default;
+            return false;
+        }
+        info = queued.Info;
+        payload = queued.Pooled.AsSpan(0, info.Length).ToArray();
+        ArrayPool<byte>.Shared.Return(queued.Pooled);
+        return true;
+    }
+
+    public bool TryReceiveError(out UdpSocketError? error) => _errors.TryDequeue(out error);
+
+    internal bool Enqueue(Ipv4Address from, ushort fromPort, Ipv4Address localAddress, ReadOnlySpan<byte> payload)
+    {
+        if (RemoteEndPoint is { } peer && (peer.Address != from || peer.Port != fromPort)) return true; // filtered, as connect() does
+        DatagramsReceived++;
+        BytesReceived += payload.Length;
+        var info = new UdpDatagramInfo(payload.Length, from, fromPort, localAddress);
+        if (Receiver is { } r && r.TryTakeDatagram(payload, info)) return true;
+        if (_received.Count >= _queueLimit) return false;
+        var pooled = ArrayPool<byte>.Shared.Rent(Math.Max(payload.Length, 1));
+        payload.CopyTo(pooled);
+        _received.Enqueue((pooled, info));
+        return true;
+    }
+
+    /// <summary>Queues an error for the application; false when the queue is full (bounded like the
+    /// datagram queue, so a peer spraying ICMP errors cannot grow it without limit). On a connected socket a
+    /// waiting receive takes the error instead.</summary>
+    internal bool ReportError(in IcmpErrorReport report, ushort destinationPort)
+    {
+        bool receiverTakes = RemoteEndPoint is not null && Receiver is { IsWaiting: true };
+        if (_errors.Count >= _queueLimit && !receiverTakes) return false;
+        var error = new UdpSocketError(report.Type, report.Code, report.Reporter, report.OriginalDestination, destinationPort);
+        if (receiverTakes && Receiver!.TryTakeError(error)) return true;
+        _errors.Enqueue(error);
+        return true;
+    }
+
+    /// <summary>Unbinds the port and returns the queued datagrams' buffers.</summary>
+    public void Close()
+    {
+        if (IsClosed) return;
+        IsClosed = true;
+        _udp.Unbind(this);
+        while (_received.TryDequeue(out var queued)) ArrayPool<byte>.Shared.Return(queued.Pooled);
+    }
+
+    public override string ToString() => $"udp :{LocalPort}";
+}
+
+/// <summary>What a UDP endpoint offers its owner (the application's socket) before queuing.</summary>
+internal interface IUdpReceiver
+{
+    /// <summary>A receive is waiting for the next datagram or (on a connected socket) error.</summary>
+    bool IsWaiting { get; }
+    /// <summary>Offers a datagram to a waiting receive; false to queue it.</summary>
+    bool TryTakeDatagram(ReadOnlySpan<byte> payload, in UdpDatagramInfo info);
+    /// <summary>Offers an ICMP error to a waiting receive on a connected socket; false to queue it.</summary>
+    bool TryTakeError(UdpSocketError error);
+}

@@ -121,7 +121,13 @@ public sealed class VirtualSegment
 
     private SharedFrame RentShared(ReadOnlySpan<byte> frame, int receivers)
     {
-        var shared = _freeShared.Count > 0 ? _freeShared.Pop() : new SharedFrame();
+        SharedFrame shared;
+        if (_freeShared.Count > 0)
+        {
+            shared = _freeShared.Pop();
+            _pooledFrameBytes -= shared.Capacity;
+        }
+        else shared = new SharedFrame();
         shared.Load(frame, receivers);
         FrameCopiesInFlight++;
         return shared;
@@ -141,12 +147,18 @@ public sealed class VirtualSegment
         if (_freeFrames.Count < MaxPooledArrivals) _freeFrames.Push(inFlight);
         if (--frame.Receivers > 0) return;
         FrameCopiesInFlight--;
-        if (_freeShared.Count < MaxPooledFrames) _freeShared.Push(frame);
+        if (_pooledFrameBytes + frame.Capacity <= MaxPooledFrameBytes)
+        {
+            _pooledFrameBytes += frame.Capacity;
+            _freeShared.Push(frame);
+        }
         else frame.Release();
     }
 
-    private const int MaxPooledArrivals = 4096;
-    private const int MaxPooledFrames = 256;
+    // Enough for steady bulk traffic (a megabyte window of full frames in flight both ways) to allocate nothing.
+    private const int MaxPooledArrivals = 1 << 16;
+    private const long MaxPooledFrameBytes = 16L << 20;
+    private long _pooledFrameBytes;
 
     /// <summary>The bytes of a frame on the wire, shared by every port it is on its way to; back to the pool when the
     /// last of them has it.</summary>
@@ -158,6 +170,8 @@ public sealed class VirtualSegment
         public int Receivers;
 
         public ReadOnlySpan<byte> Bytes => _buffer.AsSpan(0, _length);
+
+        public int Capacity => _buffer.Length;
 
         public void Release()
         {

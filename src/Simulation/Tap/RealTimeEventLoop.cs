@@ -182,7 +182,7 @@ public sealed unsafe class RealTimeEventLoop : IEventLoop, IDisposable
                 {
                     if (ready[i] == WakeToken) DrainWake();
                     else if (ready[i] == TimerToken) DrainTimer();
-                    else _handlers[(int)ready[i]]?.OnReadable();
+                    else if (_handlers[(int)ready[i]] is { } handler) Contain(handler);
                     DrainPosted();
                 }
             }
@@ -234,8 +234,36 @@ public sealed unsafe class RealTimeEventLoop : IEventLoop, IDisposable
         {
             _events.TryDequeue(out var ev, out _);
             EventsRun++;
-            ev.Action.Run(ev.Token);
+            try
+            {
+                ev.Action.Run(ev.Token);
+            }
+            catch (Exception e) when (FaultObserver is not null && e is not OutOfMemoryException)
+            {
+                Faults++;
+                FaultObserver(e);
+            }
             DrainPosted();
+        }
+    }
+
+    /// <summary>When set, an exception escaping a timer event or a device handler is counted and handed here, and
+    /// the loop goes on (live mode: a defect hit by one frame must not end the host); when null it propagates.</summary>
+    public Action<Exception>? FaultObserver { get; set; }
+
+    /// <summary>Exceptions contained by <see cref="FaultObserver"/>.</summary>
+    public long Faults { get; private set; }
+
+    private void Contain(IReadableHandler handler)
+    {
+        try
+        {
+            handler.OnReadable();
+        }
+        catch (Exception e) when (FaultObserver is not null && e is not OutOfMemoryException)
+        {
+            Faults++;
+            FaultObserver(e);
         }
     }
 

@@ -48,16 +48,7 @@ public sealed class Ipv4
         var malformation = packet.Validate();
         if (malformation != Ipv4Malformation.None)
         {
-            _counters.Drop(malformation switch
-            {
-                Ipv4Malformation.Truncated => DropReason.Ipv4Truncated,
-                Ipv4Malformation.BadVersion => DropReason.Ipv4BadVersion,
-                Ipv4Malformation.BadHeaderLength => DropReason.Ipv4BadHeaderLength,
-                Ipv4Malformation.BadTotalLength => DropReason.Ipv4BadTotalLength,
-                Ipv4Malformation.TotalLengthBeyondFrame => DropReason.Ipv4TotalLengthBeyondFrame,
-                Ipv4Malformation.BadChecksum => DropReason.Ipv4BadChecksum,
-                _ => DropReason.Ipv4FragmentTooLarge,
-            });
+            _counters.Drop(DropReasonFor(malformation));
             return;
         }
         // Ethernet may have padded the frame: the datagram is what Total Length says.
@@ -78,6 +69,20 @@ public sealed class Ipv4
         }
         DeliverLocal(packet, iface);
     }
+
+    /// <summary>The drop counter for each way a header can be malformed. Every value is named, so a new
+    /// malformation cannot be silently counted as another (a test walks the enum).</summary>
+    public static DropReason DropReasonFor(Ipv4Malformation malformation) => malformation switch
+    {
+        Ipv4Malformation.Truncated => DropReason.Ipv4Truncated,
+        Ipv4Malformation.BadVersion => DropReason.Ipv4BadVersion,
+        Ipv4Malformation.BadHeaderLength => DropReason.Ipv4BadHeaderLength,
+        Ipv4Malformation.BadTotalLength => DropReason.Ipv4BadTotalLength,
+        Ipv4Malformation.TotalLengthBeyondFrame => DropReason.Ipv4TotalLengthBeyondFrame,
+        Ipv4Malformation.BadChecksum => DropReason.Ipv4BadChecksum,
+        Ipv4Malformation.FragmentTooLarge => DropReason.Ipv4FragmentTooLarge,
+        _ => throw new ArgumentOutOfRangeException(nameof(malformation), malformation, "no drop reason for this malformation"),
+    };
 
     private bool IsLocal(Ipv4Address destination, NetworkInterface arrivedOn)
     {

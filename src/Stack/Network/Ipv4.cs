@@ -62,12 +62,32 @@ public sealed class Ipv4
                 _counters.Drop(DropReason.Ipv4NotForUs);
             return;
         }
+        if (IsInvalidSource(packet.Source, iface))
+        {
+            _counters.Drop(DropReason.Ipv4InvalidSource);
+            return;
+        }
         if (packet.IsFragment)
         {
             Reassembler.Add(packet, iface);
             return;
         }
         DeliverLocal(packet, iface);
+    }
+
+    /// <summary>RFC 1122 §3.2.1.3: a host silently discards a datagram whose source no host can have, so nothing
+    /// answers it (echo replies, ICMP errors or SYN-ACKs to a broadcast, smurf- and land-style). Invalid: this network
+    /// (0/8), loopback (127/8) from a wire, multicast and class E (with the limited broadcast), the arrival
+    /// interface's directed broadcast, and our own addresses (a land attack: we did not send it).</summary>
+    private bool IsInvalidSource(Ipv4Address source, NetworkInterface arrivedOn)
+    {
+        if (source.IsThisNetwork || source.IsLoopback || source.IsMulticast || source.IsReserved) return true;
+        if (arrivedOn.IsBroadcast(source)) return true;
+        // Indexed: foreach over the IReadOnlyList would box an enumerator for every datagram.
+        var interfaces = _stack.Interfaces;
+        for (int i = 0; i < interfaces.Count; i++)
+            if (interfaces[i].Address.Address == source) return true;
+        return false;
     }
 
     /// <summary>The drop counter for each way a header can be malformed. Every value is named, so a new

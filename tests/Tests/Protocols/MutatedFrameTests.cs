@@ -21,7 +21,7 @@ public class MutatedFrameTests
         DropReason.Ipv4Truncated, DropReason.Ipv4BadVersion, DropReason.Ipv4BadHeaderLength, DropReason.Ipv4BadTotalLength,
         DropReason.Ipv4TotalLengthBeyondFrame, DropReason.Ipv4BadChecksum, DropReason.Ipv4FragmentTooLarge,
         DropReason.Ipv4NotForUs, DropReason.IcmpBadChecksum, DropReason.UdpMalformed, DropReason.UdpBadChecksum,
-        DropReason.TcpMalformed, DropReason.TcpBadChecksum,
+        DropReason.TcpMalformed, DropReason.TcpBadChecksum, DropReason.Ipv4InvalidSource, DropReason.ArpInvalidSenderMac,
     ];
 
     /// <summary>What the oracle expects the stack to count for <paramref name="f"/>: a validation drop, the
@@ -65,8 +65,10 @@ public class MutatedFrameTests
             if (p.Length < 28 || BinaryPrimitives.ReadUInt16BigEndian(p) != 1 || BinaryPrimitives.ReadUInt16BigEndian(p[2..]) != 0x0800 ||
                 p[4] != 6 || p[5] != 4) return DropReason.ArpMalformed;
             ushort op = BinaryPrimitives.ReadUInt16BigEndian(p[6..]);
-            if (op is not (1 or 2) || (p[8] & 1) != 0 || BinaryPrimitives.ReadUInt32BigEndian(p[14..]) == 0xFFFF_FFFF)
+            if (op is not (1 or 2) || BinaryPrimitives.ReadUInt32BigEndian(p[14..]) == 0xFFFF_FFFF)
                 return DropReason.ArpMalformed;
+            var sender = MacAddress.Read(p[8..]);
+            if ((p[8] & 1) != 0 || sender == MacAddress.Zero || sender == Mac) return DropReason.ArpInvalidSenderMac;
             return null;
         }
         if (type != 0x0800) return DropReason.EthernetUnknownType;
@@ -85,6 +87,10 @@ public class MutatedFrameTests
         var destination = Ipv4Address.Read(p[16..]);
         if (destination != Ip && destination != Ipv4Address.Broadcast && destination != Ipv4Address.Parse("192.0.2.255"))
             return DropReason.Ipv4NotForUs;
+        var source = Ipv4Address.Read(p[12..]);
+        uint s = source.Value;
+        if (s >> 24 is 0 or 127 || s >> 28 >= 0xE || source == Ip || source == Ipv4Address.Parse("192.0.2.255"))
+            return DropReason.Ipv4InvalidSource; // RFC 1122 §3.2.1.3
         if ((flagsOffset & 0x2000) != 0 || offset != 0)
         {
             // A fragment: reassembly is not modelled here, so what a completed datagram meets is not checked.

@@ -17,6 +17,7 @@ public sealed class VirtualEventLoop : IEventLoop
     private volatile int _postedCount;
     private readonly LoopSynchronizationContext _context;
     private long _sequence;
+    private readonly EventQueueCompactor<EventKey> _compactor = new();
 
     public VirtualEventLoop(Instant? start = null)
     {
@@ -68,7 +69,12 @@ public sealed class VirtualEventLoop : IEventLoop
             return;
         }
         _events.Enqueue((action, token), new EventKey(due.Nanoseconds, _sequence++));
+        _compactor.AfterEnqueue(_events);
     }
+
+    /// <summary>Queued runs that are still current (a scan: for tests and diagnostics, not the data path).</summary>
+    public int CountLiveEvents() => EventQueueCompactor<EventKey>.CountLive(_events) +
+        _dueNow.Count(static ev => ev.Action.IsCurrent(ev.Token));
 
     public void Post(Action callback)
     {

@@ -229,4 +229,21 @@ public class RealTimeEventLoopTests
         seen.Should().ContainSingle().Which.Message.Should().Be("defect in a timer");
         log.Should().Equal(7);
     }
+
+    [Test]
+    public void Cancelled_timers_do_not_accumulate_in_the_real_time_loop()
+    {
+        using var loop = new RealTimeEventLoop();
+        var keep = new ScheduledTimer(loop, () => { });
+        keep.Arm(loop.Now + TimeSpan.FromHours(1));
+        for (int i = 0; i < 100_000; i++)
+        {
+            var t = new ScheduledTimer(loop, () => { });
+            t.Arm(loop.Now + TimeSpan.FromHours(2));
+            t.Cancel();
+        }
+
+        loop.CountLiveEvents().Should().Be(1);
+        loop.PendingEvents.Should().BeLessThanOrEqualTo(257);
+    }
 }

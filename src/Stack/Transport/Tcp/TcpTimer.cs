@@ -31,7 +31,13 @@ internal sealed class TcpTimer
         if (!_wakeup.IsArmed || _wakeup.Due > due) _wakeup.Arm(due);
     }
 
-    public void Stop() => IsRunning = false;
+    /// <summary>Stops the timer and cancels its wake-up, so the scheduler can drop the queued entry (and the
+    /// connection it references) now instead of at its due time. Restarting after a stop schedules afresh.</summary>
+    public void Stop()
+    {
+        IsRunning = false;
+        _wakeup.Cancel();
+    }
 
     private void Wake()
     {

@@ -27,7 +27,7 @@ public sealed class FrameFaultLog(IScheduler clock, TextWriter log, Func<IFrameS
                 _sink.Write(clock.Now, frame, new FrameContext(iface.Stack.Name, FrameDirection.Inbound, error.GetType().Name));
                 FramesKept++;
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
+            catch (Exception e) when (e is not OutOfMemoryException) // libpcap's own exceptions too: keep serving
             {
                 log.WriteLine($"frame fault: cannot keep the frame: {e.Message}");
                 maxFramesKept = 0;

@@ -82,10 +82,11 @@ public sealed class Ipv4
     private bool IsInvalidSource(Ipv4Address source, NetworkInterface arrivedOn)
     {
         if (source.IsThisNetwork || source.IsLoopback || source.IsMulticast || source.IsReserved) return true;
-        if (arrivedOn.IsBroadcast(source)) return true;
+        if (source == arrivedOn.Address.Address || arrivedOn.IsBroadcast(source)) return true;
         // Indexed: foreach over the IReadOnlyList would box an enumerator for every datagram.
         var interfaces = _stack.Interfaces;
-        for (int i = 0; i < interfaces.Count; i++)
+        int count = interfaces.Count;
+        for (int i = 0; count > 1 && i < count; i++)
             if (interfaces[i].Address.Address == source) return true;
         return false;
     }

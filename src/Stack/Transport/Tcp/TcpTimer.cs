@@ -31,12 +31,16 @@ internal sealed class TcpTimer
         if (!_wakeup.IsArmed || _wakeup.Due > due) _wakeup.Arm(due);
     }
 
-    /// <summary>Stops the timer and cancels its wake-up, so the scheduler can drop the queued entry (and the
-    /// connection it references) now instead of at its due time. Restarting after a stop schedules afresh.</summary>
+    /// <summary>A stopped timer's wake-up due within this long is left to lapse, so the stop/start cycle of the
+    /// delayed-ACK and retransmission timers (every few segments) costs no scheduling; one due later (keepalive,
+    /// TIME-WAIT, a backed-off retransmission) is cancelled, so the scheduler can drop it and the connection it
+    /// references now rather than hours later (issue 18: memory grew with the connection rate).</summary>
+    private static readonly TimeSpan LapseHorizon = TimeSpan.FromSeconds(1);
+
     public void Stop()
     {
         IsRunning = false;
-        _wakeup.Cancel();
+        if (_wakeup.IsArmed && _wakeup.Due > _scheduler.Now + LapseHorizon) _wakeup.Cancel();
     }
 
     private void Wake()

@@ -66,6 +66,7 @@ public sealed class NetworkStack
     {
         var iface = new NetworkInterface(this, name ?? $"eth{_interfaces.Count}", link, mac, address, mtu);
         _interfaces.Add(iface);
+        Ipv4.AddOwnAddresses(iface);
         Ipv4.Routes.Add(new Route(new Ipv4Cidr(address.Network, address.PrefixLength), iface));
         return iface;
     }

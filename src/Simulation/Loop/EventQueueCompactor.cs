@@ -17,9 +17,15 @@ internal sealed class EventQueueCompactor<TPriority>
 
     public long Compactions { get; private set; }
 
+    /// <summary>Called after every enqueue: a comparison, inlined into the loop's Schedule; the scan is out of line.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public void AfterEnqueue(PriorityQueue<(IScheduledAction Action, long Token), TPriority> queue)
     {
-        if (queue.Count <= _compactAt) return;
+        if (queue.Count > _compactAt) Compact(queue);
+    }
+
+    private void Compact(PriorityQueue<(IScheduledAction Action, long Token), TPriority> queue)
+    {
         foreach (var item in queue.UnorderedItems)
             if (item.Element.Action.IsCurrent(item.Element.Token)) _scratch.Add(item);
         if (_scratch.Count < queue.Count)

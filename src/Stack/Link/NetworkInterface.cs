@@ -36,7 +36,17 @@ public sealed class NetworkInterface : IFrameReceiver
     public bool IsBroadcast(Ipv4Address destination) =>
         destination.IsBroadcast || (Address.PrefixLength < 31 && destination == Address.DirectedBroadcast);
 
-    public void ReceiveFrame(ReadOnlySpan<byte> frame) => ReceiveFrame(frame, transportChecksumVerified: false);
+    public void ReceiveFrame(ReadOnlySpan<byte> frame)
+    {
+        try
+        {
+            Ethernet.Receive(frame);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            if (!Stack.ContainFrameFault(this, frame, e)) throw;
+        }
+    }
 
     /// <summary>The frame entry: a defect that throws while processing one frame is contained here (see
     /// <see cref="NetworkStack.FrameFaultObserver"/>) instead of ending the loop that delivered it.</summary>

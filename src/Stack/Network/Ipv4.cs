@@ -62,7 +62,7 @@ public sealed class Ipv4
                 _counters.Drop(DropReason.Ipv4NotForUs);
             return;
         }
-        if (IsInvalidSource(packet.Source, iface))
+        if (IsInvalidSource(packet.Source))
         {
             _counters.Drop(DropReason.Ipv4InvalidSource);
             return;
@@ -77,18 +77,26 @@ public sealed class Ipv4
 
     /// <summary>RFC 1122 §3.2.1.3: a host silently discards a datagram whose source no host can have, so nothing
     /// answers it (echo replies, ICMP errors or SYN-ACKs to a broadcast, smurf- and land-style). Invalid: this network
-    /// (0/8), loopback (127/8) from a wire, multicast and class E (with the limited broadcast), the arrival
-    /// interface's directed broadcast, and our own addresses (a land attack: we did not send it).</summary>
-    private bool IsInvalidSource(Ipv4Address source, NetworkInterface arrivedOn)
+    /// (0/8), loopback (127/8) from a wire, multicast and class E (with the limited broadcast), our
+    /// interfaces' directed broadcasts and our own addresses (a land attack: we did not send it).</summary>
+    private bool IsInvalidSource(Ipv4Address source)
     {
-        if (source.IsThisNetwork || source.IsLoopback || source.IsMulticast || source.IsReserved) return true;
-        if (source == arrivedOn.Address.Address || arrivedOn.IsBroadcast(source)) return true;
-        // Indexed: foreach over the IReadOnlyList would box an enumerator for every datagram.
-        var interfaces = _stack.Interfaces;
-        int count = interfaces.Count;
-        for (int i = 0; count > 1 && i < count; i++)
-            if (interfaces[i].Address.Address == source) return true;
+        uint firstOctet = source.Value >> 24;
+        if (firstOctet is 0 or 127 || firstOctet >= 224) return true; // 0/8, 127/8, multicast, class E
+        var own = _ownAddresses; // a flat array: this runs for every datagram
+        for (int i = 0; i < own.Length; i++)
+            if (own[i] == source) return true;
         return false;
+    }
+
+    /// <summary>Our addresses and directed broadcasts, which no datagram from the wire may carry as its source.</summary>
+    private Ipv4Address[] _ownAddresses = [];
+
+    internal void AddOwnAddresses(NetworkInterface iface)
+    {
+        var own = new List<Ipv4Address>(_ownAddresses) { iface.Address.Address };
+        if (iface.Address.PrefixLength < 31) own.Add(iface.Address.DirectedBroadcast);
+        _ownAddresses = own.ToArray();
     }
 
     /// <summary>The drop counter for each way a header can be malformed. Every value is named, so a new

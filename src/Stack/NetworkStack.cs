@@ -49,11 +49,26 @@ public sealed class NetworkStack
     public TcpProtocol Tcp { get; }
     public PingService Ping { get; }
 
+    /// <summary>When set, an exception escaping the processing of a received frame is counted
+    /// (<see cref="DropReason.FrameHandlerFault"/>), handed to this observer and goes no further; when null it
+    /// propagates to whoever delivered the frame (tests want defects loud).</summary>
+    public IFrameFaultObserver? FrameFaultObserver { get; set; }
+
+    /// <summary>Counts a frame whose processing threw; true when an observer took it (the caller swallows it).</summary>
+    internal bool ContainFrameFault(NetworkInterface iface, ReadOnlySpan<byte> frame, Exception error)
+    {
+        Counters.Drop(DropReason.FrameHandlerFault);
+        if (FrameFaultObserver is not { } observer) return false;
+        observer.OnFrameFault(iface, frame, error);
+        return true;
+    }
+
     /// <summary>Attaches the stack to a link with an address; adds the on-link route for its prefix.</summary>
     public NetworkInterface AddInterface(ILink link, MacAddress mac, Ipv4Cidr address, int? mtu = null, string? name = null)
     {
         var iface = new NetworkInterface(this, name ?? $"eth{_interfaces.Count}", link, mac, address, mtu);
         _interfaces.Add(iface);
+        Ipv4.AddOwnAddresses(iface);
         Ipv4.Routes.Add(new Route(new Ipv4Cidr(address.Network, address.PrefixLength), iface));
         return iface;
     }

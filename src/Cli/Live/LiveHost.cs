@@ -10,6 +10,7 @@ namespace Netstack.Cli.Live;
 public sealed class LiveHost : IDisposable
 {
     private readonly PcapFileSink? _recording;
+    private readonly FrameFaultLog? _faults;
 
     public LiveHost(TapOptions options)
     {
@@ -29,6 +30,13 @@ public sealed class LiveHost : IDisposable
             Interface = Stack.AddInterface(link, options.Mac ?? TapOptions.RandomMac(), options.Address, options.Mtu,
                 options.Device);
             if (options.Gateway is { } gateway) Stack.AddDefaultGateway(gateway);
+            // A frame the stack fails on is dropped, logged once and kept for a test; the host lives on.
+            _faults = new FrameFaultLog(Loop, Console.Error, () => new PcapFileSink(FaultCapturePath, Loop.EpochUnixSeconds));
+            Stack.FrameFaultObserver = _faults;
+            Loop.FaultObserver = error =>
+            {
+                if (Loop.Faults == 1) Console.Error.WriteLine($"event loop fault (further ones only counted): {error}");
+            };
         }
         catch
         {
@@ -51,9 +59,15 @@ public sealed class LiveHost : IDisposable
     public NetworkInterface Interface { get; } = null!;
     public long FramesRecorded => _recording?.FramesWritten ?? 0;
 
+    /// <summary>Where frames the stack failed on are kept: beside the recording, else in the temp directory.</summary>
+    public string FaultCapturePath => Options.RecordPath is { } record
+        ? record + ".faults.pcap"
+        : Path.Combine(Path.GetTempPath(), $"harness-{Options.Device}-{Environment.ProcessId}-faults.pcap");
+
     public void Dispose()
     {
         _recording?.Dispose();
+        _faults?.Dispose();
         Tap?.Dispose();
         Loop.Dispose();
     }

@@ -57,6 +57,9 @@ public sealed class FrameFuzzer
         var socket = victim.OpenUdp(FuzzCorpus.OpenUdpPort);
         var counters = victim.Counters;
         var findings = new List<FuzzFinding>();
+        // The stack contains a fault as live mode does (counted, the host lives on); for the fuzzer it is a finding.
+        var faults = new FaultCollector();
+        victim.FrameFaultObserver = faults;
         var byMutation = Enum.GetValues<Mutation>().ToDictionary(m => m, _ => 0L);
 
         GC.Collect();
@@ -79,6 +82,8 @@ public sealed class FrameFuzzer
                     if (findings.Count < MaxFindings)
                         findings.Add(new FuzzFinding("exception", kind, $"{e.GetType().Name}: {e.Message} at {FirstFrame(e)}", Convert.ToHexString(mutant)));
                 }
+                if (faults.Take() is { } fault && findings.Count < MaxFindings)
+                    findings.Add(new FuzzFinding("exception", kind, $"{fault.GetType().Name}: {fault.Message} at {FirstFrame(fault)} (contained)", Convert.ToHexString(mutant)));
                 if (Accounted(counters) == before && findings.Count < MaxFindings)
                     findings.Add(new FuzzFinding("unaccounted", kind, "frame neither processed nor counted as dropped", Convert.ToHexString(mutant)));
             }
@@ -112,6 +117,19 @@ public sealed class FrameFuzzer
     /// an ARP packet acted on, or a fragment kept for reassembly.</summary>
     private static long Accounted(StackCounters c) =>
         c.TotalDropped + c.Ipv4Delivered + c.ArpPacketsProcessed + c.FragmentsQueued;
+
+    private sealed class FaultCollector : IFrameFaultObserver
+    {
+        private Exception? _last;
+        public void OnFrameFault(Netstack.Link.NetworkInterface iface, ReadOnlySpan<byte> frame, Exception error) => _last = error;
+
+        public Exception? Take()
+        {
+            var e = _last;
+            _last = null;
+            return e;
+        }
+    }
 
     private static string FirstFrame(Exception e) =>
         e.StackTrace?.Split('\n').FirstOrDefault()?.Trim() ?? "?";

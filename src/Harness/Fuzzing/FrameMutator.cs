@@ -14,6 +14,8 @@ public enum Mutation
     OverlappingFragments,
     OversizedFragment,
     Garbage,
+    /// <summary>A whole datagram near the 65,535-byte limit as ~45 fragments, the first with IP options.</summary>
+    FragmentTrainNearLimit,
 }
 
 /// <summary>Seeded structure-aware mutations of Ethernet/IPv4 frames. Most mutants get their checksums
@@ -27,6 +29,9 @@ public sealed class FrameMutator(IRandomSource random)
     public IEnumerable<(Mutation Kind, byte[] Frame)> Mutate(byte[] seed)
     {
         var kind = Kinds[random.NextInt(Kinds.Length)];
+        // A train is ~45 frames: drawn 1 time in 16 (re-drawn among the others otherwise, the train being the last
+        // kind) so it does not crowd out the single-frame mutations.
+        if (kind == Mutation.FragmentTrainNearLimit && random.NextInt(16) != 0) kind = Kinds[random.NextInt(Kinds.Length - 1)];
         switch (kind)
         {
             case Mutation.OverlappingFragments:
@@ -34,6 +39,9 @@ public sealed class FrameMutator(IRandomSource random)
                 yield break;
             case Mutation.OversizedFragment:
                 yield return (kind, OversizedFragment(seed));
+                yield break;
+            case Mutation.FragmentTrainNearLimit:
+                foreach (var f in FragmentTrainNearLimit(seed)) yield return (kind, f);
                 yield break;
         }
         var frame = (byte[])seed.Clone();
@@ -153,6 +161,43 @@ public sealed class FrameMutator(IRandomSource random)
         int ihl = Math.Max(20, (seed[IpStart] & 0xF) * 4);
         var data = new byte[Math.Min(1400, Math.Max(8, seed.Length - IpStart - ihl))];
         return BuildFragment(seed, ihl, (ushort)random.NextUInt64(), 65528 - random.NextInt(4) * 8, data, random.NextInt(2) == 0);
+    }
+
+    /// <summary>The seed's datagram grown to 65,467–65,515 payload bytes and cut into 1,480-byte fragments, the
+    /// first with 4–40 bytes of IP options: every fragment is within the limit on its own, but header plus payload
+    /// lands either side of 65,535 (issue 18: a 16-bit length wrapped to 0). Sometimes sent last fragment first.</summary>
+    private IEnumerable<byte[]> FragmentTrainNearLimit(byte[] seed)
+    {
+        if (!IsIpv4(seed)) yield break;
+        int seedIhl = (seed[IpStart] & 0xF) * 4;
+        if (seedIhl < 20 || IpStart + seedIhl > seed.Length) yield break;
+        int optionLength = 4 * (1 + random.NextInt(10));
+        int payloadLength = Ipv4Packet.MaxTotalLength - Ipv4Packet.MinHeaderLength - random.NextInt(49);
+        var payload = new byte[payloadLength];
+        seed.AsSpan(IpStart + seedIhl).CopyTo(payload); // the transport header, so the datagram reaches its handler
+        for (int i = seed.Length - IpStart - seedIhl; i < payload.Length; i++) payload[i] = (byte)i;
+
+        var template = new byte[IpStart + Ipv4Packet.MinHeaderLength + optionLength];
+        seed.AsSpan(0, IpStart + Ipv4Packet.MinHeaderLength).CopyTo(template);
+        template[IpStart + Ipv4Packet.MinHeaderLength] = 7; // record route: its length and pointer lie within the options
+        template[IpStart + Ipv4Packet.MinHeaderLength + 1] = (byte)(3 + 4 * ((optionLength - 3) / 4)); // then EOL
+        template[IpStart + Ipv4Packet.MinHeaderLength + 2] = 4;
+        var plain = template[..(IpStart + Ipv4Packet.MinHeaderLength)];
+        plain[IpStart] = 0x45;
+        template[IpStart] = (byte)(0x40 | (Ipv4Packet.MinHeaderLength + optionLength) / 4);
+
+        ushort id = (ushort)random.NextUInt64();
+        const int chunk = 1480;
+        var train = new List<byte[]>();
+        for (int offset = 0; offset < payloadLength; offset += chunk)
+        {
+            int length = Math.Min(chunk, payloadLength - offset);
+            var header = offset == 0 ? template : plain;
+            train.Add(BuildFragment(header, (header[IpStart] & 0xF) * 4, id, offset,
+                payload.AsSpan(offset, length), offset + length < payloadLength));
+        }
+        if (random.NextInt(3) == 0) train.Reverse();
+        foreach (var f in train) yield return f;
     }
 
     private static byte[] BuildFragment(byte[] seed, int ihl, ushort id, int offset, ReadOnlySpan<byte> data, bool more)

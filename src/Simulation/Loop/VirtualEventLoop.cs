@@ -20,6 +20,7 @@ public sealed class VirtualEventLoop : IEventLoop
     // The thread inside RunUntil (0 when none) and the one that owns the loop between runs.
     private volatile int _runningThread;
     private volatile int _ownerThread = Environment.CurrentManagedThreadId;
+    private readonly EventQueueCompactor<EventKey> _compactor = new();
 
     public VirtualEventLoop(Instant? start = null)
     {
@@ -74,7 +75,12 @@ public sealed class VirtualEventLoop : IEventLoop
             return;
         }
         _events.Enqueue((action, token), new EventKey(due.Nanoseconds, _sequence++));
+        _compactor.AfterEnqueue(_events);
     }
+
+    /// <summary>Queued runs that are still current (a scan: for tests and diagnostics, not the data path).</summary>
+    public int CountLiveEvents() => EventQueueCompactor<EventKey>.CountLive(_events) +
+        _dueNow.Count(static ev => ev.Action.IsCurrent(ev.Token));
 
     public void Post(Action callback)
     {

@@ -30,6 +30,7 @@ public sealed unsafe class RealTimeEventLoop : IEventLoop, IDisposable
     private long _startTimestamp;
     private long _startOffsetNs;
     private long _sequence;
+    private readonly EventQueueCompactor<(long Due, long Sequence)> _compactor = new();
     private volatile bool _stopRequested;
     private Thread? _thread;
     // Owns the loop between runs: the thread that created it or ran it last.
@@ -77,7 +78,21 @@ public sealed unsafe class RealTimeEventLoop : IEventLoop, IDisposable
 
     public bool IsVirtual => false;
 
-    public Instant? NextDue => _events.TryPeek(out _, out var key) ? new Instant(key.Due) : null;
+    public Instant? NextDue
+    {
+        get
+        {
+            DiscardStale();
+            return _events.TryPeek(out _, out var key) ? new Instant(key.Due) : null;
+        }
+    }
+
+    /// <summary>Superseded runs at the head are dropped, so the loop neither wakes for them nor counts them.</summary>
+    private void DiscardStale()
+    {
+        while (_events.TryPeek(out var ev, out _) && !ev.Action.IsCurrent(ev.Token))
+            _events.Dequeue();
+    }
 
     public Instant Now
     {
@@ -95,8 +110,17 @@ public sealed unsafe class RealTimeEventLoop : IEventLoop, IDisposable
         ? running == Thread.CurrentThread
         : Environment.CurrentManagedThreadId == _ownerThread;
 
-    public void Schedule(Instant due, IScheduledAction action, long token) =>
+    public void Schedule(Instant due, IScheduledAction action, long token)
+    {
         _events.Enqueue((action, token), (due.Nanoseconds, _sequence++));
+        _compactor.AfterEnqueue(_events);
+    }
+
+    /// <summary>Queued timer runs, superseded ones included until they are compacted away or due.</summary>
+    public int PendingEvents => _events.Count;
+
+    /// <summary>Queued runs that are still current (a scan: for tests and diagnostics).</summary>
+    public int CountLiveEvents() => EventQueueCompactor<(long, long)>.CountLive(_events);
 
     /// <summary>Thread-safe: queues <paramref name="callback"/> to run on the loop, waking it if it sleeps.</summary>
     public void Post(Action callback)
@@ -189,7 +213,7 @@ public sealed unsafe class RealTimeEventLoop : IEventLoop, IDisposable
                 {
                     if (ready[i] == WakeToken) DrainWake();
                     else if (ready[i] == TimerToken) DrainTimer();
-                    else _handlers[(int)ready[i]]?.OnReadable();
+                    else if (_handlers[(int)ready[i]] is { } handler) Contain(handler);
                     DrainPosted();
                 }
             }
@@ -204,6 +228,7 @@ public sealed unsafe class RealTimeEventLoop : IEventLoop, IDisposable
     {
         if (HasPosted()) return 0;
         long wake = deadlineNs;
+        DiscardStale();
         if (_events.TryPeek(out _, out var key) && key.Due < wake) wake = key.Due;
         if (wake == long.MaxValue) return -1;
         long waitNs = wake - now;
@@ -240,9 +265,38 @@ public sealed unsafe class RealTimeEventLoop : IEventLoop, IDisposable
         while (!_stopRequested && _events.TryPeek(out _, out var key) && key.Due <= now)
         {
             _events.TryDequeue(out var ev, out _);
+            if (!ev.Action.IsCurrent(ev.Token)) continue; // superseded
             EventsRun++;
-            ev.Action.Run(ev.Token);
+            try
+            {
+                ev.Action.Run(ev.Token);
+            }
+            catch (Exception e) when (FaultObserver is not null && e is not OutOfMemoryException)
+            {
+                Faults++;
+                FaultObserver(e);
+            }
             DrainPosted();
+        }
+    }
+
+    /// <summary>When set, an exception escaping a timer event or a device handler is counted and handed here, and
+    /// the loop goes on (live mode: a defect hit by one frame must not end the host); when null it propagates.</summary>
+    public Action<Exception>? FaultObserver { get; set; }
+
+    /// <summary>Exceptions contained by <see cref="FaultObserver"/>.</summary>
+    public long Faults { get; private set; }
+
+    private void Contain(IReadableHandler handler)
+    {
+        try
+        {
+            handler.OnReadable();
+        }
+        catch (Exception e) when (FaultObserver is not null && e is not OutOfMemoryException)
+        {
+            Faults++;
+            FaultObserver(e);
         }
     }
 

@@ -45,4 +45,13 @@ public enum DropReason
     TcpReceiveBufferFull,
     TcpChallengeAckRateLimited,
     UdpErrorQueueFull,
+    /// <summary>Fragments whose first header plus the payload they add up to exceed 65,535 bytes (RFC 791).</summary>
+    FragmentDatagramTooLarge,
+    /// <summary>A source no host may send from (RFC 1122 §3.2.1.3): broadcast, multicast, loopback, 0.0.0.0
+    /// (except as the source of nothing we answer), class E, or our own address arriving from the wire.</summary>
+    Ipv4InvalidSource,
+    /// <summary>An ARP sender hardware address no station can have: all zeros, broadcast/multicast, or ours.</summary>
+    ArpInvalidSenderMac,
+    /// <summary>A frame whose processing threw: a stack defect, caught at the frame entry so the host lives on.</summary>
+    FrameHandlerFault,
 }

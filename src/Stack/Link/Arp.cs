@@ -118,9 +118,16 @@ public sealed class Arp
 
     public void Receive(ReadOnlySpan<byte> payload)
     {
-        if (!ArpPacket.TryParse(payload, out var p) || p.SenderHardware.IsMulticast || p.SenderProtocol.IsBroadcast)
+        if (!ArpPacket.TryParse(payload, out var p) || p.SenderProtocol.IsBroadcast)
         {
             _counters.Drop(DropReason.ArpMalformed);
+            return;
+        }
+        // No station has these: learning one (poisoning) would send the sender's traffic nowhere, to everyone, or
+        // back to ourselves. Not learned, not answered.
+        if (p.SenderHardware.IsMulticast || p.SenderHardware == MacAddress.Zero || p.SenderHardware == _iface.Mac)
+        {
+            _counters.Drop(DropReason.ArpInvalidSenderMac);
             return;
         }
         _counters.ArpPacketsProcessed++;

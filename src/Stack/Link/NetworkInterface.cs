@@ -36,10 +36,31 @@ public sealed class NetworkInterface : IFrameReceiver
     public bool IsBroadcast(Ipv4Address destination) =>
         destination.IsBroadcast || (Address.PrefixLength < 31 && destination == Address.DirectedBroadcast);
 
-    public void ReceiveFrame(ReadOnlySpan<byte> frame) => Ethernet.Receive(frame);
+    public void ReceiveFrame(ReadOnlySpan<byte> frame)
+    {
+        try
+        {
+            Ethernet.Receive(frame);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            if (!Stack.ContainFrameFault(this, frame, e)) throw;
+        }
+    }
 
-    public void ReceiveFrame(ReadOnlySpan<byte> frame, bool transportChecksumVerified) =>
-        Ethernet.Receive(frame, transportChecksumVerified);
+    /// <summary>The frame entry: a defect that throws while processing one frame is contained here (see
+    /// <see cref="NetworkStack.FrameFaultObserver"/>) instead of ending the loop that delivered it.</summary>
+    public void ReceiveFrame(ReadOnlySpan<byte> frame, bool transportChecksumVerified)
+    {
+        try
+        {
+            Ethernet.Receive(frame, transportChecksumVerified);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            if (!Stack.ContainFrameFault(this, frame, e)) throw;
+        }
+    }
 
     /// <summary>Sends an IPv4 datagram to a next hop on this link, resolving its MAC first.
     /// Takes ownership of <paramref name="datagram"/>.</summary>

@@ -99,6 +99,17 @@ public sealed class FragmentReassembler
             return;
         }
 
+        // RFC 791: header plus payload fit in 16 bits. Each fragment passed that on its own, but the first one's
+        // options and the furthest end only meet here, in whichever order they arrive.
+        int headerLength = start == 0 ? fragment.HeaderLength : r.HeaderLength;
+        int furthest = Math.Max(end, r.Ranges.Count > 0 ? r.Ranges[^1].End : 0);
+        if (headerLength > 0 && headerLength + furthest > Ipv4Packet.MaxTotalLength)
+        {
+            counters.Drop(DropReason.FragmentDatagramTooLarge);
+            Discard(r);
+            return;
+        }
+
         int insertAt = 0;
         foreach (var (s, e) in r.Ranges)
         {

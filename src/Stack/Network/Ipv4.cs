@@ -48,16 +48,7 @@ public sealed class Ipv4
         var malformation = packet.Validate();
         if (malformation != Ipv4Malformation.None)
         {
-            _counters.Drop(malformation switch
-            {
-                Ipv4Malformation.Truncated => DropReason.Ipv4Truncated,
-                Ipv4Malformation.BadVersion => DropReason.Ipv4BadVersion,
-                Ipv4Malformation.BadHeaderLength => DropReason.Ipv4BadHeaderLength,
-                Ipv4Malformation.BadTotalLength => DropReason.Ipv4BadTotalLength,
-                Ipv4Malformation.TotalLengthBeyondFrame => DropReason.Ipv4TotalLengthBeyondFrame,
-                Ipv4Malformation.BadChecksum => DropReason.Ipv4BadChecksum,
-                _ => DropReason.Ipv4FragmentTooLarge,
-            });
+            _counters.Drop(DropReasonFor(malformation));
             return;
         }
         // Ethernet may have padded the frame: the datagram is what Total Length says.
@@ -71,6 +62,11 @@ public sealed class Ipv4
                 _counters.Drop(DropReason.Ipv4NotForUs);
             return;
         }
+        if (IsInvalidSource(packet.Source))
+        {
+            _counters.Drop(DropReason.Ipv4InvalidSource);
+            return;
+        }
         if (packet.IsFragment)
         {
             Reassembler.Add(packet, iface);
@@ -78,6 +74,44 @@ public sealed class Ipv4
         }
         DeliverLocal(packet, iface);
     }
+
+    /// <summary>RFC 1122 §3.2.1.3: a host silently discards a datagram whose source no host can have, so nothing
+    /// answers it (echo replies, ICMP errors or SYN-ACKs to a broadcast, smurf- and land-style). Invalid: this network
+    /// (0/8), loopback (127/8) from a wire, multicast and class E (with the limited broadcast), our
+    /// interfaces' directed broadcasts and our own addresses (a land attack: we did not send it).</summary>
+    private bool IsInvalidSource(Ipv4Address source)
+    {
+        uint firstOctet = source.Value >> 24;
+        if (firstOctet is 0 or 127 || firstOctet >= 224) return true; // 0/8, 127/8, multicast, class E
+        var own = _ownAddresses; // a flat array: this runs for every datagram
+        for (int i = 0; i < own.Length; i++)
+            if (own[i] == source) return true;
+        return false;
+    }
+
+    /// <summary>Our addresses and directed broadcasts, which no datagram from the wire may carry as its source.</summary>
+    private Ipv4Address[] _ownAddresses = [];
+
+    internal void AddOwnAddresses(NetworkInterface iface)
+    {
+        var own = new List<Ipv4Address>(_ownAddresses) { iface.Address.Address };
+        if (iface.Address.PrefixLength < 31) own.Add(iface.Address.DirectedBroadcast);
+        _ownAddresses = own.ToArray();
+    }
+
+    /// <summary>The drop counter for each way a header can be malformed. Every value is named, so a new
+    /// malformation cannot be silently counted as another (a test walks the enum).</summary>
+    public static DropReason DropReasonFor(Ipv4Malformation malformation) => malformation switch
+    {
+        Ipv4Malformation.Truncated => DropReason.Ipv4Truncated,
+        Ipv4Malformation.BadVersion => DropReason.Ipv4BadVersion,
+        Ipv4Malformation.BadHeaderLength => DropReason.Ipv4BadHeaderLength,
+        Ipv4Malformation.BadTotalLength => DropReason.Ipv4BadTotalLength,
+        Ipv4Malformation.TotalLengthBeyondFrame => DropReason.Ipv4TotalLengthBeyondFrame,
+        Ipv4Malformation.BadChecksum => DropReason.Ipv4BadChecksum,
+        Ipv4Malformation.FragmentTooLarge => DropReason.Ipv4FragmentTooLarge,
+        _ => throw new ArgumentOutOfRangeException(nameof(malformation), malformation, "no drop reason for this malformation"),
+    };
 
     private bool IsLocal(Ipv4Address destination, NetworkInterface arrivedOn)
     {

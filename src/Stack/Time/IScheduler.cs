@@ -37,6 +37,7 @@ public interface IScheduledAction
     void Run(long token);
 
     /// <summary>False once the run for <paramref name="token"/> has been superseded (a timer re-armed or
-    /// cancelled), so a driver can discard it instead of advancing its clock to it.</summary>
+    /// cancelled), so a driver can discard it instead of advancing its clock to it, or drop it from its queue
+    /// before it is due (so cancelled timers hold no memory). Once false for a token, it must stay false.</summary>
     bool IsCurrent(long token) => true;
 }

@@ -12,6 +12,11 @@ public readonly record struct Ipv4Address(uint Value) : IComparable<Ipv4Address>
     public bool IsBroadcast => Value == 0xFFFF_FFFF;
     public bool IsMulticast => (Value >> 28) == 0xE;
     public bool IsUnspecified => Value == 0;
+    /// <summary>0.0.0.0/8, "this host on this network": a source only while a host learns its address.</summary>
+    public bool IsThisNetwork => (Value >> 24) == 0;
+    public bool IsLoopback => (Value >> 24) == 127;
+    /// <summary>240.0.0.0/4, reserved (class E); 255.255.255.255 is in it.</summary>
+    public bool IsReserved => (Value >> 28) == 0xF;
 
     public static Ipv4Address Read(ReadOnlySpan<byte> s) => new(BinaryPrimitives.ReadUInt32BigEndian(s));
     public void Write(Span<byte> s) => BinaryPrimitives.WriteUInt32BigEndian(s, Value);

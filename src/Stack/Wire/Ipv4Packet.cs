@@ -55,7 +55,10 @@ public readonly ref struct Ipv4Packet
         if (total < ihl) return Ipv4Malformation.BadTotalLength;
         if (total > _b.Length) return Ipv4Malformation.TotalLengthBeyondFrame;
         if (Checksum.Compute(_b[..ihl]) != 0) return Ipv4Malformation.BadChecksum;
-        if (FragmentOffset + (total - ihl) > MaxTotalLength - MinHeaderLength) return Ipv4Malformation.FragmentTooLarge;
+        // The datagram this fragment belongs to is at least this fragment's header (options copied into every
+        // fragment are in the first one too, RFC 791 §3.1) plus everything up to its end. Only a lower bound:
+        // the reassembler checks the real first header against the real total.
+        if (FragmentOffset + total > MaxTotalLength) return Ipv4Malformation.FragmentTooLarge;
         return Ipv4Malformation.None;
     }
 

@@ -263,4 +263,33 @@ public class ArpTraceTests
         error.DestinationPort.Should().Be(5000);
         host.TakeSent().Should().HaveCount(3, "three ARP requests, and the datagram never left");
     }
+
+    /// <summary>Issue 18 #7: ARP poisoning. No station has an all-zero, broadcast, multicast or our own MAC; a
+    /// request, reply or gratuitous announcement claiming one is not learned (neither as a new entry nor over a
+    /// known one), not answered, and counted.</summary>
+    [TestCase("00:00:00:00:00:00", ArpOperation.Request)]
+    [TestCase("00:00:00:00:00:00", ArpOperation.Reply)]
+    [TestCase("ff:ff:ff:ff:ff:ff", ArpOperation.Request)]
+    [TestCase("01:00:5e:00:00:01", ArpOperation.Reply)]
+    [TestCase("02:00:00:00:00:0a", ArpOperation.Request)] // our own
+    [TestCase("02:00:00:00:00:0a", ArpOperation.Reply)]
+    public void A_sender_mac_no_station_can_have_is_not_learned_not_answered_and_counted(string mac, ArpOperation op)
+    {
+        var host = new TracedHost();
+        var bogus = MacAddress.Parse(mac);
+
+        host.Feed(TestFrames.Arp(op, bogus, PeerIp, op == ArpOperation.Request ? MacAddress.Zero : Mac, Ip,
+            ethernetDestination: MacAddress.Broadcast));
+
+        host.TakeSent().Should().BeEmpty();
+        host.Interface.Arp.TryLookup(PeerIp, out _).Should().BeFalse();
+        host.Stack.Counters.Dropped(DropReason.ArpInvalidSenderMac).Should().Be(1);
+
+        // Nor does it overwrite what we know: traffic to the peer still goes to its real MAC.
+        host.LearnPeer();
+        host.Feed(TestFrames.Arp(ArpOperation.Reply, bogus, PeerIp, Mac, Ip, ethernetDestination: MacAddress.Broadcast));
+        host.Interface.Arp.TryLookup(PeerIp, out var known).Should().BeTrue();
+        known.Should().Be(PeerMac);
+        host.Stack.Counters.Dropped(DropReason.ArpInvalidSenderMac).Should().Be(2);
+    }
 }

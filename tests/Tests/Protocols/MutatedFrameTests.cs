@@ -21,7 +21,7 @@ public class MutatedFrameTests
         DropReason.Ipv4Truncated, DropReason.Ipv4BadVersion, DropReason.Ipv4BadHeaderLength, DropReason.Ipv4BadTotalLength,
         DropReason.Ipv4TotalLengthBeyondFrame, DropReason.Ipv4BadChecksum, DropReason.Ipv4FragmentTooLarge,
         DropReason.Ipv4NotForUs, DropReason.IcmpBadChecksum, DropReason.UdpMalformed, DropReason.UdpBadChecksum,
-        DropReason.TcpMalformed, DropReason.TcpBadChecksum,
+        DropReason.TcpMalformed, DropReason.TcpBadChecksum, DropReason.Ipv4InvalidSource, DropReason.ArpInvalidSenderMac,
     ];
 
     /// <summary>What the oracle expects the stack to count for <paramref name="f"/>: a validation drop, the
@@ -65,8 +65,10 @@ public class MutatedFrameTests
             if (p.Length < 28 || BinaryPrimitives.ReadUInt16BigEndian(p) != 1 || BinaryPrimitives.ReadUInt16BigEndian(p[2..]) != 0x0800 ||
                 p[4] != 6 || p[5] != 4) return DropReason.ArpMalformed;
             ushort op = BinaryPrimitives.ReadUInt16BigEndian(p[6..]);
-            if (op is not (1 or 2) || (p[8] & 1) != 0 || BinaryPrimitives.ReadUInt32BigEndian(p[14..]) == 0xFFFF_FFFF)
+            if (op is not (1 or 2) || BinaryPrimitives.ReadUInt32BigEndian(p[14..]) == 0xFFFF_FFFF)
                 return DropReason.ArpMalformed;
+            var sender = MacAddress.Read(p[8..]);
+            if ((p[8] & 1) != 0 || sender == MacAddress.Zero || sender == Mac) return DropReason.ArpInvalidSenderMac;
             return null;
         }
         if (type != 0x0800) return DropReason.EthernetUnknownType;
@@ -81,10 +83,14 @@ public class MutatedFrameTests
         if (ReferenceChecksum.Compute(p[..ihl]) != 0) return DropReason.Ipv4BadChecksum;
         int flagsOffset = BinaryPrimitives.ReadUInt16BigEndian(p[6..]);
         int offset = (flagsOffset & 0x1FFF) * 8;
-        if (offset + total - ihl > 65515) return DropReason.Ipv4FragmentTooLarge;
+        if (offset + total > 65535) return DropReason.Ipv4FragmentTooLarge; // never smaller than the first header
         var destination = Ipv4Address.Read(p[16..]);
         if (destination != Ip && destination != Ipv4Address.Broadcast && destination != Ipv4Address.Parse("192.0.2.255"))
             return DropReason.Ipv4NotForUs;
+        var source = Ipv4Address.Read(p[12..]);
+        uint s = source.Value;
+        if (s >> 24 is 0 or 127 || s >> 28 >= 0xE || source == Ip || source == Ipv4Address.Parse("192.0.2.255"))
+            return DropReason.Ipv4InvalidSource; // RFC 1122 §3.2.1.3
         if ((flagsOffset & 0x2000) != 0 || offset != 0)
         {
             // A fragment: reassembly is not modelled here, so what a completed datagram meets is not checked.
@@ -248,5 +254,47 @@ public class MutatedFrameTests
         host.Stack.Buffers.Outstanding.Should().Be(0);
         host.Stack.Ipv4.Reassembler.ActiveCount.Should().Be(0);
         host.Stack.Ipv4.Reassembler.BytesHeld.Should().Be(0);
+    }
+
+    /// <summary>Issue 18 #1: trains of fragments whose first carries 0–40 bytes of options and whose payload ends
+    /// near 64 KiB, in random order. Each fragment passes on its own; the oracle says whether header plus payload
+    /// fits 65,535, and the stack must reassemble exactly those and refuse the rest, never throwing.</summary>
+    [Test]
+    public void Fragment_trains_near_64_KiB_with_options_are_reassembled_only_when_they_fit()
+    {
+        var random = new Random(18);
+        int refused = 0, reassembled = 0;
+        for (int round = 0; round < 60; round++)
+        {
+            var host = new TracedHost();
+            host.LearnPeer();
+            host.Stack.OpenUdp(7);
+            var protocol = random.Next(2) == 0 ? IpProtocol.Icmp : IpProtocol.Udp;
+            int options = 4 * random.Next(11);
+            int payload = 65_515 - random.Next(64);
+            var frames = FragmentBombTraceTests.Fragments(protocol, FragmentBombTraceTests.Message(protocol, payload), options,
+                (ushort)random.Next(65536));
+            var order = frames.OrderBy(_ => random.Next()).ToList();
+            bool fits = 20 + options + payload <= 65_535;
+            string what = $"round {round}: {protocol}, {options} option bytes, {payload} payload bytes";
+
+            foreach (var f in order)
+            {
+                var act = () => host.Feed(f);
+                act.Should().NotThrow(what);
+            }
+
+            var c = host.Stack.Counters;
+            c.DatagramsReassembled.Should().Be(fits ? 1 : 0, what);
+            c.Dropped(DropReason.FragmentDatagramTooLarge).Should().Be(fits ? 0 : 1, what);
+            c.Ipv4Delivered.Should().Be(fits ? 1 : 0, what);
+            host.RunFor(TimeSpan.FromSeconds(60));
+            host.Stack.Ipv4.Reassembler.ActiveCount.Should().Be(0, what);
+            host.Stack.Buffers.Outstanding.Should().Be(0, what);
+            if (fits) reassembled++; else refused++;
+        }
+        TestContext.Out.WriteLine($"reassembled {reassembled}, refused {refused}");
+        refused.Should().BeGreaterThan(10);
+        reassembled.Should().BeGreaterThan(10);
     }
 }

@@ -206,4 +206,44 @@ public class RealTimeEventLoopTests
             Threads.Add(Environment.CurrentManagedThreadId);
         }
     }
+
+    private sealed class Throwing : IScheduledAction
+    {
+        public void Run(long token) => throw new InvalidOperationException("defect in a timer");
+    }
+
+    [Test]
+    public void With_a_fault_observer_a_throwing_event_is_counted_and_the_loop_runs_on()
+    {
+        using var loop = new RealTimeEventLoop();
+        var seen = new List<Exception>();
+        loop.FaultObserver = seen.Add;
+        var log = new List<long>();
+        var now = loop.Now;
+        loop.Schedule(now + TimeSpan.FromMilliseconds(1), new Throwing(), 0);
+        loop.Schedule(now + TimeSpan.FromMilliseconds(2), new Recorder(log), 7);
+
+        loop.RunUntil(() => log.Count == 1, TimeSpan.FromSeconds(10)).Should().BeTrue();
+
+        loop.Faults.Should().Be(1);
+        seen.Should().ContainSingle().Which.Message.Should().Be("defect in a timer");
+        log.Should().Equal(7);
+    }
+
+    [Test]
+    public void Cancelled_timers_do_not_accumulate_in_the_real_time_loop()
+    {
+        using var loop = new RealTimeEventLoop();
+        var keep = new ScheduledTimer(loop, () => { });
+        keep.Arm(loop.Now + TimeSpan.FromHours(1));
+        for (int i = 0; i < 100_000; i++)
+        {
+            var t = new ScheduledTimer(loop, () => { });
+            t.Arm(loop.Now + TimeSpan.FromHours(2));
+            t.Cancel();
+        }
+
+        loop.CountLiveEvents().Should().Be(1);
+        loop.PendingEvents.Should().BeLessThanOrEqualTo(257);
+    }
 }

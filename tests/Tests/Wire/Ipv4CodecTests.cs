@@ -139,4 +139,31 @@ public class Ipv4CodecTests
             theirs.HeaderLength.Should().Be(words);
         }
     }
+
+    [Test]
+    public void Every_malformation_is_counted_under_its_own_drop_reason()
+    {
+        var malformations = Enum.GetValues<Ipv4Malformation>().Where(m => m != Ipv4Malformation.None).ToList();
+        var reasons = malformations.Select(Netstack.Network.Ipv4.DropReasonFor).ToList();
+        reasons.Should().OnlyHaveUniqueItems();
+        for (int i = 0; i < malformations.Count; i++)
+            reasons[i].ToString().Should().Be("Ipv4" + malformations[i]);
+    }
+
+    [TestCase(20, 65504, 8, Ipv4Malformation.None)]                // ends at 65,512: 20 + 65,512 fits
+    [TestCase(24, 65504, 8, Ipv4Malformation.FragmentTooLarge)]    // options here are in the first header too: 65,536
+    [TestCase(60, 65480, 8, Ipv4Malformation.FragmentTooLarge)]    // 65,548, though 20 + 65,488 would fit
+    [TestCase(60, 65464, 0, Ipv4Malformation.None)]
+    public void A_fragment_is_too_large_by_its_own_header_not_an_assumed_20_bytes(int ihl, int offset, int payload, Ipv4Malformation expected)
+    {
+        var b = new byte[ihl + payload];
+        b[0] = (byte)(0x40 | ihl / 4);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(b.AsSpan(2), (ushort)b.Length);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(b.AsSpan(6), (ushort)(offset / 8));
+        b[8] = 64;
+        b.AsSpan(20, ihl - 20).Fill(1);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(b.AsSpan(10), ReferenceChecksum.Compute(b.AsSpan(0, ihl)));
+
+        new Ipv4Packet(b).Validate().Should().Be(expected);
+    }
 }

@@ -69,7 +69,8 @@ public sealed partial class TcpConnection
         _lastAckSent = _recv.Next;
         // The window in a SYN is unscaled, relative to the SYN's sequence number + 1.
         _rcvAdvRight = _recv.Next + Math.Min(_recv.Free, ushort.MaxValue);
-        if (o.Mss != 0) _peerMss = o.Mss;
+        // Floor as Linux's tcp_min_snd_mss (48: 40 bytes of options still leave 8 of data): MSS 8 meant 3,000 segments.
+        if (o.Mss != 0) _peerMss = Math.Max((int)o.Mss, MinimumPeerMss);
         _wsEnabled = _settings.WindowScaling && o.WindowScale >= 0;
         _sndShift = _wsEnabled ? o.WindowScale : 0;
         if (!_wsEnabled) _rcvShift = 0;

@@ -11,6 +11,7 @@ namespace Netstack.Transport.Tcp;
 public sealed partial class TcpConnection
 {
     private const int DefaultPeerMss = 536; // RFC 9293 §3.7.1 when the peer sends no MSS option
+    private const int MinimumPeerMss = 48; // Linux tcp_min_snd_mss: a hostile tiny MSS cannot shred a transfer
     private const int TimestampOptionLength = 12;
 
     private readonly NetworkStack _stack;

@@ -31,7 +31,17 @@ internal sealed class TcpTimer
         if (!_wakeup.IsArmed || _wakeup.Due > due) _wakeup.Arm(due);
     }
 
-    public void Stop() => IsRunning = false;
+    /// <summary>A stopped timer's wake-up due within this long is left to lapse, so the stop/start cycle of the
+    /// delayed-ACK and retransmission timers (every few segments) costs no scheduling; one due later (keepalive,
+    /// TIME-WAIT, a backed-off retransmission) is cancelled, so the scheduler can drop it and the connection it
+    /// references now rather than hours later (issue 18: memory grew with the connection rate).</summary>
+    private static readonly TimeSpan LapseHorizon = TimeSpan.FromSeconds(1);
+
+    public void Stop()
+    {
+        IsRunning = false;
+        if (_wakeup.IsArmed && _wakeup.Due > _scheduler.Now + LapseHorizon) _wakeup.Cancel();
+    }
 
     private void Wake()
     {

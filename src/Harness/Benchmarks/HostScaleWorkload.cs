@@ -131,7 +131,7 @@ public sealed class HostScaleWorkload : IBenchmarkWorkload
 
     /// <summary>10.a.(n / 256 + b).(n % 256): hosts numbered past 255 spill into the third octet.</summary>
     private static Ipv4Address Address(int a, int b, int n) =>
-        new((uint)((10 << 24) | (a << 16) | ((b + n / 256) << 8) | (n % 256)));
+        new((10u << 24) | ((uint)a << 16) | ((uint)(b + n / 256) << 8) | (uint)(n % 256));
 
-    private static MacAddress Mac(int group, int n) => new(0x0200_0000_0000UL | ((ulong)group << 24) | (ulong)n);
+    private static MacAddress Mac(int group, int n) => new(0x0200_0000_0000UL | ((ulong)(uint)group << 24) | (uint)n);
 }

@@ -54,7 +54,7 @@ public static class ReplayComparer
             bool tcp = flow.StartsWith("tcp", StringComparison.Ordinal);
             var e = tcp ? expected.Where(x => !x.Frame.IsPureAck).ToList() : expected;
             var a = tcp ? actual.Where(x => !x.IsPureAck).ToList() : actual;
-            var isn = tcp ? (Captured: Isn(expected.Select(x => x.Frame)), Ours: Isn(actual)) : (0u, 0u);
+            (uint Captured, uint Ours) isn = tcp ? (Isn(expected.Select(x => x.Frame)), Isn(actual)) : (0u, 0u);
             int n = Math.Max(e.Count, a.Count);
             for (int i = 0; i < n; i++)
             {

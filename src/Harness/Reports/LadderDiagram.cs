@@ -40,6 +40,7 @@ public static class LadderDiagram
             }
         foreach (var f in frames)
             if (!lanes.Contains(f.Host)) lanes.Add(f.Host);
+        if (lanes.Count == 0) lanes.Add("?");
         // A capture without a scenario (replay) learns the hosts' MACs from who sent what.
         foreach (var f in frames)
             hostOfMac.TryAdd(f.Source, f.Host);
@@ -72,7 +73,8 @@ public static class LadderDiagram
             if (labels.Next(f) is { } l) tcpText[f.Number] = l;
 
         double laneX(int i) => FirstLane + i * LaneSpacing;
-        double descX = laneX(lanes.Count - 1) + Gap;
+        // The dissection column starts clear of the last host's name, which is centred on its lane.
+        double descX = laneX(lanes.Count - 1) + Math.Max(Gap, lanes[^1].Length * 4.5 + 12);
         double width = descX + 640, height = HeaderHeight + rows.Count * RowHeight + 8;
         html.Append("<svg class=\"ladder\" id=\"").Append(id).Append("\" width=\"").Append(Num(width)).Append("\" height=\"").Append(Num(height))
             .Append("\" viewBox=\"0 0 ").Append(Num(width)).Append(' ').Append(Num(height)).Append("\">\n");

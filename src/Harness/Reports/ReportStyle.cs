@@ -59,7 +59,7 @@ svg.ladder .fault.drop { stroke: var(--fail); stroke-width: 2.5; }
 svg.ladder .fault rect { stroke: none; } svg.ladder .fault text { font: 700 8px system-ui, sans-serif; fill: #fff; }
 svg.ladder .fault.dup rect { fill: #bf8700; } svg.ladder .fault.corrupt rect { fill: #8250df; } svg.ladder .fault.delay rect { fill: #0969da; } svg.ladder .fault.trunc rect { fill: #6e7781; }
 svg.ladder .gaprow { fill: #eaeef2; } svg.ladder .gap text { fill: var(--muted); font-style: italic; }
-.graphs { display: grid; grid-template-columns: repeat(auto-fit, minmax(560px, 1fr)); gap: 8px 20px; }
+.graphs { display: grid; grid-template-columns: repeat(auto-fit, minmax(760px, 1fr)); gap: 8px 20px; }
 figure.tsg-figure { margin: 6px 0; }
 figure.tsg-figure figcaption { font-size: 13px; }
 svg.tsg, svg.histogram { width: 100%; height: auto; display: block; font: 11px system-ui, "DejaVu Sans", sans-serif; background: #fff; }
@@ -73,6 +73,8 @@ svg.tsg .ack { fill: none; stroke: var(--ack); stroke-width: 1.4; }
 svg.tsg .win { fill: none; stroke: var(--win); stroke-width: 1.2; }
 svg.tsg .sack { stroke: var(--sack); stroke-width: 2.2; }
 svg.tsg .dupack { fill: var(--ack); }
+.legend i.dupack { width: 7px; height: 7px; border: none; background: var(--ack); transform: rotate(45deg); }
+.legend i.rtxmark { width: 7px; height: 7px; border: none; background: var(--fail); border-radius: 50%; }
 svg.tsg .offscale { font-size: 11px; fill: var(--win); paint-order: stroke; stroke: #fff; stroke-width: 3px; }
 svg.tsg .flag { font-size: 9px; fill: var(--muted); }
 .legend { font-size: 12px; color: var(--muted); display: flex; gap: 14px; flex-wrap: wrap; margin: 2px 0 0 72px; }

@@ -66,6 +66,7 @@ svg.tsg, svg.histogram { width: 100%; height: auto; display: block; font: 11px s
 .axes .frame { fill: none; stroke: #8c959f; } .axes .grid { stroke: #eaeef2; } .axes .tick { fill: var(--muted); } .axes .label { fill: var(--ink); }
 svg.tsg .seg { stroke: var(--seg); stroke-width: 1.3; fill: none; }
 svg.tsg .seg.rtx { stroke: var(--fail); stroke-width: 2; }
+svg.tsg .seg.probe { stroke: #bc4c00; stroke-width: 2.5; }
 svg.tsg .seg.lost { stroke-dasharray: 2 2; }
 svg.tsg .rtx-mark { fill: var(--fail); }
 svg.tsg .drop-mark { stroke: var(--fail); stroke-width: 2; fill: none; }
@@ -81,6 +82,7 @@ svg.tsg .flag { font-size: 9px; fill: var(--muted); }
 .legend i { display: inline-block; width: 16px; height: 0; border-top: 2px solid; vertical-align: middle; margin-right: 4px; }
 .legend i.seg { border-color: var(--seg); } .legend i.rtx { border-color: var(--fail); } .legend i.ack { border-color: var(--ack); }
 .legend i.win { border-color: var(--win); } .legend i.sack { border-color: var(--sack); }
+.legend i.probe { border-color: #bc4c00; }
 .legend i.drop { border-top: 2px dashed var(--fail); }
 svg.histogram .bar.pass { fill: var(--pass); } svg.histogram .bar.fail { fill: var(--fail); } svg.histogram .bin:hover rect { opacity: .75; }
 .figures { font-size: 13px; margin: 2px 0 4px; } .figures b { font-variant-numeric: tabular-nums; }

@@ -184,11 +184,13 @@ public sealed partial class RunReportPage(string title)
                 html.Append("<figure class=\"tsg-figure\"><figcaption><b>").Append(Escape(conn.Describe(fromClient))).Append("</b><br>")
                     .Append(figures.Bytes).Append(" bytes in ").Append(figures.DataSegments).Append(" data segments \u00b7 ")
                     .Append(figures.Retransmissions).Append(" retransmitted \u00b7 ").Append(figures.Lost).Append(" lost on the wire \u00b7 ")
-                    .Append(figures.DuplicateAcks).Append(" duplicate ACKs \u00b7 ").Append(figures.SackBlocks).Append(" SACK blocks</figcaption>\n")
+                    .Append(figures.DuplicateAcks).Append(" duplicate ACKs \u00b7 ").Append(figures.SackBlocks).Append(" SACK blocks")
+                    .Append(figures.WindowProbes > 0 ? $" \u00b7 {figures.WindowProbes} zero-window probes" : "").Append("</figcaption>\n")
                     .Append(graph)
                     .Append("<div class=\"legend\"><span><i class=\"seg\"></i>segment sent</span><span><i class=\"rtx\"></i><i class=\"rtxmark\"></i>retransmission</span>")
                     .Append("<span><i class=\"drop\"></i>\u2715 lost on the wire</span><span><i class=\"ack\"></i>cumulative ACK</span><span><i class=\"dupack\"></i>duplicate ACK</span><span><i class=\"win\"></i>ACK + receive window</span>")
-                    .Append("<span><i class=\"sack\"></i>SACK block</span></div></figure>\n");
+                    .Append("<span><i class=\"sack\"></i>SACK block</span>")
+                    .Append(figures.WindowProbes > 0 ? "<span><i class=\"probe\"></i>zero-window probe</span>" : "").Append("</div></figure>\n");
             }
             html.Append("</div>\n");
         }

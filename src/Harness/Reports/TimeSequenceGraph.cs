@@ -14,7 +14,7 @@ public static class TimeSequenceGraph
     private const double Width = 960, Height = 380, Left = 72, Right = 16, Top = 14, Bottom = 40;
 
     /// <summary>Figures of one direction, shown above the graph and used by tests.</summary>
-    public sealed record Summary(long Bytes, int DataSegments, int Retransmissions, int Lost, int DuplicateAcks, int SackBlocks);
+    public sealed record Summary(long Bytes, int DataSegments, int Retransmissions, int Lost, int DuplicateAcks, int SackBlocks, int WindowProbes);
 
     public static Summary Render(StringBuilder html, TcpConnection connection, bool fromClient, string id)
     {
@@ -29,20 +29,27 @@ public static class TimeSequenceGraph
         double Rel(uint seq) => (double)(uint)(seq - isn);
 
         // Walk the sender's segments: what is new, what repeats sequence space already sent.
-        var bars = new List<(TcpSegment S, double From, double To, bool Retransmission)>();
+        // A one-byte segment sent while the receiver's window is closed is a window probe (RFC 9293 3.8.6.1),
+        // not a retransmission, however often that byte is sent again.
+        var bars = new List<(TcpSegment S, double From, double To, bool Retransmission, bool Probe)>();
         double highest = double.NegativeInfinity;
         long bytes = 0;
-        int retransmissions = 0, lost = 0;
+        int retransmissions = 0, lost = 0, probes = 0, ackIndex = 0;
+        ushort? receiverWindow = null;
         foreach (var s in data)
         {
+            for (; ackIndex < acks.Count && acks[ackIndex].Frame.Number < s.Frame.Number; ackIndex++)
+                receiverWindow = acks[ackIndex].View.Window;
             if (s.Length == 0) continue;
             double from = Rel(s.View.Sequence), to = from + s.Length;
-            bool rtx = from < highest;
+            bool probe = s.View.PayloadLength == 1 && !s.Syn && !s.Fin && receiverWindow == 0;
+            bool rtx = from < highest && !probe;
+            if (probe) probes++;
             if (rtx) retransmissions++;
             else bytes += s.View.PayloadLength;
             if (s.Lost) lost++;
             highest = Math.Max(highest, to);
-            bars.Add((s, from, to, rtx));
+            bars.Add((s, from, to, rtx, probe));
         }
         // The receiver's view: cumulative ACK, window edge, SACK blocks, duplicate ACKs.
         var ackPoints = new List<(long T, double Ack, double Edge, TcpSegment S, bool Duplicate)>();
@@ -60,7 +67,7 @@ public static class TimeSequenceGraph
         }
 
         var all = data.Concat(acks).ToList();
-        if (all.Count == 0) return new Summary(0, 0, 0, 0, 0, 0);
+        if (all.Count == 0) return new Summary(0, 0, 0, 0, 0, 0, 0);
         long t0 = all.Min(s => s.Time), t1 = all.Max(s => s.Time);
         double pad = Math.Max((t1 - t0) * 0.03, 50_000); // at least 50 µs either side
         var x = new PlotAxis((t0 - pad) / 1e6, (t1 + pad) / 1e6, Left, Width - Right);
@@ -101,15 +108,15 @@ public static class TimeSequenceGraph
                         .Append(p.S.Frame.Number).Append(' ').Append(Ms(p.T)).Append(" duplicate ACK ").Append(Num(p.Ack)).Append("</title></path>\n");
             }
         }
-        foreach (var (s, from, to, rtx) in bars)
+        foreach (var (s, from, to, rtx, probe) in bars)
         {
             double px = x[s.Time / 1e6], y1 = y[from], y2 = y[to];
-            string cls = rtx ? "seg rtx" : "seg";
+            string cls = rtx ? "seg rtx" : probe ? "seg probe" : "seg";
             if (s.Lost) cls += " lost";
             html.Append("<path class=\"").Append(cls).Append("\" d=\"M").Append(Num(px)).Append(' ').Append(Num(y1)).Append("V").Append(Num(y2))
                 .Append("M").Append(Num(px - 2)).Append(' ').Append(Num(y2)).Append("h4M").Append(Num(px - 2)).Append(' ').Append(Num(y1)).Append("h4\"><title>#")
                 .Append(s.Frame.Number).Append(' ').Append(Ms(s.Time)).Append(' ').Append(TcpFlags(s)).Append(" seq ").Append(Num(from)).Append(':').Append(Num(to))
-                .Append(" (").Append(s.Length).Append(')').Append(rtx ? " retransmission" : "");
+                .Append(" (").Append(s.Length).Append(')').Append(rtx ? " retransmission" : probe ? " zero-window probe" : "");
             foreach (var note in s.Frame.Notes) html.Append(" \u2014 ").Append(Escape(note));
             html.Append("</title></path>\n");
             if (rtx)
@@ -126,7 +133,7 @@ public static class TimeSequenceGraph
             html.Append("<text class=\"offscale\" x=\"").Append(Num(Width - Right - 6)).Append("\" y=\"").Append(Num(Top + 13)).Append("\" text-anchor=\"end\">\u2191 receive window edge off scale, up to ")
                 .Append(PlotAxis.Bytes(edgeTop)).Append(shift > 0 ? $" (window scale {shift})" : "").Append("</text>\n");
         html.Append("</svg>\n");
-        return new Summary(bytes, bars.Count(b => b.S.View.PayloadLength > 0), retransmissions, lost, duplicates, sackBlocks);
+        return new Summary(bytes, bars.Count(b => b.S.View.PayloadLength > 0), retransmissions, lost, duplicates, sackBlocks, probes);
     }
 
     private static void Axes(StringBuilder html, PlotAxis x, PlotAxis y)

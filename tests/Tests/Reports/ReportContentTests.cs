@@ -48,6 +48,20 @@ public class ReportContentTests
     }
 
     [Test]
+    public void Zero_window_probes_are_marked_as_probes_not_retransmissions()
+    {
+        using var filters = new FrameFilterCache();
+        var scenario = ShippedScenarios.Load(Path.Combine(RepositoryPaths.Scenarios, "tcp-zero-window.yaml"), filters);
+        var result = new ScenarioRunner().Run(scenario, new RunOptions { OutputDirectory = null });
+        var page = new RunReportPage("zero window");
+        page.Add(result, scenario);
+        var html = page.Render();
+        Count(html, @"<path class=""seg probe""").Should().BeGreaterThan(1, "the sender probes the closed window more than once");
+        Count(html, @"<path class=""seg rtx").Should().Be((int)result.TcpRetransmissions, "probes are not what the stack counts as retransmissions");
+        html.Should().MatchRegex(@"\d+ zero-window probes</figcaption>");
+    }
+
+    [Test]
     public void Frames_a_failure_cites_past_the_cap_are_drawn_with_their_neighbours()
     {
         var shown = LadderDiagram.Select(1000, new HashSet<int> { 900 }, 400);

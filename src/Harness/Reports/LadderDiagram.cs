@@ -75,7 +75,10 @@ public static class LadderDiagram
         double laneX(int i) => FirstLane + i * LaneSpacing;
         // The dissection column starts clear of the last host's name, which is centred on its lane.
         double descX = laneX(lanes.Count - 1) + Math.Max(Gap, lanes[^1].Length * 4.5 + 12);
-        double width = descX + 640, height = HeaderHeight + rows.Count * RowHeight + 8;
+        // Wide enough for the longest dissection with its notes (11px monospace: about 6.7px a character).
+        int longest = rows.Where(r => r.Frame is not null).Select(r => r.Frame!).Select(f =>
+            6 + FrameDissector.Describe(f.Bytes).Length + f.Notes.Sum(n => n.Length + 3) + (f.Step?.Length + 3 ?? 0) + 17).DefaultIfEmpty(80).Max();
+        double width = descX + Math.Max(640, longest * 6.7 + 16), height = HeaderHeight + rows.Count * RowHeight + 8;
         html.Append("<svg class=\"ladder\" id=\"").Append(id).Append("\" width=\"").Append(Num(width)).Append("\" height=\"").Append(Num(height))
             .Append("\" viewBox=\"0 0 ").Append(Num(width)).Append(' ').Append(Num(height)).Append("\">\n");
         html.Append("<text class=\"colhead\" x=\"").Append(Num(TimeColumn)).Append("\" y=\"16\" text-anchor=\"end\">time (s)</text>\n");
@@ -131,13 +134,14 @@ public static class LadderDiagram
             {
                 if (FrameNotes.Kind(note) is not { } k) continue;
                 int lane = FrameNotes.Target(note) is { } target && lanes.IndexOf(target) is >= 0 and var li ? li : far;
-                double mx = laneX(lane) - dir * (14 + 44 * markIndex++);
+                // Clear of the arrowhead; a second mark on the same frame goes further back.
+                double mx = laneX(lane) - dir * (k == "drop" ? 14 + 56 * markIndex++ : 38 + 56 * markIndex++);
                 if (k == "drop")
                     html.Append("<path class=\"fault drop\" d=\"M").Append(Num(mx - 5)).Append(' ').Append(Num(ay - 5)).Append("l10 10m0-10l-10 10\"><title>")
                         .Append(Escape(note)).Append("</title></path>");
                 else
-                    html.Append("<g class=\"fault ").Append(k).Append("\"><title>").Append(Escape(note)).Append("</title><rect x=\"").Append(Num(mx - 19)).Append("\" y=\"")
-                        .Append(Num(ay - 6)).Append("\" width=\"38\" height=\"12\" rx=\"3\"/><text x=\"").Append(Num(mx)).Append("\" y=\"").Append(Num(ay + 3))
+                    html.Append("<g class=\"fault ").Append(k).Append("\"><title>").Append(Escape(note)).Append("</title><rect x=\"").Append(Num(mx - 25)).Append("\" y=\"")
+                        .Append(Num(ay - 6)).Append("\" width=\"50\" height=\"12\" rx=\"3\"/><text x=\"").Append(Num(mx)).Append("\" y=\"").Append(Num(ay + 3))
                         .Append("\" text-anchor=\"middle\">").Append(Badge(k)).Append("</text></g>");
                 marks++;
             }

@@ -46,14 +46,16 @@ public static class FuzzCommand
                 return Program.ExitOk;
             }
             var wall = Stopwatch.StartNew();
-            long millionsShown = 0;
+            var terminal = Netstack.Cli.Terminal.TerminalOutput.For(Console.Out);
+            long stepsShown = 0;
+            // Progress on a terminal only, every 100,000 frames: a log or a pipe gets the summary alone.
             var report = new FrameFuzzer(corpus, parse.GetValue(seed)).Run(n, done =>
             {
-                if (done / 1_000_000 <= millionsShown) return;
-                millionsShown = done / 1_000_000;
-                Console.Error.Write($"\r{millionsShown:N0} million frames");
+                if (done / 100_000 <= stepsShown) return;
+                stepsShown = done / 100_000;
+                terminal.Progress($"fuzz: {done:N0} of {n:N0} frames ({100.0 * done / n:0}%), {wall.Elapsed.TotalSeconds:0.0} s");
             });
-            Console.Error.Write("\r");
+            terminal.ClearProgress();
             Console.WriteLine($"fuzz: {report.Frames:N0} frames from a corpus of {corpus.Count} in {wall.Elapsed.TotalSeconds:0.0} s " +
                               $"({report.Frames / wall.Elapsed.TotalSeconds:N0} frames/s), seed {parse.GetValue(seed)}");
             Console.WriteLine($"  mutations: {string.Join(", ", report.ByMutation.Select(kv => $"{kv.Key} {kv.Value:N0}"))}");
@@ -63,7 +65,7 @@ public static class FuzzCommand
                 Console.WriteLine($"    {reason,-28} {count,12:N0}");
             foreach (var finding in report.Findings)
                 Console.WriteLine($"  FINDING {finding}");
-            Console.WriteLine(report.Passed ? "fuzz: PASS (no escapes, every frame accounted for, nothing leaked)" : $"fuzz: FAIL ({report.Findings.Count} findings)");
+            Console.WriteLine(report.Passed ? $"fuzz: {terminal.Green("PASS")} (no escapes, every frame accounted for, nothing leaked)" : $"fuzz: {terminal.Red("FAIL")} ({report.Findings.Count} findings)");
             return report.Passed ? Program.ExitOk : Program.ExitFailed;
         });
         return command;

@@ -13,10 +13,11 @@ public static class ReplayCommand
         var asAddress = new Option<string>("--as") { Description = "IPv4 address of the endpoint our stack takes over", Required = true };
         var mac = new Option<string?>("--mac") { Description = "MAC our stack uses (default: that endpoint's MAC in the capture)" };
         var outDir = new Option<string?>("--out") { Description = "Directory for the replay's pcap (injected and our frames)" };
+        var htmlReport = new Option<string?>("--report") { Description = "Also write a self-contained HTML report to FILE: the capture and the replay as ladder diagrams and TCP time-sequence graphs" };
         var seed = new Option<ulong>("--seed") { Description = "Seed of our stack's randomness (ISNs, ephemeral ports)", DefaultValueFactory = _ => 1 };
         var command = new Command("replay", "Replay a capture against our stack and compare its responses with the captured ones")
         {
-            capture, asAddress, mac, outDir, seed,
+            capture, asAddress, mac, outDir, seed, htmlReport,
         };
         command.SetAction(parse =>
         {
@@ -34,6 +35,11 @@ public static class ReplayCommand
             Console.WriteLine($"replay {path} as {parse.GetValue(asAddress)}: {result.Captured.Count} captured frames, {result.Ours.Count} sent by our stack");
             foreach (var line in report.Lines()) Console.WriteLine("  " + line);
             if (report.OutputPath is { } o) Console.WriteLine($"  recorded: {o}");
+            if (parse.GetValue(htmlReport) is { } html)
+            {
+                Netstack.Harness.Reports.ReplayReportPage.Write(html, path, parse.GetValue(asAddress)!, parse.GetValue(seed), result);
+                Console.WriteLine($"  report: {html}");
+            }
             Console.WriteLine(report.Equivalent
                 ? $"replay: EQUIVALENT ({report.EquivalentCount} exchanges)"
                 : $"replay: DIFFERENT ({report.DifferentCount} differences, {report.EquivalentCount} equivalent)");

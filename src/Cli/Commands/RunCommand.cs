@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using Netstack.Cli.Terminal;
+using Netstack.Harness.Reports;
 using Netstack.Harness.Running;
 using Netstack.Harness.Scenarios;
 using Netstack.Harness.Trace;
@@ -21,6 +23,7 @@ public static class RunCommand
         public string? Filter { get; init; }
         public (int K, int N)? Shard { get; init; }
         public string? JUnit { get; init; }
+        public string? Report { get; init; }
         public bool Trace { get; init; }
         public ScenarioWire Wire { get; init; }
     }
@@ -40,6 +43,7 @@ public static class RunCommand
         var filter = new Option<string?>("--filter") { Description = "Only scenarios whose name contains NAME (or matches a glob with * and ?)" };
         var shard = new Option<string?>("--shard") { Description = "Only shard K of N (K/N, 1-based): a deterministic split for parallel CI jobs" };
         var junit = new Option<string?>("--junit") { Description = "Also write a JUnit XML report to FILE" };
+        var report = new Option<string?>("--report") { Description = "Also write a self-contained HTML report to FILE: verdicts, failures, a ladder diagram of the frames and a time-sequence graph per TCP connection" };
         var trace = new Option<bool>("--trace") { Description = "Print each scenario's frames, one line each (the golden-trace format)" };
         var wire = new Option<string>("--wire")
         {
@@ -50,7 +54,7 @@ public static class RunCommand
         wire.AcceptOnlyFromAmong("virtual", "tap");
         var command = new Command("run", "Run YAML scenarios (in virtual time, or against Linux on a tap) and record every frame")
         {
-            paths, output, format, seed, seeds, filter, shard, junit, trace, wire,
+            paths, output, format, seed, seeds, filter, shard, junit, report, trace, wire,
         };
         command.SetAction(parse => Run(new Settings
         {
@@ -62,6 +66,7 @@ public static class RunCommand
             Filter = parse.GetValue(filter),
             Shard = parse.GetValue(shard) is { } sh ? ParseShard(sh) : null,
             JUnit = parse.GetValue(junit),
+            Report = parse.GetValue(report),
             Trace = parse.GetValue(trace),
             Wire = parse.GetValue(wire) == "tap" ? ScenarioWire.Tap : ScenarioWire.Virtual,
         }, Console.Out, Console.Error));
@@ -136,6 +141,14 @@ public static class RunCommand
                 JUnitReport.Write(brokenJUnit, errors.Select(e => new JUnitReport.Case(
                     Path.GetFileNameWithoutExtension(e.File), e.File, 0, false, 0, e.Message) { IsLoadError = true }).ToList(), 0,
                     RunProperties(settings));
+            if (settings.Report is { } brokenReport)
+            {
+                var page = NewReportPage(settings, files.Count);
+                foreach (var (file, message) in errors)
+                    page.Add(new ScenarioResult(Path.GetFileNameWithoutExtension(file), file, 0, false, 0, 0, null, [new StepFailure(0, message)], new FrameLog()), null,
+                        note: "the file has errors, so nothing was run");
+                page.Write(brokenReport);
+            }
             return Program.ExitUsage;
         }
 
@@ -154,6 +167,7 @@ public static class RunCommand
                 JUnitReport.Write(emptyJUnit, [new JUnitReport.Case("no scenario selected", "(selection)", 0, true, 0, null)
                     { Skipped = $"this selection{(settings.Shard is { } sh ? $" (shard {sh.K}/{sh.N})" : "")} holds none of the {loaded.Count} scenarios" }],
                     0, RunProperties(settings));
+            if (settings.Report is { } emptyReport) NewReportPage(settings, 0).Write(emptyReport);
             return Program.ExitOk;
         }
 
@@ -165,17 +179,22 @@ public static class RunCommand
         }
 
         var runner = new ScenarioRunner();
+        var terminal = TerminalOutput.For(stdout);
+        var reportPage = settings.Report is null ? null : NewReportPage(settings, scenarios.Count);
         var junit = new List<JUnitReport.Case>();
         int width = Math.Min(48, scenarios.Max(s => s.Name.Length));
         int failed = 0, skipped = 0, runs = 0;
         var wall = Stopwatch.StartNew();
+        int position = 0;
         foreach (var scenario in scenarios)
         {
+            position++;
             if (settings.Seeds is { } range)
             {
-                if (!RunSeeds(scenario, range, settings, runner, stdout, width, junit, ref runs)) failed++;
+                if (!RunSeeds(scenario, range, settings, runner, terminal, width, junit, reportPage, ref runs)) failed++;
                 continue;
             }
+            if (scenarios.Count > 1) terminal.Progress($"[{position}/{scenarios.Count}] {scenario.Name} ({wall.Elapsed.TotalSeconds:0.0} s)");
             var options = new RunOptions { OutputDirectory = settings.Output, Format = settings.Format, Seed = settings.Seed, Wire = settings.Wire };
             var started = wall.Elapsed;
             ScenarioResult result;
@@ -186,7 +205,7 @@ public static class RunCommand
             catch (RunInterruptedException e)
             {
                 // The runner removed what it made on the way out; say so and stop the whole run.
-                stdout.WriteLine($"STOP  {scenario.Name.PadRight(width)}  {e.Message}; its namespace and tap were removed");
+                terminal.WriteLine($"{terminal.Verdict("STOP")}  {scenario.Name.PadRight(width)}  {e.Message}; its namespace and tap were removed");
                 stderr.WriteLine($"harness: {e.Message} during {scenario.File}; {runs} scenario(s) had finished");
                 return Program.ExitInterrupted;
             }
@@ -197,16 +216,17 @@ public static class RunCommand
                     [new StepFailure(0, $"{scenario.File}:1:1: the tap wire could not be set up: {e.Message}")], new Netstack.Harness.Trace.FrameLog());
             }
             runs++;
+            reportPage?.Add(result, scenario);
             if (result.Skipped)
             {
                 skipped++;
                 junit.Add(new JUnitReport.Case(scenario.Name, scenario.File, result.Seed, true, 0, null) { Skipped = result.SkipReason });
-                stdout.WriteLine($"SKIP  {scenario.Name.PadRight(width)}  {result.SkipReason}");
+                terminal.WriteLine($"{terminal.Verdict("SKIP")}  {scenario.Name.PadRight(width)}  {result.SkipReason}");
                 continue;
             }
             junit.Add(new JUnitReport.Case(scenario.Name, scenario.File, result.Seed, result.Passed,
                 (wall.Elapsed - started).TotalSeconds, result.Passed ? null : result.FailureMessage));
-            stdout.WriteLine(FormatLine(result, width));
+            terminal.WriteLine(FormatLine(result, width, terminal));
             if (settings.Trace)
                 foreach (var line in GoldenTrace.Lines(result.Recording))
                     stdout.WriteLine("    " + line);
@@ -218,28 +238,39 @@ public static class RunCommand
             }
         }
         wall.Stop();
+        terminal.ClearProgress();
         var selected = scenarios.Count == loaded.Count ? "" : $" (selected from {loaded.Count})";
         var seedText = settings.Seeds is { } sr ? $", {runs} runs over seeds {sr.First}..{sr.Last}" : "";
+        int passedCount = scenarios.Count - failed - skipped;
         stdout.WriteLine(
-            $"{scenarios.Count} scenario{(scenarios.Count == 1 ? "" : "s")}{selected}: {scenarios.Count - failed - skipped} passed, {failed} failed" +
-            $"{(skipped > 0 ? $", {skipped} skipped" : "")}{seedText}{(settings.Wire == ScenarioWire.Tap ? " on the tap wire" : "")} " +
+            $"{terminal.Bold($"{scenarios.Count} scenario{(scenarios.Count == 1 ? "" : "s")}")}{selected}: " +
+            $"{(passedCount > 0 ? terminal.Green($"{passedCount} passed") : $"{passedCount} passed")}, {(failed > 0 ? terminal.Red($"{failed} failed") : $"{failed} failed")}" +
+            $"{(skipped > 0 ? $", {terminal.Yellow($"{skipped} skipped")}" : "")}{seedText}{(settings.Wire == ScenarioWire.Tap ? " on the tap wire" : "")} " +
             $"({wall.Elapsed.TotalSeconds:0.00} s wall); recordings in {settings.Output}/");
         if (settings.JUnit is { } junitPath) JUnitReport.Write(junitPath, junit, wall.Elapsed.TotalSeconds, RunProperties(settings));
+        if (reportPage is not null && settings.Report is { } reportPath)
+        {
+            reportPage.Write(reportPath);
+            stdout.WriteLine($"report: {reportPath}");
+        }
         return failed == 0 ? Program.ExitOk : Program.ExitFailed;
     }
 
     /// <summary>Runs one scenario under every seed of the range without recording, then re-runs the first
     /// failing seed with its recording so it can be opened. Returns whether every seed passed.</summary>
     private static bool RunSeeds(Scenario scenario, (ulong First, ulong Last) range, Settings settings, ScenarioRunner runner,
-        TextWriter stdout, int width, List<JUnitReport.Case> junit, ref int runs)
+        TerminalOutput terminal, int width, List<JUnitReport.Case> junit, RunReportPage? reportPage, ref int runs)
     {
         var failing = new List<ScenarioResult>(); // with their reports
+        ScenarioResult? drawn = null; // the run whose frames the HTML report shows
         var table = new List<ScenarioResult>();
         long longest = 0;
         int frames = 0;
         var watch = Stopwatch.StartNew();
         for (ulong seed = range.First; ; seed++)
         {
+            terminal.Progress($"{scenario.Name}: seed {seed} ({seed - range.First + 1} of {range.Last - range.First + 1}), " +
+                              $"{failing.Count} failing so far, {watch.Elapsed.TotalSeconds:0.0} s");
             var result = runner.Run(scenario, new RunOptions { OutputDirectory = null, Seed = seed });
             runs++;
             longest = Math.Max(longest, result.VirtualNanoseconds);
@@ -250,26 +281,34 @@ public static class RunCommand
         }
         ulong count = range.Last - range.First + 1;
         var verdict = failing.Count == 0 ? "PASS" : "FAIL";
-        stdout.WriteLine($"{verdict}  {scenario.Name.PadRight(width)}  {TimeSyntax.FormatTime(longest),12}  {frames,5} frames  " +
+        terminal.WriteLine($"{terminal.Verdict(verdict)}  {scenario.Name.PadRight(width)}  {Seconds(longest),10}  {frames,5} frames  " +
                          $"seeds {range.First}..{range.Last}: {count - (ulong)failing.Count} passed, {failing.Count} failed");
         // Per seed: verdict, virtual completion time, TCP retransmissions, frames.
+        var stdout = terminal.Writer;
         stdout.WriteLine($"    {"seed",8}  {"result",-6}  {"completed",14}  {"retransmits",11}  {"frames",7}");
         foreach (var r in table)
-            stdout.WriteLine($"    {r.Seed,8}  {(r.Passed ? "pass" : "FAIL"),-6}  {TimeSyntax.FormatTime(r.VirtualNanoseconds),14}  {r.TcpRetransmissions,11}  {r.Frames,7}");
+            stdout.WriteLine($"    {r.Seed,8}  {(r.Passed ? "pass" : "FAIL"),-6}  {PreciseSeconds(r.VirtualNanoseconds),14}  {r.TcpRetransmissions,11}  {r.Frames,7}");
         if (table.Count > 1)
         {
             var times = table.Select(r => r.VirtualNanoseconds).Order().ToArray();
             var rtx = table.Select(r => r.TcpRetransmissions).Order().ToArray();
-            stdout.WriteLine($"    completed: min {TimeSyntax.FormatTime(times[0])}, median {TimeSyntax.FormatTime(times[times.Length / 2])}, " +
-                             $"max {TimeSyntax.FormatTime(times[^1])}; retransmits: min {rtx[0]}, median {rtx[rtx.Length / 2]}, max {rtx[^1]}");
+            stdout.WriteLine($"    completed: min {PreciseSeconds(times[0])}, median {PreciseSeconds(times[times.Length / 2])}, " +
+                             $"max {PreciseSeconds(times[^1])}; retransmits: min {rtx[0]}, median {rtx[rtx.Length / 2]}, max {rtx[^1]}");
         }
         if (failing.Count > 0)
         {
             stdout.WriteLine($"    failing seeds: {string.Join(", ", failing.Take(20).Select(f => f.Seed))}{(failing.Count > 20 ? ", ..." : "")}");
             var first = runner.Run(scenario, new RunOptions { OutputDirectory = settings.Output, Format = settings.Format, Seed = failing[0].Seed });
+            drawn = first;
             stdout.WriteLine($"    reproduce: {Reproduce(scenario, first.Seed)}");
             foreach (var line in first.FailureMessage.Split(Environment.NewLine))
                 stdout.WriteLine("    " + line);
+        }
+        if (reportPage is not null)
+        {
+            // All seeds passed: the report draws the first seed's frames, run again in memory.
+            drawn ??= runner.Run(scenario, new RunOptions { OutputDirectory = null, Seed = range.First });
+            reportPage.Add(drawn, scenario, table.Select(r => new SeedHistogram.Seed(r.Seed, r.VirtualNanoseconds, r.Passed, r.TcpRetransmissions)).ToList());
         }
         // One JUnit case per seed, so CI lists which seeds failed and how to reproduce each.
         double perSeed = watch.Elapsed.TotalSeconds / table.Count;
@@ -312,9 +351,26 @@ public static class RunCommand
 
     /// <summary>One line per scenario: verdict, name, when it ended (to the microsecond on the real clock, where
     /// nanoseconds are noise) and how many frames it recorded.</summary>
-    private static string FormatLine(ScenarioResult r, int width)
+    private static string FormatLine(ScenarioResult r, int width, TerminalOutput terminal) =>
+        $"{terminal.Verdict(r.Passed ? "PASS" : "FAIL")}  {r.Name.PadRight(width)}  {Seconds(r.VirtualNanoseconds),10}  {r.Frames,5} frames";
+
+    /// <summary>When a scenario ended, to the millisecond: a fixed width so a column of them lines up.</summary>
+    private static string Seconds(long nanoseconds) =>
+        (nanoseconds / 1e9).ToString("0.000", CultureInfo.InvariantCulture) + "s";
+
+    /// <summary>To the microsecond, for the per-seed table where seeds differ by less than a millisecond.</summary>
+    private static string PreciseSeconds(long nanoseconds) =>
+        (nanoseconds / 1e9).ToString("0.000000", CultureInfo.InvariantCulture) + "s";
+
+    private static RunReportPage NewReportPage(Settings settings, int scenarios)
     {
-        long ended = r.Wire == ScenarioWire.Tap ? (r.VirtualNanoseconds + 500) / 1000 * 1000 : r.VirtualNanoseconds;
-        return $"{(r.Passed ? "PASS" : "FAIL")}  {r.Name.PadRight(width)}  {TimeSyntax.FormatTime(ended),12}  {r.Frames,5} frames";
+        var command = new List<string> { "./harness", "run" };
+        command.AddRange(settings.Paths);
+        if (settings.Seed is { } seed) command.Add($"--seed {seed}");
+        if (settings.Seeds is { } range) command.Add($"--seeds {range.First}..{range.Last}");
+        if (settings.Filter is { } filter) command.Add($"--filter {filter}");
+        if (settings.Shard is { } shard) command.Add($"--shard {shard.K}/{shard.N}");
+        if (settings.Wire == ScenarioWire.Tap) command.Add("--wire tap");
+        return new RunReportPage($"harness run: {scenarios} scenario{(scenarios == 1 ? "" : "s")}") { CommandLine = string.Join(' ', command) };
     }
 }

@@ -27,6 +27,9 @@ public sealed class ReplayApplications : IScheduledAction
 
     public List<string> Problems { get; } = new();
 
+    /// <summary>What each TCP connection's application received, by flow name ("tcp PEER:PORT :PORT").</summary>
+    public Dictionary<string, MemoryStream> Delivered { get; } = new();
+
     private void StartTcp(ushort port, List<TcpServerScript> scripts)
     {
         var listener = _stack.ListenTcp(port);
@@ -104,6 +107,7 @@ public sealed class ReplayApplications : IScheduledAction
         WakeAt(script.Steps);
         Poll();
         var buffer = new byte[65536];
+        var delivered = Delivered[$"tcp {new Ipv4Address(script.PeerAddress)}:{script.PeerPort} :{script.Port}"] = new MemoryStream();
         try
         {
             while (true)
@@ -111,6 +115,7 @@ public sealed class ReplayApplications : IScheduledAction
                 int n = await stream.ReadAsync(buffer);
                 if (n == 0) break;
                 received += n;
+                delivered.Write(buffer, 0, n);
                 Poll();
             }
         }

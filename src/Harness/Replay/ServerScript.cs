@@ -13,6 +13,19 @@ public sealed record TcpServerScript(ushort Port, uint PeerAddress, ushort PeerP
     public long ConnectNanoseconds { get; init; }
     /// <summary>The peer reset the connection in the capture, so a refused connect or a reset is expected.</summary>
     public bool PeerReset { get; set; }
+    /// <summary>Set when the capture starts after this connection's handshake: the replay synthesises one.</summary>
+    public MidstreamStart? Midstream { get; init; }
+}
+
+/// <summary>Where a connection stands at its first captured frame when the capture lacks its handshake: the
+/// ISNs implied by the first sequence and acknowledgment numbers (one before the first byte seen each way),
+/// the timestamp clocks, and whether our endpoint was the connecting side (guessed: the higher port).</summary>
+public sealed record MidstreamStart(int FirstFrame, long FirstNanoseconds, uint CapturedPeerIsn, uint CapturedOurIsn,
+    bool Timestamps, uint PeerTsVal, uint OurTsVal, string PeerMac)
+{
+    /// <summary>Lead of the synthesised handshake over the first captured frame: our SYN (client role) 3 ms
+    /// before, the peer's SYN or SYN-ACK 2 ms before, its ACK 1 ms before.</summary>
+    public const long LeadNanoseconds = 3_000_000;
 }
 
 /// <summary>A UDP port our endpoint used in the capture: per datagram it sent, how many had arrived before.
@@ -67,6 +80,20 @@ public static class ServerScripts
                     },
                         0, f.Seq + 1, 0, false, false);
                     continue;
+                }
+                if (!tcp.ContainsKey(key) && !f.Has(ReplayFrame.Syn) && !f.Has(ReplayFrame.Rst) && f.Has(ReplayFrame.AckFlag))
+                {
+                    // No handshake in the capture: start from the numbers this frame shows.
+                    uint ourStart = ours ? f.Seq : f.Ack, peerStart = ours ? f.Ack : f.Seq;
+                    ushort ourPort = ours ? f.SourcePort : f.DestinationPort, peerPort = ours ? f.DestinationPort : f.SourcePort;
+                    var start = new MidstreamStart(f.Number, f.TimeNanoseconds, peerStart - 1, ourStart - 1, f.TimestampOffset >= 0,
+                        ours ? f.TsEcr : f.TsVal, ours ? f.TsVal : f.TsEcr, ours ? f.EthDestination : f.EthSource);
+                    tcp[key] = (new TcpServerScript(ourPort, ours ? f.IpDestination : f.IpSource, peerPort, new())
+                    {
+                        Active = ourPort > peerPort,
+                        ConnectNanoseconds = f.TimeNanoseconds - MidstreamStart.LeadNanoseconds,
+                        Midstream = start,
+                    }, peerStart, ourStart, 0, false, false);
                 }
                 if (!tcp.TryGetValue(key, out var c)) continue;
                 if (!ours && f.Has(ReplayFrame.Rst)) c.Script.PeerReset = true;

@@ -16,8 +16,13 @@ public sealed class TcpSequenceRewriter(ReplayRole role)
     /// <summary>Learns the captured endpoint's ISN and first timestamp from its SYN (or SYN-ACK).</summary>
     public void LearnCaptured(ReplayFrame f)
     {
-        if (f.IsTcp && f.Has(ReplayFrame.Syn)) _captured[KeyOfOurs(f)] = (f.Seq, f.TsVal);
+        if (f.IsTcp && f.Has(ReplayFrame.Syn)) _captured.TryAdd(KeyOfOurs(f), (f.Seq, f.TsVal));
     }
+
+    /// <summary>The captured endpoint's ISN and timestamp clock for a connection whose handshake the capture
+    /// lacks (see <see cref="MidstreamStart"/>).</summary>
+    public void SetCaptured(uint peer, ushort peerPort, ushort ourPort, uint isn, uint tsVal) =>
+        _captured[(peer, peerPort, ourPort)] = (isn, tsVal);
 
     /// <summary>Learns our ISN and first timestamp from the SYN (or SYN-ACK) our stack sent.</summary>
     public void LearnOurs(ReplayFrame f)

@@ -79,6 +79,7 @@ public static class ReplaySession
                 rewriter.LearnOurs(f);
                 sink?.Write(loop.Now, f.Bytes, new FrameContext("replay", FrameDirection.Outbound));
                 if (neighbours.Answer(f, loop.Now.Nanoseconds) is { } reply) injector.InjectNow(reply);
+                injector.OnOurs(f);
             };
             var iface = stack.AddInterface(link, MacAddress.Parse(role.OurMac), new Ipv4Cidr(ip, PrefixLength(ip.Value, neighbours.Peers.Keys)));
             if (prime)
@@ -88,7 +89,8 @@ public static class ReplaySession
                 injector.SynthesiseHandshake(script);
             // Started on the loop, so the applications' awaits resume there (its synchronization context).
             ReplayApplications? apps = null;
-            loop.Post(() => apps = new ReplayApplications(stack, tcpScripts, udpScripts));
+            var echoes = ServerScripts.EchoRequests(judged, role);
+            loop.Post(() => apps = new ReplayApplications(stack, tcpScripts, udpScripts, echoes));
             loop.RunUntil(new Instant(frames[^1].TimeNanoseconds + TailNanoseconds));
             apps!.Stop();
             var midstream = tcpScripts.Where(s => s.Midstream is not null).ToList();
@@ -154,24 +156,35 @@ public static class ReplaySession
         /// <summary>A frame the replay made up, injected at once (as a loop event, not inside our transmit).</summary>
         public void InjectNow(byte[] bytes) => Schedule(new ReplayFrame(0, _loop.Now.Nanoseconds, bytes));
 
-        /// <summary>The handshake a mid-connection capture lacks: the peer's SYN and ACK when our endpoint is
-        /// the server, its SYN-ACK when our endpoint connects (the replay application connects 3 ms early).</summary>
+        private readonly Dictionary<(uint, ushort, ushort), ReplayFrame> _answerToOurSyn = new();
+
+        /// <summary>The handshake a mid-connection capture lacks. Our endpoint as the server: the peer's SYN at
+        /// the start, its ACK in answer to our SYN-ACK. As the client (the replay application connects at the
+        /// start): the peer's SYN-ACK in answer to our SYN.</summary>
         public void SynthesiseHandshake(TcpServerScript s)
         {
             var m = s.Midstream!;
             _rewriter.SetCaptured(s.PeerAddress, s.PeerPort, s.Port, m.CapturedOurIsn, m.OurTsVal);
             string peerMac = m.PeerMac, ourMac = _role.CapturedMac;
-            long t = m.FirstNanoseconds;
+            var key = (s.PeerAddress, s.PeerPort, s.Port);
             if (s.Active)
             {
-                Schedule(new ReplayFrame(0, t - 2_000_000, SyntheticFrames.TcpSegment(peerMac, ourMac, s.PeerAddress, _role.Address, s.PeerPort, s.Port,
-                    m.CapturedPeerIsn, m.CapturedOurIsn + 1, ReplayFrame.Syn | ReplayFrame.AckFlag, m.Timestamps, m.PeerTsVal - 1, m.OurTsVal)));
+                _answerToOurSyn[key] = new ReplayFrame(0, 0, SyntheticFrames.TcpSegment(peerMac, ourMac, s.PeerAddress, _role.Address, s.PeerPort, s.Port,
+                    m.CapturedPeerIsn, m.CapturedOurIsn + 1, ReplayFrame.Syn | ReplayFrame.AckFlag, m.Timestamps, m.PeerTsVal - 1, m.OurTsVal));
                 return;
             }
-            Schedule(new ReplayFrame(0, t - 2_000_000, SyntheticFrames.TcpSegment(peerMac, ourMac, s.PeerAddress, _role.Address, s.PeerPort, s.Port,
+            Schedule(new ReplayFrame(0, m.StartNanoseconds, SyntheticFrames.TcpSegment(peerMac, ourMac, s.PeerAddress, _role.Address, s.PeerPort, s.Port,
                 m.CapturedPeerIsn, 0, ReplayFrame.Syn, m.Timestamps, m.PeerTsVal - 1, 0)));
-            Schedule(new ReplayFrame(0, t - 1_000_000, SyntheticFrames.TcpSegment(peerMac, ourMac, s.PeerAddress, _role.Address, s.PeerPort, s.Port,
-                m.CapturedPeerIsn + 1, m.CapturedOurIsn + 1, ReplayFrame.AckFlag, m.Timestamps, m.PeerTsVal - 1, m.OurTsVal)));
+            _answerToOurSyn[key] = new ReplayFrame(0, 0, SyntheticFrames.TcpSegment(peerMac, ourMac, s.PeerAddress, _role.Address, s.PeerPort, s.Port,
+                m.CapturedPeerIsn + 1, m.CapturedOurIsn + 1, ReplayFrame.AckFlag, m.Timestamps, m.PeerTsVal - 1, m.OurTsVal));
+        }
+
+        /// <summary>Our stack sent <paramref name="f"/>: answers its SYN or SYN-ACK of a synthesised handshake.</summary>
+        public void OnOurs(ReplayFrame f)
+        {
+            if (!f.IsTcp || !f.Has(ReplayFrame.Syn)) return;
+            var key = (f.IpDestination, f.DestinationPort, f.SourcePort);
+            if (_answerToOurSyn.Remove(key, out var answer)) Schedule(answer.At(_loop.Now.Nanoseconds));
         }
 
         public void Run(long token)

@@ -159,7 +159,7 @@ public static class ServerScripts
                 else if (c.PeerIsn != 0)
                 {
                     long end = (long)unchecked(f.Seq - c.PeerIsn) + f.TcpPayloadLength;
-                    c.PeerBytes = Math.Max(c.PeerBytes, end);
+                    if (f.TcpPayloadLength > 0) c.PeerBytes = Math.Max(c.PeerBytes, end); // an ACK after a FIN has seq FIN+1
                     if (f.Has(ReplayFrame.Fin)) c.PeerFin = true;
                 }
                 tcp[key] = c;

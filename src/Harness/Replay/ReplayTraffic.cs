@@ -63,7 +63,8 @@ public sealed class ReplayTraffic
     /// <summary>Transport flow of an IPv4 frame to or from <paramref name="us"/> (ports included), else null.</summary>
     public static string? FlowKey(ReplayFrame f, uint us)
     {
-        if (!f.IsIpv4 || (f.IpSource != us && f.IpDestination != us)) return null;
+        if (!f.IsIpv4) return f.Truncated ? TruncatedFlowKey(f, us) : null;
+        if (f.IpSource != us && f.IpDestination != us) return null;
         uint peer = f.IpSource == us ? f.IpDestination : f.IpSource;
         if (!f.IsFirstFragment) return $"ip {f.Protocol} {ReplayFrame.Ip(peer)}";
         if (f.IsTcp || f.IsUdp)
@@ -74,8 +75,31 @@ public sealed class ReplayTraffic
         return $"ip {f.Protocol} {ReplayFrame.Ip(peer)}";
     }
 
+    /// <summary>The flow of an IPv4 frame cut short, read from the header bytes that survived.</summary>
+    private static string? TruncatedFlowKey(ReplayFrame f, uint us)
+    {
+        var b = f.Bytes;
+        if (f.EtherType != 0x0800 || b.Length < 34) return null;
+        uint src = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(b.AsSpan(26));
+        uint dst = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(b.AsSpan(30));
+        if (src != us && dst != us) return null;
+        byte protocol = b[23];
+        int l4 = 14 + (b[14] & 15) * 4;
+        bool first = (System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(b.AsSpan(20)) & 0x1fff) == 0;
+        uint peer = src == us ? dst : src;
+        if ((protocol == 6 || protocol == 17) && first && b.Length >= l4 + 4)
+        {
+            ushort sp = System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(b.AsSpan(l4));
+            ushort dp = System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(b.AsSpan(l4 + 2));
+            bool outbound = src == us;
+            return $"{(protocol == 6 ? "tcp" : "udp")} {ReplayFrame.Ip(peer)}:{(outbound ? dp : sp)} :{(outbound ? sp : dp)}";
+        }
+        return $"ip {protocol} {ReplayFrame.Ip(peer)}";
+    }
+
     private static string? SkipReason(ReplayFrame f, ReplayRole role)
     {
+        if (f.Filtered) return "not selected by --filter";
         if (f.IsArp)
         {
             // ARP between other hosts is harmless to inject (our stack only merges what it already knows),

@@ -81,6 +81,20 @@ public static class TcpSemantics
         int first = expected[0].Frame.Number;
         int? firstOurs = ours.Count > 0 ? ours[0].Number : null;
 
+        // Per-frame header fields still matter when segments are not paired: the set each side used.
+        var header = new List<string>();
+        void Same(string field, Func<ReplayFrame, string> value)
+        {
+            var c = expected.Select(x => value(x.Frame)).Distinct().Order().ToList();
+            var a = ours.Select(value).Distinct().Order().ToList();
+            if (a.Count > 0 && !c.SequenceEqual(a)) header.Add($"{field} {string.Join("/", c)} in capture, {string.Join("/", a)} ours");
+        }
+        Same("ttl", f => f.Ttl.ToString());
+        Same("ip tos", f => f.Tos.ToString());
+        Same("ip DF", f => f.DontFragment.ToString());
+        if (header.Count > 0)
+            yield return new(first, expected[0].Trigger, firstOurs, $"{flow} IPv4 headers", header) { Semantic = true };
+
         var data = new List<string>();
         int n = captured.Contiguous, o = our.Contiguous;
         if (n != o) data.Add($"{n} bytes sent in order in capture, {o} ours");
@@ -88,12 +102,12 @@ public static class TcpSemantics
         for (int i = 0; i < common; i++)
             if (captured.Bytes[i] != our.Bytes[i]) { data.Add($"data differs at stream byte {i}"); break; }
         yield return new(first, expected[0].Trigger, firstOurs,
-            $"TCP {flow} data: {n} bytes in {captured.Segments} segments (ours {our.Segments})", data) { Semantic = true };
+            $"{flow} data: {n} bytes in {captured.Segments} segments (ours {our.Segments})", data) { Semantic = true };
 
         var flags = new List<string>();
         string c = string.Join(", ", captured.Flags), a = string.Join(", ", our.Flags);
         if (c != a) flags.Add($"{(c == "" ? "none" : c)} in capture, {(a == "" ? "none" : a)} ours");
-        yield return new(first, expected[0].Trigger, firstOurs, $"TCP {flow} SYN/FIN/RST: {(c == "" ? "none" : c)}", flags) { Semantic = true };
+        yield return new(first, expected[0].Trigger, firstOurs, $"{flow} SYN/FIN/RST: {(c == "" ? "none" : c)}", flags) { Semantic = true };
 
         // Acknowledgments: the peer's sequence numbers are not rewritten, so ours and the capture's compare directly.
         uint? capturedAck = MaxAck(expected.Select(x => x.Frame)), ourAck = MaxAck(ours);
@@ -101,7 +115,7 @@ public static class TcpSemantics
         if (capturedAck is { } ca && (ourAck is not { } oa || (int)unchecked(oa - ca) < 0))
             acks.Add($"the capture acknowledges up to {unchecked(ca - peerIsn)} (relative), ours {(ourAck is { } x ? unchecked(x - peerIsn).ToString() : "nothing")}");
         yield return new(first, expected[0].Trigger, firstOurs,
-            $"TCP {flow} acknowledgments: up to {(capturedAck is { } y ? unchecked(y - peerIsn).ToString() : "none")} (relative)", acks) { Semantic = true };
+            $"{flow} acknowledgments: up to {(capturedAck is { } y ? unchecked(y - peerIsn).ToString() : "none")} (relative)", acks) { Semantic = true };
 
         if (delivered is not null)
         {
@@ -110,7 +124,7 @@ public static class TcpSemantics
             if (delivered.Length != sent) got.Add($"the peer's segments carry {sent} bytes in order, our application received {delivered.Length}");
             for (int i = 0; i < Math.Min(sent, delivered.Length); i++)
                 if (theirs.Bytes[i] != delivered[i]) { got.Add($"delivered data differs at stream byte {i}"); break; }
-            yield return new(first, expected[0].Trigger, firstOurs, $"TCP {flow} delivered to the application: {sent} bytes", got) { Semantic = true };
+            yield return new(first, expected[0].Trigger, firstOurs, $"{flow} delivered to the application: {sent} bytes", got) { Semantic = true };
         }
 
         string List(List<int> numbers, string prefix) => numbers.Count == 0 ? "none"

@@ -13,5 +13,6 @@ public static class BenchmarkSuite
         Tcp,
         new KernelLoopbackTcpBenchmark(() => Tcp.Best),
         new ScenarioThroughputWorkload(),
+        new ReplayThroughputWorkload(),
     ];
 }

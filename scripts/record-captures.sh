@@ -26,9 +26,13 @@ A_MAC=02:00:00:00:0a:01 B_MAC=02:00:00:00:0b:02
 cleanup() {
     [[ -n "${dump_pid:-}" ]] && kill "$dump_pid" 2>/dev/null && wait "$dump_pid" 2>/dev/null || true
     [[ -n "${server_pid:-}" ]] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
+    local p
+    for p in "${servers[@]}"; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null || true; done
+    servers=()
     ip netns del "$A" 2>/dev/null || true
     ip netns del "$B" 2>/dev/null || true
 }
+servers=()
 tmp=$(mktemp -d)
 trap 'cleanup; rm -rf "$tmp"' EXIT
 trap 'exit 130' INT TERM
@@ -159,19 +163,30 @@ NFT
     finish tcp-lossy.pcap
 fi
 
-# Several flows at once on two interfaces (pcapng from dumpcap: rp-b's veth and its loopback): three HTTP
-# requests in parallel, two echo connections, two UDP requests, a ping; IPv6 on (DAD, router solicitations,
-# MLD, an IPv6 ping), mDNS queries over IPv4 and IPv6, an LLDP frame, and HTTP over rp-b's loopback.
+# Several flows at once on two interfaces (pcapng from dumpcap: rp-b's veth to rp-a, and a second veth pair
+# between them on 198.51.100.0/24 carrying a ping): three HTTP requests in parallel, two echo connections, two
+# UDP requests, three pings; IPv6 on (DAD, router solicitations, MLD, an IPv6 ping), mDNS questions over IPv4
+# and IPv6, and an LLDP frame.
 if wanted multi-flow; then
     setup ipv6
+    ip link add va2 netns "$A" type veth peer name vb2 netns "$B"
+    ip netns exec "$A" sysctl -qw net.ipv6.conf.va2.disable_ipv6=1
+    ip netns exec "$B" sysctl -qw net.ipv6.conf.vb2.disable_ipv6=1
+    ip netns exec "$A" ethtool -K va2 tx off rx off >/dev/null
+    ip netns exec "$B" ethtool -K vb2 tx off rx off >/dev/null
+    ip -n "$A" addr add 198.51.100.1/24 dev va2
+    ip -n "$B" addr add 198.51.100.2/24 dev vb2
+    ip -n "$A" link set va2 up
+    ip -n "$B" link set vb2 up
     ip -n "$A" route add 224.0.0.0/4 dev va
-    ip netns exec "$B" socat TCP4-LISTEN:8080,bind=$B_IP,reuseaddr,fork SYSTEM:"sh $tmp/http-server.sh" &
-    server_pid=$!
-    ip netns exec "$B" socat TCP4-LISTEN:8081,bind=$B_IP,reuseaddr,fork EXEC:cat &
-    ip netns exec "$B" socat UDP4-RECVFROM:7007,bind=$B_IP,fork EXEC:'echo reply' &
-    ip netns exec "$B" socat TCP4-LISTEN:8090,bind=127.0.0.1,reuseaddr,fork SYSTEM:"sh $tmp/http-server.sh" &
+    ip netns exec "$B" socat TCP4-LISTEN:8080,bind=$B_IP,reuseaddr,fork SYSTEM:"sh $tmp/http-server.sh" </dev/null >/dev/null 2>&1 &
+    servers+=($!)
+    ip netns exec "$B" socat TCP4-LISTEN:8081,bind=$B_IP,reuseaddr,fork EXEC:cat </dev/null >/dev/null 2>&1 &
+    servers+=($!)
+    ip netns exec "$B" socat UDP4-RECVFROM:7007,bind=$B_IP,fork EXEC:'echo reply' </dev/null >/dev/null 2>&1 &
+    servers+=($!)
     sleep 0.5
-    start_dump "$out/multi-flow.pcapng" dumpcap -q -i vb -i lo
+    start_dump "$out/multi-flow.pcapng" dumpcap -q -i vb -i vb2
     ip netns exec "$A" sh -c "
         curl -s --http1.1 -H 'Connection: close' http://$B_IP:8080/a >/dev/null &
         curl -s --http1.1 -H 'Connection: close' http://$B_IP:8080/b >/dev/null &
@@ -181,19 +196,27 @@ if wanted multi-flow; then
         echo query-1 | socat -t 1 - UDP4:$B_IP:7007 >/dev/null &
         echo query-2 | socat -t 1 - UDP4:$B_IP:7007 >/dev/null &
         ping -c 3 -i 0.2 $B_IP >/dev/null &
-        echo mdns-query | socat - UDP4-DATAGRAM:224.0.0.251:5353 >/dev/null 2>&1 &
-        echo mdns-query | socat - 'UDP6-DATAGRAM:[ff02::fb%va]:5353' >/dev/null 2>&1 &
+        ping -c 2 -i 0.2 198.51.100.2 >/dev/null &
+        python3 -c '
+import socket, struct
+# An mDNS question (RFC 6762): PTR _replay._tcp.local, over IPv4 and IPv6.
+name = b\"\".join(bytes([len(p)]) + p for p in (b\"_replay\", b\"_tcp\", b\"local\")) + b\"\\0\"
+query = struct.pack(\"!6H\", 0, 0, 1, 0, 0, 0) + name + struct.pack(\"!2H\", 12, 1)
+socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(query, (\"224.0.0.251\", 5353))
+six = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+six.sendto(query, (\"ff02::fb\", 5353, 0, socket.if_nametoindex(\"va\")))
+' >/dev/null 2>&1 &
         ping -6 -c 2 -i 0.2 ff02::1%va >/dev/null 2>&1 &
         python3 -c '
 import socket
 s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
 s.bind((\"va\", 0))
 tlv = lambda t, v: bytes([(t << 1) | (len(v) >> 8), len(v) & 255]) + v
-lldp = tlv(1, b\"\\x04\" + bytes.fromhex(\"02000000 0a01\".replace(\" \", \"\"))) + tlv(2, b\"\\x05va\") + tlv(3, b\"\\x00\\x78\") + tlv(0, b\"\")
-s.send(bytes.fromhex(\"0180c200000e\") + bytes.fromhex(\"02000000 0a01\".replace(\" \", \"\")) + b\"\\x88\\xcc\" + lldp)
+mac = bytes.fromhex(\"02000000 0a01\".replace(\" \", \"\"))
+lldp = tlv(1, b\"\\x04\" + mac) + tlv(2, b\"\\x05va\") + tlv(3, b\"\\x00\\x78\") + tlv(0, b\"\")
+s.send(bytes.fromhex(\"0180c200000e\") + mac + b\"\\x88\\xcc\" + lldp)
 ' &
-        wait" || true
-    ip netns exec "$B" curl -s --http1.1 -H 'Connection: close' http://127.0.0.1:8090/lo >/dev/null || true
+        wait" </dev/null || true
     finish multi-flow.pcapng
 fi
 exit 0

@@ -124,6 +124,8 @@ public sealed class ReplayTraffic
         if (multicast || broadcast) return role.SentBy(f)
             ? "IPv4 multicast/broadcast sent by the endpoint (no application to replay it)"
             : "IPv4 multicast/broadcast";
+        // A receiver drops a header with a bad checksum (never offloaded, unlike TCP's and UDP's): not played.
+        if (!role.SentBy(f) && Netstack.Wire.Checksum.Compute(f.Bytes.AsSpan(14, f.IpHeaderLength)) != 0) return "IPv4 header checksum bad (a receiver drops it)";
         if (f.IpSource == role.Address && role.SentBy(f)) return null;
         if (f.IpDestination == role.Address && !role.SentBy(f)) return null;
         return "IPv4 between other hosts";

@@ -228,3 +228,41 @@ public class ReplayCorpusTests
         tagged.Report.Notes.Should().Contain("vlan               12 frames carried 802.1Q tags (VLAN 100): played and compared without them");
     }
 }
+
+/// <summary>A capture is input from anywhere: garbage frames among real ones are skipped or dropped by our
+/// stack, counted, and never crash the replay or change the verdict on the real flows.</summary>
+public class ReplayHostileCaptureTests
+{
+    [TestCase(1UL)]
+    [TestCase(2UL)]
+    [TestCase(3UL)]
+    public void Garbage_frames_between_real_ones_do_not_disturb_the_replay(ulong seed)
+    {
+        var dir = RepositoryPaths.FreshOutputDirectory($"replay-garbage-{seed}");
+        var edit = new PcapEditor(Path.Combine(RepositoryPaths.Root, "captures", "tcp-http.pcap"));
+        var random = new Random((int)seed);
+        // After every real frame, one made-up frame from the client's MAC to the server's: an IPv4, ARP or TCP
+        // header of a real frame with random bytes over it, cut at a random length.
+        for (int i = edit.Records.Count - 1; i >= 0; i--)
+        {
+            var (header, frame) = edit.Records[i];
+            var junk = (byte[])edit.Records[random.Next(edit.Records.Count)].Frame.Clone();
+            if (random.Next(2) == 0) junk = junk[..random.Next(15, junk.Length + 1)];
+            for (int k = 0; k < 6; k++) junk[14 + random.Next(Math.Max(1, junk.Length - 14)) % Math.Max(1, junk.Length - 14)] ^= (byte)random.Next(1, 256);
+            new byte[] { 2, 0, 0, 0, 0x0b, 2, 2, 0, 0, 0, 0x0a, 1 }.CopyTo(junk, 0);
+            var junkHeader = (byte[])header.Clone();
+            BinaryPrimitives.WriteInt32LittleEndian(junkHeader.AsSpan(8), junk.Length);
+            BinaryPrimitives.WriteInt32LittleEndian(junkHeader.AsSpan(12), junk.Length);
+            edit.Records.Insert(i + 1, (junkHeader, junk));
+        }
+        var path = edit.Save(Path.Combine(dir, "garbage.pcap"));
+
+        var result = ReplaySession.Run(path, "192.0.2.2");
+
+        result.Captured.Should().HaveCount(24);
+        // The real conversation is still judged, frame for frame, as in the clean capture.
+        var text = string.Join("\n", result.Report.Lines());
+        result.Report.Exchanges.Should().Contain(e => e.Description.StartsWith("TCP 8080 > 50324 [P.] len 63") && e.Equivalent, text);
+        result.Report.Equivalent.Should().BeTrue(text);
+    }
+}

@@ -31,6 +31,7 @@ cleanup() {
     servers=()
     ip netns del "$A" 2>/dev/null || true
     ip netns del "$B" 2>/dev/null || true
+    ip netns del rp-r 2>/dev/null || true
 }
 servers=()
 tmp=$(mktemp -d)
@@ -144,23 +145,43 @@ if wanted tcp-handshakeless; then
     finish tcp-handshakeless.pcap
 fi
 
-# 320 KB from the client in 8 KB writes (20 ms apart, so the flight stays small) with 3% loss both ways:
-# nftables drops on rp-a's end (egress: client->server, ingress: server->client), so the capture on rp-b
-# shows what the server received and everything it sent. Losses are recovered with SACK and retransmission.
+# 320 KB from the client in 8 KB writes (20 ms apart, so the flight stays small) with 3% loss both ways on
+# the wire: rp-a and rp-b are joined through a bridge in a third namespace (rp-r) whose nftables bridge
+# forward chain drops at random. (Dropping on an endpoint's own egress would not do: TCP hears of a local
+# drop and resends at once, so nothing is lost on the wire.) The capture on rp-b shows what the server
+# received and everything it sent: holes, SACK blocks, fast retransmissions.
 if wanted tcp-lossy; then
     setup
-    ip netns exec "$A" nft -f - <<NFT
-table netdev loss {
-    chain out { type filter hook egress device va priority 0; numgen random mod 100 < 3 drop; }
-    chain in { type filter hook ingress device va priority 0; numgen random mod 100 < 3 drop; }
+    ip link del va 2>/dev/null || ip -n "$A" link del va
+    R=rp-r
+    ip netns del "$R" 2>/dev/null || true
+    ip netns add "$R"
+    ip link add va netns "$A" type veth peer name ra netns "$R"
+    ip link add vb netns "$B" type veth peer name rb netns "$R"
+    ip -n "$R" link add br0 type bridge
+    for dev in ra rb; do ip -n "$R" link set "$dev" master br0; ip -n "$R" link set "$dev" up; done
+    ip -n "$R" link set br0 up
+    for pair in "$A va $A_MAC $A_IP" "$B vb $B_MAC $B_IP"; do
+        set -- $pair
+        ip netns exec "$1" sysctl -qw net.ipv6.conf.$2.disable_ipv6=1
+        ip -n "$1" link set "$2" address "$3"
+        ip netns exec "$1" ethtool -K "$2" tx off rx off >/dev/null
+        ip -n "$1" addr add "$4/24" dev "$2"
+        ip -n "$1" link set "$2" up
+    done
+    ip netns exec "$R" nft -f - <<NFT
+table bridge loss {
+    chain forward { type filter hook forward priority 0; numgen random mod 100 < 3 drop; }
 }
 NFT
+    sleep 0.5
     ip netns exec "$B" socat TCP4-LISTEN:8082,bind=$B_IP,reuseaddr SYSTEM:'cat >/dev/null' &
     server_pid=$!
     sleep 0.5
     start_dump "$out/tcp-lossy.pcap" "${TCPDUMP[@]}"
     ip netns exec "$A" sh -c "for i in \$(seq 40); do head -c 8192 /dev/urandom; sleep 0.02; done | socat -t 3 - TCP4:$B_IP:8082" || true
     finish tcp-lossy.pcap
+    ip netns del "$R" 2>/dev/null || true
 fi
 
 # Several flows at once on two interfaces (pcapng from dumpcap: rp-b's veth to rp-a, and a second veth pair

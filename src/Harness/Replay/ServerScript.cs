@@ -85,6 +85,9 @@ public static class ServerScripts
     /// <summary>Traffic our endpoint started that no replay application can reproduce.</summary>
     public static List<string> Unsupported(IReadOnlyList<ReplayFrame> frames, ReplayRole role) => new();
 
+    /// <summary>How far ahead of a hole our endpoint's captured segments are held (more is a bogus sequence number).</summary>
+    private const long MaxHeldBytes = 64 << 20;
+
     public static (List<TcpServerScript> Tcp, List<UdpServerScript> Udp) Derive(IReadOnlyList<ReplayFrame> frames, ReplayRole role)
     {
         var tcp = new Dictionary<(uint, ushort, ushort), (TcpServerScript Script, uint PeerIsn, uint OurIsn, long PeerBytes, bool PeerFin, bool OurFin)>();
@@ -93,6 +96,7 @@ public static class ServerScripts
         // address had to be resolved before the SYN could go out.
         ReplayFrame? previousOurs = null;
         long previousTime = 0;
+        var held = new Dictionary<(uint, ushort, ushort), SortedDictionary<long, byte[]>>();
         foreach (var f in frames)
         {
             long previous = previousTime;
@@ -142,13 +146,29 @@ public static class ServerScripts
                 {
                     if (f.Has(ReplayFrame.Syn)) { c.OurIsn = f.Seq + 1; tcp[key] = c; continue; }
                     if (f.Has(ReplayFrame.Rst)) continue;
-                    // Only new data: a retransmission's bytes were already scripted.
+                    // Only new data: a retransmission's bytes were already scripted. A segment after a hole
+                    // (its predecessor lost before the capture point) waits until the hole is filled.
                     long offset = (long)unchecked(f.Seq - c.OurIsn);
                     long sent = c.Script.Steps.Where(s => !s.Close).Sum(s => (long)s.Payload.Length);
                     if (f.TcpPayloadLength > 0 && offset + f.TcpPayloadLength > sent)
                     {
-                        int skip = (int)Math.Max(0, sent - offset);
-                        c.Script.Steps.Add(new ServerStep(f.TimeNanoseconds, c.PeerBytes, c.PeerFin, f.TcpPayload[skip..].ToArray(), false));
+                        if (!held.TryGetValue(key, out var waiting)) held[key] = waiting = new SortedDictionary<long, byte[]>();
+                        if (offset > sent)
+                        {
+                            if (offset - sent < MaxHeldBytes) waiting[offset] = f.TcpPayload.ToArray();
+                        }
+                        else
+                        {
+                            var data = new List<byte>(f.TcpPayload[(int)(sent - offset)..].ToArray());
+                            long end = offset + f.TcpPayloadLength;
+                            while (waiting.Count > 0 && waiting.First() is var (at, bytes) && at <= end)
+                            {
+                                waiting.Remove(at);
+                                if (at + bytes.Length > end) data.AddRange(bytes[(int)(end - at)..]);
+                                end = Math.Max(end, at + bytes.Length);
+                            }
+                            c.Script.Steps.Add(new ServerStep(f.TimeNanoseconds, c.PeerBytes, c.PeerFin, data.ToArray(), false));
+                        }
                     }
                     if (f.Has(ReplayFrame.Fin) && !c.OurFin)
                     {

@@ -129,7 +129,7 @@ public static class TcpSemantics
 
         string List(List<int> numbers, string prefix) => numbers.Count == 0 ? "none"
             : string.Join(", ", numbers.Take(8).Select(x => prefix + x)) + (numbers.Count > 8 ? $" and {numbers.Count - 8} more" : "");
-        report.Notes.Add($"{"retransmissions",-18} {flow}: endpoint in capture {captured.Retransmitted.Count} ({List(captured.Retransmitted, "frame ")}), ours {our.Retransmitted.Count} ({List(our.Retransmitted, "#")}), peer {theirs.Retransmitted.Count} ({List(theirs.Retransmitted, "frame ")}); out of order from the peer: {theirs.OutOfOrder.Count}");
+        report.Notes.Add($"{"retransmissions",-18} {flow}: endpoint in capture {captured.Retransmitted.Count} ({List(captured.Retransmitted, "frame ")}), ours {our.Retransmitted.Count} ({List(our.Retransmitted, "#")}), peer {theirs.Retransmitted.Count} ({List(theirs.Retransmitted, "frame ")}); out of order (filling a hole): endpoint in capture {captured.OutOfOrder.Count}, peer {theirs.OutOfOrder.Count}");
     }
 
     private static uint? MaxAck(IEnumerable<ReplayFrame> frames)

@@ -13,11 +13,20 @@ public static class ReplayCommand
         var asAddress = new Option<string>("--as") { Description = "IPv4 address of the endpoint our stack takes over", Required = true };
         var mac = new Option<string?>("--mac") { Description = "MAC our stack uses (default: that endpoint's MAC in the capture)" };
         var outDir = new Option<string?>("--out") { Description = "Directory for the replay's pcap (injected and our frames)" };
-        var htmlReport = new Option<string?>("--report") { Description = "Also write a self-contained HTML report to FILE: the capture and the replay as ladder diagrams and TCP time-sequence graphs" };
         var seed = new Option<ulong>("--seed") { Description = "Seed of our stack's randomness (ISNs, ephemeral ports)", DefaultValueFactory = _ => 1 };
+        var primeArp = new Option<bool?>("--prime-arp")
+        {
+            Description = "Fill our stack's ARP cache from the capture before the replay (default: on when the capture shows no ARP)",
+        };
+        var filter = new Option<string?>("--filter") { Description = "BPF expression (tcpdump syntax): replay only the frames it selects" };
+        var reportFile = new Option<string?>("--report")
+        {
+            Description = "Also write FILE.md (the per-flow verdict table) or FILE.html (the table, then the capture and the replay " +
+                          "as ladder diagrams and TCP time-sequence graphs; self-contained)",
+        };
         var command = new Command("replay", "Replay a capture against our stack and compare its responses with the captured ones")
         {
-            capture, asAddress, mac, outDir, seed, htmlReport,
+            capture, asAddress, mac, outDir, seed, primeArp, filter, reportFile,
         };
         command.SetAction(parse =>
         {
@@ -25,7 +34,16 @@ public static class ReplayCommand
             ReplayResult result;
             try
             {
-                result = ReplaySession.Run(path, parse.GetValue(asAddress)!, parse.GetValue(mac), parse.GetValue(outDir), parse.GetValue(seed));
+                result = ReplaySession.Run(path, parse.GetValue(asAddress)!, parse.GetValue(mac), parse.GetValue(outDir), parse.GetValue(seed),
+                    parse.GetValue(primeArp), parse.GetValue(filter));
+                if (parse.GetValue(reportFile) is { } file)
+                {
+                    if (ReplayReportWriter.IsHtml(file))
+                        Netstack.Harness.Reports.ReplayReportPage.Write(file, path, parse.GetValue(asAddress)!, parse.GetValue(seed), result,
+                            ReplayReportWriter.HtmlTable(result.Report));
+                    else
+                        ReplayReportWriter.Write(file, $"replay {Path.GetFileName(path)} as {parse.GetValue(asAddress)}", result.Report);
+                }
             }
             catch (ReplayInputException e)
             {
@@ -35,11 +53,7 @@ public static class ReplayCommand
             Console.WriteLine($"replay {path} as {parse.GetValue(asAddress)}: {result.Captured.Count} captured frames, {result.Ours.Count} sent by our stack");
             foreach (var line in report.Lines()) Console.WriteLine("  " + line);
             if (report.OutputPath is { } o) Console.WriteLine($"  recorded: {o}");
-            if (parse.GetValue(htmlReport) is { } html)
-            {
-                Netstack.Harness.Reports.ReplayReportPage.Write(html, path, parse.GetValue(asAddress)!, parse.GetValue(seed), result);
-                Console.WriteLine($"  report: {html}");
-            }
+            if (parse.GetValue(reportFile) is { } r) Console.WriteLine($"  report: {r}");
             Console.WriteLine(report.Equivalent
                 ? $"replay: EQUIVALENT ({report.EquivalentCount} exchanges)"
                 : $"replay: DIFFERENT ({report.DifferentCount} differences, {report.EquivalentCount} equivalent)");

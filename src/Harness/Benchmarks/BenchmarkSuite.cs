@@ -14,5 +14,6 @@ public static class BenchmarkSuite
         new KernelLoopbackTcpBenchmark(() => Tcp.Best),
         new ScenarioThroughputWorkload(),
         new HostScaleWorkload(),
+        new ReplayThroughputWorkload(),
     ];
 }

@@ -1,3 +1,4 @@
+using Netstack.Network;
 using Netstack.Api;
 using Netstack.Time;
 using Netstack.Wire;
@@ -14,18 +15,36 @@ public sealed class ReplayApplications : IScheduledAction
     private readonly List<Action> _pollers = new();
     private readonly List<IDisposable> _resources = new();
 
-    public ReplayApplications(NetworkStack stack, List<TcpServerScript> tcp, List<UdpServerScript> udp)
+    public ReplayApplications(NetworkStack stack, List<TcpServerScript> tcp, List<UdpServerScript> udp, List<EchoRequestStep>? echoes = null)
     {
         _stack = stack;
         foreach (var group in tcp.Where(s => !s.Active).GroupBy(s => s.Port))
             StartTcp(group.Key, group.ToList());
         foreach (var script in tcp.Where(s => s.Active))
             _stack.Scheduler.Schedule(new Instant(script.ConnectNanoseconds), new Connector(this, script), 0);
-        foreach (var script in udp.Where(s => s.Steps.Count > 0))
+        foreach (var script in udp)
             StartUdp(script);
+        foreach (var echo in echoes ?? [])
+            _stack.Scheduler.Schedule(new Instant(echo.TimeNanoseconds), new EchoSender(this, echo), 0);
+    }
+
+    /// <summary>Sends an echo request our endpoint sent in the capture, with its identifier, sequence and data.</summary>
+    private sealed class EchoSender(ReplayApplications apps, EchoRequestStep step) : IScheduledAction
+    {
+        public void Run(long token)
+        {
+            if (apps.Stopped) return;
+            var result = apps._stack.Icmp.SendEchoRequest(new Ipv4Address(step.Destination), step.Identifier, step.Sequence, step.Data,
+                step.Ttl, step.DontFragment);
+            if (result is SendResult.NoRoute or SendResult.TooBig)
+                apps.Problems.Add($"echo request id {step.Identifier} seq {step.Sequence} to {new Ipv4Address(step.Destination)} could not be sent: {result}");
+        }
     }
 
     public List<string> Problems { get; } = new();
+
+    /// <summary>What each TCP connection's application received, by flow name ("tcp PEER:PORT :PORT").</summary>
+    public Dictionary<string, MemoryStream> Delivered { get; } = new();
 
     private void StartTcp(ushort port, List<TcpServerScript> scripts)
     {
@@ -79,31 +98,39 @@ public sealed class ReplayApplications : IScheduledAction
     private async Task Converse(TcpStream stream, TcpServerScript script)
     {
         long received = 0;
-        bool eof = false;
+        bool eof = false, writing = false;
         int next = 0;
-        void Poll()
+        bool Ready(ServerStep step) =>
+            _stack.Scheduler.Now.Nanoseconds >= step.TimeNanoseconds && received >= step.PeerBytesBefore && (!step.PeerClosedBefore || eof);
+        // Steps are written one after another; a write that waits for the peer's window holds the later ones.
+        async void Poll()
         {
-            while (next < script.Steps.Count)
+            if (writing) return;
+            writing = true;
+            try
             {
-                var step = script.Steps[next];
-                if (_stack.Scheduler.Now.Nanoseconds < step.TimeNanoseconds || received < step.PeerBytesBefore || (step.PeerClosedBefore && !eof)) return;
-                next++;
-                try
+                while (next < script.Steps.Count && Ready(script.Steps[next]))
                 {
+                    var step = script.Steps[next++];
                     if (step.Close) stream.ShutdownSend();
-                    else stream.Write(step.Payload);
+                    else await stream.WriteAsync(step.Payload);
                 }
-                catch (Exception e)
-                {
-                    Problems.Add($"port {script.Port}: the replay application could not {(step.Close ? "close" : "send")}: {e.Message}");
-                    next = script.Steps.Count;
-                }
+            }
+            catch (Exception e)
+            {
+                Problems.Add($"port {script.Port}: the replay application could not {(script.Steps[next - 1].Close ? "close" : "send")}: {e.Message}");
+                next = script.Steps.Count;
+            }
+            finally
+            {
+                writing = false;
             }
         }
         _pollers.Add(Poll);
         WakeAt(script.Steps);
         Poll();
         var buffer = new byte[65536];
+        var delivered = Delivered[$"tcp {new Ipv4Address(script.PeerAddress)}:{script.PeerPort} :{script.Port}"] = new MemoryStream();
         try
         {
             while (true)
@@ -111,6 +138,7 @@ public sealed class ReplayApplications : IScheduledAction
                 int n = await stream.ReadAsync(buffer);
                 if (n == 0) break;
                 received += n;
+                delivered.Write(buffer, 0, n);
                 Poll();
             }
         }

@@ -7,7 +7,7 @@ public static class ReplayCapture
 {
     /// <summary>Throws <see cref="ReplayInputException"/> for a missing, unreadable, truncated or corrupt file
     /// (with the byte offset <see cref="CaptureFileReader"/> reports) and for an empty one.</summary>
-    public static List<ReplayFrame> Load(string path)
+    public static List<ReplayFrame> Load(string path, string? filter = null)
     {
         if (!File.Exists(path)) throw new ReplayInputException($"{path}: no such capture file");
         CaptureFile capture;
@@ -23,16 +23,35 @@ public static class ReplayCapture
         if (records.Count == 0) throw new ReplayInputException($"{path}: the capture holds no frames");
         if (capture.LinkType != PacketDotNet.LinkLayers.Ethernet)
             throw new ReplayInputException($"{path}: link type {capture.LinkType} is not Ethernet (capture on an Ethernet interface, not 'any')");
+        var selected = filter is null ? null : ReplayFilter.Select(records, filter);
         var frames = new List<ReplayFrame>(records.Count);
         for (int i = 0; i < records.Count; i++)
         {
             var r = records[i];
-            // A frame cut by the snapshot length cannot be injected as it was sent.
-            if (r.IsTruncated)
-                throw new ReplayInputException($"{path}: frame {i + 1} was captured truncated ({r.Bytes.Length} of {r.OriginalLength} bytes; record with -s 0)");
-            frames.Add(new ReplayFrame(i + 1, r.TimeNanoseconds - records[0].TimeNanoseconds, r.Bytes));
+            var (bytes, vlan) = Untagged(r.Bytes);
+            // A frame cut by the snapshot length cannot be injected as it was sent: it is kept, marked, and
+            // its flow is left unjudged (ReplayTraffic).
+            frames.Add(new ReplayFrame(i + 1, r.TimeNanoseconds - records[0].TimeNanoseconds, bytes)
+            {
+                Vlan = vlan,
+                CapturedLength = r.Bytes.Length,
+                OriginalLength = r.OriginalLength,
+                Filtered = selected is not null && !selected[i],
+            });
         }
         return frames;
+    }
+
+    /// <summary>An 802.1Q-tagged frame without its tag, and the VLAN id (-1 when untagged). Our stack has no
+    /// VLAN interface: the replay plays and compares the frames inside the tag.</summary>
+    private static (byte[] Bytes, int Vlan) Untagged(byte[] frame)
+    {
+        if (frame.Length < 18 || frame[12] != 0x81 || frame[13] != 0x00) return (frame, -1);
+        int vlan = ((frame[14] & 0x0f) << 8) | frame[15];
+        var inner = new byte[frame.Length - 4];
+        frame.AsSpan(0, 12).CopyTo(inner);
+        frame.AsSpan(16).CopyTo(inner.AsSpan(12));
+        return (inner, vlan);
     }
 }
 

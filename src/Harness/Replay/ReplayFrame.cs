@@ -18,6 +18,20 @@ public sealed class ReplayFrame
     public int Number { get; }
     public long TimeNanoseconds { get; }
     public byte[] Bytes { get; }
+    /// <summary>The 802.1Q VLAN id the frame was captured with (its tag removed from <see cref="Bytes"/>), or -1.</summary>
+    public int Vlan { get; init; } = -1;
+    /// <summary>Bytes the capture kept and the frame's length on the wire: less when the snapshot length cut it.</summary>
+    public int CapturedLength { get; init; }
+    public int OriginalLength { get; init; }
+    public bool Truncated => OriginalLength > CapturedLength;
+    /// <summary>Left out by the replay's --filter.</summary>
+    public bool Filtered { get; init; }
+
+    /// <summary>The same frame at another time.</summary>
+    public ReplayFrame At(long timeNanoseconds) => new(Number, timeNanoseconds, Bytes)
+    {
+        Vlan = Vlan, CapturedLength = CapturedLength, OriginalLength = OriginalLength, Filtered = Filtered,
+    };
 
     public string EthDestination { get; private set; } = "";
     public string EthSource { get; private set; } = "";

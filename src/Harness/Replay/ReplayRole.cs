@@ -16,17 +16,20 @@ public sealed class ReplayRole
     public string CapturedMac { get; }
     public string OurMac { get; }
 
-    /// <summary>The endpoint with <paramref name="address"/>; its MAC is the source of the first frame it sent
-    /// (IPv4 source or ARP sender), unless <paramref name="mac"/> is given.</summary>
+    /// <summary>The endpoint with <paramref name="address"/>; its MAC is the source most frames it sent (IPv4
+    /// source or ARP sender) came from, the first such on a tie, unless <paramref name="mac"/> is given. A
+    /// majority, not the first frame: one forged or corrupted frame must not hand the role to another host.</summary>
     public static ReplayRole Find(IReadOnlyList<ReplayFrame> frames, uint address, string? mac)
     {
         string? captured = null;
         bool seen = false;
+        var votes = new Dictionary<string, int>();
         foreach (var f in frames)
         {
             if ((f.IsIpv4 && f.IpSource == address) || (f.IsArp && f.ArpSenderIp == address))
             {
-                captured ??= f.EthSource;
+                votes[f.EthSource] = votes.GetValueOrDefault(f.EthSource) + 1;
+                if (captured is null || votes[f.EthSource] > votes[captured]) captured = f.EthSource;
                 seen = true;
             }
             if ((f.IsIpv4 && f.IpDestination == address) || (f.IsArp && f.ArpTargetIp == address)) seen = true;

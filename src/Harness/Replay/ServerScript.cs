@@ -5,6 +5,9 @@ namespace Netstack.Harness.Replay;
 /// send <see cref="Payload"/> (or, for TCP, close when <see cref="Close"/> is set).</summary>
 public sealed record ServerStep(long TimeNanoseconds, long PeerBytesBefore, bool PeerClosedBefore, byte[] Payload, bool Close);
 
+/// <summary>An echo request our endpoint sent: sent again by the replay with the same fields and data.</summary>
+public sealed record EchoRequestStep(long TimeNanoseconds, uint Destination, ushort Identifier, ushort Sequence, byte[] Data, byte Ttl, bool DontFragment);
+
 /// <summary>A TCP connection of our endpoint in the capture, with what its application sent: accepted on
 /// <see cref="Port"/>, or (when <see cref="Active"/>) opened from it at <see cref="ConnectNanoseconds"/>.</summary>
 public sealed record TcpServerScript(ushort Port, uint PeerAddress, ushort PeerPort, List<ServerStep> Steps)
@@ -13,6 +16,23 @@ public sealed record TcpServerScript(ushort Port, uint PeerAddress, ushort PeerP
     public long ConnectNanoseconds { get; init; }
     /// <summary>The peer reset the connection in the capture, so a refused connect or a reset is expected.</summary>
     public bool PeerReset { get; set; }
+    /// <summary>Set when the capture starts after this connection's handshake: the replay synthesises one.</summary>
+    public MidstreamStart? Midstream { get; init; }
+}
+
+/// <summary>Where a connection stands at its first captured frame when the capture lacks its handshake: the
+/// ISNs implied by the first sequence and acknowledgment numbers (one before the first byte seen each way),
+/// the timestamp clocks, and whether our endpoint was the connecting side (guessed: the higher port).</summary>
+public sealed record MidstreamStart(int FirstFrame, long FirstNanoseconds, uint CapturedPeerIsn, uint CapturedOurIsn,
+    bool Timestamps, uint PeerTsVal, uint OurTsVal, string PeerMac)
+{
+    /// <summary>Most the synthesised handshake goes before the first captured frame of its connection (less
+    /// when other frames are closer: it starts after the frame before). The peer's SYN (server role) or our
+    /// connect (client role) starts it; the rest answers our stack at once.</summary>
+    public const long LeadNanoseconds = 3_000_000;
+
+    /// <summary>When the peer's synthesised SYN is injected, or our application connects.</summary>
+    public long StartNanoseconds { get; init; }
 }
 
 /// <summary>A UDP port our endpoint used in the capture: per datagram it sent, how many had arrived before.
@@ -33,11 +53,40 @@ public static class ServerScripts
     private static long ResolvedSince(ReplayFrame? previousOurs, ReplayFrame first) =>
         previousOurs is { IsArp: true, ArpOperation: 1 } arp && arp.ArpTargetIp == first.IpDestination ? arp.TimeNanoseconds : first.TimeNanoseconds;
 
+    /// <summary>The echo requests our endpoint sent, reassembled from their fragments, each to be sent again
+    /// with its identifier, sequence number, data, TTL and DF at its captured time (at the ARP request our
+    /// endpoint sent just before it for the same peer, when there was one).</summary>
+    public static List<EchoRequestStep> EchoRequests(IReadOnlyList<ReplayFrame> frames, ReplayRole role)
+    {
+        var steps = new List<EchoRequestStep>();
+        ReplayFrame? previousOurs = null;
+        for (int i = 0; i < frames.Count; i++)
+        {
+            var f = frames[i];
+            if (!role.SentBy(f)) continue;
+            var before = previousOurs;
+            previousOurs = f;
+            if (!f.IsIcmp || f.IcmpType != 8 || f.IpSource != role.Address) continue;
+            var message = new List<byte>(f.L4.ToArray());
+            // Later fragments of the same datagram, in offset order as they follow in the capture.
+            for (int j = i + 1; f.MoreFragments && j < frames.Count && message.Count > 0; j++)
+            {
+                var g = frames[j];
+                if (!g.IsIpv4 || g.Protocol != 1 || g.IpId != f.IpId || g.IpSource != f.IpSource || g.IpDestination != f.IpDestination || g.IsFirstFragment) continue;
+                if (g.FragmentOffset != message.Count) break;
+                message.AddRange(g.L4.ToArray());
+                if (!g.MoreFragments) break;
+            }
+            steps.Add(new EchoRequestStep(ResolvedSince(before, f), f.IpDestination, f.IcmpId, f.IcmpSequence, message.Skip(8).ToArray(), f.Ttl, f.DontFragment));
+        }
+        return steps;
+    }
+
     /// <summary>Traffic our endpoint started that no replay application can reproduce.</summary>
-    public static List<string> Unsupported(IReadOnlyList<ReplayFrame> frames, ReplayRole role) =>
-        frames.Where(f => role.SentBy(f) && f.IsIcmp && f.IcmpType == 8)
-            .Select(f => $"frame {f.Number}: echo requests our endpoint sent are not replayed (no echo client with a given id and data); replay the other endpoint instead")
-            .Take(1).ToList();
+    public static List<string> Unsupported(IReadOnlyList<ReplayFrame> frames, ReplayRole role) => new();
+
+    /// <summary>How far ahead of a hole our endpoint's captured segments are held (more is a bogus sequence number).</summary>
+    private const long MaxHeldBytes = 64 << 20;
 
     public static (List<TcpServerScript> Tcp, List<UdpServerScript> Udp) Derive(IReadOnlyList<ReplayFrame> frames, ReplayRole role)
     {
@@ -46,8 +95,12 @@ public static class ServerScripts
         // When our endpoint's previous frame was an ARP request for the peer, the connect happened then: the
         // address had to be resolved before the SYN could go out.
         ReplayFrame? previousOurs = null;
+        long previousTime = 0;
+        var held = new Dictionary<(uint, ushort, ushort), SortedDictionary<long, byte[]>>();
         foreach (var f in frames)
         {
+            long previous = previousTime;
+            previousTime = f.TimeNanoseconds;
             bool ours = role.SentBy(f);
             var before = previousOurs;
             if (ours) previousOurs = f;
@@ -68,6 +121,24 @@ public static class ServerScripts
                         0, f.Seq + 1, 0, false, false);
                     continue;
                 }
+                if (!tcp.ContainsKey(key) && !f.Has(ReplayFrame.Syn) && !f.Has(ReplayFrame.Rst) && f.Has(ReplayFrame.AckFlag))
+                {
+                    // No handshake in the capture: start from the numbers this frame shows.
+                    uint ourStart = ours ? f.Seq : f.Ack, peerStart = ours ? f.Ack : f.Seq;
+                    ushort ourPort = ours ? f.SourcePort : f.DestinationPort, peerPort = ours ? f.DestinationPort : f.SourcePort;
+                    long startAt = Math.Max(previous, f.TimeNanoseconds - MidstreamStart.LeadNanoseconds);
+                    // When our endpoint had just resolved the peer, the connection was opened then.
+                    if (before is { IsArp: true, ArpOperation: 1 } arp && arp.ArpTargetIp == (ours ? f.IpDestination : f.IpSource))
+                        startAt = arp.TimeNanoseconds;
+                    var start = new MidstreamStart(f.Number, f.TimeNanoseconds, peerStart - 1, ourStart - 1, f.TimestampOffset >= 0,
+                        ours ? f.TsEcr : f.TsVal, ours ? f.TsVal : f.TsEcr, ours ? f.EthDestination : f.EthSource) { StartNanoseconds = startAt };
+                    tcp[key] = (new TcpServerScript(ourPort, ours ? f.IpDestination : f.IpSource, peerPort, new())
+                    {
+                        Active = ourPort > peerPort,
+                        ConnectNanoseconds = startAt,
+                        Midstream = start,
+                    }, peerStart, ourStart, 0, false, false);
+                }
                 if (!tcp.TryGetValue(key, out var c)) continue;
                 if (!ours && f.Has(ReplayFrame.Rst)) c.Script.PeerReset = true;
                 if (!ours && f.Has(ReplayFrame.Syn)) { c.PeerIsn = f.Seq + 1; tcp[key] = c; continue; }
@@ -75,13 +146,29 @@ public static class ServerScripts
                 {
                     if (f.Has(ReplayFrame.Syn)) { c.OurIsn = f.Seq + 1; tcp[key] = c; continue; }
                     if (f.Has(ReplayFrame.Rst)) continue;
-                    // Only new data: a retransmission's bytes were already scripted.
+                    // Only new data: a retransmission's bytes were already scripted. A segment after a hole
+                    // (its predecessor lost before the capture point) waits until the hole is filled.
                     long offset = (long)unchecked(f.Seq - c.OurIsn);
                     long sent = c.Script.Steps.Where(s => !s.Close).Sum(s => (long)s.Payload.Length);
                     if (f.TcpPayloadLength > 0 && offset + f.TcpPayloadLength > sent)
                     {
-                        int skip = (int)Math.Max(0, sent - offset);
-                        c.Script.Steps.Add(new ServerStep(f.TimeNanoseconds, c.PeerBytes, c.PeerFin, f.TcpPayload[skip..].ToArray(), false));
+                        if (!held.TryGetValue(key, out var waiting)) held[key] = waiting = new SortedDictionary<long, byte[]>();
+                        if (offset > sent)
+                        {
+                            if (offset - sent < MaxHeldBytes) waiting[offset] = f.TcpPayload.ToArray();
+                        }
+                        else
+                        {
+                            var data = new List<byte>(f.TcpPayload[(int)(sent - offset)..].ToArray());
+                            long end = offset + f.TcpPayloadLength;
+                            while (waiting.Count > 0 && waiting.First() is var (at, bytes) && at <= end)
+                            {
+                                waiting.Remove(at);
+                                if (at + bytes.Length > end) data.AddRange(bytes[(int)(end - at)..]);
+                                end = Math.Max(end, at + bytes.Length);
+                            }
+                            c.Script.Steps.Add(new ServerStep(f.TimeNanoseconds, c.PeerBytes, c.PeerFin, data.ToArray(), false));
+                        }
                     }
                     if (f.Has(ReplayFrame.Fin) && !c.OurFin)
                     {
@@ -92,7 +179,7 @@ public static class ServerScripts
                 else if (c.PeerIsn != 0)
                 {
                     long end = (long)unchecked(f.Seq - c.PeerIsn) + f.TcpPayloadLength;
-                    c.PeerBytes = Math.Max(c.PeerBytes, end);
+                    if (f.TcpPayloadLength > 0) c.PeerBytes = Math.Max(c.PeerBytes, end); // an ACK after a FIN has seq FIN+1
                     if (f.Has(ReplayFrame.Fin)) c.PeerFin = true;
                 }
                 tcp[key] = c;
@@ -117,6 +204,10 @@ public static class ServerScripts
                 }
             }
         }
-        return (tcp.Values.Where(c => c.OurIsn != 0).Select(c => c.Script).ToList(), udp.Values.Select(u => u.Script).ToList());
+        // A port our endpoint answered with port-unreachable stays closed; every other port the peer sent to is open.
+        var closed = frames.Where(f => role.SentBy(f) && f.IsIcmp && f.IcmpType == 3 && f.IcmpCode == 3 && f.L4Length >= 8 + 20 + 4)
+            .Select(f => (ushort)(f.L4[8 + (f.L4[8] & 15) * 4 + 2] << 8 | f.L4[8 + (f.L4[8] & 15) * 4 + 3])).ToHashSet();
+        return (tcp.Values.Where(c => c.OurIsn != 0).Select(c => c.Script).ToList(),
+            udp.Values.Select(u => u.Script).Where(s => s.Steps.Count > 0 || !closed.Contains(s.Port)).ToList());
     }
 }

@@ -13,11 +13,13 @@ namespace Netstack.Harness.Reports;
 /// IPv4 address.</summary>
 public static class ReplayReportPage
 {
-    public static void Write(string path, string capturePath, string address, ulong seed, ReplayResult result)
+    /// <param name="verdictTable">The per-flow verdict table (an HTML fragment) shown above the ladders.</param>
+    public static void Write(string path, string capturePath, string address, ulong seed, ReplayResult result, string? verdictTable = null)
     {
         var page = new RunReportPage($"harness replay: {Path.GetFileName(capturePath)} as {address}")
         {
             CommandLine = $"./harness replay {capturePath} --as {address}",
+            PreludeHtml = verdictTable,
         };
         string ours = address + " (our stack)";
         string HostOf(byte[] frame, bool fromUs) => fromUs ? ours : SenderAddress(frame) is { } a && a == address ? address + " (captured)" : SenderAddress(frame) ?? "?";

@@ -20,6 +20,9 @@ public sealed partial class RunReportPage(string title)
     /// <summary>The command that made the run, shown under the title.</summary>
     public string? CommandLine { get; init; }
 
+    /// <summary>Trusted HTML shown between the header and the overview (e.g. replay's per-flow verdict table).</summary>
+    public string? PreludeHtml { get; init; }
+
     /// <summary>Ladder rows per scenario before the rest is summarised in a note.</summary>
     public int MaxLadderFrames { get; init; } = LadderDiagram.DefaultMaxFrames;
 
@@ -53,6 +56,7 @@ public sealed partial class RunReportPage(string title)
         if (failed > 0) html.Append("<span class=\"badge fail\">").Append(failed).Append(" failed</span>");
         if (skipped > 0) html.Append("<span class=\"badge skip\">").Append(skipped).Append(" skipped</span>");
         html.Append("</div></header>\n<main>\n");
+        if (PreludeHtml is { } prelude) html.Append(prelude);
         Overview(html);
         bool openAll = _entries.Count <= 6;
         for (int i = 0; i < _entries.Count; i++) Section(html, _entries[i], i, openAll);

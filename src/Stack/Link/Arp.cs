@@ -36,6 +36,18 @@ public sealed class Arp
         return true;
     }
 
+    /// <summary>Adds (or confirms) a reachable entry as if <paramref name="address"/> had just answered, the way
+    /// `ip neigh replace` does: a capture replay primes the cache with the neighbours the capture shows.</summary>
+    public void Prime(Ipv4Address address, MacAddress mac)
+    {
+        if (!_cache.TryGetValue(address, out var entry))
+        {
+            if (_cache.Count >= _options.MaxEntries && !EvictOne(Scheduler.Now)) return;
+            _cache[address] = entry = new ArpEntry(address);
+        }
+        Learn(entry, mac);
+    }
+
     /// <summary>Announces our address (gratuitous ARP request: sender and target both us).</summary>
     public void Announce() =>
         SendArp(ArpOperation.Request, MacAddress.Broadcast, MacAddress.Zero, _iface.Address.Address);

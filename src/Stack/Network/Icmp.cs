@@ -170,6 +170,19 @@ public sealed class Icmp : IIpProtocol
         IcmpPacket.WriteHeaderAndChecksum(message, IcmpType.EchoRequest, 0, identifier, sequence);
         return _stack.Ipv4.Send(buffer, source, destination, IpProtocol.Icmp, dontFragment, timeToLive);
     }
+
+    /// <summary>Sends one echo request carrying exactly <paramref name="data"/>: a capture replay repeats a
+    /// captured ping (its identifier, sequence and payload) on behalf of the endpoint it takes over.</summary>
+    public SendResult SendEchoRequest(Ipv4Address destination, ushort identifier, ushort sequence, ReadOnlySpan<byte> data,
+        byte? timeToLive = null, bool dontFragment = false)
+    {
+        if (!_stack.Ipv4.TryRoute(destination, out _, out var source)) return SendResult.NoRoute;
+        var buffer = _stack.Buffers.Rent(IcmpPacket.HeaderLength + data.Length);
+        var message = buffer.Append(IcmpPacket.HeaderLength + data.Length);
+        data.CopyTo(message[IcmpPacket.HeaderLength..]);
+        IcmpPacket.WriteHeaderAndChecksum(message, IcmpType.EchoRequest, 0, identifier, sequence);
+        return _stack.Ipv4.Send(buffer, source, destination, IpProtocol.Icmp, dontFragment, timeToLive);
+    }
 }
 
 /// <summary>Who gets echo replies (the ping service).</summary>

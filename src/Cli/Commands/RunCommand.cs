@@ -195,6 +195,7 @@ public static class RunCommand
             junit.Add(new JUnitReport.Case(scenario.Name, scenario.File, result.Seed, result.Passed,
                 (wall.Elapsed - started).TotalSeconds, result.Passed ? null : result.FailureMessage));
             stdout.WriteLine(FormatLine(result, width));
+            foreach (var line in result.InconclusiveRuns) stdout.WriteLine("    " + line);
             if (settings.Trace)
                 foreach (var line in GoldenTrace.Lines(result.Recording))
                     stdout.WriteLine("    " + line);

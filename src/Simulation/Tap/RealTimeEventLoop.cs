@@ -87,6 +87,10 @@ public sealed unsafe class RealTimeEventLoop : IEventLoop, IDisposable
     }
 
     public long EventsRun { get; private set; }
+
+    /// <summary>How late this loop ran its timers (see <see cref="LatenessMeter"/>).</summary>
+    public LatenessMeter Lateness { get; } = new();
+
     public bool IsRunning => _thread is not null;
 
     public void Schedule(Instant due, IScheduledAction action, long token) =>
@@ -234,6 +238,7 @@ public sealed unsafe class RealTimeEventLoop : IEventLoop, IDisposable
         {
             _events.TryDequeue(out var ev, out _);
             EventsRun++;
+            if (ev.Action.IsCurrent(ev.Token)) Lateness.Record(new Instant(key.Due), Now);
             ev.Action.Run(ev.Token);
             DrainPosted();
         }

@@ -84,7 +84,10 @@ public static class TapCommand
         }
         using (host)
         {
-            var session = new TapSession(host, output, log);
+            // The loop prints through queues, so that a reader of stdout or stderr that stops reading cannot block it.
+            using var queuedOutput = new QueuedLineWriter(output, "tap stdout");
+            using var queuedLog = new QueuedLineWriter(log, "tap stderr");
+            var session = new TapSession(host, queuedOutput, queuedLog);
             return session.Run();
         }
     }

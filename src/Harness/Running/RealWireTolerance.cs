@@ -38,7 +38,7 @@ public static class RealWireTolerance
 
     /// <summary>Runs on the real wire a scenario fails at most this often while the harness stalls before it is
     /// reported as failed anyway.</summary>
-    public const int MaxAttempts = 5;
+    public const int MaxAttempts = 8;
 
     /// <summary>Runs <paramref name="runOnce"/> again while it fails and the harness's own loop was measurably
     /// descheduled during it: such a failure is inconclusive (the host, not the peer, may have been late). Only a

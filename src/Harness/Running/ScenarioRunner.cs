@@ -286,7 +286,9 @@ public sealed class ScenarioRunner
                 long t = point.Start!.Value.Resolve(_cursor);
                 AdvanceTo(t, e);
                 // On the real wire "at t" means within the tolerance after t.
-                if (run.IsRealTime) RunWhile(() => e.IsSettled(run), t + run.Tolerance(t - _cursor));
+                // A stall of ours measured while waiting widens the tolerance, so the wait goes on to the new limit.
+                if (run.IsRealTime)
+                    while (!RunWhile(() => e.IsSettled(run), t + run.Tolerance(t - _cursor)) && run.Now < t + run.Tolerance(t - _cursor)) { }
                 _cursor = t;
             }
             else

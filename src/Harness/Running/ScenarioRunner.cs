@@ -158,12 +158,16 @@ public sealed class ScenarioRunner
 
         private void RunTo(long t)
         {
+            // Also before running: a signal that came while the loop was not running (setting up, judging) stopped
+            // nothing, since each run of the loop starts afresh.
+            interruption?.ThrowIfInterrupted();
             if (t > run.Now || !run.IsRealTime) Loop.RunUntil(new Instant(t));
             interruption?.ThrowIfInterrupted();
         }
 
         private bool RunWhile(Func<bool> done, long limit)
         {
+            interruption?.ThrowIfInterrupted();
             bool held = Loop.RunUntil(done, new Instant(limit));
             interruption?.ThrowIfInterrupted();
             return held;

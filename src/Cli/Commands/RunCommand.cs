@@ -227,6 +227,7 @@ public static class RunCommand
             junit.Add(new JUnitReport.Case(scenario.Name, scenario.File, result.Seed, result.Passed,
                 (wall.Elapsed - started).TotalSeconds, result.Passed ? null : result.FailureMessage));
             terminal.WriteLine(FormatLine(result, width, terminal));
+            foreach (var line in result.InconclusiveRuns) terminal.WriteLine("    " + line);
             if (settings.Trace)
                 foreach (var line in GoldenTrace.Lines(result.Recording))
                     stdout.WriteLine("    " + line);

@@ -26,10 +26,14 @@ public static class TapCommand
         var offload = new Option<bool>("--offload") { Description = "virtio-net headers with checksum/TSO offload: the kernel may send us 64 KB TCP segments" };
         var record = new Option<string?>("--record") { Description = "Write every frame on the tap to this pcap file" };
         var duration = new Option<string?>("--duration") { Description = "Stop after this many seconds" };
+        var defaults = ConnectionLimits.Default;
+        var headerTimeout = new Option<string?>("--header-timeout") { Description = $"Seconds an HTTP request head may take to arrive (default {defaults.HeaderTimeout.TotalSeconds})" };
+        var idleTimeout = new Option<string?>("--idle-timeout") { Description = $"Seconds a served TCP connection may go without a read or write completing (default {defaults.IdleTimeout.TotalSeconds})" };
+        var maxConnections = new Option<int?>("--max-connections") { Description = $"Connections open at once per TCP service; one more resets the least recently active (default {defaults.MaxConnections})" };
 
         var command = new Command("tap", "Run the stack on a TAP device (live, real time)");
         command.Subcommands.Add(TapForwardCommand.Create());
-        foreach (var o in new Option[] { dev, ip, mac, gateway, mtu, serve, fetch, send, record, duration, offload })
+        foreach (var o in new Option[] { dev, ip, mac, gateway, mtu, serve, fetch, send, record, duration, offload, headerTimeout, idleTimeout, maxConnections })
             command.Options.Add(o);
         command.SetAction(parse =>
         {
@@ -47,6 +51,15 @@ public static class TapCommand
                 RecordPath = parse.GetValue(record),
                 Offload = parse.GetValue(offload),
                 Duration = parse.GetValue(duration) is { } d ? TapOptions.ParseDuration(d) : null,
+                Limits = new ConnectionLimits
+                {
+                    HeaderTimeout = parse.GetValue(headerTimeout) is { } h
+                        ? TapOptions.ParseTimeout("--header-timeout", h) : defaults.HeaderTimeout,
+                    IdleTimeout = parse.GetValue(idleTimeout) is { } i
+                        ? TapOptions.ParseTimeout("--idle-timeout", i) : defaults.IdleTimeout,
+                    MaxConnections = parse.GetValue(maxConnections) is { } c
+                        ? TapOptions.ParseMaxConnections(c) : defaults.MaxConnections,
+                },
             };
             return Run(options, Console.Out, Console.Error);
         });
@@ -71,7 +84,10 @@ public static class TapCommand
         }
         using (host)
         {
-            var session = new TapSession(host, output, log);
+            // The loop prints through queues, so that a reader of stdout or stderr that stops reading cannot block it.
+            using var queuedOutput = new QueuedLineWriter(output, "tap stdout");
+            using var queuedLog = new QueuedLineWriter(log, "tap stderr");
+            var session = new TapSession(host, queuedOutput, queuedLog);
             return session.Run();
         }
     }

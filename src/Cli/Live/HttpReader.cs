@@ -20,6 +20,8 @@ public sealed class HttpReader(Stream stream, int maxHeadLength = 16 * 1024)
             int blank = _buffer.AsSpan(_start, _end - _start).IndexOf("\r\n\r\n"u8);
             if (blank >= 0)
             {
+                // Also when the whole head came in one read: the limit is on the head, not on a read.
+                if (blank + 4 > maxHeadLength) throw new HttpProtocolException("message head too long");
                 var text = Encoding.Latin1.GetString(_buffer, _start, blank);
                 _start += blank + 4;
                 return HttpHead.Parse(text);
@@ -69,7 +71,9 @@ public sealed class HttpReader(Stream stream, int maxHeadLength = 16 * 1024)
             var sizeLine = await ReadLineAsync();
             int semicolon = sizeLine.IndexOf(';');
             var hex = (semicolon >= 0 ? sizeLine[..semicolon] : sizeLine).Trim();
-            if (!long.TryParse(hex, System.Globalization.NumberStyles.HexNumber, null, out long size) || size < 0)
+            // 1*HEXDIG, at most 15 digits so it fits a long: no sign, no wrap to negative (ffffffffffffffff).
+            if (hex.Length is 0 or > 15 || !hex.All(char.IsAsciiHexDigit) ||
+                !long.TryParse(hex, System.Globalization.NumberStyles.AllowHexSpecifier, null, out long size))
                 throw new HttpProtocolException($"bad chunk size '{sizeLine}'");
             if (size == 0)
             {
@@ -133,7 +137,9 @@ public sealed record HttpHead(string StartLine, IReadOnlyList<KeyValuePair<strin
 
     /// <summary>Content-Length, or null when absent; malformed values are a protocol error.</summary>
     public long? ContentLength => this["Content-Length"] is { } v
-        ? long.TryParse(v, out var n) && n >= 0 ? n : throw new HttpProtocolException($"bad Content-Length '{v}'")
+        ? v.Length is > 0 and <= 18 && v.All(char.IsAsciiDigit) && long.TryParse(v, out var n)
+            ? n
+            : throw new HttpProtocolException($"bad Content-Length '{v}'") // 1*DIGIT: no sign, no -1
         : null;
 
     public bool IsChunked => this["Transfer-Encoding"]?.Contains("chunked", StringComparison.OrdinalIgnoreCase) == true;

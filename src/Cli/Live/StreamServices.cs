@@ -47,15 +47,17 @@ public static class StreamServices
         return total;
     }
 
-    /// <summary>Writes a whole file; returns its length and SHA-256.</summary>
+    /// <summary>Writes a whole file; returns its length and SHA-256. The file is opened and read on the thread
+    /// pool (the awaits resume on the event loop), so a slow disk never stalls the loop.</summary>
     public static async Task<(long Bytes, string Sha256)> SendFileAsync(Stream stream, string path)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.None);
+        using var file = await Task.Run(() =>
+            new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.None));
         var buffer = new byte[Chunk];
         long total = 0;
         int n;
-        while ((n = file.Read(buffer)) > 0)
+        while ((n = await Task.Run(() => file.Read(buffer))) > 0)
         {
             hash.AppendData(buffer, 0, n);
             await stream.WriteAsync(buffer.AsMemory(0, n));

@@ -18,6 +18,7 @@ public sealed record TapOptions
     /// <summary>virtio-net headers with checksum and TSO offload on the tap (large received segments).</summary>
     public bool Offload { get; init; }
     public TimeSpan? Duration { get; init; }
+    public ConnectionLimits Limits { get; init; } = ConnectionLimits.Default;
 
     public static Ipv4Cidr ParseAddress(string text)
     {
@@ -52,6 +53,16 @@ public sealed record TapOptions
         double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var s) && s > 0 && s < 1e7
             ? TimeSpan.FromSeconds(s)
             : throw new UsageException($"--duration {text}: expected a positive number of seconds");
+
+    /// <summary>A timeout in seconds for the served connections: positive, at most a day.</summary>
+    public static TimeSpan ParseTimeout(string option, string text) =>
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var s) && s > 0 && s <= 86_400
+            ? TimeSpan.FromSeconds(s)
+            : throw new UsageException($"{option} {text}: expected a number of seconds above 0 and at most 86400");
+
+    public static int ParseMaxConnections(int n) => n is >= 1 and <= 1_000_000
+        ? n
+        : throw new UsageException($"--max-connections {n}: expected 1-1000000");
 
     /// <summary>A locally administered unicast MAC (02:xx:...) for when the user gives none.</summary>
     public static MacAddress RandomMac() =>

@@ -41,7 +41,7 @@ public sealed class TapSession(LiveHost host, TextWriter output, TextWriter log)
     private void Start()
     {
         var stack = host.Stack;
-        var tcp = new TcpServices(stack, output, log);
+        var tcp = new TcpServices(stack, output, log, host.Options.Limits);
         foreach (var spec in host.Options.Services)
         {
             if (spec.Kind == ServiceKind.Echo)

@@ -5,6 +5,10 @@ namespace Netstack.Harness.Replay;
 /// <summary>The frames of a capture to replay, with their timestamps relative to the first frame.</summary>
 public static class ReplayCapture
 {
+    /// <summary>The longest capture a replay runs: the limit on a scenario's durations (11.6 days of virtual
+    /// time). A frame stamped years after the first would otherwise run every timer of the stack for years.</summary>
+    public const long MaxSpanNanoseconds = Scenarios.TimeSyntax.MaxDurationNanoseconds;
+
     /// <summary>Throws <see cref="ReplayInputException"/> for a missing, unreadable, truncated or corrupt file
     /// (with the byte offset <see cref="CaptureFileReader"/> reports) and for an empty one.</summary>
     public static List<ReplayFrame> Load(string path, string? filter = null)
@@ -29,9 +33,13 @@ public static class ReplayCapture
         {
             var r = records[i];
             var (bytes, vlan) = Untagged(r.Bytes);
+            long at = r.TimeNanoseconds - records[0].TimeNanoseconds;
+            if (at is > MaxSpanNanoseconds or < -MaxSpanNanoseconds)
+                throw new ReplayInputException($"{path}: frame {i + 1} is {at / 1_000_000_000} s from the first frame; " +
+                                               $"a replay spans at most {MaxSpanNanoseconds / 1_000_000_000} s");
             // A frame cut by the snapshot length cannot be injected as it was sent: it is kept, marked, and
             // its flow is left unjudged (ReplayTraffic).
-            frames.Add(new ReplayFrame(i + 1, r.TimeNanoseconds - records[0].TimeNanoseconds, bytes)
+            frames.Add(new ReplayFrame(i + 1, at, bytes)
             {
                 Vlan = vlan,
                 CapturedLength = r.Bytes.Length,

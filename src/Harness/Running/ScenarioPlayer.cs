@@ -89,12 +89,16 @@ internal sealed class ScenarioPlayer(ScenarioRun run, string? capturePath, Inter
 
     private void RunTo(long t)
     {
+        // Also before running: a signal that came while the loop was not running (setting up, judging) stopped
+        // nothing, since each run of the loop starts afresh.
+        interruption?.ThrowIfInterrupted();
         if (t > run.Now || !run.IsRealTime) Loop.RunUntil(new Instant(t));
         interruption?.ThrowIfInterrupted();
     }
 
     private bool RunWhile(Func<bool> done, long limit)
     {
+        interruption?.ThrowIfInterrupted();
         bool held = Loop.RunUntil(done, new Instant(limit));
         interruption?.ThrowIfInterrupted();
         return held;
@@ -185,6 +189,20 @@ internal sealed class ScenarioPlayer(ScenarioRun run, string? capturePath, Inter
 
     private void JudgeWindow(FrameExpectation e, long start, long end)
     {
+        var (window, counted, problem) = Judge(e, start, end);
+        // On the real wire, a miss while our own loop stalled is judged again allowing for the measured stall.
+        if (problem is not null && (Loop as RealTimeEventLoop)?.Lateness.StallDuring(start, end) is > 0 and var stall)
+        {
+            var (s, t) = RealWireTolerance.AllowForStall(start, end, e.Negated, stall, TimeWindow.Open);
+            (window, counted, problem) = Judge(e, s, t);
+            if (problem is not null) problem += $" (allowing for the harness's own measured stall of {TimeSyntax.FormatTime(stall)})";
+        }
+        if (problem is not null)
+            Fail(e, FrameReport.Build(e, window, problem, run.Log, _matcher, capturePath, counted, _consumedThrough));
+    }
+
+    private (TimeWindow Window, List<int> Counted, string? Problem) Judge(FrameExpectation e, long start, long end)
+    {
         bool open = end == TimeWindow.Open;
         var window = new TimeWindow(start, open ? run.Now : end, open, run.Now);
         var counted = run.Log.Frames.Where(f => window.Contains(f.TimeNanoseconds) && _matcher.Matches(e, f))
@@ -193,8 +211,7 @@ internal sealed class ScenarioPlayer(ScenarioRun run, string? capturePath, Inter
         if (e.Negated && counted.Count > 0) problem = $"{counted.Count} did";
         else if (e.Count is { } n && counted.Count != n) problem = $"{counted.Count} {(counted.Count == 1 ? "was" : "were")} seen";
         else if (!e.Negated && e.Count is null && counted.Count == 0) problem = "none was seen";
-        if (problem is not null)
-            Fail(e, FrameReport.Build(e, window, problem, run.Log, _matcher, capturePath, counted, _consumedThrough));
+        return (window, counted, problem);
     }
 
     private bool AwaitState(StateExpectation e)
@@ -204,7 +221,9 @@ internal sealed class ScenarioPlayer(ScenarioRun run, string? capturePath, Inter
             long t = point.Start!.Value.Resolve(_cursor);
             AdvanceTo(t, e);
             // On the real wire "at t" means within the tolerance after t.
-            if (run.IsRealTime) RunWhile(() => e.IsSettled(run), t + run.Tolerance(t - _cursor));
+            // A stall of ours measured while waiting widens the tolerance, so the wait goes on to the new limit.
+            if (run.IsRealTime)
+                while (!RunWhile(() => e.IsSettled(run), t + run.Tolerance(t - _cursor)) && run.Now < t + run.Tolerance(t - _cursor)) { }
             _cursor = t;
         }
         else
@@ -217,6 +236,7 @@ internal sealed class ScenarioPlayer(ScenarioRun run, string? capturePath, Inter
         if (e.Check(run) is { } problem)
         {
             var report = $"{e.Location}: expected {e.Describe()} at {TimeSyntax.FormatTime(run.Now)}; found {problem}";
+            if (run.HarnessStall > 0) report += $" (allowing for the harness's own measured stall of {TimeSyntax.FormatTime(run.HarnessStall)})";
             if (capturePath is not null) report += $"{Environment.NewLine}  recording: {capturePath}";
             Fail(e, report);
             return false;

@@ -22,6 +22,13 @@ public sealed record ScenarioResult(
 
     public bool Skipped => SkipReason is not null;
 
+    /// <summary>On the real wire, the longest our own loop ran its timers late (0: never measurably late).</summary>
+    public long HarnessStallNanoseconds { get; init; }
+
+    /// <summary>Earlier real-wire runs of this scenario that failed while the harness itself stalled, so proved
+    /// nothing and were run again: one line each with the figures.</summary>
+    public IReadOnlyList<string> InconclusiveRuns { get; init; } = [];
+
     /// <summary>All failure reports, each a multi-line block starting with <c>file:line:col:</c>.</summary>
     public string FailureMessage => string.Join(Environment.NewLine, Failures.Select(f => f.Report));
 }

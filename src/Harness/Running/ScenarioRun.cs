@@ -119,8 +119,13 @@ public sealed class ScenarioRun : IDisposable
     /// <summary>True on the tap wire: the clock is real, so measured times get <see cref="RealWireTolerance"/>.</summary>
     public bool IsRealTime => !Simulation.Loop.IsVirtual;
 
-    /// <summary>How far a time measured over <paramref name="intervalNanoseconds"/> may stray: 0 on the virtual wire.</summary>
-    public long Tolerance(long intervalNanoseconds) => IsRealTime ? RealWireTolerance.For(intervalNanoseconds) : 0;
+    /// <summary>How far a time measured over <paramref name="intervalNanoseconds"/> may stray: 0 on the virtual wire;
+    /// on the real wire, also by the longest stall of our own loop measured so far (<see cref="HarnessStall"/>).</summary>
+    public long Tolerance(long intervalNanoseconds) =>
+        IsRealTime ? RealWireTolerance.For(intervalNanoseconds) + RealWireTolerance.ForStall(HarnessStall) : 0;
+
+    /// <summary>The longest our own real-time loop has run its timers late in this run (plus the measure's resolution).</summary>
+    public long HarnessStall => (Simulation.Loop as RealTimeEventLoop)?.Lateness.StallDuring(0, long.MaxValue) ?? 0;
 
     /// <summary>The driver playing <paramref name="name"/>: steps act on a host through it.</summary>
     public HostDriver Host(string name) =>

@@ -11,7 +11,12 @@ namespace Netstack.Harness.Running;
 /// cursor until the scenario's timeout), and moves the cursor to when it held.</para></summary>
 public sealed class ScenarioRunner
 {
-    public ScenarioResult Run(Scenario scenario, RunOptions options)
+    /// <summary>Plays the scenario; on the real wire a failed run during which the harness itself stalled is
+    /// inconclusive and played again (<see cref="RealWireTolerance.RunUntilConclusive"/>).</summary>
+    public ScenarioResult Run(Scenario scenario, RunOptions options) =>
+        RealWireTolerance.RunUntilConclusive(() => RunOnce(scenario, options));
+
+    private ScenarioResult RunOnce(Scenario scenario, RunOptions options)
     {
         var seed = options.Seed ?? scenario.Seed;
         if (options.Wire == ScenarioWire.Tap)
@@ -24,7 +29,7 @@ public sealed class ScenarioRunner
             // A first run on the virtual wire compiles (JIT) every path the scenario takes, so the real-time run is
             // not tens of milliseconds late on its first frames.
             JitWarmUp.PrepareOnce();
-            Run(scenario, options with { Wire = ScenarioWire.Virtual, OutputDirectory = null });
+            RunOnce(scenario, options with { Wire = ScenarioWire.Virtual, OutputDirectory = null });
         }
         // Disposed in reverse: the run (and with it a namespace the kernel's host lives in) goes first, even when a
         // step failed or the run was interrupted; then the recording; then the real clock.
@@ -32,6 +37,7 @@ public sealed class ScenarioRunner
         using var recording = new ScenarioRecording(scenario, options);
         using var run = new ScenarioRun(scenario, seed, recording.PcapSink, realWire?.Loop);
         realWire?.StartClock(recording.PcapSink);
+        realWire?.Loop.Lateness.StartProbe(realWire.Loop); // measures our own stalls while the steps run
         var player = new ScenarioPlayer(run, recording.Path, realWire?.Interruption);
         player.Play();
         recording.Finish(run, realWire?.Loop.EpochUnixNanoseconds);
@@ -41,6 +47,7 @@ public sealed class ScenarioRunner
         {
             TcpRetransmissions = run.Stacks.Sum(h => h.Counters.TcpRetransmissions),
             Wire = options.Wire,
+            HarnessStallNanoseconds = run.HarnessStall,
         };
     }
 }

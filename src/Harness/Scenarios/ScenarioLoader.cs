@@ -28,6 +28,10 @@ public static partial class ScenarioLoader
         string text;
         try
         {
+            // Checked before reading, so a huge file costs no memory.
+            if (new FileInfo(path).Length > YamlDocumentParser.MaxInputBytes)
+                throw new ScenarioFormatException(new SourceLocation(path, 1, 1),
+                    $"the file is larger than {YamlDocumentParser.MaxInputBytes / 1024 / 1024} MiB, the limit for a scenario");
             text = System.IO.File.ReadAllText(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

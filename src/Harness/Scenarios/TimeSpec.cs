@@ -4,7 +4,9 @@ namespace Netstack.Harness.Scenarios;
 /// previous step (<c>+1s</c>).</summary>
 public readonly record struct TimePoint(long Nanoseconds, bool Relative)
 {
-    public long Resolve(long cursor) => Relative ? cursor + Nanoseconds : Nanoseconds;
+    /// <summary>Saturates rather than wraps: each value is at most <see cref="TimeSyntax.MaxDurationNanoseconds"/>,
+    /// but a long file of relative steps could still add up past 2^63.</summary>
+    public long Resolve(long cursor) => Relative ? Math.Min(cursor, long.MaxValue / 2) + Nanoseconds : Nanoseconds;
 
     public override string ToString() => (Relative ? "+" : "") + TimeSyntax.FormatTime(Nanoseconds);
 }

@@ -6,6 +6,13 @@ namespace Netstack.Harness.Scenarios;
 /// <summary>Durations and bit rates as scenarios write them: <c>250ms</c>, <c>1.5s</c>, <c>100Mbit</c>.</summary>
 public static partial class TimeSyntax
 {
+    /// <summary>The longest duration a scenario may write (11.6 days): far beyond any test, and small enough that
+    /// sums of many relative times stay far from overflowing 64-bit nanoseconds.</summary>
+    public const long MaxDurationNanoseconds = 1_000_000L * 1_000_000_000;
+
+    /// <summary>The highest bit rate a scenario may write: 1 Tbit/s.</summary>
+    public const long MaxBitsPerSecond = 1_000_000_000_000;
+
     [GeneratedRegex(@"^(?<n>\d+(\.\d+)?)\s*(?<u>ns|us|µs|ms|s|m|min)$")]
     private static partial Regex DurationPattern();
 
@@ -19,8 +26,9 @@ public static partial class TimeSyntax
         text = text.Trim();
         if (text == "0") return true;
         var m = DurationPattern().Match(text);
-        if (!m.Success) return false;
-        var n = decimal.Parse(m.Groups["n"].Value, CultureInfo.InvariantCulture);
+        // Numbers too long for a decimal (29 digits and more) are no duration either: false, never an exception.
+        if (!m.Success || !decimal.TryParse(m.Groups["n"].Value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture,
+                out var n)) return false;
         decimal scale = m.Groups["u"].Value switch
         {
             "ns" => 1m,
@@ -29,18 +37,24 @@ public static partial class TimeSyntax
             "s" => 1_000_000_000m,
             _ => 60_000_000_000m,
         };
+        if (n > MaxDurationNanoseconds / scale) return false;
         var ns = n * scale;
-        if (ns != decimal.Truncate(ns) || ns > long.MaxValue / 2) return false;
+        if (ns != decimal.Truncate(ns)) return false;
         nanoseconds = (long)ns;
         return true;
     }
+
+    /// <summary>Whether <paramref name="text"/> is written like a duration but is over the limit (or too long a
+    /// number), so the error can say "too large" rather than "bad syntax".</summary>
+    public static bool IsTooLongDuration(string text) =>
+        DurationPattern().IsMatch(text.Trim().TrimStart('+')) && !TryParseDuration(text.Trim().TrimStart('+'), out _);
 
     public static bool TryParseRate(string text, out long bitsPerSecond)
     {
         bitsPerSecond = 0;
         var m = RatePattern().Match(text.Trim());
-        if (!m.Success) return false;
-        var n = decimal.Parse(m.Groups["n"].Value, CultureInfo.InvariantCulture);
+        if (!m.Success || !decimal.TryParse(m.Groups["n"].Value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture,
+                out var n)) return false;
         decimal scale = m.Groups["u"].Value switch
         {
             "bps" or "bit" => 1m,
@@ -48,6 +62,7 @@ public static partial class TimeSyntax
             "Mbps" or "Mbit" => 1e6m,
             _ => 1e9m,
         };
+        if (n > MaxBitsPerSecond / scale) return false;
         bitsPerSecond = (long)(n * scale);
         return bitsPerSecond > 0;
     }

@@ -95,6 +95,8 @@ internal sealed class YamlMapping
     {
         if (Get(key) is not { } node) return null;
         var text = Scalar(node, key);
+        if (TimeSyntax.IsTooLongDuration(text))
+            throw Error(_file, node, $"time '{text}' for '{key}' is too large: at most {TimeSyntax.MaxDurationNanoseconds / 1_000_000_000}s");
         if (!TimeSyntax.TryParseDuration(text, out var ns))
             throw Error(_file, node, $"bad time '{text}' for '{key}': expected a number with a unit (ns, us, ms, s, m), like 250ms or 1.5s");
         return ns;

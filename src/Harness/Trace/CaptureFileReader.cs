@@ -33,7 +33,7 @@ public static class CaptureFileReader
                     if (status == GetPacketStatus.PacketRead)
                     {
                         var header = (PcapHeader)capture.Header;
-                        records.Add(new CaptureRecord((long)(header.Timeval.Value * 1_000_000_000m),
+                        records.Add(new CaptureRecord(Nanoseconds(header.Timeval, records.Count + 1),
                             (int)header.PacketLength, capture.Data.ToArray()));
                         offset += 16 + capture.Data.Length;
                         continue;
@@ -52,6 +52,16 @@ public static class CaptureFileReader
             }
             return new CaptureFile(linkType, records);
         });
+    }
+
+    /// <summary>A record's time in nanoseconds since the Unix epoch. Times past 2262 (2^63 ns) do not fit: a huge
+    /// ts_sec, or a pcapng if_tsoffset near 2^63 that libpcap adds in, is reported rather than wrapped.</summary>
+    private static long Nanoseconds(PosixTimeval time, int record)
+    {
+        decimal ns = time.Value * 1_000_000_000m;
+        if (ns is < 0 or >= long.MaxValue)
+            throw new FormatException($"record {record}: timestamp {time.Seconds} s is out of range (after the year 2262)");
+        return (long)ns;
     }
 
     private static bool IsClassicPcap(string path)

@@ -104,6 +104,10 @@ public sealed unsafe class RealTimeEventLoop : IEventLoop, IDisposable
     }
 
     public long EventsRun { get; private set; }
+
+    /// <summary>How late this loop ran its timers (see <see cref="LatenessMeter"/>).</summary>
+    public LatenessMeter Lateness { get; } = new();
+
     public bool IsRunning => _thread is not null;
 
     public bool IsOnLoopThread => _thread is { } running
@@ -267,6 +271,7 @@ public sealed unsafe class RealTimeEventLoop : IEventLoop, IDisposable
             _events.TryDequeue(out var ev, out _);
             if (!ev.Action.IsCurrent(ev.Token)) continue; // superseded
             EventsRun++;
+            if (ev.Action.IsCurrent(ev.Token)) Lateness.Record(new Instant(key.Due), Now);
             try
             {
                 ev.Action.Run(ev.Token);

@@ -47,6 +47,23 @@ public class BadToolInputTests
         ("truncated-last-record.pcap", "cannot read capture: truncated or corrupt at byte 898 (record 10): truncated dump file; tried to read 98 captured bytes, only got 91"),
         ("huge-caplen.pcap", "cannot read capture: truncated or corrupt at byte 24 (record 1): invalid packet capture length 2147483647, bigger than snaplen of 65535"),
         ("truncated.pcapng", "cannot read capture: Unable to open offline adapter: truncated pcapng dump file; tried to read 16 bytes, only got 2"),
+        ("huge-timestamp.pcap", "cannot read capture: record 3: timestamp 18446744073709551615 s is out of range (after the year 2262)"),
+        ("if-tsoffset-max.pcapng", "cannot read capture: record 1: timestamp 9223372038622001407 s is out of range (after the year 2262)"),
+    ];
+
+    /// <summary>(capture in BadInput/, what follows "harness: PATH: " on stderr from `harness replay`).</summary>
+    private static readonly (string File, string Message)[] Replays =
+    [
+        ("huge-timestamp.pcap", "record 3: timestamp 18446744073709551615 s is out of range (after the year 2262)"),
+        ("if-tsoffset-max.pcapng", "record 1: timestamp 9223372038622001407 s is out of range (after the year 2262)"),
+        ("frames-23-days-apart.pcap", "frame 3 is 2000000 s from the first frame; a replay spans at most 1000000 s"),
+    ];
+
+    /// <summary>Broken scenarios (tests/Tests/Scenarios/Broken) that crashed or hung the CLI before issue 18.</summary>
+    private static readonly string[] HostileScenarios =
+    [
+        "overflow-at", "overflow-at-window", "overflow-latency", "overflow-timeout", "overflow-interval",
+        "overflow-fault-by", "overflow-bandwidth", "nested-too-deep", "alias-expansion-key", "alias-expansion-value",
     ];
 
     public static IEnumerable<TestCaseData> CommandLineCases() =>
@@ -83,6 +100,44 @@ public class BadToolInputTests
         Lines(err).Should().Equal($"harness: {path}: {message}");
         stdout.Should().BeEmpty("nothing ran");
         NoStackTrace(err);
+    }
+
+    public static IEnumerable<TestCaseData> ReplayCases() =>
+        Replays.Select(c => new TestCaseData(c.File, c.Message).SetName($"harness replay {c.File}"));
+
+    [TestCaseSource(nameof(ReplayCases))]
+    public void Broken_capture_to_replay(string file, string message)
+    {
+        var path = RepositoryPaths.TestsFolder("Hardening", "BadInput", file);
+        var (exit, stdout, err) = Harness("replay", path, "--as", "192.0.2.11");
+        exit.Should().Be(2, err);
+        Lines(err).Should().Equal($"harness: {path}: {message}");
+        stdout.Should().BeEmpty("nothing ran");
+        NoStackTrace(err);
+    }
+
+    public static IEnumerable<TestCaseData> HostileScenarioCases() =>
+        HostileScenarios.Select(n => new TestCaseData(n).SetName($"harness run Broken/{n}.yaml"));
+
+    /// <summary>The process answers (within the test's time limit) with the location and exit 2.</summary>
+    [TestCaseSource(nameof(HostileScenarioCases)), CancelAfter(60_000)]
+    public void Hostile_scenario_gets_one_line_with_its_location_and_exit_2(string name)
+    {
+        var path = RepositoryPaths.TestsFolder("Scenarios", "Broken", name + ".yaml");
+        var (exit, _, err) = Harness("run", path, "--out", RepositoryPaths.FreshOutputDirectory("hostile-" + name));
+        exit.Should().Be(2, err);
+        Lines(err)[0].Should().MatchRegex($"^{System.Text.RegularExpressions.Regex.Escape(path)}:\\d+:\\d+: ");
+        NoStackTrace(err);
+    }
+
+    [Test]
+    public void A_scenario_file_over_the_size_limit_is_refused_before_it_is_read()
+    {
+        var path = Path.Combine(RepositoryPaths.FreshOutputDirectory("hostile-huge"), "huge.yaml");
+        using (var f = File.Create(path)) f.SetLength(5L * 1024 * 1024);
+        var (exit, _, err) = Harness("run", path);
+        exit.Should().Be(2, err);
+        Lines(err)[0].Should().Be($"{path}:1:1: the file is larger than 4 MiB, the limit for a scenario");
     }
 
     [Test]

@@ -103,6 +103,93 @@ public class HttpServerTests
             .And.NotContain("200 OK");
     }
 
+    [TestCase("GET /hello%00.txt HTTP/1.1\r\n\r\n", TestName = "A NUL in the path gets 400")]
+    [TestCase("POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n", TestName = "Content-Length -1 gets 400")]
+    [TestCase("POST / HTTP/1.1\r\nContent-Length: +5\r\n\r\nabcde", TestName = "Content-Length with a sign gets 400")]
+    [TestCase("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffff\r\n", TestName = "Chunk size ffffffffffffffff gets 400")]
+    [TestCase("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n-5\r\n", TestName = "Negative chunk size gets 400")]
+    [TestCase("GET / HTTP/1.x\r\n\r\n", TestName = "A malformed version gets 400")]
+    public void Bad_requests_get_400_and_the_connection_ends(string request)
+    {
+        Serve(_root, request + "GET /hello.txt HTTP/1.1\r\n\r\n").Should()
+            .StartWith("HTTP/1.1 400 Bad Request\r\n").And.Contain("Connection: close\r\n").And.NotContain("200 OK");
+    }
+
+    [TestCase("HTTP/1.7")]
+    [TestCase("HTTP/2.0")]
+    [TestCase("HTTP/0.9")]
+    public void Versions_other_than_1_0_and_1_1_get_505(string version)
+    {
+        Serve(_root, $"GET /hello.txt {version}\r\n\r\nGET /hello.txt HTTP/1.1\r\n\r\n").Should()
+            .StartWith("HTTP/1.1 505 HTTP Version Not Supported\r\n").And.NotContain("200 OK");
+    }
+
+    [TestCase(7)]
+    [TestCase(64 * 1024)]
+    public void A_head_over_16_KiB_gets_400_however_it_is_read(int readSize)
+    {
+        var request = "GET /hello.txt HTTP/1.1\r\nX-Pad: " + new string('a', 17 * 1024) + "\r\n\r\n";
+        var stream = new ScriptedStream(Encoding.ASCII.GetBytes(request), readSize);
+        new HttpServer(_root).ServeAsync(stream).GetAwaiter().GetResult();
+        Encoding.ASCII.GetString(stream.Written.ToArray()).Should().StartWith("HTTP/1.1 400 Bad Request\r\n");
+    }
+
+    [Test]
+    public void A_head_just_under_16_KiB_in_one_read_is_served()
+    {
+        var start = "GET /hello.txt HTTP/1.1\r\nX-Pad: ";
+        var request = start + new string('a', 16 * 1024 - start.Length - 4) + "\r\n\r\n";
+        var stream = new ScriptedStream(Encoding.ASCII.GetBytes(request), 64 * 1024);
+        new HttpServer(_root).ServeAsync(stream).GetAwaiter().GetResult();
+        Encoding.ASCII.GetString(stream.Written.ToArray()).Should().StartWith("HTTP/1.1 200 OK\r\n");
+    }
+
+    [Test]
+    public void Symlinks_out_of_the_root_are_not_followed_but_links_inside_are()
+    {
+        File.CreateSymbolicLink(Path.Combine(_root, "etclink"), "/etc");
+        File.CreateSymbolicLink(Path.Combine(_root, "passwd"), "/etc/passwd");
+        File.CreateSymbolicLink(Path.Combine(_root, "alias.txt"), Path.Combine(_root, "hello.txt"));
+        Serve(_root, "GET /etclink/passwd HTTP/1.1\r\n\r\n").Should().StartWith("HTTP/1.1 404 Not Found\r\n");
+        Serve(_root, "GET /passwd HTTP/1.1\r\n\r\n").Should().StartWith("HTTP/1.1 404 Not Found\r\n");
+        Serve(_root, "GET /alias.txt HTTP/1.1\r\n\r\n").Should().EndWith("\r\n\r\nhello, world\n");
+    }
+
+    [Test]
+    public void A_root_reached_through_a_symlink_still_serves_its_files()
+    {
+        var link = _root + "-link";
+        Directory.CreateSymbolicLink(link, _root);
+        try
+        {
+            Serve(link, "GET /hello.txt HTTP/1.1\r\n\r\n").Should().EndWith("\r\n\r\nhello, world\n");
+        }
+        finally
+        {
+            File.Delete(link);
+        }
+    }
+
+    [TestCase("/dev/zero")]
+    [TestCase("/dev/null")]
+    [TestCase("/proc/self/status")]
+    public void Devices_and_proc_files_linked_into_the_root_are_not_found(string target)
+    {
+        File.CreateSymbolicLink(Path.Combine(_root, "special"), target);
+        Serve(_root, "GET /special HTTP/1.1\r\n\r\n").Should().StartWith("HTTP/1.1 404 Not Found\r\n");
+    }
+
+    [Test]
+    public void A_fifo_in_the_root_is_not_found_and_not_waited_for()
+    {
+        var fifo = Path.Combine(_root, "fifo");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", fifo)) mkfifo.WaitForExit();
+        File.Exists(fifo).Should().BeTrue("mkfifo made the pipe");
+        var serving = Task.Run(() => Serve(_root, "GET /fifo HTTP/1.1\r\n\r\n"));
+        serving.Wait(TimeSpan.FromSeconds(10)).Should().BeTrue("nobody writes to the pipe, so opening it must not wait");
+        serving.Result.Should().StartWith("HTTP/1.1 404 Not Found\r\n");
+    }
+
     [Test]
     public void Fetch_sends_a_get_and_hashes_a_chunked_body()
     {

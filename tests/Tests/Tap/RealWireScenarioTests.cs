@@ -105,6 +105,51 @@ public class RealWireScenarioTests
         Exists().Should().BeFalse("the namespace is deleted on the way out");
     }
 
+    /// <summary>The allowance for the harness's own stalls must not hide a peer that is really late: here nftables
+    /// in the kernel's namespace drops its first SYN-ACK on the tap (a quota of one 60-byte segment), so the one we
+    /// see is the retransmission a second later.
+    /// The rule goes into every namespace the run makes, since a run failing while the harness stalled is re-run.</summary>
+    [Test]
+    public void A_genuinely_late_peer_still_fails_whatever_the_harness_allows_for_its_own_lateness()
+    {
+        RequiredTools.Require("nft");
+        var file = WriteScenario("late-syn-ack", "10s", """
+              - at: 0s
+                tcp-listen: linux:80
+              - at: 0s
+                tcp-accept: { on: linux:80, as: s }
+              - at: 5s
+                tcp-connect: { from: a, to: linux:80, as: c }
+              - at: 5.003s
+                expect: { frame: "tcp src port 80", from: linux, tcp: { flags: S. } }
+              - at: 5s..7s
+                expect: { tcp-state: c, state: established }
+            """);
+        using var harness = HarnessProcess.StartHere("run", "--wire", "tap", "--out", _out, file);
+        var prefix = $"{LinuxPeer.NamespacePrefix}{harness.ProcessId}x";
+        var delayed = new HashSet<string>();
+        while (!harness.HasExited)
+        {
+            foreach (var ns in CommandRunner.Run("ip", "netns", "list").Output.Split('\n').Select(l => l.Split(' ', 2)[0]))
+                if (ns.StartsWith(prefix, StringComparison.Ordinal) && delayed.Add(ns))
+                    CommandRunner.Run("ip", ["netns", "exec", ns, "nft", "-f", "-"], TimeSpan.FromSeconds(10), """
+                        table inet late {
+                          chain out {
+                            type filter hook output priority 0; policy accept;
+                            oifname "tap0" tcp flags & (syn | ack) == (syn | ack) quota until 100 bytes drop
+                          }
+                        }
+                        """).ExitCode.Should().Be(0);
+            Thread.Sleep(20);
+        }
+        harness.WaitForExit(TimeSpan.FromSeconds(120)).Should().Be(1, harness.Output + harness.Error);
+        delayed.Should().NotBeEmpty("the rule went into the run's namespace");
+        harness.Output.Should().Contain("FAIL  late-syn-ack")
+            .And.Contain($"{file}:13:5: expected a frame matching \"tcp src port 80\" from linux")
+            .And.MatchRegex(@"Flags \[S\.\].*outside the window", "the SYN-ACK came, a second late");
+        OurNamespaces().Should().BeEmpty();
+    }
+
     [Test]
     public void Scenarios_without_a_linux_host_are_skipped_with_the_reason()
     {

@@ -129,6 +129,23 @@ public class DataTraceTests : TraceTestBase
         Peer.ExpectNothing();
     }
 
+    /// <summary>A probe byte beyond a closed window advances SND.NXT past what the peer accepts; a reset sent from
+    /// there is out of the peer's (zero) window and ignored, so a reader that never reads would stay connected for
+    /// ever (issue 18, slow readers). Like Linux (tcp_acceptable_seq), the reset carries the window's right edge.</summary>
+    [Test]
+    public void An_abort_behind_a_zero_window_probe_resets_at_the_window_edge_the_peer_accepts()
+    {
+        EstablishPassive(peerWindow: 0);
+        Stream.Write(Bytes(100));
+        Peer.RunUntil(Ms(1000));
+        var probe = Peer.Next();
+        (probe.Seq, probe.Length).Should().Be((H(0), 1));
+        Conn.Abort();
+        var rst = Peer.Next();
+        rst.Flags.Should().HaveFlag(TcpFlags.Rst);
+        rst.Seq.Should().Be(H(0), "the peer's window is closed at H(0): a reset at H(1) would be dropped");
+    }
+
     [Test]
     public void Receiver_advertises_zero_window_when_full_and_updates_it_after_the_application_reads()
     {

@@ -68,12 +68,16 @@ public sealed partial class TcpConnection
         if (_receiveShutdown && State == TcpState.FinWait2) _timeWaitTimer.Start(_settings.TimeWaitDuration);
     }
 
+    /// <summary>SND.NXT, or the right edge of the peer's window when SND.NXT has passed it (a zero-window probe
+    /// byte): a reset beyond the window is dropped by the peer (RFC 5961 §3; Linux's tcp_acceptable_seq).</summary>
+    private SequenceNumber AcceptableSequence => _sndUna + _sndWnd < _sndNxt ? _sndUna + _sndWnd : _sndNxt;
+
     /// <summary>ABORT (RFC 9293 §3.10.5): reset the peer and drop everything.</summary>
     public void Abort()
     {
         if (State is TcpState.SynReceived or TcpState.Established or TcpState.FinWait1 or TcpState.FinWait2
             or TcpState.CloseWait)
-            _tcp.SendReset(Key, _sndNxt.Value, 0, false);
+            _tcp.SendReset(Key, AcceptableSequence.Value, 0, false);
         if (State != TcpState.Closed) Fail(SocketError.OperationAborted);
         _recv.Release();
     }

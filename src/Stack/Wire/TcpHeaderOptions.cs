@@ -3,20 +3,31 @@ using System.Runtime.CompilerServices;
 
 namespace Netstack.Wire;
 
+/// <summary>TCP option kinds (IANA) this stack parses or writes.</summary>
 public enum TcpOptionKind : byte
 {
+    /// <summary>End of option list.</summary>
     End = 0,
+    /// <summary>No-operation, used as padding for alignment.</summary>
     Nop = 1,
+    /// <summary>Maximum segment size (RFC 9293 §3.7.1); SYN only.</summary>
     Mss = 2,
+    /// <summary>Window scale shift (RFC 7323 §2); SYN only.</summary>
     WindowScale = 3,
+    /// <summary>SACK permitted (RFC 2018); SYN only.</summary>
     SackPermitted = 4,
+    /// <summary>SACK blocks (RFC 2018).</summary>
     Sack = 5,
+    /// <summary>Timestamps TSval/TSecr (RFC 7323 §3).</summary>
     Timestamp = 8,
 }
 
 /// <summary>A SACK block (RFC 2018): the half-open sequence range [Left, Right).</summary>
+/// <param name="Left">First sequence number of the block.</param>
+/// <param name="Right">Sequence number just past the block.</param>
 public readonly record struct SackBlock(uint Left, uint Right);
 
+/// <summary>Fixed inline storage for up to <see cref="TcpHeaderOptions.MaxSackBlocks"/> SACK blocks, so options need no array.</summary>
 [InlineArray(4)]
 public struct SackBlockArray
 {
@@ -27,19 +38,27 @@ public struct SackBlockArray
 /// RFC 2018 SACK), parsed from or to be written into a header. A plain struct: no allocation.</summary>
 public struct TcpHeaderOptions
 {
+    /// <summary>Most SACK blocks kept or written; 4 fill the 40-byte option space without timestamps.</summary>
     public const int MaxSackBlocks = 4;
 
     /// <summary>0 when absent.</summary>
     public ushort Mss;
     /// <summary>-1 when absent.</summary>
     public sbyte WindowScale;
+    /// <summary>SACK-permitted option present (RFC 2018).</summary>
     public bool SackPermitted;
+    /// <summary>Timestamps option present; <see cref="TsVal"/> and <see cref="TsEcr"/> are meaningful only then.</summary>
     public bool HasTimestamp;
+    /// <summary>Timestamp value: the sender's timestamp clock (RFC 7323 §3).</summary>
     public uint TsVal;
+    /// <summary>Timestamp echo reply: the most recent TSval received from the peer (RFC 7323 §3).</summary>
     public uint TsEcr;
+    /// <summary>Number of valid entries in <see cref="SackBlocks"/>, 0–<see cref="MaxSackBlocks"/>.</summary>
     public int SackBlockCount;
+    /// <summary>The SACK blocks; only the first <see cref="SackBlockCount"/> are meaningful.</summary>
     public SackBlockArray SackBlocks;
 
+    /// <summary>No options (window scale -1 = absent), the starting point for building or parsing.</summary>
     public static TcpHeaderOptions None => new() { WindowScale = -1 };
 
     /// <summary>Parses an options area. Unknown options are skipped by their length; false when the area
@@ -169,6 +188,7 @@ public struct TcpHeaderOptions
         return i;
     }
 
+    /// <summary>The options as tcpdump prints them, e.g. "mss 1460,sackOK,TS val 1 ecr 0,wscale 7".</summary>
     public override readonly string ToString()
     {
         var parts = new List<string>();

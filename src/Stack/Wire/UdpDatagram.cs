@@ -5,14 +5,21 @@ namespace Netstack.Wire;
 /// <summary>View over a UDP datagram (RFC 768).</summary>
 public readonly ref struct UdpDatagram
 {
+    /// <summary>Size in bytes of the UDP header.</summary>
     public const int HeaderLength = 8;
     private readonly ReadOnlySpan<byte> _b;
+    /// <summary>Views <paramref name="bytes"/> (the IPv4 payload) as a datagram; check <see cref="IsWellFormed"/> first.</summary>
     public UdpDatagram(ReadOnlySpan<byte> bytes) => _b = bytes;
 
+    /// <summary>Source port; 0 when the sender expects no reply.</summary>
     public ushort SourcePort => BinaryPrimitives.ReadUInt16BigEndian(_b);
+    /// <summary>Destination port.</summary>
     public ushort DestinationPort => BinaryPrimitives.ReadUInt16BigEndian(_b[2..]);
+    /// <summary>Length field: header plus payload in bytes.</summary>
     public int Length => BinaryPrimitives.ReadUInt16BigEndian(_b[4..]);
+    /// <summary>Checksum field as read big-endian; 0 means none was computed.</summary>
     public ushort Checksum => BinaryPrimitives.ReadUInt16BigEndian(_b[6..]);
+    /// <summary>The data, bounded by the <see cref="Length"/> field.</summary>
     public ReadOnlySpan<byte> Payload => _b[HeaderLength..Length];
 
     /// <summary>Length field consistent with the IP payload it came in.</summary>

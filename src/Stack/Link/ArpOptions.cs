@@ -7,6 +7,7 @@ public sealed record ArpOptions
     public TimeSpan EntryLifetime { get; init; } = TimeSpan.FromSeconds(60);
     /// <summary>An entry used within this long of its expiry is re-confirmed with a unicast request.</summary>
     public TimeSpan RefreshBeforeExpiry { get; init; } = TimeSpan.FromSeconds(5);
+    /// <summary>Wait between requests for an unresolved address before sending the next one.</summary>
     public TimeSpan RetryInterval { get; init; } = TimeSpan.FromSeconds(1);
     /// <summary>Requests sent for one address before giving up.</summary>
     public int MaxRequests { get; init; } = 3;
@@ -14,5 +15,6 @@ public sealed record ArpOptions
     public int PendingQueueLimit { get; init; } = 16;
     /// <summary>Most entries in the cache (resolved or not), so an ARP flood cannot grow it without bound.</summary>
     public int MaxEntries { get; init; } = 1024;
+    /// <summary>Announce our address with a gratuitous ARP request when an interface is added.</summary>
     public bool SendGratuitousOnStart { get; init; } = true;
 }

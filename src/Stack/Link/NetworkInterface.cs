@@ -20,22 +20,32 @@ public sealed class NetworkInterface : IFrameReceiver
         link.Attach(this);
     }
 
+    /// <summary>The stack this interface belongs to.</summary>
     public NetworkStack Stack { get; }
+    /// <summary>Name given when the interface was added, e.g. "eth0"; for logs and reports.</summary>
     public string Name { get; }
+    /// <summary>The device frames are sent through and received from.</summary>
     public ILink Link { get; }
+    /// <summary>Our MAC address on this link: source of every frame we send, destination we accept.</summary>
     public MacAddress Mac { get; }
+    /// <summary>Our IPv4 address and the prefix of the directly attached subnet.</summary>
     public Ipv4Cidr Address { get; }
+    /// <summary>Largest IPv4 datagram in bytes sent on this interface: the configured MTU capped at <see cref="ILink.Mtu"/>.</summary>
     public int Mtu { get; }
+    /// <summary>The Ethernet II layer of this interface.</summary>
     public Ethernet Ethernet { get; }
+    /// <summary>The ARP cache and resolver of this interface.</summary>
     public Arp Arp { get; }
 
     /// <summary>True for our address, the limited broadcast and this subnet's directed broadcast.</summary>
     public bool Accepts(Ipv4Address destination) =>
         destination == Address.Address || destination.IsBroadcast || destination == Address.DirectedBroadcast;
 
+    /// <summary>True when <paramref name="destination"/> is sent as an Ethernet broadcast: the limited broadcast, or the directed broadcast of a subnet wider than /31 (RFC 3021).</summary>
     public bool IsBroadcast(Ipv4Address destination) =>
         destination.IsBroadcast || (Address.PrefixLength < 31 && destination == Address.DirectedBroadcast);
 
+    /// <summary>Receives one frame whose checksums are to be verified; a fault while processing it is contained like <see cref="ReceiveFrame(ReadOnlySpan{byte}, bool)"/>.</summary>
     public void ReceiveFrame(ReadOnlySpan<byte> frame)
     {
         try
@@ -72,5 +82,6 @@ public sealed class NetworkInterface : IFrameReceiver
             Arp.SendWhenResolved(datagram, nextHop);
     }
 
+    /// <summary>Name, MAC and address/prefix, e.g. "eth0 02:00:00:00:00:0a 192.0.2.10/24".</summary>
     public override string ToString() => $"{Name} {Mac} {Address}";
 }

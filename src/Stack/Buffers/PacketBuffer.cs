@@ -13,13 +13,20 @@ public sealed class PacketBuffer
     private byte[] _array = [];
     internal PacketBufferPool? Pool;
 
+    /// <summary>Offset in <see cref="Array"/> of the first data byte; also the headroom left for <see cref="Prepend"/>.</summary>
     public int Start { get; private set; }
+    /// <summary>Offset in <see cref="Array"/> just past the last data byte.</summary>
     public int End { get; private set; }
+    /// <summary>Data length in bytes.</summary>
     public int Length => End - Start;
+    /// <summary>Size in bytes of the backing array (headroom, data and tailroom).</summary>
     public int Capacity => _array.Length;
+    /// <summary>The backing array; pooled, so it must not be used after <see cref="Dispose"/>.</summary>
     public byte[] Array => _array;
 
+    /// <summary>The data bytes, [<see cref="Start"/>, <see cref="End"/>).</summary>
     public Span<byte> Span => _array.AsSpan(Start, End - Start);
+    /// <summary>The data bytes as <see cref="Memory{T}"/>, for APIs that need it; same lifetime rule as <see cref="Array"/>.</summary>
     public Memory<byte> Memory => _array.AsMemory(Start, End - Start);
 
     internal void Attach(byte[] array, int headroom)
@@ -52,11 +59,14 @@ public sealed class PacketBuffer
         return s;
     }
 
+    /// <summary>Copies <paramref name="data"/> to the end of the data.</summary>
+    /// <exception cref="InvalidOperationException">The buffer has less than <c>data.Length</c> bytes of tailroom.</exception>
     public void Append(ReadOnlySpan<byte> data) => data.CopyTo(Append(data.Length));
 
     /// <summary>Drops <paramref name="count"/> bytes from the front.</summary>
     public void TrimStart(int count) => Start += count;
 
+    /// <summary>Returns the buffer to its pool; the owner must not touch it afterwards. Calling it again is harmless.</summary>
     public void Dispose() => Pool?.Return(this);
 }
 
@@ -72,6 +82,7 @@ public sealed class PacketBufferPool
     private readonly Stack<PacketBuffer> _freeStandard = new();
     private readonly ArrayPool<byte> _arrays = ArrayPool<byte>.Shared;
 
+    /// <summary>Buffers rented and not yet returned; non-zero at rest means a leak.</summary>
     public int Outstanding { get; private set; }
 
     /// <summary>A buffer able to hold <paramref name="payload"/> bytes after <paramref name="headroom"/>.</summary>
@@ -94,6 +105,7 @@ public sealed class PacketBufferPool
         return b;
     }
 
+    /// <summary>Takes <paramref name="b"/> back for reuse (same as <see cref="PacketBuffer.Dispose"/>); a buffer already returned or from another pool is ignored.</summary>
     public void Return(PacketBuffer b)
     {
         if (b.Pool != this) return; // already returned: be idempotent rather than corrupt the pool

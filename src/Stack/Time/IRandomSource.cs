@@ -4,6 +4,7 @@ namespace Netstack.Time;
 /// seed, so a simulation with the same seed makes the same choices.</summary>
 public interface IRandomSource
 {
+    /// <summary>The next 64 uniformly distributed random bits.</summary>
     ulong NextUInt64();
 }
 
@@ -12,6 +13,7 @@ public sealed class SeededRandom : IRandomSource
 {
     private ulong _s0, _s1, _s2, _s3;
 
+    /// <summary>A generator whose sequence is fully determined by <paramref name="seed"/>.</summary>
     public SeededRandom(ulong seed)
     {
         _s0 = SplitMix(ref seed);
@@ -28,6 +30,7 @@ public sealed class SeededRandom : IRandomSource
         return z ^ (z >> 31);
     }
 
+    /// <summary>The next 64 random bits (xoshiro256** step).</summary>
     public ulong NextUInt64()
     {
         ulong result = ulong.RotateLeft(_s1 * 5, 7) * 9;
@@ -45,12 +48,15 @@ public sealed class SeededRandom : IRandomSource
     public SeededRandom Fork() => new(NextUInt64());
 }
 
+/// <summary>Narrower draws derived from <see cref="IRandomSource.NextUInt64"/>.</summary>
 public static class RandomSourceExtensions
 {
+    /// <summary>32 uniformly random bits (the high half of a 64-bit draw).</summary>
     public static uint NextUInt32(this IRandomSource r) => (uint)(r.NextUInt64() >> 32);
 
     /// <summary>Uniform in [0, bound) without modulo bias worth caring about at 64 bits.</summary>
     public static int NextInt(this IRandomSource r, int bound) => (int)((r.NextUInt64() >> 32) * (ulong)bound >> 32);
 
+    /// <summary>Uniform in [0, 1) with 53 bits of precision.</summary>
     public static double NextDouble(this IRandomSource r) => (r.NextUInt64() >> 11) * (1.0 / (1UL << 53));
 }

@@ -7,6 +7,7 @@ namespace Netstack.Time;
 /// (<see cref="RunOnLoop"/>), and its result comes back through a task.</summary>
 public interface IScheduler
 {
+    /// <summary>The current time of the driver's clock (virtual in simulation, monotonic in live mode).</summary>
     Instant Now { get; }
 
     /// <summary>True on the thread that runs the loop; while nobody runs it, on the thread that owns it (the
@@ -34,6 +35,7 @@ public interface IScheduler
 /// invalidate old ones) without allocating a closure per event.</summary>
 public interface IScheduledAction
 {
+    /// <summary>Called by the scheduler on the loop thread when a run scheduled with <paramref name="token"/> is due.</summary>
     void Run(long token);
 
     /// <summary>False once the run for <paramref name="token"/> has been superseded (a timer re-armed or

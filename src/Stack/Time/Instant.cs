@@ -2,25 +2,40 @@ namespace Netstack.Time;
 
 /// <summary>A point in time, in nanoseconds since the driver's epoch. The stack never asks what "now" is
 /// on its own; it is told by its <see cref="IScheduler"/>.</summary>
+/// <param name="Nanoseconds">Nanoseconds since the driver's epoch.</param>
 public readonly record struct Instant(long Nanoseconds) : IComparable<Instant>
 {
+    /// <summary>The driver's epoch: where a simulation's virtual clock starts.</summary>
     public static readonly Instant Zero = new(0);
+    /// <summary>The latest representable instant: "never", e.g. for a deadline that is not set.</summary>
     public static readonly Instant MaxValue = new(long.MaxValue);
 
+    /// <summary>The instant <paramref name="ms"/> milliseconds after the epoch, rounded to the nearest nanosecond.</summary>
     public static Instant FromMilliseconds(double ms) => new((long)Math.Round(ms * 1_000_000));
+    /// <summary>The instant <paramref name="s"/> seconds after the epoch, rounded to the nearest nanosecond.</summary>
     public static Instant FromSeconds(double s) => new((long)Math.Round(s * 1_000_000_000));
 
+    /// <summary>Milliseconds since the epoch.</summary>
     public double TotalMilliseconds => Nanoseconds / 1e6;
+    /// <summary>Seconds since the epoch.</summary>
     public double TotalSeconds => Nanoseconds / 1e9;
 
+    /// <summary>The instant <paramref name="d"/> after <paramref name="a"/> (TimeSpan resolution: 100 ns).</summary>
     public static Instant operator +(Instant a, TimeSpan d) => new(a.Nanoseconds + d.Ticks * 100);
+    /// <summary>The instant <paramref name="d"/> before <paramref name="a"/> (TimeSpan resolution: 100 ns).</summary>
     public static Instant operator -(Instant a, TimeSpan d) => new(a.Nanoseconds - d.Ticks * 100);
+    /// <summary>The time from <paramref name="b"/> to <paramref name="a"/>, truncated to 100 ns ticks; negative when <paramref name="a"/> is earlier.</summary>
     public static TimeSpan operator -(Instant a, Instant b) => TimeSpan.FromTicks((a.Nanoseconds - b.Nanoseconds) / 100);
+    /// <summary>True when <paramref name="a"/> is earlier than <paramref name="b"/>.</summary>
     public static bool operator <(Instant a, Instant b) => a.Nanoseconds < b.Nanoseconds;
+    /// <summary>True when <paramref name="a"/> is later than <paramref name="b"/>.</summary>
     public static bool operator >(Instant a, Instant b) => a.Nanoseconds > b.Nanoseconds;
+    /// <summary>True when <paramref name="a"/> is not later than <paramref name="b"/>.</summary>
     public static bool operator <=(Instant a, Instant b) => a.Nanoseconds <= b.Nanoseconds;
+    /// <summary>True when <paramref name="a"/> is not earlier than <paramref name="b"/>.</summary>
     public static bool operator >=(Instant a, Instant b) => a.Nanoseconds >= b.Nanoseconds;
 
+    /// <summary>Orders instants chronologically.</summary>
     public int CompareTo(Instant other) => Nanoseconds.CompareTo(other.Nanoseconds);
 
     /// <summary>Seconds with millisecond precision, as traces print it: "1.250s".</summary>

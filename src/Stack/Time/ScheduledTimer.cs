@@ -8,15 +8,19 @@ public sealed class ScheduledTimer : IScheduledAction
     private readonly Action _callback;
     private long _generation;
 
+    /// <summary>A disarmed timer that, when armed, runs <paramref name="callback"/> on <paramref name="scheduler"/>'s loop at its deadline.</summary>
     public ScheduledTimer(IScheduler scheduler, Action callback)
     {
         _scheduler = scheduler;
         _callback = callback;
     }
 
+    /// <summary>True from <see cref="Arm"/> until the callback runs or <see cref="Cancel"/> is called.</summary>
     public bool IsArmed { get; private set; }
+    /// <summary>The deadline last armed; stale once <see cref="IsArmed"/> is false.</summary>
     public Instant Due { get; private set; }
 
+    /// <summary>Arms (or re-arms) the timer to fire at <paramref name="due"/>, replacing any earlier deadline.</summary>
     public void Arm(Instant due)
     {
         _generation++;
@@ -25,6 +29,7 @@ public sealed class ScheduledTimer : IScheduledAction
         _scheduler.Schedule(due, this, _generation);
     }
 
+    /// <summary>Arms (or re-arms) the timer to fire <paramref name="delay"/> after the scheduler's now.</summary>
     public void ArmAfter(TimeSpan delay) => Arm(_scheduler.Now + delay);
 
     /// <summary>Arms only if not already armed: keeps the earlier deadline.</summary>
@@ -33,6 +38,7 @@ public sealed class ScheduledTimer : IScheduledAction
         if (!IsArmed) ArmAfter(delay);
     }
 
+    /// <summary>Disarms the timer; a pending run is ignored when it comes due. No effect when not armed.</summary>
     public void Cancel()
     {
         if (!IsArmed) return;

@@ -19,6 +19,11 @@ public sealed class NetworkStack
 {
     private readonly List<NetworkInterface> _interfaces = new();
 
+    /// <summary>A stack with no interfaces yet; add them with <see cref="AddInterface"/>, then call <see cref="Start"/>.</summary>
+    /// <param name="scheduler">Source of time and deferred work; its loop thread is the only thread that may call the stack.</param>
+    /// <param name="random">Source of all randomness (ISNs, IP IDs, ephemeral ports).</param>
+    /// <param name="options">Tunables; defaults when null.</param>
+    /// <param name="name">Name for logs and reports.</param>
     public NetworkStack(IScheduler scheduler, IRandomSource random, StackOptions? options = null, string name = "host")
     {
         Scheduler = scheduler;
@@ -35,18 +40,30 @@ public sealed class NetworkStack
         Ping = new PingService(this);
     }
 
+    /// <summary>Name given at construction ("host" by default), for logs and reports.</summary>
     public string Name { get; }
+    /// <summary>The scheduler the stack takes time from and runs its timers on.</summary>
     public IScheduler Scheduler { get; }
+    /// <summary>The source of all randomness this stack uses.</summary>
     public IRandomSource Random { get; }
+    /// <summary>The tunables this stack was created with.</summary>
     public StackOptions Options { get; }
+    /// <summary>Frames, protocol events and drops counted since creation.</summary>
     public StackCounters Counters { get; } = new();
+    /// <summary>Pool every outgoing packet is built in.</summary>
     public PacketBufferPool Buffers { get; } = new();
 
+    /// <summary>Interfaces in the order they were added.</summary>
     public IReadOnlyList<NetworkInterface> Interfaces => _interfaces;
+    /// <summary>The IPv4 layer: routing, fragmentation, reassembly, dispatch to transports.</summary>
     public Ipv4 Ipv4 { get; }
+    /// <summary>ICMP: echo replies, error messages and their delivery to transports.</summary>
     public Icmp Icmp { get; }
+    /// <summary>The UDP layer that sockets from <see cref="OpenUdp"/> are bound in.</summary>
     public Udp Udp { get; }
+    /// <summary>The TCP layer: listeners and connections.</summary>
     public TcpProtocol Tcp { get; }
+    /// <summary>ICMP echo client behind <see cref="PingAsync"/>.</summary>
     public PingService Ping { get; }
 
     /// <summary>When set, an exception escaping the processing of a received frame is counted
@@ -64,6 +81,11 @@ public sealed class NetworkStack
     }
 
     /// <summary>Attaches the stack to a link with an address; adds the on-link route for its prefix.</summary>
+    /// <param name="link">The device; the new interface attaches itself as its receiver.</param>
+    /// <param name="mac">Our MAC address on the link.</param>
+    /// <param name="address">Our address and the prefix of the attached subnet.</param>
+    /// <param name="mtu">Largest IPv4 datagram in bytes to send; capped at (and defaulting to) <see cref="ILink.Mtu"/>.</param>
+    /// <param name="name">Interface name; "eth0", "eth1"... by default.</param>
     public NetworkInterface AddInterface(ILink link, MacAddress mac, Ipv4Cidr address, int? mtu = null, string? name = null)
     {
         var iface = new NetworkInterface(this, name ?? $"eth{_interfaces.Count}", link, mac, address, mtu);
@@ -74,6 +96,7 @@ public sealed class NetworkStack
     }
 
     /// <summary>Adds a route via a gateway that must be on-link through one of our interfaces.</summary>
+    /// <exception cref="ArgumentException"><paramref name="gateway"/> is not on a directly connected network.</exception>
     public void AddRoute(Ipv4Cidr prefix, Ipv4Address gateway)
     {
         var viaRoute = Ipv4.Routes.Lookup(gateway);
@@ -82,6 +105,8 @@ public sealed class NetworkStack
         Ipv4.Routes.Add(new Route(new Ipv4Cidr(prefix.Network, prefix.PrefixLength), viaRoute.Interface, gateway));
     }
 
+    /// <summary>Adds the default route 0.0.0.0/0 via <paramref name="gateway"/>.</summary>
+    /// <exception cref="ArgumentException"><paramref name="gateway"/> is not on a directly connected network.</exception>
     public void AddDefaultGateway(Ipv4Address gateway) => AddRoute(new Ipv4Cidr(Ipv4Address.Any, 0), gateway);
 
     /// <summary>Brings the interfaces up: announces each address with a gratuitous ARP.</summary>
@@ -98,21 +123,31 @@ public sealed class NetworkStack
 
     /// <summary>Listens for TCP connections on <paramref name="port"/> (0: an ephemeral port). Throws
     /// SocketException (AddressAlreadyInUse) when the port already listens.</summary>
+    /// <param name="port">Local port; 0 picks an ephemeral port.</param>
+    /// <param name="backlog">Most connections accepted by TCP but not yet by the application; 0 uses the default of <see cref="TcpSettings"/>.</param>
     public TcpListenSocket ListenTcp(ushort port, int backlog = 0) =>
         LoopCall.Invoke(Scheduler, () => new TcpListenSocket(Tcp, Tcp.Listen(port, backlog)));
 
     /// <summary>Opens a TCP connection; fails with SocketException (ConnectionRefused, TimedOut...). Cancelling
     /// aborts the attempt.</summary>
+    /// <param name="address">Remote IPv4 address.</param>
+    /// <param name="port">Remote port.</param>
+    /// <param name="localPort">Local port; 0 picks an ephemeral port.</param>
+    /// <param name="cancellationToken">Aborts the attempt.</param>
     public Task<TcpStream> ConnectTcpAsync(Ipv4Address address, ushort port, ushort localPort = 0,
         CancellationToken cancellationToken = default) =>
         TcpStream.ConnectAsync(Tcp, address, port, localPort, cancellationToken);
 
+    /// <summary>Opens a TCP connection to <paramref name="remote"/>, like <see cref="ConnectTcpAsync(Ipv4Address, ushort, ushort, CancellationToken)"/>.</summary>
+    /// <exception cref="ArgumentException"><paramref name="remote"/> is not an IPv4 endpoint.</exception>
     public Task<TcpStream> ConnectTcpAsync(IPEndPoint remote, ushort localPort = 0, CancellationToken cancellationToken = default) =>
         ConnectTcpAsync(Ipv4Address.FromSystem(remote.Address), (ushort)remote.Port, localPort, cancellationToken);
 
+    /// <summary>Sends one ICMP echo request of <paramref name="dataLength"/> data bytes to <paramref name="destination"/> and completes with the reply, an ICMP error, or a timeout (<paramref name="timeout"/>, 1 s by default) as a <see cref="PingResult"/>; cancelling forgets the request.</summary>
     public Task<PingResult> PingAsync(Ipv4Address destination, int dataLength = 56, TimeSpan? timeout = null,
         CancellationToken cancellationToken = default) =>
         Ping.PingAsync(destination, dataLength, timeout, cancellationToken: cancellationToken);
 
+    /// <summary>The stack's <see cref="Name"/>.</summary>
     public override string ToString() => Name;
 }

@@ -7,8 +7,12 @@ namespace Netstack;
 /// <summary>Everything tunable about one stack instance.</summary>
 public sealed record StackOptions
 {
+    /// <summary>ARP cache timing and limits.</summary>
     public ArpOptions Arp { get; init; } = new();
+    /// <summary>IPv4 forwarding, TTL and reassembly limits.</summary>
     public Ipv4Options Ipv4 { get; init; } = new();
+    /// <summary>ICMP error rate limiting.</summary>
     public IcmpOptions Icmp { get; init; } = new();
+    /// <summary>TCP defaults applied to every connection (buffers, timers, options).</summary>
     public TcpSettings Tcp { get; init; } = new();
 }

@@ -26,11 +26,15 @@ public sealed class TcpListenSocket : IDisposable, ITcpListenObserver
         endpoint.Observer = this;
     }
 
+    /// <summary>The port listened on (the one chosen when 0 was asked for).</summary>
     public ushort LocalPort => _endpoint.LocalPort;
     /// <summary>Listening on every local address, like a socket bound to INADDR_ANY.</summary>
     public IPEndPoint LocalEndPoint => new(IPAddress.Any, _endpoint.LocalPort);
+    /// <summary>Most connections held for the application at once, half-open ones included.</summary>
     public int Backlog => _endpoint.Backlog;
+    /// <summary>Established connections waiting for <see cref="AcceptAsync"/>.</summary>
     public int PendingAccepts => _endpoint.PendingAccepts;
+    /// <summary>Connections in SYN-RECEIVED: SYN answered, handshake not yet completed.</summary>
     public int HalfOpen => _endpoint.HalfOpen;
 
     /// <summary>The next established connection, as a stream.</summary>
@@ -76,5 +80,6 @@ public sealed class TcpListenSocket : IDisposable, ITcpListenObserver
             w.TrySetException(new SocketException((int)SocketError.OperationAborted, "the listener was closed"));
     });
 
+    /// <summary>"listen :PORT", for logs.</summary>
     public override string ToString() => _endpoint.ToString();
 }

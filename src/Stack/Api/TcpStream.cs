@@ -67,8 +67,11 @@ public sealed class TcpStream : Stream, ITcpConnectionObserver
         return tcs.Task;
     }
 
+    /// <summary>The underlying TCP connection (state, sequence variables, counters), for inspection and tests.</summary>
     public TcpConnection Connection => _connection;
+    /// <summary>Our address and port of this connection.</summary>
     public IPEndPoint LocalEndPoint => new(_connection.Key.LocalAddress.ToSystem(), _connection.Key.LocalPort);
+    /// <summary>The peer's address and port.</summary>
     public IPEndPoint RemoteEndPoint => new(_connection.Key.RemoteAddress.ToSystem(), _connection.Key.RemotePort);
 
     /// <summary>TCP_NODELAY: send small segments without waiting for outstanding data to be acknowledged.</summary>
@@ -78,14 +81,24 @@ public sealed class TcpStream : Stream, ITcpConnectionObserver
         set => Loop.RunOnLoop(() => _connection.NoDelay = value);
     }
 
+    /// <summary>True until the stream is disposed.</summary>
     public override bool CanRead => !_disposed;
+    /// <summary>True until the stream is disposed.</summary>
     public override bool CanWrite => !_disposed;
+    /// <summary>Always false: a TCP byte stream has no position.</summary>
     public override bool CanSeek => false;
+    /// <summary>Not supported.</summary>
+    /// <exception cref="NotSupportedException">Always.</exception>
     public override long Length => throw new NotSupportedException();
+    /// <summary>Not supported.</summary>
+    /// <exception cref="NotSupportedException">Always.</exception>
     public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
     // ------------------------------------------------------------------ reading
 
+    /// <summary>Completes with 1 or more bytes read into <paramref name="buffer"/>, or 0 at the peer's FIN (or an empty buffer). Faults with an <see cref="IOException"/> wrapping a <see cref="SocketException"/> when the connection fails (reset, timed out).</summary>
+    /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
+    /// <exception cref="InvalidOperationException">Another read is pending (reported through the task).</exception>
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -116,6 +129,7 @@ public sealed class TcpStream : Stream, ITcpConnectionObserver
         return new ValueTask<int>(tcs.Task);
     }
 
+    /// <summary>Like <see cref="ReadAsync(Memory{byte}, CancellationToken)"/> into <paramref name="count"/> bytes of <paramref name="buffer"/> from <paramref name="offset"/>.</summary>
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
@@ -155,6 +169,9 @@ public sealed class TcpStream : Stream, ITcpConnectionObserver
         return false;
     }
 
+    /// <summary>Blocks until data, end of stream (0) or failure. Off the loop it waits for the loop; on the loop thread it only returns what is already received.</summary>
+    /// <exception cref="InvalidOperationException">On the loop thread with nothing to read yet (waiting would deadlock).</exception>
+    /// <exception cref="IOException">The connection failed.</exception>
     public override int Read(Span<byte> buffer)
     {
         if (Loop.IsOnLoopThread)
@@ -171,10 +188,13 @@ public sealed class TcpStream : Stream, ITcpConnectionObserver
         return read;
     }
 
+    /// <summary>Like <see cref="Read(Span{byte})"/> into <paramref name="count"/> bytes of <paramref name="buffer"/> from <paramref name="offset"/>.</summary>
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     // ------------------------------------------------------------------ writing
 
+    /// <summary>Completes once all of <paramref name="buffer"/> is queued in the send buffer (not when acknowledged). Faults with an <see cref="IOException"/> when the connection fails or is closed for sending. A cancelled write may have queued part of the data.</summary>
+    /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -211,6 +231,7 @@ public sealed class TcpStream : Stream, ITcpConnectionObserver
         return new ValueTask(tcs.Task);
     }
 
+    /// <summary>Like <see cref="WriteAsync(ReadOnlyMemory{byte}, CancellationToken)"/> for <paramref name="count"/> bytes of <paramref name="buffer"/> from <paramref name="offset"/>.</summary>
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
@@ -250,6 +271,9 @@ public sealed class TcpStream : Stream, ITcpConnectionObserver
         ? new IOException($"Unable to write data to the transport connection: {se.Message}.", se)
         : new IOException($"Unable to write data to the transport connection: {e.Message}.", e);
 
+    /// <summary>Blocks until all of <paramref name="buffer"/> is queued for sending.</summary>
+    /// <exception cref="InvalidOperationException">On the loop thread when the send buffer cannot take it all (waiting would deadlock).</exception>
+    /// <exception cref="IOException">The connection failed (off the loop thread).</exception>
     public override void Write(ReadOnlySpan<byte> buffer)
     {
         if (Loop.IsOnLoopThread)
@@ -262,11 +286,13 @@ public sealed class TcpStream : Stream, ITcpConnectionObserver
         WriteAsync(buffer.ToArray()).AsTask().GetAwaiter().GetResult();
     }
 
+    /// <summary>Like <see cref="Write(ReadOnlySpan{byte})"/> for <paramref name="count"/> bytes of <paramref name="buffer"/> from <paramref name="offset"/>.</summary>
     public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
     /// <summary>Data is handed to TCP as it is written; there is nothing to flush.</summary>
     public override void Flush() { }
 
+    /// <summary>Completes at once: there is nothing to flush (see <see cref="Flush"/>).</summary>
     public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     // ------------------------------------------------------------------ closing
@@ -277,6 +303,7 @@ public sealed class TcpStream : Stream, ITcpConnectionObserver
     /// <summary>Resets the connection (RST) and discards everything queued.</summary>
     public void Abort() => Loop.RunOnLoop(() => _connection.Abort());
 
+    /// <summary>Closes the connection: a FIN after queued data, or a reset (RST) when received data was left unread (RFC 2525 §2.17).</summary>
     protected override void Dispose(bool disposing)
     {
         if (_disposed) return;
@@ -294,7 +321,11 @@ public sealed class TcpStream : Stream, ITcpConnectionObserver
         base.Dispose(disposing);
     }
 
+    /// <summary>Not supported.</summary>
+    /// <exception cref="NotSupportedException">Always.</exception>
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    /// <summary>Not supported.</summary>
+    /// <exception cref="NotSupportedException">Always.</exception>
     public override void SetLength(long value) => throw new NotSupportedException();
 
     // ------------------------------------------------------------------ connection events

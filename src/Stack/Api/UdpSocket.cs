@@ -29,6 +29,7 @@ public sealed class UdpSocket : IDisposable, IUdpReceiver
         endpoint.Receiver = this;
     }
 
+    /// <summary>The bound port (the one chosen when 0 was asked for).</summary>
     public ushort LocalPort => _endpoint.LocalPort;
     /// <summary>Bound to every local address, like a socket bound to INADDR_ANY.</summary>
     public IPEndPoint LocalEndPoint => new(IPAddress.Any, _endpoint.LocalPort);
@@ -36,13 +37,20 @@ public sealed class UdpSocket : IDisposable, IUdpReceiver
     /// reported for; null while unconnected.</summary>
     public IPEndPoint? RemoteEndPoint =>
         _endpoint.RemoteEndPoint is { } r ? new IPEndPoint(r.Address.ToSystem(), r.Port) : null;
+    /// <summary>Datagrams received and not yet taken.</summary>
     public int QueuedDatagrams => _endpoint.QueuedDatagrams;
+    /// <summary>ICMP errors received for this socket and not yet taken.</summary>
     public IReadOnlyCollection<UdpSocketError> PendingErrors => _endpoint.PendingErrors;
+    /// <summary>Datagrams delivered to this socket since it was opened.</summary>
     public long DatagramsReceived => _endpoint.DatagramsReceived;
+    /// <summary>Payload bytes delivered to this socket since it was opened.</summary>
     public long BytesReceived => _endpoint.BytesReceived;
 
+    /// <summary>Like <see cref="Connect(Ipv4Address, ushort)"/> for a BCL endpoint.</summary>
+    /// <exception cref="ArgumentException"><paramref name="remote"/> is not an IPv4 endpoint.</exception>
     public void Connect(IPEndPoint remote) => Connect(Ipv4Address.FromSystem(remote.Address), (ushort)remote.Port);
 
+    /// <summary>Fixes the peer: only its datagrams are received from now on, <see cref="Send"/> goes to it, and its ICMP errors fail receives.</summary>
     public void Connect(Ipv4Address address, ushort port) => OnLoop(() =>
     {
         _endpoint.Connect(address, port);
@@ -58,6 +66,8 @@ public sealed class UdpSocket : IDisposable, IUdpReceiver
         return Sent(_endpoint.SendTo(payload, destination, port), payload.Length, destination, port);
     }
 
+    /// <summary>Like <see cref="SendTo(ReadOnlySpan{byte}, Ipv4Address, ushort)"/> for a BCL endpoint.</summary>
+    /// <exception cref="ArgumentException"><paramref name="remote"/> is not an IPv4 endpoint.</exception>
     public int SendTo(ReadOnlySpan<byte> payload, IPEndPoint remote) =>
         SendTo(payload, Ipv4Address.FromSystem(remote.Address), (ushort)remote.Port);
 
@@ -69,9 +79,13 @@ public sealed class UdpSocket : IDisposable, IUdpReceiver
         return SendTo(payload, remote.Address, remote.Port);
     }
 
+    /// <summary>Like <see cref="SendToAsync(ReadOnlyMemory{byte}, Ipv4Address, ushort, CancellationToken)"/> for a BCL endpoint.</summary>
+    /// <exception cref="ArgumentException"><paramref name="remote"/> is not an IPv4 endpoint.</exception>
     public ValueTask<int> SendToAsync(ReadOnlyMemory<byte> payload, IPEndPoint remote, CancellationToken cancellationToken = default) =>
         SendToAsync(payload, Ipv4Address.FromSystem(remote.Address), (ushort)remote.Port, cancellationToken);
 
+    /// <summary>Sends one datagram from any thread; completes with its length, or faults with a <see cref="SocketException"/> (NetworkUnreachable, MessageSize) as <see cref="SendTo(ReadOnlySpan{byte}, Ipv4Address, ushort)"/> throws.</summary>
+    /// <exception cref="ObjectDisposedException">The socket is disposed.</exception>
     public ValueTask<int> SendToAsync(ReadOnlyMemory<byte> payload, Ipv4Address destination, ushort port,
         CancellationToken cancellationToken = default)
     {
@@ -136,6 +150,7 @@ public sealed class UdpSocket : IDisposable, IUdpReceiver
     private static ReceivedDatagram ToResult(byte[] payload, in UdpDatagramInfo info) =>
         new(payload, info.Length, info.RemoteAddress, info.RemotePort, info.LocalAddress);
 
+    /// <summary>Takes the oldest queued ICMP error for this socket; false when there is none.</summary>
     public bool TryReceiveError(out UdpSocketError? error)
     {
         var taken = OnLoop(() => _endpoint.TryReceiveError(out var e) ? e : null);
@@ -245,6 +260,7 @@ public sealed class UdpSocket : IDisposable, IUdpReceiver
         return true;
     }
 
+    /// <summary>Unbinds the port; a pending receive is cancelled, queued datagrams are discarded. Calling it again is harmless.</summary>
     public void Dispose()
     {
         if (_disposed) return;
@@ -257,5 +273,6 @@ public sealed class UdpSocket : IDisposable, IUdpReceiver
         });
     }
 
+    /// <summary>"udp" and the local endpoint, for logs.</summary>
     public override string ToString() => $"udp {LocalEndPoint}";
 }

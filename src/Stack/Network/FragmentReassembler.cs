@@ -29,7 +29,9 @@ public sealed class FragmentReassembler
         _options = stack.Options.Ipv4;
     }
 
+    /// <summary>Datagrams currently being reassembled.</summary>
     public int ActiveCount => _active.Count;
+    /// <summary>Bytes of reassembly buffers currently held, counted against <see cref="Ipv4Options.ReassemblyMemoryLimit"/>.</summary>
     public int BytesHeld => _bytesHeld;
 
     private readonly record struct FragmentKey(Ipv4Address Source, Ipv4Address Destination, IpProtocol Protocol, ushort Id);

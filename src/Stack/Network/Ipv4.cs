@@ -6,11 +6,14 @@ using Netstack.Wire;
 
 namespace Netstack.Network;
 
+/// <summary>What became of a datagram handed to <see cref="Ipv4.Send"/>.</summary>
 public enum SendResult
 {
+    /// <summary>Transmitted on a link (all fragments, if fragmented).</summary>
     Sent,
     /// <summary>Queued behind address resolution; it may still fail later (reported as an ICMP error).</summary>
     Queued,
+    /// <summary>Not sent: no route to the destination.</summary>
     NoRoute,
     /// <summary>Larger than the MTU with Don't Fragment set, or larger than 65535.</summary>
     TooBig,
@@ -33,15 +36,21 @@ public sealed class Ipv4
         _nextIdentification = (ushort)stack.Random.NextUInt64();
     }
 
+    /// <summary>The routing table; on-link routes are added with each interface.</summary>
     public RoutingTable Routes { get; } = new();
+    /// <summary>Reassembly of fragmented datagrams addressed to us.</summary>
     public FragmentReassembler Reassembler { get; }
     private Ipv4Options Options => _stack.Options.Ipv4;
 
+    /// <summary>Makes <paramref name="handler"/> receive datagrams and ICMP errors for <paramref name="protocol"/>, replacing any earlier handler.</summary>
     public void Register(IpProtocol protocol, IIpProtocol handler) => _protocols[(byte)protocol] = handler;
     internal IIpProtocol? Handler(IpProtocol protocol) => _protocols[(byte)protocol];
 
     /// <param name="transportChecksumVerified">The device vouches for the TCP/UDP checksum; carried on the
     /// packet to the transport. A datagram reassembled from fragments never carries it.</param>
+    /// <summary>Handles one received datagram: validates it, reassembles fragments, delivers it to its protocol, or forwards it when enabled. Anything malformed or not for us is dropped and counted (<see cref="DropReason"/>).</summary>
+    /// <param name="bytes">The Ethernet payload, starting at the IPv4 header; may include link padding.</param>
+    /// <param name="iface">The interface it arrived on.</param>
     public void Receive(ReadOnlySpan<byte> bytes, NetworkInterface iface, bool transportChecksumVerified = false)
     {
         var packet = new Ipv4Packet(bytes);
@@ -151,6 +160,7 @@ public sealed class Ipv4
         return true;
     }
 
+    /// <summary>The next IPv4 Identification value; starts at a random value and counts up (wrapping at 65535).</summary>
     public ushort NextIdentification() => _nextIdentification++;
 
     /// <summary>Sends a transport payload already in <paramref name="payload"/> (ownership passes to IPv4).

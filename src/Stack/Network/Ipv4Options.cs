@@ -1,7 +1,9 @@
 namespace Netstack.Network;
 
+/// <summary>IPv4 tunables: TTL, forwarding, and reassembly limits.</summary>
 public sealed record Ipv4Options
 {
+    /// <summary>TTL in hops of the datagrams we originate (64, as Linux).</summary>
     public byte DefaultTimeToLive { get; init; } = 64;
     /// <summary>Forward datagrams not addressed to us (act as a router between interfaces).</summary>
     public bool Forwarding { get; init; }

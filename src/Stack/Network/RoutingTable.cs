@@ -8,8 +8,10 @@ public sealed class RoutingTable
 {
     private readonly List<Route> _routes = new();
 
+    /// <summary>The routes, longest prefix first.</summary>
     public IReadOnlyList<Route> Routes => _routes;
 
+    /// <summary>Inserts <paramref name="route"/> after the routes with a prefix at least as long; an existing route for the same prefix is not replaced but still takes precedence.</summary>
     public void Add(Route route)
     {
         int i = 0;
@@ -17,6 +19,7 @@ public sealed class RoutingTable
         _routes.Insert(i, route);
     }
 
+    /// <summary>The route with the longest prefix containing <paramref name="destination"/>, or null when none does.</summary>
     public Route? Lookup(Ipv4Address destination)
     {
         foreach (var r in _routes)

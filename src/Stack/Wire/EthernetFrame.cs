@@ -9,7 +9,7 @@ public enum EtherType : ushort
     Ipv4 = 0x0800,
     /// <summary>ARP (RFC 826).</summary>
     Arp = 0x0806,
-    /// <summary>IPv6; recognised so it can be counted, not processed.</summary>
+    /// <summary>IPv6; not implemented: such frames are dropped as <c>EthernetUnknownType</c>.</summary>
     Ipv6 = 0x86DD,
 }
 

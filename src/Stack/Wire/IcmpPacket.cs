@@ -9,7 +9,7 @@ public enum IcmpType : byte
     EchoReply = 0,
     /// <summary>A datagram could not be delivered; the code is an <see cref="UnreachableCode"/>.</summary>
     DestinationUnreachable = 3,
-    /// <summary>Deprecated congestion signal (RFC 6633); recognised as an error and ignored.</summary>
+    /// <summary>Deprecated congestion signal (RFC 6633); delivered like the other errors, never sent.</summary>
     SourceQuench = 4,
     /// <summary>Better first hop advice from a router; not acted on.</summary>
     Redirect = 5,

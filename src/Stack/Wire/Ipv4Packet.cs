@@ -125,7 +125,7 @@ public readonly record struct Ipv4Header(
     int FragmentOffset = 0,
     byte TypeOfService = 0);
 
-/// <summary>Why <see cref="Ipv4Packet.Validate"/> rejected a datagram, checked in this order.</summary>
+/// <summary>Why <see cref="Ipv4Packet.Validate"/> rejected a datagram (the first check that failed).</summary>
 public enum Ipv4Malformation
 {
     /// <summary>The header is well-formed and its checksum verifies.</summary>

@@ -19,8 +19,10 @@ public sealed class NetworkStack
 {
     private readonly List<NetworkInterface> _interfaces = new();
 
-    /// <summary>A stack with no interfaces yet; add them with <see cref="AddInterface"/>, then call <see cref="Start"/>.</summary>
-    /// <param name="scheduler">Source of time and deferred work; its loop thread is the only thread that may call the stack.</param>
+    /// <summary>A stack with no interfaces yet; add them with <see cref="AddInterface"/>, then call
+    /// <see cref="Start"/>.</summary>
+    /// <param name="scheduler">Source of time and deferred work; its loop thread is the only thread that may call the
+    /// stack.</param>
     /// <param name="random">Source of all randomness (ISNs, IP IDs, ephemeral ports).</param>
     /// <param name="options">Tunables; defaults when null.</param>
     /// <param name="name">Name for logs and reports.</param>
@@ -84,7 +86,8 @@ public sealed class NetworkStack
     /// <param name="link">The device; the new interface attaches itself as its receiver.</param>
     /// <param name="mac">Our MAC address on the link.</param>
     /// <param name="address">Our address and the prefix of the attached subnet.</param>
-    /// <param name="mtu">Largest IPv4 datagram in bytes to send; capped at (and defaulting to) <see cref="ILink.Mtu"/>.</param>
+    /// <param name="mtu">Largest IPv4 datagram in bytes to send; capped at (and defaulting to)
+    /// <see cref="ILink.Mtu"/>.</param>
     /// <param name="name">Interface name; "eth0", "eth1"... by default.</param>
     public NetworkInterface AddInterface(ILink link, MacAddress mac, Ipv4Cidr address, int? mtu = null, string? name = null)
     {
@@ -96,7 +99,8 @@ public sealed class NetworkStack
     }
 
     /// <summary>Adds a route via a gateway that must be on-link through one of our interfaces.</summary>
-    /// <exception cref="ArgumentException"><paramref name="gateway"/> is not on a directly connected network.</exception>
+    /// <exception cref="ArgumentException"><paramref name="gateway"/> is not on a directly connected
+    /// network.</exception>
     public void AddRoute(Ipv4Cidr prefix, Ipv4Address gateway)
     {
         var viaRoute = Ipv4.Routes.Lookup(gateway);
@@ -106,7 +110,8 @@ public sealed class NetworkStack
     }
 
     /// <summary>Adds the default route 0.0.0.0/0 via <paramref name="gateway"/>.</summary>
-    /// <exception cref="ArgumentException"><paramref name="gateway"/> is not on a directly connected network.</exception>
+    /// <exception cref="ArgumentException"><paramref name="gateway"/> is not on a directly connected
+    /// network.</exception>
     public void AddDefaultGateway(Ipv4Address gateway) => AddRoute(new Ipv4Cidr(Ipv4Address.Any, 0), gateway);
 
     /// <summary>Brings the interfaces up: announces each address with a gratuitous ARP.</summary>
@@ -124,7 +129,8 @@ public sealed class NetworkStack
     /// <summary>Listens for TCP connections on <paramref name="port"/> (0: an ephemeral port). Throws
     /// SocketException (AddressAlreadyInUse) when the port already listens.</summary>
     /// <param name="port">Local port; 0 picks an ephemeral port.</param>
-    /// <param name="backlog">Most connections accepted by TCP but not yet by the application; 0 uses the default of <see cref="TcpSettings"/>.</param>
+    /// <param name="backlog">Most connections accepted by TCP but not yet by the application; 0 uses the default of
+    /// <see cref="TcpSettings"/>.</param>
     public TcpListenSocket ListenTcp(ushort port, int backlog = 0) =>
         LoopCall.Invoke(Scheduler, () => new TcpListenSocket(Tcp, Tcp.Listen(port, backlog)));
 
@@ -138,12 +144,16 @@ public sealed class NetworkStack
         CancellationToken cancellationToken = default) =>
         TcpStream.ConnectAsync(Tcp, address, port, localPort, cancellationToken);
 
-    /// <summary>Opens a TCP connection to <paramref name="remote"/>, like <see cref="ConnectTcpAsync(Ipv4Address, ushort, ushort, CancellationToken)"/>.</summary>
+    /// <summary>Opens a TCP connection to <paramref name="remote"/>, like
+    /// <see cref="ConnectTcpAsync(Ipv4Address, ushort, ushort, CancellationToken)"/>.</summary>
     /// <exception cref="ArgumentException"><paramref name="remote"/> is not an IPv4 endpoint.</exception>
     public Task<TcpStream> ConnectTcpAsync(IPEndPoint remote, ushort localPort = 0, CancellationToken cancellationToken = default) =>
         ConnectTcpAsync(Ipv4Address.FromSystem(remote.Address), (ushort)remote.Port, localPort, cancellationToken);
 
-    /// <summary>Sends one ICMP echo request of <paramref name="dataLength"/> data bytes to <paramref name="destination"/> and completes with the reply, an ICMP error, or a timeout (<paramref name="timeout"/>, 1 s by default) as a <see cref="PingResult"/>; cancelling forgets the request.</summary>
+    /// <summary>Sends one ICMP echo request of <paramref name="dataLength"/> data bytes to
+    /// <paramref name="destination"/> and completes with the reply, an ICMP error, or a timeout
+    /// (<paramref name="timeout"/>, 1 s by default) as a <see cref="PingResult"/>; cancelling forgets the
+    /// request.</summary>
     public Task<PingResult> PingAsync(Ipv4Address destination, int dataLength = 56, TimeSpan? timeout = null,
         CancellationToken cancellationToken = default) =>
         Ping.PingAsync(destination, dataLength, timeout, cancellationToken: cancellationToken);

@@ -25,7 +25,8 @@ public enum PingStatus
 /// <param name="Status">How the request ended.</param>
 /// <param name="Destination">The address pinged.</param>
 /// <param name="Sequence">ICMP echo sequence number of the request.</param>
-/// <param name="RoundTripTime">From sending the request to the reply or error; zero for <see cref="PingStatus.TimedOut"/> and unsent requests.</param>
+/// <param name="RoundTripTime">From sending the request to the reply or error; zero for
+/// <see cref="PingStatus.TimedOut"/> and unsent requests.</param>
 /// <param name="From">Who answered: the destination, or the router that sent the error; null when nobody did.</param>
 /// <param name="TimeToLive">TTL of the reply datagram.</param>
 /// <param name="DataLength">Echo data bytes in the reply (ICMP header excluded).</param>

@@ -76,7 +76,8 @@ public sealed class PingService : IEchoClient
         return completion.Task;
     }
 
-    /// <summary>Like <see cref="PingAsync(Ipv4Address, int, TimeSpan?, byte?, bool, CancellationToken)"/> for a BCL address.</summary>
+    /// <summary>Like <see cref="PingAsync(Ipv4Address, int, TimeSpan?, byte?, bool, CancellationToken)"/> for a BCL
+    /// address.</summary>
     /// <exception cref="ArgumentException"><paramref name="destination"/> is not an IPv4 address.</exception>
     public Task<PingResult> PingAsync(System.Net.IPAddress destination, int dataLength = 56, TimeSpan? timeout = null,
         CancellationToken cancellationToken = default) =>

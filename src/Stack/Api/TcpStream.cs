@@ -67,7 +67,8 @@ public sealed class TcpStream : Stream, ITcpConnectionObserver
         return tcs.Task;
     }
 
-    /// <summary>The underlying TCP connection (state, sequence variables, counters), for inspection and tests.</summary>
+    /// <summary>The underlying TCP connection (state, sequence variables, counters), for inspection and
+    /// tests.</summary>
     public TcpConnection Connection => _connection;
     /// <summary>Our address and port of this connection.</summary>
     public IPEndPoint LocalEndPoint => new(_connection.Key.LocalAddress.ToSystem(), _connection.Key.LocalPort);
@@ -96,7 +97,9 @@ public sealed class TcpStream : Stream, ITcpConnectionObserver
 
     // ------------------------------------------------------------------ reading
 
-    /// <summary>Completes with 1 or more bytes read into <paramref name="buffer"/>, or 0 at the peer's FIN (or an empty buffer). Faults with an <see cref="IOException"/> wrapping a <see cref="SocketException"/> when the connection fails (reset, timed out).</summary>
+    /// <summary>Completes with 1 or more bytes read into <paramref name="buffer"/>, or 0 at the peer's FIN (or an empty
+    /// buffer). Faults with an <see cref="IOException"/> wrapping a <see cref="SocketException"/> when the connection
+    /// fails (reset, timed out).</summary>
     /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
     /// <exception cref="InvalidOperationException">Another read is pending (reported through the task).</exception>
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
@@ -129,7 +132,8 @@ public sealed class TcpStream : Stream, ITcpConnectionObserver
         return new ValueTask<int>(tcs.Task);
     }
 
-    /// <summary>Like <see cref="ReadAsync(Memory{byte}, CancellationToken)"/> into <paramref name="count"/> bytes of <paramref name="buffer"/> from <paramref name="offset"/>.</summary>
+    /// <summary>Like <see cref="ReadAsync(Memory{byte}, CancellationToken)"/> into <paramref name="count"/> bytes of
+    /// <paramref name="buffer"/> from <paramref name="offset"/>.</summary>
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
@@ -169,8 +173,10 @@ public sealed class TcpStream : Stream, ITcpConnectionObserver
         return false;
     }
 
-    /// <summary>Blocks until data, end of stream (0) or failure. Off the loop it waits for the loop; on the loop thread it only returns what is already received.</summary>
-    /// <exception cref="InvalidOperationException">On the loop thread with nothing to read yet (waiting would deadlock).</exception>
+    /// <summary>Blocks until data, end of stream (0) or failure. Off the loop it waits for the loop; on the loop thread
+    /// it only returns what is already received.</summary>
+    /// <exception cref="InvalidOperationException">On the loop thread with nothing to read yet (waiting would
+    /// deadlock).</exception>
     /// <exception cref="IOException">The connection failed.</exception>
     public override int Read(Span<byte> buffer)
     {
@@ -188,12 +194,15 @@ public sealed class TcpStream : Stream, ITcpConnectionObserver
         return read;
     }
 
-    /// <summary>Like <see cref="Read(Span{byte})"/> into <paramref name="count"/> bytes of <paramref name="buffer"/> from <paramref name="offset"/>.</summary>
+    /// <summary>Like <see cref="Read(Span{byte})"/> into <paramref name="count"/> bytes of <paramref name="buffer"/>
+    /// from <paramref name="offset"/>.</summary>
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     // ------------------------------------------------------------------ writing
 
-    /// <summary>Completes once all of <paramref name="buffer"/> is queued in the send buffer (not when acknowledged). Faults with an <see cref="IOException"/> when the connection fails or is closed for sending. A cancelled write may have queued part of the data.</summary>
+    /// <summary>Completes once all of <paramref name="buffer"/> is queued in the send buffer (not when acknowledged).
+    /// Faults with an <see cref="IOException"/> when the connection fails or is closed for sending. A cancelled write
+    /// may have queued part of the data.</summary>
     /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -231,7 +240,8 @@ public sealed class TcpStream : Stream, ITcpConnectionObserver
         return new ValueTask(tcs.Task);
     }
 
-    /// <summary>Like <see cref="WriteAsync(ReadOnlyMemory{byte}, CancellationToken)"/> for <paramref name="count"/> bytes of <paramref name="buffer"/> from <paramref name="offset"/>.</summary>
+    /// <summary>Like <see cref="WriteAsync(ReadOnlyMemory{byte}, CancellationToken)"/> for <paramref name="count"/>
+    /// bytes of <paramref name="buffer"/> from <paramref name="offset"/>.</summary>
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
@@ -272,7 +282,8 @@ public sealed class TcpStream : Stream, ITcpConnectionObserver
         : new IOException($"Unable to write data to the transport connection: {e.Message}.", e);
 
     /// <summary>Blocks until all of <paramref name="buffer"/> is queued for sending.</summary>
-    /// <exception cref="InvalidOperationException">On the loop thread when the send buffer cannot take it all (waiting would deadlock).</exception>
+    /// <exception cref="InvalidOperationException">On the loop thread when the send buffer cannot take it all (waiting
+    /// would deadlock).</exception>
     /// <exception cref="IOException">The connection failed (off the loop thread).</exception>
     public override void Write(ReadOnlySpan<byte> buffer)
     {
@@ -286,7 +297,8 @@ public sealed class TcpStream : Stream, ITcpConnectionObserver
         WriteAsync(buffer.ToArray()).AsTask().GetAwaiter().GetResult();
     }
 
-    /// <summary>Like <see cref="Write(ReadOnlySpan{byte})"/> for <paramref name="count"/> bytes of <paramref name="buffer"/> from <paramref name="offset"/>.</summary>
+    /// <summary>Like <see cref="Write(ReadOnlySpan{byte})"/> for <paramref name="count"/> bytes of
+    /// <paramref name="buffer"/> from <paramref name="offset"/>.</summary>
     public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
     /// <summary>Data is handed to TCP as it is written; there is nothing to flush.</summary>
@@ -303,7 +315,8 @@ public sealed class TcpStream : Stream, ITcpConnectionObserver
     /// <summary>Resets the connection (RST) and discards everything queued.</summary>
     public void Abort() => Loop.RunOnLoop(() => _connection.Abort());
 
-    /// <summary>Closes the connection: a FIN after queued data, or a reset (RST) when received data was left unread (RFC 2525 §2.17).</summary>
+    /// <summary>Closes the connection: a FIN after queued data, or a reset (RST) when received data was left unread
+    /// (RFC 2525 §2.17).</summary>
     protected override void Dispose(bool disposing)
     {
         if (_disposed) return;

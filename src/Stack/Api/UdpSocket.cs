@@ -50,7 +50,8 @@ public sealed class UdpSocket : IDisposable, IUdpReceiver
     /// <exception cref="ArgumentException"><paramref name="remote"/> is not an IPv4 endpoint.</exception>
     public void Connect(IPEndPoint remote) => Connect(Ipv4Address.FromSystem(remote.Address), (ushort)remote.Port);
 
-    /// <summary>Fixes the peer: only its datagrams are received from now on, <see cref="Send"/> goes to it, and its ICMP errors fail receives.</summary>
+    /// <summary>Fixes the peer: only its datagrams are received from now on, <see cref="Send"/> goes to it, and its
+    /// ICMP errors fail receives.</summary>
     public void Connect(Ipv4Address address, ushort port) => OnLoop(() =>
     {
         _endpoint.Connect(address, port);
@@ -79,12 +80,15 @@ public sealed class UdpSocket : IDisposable, IUdpReceiver
         return SendTo(payload, remote.Address, remote.Port);
     }
 
-    /// <summary>Like <see cref="SendToAsync(ReadOnlyMemory{byte}, Ipv4Address, ushort, CancellationToken)"/> for a BCL endpoint.</summary>
+    /// <summary>Like <see cref="SendToAsync(ReadOnlyMemory{byte}, Ipv4Address, ushort, CancellationToken)"/> for a BCL
+    /// endpoint.</summary>
     /// <exception cref="ArgumentException"><paramref name="remote"/> is not an IPv4 endpoint.</exception>
     public ValueTask<int> SendToAsync(ReadOnlyMemory<byte> payload, IPEndPoint remote, CancellationToken cancellationToken = default) =>
         SendToAsync(payload, Ipv4Address.FromSystem(remote.Address), (ushort)remote.Port, cancellationToken);
 
-    /// <summary>Sends one datagram from any thread; completes with its length, or faults with a <see cref="SocketException"/> (NetworkUnreachable, MessageSize) as <see cref="SendTo(ReadOnlySpan{byte}, Ipv4Address, ushort)"/> throws.</summary>
+    /// <summary>Sends one datagram from any thread; completes with its length, or faults with a
+    /// <see cref="SocketException"/> (NetworkUnreachable, MessageSize) as
+    /// <see cref="SendTo(ReadOnlySpan{byte}, Ipv4Address, ushort)"/> throws.</summary>
     /// <exception cref="ObjectDisposedException">The socket is disposed.</exception>
     public ValueTask<int> SendToAsync(ReadOnlyMemory<byte> payload, Ipv4Address destination, ushort port,
         CancellationToken cancellationToken = default)
@@ -260,7 +264,8 @@ public sealed class UdpSocket : IDisposable, IUdpReceiver
         return true;
     }
 
-    /// <summary>Unbinds the port; a pending receive is cancelled, queued datagrams are discarded. Calling it again is harmless.</summary>
+    /// <summary>Unbinds the port; a pending receive is cancelled, queued datagrams are discarded. Calling it again is
+    /// harmless.</summary>
     public void Dispose()
     {
         if (_disposed) return;

@@ -13,7 +13,8 @@ public sealed class PacketBuffer
     private byte[] _array = [];
     internal PacketBufferPool? Pool;
 
-    /// <summary>Offset in <see cref="Array"/> of the first data byte; also the headroom left for <see cref="Prepend"/>.</summary>
+    /// <summary>Offset in <see cref="Array"/> of the first data byte; also the headroom left for
+    /// <see cref="Prepend"/>.</summary>
     public int Start { get; private set; }
     /// <summary>Offset in <see cref="Array"/> just past the last data byte.</summary>
     public int End { get; private set; }
@@ -26,7 +27,8 @@ public sealed class PacketBuffer
 
     /// <summary>The data bytes, [<see cref="Start"/>, <see cref="End"/>).</summary>
     public Span<byte> Span => _array.AsSpan(Start, End - Start);
-    /// <summary>The data bytes as <see cref="Memory{T}"/>, for APIs that need it; same lifetime rule as <see cref="Array"/>.</summary>
+    /// <summary>The data bytes as <see cref="Memory{T}"/>, for APIs that need it; same lifetime rule as
+    /// <see cref="Array"/>.</summary>
     public Memory<byte> Memory => _array.AsMemory(Start, End - Start);
 
     internal void Attach(byte[] array, int headroom)
@@ -60,13 +62,15 @@ public sealed class PacketBuffer
     }
 
     /// <summary>Copies <paramref name="data"/> to the end of the data.</summary>
-    /// <exception cref="InvalidOperationException">The buffer has less than <c>data.Length</c> bytes of tailroom.</exception>
+    /// <exception cref="InvalidOperationException">The buffer has less than <c>data.Length</c> bytes of
+    /// tailroom.</exception>
     public void Append(ReadOnlySpan<byte> data) => data.CopyTo(Append(data.Length));
 
     /// <summary>Drops <paramref name="count"/> bytes from the front.</summary>
     public void TrimStart(int count) => Start += count;
 
-    /// <summary>Returns the buffer to its pool; the owner must not touch it afterwards. Calling it again is harmless.</summary>
+    /// <summary>Returns the buffer to its pool; the owner must not touch it afterwards. Calling it again is
+    /// harmless.</summary>
     public void Dispose() => Pool?.Return(this);
 }
 
@@ -105,7 +109,8 @@ public sealed class PacketBufferPool
         return b;
     }
 
-    /// <summary>Takes <paramref name="b"/> back for reuse (same as <see cref="PacketBuffer.Dispose"/>); a buffer already returned or from another pool is ignored.</summary>
+    /// <summary>Takes <paramref name="b"/> back for reuse (same as <see cref="PacketBuffer.Dispose"/>); a buffer
+    /// already returned or from another pool is ignored.</summary>
     public void Return(PacketBuffer b)
     {
         if (b.Pool != this) return; // already returned: be idempotent rather than corrupt the pool

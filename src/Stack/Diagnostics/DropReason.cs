@@ -10,13 +10,17 @@ public enum DropReason
     EthernetNotForUs,
     /// <summary>A frame with an EtherType the stack does not handle (not IPv4 or ARP; IPv6 included).</summary>
     EthernetUnknownType,
-    /// <summary>An ARP packet that is truncated, not Ethernet/IPv4, has an unknown opcode, or claims the broadcast address as sender.</summary>
+    /// <summary>An ARP packet that is truncated, not Ethernet/IPv4, has an unknown opcode, or claims the broadcast
+    /// address as sender.</summary>
     ArpMalformed,
-    /// <summary>An ARP packet for another target address, from a sender not in our cache (nothing to merge or answer).</summary>
+    /// <summary>An ARP packet for another target address, from a sender not in our cache (nothing to merge or
+    /// answer).</summary>
     ArpNotForUs,
-    /// <summary>A datagram waiting for address resolution: the per-neighbour queue or the cache (<see cref="Link.ArpOptions"/>) was full.</summary>
+    /// <summary>A datagram waiting for address resolution: the per-neighbour queue or the cache
+    /// (<see cref="Link.ArpOptions"/>) was full.</summary>
     ArpQueueFull,
-    /// <summary>A datagram that waited for a neighbour that never answered ARP; its sender is told "host unreachable".</summary>
+    /// <summary>A datagram that waited for a neighbour that never answered ARP; its sender is told "host
+    /// unreachable".</summary>
     ArpResolutionFailed,
     /// <summary>A datagram shorter than 20 bytes or than its header length field says.</summary>
     Ipv4Truncated,
@@ -32,7 +36,8 @@ public enum DropReason
     Ipv4BadChecksum,
     /// <summary>A fragment whose offset plus length exceeds 65,535 bytes (the "ping of death").</summary>
     Ipv4FragmentTooLarge,
-    /// <summary>A datagram addressed to someone else while forwarding is off (or to a broadcast/multicast we do not forward).</summary>
+    /// <summary>A datagram addressed to someone else while forwarding is off (or to a broadcast/multicast we do not
+    /// forward).</summary>
     Ipv4NotForUs,
     /// <summary>A datagram for us carrying a protocol with no handler; answered with Protocol Unreachable.</summary>
     Ipv4UnknownProtocol,
@@ -40,23 +45,29 @@ public enum DropReason
     Ipv4NoRoute,
     /// <summary>A datagram to forward whose TTL ran out; answered with Time Exceeded.</summary>
     Ipv4TtlExpired,
-    /// <summary>A datagram larger than the outgoing MTU with DF set; answered with (or reported locally as) Fragmentation Needed.</summary>
+    /// <summary>A datagram larger than the outgoing MTU with DF set; answered with (or reported locally as)
+    /// Fragmentation Needed.</summary>
     Ipv4DontFragmentTooBig,
-    /// <summary>A fragment overlapping, but not exactly repeating, data already received; the whole reassembly is discarded (as RFC 5722 does for IPv6).</summary>
+    /// <summary>A fragment overlapping, but not exactly repeating, data already received; the whole reassembly is
+    /// discarded (as RFC 5722 does for IPv6).</summary>
     FragmentOverlap,
     /// <summary>A fragment covering exactly the range of one already received; the first copy stands.</summary>
     FragmentDuplicate,
-    /// <summary>A fragment contradicting its reassembly (a different end, data past the end) or a non-last fragment empty or not a multiple of 8 bytes.</summary>
+    /// <summary>A fragment contradicting its reassembly (a different end, data past the end) or a non-last fragment
+    /// empty or not a multiple of 8 bytes.</summary>
     FragmentInconsistent,
-    /// <summary>A fragment, or the oldest pending reassembly, discarded because the reassembly count or buffer limit was reached.</summary>
+    /// <summary>A fragment, or the oldest pending reassembly, discarded because the reassembly count or buffer limit
+    /// was reached.</summary>
     FragmentMemoryExhausted,
     /// <summary>A reassembly that did not complete in time (RFC 791 §3.2); its fragments are discarded.</summary>
     FragmentTimeout,
-    /// <summary>An ICMP message shorter than its 8-byte header, or an error quoting less than an IP header plus 8 bytes.</summary>
+    /// <summary>An ICMP message shorter than its 8-byte header, or an error quoting less than an IP header plus 8
+    /// bytes.</summary>
     IcmpTruncated,
     /// <summary>An ICMP message whose checksum does not verify.</summary>
     IcmpBadChecksum,
-    /// <summary>An ICMP message of a type we do not act on, an echo request to a broadcast address, or an echo reply nobody waits for.</summary>
+    /// <summary>An ICMP message of a type we do not act on, an echo request to a broadcast address, or an echo reply
+    /// nobody waits for.</summary>
     IcmpUnhandledType,
     /// <summary>An ICMP error about a datagram no socket or protocol of ours owns.</summary>
     IcmpErrorNoSocket,
@@ -72,17 +83,21 @@ public enum DropReason
     TcpMalformed,
     /// <summary>A TCP segment whose checksum does not verify (RFC 9293 §3.1).</summary>
     TcpBadChecksum,
-    /// <summary>A TCP segment for no connection or listener (answered with RST unless it is one), or to/from a broadcast or multicast address (RFC 1122 §4.2.3.10).</summary>
+    /// <summary>A TCP segment for no connection or listener (answered with RST unless it is one), or to/from a
+    /// broadcast or multicast address (RFC 1122 §4.2.3.10).</summary>
     TcpNoConnection,
-    /// <summary>A TCP segment failing the RFC 9293 §3.10.7 acceptability checks (sequence, ACK or SYN/RST rules) or a non-SYN to a listener.</summary>
+    /// <summary>A TCP segment failing the RFC 9293 §3.10.7 acceptability checks (sequence, ACK or SYN/RST rules) or a
+    /// non-SYN to a listener.</summary>
     TcpUnacceptable,
     /// <summary>A SYN to a listener whose backlog is full and SYN cookies are off; the client retries.</summary>
     TcpBacklogFull,
     /// <summary>Out-of-order TCP data not kept: the out-of-order range list was full.</summary>
     TcpOutOfOrderQueueFull,
-    /// <summary>TCP data not stored: already received (a retransmission) or beyond the free receive buffer; the peer gets an ACK.</summary>
+    /// <summary>TCP data not stored: already received (a retransmission) or beyond the free receive buffer; the peer
+    /// gets an ACK.</summary>
     TcpReceiveBufferFull,
-    /// <summary>A suspicious TCP segment dropped without the challenge ACK RFC 5961 asks for, because the challenge ACK rate limit (RFC 5961 §7) was reached.</summary>
+    /// <summary>A suspicious TCP segment dropped without the challenge ACK RFC 5961 asks for, because the challenge ACK
+    /// rate limit (RFC 5961 §7) was reached.</summary>
     TcpChallengeAckRateLimited,
     /// <summary>An ICMP error for a UDP socket whose error queue was full.</summary>
     UdpErrorQueueFull,

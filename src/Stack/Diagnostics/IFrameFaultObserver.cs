@@ -9,7 +9,8 @@ namespace Netstack.Diagnostics;
 public interface IFrameFaultObserver
 {
     /// <param name="frame">The frame as it arrived; valid only during the call.</param>
-    /// <summary>Called on the loop thread after the fault was counted as <see cref="DropReason.FrameHandlerFault"/>; whatever it throws propagates to the frame's deliverer.</summary>
+    /// <summary>Called on the loop thread after the fault was counted as <see cref="DropReason.FrameHandlerFault"/>;
+    /// whatever it throws propagates to the frame's deliverer.</summary>
     /// <param name="iface">The interface that received the frame.</param>
     /// <param name="error">The exception the stack threw while processing it.</param>
     void OnFrameFault(NetworkInterface iface, ReadOnlySpan<byte> frame, Exception error);

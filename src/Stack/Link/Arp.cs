@@ -128,7 +128,9 @@ public sealed class Arp
         }
     }
 
-    /// <summary>Handles one ARP packet (an Ethernet payload): merges the sender into the cache, learns it when the packet targets us, answers requests for our address. Malformed, spoofed-MAC and foreign packets are dropped and counted (<see cref="DropReason"/>), never thrown.</summary>
+    /// <summary>Handles one ARP packet (an Ethernet payload): merges the sender into the cache, learns it when the
+    /// packet targets us, answers requests for our address. Malformed, spoofed-MAC and foreign packets are dropped and
+    /// counted (<see cref="DropReason"/>), never thrown.</summary>
     public void Receive(ReadOnlySpan<byte> payload)
     {
         if (!ArpPacket.TryParse(payload, out var p) || p.SenderProtocol.IsBroadcast)

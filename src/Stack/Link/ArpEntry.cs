@@ -22,9 +22,11 @@ public sealed class ArpEntry
     public Ipv4Address Address { get; }
     /// <summary>Whether the MAC is known yet.</summary>
     public ArpEntryState State { get; internal set; }
-    /// <summary>The neighbour's MAC address; meaningful only when <see cref="State"/> is <see cref="ArpEntryState.Reachable"/>.</summary>
+    /// <summary>The neighbour's MAC address; meaningful only when <see cref="State"/> is
+    /// <see cref="ArpEntryState.Reachable"/>.</summary>
     public MacAddress Mac { get; internal set; }
-    /// <summary>When a reachable entry stops being trusted (<see cref="ArpOptions.EntryLifetime"/> after it was last confirmed).</summary>
+    /// <summary>When a reachable entry stops being trusted (<see cref="ArpOptions.EntryLifetime"/> after it was last
+    /// confirmed).</summary>
     public Instant ExpiresAt { get; internal set; }
     /// <summary>Requests sent in the current resolution, up to <see cref="ArpOptions.MaxRequests"/>.</summary>
     public int RequestsSent { get; internal set; }

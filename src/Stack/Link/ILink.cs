@@ -14,7 +14,8 @@ public interface ILink
     void Attach(IFrameReceiver receiver);
 }
 
-/// <summary>Whatever a <see cref="ILink"/> delivers received frames to; a <see cref="NetworkInterface"/> in the stack.</summary>
+/// <summary>Whatever a <see cref="ILink"/> delivers received frames to; a <see cref="NetworkInterface"/> in the
+/// stack.</summary>
 public interface IFrameReceiver
 {
     /// <summary>One received Ethernet frame; valid only for the duration of the call.</summary>

@@ -30,7 +30,8 @@ public sealed class NetworkInterface : IFrameReceiver
     public MacAddress Mac { get; }
     /// <summary>Our IPv4 address and the prefix of the directly attached subnet.</summary>
     public Ipv4Cidr Address { get; }
-    /// <summary>Largest IPv4 datagram in bytes sent on this interface: the configured MTU capped at <see cref="ILink.Mtu"/>.</summary>
+    /// <summary>Largest IPv4 datagram in bytes sent on this interface: the configured MTU capped at
+    /// <see cref="ILink.Mtu"/>.</summary>
     public int Mtu { get; }
     /// <summary>The Ethernet II layer of this interface.</summary>
     public Ethernet Ethernet { get; }
@@ -41,11 +42,13 @@ public sealed class NetworkInterface : IFrameReceiver
     public bool Accepts(Ipv4Address destination) =>
         destination == Address.Address || destination.IsBroadcast || destination == Address.DirectedBroadcast;
 
-    /// <summary>True when <paramref name="destination"/> is sent as an Ethernet broadcast: the limited broadcast, or the directed broadcast of a subnet wider than /31 (RFC 3021).</summary>
+    /// <summary>True when <paramref name="destination"/> is sent as an Ethernet broadcast: the limited broadcast, or
+    /// the directed broadcast of a subnet wider than /31 (RFC 3021).</summary>
     public bool IsBroadcast(Ipv4Address destination) =>
         destination.IsBroadcast || (Address.PrefixLength < 31 && destination == Address.DirectedBroadcast);
 
-    /// <summary>Receives one frame whose checksums are to be verified; a fault while processing it is contained like <see cref="ReceiveFrame(ReadOnlySpan{byte}, bool)"/>.</summary>
+    /// <summary>Receives one frame whose checksums are to be verified; a fault while processing it is contained like
+    /// <see cref="ReceiveFrame(ReadOnlySpan{byte}, bool)"/>.</summary>
     public void ReceiveFrame(ReadOnlySpan<byte> frame)
     {
         try

@@ -31,7 +31,8 @@ public sealed class FragmentReassembler
 
     /// <summary>Datagrams currently being reassembled.</summary>
     public int ActiveCount => _active.Count;
-    /// <summary>Bytes of reassembly buffers currently held, counted against <see cref="Ipv4Options.ReassemblyMemoryLimit"/>.</summary>
+    /// <summary>Bytes of reassembly buffers currently held, counted against
+    /// <see cref="Ipv4Options.ReassemblyMemoryLimit"/>.</summary>
     public int BytesHeld => _bytesHeld;
 
     private readonly record struct FragmentKey(Ipv4Address Source, Ipv4Address Destination, IpProtocol Protocol, ushort Id);

@@ -7,7 +7,8 @@ namespace Netstack.Network;
 /// were fragmented) addressed to us, and ICMP errors about datagrams it sent.</summary>
 public interface IIpProtocol
 {
-    /// <summary>Handles one whole datagram for us (validated, reassembled) that arrived on <paramref name="iface"/>. Must drop and count bad input, never throw.</summary>
+    /// <summary>Handles one whole datagram for us (validated, reassembled) that arrived on <paramref name="iface"/>.
+    /// Must drop and count bad input, never throw.</summary>
     void Receive(Ipv4Packet packet, NetworkInterface iface);
     /// <summary>Handles an ICMP error about a datagram this protocol sent.</summary>
     void ReceiveError(in IcmpErrorReport error);
@@ -16,7 +17,8 @@ public interface IIpProtocol
 /// <summary>An ICMP error as delivered to the protocol whose datagram caused it (RFC 1122 §3.2.2).</summary>
 public readonly ref struct IcmpErrorReport
 {
-    /// <summary>An error report; <paramref name="originalTransport"/> is borrowed, valid only during the delivering call.</summary>
+    /// <summary>An error report; <paramref name="originalTransport"/> is borrowed, valid only during the delivering
+    /// call.</summary>
     /// <param name="type">ICMP type of the error.</param>
     /// <param name="code">ICMP code of the error.</param>
     /// <param name="nextHopMtu">Next-hop MTU of a Fragmentation Needed error (RFC 1191), else 0.</param>
@@ -43,7 +45,8 @@ public readonly ref struct IcmpErrorReport
     public IcmpType Type { get; }
     /// <summary>ICMP code of the error, e.g. an <see cref="UnreachableCode"/>.</summary>
     public byte Code { get; }
-    /// <summary>Next-hop MTU in bytes for Fragmentation Needed (RFC 1191); 0 otherwise or when the router did not say.</summary>
+    /// <summary>Next-hop MTU in bytes for Fragmentation Needed (RFC 1191); 0 otherwise or when the router did not
+    /// say.</summary>
     public ushort NextHopMtu { get; }
     /// <summary>Who sent the ICMP error (a router, the destination, or us for local failures).</summary>
     public Ipv4Address Reporter { get; }

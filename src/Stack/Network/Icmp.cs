@@ -25,7 +25,9 @@ public sealed class Icmp : IIpProtocol
     /// <summary>Receives echo replies and errors about our echo requests (set by the ping service).</summary>
     internal IEchoClient? EchoClient { get; set; }
 
-    /// <summary>Handles one ICMP message for us: answers echo requests (not to broadcast), completes pings, and dispatches errors to the protocol that sent the offending datagram. Malformed or unhandled messages are dropped and counted.</summary>
+    /// <summary>Handles one ICMP message for us: answers echo requests (not to broadcast), completes pings, and
+    /// dispatches errors to the protocol that sent the offending datagram. Malformed or unhandled messages are dropped
+    /// and counted.</summary>
     public void Receive(Ipv4Packet packet, NetworkInterface iface)
     {
         var bytes = packet.Payload;

@@ -42,13 +42,16 @@ public sealed class Ipv4
     public FragmentReassembler Reassembler { get; }
     private Ipv4Options Options => _stack.Options.Ipv4;
 
-    /// <summary>Makes <paramref name="handler"/> receive datagrams and ICMP errors for <paramref name="protocol"/>, replacing any earlier handler.</summary>
+    /// <summary>Makes <paramref name="handler"/> receive datagrams and ICMP errors for <paramref name="protocol"/>,
+    /// replacing any earlier handler.</summary>
     public void Register(IpProtocol protocol, IIpProtocol handler) => _protocols[(byte)protocol] = handler;
     internal IIpProtocol? Handler(IpProtocol protocol) => _protocols[(byte)protocol];
 
     /// <param name="transportChecksumVerified">The device vouches for the TCP/UDP checksum; carried on the
     /// packet to the transport. A datagram reassembled from fragments never carries it.</param>
-    /// <summary>Handles one received datagram: validates it, reassembles fragments, delivers it to its protocol, or forwards it when enabled. Anything malformed or not for us is dropped and counted (<see cref="DropReason"/>).</summary>
+    /// <summary>Handles one received datagram: validates it, reassembles fragments, delivers it to its protocol, or
+    /// forwards it when enabled. Anything malformed or not for us is dropped and counted
+    /// (<see cref="DropReason"/>).</summary>
     /// <param name="bytes">The Ethernet payload, starting at the IPv4 header; may include link padding.</param>
     /// <param name="iface">The interface it arrived on.</param>
     public void Receive(ReadOnlySpan<byte> bytes, NetworkInterface iface, bool transportChecksumVerified = false)
@@ -160,7 +163,8 @@ public sealed class Ipv4
         return true;
     }
 
-    /// <summary>The next IPv4 Identification value; starts at a random value and counts up (wrapping at 65535).</summary>
+    /// <summary>The next IPv4 Identification value; starts at a random value and counts up (wrapping at
+    /// 65535).</summary>
     public ushort NextIdentification() => _nextIdentification++;
 
     /// <summary>Sends a transport payload already in <paramref name="payload"/> (ownership passes to IPv4).

@@ -11,7 +11,8 @@ public sealed class RoutingTable
     /// <summary>The routes, longest prefix first.</summary>
     public IReadOnlyList<Route> Routes => _routes;
 
-    /// <summary>Inserts <paramref name="route"/> after the routes with a prefix at least as long; an existing route for the same prefix is not replaced but still takes precedence.</summary>
+    /// <summary>Inserts <paramref name="route"/> after the routes with a prefix at least as long; an existing route for
+    /// the same prefix is not replaced but still takes precedence.</summary>
     public void Add(Route route)
     {
         int i = 0;
@@ -19,7 +20,8 @@ public sealed class RoutingTable
         _routes.Insert(i, route);
     }
 
-    /// <summary>The route with the longest prefix containing <paramref name="destination"/>, or null when none does.</summary>
+    /// <summary>The route with the longest prefix containing <paramref name="destination"/>, or null when none
+    /// does.</summary>
     public Route? Lookup(Ipv4Address destination)
     {
         foreach (var r in _routes)

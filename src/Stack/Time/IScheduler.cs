@@ -35,7 +35,8 @@ public interface IScheduler
 /// invalidate old ones) without allocating a closure per event.</summary>
 public interface IScheduledAction
 {
-    /// <summary>Called by the scheduler on the loop thread when a run scheduled with <paramref name="token"/> is due.</summary>
+    /// <summary>Called by the scheduler on the loop thread when a run scheduled with <paramref name="token"/> is
+    /// due.</summary>
     void Run(long token);
 
     /// <summary>False once the run for <paramref name="token"/> has been superseded (a timer re-armed or

@@ -10,7 +10,8 @@ public readonly record struct Instant(long Nanoseconds) : IComparable<Instant>
     /// <summary>The latest representable instant: "never", e.g. for a deadline that is not set.</summary>
     public static readonly Instant MaxValue = new(long.MaxValue);
 
-    /// <summary>The instant <paramref name="ms"/> milliseconds after the epoch, rounded to the nearest nanosecond.</summary>
+    /// <summary>The instant <paramref name="ms"/> milliseconds after the epoch, rounded to the nearest
+    /// nanosecond.</summary>
     public static Instant FromMilliseconds(double ms) => new((long)Math.Round(ms * 1_000_000));
     /// <summary>The instant <paramref name="s"/> seconds after the epoch, rounded to the nearest nanosecond.</summary>
     public static Instant FromSeconds(double s) => new((long)Math.Round(s * 1_000_000_000));
@@ -24,7 +25,8 @@ public readonly record struct Instant(long Nanoseconds) : IComparable<Instant>
     public static Instant operator +(Instant a, TimeSpan d) => new(a.Nanoseconds + d.Ticks * 100);
     /// <summary>The instant <paramref name="d"/> before <paramref name="a"/> (TimeSpan resolution: 100 ns).</summary>
     public static Instant operator -(Instant a, TimeSpan d) => new(a.Nanoseconds - d.Ticks * 100);
-    /// <summary>The time from <paramref name="b"/> to <paramref name="a"/>, truncated to 100 ns ticks; negative when <paramref name="a"/> is earlier.</summary>
+    /// <summary>The time from <paramref name="b"/> to <paramref name="a"/>, truncated to 100 ns ticks; negative when
+    /// <paramref name="a"/> is earlier.</summary>
     public static TimeSpan operator -(Instant a, Instant b) => TimeSpan.FromTicks((a.Nanoseconds - b.Nanoseconds) / 100);
     /// <summary>True when <paramref name="a"/> is earlier than <paramref name="b"/>.</summary>
     public static bool operator <(Instant a, Instant b) => a.Nanoseconds < b.Nanoseconds;

@@ -8,7 +8,8 @@ public sealed class ScheduledTimer : IScheduledAction
     private readonly Action _callback;
     private long _generation;
 
-    /// <summary>A disarmed timer that, when armed, runs <paramref name="callback"/> on <paramref name="scheduler"/>'s loop at its deadline.</summary>
+    /// <summary>A disarmed timer that, when armed, runs <paramref name="callback"/> on <paramref name="scheduler"/>'s
+    /// loop at its deadline.</summary>
     public ScheduledTimer(IScheduler scheduler, Action callback)
     {
         _scheduler = scheduler;
@@ -20,7 +21,8 @@ public sealed class ScheduledTimer : IScheduledAction
     /// <summary>The deadline last armed; stale once <see cref="IsArmed"/> is false.</summary>
     public Instant Due { get; private set; }
 
-    /// <summary>Arms (or re-arms) the timer to fire at <paramref name="due"/>, replacing any earlier deadline.</summary>
+    /// <summary>Arms (or re-arms) the timer to fire at <paramref name="due"/>, replacing any earlier
+    /// deadline.</summary>
     public void Arm(Instant due)
     {
         _generation++;

@@ -44,8 +44,10 @@ public readonly record struct ArpPacket(
         return true;
     }
 
-    /// <summary>Writes the packet in network byte order into the first <see cref="Length"/> bytes of <paramref name="b"/>.</summary>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="b"/> is shorter than <see cref="Length"/>.</exception>
+    /// <summary>Writes the packet in network byte order into the first <see cref="Length"/> bytes of
+    /// <paramref name="b"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="b"/> is shorter than
+    /// <see cref="Length"/>.</exception>
     public void Write(Span<byte> b)
     {
         BinaryPrimitives.WriteUInt16BigEndian(b, HardwareEthernet);

@@ -23,7 +23,8 @@ public readonly ref struct EthernetFrame
 
     private readonly ReadOnlySpan<byte> _b;
 
-    /// <summary>Views <paramref name="bytes"/> as a frame; nothing is validated until <see cref="IsComplete"/> is checked.</summary>
+    /// <summary>Views <paramref name="bytes"/> as a frame; nothing is validated until <see cref="IsComplete"/> is
+    /// checked.</summary>
     public EthernetFrame(ReadOnlySpan<byte> bytes) => _b = bytes;
 
     /// <summary>True when the span holds at least a full header.</summary>
@@ -33,13 +34,15 @@ public readonly ref struct EthernetFrame
     public MacAddress Destination => MacAddress.Read(_b);
     /// <summary>Source MAC address (bytes 6–11).</summary>
     public MacAddress Source => MacAddress.Read(_b[6..]);
-    /// <summary>Type of the payload (bytes 12–13, big-endian); may be a value not in <see cref="Wire.EtherType"/>.</summary>
+    /// <summary>Type of the payload (bytes 12–13, big-endian); may be a value not in
+    /// <see cref="Wire.EtherType"/>.</summary>
     public EtherType EtherType => (EtherType)BinaryPrimitives.ReadUInt16BigEndian(_b[12..]);
     /// <summary>Everything after the header, including any link padding.</summary>
     public ReadOnlySpan<byte> Payload => _b[HeaderLength..];
 
     /// <summary>Writes the 14-byte header into the start of <paramref name="b"/>.</summary>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="b"/> is shorter than <see cref="HeaderLength"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="b"/> is shorter than
+    /// <see cref="HeaderLength"/>.</exception>
     public static void WriteHeader(Span<byte> b, MacAddress destination, MacAddress source, EtherType type)
     {
         destination.Write(b);

@@ -44,7 +44,8 @@ public readonly ref struct IcmpPacket
     /// <summary>Size in bytes of the ICMP header: type, code, checksum and the 4-byte rest-of-header.</summary>
     public const int HeaderLength = 8;
     private readonly ReadOnlySpan<byte> _b;
-    /// <summary>Views <paramref name="bytes"/> (the IPv4 payload) as an ICMP message; check <see cref="IsComplete"/> first.</summary>
+    /// <summary>Views <paramref name="bytes"/> (the IPv4 payload) as an ICMP message; check <see cref="IsComplete"/>
+    /// first.</summary>
     public IcmpPacket(ReadOnlySpan<byte> bytes) => _b = bytes;
 
     /// <summary>True when the span holds at least the 8-byte header.</summary>
@@ -61,12 +62,14 @@ public readonly ref struct IcmpPacket
     public ushort SequenceNumber => BinaryPrimitives.ReadUInt16BigEndian(_b[6..]);
     /// <summary>Next-hop MTU of a Fragmentation Needed message (RFC 1191).</summary>
     public ushort NextHopMtu => BinaryPrimitives.ReadUInt16BigEndian(_b[6..]);
-    /// <summary>Bytes after the header: echo payload, or the offending datagram's header and first 8 bytes for errors.</summary>
+    /// <summary>Bytes after the header: echo payload, or the offending datagram's header and first 8 bytes for
+    /// errors.</summary>
     public ReadOnlySpan<byte> Data => _b[HeaderLength..];
     /// <summary>True when the Internet checksum over the whole message (RFC 1071) verifies.</summary>
     public bool IsChecksumValid => Wire.Checksum.Compute(_b) == 0;
 
-    /// <summary>True for error messages (unreachable, time exceeded, parameter problem, source quench), which must never be answered with an ICMP error (RFC 1122 §3.2.2).</summary>
+    /// <summary>True for error messages (unreachable, time exceeded, parameter problem, source quench), which must
+    /// never be answered with an ICMP error (RFC 1122 §3.2.2).</summary>
     public bool IsError => Type is IcmpType.DestinationUnreachable or IcmpType.TimeExceeded
         or IcmpType.ParameterProblem or IcmpType.SourceQuench;
 

@@ -44,7 +44,8 @@ public readonly record struct Ipv4Address(uint Value) : IComparable<Ipv4Address>
     public static Ipv4Address Parse(string text) =>
         TryParse(text, out var a) ? a : throw new FormatException($"'{text}' is not an IPv4 address (expected dotted quad like 192.0.2.1)");
 
-    /// <summary>Parses a dotted quad such as 192.0.2.1; false (and <see langword="default"/>) for anything else, including null.</summary>
+    /// <summary>Parses a dotted quad such as 192.0.2.1; false (and <see langword="default"/>) for anything else,
+    /// including null.</summary>
     public static bool TryParse(string? text, out Ipv4Address address)
     {
         address = default;
@@ -98,7 +99,8 @@ public readonly record struct Ipv4Cidr(Ipv4Address Address, int PrefixLength)
     /// <summary>The subnet's directed broadcast address: <see cref="Address"/> with host bits set.</summary>
     public Ipv4Address DirectedBroadcast => new(Address.Value | ~Ipv4Address.PrefixMask(PrefixLength));
 
-    /// <summary>Parses "a.b.c.d/len" or a bare address (prefix 32); false for anything else, including null or a prefix above 32.</summary>
+    /// <summary>Parses "a.b.c.d/len" or a bare address (prefix 32); false for anything else, including null or a prefix
+    /// above 32.</summary>
     public static bool TryParse(string? text, out Ipv4Cidr cidr)
     {
         cidr = default;
@@ -114,7 +116,8 @@ public readonly record struct Ipv4Cidr(Ipv4Address Address, int PrefixLength)
     }
 
     /// <summary>Parses "a.b.c.d/len" or a bare address (prefix 32).</summary>
-    /// <exception cref="FormatException"><paramref name="text"/> is not an address with an optional prefix 0–32.</exception>
+    /// <exception cref="FormatException"><paramref name="text"/> is not an address with an optional prefix
+    /// 0–32.</exception>
     public static Ipv4Cidr Parse(string text) =>
         TryParse(text, out var c) ? c : throw new FormatException($"'{text}' is not an IPv4 address with prefix (expected like 192.0.2.10/24)");
 

@@ -11,7 +11,8 @@ public readonly ref struct Ipv4Packet
     public const int MaxTotalLength = 65535;
 
     private readonly ReadOnlySpan<byte> _b;
-    /// <summary>Views <paramref name="bytes"/> (an Ethernet payload) as a datagram; call <see cref="Validate"/> before trusting any accessor.</summary>
+    /// <summary>Views <paramref name="bytes"/> (an Ethernet payload) as a datagram; call <see cref="Validate"/> before
+    /// trusting any accessor.</summary>
     public Ipv4Packet(ReadOnlySpan<byte> bytes) => _b = bytes;
 
     /// <param name="transportChecksumVerified">See <see cref="TransportChecksumVerified"/>.</param>

@@ -35,7 +35,8 @@ public readonly record struct MacAddress(ulong Value)
     public static MacAddress Parse(string text) =>
         TryParse(text, out var mac) ? mac : throw new FormatException($"'{text}' is not a MAC address (expected six hex bytes like 02:00:00:00:00:0a)");
 
-    /// <summary>Parses six hex bytes separated by ':' or '-'; false (and <see cref="Zero"/>) for anything else, including null.</summary>
+    /// <summary>Parses six hex bytes separated by ':' or '-'; false (and <see cref="Zero"/>) for anything else,
+    /// including null.</summary>
     public static bool TryParse(string? text, out MacAddress mac)
     {
         mac = default;

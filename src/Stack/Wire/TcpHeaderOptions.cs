@@ -27,7 +27,8 @@ public enum TcpOptionKind : byte
 /// <param name="Right">Sequence number just past the block.</param>
 public readonly record struct SackBlock(uint Left, uint Right);
 
-/// <summary>Fixed inline storage for up to <see cref="TcpHeaderOptions.MaxSackBlocks"/> SACK blocks, so options need no array.</summary>
+/// <summary>Fixed inline storage for up to <see cref="TcpHeaderOptions.MaxSackBlocks"/> SACK blocks, so options need no
+/// array.</summary>
 [InlineArray(4)]
 public struct SackBlockArray
 {
@@ -47,7 +48,8 @@ public struct TcpHeaderOptions
     public sbyte WindowScale;
     /// <summary>SACK-permitted option present (RFC 2018).</summary>
     public bool SackPermitted;
-    /// <summary>Timestamps option present; <see cref="TsVal"/> and <see cref="TsEcr"/> are meaningful only then.</summary>
+    /// <summary>Timestamps option present; <see cref="TsVal"/> and <see cref="TsEcr"/> are meaningful only
+    /// then.</summary>
     public bool HasTimestamp;
     /// <summary>Timestamp value: the sender's timestamp clock (RFC 7323 §3).</summary>
     public uint TsVal;

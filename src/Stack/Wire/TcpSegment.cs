@@ -34,7 +34,8 @@ public readonly ref struct TcpSegment
     /// <summary>Largest header in bytes (data offset 15): 40 bytes of options.</summary>
     public const int MaxHeaderLength = 60;
     private readonly ReadOnlySpan<byte> _b;
-    /// <summary>Views <paramref name="bytes"/> (the IPv4 payload) as a segment; check <see cref="IsWellFormed"/> first.</summary>
+    /// <summary>Views <paramref name="bytes"/> (the IPv4 payload) as a segment; check <see cref="IsWellFormed"/>
+    /// first.</summary>
     public TcpSegment(ReadOnlySpan<byte> bytes) => _b = bytes;
 
     /// <summary>The whole segment: header, options and payload.</summary>
@@ -55,14 +56,16 @@ public readonly ref struct TcpSegment
     public ushort Window => BinaryPrimitives.ReadUInt16BigEndian(_b[14..]);
     /// <summary>Checksum field as read big-endian.</summary>
     public ushort Checksum => BinaryPrimitives.ReadUInt16BigEndian(_b[16..]);
-    /// <summary>Urgent pointer field: offset from <see cref="SequenceNumber"/>; meaningful only with <see cref="TcpFlags.Urg"/>.</summary>
+    /// <summary>Urgent pointer field: offset from <see cref="SequenceNumber"/>; meaningful only with
+    /// <see cref="TcpFlags.Urg"/>.</summary>
     public ushort UrgentPointer => BinaryPrimitives.ReadUInt16BigEndian(_b[18..]);
     /// <summary>The options area between the fixed 20-byte header and the payload.</summary>
     public ReadOnlySpan<byte> Options => _b[MinHeaderLength..HeaderLength];
     /// <summary>The data after the header.</summary>
     public ReadOnlySpan<byte> Payload => _b[HeaderLength..];
 
-    /// <summary>True when the data offset is at least 20 bytes and within the span, so the other accessors are safe.</summary>
+    /// <summary>True when the data offset is at least 20 bytes and within the span, so the other accessors are
+    /// safe.</summary>
     public bool IsWellFormed => _b.Length >= MinHeaderLength && HeaderLength >= MinHeaderLength && HeaderLength <= _b.Length;
 
     /// <summary>True when the checksum over the pseudo-header (RFC 9293 §3.1) and segment verifies.</summary>

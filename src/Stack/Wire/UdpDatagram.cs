@@ -8,7 +8,8 @@ public readonly ref struct UdpDatagram
     /// <summary>Size in bytes of the UDP header.</summary>
     public const int HeaderLength = 8;
     private readonly ReadOnlySpan<byte> _b;
-    /// <summary>Views <paramref name="bytes"/> (the IPv4 payload) as a datagram; check <see cref="IsWellFormed"/> first.</summary>
+    /// <summary>Views <paramref name="bytes"/> (the IPv4 payload) as a datagram; check <see cref="IsWellFormed"/>
+    /// first.</summary>
     public UdpDatagram(ReadOnlySpan<byte> bytes) => _b = bytes;
 
     /// <summary>Source port; 0 when the sender expects no reply.</summary>

@@ -55,6 +55,18 @@ public sealed partial class TcpConnection
         _stack.Ipv4.Send(buffer, Key.LocalAddress, Key.RemoteAddress, IpProtocol.Tcp, dontFragment: true);
     }
 
+    /// <summary>The furthest right edge an ACK sent now could advertise: the buffer's free space, capped by what
+    /// the window field can carry (<c>65535 &lt;&lt; shift</c>). A window update is worth sending only if this
+    /// moves the edge; reading while the window is at its cap would otherwise send duplicate ACKs.</summary>
+    private SequenceNumber AdvertisableRightEdge()
+    {
+        var rcvNxt = RcvNxt;
+        var potential = _recv.Next + _recv.Free;
+        int shift = _wsEnabled ? _rcvShift : 0;
+        long cap = (long)ushort.MaxValue << shift;
+        return potential - rcvNxt > cap ? rcvNxt + (int)cap : potential;
+    }
+
     /// <summary>The window to advertise, moving the right edge only by at least min(buffer/2, MSS)
     /// (receiver SWS avoidance, RFC 9293 §3.8.6.2.2) and never back (RFC 9293 §3.8.6).</summary>
     private ushort AdvertiseWindow(bool syn)

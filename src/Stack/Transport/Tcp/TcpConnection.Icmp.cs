@@ -11,7 +11,8 @@ public sealed partial class TcpConnection
     internal void OnIcmpError(in Network.IcmpErrorReport error, uint seq)
     {
         var s = new SequenceNumber(seq);
-        if (s < _sndUna || s > _sndMax) return; // RFC 5927 §4.1: not about data in flight
+        // RFC 5927 §4.1: SND.UNA <= SEQ < SND.NXT (the highest sent, _sndMax); SND.NXT itself was never sent.
+        if (s < _sndUna || s >= _sndMax) return;
         if (error.Type != IcmpType.DestinationUnreachable)
         {
             _softError = SocketError.HostUnreachable;

@@ -113,10 +113,32 @@ public sealed partial class TcpConnection
             return;
         }
         bool lossDetected = _dupAcks >= 3 || (_sackEnabled && _scoreboard.IsLost(_sndUna, SendMss));
+        if (!lossDetected)
+        {
+            LimitedTransmit();
+            return;
+        }
         // RFC 6582 §3.2 step 2: no new fast retransmit for losses from before the last recovery or timeout.
-        if (!lossDetected || (_sndUna < _recover && _recover != _iss) || _sndNxt != _sndMax) return;
+        if ((_sndUna < _recover && _recover != _iss) || _sndNxt != _sndMax) return;
         _cc.EnterRecovery(_sndMax - _sndUna, _sndMax, inflateForDupAcks: !_sackEnabled);
         _highRxt = _sndUna + RetransmitAt(_sndUna, SendMss);
+    }
+
+    /// <summary>Limited Transmit (RFC 3042, RFC 5681 §3.2 step 1): on the first and second duplicate ACK, one
+    /// segment of new data if the receiver's window allows and the flight stays within cwnd + 2 SMSS; cwnd itself
+    /// is not changed. Keeps the ACK clock going so a small window can still reach three duplicate ACKs.</summary>
+    private void LimitedTransmit()
+    {
+        if (_dupAcks > 2 || _sndNxt != _sndMax || _probing) return;
+        int mss = SendMss;
+        int unsent = DataEnd - _sndNxt;
+        int len = Math.Min(mss, unsent);
+        if (len <= 0) return;
+        int inFlight = _sndNxt - _sndUna;
+        if (inFlight + len > _sndWnd || inFlight + len > _cc.Cwnd + 2 * mss) return;
+        // A short tail only if it is all there is (the sender would not hold it back for Nagle at this point).
+        if (len < mss && !NoDelay && _smallSentEnd > _sndUna) return;
+        SendNew(len, fin: _fin.Queued && !_fin.Sent && len == unsent);
     }
 
     /// <summary>RTT measurement: from the timestamp echo when timestamps are in use (RFC 7323 §4),

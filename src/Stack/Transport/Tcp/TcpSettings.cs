@@ -18,8 +18,10 @@ public sealed record TcpSettings
     /// <summary>RFC 6298 (2.4): 1 s. Linux uses 200 ms.</summary>
     public TimeSpan MinRto { get; init; } = TimeSpan.FromSeconds(1);
     public TimeSpan MaxRto { get; init; } = TimeSpan.FromSeconds(60);
-    /// <summary>SYN retransmissions before a connect fails with TimedOut.</summary>
-    public int SynRetries { get; init; } = 6;
+    /// <summary>SYN retransmissions before a connect fails with TimedOut. RFC 9293 §3.8.3 (MUST-23) asks for at
+    /// least 3 minutes of them: with the RTO doubling from 1 s up to 60 s, 7 retries are sent at 1, 3, 7, 15, 31,
+    /// 63 and 123 s and the connect fails at 183 s (6 retries would give up at 123 s).</summary>
+    public int SynRetries { get; init; } = 7;
     public int SynAckRetries { get; init; } = 5;
     /// <summary>Retransmissions of the same data before the connection is aborted (RFC 9293 R2).</summary>
     public int DataRetries { get; init; } = 15;

@@ -78,6 +78,9 @@ public sealed partial class TcpConnection
         // Grow the window only while it limits sending (RFC 7661 §4.1 / RFC 5681 §3.1 note): an
         // application-limited sender must not inflate cwnd it never used.
         bool cwndLimited = _sndMax - _sndUna + SendMss >= _cc.Cwnd;
+        // An ACK of new data ends any timeout backoff even when it brings no sample: it shows the path
+        // delivers again, and a timer left backed off means a minute of silence after the next loss (issue 11).
+        _rto.ResetBackoff();
         SampleRttOnAck(ack, opts);
         int dataAcked = Math.Min(acked, _send.Count);
         _send.Consume(dataAcked);
@@ -148,6 +151,11 @@ public sealed partial class TcpConnection
         if (_tsEnabled && opts.HasTimestamp && opts.TsEcr != 0)
         {
             _rttTiming = false;
+            // An echo older than our latest retransmission is the peer's TS.Recent from before it: the
+            // retransmission arrived as a duplicate (RFC 7323 §4.3 keeps TS.Recent then) because earlier
+            // ACKs were lost. Now - TSecr would time those losses, not the path, and swell RTTVAR for minutes.
+            if (_retransmittedSinceSample && unchecked((int)(opts.TsEcr - _lastRetransmitTsVal)) < 0) return;
+            _retransmittedSinceSample = false;
             _rto.AddSample(TimeSpan.FromMilliseconds(unchecked((int)(TsNow - opts.TsEcr))));
             return;
         }
@@ -237,6 +245,7 @@ public sealed partial class TcpConnection
         bool retransmission = seq < _sndMax;
         if (retransmission)
         {
+            NoteRetransmission();
             _counters.TcpRetransmissions++;
             if (_rttTiming && seq <= _rttSeq) _rttTiming = false; // Karn
         }
@@ -272,10 +281,18 @@ public sealed partial class TcpConnection
         bool fin = _fin.Sent && seq + len == _fin.Sequence;
         if (len == 0 && !fin) return 0;
         var flags = TcpFlags.Ack | (fin ? TcpFlags.Fin : 0);
+        NoteRetransmission();
         _counters.TcpRetransmissions++;
         if (_rttTiming && seq <= _rttSeq) _rttTiming = false; // Karn
         Emit(seq, flags, offset, len);
         if (!_rtxTimer.IsRunning) _rtxTimer.Start(_rto.Rto);
         return len + (fin ? 1 : 0);
+    }
+
+    /// <summary>Remembers the TSval a retransmission carries, to tell a stale echo from a fresh one.</summary>
+    private void NoteRetransmission()
+    {
+        _retransmittedSinceSample = true;
+        _lastRetransmitTsVal = TsNow;
     }
 }

@@ -55,6 +55,9 @@ public sealed partial class TcpConnection
     /// small segment back only while an earlier small one is unacknowledged).</summary>
     private SequenceNumber _smallSentEnd;
     private bool _rttTiming, _probing;
+    /// <summary>A retransmission left since the last RTT sample, carrying TSval <see cref="_lastRetransmitTsVal"/>.</summary>
+    private bool _retransmittedSinceSample;
+    private uint _lastRetransmitTsVal;
     private SequenceNumber _rttSeq;
     private Instant _rttStart;
     private SocketError _softError;

@@ -25,6 +25,8 @@ public sealed class StackCounters
     /// <summary>ICMP errors not sent because the rate limit was reached.</summary>
     public long IcmpErrorsRateLimited;
     public long TcpRetransmissions;
+    /// <summary>Tail loss probes sent (RFC 8985 §7), new data or a retransmission of the last segment.</summary>
+    public long TcpLossProbesSent;
     public long TcpSegmentsSent;
     public long TcpSegmentsReceived;
     public long TcpResetsSent;

@@ -71,7 +71,7 @@ public class DataTraceTests : TraceTestBase
     [Test]
     public void Data_retransmission_backs_off_1s_2s_4s_and_stops_when_acknowledged()
     {
-        EstablishPassive();
+        EstablishPassive(Plain(new TcpSettings { TailLossProbe = false })); // the timeout alone
         Stream.Write(Bytes(100));
         var first = Peer.Next();
         first.Seq.Should().Be(H(0));
@@ -91,7 +91,7 @@ public class DataTraceTests : TraceTestBase
     [Test]
     public void Rto_is_capped_at_60s_and_the_connection_gives_up_after_the_retry_limit()
     {
-        EstablishPassive(Plain(new TcpSettings { DataRetries = 8 }));
+        EstablishPassive(Plain(new TcpSettings { DataRetries = 8, TailLossProbe = false }));
         var read = Stream.ReadAsync(new byte[10]).AsTask();
         Stream.Write(Bytes(10));
         Peer.Next();
@@ -294,7 +294,7 @@ public class DataTraceTests : TraceTestBase
     [Test]
     public void Sender_avoids_silly_windows_until_the_override_timer()
     {
-        EstablishPassive();
+        EstablishPassive(Plain(new TcpSettings { TailLossProbe = false }));
         Stream.Write(Bytes(5000));
         Peer.TakeAll().Select(s => s.Length).Should().Equal(1460, 1460, 1460); // initial window: 3 segments
         Peer.RunUntil(Ms(10));

@@ -102,8 +102,13 @@ public sealed partial class TcpConnection
         }
         else if (cwndLimited) _cc.OnNewAck(acked);
 
-        if (_sndUna == _sndMax) _rtxTimer.Stop();
-        else _rtxTimer.Start(_rto.Rto); // RFC 6298 (5.3)
+        _tlpInFlight = false;
+        if (_sndUna == _sndMax)
+        {
+            _rtxTimer.Stop();
+            _ptoArmed = false;
+        }
+        else ArmRetransmissionTimer(); // RFC 6298 (5.3), or the probe timeout (RFC 8985 §7.2)
         if (dataAcked > 0) Observer?.OnWritable(this);
     }
 
@@ -115,7 +120,9 @@ public sealed partial class TcpConnection
             if (!_sackEnabled) _cc.OnDupAckInRecovery();
             return;
         }
-        bool lossDetected = _dupAcks >= 3 || (_sackEnabled && _scoreboard.IsLost(_sndUna, SendMss));
+        // After a tail loss probe, a duplicate ACK (with SACK: one SACKing new data, the probe) shows the hole at
+        // SND.UNA was sent at least two RTTs before a segment that arrived: RACK (RFC 8985 §6.2) deems it lost.
+        bool lossDetected = _dupAcks >= 3 || (_sackEnabled && _scoreboard.IsLost(_sndUna, SendMss)) || _tlpInFlight;
         if (!lossDetected)
         {
             LimitedTransmit();
@@ -123,6 +130,7 @@ public sealed partial class TcpConnection
         }
         // RFC 6582 §3.2 step 2: no new fast retransmit for losses from before the last recovery or timeout.
         if ((_sndUna < _recover && _recover != _iss) || _sndNxt != _sndMax) return;
+        _tlpInFlight = false;
         _cc.EnterRecovery(_sndMax - _sndUna, _sndMax, inflateForDupAcks: !_sackEnabled);
         _highRxt = _sndUna + RetransmitAt(_sndUna, SendMss);
     }
@@ -265,9 +273,10 @@ public sealed partial class TcpConnection
             _fin.HasSequence = true;
             _fin.Sequence = seq + len;
         }
-        if (!_rtxTimer.IsRunning)
+        if (!_rtxTimer.IsRunning || (_ptoArmed && !retransmission))
         {
-            _rtxTimer.Start(_rto.Rto);
+            // RFC 8985 §7.2: the probe timeout restarts after each transmission of new data.
+            ArmRetransmissionTimer();
             _persistTimer.Stop();
         }
     }
@@ -285,7 +294,7 @@ public sealed partial class TcpConnection
         _counters.TcpRetransmissions++;
         if (_rttTiming && seq <= _rttSeq) _rttTiming = false; // Karn
         Emit(seq, flags, offset, len);
-        if (!_rtxTimer.IsRunning) _rtxTimer.Start(_rto.Rto);
+        if (!_rtxTimer.IsRunning) ArmRetransmissionTimer();
         return len + (fin ? 1 : 0);
     }
 
@@ -294,5 +303,57 @@ public sealed partial class TcpConnection
     {
         _retransmittedSinceSample = true;
         _lastRetransmitTsVal = TsNow;
+    }
+
+    /// <summary>Arms the retransmission timer: with the probe timeout when a tail loss probe may be sent
+    /// (RFC 8985 §7.2), else with the RTO.</summary>
+    private void ArmRetransmissionTimer()
+    {
+        var rto = _rto.Rto;
+        if (TailLossProbeAllowed)
+        {
+            // PTO = 2 SRTT; with one segment in flight, plus the peer's worst-case delayed ACK.
+            var pto = _rto.SmoothedRtt * 2;
+            if (_sndMax - _sndUna <= SendMss) pto += _settings.DelayedAckTimeout;
+            if (pto < MinimumProbeTimeout) pto = MinimumProbeTimeout;
+            if (pto < rto)
+            {
+                _ptoArmed = true;
+                _rtxTimer.Start(pto);
+                return;
+            }
+        }
+        _ptoArmed = false;
+        _rtxTimer.Start(rto);
+    }
+
+    /// <summary>Timer granularity floor for the probe timeout: the RTT clock ticks in milliseconds.</summary>
+    private static readonly TimeSpan MinimumProbeTimeout = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>RFC 8985 §7.2: an RTT estimate, data in flight, not in loss recovery or timeout backoff, and no
+    /// probe already out.</summary>
+    private bool TailLossProbeAllowed => _settings.TailLossProbe && CanSendData && _cc is not null && !_cc.InRecovery
+        && !_tlpInFlight && !_probing && _rto.HasSample && _rto.Backoffs == 0 && _sndMax > _sndUna
+        && !(_sndUna < _recover && _recover != _iss);
+
+    /// <summary>RFC 8985 §7.3: the probe is a segment of new data if the windows allow one, else the last
+    /// segment sent again; then the RTO guards what is in flight.</summary>
+    private void SendLossProbe()
+    {
+        _tlpInFlight = true;
+        _counters.TcpLossProbesSent++;
+        int mss = SendMss;
+        int unsent = DataEnd - _sndNxt;
+        int len = Math.Min(mss, unsent);
+        if (len > 0 && _sndNxt == _sndMax && _sndNxt - _sndUna + len <= _sndWnd)
+            SendNew(len, fin: _fin.Queued && !_fin.Sent && len == unsent);
+        else
+        {
+            int dataOutstanding = Math.Min(_send.Count, _sndMax - _sndUna);
+            var start = _sndUna + Math.Max(0, dataOutstanding - mss);
+            RetransmitAt(start, mss);
+        }
+        _ptoArmed = false;
+        _rtxTimer.Start(_rto.Rto);
     }
 }

@@ -58,6 +58,10 @@ public sealed partial class TcpConnection
     /// <summary>A retransmission left since the last RTT sample, carrying TSval <see cref="_lastRetransmitTsVal"/>.</summary>
     private bool _retransmittedSinceSample;
     private uint _lastRetransmitTsVal;
+    /// <summary>The retransmission timer is armed with a probe timeout (RFC 8985 §7.2), not the RTO.</summary>
+    private bool _ptoArmed;
+    /// <summary>A tail loss probe is out and no ACK of new data has come since: no second one (RFC 8985 §7.3).</summary>
+    private bool _tlpInFlight;
     private SequenceNumber _rttSeq;
     private Instant _rttStart;
     private SocketError _softError;

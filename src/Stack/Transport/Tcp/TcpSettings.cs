@@ -46,6 +46,10 @@ public sealed record TcpSettings
     public int MaxOutOfOrderRanges { get; init; } = 32;
     /// <summary>RFC 5961 §7: challenge ACKs the stack sends per second at most.</summary>
     public int ChallengeAckLimitPerSecond { get; init; } = 1000;
+    /// <summary>Tail loss probe (RFC 8985 §7): two smoothed RTTs after the last transmission with no ACK, send a
+    /// probe segment instead of waiting out the retransmission timeout, so a lost tail costs a round trip, not
+    /// a second.</summary>
+    public bool TailLossProbe { get; init; } = true;
     /// <summary>Initial congestion window in segments; 0 for RFC 5681's formula (2 to 4 segments).</summary>
     public int InitialWindowSegments { get; init; }
 

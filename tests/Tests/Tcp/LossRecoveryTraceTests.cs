@@ -148,4 +148,55 @@ public class LossRecoveryTraceTests : TraceTestBase
         Conn.InRecovery.Should().BeTrue();
         Peer.Host.Counters.TcpLossProbesSent.Should().Be(1);
     }
+
+    [Test]
+    public void A_duplicate_segment_is_reported_in_a_dsack_block_once()
+    {
+        EstablishPassive(synOptions: ScriptedPeer.Opts(mss: 1460, sackOk: true));
+        Peer.Send(TcpFlags.Ack | TcpFlags.Psh, P(0), H(0), payload: Bytes(100));
+        Peer.RunUntil(Ms(200));
+        Peer.Next().Ack.Should().Be(P(100));
+        // The peer's retransmission was spurious: RFC 2883, the ACK's first SACK block is the duplicate.
+        Peer.Send(TcpFlags.Ack | TcpFlags.Psh, P(0), H(0), payload: Bytes(100));
+        var dsack = Peer.Next();
+        dsack.Ack.Should().Be(P(100));
+        dsack.Options.SackBlockCount.Should().Be(1);
+        dsack.Options.SackBlocks[0].Should().Be(new SackBlock(P(0), P(100)));
+        // A partly duplicate segment: only the old part is reported; the next ACK carries no D-SACK.
+        Peer.Send(TcpFlags.Ack | TcpFlags.Psh, P(50), H(0), payload: Bytes(100));
+        Peer.RunUntil(Ms(1000));
+        var partial = Peer.TakeAll();
+        partial.Should().ContainSingle("the new half is acknowledged with the report of the old half");
+        partial[0].Ack.Should().Be(P(150));
+        partial[0].Options.SackBlocks[0].Should().Be(new SackBlock(P(50), P(100)));
+        Peer.Send(TcpFlags.Ack | TcpFlags.Psh, P(150), H(0), payload: Bytes(10));
+        Peer.Send(TcpFlags.Ack | TcpFlags.Psh, P(160), H(0), payload: Bytes(10));
+        Peer.RunUntil(Ms(2000));
+        var later = Peer.TakeAll();
+        later.Should().NotBeEmpty();
+        later.Should().OnlyContain(s => s.Options.SackBlockCount == 0);
+    }
+
+    [Test]
+    public void Sack_recovery_sends_a_rescue_retransmission_of_a_lost_tail_once()
+    {
+        EstablishPassive(Plain(new TcpSettings { InitialWindowSegments = 10, TailLossProbe = false }),
+            synOptions: ScriptedPeer.Opts(mss: 1460, sackOk: true));
+        Stream.Write(Bytes(6 * 1460));
+        Peer.TakeAll().Should().HaveCount(6);
+        uint S(int i) => H(i * 1460);
+        // Segments 0 and 5 are lost; 1..4 arrive and are SACKed. Nothing new is left to send.
+        for (int r = 2; r <= 5; r++) Peer.Send(TcpFlags.Ack, P(0), H(0), options: ScriptedPeer.Sack((S(1), S(r))));
+        var sent = Peer.TakeAll();
+        // The first hole, then the rescue (RFC 6675 NextSeg rule 4): the highest un-SACKed segment, the tail.
+        sent.Select(s => s.Seq).Should().Equal(S(0), S(5));
+        Conn.InRecovery.Should().BeTrue();
+        // Only once per recovery: a further duplicate ACK sends nothing more.
+        Peer.Send(TcpFlags.Ack, P(0), H(0), options: ScriptedPeer.Sack((S(1), S(5))));
+        Peer.ExpectNothing();
+        Peer.Send(TcpFlags.Ack, P(0), H(6 * 1460));
+        Conn.InRecovery.Should().BeFalse();
+        Peer.RunUntil(Ms(10_000));
+        Peer.ExpectNothing();
+    }
 }

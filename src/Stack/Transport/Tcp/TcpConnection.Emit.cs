@@ -25,8 +25,16 @@ public sealed partial class TcpConnection
         else
         {
             o.HasTimestamp = _tsEnabled;
+            int first = 0;
+            if (_sackEnabled && _dsackPending && hasAck)
+            {
+                // RFC 2883: the duplicate range the peer sent again goes first, once.
+                o.SackBlocks[0] = new SackBlock(_dsackLeft.Value, _dsackRight.Value);
+                o.SackBlockCount = first = 1;
+                _dsackPending = false;
+            }
             if (_sackEnabled && _recv.OutOfOrderRanges > 0)
-                _recv.FillSackBlocks(ref o, _tsEnabled ? 3 : 4);
+                _recv.FillSackBlocks(ref o, _tsEnabled ? 3 : 4, first);
         }
         if (o.HasTimestamp)
         {

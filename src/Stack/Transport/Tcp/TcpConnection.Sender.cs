@@ -131,6 +131,7 @@ public sealed partial class TcpConnection
         // RFC 6582 §3.2 step 2: no new fast retransmit for losses from before the last recovery or timeout.
         if ((_sndUna < _recover && _recover != _iss) || _sndNxt != _sndMax) return;
         _tlpInFlight = false;
+        _rescueRxtValid = false;
         _cc.EnterRecovery(_sndMax - _sndUna, _sndMax, inflateForDupAcks: !_sackEnabled);
         _highRxt = _sndUna + RetransmitAt(_sndUna, SendMss);
     }
@@ -239,6 +240,21 @@ public sealed partial class TcpConnection
             {
                 _highRxt = start + RetransmitAt(start, Math.Min(mss, end - start));
                 continue;
+            }
+            // NextSeg rule 4, the rescue retransmission (RFC 6675 §4): once per recovery, the segment holding
+            // the highest outstanding un-SACKed octet, so a lost tail need not wait for the RTO. HighRxt stays.
+            var highestSacked = _scoreboard.IsEmpty ? _sndUna : SequenceNumber.Max(_sndUna, _scoreboard.HighestSacked);
+            if ((!_rescueRxtValid || _sndUna > _rescueRxt) && highestSacked < _sndMax)
+            {
+                int dataOutstanding = Math.Min(_send.Count, _sndMax - _sndUna);
+                var rescueStart = SequenceNumber.Max(highestSacked,
+                    _sndUna + Math.Max(0, dataOutstanding - mss));
+                if (RetransmitAt(rescueStart, mss) > 0)
+                {
+                    _rescueRxtValid = true;
+                    _rescueRxt = _cc.RecoveryPoint;
+                    continue;
+                }
             }
             return;
         }

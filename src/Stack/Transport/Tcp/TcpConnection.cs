@@ -32,6 +32,9 @@ public sealed partial class TcpConnection
     private bool _synReceived, _receiveShutdown;
     private int _rcvBytesUnacked, _largestSegmentSeen;
     private bool _ackNow;
+    /// <summary>A duplicate segment arrived: the next ACK reports [left, right) as a D-SACK block (RFC 2883).</summary>
+    private bool _dsackPending;
+    private SequenceNumber _dsackLeft, _dsackRight;
     /// <summary>The segment being processed brought data or the peer's FIN: the observer hears of it once the
     /// segment is done (<see cref="FinishSegment"/>), never from inside its processing.</summary>
     private bool _readablePending;
@@ -62,6 +65,9 @@ public sealed partial class TcpConnection
     private bool _ptoArmed;
     /// <summary>A tail loss probe is out and no ACK of new data has come since: no second one (RFC 8985 §7.3).</summary>
     private bool _tlpInFlight;
+    /// <summary>RFC 6675 RescueRxt: the recovery point when the rescue retransmission of this recovery went.</summary>
+    private SequenceNumber _rescueRxt;
+    private bool _rescueRxtValid;
     private SequenceNumber _rttSeq;
     private Instant _rttStart;
     private SocketError _softError;

@@ -27,6 +27,8 @@ public sealed class StackCounters
     public long TcpRetransmissions;
     /// <summary>Tail loss probes sent (RFC 8985 §7), new data or a retransmission of the last segment.</summary>
     public long TcpLossProbesSent;
+    /// <summary>Connections whose MSS an ICMP "fragmentation needed" lowered (RFC 1191).</summary>
+    public long TcpPathMtuReductions;
     public long TcpSegmentsSent;
     public long TcpSegmentsReceived;
     public long TcpResetsSent;

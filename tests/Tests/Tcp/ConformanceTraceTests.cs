@@ -142,4 +142,44 @@ public class ConformanceTraceTests : TraceTestBase
             .Which.SocketErrorCode.Should().Be(SocketError.TimedOut);
         new TcpSettings().SynRetries.Should().Be(7);
     }
+
+    [Test]
+    public void Icmp_fragmentation_needed_lowers_the_mss_and_resends_what_is_in_flight_at_the_new_size()
+    {
+        EstablishPassive(Plain(new TcpSettings { InitialWindowSegments = 10 }));
+        Stream.Write(Bytes(3 * 1460));
+        var flight = Peer.TakeAll();
+        flight.Select(s => s.Length).Should().Equal(1460, 1460, 1460);
+        // A router with a 1000-byte MTU on the way drops the first and says so (RFC 1191, RFC 792 code 4).
+        Peer.SendIcmpError(IcmpType.DestinationUnreachable, (byte)UnreachableCode.FragmentationNeeded, flight[0].SourcePort,
+            flight[0].DestinationPort, flight[0].Seq, flight[0].Ack, TcpFlags.Ack, nextHopMtu: 1000);
+        var again = Peer.TakeAll();
+        again.Select(s => s.Seq).Should().Equal(H(0), H(960), H(1920), H(2880), H(3840));
+        again.Select(s => s.Length).Should().Equal(960, 960, 960, 960, 540);
+        Conn.EffectiveMss.Should().Be(960);
+        Conn.State.Should().Be(TcpState.Established);
+        Peer.Host.Counters.TcpPathMtuReductions.Should().Be(1);
+    }
+
+    [Test]
+    public void Icmp_fragmentation_needed_outside_the_flight_or_below_the_floor_is_bounded()
+    {
+        EstablishPassive(Plain(new TcpSettings { InitialWindowSegments = 10 }));
+        Stream.Write(Bytes(1460));
+        var data = Peer.Next();
+        // Quoting SND.NXT: about no segment we sent (RFC 5927 §4.1): ignored.
+        Peer.SendIcmpError(IcmpType.DestinationUnreachable, (byte)UnreachableCode.FragmentationNeeded, data.SourcePort,
+            data.DestinationPort, H(1460), data.Ack, TcpFlags.Ack, nextHopMtu: 1000);
+        Peer.ExpectNothing();
+        Conn.EffectiveMss.Should().Be(1460);
+        // A forged tiny MTU is floored at 552 (512 bytes of payload), like Linux's min_pmtu.
+        Peer.SendIcmpError(IcmpType.DestinationUnreachable, (byte)UnreachableCode.FragmentationNeeded, data.SourcePort,
+            data.DestinationPort, data.Seq, data.Ack, TcpFlags.Ack, nextHopMtu: 100);
+        Conn.EffectiveMss.Should().Be(512);
+        Peer.TakeAll().Select(s => s.Length).Should().Equal(512, 512, 436);
+        // No MTU given (a pre-RFC 1191 router): the next plateau below what we send; 508 is below the floor.
+        Peer.SendIcmpError(IcmpType.DestinationUnreachable, (byte)UnreachableCode.FragmentationNeeded, data.SourcePort,
+            data.DestinationPort, data.Seq, data.Ack, TcpFlags.Ack);
+        Conn.EffectiveMss.Should().Be(512);
+    }
 }

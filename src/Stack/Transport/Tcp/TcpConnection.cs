@@ -44,6 +44,8 @@ public sealed partial class TcpConnection
 
     // Negotiated options.
     private int _sndShift, _rcvShift, _ourMss, _peerMss = DefaultPeerMss;
+    /// <summary>The MSS the path MTU allows (RFC 1191), lowered by ICMP "fragmentation needed".</summary>
+    private int _pathMss = int.MaxValue;
     private bool _wsEnabled, _sackEnabled, _tsEnabled;
     private uint _tsRecent, _tsOffset;
     private SequenceNumber _lastAckSent;
@@ -145,7 +147,7 @@ public sealed partial class TcpConnection
     public bool IsSendShutdown => _fin.Queued;
 
     private SequenceNumber RcvNxt => _fin.Received ? _recv.Next + 1 : _recv.Next;
-    private int SendMss => Math.Max(1, Math.Min(_peerMss, _ourMss) - (_tsEnabled ? TimestampOptionLength : 0));
+    private int SendMss => Math.Max(1, Math.Min(Math.Min(_peerMss, _ourMss), _pathMss) - (_tsEnabled ? TimestampOptionLength : 0));
     private uint TsNow => unchecked((uint)(_scheduler.Now.Nanoseconds / 1_000_000) + _tsOffset);
     private SequenceNumber DataEnd => _sndUna + _send.Count; // sequence after the last buffered byte
 

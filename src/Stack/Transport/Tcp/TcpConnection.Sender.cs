@@ -100,7 +100,7 @@ public sealed partial class TcpConnection
                 _cc.OnPartialAck(acked);
             }
         }
-        else if (cwndLimited) _cc.OnNewAck(acked);
+        else if (cwndLimited) _cc.OnNewAck(acked, _scheduler.Now.Nanoseconds / 1e9, _rto.SmoothedRtt.TotalSeconds);
 
         _tlpInFlight = false;
         if (_sndUna == _sndMax)

@@ -50,6 +50,8 @@ public sealed record TcpSettings
     /// probe segment instead of waiting out the retransmission timeout, so a lost tail costs a round trip, not
     /// a second.</summary>
     public bool TailLossProbe { get; init; } = true;
+    /// <summary>Congestion control: NewReno (RFC 5681/6582, the default) or CUBIC (RFC 9438, Linux's default).</summary>
+    public CongestionAlgorithm CongestionControl { get; init; } = CongestionAlgorithm.NewReno;
     /// <summary>Initial congestion window in segments; 0 for RFC 5681's formula (2 to 4 segments).</summary>
     public int InitialWindowSegments { get; init; }
 

@@ -37,6 +37,10 @@ public sealed class StackCounters
     public long IcmpErrorsRateLimited;
     /// <summary>TCP segments sent again (timeout, fast retransmit, SACK recovery).</summary>
     public long TcpRetransmissions;
+    /// <summary>Tail loss probes sent (RFC 8985 §7), new data or a retransmission of the last segment.</summary>
+    public long TcpLossProbesSent;
+    /// <summary>Connections whose MSS an ICMP "fragmentation needed" lowered (RFC 1191).</summary>
+    public long TcpPathMtuReductions;
     /// <summary>TCP segments sent, retransmissions included.</summary>
     public long TcpSegmentsSent;
     /// <summary>TCP segments accepted for a connection or listener.</summary>

@@ -168,9 +168,12 @@ public sealed class Ipv4
     public ushort NextIdentification() => _nextIdentification++;
 
     /// <summary>Sends a transport payload already in <paramref name="payload"/> (ownership passes to IPv4).
-    /// Fragments when it exceeds the MTU unless <paramref name="dontFragment"/>.</summary>
+    /// Fragments when it exceeds the MTU unless <paramref name="dontFragment"/>. With
+    /// <paramref name="dontFragmentIfItFits"/> (Linux's IP_PMTUDISC_WANT, its default for UDP) a datagram that fits
+    /// the MTU carries DF, so a smaller MTU further on is reported back (RFC 1191), and a larger one is fragmented
+    /// here, its fragments without DF.</summary>
     public SendResult Send(PacketBuffer payload, Ipv4Address source, Ipv4Address destination, IpProtocol protocol,
-        bool dontFragment = false, byte? timeToLive = null, byte typeOfService = 0)
+        bool dontFragment = false, byte? timeToLive = null, byte typeOfService = 0, bool dontFragmentIfItFits = false)
     {
         if (!TryRoute(destination, out var route, out _))
         {
@@ -178,6 +181,7 @@ public sealed class Ipv4
             payload.Dispose();
             return SendResult.NoRoute;
         }
+        if (dontFragmentIfItFits && Ipv4Packet.MinHeaderLength + payload.Length <= route.Interface.Mtu) dontFragment = true;
         var header = new Ipv4Header(source, destination, protocol, Ipv4Packet.MinHeaderLength + payload.Length,
             NextIdentification(), timeToLive ?? Options.DefaultTimeToLive, dontFragment, TypeOfService: typeOfService);
         return Output(payload, header, route);

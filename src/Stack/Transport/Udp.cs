@@ -79,6 +79,8 @@ public sealed class Udp : IIpProtocol
         var datagram = buffer.Append(UdpDatagram.HeaderLength + payload.Length);
         payload.CopyTo(datagram[UdpDatagram.HeaderLength..]);
         UdpDatagram.WriteHeader(datagram, sourcePort, destinationPort, source, destination);
-        return _stack.Ipv4.Send(buffer, source, destination, IpProtocol.Udp);
+        // DF when the datagram fits the MTU, fragments without DF otherwise: what Linux does by default
+        // (IP_PMTUDISC_WANT, ip(7)).
+        return _stack.Ipv4.Send(buffer, source, destination, IpProtocol.Udp, dontFragmentIfItFits: true);
     }
 }

@@ -297,4 +297,19 @@ public class Ipv4FragmentationTraceTests
         host.Stack.Counters.Dropped(DropReason.FragmentOverlap).Should().Be(0);
         host.Stack.Counters.Dropped(DropReason.UdpBadChecksum).Should().Be(0);
     }
+
+    [Test]
+    public void Udp_sets_df_on_a_datagram_that_fits_and_fragments_a_larger_one_without_df_like_linux()
+    {
+        var host = new TracedHost(mtu: 1500);
+        host.LearnPeer();
+        var socket = host.Stack.OpenUdp(4000);
+        socket.SendTo(TestFrames.Pattern(1472), PeerIp, 5000); // 1500 bytes of IP: fits
+        var fits = host.TakeSent().Single().Extract<Pdn.IPv4Packet>();
+        ((int)fits.FragmentFlags & 2).Should().Be(2, "IP_PMTUDISC_WANT: DF on a datagram that fits the MTU");
+        socket.SendTo(TestFrames.Pattern(1473), PeerIp, 5000);
+        var fragments = host.TakeSent().Select(f => f.Extract<Pdn.IPv4Packet>()).ToList();
+        fragments.Should().HaveCount(2);
+        fragments.Should().OnlyContain(ip => ((int)ip.FragmentFlags & 2) == 0, "fragments never carry DF");
+    }
 }

@@ -52,7 +52,7 @@ public class CloseTraceTests : TraceTestBase
         // Data in two segments, then the FIN; the first is lost, the others arrive. The timeout
         // retransmits the first only (a loss window of one segment), and the peer's ACK then covers everything,
         // FIN included: the connection is in FIN-WAIT-2 and sends no second FIN past the first.
-        EstablishPassive(Plain(new TcpSettings { TimeWaitDuration = TimeWait, NoDelay = true }));
+        EstablishPassive(Plain(new TcpSettings { TimeWaitDuration = TimeWait, NoDelay = true, TailLossProbe = false }));
         Stream.Write(Bytes(2000));
         Stream.ShutdownSend();
         Peer.Next().Length.Should().Be(1460);

@@ -107,7 +107,8 @@ public sealed class ScriptedPeer : ILink
 
     /// <summary>Delivers, now, an ICMP error from the peer quoting the IP header and a TCP header the host
     /// sent (ports, seq, ack, flags): what a router or the peer's kernel would send about that segment.</summary>
-    public void SendIcmpError(IcmpType type, byte code, ushort sourcePort, ushort destinationPort, uint seq, uint ack, TcpFlags flags)
+    public void SendIcmpError(IcmpType type, byte code, ushort sourcePort, ushort destinationPort, uint seq, uint ack, TcpFlags flags,
+        ushort nextHopMtu = 0)
     {
         var quoted = new byte[Ipv4Packet.MinHeaderLength + TcpSegment.MinHeaderLength];
         Ipv4Packet.WriteHeader(quoted, new Ipv4Header(HostIp, PeerIp, IpProtocol.Tcp, quoted.Length, 1));
@@ -118,7 +119,7 @@ public sealed class ScriptedPeer : ILink
         var ipBytes = frame.AsSpan(EthernetFrame.HeaderLength);
         var icmp = ipBytes[Ipv4Packet.MinHeaderLength..];
         quoted.CopyTo(icmp[IcmpPacket.HeaderLength..]);
-        IcmpPacket.WriteHeaderAndChecksum(icmp, type, code, 0, 0);
+        IcmpPacket.WriteHeaderAndChecksum(icmp, type, code, 0, nextHopMtu);
         Ipv4Packet.WriteHeader(ipBytes, new Ipv4Header(PeerIp, HostIp, IpProtocol.Icmp, ipBytes.Length, 2));
         _receiver!.ReceiveFrame(frame);
     }

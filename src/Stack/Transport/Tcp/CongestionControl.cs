@@ -1,15 +1,20 @@
 namespace Netstack.Transport.Tcp;
 
 /// <summary>Congestion window and slow-start threshold (RFC 5681), with the NewReno fast-recovery
-/// bookkeeping of RFC 6582 and the recovery entry/exit rules shared with SACK recovery (RFC 6675).</summary>
+/// bookkeeping of RFC 6582 and the recovery entry/exit rules shared with SACK recovery (RFC 6675). With
+/// <see cref="CongestionAlgorithm.Cubic"/>, congestion avoidance and the reduction on loss follow RFC 9438.</summary>
 public sealed class CongestionControl
 {
     private readonly int _mss;
     private int _bytesAckedInCa;
+    private readonly CubicWindow? _cubic;
+    /// <summary>CUBIC's window in segments, kept fractional between ACKs.</summary>
+    private double _cubicCwnd;
 
-    public CongestionControl(int mss, int initialWindowSegments)
+    public CongestionControl(int mss, int initialWindowSegments, CongestionAlgorithm algorithm = CongestionAlgorithm.NewReno)
     {
         _mss = mss;
+        if (algorithm == CongestionAlgorithm.Cubic) _cubic = new CubicWindow();
         // RFC 5681 (3.1): IW = 4 segments for MSS <= 1095, 3 up to 2190, else 2 (unless configured).
         int iwSegments = initialWindowSegments > 0 ? initialWindowSegments : mss > 2190 ? 2 : mss > 1095 ? 3 : 4;
         Cwnd = iwSegments * mss;
@@ -23,13 +28,24 @@ public sealed class CongestionControl
     public SequenceNumber RecoveryPoint { get; private set; }
     public bool InSlowStart => Cwnd < Ssthresh;
 
-    /// <summary>RFC 5681 (3.1): growth for an ACK of new data outside recovery.</summary>
-    public void OnNewAck(int bytesAcked)
+    public CongestionAlgorithm Algorithm => _cubic is null ? CongestionAlgorithm.NewReno : CongestionAlgorithm.Cubic;
+
+    /// <summary>RFC 5681 (3.1): growth for an ACK of new data outside recovery; in congestion avoidance with
+    /// CUBIC, RFC 9438 §4.2-4.5 from the time <paramref name="nowSeconds"/> and the smoothed RTT.</summary>
+    public void OnNewAck(int bytesAcked, double nowSeconds = 0, double srttSeconds = 0)
     {
         if (InSlowStart)
         {
             // RFC 3465 limit L = 1 SMSS per ACK.
             Cwnd += Math.Min(bytesAcked, _mss);
+            return;
+        }
+        if (_cubic is not null)
+        {
+            // The fractional window carries over between ACKs unless something else (recovery exit) moved cwnd.
+            double current = Math.Abs(_cubicCwnd * _mss - Cwnd) < _mss ? _cubicCwnd : (double)Cwnd / _mss;
+            _cubicCwnd = _cubic.OnAck(current, nowSeconds, srttSeconds, (double)bytesAcked / _mss);
+            Cwnd = Math.Max(Cwnd, (int)(_cubicCwnd * _mss));
             return;
         }
         // Congestion avoidance: one SMSS per RTT, counted in acknowledged bytes.
@@ -44,7 +60,7 @@ public sealed class CongestionControl
     /// <summary>RFC 5681 (3.2) step 2 / RFC 6675 §5 step 4: enter fast recovery.</summary>
     public void EnterRecovery(int flightSize, SequenceNumber highestSent, bool inflateForDupAcks)
     {
-        Ssthresh = Math.Max(flightSize / 2, 2 * _mss);
+        Ssthresh = ReducedThreshold(flightSize);
         Cwnd = inflateForDupAcks ? Ssthresh + 3 * _mss : Ssthresh;
         RecoveryPoint = highestSent;
         InRecovery = true;
@@ -72,7 +88,7 @@ public sealed class CongestionControl
     /// <summary>RFC 5681 (3.1) eq. 4: after a retransmission timeout, one segment (the loss window).</summary>
     public void OnRetransmissionTimeout(int flightSize)
     {
-        Ssthresh = Math.Max(flightSize / 2, 2 * _mss);
+        Ssthresh = ReducedThreshold(flightSize);
         Cwnd = _mss;
         InRecovery = false;
         _bytesAckedInCa = 0;
@@ -83,4 +99,23 @@ public sealed class CongestionControl
     {
         if (Cwnd > restartWindow) Cwnd = restartWindow;
     }
+
+    /// <summary>The slow-start threshold after a congestion event: half the flight (RFC 5681 eq. 4), or with
+    /// CUBIC β = 0.7 of the window, remembering it as W_max (RFC 9438 §4.6).</summary>
+    private int ReducedThreshold(int flightSize)
+    {
+        if (_cubic is null) return Math.Max(flightSize / 2, 2 * _mss);
+        // β times the flight (RFC 9438 §4.6 allows FlightSize for cwnd, as RFC 5681 uses it): an
+        // application-limited sender does not keep a window it never filled.
+        double segments = _cubic.OnCongestionEvent((double)flightSize / _mss);
+        _cubicCwnd = segments;
+        return Math.Max((int)(segments * _mss), 2 * _mss);
+    }
+}
+
+/// <summary>The congestion control a connection runs: NewReno (RFC 5681, RFC 6582) or CUBIC (RFC 9438).</summary>
+public enum CongestionAlgorithm
+{
+    NewReno,
+    Cubic,
 }

@@ -88,9 +88,9 @@ public sealed class ReceiveBuffer
 
     /// <summary>Fills SACK blocks: the most recently changed range first, then the others from the
     /// highest down (RFC 2018 §4).</summary>
-    public int FillSackBlocks(ref TcpHeaderOptions options, int maxBlocks)
+    public int FillSackBlocks(ref TcpHeaderOptions options, int maxBlocks, int first = 0)
     {
-        int n = 0;
+        int n = first;
         int recent = -1;
         for (int i = 0; i < _ranges.Count; i++)
             if (_ranges[i].Left <= _recentLeft && _recentLeft < _ranges[i].Right) recent = i;

@@ -1,7 +1,8 @@
 namespace Netstack.Transport.Tcp;
 
 /// <summary>The retransmission timeout of RFC 6298: SRTT and RTTVAR from round-trip samples, RTO bounded
-/// below by a configurable minimum and above by a maximum, doubled on each timeout (backoff).</summary>
+/// below by a configurable minimum and above by a maximum, doubled on each timeout (backoff). The backoff is
+/// kept apart from the estimate so that it can be dropped again (<see cref="ResetBackoff"/>) without a sample.</summary>
 public sealed class RtoEstimator
 {
     /// <summary>Clock granularity G of RFC 6298 (2.2): the stack's timestamp clock ticks in milliseconds.</summary>
@@ -13,9 +14,14 @@ public sealed class RtoEstimator
     {
         _min = min;
         _max = max;
-        Rto = Clamp(initial);
+        _estimate = Clamp(initial);
+        Rto = _estimate;
     }
 
+    private TimeSpan _estimate;
+    private int _backoffs;
+
+    /// <summary>The timeout to arm now: the estimate doubled once per backoff, within the bounds.</summary>
     public TimeSpan Rto { get; private set; }
     public TimeSpan SmoothedRtt { get; private set; }
     public TimeSpan RttVariance { get; private set; }
@@ -39,11 +45,29 @@ public sealed class RtoEstimator
             SmoothedRtt = SmoothedRtt * 7 / 8 + r / 8;
         }
         var k = RttVariance * 4;
-        Rto = Clamp(SmoothedRtt + (k > Granularity ? k : Granularity));
+        _estimate = Clamp(SmoothedRtt + (k > Granularity ? k : Granularity));
+        // A valid sample ends the backoff (RFC 6298 (5.7) note: the RTO is computed afresh from it).
+        _backoffs = 0;
+        Rto = _estimate;
     }
 
     /// <summary>RFC 6298 (5.5): double the RTO, up to the maximum.</summary>
-    public void Backoff() => Rto = Clamp(Rto * 2);
+    public void Backoff()
+    {
+        if (Rto >= _max) return;
+        _backoffs++;
+        Rto = Clamp(Rto * 2);
+    }
+
+    /// <summary>Back to the estimate without a new sample: an ACK of new data shows the path delivers again.</summary>
+    public void ResetBackoff()
+    {
+        _backoffs = 0;
+        Rto = _estimate;
+    }
+
+    /// <summary>Timeouts since the last sample or reset.</summary>
+    public int Backoffs => _backoffs;
 
     private TimeSpan Clamp(TimeSpan t) => t < _min ? _min : t > _max ? _max : t;
 }

@@ -23,8 +23,7 @@ public sealed partial class TcpConnection
         int n = _recv.Read(destination);
         if (n > 0 && _synReceived && State is TcpState.Established or TcpState.FinWait1 or TcpState.FinWait2)
         {
-            var potential = _recv.Next + _recv.Free;
-            if (potential - _rcvAdvRight >= Math.Min(_recv.Capacity / 2, 2 * _ourMss)) SendAck();
+            if (AdvertisableRightEdge() - _rcvAdvRight >= Math.Min(_recv.Capacity / 2, 2 * _ourMss)) SendAck();
         }
         return n;
     }

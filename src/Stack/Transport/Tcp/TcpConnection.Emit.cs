@@ -25,8 +25,16 @@ public sealed partial class TcpConnection
         else
         {
             o.HasTimestamp = _tsEnabled;
+            int first = 0;
+            if (_sackEnabled && _dsackPending && hasAck)
+            {
+                // RFC 2883: the duplicate range the peer sent again goes first, once.
+                o.SackBlocks[0] = new SackBlock(_dsackLeft.Value, _dsackRight.Value);
+                o.SackBlockCount = first = 1;
+                _dsackPending = false;
+            }
             if (_sackEnabled && _recv.OutOfOrderRanges > 0)
-                _recv.FillSackBlocks(ref o, _tsEnabled ? 3 : 4);
+                _recv.FillSackBlocks(ref o, _tsEnabled ? 3 : 4, first);
         }
         if (o.HasTimestamp)
         {
@@ -53,6 +61,18 @@ public sealed partial class TcpConnection
         }
         _counters.TcpSegmentsSent++;
         _stack.Ipv4.Send(buffer, Key.LocalAddress, Key.RemoteAddress, IpProtocol.Tcp, dontFragment: true);
+    }
+
+    /// <summary>The furthest right edge an ACK sent now could advertise: the buffer's free space, capped by what
+    /// the window field can carry (<c>65535 &lt;&lt; shift</c>). A window update is worth sending only if this
+    /// moves the edge; reading while the window is at its cap would otherwise send duplicate ACKs.</summary>
+    private SequenceNumber AdvertisableRightEdge()
+    {
+        var rcvNxt = RcvNxt;
+        var potential = _recv.Next + _recv.Free;
+        int shift = _wsEnabled ? _rcvShift : 0;
+        long cap = (long)ushort.MaxValue << shift;
+        return potential - rcvNxt > cap ? rcvNxt + (int)cap : potential;
     }
 
     /// <summary>The window to advertise, moving the right edge only by at least min(buffer/2, MSS)

@@ -77,7 +77,7 @@ public sealed partial class TcpConnection
         _sackEnabled = _settings.Sack && o.SackPermitted;
         _tsEnabled = _settings.Timestamps && o.HasTimestamp;
         if (_tsEnabled) _tsRecent = o.TsVal;
-        _cc = new CongestionControl(SendMss, _settings.InitialWindowSegments);
+        _cc = new CongestionControl(SendMss, _settings.InitialWindowSegments, _settings.CongestionControl);
     }
 
     private void EmitSyn(bool ack)

@@ -11,7 +11,8 @@ public sealed partial class TcpConnection
     internal void OnIcmpError(in Network.IcmpErrorReport error, uint seq)
     {
         var s = new SequenceNumber(seq);
-        if (s < _sndUna || s > _sndMax) return; // RFC 5927 §4.1: not about data in flight
+        // RFC 5927 §4.1: SND.UNA <= SEQ < SND.NXT (the highest sent, _sndMax); SND.NXT itself was never sent.
+        if (s < _sndUna || s >= _sndMax) return;
         if (error.Type != IcmpType.DestinationUnreachable)
         {
             _softError = SocketError.HostUnreachable;
@@ -24,7 +25,41 @@ public sealed partial class TcpConnection
             else _softError = SocketError.ConnectionRefused;
             return;
         }
-        if (code == UnreachableCode.FragmentationNeeded) return;
+        if (code == UnreachableCode.FragmentationNeeded)
+        {
+            OnPathMtuTooBig(error.NextHopMtu);
+            return;
+        }
         _softError = code == UnreachableCode.Network ? SocketError.NetworkUnreachable : SocketError.HostUnreachable;
+    }
+
+    /// <summary>Linux's default floor for a learned path MTU (min_pmtu, 552): a forged "fragmentation needed"
+    /// cannot shrink our segments below 512 bytes of payload.</summary>
+    private const int MinimumPathMtu = 552;
+    private static readonly int[] MtuPlateaus = [32000, 17914, 8166, 4352, 2002, 1492, 1006, 508, 296, 68];
+
+    /// <summary>Path MTU discovery (RFC 1191 §6.3): an ICMP "fragmentation needed" about a segment in flight
+    /// (the caller checked SND.UNA &lt;= SEQ &lt; SND.NXT) lowers the MSS to fit the next-hop MTU; a router that
+    /// gives no MTU (RFC 1191 §7) gets the next plateau below the size we send. What is in flight was dropped
+    /// for being too big, so it is sent again at once at the new size, without a congestion response.</summary>
+    private void OnPathMtuTooBig(ushort nextHopMtu)
+    {
+        int current = SendMss + (_tsEnabled ? TimestampOptionLength : 0) + Ipv4Packet.MinHeaderLength + TcpSegment.MinHeaderLength;
+        int mtu = nextHopMtu;
+        if (mtu == 0)
+        {
+            mtu = MtuPlateaus[^1];
+            foreach (int p in MtuPlateaus)
+                if (p < current) { mtu = p; break; }
+        }
+        mtu = Math.Max(mtu, MinimumPathMtu);
+        if (mtu >= current) return;
+        _pathMss = mtu - Ipv4Packet.MinHeaderLength - TcpSegment.MinHeaderLength;
+        _counters.TcpPathMtuReductions++;
+        if (!CanSendData || _sndUna == _sndMax) return;
+        _sndNxt = _sndUna;
+        if (_fin.Sent && _sndNxt <= _fin.Sequence) _fin.Sent = false;
+        _highRxt = _sndUna;
+        Output();
     }
 }

@@ -102,6 +102,8 @@ public sealed partial class TcpConnection
             if (State == TcpState.TimeWait && fin && !rst && seq + payload.Length == _recv.Next)
                 _timeWaitTimer.Start(_settings.TimeWaitDuration);
             _counters.Drop(DropReason.TcpUnacceptable);
+            if (!syn && !rst && payload.Length > 0 && seq + payload.Length <= rcvNxt)
+                NoteDuplicate(seq, seq + payload.Length); // an old duplicate: tell the sender (D-SACK)
             // RFC 5961 §4.2: a SYN draws a (rate-limited) challenge ACK whatever its sequence number.
             if (syn && !rst) ChallengeAck();
             else if (!rst) _ackNow = true;
@@ -218,6 +220,7 @@ public sealed partial class TcpConnection
         int skip = _recv.Next - seq;
         if (skip > 0)
         {
+            NoteDuplicate(seq, seq + Math.Min(skip, payload.Length));
             if (skip >= payload.Length)
             {
                 _ackNow = true; // all duplicate
@@ -302,5 +305,16 @@ public sealed partial class TcpConnection
             _ackNow = true;
         }
         else _counters.Drop(DropReason.TcpChallengeAckRateLimited);
+    }
+
+    /// <summary>RFC 2883: remember data received twice so the next ACK reports it in a D-SACK block, letting the
+    /// sender see that its retransmission was spurious.</summary>
+    private void NoteDuplicate(SequenceNumber left, SequenceNumber right)
+    {
+        if (!_sackEnabled || right <= left) return;
+        _dsackPending = true;
+        _dsackLeft = left;
+        _dsackRight = right;
+        _ackNow = true;
     }
 }

@@ -78,6 +78,9 @@ public sealed partial class TcpConnection
         // Grow the window only while it limits sending (RFC 7661 §4.1 / RFC 5681 §3.1 note): an
         // application-limited sender must not inflate cwnd it never used.
         bool cwndLimited = _sndMax - _sndUna + SendMss >= _cc.Cwnd;
+        // An ACK of new data ends any timeout backoff even when it brings no sample: it shows the path
+        // delivers again, and a timer left backed off means a minute of silence after the next loss (issue 11).
+        _rto.ResetBackoff();
         SampleRttOnAck(ack, opts);
         int dataAcked = Math.Min(acked, _send.Count);
         _send.Consume(dataAcked);
@@ -97,10 +100,15 @@ public sealed partial class TcpConnection
                 _cc.OnPartialAck(acked);
             }
         }
-        else if (cwndLimited) _cc.OnNewAck(acked);
+        else if (cwndLimited) _cc.OnNewAck(acked, _scheduler.Now.Nanoseconds / 1e9, _rto.SmoothedRtt.TotalSeconds);
 
-        if (_sndUna == _sndMax) _rtxTimer.Stop();
-        else _rtxTimer.Start(_rto.Rto); // RFC 6298 (5.3)
+        _tlpInFlight = false;
+        if (_sndUna == _sndMax)
+        {
+            _rtxTimer.Stop();
+            _ptoArmed = false;
+        }
+        else ArmRetransmissionTimer(); // RFC 6298 (5.3), or the probe timeout (RFC 8985 §7.2)
         if (dataAcked > 0) Observer?.OnWritable(this);
     }
 
@@ -112,11 +120,37 @@ public sealed partial class TcpConnection
             if (!_sackEnabled) _cc.OnDupAckInRecovery();
             return;
         }
-        bool lossDetected = _dupAcks >= 3 || (_sackEnabled && _scoreboard.IsLost(_sndUna, SendMss));
+        // After a tail loss probe, a duplicate ACK (with SACK: one SACKing new data, the probe) shows the hole at
+        // SND.UNA was sent at least two RTTs before a segment that arrived: RACK (RFC 8985 §6.2) deems it lost.
+        bool lossDetected = _dupAcks >= 3 || (_sackEnabled && _scoreboard.IsLost(_sndUna, SendMss)) || _tlpInFlight;
+        if (!lossDetected)
+        {
+            LimitedTransmit();
+            return;
+        }
         // RFC 6582 §3.2 step 2: no new fast retransmit for losses from before the last recovery or timeout.
-        if (!lossDetected || (_sndUna < _recover && _recover != _iss) || _sndNxt != _sndMax) return;
+        if ((_sndUna < _recover && _recover != _iss) || _sndNxt != _sndMax) return;
+        _tlpInFlight = false;
+        _rescueRxtValid = false;
         _cc.EnterRecovery(_sndMax - _sndUna, _sndMax, inflateForDupAcks: !_sackEnabled);
         _highRxt = _sndUna + RetransmitAt(_sndUna, SendMss);
+    }
+
+    /// <summary>Limited Transmit (RFC 3042, RFC 5681 §3.2 step 1): on the first and second duplicate ACK, one
+    /// segment of new data if the receiver's window allows and the flight stays within cwnd + 2 SMSS; cwnd itself
+    /// is not changed. Keeps the ACK clock going so a small window can still reach three duplicate ACKs.</summary>
+    private void LimitedTransmit()
+    {
+        if (_dupAcks > 2 || _sndNxt != _sndMax || _probing) return;
+        int mss = SendMss;
+        int unsent = DataEnd - _sndNxt;
+        int len = Math.Min(mss, unsent);
+        if (len <= 0) return;
+        int inFlight = _sndNxt - _sndUna;
+        if (inFlight + len > _sndWnd || inFlight + len > _cc.Cwnd + 2 * mss) return;
+        // A short tail only if it is all there is (the sender would not hold it back for Nagle at this point).
+        if (len < mss && !NoDelay && _smallSentEnd > _sndUna) return;
+        SendNew(len, fin: _fin.Queued && !_fin.Sent && len == unsent);
     }
 
     /// <summary>RTT measurement: from the timestamp echo when timestamps are in use (RFC 7323 §4),
@@ -126,6 +160,11 @@ public sealed partial class TcpConnection
         if (_tsEnabled && opts.HasTimestamp && opts.TsEcr != 0)
         {
             _rttTiming = false;
+            // An echo older than our latest retransmission is the peer's TS.Recent from before it: the
+            // retransmission arrived as a duplicate (RFC 7323 §4.3 keeps TS.Recent then) because earlier
+            // ACKs were lost. Now - TSecr would time those losses, not the path, and swell RTTVAR for minutes.
+            if (_retransmittedSinceSample && unchecked((int)(opts.TsEcr - _lastRetransmitTsVal)) < 0) return;
+            _retransmittedSinceSample = false;
             _rto.AddSample(TimeSpan.FromMilliseconds(unchecked((int)(TsNow - opts.TsEcr))));
             return;
         }
@@ -202,6 +241,21 @@ public sealed partial class TcpConnection
                 _highRxt = start + RetransmitAt(start, Math.Min(mss, end - start));
                 continue;
             }
+            // NextSeg rule 4, the rescue retransmission (RFC 6675 §4): once per recovery, the segment holding
+            // the highest outstanding un-SACKed octet, so a lost tail need not wait for the RTO. HighRxt stays.
+            var highestSacked = _scoreboard.IsEmpty ? _sndUna : SequenceNumber.Max(_sndUna, _scoreboard.HighestSacked);
+            if ((!_rescueRxtValid || _sndUna > _rescueRxt) && highestSacked < _sndMax)
+            {
+                int dataOutstanding = Math.Min(_send.Count, _sndMax - _sndUna);
+                var rescueStart = SequenceNumber.Max(highestSacked,
+                    _sndUna + Math.Max(0, dataOutstanding - mss));
+                if (RetransmitAt(rescueStart, mss) > 0)
+                {
+                    _rescueRxtValid = true;
+                    _rescueRxt = _cc.RecoveryPoint;
+                    continue;
+                }
+            }
             return;
         }
     }
@@ -215,6 +269,7 @@ public sealed partial class TcpConnection
         bool retransmission = seq < _sndMax;
         if (retransmission)
         {
+            NoteRetransmission();
             _counters.TcpRetransmissions++;
             if (_rttTiming && seq <= _rttSeq) _rttTiming = false; // Karn
         }
@@ -234,9 +289,10 @@ public sealed partial class TcpConnection
             _fin.HasSequence = true;
             _fin.Sequence = seq + len;
         }
-        if (!_rtxTimer.IsRunning)
+        if (!_rtxTimer.IsRunning || (_ptoArmed && !retransmission))
         {
-            _rtxTimer.Start(_rto.Rto);
+            // RFC 8985 §7.2: the probe timeout restarts after each transmission of new data.
+            ArmRetransmissionTimer();
             _persistTimer.Stop();
         }
     }
@@ -250,10 +306,70 @@ public sealed partial class TcpConnection
         bool fin = _fin.Sent && seq + len == _fin.Sequence;
         if (len == 0 && !fin) return 0;
         var flags = TcpFlags.Ack | (fin ? TcpFlags.Fin : 0);
+        NoteRetransmission();
         _counters.TcpRetransmissions++;
         if (_rttTiming && seq <= _rttSeq) _rttTiming = false; // Karn
         Emit(seq, flags, offset, len);
-        if (!_rtxTimer.IsRunning) _rtxTimer.Start(_rto.Rto);
+        if (!_rtxTimer.IsRunning) ArmRetransmissionTimer();
         return len + (fin ? 1 : 0);
+    }
+
+    /// <summary>Remembers the TSval a retransmission carries, to tell a stale echo from a fresh one.</summary>
+    private void NoteRetransmission()
+    {
+        _retransmittedSinceSample = true;
+        _lastRetransmitTsVal = TsNow;
+    }
+
+    /// <summary>Arms the retransmission timer: with the probe timeout when a tail loss probe may be sent
+    /// (RFC 8985 §7.2), else with the RTO.</summary>
+    private void ArmRetransmissionTimer()
+    {
+        var rto = _rto.Rto;
+        if (TailLossProbeAllowed)
+        {
+            // PTO = 2 SRTT; with one segment in flight, plus the peer's worst-case delayed ACK.
+            var pto = _rto.SmoothedRtt * 2;
+            if (_sndMax - _sndUna <= SendMss) pto += _settings.DelayedAckTimeout;
+            if (pto < MinimumProbeTimeout) pto = MinimumProbeTimeout;
+            if (pto < rto)
+            {
+                _ptoArmed = true;
+                _rtxTimer.Start(pto);
+                return;
+            }
+        }
+        _ptoArmed = false;
+        _rtxTimer.Start(rto);
+    }
+
+    /// <summary>Timer granularity floor for the probe timeout: the RTT clock ticks in milliseconds.</summary>
+    private static readonly TimeSpan MinimumProbeTimeout = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>RFC 8985 §7.2: an RTT estimate, data in flight, not in loss recovery or timeout backoff, and no
+    /// probe already out.</summary>
+    private bool TailLossProbeAllowed => _settings.TailLossProbe && CanSendData && _cc is not null && !_cc.InRecovery
+        && !_tlpInFlight && !_probing && _rto.HasSample && _rto.Backoffs == 0 && _sndMax > _sndUna
+        && !(_sndUna < _recover && _recover != _iss);
+
+    /// <summary>RFC 8985 §7.3: the probe is a segment of new data if the windows allow one, else the last
+    /// segment sent again; then the RTO guards what is in flight.</summary>
+    private void SendLossProbe()
+    {
+        _tlpInFlight = true;
+        _counters.TcpLossProbesSent++;
+        int mss = SendMss;
+        int unsent = DataEnd - _sndNxt;
+        int len = Math.Min(mss, unsent);
+        if (len > 0 && _sndNxt == _sndMax && _sndNxt - _sndUna + len <= _sndWnd)
+            SendNew(len, fin: _fin.Queued && !_fin.Sent && len == unsent);
+        else
+        {
+            int dataOutstanding = Math.Min(_send.Count, _sndMax - _sndUna);
+            var start = _sndUna + Math.Max(0, dataOutstanding - mss);
+            RetransmitAt(start, mss);
+        }
+        _ptoArmed = false;
+        _rtxTimer.Start(_rto.Rto);
     }
 }

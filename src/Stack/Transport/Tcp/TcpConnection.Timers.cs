@@ -34,6 +34,13 @@ public sealed partial class TcpConnection
                 return;
         }
         if (!CanSendData || _sndUna == _sndMax) return;
+        if (_ptoArmed)
+        {
+            _ptoArmed = false;
+            SendLossProbe();
+            return;
+        }
+        _tlpInFlight = false;
         if (++_retries > _settings.DataRetries)
         {
             Fail(_softError != SocketError.Success ? _softError : SocketError.TimedOut);

@@ -32,6 +32,9 @@ public sealed partial class TcpConnection
     private bool _synReceived, _receiveShutdown;
     private int _rcvBytesUnacked, _largestSegmentSeen;
     private bool _ackNow;
+    /// <summary>A duplicate segment arrived: the next ACK reports [left, right) as a D-SACK block (RFC 2883).</summary>
+    private bool _dsackPending;
+    private SequenceNumber _dsackLeft, _dsackRight;
     /// <summary>The segment being processed brought data or the peer's FIN: the observer hears of it once the
     /// segment is done (<see cref="FinishSegment"/>), never from inside its processing.</summary>
     private bool _readablePending;
@@ -41,6 +44,8 @@ public sealed partial class TcpConnection
 
     // Negotiated options.
     private int _sndShift, _rcvShift, _ourMss, _peerMss = DefaultPeerMss;
+    /// <summary>The MSS the path MTU allows (RFC 1191), lowered by ICMP "fragmentation needed".</summary>
+    private int _pathMss = int.MaxValue;
     private bool _wsEnabled, _sackEnabled, _tsEnabled;
     private uint _tsRecent, _tsOffset;
     private SequenceNumber _lastAckSent;
@@ -55,6 +60,16 @@ public sealed partial class TcpConnection
     /// small segment back only while an earlier small one is unacknowledged).</summary>
     private SequenceNumber _smallSentEnd;
     private bool _rttTiming, _probing;
+    /// <summary>A retransmission left since the last RTT sample, carrying TSval <see cref="_lastRetransmitTsVal"/>.</summary>
+    private bool _retransmittedSinceSample;
+    private uint _lastRetransmitTsVal;
+    /// <summary>The retransmission timer is armed with a probe timeout (RFC 8985 §7.2), not the RTO.</summary>
+    private bool _ptoArmed;
+    /// <summary>A tail loss probe is out and no ACK of new data has come since: no second one (RFC 8985 §7.3).</summary>
+    private bool _tlpInFlight;
+    /// <summary>RFC 6675 RescueRxt: the recovery point when the rescue retransmission of this recovery went.</summary>
+    private SequenceNumber _rescueRxt;
+    private bool _rescueRxtValid;
     private SequenceNumber _rttSeq;
     private Instant _rttStart;
     private SocketError _softError;
@@ -132,7 +147,7 @@ public sealed partial class TcpConnection
     public bool IsSendShutdown => _fin.Queued;
 
     private SequenceNumber RcvNxt => _fin.Received ? _recv.Next + 1 : _recv.Next;
-    private int SendMss => Math.Max(1, Math.Min(_peerMss, _ourMss) - (_tsEnabled ? TimestampOptionLength : 0));
+    private int SendMss => Math.Max(1, Math.Min(Math.Min(_peerMss, _ourMss), _pathMss) - (_tsEnabled ? TimestampOptionLength : 0));
     private uint TsNow => unchecked((uint)(_scheduler.Now.Nanoseconds / 1_000_000) + _tsOffset);
     private SequenceNumber DataEnd => _sndUna + _send.Count; // sequence after the last buffered byte
 

@@ -18,8 +18,10 @@ public sealed record TcpSettings
     /// <summary>RFC 6298 (2.4): 1 s. Linux uses 200 ms.</summary>
     public TimeSpan MinRto { get; init; } = TimeSpan.FromSeconds(1);
     public TimeSpan MaxRto { get; init; } = TimeSpan.FromSeconds(60);
-    /// <summary>SYN retransmissions before a connect fails with TimedOut.</summary>
-    public int SynRetries { get; init; } = 6;
+    /// <summary>SYN retransmissions before a connect fails with TimedOut. RFC 9293 §3.8.3 (MUST-23) asks for at
+    /// least 3 minutes of them: with the RTO doubling from 1 s up to 60 s, 7 retries are sent at 1, 3, 7, 15, 31,
+    /// 63 and 123 s and the connect fails at 183 s (6 retries would give up at 123 s).</summary>
+    public int SynRetries { get; init; } = 7;
     public int SynAckRetries { get; init; } = 5;
     /// <summary>Retransmissions of the same data before the connection is aborted (RFC 9293 R2).</summary>
     public int DataRetries { get; init; } = 15;
@@ -44,6 +46,12 @@ public sealed record TcpSettings
     public int MaxOutOfOrderRanges { get; init; } = 32;
     /// <summary>RFC 5961 §7: challenge ACKs the stack sends per second at most.</summary>
     public int ChallengeAckLimitPerSecond { get; init; } = 1000;
+    /// <summary>Tail loss probe (RFC 8985 §7): two smoothed RTTs after the last transmission with no ACK, send a
+    /// probe segment instead of waiting out the retransmission timeout, so a lost tail costs a round trip, not
+    /// a second.</summary>
+    public bool TailLossProbe { get; init; } = true;
+    /// <summary>Congestion control: NewReno (RFC 5681/6582, the default) or CUBIC (RFC 9438, Linux's default).</summary>
+    public CongestionAlgorithm CongestionControl { get; init; } = CongestionAlgorithm.NewReno;
     /// <summary>Initial congestion window in segments; 0 for RFC 5681's formula (2 to 4 segments).</summary>
     public int InitialWindowSegments { get; init; }
 

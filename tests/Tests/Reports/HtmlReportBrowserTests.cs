@@ -20,8 +20,8 @@ public partial class HtmlReportBrowserTests
     {
         var text = File.ReadAllText(Path.Combine(RepositoryPaths.Scenarios, "tcp-sack-recovery.yaml"))
             .Replace("name: tcp-sack-recovery", "name: sack-recovery-expects-too-much")
-            .Replace("tcp-retransmissions: 2", "tcp-retransmissions: 3")
-            .Replace("ack: 20273 }", "ack: 20272 }");
+            .Replace("tcp-retransmissions: 3", "tcp-retransmissions: 4")
+            .Replace("ack: 40001 }", "ack: 40002 }");
         var file = Path.Combine(dir, "sack-recovery-expects-too-much.yaml");
         File.WriteAllText(file, text);
         return file;
@@ -61,23 +61,24 @@ public partial class HtmlReportBrowserTests
         foreach (var (name, count) in frames)
             Count(sections[name], @"<path class=""arrow ").Should().Be(count, $"{name} recorded {count} frames");
 
-        // The lossy transfer: two segments dropped by the wire, both retransmitted in SACK recovery.
+        // The lossy transfer: two segments dropped by the wire, both retransmitted in SACK recovery, plus RFC 6675's
+        // rescue retransmission of the last segment in flight.
         var sack = sections["tcp-sack-recovery"];
         Count(sack, @"<path class=""fault drop""").Should().Be(2, "the ladder crosses out both dropped segments");
         Count(sack, @"<svg class=""tsg""").Should().Be(1, "only a sends data, so one direction has a graph");
-        Count(sack, @"<path class=""seg rtx""").Should().Be(2, "the graph marks both retransmissions");
-        Count(sack, @"<circle class=""rtx-mark""").Should().Be(2);
+        Count(sack, @"<path class=""seg rtx""").Should().Be(3, "the graph marks both hole fills and the rescue");
+        Count(sack, @"<circle class=""rtx-mark""").Should().Be(3);
         Count(sack, @"<path class=""seg lost""|<path class=""drop-mark""").Should().Be(4, "both lost segments are drawn dashed and crossed out");
         Count(sack, @"<line class=""sack""").Should().BeGreaterThan(10, "b's duplicate ACKs carry SACK blocks");
         Count(sack, @"<polyline class=""ack""").Should().Be(1);
         Count(sack, @"<polyline class=""win""").Should().Be(1);
-        sack.Should().Contain("40000 bytes in 30 data segments \u00b7 2 retransmitted \u00b7 2 lost on the wire");
+        sack.Should().Contain("40000 bytes in 31 data segments \u00b7 3 retransmitted \u00b7 2 lost on the wire");
 
         // The failing scenario: verdict, both failures, and the frames they cite linked into the ladder.
         var failing = sections["sack-recovery-expects-too-much"];
         failing.Should().Contain("<span class=\"badge fail\">FAIL</span>").And.Contain("2 failures")
-            .And.Contain("ack 20272").And.Contain("tcp-retransmissions = 3");
-        Count(failing, @"<a href=""#s0-sack-recovery-expects-too-much-ladder-f5\d"">").Should().BeGreaterThan(3);
+            .And.Contain("ack 40002").And.Contain("tcp-retransmissions = 4");
+        Count(failing, @"<a href=""#s0-sack-recovery-expects-too-much-ladder-f\d+"">").Should().BeGreaterThan(3);
         Count(failing, @"<g class=""row cited""").Should().BeGreaterThan(3, "the cited frames stand out in the ladder");
 
         // Every kind of fault on the UDP wire is marked where it happened.

@@ -37,8 +37,12 @@ public sealed class PacketdrillRun : IDisposable
 
     private sealed record PendingCall(AnalyzedEvent Event, SyscallLine Call, SocketTable.Pending Poll);
 
-    public PacketdrillRun(ScriptAnalysis analysis, ulong seed, IFrameSink? capture)
+    private readonly bool _anyOptionLayout;
+
+    /// <param name="anyOptionLayout">Compare which TCP options were sent, not their order and padding (measurement).</param>
+    public PacketdrillRun(ScriptAnalysis analysis, ulong seed, IFrameSink? capture, bool anyOptionLayout = false)
     {
+        _anyOptionLayout = anyOptionLayout;
         _analysis = analysis;
         var script = analysis.Script;
         _local = Address(script, "local_ip", "192.168.0.1");
@@ -240,6 +244,7 @@ public sealed class PacketdrillRun : IDisposable
             Fail(e.Location, $"{call.Name}() returned {outcome}, expected {call.Result}{(call.Errno is null ? "" : " " + call.Errno)}");
             return;
         }
+        if (outcome.NotCompared is { } why) Skipped.Add($"{e.Location}: {why}");
         if (outcome.Fields is null) return;
         // Values written back through pointers: SO_ERROR's [value], TCP_INFO's {field=value}, poll's revents.
         var written = call.Name == "poll" ? PollRevents(call) : call.Argument(3) switch
@@ -418,7 +423,7 @@ public sealed class PacketdrillRun : IDisposable
                     (_numbers.LocalPort, _numbers.RemotePort) = (live.SourcePort, live.DestinationPort); // an active open
                 if (live.SourcePort != _numbers.LocalPort || live.DestinationPort != _numbers.RemotePort)
                     return $"ports {live.SourcePort}>{live.DestinationPort}, expected {_numbers.LocalPort}>{_numbers.RemotePort}";
-                return SegmentMatcher.Mismatch(tcp.Segment, live, _numbers);
+                return SegmentMatcher.Mismatch(tcp.Segment, live, _numbers, _anyOptionLayout);
             case UdpPacketLine udp:
                 if (protocol != SegmentCodec.ProtocolUdp) return $"expected a UDP datagram, the stack sent protocol {protocol}";
                 int length = BinaryPrimitives.ReadUInt16BigEndian(payload[4..]) - 8;

@@ -26,7 +26,7 @@ public sealed record LoadedScript(string File, string Name, ScriptAnalysis? Anal
 /// and Python blocks / shell commands counted as skipped, never as passed.</summary>
 public static class PacketdrillRunner
 {
-    public static ScenarioResult Run(LoadedScript script, RunOptions options)
+    public static ScenarioResult Run(LoadedScript script, RunOptions options, bool anyOptionLayout = false)
     {
         var analysis = script.Analysis ?? throw new ArgumentException($"{script.File} has errors and cannot run");
         ulong seed = options.Seed ?? 1;
@@ -35,7 +35,7 @@ public static class PacketdrillRunner
             : null;
         if (options.OutputDirectory is { } outDir) Directory.CreateDirectory(outDir);
         using var pcap = path is not null && options.Format == CaptureFormat.Pcap ? new PcapFileSink(path) : null;
-        using var run = new PacketdrillRun(analysis, seed, pcap);
+        using var run = new PacketdrillRun(analysis, seed, pcap, anyOptionLayout);
         run.Play();
         if (path is not null && options.Format == CaptureFormat.PcapNg)
             PcapNgWriter.Write(path, run.Log.Frames, [("local", "wire"), ("remote", "wire")], PcapFileSink.Epoch * 1_000_000_000);

@@ -7,7 +7,9 @@ namespace Netstack.Harness.Packetdrill.Execution;
 /// echoes use. Returns null on a match, else what differs.</summary>
 public static class SegmentMatcher
 {
-    public static string? Mismatch(TcpSegmentSpec expected, SentTcpSegment live, ConnectionNumbering numbers)
+    /// <param name="anyOptionLayout">Measurement mode: the options' order and their nop/eol padding are not compared,
+    /// only which options were sent and their values (a stack may lay them out its own way).</param>
+    public static string? Mismatch(TcpSegmentSpec expected, SentTcpSegment live, ConnectionNumbering numbers, bool anyOptionLayout = false)
     {
         var problems = new List<string>();
         var liveFlags = SegmentCodec.Flags(live.Flags);
@@ -24,12 +26,27 @@ public static class SegmentMatcher
         if (!expected.Options.AnyOptions)
         {
             var written = expected.Options.Items;
-            if (!OptionsMatch(written, 0, live.Options, 0, numbers))
+            bool match = anyOptionLayout && !written.OfType<AnyOptionsWildcard>().Any()
+                ? SameOptionsAnyOrder(written, live.Options)
+                : OptionsMatch(written, 0, live.Options, 0, numbers);
+            if (!match)
                 problems.Add($"options <{string.Join(",", live.Options)}>, expected {(written.Count == 0 ? "none" : "<" + string.Join(",", written) + ">")}");
             else if (written.OfType<TimestampOption>().FirstOrDefault() is { Value: uint scriptVal } && live.TsVal is uint liveVal)
                 numbers.LearnTimestamp(liveVal, scriptVal);
         }
         return problems.Count == 0 ? null : string.Join("; ", problems);
+    }
+
+    private static bool SameOptionsAnyOrder(IReadOnlyList<TcpOptionSpec> expected, IReadOnlyList<TcpOptionSpec> live)
+    {
+        var remaining = live.Where(o => o is not (NopOption or EolOption)).ToList();
+        foreach (var want in expected.Where(o => o is not (NopOption or EolOption)))
+        {
+            int i = remaining.FindIndex(o => OptionMatches(want, o, null!));
+            if (i < 0) return false;
+            remaining.RemoveAt(i);
+        }
+        return remaining.Count == 0;
     }
 
     private static bool OptionsMatch(IReadOnlyList<TcpOptionSpec> expected, int e, IReadOnlyList<TcpOptionSpec> live, int l, ConnectionNumbering numbers)

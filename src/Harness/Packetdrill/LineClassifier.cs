@@ -21,7 +21,7 @@ public static class LineClassifier
         "tcpi_state", "tcpi_snd_mss",
     };
 
-    private static readonly HashSet<string> ModelledMessageFlags = ["0", "MSG_DONTWAIT", "MSG_NOSIGNAL"];
+    private static readonly HashSet<string> ModelledMessageFlags = ["0", "MSG_PEEK", "MSG_DONTWAIT", "MSG_NOSIGNAL"];
 
     /// <summary>Options the runner can set on one socket through our API; the others are stack-wide settings.</summary>
     private static readonly HashSet<string> SettableSocketOptions = ["SO_REUSEADDR", "SO_LINGER", "TCP_NODELAY"];

@@ -169,7 +169,7 @@ public sealed class SocketTable(NetworkStack stack, Ipv4Address remote, ushort b
         pending = null;
         int length = (int)Number(call.Argument(2), 0);
         long flags = call.Name is "recv" or "recvfrom" ? Number(call.Argument(3), 0) : 0;
-        if ((flags & PosixSymbols.Value("MSG_PEEK")) != 0) throw new SyscallModelException("MSG_PEEK: our stack's API has no peek");
+        bool peek = (flags & PosixSymbols.Value("MSG_PEEK")) != 0;
         bool nonBlocking = e.NonBlocking || (flags & PosixSymbols.Value("MSG_DONTWAIT")) != 0;
         SyscallOutcome? Try()
         {
@@ -180,6 +180,8 @@ public sealed class SocketTable(NetworkStack stack, Ipv4Address remote, ushort b
             }
             if (e.Connection is not { } c) return SyscallOutcome.Fail("ENOTCONN");
             if (c.State is TcpState.SynSent or TcpState.SynReceived && c.Error == SocketError.Success) return null;
+            // Our API has no peek: MSG_PEEK is modelled only while nothing is waiting (EAGAIN, EOF, errors).
+            if (peek && c.BytesToRead > 0) throw new SyscallModelException("MSG_PEEK with data waiting: our stack's API cannot read without consuming");
             int n = c.Receive(new byte[length]);
             if (n > 0 || length == 0) return SyscallOutcome.Ok(n);
             if (c.IsReceiveFinished) return SyscallOutcome.Ok(0);

@@ -46,7 +46,7 @@ public sealed class ScenarioThroughputWorkload(string? directory = null) : IBenc
     }
 
     /// <summary>scenarios/ in the current directory or the nearest parent holding Harness.sln.</summary>
-    private static string? FindScenarioDirectory()
+    internal static string? FindScenarioDirectory()
     {
         foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
             for (var d = new DirectoryInfo(start); d is not null; d = d.Parent)

@@ -243,8 +243,18 @@ public static class RunCommand
                 stdout.WriteLine($"SKIP  {script.Name.PadRight(width)}  {reason}");
                 continue;
             }
-            var result = Netstack.Harness.Packetdrill.Execution.PacketdrillRunner.Run(script,
-                new RunOptions { OutputDirectory = settings.Output, Format = settings.Format, Seed = settings.Seed });
+            ScenarioResult result;
+            try
+            {
+                result = Netstack.Harness.Packetdrill.Execution.PacketdrillRunner.Run(script,
+                    new RunOptions { OutputDirectory = settings.Output, Format = settings.Format, Seed = settings.Seed });
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // A defect of the runner, not a verdict on the stack: the script fails with what went wrong, no trace.
+                result = new ScenarioResult(script.Name, script.File, settings.Seed ?? 1, false, 0, 0, null,
+                    [new StepFailure(0, $"{script.File}:1:1: the runner failed ({e.GetType().Name}: {e.Message}); please report it")], new FrameLog());
+            }
             junit.Add(new JUnitReport.Case(script.Name, script.File, result.Seed, result.Passed,
                 (wall.Elapsed - started).TotalSeconds, result.Passed ? null : result.FailureMessage));
             stdout.WriteLine(FormatLine(result, width) +

@@ -234,20 +234,16 @@ public static class RunCommand
         {
             var started = wall.Elapsed;
             runs++;
-            if (settings.Wire == ScenarioWire.Tap)
+            if (settings.Wire == ScenarioWire.Tap && Netstack.Harness.Linux.TapPrerequisites.MissingReason() is { } cannot)
             {
-                // Said plainly rather than run on our stack under the tap wire's name.
-                const string reason = "packetdrill scripts run on the virtual wire only so far (--wire tap for .pkt is not implemented)";
-                skipped++;
-                junit.Add(new JUnitReport.Case(script.Name, script.File, 0, true, 0, null) { Skipped = reason });
-                stdout.WriteLine($"SKIP  {script.Name.PadRight(width)}  {reason}");
-                continue;
+                stderr.WriteLine($"harness: --wire tap: {cannot}");
+                return Program.ExitUsage;
             }
             ScenarioResult result;
             try
             {
                 result = Netstack.Harness.Packetdrill.Execution.PacketdrillRunner.Run(script,
-                    new RunOptions { OutputDirectory = settings.Output, Format = settings.Format, Seed = settings.Seed });
+                    new RunOptions { OutputDirectory = settings.Output, Format = settings.Format, Seed = settings.Seed, Wire = settings.Wire });
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {

@@ -26,9 +26,10 @@ public sealed class PacketdrillRun : IDisposable
 
     private readonly ScriptAnalysis _analysis;
     private readonly IEventLoop _loop;
-    private readonly NetworkStack _stack;
+    private readonly NetworkStack? _stack;
+    private readonly Netstack.Harness.Linux.LinuxPeer? _kernel;
     private readonly ILink _peer;
-    private readonly SocketTable _sockets;
+    private readonly ISocketModel _sockets;
     private readonly ConnectionNumbering _numbers = new();
     private readonly Queue<(long Micros, byte[] Frame)> _sent = new();
     private readonly List<PendingCall> _pending = [];
@@ -40,7 +41,9 @@ public sealed class PacketdrillRun : IDisposable
     private readonly bool _anyOptionLayout;
 
     /// <param name="anyOptionLayout">Compare which TCP options were sent, not their order and padding (measurement).</param>
-    public PacketdrillRun(ScriptAnalysis analysis, ulong seed, IFrameSink? capture, bool anyOptionLayout = false)
+    /// <param name="realTime">The tap wire: the kernel in a namespace made for the run is the local host, on this real-time loop.</param>
+    public PacketdrillRun(ScriptAnalysis analysis, ulong seed, IFrameSink? capture, bool anyOptionLayout = false,
+        Netstack.Simulation.Tap.RealTimeEventLoop? realTime = null)
     {
         _anyOptionLayout = anyOptionLayout;
         _analysis = analysis;
@@ -50,13 +53,23 @@ public sealed class PacketdrillRun : IDisposable
         _bindPort = Port(script, "bind_port", 8080);
         ushort connectPort = Port(script, "connect_port", 8080);
         Log = new FrameLog();
-        var world = new WorldBuilder(seed, capture is null ? Log : new FanOutSink(Log, capture));
+        var world = new WorldBuilder(seed, capture is null ? Log : new FanOutSink(Log, capture), realTime);
         world.Segment("wire");
-        var options = new StackOptions { Arp = new ArpOptions { SendGratuitousOnStart = false } };
         // packetdrill's tun: the local host is 192.168.0.1/16 and reaches the remote through gateway 192.168.0.2;
-        // the peer answers ARP for any address but the stack's own, so either layout works.
-        _stack = world.AddHost("local", options, [new InterfaceSpec("wire", LocalMac, new Ipv4Cidr(_local, 16), null)],
-            [new RouteSpec(new Ipv4Cidr(Ipv4Address.Any, 0), Gateway(_local), new SourceLocation(script.File, 1, 1))]);
+        // the peer answers ARP for any address but the local host's, so either layout works.
+        var localInterface = new InterfaceSpec("wire", LocalMac, new Ipv4Cidr(_local, 16), null);
+        var defaultRoute = new RouteSpec(new Ipv4Cidr(Ipv4Address.Any, 0), Gateway(_local), new SourceLocation(script.File, 1, 1));
+        if (realTime is null)
+            _stack = world.AddHost("local", new StackOptions { Arp = new ArpOptions { SendGratuitousOnStart = false } },
+                [localInterface], [defaultRoute]);
+        else
+        {
+            var spec = new HostSpec("local", [localInterface], [defaultRoute], false, false, null, new SourceLocation(script.File, 1, 1));
+            _kernel = Netstack.Harness.Linux.LinuxPeer.Create(spec, realTime, 1500);
+            ILink port = world.World.Segments["wire"].Connect("local.wire");
+            if (world.World.Capture is { } kernelSink) port = new CaptureLink(port, realTime, kernelSink, "local", CaptureDirections.Outbound);
+            _ = new Netstack.Simulation.Tap.FrameForwarder(_kernel.Tap, port);
+        }
         Log.MapSegment(LocalMac, "wire");
         Log.MapSegment(PeerMac, "wire");
         var sim = world.World;
@@ -67,12 +80,15 @@ public sealed class PacketdrillRun : IDisposable
         _peer = link;
         _numbers.LocalPort = _bindPort;
         _numbers.RemotePort = 40000;
-        _sockets = new SocketTable(_stack, _remote, _bindPort, connectPort);
+        _sockets = _stack is not null
+            ? new SocketTable(_stack, _remote, _bindPort, connectPort)
+            : new KernelSocketTable(_kernel!, _remote, _bindPort, connectPort);
         world.Start();
     }
 
     public FrameLog Log { get; }
-    public NetworkStack Stack => _stack;
+    /// <summary>Our stack (null on the tap wire, where the kernel is the local host).</summary>
+    public NetworkStack? Stack => _stack;
     public long NowMicros => _loop.Now.Nanoseconds / 1000;
 
     /// <summary>The failures, each a report starting <c>file:line:col:</c>; empty when the script passed.</summary>
@@ -81,7 +97,7 @@ public sealed class PacketdrillRun : IDisposable
     /// <summary>Python blocks and shell commands that were not run: counted and listed, never passed.</summary>
     public List<string> Skipped { get; } = [];
 
-    public void Dispose() { }
+    public void Dispose() => _kernel?.Dispose();
 
     private static Ipv4Address Address(PacketdrillScript script, string option, string fallback) =>
         Ipv4Address.TryParse(script.Option(option)?.Value, out var a) ? a : Ipv4Address.Parse(fallback);
@@ -93,6 +109,45 @@ public sealed class PacketdrillRun : IDisposable
 
     /// <summary>Plays every event; stops at the first failure (as packetdrill does).</summary>
     public void Play()
+    {
+        // On the real clock a kernel socket becomes ready without an event of ours: look at blocked calls every ms.
+        var ticker = _kernel is not null ? new Ticker(_loop, PollPending) : null;
+        try
+        {
+            if (_kernel is not null && _analysis.Script.InitCommand is { } init && !RunInNamespace(init)) return;
+            PlayEvents();
+            if (_kernel is not null && _analysis.Script.CleanupCommand is { } cleanup) RunInNamespace(cleanup);
+        }
+        finally
+        {
+            if (ticker is not null) ticker.Stopped = true;
+        }
+    }
+
+    private sealed class Ticker : IScheduledAction
+    {
+        private readonly IEventLoop _loop;
+        private readonly Action _tick;
+
+        public Ticker(IEventLoop loop, Action tick)
+        {
+            (_loop, _tick) = (loop, tick);
+            _loop.Schedule(_loop.Now + TimeSpan.FromMilliseconds(1), this, 0);
+        }
+
+        public bool Stopped { get; set; }
+
+        public void Run(long token)
+        {
+            if (Stopped) return;
+            _tick();
+            _loop.Schedule(_loop.Now + TimeSpan.FromMilliseconds(1), this, 0);
+        }
+
+        public bool IsCurrent(long token) => !Stopped;
+    }
+
+    private void PlayEvents()
     {
         long lastActual = 0, lastScript = 0;
         foreach (var e in _analysis.Events)
@@ -117,6 +172,7 @@ public sealed class PacketdrillRun : IDisposable
                     PacketLine { Direction: PacketDirection.Inbound } inbound => Inject(e, inbound, start),
                     PacketLine outbound => Expect(e, outbound, start, end, previousActual),
                     SyscallLine call => Call(e, call, start, end, previousActual),
+                    ShellCommand shell when _kernel is not null => Shell(e, shell, start),
                     ShellCommand shell => Skip(e, start, $"shell command `{shell.Command}` not run on our stack"),
                     PythonBlock => Skip(e, start, "Python %{ }% assertion skipped"),
                     _ => throw new SyscallModelException($"{e.Event.Action.GetType().Name} cannot be executed"),
@@ -132,6 +188,23 @@ public sealed class PacketdrillRun : IDisposable
             lastScript = start;
         }
         Finish(lastActual);
+    }
+
+    /// <summary>On the tap wire a backtick command runs in the kernel's namespace, from the script's folder.</summary>
+    private long Shell(AnalyzedEvent e, ShellCommand shell, long at)
+    {
+        RunTo(at);
+        RunInNamespace(shell);
+        return NowMicros;
+    }
+
+    private bool RunInNamespace(ShellCommand shell)
+    {
+        var folder = Path.GetDirectoryName(Path.GetFullPath(_analysis.Script.File))!;
+        var result = _kernel!.Namespace.Run(TimeSpan.FromSeconds(20), "sh", "-c", $"cd '{folder}' && {shell.Command}");
+        if (result.ExitCode == 0) return true;
+        Fail(shell.Location, $"shell command failed (exit {result.ExitCode}): {(result.Error + result.Output).Trim()}");
+        return false;
     }
 
     private long Skip(AnalyzedEvent e, long at, string what)

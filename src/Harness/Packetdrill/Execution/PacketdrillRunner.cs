@@ -34,15 +34,17 @@ public static class PacketdrillRunner
             ? Path.Combine(dir, script.Name + (options.Format == CaptureFormat.PcapNg ? ".pcapng" : ".pcap"))
             : null;
         if (options.OutputDirectory is { } outDir) Directory.CreateDirectory(outDir);
+        using var realWire = options.Wire == ScenarioWire.Tap ? new RealWireSession() : null;
         using var pcap = path is not null && options.Format == CaptureFormat.Pcap ? new PcapFileSink(path) : null;
-        using var run = new PacketdrillRun(analysis, seed, pcap, anyOptionLayout);
+        using var run = new PacketdrillRun(analysis, seed, pcap, anyOptionLayout, realWire?.Loop);
+        realWire?.StartClock(pcap);
         run.Play();
         if (path is not null && options.Format == CaptureFormat.PcapNg)
-            PcapNgWriter.Write(path, run.Log.Frames, [("local", "wire"), ("remote", "wire")], PcapFileSink.Epoch * 1_000_000_000);
+            PcapNgWriter.Write(path, run.Log.Frames, [("local", "wire"), ("remote", "wire")], realWire?.Loop.EpochUnixNanoseconds ?? PcapFileSink.Epoch * 1_000_000_000);
         var failures = run.Failures.Select((f, i) => new StepFailure(i, f)).ToList();
         return new ScenarioResult(script.Name, script.File, seed, failures.Count == 0, run.NowMicros * 1000, run.Log.Count, path, failures, run.Log)
         {
-            TcpRetransmissions = run.Stack.Counters.TcpRetransmissions,
+            TcpRetransmissions = run.Stack?.Counters.TcpRetransmissions ?? 0,
             Wire = options.Wire,
             SkippedAssertions = run.Skipped,
         };

@@ -30,6 +30,10 @@ public static class PosixSymbols
 
     public static long Value(string name) => Values[name];
 
+    /// <summary>The errno name of a Linux errno number.</summary>
+    public static string? ErrnoName(long number) =>
+        Values.FirstOrDefault(v => v.Key.StartsWith('E') && v.Key != "EWOULDBLOCK" && v.Value == number).Key;
+
     /// <summary>The errno a failed connection reports (read, write, SO_ERROR), Linux's choice for each cause.</summary>
     public static string? Errno(SocketError error) => error switch
     {

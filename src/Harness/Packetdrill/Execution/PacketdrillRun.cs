@@ -66,6 +66,10 @@ public sealed class PacketdrillRun : IDisposable
         {
             var spec = new HostSpec("local", [localInterface], [defaultRoute], false, false, null, new SourceLocation(script.File, 1, 1));
             _kernel = Netstack.Harness.Linux.LinuxPeer.Create(spec, realTime, 1500);
+            // packetdrill's tun has no ARP: a permanent neighbour entry for the gateway keeps the kernel's first
+            // segment from waiting for an ARP round trip (our peer still answers ARP for anything else).
+            _kernel.Namespace.MustRun("ip", "neigh", "replace", Gateway(_local).ToString(), "lladdr", PeerMac.ToString(),
+                "dev", "tap0", "nud", "permanent");
             ILink port = world.World.Segments["wire"].Connect("local.wire");
             if (world.World.Capture is { } kernelSink) port = new CaptureLink(port, realTime, kernelSink, "local", CaptureDirections.Outbound);
             _ = new Netstack.Simulation.Tap.FrameForwarder(_kernel.Tap, port);
@@ -288,7 +292,9 @@ public sealed class PacketdrillRun : IDisposable
         if (outcome is not null)
         {
             Judge(e, call, outcome);
-            return start;
+            // packetdrill anchors the next relative time on when the call returned (on the real clock a call
+            // into the kernel's namespace takes a while; on the virtual clock this is the start).
+            return Math.Max(start, NowMicros);
         }
         // The script goes on while the call blocks (packetdrill's syscall thread); written `...END`, its return time
         // is checked when it returns. Relative times after it count from its start.

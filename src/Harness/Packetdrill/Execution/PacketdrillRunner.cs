@@ -26,9 +26,19 @@ public sealed record LoadedScript(string File, string Name, ScriptAnalysis? Anal
 /// and Python blocks / shell commands counted as skipped, never as passed.</summary>
 public static class PacketdrillRunner
 {
+    private static bool _kernelPathWarm;
+
     public static ScenarioResult Run(LoadedScript script, RunOptions options, bool anyOptionLayout = false)
     {
         var analysis = script.Analysis ?? throw new ArgumentException($"{script.File} has errors and cannot run");
+        if (options.Wire == ScenarioWire.Tap && !_kernelPathWarm)
+        {
+            // The first run in a process compiles (JIT) the runner's and the kernel socket paths, tens of ms that
+            // would make the first lines late: run the first script once, in a namespace of its own, and discard it.
+            _kernelPathWarm = true;
+            JitWarmUp.PrepareOnce();
+            Run(script, options with { OutputDirectory = null }, anyOptionLayout);
+        }
         ulong seed = options.Seed ?? 1;
         string? path = options.OutputDirectory is { } dir
             ? Path.Combine(dir, script.Name + (options.Format == CaptureFormat.PcapNg ? ".pcapng" : ".pcap"))

@@ -12,7 +12,7 @@ public sealed class LinuxPeer : IDisposable
 {
     /// <summary>Namespaces are named PREFIX + process id, so a later run can delete those a killed run left.</summary>
     public const string NamespacePrefix = "nsscenario";
-    private const string Device = "tap0";
+    public const string DefaultDevice = "tap0";
 
     private readonly List<IDisposable> _owned = new();
     private bool _disposed;
@@ -29,8 +29,10 @@ public sealed class LinuxPeer : IDisposable
     public InterfaceSpec Interface => Host.Interfaces[0];
 
     /// <summary>Makes the namespace and tap and configures the kernel's side as <paramref name="host"/> says.</summary>
-    public static LinuxPeer Create(HostSpec host, RealTimeEventLoop loop, int mtu)
+    /// <param name="device">The tap's name in the namespace (packetdrill scripts name theirs tun0).</param>
+    public static LinuxPeer Create(HostSpec host, RealTimeEventLoop loop, int mtu, string device = DefaultDevice)
     {
+        string Device = device;
         if (TapPrerequisites.MissingReason() is { } missing)
             throw new InvalidOperationException($"host '{host.Name}' is played by Linux, but {missing}");
         var ns = NetworkNamespace.Create(NamespacePrefix);

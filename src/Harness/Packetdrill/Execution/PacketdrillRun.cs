@@ -65,11 +65,12 @@ public sealed class PacketdrillRun : IDisposable
         else
         {
             var spec = new HostSpec("local", [localInterface], [defaultRoute], false, false, null, new SourceLocation(script.File, 1, 1));
-            _kernel = Netstack.Harness.Linux.LinuxPeer.Create(spec, realTime, 1500);
+            // Named tun0 as packetdrill's device, which scripts' shell commands name (ethtool -K tun0, tc qdisc ... tun0).
+            _kernel = Netstack.Harness.Linux.LinuxPeer.Create(spec, realTime, 1500, "tun0");
             // packetdrill's tun has no ARP: a permanent neighbour entry for the gateway keeps the kernel's first
             // segment from waiting for an ARP round trip (our peer still answers ARP for anything else).
             _kernel.Namespace.MustRun("ip", "neigh", "replace", Gateway(_local).ToString(), "lladdr", PeerMac.ToString(),
-                "dev", "tap0", "nud", "permanent");
+                "dev", "tun0", "nud", "permanent");
             ILink port = world.World.Segments["wire"].Connect("local.wire");
             if (world.World.Capture is { } kernelSink) port = new CaptureLink(port, realTime, kernelSink, "local", CaptureDirections.Outbound);
             _ = new Netstack.Simulation.Tap.FrameForwarder(_kernel.Tap, port);

@@ -30,7 +30,9 @@ public sealed class LinuxPeer : IDisposable
 
     /// <summary>Makes the namespace and tap and configures the kernel's side as <paramref name="host"/> says.</summary>
     /// <param name="device">The tap's name in the namespace (packetdrill scripts name theirs tun0).</param>
-    public static LinuxPeer Create(HostSpec host, RealTimeEventLoop loop, int mtu, string device = DefaultDevice)
+    /// <param name="offload">TSO/checksum offload on the tap: the kernel hands over TCP segments of up to 64 KB, as
+    /// packetdrill's tun shows them (scripts turn it off with ethtool where they need MSS-sized segments).</param>
+    public static LinuxPeer Create(HostSpec host, RealTimeEventLoop loop, int mtu, string device = DefaultDevice, bool offload = false)
     {
         string Device = device;
         if (TapPrerequisites.MissingReason() is { } missing)
@@ -48,7 +50,7 @@ public sealed class LinuxPeer : IDisposable
                 ns.MustRun("ip", "route", "add", r.Prefix.PrefixLength == 0 ? "default" : $"{r.Prefix.Network}/{r.Prefix.PrefixLength}", "via", r.Gateway.ToString());
             if (host.TimeToLive is { } ttl)
                 ns.MustRun("sysctl", "-qw", $"net.ipv4.ip_default_ttl={ttl}");
-            peer.Tap = ns.RunInside(() => new TapLink(loop, Device, i.Mtu ?? mtu));
+            peer.Tap = ns.RunInside(() => new TapLink(loop, Device, i.Mtu ?? mtu, offload));
             peer._owned.Add(peer.Tap);
             peer.WarmUpSockets();
             return peer;

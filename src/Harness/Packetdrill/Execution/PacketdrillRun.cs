@@ -54,7 +54,8 @@ public sealed class PacketdrillRun : IDisposable
         ushort connectPort = Port(script, "connect_port", 8080);
         Log = new FrameLog();
         var world = new WorldBuilder(seed, capture is null ? Log : new FanOutSink(Log, capture), realTime);
-        world.Segment("wire");
+        // On the tap wire the kernel's TSO segments (up to 64 KB) cross the segment whole, as on packetdrill's tun.
+        world.Segment("wire", realTime is null ? null : new Netstack.Simulation.Wire.SegmentOptions { Mtu = 65535 });
         // packetdrill's tun: the local host is 192.168.0.1/16 and reaches the remote through gateway 192.168.0.2;
         // the peer answers ARP for any address but the local host's, so either layout works.
         var localInterface = new InterfaceSpec("wire", LocalMac, new Ipv4Cidr(_local, 16), null);
@@ -66,7 +67,7 @@ public sealed class PacketdrillRun : IDisposable
         {
             var spec = new HostSpec("local", [localInterface], [defaultRoute], false, false, null, new SourceLocation(script.File, 1, 1));
             // Named tun0 as packetdrill's device, which scripts' shell commands name (ethtool -K tun0, tc qdisc ... tun0).
-            _kernel = Netstack.Harness.Linux.LinuxPeer.Create(spec, realTime, 1500, "tun0");
+            _kernel = Netstack.Harness.Linux.LinuxPeer.Create(spec, realTime, 1500, "tun0", offload: true);
             // packetdrill's tun has no ARP: a permanent neighbour entry for the gateway keeps the kernel's first
             // segment from waiting for an ARP round trip (our peer still answers ARP for anything else).
             _kernel.Namespace.MustRun("ip", "neigh", "replace", Gateway(_local).ToString(), "lladdr", PeerMac.ToString(),

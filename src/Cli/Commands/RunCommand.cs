@@ -32,7 +32,7 @@ public static class RunCommand
     {
         var paths = new Argument<string[]>("paths")
         {
-            Description = "Scenario files (*.yaml, *.yml) or directories searched recursively",
+            Description = "Scenario files (*.yaml, *.yml), packetdrill scripts (*.pkt) or directories searched recursively",
             Arity = ArgumentArity.OneOrMore,
         };
         var output = new Option<string>("--out") { Description = "Directory for the recordings (<scenario>.pcap)", DefaultValueFactory = _ => "out" };
@@ -111,12 +111,19 @@ public static class RunCommand
             throw new UsageException(e.Message);
         }
         if (files.Count == 0)
-            throw new UsageException($"no scenario files (*.yaml, *.yml) under {string.Join(", ", settings.Paths)}");
+            throw new UsageException($"no scenario files (*.yaml, *.yml, *.pkt) under {string.Join(", ", settings.Paths)}");
 
         using var filters = new FrameFilterCache();
         var loaded = new List<Scenario>();
         var errors = new List<(string File, string Message)>();
-        foreach (var file in files)
+        var scripts = new List<Netstack.Harness.Packetdrill.Execution.LoadedScript>();
+        foreach (var file in files.Where(ScenarioFiles.IsPacketdrillScript))
+        {
+            var script = Netstack.Harness.Packetdrill.Execution.LoadedScript.Load(file);
+            if (script.Errors.Count > 0) errors.Add((file, string.Join(Environment.NewLine, script.Errors)));
+            else scripts.Add(script);
+        }
+        foreach (var file in files.Where(f => !ScenarioFiles.IsPacketdrillScript(f)))
         {
             try
             {
@@ -153,13 +160,18 @@ public static class RunCommand
         }
 
         var scenarios = ScenarioSelection.Select(loaded, settings.Filter, settings.Shard);
-        if (settings.Filter is { } nameFilter && !loaded.Any(s => ScenarioSelection.MatchesName(s.Name, nameFilter)))
+        // Scripts continue the shard's round robin after the YAML scenarios, so shards stay disjoint.
+        int yamlSelected = ScenarioSelection.Select(loaded, settings.Filter, null).Count;
+        var selectedScripts = scripts.Where(s => settings.Filter is null || ScenarioSelection.MatchesName(s.Name, settings.Filter))
+            .Where((_, i) => settings.Shard is not { } sh || (yamlSelected + i) % sh.N == sh.K - 1).ToList();
+        if (settings.Filter is { } nameFilter && !loaded.Any(s => ScenarioSelection.MatchesName(s.Name, nameFilter)) &&
+            !scripts.Any(s => ScenarioSelection.MatchesName(s.Name, nameFilter)))
         {
             // A filter that matches nothing is almost always a typo; passing silently would hide it in CI.
-            stderr.WriteLine($"harness: --filter '{nameFilter}' matches none of the {loaded.Count} scenarios");
+            stderr.WriteLine($"harness: --filter '{nameFilter}' matches none of the {loaded.Count + scripts.Count} scenarios");
             return Program.ExitUsage;
         }
-        if (scenarios.Count == 0)
+        if (scenarios.Count == 0 && selectedScripts.Count == 0)
         {
             // An empty shard is legitimate: more CI jobs than scenarios. Its report says so as a skipped case.
             stdout.WriteLine($"0 scenarios selected (of {loaded.Count})");
@@ -182,7 +194,7 @@ public static class RunCommand
         var terminal = TerminalOutput.For(stdout);
         var reportPage = settings.Report is null ? null : NewReportPage(settings, scenarios.Count);
         var junit = new List<JUnitReport.Case>();
-        int width = Math.Min(48, scenarios.Max(s => s.Name.Length));
+        int width = Math.Min(48, scenarios.Select(s => s.Name.Length).Concat(selectedScripts.Select(s => s.Name.Length)).Max());
         int failed = 0, skipped = 0, runs = 0;
         var wall = Stopwatch.StartNew();
         int position = 0;
@@ -238,15 +250,56 @@ public static class RunCommand
                     stdout.WriteLine("    " + line);
             }
         }
+        int skippedAssertions = 0;
+        foreach (var script in selectedScripts)
+        {
+            var started = wall.Elapsed;
+            runs++;
+            if (settings.Wire == ScenarioWire.Tap && Netstack.Harness.Linux.TapPrerequisites.MissingReason() is { } cannot)
+            {
+                stderr.WriteLine($"harness: --wire tap: {cannot}");
+                return Program.ExitUsage;
+            }
+            ScenarioResult result;
+            try
+            {
+                result = Netstack.Harness.Packetdrill.Execution.PacketdrillRunner.Run(script,
+                    new RunOptions { OutputDirectory = settings.Output, Format = settings.Format, Seed = settings.Seed, Wire = settings.Wire });
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // A defect of the runner, not a verdict on the stack: the script fails with what went wrong, no trace.
+                result = new ScenarioResult(script.Name, script.File, settings.Seed ?? 1, false, 0, 0, null,
+                    [new StepFailure(0, $"{script.File}:1:1: the runner failed ({e.GetType().Name}: {e.Message}); please report it")], new FrameLog());
+            }
+            junit.Add(new JUnitReport.Case(script.Name, script.File, result.Seed, result.Passed,
+                (wall.Elapsed - started).TotalSeconds, result.Passed ? null : result.FailureMessage));
+            terminal.WriteLine(FormatLine(result, width, terminal) +
+                             (result.SkippedAssertions.Count > 0 ? $"  ({result.SkippedAssertions.Count} assertions skipped)" : ""));
+            skippedAssertions += result.SkippedAssertions.Count;
+            reportPage?.Add(result, null);
+            foreach (var line in result.SkippedAssertions) stdout.WriteLine("    skipped: " + line);
+            if (settings.Trace)
+                foreach (var line in GoldenTrace.Lines(result.Recording))
+                    stdout.WriteLine("    " + line);
+            if (!result.Passed)
+            {
+                failed++;
+                foreach (var line in result.FailureMessage.Split(Environment.NewLine))
+                    stdout.WriteLine("    " + line);
+            }
+        }
         wall.Stop();
         terminal.ClearProgress();
-        var selected = scenarios.Count == loaded.Count ? "" : $" (selected from {loaded.Count})";
+        int total = scenarios.Count + selectedScripts.Count, available = loaded.Count + scripts.Count;
+        var selected = total == available ? "" : $" (selected from {available})";
         var seedText = settings.Seeds is { } sr ? $", {runs} runs over seeds {sr.First}..{sr.Last}" : "";
-        int passedCount = scenarios.Count - failed - skipped;
+        int passedCount = total - failed - skipped;
         stdout.WriteLine(
-            $"{terminal.Bold($"{scenarios.Count} scenario{(scenarios.Count == 1 ? "" : "s")}")}{selected}: " +
+            $"{terminal.Bold($"{total} scenario{(total == 1 ? "" : "s")}")}{selected}: " +
             $"{(passedCount > 0 ? terminal.Green($"{passedCount} passed") : $"{passedCount} passed")}, {(failed > 0 ? terminal.Red($"{failed} failed") : $"{failed} failed")}" +
-            $"{(skipped > 0 ? $", {terminal.Yellow($"{skipped} skipped")}" : "")}{seedText}{(settings.Wire == ScenarioWire.Tap ? " on the tap wire" : "")} " +
+            $"{(skipped > 0 ? $", {terminal.Yellow($"{skipped} skipped")}" : "")}{(skippedAssertions > 0 ? $", {skippedAssertions} assertions skipped" : "")}" +
+            $"{seedText}{(settings.Wire == ScenarioWire.Tap ? " on the tap wire" : "")} " +
             $"({wall.Elapsed.TotalSeconds:0.00} s wall); recordings in {settings.Output}/");
         if (settings.JUnit is { } junitPath) JUnitReport.Write(junitPath, junit, wall.Elapsed.TotalSeconds, RunProperties(settings));
         if (reportPage is not null && settings.Report is { } reportPath)

@@ -13,6 +13,7 @@ public static class BenchmarkSuite
         Tcp,
         new KernelLoopbackTcpBenchmark(() => Tcp.Best),
         new ScenarioThroughputWorkload(),
+        new PacketdrillThroughputWorkload(),
         new HostScaleWorkload(),
         new ReplayThroughputWorkload(),
     ];

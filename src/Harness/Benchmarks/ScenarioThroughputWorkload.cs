@@ -16,7 +16,7 @@ public sealed class ScenarioThroughputWorkload(string? directory = null) : IBenc
         var dir = directory ?? FindScenarioDirectory();
         if (dir is null) yield break; // run outside the repository: nothing to measure
         using var filters = new FrameFilterCache();
-        var scenarios = ScenarioFiles.Find([dir]).Select(f => ScenarioLoader.LoadFile(f, filters)).ToList();
+        var scenarios = ScenarioFiles.Find([dir]).Where(f => !ScenarioFiles.IsPacketdrillScript(f)).Select(f => ScenarioLoader.LoadFile(f, filters)).ToList();
         if (scenarios.Count == 0) yield break;
         var runner = new ScenarioRunner();
         var options = new RunOptions { OutputDirectory = null };
@@ -46,7 +46,7 @@ public sealed class ScenarioThroughputWorkload(string? directory = null) : IBenc
     }
 
     /// <summary>scenarios/ in the current directory or the nearest parent holding Harness.sln.</summary>
-    private static string? FindScenarioDirectory()
+    internal static string? FindScenarioDirectory()
     {
         foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
             for (var d = new DirectoryInfo(start); d is not null; d = d.Parent)

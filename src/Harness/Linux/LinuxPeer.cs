@@ -12,7 +12,7 @@ public sealed class LinuxPeer : IDisposable
 {
     /// <summary>Namespaces are named PREFIX + process id, so a later run can delete those a killed run left.</summary>
     public const string NamespacePrefix = "nsscenario";
-    private const string Device = "tap0";
+    public const string DefaultDevice = "tap0";
 
     private readonly List<IDisposable> _owned = new();
     private bool _disposed;
@@ -29,8 +29,12 @@ public sealed class LinuxPeer : IDisposable
     public InterfaceSpec Interface => Host.Interfaces[0];
 
     /// <summary>Makes the namespace and tap and configures the kernel's side as <paramref name="host"/> says.</summary>
-    public static LinuxPeer Create(HostSpec host, RealTimeEventLoop loop, int mtu)
+    /// <param name="device">The tap's name in the namespace (packetdrill scripts name theirs tun0).</param>
+    /// <param name="offload">TSO/checksum offload on the tap: the kernel hands over TCP segments of up to 64 KB, as
+    /// packetdrill's tun shows them (scripts turn it off with ethtool where they need MSS-sized segments).</param>
+    public static LinuxPeer Create(HostSpec host, RealTimeEventLoop loop, int mtu, string device = DefaultDevice, bool offload = false)
     {
+        string Device = device;
         if (TapPrerequisites.MissingReason() is { } missing)
             throw new InvalidOperationException($"host '{host.Name}' is played by Linux, but {missing}");
         var ns = NetworkNamespace.Create(NamespacePrefix);
@@ -46,7 +50,7 @@ public sealed class LinuxPeer : IDisposable
                 ns.MustRun("ip", "route", "add", r.Prefix.PrefixLength == 0 ? "default" : $"{r.Prefix.Network}/{r.Prefix.PrefixLength}", "via", r.Gateway.ToString());
             if (host.TimeToLive is { } ttl)
                 ns.MustRun("sysctl", "-qw", $"net.ipv4.ip_default_ttl={ttl}");
-            peer.Tap = ns.RunInside(() => new TapLink(loop, Device, i.Mtu ?? mtu));
+            peer.Tap = ns.RunInside(() => new TapLink(loop, Device, i.Mtu ?? mtu, offload));
             peer._owned.Add(peer.Tap);
             peer.WarmUpSockets();
             return peer;

@@ -18,10 +18,13 @@ public static class LineClassifier
     /// <summary>TCP_INFO fields the runner can fill from our stack's connection state.</summary>
     public static readonly IReadOnlySet<string> ModelledTcpInfoFields = new HashSet<string>
     {
-        "tcpi_state", "tcpi_snd_mss", "tcpi_rcv_mss",
+        "tcpi_state", "tcpi_snd_mss",
     };
 
     private static readonly HashSet<string> ModelledMessageFlags = ["0", "MSG_PEEK", "MSG_DONTWAIT", "MSG_NOSIGNAL"];
+
+    /// <summary>Options the runner can set on one socket through our API; the others are stack-wide settings.</summary>
+    private static readonly HashSet<string> SettableSocketOptions = ["SO_REUSEADDR", "SO_LINGER", "TCP_NODELAY"];
 
     private static readonly HashSet<string> ModelledIcmpTypes =
         ["echo_request", "echo_reply", "unreachable", "time_exceeded", "source_quench", "parameter_problem"];
@@ -97,6 +100,10 @@ public static class LineClassifier
             case "setsockopt" or "getsockopt":
                 if (call.Argument(2) is WordExpr option && !ModelledSocketOptions.Contains(option.Name))
                     return LineSupport.No($"socket option {option.Name} is not modelled");
+                if (call.Name == "setsockopt" && call.Argument(2) is WordExpr set && !SettableSocketOptions.Contains(set.Name))
+                    return LineSupport.No($"setsockopt {set.Name}: our stack's API sets it per stack, not per socket");
+                if (call.Name == "getsockopt" && call.Argument(2) is WordExpr get && get.Name is not ("SO_ERROR" or "TCP_INFO" or "SO_RCVBUF" or "SO_SNDBUF"))
+                    return LineSupport.No($"getsockopt {get.Name} is not modelled (SO_ERROR, TCP_INFO, SO_RCVBUF, SO_SNDBUF are)");
                 if (call.Argument(2) is WordExpr { Name: "TCP_INFO" } && call.Argument(3) is StructExpr info)
                 {
                     var missing = info.Items.OfType<FieldExpr>().Select(f => f.Name)

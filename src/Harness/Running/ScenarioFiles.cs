@@ -1,11 +1,14 @@
 namespace Netstack.Harness.Running;
 
-/// <summary>Finds scenario files: each path is a *.yaml/*.yml file or a directory searched recursively,
+/// <summary>Finds scenario files: each path is a *.yaml/*.yml scenario or *.pkt packetdrill script, or a directory searched recursively,
 /// in a stable (ordinal) order so runs and shards are reproducible.</summary>
 public static class ScenarioFiles
 {
     public static bool IsScenarioFile(string path) =>
-        path.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".yml", StringComparison.OrdinalIgnoreCase);
+        path.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".yml", StringComparison.OrdinalIgnoreCase) ||
+        IsPacketdrillScript(path);
+
+    public static bool IsPacketdrillScript(string path) => path.EndsWith(".pkt", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Throws <see cref="FileNotFoundException"/> for a path that does not exist.</summary>
     public static List<string> Find(IEnumerable<string> paths)

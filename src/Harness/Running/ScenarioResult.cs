@@ -29,6 +29,10 @@ public sealed record ScenarioResult(
     /// nothing and were run again: one line each with the figures.</summary>
     public IReadOnlyList<string> InconclusiveRuns { get; init; } = [];
 
+    /// <summary>Assertions the run could not make (packetdrill's Python blocks, shell commands on our stack), each
+    /// <c>file:line:col: what</c>: reported and counted, never passed.</summary>
+    public IReadOnlyList<string> SkippedAssertions { get; init; } = [];
+
     /// <summary>All failure reports, each a multi-line block starting with <c>file:line:col:</c>.</summary>
     public string FailureMessage => string.Join(Environment.NewLine, Failures.Select(f => f.Report));
 }

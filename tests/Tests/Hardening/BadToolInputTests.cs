@@ -10,7 +10,8 @@ namespace Netstack.Tests.Hardening;
 public class BadToolInputTests
 {
     private static readonly int ShippedScenarioCount =
-        Directory.GetFiles(Path.Combine(RepositoryPaths.Root, "scenarios"), "*.y*ml", SearchOption.AllDirectories).Length;
+        Directory.GetFiles(Path.Combine(RepositoryPaths.Root, "scenarios"), "*.y*ml", SearchOption.AllDirectories).Length +
+        Directory.GetFiles(Path.Combine(RepositoryPaths.Root, "scenarios"), "*.pkt", SearchOption.AllDirectories).Length;
 
     private static (int Exit, string Out, string Err) Harness(params string[] args) => CliRunner.Run(args);
 

@@ -94,6 +94,42 @@ public class RunCommandTests
         var output = RepositoryPaths.FreshOutputDirectory("run-shipped");
         var (exit, stdout, _) = Run("run", RepositoryPaths.Scenarios, "--out", output);
         exit.Should().Be(0, stdout);
-        stdout.Should().Contain($"{ShippedScenarios.Files().Count()} scenarios: {ShippedScenarios.Files().Count()} passed, 0 failed");
+        // The YAML scenarios and the packetdrill scripts under scenarios/packetdrill together.
+        int all = ShippedScenarios.Files().Count() + Directory.GetFiles(RepositoryPaths.Scenarios, "*.pkt", SearchOption.AllDirectories).Length;
+        stdout.Should().Contain($"{all} scenarios: {all} passed, 0 failed");
+    }
+
+    [Test]
+    public void Yaml_and_pkt_files_run_together_and_a_failing_script_names_its_line()
+    {
+        var dir = RepositoryPaths.FreshOutputDirectory("run-mixed");
+        Write(dir, "ping.yaml", Passing);
+        Write(dir, "handshake.pkt", """
+            0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+            +0 bind(3, ..., ...) = 0
+            +0 listen(3, 1) = 0
+            +0 < S 0:0(0) win 8192 <mss 1460>
+            +0 > S. 0:0(0) ack 1 <mss 1460>
+            +.01 < . 1:1(0) ack 1 win 8192
+            +0 accept(3, ..., ...) = 4
+            +0 %{ print(tcpi_rtt) }%
+            """);
+        Write(dir, "late.pkt", """
+            0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+            +0 bind(3, ..., ...) = 0
+            +0 listen(3, 1) = 0
+            +0 < S 0:0(0) win 8192 <mss 1460>
+            +.5 > S. 0:0(0) ack 1 <mss 1460>
+            """);
+        var output = Path.Combine(dir, "out");
+
+        var (exit, stdout, _) = Run("run", dir, "--out", output);
+
+        exit.Should().Be(1, stdout);
+        stdout.Should().MatchRegex(@"PASS  handshake\s+0\.010s\s+\d+ frames  \(1 assertions skipped\)");
+        stdout.Should().Contain("late.pkt:5:1: timing error");
+        stdout.Should().MatchRegex(@"PASS  ping\s");
+        stdout.Should().Contain("3 scenarios: 2 passed, 1 failed, 1 assertions skipped");
+        File.Exists(Path.Combine(output, "handshake.pcap")).Should().BeTrue();
     }
 }

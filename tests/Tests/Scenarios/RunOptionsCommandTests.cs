@@ -40,7 +40,8 @@ public class RunOptionsCommandTests
         var (exit, stdout, _) = Run("run", RepositoryPaths.Scenarios, "--out", dir, "--filter", "udp");
         exit.Should().Be(0);
         Names(stdout).Should().Equal("fault-udp-wire", "linux-udp", "udp-closed-port", "udp-delivered");
-        stdout.Should().Contain($"4 scenarios (selected from {ShippedScenarios.Files().Count()})");
+        int shipped = ShippedScenarios.Files().Count() + Directory.GetFiles(RepositoryPaths.Scenarios, "*.pkt", SearchOption.AllDirectories).Length;
+        stdout.Should().Contain($"4 scenarios (selected from {shipped})");
 
         ScenarioLines(Run("run", RepositoryPaths.Scenarios, "--out", dir, "--filter", "arp-*").Out)
             .Should().HaveCount(2);

@@ -1,0 +1,284 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using Netstack.Harness.Linux;
+using Netstack.Wire;
+
+namespace Netstack.Harness.Packetdrill.Execution;
+
+/// <summary>A script's file descriptors as real sockets of the Linux kernel in the run's namespace (<c>--wire tap</c>).
+/// Every socket is non-blocking underneath; a call the script makes blocking is retried after every event on the
+/// loop until it completes, so the script goes on meanwhile as with packetdrill's syscall thread. Return values and
+/// errnos are the kernel's, mapped back from .NET's SocketError.</summary>
+public sealed unsafe partial class KernelSocketTable(LinuxPeer peer, Ipv4Address remote, ushort bindPort, ushort connectPort) : ISocketModel
+{
+    private sealed class Entry(Socket socket)
+    {
+        public Socket Socket { get; } = socket;
+        public bool NonBlocking { get; set; }
+        public bool Connecting { get; set; }
+    }
+
+    private readonly SortedDictionary<int, Entry> _fds = new();
+
+    public SyscallOutcome? Execute(SyscallLine call, out SocketTable.Pending? pending)
+    {
+        pending = null;
+        if (call.Name == "socket")
+        {
+            bool stream = call.Argument(1) is not WordExpr { Name: "SOCK_DGRAM" };
+            var s = peer.OpenSocket(stream ? SocketType.Stream : SocketType.Dgram, stream ? ProtocolType.Tcp : ProtocolType.Udp);
+            s.Blocking = false;
+            int fd = 3;
+            while (_fds.ContainsKey(fd)) fd++;
+            _fds[fd] = new Entry(s);
+            return SyscallOutcome.Ok(fd);
+        }
+        if (call.Name == "poll") return Poll(call, out pending);
+        var fdArgument = call.FdArgument ?? throw new SyscallModelException($"{call.Name}() needs a literal fd as its first argument");
+        if (!_fds.TryGetValue(fdArgument, out var e)) return SyscallOutcome.Fail("EBADF");
+        var socket = e.Socket;
+        try
+        {
+            switch (call.Name)
+            {
+                case "bind":
+                    socket.Bind(new IPEndPoint(IPAddress.Any, bindPort));
+                    return SyscallOutcome.Ok();
+                case "listen":
+                    socket.Listen((int)SocketTable.Number(call.Argument(1), 1));
+                    return SyscallOutcome.Ok();
+                case "accept":
+                    return Blocking(e, () =>
+                    {
+                        var accepted = peer.Own(socket.Accept());
+                        accepted.Blocking = false;
+                        int fd = 3;
+                        while (_fds.ContainsKey(fd)) fd++;
+                        _fds[fd] = new Entry(accepted);
+                        return SyscallOutcome.Ok(fd);
+                    }, false, out pending);
+                case "connect":
+                    return Connect(e, out pending);
+                case "read" or "recv" or "recvfrom":
+                {
+                    var buffer = new byte[(int)SocketTable.Number(call.Argument(2), 0)];
+                    var flags = Flags(call.Name == "read" ? null : call.Argument(3));
+                    return Blocking(e, () => SyscallOutcome.Ok(socket.Receive(buffer, flags & ~SocketFlags.Partial)),
+                        (flags & SocketFlags.Partial) != 0, out pending);
+                }
+                case "write" or "send" or "sendto":
+                {
+                    int length = (int)SocketTable.Number(call.Argument(2), 0);
+                    var flags = Flags(call.Name == "write" ? null : call.Argument(3));
+                    int sent = 0;
+                    return Blocking(e, () =>
+                    {
+                        if (socket.SocketType == SocketType.Dgram)
+                            return SyscallOutcome.Ok(socket.SendTo(new byte[length], new IPEndPoint(remote.ToSystem(), connectPort)));
+                        sent += socket.Send(new byte[length - sent], flags & ~SocketFlags.Partial);
+                        if (sent < length && !e.NonBlocking) throw new SocketException((int)SocketError.WouldBlock);
+                        return SyscallOutcome.Ok(sent);
+                    }, (flags & SocketFlags.Partial) != 0, out pending);
+                }
+                case "close":
+                    _fds.Remove(fdArgument);
+                    socket.Dispose();
+                    return SyscallOutcome.Ok();
+                case "shutdown":
+                    long how = SocketTable.Number(call.Argument(1), 2);
+                    socket.Shutdown(how == 0 ? SocketShutdown.Receive : how == 1 ? SocketShutdown.Send : SocketShutdown.Both);
+                    return SyscallOutcome.Ok();
+                case "setsockopt": return SetOption(socket, call);
+                case "getsockopt": return GetOption(socket, call);
+                case "fcntl":
+                    string command = (call.Argument(1) as WordExpr)?.Name ?? "";
+                    if (command == "F_GETFL")
+                        return SyscallOutcome.Ok(PosixSymbols.Value("O_RDWR") | (e.NonBlocking ? PosixSymbols.Value("O_NONBLOCK") : 0));
+                    e.NonBlocking = (SocketTable.Number(call.Argument(2), 0) & PosixSymbols.Value("O_NONBLOCK")) != 0;
+                    return SyscallOutcome.Ok();
+                default:
+                    throw new SyscallModelException($"system call {call.Name}() is not modelled");
+            }
+        }
+        catch (SocketException x)
+        {
+            return SyscallOutcome.Fail(Errno(x.SocketErrorCode));
+        }
+    }
+
+    /// <summary>MSG_DONTWAIT is carried as <see cref="SocketFlags.Partial"/> (a flag the calls here do not use).</summary>
+    private static SocketFlags Flags(Expr? flags)
+    {
+        long value = SocketTable.Number(flags, 0);
+        var result = SocketFlags.None;
+        if ((value & PosixSymbols.Value("MSG_PEEK")) != 0) result |= SocketFlags.Peek;
+        if ((value & PosixSymbols.Value("MSG_DONTWAIT")) != 0) result |= SocketFlags.Partial;
+        return result;
+    }
+
+    private static SyscallOutcome? Blocking(Entry e, Func<SyscallOutcome> attempt, bool dontWait, out SocketTable.Pending? pending)
+    {
+        pending = null;
+        SyscallOutcome? Try()
+        {
+            try
+            {
+                return attempt();
+            }
+            catch (SocketException x) when (x.SocketErrorCode == SocketError.WouldBlock)
+            {
+                return null;
+            }
+            catch (SocketException x)
+            {
+                return SyscallOutcome.Fail(Errno(x.SocketErrorCode));
+            }
+        }
+        if (Try() is { } now) return now;
+        if (e.NonBlocking || dontWait) return SyscallOutcome.Fail("EAGAIN");
+        pending = () => Try();
+        return null;
+    }
+
+    private SyscallOutcome? Connect(Entry e, out SocketTable.Pending? pending)
+    {
+        pending = null;
+        var socket = e.Socket;
+        var endpoint = new IPEndPoint(remote.ToSystem(), connectPort);
+        if (e.Connecting) return e.NonBlocking ? ConnectResult(e) ?? SyscallOutcome.Fail("EALREADY") : null;
+        try
+        {
+            socket.Connect(endpoint);
+            return SyscallOutcome.Ok();
+        }
+        catch (SocketException x) when (x.SocketErrorCode is SocketError.WouldBlock or SocketError.InProgress)
+        {
+            e.Connecting = true;
+            if (e.NonBlocking) return SyscallOutcome.Fail("EINPROGRESS");
+            pending = () => ConnectResult(e);
+            return null;
+        }
+    }
+
+    /// <summary>A connect in progress: done when poll says writable or failed; SO_ERROR tells which.</summary>
+    private static SyscallOutcome? ConnectResult(Entry e)
+    {
+        short revents = PollOne(e.Socket, PollOut);
+        if (revents == 0) return null;
+        e.Connecting = false;
+        int error = (int)e.Socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Error)!;
+        return error == 0 ? SyscallOutcome.Ok() : SyscallOutcome.Fail(ErrnoOf(error));
+    }
+
+    private static SyscallOutcome SetOption(Socket socket, SyscallLine call)
+    {
+        string option = (call.Argument(2) as WordExpr)?.Name ?? "";
+        var value = call.Argument(3);
+        switch (option)
+        {
+            case "SO_REUSEADDR":
+                socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, SocketTable.Number(value, 1) != 0);
+                return SyscallOutcome.Ok();
+            case "TCP_NODELAY":
+                socket.NoDelay = SocketTable.Number(value, 1) != 0;
+                return SyscallOutcome.Ok();
+            case "SO_LINGER":
+                var linger = value is ArrayExpr { Items: [StructExpr s] } ? s : value as StructExpr
+                             ?? throw new SyscallModelException("SO_LINGER needs {onoff=N, linger=N}");
+                socket.LingerState = new LingerOption(SocketTable.Number(linger.Field("onoff") ?? linger.Items.ElementAtOrDefault(0), 0) != 0,
+                    (int)SocketTable.Number(linger.Field("linger") ?? linger.Items.ElementAtOrDefault(1), 0));
+                return SyscallOutcome.Ok();
+            default:
+                throw new SyscallModelException($"setsockopt {option} is not modelled");
+        }
+    }
+
+    private static SyscallOutcome GetOption(Socket socket, SyscallLine call)
+    {
+        string option = (call.Argument(2) as WordExpr)?.Name ?? "";
+        switch (option)
+        {
+            case "SO_ERROR":
+                int error = (int)socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Error)!;
+                return new SyscallOutcome(0, null, new Dictionary<string, long>
+                    { ["value"] = error == 0 ? 0 : PosixSymbols.Value(ErrnoOf(error)) });
+            case "SO_RCVBUF" or "SO_SNDBUF":
+                int size = option == "SO_RCVBUF" ? socket.ReceiveBufferSize : socket.SendBufferSize;
+                return new SyscallOutcome(0, null, new Dictionary<string, long> { ["value"] = size });
+            case "TCP_INFO":
+                var info = new byte[104];
+                socket.GetRawSocketOption(6, 11, info); // SOL_TCP, TCP_INFO
+                return new SyscallOutcome(0, null, new Dictionary<string, long>
+                {
+                    ["tcpi_state"] = info[0],
+                    ["tcpi_snd_mss"] = BitConverter.ToUInt32(info, 16),
+                });
+            default:
+                throw new SyscallModelException($"getsockopt {option} is not modelled");
+        }
+    }
+
+    private SyscallOutcome? Poll(SyscallLine call, out SocketTable.Pending? pending)
+    {
+        pending = null;
+        var items = (call.Argument(0) as ArrayExpr)?.Items.OfType<StructExpr>().ToList()
+                    ?? throw new SyscallModelException("poll() needs [{fd=N, events=...}] as its first argument");
+        long timeoutMs = SocketTable.Number(call.Argument(2), 0);
+        var started = Environment.TickCount64;
+        SyscallOutcome? Try()
+        {
+            int ready = 0;
+            var fields = new Dictionary<string, long>();
+            for (int i = 0; i < items.Count; i++)
+            {
+                int fd = (int)SocketTable.Number(items[i].Field("fd"), -1);
+                short events = (short)SocketTable.Number(items[i].Field("events"), 0);
+                long revents = _fds.TryGetValue(fd, out var e) ? PollOne(e.Socket, events) : PosixSymbols.Value("POLLNVAL");
+                fields[$"revents{i}"] = revents;
+                if (revents != 0) ready++;
+            }
+            if (ready > 0 || (timeoutMs >= 0 && Environment.TickCount64 - started >= timeoutMs)) return new SyscallOutcome(ready, null, fields);
+            return null;
+        }
+        if (Try() is { } now) return now;
+        pending = () => Try();
+        return null;
+    }
+
+    private const short PollOut = 0x4;
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct PollFd
+    {
+        public int Fd;
+        public short Events;
+        public short Revents;
+    }
+
+    [LibraryImport("libc", EntryPoint = "poll", SetLastError = true)]
+    private static partial int PollNative(PollFd* fds, nuint count, int timeout);
+
+    /// <summary>The kernel's own poll(2) on the socket, timeout 0: revents exactly as Linux computes them.</summary>
+    private static short PollOne(Socket socket, short events)
+    {
+        var fd = new PollFd { Fd = (int)socket.Handle, Events = events };
+        return PollNative(&fd, 1, 0) == 1 ? fd.Revents : (short)0;
+    }
+
+    /// <summary>SO_ERROR as .NET hands it over: a SocketError, or (small values) the raw errno.</summary>
+    private static string ErrnoOf(int error) =>
+        error < 1000 && PosixSymbols.ErrnoName(error) is { } name ? name : Errno((SocketError)error);
+
+    private static string Errno(SocketError error) => error switch
+    {
+        SocketError.WouldBlock => "EAGAIN",
+        SocketError.InProgress => "EINPROGRESS",
+        SocketError.AlreadyInProgress => "EALREADY",
+        SocketError.IsConnected => "EISCONN",
+        SocketError.InvalidArgument => "EINVAL",
+        SocketError.NotSocket => "ENOTSOCK",
+        SocketError.AddressNotAvailable => "EADDRNOTAVAIL",
+        _ => PosixSymbols.Errno(error) ?? "EIO",
+    };
+}

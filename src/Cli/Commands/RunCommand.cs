@@ -157,7 +157,7 @@ public static class RunCommand
             return Program.ExitOk;
         }
 
-        if (settings.Wire == ScenarioWire.Tap && scenarios.Any(s => s.LinuxHost is not null) &&
+        if (settings.Wire == ScenarioWire.Tap && scenarios.Any(s => s.HasRealWireHost) &&
             Netstack.Harness.Linux.TapPrerequisites.MissingReason() is { } missing)
         {
             stderr.WriteLine($"harness: --wire tap: {missing}");

@@ -25,7 +25,11 @@ public static partial class ScenarioLoader
     [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
     private static partial Regex ScenarioNamePattern();
 
-    public static Scenario LoadFile(string path, FrameFilterCache filters)
+    public static Scenario LoadFile(string path, FrameFilterCache filters) => LoadFile(path, filters, null);
+
+    /// <param name="cast">Who plays one host instead of what its file says (<c>harness matrix</c>): the host's name
+    /// and a <c>played-by</c> word (linux, stack, lwip, slirp). The file is checked as if it said so.</param>
+    public static Scenario LoadFile(string path, FrameFilterCache filters, (string Host, string PlayedBy)? cast)
     {
         string text;
         try
@@ -36,10 +40,10 @@ public static partial class ScenarioLoader
         {
             throw new ScenarioFormatException(new SourceLocation(path, 1, 1), $"cannot read the file: {e.Message}");
         }
-        return Load(text, path, filters);
+        return Load(text, path, filters, cast);
     }
 
-    public static Scenario Load(string yaml, string file, FrameFilterCache filters)
+    public static Scenario Load(string yaml, string file, FrameFilterCache filters, (string Host, string PlayedBy)? cast = null)
     {
         var stream = YamlDocumentParser.Parse(yaml, file);
         if (stream.Documents.Count == 0)
@@ -60,7 +64,9 @@ public static partial class ScenarioLoader
             throw root.ErrorAt(seedNode, $"'seed' must be a whole number from 0 to {ulong.MaxValue}");
 
         var segments = ReadSegments(root);
-        var hosts = ReadHosts(root, segments);
+        var hosts = ReadHosts(root, segments, cast);
+        if (cast is { } c && hosts.All(h => h.Name != c.Host))
+            throw root.ErrorAt(root.Get("hosts")!, $"the scenario has no host '{c.Host}' to be played by {c.PlayedBy}");
         if (!root.Has("steps")) throw root.ErrorAt(root.Node, "a scenario needs 'steps'");
         var references = new ScenarioReferences(file, hosts, segments);
         var faults = root.Get("faults") is { } faultsNode ? new FaultReader(references, filters).Read(root, faultsNode) : [];
@@ -120,7 +126,7 @@ public static partial class ScenarioLoader
         return new SegmentSpec(name, TimeSpan.FromTicks(latency / 100), bandwidth, mtu);
     }
 
-    private static List<HostSpec> ReadHosts(YamlMapping root, List<SegmentSpec> segments)
+    private static List<HostSpec> ReadHosts(YamlMapping root, List<SegmentSpec> segments, (string Host, string PlayedBy)? cast)
     {
         var node = root.Get("hosts") ?? throw root.ErrorAt(root.Node, "a scenario needs 'hosts'");
         var hostsMap = new YamlMapping(root.At(node).File, node, "hosts");
@@ -132,7 +138,7 @@ public static partial class ScenarioLoader
             var keyNode = hostsMap.KeyNode(name);
             if (!ScenarioReferences.NamePattern().IsMatch(name))
                 throw hostsMap.ErrorAt(keyNode, $"bad host name '{name}': use letters, digits, '_' and '-', starting with a letter");
-            var host = ReadHost(hostsMap, name, hostsMap.Get(name)!, segments);
+            var host = ReadHost(hostsMap, name, hostsMap.Get(name)!, segments, cast is { } c && c.Host == name ? c.PlayedBy : null);
             foreach (var i in host.Interfaces)
                 if (!macs.TryAdd(i.Mac, name))
                     throw hostsMap.ErrorAt(hostsMap.Get(name)!, $"host '{name}' reuses MAC {i.Mac} of host '{macs[i.Mac]}'");
@@ -143,14 +149,24 @@ public static partial class ScenarioLoader
         return hosts;
     }
 
-    private static HostSpec ReadHost(YamlMapping hostsMap, string name, YamlNode node, List<SegmentSpec> segments)
+    private static HostSpec ReadHost(YamlMapping hostsMap, string name, YamlNode node, List<SegmentSpec> segments, string? castAs)
     {
         var m = new YamlMapping(hostsMap.At(node).File, node, $"host '{name}'");
         m.AllowOnly(HostKeys);
         bool scripted = m.Boolean("scripted") ?? false;
-        var (player, external, playedServices) = m.Get("played-by") is { } playedBy
-            ? ReadPlayedBy(m, playedBy, name, scripted)
-            : (HostPlayer.Stack, null, null);
+        (HostPlayer, ExternalPlayer?, YamlNode?) played;
+        try
+        {
+            played = (castAs is not null ? new YamlScalarNode(castAs) : m.Get("played-by")) is { } playedBy
+                ? ReadPlayedBy(m, playedBy, name, scripted)
+                : (HostPlayer.Stack, null, null);
+        }
+        catch (ScenarioFormatException e) when (castAs is not null)
+        {
+            // The cast has no place in the file: say so at the host.
+            throw m.ErrorAt(m.Node, $"cast as {castAs}: {e.Problem}");
+        }
+        var (player, external, playedServices) = played;
         bool linux = player == HostPlayer.Linux;
         if (scripted)
             foreach (var k in StackOnlyKeys)
@@ -210,7 +226,7 @@ public static partial class ScenarioLoader
         var ttl = m.Integer("ttl", 1, 255);
         var services = ReadServices(m, name, player, external, playedServices, scripted);
         if (external is { Known: { } known } && KnownExternalStacks.Problem(known, interfaces[0].Mac, interfaces[0].Address) is { } unfit)
-            throw m.ErrorAt(m.Get("played-by")!, $"host '{name}' cannot be played by {known}: {unfit}");
+            throw m.ErrorAt(castAs is null ? m.Get("played-by")! : m.Node, $"host '{name}' cannot be played by {known}: {unfit}");
         return new HostSpec(name, interfaces, routes, m.Boolean("forwarding") ?? false, m.Boolean("gratuitous-arp") ?? player == HostPlayer.Stack,
             ttl is { } t ? (byte)t : null, m.Location) { Scripted = scripted, PlayedBy = player, External = external, Services = services };
     }
@@ -309,12 +325,14 @@ public static partial class ScenarioLoader
                 throw m.ErrorAt(item, $"bad service '{text}': the kind is a word like echo, discard, udp-echo or http");
             if (list.Any(s => s.Port == port && s.Kind.StartsWith("udp-", StringComparison.Ordinal) == service.Kind.StartsWith("udp-", StringComparison.Ordinal)))
                 throw m.ErrorAt(item, $"host '{name}' already offers a service on {(service.Kind.StartsWith("udp-", StringComparison.Ordinal) ? "UDP" : "TCP")} port {port}");
-            bool runBySomeoneElse = player == HostPlayer.External && external!.Known is null;
-            if (!runBySomeoneElse && !ServiceSpec.Served.Contains(service.Kind))
+            if (external?.Known is { } known)
+            {
+                if (!KnownExternalStacks.Offers(known).Contains(service))
+                    throw m.ErrorAt(item, $"{known} does not offer {service} (it offers {string.Join(", ", KnownExternalStacks.Offers(known))})");
+            }
+            else if (player != HostPlayer.External && !ServiceSpec.Served.Contains(service.Kind))
                 throw m.ErrorAt(item, $"unknown service '{service.Kind}': the harness runs {string.Join(", ", ServiceSpec.Served)} " +
                     "(a host played by { run: ... } may declare any service its command offers)");
-            if (external?.Known is { } known && !KnownExternalStacks.Offers(known).Contains(service))
-                throw m.ErrorAt(item, $"{known} does not offer {service} (it offers {string.Join(", ", KnownExternalStacks.Offers(known))})");
             list.Add(service);
         }
         return list;

@@ -39,8 +39,8 @@ public class RunOptionsCommandTests
         var dir = RepositoryPaths.FreshOutputDirectory("opt-filter");
         var (exit, stdout, _) = Run("run", RepositoryPaths.Scenarios, "--out", dir, "--filter", "udp");
         exit.Should().Be(0);
-        Names(stdout).Should().Equal("fault-udp-wire", "linux-udp", "udp-closed-port", "udp-delivered");
-        stdout.Should().Contain($"4 scenarios (selected from {ShippedScenarios.Files().Count()})");
+        Names(stdout).Should().Equal("conf-udp-closed-port", "conf-udp-echo", "fault-udp-wire", "linux-udp", "udp-closed-port", "udp-delivered");
+        stdout.Should().Contain($"6 scenarios (selected from {ShippedScenarios.Files().Count()})");
 
         ScenarioLines(Run("run", RepositoryPaths.Scenarios, "--out", dir, "--filter", "arp-*").Out)
             .Should().HaveCount(2);

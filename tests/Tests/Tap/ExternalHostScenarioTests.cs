@@ -120,4 +120,40 @@ public class ExternalHostScenarioTests
         stdout.Should().Contain("FAIL  external-dies").And.Contain("the tap wire could not be set up: external host command exited with 7");
         ConformanceMatrix.Leftovers().Should().BeEmpty();
     }
+
+    [Test]
+    public void Ctrl_c_ends_the_external_stack_and_everything_it_started()
+    {
+        RequiredTools.Require("slirp4netns", "socat");
+        var dir = RepositoryPaths.FreshOutputDirectory("external-ctrl-c");
+        var file = Path.Combine(dir, "slirp-waits.yaml");
+        // slirp-host.sh moves slirp4netns and its socat servers into a namespace of their own: only the marker
+        // variable ties them to the run.
+        File.WriteAllText(file, """
+            name: slirp-waits
+            timeout: 60s
+            hosts:
+              tester: { ip: 10.0.2.100/24 }
+              sut: { mac: 52:55:0a:00:02:02, ip: 10.0.2.2/24, played-by: slirp }
+            steps:
+              - udp-send: { from: tester:5000, to: sut:7, data: ping }
+              - expect: { frame: "udp src port 9", from: sut }
+            """);
+        using var harness = HarnessProcess.StartHere("run", "--wire", "tap", "--out", dir, file);
+        var marker = $"{ExternalStackHost.NamespacePrefix}{harness.ProcessId}x";
+        List<int> Marked() => MarkedProcesses.Find(ExternalStackHost.NamespaceVariable, v => v.StartsWith(marker, StringComparison.Ordinal));
+        bool NamespaceExists() => CommandRunner.Run("ip", "netns", "list").Output.Contains(marker);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (Marked().Count < 3 && !harness.HasExited && DateTime.UtcNow < deadline) Thread.Sleep(100);
+        Marked().Should().HaveCountGreaterThanOrEqualTo(3, $"slirp4netns and its socat servers run\n{harness.Output}\n{harness.Error}");
+        NamespaceExists().Should().BeTrue();
+        Thread.Sleep(1000); // into the wait
+
+        harness.Interrupt();
+
+        harness.WaitForExit(TimeSpan.FromSeconds(20)).Should().Be(130, harness.Output + harness.Error);
+        harness.Output.Should().Contain("STOP  slirp-waits").And.Contain("interrupted by SIGINT");
+        NamespaceExists().Should().BeFalse("the namespace is deleted on the way out");
+        Marked().Where(p => File.Exists($"/proc/{p}/stat") && !File.ReadAllText($"/proc/{p}/stat").Contains(") Z ")).Should().BeEmpty();
+    }
 }

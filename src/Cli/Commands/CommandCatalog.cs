@@ -8,6 +8,7 @@ public static class CommandCatalog
     public static IEnumerable<Command> All()
     {
         yield return RunCommand.Create();
+        yield return MatrixCommand.Create();
         yield return BenchCommand.Create();
         yield return FuzzCommand.Create();
         yield return VersionCommand.Create();

@@ -14,6 +14,8 @@ public enum HostAbility
     Inspect = 2,
     /// <summary>Putting hand-built frames on the wire (<c>inject</c>).</summary>
     Inject = 4,
+    /// <summary>Running a command in the host's namespace (<c>exec</c>): Linux and external hosts.</summary>
+    Exec = 8,
 }
 
 /// <summary>Which driver plays a host, and so what its steps may ask: one table for the loader and the run.
@@ -22,7 +24,8 @@ public static class HostAbilities
 {
     public static HostAbility Of(HostSpec host) =>
         host.Scripted ? ScriptedPeerDriver.Abilities
-        : host.PlayedByLinux ? LinuxHostDriver.Abilities
+        : host.PlayedBy == HostPlayer.Linux ? LinuxHostDriver.Abilities
+        : host.PlayedBy == HostPlayer.External ? ExternalHostDriver.Abilities
         : StackHostDriver.Abilities;
 
     public static bool Can(this HostSpec host, HostAbility ability) => (Of(host) & ability) == ability;
@@ -31,6 +34,7 @@ public static class HostAbilities
     /// <paramref name="missing"/>: in the words of the driver that plays it.</summary>
     public static string Refusal(HostSpec host, HostAbility missing, string key) =>
         host.Scripted ? ScriptedPeerDriver.Refusal(host.Name, key)
-        : host.PlayedByLinux ? LinuxHostDriver.Refusal(host.Name, missing, key)
-        : StackHostDriver.Refusal(host.Name);
+        : host.PlayedBy == HostPlayer.Linux ? LinuxHostDriver.Refusal(host.Name, missing, key)
+        : host.PlayedBy == HostPlayer.External ? ExternalHostDriver.Refusal(host, key)
+        : StackHostDriver.Refusal(host.Name, missing);
 }

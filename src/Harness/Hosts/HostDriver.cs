@@ -80,6 +80,13 @@ public abstract class HostDriver(HostSpec spec) : IDisposable
     public virtual void Inject(string segment, byte[] frame) =>
         throw new StepFailedException($"host '{Name}' has a stack; only a host with 'scripted: true' injects frames");
 
+    // ------------------------------------------------------------------ commands
+
+    /// <summary>Runs a shell command in the host's namespace: its exit code, what it printed (stdout, then
+    /// stderr), and whether it was ended for taking longer than <paramref name="timeout"/>.</summary>
+    public virtual (int ExitCode, string Output, bool TimedOut) Exec(string command, TimeSpan timeout) =>
+        throw new StepFailedException($"host '{Name}' has no namespace to run a command in");
+
     public virtual void Dispose() { }
 
     protected StepFailedException Unsupported(string what) => new($"host '{Name}' has no {what}");

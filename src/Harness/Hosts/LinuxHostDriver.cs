@@ -20,13 +20,13 @@ namespace Netstack.Harness.Hosts;
 /// the tap. Steps act through sockets opened in the namespace; the kernel's internals are not read.</summary>
 public sealed class LinuxHostDriver : HostDriver
 {
-    public const HostAbility Abilities = HostAbility.Sockets;
+    public const HostAbility Abilities = HostAbility.Sockets | HostAbility.Exec;
 
     /// <summary>The kernel is reached through its sockets: its internals are not read, and it sends only what
     /// they make it send.</summary>
     public static string Refusal(string host, HostAbility missing, string key) => missing == HostAbility.Inspect
         ? $"host '{host}' is played by Linux: its {key} cannot be read on the tap wire; check its traffic or what its sockets receive instead"
-        : StackHostDriver.Refusal(host);
+        : StackHostDriver.Refusal(host, missing);
 
     private readonly LinuxPeer _peer;
     private readonly RealTimeEventLoop _loop;
@@ -53,6 +53,7 @@ public sealed class LinuxHostDriver : HostDriver
             _ = new FrameForwarder(_peer.Tap, port);
             log.MapSegment(i.Mac, i.Segment);
             if (willPing) Pinger();
+            LinuxServices.Start(_peer, spec.Services);
         }
         catch
         {
@@ -110,6 +111,12 @@ public sealed class LinuxHostDriver : HostDriver
         _listeners.TryGetValue(listener, out var socket)
             ? LinuxTcpEndpoint.Accept(name, _peer, socket, _loop)
             : throw new StepFailedException($"nothing listens on {listener}");
+
+    public override (int ExitCode, string Output, bool TimedOut) Exec(string command, TimeSpan timeout)
+    {
+        var r = _peer.Namespace.Run(timeout, "/bin/sh", "-c", command);
+        return (r.ExitCode, r.Output + r.Error, r.TimedOut);
+    }
 
     /// <summary>Deletes the namespace, which takes the tap and every socket's connections with it.</summary>
     public override void Dispose() => _peer.Dispose();

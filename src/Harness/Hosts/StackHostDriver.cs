@@ -16,8 +16,10 @@ public sealed class StackHostDriver : HostDriver
 {
     public const HostAbility Abilities = HostAbility.Sockets | HostAbility.Inspect;
 
-    /// <summary>Our stack does everything but inject hand-built frames.</summary>
-    public static string Refusal(string host) => $"host '{host}' has a stack; only a host with 'scripted: true' injects frames";
+    /// <summary>Our stack does everything but inject hand-built frames and run commands.</summary>
+    public static string Refusal(string host, HostAbility missing = HostAbility.Inject) => missing == HostAbility.Exec
+        ? $"host '{host}' is our stack: it has no namespace to run a command in (exec runs on a host played by Linux or an external implementation)"
+        : $"host '{host}' has a stack; only a host with 'scripted: true' injects frames";
 
     private readonly NetworkStack _stack;
     private readonly IEventLoop _loop;
@@ -36,6 +38,7 @@ public sealed class StackHostDriver : HostDriver
         _stack = world.AddHost(spec.Name, options, spec.Interfaces, spec.Routes);
         _loop = world.World.Loop;
         foreach (var i in spec.Interfaces) log.MapSegment(i.Mac, i.Segment);
+        StackServices.Start(_stack, _loop, spec.Services);
     }
 
     public override NetworkStack Stack => _stack;

@@ -19,18 +19,29 @@ public static class KnownExternalStacks
             _ => throw new ArgumentException($"unknown external stack '{name}' (known: {string.Join(", ", Names)})", nameof(name)),
         };
 
+    /// <summary>The services each stack offers: lwip_host.c serves them itself; slirp forwards them to socat servers in
+    /// its outside namespace (scripts/slirp-host.sh).</summary>
+    public static IReadOnlyList<Netstack.Harness.Scenarios.ServiceSpec> Offers(string name) =>
+        name is "lwip" or "slirp" ? [new("echo", 7), new("discard", 9), new("udp-echo", 7)] : [];
+
+    /// <summary>Why stack <paramref name="name"/> cannot play a host with this MAC and address; null when it can.</summary>
+    public static string? Problem(string name, MacAddress mac, Ipv4Cidr address)
+    {
+        if (name != "slirp") return null;
+        // Slirp's gateway is always network + 2 and its MAC is 52:55 followed by the address; refusing other values
+        // gives a located error instead of a host that silently answers at another address.
+        if (address.Address.Value != address.Network.Value + 2)
+            return $"slirp plays its gateway, which is always the network address + 2 " +
+                $"({new Ipv4Address(address.Network.Value + 2)}/{address.PrefixLength}), not {address.Address}";
+        var slirpMac = new MacAddress(0x5255_0000_0000UL | address.Address.Value);
+        if (mac != slirpMac) return $"slirp's gateway at {address.Address} always has MAC {slirpMac}, not {mac}";
+        if (address.PrefixLength is < 8 or > 29) return $"slirp needs a prefix length of 8..29, not /{address.PrefixLength}";
+        return null;
+    }
+
     private static ExternalHostSpec Slirp(MacAddress mac, Ipv4Cidr address, int mtu)
     {
-        // Slirp's gateway is always network + 2 and its MAC is 52:55 followed by the address; refusing other values
-        // here gives a located error instead of a host that silently answers at another address.
-        if (address.Address.Value != address.Network.Value + 2)
-            throw new ArgumentException($"slirp plays its gateway, which is always the network address + 2 " +
-                $"({new Ipv4Address(address.Network.Value + 2)}/{address.PrefixLength}), not {address.Address}");
-        var slirpMac = new MacAddress(0x5255_0000_0000UL | address.Address.Value);
-        if (mac != slirpMac)
-            throw new ArgumentException($"slirp's gateway at {address.Address} always has MAC {slirpMac}, not {mac}");
-        if (address.PrefixLength is < 8 or > 29)
-            throw new ArgumentException($"slirp needs a prefix length of 8..29, not /{address.PrefixLength}");
+        if (Problem("slirp", mac, address) is { } problem) throw new ArgumentException(problem);
         return new ExternalHostSpec(Quoted(Path.Combine(RepositoryRoot(), "scripts", "slirp-host.sh")), "slirp0", address, mac, mtu);
     }
 

@@ -62,8 +62,15 @@ public sealed class ScenarioRun : IDisposable
     private HostDriver CreateDriver(HostSpec h, WorldBuilder world)
     {
         if (h.Scripted) return new ScriptedPeerDriver(h, world, Log);
-        if (h.PlayedByLinux && Simulation.Loop is RealTimeEventLoop realTime)
-            return new LinuxHostDriver(h, world, realTime, Log, willPing: Scenario.Steps.OfType<Steps.PingStep>().Any(p => p.From == h.Name));
+        if (Simulation.Loop is RealTimeEventLoop realTime)
+        {
+            if (h.PlayedBy == HostPlayer.Linux)
+                return new LinuxHostDriver(h, world, realTime, Log, willPing: Scenario.Steps.OfType<Steps.PingStep>().Any(p => p.From == h.Name));
+            if (h.PlayedBy == HostPlayer.External)
+                return new ExternalHostDriver(h, world, realTime, Log);
+        }
+        else if (h.PlayedBy == HostPlayer.External)
+            throw new InvalidOperationException($"host '{h.Name}' is played by {h.PlayerTitle}, which runs only on the tap wire");
         return new StackHostDriver(h, world, Log);
     }
 

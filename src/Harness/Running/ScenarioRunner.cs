@@ -11,6 +11,21 @@ namespace Netstack.Harness.Running;
 /// cursor until the scenario's timeout), and moves the cursor to when it held.</para></summary>
 public sealed class ScenarioRunner
 {
+    /// <summary>Why <paramref name="scenario"/> does not run on <paramref name="wire"/>; null when it does. The tap
+    /// wire needs a host someone other than our stack plays; an external implementation and a command run in a
+    /// host's namespace exist only on the tap wire.</summary>
+    public static string? SkipReason(Scenario scenario, ScenarioWire wire)
+    {
+        if (wire == ScenarioWire.Tap)
+            return scenario.HasRealWireHost ? null
+                : "no host is 'played-by: linux' (or an external implementation), so there is nothing for the kernel to play on the tap wire";
+        if (scenario.ExternalHosts.FirstOrDefault() is { } external)
+            return $"host '{external.Name}' is played by {external.PlayerTitle}, which runs only on the tap wire (--wire tap)";
+        if (scenario.Steps.OfType<Steps.ExecStep>().FirstOrDefault() is { } exec)
+            return $"the exec step at line {exec.Location.Line} runs in the namespace of a host Linux plays, which exists only on the tap wire (--wire tap)";
+        return null;
+    }
+
     /// <summary>Plays the scenario; on the real wire a failed run during which the harness itself stalled is
     /// inconclusive and played again (<see cref="RealWireTolerance.RunUntilConclusive"/>).</summary>
     public ScenarioResult Run(Scenario scenario, RunOptions options) =>
@@ -19,17 +34,15 @@ public sealed class ScenarioRunner
     private ScenarioResult RunOnce(Scenario scenario, RunOptions options)
     {
         var seed = options.Seed ?? scenario.Seed;
+        if (SkipReason(scenario, options.Wire) is { } skip)
+            return new ScenarioResult(scenario.Name, scenario.File, seed, true, 0, 0, null, [], new FrameLog()) { SkipReason = skip, Wire = options.Wire };
         if (options.Wire == ScenarioWire.Tap)
         {
-            if (scenario.LinuxHost is null)
-                return new ScenarioResult(scenario.Name, scenario.File, seed, true, 0, 0, null, [], new FrameLog())
-                {
-                    SkipReason = "no host is 'played-by: linux', so there is nothing for the kernel to play on the tap wire",
-                };
             // A first run on the virtual wire compiles (JIT) every path the scenario takes, so the real-time run is
             // not tens of milliseconds late on its first frames.
             JitWarmUp.PrepareOnce();
-            RunOnce(scenario, options with { Wire = ScenarioWire.Virtual, OutputDirectory = null });
+            if (SkipReason(scenario, ScenarioWire.Virtual) is null)
+                RunOnce(scenario, options with { Wire = ScenarioWire.Virtual, OutputDirectory = null });
         }
         // Disposed in reverse: the run (and with it a namespace the kernel's host lives in) goes first, even when a
         // step failed or the run was interrupted; then the recording; then the real clock.

@@ -25,6 +25,12 @@ public sealed class Scenario
 
     /// <summary>The host the Linux kernel plays on the tap wire, if the scenario has one.</summary>
     public HostSpec? LinuxHost => Hosts.FirstOrDefault(h => h.PlayedByLinux);
+
+    /// <summary>The hosts an external implementation plays (on the tap wire only).</summary>
+    public IEnumerable<HostSpec> ExternalHosts => Hosts.Where(h => h.PlayedBy == HostPlayer.External);
+
+    /// <summary>Whether something other than our stack plays a host on the tap wire (Linux or an external stack).</summary>
+    public bool HasRealWireHost => Hosts.Any(h => h.PlayedBy != HostPlayer.Stack);
 }
 
 public sealed record SegmentSpec(string Name, TimeSpan Latency, long BandwidthBitsPerSecond, int Mtu);
@@ -46,10 +52,26 @@ public sealed record HostSpec(
     /// <summary>A scripted peer: no stack, it sends only what <c>inject</c> steps say (packetdrill style).</summary>
     public bool Scripted { get; init; }
 
-    /// <summary>On the tap wire the Linux kernel plays this host (in a namespace made for the run); on the
-    /// virtual wire another instance of our stack does. Its state cannot be inspected, only its traffic and
-    /// what its sockets receive.</summary>
-    public bool PlayedByLinux { get; init; }
+    /// <summary>Who plays this host (<c>played-by:</c>). Linux plays it on the tap wire (in a namespace made for the
+    /// run); on the virtual wire another instance of our stack does. Its state cannot be inspected, only its traffic
+    /// and what its sockets receive. An external implementation plays it only on the tap wire.</summary>
+    public HostPlayer PlayedBy { get; init; }
+
+    /// <summary>The implementation when <see cref="PlayedBy"/> is <see cref="HostPlayer.External"/>.</summary>
+    public ExternalPlayer? External { get; init; }
+
+    /// <summary>The services it offers the other hosts (<c>services:</c>), whoever plays it.</summary>
+    public IReadOnlyList<ServiceSpec> Services { get; init; } = [];
+
+    public bool PlayedByLinux => PlayedBy == HostPlayer.Linux;
+
+    /// <summary>Who plays it, in words: "our stack", "linux", "lwip", or the command.</summary>
+    public string PlayerTitle => PlayedBy switch
+    {
+        HostPlayer.Linux => "linux",
+        HostPlayer.External => External!.Title,
+        _ => "our stack",
+    };
 
     public bool HasAddress(Ipv4Address address) => Interfaces.Any(i => i.Address.Address == address);
 }

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Netstack.Harness.Linux;
 using Netstack.Harness.Trace;
 using Netstack.Wire;
 using YamlDotNet.RepresentationModel;
@@ -12,7 +13,8 @@ public static partial class ScenarioLoader
 {
     internal static readonly string[] TopKeys = ["name", "description", "seed", "timeout", "wire", "segments", "hosts", "faults", "steps"];
     private static readonly string[] SegmentKeys = ["latency", "bandwidth", "mtu"];
-    internal static readonly string[] HostKeys = ["mac", "ip", "gateway", "segment", "mtu", "interfaces", "routes", "forwarding", "gratuitous-arp", "ttl", "scripted", "played-by"];
+    internal static readonly string[] HostKeys = ["mac", "ip", "gateway", "segment", "mtu", "interfaces", "routes", "forwarding", "gratuitous-arp", "ttl", "scripted", "played-by", "services"];
+    internal static readonly string[] PlayedByKeys = ["run", "interface", "env", "services", "start-timeout"];
     private static readonly string[] StackOnlyKeys = ["gateway", "routes", "forwarding", "gratuitous-arp", "ttl"];
     private static readonly string[] LinuxDecidesKeys = ["forwarding", "gratuitous-arp"];
     private static readonly string[] InterfaceKeys = ["segment", "mac", "ip", "mtu"];
@@ -23,7 +25,11 @@ public static partial class ScenarioLoader
     [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
     private static partial Regex ScenarioNamePattern();
 
-    public static Scenario LoadFile(string path, FrameFilterCache filters)
+    public static Scenario LoadFile(string path, FrameFilterCache filters) => LoadFile(path, filters, null);
+
+    /// <param name="cast">Who plays one host instead of what its file says (<c>harness matrix</c>): the host's name
+    /// and a <c>played-by</c> word (linux, stack, lwip, slirp). The file is checked as if it said so.</param>
+    public static Scenario LoadFile(string path, FrameFilterCache filters, (string Host, string PlayedBy)? cast)
     {
         string text;
         try
@@ -38,10 +44,10 @@ public static partial class ScenarioLoader
         {
             throw new ScenarioFormatException(new SourceLocation(path, 1, 1), $"cannot read the file: {e.Message}");
         }
-        return Load(text, path, filters);
+        return Load(text, path, filters, cast);
     }
 
-    public static Scenario Load(string yaml, string file, FrameFilterCache filters)
+    public static Scenario Load(string yaml, string file, FrameFilterCache filters, (string Host, string PlayedBy)? cast = null)
     {
         var stream = YamlDocumentParser.Parse(yaml, file);
         if (stream.Documents.Count == 0)
@@ -62,7 +68,9 @@ public static partial class ScenarioLoader
             throw root.ErrorAt(seedNode, $"'seed' must be a whole number from 0 to {ulong.MaxValue}");
 
         var segments = ReadSegments(root);
-        var hosts = ReadHosts(root, segments);
+        var hosts = ReadHosts(root, segments, cast);
+        if (cast is { } c && hosts.All(h => h.Name != c.Host))
+            throw root.ErrorAt(root.Get("hosts")!, $"the scenario has no host '{c.Host}' to be played by {c.PlayedBy}");
         if (!root.Has("steps")) throw root.ErrorAt(root.Node, "a scenario needs 'steps'");
         var references = new ScenarioReferences(file, hosts, segments);
         var faults = root.Get("faults") is { } faultsNode ? new FaultReader(references, filters).Read(root, faultsNode) : [];
@@ -122,7 +130,7 @@ public static partial class ScenarioLoader
         return new SegmentSpec(name, TimeSpan.FromTicks(latency / 100), bandwidth, mtu);
     }
 
-    private static List<HostSpec> ReadHosts(YamlMapping root, List<SegmentSpec> segments)
+    private static List<HostSpec> ReadHosts(YamlMapping root, List<SegmentSpec> segments, (string Host, string PlayedBy)? cast)
     {
         var node = root.Get("hosts") ?? throw root.ErrorAt(root.Node, "a scenario needs 'hosts'");
         var hostsMap = new YamlMapping(root.At(node).File, node, "hosts");
@@ -134,7 +142,7 @@ public static partial class ScenarioLoader
             var keyNode = hostsMap.KeyNode(name);
             if (!ScenarioReferences.NamePattern().IsMatch(name))
                 throw hostsMap.ErrorAt(keyNode, $"bad host name '{name}': use letters, digits, '_' and '-', starting with a letter");
-            var host = ReadHost(hostsMap, name, hostsMap.Get(name)!, segments);
+            var host = ReadHost(hostsMap, name, hostsMap.Get(name)!, segments, cast is { } c && c.Host == name ? c.PlayedBy : null);
             foreach (var i in host.Interfaces)
                 if (!macs.TryAdd(i.Mac, name))
                     throw hostsMap.ErrorAt(hostsMap.Get(name)!, $"host '{name}' reuses MAC {i.Mac} of host '{macs[i.Mac]}'");
@@ -145,30 +153,25 @@ public static partial class ScenarioLoader
         return hosts;
     }
 
-    private static HostSpec ReadHost(YamlMapping hostsMap, string name, YamlNode node, List<SegmentSpec> segments)
+    private static HostSpec ReadHost(YamlMapping hostsMap, string name, YamlNode node, List<SegmentSpec> segments, string? castAs)
     {
         var m = new YamlMapping(hostsMap.At(node).File, node, $"host '{name}'");
         m.AllowOnly(HostKeys);
         bool scripted = m.Boolean("scripted") ?? false;
-        bool linux = false;
-        if (m.Get("played-by") is { } playedBy)
+        (HostPlayer, ExternalPlayer?, YamlNode?) played;
+        try
         {
-            var text = m.Scalar(playedBy, "played-by");
-            linux = text switch
-            {
-                "linux" => true,
-                "stack" => false,
-                _ => throw m.ErrorAt(playedBy, $"bad value '{text}' for 'played-by': expected linux (the kernel on the tap wire) or stack (the default)"),
-            };
-            if (linux && scripted)
-                throw m.ErrorAt(playedBy, $"host '{name}' cannot be both scripted and played by Linux");
-            // Linux decides these for itself; a scenario that set them would mean something else on each wire.
-            foreach (var k in LinuxDecidesKeys)
-                if (linux && m.Has(k))
-                    throw m.ErrorAt(m.KeyNode(k), $"host '{name}' is played by Linux, which decides '{k}' itself: remove it");
-            if (linux && m.Has("interfaces"))
-                throw m.ErrorAt(m.KeyNode("interfaces"), $"host '{name}' is played by Linux through one tap: give it one address (mac, ip) instead of 'interfaces'");
+            played = (castAs is not null ? new YamlScalarNode(castAs) : m.Get("played-by")) is { } playedBy
+                ? ReadPlayedBy(m, playedBy, name, scripted)
+                : (HostPlayer.Stack, null, null);
         }
+        catch (ScenarioFormatException e) when (castAs is not null)
+        {
+            // The cast has no place in the file: say so at the host.
+            throw m.ErrorAt(m.Node, $"cast as {castAs}: {e.Problem}");
+        }
+        var (player, external, playedServices) = played;
+        bool linux = player == HostPlayer.Linux;
         if (scripted)
             foreach (var k in StackOnlyKeys)
                 if (m.Has(k))
@@ -225,8 +228,118 @@ public static partial class ScenarioLoader
             }
         }
         var ttl = m.Integer("ttl", 1, 255);
-        return new HostSpec(name, interfaces, routes, m.Boolean("forwarding") ?? false, m.Boolean("gratuitous-arp") ?? !linux,
-            ttl is { } t ? (byte)t : null, m.Location) { Scripted = scripted, PlayedByLinux = linux };
+        var services = ReadServices(m, name, player, external, playedServices, scripted);
+        if (external is { Known: { } known } && KnownExternalStacks.Problem(known, interfaces[0].Mac, interfaces[0].Address) is { } unfit)
+            throw m.ErrorAt(castAs is null ? m.Get("played-by")! : m.Node, $"host '{name}' cannot be played by {known}: {unfit}");
+        return new HostSpec(name, interfaces, routes, m.Boolean("forwarding") ?? false, m.Boolean("gratuitous-arp") ?? player == HostPlayer.Stack,
+            ttl is { } t ? (byte)t : null, m.Location) { Scripted = scripted, PlayedBy = player, External = external, Services = services };
+    }
+
+    /// <summary><c>played-by: linux | stack | lwip | slirp</c>, or <c>{ run: COMMAND, interface: NAME, env: {...},
+    /// services: [...], start-timeout: 5s }</c> for any implementation that brings up a tap.</summary>
+    private static (HostPlayer, ExternalPlayer?, YamlNode?) ReadPlayedBy(YamlMapping m, YamlNode playedBy, string name, bool scripted)
+    {
+        HostPlayer player;
+        ExternalPlayer? external = null;
+        YamlNode? services = null;
+        if (playedBy is YamlMappingNode)
+        {
+            var pm = new YamlMapping(m.At(playedBy).File, playedBy, $"'played-by' of host '{name}'");
+            pm.AllowOnly(PlayedByKeys);
+            var run = pm.Get("run") ?? throw pm.ErrorAt(playedBy, $"'played-by' of host '{name}' needs 'run': the command that starts the implementation");
+            var ifNode = pm.Get("interface") ?? throw pm.ErrorAt(playedBy, $"'played-by' of host '{name}' needs 'interface': the tap its command creates");
+            var env = new Dictionary<string, string>(StringComparer.Ordinal);
+            if (pm.Get("env") is { } envNode)
+            {
+                var em = new YamlMapping(pm.At(envNode).File, envNode, "env");
+                foreach (var key in em.Keys)
+                {
+                    if (key.StartsWith("HARNESS_", StringComparison.Ordinal))
+                        throw em.ErrorAt(em.KeyNode(key), $"environment variable {key}: the HARNESS_ variables are set by the harness");
+                    env[key] = em.Scalar(em.Get(key)!, key);
+                }
+            }
+            var timeout = pm.Duration("start-timeout") ?? 10_000_000_000;
+            if (timeout <= 0) throw pm.ErrorAt(pm.Get("start-timeout")!, "'start-timeout' must be longer than 0");
+            external = new ExternalPlayer(null, pm.Scalar(run, "run"), pm.Scalar(ifNode, "interface"))
+            {
+                Environment = env,
+                StartTimeout = TimeSpan.FromTicks(timeout / 100),
+            };
+            if (string.IsNullOrWhiteSpace(external.Command)) throw pm.ErrorAt(run, "'run' is empty: give the command that starts the implementation");
+            var probe = new ExternalHostSpec(external.Command, external.Interface!, new Ipv4Cidr(Ipv4Address.Any, 0), MacAddress.Zero, 1500);
+            if (probe.Problem() is { } problem) throw pm.ErrorAt(ifNode, problem);
+            services = pm.Get("services");
+            player = HostPlayer.External;
+        }
+        else
+        {
+            var text = m.Scalar(playedBy, "played-by");
+            player = text switch
+            {
+                "linux" => HostPlayer.Linux,
+                "stack" => HostPlayer.Stack,
+                _ when KnownExternalStacks.Names.Contains(text) => HostPlayer.External,
+                _ => throw m.ErrorAt(playedBy, $"bad value '{text}' for 'played-by': expected linux (the kernel on the tap wire) or stack (the default)" +
+                    $"; or {string.Join(", ", KnownExternalStacks.Names)}, or {{ run: COMMAND, interface: NAME }} for another implementation"),
+            };
+            if (player == HostPlayer.External) external = new ExternalPlayer(text, null, null);
+        }
+        if (player == HostPlayer.Linux && scripted)
+            throw m.ErrorAt(playedBy, $"host '{name}' cannot be both scripted and played by Linux");
+        if (player == HostPlayer.External && scripted)
+            throw m.ErrorAt(playedBy, $"host '{name}' cannot be both scripted and played by {external!.Title}");
+        var who = player == HostPlayer.Linux ? "Linux" : external?.Title;
+        // Linux (or the external stack) decides these for itself; a scenario that set them would mean something
+        // else on each wire.
+        foreach (var k in player == HostPlayer.External ? ExternalDecidesKeys : LinuxDecidesKeys)
+            if (player != HostPlayer.Stack && m.Has(k))
+                throw m.ErrorAt(m.KeyNode(k), $"host '{name}' is played by {who}, which decides '{k}' itself: remove it");
+        if (player != HostPlayer.Stack && m.Has("interfaces"))
+            throw m.ErrorAt(m.KeyNode("interfaces"), $"host '{name}' is played by {who} through one tap: give it one address (mac, ip) instead of 'interfaces'");
+        return (player, external, services);
+    }
+
+    private static readonly string[] ExternalDecidesKeys = ["forwarding", "gratuitous-arp", "routes", "ttl"];
+
+    /// <summary><c>services: [echo:7, discard:9, udp-echo:7]</c> on the host or in its <c>played-by</c> mapping. Our
+    /// stack and Linux run the ones the harness knows; a known external stack must offer them; a command's host
+    /// offers what it declares.</summary>
+    private static List<ServiceSpec> ReadServices(YamlMapping m, string name, HostPlayer player, ExternalPlayer? external,
+        YamlNode? inPlayedBy, bool scripted)
+    {
+        var node = m.Get("services");
+        if (node is not null && inPlayedBy is not null)
+            throw m.ErrorAt(m.KeyNode("services"), $"host '{name}' declares 'services' twice: keep the list in 'played-by'");
+        node ??= inPlayedBy;
+        var list = new List<ServiceSpec>();
+        if (node is null) return list;
+        if (scripted) throw m.ErrorAt(node, $"host '{name}' is scripted (it has no stack), so 'services' means nothing for it");
+        if (node is not YamlSequenceNode seq)
+            throw m.ErrorAt(node, "'services' must be a list like [echo:7, discard:9, udp-echo:7]");
+        foreach (var item in seq.Children)
+        {
+            var text = m.Scalar(item, "services");
+            int colon = text.LastIndexOf(':');
+            if (colon <= 0 || !ushort.TryParse(text[(colon + 1)..], System.Globalization.NumberStyles.None,
+                    System.Globalization.CultureInfo.InvariantCulture, out var port) || port == 0)
+                throw m.ErrorAt(item, $"bad service '{text}': expected KIND:PORT, like echo:7, discard:9 or udp-echo:7");
+            var service = new ServiceSpec(text[..colon], port);
+            if (!ScenarioReferences.NamePattern().IsMatch(service.Kind))
+                throw m.ErrorAt(item, $"bad service '{text}': the kind is a word like echo, discard, udp-echo or http");
+            if (list.Any(s => s.Port == port && s.Kind.StartsWith("udp-", StringComparison.Ordinal) == service.Kind.StartsWith("udp-", StringComparison.Ordinal)))
+                throw m.ErrorAt(item, $"host '{name}' already offers a service on {(service.Kind.StartsWith("udp-", StringComparison.Ordinal) ? "UDP" : "TCP")} port {port}");
+            if (external?.Known is { } known)
+            {
+                if (!KnownExternalStacks.Offers(known).Contains(service))
+                    throw m.ErrorAt(item, $"{known} does not offer {service} (it offers {string.Join(", ", KnownExternalStacks.Offers(known))})");
+            }
+            else if (player != HostPlayer.External && !ServiceSpec.Served.Contains(service.Kind))
+                throw m.ErrorAt(item, $"unknown service '{service.Kind}': the harness runs {string.Join(", ", ServiceSpec.Served)} " +
+                    "(a host played by { run: ... } may declare any service its command offers)");
+            list.Add(service);
+        }
+        return list;
     }
 
     private static RouteSpec CheckOnLink(YamlMapping m, YamlNode node, string host, List<InterfaceSpec> interfaces, RouteSpec route)

@@ -31,6 +31,7 @@ internal sealed partial class ScenarioReferences(string file, IReadOnlyList<Host
         HostAbility.Sockets => StackHost(map, key),
         HostAbility.Inspect => InspectableHost(map, key),
         HostAbility.Inject => ScriptedHost(map, key),
+        HostAbility.Exec => HostAble(map, key, HostAbility.Exec),
         _ => throw new ArgumentOutOfRangeException(nameof(needs), needs, "one ability per step"),
     };
 
@@ -52,6 +53,13 @@ internal sealed partial class ScenarioReferences(string file, IReadOnlyList<Host
         var host = StackHost(map, key);
         if (!host.Can(HostAbility.Inspect))
             throw map.ErrorAt(map.Get(key)!, HostAbilities.Refusal(host, HostAbility.Inspect, key));
+        return host;
+    }
+
+    private HostSpec HostAble(YamlMapping map, string key, HostAbility needs)
+    {
+        var host = Host(map, key);
+        if (!host.Can(needs)) throw map.ErrorAt(map.Get(key)!, HostAbilities.Refusal(host, needs, key));
         return host;
     }
 
@@ -99,7 +107,9 @@ internal sealed partial class ScenarioReferences(string file, IReadOnlyList<Host
         var owner = Hosts.FirstOrDefault(h => h.Name == hostText)
                     ?? throw map.ErrorAt(node, $"'{key}' must be host:port with a host of this scenario: {UnknownHost(hostText)}");
         if (!owner.Can(HostAbility.Sockets))
-            throw map.ErrorAt(node, $"host '{owner.Name}' is scripted: it has no sockets (use inject steps)");
+            throw map.ErrorAt(node, owner.Scripted
+                ? $"host '{owner.Name}' is scripted: it has no sockets (use inject steps)"
+                : HostAbilities.Refusal(owner, HostAbility.Sockets, key));
         return new SocketName(hostText, port);
     }
 

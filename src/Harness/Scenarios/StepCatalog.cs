@@ -46,6 +46,7 @@ internal static class StepCatalog
         new("tcp-stop-reading", StepForm.Scalar, null, typeof(TcpReadingStep), (r, s) => r.ReadTcpReading(s)),
         new("tcp-resume-reading", StepForm.Scalar, null, typeof(TcpReadingStep), (r, s) => r.ReadTcpReading(s)),
         new("inject", StepForm.Mapping, InjectReader.Keys, typeof(InjectStep), (r, s) => r.ReadInject(s), HostAbility.Inject),
+        new("exec", StepForm.Mapping, ["on", "run", "exit", "output", "timeout"], typeof(ExecStep), (r, s) => r.ReadExec(s), HostAbility.Exec),
         new("link-down", StepForm.ScalarOrMapping, ["host", "on"], typeof(LinkStep), (r, s) => r.ReadLink(s)),
         new("link-up", StepForm.ScalarOrMapping, ["host", "on"], typeof(LinkStep), (r, s) => r.ReadLink(s)),
         new("expect", StepForm.Mapping, null, typeof(StateExpectation), (r, s) => r.ReadExpect(s)),

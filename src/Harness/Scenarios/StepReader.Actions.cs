@@ -133,4 +133,21 @@ internal sealed partial class StepReader
             Data = ReadPayload(m, required: true)!,
         };
     }
+
+    internal Step ReadExec(StepSource s)
+    {
+        var m = s.Body!;
+        if (!m.Has("on")) throw m.ErrorAt(s.Node, "exec needs 'on' (a host played by Linux or an external implementation)");
+        var run = m.Get("run") ?? throw m.ErrorAt(s.Node, "exec needs 'run': a shell command");
+        var command = m.Scalar(run, "run");
+        if (string.IsNullOrWhiteSpace(command)) throw m.ErrorAt(run, "'run' is empty: give a shell command");
+        return new ExecStep
+        {
+            Host = refs.HostThatCan(m, "on", s.Kind.Needs).Name,
+            Command = command,
+            ExitCode = (int)(m.Integer("exit", 0, 255) ?? 0),
+            OutputContains = m.String("output"),
+            Timeout = Span(m.Duration("timeout")) ?? TimeSpan.FromSeconds(5),
+        };
+    }
 }

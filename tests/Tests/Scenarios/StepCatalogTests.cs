@@ -93,6 +93,7 @@ public class StepCatalogTests
         ["tcp-connect"] = ("- tcp-connect: { from: x, to: a:80, as: c }", 'x'),
         ["tcp-accept"] = ("- tcp-accept: { on: x:80, as: s }", 'x'),
         ["inject"] = ("- inject: { from: a, ip: { dst: x }, udp: { dst-port: 7 } }", 'a'),
+        ["exec"] = ("- exec: { on: a, run: \"true\" }", 'a'),
         ["expect ping"] = ("- expect: { ping: x, replies: 1 }", 'x'),
         ["expect arp-cache"] = ("- expect: { arp-cache: l, has: a }", 'l'),
         ["expect udp-receive"] = ("- expect: { udp-receive: x:5, data: hi }", 'x'),
@@ -110,7 +111,7 @@ public class StepCatalogTests
         {
             ['a'] = new("a", [], [], false, false, null, default),
             ['x'] = new("x", [], [], false, false, null, default) { Scripted = true },
-            ['l'] = new("l", [], [], false, false, null, default) { PlayedByLinux = true },
+            ['l'] = new("l", [], [], false, false, null, default) { PlayedBy = HostPlayer.Linux },
         };
         using var filters = new FrameFilterCache();
         foreach (var (name, (step, host)) in OnAnUnableHost)

@@ -1,0 +1,111 @@
+using System.Text.RegularExpressions;
+using System.Xml.Linq;
+using FluentAssertions;
+using Netstack.Harness.Conformance;
+using Netstack.Harness.Linux;
+using Netstack.Tests.Support;
+using NUnit.Framework;
+
+namespace Netstack.Tests.Tap;
+
+/// <summary>`harness matrix scenarios/conformance --against ours,linux,lwip,slirp`: every neutral scenario against our
+/// stack (virtual wire), the Linux kernel, lwIP and libslirp (tap wire). Each cell must be a pass or the documented
+/// difference scenarios/conformance/expected.txt lists (which names a finding of docs/conformance.md); a new
+/// difference fails. The table, Markdown and JUnit say the same; every recording passes tshark; nothing of the runs
+/// (namespace, bridge, tap, process) is left.</summary>
+[TestFixture, Category("Tap"), NonParallelizable]
+public class ConformanceMatrixTests
+{
+    private static string Conformance => Path.Combine(RepositoryPaths.Scenarios, "conformance");
+    private static string Expected => Path.Combine(Conformance, "expected.txt");
+
+    private string _out = "";
+    private (int Exit, string Out, string Err) _run;
+
+    [OneTimeSetUp]
+    public void RunTheMatrix()
+    {
+        if (TapPrerequisites.MissingReason() is { } why) Assert.Ignore(why);
+        RequiredTools.Require("slirp4netns", "socat", "gcc");
+        _out = RepositoryPaths.FreshOutputDirectory("conformance-matrix");
+        _run = CliRunner.Run("matrix", Conformance, "--against", "ours,linux,lwip,slirp", "--out", _out,
+            "--expect", Expected, "--markdown", Path.Combine(_out, "matrix.md"), "--junit", Path.Combine(_out, "matrix.xml"));
+    }
+
+    private static List<string> Scenarios() =>
+        Directory.EnumerateFiles(Conformance, "*.yaml").Select(Path.GetFileNameWithoutExtension).Order(StringComparer.Ordinal).ToList()!;
+
+    [Test]
+    public void Every_cell_is_a_pass_or_a_documented_difference()
+    {
+        Scenarios().Should().HaveCountGreaterThanOrEqualTo(10);
+        _run.Exit.Should().Be(0, _run.Out + _run.Err);
+        _run.Out.Should().Contain($"{Scenarios().Count * 4} cells:").And.Contain("; 0 not as expected in");
+        _run.Out.Should().NotContain("(!)");
+    }
+
+    [Test]
+    public void The_table_has_a_row_per_scenario_and_a_column_per_implementation()
+    {
+        var lines = _run.Out.Split('\n');
+        var header = lines.Single(l => l.StartsWith("scenario ", StringComparison.Ordinal));
+        header.Split(' ', StringSplitOptions.RemoveEmptyEntries).Should().Equal("scenario", "ours", "linux", "lwip", "slirp");
+        foreach (var s in Scenarios())
+        {
+            var row = lines.Single(l => l.StartsWith(s + " ", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            row.Skip(1).Should().HaveCount(4).And.OnlyContain(w => w == "pass" || w == "differs", row[0]);
+        }
+        // Our own stack and Linux pass everything: what differs is a third-party stack's finding.
+        foreach (var s in Scenarios())
+            lines.Single(l => l.StartsWith(s + " ", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1..3]
+                .Should().Equal("pass", "pass");
+    }
+
+    [Test]
+    public void Each_documented_difference_is_a_finding_in_docs_conformance_md()
+    {
+        var docs = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "docs", "conformance.md"));
+        var references = File.ReadAllLines(Expected).Where(l => !l.StartsWith('#') && l.Contains(": differs: ", StringComparison.Ordinal))
+            .Select(l => Regex.Match(l, @": differs: (?<id>[A-Z][0-9]+),").Groups["id"].Value).ToList();
+        references.Should().NotBeEmpty().And.OnlyContain(r => r.Length > 0, "each names its finding (L1, S1...)");
+        foreach (var id in references) docs.Should().Contain($"| {id} |", $"finding {id} is documented with its frame and RFC");
+        foreach (var id in references) _run.Out.Should().Contain($"[{id}, ", $"the table shows {id} where it differs");
+    }
+
+    [Test]
+    public void Markdown_and_junit_say_what_the_table_says()
+    {
+        var markdown = File.ReadAllText(Path.Combine(_out, "matrix.md"));
+        markdown.Should().Contain("| scenario | ours | linux | lwip | slirp |");
+        foreach (var s in Scenarios()) markdown.Should().MatchRegex($@"\| {Regex.Escape(s)} \|( (pass|differs) \|){{4}}");
+        var junit = XDocument.Load(Path.Combine(_out, "matrix.xml"));
+        var cases = junit.Descendants("testcase").ToList();
+        cases.Should().HaveCount(Scenarios().Count * 4);
+        cases.Should().OnlyContain(c => !c.Elements("failure").Any(), "every cell is as expected");
+        cases.Select(c => (string)c.Attribute("name")!).Should().Contain("conf-udp-closed-port × slirp");
+        cases.Single(c => (string)c.Attribute("name")! == "conf-udp-closed-port × slirp").Element("system-out")!.Value
+            .Should().Contain("outcome=differs");
+    }
+
+    [Test]
+    public void Every_recording_passes_tshark()
+    {
+        var recordings = Directory.EnumerateFiles(_out, "*.pcap", SearchOption.AllDirectories).ToList();
+        recordings.Should().HaveCount(Scenarios().Count * 4);
+        foreach (var pcap in recordings)
+            TsharkCheck.FindProblems(pcap, null, "10.0.2.2", 7, 9, 40000, 40001).Should().BeEmpty(pcap);
+    }
+
+    [Test]
+    public void Nothing_of_the_runs_is_left_behind()
+    {
+        ConformanceMatrix.Leftovers().Should().BeEmpty();
+        var pid = Environment.ProcessId.ToString();
+        CommandRunner.Run("ip", "netns", "list").Output.Should().NotContain(ExternalStackHost.NamespacePrefix + pid)
+            .And.NotContain(LinuxPeer.NamespacePrefix + pid);
+        MarkedProcesses.Find(ExternalStackHost.NamespaceVariable, v => v.Contains(pid + "x")).Should().BeEmpty();
+        // The devices live only inside the namespaces: none appeared in the machine's own.
+        var links = CommandRunner.Run("ip", "-o", "link", "show").Output;
+        links.Should().NotContain(ExternalStackHost.BridgeName + ":").And.NotContain("lwip0").And.NotContain("slirp0");
+    }
+}

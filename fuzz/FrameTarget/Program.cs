@@ -1,7 +1,7 @@
 using Netstack;
 using Netstack.Api;
-using Netstack.Simulation.Loop;
-using Netstack.Simulation.Wire;
+using Netstack.Drivers.Loops;
+using Netstack.Drivers.Segments;
 using Netstack.Time;
 using Netstack.Wire;
 using SharpFuzz;

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Netstack.Cli.Commands;
-using Netstack.Simulation.Capture;
+using Netstack.Drivers.Capture;
 
 namespace Netstack.Cli;
 

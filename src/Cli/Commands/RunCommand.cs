@@ -221,7 +221,7 @@ public static class RunCommand
                 stderr.WriteLine($"harness: {e.Message} during {scenario.File}; {runs} scenario(s) had finished");
                 return Program.ExitInterrupted;
             }
-            catch (Exception e) when (e is InvalidOperationException or TimeoutException or Netstack.Simulation.Tap.TapUnavailableException)
+            catch (Exception e) when (e is InvalidOperationException or TimeoutException or Netstack.Drivers.Tap.TapUnavailableException)
             {
                 // The real wire could not be set up (a command failed, the tap was refused): this scenario fails with why.
                 result = new ScenarioResult(scenario.Name, scenario.File, settings.Seed ?? scenario.Seed, false, 0, 0, null,

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Netstack.Cli.Live;
-using Netstack.Simulation.Tap;
+using Netstack.Drivers.Tap;
 
 namespace Netstack.Cli.Commands;
 

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Netstack.Simulation.Tap;
+using Netstack.Drivers.Tap;
 
 namespace Netstack.Cli.Commands;
 

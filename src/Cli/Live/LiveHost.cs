@@ -1,6 +1,6 @@
 using Netstack.Link;
-using Netstack.Simulation.Capture;
-using Netstack.Simulation.Tap;
+using Netstack.Drivers.Capture;
+using Netstack.Drivers.Tap;
 using Netstack.Time;
 
 namespace Netstack.Cli.Live;

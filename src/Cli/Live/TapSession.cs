@@ -1,4 +1,4 @@
-using Netstack.Simulation.Tap;
+using Netstack.Drivers.Tap;
 using Netstack.Time;
 
 namespace Netstack.Cli.Live;

@@ -1,9 +1,9 @@
-using Netstack.Simulation.Capture;
-using Netstack.Simulation.Wire;
+using Netstack.Drivers.Capture;
+using Netstack.Drivers.Segments;
 using Netstack.Time;
 using Netstack.Wire;
-using Sim = Netstack.Simulation.Simulation;
 using Netstack.Harness.Worlds;
+using Netstack.Drivers;
 
 namespace Netstack.Harness.Benchmarks;
 
@@ -15,7 +15,7 @@ public sealed class FloodWorld
     /// <summary>Frames (or requests) a flood sends per event.</summary>
     public const int Burst = 64;
 
-    private readonly Sim _sim;
+    private readonly World _sim;
     private readonly VirtualSegment _lan;
     private readonly FloodSource _source;
     private readonly Func<bool> _reachedTarget;

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Netstack.Simulation.Capture;
+using Netstack.Drivers.Capture;
 
 namespace Netstack.Harness.Benchmarks;
 

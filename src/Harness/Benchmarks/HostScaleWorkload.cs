@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using Netstack.Api;
 using Netstack.Network;
-using Netstack.Simulation.Wire;
+using Netstack.Drivers.Segments;
 using Netstack.Time;
 using Netstack.Wire;
-using Sim = Netstack.Simulation.Simulation;
+using Netstack.Drivers;
 
 namespace Netstack.Harness.Benchmarks;
 
@@ -46,7 +46,7 @@ public sealed class HostScaleWorkload : IBenchmarkWorkload
         GC.WaitForPendingFinalizers();
         GC.Collect();
         long before = GC.GetTotalMemory(true);
-        var sim = new Sim(1);
+        var sim = new World(1);
         var lan = sim.AddSegment("lan");
         for (int i = 0; i < count; i++)
             sim.Attach(sim.AddHost($"h{i}"), lan, Mac(0, i), new Ipv4Cidr(Address(10, 0, i), 16));
@@ -60,7 +60,7 @@ public sealed class HostScaleWorkload : IBenchmarkWorkload
     /// <summary>Every host but the first pings the first once; returns the replies that came back.</summary>
     private static int FlatSegment(int hosts)
     {
-        var sim = new Sim(1);
+        var sim = new World(1);
         var lan = sim.AddSegment("lan", new SegmentOptions { Latency = TimeSpan.FromMilliseconds(1) });
         var stacks = new List<NetworkStack>(hosts);
         for (int i = 0; i < hosts; i++)
@@ -82,7 +82,7 @@ public sealed class HostScaleWorkload : IBenchmarkWorkload
     /// segment s+1. The flat segment is one more routed segment of <paramref name="flat"/> hosts.</summary>
     private static int Routed(int segments, int perSegment, int flat)
     {
-        var sim = new Sim(1);
+        var sim = new World(1);
         var core = sim.AddSegment("core", new SegmentOptions { Latency = TimeSpan.FromMilliseconds(1) });
         int total = segments + 1;
         var routers = new List<NetworkStack>();

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Netstack.Simulation.Wire;
+using Netstack.Drivers.Segments;
 using Netstack.Transport.Tcp;
 using Netstack.Wire;
 using Netstack.Harness.Worlds;
@@ -98,7 +98,7 @@ public sealed record TcpBulkTransferBenchmark : IBenchmarkWorkload
 
     /// <summary>Moves <paramref name="bytes"/> from <paramref name="from"/> to <paramref name="to"/>: keep the
     /// send buffer full, run the loop one instant at a time, drain the receive buffer.</summary>
-    private static void Pump(Simulation.Loop.IEventLoop loop, TcpConnection from, TcpConnection to, byte[] chunk,
+    private static void Pump(Drivers.Loops.IEventLoop loop, TcpConnection from, TcpConnection to, byte[] chunk,
         byte[] sink, long bytes)
     {
         long sent = 0, received = 0;

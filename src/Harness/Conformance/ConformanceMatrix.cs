@@ -67,7 +67,7 @@ public sealed class ConformanceMatrix(string role = ConformanceMatrix.DefaultRol
             result = new ScenarioRunner().Run(scenario, new RunOptions { OutputDirectory = outputDirectory, Wire = wire });
         }
         catch (Exception e) when (e is InvalidOperationException or TimeoutException or ArgumentException
-                                      or Netstack.Simulation.Tap.TapUnavailableException)
+                                      or Netstack.Drivers.Tap.TapUnavailableException)
         {
             // The implementation could not be started or bridged: that is its cell's failure, with why.
             return LeftBehind() ?? Cell(CellOutcome.Fail, $"{file}:1:1: {implementation} could not be set up: {e.Message}");

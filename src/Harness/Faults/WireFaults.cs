@@ -1,6 +1,6 @@
 using Netstack.Harness.Scenarios;
 using Netstack.Harness.Trace;
-using Netstack.Simulation.Wire;
+using Netstack.Drivers.Segments;
 using Netstack.Time;
 
 namespace Netstack.Harness.Faults;

@@ -1,6 +1,6 @@
 using Netstack.Diagnostics;
-using Netstack.Simulation.Loop;
-using Netstack.Simulation.Wire;
+using Netstack.Drivers.Loops;
+using Netstack.Drivers.Segments;
 using Netstack.Time;
 using Netstack.Wire;
 

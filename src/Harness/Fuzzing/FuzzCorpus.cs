@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
-using Netstack.Simulation.Capture;
-using Netstack.Simulation.Wire;
+using Netstack.Drivers.Capture;
+using Netstack.Drivers.Segments;
 using Netstack.Time;
 using Netstack.Wire;
 using Netstack.Harness.Worlds;

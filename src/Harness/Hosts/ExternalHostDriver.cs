@@ -3,8 +3,8 @@ using Netstack.Harness.Running;
 using Netstack.Harness.Scenarios;
 using Netstack.Harness.Trace;
 using Netstack.Harness.Worlds;
-using Netstack.Simulation.Capture;
-using Netstack.Simulation.Tap;
+using Netstack.Drivers.Capture;
+using Netstack.Drivers.Tap;
 
 namespace Netstack.Harness.Hosts;
 

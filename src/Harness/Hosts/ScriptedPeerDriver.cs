@@ -2,7 +2,7 @@ using Netstack.Harness.Scenarios;
 using Netstack.Harness.Trace;
 using Netstack.Harness.Worlds;
 using Netstack.Link;
-using Netstack.Simulation.Capture;
+using Netstack.Drivers.Capture;
 
 namespace Netstack.Harness.Hosts;
 

@@ -5,7 +5,7 @@ using Netstack.Harness.Trace;
 using Netstack.Harness.Worlds;
 using Netstack.Link;
 using Netstack.Network;
-using Netstack.Simulation.Loop;
+using Netstack.Drivers.Loops;
 using Netstack.Wire;
 
 namespace Netstack.Harness.Hosts;

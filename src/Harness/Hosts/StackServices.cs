@@ -1,6 +1,6 @@
 using Netstack.Api;
 using Netstack.Harness.Scenarios;
-using Netstack.Simulation.Loop;
+using Netstack.Drivers.Loops;
 
 namespace Netstack.Harness.Hosts;
 

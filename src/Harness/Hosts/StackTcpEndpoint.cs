@@ -80,7 +80,7 @@ public sealed class StackTcpEndpoint(string name, string host, Netstack.Time.ISc
             return;
         }
         var previous = SynchronizationContext.Current;
-        SynchronizationContext.SetSynchronizationContext(new Netstack.Simulation.Loop.LoopSynchronizationContext(loop));
+        SynchronizationContext.SetSynchronizationContext(new Netstack.Drivers.Loops.LoopSynchronizationContext(loop));
         try
         {
             Writes = Then(Writes, next);

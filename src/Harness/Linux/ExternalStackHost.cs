@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text;
-using Netstack.Simulation.Tap;
+using Netstack.Drivers.Tap;
 
 namespace Netstack.Harness.Linux;
 

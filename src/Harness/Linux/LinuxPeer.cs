@@ -1,6 +1,6 @@
 using System.Net.Sockets;
 using Netstack.Harness.Scenarios;
-using Netstack.Simulation.Tap;
+using Netstack.Drivers.Tap;
 
 namespace Netstack.Harness.Linux;
 

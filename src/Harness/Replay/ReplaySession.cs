@@ -1,6 +1,6 @@
-using Netstack.Simulation.Capture;
-using Netstack.Simulation.Loop;
-using Netstack.Simulation.Wire;
+using Netstack.Drivers.Capture;
+using Netstack.Drivers.Loops;
+using Netstack.Drivers.Segments;
 using Netstack.Time;
 using Netstack.Wire;
 

@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using Netstack.Harness.Replay;
 using Netstack.Harness.Running;
 using Netstack.Harness.Trace;
-using Netstack.Simulation.Capture;
+using Netstack.Drivers.Capture;
 using Netstack.Time;
 
 namespace Netstack.Harness.Reports;

@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using Netstack.Simulation.Tap;
+using Netstack.Drivers.Tap;
 
 namespace Netstack.Harness.Running;
 

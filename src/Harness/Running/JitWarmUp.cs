@@ -14,7 +14,7 @@ public static class JitWarmUp
     public static void PrepareOnce()
     {
         if (Interlocked.Exchange(ref _done, 1) == 1) return;
-        foreach (var assembly in new[] { typeof(NetworkStack).Assembly, typeof(Netstack.Simulation.Tap.TapLink).Assembly, typeof(JitWarmUp).Assembly })
+        foreach (var assembly in new[] { typeof(NetworkStack).Assembly, typeof(Netstack.Drivers.Tap.TapLink).Assembly, typeof(JitWarmUp).Assembly })
             foreach (var type in assembly.GetTypes())
             {
                 if (type.ContainsGenericParameters) continue;

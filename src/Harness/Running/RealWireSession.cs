@@ -1,6 +1,6 @@
 using System.Runtime;
-using Netstack.Simulation.Capture;
-using Netstack.Simulation.Tap;
+using Netstack.Drivers.Capture;
+using Netstack.Drivers.Tap;
 
 namespace Netstack.Harness.Running;
 

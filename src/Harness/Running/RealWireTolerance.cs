@@ -24,7 +24,7 @@ public static class RealWireTolerance
         stallNanoseconds <= 0 ? 0 : stallNanoseconds >= long.MaxValue / StallFactor ? long.MaxValue / 2 : stallNanoseconds * StallFactor;
 
     /// <summary>A frame window allowing for the harness's own measured stall <paramref name="stallNanoseconds"/>
-    /// (see <see cref="Netstack.Simulation.Tap.LatenessMeter"/>): frames are stamped when our loop reads them and
+    /// (see <see cref="Netstack.Drivers.Tap.LatenessMeter"/>): frames are stamped when our loop reads them and
     /// our sends leave when our timers run, so a stalled loop makes frames look later than they were. A window
     /// expecting frames gets later by <see cref="ForStall"/>; one claiming silence starts later by it (a frame from before it
     /// may have been stamped inside). A peer late by more than our own stall is still caught.</summary>

@@ -1,8 +1,8 @@
 using Netstack.Harness.Scenarios;
 using Netstack.Harness.Steps;
 using Netstack.Harness.Trace;
-using Netstack.Simulation.Capture;
-using Netstack.Simulation.Tap;
+using Netstack.Drivers.Capture;
+using Netstack.Drivers.Tap;
 using Netstack.Time;
 
 namespace Netstack.Harness.Running;
@@ -22,11 +22,11 @@ internal sealed class ScenarioPlayer(ScenarioRun run, string? capturePath, Inter
     public List<StepFailure> Failures { get; } = new();
 
     private long Timeout => _scenario.TimeoutNanoseconds;
-    private Netstack.Simulation.Loop.IEventLoop Loop => run.Simulation.Loop;
+    private Netstack.Drivers.Loops.IEventLoop Loop => run.World.Loop;
 
     public void Play()
     {
-        run.Simulation.Start();
+        run.World.Start();
         interruption?.ThrowIfInterrupted();
         foreach (var step in _scenario.Steps)
         {

@@ -1,6 +1,6 @@
 using Netstack.Harness.Scenarios;
 using Netstack.Harness.Trace;
-using Netstack.Simulation.Capture;
+using Netstack.Drivers.Capture;
 
 namespace Netstack.Harness.Running;
 

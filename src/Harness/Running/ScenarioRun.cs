@@ -2,11 +2,11 @@ using Netstack.Harness.Hosts;
 using Netstack.Harness.Scenarios;
 using Netstack.Harness.Trace;
 using Netstack.Harness.Worlds;
-using Netstack.Simulation.Capture;
-using Netstack.Simulation.Loop;
-using Netstack.Simulation.Tap;
-using Netstack.Simulation.Wire;
-using Sim = Netstack.Simulation.Simulation;
+using Netstack.Drivers.Capture;
+using Netstack.Drivers.Loops;
+using Netstack.Drivers.Tap;
+using Netstack.Drivers.Segments;
+using Netstack.Drivers;
 
 namespace Netstack.Harness.Running;
 
@@ -28,7 +28,7 @@ public sealed class ScenarioRun : IDisposable
         Scenario = scenario;
         Log = new FrameLog();
         var world = new WorldBuilder(seed, captureFile is null ? Log : new FanOutSink(Log, captureFile), loop);
-        Simulation = world.World;
+        World = world.World;
         try
         {
             Build(world);
@@ -47,14 +47,14 @@ public sealed class ScenarioRun : IDisposable
             world.Segment(s.Name, new SegmentOptions { Latency = s.Latency, BandwidthBitsPerSecond = s.BandwidthBitsPerSecond, Mtu = s.Mtu });
         foreach (var h in Scenario.Hosts)
             _hosts[h.Name] = CreateDriver(h, world);
-        foreach (var segment in Simulation.Segments.Values)
+        foreach (var segment in World.Segments.Values)
             foreach (var port in segment.Ports)
                 _ports[(HostOfPort(port), segment.Name)] = port;
         if (Scenario.Faults.Count > 0)
         {
             var hostOfPort = _ports.ToDictionary(p => p.Value, p => p.Key.Host);
-            Faults = new Netstack.Harness.Faults.WireFaults(Scenario.Faults, Simulation.ForkRandom, Log, Simulation.Loop, hostOfPort);
-            foreach (var segment in Simulation.Segments.Values) segment.Faults = Faults;
+            Faults = new Netstack.Harness.Faults.WireFaults(Scenario.Faults, World.ForkRandom, Log, World.Loop, hostOfPort);
+            foreach (var segment in World.Segments.Values) segment.Faults = Faults;
         }
     }
 
@@ -62,7 +62,7 @@ public sealed class ScenarioRun : IDisposable
     private HostDriver CreateDriver(HostSpec h, WorldBuilder world)
     {
         if (h.Scripted) return new ScriptedPeerDriver(h, world, Log);
-        if (Simulation.Loop is RealTimeEventLoop realTime)
+        if (World.Loop is RealTimeEventLoop realTime)
         {
             if (h.PlayedBy == HostPlayer.Linux)
                 return new LinuxHostDriver(h, world, realTime, Log, willPing: Scenario.Steps.OfType<Steps.PingStep>().Any(p => p.From == h.Name));
@@ -119,12 +119,12 @@ public sealed class ScenarioRun : IDisposable
     }
 
     public Scenario Scenario { get; }
-    public Sim Simulation { get; }
+    public World World { get; }
     public FrameLog Log { get; }
-    public long Now => Simulation.Now.Nanoseconds;
+    public long Now => World.Now.Nanoseconds;
 
     /// <summary>True on the tap wire: the clock is real, so measured times get <see cref="RealWireTolerance"/>.</summary>
-    public bool IsRealTime => !Simulation.Loop.IsVirtual;
+    public bool IsRealTime => !World.Loop.IsVirtual;
 
     /// <summary>How far a time measured over <paramref name="intervalNanoseconds"/> may stray: 0 on the virtual wire;
     /// on the real wire, also by the longest stall of our own loop measured so far (<see cref="HarnessStall"/>).</summary>
@@ -132,7 +132,7 @@ public sealed class ScenarioRun : IDisposable
         IsRealTime ? RealWireTolerance.For(intervalNanoseconds) + RealWireTolerance.ForStall(HarnessStall) : 0;
 
     /// <summary>The longest our own real-time loop has run its timers late in this run (plus the measure's resolution).</summary>
-    public long HarnessStall => (Simulation.Loop as RealTimeEventLoop)?.Lateness.StallDuring(0, long.MaxValue) ?? 0;
+    public long HarnessStall => (World.Loop as RealTimeEventLoop)?.Lateness.StallDuring(0, long.MaxValue) ?? 0;
 
     /// <summary>The driver playing <paramref name="name"/>: steps act on a host through it.</summary>
     public HostDriver Host(string name) =>
@@ -155,7 +155,7 @@ public sealed class ScenarioRun : IDisposable
     }
 
     /// <summary>Our stacks, for totals across a run (retransmissions).</summary>
-    public IEnumerable<NetworkStack> Stacks => Simulation.Hosts.Values;
+    public IEnumerable<NetworkStack> Stacks => World.Hosts.Values;
 }
 
 /// <summary>A step could not be carried out (socket already bound, time went backwards): the scenario fails

@@ -30,9 +30,9 @@ public sealed class PingStep : ActionStep
         {
             // Request k is due at first + k * interval, as ping(8) schedules them: on a real clock, re-arming from
             // each late wake-up would let the lateness add up.
-            var first = run.Simulation.Loop.Now;
+            var first = run.World.Loop.Now;
             Netstack.Time.ScheduledTimer? timer = null;
-            timer = new Netstack.Time.ScheduledTimer(run.Simulation.Loop, () =>
+            timer = new Netstack.Time.ScheduledTimer(run.World.Loop, () =>
             {
                 SendOne();
                 if (sent < Count) timer!.Arm(first + Interval * sent);

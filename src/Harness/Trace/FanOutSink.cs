@@ -1,4 +1,4 @@
-using Netstack.Simulation.Capture;
+using Netstack.Drivers.Capture;
 using Netstack.Time;
 
 namespace Netstack.Harness.Trace;

@@ -1,6 +1,6 @@
 using SharpPcap;
 using SharpPcap.LibPcap;
-using Netstack.Simulation.Capture;
+using Netstack.Drivers.Capture;
 
 namespace Netstack.Harness.Trace;
 

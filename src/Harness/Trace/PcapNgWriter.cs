@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
-using Netstack.Simulation.Capture;
+using Netstack.Drivers.Capture;
 
 namespace Netstack.Harness.Trace;
 

@@ -1,9 +1,9 @@
 using Netstack.Harness.Scenarios;
-using Netstack.Simulation.Capture;
-using Netstack.Simulation.Loop;
-using Netstack.Simulation.Wire;
+using Netstack.Drivers.Capture;
+using Netstack.Drivers.Loops;
+using Netstack.Drivers.Segments;
 using Netstack.Wire;
-using Sim = Netstack.Simulation.Simulation;
+using Netstack.Drivers;
 
 namespace Netstack.Harness.Worlds;
 
@@ -13,10 +13,10 @@ namespace Netstack.Harness.Worlds;
 public sealed class WorldBuilder
 {
     public WorldBuilder(ulong seed, IFrameSink? capture = null, IEventLoop? loop = null) =>
-        World = new Sim(seed, capture, loop);
+        World = new World(seed, capture, loop);
 
     /// <summary>The world as built so far.</summary>
-    public Sim World { get; }
+    public World World { get; }
 
     public WorldBuilder Segment(string name, SegmentOptions? options = null)
     {
@@ -51,7 +51,7 @@ public sealed class WorldBuilder
     }
 
     /// <summary>Brings every host up (gratuitous ARP) and returns the world.</summary>
-    public Sim Start()
+    public World Start()
     {
         World.Start();
         return World;

@@ -1,6 +1,6 @@
 using FluentAssertions;
 using Netstack.Harness.Benchmarks;
-using Netstack.Simulation.Capture;
+using Netstack.Drivers.Capture;
 using Netstack.Tests.Support;
 using NUnit.Framework;
 

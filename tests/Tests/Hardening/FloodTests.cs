@@ -2,12 +2,12 @@ using System.Buffers.Binary;
 using FluentAssertions;
 using Netstack.Api;
 using Netstack.Diagnostics;
-using Netstack.Simulation.Wire;
+using Netstack.Drivers.Segments;
 using Netstack.Time;
 using Netstack.Wire;
 using NUnit.Framework;
-using Sim = Netstack.Simulation.Simulation;
 using Netstack.Harness.Worlds;
+using Netstack.Drivers;
 
 namespace Netstack.Tests.Hardening;
 
@@ -18,7 +18,7 @@ public class FloodTests
     private static readonly MacAddress VictimMac = MacAddress.Parse("02:00:00:00:00:0b");
     private static readonly Ipv4Address VictimIp = Ipv4Address.Parse("192.0.2.11");
 
-    private static (Sim Sim, NetworkStack Client, NetworkStack Victim, VirtualPort Attacker) World()
+    private static (World Sim, NetworkStack Client, NetworkStack Victim, VirtualPort Attacker) World()
     {
         var world = new WorldBuilder(5)
             .Segment("lan")
@@ -30,7 +30,7 @@ public class FloodTests
 
     /// <summary>Sends <paramref name="count"/> frames from the attacker, one every 10 µs of virtual time,
     /// pinging from the client half-way through; returns the ping's outcome.</summary>
-    private static PingResult FloodWhilePinging(Sim sim, NetworkStack client, VirtualPort attacker, int count,
+    private static PingResult FloodWhilePinging(World sim, NetworkStack client, VirtualPort attacker, int count,
         Func<int, byte[]> frame, int pingSize)
     {
         Task<PingResult>? ping = null;

@@ -1,13 +1,13 @@
 using FluentAssertions;
 using Netstack.Api;
 using Netstack.Diagnostics;
-using Netstack.Simulation.Wire;
+using Netstack.Drivers.Segments;
 using Netstack.Tests.Tcp;
 using Netstack.Transport.Tcp;
 using Netstack.Wire;
 using NUnit.Framework;
-using Sim = Netstack.Simulation.Simulation;
 using Netstack.Harness.Worlds;
+using Netstack.Drivers;
 
 namespace Netstack.Tests.Hardening;
 
@@ -20,9 +20,9 @@ public class TcpFloodTests
     private const ushort Port = 80;
     private const int Backlog = 64;
 
-    private sealed record World(Sim Sim, NetworkStack Client, NetworkStack Victim, VirtualPort Attacker, TcpListenSocket Listener);
+    private sealed record Setup(World Sim, NetworkStack Client, NetworkStack Victim, VirtualPort Attacker, TcpListenSocket Listener);
 
-    private static World Build(TcpSettings victimTcp)
+    private static Setup Build(TcpSettings victimTcp)
     {
         // Spoofed sources are off-link by default, as in a flood from the Internet: SYN-ACKs go to the gateway.
         var world = new WorldBuilder(11)
@@ -33,7 +33,7 @@ public class TcpFloodTests
         var victim = world["victim"];
         victim.AddRoute(Ipv4Cidr.Parse("0.0.0.0/0"), Ipv4Address.Parse("10.0.0.254"));
         var attacker = world.World.Segments["lan"].Connect("attacker");
-        return new World(world.Start(), world["client"], victim, attacker, victim.ListenTcp(Port, Backlog));
+        return new Setup(world.Start(), world["client"], victim, attacker, victim.ListenTcp(Port, Backlog));
     }
 
     /// <summary>A SYN from a spoofed off-link address (198.18.0.0/15 + i), or on-link (10.1.0.0 + i), and MAC.</summary>
@@ -58,7 +58,7 @@ public class TcpFloodTests
 
     /// <summary>Floods <paramref name="count"/> spoofed SYNs, one every 10 µs, starting a legitimate connect
     /// half-way through; returns the connect task and the most connections the victim ever held.</summary>
-    private static (Task<TcpStream> Connect, int MaxConnections) Flood(World w, int count, Func<int, byte[]>? syn = null)
+    private static (Task<TcpStream> Connect, int MaxConnections) Flood(Setup w, int count, Func<int, byte[]>? syn = null)
     {
         syn ??= SpoofedSyn;
         Task<TcpStream>? connect = null;

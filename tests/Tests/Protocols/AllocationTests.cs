@@ -1,4 +1,4 @@
-using Netstack.Simulation.Wire;
+using Netstack.Drivers.Segments;
 using FluentAssertions;
 using Netstack.Link;
 using Netstack.Network;

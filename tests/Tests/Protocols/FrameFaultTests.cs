@@ -2,7 +2,7 @@ using FluentAssertions;
 using Netstack.Diagnostics;
 using Netstack.Link;
 using Netstack.Network;
-using Netstack.Simulation.Capture;
+using Netstack.Drivers.Capture;
 using Netstack.Time;
 using Netstack.Wire;
 using NUnit.Framework;

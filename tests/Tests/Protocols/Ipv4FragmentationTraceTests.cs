@@ -1,4 +1,4 @@
-using Netstack.Simulation.Wire;
+using Netstack.Drivers.Segments;
 using System.Buffers.Binary;
 using FluentAssertions;
 using Netstack.Diagnostics;

@@ -1,6 +1,6 @@
-using Netstack.Simulation.Wire;
+using Netstack.Drivers.Segments;
 using Netstack.Link;
-using Netstack.Simulation.Loop;
+using Netstack.Drivers.Loops;
 using Netstack.Time;
 using Netstack.Wire;
 

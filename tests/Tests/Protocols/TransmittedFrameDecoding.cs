@@ -1,4 +1,4 @@
-using Netstack.Simulation.Wire;
+using Netstack.Drivers.Segments;
 
 namespace Netstack.Tests.Protocols;
 

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using FluentAssertions;
 using Netstack.Harness.Running;
 using Netstack.Harness.Trace;
-using Netstack.Simulation.Capture;
+using Netstack.Drivers.Capture;
 using Netstack.Tests.Support;
 using NUnit.Framework;
 using SharpPcap;

@@ -126,11 +126,11 @@ public class ScriptedPeerTests
     {
         var dir = RepositoryPaths.FreshOutputDirectory("inject-pcap-bad");
         File.WriteAllBytes(Path.Combine(dir, "garbage.pcap"), "this is not a capture file at all"u8.ToArray());
-        using (var two = new Netstack.Simulation.Capture.PcapFileSink(Path.Combine(dir, "two.pcap")))
+        using (var two = new Netstack.Drivers.Capture.PcapFileSink(Path.Combine(dir, "two.pcap")))
         {
             var frame = new byte[60];
-            two.Write(Netstack.Time.Instant.Zero, frame, new Netstack.Simulation.Capture.FrameContext("t", Netstack.Simulation.Capture.FrameDirection.Outbound));
-            two.Write(Netstack.Time.Instant.Zero, frame, new Netstack.Simulation.Capture.FrameContext("t", Netstack.Simulation.Capture.FrameDirection.Outbound));
+            two.Write(Netstack.Time.Instant.Zero, frame, new Netstack.Drivers.Capture.FrameContext("t", Netstack.Drivers.Capture.FrameDirection.Outbound));
+            two.Write(Netstack.Time.Instant.Zero, frame, new Netstack.Drivers.Capture.FrameContext("t", Netstack.Drivers.Capture.FrameDirection.Outbound));
         }
         var twoFrames = File.ReadAllBytes(Path.Combine(dir, "two.pcap"));
         File.WriteAllBytes(Path.Combine(dir, "cut.pcap"), twoFrames[..130]); // header, one 60-byte record, 30 bytes of the next

@@ -1,6 +1,6 @@
 using FluentAssertions;
 using Netstack.Api;
-using Netstack.Simulation.Wire;
+using Netstack.Drivers.Segments;
 using Netstack.Time;
 using Netstack.Wire;
 using NUnit.Framework;

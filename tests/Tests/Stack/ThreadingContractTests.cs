@@ -1,7 +1,7 @@
 using System.Net;
 using FluentAssertions;
 using Netstack.Api;
-using Netstack.Simulation.Loop;
+using Netstack.Drivers.Loops;
 using Netstack.Tests.Protocols;
 using Netstack.Tests.Tcp;
 using Netstack.Transport.Tcp;

@@ -1,6 +1,6 @@
 using FluentAssertions;
 using Netstack.Cli.Live;
-using Netstack.Simulation.Loop;
+using Netstack.Drivers.Loops;
 using Netstack.Time;
 using NUnit.Framework;
 

@@ -1,6 +1,6 @@
 using FluentAssertions;
 using Netstack.Harness.Linux;
-using Netstack.Simulation.Tap;
+using Netstack.Drivers.Tap;
 using Netstack.Wire;
 using NUnit.Framework;
 

@@ -1,9 +1,9 @@
 using Netstack.Api;
 using Netstack.Harness.Linux;
-using Netstack.Simulation.Capture;
-using Netstack.Simulation.Tap;
+using Netstack.Drivers.Capture;
+using Netstack.Drivers.Tap;
 using Netstack.Wire;
-using Sim = Netstack.Simulation.Simulation;
+using Netstack.Drivers;
 
 namespace Netstack.Tests.Tap;
 
@@ -21,7 +21,7 @@ public sealed class ExternalStackWorld : IDisposable
         Recording = recording;
         try
         {
-            var sim = new Sim(seed: 13, _pcap, Loop);
+            var sim = new World(seed: 13, _pcap, Loop);
             var lan = sim.AddSegment("lan");
             Stack = sim.AddHost("a");
             sim.Attach(Stack, lan, ourMac, ourAddress, external.Mtu);

@@ -1,6 +1,6 @@
 using FluentAssertions;
 using Netstack.Link;
-using Netstack.Simulation.Tap;
+using Netstack.Drivers.Tap;
 using NUnit.Framework;
 
 namespace Netstack.Tests.Tap;

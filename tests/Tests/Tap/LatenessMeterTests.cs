@@ -1,7 +1,7 @@
 using FluentAssertions;
 using Netstack.Harness.Running;
 using Netstack.Harness.Trace;
-using Netstack.Simulation.Tap;
+using Netstack.Drivers.Tap;
 using Netstack.Time;
 using NUnit.Framework;
 

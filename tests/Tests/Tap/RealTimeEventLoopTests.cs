@@ -1,5 +1,5 @@
 using FluentAssertions;
-using Netstack.Simulation.Tap;
+using Netstack.Drivers.Tap;
 using Netstack.Time;
 using NUnit.Framework;
 

@@ -1,4 +1,4 @@
-using Netstack.Simulation.Loop;
+using Netstack.Drivers.Loops;
 using Netstack.Time;
 
 namespace Netstack.Tests.Tcp;

@@ -2,7 +2,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using FluentAssertions;
 using Netstack.Api;
-using Netstack.Simulation.Wire;
+using Netstack.Drivers.Segments;
 using Netstack.Time;
 using Netstack.Transport.Tcp;
 using NUnit.Framework;

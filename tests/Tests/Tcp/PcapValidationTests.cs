@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using FluentAssertions;
-using Netstack.Simulation.Capture;
-using Netstack.Simulation.Wire;
+using Netstack.Drivers.Capture;
+using Netstack.Drivers.Segments;
 using Netstack.Time;
 using Netstack.Transport.Tcp;
 using NUnit.Framework;

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using FluentAssertions;
 using Netstack.Link;
-using Netstack.Simulation.Loop;
+using Netstack.Drivers.Loops;
 using Netstack.Time;
 using Netstack.Transport.Tcp;
 using Netstack.Wire;

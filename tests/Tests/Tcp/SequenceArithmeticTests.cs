@@ -131,7 +131,7 @@ public class IsnGeneratorTests
     [Test]
     public void Isn_depends_on_the_tuple_advances_with_the_clock_and_replays_with_the_seed()
     {
-        var loop = new Netstack.Simulation.Loop.VirtualEventLoop();
+        var loop = new Netstack.Drivers.Loops.VirtualEventLoop();
         var a = new IsnGenerator(loop, new Netstack.Time.SeededRandom(9));
         var b = new IsnGenerator(loop, new Netstack.Time.SeededRandom(9));
         var other = new IsnGenerator(loop, new Netstack.Time.SeededRandom(10));
@@ -149,7 +149,7 @@ public class IsnGeneratorTests
     [Test]
     public void Timestamp_offset_is_fixed_per_tuple_so_a_new_incarnation_keeps_timestamps_increasing()
     {
-        var loop = new Netstack.Simulation.Loop.VirtualEventLoop();
+        var loop = new Netstack.Drivers.Loops.VirtualEventLoop();
         var a = new IsnGenerator(loop, new Netstack.Time.SeededRandom(9));
         var other = new IsnGenerator(loop, new Netstack.Time.SeededRandom(10));
         var x = Ipv4Address.Parse("10.0.0.1");

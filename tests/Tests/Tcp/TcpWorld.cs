@@ -1,10 +1,10 @@
-using Netstack.Simulation.Capture;
-using Netstack.Simulation.Wire;
+using Netstack.Drivers.Capture;
+using Netstack.Drivers.Segments;
 using Netstack.Time;
 using Netstack.Transport.Tcp;
 using Netstack.Wire;
-using Sim = Netstack.Simulation.Simulation;
 using Netstack.Harness.Worlds;
+using Netstack.Drivers;
 
 namespace Netstack.Tests.Tcp;
 
@@ -28,7 +28,7 @@ public sealed class TcpWorld
         B = world["b"];
     }
 
-    public Sim Sim { get; }
+    public World Sim { get; }
     public VirtualSegment Lan { get; }
     public NetworkStack A { get; }
     public NetworkStack B { get; }

@@ -1,5 +1,5 @@
 using FluentAssertions;
-using Netstack.Simulation.Loop;
+using Netstack.Drivers.Loops;
 using Netstack.Time;
 using Netstack.Transport.Tcp;
 using NUnit.Framework;

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using FluentAssertions;
-using Netstack.Simulation.Capture;
+using Netstack.Drivers.Capture;
 using Netstack.Time;
 using NUnit.Framework;
 

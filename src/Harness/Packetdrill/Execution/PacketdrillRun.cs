@@ -4,8 +4,8 @@ using Netstack.Harness.Scenarios;
 using Netstack.Harness.Trace;
 using Netstack.Harness.Worlds;
 using Netstack.Link;
-using Netstack.Simulation.Capture;
-using Netstack.Simulation.Loop;
+using Netstack.Drivers.Capture;
+using Netstack.Drivers.Loops;
 using Netstack.Time;
 using Netstack.Transport.Tcp;
 using Netstack.Wire;
@@ -43,7 +43,7 @@ public sealed class PacketdrillRun : IDisposable
     /// <param name="anyOptionLayout">Compare which TCP options were sent, not their order and padding (measurement).</param>
     /// <param name="realTime">The tap wire: the kernel in a namespace made for the run is the local host, on this real-time loop.</param>
     public PacketdrillRun(ScriptAnalysis analysis, ulong seed, IFrameSink? capture, bool anyOptionLayout = false,
-        Netstack.Simulation.Tap.RealTimeEventLoop? realTime = null)
+        Netstack.Drivers.Tap.RealTimeEventLoop? realTime = null)
     {
         _anyOptionLayout = anyOptionLayout;
         _analysis = analysis;
@@ -55,7 +55,7 @@ public sealed class PacketdrillRun : IDisposable
         Log = new FrameLog();
         var world = new WorldBuilder(seed, capture is null ? Log : new FanOutSink(Log, capture), realTime);
         // On the tap wire the kernel's TSO segments (up to 64 KB) cross the segment whole, as on packetdrill's tun.
-        world.Segment("wire", realTime is null ? null : new Netstack.Simulation.Wire.SegmentOptions { Mtu = 65535 });
+        world.Segment("wire", realTime is null ? null : new Netstack.Drivers.Segments.SegmentOptions { Mtu = 65535 });
         // packetdrill's tun: the local host is 192.168.0.1/16 and reaches the remote through gateway 192.168.0.2;
         // the peer answers ARP for any address but the local host's, so either layout works.
         var localInterface = new InterfaceSpec("wire", LocalMac, new Ipv4Cidr(_local, 16), null);
@@ -74,7 +74,7 @@ public sealed class PacketdrillRun : IDisposable
                 "dev", "tun0", "nud", "permanent");
             ILink port = world.World.Segments["wire"].Connect("local.wire");
             if (world.World.Capture is { } kernelSink) port = new CaptureLink(port, realTime, kernelSink, "local", CaptureDirections.Outbound);
-            _ = new Netstack.Simulation.Tap.FrameForwarder(_kernel.Tap, port);
+            _ = new Netstack.Drivers.Tap.FrameForwarder(_kernel.Tap, port);
         }
         Log.MapSegment(LocalMac, "wire");
         Log.MapSegment(PeerMac, "wire");

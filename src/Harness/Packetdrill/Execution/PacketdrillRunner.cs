@@ -1,6 +1,6 @@
 using Netstack.Harness.Running;
 using Netstack.Harness.Trace;
-using Netstack.Simulation.Capture;
+using Netstack.Drivers.Capture;
 
 namespace Netstack.Harness.Packetdrill.Execution;
 

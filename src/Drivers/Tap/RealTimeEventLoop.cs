@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
-using Netstack.Simulation.Loop;
+using Netstack.Drivers.Loops;
 using Netstack.Time;
 
-namespace Netstack.Simulation.Tap;
+namespace Netstack.Drivers.Tap;
 
 /// <summary>The live counterpart of <see cref="VirtualEventLoop"/>: the same <see cref="IScheduler"/>
 /// contract driven by the real clock, blocking in epoll on the watched descriptors (the TAP device)

@@ -1,7 +1,7 @@
 using Netstack.Link;
 using Netstack.Time;
 
-namespace Netstack.Simulation.Capture;
+namespace Netstack.Drivers.Capture;
 
 [Flags]
 public enum CaptureDirections

@@ -1,10 +1,10 @@
 using System.Buffers;
 using Netstack.Link;
-using Netstack.Simulation.Loop;
+using Netstack.Drivers.Loops;
 using Netstack.Time;
 using Netstack.Wire;
 
-namespace Netstack.Simulation.Wire;
+namespace Netstack.Drivers.Segments;
 
 /// <summary>Properties of a simulated Ethernet segment.</summary>
 public sealed record SegmentOptions

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using Netstack.Time;
 
-namespace Netstack.Simulation.Capture;
+namespace Netstack.Drivers.Capture;
 
 /// <summary>Writes frames to a classic pcap file (nanosecond-resolution magic <c>0xA1B23C4D</c>, Ethernet) through
 /// a buffered stream of its own: no allocation per frame and no native call per frame. SharpPcap writes the same

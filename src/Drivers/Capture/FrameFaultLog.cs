@@ -2,7 +2,7 @@ using Netstack.Diagnostics;
 using Netstack.Link;
 using Netstack.Time;
 
-namespace Netstack.Simulation.Capture;
+namespace Netstack.Drivers.Capture;
 
 /// <summary>What a host program does with a frame the stack failed on: one log line for the first fault (a flood
 /// of the same crafted frame must not flood the log), and every faulting frame, up to a cap, kept in a capture so

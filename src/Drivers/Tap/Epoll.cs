@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Netstack.Simulation.Tap;
+namespace Netstack.Drivers.Tap;
 
 /// <summary>An epoll instance watching file descriptors for readability. Hides that struct
 /// epoll_event is packed (12 bytes) on x86-64 and naturally aligned (16 bytes) elsewhere.</summary>

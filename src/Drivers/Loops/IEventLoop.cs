@@ -1,6 +1,6 @@
 using Netstack.Time;
 
-namespace Netstack.Simulation.Loop;
+namespace Netstack.Drivers.Loops;
 
 /// <summary>The one loop that drives a world of stacks: a scheduler that can also be run. The virtual loop jumps
 /// its clock to each event; the real-time loop waits for the clock (and for device input) to get there. Code

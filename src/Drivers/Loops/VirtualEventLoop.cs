@@ -1,6 +1,6 @@
 using Netstack.Time;
 
-namespace Netstack.Simulation.Loop;
+namespace Netstack.Drivers.Loops;
 
 /// <summary>The discrete-event loop of a simulation: a virtual clock that jumps straight to the next
 /// due event, so a 60 s timeout costs nothing. Ties run in scheduling order, which with a seeded

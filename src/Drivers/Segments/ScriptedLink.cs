@@ -1,7 +1,7 @@
 using Netstack.Link;
 using Netstack.Time;
 
-namespace Netstack.Simulation.Wire;
+namespace Netstack.Drivers.Segments;
 
 /// <summary>A frame a stack put on a <see cref="ScriptedLink"/>, and when (by the link's clock).</summary>
 public readonly record struct TransmittedFrame(Instant Time, byte[] Bytes);

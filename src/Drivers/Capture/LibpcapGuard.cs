@@ -1,4 +1,4 @@
-namespace Netstack.Simulation.Capture;
+namespace Netstack.Drivers.Capture;
 
 /// <summary>SharpPcap needs the native libpcap even to read or write files. When it is missing the
 /// runtime says "wpcap" (the Windows name); this turns that into an instruction a user can act on.</summary>

@@ -1,6 +1,6 @@
 using Netstack.Time;
 
-namespace Netstack.Simulation.Loop;
+namespace Netstack.Drivers.Loops;
 
 /// <summary>Drops superseded runs (cancelled or re-armed timers) from an event loop's queue. Left in place they
 /// would stay until their due time, and with them whatever the action references: a connection closed in the last

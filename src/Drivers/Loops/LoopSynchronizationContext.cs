@@ -1,6 +1,6 @@
 using Netstack.Time;
 
-namespace Netstack.Simulation.Loop;
+namespace Netstack.Drivers.Loops;
 
 /// <summary>Makes async/await continuations run on the event loop, in loop order: application code
 /// written as ordinary async C# stays single-threaded and, in simulation, deterministic.</summary>

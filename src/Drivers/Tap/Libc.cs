@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Netstack.Simulation.Tap;
+namespace Netstack.Drivers.Tap;
 
 /// <summary>The few Linux system calls the live driver needs (TUN/TAP, epoll, eventfd, timerfd), called
 /// directly: .NET's Socket and FileStream add threads and copies this loop must not have.</summary>

@@ -1,6 +1,6 @@
 using Netstack.Time;
 
-namespace Netstack.Simulation.Tap;
+namespace Netstack.Drivers.Tap;
 
 /// <summary>How late the real-time loop ran its own work: for each timer it compares the due time with the time
 /// it actually ran (cyclictest's measure). While <see cref="StartProbe"/> is on, a timer every

@@ -1,7 +1,7 @@
 using Netstack.Link;
 using Netstack.Time;
 
-namespace Netstack.Simulation.Wire;
+namespace Netstack.Drivers.Segments;
 
 /// <summary>One host's connection to a <see cref="VirtualSegment"/>: the link the host's stack sees.</summary>
 public sealed class VirtualPort : ILink

@@ -1,16 +1,16 @@
 using Netstack.Link;
-using Netstack.Simulation.Capture;
-using Netstack.Simulation.Loop;
-using Netstack.Simulation.Wire;
+using Netstack.Drivers.Capture;
+using Netstack.Drivers.Loops;
+using Netstack.Drivers.Segments;
 using Netstack.Time;
 using Netstack.Wire;
 
-namespace Netstack.Simulation;
+namespace Netstack.Drivers;
 
 /// <summary>A world of segments and hosts that are full stack instances, driven by one event loop. On the
 /// virtual loop (the default) it is deterministic: all randomness derives from <see cref="Seed"/>, so the same
 /// set-up and seed replays byte for byte. On a real-time loop the same world meets real devices.</summary>
-public sealed class Simulation
+public sealed class World
 {
     private readonly SeededRandom _random;
     private readonly Dictionary<string, NetworkStack> _hosts = new(StringComparer.Ordinal);
@@ -19,7 +19,7 @@ public sealed class Simulation
     /// <param name="capture">When set, every frame each host sends is written here (one copy per frame, at
     /// the time it is put on the wire).</param>
     /// <param name="loop">The loop that drives the world; a new <see cref="VirtualEventLoop"/> when omitted.</param>
-    public Simulation(ulong seed, IFrameSink? capture = null, IEventLoop? loop = null)
+    public World(ulong seed, IFrameSink? capture = null, IEventLoop? loop = null)
     {
         Seed = seed;
         _random = new SeededRandom(seed);

@@ -1,6 +1,6 @@
 using Netstack.Time;
 
-namespace Netstack.Simulation.Capture;
+namespace Netstack.Drivers.Capture;
 
 public enum FrameDirection
 {

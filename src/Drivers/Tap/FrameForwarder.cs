@@ -1,6 +1,6 @@
 using Netstack.Link;
 
-namespace Netstack.Simulation.Tap;
+namespace Netstack.Drivers.Tap;
 
 /// <summary>A wire between two links with nothing on it: every frame read from one is written to the
 /// other. Run on two taps it measures what the live loop and the tap devices alone can carry, the

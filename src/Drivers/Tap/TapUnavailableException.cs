@@ -1,4 +1,4 @@
-namespace Netstack.Simulation.Tap;
+namespace Netstack.Drivers.Tap;
 
 public enum TapFailure
 {

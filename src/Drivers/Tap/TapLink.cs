@@ -1,7 +1,7 @@
 using System.Text;
 using Netstack.Link;
 
-namespace Netstack.Simulation.Tap;
+namespace Netstack.Drivers.Tap;
 
 /// <summary>A Linux TAP device as an <see cref="ILink"/>: every frame the kernel sends out of the tap
 /// interface is read here and handed to the stack, and every frame the stack transmits is written back,

@@ -240,15 +240,7 @@ public static class RunCommand
                 (wall.Elapsed - started).TotalSeconds, result.Passed ? null : result.FailureMessage));
             terminal.WriteLine(FormatLine(result, width, terminal));
             foreach (var line in result.InconclusiveRuns) terminal.WriteLine("    " + line);
-            if (settings.Trace)
-                foreach (var line in GoldenTrace.Lines(result.Recording))
-                    stdout.WriteLine("    " + line);
-            if (!result.Passed)
-            {
-                failed++;
-                foreach (var line in result.FailureMessage.Split(Environment.NewLine))
-                    stdout.WriteLine("    " + line);
-            }
+            if (!PrintDetails(result, settings.Trace, stdout)) failed++;
         }
         int skippedAssertions = 0;
         foreach (var script in selectedScripts)
@@ -279,15 +271,7 @@ public static class RunCommand
             skippedAssertions += result.SkippedAssertions.Count;
             reportPage?.Add(result, null);
             foreach (var line in result.SkippedAssertions) stdout.WriteLine("    skipped: " + line);
-            if (settings.Trace)
-                foreach (var line in GoldenTrace.Lines(result.Recording))
-                    stdout.WriteLine("    " + line);
-            if (!result.Passed)
-            {
-                failed++;
-                foreach (var line in result.FailureMessage.Split(Environment.NewLine))
-                    stdout.WriteLine("    " + line);
-            }
+            if (!PrintDetails(result, settings.Trace, stdout)) failed++;
         }
         wall.Stop();
         terminal.ClearProgress();
@@ -384,6 +368,18 @@ public static class RunCommand
             });
         }
         return failing.Count == 0;
+    }
+
+    /// <summary>Under a scenario's line: its frames with --trace, and its failure reports. Returns whether it passed.</summary>
+    private static bool PrintDetails(ScenarioResult result, bool trace, TextWriter stdout)
+    {
+        if (trace)
+            foreach (var line in GoldenTrace.Lines(result.Recording))
+                stdout.WriteLine("    " + line);
+        if (result.Passed) return true;
+        foreach (var line in result.FailureMessage.Split(Environment.NewLine))
+            stdout.WriteLine("    " + line);
+        return false;
     }
 
     private static string Reproduce(Scenario scenario, ulong seed) => $"./harness run {scenario.File} --seed {seed}";

@@ -10,7 +10,7 @@ mkdir -p "$logs"
 
 # Debian packages the tests use: libpcap for SharpPcap, tshark to validate every recorded pcap,
 # and the tools the real-wire (TAP) interop tests drive.
-packages=(libpcap0.8 tshark tcpdump iproute2 nftables iputils-ping iputils-arping socat curl ethtool liblwip-dev gcc libc6-dev pkg-config slirp4netns util-linux chromium)
+packages=(libpcap0.8 tshark tcpdump iproute2 nftables iputils-ping iputils-arping socat curl ethtool liblwip-dev gcc libc6-dev pkg-config slirp4netns util-linux chromium python3)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -35,6 +35,10 @@ public sealed class TapSession(LiveHost host, TextWriter output, TextWriter log)
         log.WriteLine($"tap {host.Tap.Name}: {host.Tap.FramesRead} frames in, {host.Tap.FramesWritten} out" +
                       (host.Tap.WriteErrors > 0 ? $", {host.Tap.WriteErrors} write errors" : "") +
                       (host.Options.RecordPath is { } path ? $", {host.FramesRecorded} recorded to {path}" : ""));
+        // What the stack refused, by reason, so a hostile peer's frames show up as counted drops.
+        var drops = host.Stack.Counters.NonZeroDrops()
+            .Select(d => $"{Netstack.Harness.Steps.CounterNames.Kebab(d.Reason.ToString())}={d.Count}").ToList();
+        log.WriteLine($"drops: {(drops.Count == 0 ? "none" : string.Join(' ', drops))}");
         return exitCode;
     }
 

@@ -111,7 +111,67 @@ public class HostileFramesTests
         StillServes(); // replies still reach the kernel's real MAC
     }
 
+    /// <summary>A peer offering MSS 8 gets segments of at least 48 bytes (Linux's tcp_min_snd_mss), not thousands
+    /// of 8-byte ones. The handshake is played raw from the kernel's side (its own stack would reset the connection
+    /// it never opened, so an nftables rule in the namespace drops the kernel's RSTs on that port).</summary>
     [Test, Order(4)]
+    public void A_peer_offering_mss_8_gets_segments_of_at_least_48_bytes()
+    {
+        _ns!.MustRun("nft", "add", "table", "inet", "crafted");
+        _ns.MustRun("nft", "add", "chain", "inet", "crafted", "out", "{ type filter hook output priority 0 ; }");
+        _ns.MustRun("nft", "add", "rule", "inet", "crafted", "out", "tcp", "sport", "40008", "tcp", "flags", "rst", "drop");
+        var syn = Convert.ToHexString(Ip(KernelIp, IpProtocol.Tcp, Syn(KernelIp, 40008, 80, mss: 8)));
+        // The script answers our SYN-ACK with an ACK carrying a request, acknowledges what comes back, and prints the
+        // payload length of every data segment we send until our FIN.
+        var r = _ns.Run(TimeSpan.FromSeconds(30), "python3", "-c", MssScript, syn, _ourMac.ToString(), _kernelMac.ToString(), KernelIp, OurIp);
+        r.ExitCode.Should().Be(0, r.ToString());
+        var lengths = r.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToList();
+        lengths.Sum().Should().BeGreaterThan(Page.Length, "the whole response came back: " + string.Join(",", lengths));
+        // Segments are cut at the floor of 48, never at the offered 8; only the tail of each write (the response's head
+        // and body are two) may be shorter.
+        lengths.Max().Should().Be(48, string.Join(",", lengths));
+        lengths.Count(n => n < 48).Should().BeLessThanOrEqualTo(2, string.Join(",", lengths));
+        StillServes();
+    }
+
+    private const string MssScript = """
+        import socket, struct, sys, time
+        syn = bytes.fromhex(sys.argv[1]); ours = bytes.fromhex(sys.argv[2].replace(':', '')); kern = bytes.fromhex(sys.argv[3].replace(':', ''))
+        src = socket.inet_aton(sys.argv[4]); dst = socket.inet_aton(sys.argv[5])
+        s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0800)); s.bind(('tap0', 0)); s.settimeout(5)
+        def csum(b):
+            if len(b) % 2: b += b'\0'
+            t = sum(struct.unpack('!%dH' % (len(b) // 2), b)); t = (t >> 16) + (t & 0xffff); t += t >> 16
+            return (~t) & 0xffff
+        def seg(seq, ack, flags, data=b''):
+            tcp = struct.pack('!HHIIBBHHH', 40008, 80, seq, ack, 5 << 4, flags, 65535, 0, 0) + data
+            c = csum(src + dst + struct.pack('!BBH', 0, 6, len(tcp)) + tcp)
+            tcp = tcp[:16] + struct.pack('!H', c) + tcp[18:]
+            ip = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(tcp), 7, 0, 64, 6, 0, src, dst)
+            ip = ip[:10] + struct.pack('!H', csum(ip)) + ip[12:]
+            s.send(ours + kern + b'\x08\x00' + ip + tcp)
+        def recv():
+            while True:
+                f = s.recv(65535)
+                if f[6:12] != ours or f[23] != 6: continue
+                ihl = (f[14] & 15) * 4; t = f[14 + ihl:]
+                if struct.unpack('!H', t[2:4])[0] != 40008: continue
+                total = struct.unpack('!H', f[16:18])[0]
+                return struct.unpack('!I', t[4:8])[0], t[13], f[14 + ihl + (t[12] >> 4) * 4: 14 + total]
+        s.send(syn)
+        isn, flags, _ = recv()
+        assert flags & 0x12 == 0x12, flags
+        req = b'GET / HTTP/1.0\r\n\r\n'
+        seg(1001, isn + 1, 0x18, req)
+        got = 0
+        while True:
+            seq, flags, data = recv()
+            if data: print(len(data)); got = max(got, seq + len(data) - isn - 1)
+            seg(1001 + len(req), isn + 1 + got + (1 if flags & 1 else 0), 0x10)
+            if flags & 1: break
+        """;
+
+    [Test, Order(5)]
     public void Afterwards_the_counters_name_every_refused_frame_and_the_recording_has_no_answer_to_them()
     {
         _harness!.Stop(TimeSpan.FromSeconds(10)).Should().Be(0, _harness.Error);
@@ -121,6 +181,7 @@ public class HostileFramesTests
         Count(drops, "ipv4-invalid-source").Should().BeGreaterThanOrEqualTo(invalid, drops);
         Count(drops, "arp-invalid-sender-mac").Should().Be(3, drops);
         drops.Should().NotContain("frame-handler-fault");
+        drops.Should().NotContain("tcp-", "the MSS-8 connection was served, not refused");
 
         // Nothing we sent went to an address no host can have, nor to Ethernet broadcast other than ARP.
         var r = CommandRunner.Run("tshark", ["-r", Path.Combine(_dir, "live.pcap"),

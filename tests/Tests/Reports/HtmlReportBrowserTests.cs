@@ -99,21 +99,7 @@ public partial class HtmlReportBrowserTests
     {
         HeadlessChromium.Require();
         var dir = RepositoryPaths.FreshOutputDirectory("html-report-seeds");
-        var file = Path.Combine(dir, "coin.yaml");
-        // Each echo request is dropped with probability 1/2: some seeds time out and fail, others finish early.
-        File.WriteAllText(file, """
-            name: coin
-            wire: { latency: 1ms }
-            hosts:
-              a: { ip: 192.0.2.10/24 }
-              b: { ip: 192.0.2.11/24 }
-            faults:
-              - drop: "icmp[icmptype] = icmp-echo"
-                probability: 0.5
-            steps:
-              - ping: { from: a, to: b }
-              - expect: { ping: a, replies: 1 }
-            """);
+        var file = CoinScenario.WriteTo(dir); // some seeds time out and fail, others finish early
         var report = Path.Combine(dir, "seeds.html");
         var (exit, stdout, _) = CliRunner.Run("run", file, "--out", dir, "--seeds", "1..24", "--report", report);
         exit.Should().Be(1, stdout);

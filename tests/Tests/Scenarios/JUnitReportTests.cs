@@ -10,27 +10,9 @@ namespace Netstack.Tests.Scenarios;
 /// <c>harness merge</c> putting sharded reports back together.</summary>
 public class JUnitReportTests
 {
-    // Each echo request is dropped with probability 1/2, from a generator seeded by the run's seed.
-    private const string CoinScenario = """
-        name: coin
-        wire: { latency: 1ms }
-        hosts:
-          a: { ip: 192.0.2.10/24 }
-          b: { ip: 192.0.2.11/24 }
-        faults:
-          - drop: "icmp[icmptype] = icmp-echo"
-            probability: 0.5
-        steps:
-          - ping: { from: a, to: b }
-          - expect: { ping: a, replies: 1 }
-        """;
+    private const string CoinScenarioYaml = CoinScenario.Yaml;
 
-    private static string Coin(string dir)
-    {
-        var file = Path.Combine(dir, "coin.yaml");
-        File.WriteAllText(file, CoinScenario);
-        return file;
-    }
+    private static string Coin(string dir) => CoinScenario.WriteTo(dir);
 
     private static XElement Suite(string report) => XDocument.Load(report).Root!.Element("testsuite")!;
 
@@ -73,7 +55,7 @@ public class JUnitReportTests
     {
         var dir = RepositoryPaths.FreshOutputDirectory("junit-broken");
         var scenarios = Directory.CreateDirectory(Path.Combine(dir, "s")).FullName;
-        File.WriteAllText(Path.Combine(scenarios, "good.yaml"), CoinScenario.Replace("name: coin", "name: good"));
+        File.WriteAllText(Path.Combine(scenarios, "good.yaml"), CoinScenarioYaml.Replace("name: coin", "name: good"));
         File.WriteAllText(Path.Combine(scenarios, "bad.yaml"), "name: bad\nhosts:\n  a: { ip: 192.0.2.10/24, colour: blue }\nsteps: []\n");
         var report = Path.Combine(dir, "junit.xml");
 

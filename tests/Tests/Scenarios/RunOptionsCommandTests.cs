@@ -73,20 +73,7 @@ public class RunOptionsCommandTests
     public void A_seed_dependent_failure_names_its_seeds_and_how_to_reproduce_one()
     {
         var dir = RepositoryPaths.FreshOutputDirectory("opt-seed-fail");
-        // Each echo request is dropped with probability 1/2, from a generator seeded by the run's seed.
-        var file = Path.Combine(dir, "coin.yaml");
-        File.WriteAllText(file, """
-            wire: { latency: 1ms }
-            hosts:
-              a: { ip: 192.0.2.10/24 }
-              b: { ip: 192.0.2.11/24 }
-            faults:
-              - drop: "icmp[icmptype] = icmp-echo"
-                probability: 0.5
-            steps:
-              - ping: { from: a, to: b }
-              - expect: { ping: a, replies: 1 }
-            """);
+        var file = CoinScenario.WriteTo(dir);
         var (exit, stdout, _) = Run("run", file, "--out", dir, "--seeds", "1..16");
         exit.Should().Be(1);
         var failing = stdout.Split('\n').Single(l => l.Contains("failing seeds:"));

@@ -19,6 +19,7 @@ public sealed class Udp : IIpProtocol
         _counters = stack.Counters;
     }
 
+    /// <summary>Binds <paramref name="port"/> (0 picks an ephemeral one) with a queue of <paramref name="receiveQueueLimit"/> datagrams. Throws SocketException (AddressAlreadyInUse) when the port is taken or none is free.</summary>
     public UdpEndpoint Bind(ushort port = 0, int receiveQueueLimit = 64)
     {
         if (port == 0) port = EphemeralPorts.Pick(_stack.Random, p => _sockets.ContainsKey(p));
@@ -31,6 +32,7 @@ public sealed class Udp : IIpProtocol
 
     internal void Unbind(UdpEndpoint socket) => _sockets.Remove(socket.LocalPort);
 
+    /// <summary>Validates one datagram (length, checksum) and queues it on the bound socket; a closed port gets ICMP port unreachable (RFC 1122 §4.1.3.1). Bad input is dropped and counted.</summary>
     public void Receive(Ipv4Packet packet, NetworkInterface iface)
     {
         var datagram = new UdpDatagram(packet.Payload);
@@ -54,6 +56,7 @@ public sealed class Udp : IIpProtocol
             _counters.Drop(DropReason.UdpReceiveQueueFull);
     }
 
+    /// <summary>Queues an ICMP error on the socket whose datagram caused it (RFC 1122 §4.1.3.3).</summary>
     public void ReceiveError(in IcmpErrorReport error)
     {
         var original = new UdpDatagram(error.OriginalTransport);

@@ -12,6 +12,7 @@ public readonly record struct UdpDatagramInfo(int Length, Ipv4Address RemoteAddr
 /// <summary>An ICMP error about a datagram this socket sent, like Linux's IP_RECVERR queue.</summary>
 public sealed record UdpSocketError(IcmpType Type, byte Code, Ipv4Address Reporter, Ipv4Address Destination, ushort DestinationPort)
 {
+    /// <summary>The socket error this ICMP error maps to, as Linux reports it (port unreachable is ConnectionRefused).</summary>
     public SocketError SocketError => Type == IcmpType.DestinationUnreachable
         ? (UnreachableCode)Code switch
         {
@@ -22,6 +23,7 @@ public sealed record UdpSocketError(IcmpType Type, byte Code, Ipv4Address Report
         }
         : SocketError.HostUnreachable;
 
+    /// <summary>The error in words, naming the destination and the reporting router.</summary>
     public override string ToString() => Type == IcmpType.DestinationUnreachable
         ? $"{(UnreachableCode)Code} unreachable for {Destination}:{DestinationPort} (reported by {Reporter})"
         : $"{Type} code {Code} for {Destination}:{DestinationPort} (reported by {Reporter})";
@@ -47,18 +49,26 @@ public sealed class UdpEndpoint
         _queueLimit = queueLimit;
     }
 
+    /// <summary>The bound port.</summary>
     public ushort LocalPort { get; }
     /// <summary>Set by <see cref="Connect"/>: the only peer datagrams are accepted from, and errors reported for.</summary>
     public (Ipv4Address Address, ushort Port)? RemoteEndPoint { get; private set; }
+    /// <summary>Datagrams waiting to be received.</summary>
     public int QueuedDatagrams => _received.Count;
+    /// <summary>ICMP errors not yet taken with <see cref="TryReceiveError"/>.</summary>
     public IReadOnlyCollection<UdpSocketError> PendingErrors => _errors;
+    /// <summary>Datagrams accepted into this socket since it was bound.</summary>
     public long DatagramsReceived { get; private set; }
+    /// <summary>Payload bytes of those datagrams.</summary>
     public long BytesReceived { get; private set; }
+    /// <summary>The socket was closed; sending throws ObjectDisposedException.</summary>
     public bool IsClosed { get; private set; }
     internal IUdpReceiver? Receiver { get; set; }
 
+    /// <summary>Restricts the socket to one peer, like connect(2) on a UDP socket; nothing is sent.</summary>
     public void Connect(Ipv4Address address, ushort port) => RemoteEndPoint = (address, port);
 
+    /// <summary>Sends <paramref name="payload"/> as one datagram to <paramref name="destination"/>:<paramref name="port"/>. Throws ObjectDisposedException when closed.</summary>
     public SendResult SendTo(ReadOnlySpan<byte> payload, Ipv4Address destination, ushort port)
     {
         ObjectDisposedException.ThrowIf(IsClosed, this);
@@ -96,6 +106,7 @@ public sealed class UdpEndpoint
         return true;
     }
 
+    /// <summary>Takes the oldest queued ICMP error; false when there is none.</summary>
     public bool TryReceiveError(out UdpSocketError? error) => _errors.TryDequeue(out error);
 
     internal bool Enqueue(Ipv4Address from, ushort fromPort, Ipv4Address localAddress, ReadOnlySpan<byte> payload)
@@ -134,6 +145,7 @@ public sealed class UdpEndpoint
         while (_received.TryDequeue(out var queued)) ArrayPool<byte>.Shared.Return(queued.Pooled);
     }
 
+    /// <summary>"udp :port", for logs.</summary>
     public override string ToString() => $"udp :{LocalPort}";
 }
 

@@ -11,6 +11,8 @@ public sealed class CongestionControl
     /// <summary>CUBIC's window in segments, kept fractional between ACKs.</summary>
     private double _cubicCwnd;
 
+    /// <summary>A window for segments of <paramref name="mss"/> bytes; <paramref name="initialWindowSegments"/> of 0
+    /// picks RFC 5681 (3.1)'s IW for that MSS.</summary>
     public CongestionControl(int mss, int initialWindowSegments, CongestionAlgorithm algorithm = CongestionAlgorithm.NewReno)
     {
         _mss = mss;
@@ -21,13 +23,19 @@ public sealed class CongestionControl
         Ssthresh = int.MaxValue;
     }
 
+    /// <summary>Congestion window in bytes (RFC 5681 cwnd).</summary>
     public int Cwnd { get; private set; }
+    /// <summary>Slow-start threshold in bytes; int.MaxValue until the first loss.</summary>
     public int Ssthresh { get; private set; }
+    /// <summary>In fast recovery (RFC 6582) or SACK loss recovery (RFC 6675) until <see cref="RecoveryPoint"/> is
+    /// acknowledged.</summary>
     public bool InRecovery { get; private set; }
     /// <summary>RFC 6582 "recover": the highest sequence sent when loss recovery began.</summary>
     public SequenceNumber RecoveryPoint { get; private set; }
+    /// <summary>cwnd below ssthresh: growth is exponential (RFC 5681 §3.1).</summary>
     public bool InSlowStart => Cwnd < Ssthresh;
 
+    /// <summary>Which algorithm governs congestion avoidance and the reduction on loss.</summary>
     public CongestionAlgorithm Algorithm => _cubic is null ? CongestionAlgorithm.NewReno : CongestionAlgorithm.Cubic;
 
     /// <summary>RFC 5681 (3.1): growth for an ACK of new data outside recovery; in congestion avoidance with
@@ -116,6 +124,8 @@ public sealed class CongestionControl
 /// <summary>The congestion control a connection runs: NewReno (RFC 5681, RFC 6582) or CUBIC (RFC 9438).</summary>
 public enum CongestionAlgorithm
 {
+    /// <summary>RFC 5681 congestion avoidance with RFC 6582 fast recovery: ssthresh halves on loss.</summary>
     NewReno,
+    /// <summary>RFC 9438: cubic window growth after loss, reduction by β = 0.7.</summary>
     Cubic,
 }

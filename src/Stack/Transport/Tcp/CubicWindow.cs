@@ -8,6 +8,7 @@ public sealed class CubicWindow
 {
     /// <summary>RFC 9438 §5: C = 0.4, β_cubic = 0.7.</summary>
     public const double C = 0.4;
+    /// <summary>Multiplicative decrease factor β_cubic: the window kept after a congestion event.</summary>
     public const double Beta = 0.7;
     /// <summary>§4.3: α_cubic = 3 (1 - β) / (1 + β), so W_est grows like Reno's average window.</summary>
     private const double Alpha = 3 * (1 - Beta) / (1 + Beta);
@@ -19,6 +20,8 @@ public sealed class CubicWindow
 
     /// <summary>The window (segments) at the last congestion event.</summary>
     public double WMax => _wMax;
+    /// <summary>K (seconds): time the cubic takes to climb back to W_max after the last congestion event (RFC 9438
+    /// §4.2).</summary>
     public double K => _k;
 
     /// <summary>§4.6/4.7: a congestion event at window <paramref name="cwndSegments"/>; fast convergence lowers

@@ -6,6 +6,7 @@ namespace Netstack.Transport.Tcp;
 /// the event loop: implementations must only record state or complete tasks asynchronously.</summary>
 public interface ITcpConnectionObserver
 {
+    /// <summary>The handshake completed: the connection entered ESTABLISHED.</summary>
     void OnEstablished(TcpConnection connection);
     /// <summary>Data arrived, or the peer finished sending (end of stream).</summary>
     void OnReadable(TcpConnection connection);

@@ -13,6 +13,8 @@ public sealed class IsnGenerator
     private readonly IScheduler _scheduler;
     private readonly byte[] _secret = new byte[16];
 
+    /// <summary>Takes its clock from <paramref name="scheduler"/> and draws its 128-bit secret key from <paramref
+    /// name="random"/>.</summary>
     public IsnGenerator(IScheduler scheduler, IRandomSource random)
     {
         _scheduler = scheduler;
@@ -20,6 +22,7 @@ public sealed class IsnGenerator
         BinaryPrimitives.WriteUInt64LittleEndian(_secret.AsSpan(8), random.NextUInt64());
     }
 
+    /// <summary>The initial sequence number for this four-tuple now (RFC 6528 §3).</summary>
     public uint Next(Ipv4Address local, ushort localPort, Ipv4Address remote, ushort remotePort)
     {
         uint f = KeyedHash(local, localPort, remote, remotePort, 0);

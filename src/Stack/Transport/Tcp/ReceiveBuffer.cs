@@ -16,6 +16,8 @@ public sealed class ReceiveBuffer
     /// <summary>The range most recently added to or created, reported first in SACK (RFC 2018 §4).</summary>
     private SequenceNumber _recentLeft;
 
+    /// <summary>A buffer of <paramref name="capacity"/> bytes holding at most <paramref name="maxRanges"/> out-of-order
+    /// ranges; no array is rented yet.</summary>
     public ReceiveBuffer(int capacity, int maxRanges)
     {
         Capacity = capacity;
@@ -23,6 +25,7 @@ public sealed class ReceiveBuffer
         _ranges = new SequenceRangeSet(maxRanges);
     }
 
+    /// <summary>Bytes of received data held at most: in-order unread plus out-of-order.</summary>
     public int Capacity { get; }
 
     /// <summary>Bytes of array this buffer holds: 0 until the first byte (and after release).</summary>
@@ -31,10 +34,26 @@ public sealed class ReceiveBuffer
     public int Readable { get; private set; }
     /// <summary>Room past RCV.NXT: the most the window may offer.</summary>
     public int Free => Capacity - Readable;
+    /// <summary>RCV.NXT: the next in-order sequence number expected (excluding the FIN).</summary>
     public SequenceNumber Next { get; set; }
+    /// <summary>Distinct out-of-order ranges held above <see cref="Next"/>.</summary>
     public int OutOfOrderRanges => _ranges.Count;
 
-    public enum WriteResult { InOrder, FilledHole, OutOfOrder, Duplicate, QueueFull }
+    /// <summary>What <see cref="Write"/> did with a segment's data.</summary>
+    public enum WriteResult
+    {
+        /// <summary>Started at <see cref="Next"/> and advanced it; no hole was closed.</summary>
+        InOrder,
+        /// <summary>Advanced <see cref="Next"/> and joined out-of-order data held beyond it.</summary>
+        FilledHole,
+        /// <summary>Held beyond a hole above <see cref="Next"/> (to be SACKed).</summary>
+        OutOfOrder,
+        /// <summary>Nothing stored: it starts before <see cref="Next"/>, is empty, or lies beyond the buffer's
+        /// room.</summary>
+        Duplicate,
+        /// <summary>Dropped: it would need another out-of-order range beyond the limit.</summary>
+        QueueFull,
+    }
 
     /// <summary>Stores data starting at <paramref name="seq"/> (at or after <see cref="Next"/>), trimmed
     /// to the buffer's room. Advances <see cref="Next"/> over whatever became contiguous.</summary>
@@ -115,6 +134,8 @@ public sealed class ReceiveBuffer
         return n;
     }
 
+    /// <summary>Returns the array to the pool and forgets all data; a later write throws
+    /// ObjectDisposedException.</summary>
     public void Release()
     {
         _released = true;

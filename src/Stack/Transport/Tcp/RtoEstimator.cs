@@ -10,6 +10,8 @@ public sealed class RtoEstimator
     private readonly TimeSpan _min;
     private readonly TimeSpan _max;
 
+    /// <summary>An estimator whose RTO starts at <paramref name="initial"/> and stays within [<paramref name="min"/>,
+    /// <paramref name="max"/>].</summary>
     public RtoEstimator(TimeSpan initial, TimeSpan min, TimeSpan max)
     {
         _min = min;
@@ -23,8 +25,11 @@ public sealed class RtoEstimator
 
     /// <summary>The timeout to arm now: the estimate doubled once per backoff, within the bounds.</summary>
     public TimeSpan Rto { get; private set; }
+    /// <summary>SRTT (RFC 6298 §2); zero before the first sample.</summary>
     public TimeSpan SmoothedRtt { get; private set; }
+    /// <summary>RTTVAR (RFC 6298 §2); zero before the first sample.</summary>
     public TimeSpan RttVariance { get; private set; }
+    /// <summary>At least one round-trip sample has been taken (RFC 6298 (2.2) has happened).</summary>
     public bool HasSample { get; private set; }
 
     /// <summary>RFC 6298 (2.2) and (2.3): fold in one measurement.</summary>

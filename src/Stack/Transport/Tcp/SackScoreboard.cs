@@ -7,10 +7,14 @@ public sealed class SackScoreboard
     private const int DupThresh = 3;
     private readonly SequenceRangeSet _ranges;
 
+    /// <summary>An empty scoreboard holding at most <paramref name="maxRanges"/> SACKed ranges.</summary>
     public SackScoreboard(int maxRanges) => _ranges = new SequenceRangeSet(maxRanges);
 
+    /// <summary>Disjoint SACKed ranges held.</summary>
     public int Count => _ranges.Count;
+    /// <summary>Nothing is SACKed above SND.UNA.</summary>
     public bool IsEmpty => _ranges.Count == 0;
+    /// <summary>Right edge (exclusive) of the highest SACKed range; default when empty.</summary>
     public SequenceNumber HighestSacked => _ranges.Count == 0 ? default : _ranges[_ranges.Count - 1].Right;
 
     /// <summary>Records a SACK block; ignores blocks outside (una, sndMax]. Returns whether it told us
@@ -26,8 +30,10 @@ public sealed class SackScoreboard
     /// <summary>Forgets everything below the new SND.UNA.</summary>
     public void AdvanceTo(SequenceNumber una) => _ranges.TrimBelow(una);
 
+    /// <summary>Forgets every range, as after a retransmission timeout (RFC 6675 §5.1).</summary>
     public void Clear() => _ranges.Clear();
 
+    /// <summary>The octet at <paramref name="seq"/> lies in a SACKed range.</summary>
     public bool IsSacked(SequenceNumber seq)
     {
         for (int i = 0; i < _ranges.Count; i++)
@@ -46,6 +52,8 @@ public sealed class SackScoreboard
         return bytes > (DupThresh - 1) * (long)mss;
     }
 
+    /// <summary>RFC 6675 IsLost(SeqNum): <paramref name="seq"/> is not SACKed and enough is SACKed above it, with
+    /// <paramref name="mss"/> the sender's SMSS in bytes.</summary>
     public bool IsLost(SequenceNumber seq, int mss)
     {
         int i = 0;

@@ -12,13 +12,17 @@ public sealed class SendBuffer
     private int _head;
     private bool _released;
 
+    /// <summary>An empty buffer of <paramref name="capacity"/> bytes; no array is rented yet.</summary>
     public SendBuffer(int capacity) => Capacity = capacity;
 
+    /// <summary>Most bytes the buffer holds (TcpSettings.SendBufferSize).</summary>
     public int Capacity { get; }
 
     /// <summary>Bytes of array this buffer holds: 0 until the first byte (and after release).</summary>
     public int MemoryHeld => _ring.Length;
+    /// <summary>Bytes held: sent but unacknowledged, plus not yet sent.</summary>
     public int Count { get; private set; }
+    /// <summary>Bytes the application can still write.</summary>
     public int Free => Capacity - Count;
 
     /// <summary>Appends as much of <paramref name="data"/> as fits; returns how much that was.</summary>

@@ -7,10 +7,14 @@ public sealed class SequenceRangeSet
 {
     private readonly (SequenceNumber Left, SequenceNumber Right)[] _ranges;
 
+    /// <summary>An empty set holding at most <paramref name="capacity"/> ranges.</summary>
     public SequenceRangeSet(int capacity) => _ranges = new (SequenceNumber, SequenceNumber)[capacity];
 
+    /// <summary>Disjoint ranges held.</summary>
     public int Count { get; private set; }
+    /// <summary>Most ranges the set holds; fixed at construction.</summary>
     public int Capacity => _ranges.Length;
+    /// <summary>The range at <paramref name="index"/> in ascending order, 0 to <see cref="Count"/> - 1.</summary>
     public (SequenceNumber Left, SequenceNumber Right) this[int index] => _ranges[index];
 
     /// <summary>Adds [<paramref name="left"/>, <paramref name="right"/>), merging every range it touches.
@@ -63,5 +67,6 @@ public sealed class SequenceRangeSet
         Count -= n;
     }
 
+    /// <summary>Forgets every range; the storage is kept.</summary>
     public void Clear() => Count = 0;
 }

@@ -18,6 +18,8 @@ public sealed class SynCookies
     private readonly IsnGenerator _keys;
     private readonly IScheduler _scheduler;
 
+    /// <summary>Cookies keyed by the secret of <paramref name="keys"/>, with a clock from <paramref
+    /// name="scheduler"/>.</summary>
     public SynCookies(IsnGenerator keys, IScheduler scheduler)
     {
         _keys = keys;

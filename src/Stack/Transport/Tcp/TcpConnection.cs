@@ -106,32 +106,53 @@ public sealed partial class TcpConnection
         _rcvShift = shift;
     }
 
+    /// <summary>The four-tuple, from this host's side.</summary>
     public ConnectionKey Key { get; }
+    /// <summary>The RFC 9293 §3.3.2 state.</summary>
     public TcpState State { get; private set; }
+    /// <summary>Who is told of establishment, readable data, room to write and closure; null until an owner
+    /// attaches.</summary>
     public ITcpConnectionObserver? Observer { get; set; }
     /// <summary>The listener that created this connection, until the application accepts it.</summary>
     internal TcpListenEndpoint? Listener { get; set; }
+    /// <summary>Nagle's algorithm (RFC 9293 §3.7.4) is off: small segments go out even with data in flight
+    /// (TCP_NODELAY).</summary>
     public bool NoDelay { get; set; }
     /// <summary>Why the connection failed; Success while healthy or after an orderly close.</summary>
     public SocketError Error { get; private set; }
 
     // Read-only views of the control block, for tests and reports.
+    /// <summary>ISS: our initial send sequence number (absolute, 32-bit).</summary>
     public uint InitialSendSequence => _iss.Value;
+    /// <summary>SND.UNA: the oldest unacknowledged sequence number.</summary>
     public uint SendUnacknowledged => _sndUna.Value;
+    /// <summary>SND.NXT: the next sequence number to send.</summary>
     public uint SendNext => _sndNxt.Value;
+    /// <summary>RCV.NXT: the next sequence number expected, counting the peer's FIN once received.</summary>
     public uint ReceiveNext => RcvNxt.Value;
+    /// <summary>SND.WND in bytes: the peer's advertised window, scaled.</summary>
     public int SendWindow => _sndWnd;
+    /// <summary>cwnd in bytes (RFC 5681); 0 before the handshake completes.</summary>
     public int CongestionWindow => _cc?.Cwnd ?? 0;
+    /// <summary>ssthresh in bytes (RFC 5681); 0 before the handshake completes.</summary>
     public int SlowStartThreshold => _cc?.Ssthresh ?? 0;
+    /// <summary>The retransmission timeout to arm now (RFC 6298), backoff included.</summary>
     public TimeSpan RetransmissionTimeout => _rto.Rto;
+    /// <summary>SRTT (RFC 6298); zero until the first RTT sample.</summary>
     public TimeSpan SmoothedRtt => _rto.SmoothedRtt;
     /// <summary>Payload bytes per full-sized segment we send (peer MSS less our options).</summary>
     public int EffectiveMss => SendMss;
+    /// <summary>Both sides sent the window scale option (RFC 7323 §2).</summary>
     public bool WindowScalingEnabled => _wsEnabled;
+    /// <summary>Both sides sent SACK-permitted (RFC 2018).</summary>
     public bool SackEnabled => _sackEnabled;
+    /// <summary>Both sides sent timestamps (RFC 7323 §3).</summary>
     public bool TimestampsEnabled => _tsEnabled;
+    /// <summary>Shift applied to windows the peer advertises (its window scale); 0 without scaling.</summary>
     public int SendShift => _sndShift;
+    /// <summary>Shift applied to windows we advertise; 0 unless window scaling was agreed.</summary>
     public int ReceiveShift => _wsEnabled ? _rcvShift : 0;
+    /// <summary>In-order received bytes the application has not read yet.</summary>
     public int BytesToRead => _recv.Readable;
     /// <summary>Distinct out-of-order ranges held (bounded by TcpSettings.MaxOutOfOrderRanges).</summary>
     public int OutOfOrderRanges => _recv.OutOfOrderRanges;
@@ -139,11 +160,15 @@ public sealed partial class TcpConnection
     /// <summary>Bytes of send and receive buffer this connection holds; rented with the first byte each way, so a
     /// half-open connection (a SYN flood's) holds none.</summary>
     public int BufferMemoryHeld => _send.MemoryHeld + _recv.MemoryHeld;
+    /// <summary>Bytes the application can write before the send buffer is full.</summary>
     public int SendBufferFree => _send.Free;
+    /// <summary>Bytes in the send buffer: sent but unacknowledged, plus not yet sent.</summary>
     public int BytesUnacknowledgedOrUnsent => _send.Count;
+    /// <summary>In fast recovery (RFC 6582) or SACK loss recovery (RFC 6675).</summary>
     public bool InRecovery => _cc?.InRecovery ?? false;
     /// <summary>The peer has finished sending and every byte before its FIN has been read.</summary>
     public bool IsReceiveFinished => _fin.Received && _recv.Readable == 0;
+    /// <summary>The application has shut down sending: our FIN is queued or sent.</summary>
     public bool IsSendShutdown => _fin.Queued;
 
     private SequenceNumber RcvNxt => _fin.Received ? _recv.Next + 1 : _recv.Next;
@@ -181,5 +206,6 @@ public sealed partial class TcpConnection
         if (was != TcpState.TimeWait) Observer?.OnClosed(this, error);
     }
 
+    /// <summary>The four-tuple and state, for logs.</summary>
     public override string ToString() => $"{Key} {State}";
 }

@@ -22,10 +22,15 @@ public sealed class TcpListenEndpoint
         Backlog = backlog;
     }
 
+    /// <summary>The port listened on.</summary>
     public ushort LocalPort { get; }
+    /// <summary>Most connections held at once, half-open plus established but not yet accepted.</summary>
     public int Backlog { get; }
+    /// <summary>Established connections waiting to be accepted.</summary>
     public int PendingAccepts => _ready.Count;
+    /// <summary>Connections in SYN-RECEIVED (our SYN-ACK sent, no final ACK yet).</summary>
     public int HalfOpen => _halfOpen.Count;
+    /// <summary>The listener was closed: its port is free again and its pending connections were aborted.</summary>
     public bool IsClosed { get; private set; }
     internal ITcpListenObserver? Observer { get; set; }
 
@@ -87,6 +92,7 @@ public sealed class TcpListenEndpoint
         while (_ready.TryDequeue(out var c)) c.Abort();
     }
 
+    /// <summary>"listen :port", for logs.</summary>
     public override string ToString() => $"listen :{LocalPort}";
 }
 

@@ -27,17 +27,25 @@ public sealed class TcpProtocol : IIpProtocol
         Cookies = new SynCookies(Isn, stack.Scheduler);
     }
 
+    /// <summary>The stack's initial-sequence-number source (RFC 6528), also the key for SYN cookies and timestamp
+    /// offsets.</summary>
     public IsnGenerator Isn { get; }
+    /// <summary>The SYN cookie encoder and checker used by full listeners.</summary>
     public SynCookies Cookies { get; }
+    /// <summary>The stack's TCP tunables (NetworkStackOptions.Tcp).</summary>
     public TcpSettings Settings => _stack.Options.Tcp;
+    /// <summary>Every connection with a control block, in any state but LISTEN.</summary>
     public IReadOnlyCollection<TcpConnection> Connections => _connections.Values;
     internal NetworkStack Stack => _stack;
 
+    /// <summary>Finds the connection for a four-tuple; false when there is none.</summary>
     public bool TryGetConnection(ConnectionKey key, out TcpConnection connection) =>
         _connections.TryGetValue(key, out connection!);
 
     // ------------------------------------------------------------------ receive
 
+    /// <summary>Validates one TCP segment (length, checksum) and delivers it to its connection or listener; anything
+    /// else is answered with a RST (RFC 9293 §3.10.7.1) or dropped and counted, never thrown.</summary>
     public void Receive(Ipv4Packet packet, NetworkInterface iface)
     {
         var seg = new TcpSegment(packet.Payload);
@@ -100,6 +108,8 @@ public sealed class TcpProtocol : IIpProtocol
         SendReset(key, 0, unchecked(seg.SequenceNumber + (uint)len), true);
     }
 
+    /// <summary>Delivers an ICMP error to the connection whose segment it quotes; one quoting too little or no
+    /// connection is dropped and counted.</summary>
     public void ReceiveError(in IcmpErrorReport error)
     {
         var t = error.OriginalTransport;

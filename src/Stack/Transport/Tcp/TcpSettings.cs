@@ -8,33 +8,46 @@ public sealed record TcpSettings
     public int SendBufferSize { get; init; } = 256 * 1024;
     /// <summary>Bytes of received data a connection holds for the application (bounds the window).</summary>
     public int ReceiveBufferSize { get; init; } = 256 * 1024;
+    /// <summary>Offer the window scale option (RFC 7323 §2) on SYNs.</summary>
     public bool WindowScaling { get; init; } = true;
+    /// <summary>Offer TCP timestamps (RFC 7323 §3) on SYNs.</summary>
     public bool Timestamps { get; init; } = true;
+    /// <summary>Offer SACK-permitted (RFC 2018) on SYNs.</summary>
     public bool Sack { get; init; } = true;
     /// <summary>Disables Nagle's algorithm on new connections (TCP_NODELAY).</summary>
     public bool NoDelay { get; init; }
 
+    /// <summary>RTO before the first RTT sample: RFC 6298 (2.1) says 1 s.</summary>
     public TimeSpan InitialRto { get; init; } = TimeSpan.FromSeconds(1);
     /// <summary>RFC 6298 (2.4): 1 s. Linux uses 200 ms.</summary>
     public TimeSpan MinRto { get; init; } = TimeSpan.FromSeconds(1);
+    /// <summary>Ceiling of the backed-off RTO; RFC 6298 (2.5) allows at least 60 s.</summary>
     public TimeSpan MaxRto { get; init; } = TimeSpan.FromSeconds(60);
     /// <summary>SYN retransmissions before a connect fails with TimedOut. RFC 9293 §3.8.3 (MUST-23) asks for at
     /// least 3 minutes of them: with the RTO doubling from 1 s up to 60 s, 7 retries are sent at 1, 3, 7, 15, 31,
     /// 63 and 123 s and the connect fails at 183 s (6 retries would give up at 123 s).</summary>
     public int SynRetries { get; init; } = 7;
+    /// <summary>SYN-ACK retransmissions before a half-open connection is dropped (Linux tcp_synack_retries).</summary>
     public int SynAckRetries { get; init; } = 5;
     /// <summary>Retransmissions of the same data before the connection is aborted (RFC 9293 R2).</summary>
     public int DataRetries { get; init; } = 15;
 
     /// <summary>Twice the maximum segment lifetime: how long TIME-WAIT lasts.</summary>
     public TimeSpan TimeWaitDuration { get; init; } = TimeSpan.FromSeconds(60);
+    /// <summary>Delay ACKs for in-order data (RFC 1122 §4.2.3.2, RFC 9293 §3.8.6.3), acknowledging at least every
+    /// second full segment.</summary>
     public bool DelayedAck { get; init; } = true;
     /// <summary>RFC 9293 §3.8.6.3: less than 0.5 s; RFC 5681: at most 500 ms. 200 ms like BSD.</summary>
     public TimeSpan DelayedAckTimeout { get; init; } = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>Probe idle connections (RFC 1122 §4.2.3.6); off by default, as the RFC requires.</summary>
     public bool Keepalive { get; init; }
+    /// <summary>Idle time before the first keepalive probe; RFC 1122 §4.2.3.6: no less than two hours by
+    /// default.</summary>
     public TimeSpan KeepaliveIdle { get; init; } = TimeSpan.FromHours(2);
+    /// <summary>Time between unanswered keepalive probes (Linux tcp_keepalive_intvl).</summary>
     public TimeSpan KeepaliveInterval { get; init; } = TimeSpan.FromSeconds(75);
+    /// <summary>Unanswered keepalive probes before the connection is aborted with TimedOut.</summary>
     public int KeepaliveProbes { get; init; } = 9;
 
     /// <summary>Half-open plus not-yet-accepted connections per listener when ListenTcp gives none.</summary>

@@ -21,6 +21,23 @@ public readonly record struct Instant(long Nanoseconds) : IComparable<Instant>
     /// <summary>Seconds since the epoch.</summary>
     public double TotalSeconds => Nanoseconds / 1e9;
 
+    /// <summary>The instant <paramref name="d"/> after <paramref name="a"/>, saturating at <see cref="MaxValue"/>
+    /// (so "now + forever" is "never", not an overflow).</summary>
+    public static Instant operator +(Instant a, Duration d) => new(SaturatingAdd(a.Nanoseconds, d.Nanoseconds));
+    /// <summary>The instant <paramref name="d"/> before <paramref name="a"/>, saturating like <c>+</c>.</summary>
+    public static Instant operator -(Instant a, Duration d) =>
+        new(d.Nanoseconds == long.MinValue ? long.MaxValue : SaturatingAdd(a.Nanoseconds, -d.Nanoseconds));
+
+    private static long SaturatingAdd(long a, long b)
+    {
+        long sum = unchecked(a + b);
+        // Overflow only when both operands share a sign that the sum lost.
+        if (((a ^ sum) & (b ^ sum)) < 0) return a < 0 ? long.MinValue : long.MaxValue;
+        return sum;
+    }
+    /// <summary>The exact time from <paramref name="earlier"/> to this instant; negative when this one is earlier.</summary>
+    public Duration Since(Instant earlier) => new(Nanoseconds - earlier.Nanoseconds);
+
     /// <summary>The instant <paramref name="d"/> after <paramref name="a"/> (TimeSpan resolution: 100 ns).</summary>
     public static Instant operator +(Instant a, TimeSpan d) => new(a.Nanoseconds + d.Ticks * 100);
     /// <summary>The instant <paramref name="d"/> before <paramref name="a"/> (TimeSpan resolution: 100 ns).</summary>

@@ -16,6 +16,7 @@ public sealed class World
     private readonly Dictionary<string, NetworkStack> _hosts = new(StringComparer.Ordinal);
     private readonly Dictionary<string, VirtualSegment> _segments = new(StringComparer.Ordinal);
 
+    /// <param name="seed">Every host's and fault's random generator derives from it.</param>
     /// <param name="capture">When set, every frame each host sends is written here (one copy per frame, at
     /// the time it is put on the wire).</param>
     /// <param name="loop">The loop that drives the world; a new <see cref="VirtualEventLoop"/> when omitted.</param>

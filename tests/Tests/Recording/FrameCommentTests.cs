@@ -39,16 +39,20 @@ public partial class FrameCommentTests
         var result = new ScenarioRunner().Run(ScenarioLoader.Load(Steps, "caused.yaml", filters),
             new RunOptions { OutputDirectory = dir, Format = CaptureFormat.PcapNg });
         result.Passed.Should().BeTrue(result.FailureMessage);
-        var path = result.CapturePath!;
+        // One tshark pass: each frame's dissected fields, then the frames each check is about.
+        var frames = Tshark.AllFrames(result.CapturePath!, "tcp.flags.syn", "tcp.flags.ack", "arp.opcode", "arp.src.proto_ipv4",
+                "arp.dst.proto_ipv4", "icmp.type", "udp.dstport", "frame.comment")
+            .Select(r => new Fields(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7])).ToList();
+        List<string> Comments(Func<Fields, bool> which) => frames.Where(which).Select(f => f.Comment).ToList();
 
-        Comment(path, "tcp.flags.syn == 1 && tcp.flags.ack == 0").Should().Equal("step 9:5 tcp-connect conn from a to b:80");
-        Comment(path, "arp.opcode == 1 && arp.src.proto_ipv4 == 192.0.2.10 && arp.dst.proto_ipv4 == 192.0.2.11").Should().Equal("ARP for tcp-connect at line 9");
-        Comment(path, "icmp.type == 8").Should().Equal("step 11:5 ping from a to c x2", "step 11:5 ping from a to c x2");
-        Comment(path, "arp.opcode == 1 && arp.src.proto_ipv4 == 192.0.2.10 && arp.dst.proto_ipv4 == 192.0.2.12").Should().Equal("ARP for ping at line 11");
-        Comment(path, "udp.dstport == 7").Should().Equal("step 14:5 udp-send from c:5000 to a:7, \"hello\"");
+        Comments(f => f.Syn == "1" && f.Ack == "0").Should().Equal("step 9:5 tcp-connect conn from a to b:80");
+        Comments(f => f.Arp == "1" && f.ArpFrom == "192.0.2.10" && f.ArpFor == "192.0.2.11").Should().Equal("ARP for tcp-connect at line 9");
+        Comments(f => f.Icmp == "8").Should().Equal("step 11:5 ping from a to c x2", "step 11:5 ping from a to c x2");
+        Comments(f => f.Arp == "1" && f.ArpFrom == "192.0.2.10" && f.ArpFor == "192.0.2.12").Should().Equal("ARP for ping at line 11");
+        Comments(f => f.UdpPort == "7").Should().Equal("step 14:5 udp-send from c:5000 to a:7, \"hello\"");
         // What the step did not cause carries no step comment: the SYN-ACK, the echo replies.
-        Comment(path, "tcp.flags.syn == 1 && tcp.flags.ack == 1").Should().Equal("");
-        Comment(path, "icmp.type == 0").Should().Equal("", "");
+        Comments(f => f.Syn == "1" && f.Ack == "1").Should().Equal("");
+        Comments(f => f.Icmp == "0").Should().Equal("", "");
     }
 
     [Test]
@@ -106,8 +110,8 @@ public partial class FrameCommentTests
         result.Recording.Frames.Where(f => TcpView.Read(f.Bytes) is not null).Should().OnlyContain(f => f.Annotations.Count == 1);
     }
 
-    private static List<string> Comment(string capture, string filter) =>
-        Tshark.Fields(capture, filter, "frame.number", "frame.comment").Select(r => r.Length > 1 ? r[1] : "").ToList();
+    private sealed record Fields(string Syn, string Ack, string Arp, string ArpFrom, string ArpFor, string Icmp, string UdpPort,
+        string Comment);
 
     [GeneratedRegex(@"retransmission of seq (?<start>\d+)\.\.(?<end>\d+), first sent at [\d.]+ s \(frame (?<first>\d+)\)")]
     private static partial Regex Retransmission();

@@ -86,6 +86,13 @@ public sealed class ScenarioRecording : IDisposable
         });
     }
 
+    /// <summary>On the tap wire, the real clock's zero: each host's pcap file is stamped with it, as the run's is.</summary>
+    public void SetEpoch(long epochUnixNanoseconds)
+    {
+        foreach (var f in _hostFiles)
+            if (f is PcapFileSink pcap) pcap.EpochUnixNanoseconds = epochUnixNanoseconds;
+    }
+
     /// <summary>Writes the pcapng files once the run is over; <paramref name="epochUnixNanoseconds"/> is the real
     /// clock's zero on the tap wire (the fixed epoch of virtual captures otherwise).</summary>
     public void Finish(ScenarioRun run, long? epochUnixNanoseconds)

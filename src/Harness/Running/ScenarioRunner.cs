@@ -50,6 +50,7 @@ public sealed class ScenarioRunner
         using var recording = new ScenarioRecording(scenario, options);
         using var run = new ScenarioRun(scenario, seed, recording.PcapSink, realWire?.Loop, recording.CreateHostCaptures);
         realWire?.StartClock(recording.PcapSink);
+        if (realWire is not null) recording.SetEpoch(realWire.Loop.EpochUnixNanoseconds);
         realWire?.Loop.Lateness.StartProbe(realWire.Loop); // measures our own stalls while the steps run
         var player = new ScenarioPlayer(run, recording.Path, realWire?.Interruption);
         player.Play();

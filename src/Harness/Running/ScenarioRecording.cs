@@ -1,6 +1,7 @@
 using Netstack.Harness.Scenarios;
 using Netstack.Harness.Trace;
 using Netstack.Drivers.Capture;
+using Netstack.Time;
 
 namespace Netstack.Harness.Running;
 
@@ -98,7 +99,7 @@ public sealed class ScenarioRecording : IDisposable
     public void Finish(ScenarioRun run, long? epochUnixNanoseconds)
     {
         if (Path is null || _format != CaptureFormat.PcapNg) return;
-        long epoch = epochUnixNanoseconds ?? PcapFileSink.Epoch * 1_000_000_000;
+        long epoch = epochUnixNanoseconds ?? PcapFileSink.Epoch * Duration.NanosecondsPerSecond;
         TcpRetransmissionMarker.Mark(run.Log.Frames, _tcpComments);
         PcapNgWriter.Write(Path, run.Log.Frames,
             _scenario.Hosts.SelectMany(h => h.Interfaces.Select(i => (h.Name, i.Segment))), epoch);

@@ -22,6 +22,11 @@ public sealed class CapturedFrame(int number, long timeNanoseconds, string host,
     /// so golden traces do not change when a scenario file is edited elsewhere.</summary>
     public List<string> Notes { get; } = new();
 
+    /// <summary>For a TCP segment: the initial sequence numbers of its sender and receiver that its relative numbers
+    /// count from (<see cref="TcpSequenceBases"/>), null where that direction's SYN was not recorded. Set when the frame
+    /// is recorded.</summary>
+    public (uint? Own, uint? Peer) TcpBases { get; set; }
+
     /// <summary>Step and notes, as pcapng comments carry them.</summary>
     public IEnumerable<string> Comments => Step is null ? Notes : Notes.Prepend(Step);
 }

@@ -11,6 +11,9 @@ public sealed class FrameLog : IFrameSink
     private readonly List<CapturedFrame> _frames = new();
     private readonly Dictionary<MacAddress, string> _segmentByMac = new();
 
+    /// <summary>Each direction's ISN so far, so every TCP frame is stamped with what its relative numbers count from.</summary>
+    public TcpSequenceBases TcpBases { get; } = new();
+
     public IReadOnlyList<CapturedFrame> Frames => _frames;
     public int Count => _frames.Count;
 
@@ -27,6 +30,7 @@ public sealed class FrameLog : IFrameSink
         if (frame.Length >= 12) _segmentByMac.TryGetValue(MacAddress.Read(frame[6..]), out segment);
         var captured = new CapturedFrame(_frames.Count + 1, time.Nanoseconds, context.Host, segment, frame.ToArray());
         if (context.Comment is { } c) captured.Notes.Add(c);
+        if (TcpView.Read(captured.Bytes) is { } tcp) captured.TcpBases = TcpBases.Observe(tcp);
         OnRecorded?.Invoke(captured);
         _frames.Add(captured);
     }

@@ -13,9 +13,12 @@
 # arguments. Output: OUT_DIR/results.tsv (script, ours, theirs, agree, reruns), each side's log, and a summary:
 #   accepted N, agree K (P %), and the disagreements listed.
 # Load: both tools judge times within packetdrill's tolerance (4 ms), which a busy machine breaks. A side whose
-# failure is a timing error alone ("timing error" in its log) is run again, up to RETRIES (env, default 2) more
-# times, the same rule for both; the reruns are counted in the table and the summary, so the effect is visible.
+# failure is about time (a "timing error", or a packet that did not come in time: our "nothing was sent",
+# packetdrill's "Timed out waiting for packet") is run again, up to RETRIES (env, default 2) more times, the same
+# rule for both; the reruns are counted in the table and the summary, so the effect is visible.
 # HARNESS (env) overrides the command that runs ours (default: this repository's ./harness).
+# PRIORITY (env, default -20): the nice value both tools run at, the same for both, so a machine busy with other
+# work (builds) stalls neither for longer than packetdrill's 4 ms tolerance; PRIORITY=0 runs them as they come.
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 packetdrill="$(readlink -f "${1:?usage: packetdrill-compare.sh PACKETDRILL_BINARY SUITE_DIR [OUT_DIR]}")"
@@ -24,6 +27,8 @@ out="$(mkdir -p "${3:-/tmp/packetdrill-compare}" && readlink -f "${3:-/tmp/packe
 harness="${HARNESS:-$here/harness}"
 timeout_seconds="${PKT_TIMEOUT:-120}"
 retries="${RETRIES:-2}"
+priority="${PRIORITY:--20}"
+timing="timing error|nothing was sent|Timed out waiting for packet"
 [ "$(id -u)" = 0 ] || { echo "packetdrill-compare: needs root (network namespaces)" >&2; exit 2; }
 [ -x "$packetdrill" ] || { echo "packetdrill-compare: not executable: $packetdrill" >&2; exit 2; }
 mkdir -p "$out/ours" "$out/theirs"
@@ -41,7 +46,7 @@ run_real() {
   local script="$1" log="$2" ns="pdcmp-$$-$RANDOM"
   ip netns add "$ns" || return 99
   ip -netns "$ns" link set lo up
-  (cd "$(dirname "$script")" && timeout "$timeout_seconds" ip netns exec "$ns" "$packetdrill" "${ipv4_args[@]}" \
+  (cd "$(dirname "$script")" && timeout "$timeout_seconds" nice -n "$priority" ip netns exec "$ns" "$packetdrill" "${ipv4_args[@]}" \
     "$(basename "$script")") > "$log" 2>&1
   local rc=$?
   ip netns del "$ns"
@@ -50,7 +55,7 @@ run_real() {
 
 run_ours() {
   local script="$1" log="$2"
-  (cd "$(dirname "$script")" && timeout "$timeout_seconds" "$harness" run --wire tap --out "$out/ours/pcap" \
+  (cd "$(dirname "$script")" && timeout "$timeout_seconds" nice -n "$priority" "$harness" run --wire tap --out "$out/ours/pcap" \
     "$(basename "$script")") > "$log" 2>&1
 }
 
@@ -67,13 +72,13 @@ while IFS= read -r script; do
     continue
   fi
   for _ in $(seq "$retries"); do
-    [ "$ours" = fail ] && grep -q "timing error" "$out/ours/$safe.log" || break
+    [ "$ours" = fail ] && grep -qE "$timing" "$out/ours/$safe.log" || break
     reruns=$((reruns + 1)); run_ours "$script" "$out/ours/$safe.log"; ours=$(verdict $?)
   done
   run_real "$script" "$out/theirs/$safe.log"
   theirs=$(verdict $?)
   for _ in $(seq "$retries"); do
-    [ "$theirs" = fail ] && grep -q "timing error" "$out/theirs/$safe.log" || break
+    [ "$theirs" = fail ] && grep -qE "$timing" "$out/theirs/$safe.log" || break
     reruns=$((reruns + 1)); run_real "$script" "$out/theirs/$safe.log"; theirs=$(verdict $?)
   done
   reruns_total=$((reruns_total + reruns))

@@ -57,8 +57,7 @@ public sealed unsafe partial class KernelSocketTable(LinuxPeer peer, Ipv4Address
                     {
                         var accepted = peer.Own(socket.Accept());
                         accepted.Blocking = false;
-                        int fd = 3;
-                        while (_fds.ContainsKey(fd)) fd++;
+                        int fd = SocketTable.ScriptFd(call, _fds.ContainsKey);
                         _fds[fd] = new Entry(accepted);
                         _underTest = accepted;
                         return SyscallOutcome.Ok(fd);

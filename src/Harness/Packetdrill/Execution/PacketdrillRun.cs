@@ -707,6 +707,17 @@ public sealed class PacketdrillRun : IDisposable
     internal static string Seconds(long micros) => (micros / 1_000_000m).ToString("0.000000", CultureInfo.InvariantCulture);
 
     /// <summary>The scripted peer's side of the wire: answers ARP for anything but the stack, queues the rest.</summary>
+    /// <summary>When the local host sent <paramref name="frame"/>: on the tap wire, the time it was read off the tap
+    /// and recorded, not the later moment our loop (stalled by a busy machine) handed it to the peer.</summary>
+    private long SentMicros(ReadOnlySpan<byte> frame)
+    {
+        if (_kernel is null) return NowMicros;
+        var frames = Log.Frames;
+        for (int i = frames.Count - 1; i >= 0 && i >= frames.Count - 64; i--)
+            if (frames[i].Host == "local" && frame.SequenceEqual(frames[i].Bytes)) return frames[i].TimeNanoseconds / 1000;
+        return NowMicros;
+    }
+
     private sealed class PeerReceiver(PacketdrillRun run) : IFrameReceiver
     {
         public void ReceiveFrame(ReadOnlySpan<byte> frame)
@@ -724,7 +735,7 @@ public sealed class PacketdrillRun : IDisposable
                 run._peer.Transmit(FrameBuilder.Ethernet(LocalMac, PeerMac, FrameBuilder.EtherTypeArp, reply));
                 return;
             }
-            if (etherType == FrameBuilder.EtherTypeIpv4) run._sent.Enqueue((run.NowMicros, frame.ToArray()));
+            if (etherType == FrameBuilder.EtherTypeIpv4) run._sent.Enqueue((run.SentMicros(frame), frame.ToArray()));
         }
     }
 }

@@ -70,7 +70,7 @@ public sealed class SocketTable(NetworkStack stack, Ipv4Address remote, ushort b
                     return SyscallOutcome.Fail("EADDRINUSE");
                 }
                 return SyscallOutcome.Ok();
-            case "accept": return Accept(e, out pending);
+            case "accept": return Accept(e, call, out pending);
             case "connect": return Connect(e, out pending);
             case "read" or "recv" or "recvfrom": return Read(e, call, out pending);
             case "write" or "send" or "sendto": return Write(e, call, out pending);
@@ -107,7 +107,7 @@ public sealed class SocketTable(NetworkStack stack, Ipv4Address remote, ushort b
         if (e.Stream is null && e.Connecting is { IsCompletedSuccessfully: true } done) e.Stream = done.Result;
     }
 
-    private SyscallOutcome? Accept(Entry e, out Pending? pending)
+    private SyscallOutcome? Accept(Entry e, SyscallLine call, out Pending? pending)
     {
         pending = null;
         if (e.Listener is not { } listener) return SyscallOutcome.Fail("EINVAL");
@@ -116,8 +116,7 @@ public sealed class SocketTable(NetworkStack stack, Ipv4Address remote, ushort b
             if (listener.PendingAccepts == 0) return null;
             var task = listener.AcceptAsync();
             if (!task.IsCompletedSuccessfully) return null;
-            int fd = 3;
-            while (_fds.ContainsKey(fd)) fd++;
+            int fd = ScriptFd(call, _fds.ContainsKey);
             var stream = task.Result;
             stream.Connection.NoDelay |= e.NoDelay;
             _fds[fd] = new Entry(fd, true) { Stream = stream, Connection = stream.Connection, Port = e.Port };

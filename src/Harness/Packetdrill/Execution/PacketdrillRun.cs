@@ -142,7 +142,7 @@ public sealed class PacketdrillRun : IDisposable
         public Ticker(IEventLoop loop, Action tick)
         {
             (_loop, _tick) = (loop, tick);
-            _loop.Schedule(_loop.Now + TimeSpan.FromMilliseconds(1), this, 0);
+            _loop.Schedule(_loop.Now + Duration.FromMilliseconds(1), this, 0);
         }
 
         public bool Stopped { get; set; }
@@ -151,7 +151,7 @@ public sealed class PacketdrillRun : IDisposable
         {
             if (Stopped) return;
             _tick();
-            _loop.Schedule(_loop.Now + TimeSpan.FromMilliseconds(1), this, 0);
+            _loop.Schedule(_loop.Now + Duration.FromMilliseconds(1), this, 0);
         }
 
         public bool IsCurrent(long token) => !Stopped;
@@ -213,7 +213,7 @@ public sealed class PacketdrillRun : IDisposable
     {
         var folder = Path.GetDirectoryName(Path.GetFullPath(_analysis.Script.File))!;
         // packetdrill's commands see its pid (gtests' set_sysctls.py names its restore file after it).
-        var result = _kernel!.Namespace.Run(TimeSpan.FromSeconds(20), "sh", "-c",
+        var result = _kernel!.Namespace.Run(Duration.FromSeconds(20), "sh", "-c",
             $"cd '{folder}' && export PACKETDRILL_PID={Environment.ProcessId} && {shell.Command}");
         if (result.ExitCode == 0) return true;
         Fail(shell.Location, $"shell command failed (exit {result.ExitCode}): {(result.Error + result.Output).Trim()}");

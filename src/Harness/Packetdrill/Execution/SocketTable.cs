@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using Netstack.Api;
 using Netstack.Transport.Tcp;
 using Netstack.Wire;
+using Netstack.Time;
 
 namespace Netstack.Harness.Packetdrill.Execution;
 
@@ -312,8 +313,8 @@ public sealed class SocketTable(NetworkStack stack, Ipv4Address remote, ushort b
                     int mss = Math.Max(1, conn.EffectiveMss);
                     fields["tcpi_snd_cwnd"] = conn.CongestionWindow / mss;
                     fields["tcpi_snd_ssthresh"] = conn.SlowStartThreshold >= int.MaxValue / 2 ? 0x7fffffff : conn.SlowStartThreshold / mss;
-                    fields["tcpi_rto"] = (long)(conn.RetransmissionTimeout.Ticks / 10); // µs
-                    fields["tcpi_rtt"] = (long)(conn.SmoothedRtt.Ticks / 10);
+                    fields["tcpi_rto"] = conn.RetransmissionTimeout.Nanoseconds / Duration.NanosecondsPerMicrosecond;
+                    fields["tcpi_rtt"] = conn.SmoothedRtt.Nanoseconds / Duration.NanosecondsPerMicrosecond;
                     fields["tcpi_options"] = (conn.TimestampsEnabled ? 1 : 0) | (conn.SackEnabled ? 2 : 0) | (conn.WindowScalingEnabled ? 4 : 0);
                     fields["tcpi_snd_wscale"] = conn.WindowScalingEnabled ? conn.SendShift : 0;
                     fields["tcpi_rcv_wscale"] = conn.ReceiveShift;
@@ -344,7 +345,7 @@ public sealed class SocketTable(NetworkStack stack, Ipv4Address remote, ushort b
         var items = (call.Argument(0) as ArrayExpr)?.Items.OfType<StructExpr>().ToList()
                     ?? throw new SyscallModelException("poll() needs [{fd=N, events=...}] as its first argument");
         long timeoutMs = Number(call.Argument(2), 0);
-        long deadline = timeoutMs < 0 ? long.MaxValue : stack.Scheduler.Now.Nanoseconds + timeoutMs * 1_000_000;
+        long deadline = timeoutMs < 0 ? long.MaxValue : (stack.Scheduler.Now + Duration.FromMilliseconds(timeoutMs)).Nanoseconds;
         SyscallOutcome? Try()
         {
             int ready = 0;

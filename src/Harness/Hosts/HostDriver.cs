@@ -67,6 +67,10 @@ public abstract class HostDriver(HostSpec spec) : IDisposable
 
     public virtual void ListenTcp(SocketName name, int backlog) => throw Unsupported("TCP sockets");
 
+    /// <summary>A listener's queues: connections half-open (SYN received, handshake not complete) and complete but
+    /// not yet accepted.</summary>
+    public virtual (int HalfOpen, int AcceptQueue) ListenerQueues(SocketName name) => throw Unsupported("a view of listener queues");
+
     /// <summary>An active open named <paramref name="name"/> for later steps.</summary>
     public virtual TcpEndpoint ConnectTcp(string name, Ipv4Address address, ushort port, ushort localPort) =>
         throw Unsupported("TCP sockets");

@@ -7,7 +7,8 @@ using Netstack.Drivers.Capture;
 namespace Netstack.Harness.Hosts;
 
 /// <summary>A scripted peer (packetdrill style): a bare port on each of its segments, recorded like any host,
-/// that sends only the frames <c>inject</c> steps build; what reaches it is ignored.</summary>
+/// that sends the frames <c>inject</c> steps build and, so scripts need no ARP dance, answers ARP requests for
+/// its own addresses; everything else that reaches it is ignored.</summary>
 public sealed class ScriptedPeerDriver : HostDriver
 {
     public const HostAbility Abilities = HostAbility.Inject;
@@ -24,7 +25,7 @@ public sealed class ScriptedPeerDriver : HostDriver
         foreach (var i in spec.Interfaces)
         {
             ILink link = sim.ConnectPort(spec.Name, sim.Segments[i.Segment]);
-            link.Attach(IgnoredFrames.Instance);
+            link.Attach(new ArpResponder(link, i));
             _links[i.Segment] = link;
             log.MapSegment(i.Mac, i.Segment);
         }
@@ -32,9 +33,18 @@ public sealed class ScriptedPeerDriver : HostDriver
 
     public override void Inject(string segment, byte[] frame) => _links[segment].Transmit(frame);
 
-    private sealed class IgnoredFrames : IFrameReceiver
+    /// <summary>Answers "who has" for the interface's address with its MAC; ignores every other frame.</summary>
+    private sealed class ArpResponder(ILink link, InterfaceSpec iface) : IFrameReceiver
     {
-        public static readonly IgnoredFrames Instance = new();
-        public void ReceiveFrame(ReadOnlySpan<byte> frame) { }
+        public void ReceiveFrame(ReadOnlySpan<byte> frame)
+        {
+            // Ethernet (14) + ARP for IPv4 over Ethernet (28): op at 20, sender MAC 22, sender IP 28, target IP 38.
+            if (frame.Length < 42 || frame[12] != 0x08 || frame[13] != 0x06 || frame[20] != 0 || frame[21] != 1) return;
+            if (Netstack.Wire.Ipv4Address.Read(frame[38..]) != iface.Address.Address) return;
+            var askerMac = Netstack.Wire.MacAddress.Read(frame[22..]);
+            var askerIp = Netstack.Wire.Ipv4Address.Read(frame[28..]);
+            var reply = FrameBuilder.Arp(2, iface.Mac, iface.Address.Address, askerMac, askerIp);
+            link.Transmit(FrameBuilder.Ethernet(askerMac, iface.Mac, FrameBuilder.EtherTypeArp, reply));
+        }
     }
 }

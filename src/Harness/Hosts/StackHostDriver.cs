@@ -94,6 +94,11 @@ public sealed class StackHostDriver : HostDriver
         _listeners[name] = _stack.ListenTcp(name.Port, backlog);
     }
 
+    public override (int HalfOpen, int AcceptQueue) ListenerQueues(SocketName name) =>
+        _listeners.TryGetValue(name, out var listener)
+            ? (listener.HalfOpen, listener.PendingAccepts)
+            : throw new StepFailedException($"{name} is not listening");
+
     public override TcpEndpoint ConnectTcp(string name, Ipv4Address address, ushort port, ushort localPort)
     {
         var before = _stack.Tcp.Connections.ToHashSet();

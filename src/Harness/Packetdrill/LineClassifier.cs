@@ -18,7 +18,8 @@ public static class LineClassifier
     /// <summary>TCP_INFO fields the runner can fill from our stack's connection state.</summary>
     public static readonly IReadOnlySet<string> ModelledTcpInfoFields = new HashSet<string>
     {
-        "tcpi_state", "tcpi_snd_mss",
+        "tcpi_state", "tcpi_snd_mss", "tcpi_rcv_mss", "tcpi_snd_cwnd", "tcpi_snd_ssthresh", "tcpi_rto", "tcpi_rtt",
+        "tcpi_options", "tcpi_snd_wscale", "tcpi_rcv_wscale", "tcpi_unacked",
     };
 
     private static readonly HashSet<string> ModelledMessageFlags = ["0", "MSG_PEEK", "MSG_DONTWAIT", "MSG_NOSIGNAL"];
@@ -44,7 +45,7 @@ public static class LineClassifier
     public static LineSupport Event(EventAction action) => action switch
     {
         ShellCommand => new LineSupport(SupportLevel.KernelOnly, "shell commands run only next to the Linux kernel (--wire tap)"),
-        PythonBlock => new LineSupport(SupportLevel.Skipped, "Python %{ }% assertions are not run; reported as skipped"),
+        PythonBlock => new LineSupport(SupportLevel.Skipped, "Python %{ }% assertions run on the tap wire (against the kernel's TCP_INFO); on our stack they are reported as skipped"),
         TcpPacketLine tcp => Tcp(tcp),
         UdpPacketLine udp => Ip(udp.Direction, udp.Ip) ?? LineSupport.Yes,
         IcmpPacketLine icmp => Icmp(icmp),

@@ -35,6 +35,10 @@ public sealed class PacketdrillParser
     private readonly string _source;
     private readonly List<Token> _tokens;
     private readonly List<PacketdrillDiagnostic> _errors;
+
+    /// <summary>A segment alone (a YAML <c>tcp:</c> value): <c>ack *</c> and <c>win *</c> are allowed there, meaning
+    /// the same as leaving them out (any).</summary>
+    private bool _segmentAlone;
     private int _index;
 
     private PacketdrillParser(string file, string source, List<Token> tokens, List<PacketdrillDiagnostic> errors)
@@ -84,7 +88,7 @@ public sealed class PacketdrillParser
             errors.AddRange(lexical.Select(d => d with { Location = Shift(d.Location, origin) }));
             return null;
         }
-        var parser = new PacketdrillParser(origin.File, text, tokens, errors);
+        var parser = new PacketdrillParser(origin.File, text, tokens, errors) { _segmentAlone = true };
         try
         {
             var segment = parser.TcpSegment(allowOptionsOnNextLine: true);
@@ -415,6 +419,11 @@ public sealed class PacketdrillParser
         while (Current.Kind == TokenKind.Word && Current.Text is "ack" or "win" or "urg")
         {
             var keyword = Advance();
+            if (_segmentAlone && keyword.Text is "ack" or "win" && Current.Is('*'))
+            {
+                Advance();
+                continue;
+            }
             if (keyword.Text == "ack")
             {
                 if (ack is not null) throw new ParseError(keyword.Location, "'ack' is written twice");

@@ -1,9 +1,11 @@
 using System.Text;
+using Netstack.Harness.Packetdrill.Execution;
 using Netstack.Harness.Scenarios;
+using Netstack.Harness.Trace;
 
 namespace Netstack.Harness.Packetdrill;
 
-/// <summary>packetdrill's one-line notation for a TCP segment, both ways: <see cref="Format"/> prints a segment as a
+/// <summary>packetdrill's one-line notation for a TCP segment, both ways: <see cref="Format(TcpSegmentSpec)"/> prints a segment as a
 /// script would write it (<c>S. 0:0(0) ack 1 win 65535 &lt;mss 1460,sackOK,TS val 100 ecr 0,nop,wscale 7&gt;</c>),
 /// <see cref="Parse"/> reads the same text alone, e.g. a YAML <c>tcp:</c> value. Format then Parse gives back the
 /// same segment.</summary>
@@ -19,6 +21,43 @@ public static class SegmentNotation
         if (segment.Window is int window) text.Append(" win ").Append(window);
         if (segment.Urgent is int urgent) text.Append(" urg ").Append(urgent);
         if (segment.Options.Written) text.Append(' ').Append(segment.Options.ToString());
+        return text.ToString();
+    }
+
+    /// <summary>A recorded TCP segment in script notation, numbers relative to the ISNs the frame was stamped with
+    /// (<see cref="CapturedFrame.TcpBases"/>): <c>P. 1:4(3) ack 1 win 8192 &lt;nop,nop,TS val 7 ecr 3&gt;</c>. SACK
+    /// blocks count from the receiver's ISN, as its acks do; timestamps are printed as sent. A number whose ISN was
+    /// never recorded is printed absolute and marked <c>!</c>. Null when the frame is not a TCP segment. The one
+    /// formatter failure reports, golden traces and pcapng comments use for TCP.</summary>
+    public static string? Format(CapturedFrame frame) => Format(frame.Bytes, frame.TcpBases.Own, frame.TcpBases.Peer);
+
+    /// <summary>As <see cref="Format(CapturedFrame)"/>, for a frame's bytes and the ISNs to count from.</summary>
+    public static string? Format(byte[] frame, uint? ownIsn, uint? peerIsn)
+    {
+        var ip = SegmentCodec.Ipv4Packet(frame);
+        if (ip.Length < 20 || ip[9] != SegmentCodec.ProtocolTcp || (ip[6] & 0x1F) != 0 || ip[7] != 0) return null;
+        int ihl = (ip[0] & 15) * 4;
+        if (ihl < 20 || ip.Length < ihl + 20 || SegmentCodec.ReadTcp(ip[ihl..]) is not { } tcp) return null;
+        var flags = SegmentCodec.Flags(tcp.Flags);
+        uint start = tcp.Sequence - (ownIsn ?? 0);
+        var text = new StringBuilder(64);
+        text.Append(flags.ToString()).Append(' ')
+            .Append(start).Append(':').Append(unchecked(start + (uint)tcp.PayloadLength)).Append('(').Append(tcp.PayloadLength).Append(')');
+        if (ownIsn is null) text.Append('!');
+        if (flags.Ack)
+        {
+            text.Append(" ack ").Append(tcp.Acknowledgment - (peerIsn ?? 0));
+            if (peerIsn is null) text.Append('!');
+        }
+        text.Append(" win ").Append(tcp.Window);
+        if (flags.Urg) text.Append(" urg ").Append(System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(ip[(ihl + 18)..]));
+        if (tcp.Options.Count > 0)
+        {
+            var items = tcp.Options.Select(o => o is SackOption sack && peerIsn is uint peer
+                ? new SackOption(sack.Blocks.Select(b => new SackBlockSpec(b.Left - peer, b.Right - peer)).ToList())
+                : o);
+            text.Append(" <").Append(string.Join(",", items)).Append('>');
+        }
         return text.ToString();
     }
 

@@ -77,7 +77,7 @@ public static class LadderDiagram
         double descX = laneX(lanes.Count - 1) + Math.Max(Gap, lanes[^1].Length * 4.5 + 12);
         // Wide enough for the longest dissection with its notes (11px monospace: about 6.7px a character).
         int longest = rows.Where(r => r.Frame is not null).Select(r => r.Frame!).Select(f =>
-            6 + FrameDissector.Describe(f.Bytes).Length + f.Notes.Sum(n => n.Length + 3) + (f.Step?.Length + 3 ?? 0) + 17).DefaultIfEmpty(80).Max();
+            6 + FrameDissector.Describe(f).Length + f.Notes.Sum(n => n.Length + 3) + (f.Step?.Length + 3 ?? 0) + 17).DefaultIfEmpty(80).Max();
         double width = descX + Math.Max(640, longest * 6.7 + 16), height = HeaderHeight + rows.Count * RowHeight + 8;
         html.Append("<svg class=\"ladder\" id=\"").Append(id).Append("\" width=\"").Append(Num(width)).Append("\" height=\"").Append(Num(height))
             .Append("\" viewBox=\"0 0 ").Append(Num(width)).Append(' ').Append(Num(height)).Append("\">\n");
@@ -146,7 +146,7 @@ public static class LadderDiagram
                 marks++;
             }
             html.Append("<text class=\"desc").Append(rtx ? " rtx" : "").Append("\" x=\"").Append(Num(descX)).Append("\" y=\"").Append(Num(mid)).Append("\"><tspan class=\"num\">#")
-                .Append(f.Number).Append("</tspan> ").Append(Escape(FrameDissector.Describe(f.Bytes)));
+                .Append(f.Number).Append("</tspan> ").Append(Escape(FrameDissector.Describe(f)));
             if (rtx) html.Append("<tspan class=\"note\"> [retransmission]</tspan>");
             foreach (var note in f.Notes) html.Append("<tspan class=\"note\"> [").Append(Escape(note)).Append("]</tspan>");
             if (f.Step is { } step) html.Append("<tspan class=\"step\"> \u2190 ").Append(Escape(step)).Append("</tspan>");

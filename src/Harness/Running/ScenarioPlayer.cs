@@ -18,6 +18,10 @@ internal sealed class ScenarioPlayer(ScenarioRun run, string? capturePath, Inter
     /// <summary>On the real wire, how late the last action finished; frames it causes may be as late.</summary>
     private long _lateness;
     private int _consumedThrough;
+    /// <summary>Per host, the number of the last TCP frame an ordered expectation (<c>next:</c>, <c>strict:</c>) took.</summary>
+    private readonly Dictionary<string, int> _segmentCursor = new(StringComparer.Ordinal);
+    /// <summary>Frames some positive frame expectation matched: what <c>strict:</c> does not count as unexpected.</summary>
+    private readonly HashSet<int> _taken = new();
 
     public List<StepFailure> Failures { get; } = new();
 
@@ -48,6 +52,7 @@ internal sealed class ScenarioPlayer(ScenarioRun run, string? capturePath, Inter
             }
         }
         bool completed = Failures.Count == 0;
+        long strictHorizon = -1;
         if (completed)
         {
             try
@@ -55,6 +60,7 @@ internal sealed class ScenarioPlayer(ScenarioRun run, string? capturePath, Inter
                 long lastWindowEnd = _deferred.Where(d => d.End != TimeWindow.Open).Select(d => d.End).DefaultIfEmpty(0).Max();
                 if (run.IsRealTime) lastWindowEnd = Math.Max(lastWindowEnd, run.Now + RealWireTolerance.LingerNanoseconds);
                 if (lastWindowEnd > run.Now) RunTo(lastWindowEnd);
+                strictHorizon = run.Now;
                 // On the real wire the stacks' remaining timers (TIME-WAIT, keepalives) would cost real time.
                 if (!run.IsRealTime) Settle();
             }
@@ -68,7 +74,80 @@ internal sealed class ScenarioPlayer(ScenarioRun run, string? capturePath, Inter
         foreach (var (step, start, end) in _deferred)
             if (completed || (end != TimeWindow.Open && end <= run.Now))
                 JudgeWindow(step, start, end);
+        if (completed && Failures.Count == 0 && _scenario.StrictHosts.Count > 0) JudgeStrict(strictHorizon);
     }
+
+    /// <summary><c>strict:</c>: a TCP segment a strict host sent up to the end of the last step (or window) that no
+    /// expectation took is a failure, as an unexpected packet fails a packetdrill script. What the stacks send while
+    /// the run settles afterwards (timers, TIME-WAIT) is not judged.</summary>
+    private void JudgeStrict(long horizon)
+    {
+        var unexpected = run.Log.Frames.Where(f => f.TimeNanoseconds <= horizon && _scenario.StrictHosts.Contains(f.Host) &&
+                                                   !_taken.Contains(f.Number) && TcpView.Read(f.Bytes) is not null).ToList();
+        if (unexpected.Count == 0) return;
+        var report = new System.Text.StringBuilder();
+        report.Append($"{_scenario.File}: strict: {unexpected.Count} TCP segment{(unexpected.Count == 1 ? "" : "s")} sent that no expectation took");
+        foreach (var f in unexpected.Take(6)) report.AppendLine().Append("  * ").Append(FrameDissector.Line(f));
+        if (unexpected.Count > 6) report.AppendLine().Append($"  ... and {unexpected.Count - 6} more");
+        if (capturePath is not null) report.AppendLine().Append($"  recording: {capturePath}, frame {unexpected[0].Number}");
+        Failures.Add(new StepFailure(int.MaxValue, report.ToString()));
+    }
+
+    /// <summary>"The next segment is exactly this": the first TCP segment the host sends after the last one an
+    /// ordered expectation took (on the expectation's connection, when it names one) must match and fall in the
+    /// window; without <c>at:</c> it is awaited up to the timeout. The cursor moves to its time.</summary>
+    private bool AwaitNextSegment(FrameExpectation e)
+    {
+        long start = _cursor, end = TimeWindow.Open;
+        if (e.At is not null)
+        {
+            (start, end) = Resolve(e.At, TimeWindow.Open);
+            long slack = run.Tolerance(start - _cursor);
+            start -= e.Tolerance.Nanoseconds + slack;
+            if (end != TimeWindow.Open) end += e.Tolerance.Nanoseconds + slack + _lateness;
+        }
+        var host = e.From!;
+        int after = _segmentCursor.GetValueOrDefault(host);
+        int scan = 0;
+        CapturedFrame? next = null;
+        bool Seen()
+        {
+            var frames = run.Log.Frames;
+            for (; scan < frames.Count; scan++)
+            {
+                var f = frames[scan];
+                if (f.Number <= after || f.Host != host || TcpView.Read(f.Bytes) is not { } tcp || !OnConnection(e, tcp)) continue;
+                next = f;
+                return true;
+            }
+            return false;
+        }
+        RunWhile(Seen, Math.Max(end == TimeWindow.Open ? Timeout : end, run.Now));
+        var window = new TimeWindow(start, end == TimeWindow.Open ? run.Now : end, end == TimeWindow.Open, run.Now);
+        string? problem = null;
+        if (next is null) problem = $"{host} sent no further TCP segment";
+        else if (!window.Contains(next.TimeNanoseconds))
+            problem = $"{host}'s next segment was sent at {TimeSyntax.FormatTime(next.TimeNanoseconds)}, outside the window";
+        else if (_matcher.Mismatch(e, next) is { } why) problem = $"{host}'s next segment differs: {why}";
+        if (problem is not null)
+        {
+            var report = $"{e.Location}: expected {e.Describe()} {window.Describe()}; {problem}";
+            if (next is not null) report += Environment.NewLine + "    sent:     " + FrameDissector.Line(next);
+            report += Environment.NewLine + "    expected: " + e.Segment?.Text;
+            if (capturePath is not null) report += $"{Environment.NewLine}  recording: {capturePath}{(next is null ? "" : $", frame {next.Number}")}";
+            Fail(e, report);
+            return false;
+        }
+        _segmentCursor[host] = next!.Number;
+        _taken.Add(next.Number);
+        _cursor = next.TimeNanoseconds;
+        return true;
+    }
+
+    private static bool OnConnection(FrameExpectation e, TcpView tcp) =>
+        e.Segment?.Connection is not { } c || c.Sent(e.From!) is not { } ends ||
+        (tcp.Source == ends.From.Address.Value && tcp.SourcePort == ends.From.Port &&
+         tcp.Destination == ends.To.Address.Value && tcp.DestinationPort == ends.To.Port);
 
     /// <summary>Runs the remaining events (retries, timeouts) up to the timeout, leaving the clock at the last one.</summary>
     private void Settle()
@@ -134,6 +213,8 @@ internal sealed class ScenarioPlayer(ScenarioRun run, string? capturePath, Inter
                 _cursor = t;
                 return true;
             }
+            case FrameExpectation { Ordered: true } ordered:
+                return AwaitNextSegment(ordered);
             case FrameExpectation frame when frame.At is null && !frame.Negated && frame.Count is null:
                 return AwaitFrame(frame);
             case FrameExpectation frame:
@@ -183,6 +264,7 @@ internal sealed class ScenarioPlayer(ScenarioRun run, string? capturePath, Inter
             return false;
         }
         _consumedThrough = found.Number;
+        _taken.Add(found.Number);
         _cursor = found.TimeNanoseconds;
         return true;
     }
@@ -199,6 +281,7 @@ internal sealed class ScenarioPlayer(ScenarioRun run, string? capturePath, Inter
         }
         if (problem is not null)
             Fail(e, FrameReport.Build(e, window, problem, run.Log, _matcher, capturePath, counted, _consumedThrough));
+        else if (!e.Negated) _taken.UnionWith(counted);
     }
 
     private (TimeWindow Window, List<int> Counted, string? Problem) Judge(FrameExpectation e, long start, long end)

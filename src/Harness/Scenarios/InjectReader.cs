@@ -11,7 +11,7 @@ namespace Netstack.Harness.Scenarios;
 /// peer's own addresses or sensible defaults, so a frame is usually a line.</summary>
 internal sealed class InjectReader(ScenarioReferences refs)
 {
-    public static readonly string[] Keys = ["from", "on", "hex", "pcap", "frame", "ether", "arp", "ip", "icmp", "udp", "tcp"];
+    public static readonly string[] Keys = ["from", "on", "hex", "pcap", "frame", "ether", "arp", "ip", "icmp", "udp", "tcp", "connection", "data"];
 
     /// <param name="m">The step's body, its keys already checked against <see cref="Keys"/>.</param>
     public Step Read(YamlMapping m)
@@ -49,8 +49,17 @@ internal sealed class InjectReader(ScenarioReferences refs)
             frame = p.Bytes;
             summary = $"{frame.Length} bytes of hex";
         }
+        else if (m.Get("tcp") is YamlScalarNode notation)
+        {
+            foreach (var layer in new[] { "ether", "arp", "ip", "icmp", "udp" })
+                if (m.Has(layer)) throw m.ErrorAt(m.KeyNode(layer), $"a segment in notation ('tcp: \"...\"') is built whole: '{layer}' does not go with it");
+            (build, summary) = BuildFromNotation(m, notation, peer, iface);
+            frame = null;
+        }
         else
         {
+            if (m.Has("connection")) throw m.ErrorAt(m.KeyNode("connection"), "'connection' goes with a segment in notation, like tcp: \"P. 1:4(3) ack 1\"");
+            if (m.Has("data")) throw m.ErrorAt(m.KeyNode("data"), "'data' at this level is the payload of a segment in notation (tcp: \"P. 1:4(3) ack 1\"); a field-built segment takes it inside 'tcp:'");
             (frame, build, summary) = BuildFromFields(m, peer, iface);
         }
         return new InjectStep
@@ -191,6 +200,95 @@ internal sealed class InjectReader(ScenarioReferences refs)
         if (buildTransport is not null)
             return (null, log => FrameBuilder.Ethernet(etherDestination, source, etherType, FrameBuilder.Ipv4(fields, buildTransport(log))), summary);
         return (FrameBuilder.Ethernet(etherDestination, source, etherType, FrameBuilder.Ipv4(fields, transport)), null, summary);
+    }
+
+    /// <summary><c>tcp: "P. 1:4(3) ack 1 win 8192 &lt;nop,nop,TS val 100 ecr *&gt;"</c> on the step's or the scenario's
+    /// <c>connection:</c>, from the scripted end to the other. Sequence numbers count from this direction's ISN (the
+    /// seq of its SYN on the wire: a SYN starting a connection is sent as written), <c>ack</c> and SACK blocks from the
+    /// other's; a SYN into a live connection does not re-base them. <c>ecr *</c> echoes the other end's latest TS val.
+    /// The payload is <c>data:</c> (its length must be the segment's) or zeros.</summary>
+    private (Func<IReadOnlyList<CapturedFrame>, byte[]>, string) BuildFromNotation(YamlMapping m, YamlScalarNode node, HostSpec peer, InterfaceSpec iface)
+    {
+        var text = node.Value ?? "";
+        var segment = Packetdrill.SegmentNotation.Parse(text, StepReader.ValueStart(m, node));
+        var connection = m.Get("connection") is { } cn ? refs.Connection(m, cn, "connection") : refs.DefaultConnection;
+        if (connection is null)
+            throw m.ErrorAt(node, "a segment in notation needs a connection: add 'connection: [x:5555, b:80]' to the scenario or the step");
+        if (connection.Sent(peer.Name) is not { } ends)
+            throw m.ErrorAt(m.Get("from")!, $"host '{peer.Name}' is not an end of the connection {connection}");
+        if (segment.Options.AnyOptions || segment.Options.Items.FirstOrDefault(o => o is Packetdrill.AnyOptionsWildcard or Packetdrill.TimestampOption { Value: null }) is not null)
+            throw m.ErrorAt(node, "an injected segment is sent as written: '...' and 'TS val *' only go in an expect");
+        if (segment.Options.Items.FirstOrDefault(o => o.UnsupportedReason is not null) is { } unsupported)
+            throw new ScenarioFormatException(unsupported.Location, $"option '{unsupported}' cannot be injected: {unsupported.UnsupportedReason}");
+        byte[] payload = new byte[segment.Length];
+        if (m.Get("data") is { } dataNode)
+        {
+            var data = System.Text.Encoding.UTF8.GetBytes(m.Scalar(dataNode, "data"));
+            if (data.Length != segment.Length)
+                throw m.ErrorAt(dataNode, $"'data' is {data.Length} bytes but the segment says ({segment.Length})");
+            payload = data;
+        }
+        var (from, to) = ends;
+        var destinationMac = MacOfAddress(to.Address) ?? MacAddress.Broadcast;
+        var sourceMac = iface.Mac;
+        byte flags = Packetdrill.Execution.SegmentCodec.FlagBits(segment.Flags);
+        Func<IReadOnlyList<CapturedFrame>, byte[]> build = log =>
+        {
+            var bases = new TcpSequenceBases();
+            foreach (var f in log)
+                if (TcpView.Read(f.Bytes) is { } t) bases.Observe(t);
+            var (own, other) = bases.Current(from.Address.Value, from.Port, to.Address.Value, to.Port);
+            bool fresh = segment.Flags.Syn && bases.WouldStartAfresh(from.Address.Value, from.Port, to.Address.Value, to.Port);
+            uint seq = segment.AbsoluteSequence || fresh ? segment.Start : segment.Start + (own ?? 0);
+            uint ack = segment.Ack is uint a ? a + (other ?? 0) : 0;
+            uint peerIsn = other ?? 0;
+            var options = Packetdrill.Execution.SegmentCodec.Options(segment.Options.Items, sack => sack + peerIsn,
+                echo => echo);
+            options = EchoLatest(options, segment.Options.Items, log, to, from);
+            var tcp = Packetdrill.Execution.SegmentCodec.Tcp(from.Address, to.Address, from.Port, to.Port, seq, ack, flags,
+                (ushort)(segment.Window ?? 65535), options, payload.Length);
+            payload.CopyTo(tcp.AsSpan(tcp.Length - payload.Length));
+            if (payload.Any(b => b != 0))
+            {
+                tcp[16] = tcp[17] = 0;
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(tcp.AsSpan(16), FrameBuilder.TransportChecksum(from.Address, to.Address, 6, tcp));
+            }
+            var ip = FrameBuilder.Ipv4(new FrameBuilder.Ipv4Fields(from.Address, to.Address, 6) { TimeToLive = 64 }, tcp);
+            return FrameBuilder.Ethernet(destinationMac, sourceMac, FrameBuilder.EtherTypeIpv4, ip);
+        };
+        return (build, $"{from.Port}>{to.Port} {text}");
+    }
+
+    /// <summary><c>ecr *</c> on an injected segment: the latest TS val the receiving end sent on this connection
+    /// (0 before it sent one), written into the option bytes.</summary>
+    private static byte[] EchoLatest(byte[] options, IReadOnlyList<Packetdrill.TcpOptionSpec> items, IReadOnlyList<CapturedFrame> log,
+        (Ipv4Address Address, ushort Port) receiver, (Ipv4Address Address, ushort Port) sender)
+    {
+        if (!items.Any(o => o is Packetdrill.TimestampOption { Echo: null })) return options;
+        uint latest = 0;
+        for (int i = log.Count - 1; i >= 0; i--)
+        {
+            var ip = Packetdrill.Execution.SegmentCodec.Ipv4Packet(log[i].Bytes);
+            if (TcpView.Read(log[i].Bytes) is not { } t || t.Source != receiver.Address.Value || t.SourcePort != receiver.Port ||
+                t.Destination != sender.Address.Value || t.DestinationPort != sender.Port) continue;
+            if (Packetdrill.Execution.SegmentCodec.ReadTcp(ip[((ip[0] & 15) * 4)..])?.TsVal is uint val)
+            {
+                latest = val;
+                break;
+            }
+        }
+        // The timestamp option's bytes: kind 8, length 10, TSval, TSecr; the echo is its last four.
+        for (int i = 0; i + 10 <= options.Length;)
+        {
+            if (options[i] is 0 or 1) { i++; continue; }
+            if (options[i] == 8)
+            {
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(options.AsSpan(i + 6), latest);
+                break;
+            }
+            i += Math.Max(2, (int)options[i + 1]);
+        }
+        return options;
     }
 
     /// <summary><c>pcap: FILE</c> (relative to the scenario file) and <c>frame: N</c> (1-based, default 1).</summary>

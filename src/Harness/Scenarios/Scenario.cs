@@ -24,6 +24,9 @@ public sealed class Scenario
     /// <summary>Faults applied on the wire, tried in this order.</summary>
     public IReadOnlyList<Netstack.Harness.Faults.FaultRule> Faults { get; init; } = [];
 
+    /// <summary>Hosts under <c>strict:</c>: a TCP segment they send that no expectation takes, in order, fails.</summary>
+    public IReadOnlySet<string> StrictHosts { get; init; } = new HashSet<string>();
+
     public HostSpec? FindHost(string name) => Hosts.FirstOrDefault(h => h.Name == name);
 
     /// <summary>The host the Linux kernel plays on the tap wire, if the scenario has one.</summary>

@@ -12,7 +12,7 @@ namespace Netstack.Harness.Scenarios;
 /// mistake is thrown as a <see cref="ScenarioFormatException"/> pointing at its line and column.</summary>
 public static partial class ScenarioLoader
 {
-    internal static readonly string[] TopKeys = ["name", "description", "seed", "timeout", "wire", "segments", "hosts", "faults", "steps"];
+    internal static readonly string[] TopKeys = ["name", "description", "seed", "timeout", "wire", "segments", "hosts", "faults", "steps", "connection", "strict"];
     private static readonly string[] SegmentKeys = ["latency", "bandwidth", "mtu"];
     internal static readonly string[] HostKeys = ["mac", "ip", "gateway", "segment", "mtu", "interfaces", "routes", "forwarding", "gratuitous-arp", "ttl", "scripted", "played-by", "services"];
     internal static readonly string[] PlayedByKeys = ["run", "interface", "env", "services", "start-timeout"];
@@ -74,6 +74,7 @@ public static partial class ScenarioLoader
             throw root.ErrorAt(root.Get("hosts")!, $"the scenario has no host '{c.Host}' to be played by {c.PlayedBy}");
         if (!root.Has("steps")) throw root.ErrorAt(root.Node, "a scenario needs 'steps'");
         var references = new ScenarioReferences(file, hosts, segments);
+        ReadSegmentNotationSettings(root, references);
         var faults = root.Get("faults") is { } faultsNode ? new FaultReader(references, filters).Read(root, faultsNode) : [];
         var steps = new StepReader(references, filters).ReadSteps(root, root.Get("steps")!);
 
@@ -88,7 +89,29 @@ public static partial class ScenarioLoader
             Hosts = hosts,
             Steps = steps,
             Faults = faults,
+            StrictHosts = references.StrictHosts,
         };
+    }
+
+    /// <summary><c>connection: [x:5555, b:80]</c> (the default four-tuple of <c>tcp:</c> lines in segment notation)
+    /// and <c>strict: true</c> (every host with a stack) or <c>strict: [b]</c>: each TCP segment those hosts send
+    /// must be expected, in order, as packetdrill holds its local host.</summary>
+    private static void ReadSegmentNotationSettings(YamlMapping root, ScenarioReferences references)
+    {
+        if (root.Get("connection") is { } connection) references.DefaultConnection = references.Connection(root, connection, "connection");
+        if (root.Get("strict") is not { } strict) return;
+        var hosts = new HashSet<string>(StringComparer.Ordinal);
+        if (strict is YamlDotNet.RepresentationModel.YamlSequenceNode list)
+            foreach (var item in list.Children)
+            {
+                var name = root.Scalar(item, "strict");
+                var host = references.Hosts.FirstOrDefault(h => h.Name == name) ?? throw root.ErrorAt(item, $"'strict' names hosts: {references.UnknownHost(name)}");
+                if (host.Scripted) throw root.ErrorAt(item, $"host '{name}' is scripted: it sends only what inject steps say, so 'strict' means nothing for it");
+                hosts.Add(name);
+            }
+        else if (root.Boolean("strict") == true)
+            foreach (var h in references.Hosts.Where(h => !h.Scripted)) hosts.Add(h.Name);
+        references.StrictHosts = hosts;
     }
 
     private static List<SegmentSpec> ReadSegments(YamlMapping root)

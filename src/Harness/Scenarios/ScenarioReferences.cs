@@ -113,6 +113,26 @@ internal sealed partial class ScenarioReferences(string file, IReadOnlyList<Host
         return new SocketName(hostText, port);
     }
 
+    /// <summary>The scenario's <c>connection:</c>: the four-tuple <c>tcp:</c> lines in segment notation are about
+    /// unless a step names its own.</summary>
+    public Steps.TcpConnectionSpec? DefaultConnection { get; set; }
+
+    /// <summary>Hosts under <c>strict:</c>: every TCP segment they send must be expected, in order.</summary>
+    public IReadOnlySet<string> StrictHosts { get; set; } = new HashSet<string>();
+
+    /// <summary><c>[x:5555, b:80]</c>: two ends, each a host of this scenario and a port.</summary>
+    public Steps.TcpConnectionSpec Connection(YamlMapping map, YamlNode node, string key)
+    {
+        if (node is not YamlSequenceNode { Children.Count: 2 } ends)
+            throw map.ErrorAt(node, $"'{key}' must be two ends, each host:port, like [x:5555, b:80]");
+        var (a, portA) = SplitPort(map, ends.Children[0], key, map.Scalar(ends.Children[0], key));
+        var (b, portB) = SplitPort(map, ends.Children[1], key, map.Scalar(ends.Children[1], key));
+        var hostA = Hosts.FirstOrDefault(h => h.Name == a) ?? throw map.ErrorAt(ends.Children[0], $"'{key}' ends are host:port with a host of this scenario: {UnknownHost(a)}");
+        var hostB = Hosts.FirstOrDefault(h => h.Name == b) ?? throw map.ErrorAt(ends.Children[1], $"'{key}' ends are host:port with a host of this scenario: {UnknownHost(b)}");
+        if (a == b) throw map.ErrorAt(ends.Children[1], $"the two ends of '{key}' are both on host '{a}'");
+        return new Steps.TcpConnectionSpec(a, hostA.Interfaces[0].Address.Address, portA, b, hostB.Interfaces[0].Address.Address, portB);
+    }
+
     /// <summary>A remote end: <c>host:port</c> or <c>192.0.2.11:port</c>.</summary>
     public RemoteEndpoint Endpoint(YamlMapping map, YamlNode node, string key)
     {

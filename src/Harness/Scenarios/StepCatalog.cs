@@ -63,6 +63,8 @@ internal static class StepCatalog
         new("udp-error", StepForm.Mapping, ["udp-error", "error", "reporter", "about", "none"], typeof(UdpErrorExpectation), (r, s) => r.ReadUdpErrorExpect(s), HostAbility.Sockets),
         new("tcp-receive", StepForm.Mapping, ["tcp-receive", "data", "hex", "size", "random", "sha256", "eof", "none"], typeof(TcpReceiveExpectation), (r, s) => r.ReadTcpReceiveExpect(s)),
         new("tcp-state", StepForm.Mapping, ["tcp-state", "state", "error"], typeof(TcpStateExpectation), (r, s) => r.ReadTcpStateExpect(s)),
+        new("tcp", StepForm.Mapping, ["tcp", "from", "to", "on", "count", "tolerance", "connection", "next"], typeof(FrameExpectation), (r, s) => r.ReadTcpSegmentExpect(s)),
+        new("listener", StepForm.Mapping, ["listener", "half-open", "accept-queue"], typeof(ListenerExpectation), (r, s) => r.ReadListenerExpect(s), HostAbility.Inspect),
         new("counters", StepForm.Mapping, null, typeof(CountersExpectation), (r, s) => r.ReadCountersExpect(s), HostAbility.Inspect),
     ];
 

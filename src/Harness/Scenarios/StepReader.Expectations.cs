@@ -129,8 +129,64 @@ internal sealed partial class StepReader
             On = m.Has("on") ? refs.Segment(m, "on") : null,
             Count = (int?)m.Integer("count", 0, 1_000_000),
             Tolerance = m.Duration("tolerance") ?? Duration.Zero,
-            Tcp = m.Get("tcp") is { } tcpNode ? ReadTcpFields(tcpNode) : null,
+            Tcp = m.Get("tcp") is YamlMappingNode tcpNode ? ReadTcpFields(tcpNode) : null,
+            Segment = m.Get("tcp") is YamlScalarNode notation ? ReadSegmentCheck(m, notation, null, m.Has("from") ? refs.Host(m, "from").Name : null) : null,
         };
+    }
+
+    /// <summary><c>expect: { from: b, tcp: "S. 0:0(0) ack 1 win 65535 &lt;mss 1460,...&gt;" }</c>: a segment in
+    /// packetdrill's notation, on the step's or the scenario's <c>connection:</c> when there is one.</summary>
+    internal Step ReadTcpSegmentExpect(StepSource s)
+    {
+        var m = s.Body!;
+        if (!m.Has("from")) throw m.ErrorAt(s.Node, "expect tcp needs 'from': the host that sends the segment");
+        var from = refs.Host(m, "from").Name;
+        if (m.Get("tcp") is not YamlScalarNode notation)
+            throw m.ErrorAt(m.Get("tcp")!, "'tcp' is a segment in packetdrill's notation, like \"S. 0:0(0) ack 1 win 65535 <mss 1460>\" (TCP fields as a mapping go with 'frame:')");
+        var connection = m.Get("connection") is { } cn ? refs.Connection(m, cn, "connection") : refs.DefaultConnection;
+        if (connection is not null && connection.Sent(from) is null)
+            throw m.ErrorAt(m.Get("from")!, $"host '{from}' is not an end of the connection {connection}");
+        bool ordered = (m.Boolean("next") ?? false) || refs.StrictHosts.Contains(from);
+        int? count = (int?)m.Integer("count", 0, 1_000_000);
+        if (ordered && count is not null)
+            throw m.ErrorAt(m.KeyNode("count"), refs.StrictHosts.Contains(from) && m.Boolean("next") != true
+                ? $"host '{from}' is strict: each expect takes its next segment, so 'count' does not apply"
+                : "'next: true' takes one segment: drop 'count'");
+        string filter = "tcp";
+        return new FrameExpectation
+        {
+            Filter = filters.Get(filter),
+            Negated = count == 0,
+            From = from,
+            To = m.Has("to") ? refs.Host(m, "to").Name : null,
+            On = m.Has("on") ? refs.Segment(m, "on") : null,
+            Count = count == 0 ? null : count,
+            Tolerance = m.Duration("tolerance") ?? Duration.Zero,
+            Segment = ReadSegmentCheck(m, notation, connection, from),
+            Ordered = ordered,
+        };
+    }
+
+    private TcpSegmentCheck ReadSegmentCheck(YamlMapping m, YamlScalarNode node, TcpConnectionSpec? connection, string? from)
+    {
+        var text = node.Value ?? "";
+        return new TcpSegmentCheck
+        {
+            Segment = Packetdrill.SegmentNotation.Parse(text, ValueStart(m, node)),
+            Text = text,
+            Connection = connection,
+            From = from,
+        };
+    }
+
+    /// <summary>Where a scalar's text starts: after the quote when it is quoted, so an error in the notation points
+    /// at the character inside the string.</summary>
+    internal static SourceLocation ValueStart(YamlMapping m, YamlScalarNode node)
+    {
+        var at = m.At(node);
+        return node.Style is YamlDotNet.Core.ScalarStyle.DoubleQuoted or YamlDotNet.Core.ScalarStyle.SingleQuoted
+            ? at with { Column = at.Column + 1 }
+            : at;
     }
 
     private TcpFieldCheck ReadTcpFields(YamlNode node)
@@ -196,6 +252,27 @@ internal sealed partial class StepReader
             Has = has,
             Lacks = lacks,
         };
+    }
+
+    internal Step ReadListenerExpect(StepSource s)
+    {
+        var m = s.Body!;
+        var node = m.Get("listener")!;
+        var socket = refs.Socket(m, node, "listener");
+        // Whether the host can show its queues comes first: that is the error worth reading.
+        var owner = refs.Hosts.First(h => h.Name == socket.Host);
+        if (!Hosts.HostAbilities.Can(owner, Hosts.HostAbility.Inspect)) throw m.ErrorAt(node, Hosts.HostAbilities.Refusal(owner, Hosts.HostAbility.Inspect, "listener"));
+        if (!_listening.ContainsKey(socket))
+            throw m.ErrorAt(node, $"no earlier step listens on {socket} (add 'tcp-listen: {socket}')");
+        var e = new ListenerExpectation
+        {
+            Socket = socket,
+            HalfOpen = (int?)m.Integer("half-open", 0, 1_000_000),
+            AcceptQueue = (int?)m.Integer("accept-queue", 0, 1_000_000),
+        };
+        if (e.HalfOpen is null && e.AcceptQueue is null)
+            throw m.ErrorAt(s.Node, "expect listener needs 'half-open' or 'accept-queue' (a count)");
+        return e;
     }
 
     internal Step ReadCountersExpect(StepSource s)

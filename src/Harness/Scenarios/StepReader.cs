@@ -145,6 +145,8 @@ internal sealed partial class StepReader(ScenarioReferences refs, FrameFilterCac
     {
         var m = s.Body!;
         var kinds = m.Keys.Where(k => StepCatalog.Expectation(k) is not null).ToList();
+        // With frame or no-frame, 'tcp' checks that frame's TCP fields rather than naming an expectation.
+        if (m.Has("frame") || m.Has("no-frame")) kinds.Remove("tcp");
         if (kinds.Count == 0)
         {
             var first = m.Keys.FirstOrDefault();

@@ -21,15 +21,24 @@ public sealed class FrameExpectation : Step
     public Duration Tolerance { get; init; }
     /// <summary>Decoded TCP fields the frame must have (relative seq/ack).</summary>
     public TcpFieldCheck? Tcp { get; init; }
+    /// <summary>The TCP segment in packetdrill's notation (<c>tcp: "P. 1:4(3) ack 1"</c>).</summary>
+    public TcpSegmentCheck? Segment { get; init; }
+    /// <summary>"The next segment is exactly this": the first TCP segment from <see cref="From"/> (on the connection,
+    /// when one is given) after the last one an expectation took must match, within the step's window
+    /// (<c>next: true</c>, or any segment expectation for a host under <c>strict:</c>).</summary>
+    public bool Ordered { get; init; }
 
     public override string Describe()
     {
         var what = Negated ? "no frame" : Count is { } n ? $"exactly {n} frame{(n == 1 ? "" : "s")}" : "a frame";
-        var text = $"{what} matching \"{Filter.Expression}\"";
+        if (Segment is not null && Filter.Expression == "tcp")
+            what = Ordered ? "the next segment" : Negated ? "no segment" : Count is { } c ? $"exactly {c} segment{(c == 1 ? "" : "s")}" : "a segment";
+        var text = Segment is not null && Filter.Expression == "tcp" ? what : $"{what} matching \"{Filter.Expression}\"";
         if (From is not null) text += $" from {From}";
         if (To is not null) text += $" to {To}";
         if (On is not null) text += $" on {On}";
         if (Tcp is not null) text += $" with {Tcp.Describe()}";
+        if (Segment is not null) text += $" {Segment.Describe()}";
         return text;
     }
 }

@@ -40,4 +40,9 @@ public sealed class CapturedFrame(int number, long timeNanoseconds, string host,
             foreach (var a in Annotations) yield return a;
         }
     }
+
+    /// <summary>For a TCP segment: the initial sequence numbers of its sender and receiver that its relative numbers
+    /// count from (<see cref="TcpSequenceBases"/>), null where that direction's SYN was not recorded. Set when the frame
+    /// is recorded.</summary>
+    public (uint? Own, uint? Peer) TcpBases { get; set; }
 }

@@ -23,13 +23,27 @@ public static class FrameDissector
         }
     }
 
+    /// <summary>A recorded frame; a TCP segment in packetdrill's notation with relative numbers
+    /// (<c>IP 192.0.2.10.49152 &gt; 192.0.2.11.80: P. 1:4(3) ack 1 win 32768 &lt;nop,nop,TS val 7 ecr 3&gt;</c>),
+    /// the same text scenarios write in <c>tcp:</c> and failure reports print.</summary>
+    public static string Describe(CapturedFrame f)
+    {
+        var text = Describe(f.Bytes);
+        if (Packetdrill.SegmentNotation.Format(f) is not { } segment) return text;
+        // Keep the addresses and ports tcpdump prints (and any fragment note), replace the TCP fields.
+        int colon = text.IndexOf(": Flags [", StringComparison.Ordinal);
+        if (colon < 0) return text;
+        int fragment = text.IndexOf(" (frag ", colon, StringComparison.Ordinal);
+        return text[..(colon + 2)] + segment + (fragment >= 0 ? text[fragment..] : "");
+    }
+
     /// <summary>A full log line: frame number, virtual time, sending host, dissection.</summary>
     public static string Line(CapturedFrame f)
     {
         var sb = new StringBuilder();
         sb.Append('#').Append(f.Number.ToString(CultureInfo.InvariantCulture).PadRight(4));
         sb.Append(' ').Append(FormatSeconds(f.TimeNanoseconds).PadLeft(12));
-        sb.Append("  ").Append(f.Host.PadRight(6)).Append(' ').Append(Describe(f.Bytes));
+        sb.Append("  ").Append(f.Host.PadRight(6)).Append(' ').Append(Describe(f));
         foreach (var note in f.Notes) sb.Append("  [").Append(note).Append(']');
         return sb.ToString();
     }

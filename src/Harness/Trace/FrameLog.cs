@@ -17,6 +17,9 @@ public sealed class FrameLog : IFrameSink
     /// beside the run's log).</summary>
     public FrameLog(FrameLog segmentsOf) => _segmentByMac = segmentsOf._segmentByMac;
 
+    /// <summary>Each direction's ISN so far, so every TCP frame is stamped with what its relative numbers count from.</summary>
+    public TcpSequenceBases TcpBases { get; } = new();
+
     public IReadOnlyList<CapturedFrame> Frames => _frames;
     public int Count => _frames.Count;
 
@@ -36,6 +39,7 @@ public sealed class FrameLog : IFrameSink
             Inbound = context.Direction == FrameDirection.Inbound,
         };
         if (context.Comment is { } c) captured.Notes.Add(c);
+        if (TcpView.Read(captured.Bytes) is { } tcp) captured.TcpBases = TcpBases.Observe(tcp);
         OnRecorded?.Invoke(captured);
         _frames.Add(captured);
     }

@@ -94,11 +94,11 @@ public class PacketdrillRunTests
     }
 
     [Test]
-    public void An_unexpected_segment_left_at_the_end_fails_the_script()
+    public void A_segment_left_at_the_end_is_listed_as_not_checked_as_packetdrill_does()
     {
         var result = RunText(Handshake + "+.1 close(4) = 0\n");
-        Assert.That(result.Passed, Is.False);
-        Assert.That(result.FailureMessage, Does.Contain("unexpected packet").And.Contain("F."));
+        Assert.That(result.Passed, Is.True, result.FailureMessage);
+        Assert.That(result.SkippedAssertions, Has.Some.Contains("after the last line").And.Contains("F."));
     }
 
     [Test]
@@ -147,5 +147,61 @@ public class PacketdrillRunTests
         int code = Netstack.Cli.Commands.RunCommand.Run([file], dir, stdout, stderr);
         Assert.That(code, Is.EqualTo(2), stderr.ToString());
         Assert.That(stderr.ToString(), Does.Contain("u.pkt:1:"));
+    }
+
+    [Test]
+    public void Msg_peek_returns_waiting_data_without_taking_it()
+    {
+        var result = RunText(Handshake + """
+            +0 < P. 1:11(10) ack 1 win 8192
+            +0 recv(4, ..., 100, MSG_PEEK) = 10
+            +0 recv(4, ..., 100, MSG_PEEK) = 10
+            +0 read(4, ..., 100) = 10
+            +0 recv(4, ..., 100, MSG_DONTWAIT) = -1 EAGAIN
+
+            """);
+        Assert.That(result.Passed, Is.True, result.FailureMessage);
+    }
+
+    [Test]
+    public void Segments_add_up_to_a_longer_expected_one_as_packetdrill_aggregates_them()
+    {
+        // Our stack sends two 1000-byte segments for the 2000-byte write; the script writes them as one (TSO).
+        var result = RunText(Handshake.Replace("<mss 1460>\n+0 > S.", "<mss 1000>\n+0 > S.") + """
+            +0 write(4, ..., 2000) = 2000
+            +0 > P. 1:2001(2000) ack 1
+            +.01 < . 1:1(0) ack 2001 win 8192
+
+            """);
+        Assert.That(result.Passed, Is.True, result.FailureMessage);
+    }
+
+    [Test]
+    public void With_strict_segments_they_are_not_aggregated()
+    {
+        var result = RunText("--strict_segments\n" + Handshake.Replace("<mss 1460>\n+0 > S.", "<mss 1000>\n+0 > S.") + """
+            +0 write(4, ..., 2000) = 2000
+            +0 > P. 1:2001(2000) ack 1
+
+            """);
+        Assert.That(result.Passed, Is.False);
+        Assert.That(result.FailureMessage, Does.Contain("expected 1:2001(2000)"));
+    }
+
+    [Test]
+    public void Socket_takes_the_fd_the_script_names()
+    {
+        var result = RunText(Handshake.Replace("= 3", "= 5").Replace("(3,", "(5,") + "+0 close(4) = 0\n+0 > F. 1:1(0) ack 1\n");
+        Assert.That(result.Passed, Is.True, result.FailureMessage);
+    }
+
+    [Test]
+    public void Tcp_info_fields_our_stack_models_are_compared()
+    {
+        var result = RunText(Handshake + "+0 getsockopt(4, SOL_TCP, TCP_INFO, {tcpi_state=1, tcpi_snd_mss=1460, tcpi_options=0, tcpi_snd_wscale=0}, [104]) = 0\n");
+        Assert.That(result.Passed, Is.True, result.FailureMessage);
+        var wrong = RunText(Handshake + "+0 getsockopt(4, SOL_TCP, TCP_INFO, {tcpi_snd_cwnd=1000}, [104]) = 0\n");
+        Assert.That(wrong.Passed, Is.False);
+        Assert.That(wrong.FailureMessage, Does.Contain("tcpi_snd_cwnd"));
     }
 }

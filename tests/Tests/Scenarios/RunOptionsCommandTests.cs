@@ -126,7 +126,7 @@ public class RunOptionsCommandTests
         exit.Should().Be(0);
         var lines = stdout.Split('\n');
         lines.Count(l => l.StartsWith("    #")).Should().Be(6);
-        lines.Should().Contain(l => l.Contains("0.013000  b      IP 192.0.2.11.81 > 192.0.2.10.") && l.Contains("Flags [R.], seq 0"));
+        lines.Should().Contain(l => l.Contains("0.013000  b      IP 192.0.2.11.81 > 192.0.2.10.") && l.Contains(": R. 0:0(0)! ack 1 win 0"));
     }
 
     [TestCase("1/1", 1, 1)]

@@ -99,6 +99,7 @@ public class StepCatalogTests
         ["expect udp-receive"] = ("- expect: { udp-receive: x:5, data: hi }", 'x'),
         ["expect udp-error"] = ("- expect: { udp-error: x:5 }", 'x'),
         ["expect counters"] = ("- expect: { counters: l, drop.udp-no-listener: 1 }", 'l'),
+        ["expect listener"] = ("- expect: { listener: l:80, half-open: 0 }", 'l'),
     };
 
     [Test]

@@ -21,6 +21,10 @@ public sealed unsafe partial class KernelSocketTable(LinuxPeer peer, Ipv4Address
 
     private readonly SortedDictionary<int, Entry> _fds = new();
 
+    /// <summary>packetdrill's "socket under test": the one last created or accepted, whose TCP_INFO a Python
+    /// <c>%{ }%</c> block sees.</summary>
+    private Socket? _underTest;
+
     public SyscallOutcome? Execute(SyscallLine call, out SocketTable.Pending? pending)
     {
         pending = null;
@@ -29,9 +33,9 @@ public sealed unsafe partial class KernelSocketTable(LinuxPeer peer, Ipv4Address
             bool stream = call.Argument(1) is not WordExpr { Name: "SOCK_DGRAM" };
             var s = peer.OpenSocket(stream ? SocketType.Stream : SocketType.Dgram, stream ? ProtocolType.Tcp : ProtocolType.Udp);
             s.Blocking = false;
-            int fd = 3;
-            while (_fds.ContainsKey(fd)) fd++;
+            int fd = SocketTable.ScriptFd(call, _fds.ContainsKey);
             _fds[fd] = new Entry(s);
+            _underTest = s;
             return SyscallOutcome.Ok(fd);
         }
         if (call.Name == "poll") return Poll(call, out pending);
@@ -53,13 +57,15 @@ public sealed unsafe partial class KernelSocketTable(LinuxPeer peer, Ipv4Address
                     {
                         var accepted = peer.Own(socket.Accept());
                         accepted.Blocking = false;
-                        int fd = 3;
-                        while (_fds.ContainsKey(fd)) fd++;
+                        int fd = SocketTable.ScriptFd(call, _fds.ContainsKey);
                         _fds[fd] = new Entry(accepted);
+                        _underTest = accepted;
                         return SyscallOutcome.Ok(fd);
                     }, false, out pending);
                 case "connect":
                     return Connect(e, out pending);
+                case "read" or "recv" or "recvfrom" or "write" or "send" or "sendto" when call.Argument(1) is WordExpr { Name: "NULL" }:
+                    return NullBuffer(socket, call);
                 case "read" or "recv" or "recvfrom":
                 {
                     var buffer = new byte[(int)SocketTable.Number(call.Argument(2), 0)];
@@ -105,6 +111,36 @@ public sealed unsafe partial class KernelSocketTable(LinuxPeer peer, Ipv4Address
         {
             return SyscallOutcome.Fail(Errno(x.SocketErrorCode));
         }
+    }
+
+    /// <summary>A NULL buffer goes to the kernel as it is (no data copied), so its answer is the kernel's own
+    /// (EFAULT for a non-empty transfer).</summary>
+    private static SyscallOutcome NullBuffer(Socket socket, SyscallLine call)
+    {
+        nuint length = (nuint)SocketTable.Number(call.Argument(2), 0);
+        int flags = 0x40; // MSG_DONTWAIT: the question is the pointer, not whether data is there
+        nint result = call.Name is "read" or "recv" or "recvfrom"
+            ? RecvNative((int)socket.Handle, null, length, flags)
+            : SendNative((int)socket.Handle, null, length, flags | 0x4000); // MSG_NOSIGNAL
+        if (result >= 0) return SyscallOutcome.Ok((int)result);
+        int errno = Marshal.GetLastPInvokeError();
+        return SyscallOutcome.Fail(PosixSymbols.ErrnoName(errno) ?? "EIO");
+    }
+
+    [LibraryImport("libc", EntryPoint = "send", SetLastError = true)]
+    private static partial nint SendNative(int fd, void* buffer, nuint length, int flags);
+
+    [LibraryImport("libc", EntryPoint = "recv", SetLastError = true)]
+    private static partial nint RecvNative(int fd, void* buffer, nuint length, int flags);
+
+    /// <summary>The raw <c>struct tcp_info</c> of the socket under test, as long as the kernel gives it; null when
+    /// no socket was created yet.</summary>
+    public byte[]? TcpInfoUnderTest()
+    {
+        if (_underTest is null) return null;
+        var info = new byte[TcpInfoFields.MaxLength];
+        int length = _underTest.GetRawSocketOption(6, 11, info); // SOL_TCP, TCP_INFO
+        return info[..length];
     }
 
     /// <summary>MSG_DONTWAIT is carried as <see cref="SocketFlags.Partial"/> (a flag the calls here do not use).</summary>

@@ -37,6 +37,11 @@ public static class SegmentMatcher
         return problems.Count == 0 ? null : string.Join("; ", problems);
     }
 
+    /// <summary>Compares an option list as a script wrote it with one read from the wire, item by item, <c>...</c>
+    /// standing for any options (zero or more); SACK blocks must already be in the script's numbers.</summary>
+    public static bool OptionsMatch(IReadOnlyList<TcpOptionSpec> expected, IReadOnlyList<TcpOptionSpec> live) =>
+        OptionsMatch(expected, 0, live, 0, null!);
+
     private static bool SameOptionsAnyOrder(IReadOnlyList<TcpOptionSpec> expected, IReadOnlyList<TcpOptionSpec> live)
     {
         var remaining = live.Where(o => o is not (NopOption or EolOption)).ToList();

@@ -71,7 +71,7 @@ public sealed class SocketTable(NetworkStack stack, Ipv4Address remote, ushort b
                     return SyscallOutcome.Fail("EADDRINUSE");
                 }
                 return SyscallOutcome.Ok();
-            case "accept": return Accept(e, out pending);
+            case "accept": return Accept(e, call, out pending);
             case "connect": return Connect(e, out pending);
             case "read" or "recv" or "recvfrom": return Read(e, call, out pending);
             case "write" or "send" or "sendto": return Write(e, call, out pending);
@@ -86,11 +86,20 @@ public sealed class SocketTable(NetworkStack stack, Ipv4Address remote, ushort b
 
     private SyscallOutcome Socket(SyscallLine call)
     {
-        int fd = 3;
-        while (_fds.ContainsKey(fd)) fd++;
+        int fd = ScriptFd(call, _fds.ContainsKey);
         bool stream = call.Argument(1) is not WordExpr { Name: "SOCK_DGRAM" };
         _fds[fd] = new Entry(fd, stream);
         return SyscallOutcome.Ok(fd);
+    }
+
+    /// <summary>The fd a new socket gets: the one the script expects when it is free (packetdrill maps the script's
+    /// fd to the live one, so <c>socket(...) = 4</c> is a name, not a claim), else the lowest free from 3.</summary>
+    internal static int ScriptFd(SyscallLine call, Func<int, bool> taken)
+    {
+        if (call.Result is IntegerExpr { Value: >= 3 and < 1024 } wanted && !taken((int)wanted.Value)) return (int)wanted.Value;
+        int fd = 3;
+        while (taken(fd)) fd++;
+        return fd;
     }
 
     /// <summary>A non-blocking connect that completed hands over its stream.</summary>
@@ -99,7 +108,7 @@ public sealed class SocketTable(NetworkStack stack, Ipv4Address remote, ushort b
         if (e.Stream is null && e.Connecting is { IsCompletedSuccessfully: true } done) e.Stream = done.Result;
     }
 
-    private SyscallOutcome? Accept(Entry e, out Pending? pending)
+    private SyscallOutcome? Accept(Entry e, SyscallLine call, out Pending? pending)
     {
         pending = null;
         if (e.Listener is not { } listener) return SyscallOutcome.Fail("EINVAL");
@@ -108,8 +117,7 @@ public sealed class SocketTable(NetworkStack stack, Ipv4Address remote, ushort b
             if (listener.PendingAccepts == 0) return null;
             var task = listener.AcceptAsync();
             if (!task.IsCompletedSuccessfully) return null;
-            int fd = 3;
-            while (_fds.ContainsKey(fd)) fd++;
+            int fd = ScriptFd(call, _fds.ContainsKey);
             var stream = task.Result;
             stream.Connection.NoDelay |= e.NoDelay;
             _fds[fd] = new Entry(fd, true) { Stream = stream, Connection = stream.Connection, Port = e.Port };
@@ -181,9 +189,7 @@ public sealed class SocketTable(NetworkStack stack, Ipv4Address remote, ushort b
             }
             if (e.Connection is not { } c) return SyscallOutcome.Fail("ENOTCONN");
             if (c.State is TcpState.SynSent or TcpState.SynReceived && c.Error == SocketError.Success) return null;
-            // Our API has no peek: MSG_PEEK is modelled only while nothing is waiting (EAGAIN, EOF, errors).
-            if (peek && c.BytesToRead > 0) throw new SyscallModelException("MSG_PEEK with data waiting: our stack's API cannot read without consuming");
-            int n = c.Receive(new byte[length]);
+            int n = peek ? c.Peek(new byte[length]) : c.Receive(new byte[length]);
             if (n > 0 || length == 0) return SyscallOutcome.Ok(n);
             if (c.IsReceiveFinished) return SyscallOutcome.Ok(0);
             if (c.Error is not (SocketError.Success or SocketError.OperationAborted))
@@ -302,6 +308,17 @@ public sealed class SocketTable(NetworkStack stack, Ipv4Address remote, ushort b
                 {
                     fields["tcpi_state"] = PosixSymbols.Value(PosixSymbols.TcpInfoState(conn.State));
                     fields["tcpi_snd_mss"] = conn.EffectiveMss;
+                    fields["tcpi_rcv_mss"] = conn.EffectiveMss;
+                    // Linux counts its window in segments, and an unset ssthresh as TCP_INFINITE_SSTHRESH.
+                    int mss = Math.Max(1, conn.EffectiveMss);
+                    fields["tcpi_snd_cwnd"] = conn.CongestionWindow / mss;
+                    fields["tcpi_snd_ssthresh"] = conn.SlowStartThreshold >= int.MaxValue / 2 ? 0x7fffffff : conn.SlowStartThreshold / mss;
+                    fields["tcpi_rto"] = conn.RetransmissionTimeout.Nanoseconds / Duration.NanosecondsPerMicrosecond;
+                    fields["tcpi_rtt"] = conn.SmoothedRtt.Nanoseconds / Duration.NanosecondsPerMicrosecond;
+                    fields["tcpi_options"] = (conn.TimestampsEnabled ? 1 : 0) | (conn.SackEnabled ? 2 : 0) | (conn.WindowScalingEnabled ? 4 : 0);
+                    fields["tcpi_snd_wscale"] = conn.WindowScalingEnabled ? conn.SendShift : 0;
+                    fields["tcpi_rcv_wscale"] = conn.ReceiveShift;
+                    fields["tcpi_unacked"] = (long)((uint)(conn.SendNext - conn.SendUnacknowledged) + (uint)mss - 1) / mss;
                 }
                 else fields["tcpi_state"] = PosixSymbols.Value("TCP_CLOSE");
                 return new SyscallOutcome(0, null, fields);

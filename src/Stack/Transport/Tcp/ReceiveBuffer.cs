@@ -134,6 +134,18 @@ public sealed class ReceiveBuffer
         return n;
     }
 
+    /// <summary>Copies up to <paramref name="destination"/>'s length of the readable bytes without taking them
+    /// (MSG_PEEK); returns how many were copied.</summary>
+    public int Peek(Span<byte> destination)
+    {
+        int n = Math.Min(destination.Length, Readable);
+        if (n == 0) return 0;
+        int first = Math.Min(n, _ring.Length - _read);
+        _ring.AsSpan(_read, first).CopyTo(destination);
+        _ring.AsSpan(0, n - first).CopyTo(destination[first..]);
+        return n;
+    }
+
     /// <summary>Returns the array to the pool and forgets all data; a later write throws
     /// ObjectDisposedException.</summary>
     public void Release()

@@ -28,6 +28,10 @@ public sealed partial class TcpConnection
         return n;
     }
 
+    /// <summary>Copies received bytes without taking them (MSG_PEEK): the next <see cref="Receive"/> returns them
+    /// again, and the window does not move. 0 when none are waiting.</summary>
+    public int Peek(Span<byte> destination) => _recv.Peek(destination);
+
     /// <summary>CLOSE (RFC 9293 §3.10.4): no more data from us; a FIN follows what is queued.</summary>
     public void Close()
     {

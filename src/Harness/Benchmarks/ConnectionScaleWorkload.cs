@@ -53,7 +53,12 @@ public sealed class ConnectionScaleWorkload : IBenchmarkWorkload
         const int ports = 100;
         var listeners = new TcpListenSocket[ports];
         for (int p = 0; p < ports; p++) listeners[p] = server.ListenTcp((ushort)(5000 + p), backlog: 4096);
-        sim.Loop.RunUntil(sim.Loop.Now + Duration.FromMilliseconds(1));
+        // Resolve ARP both ways first: a stack holds few packets waiting for a resolution, and a batch of SYNs
+        // behind one would otherwise wait for their retransmission.
+        var ping = client.PingAsync(serverIp);
+        sim.Loop.RunUntil(sim.Loop.Now + Duration.FromMilliseconds(10));
+        if (!ping.IsCompletedSuccessfully || ping.Result.Status != PingStatus.Success)
+            throw new InvalidOperationException("the server does not answer ping");
 
         GC.Collect();
         GC.WaitForPendingFinalizers();

@@ -21,7 +21,7 @@ public sealed class PacketdrillThroughputWorkload(string? directory = null) : IB
         var options = new RunOptions { OutputDirectory = null };
         int failed = scripts.Count(s => !PacketdrillRunner.Run(s, options).Passed); // a check they pass
         if (failed > 0) throw new InvalidOperationException($"{failed} script(s) in {dir} fail; fix them before benchmarking");
-        Warmup.Run(() => { foreach (var s in scripts) PacketdrillRunner.Run(s, options); }, Warmup.For(settings), Warmup.Limit(settings));
+        Warmup.Run(() => { foreach (var s in scripts) PacketdrillRunner.Run(s, options); }, settings);
         var window = TimeSpan.FromSeconds(settings.IsQuick ? 1 : 3);
         long runs = 0;
         long start = Stopwatch.GetTimestamp();

@@ -24,7 +24,7 @@ public sealed class ScenarioThroughputWorkload(string? directory = null) : IBenc
         int failed = RunAll(runner, scenarios, options); // a check that they pass
         if (failed > 0)
             throw new InvalidOperationException($"{failed} scenario(s) in {dir} fail; fix them before benchmarking");
-        Warmup.Run(() => RunAll(runner, scenarios, options), Warmup.For(settings), Warmup.Limit(settings));
+        Warmup.Run(() => RunAll(runner, scenarios, options), settings);
         var window = TimeSpan.FromSeconds(settings.IsQuick ? 1 : 3);
         long runs = 0;
         var cpuBefore = Environment.CpuUsage.TotalTime;

@@ -14,18 +14,16 @@ public static class Warmup
     /// <summary>How long the JIT must stay quiet before the workload counts as warm.</summary>
     public static readonly Duration Quiet = Duration.FromSeconds(1);
 
-    /// <summary>The least warm-up for <paramref name="settings"/>: 2 s, or 0.5 s for `--quick`.</summary>
-    public static Duration For(BenchmarkSettings settings) => settings.IsQuick ? Duration.FromMilliseconds(500) : Duration.FromSeconds(2);
-
-    /// <summary>The most warm-up before measuring anyway: 60 s, or 5 s for `--quick`.</summary>
-    public static Duration Limit(BenchmarkSettings settings) => settings.IsQuick ? Duration.FromSeconds(5) : Duration.FromSeconds(60);
-
     /// <summary>Calls <paramref name="pass"/> at least once and until <paramref name="minimum"/> of wall time has
-    /// passed and no method has been compiled for <see cref="Quiet"/>, or <paramref name="limit"/> has passed.
+    /// passed and no method has been compiled for <see cref="Quiet"/>, or <paramref name="limit"/> has passed
+    /// (a zero limit: exactly one pass).
     /// Returns the wall time it took.</summary>
-    public static Duration Run(Action pass, Duration minimum, Duration? limit = null)
+    public static Duration Run(Action pass, BenchmarkSettings settings) => Run(pass, settings.WarmupTime, settings.WarmupLimit);
+
+    /// <summary>As above with explicit times.</summary>
+    public static Duration Run(Action pass, Duration minimum, Duration limit)
     {
-        var most = limit ?? minimum * 30;
+        var most = limit;
         long start = Stopwatch.GetTimestamp();
         long compiled = JitInfo.GetCompiledMethodCount();
         var lastCompile = Duration.Zero;

@@ -43,7 +43,7 @@ public sealed class ConnectionScaleWorkload : IBenchmarkWorkload
     {
         long started = Stopwatch.GetTimestamp();
         var sim = new World(1);
-        var lan = sim.AddSegment("lan", new SegmentOptions { Latency = Duration.FromMicroseconds(50).ToTimeSpan() });
+        var lan = sim.AddSegment("lan", new SegmentOptions { Latency = Duration.FromMicroseconds(50) });
         var client = sim.AddHost("client");
         var server = sim.AddHost("server");
         sim.Attach(client, lan, new MacAddress(0x0200_0000_0001UL), Ipv4Cidr.Parse("10.0.0.1/24"));

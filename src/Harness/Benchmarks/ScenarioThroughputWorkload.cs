@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Netstack.Harness.Running;
 using Netstack.Harness.Scenarios;
 using Netstack.Harness.Trace;
+using Netstack.Time;
 
 namespace Netstack.Harness.Benchmarks;
 
@@ -25,11 +26,11 @@ public sealed class ScenarioThroughputWorkload(string? directory = null) : IBenc
         if (failed > 0)
             throw new InvalidOperationException($"{failed} scenario(s) in {dir} fail; fix them before benchmarking");
         Warmup.Run(() => RunAll(runner, scenarios, options), settings);
-        var window = TimeSpan.FromSeconds(settings.IsQuick ? 1 : 3);
+        var window = Duration.FromSeconds(settings.IsQuick ? 1 : 3);
         long runs = 0;
         var cpuBefore = Environment.CpuUsage.TotalTime;
         long start = Stopwatch.GetTimestamp();
-        while (Stopwatch.GetElapsedTime(start) < window)
+        while (Duration.FromTimeSpan(Stopwatch.GetElapsedTime(start)) < window)
         {
             RunAll(runner, scenarios, options);
             runs += scenarios.Count;

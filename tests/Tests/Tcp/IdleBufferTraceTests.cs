@@ -1,4 +1,5 @@
 using FluentAssertions;
+using Netstack.Time;
 using Netstack.Transport.Tcp;
 using Netstack.Wire;
 using NUnit.Framework;
@@ -24,10 +25,10 @@ public class IdleBufferTraceTests : TraceTestBase
         var first = Peer.Next();
         first.Payload.ToArray().Should().Equal(Bytes(300, seed: 1));
         Peer.Send(TcpFlags.Ack, P(0), H(200));
-        Peer.RunFor(TimeSpan.Zero);
+        Peer.RunFor(Duration.Zero);
         Conn.BufferMemoryHeld.Should().BeGreaterThan(0, "100 bytes are still unacknowledged");
         Peer.Send(TcpFlags.Ack, P(0), H(300));
-        Peer.RunFor(TimeSpan.Zero);
+        Peer.RunFor(Duration.Zero);
         Conn.BytesUnacknowledgedOrUnsent.Should().Be(0);
         Conn.BufferMemoryHeld.Should().Be(0, "every byte is acknowledged: the ring is back in the pool");
 
@@ -37,7 +38,7 @@ public class IdleBufferTraceTests : TraceTestBase
         second.Seq.Should().Be(H(300));
         second.Payload.ToArray().Should().Equal(Bytes(500, seed: 2), "the re-rented ring carries the new bytes, not stale ones");
         Peer.Send(TcpFlags.Ack, P(0), H(800));
-        Peer.RunFor(TimeSpan.Zero);
+        Peer.RunFor(Duration.Zero);
         Conn.BufferMemoryHeld.Should().Be(0);
     }
 
@@ -48,7 +49,7 @@ public class IdleBufferTraceTests : TraceTestBase
         var buffer = new byte[2000];
 
         Peer.Send(TcpFlags.Ack | TcpFlags.Psh, P(0), H(0), payload: Bytes(400, seed: 3));
-        Peer.RunFor(TimeSpan.Zero);
+        Peer.RunFor(Duration.Zero);
         Conn.BufferMemoryHeld.Should().BeGreaterThan(0, "received bytes wait in the ring");
         Stream.Read(buffer.AsSpan(0, 100)).Should().Be(100);
         Conn.BufferMemoryHeld.Should().BeGreaterThan(0, "300 bytes are still unread");

@@ -1,3 +1,5 @@
+using Netstack.Time;
+
 namespace Netstack.Harness.Benchmarks;
 
 /// <summary>How long each workload measures. Quick keeps the whole run well under 30 s.</summary>
@@ -8,9 +10,18 @@ public sealed record BenchmarkSettings
     /// <summary>Frames in each measured window; the best of <see cref="Rounds"/> windows is reported.</summary>
     public long MeasuredFrames { get; init; } = 5_000_000;
     public int Rounds { get; init; } = 3;
+    /// <summary>Workloads measured in wall-clock windows warm up at least this long and until the JIT has settled
+    /// (<see cref="Warmup"/>).</summary>
+    public Duration WarmupTime { get; init; } = Duration.FromSeconds(2);
+    /// <summary>The most warm-up before measuring anyway (zero: one warm-up pass, as for smoke tests).</summary>
+    public Duration WarmupLimit { get; init; } = Duration.FromSeconds(60);
     /// <summary>Set for `--quick`, so workloads with their own units (bytes, scenarios) can scale down too.</summary>
     public bool IsQuick { get; init; }
 
     public static BenchmarkSettings Full { get; } = new();
-    public static BenchmarkSettings Quick { get; } = new() { WarmupFrames = 500_000, MeasuredFrames = 1_500_000, Rounds = 2, IsQuick = true };
+    public static BenchmarkSettings Quick { get; } = new()
+    {
+        WarmupFrames = 500_000, MeasuredFrames = 1_500_000, Rounds = 2, IsQuick = true,
+        WarmupTime = Duration.FromMilliseconds(500), WarmupLimit = Duration.FromSeconds(5),
+    };
 }

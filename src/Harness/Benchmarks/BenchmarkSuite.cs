@@ -15,6 +15,7 @@ public static class BenchmarkSuite
         new ScenarioThroughputWorkload(),
         new PacketdrillThroughputWorkload(),
         new HostScaleWorkload(),
+        new ConnectionScaleWorkload(),
         new ReplayThroughputWorkload(),
     ];
 }

@@ -30,7 +30,7 @@ public sealed class ReplayThroughputWorkload(string? directory = null) : IBenchm
             }
             return frames;
         }
-        ReplayAll(); // warm-up, and a check that they still pass
+        Warmup.Run(() => ReplayAll(), settings); // and a check that they still pass
         var window = Duration.FromSeconds(settings.IsQuick ? 1 : 3);
         long total = 0;
         long start = Stopwatch.GetTimestamp();

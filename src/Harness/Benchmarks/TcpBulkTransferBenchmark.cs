@@ -30,6 +30,8 @@ public sealed record TcpBulkTransferBenchmark : IBenchmarkWorkload
         {
             WarmupBytes = Math.Max(settings.WarmupFrames * 32, 16L << 20),
             MeasuredBytes = Math.Max(settings.MeasuredFrames * 107, 16L << 20),
+            WarmupTime = settings.WarmupTime,
+            WarmupLimit = settings.WarmupLimit,
         };
         TcpBulkTransferResult? best = null;
         for (int round = 0; round < Math.Max(1, settings.Rounds); round++)
@@ -49,6 +51,10 @@ public sealed record TcpBulkTransferBenchmark : IBenchmarkWorkload
 
     /// <summary>Payload bytes moved before measuring starts.</summary>
     public long WarmupBytes { get; init; } = 64L << 20;
+    /// <summary>Warm-up transfers of <see cref="WarmupBytes"/> repeat until this much wall time has passed.</summary>
+    public Duration WarmupTime { get; init; }
+    /// <summary>The most warm-up time (zero, the default: one warm-up transfer).</summary>
+    public Duration WarmupLimit { get; init; }
     /// <summary>Payload bytes moved inside the measured window.</summary>
     public long MeasuredBytes { get; init; } = 1L << 30;
     public int Mtu { get; init; } = 1500;
@@ -81,7 +87,7 @@ public sealed record TcpBulkTransferBenchmark : IBenchmarkWorkload
         new Random(1).NextBytes(chunk);
         var sink = new byte[256 * 1024];
 
-        Pump(loop, client, server, chunk, sink, WarmupBytes);
+        Warmup.Run(() => Pump(loop, client, server, chunk, sink, WarmupBytes), WarmupTime, WarmupLimit);
 
         long segmentsBefore = sender.Counters.TcpSegmentsSent + receiver.Counters.TcpSegmentsSent;
         long retransmissionsBefore = sender.Counters.TcpRetransmissions;

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Net.Sockets;
 using Netstack.Api;
 using Netstack.Harness.Running;
@@ -114,12 +115,14 @@ public sealed class StackTcpEndpoint(string name, string host, Netstack.Time.ISc
         if (Connection is not { } c || !Reading) return;
         // One read of everything waiting, as an application with a large buffer does: the stack then sends at
         // most one window update, not one per small read.
-        while (c.BytesToRead > 0)
+        // Straight into the list's own array: no chunk allocated and copied again per poll.
+        while (c.BytesToRead is var waiting and > 0)
         {
-            var chunk = new byte[c.BytesToRead];
-            int n = c.Receive(chunk);
+            int had = Received.Count;
+            CollectionsMarshal.SetCount(Received, had + waiting);
+            int n = c.Receive(CollectionsMarshal.AsSpan(Received).Slice(had, waiting));
+            CollectionsMarshal.SetCount(Received, had + n);
             if (n == 0) break;
-            Received.AddRange(n == chunk.Length ? chunk : chunk[..n]);
         }
     }
 }

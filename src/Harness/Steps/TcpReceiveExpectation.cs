@@ -31,7 +31,7 @@ public sealed class TcpReceiveExpectation : StateExpectation
             return e.Received.Count == 0 ? null : $"{e.Received.Count} bytes are waiting: {Payload.Show(e.Received.ToArray())}";
         if (Data is { } d)
         {
-            var got = e.Received.Take(d.Bytes.Length).ToArray();
+            var got = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(e.Received)[..Math.Min(e.Received.Count, d.Bytes.Length)].ToArray();
             if (got.Length < d.Bytes.Length)
                 return $"only {Payload.Show(got)} arrived, expected {d} (connection {e.Status})";
             if (Sha256 is { } want && Hash(got) is var hash && hash != want)

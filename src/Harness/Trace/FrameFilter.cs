@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using SharpPcap;
 using SharpPcap.LibPcap;
 using Netstack.Drivers.Capture;
@@ -33,7 +34,38 @@ public sealed class FrameFilter : IDisposable
         }
     }
 
-    public bool Matches(ReadOnlySpan<byte> frame) => _program is null || _program.Matches(frame);
+    /// <summary>Runs the program over <paramref name="frame"/>. libpcap is called directly with the packet header on
+    /// the stack: SharpPcap's BpfProgram.Matches allocates and frees native memory for the header on every call, which
+    /// was a visible share of judging a scenario (every recorded frame against every expectation's filter).</summary>
+    public unsafe bool Matches(ReadOnlySpan<byte> frame)
+    {
+        if (_program is null) return true;
+        var header = new PacketHeader { CaptureLength = (uint)frame.Length, Length = (uint)frame.Length };
+        bool added = false;
+        try
+        {
+            _program.DangerousAddRef(ref added);
+            fixed (byte* bytes = frame)
+                return OfflineFilter(_program.DangerousGetHandle(), &header, bytes) != 0;
+        }
+        finally
+        {
+            if (added) _program.DangerousRelease();
+        }
+    }
+
+    /// <summary>struct pcap_pkthdr: a struct timeval (two longs on LP64 Linux), caplen, len.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    private struct PacketHeader
+    {
+        public nint Seconds;
+        public nint Microseconds;
+        public uint CaptureLength;
+        public uint Length;
+    }
+
+    [DllImport("libpcap.so.0.8", EntryPoint = "pcap_offline_filter")]
+    private static extern unsafe int OfflineFilter(nint program, PacketHeader* header, byte* packet);
 
     public void Dispose() => _program?.Dispose();
 }

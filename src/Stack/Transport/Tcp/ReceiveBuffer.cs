@@ -5,8 +5,9 @@ namespace Netstack.Transport.Tcp;
 
 /// <summary>Received data waiting for the application, in a bounded ring backed by a pooled array, plus
 /// out-of-order data held in place at its offset past RCV.NXT (so reassembly needs no extra copies) and
-/// tracked as a bounded list of ranges. <see cref="Next"/> is RCV.NXT. The array is rented when the first
-/// byte arrives: a connection that never gets data (a half-open one in a SYN flood) holds none.</summary>
+/// tracked as a bounded list of ranges. <see cref="Next"/> is RCV.NXT. The array is rented when a byte arrives
+/// into an empty buffer and returned to the pool when the application has read everything and no out-of-order data
+/// is held: a connection that never gets data (a half-open one in a SYN flood) or is idle holds none.</summary>
 public sealed class ReceiveBuffer
 {
     private byte[] _ring;
@@ -28,7 +29,7 @@ public sealed class ReceiveBuffer
     /// <summary>Bytes of received data held at most: in-order unread plus out-of-order.</summary>
     public int Capacity { get; }
 
-    /// <summary>Bytes of array this buffer holds: 0 until the first byte (and after release).</summary>
+    /// <summary>Bytes of array this buffer holds: 0 while empty (and after release).</summary>
     public int MemoryHeld => _ring.Length;
     /// <summary>In-order bytes the application can read.</summary>
     public int Readable { get; private set; }
@@ -121,6 +122,13 @@ public sealed class ReceiveBuffer
         return n;
     }
 
+    private void ReturnRing()
+    {
+        ArrayPool<byte>.Shared.Return(_ring);
+        _ring = [];
+        _read = 0;
+    }
+
     /// <summary>Moves up to <paramref name="destination"/>.Length readable bytes out; returns the count.</summary>
     public int Read(Span<byte> destination)
     {
@@ -131,6 +139,7 @@ public sealed class ReceiveBuffer
         _ring.AsSpan(0, n - first).CopyTo(destination[first..]);
         _read = (_read + n) % _ring.Length;
         Readable -= n;
+        if (Readable == 0 && _ranges.Count == 0) ReturnRing(); // idle: the next byte rents one again
         return n;
     }
 
@@ -152,9 +161,7 @@ public sealed class ReceiveBuffer
     {
         _released = true;
         if (_ring.Length == 0) return;
-        ArrayPool<byte>.Shared.Return(_ring);
-        _ring = [];
-        _read = 0;
+        ReturnRing();
         Readable = 0;
         _ranges.Clear();
     }

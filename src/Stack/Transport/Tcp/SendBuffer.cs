@@ -4,8 +4,8 @@ using Netstack.Wire;
 namespace Netstack.Transport.Tcp;
 
 /// <summary>Bytes the application has written and the peer has not yet acknowledged, in a bounded ring
-/// backed by a pooled array, rented when the application first writes (a half-open connection holds none).
-/// Offset 0 is the byte at SND.UNA.</summary>
+/// backed by a pooled array, rented when the application writes into an empty buffer and returned to the pool when
+/// the peer has acknowledged every byte (a half-open or idle connection holds none). Offset 0 is the byte at SND.UNA.</summary>
 public sealed class SendBuffer
 {
     private byte[] _ring = [];
@@ -18,7 +18,7 @@ public sealed class SendBuffer
     /// <summary>Most bytes the buffer holds (TcpSettings.SendBufferSize).</summary>
     public int Capacity { get; }
 
-    /// <summary>Bytes of array this buffer holds: 0 until the first byte (and after release).</summary>
+    /// <summary>Bytes of array this buffer holds: 0 while empty (and after release).</summary>
     public int MemoryHeld => _ring.Length;
     /// <summary>Bytes held: sent but unacknowledged, plus not yet sent.</summary>
     public int Count { get; private set; }
@@ -76,6 +76,14 @@ public sealed class SendBuffer
         if (count == 0) return;
         _head = (_head + count) % _ring.Length;
         Count -= count;
+        if (Count == 0) ReturnRing(); // idle connections hold no buffer; the next write rents one again
+    }
+
+    private void ReturnRing()
+    {
+        ArrayPool<byte>.Shared.Return(_ring);
+        _ring = [];
+        _head = 0;
     }
 
     /// <summary>Returns the array to the pool; the buffer is empty and unusable afterwards.</summary>
@@ -83,8 +91,7 @@ public sealed class SendBuffer
     {
         _released = true;
         if (_ring.Length == 0) return;
-        ArrayPool<byte>.Shared.Return(_ring);
-        _ring = [];
+        ReturnRing();
         Count = 0;
     }
 }

@@ -26,6 +26,7 @@ public static class RunCommand
         public string? Report { get; init; }
         public bool Trace { get; init; }
         public ScenarioWire Wire { get; init; }
+        public Netstack.Transport.Tcp.TcpPersonality Personality { get; init; }
     }
 
     public static Command Create()
@@ -52,9 +53,16 @@ public static class RunCommand
             DefaultValueFactory = _ => "virtual",
         };
         wire.AcceptOnlyFromAmong("virtual", "tap");
+        var personality = new Option<string>("--personality")
+        {
+            Description = "TCP defaults of our stack as a packetdrill script's local host: rfc, linux or freebsd " +
+                          "(docs/personalities.md); YAML hosts name theirs with 'personality:'",
+            DefaultValueFactory = _ => "rfc",
+        };
+        personality.AcceptOnlyFromAmong("rfc", "linux", "freebsd");
         var command = new Command("run", "Run YAML scenarios (in virtual time, or against Linux on a tap) and record every frame")
         {
-            paths, output, format, seed, seeds, filter, shard, junit, report, trace, wire,
+            paths, output, format, seed, seeds, filter, shard, junit, report, trace, wire, personality,
         };
         command.SetAction(parse => Run(new Settings
         {
@@ -69,6 +77,7 @@ public static class RunCommand
             Report = parse.GetValue(report),
             Trace = parse.GetValue(trace),
             Wire = parse.GetValue(wire) == "tap" ? ScenarioWire.Tap : ScenarioWire.Virtual,
+            Personality = Netstack.Transport.Tcp.TcpSettings.TryParsePersonality(parse.GetValue(personality), out var p) ? p : default,
         }, Console.Out, Console.Error));
         return command;
     }
@@ -256,7 +265,11 @@ public static class RunCommand
             try
             {
                 result = Netstack.Harness.Packetdrill.Execution.PacketdrillRunner.Run(script,
-                    new RunOptions { OutputDirectory = settings.Output, Format = settings.Format, Seed = settings.Seed, Wire = settings.Wire });
+                    new RunOptions
+                    {
+                        OutputDirectory = settings.Output, Format = settings.Format, Seed = settings.Seed, Wire = settings.Wire,
+                        Personality = settings.Personality,
+                    });
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {

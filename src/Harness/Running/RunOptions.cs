@@ -8,6 +8,8 @@ public sealed record RunOptions
     public ulong? Seed { get; init; }
     public CaptureFormat Format { get; init; } = CaptureFormat.Pcap;
     public ScenarioWire Wire { get; init; } = ScenarioWire.Virtual;
+    /// <summary>The TCP personality of our stack as a packetdrill script's local host (docs/personalities.md).</summary>
+    public Netstack.Transport.Tcp.TcpPersonality Personality { get; init; }
 }
 
 public enum CaptureFormat

@@ -81,25 +81,6 @@ public sealed class SentSegmentLog
         }
     }
 
-    /// <summary>Marks every entry inside [<paramref name="left"/>, <paramref name="right"/>) SACKed; returns how
-    /// many were newly SACKed and moves <paramref name="latest"/> to the index of the one sent last among them and
-    /// the entry it held (-1: none), for RACK's update.</summary>
-    public int MarkSacked(SequenceNumber left, SequenceNumber right, ref int latest)
-    {
-        int newly = 0;
-        for (int i = 0; i < _count; i++)
-        {
-            ref var e = ref this[i];
-            if (e.Start >= right) break;
-            if (e.Sacked || e.Start < left || e.End > right) continue;
-            e.Sacked = true;
-            e.Lost = false;
-            newly++;
-            if (latest < 0 || SentAfter(e, this[latest])) latest = i;
-        }
-        return newly;
-    }
-
     /// <summary>RFC 8985 §6.2 "sent after": later transmission time, or the same time and a higher end.</summary>
     public static bool SentAfter(in Entry a, in Entry b) => a.SentAt > b.SentAt || (a.SentAt == b.SentAt && a.End > b.End);
 

@@ -16,13 +16,15 @@ public sealed partial class TcpConnection
     private SequenceNumber _rackEnd, _rackFack;
     private Duration _rackRtt, _minRtt;
     private bool _rackValid, _reorderingSeen;
+    /// <summary>This ACK delivered segments in the log: the RTT sample (if any) came from it, not the echo.</summary>
+    private bool _rttFromLog;
     private int _reoWndMult = 1;
     // PRR (RFC 6937 §3).
     private long _prrDelivered, _prrOut;
     private int _recoverFs;
     // F-RTO (RFC 5682 §2): 1 after the timeout's retransmission, 2 after the new data sent on its first ACK.
     private int _frtoState;
-    private SequenceNumber _frtoRecover;
+    private SequenceNumber _frtoRecover, _frtoFirstEnd;
     // Undo: the window before the episode and its retransmissions not yet shown spurious by a D-SACK.
     private int _priorCwnd, _priorSsthresh, _undoRetrans;
     private bool _undoValid;
@@ -77,15 +79,29 @@ public sealed partial class TcpConnection
         _prrOut = 0;
     }
 
+    /// <summary>RACK found a loss outside recovery: recovery begins with the first lost segment sent at once
+    /// (RFC 6675 §5 step 4.3; with PRR its first ACK forces the same).</summary>
+    private void EnterRackRecovery()
+    {
+        StartRecovery(inflateForDupAcks: false);
+        if (PrrActive) return;
+        int i = _sentLog!.FirstLost();
+        var e = _sentLog[i];
+        int len = Math.Min(SendMss, e.End - e.Start);
+        if (RetransmitAt(e.Start, len) == 0) _sentLog[i].Lost = false;
+        if (e.Start + len > _highRxt) _highRxt = e.Start + len;
+    }
+
     /// <summary>The ACK just processed: D-SACK undo, RACK's update and loss detection, PRR's window.</summary>
     private void AfterAck(in TcpHeaderOptions opts, SequenceNumber ack, long delivered, bool dsack, SequenceNumber dsackLeft,
         SequenceNumber dsackRight)
     {
+        _rttFromLog = false;
         if (dsack) OnDsack(dsackLeft, dsackRight);
         if (RackActive && _frtoState == 0 && State != TcpState.Closed)
         {
             RackDetectLoss();
-            if (!_cc.InRecovery && _sentLog!.FirstLost() >= 0 && _sndNxt == _sndMax) StartRecovery(inflateForDupAcks: false);
+            if (!_cc.InRecovery && _sentLog!.FirstLost() >= 0 && _sndNxt == _sndMax) EnterRackRecovery();
         }
         if (_cc.InRecovery && PrrActive) PrrOnAck(delivered);
     }
@@ -136,6 +152,11 @@ public sealed partial class TcpConnection
         if (latest < 0) return;
         var d = log[latest];
         var rtt = Duration.FromTimeSpan(now - d.SentAt);
+        // The RTO's sample too (RFC 6298 (2.2), Karn: never a retransmitted segment): the segment sent last among
+        // those this ACK delivers. A timestamp echo after a hole is filled would time the whole recovery (RFC 7323
+        // §4.3 echoes the oldest unacknowledged TSval) and swell the RTO for what is only loss.
+        _rttFromLog = true;
+        if (!d.Retransmitted) _rto.AddSample(rtt.ToTimeSpan());
         if (!d.Retransmitted && rtt < _minRtt) _minRtt = rtt;
         // A retransmission acknowledged faster than any round trip was the original's delivery: no sample.
         if (d.Retransmitted && rtt < _minRtt) return;
@@ -148,18 +169,20 @@ public sealed partial class TcpConnection
         }
     }
 
+    /// <summary>Marks the entries inside a SACK block delivered; a newly delivered one may show reordering and may
+    /// be the most recently sent so far.</summary>
     private void NoteDelivered(SentSegmentLog log, SequenceNumber left, SequenceNumber right, ref int latest)
     {
-        int before = latest;
-        log.MarkSacked(left, right, ref latest);
-        // Reordering: a never-retransmitted segment delivered below what was delivered before it.
         for (int i = 0; i < log.Count; i++)
         {
             ref var e = ref log[i];
             if (e.Start >= right) break;
-            if (e.Start >= left && e.End <= right && e.Sacked) CheckReordering(e);
+            if (e.Sacked || e.Start < left || e.End > right) continue;
+            e.Sacked = true;
+            e.Lost = false;
+            CheckReordering(e);
+            if (latest < 0 || SentSegmentLog.SentAfter(e, log[latest])) latest = i;
         }
-        _ = before;
     }
 
     private void CheckReordering(in SentSegmentLog.Entry e)
@@ -218,7 +241,7 @@ public sealed partial class TcpConnection
         if (!CanSendData || !RackActive) return;
         RackDetectLoss();
         if (_sentLog!.FirstLost() < 0) return;
-        if (!_cc.InRecovery && _sndNxt == _sndMax) StartRecovery(inflateForDupAcks: false);
+        if (!_cc.InRecovery && _sndNxt == _sndMax) EnterRackRecovery();
         if (_cc.InRecovery && PrrActive) PrrOnAck(0);
         Output();
     }
@@ -298,21 +321,22 @@ public sealed partial class TcpConnection
         _recover = _sndMax;
         _dupAcks = 0;
         _rto.Backoff();
-        RetransmitAt(_sndUna, SendMss);
+        _frtoFirstEnd = _sndUna + RetransmitAt(_sndUna, SendMss);
         return true;
     }
 
     /// <summary>RFC 5682 §2 steps 2-3 on an ACK of new data.</summary>
     private void FrtoOnNewAck(SequenceNumber ack)
     {
-        if (ack >= _frtoRecover)
-        {
-            // Everything outstanding is acknowledged: nothing to decide (step 2a/3a's exception).
-            _frtoState = 0;
-            return;
-        }
         if (_frtoState == 1)
         {
+            // Step 2a: an ACK covering 'recover' exactly, or not all of the retransmitted segment, proves nothing:
+            // conventional recovery.
+            if (ack >= _frtoRecover || ack < _frtoFirstEnd)
+            {
+                FrtoConventional(firstResent: false);
+                return;
+            }
             // Step 2b: send up to two new segments; without any, the timeout is handled conventionally.
             int mss = SendMss;
             int sent = 0;
@@ -328,7 +352,7 @@ public sealed partial class TcpConnection
             else FrtoConventional(firstResent: false);
             return;
         }
-        // Step 3b: the second ACK also acknowledges data never retransmitted: the timeout was spurious. Undo
+        // Step 3b: the second ACK advances SND.UNA too, over data never retransmitted: the timeout was spurious. Undo
         // the reduction (the Eifel response of RFC 4015 in its Linux-like form) and carry on with new data.
         _frtoState = 0;
         _counters.TcpSpuriousTimeouts++;

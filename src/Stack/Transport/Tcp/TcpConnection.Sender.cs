@@ -32,7 +32,7 @@ public sealed partial class TcpConnection
             _sndWl2 = ack;
         }
         bool sackNew = false;
-        long sackedBefore = PrrActive && _cc.InRecovery ? _scoreboard.SackedBytes() : 0;
+        long sackedBefore = PrrActive ? _scoreboard.SackedBytes() : 0;
         var unaBefore = _sndUna;
         // RFC 2883 §4: a first block below the cumulative ACK, or inside the second block, is a D-SACK.
         bool dsack = false;
@@ -59,7 +59,7 @@ public sealed partial class TcpConnection
         }
         if (_cc is not null && State != TcpState.Closed)
         {
-            long delivered = (_sndUna - unaBefore) + (PrrActive && _cc.InRecovery ? _scoreboard.SackedBytes() - sackedBefore : 0);
+            long delivered = (_sndUna - unaBefore) + (PrrActive ? _scoreboard.SackedBytes() - sackedBefore : 0);
             AfterAck(opts, ack, delivered, dsack, dsackLeft, dsackRight);
         }
 
@@ -185,6 +185,12 @@ public sealed partial class TcpConnection
     /// otherwise from one timed segment at a time, never a retransmitted one (Karn).</summary>
     private void SampleRttOnAck(SequenceNumber ack, in TcpHeaderOptions opts)
     {
+        if (_rttFromLog)
+        {
+            _rttFromLog = false;
+            _rttTiming = false;
+            return;
+        }
         if (_tsEnabled && opts.HasTimestamp && opts.TsEcr != 0)
         {
             _rttTiming = false;

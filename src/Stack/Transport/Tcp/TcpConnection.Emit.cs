@@ -96,7 +96,7 @@ public sealed partial class TcpConnection
         if (!_synReceived) return 0;
         var rcvNxt = RcvNxt;
         var potential = _recv.Next + _recv.Free;
-        int step = Math.Min(_recv.Capacity / 2, _ourMss);
+        int step = _settings.ReceiverSwsAvoidance ? Math.Min(_recv.Capacity / 2, _ourMss) : 1;
         if (potential - _rcvAdvRight >= step || _rcvAdvRight < rcvNxt) _rcvAdvRight = SequenceNumber.Max(potential, rcvNxt);
         int wnd = Math.Max(0, _rcvAdvRight - rcvNxt);
         int shift = _wsEnabled ? _rcvShift : 0;

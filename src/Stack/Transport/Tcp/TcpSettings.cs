@@ -81,6 +81,14 @@ public sealed record TcpSettings
     /// <summary>The window a SYN or SYN-ACK advertises is rounded down to a multiple of the MSS the peer will
     /// send (Linux: 64240 = 44 x 1460 on a SYN, 65160 = 45 x 1448 on a SYN-ACK with timestamps).</summary>
     public bool RoundSynWindowToMss { get; init; }
+    /// <summary>Receiver SWS avoidance (RFC 9293 §3.8.6.2.2): the advertised right edge moves only by at least
+    /// min(buffer / 2, MSS). False: every ACK advertises the free buffer space as it is (FreeBSD, per
+    /// tcp-testsuite's expectations).</summary>
+    public bool ReceiverSwsAvoidance { get; init; } = true;
+    /// <summary>ABORT's reset carries an ACK, the window and the timestamps like any segment of the connection
+    /// (Linux, measured: <c>R. seq 3001 ack 7 win 63 &lt;nop,nop,TS&gt;</c>). False: a bare RST with SEQ = SND.NXT
+    /// (RFC 9293 §3.10.5).</summary>
+    public bool AbortResetCarriesAck { get; init; }
     /// <summary>Data segments acknowledged at once at the start of a connection (and after idle), before delayed
     /// ACKs begin: Linux's quick-ACK mode. 0: delayed ACKs from the first segment.</summary>
     public int QuickAckSegments { get; init; }
@@ -125,6 +133,9 @@ public sealed record TcpSettings
             DelayedAckTimeout = TimeSpan.FromMilliseconds(40),
             QuickAckSegments = 16,
             DelayFinAck = true,
+            // Measured: windows of 64 << 10 once data is read (the free buffer as it is), RST|ACK on abort.
+            ReceiverSwsAvoidance = false,
+            AbortResetCarriesAck = true,
             // ip-sysctl.rst: tcp_challenge_ack_limit INT_MAX (the per-socket tcp_invalid_ratelimit remains).
             ChallengeAckLimitPerSecond = int.MaxValue,
             CongestionControl = CongestionAlgorithm.Cubic,
@@ -140,8 +151,10 @@ public sealed record TcpSettings
         {
             Personality = TcpPersonality.FreeBsd,
             SynOptionLayout = TcpOptionLayout.FreeBsd,
-            // tcp-testsuite: SYN win 65535 <mss 1460,nop,wscale 6,sackOK,TS ...>; tcp(4) recvspace 64 KiB.
-            ReceiveBufferSize = 64 * 1024,
+            // tcp-testsuite: SYN win 65535 <mss 1460,nop,wscale 6,sackOK,TS ...>; tcp(4) recvspace 64 KiB, which the
+            // scripts show rounded up to whole segments: 65700 = 45 x 1460 (64901 advertised with 799 bytes unread).
+            ReceiveBufferSize = 45 * 1460,
+            ReceiverSwsAvoidance = false,
             WindowScale = 6,
             // tcp(4): rexmit_initial 1 s, rexmit_min 30 ms, 64 s ceiling; keepinit 75 s for the handshake.
             InitialRto = TimeSpan.FromSeconds(1),

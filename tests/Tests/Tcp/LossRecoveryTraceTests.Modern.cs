@@ -1,4 +1,5 @@
 using FluentAssertions;
+using Netstack.Time;
 using Netstack.Transport.Tcp;
 using Netstack.Wire;
 using NUnit.Framework;
@@ -19,13 +20,13 @@ public partial class LossRecoveryTraceTests
         var flight = Peer.TakeAll();
         flight.Should().HaveCount(4);
         // 10 ms later one duplicate ACK SACKs segment 1: segment 0, sent with it, is missing.
-        Peer.RunFor(TimeSpan.FromMilliseconds(10));
+        Peer.RunFor(Duration.FromMilliseconds(10));
         var sackAt = Peer.Loop.Now;
         Peer.Send(TcpFlags.Ack, P(0), H(0), options: Ts(1100, flight[1].Options.TsVal, (S(1), S(2))));
         // RACK.rtt = 10 ms; reordering window = min RTT / 4 = 2.5 ms (no reordering seen, under DupThresh SACKed).
-        Peer.RunUntil(sackAt + TimeSpan.FromMilliseconds(2.4));
+        Peer.RunUntil(sackAt + Duration.FromMilliseconds(2.4));
         Peer.ExpectNothing();
-        Peer.RunUntil(sackAt + TimeSpan.FromMilliseconds(2.5));
+        Peer.RunUntil(sackAt + Duration.FromMilliseconds(2.5));
         var rtx = Peer.Next();
         rtx.Seq.Should().Be(S(0));
         rtx.Length.Should().Be(Mss);
@@ -40,7 +41,7 @@ public partial class LossRecoveryTraceTests
         EstablishWithTimestamps(new TcpSettings { Rack = true, TailLossProbe = false, InitialWindowSegments = 4 }, sack: true);
         Stream.Write(Bytes(4 * Mss));
         var flight = Peer.TakeAll();
-        Peer.RunFor(TimeSpan.FromMilliseconds(10));
+        Peer.RunFor(Duration.FromMilliseconds(10));
         // Segment 0 lost; 1..3 SACKed at once: DupThresh reached, no reordering window: segment 0 goes now.
         Peer.Send(TcpFlags.Ack, P(0), H(0), options: Ts(1100, flight[3].Options.TsVal, (S(1), S(4))));
         var first = Peer.Next();
@@ -50,7 +51,7 @@ public partial class LossRecoveryTraceTests
         Stream.Write(Bytes(Mss));
         var fresh = Peer.Next();
         fresh.Seq.Should().Be(S(4));
-        Peer.RunFor(TimeSpan.FromMilliseconds(10));
+        Peer.RunFor(Duration.FromMilliseconds(10));
         var sackAt = Peer.Loop.Now;
         Peer.Send(TcpFlags.Ack, P(0), H(0), options: Ts(1200, fresh.Options.TsVal, (S(1), S(5))));
         var again = Peer.TakeAll();
@@ -66,7 +67,7 @@ public partial class LossRecoveryTraceTests
         Stream.Write(Bytes(30 * Mss));
         var flight = Peer.TakeAll();
         flight.Should().HaveCount(20);
-        Peer.RunFor(TimeSpan.FromMilliseconds(10));
+        Peer.RunFor(Duration.FromMilliseconds(10));
         uint ecr = flight[19].Options.TsVal;
         // Segment 0 is lost. The first duplicate ACK SACKs 1..3: recovery (ssthresh = 10 segments, RecoverFS = 20).
         Peer.Send(TcpFlags.Ack, P(0), H(0), options: Ts(1100, ecr, (S(1), S(4))));
@@ -92,11 +93,11 @@ public partial class LossRecoveryTraceTests
         flight.Should().HaveCount(4);
         var sentAt = flight[0].Time;
         // The ACKs are delayed past the 1 s RTO: only segment 0 goes again.
-        Peer.RunUntil(sentAt + TimeSpan.FromSeconds(1));
+        Peer.RunUntil(sentAt + Duration.FromSeconds(1));
         Peer.TakeAll().Select(s => s.Seq).Should().Equal(S(0));
         // The first ACK after it acknowledges segments 0 and 1: more than was resent. F-RTO (step 2b) sends two new
         // segments instead of resending 2 and 3.
-        Peer.RunFor(TimeSpan.FromMilliseconds(10));
+        Peer.RunFor(Duration.FromMilliseconds(10));
         Peer.Send(TcpFlags.Ack, P(0), S(2), options: Ts(1100, flight[1].Options.TsVal));
         Peer.TakeAll().Select(s => s.Seq).Should().Equal(S(4), S(5));
         // The second ACK advances SND.UNA over data never resent: the timeout was spurious (step 3b); the window
@@ -114,10 +115,10 @@ public partial class LossRecoveryTraceTests
         EstablishWithTimestamps(new TcpSettings { ForwardRto = true, TailLossProbe = false, InitialWindowSegments = 4 });
         Stream.Write(Bytes(6 * Mss));
         var flight = Peer.TakeAll();
-        Peer.RunUntil(flight[0].Time + TimeSpan.FromSeconds(1));
+        Peer.RunUntil(flight[0].Time + Duration.FromSeconds(1));
         Peer.TakeAll().Select(s => s.Seq).Should().Equal(S(0));
         // Segment 0's retransmission is acknowledged alone: a real loss; slow start resends 1 and 2 (cwnd 2).
-        Peer.RunFor(TimeSpan.FromMilliseconds(10));
+        Peer.RunFor(Duration.FromMilliseconds(10));
         Peer.Send(TcpFlags.Ack, P(0), S(0), options: Ts(1100, flight[0].Options.TsVal));
         Peer.ExpectNothing();
         Peer.Send(TcpFlags.Ack, P(0), S(1), options: Ts(1101, flight[0].Options.TsVal));
@@ -132,7 +133,7 @@ public partial class LossRecoveryTraceTests
         Stream.Write(Bytes(12 * Mss));
         var flight = Peer.TakeAll();
         flight.Should().HaveCount(4);
-        Peer.RunFor(TimeSpan.FromMilliseconds(10));
+        Peer.RunFor(Duration.FromMilliseconds(10));
         // Segment 0 is late, not lost: 1..3 are SACKed first; fast retransmit, ssthresh = cwnd = 2 segments.
         Peer.Send(TcpFlags.Ack, P(0), H(0), options: Ts(1100, flight[3].Options.TsVal, (S(1), S(4))));
         Peer.TakeAll().Select(s => s.Seq).Should().Equal(S(0), S(4));
@@ -152,7 +153,7 @@ public partial class LossRecoveryTraceTests
         Stream.Write(Bytes(100));
         var first = Peer.Next();
         first.Flags.Should().Be(TcpFlags.Ack | TcpFlags.Psh);
-        Peer.RunUntil(first.Time + TimeSpan.FromMilliseconds(220));
+        Peer.RunUntil(first.Time + Duration.FromMilliseconds(220));
         var probe = Peer.Next();
         probe.Seq.Should().Be(first.Seq);
         probe.Flags.Should().Be(TcpFlags.Ack | TcpFlags.Psh);

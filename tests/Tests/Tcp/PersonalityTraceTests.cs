@@ -1,4 +1,5 @@
 using FluentAssertions;
+using Netstack.Time;
 using Netstack.Transport.Tcp;
 using Netstack.Wire;
 using NUnit.Framework;
@@ -18,7 +19,7 @@ public class PersonalityTraceTests : TraceTestBase
     {
         Peer = new ScriptedPeer(TcpSettings.ForPersonality(personality) with { FixedInitialSequenceNumber = HostIsn });
         _ = Peer.Host.ConnectTcpAsync(ScriptedPeer.PeerIp, 5000);
-        Peer.RunFor(TimeSpan.FromMilliseconds(1));
+        Peer.RunFor(Duration.FromMilliseconds(1));
         return Peer.TakeAll().Single(s => (s.Flags & TcpFlags.Syn) != 0);
     }
 
@@ -82,9 +83,9 @@ public class PersonalityTraceTests : TraceTestBase
         ack.Time.Should().Be(start, "quick-ACK mode at the start of a connection");
         Peer.Send(TcpFlags.Ack | TcpFlags.Fin, P(5), HostIsn + 1);
         var finAt = Peer.Loop.Now;
-        Peer.RunUntil(finAt + TimeSpan.FromMilliseconds(39));
+        Peer.RunUntil(finAt + Duration.FromMilliseconds(39));
         Peer.ExpectNothing();
-        Peer.RunUntil(finAt + TimeSpan.FromMilliseconds(40));
+        Peer.RunUntil(finAt + Duration.FromMilliseconds(40));
         Peer.Next().Ack.Should().Be(P(6));
     }
 

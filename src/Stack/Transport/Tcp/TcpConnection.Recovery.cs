@@ -151,12 +151,12 @@ public sealed partial class TcpConnection
         }
         if (latest < 0) return;
         var d = log[latest];
-        var rtt = Duration.FromTimeSpan(now - d.SentAt);
+        var rtt = now - d.SentAt;
         // The RTO's sample too (RFC 6298 (2.2), Karn: never a retransmitted segment): the segment sent last among
         // those this ACK delivers. A timestamp echo after a hole is filled would time the whole recovery (RFC 7323
         // §4.3 echoes the oldest unacknowledged TSval) and swell the RTO for what is only loss.
         _rttFromLog = true;
-        if (!d.Retransmitted) _rto.AddSample(rtt.ToTimeSpan());
+        if (!d.Retransmitted) _rto.AddSample(rtt);
         if (!d.Retransmitted && rtt < _minRtt) _minRtt = rtt;
         // A retransmission acknowledged faster than any round trip was the original's delivery: no sample.
         if (d.Retransmitted && rtt < _minRtt) return;
@@ -205,7 +205,7 @@ public sealed partial class TcpConnection
             if (sacked >= 3) return Duration.Zero;
         }
         var window = _minRtt / 4 * _reoWndMult;
-        var srtt = Duration.FromTimeSpan(_rto.SmoothedRtt);
+        var srtt = _rto.SmoothedRtt;
         return window < srtt ? window : srtt;
     }
 
@@ -224,7 +224,7 @@ public sealed partial class TcpConnection
             ref var e = ref log[i];
             if (e.Sacked || e.Lost) continue;
             if (!(_rackXmit > e.SentAt || (_rackXmit == e.SentAt && _rackEnd > e.End))) continue;
-            var remaining = Duration.FromTimeSpan(e.SentAt + (_rackRtt + reoWnd).ToTimeSpan() - now);
+            var remaining = e.SentAt + (_rackRtt + reoWnd) - now;
             if (remaining <= Duration.Zero)
             {
                 e.Lost = true;
@@ -232,7 +232,7 @@ public sealed partial class TcpConnection
             }
             else if (remaining > timeout) timeout = remaining;
         }
-        if (timeout > Duration.Zero) _rackTimer!.Start(timeout.ToTimeSpan());
+        if (timeout > Duration.Zero) _rackTimer!.Start(timeout);
         else _rackTimer!.Stop();
     }
 

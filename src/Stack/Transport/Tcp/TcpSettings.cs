@@ -1,3 +1,4 @@
+using Netstack.Time;
 using Netstack.Wire;
 
 namespace Netstack.Transport.Tcp;
@@ -20,11 +21,11 @@ public sealed record TcpSettings
     public bool NoDelay { get; init; }
 
     /// <summary>RTO before the first RTT sample: RFC 6298 (2.1) says 1 s.</summary>
-    public TimeSpan InitialRto { get; init; } = TimeSpan.FromSeconds(1);
+    public Duration InitialRto { get; init; } = Duration.FromSeconds(1);
     /// <summary>RFC 6298 (2.4): 1 s. Linux uses 200 ms.</summary>
-    public TimeSpan MinRto { get; init; } = TimeSpan.FromSeconds(1);
+    public Duration MinRto { get; init; } = Duration.FromSeconds(1);
     /// <summary>Ceiling of the backed-off RTO; RFC 6298 (2.5) allows at least 60 s.</summary>
-    public TimeSpan MaxRto { get; init; } = TimeSpan.FromSeconds(60);
+    public Duration MaxRto { get; init; } = Duration.FromSeconds(60);
     /// <summary>SYN retransmissions before a connect fails with TimedOut. RFC 9293 §3.8.3 (MUST-23) asks for at
     /// least 3 minutes of them: with the RTO doubling from 1 s up to 60 s, 7 retries are sent at 1, 3, 7, 15, 31,
     /// 63 and 123 s and the connect fails at 183 s (6 retries would give up at 123 s).</summary>
@@ -35,20 +36,20 @@ public sealed record TcpSettings
     public int DataRetries { get; init; } = 15;
 
     /// <summary>Twice the maximum segment lifetime: how long TIME-WAIT lasts.</summary>
-    public TimeSpan TimeWaitDuration { get; init; } = TimeSpan.FromSeconds(60);
+    public Duration TimeWaitDuration { get; init; } = Duration.FromSeconds(60);
     /// <summary>Delay ACKs for in-order data (RFC 1122 §4.2.3.2, RFC 9293 §3.8.6.3), acknowledging at least every
     /// second full segment.</summary>
     public bool DelayedAck { get; init; } = true;
     /// <summary>RFC 9293 §3.8.6.3: less than 0.5 s; RFC 5681: at most 500 ms. 200 ms like BSD.</summary>
-    public TimeSpan DelayedAckTimeout { get; init; } = TimeSpan.FromMilliseconds(200);
+    public Duration DelayedAckTimeout { get; init; } = Duration.FromMilliseconds(200);
 
     /// <summary>Probe idle connections (RFC 1122 §4.2.3.6); off by default, as the RFC requires.</summary>
     public bool Keepalive { get; init; }
     /// <summary>Idle time before the first keepalive probe; RFC 1122 §4.2.3.6: no less than two hours by
     /// default.</summary>
-    public TimeSpan KeepaliveIdle { get; init; } = TimeSpan.FromHours(2);
+    public Duration KeepaliveIdle { get; init; } = Duration.FromHours(2);
     /// <summary>Time between unanswered keepalive probes (Linux tcp_keepalive_intvl).</summary>
-    public TimeSpan KeepaliveInterval { get; init; } = TimeSpan.FromSeconds(75);
+    public Duration KeepaliveInterval { get; init; } = Duration.FromSeconds(75);
     /// <summary>Unanswered keepalive probes before the connection is aborted with TimedOut.</summary>
     public int KeepaliveProbes { get; init; } = 9;
 
@@ -123,14 +124,14 @@ public sealed record TcpSettings
             RoundSynWindowToMss = true,
             // ip-sysctl.rst: tcp_rto_min_us 200 ms, tcp_rto_max_ms 120 s, initial RTO 1 s, tcp_syn_retries 6
             // (127 s), tcp_synack_retries 5, tcp_retries2 15.
-            InitialRto = TimeSpan.FromSeconds(1),
-            MinRto = TimeSpan.FromMilliseconds(200),
-            MaxRto = TimeSpan.FromSeconds(120),
+            InitialRto = Duration.FromSeconds(1),
+            MinRto = Duration.FromMilliseconds(200),
+            MaxRto = Duration.FromSeconds(120),
             SynRetries = 6,
             SynAckRetries = 5,
             DataRetries = 15,
             // Measured: the first data segments are acknowledged at once, a FIN is not.
-            DelayedAckTimeout = TimeSpan.FromMilliseconds(40),
+            DelayedAckTimeout = Duration.FromMilliseconds(40),
             QuickAckSegments = 16,
             DelayFinAck = true,
             // Measured: windows of 64 << 10 once data is read (the free buffer as it is), RST|ACK on abort.
@@ -141,7 +142,7 @@ public sealed record TcpSettings
             CongestionControl = CongestionAlgorithm.Cubic,
             InitialWindowSegments = 10,
             NagleMinshall = true,
-            TimeWaitDuration = TimeSpan.FromSeconds(60),
+            TimeWaitDuration = Duration.FromSeconds(60),
             Rack = true,
             ProportionalRateReduction = true,
             ForwardRto = true,
@@ -157,21 +158,21 @@ public sealed record TcpSettings
             ReceiverSwsAvoidance = false,
             WindowScale = 6,
             // tcp(4): rexmit_initial 1 s, rexmit_min 30 ms, 64 s ceiling; keepinit 75 s for the handshake.
-            InitialRto = TimeSpan.FromSeconds(1),
-            MinRto = TimeSpan.FromMilliseconds(30),
-            MaxRto = TimeSpan.FromSeconds(64),
+            InitialRto = Duration.FromSeconds(1),
+            MinRto = Duration.FromMilliseconds(30),
+            MaxRto = Duration.FromSeconds(64),
             SynRetries = 6,
             SynAckRetries = 3,
             DataRetries = 12,
             // tcp(4): delayed_ack on, delacktime 100 ms.
-            DelayedAckTimeout = TimeSpan.FromMilliseconds(100),
+            DelayedAckTimeout = Duration.FromMilliseconds(100),
             // tcp(4): ack_war_cnt 5 challenge ACKs per ack_war_timewindow 1 s.
             ChallengeAckLimitPerSecond = 5,
             // cc(4): CUBIC is the default since FreeBSD 14; tcp(4): initcwnd_segments 10; msl 30 s.
             CongestionControl = CongestionAlgorithm.Cubic,
             InitialWindowSegments = 10,
             NagleMinshall = false,
-            TimeWaitDuration = TimeSpan.FromSeconds(60),
+            TimeWaitDuration = Duration.FromSeconds(60),
             // tcp(4): do_prr 1, rfc6675_pipe; RACK is the optional tcp_rack stack, not the default one.
             ProportionalRateReduction = true,
             ForwardRto = true,

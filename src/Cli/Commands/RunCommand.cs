@@ -28,6 +28,7 @@ public static class RunCommand
         public bool Trace { get; init; }
         public ScenarioWire Wire { get; init; }
         public Netstack.Transport.Tcp.TcpPersonality Personality { get; init; }
+        public HostCaptureMode Capture { get; init; }
     }
 
     public static Command Create()
@@ -40,6 +41,12 @@ public static class RunCommand
         var output = new Option<string>("--out") { Description = "Directory for the recordings (<scenario>.pcap)", DefaultValueFactory = _ => "out" };
         var format = new Option<string>("--format") { Description = "Recording format: pcap or pcapng (with a comment per frame)", DefaultValueFactory = _ => "pcap" };
         format.AcceptOnlyFromAmong("pcap", "pcapng");
+        var capture = new Option<string?>("--capture")
+        {
+            Description = "Also record each host's own view: rx (what it received, after faults), tx (what it sent) or both, " +
+                          "to <scenario>.<host>.rx|tx|rxtx.pcap beside the segment's recording",
+        };
+        capture.AcceptOnlyFromAmong("rx", "tx", "both");
         var seed = new Option<string?>("--seed") { Description = "Run with this seed instead of each file's" };
         var seeds = new Option<string?>("--seeds") { Description = "Run each scenario under every seed A..B; print failing seeds with a command that reproduces one" };
         var filter = new Option<string?>("--filter") { Description = "Only scenarios whose name contains NAME (or matches a glob with * and ?)" };
@@ -63,7 +70,7 @@ public static class RunCommand
         personality.AcceptOnlyFromAmong("rfc", "linux", "freebsd");
         var command = new Command("run", "Run YAML scenarios (in virtual time, or against Linux on a tap) and record every frame")
         {
-            paths, output, format, seed, seeds, filter, shard, junit, report, trace, wire, personality,
+            paths, output, format, capture, seed, seeds, filter, shard, junit, report, trace, wire, personality,
         };
         command.SetAction(parse => Run(new Settings
         {
@@ -79,6 +86,13 @@ public static class RunCommand
             Trace = parse.GetValue(trace),
             Wire = parse.GetValue(wire) == "tap" ? ScenarioWire.Tap : ScenarioWire.Virtual,
             Personality = Netstack.Transport.Tcp.TcpSettings.TryParsePersonality(parse.GetValue(personality), out var p) ? p : default,
+            Capture = parse.GetValue(capture) switch
+            {
+                "rx" => HostCaptureMode.Rx,
+                "tx" => HostCaptureMode.Tx,
+                "both" => HostCaptureMode.Both,
+                _ => HostCaptureMode.None,
+            },
         }, Console.Out, Console.Error));
         return command;
     }
@@ -217,7 +231,7 @@ public static class RunCommand
                 continue;
             }
             if (scenarios.Count > 1) terminal.Progress($"[{position}/{scenarios.Count}] {scenario.Name} ({wall.Elapsed.TotalSeconds:0.0} s)");
-            var options = new RunOptions { OutputDirectory = settings.Output, Format = settings.Format, Seed = settings.Seed, Wire = settings.Wire };
+            var options = new RunOptions { OutputDirectory = settings.Output, Format = settings.Format, Seed = settings.Seed, Wire = settings.Wire, Capture = settings.Capture };
             var started = wall.Elapsed;
             ScenarioResult result;
             try
@@ -269,7 +283,7 @@ public static class RunCommand
                     new RunOptions
                     {
                         OutputDirectory = settings.Output, Format = settings.Format, Seed = settings.Seed, Wire = settings.Wire,
-                        Personality = settings.Personality,
+                        Capture = settings.Capture, Personality = settings.Personality,
                     });
             }
             catch (Exception e) when (e is not OutOfMemoryException)
@@ -350,7 +364,7 @@ public static class RunCommand
         if (failing.Count > 0)
         {
             stdout.WriteLine($"    failing seeds: {string.Join(", ", failing.Take(20).Select(f => f.Seed))}{(failing.Count > 20 ? ", ..." : "")}");
-            var first = runner.Run(scenario, new RunOptions { OutputDirectory = settings.Output, Format = settings.Format, Seed = failing[0].Seed });
+            var first = runner.Run(scenario, new RunOptions { OutputDirectory = settings.Output, Format = settings.Format, Seed = failing[0].Seed, Capture = settings.Capture });
             drawn = first;
             stdout.WriteLine($"    reproduce: {Reproduce(scenario, first.Seed)}");
             foreach (var line in first.FailureMessage.Split(Environment.NewLine))

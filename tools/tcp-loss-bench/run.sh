@@ -1,33 +1,48 @@
 #!/usr/bin/env bash
 # BENCH tcp-loss-completion-ratio (issue 11): 300 KB sent by the host 'linux' at 5, 10 and 20% loss each way,
-# 20 seeds each; our stack on the virtual wire against the Linux kernel on the tap wire (needs root).
+# 20 seeds each; our stack on the virtual wire (as personality $PERSONALITY, linux unless set) against the Linux
+# kernel on the tap wire (needs root). Completion is read from each run's recording, the same way on both wires:
+# from the first SYN to the receiver's first ACK of the last byte (ack 300001) (the run's own end time includes the
+# virtual wire's settling of timers and the tap wire's linger). A run that fails counts as the scenario's 60 s timeout.
 # Prints each loss rate's median completion time both ways and the ratio ours/kernel, then the BENCH line
-# (the median of the three ratios). A run that does not finish counts as the scenario's 60 s timeout.
-# Usage: tools/tcp-loss-bench/run.sh [SEEDS=20] [--virtual-only]
+# (the median of the three ratios).
+# Usage: [PERSONALITY=linux|rfc|freebsd] tools/tcp-loss-bench/run.sh [SEEDS=20] [--virtual-only]
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 seeds="${1:-20}"
 virtual_only="${2:-}"
+personality="${PERSONALITY:-linux}"
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 median() { sort -g | awk '{a[NR]=$1} END { if (NR == 0) { print "nan"; exit } print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+# completion FILE.yaml WIRE SEED: seconds from the first SYN to the first ACK of all 300000 bytes, or 60 if the run
+# failed.
+completion() {
+  local file="$1" wire="$2" seed="$3" name pcap
+  name="$(basename "$file" .yaml)"
+  rm -f "$out/$name.pcap"
+  if ! "$root/harness" run --wire "$wire" --out "$out" "$file" --seed "$seed" >/dev/null 2>&1; then echo 60; return; fi
+  pcap="$out/$name.pcap"
+  tcpdump -nn -tt -r "$pcap" tcp 2>/dev/null | awk '
+    / Flags \[S\]/ && !syn { syn = $1 }
+    $3 ~ /\.80$/ && / ack 300001,/ && !done { done = $1 }
+    END { if (!syn || !done) print 60; else printf "%.6f\n", done - syn }'
+}
 ratios=()
 for p in 5 10 20; do
-  file="$here/tcp-loss-300k-$p.yaml"
-  ours=$("$root/harness" run --out "$out" "$file" --seeds "1..$seeds" 2>&1 \
-    | awk '$2 == "pass" || $2 == "FAIL" { t = $3; sub("s$", "", t); print t }' | median)
+  file="$out/tcp-loss-300k-$p.yaml"
+  sed "s/personality: linux/personality: $personality/" "$here/tcp-loss-300k-$p.yaml" > "$file"
+  ours=$(for s in $(seq 1 "$seeds"); do completion "$file" virtual "$s"; done | median)
   if [ "$virtual_only" = "--virtual-only" ]; then
-    echo "loss $p%: ours (virtual) median ${ours}s"
+    echo "loss $p%: ours ($personality, virtual) median ${ours}s"
     continue
   fi
-  kernel=$(for s in $(seq 1 "$seeds"); do
-      "$root/harness" run --wire tap --out "$out" "$file" --seed "$s" 2>&1 | head -1
-    done | awk '{ t = $3; sub("s$", "", t); print t }' | median)
+  kernel=$(for s in $(seq 1 "$seeds"); do completion "$file" tap "$s"; done | median)
   ratio=$(awk -v a="$ours" -v b="$kernel" 'BEGIN { printf "%.2f", a / b }')
   ratios+=("$ratio")
-  echo "loss $p%: ours (virtual) median ${ours}s, kernel (tap) median ${kernel}s, ratio $ratio"
+  echo "loss $p%: ours ($personality, virtual) median ${ours}s, kernel (tap) median ${kernel}s, ratio $ratio"
 done
 if [ ${#ratios[@]} -gt 0 ]; then
-  echo "BENCH tcp-loss-completion-ratio $(printf '%s\n' "${ratios[@]}" | median) ratio"
+  echo "BENCH tcp-loss-completion-ratio $(printf '%s\n' "${ratios[@]}" | median) ratio (ours as personality $personality)"
 fi

@@ -14,9 +14,11 @@ public static class PacketdrillParseCommand
         var verbose = new Option<bool>("--list") { Description = "Also print every script's first error" };
         var run = new Option<bool>("--run") { Description = "Also run every runnable script on our stack (virtual wire) and count verdicts" };
         var layout = new Option<bool>("--any-option-layout") { Description = "With --run: compare which TCP options were sent, not their order and padding" };
+        var personality = new Option<string>("--personality") { Description = "With --run: our stack's TCP personality (rfc, linux, freebsd)", DefaultValueFactory = _ => "rfc" };
+        personality.AcceptOnlyFromAmong("rfc", "linux", "freebsd");
         var command = new Command("pkt-parse", "Parse packetdrill scripts and report what the front end accepts")
         {
-            folder, verbose, run, layout,
+            folder, verbose, run, layout, personality,
         };
         command.Hidden = true;
         command.SetAction(parse =>
@@ -32,7 +34,8 @@ public static class PacketdrillParseCommand
                 foreach (var script in scan.Scripts.Where(s => !s.Parsed))
                     Console.WriteLine(script.FirstError);
             Console.Write(scan.Report());
-            if (parse.GetValue(run)) RunAll(directory.FullName, parse.GetValue(verbose), parse.GetValue(layout));
+            Netstack.Transport.Tcp.TcpSettings.TryParsePersonality(parse.GetValue(personality), out var chosen);
+            if (parse.GetValue(run)) RunAll(directory.FullName, parse.GetValue(verbose), parse.GetValue(layout), chosen);
             return scan.Scripts.All(s => s.Parsed) ? Program.ExitOk : Program.ExitFailed;
         });
         return command;
@@ -40,7 +43,7 @@ public static class PacketdrillParseCommand
 
     /// <summary>Runs every script the runner accepts on our stack and prints pass / fail counts with the most common
     /// first failures (numbers folded to N so alike failures group).</summary>
-    private static void RunAll(string folder, bool list, bool anyOptionLayout)
+    private static void RunAll(string folder, bool list, bool anyOptionLayout, Netstack.Transport.Tcp.TcpPersonality personality)
     {
         int runnable = 0, passed = 0;
         var reasons = new Dictionary<string, (int Count, string Example)>();
@@ -53,7 +56,7 @@ public static class PacketdrillParseCommand
             Netstack.Harness.Running.ScenarioResult result;
             try
             {
-                result = Netstack.Harness.Packetdrill.Execution.PacketdrillRunner.Run(script, new Netstack.Harness.Running.RunOptions { OutputDirectory = null }, anyOptionLayout);
+                result = Netstack.Harness.Packetdrill.Execution.PacketdrillRunner.Run(script, new Netstack.Harness.Running.RunOptions { OutputDirectory = null, Personality = personality }, anyOptionLayout);
             }
             catch (Exception e)
             {
@@ -72,7 +75,7 @@ public static class PacketdrillParseCommand
             if (list) Console.WriteLine("FAIL " + first);
             Count(reasons, System.Text.RegularExpressions.Regex.Replace(message, @"\d+(\.\d+)?", "N"), first);
         }
-        Console.WriteLine($"run on our stack (virtual wire{(anyOptionLayout ? ", any option layout" : "")}): {runnable} runnable, {passed} pass, {runnable - passed} fail ({watch.Elapsed.TotalSeconds:0.0} s)");
+        Console.WriteLine($"run on our stack (virtual wire, personality {personality.ToString().ToLowerInvariant()}{(anyOptionLayout ? ", any option layout" : "")}): {runnable} runnable, {passed} pass, {runnable - passed} fail ({watch.Elapsed.TotalSeconds:0.0} s)");
         foreach (var (reason, (count, example)) in reasons.OrderByDescending(r => r.Value.Count).Take(25))
             Console.WriteLine($"  {count,4}  {(reason.Length > 110 ? reason[..110] + "..." : reason)}  (e.g. {example[..Math.Min(example.Length, 140)]})");
     }

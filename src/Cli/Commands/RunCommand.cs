@@ -27,6 +27,7 @@ public static class RunCommand
         public string? Report { get; init; }
         public bool Trace { get; init; }
         public ScenarioWire Wire { get; init; }
+        public Netstack.Transport.Tcp.TcpPersonality Personality { get; init; }
         public HostCaptureMode Capture { get; init; }
     }
 
@@ -60,9 +61,16 @@ public static class RunCommand
             DefaultValueFactory = _ => "virtual",
         };
         wire.AcceptOnlyFromAmong("virtual", "tap");
+        var personality = new Option<string>("--personality")
+        {
+            Description = "TCP defaults of our stack as a packetdrill script's local host: rfc, linux or freebsd " +
+                          "(docs/personalities.md); YAML hosts name theirs with 'personality:'",
+            DefaultValueFactory = _ => "rfc",
+        };
+        personality.AcceptOnlyFromAmong("rfc", "linux", "freebsd");
         var command = new Command("run", "Run YAML scenarios (in virtual time, or against Linux on a tap) and record every frame")
         {
-            paths, output, format, capture, seed, seeds, filter, shard, junit, report, trace, wire,
+            paths, output, format, capture, seed, seeds, filter, shard, junit, report, trace, wire, personality,
         };
         command.SetAction(parse => Run(new Settings
         {
@@ -77,6 +85,7 @@ public static class RunCommand
             Report = parse.GetValue(report),
             Trace = parse.GetValue(trace),
             Wire = parse.GetValue(wire) == "tap" ? ScenarioWire.Tap : ScenarioWire.Virtual,
+            Personality = Netstack.Transport.Tcp.TcpSettings.TryParsePersonality(parse.GetValue(personality), out var p) ? p : default,
             Capture = parse.GetValue(capture) switch
             {
                 "rx" => HostCaptureMode.Rx,
@@ -271,7 +280,11 @@ public static class RunCommand
             try
             {
                 result = Netstack.Harness.Packetdrill.Execution.PacketdrillRunner.Run(script,
-                    new RunOptions { OutputDirectory = settings.Output, Format = settings.Format, Seed = settings.Seed, Wire = settings.Wire, Capture = settings.Capture });
+                    new RunOptions
+                    {
+                        OutputDirectory = settings.Output, Format = settings.Format, Seed = settings.Seed, Wire = settings.Wire,
+                        Capture = settings.Capture, Personality = settings.Personality,
+                    });
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {

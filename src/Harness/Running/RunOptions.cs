@@ -8,6 +8,8 @@ public sealed record RunOptions
     public ulong? Seed { get; init; }
     public CaptureFormat Format { get; init; } = CaptureFormat.Pcap;
     public ScenarioWire Wire { get; init; } = ScenarioWire.Virtual;
+    /// <summary>The TCP personality of our stack as a packetdrill script's local host (docs/personalities.md).</summary>
+    public Netstack.Transport.Tcp.TcpPersonality Personality { get; init; }
     /// <summary>Also a capture at each host's own port: what it received (after faults), sent, or both.</summary>
     public HostCaptureMode Capture { get; init; } = HostCaptureMode.None;
     /// <summary>How TCP frames are commented in pcapng recordings (retransmissions; a segment notation if set).</summary>

@@ -71,6 +71,10 @@ public sealed record HostSpec(
 
     public bool PlayedByLinux => PlayedBy == HostPlayer.Linux;
 
+    /// <summary>The TCP defaults our stack runs with when it plays this host (<c>personality: rfc | linux |
+    /// freebsd</c>); per-host settings apply on top. Ignored when the kernel or an external stack plays it.</summary>
+    public Netstack.Transport.Tcp.TcpPersonality Personality { get; init; }
+
     /// <summary>Who plays it, in words: "our stack", "linux", "lwip", or the command.</summary>
     public string PlayerTitle => PlayedBy switch
     {

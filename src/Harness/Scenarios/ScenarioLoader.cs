@@ -14,9 +14,9 @@ public static partial class ScenarioLoader
 {
     internal static readonly string[] TopKeys = ["name", "description", "seed", "timeout", "wire", "segments", "hosts", "faults", "steps", "connection", "strict"];
     private static readonly string[] SegmentKeys = ["latency", "bandwidth", "mtu"];
-    internal static readonly string[] HostKeys = ["mac", "ip", "gateway", "segment", "mtu", "interfaces", "routes", "forwarding", "gratuitous-arp", "ttl", "scripted", "played-by", "services"];
+    internal static readonly string[] HostKeys = ["mac", "ip", "gateway", "segment", "mtu", "interfaces", "routes", "forwarding", "gratuitous-arp", "ttl", "scripted", "played-by", "services", "personality"];
     internal static readonly string[] PlayedByKeys = ["run", "interface", "env", "services", "start-timeout"];
-    private static readonly string[] StackOnlyKeys = ["gateway", "routes", "forwarding", "gratuitous-arp", "ttl"];
+    private static readonly string[] StackOnlyKeys = ["gateway", "routes", "forwarding", "gratuitous-arp", "ttl", "personality"];
     private static readonly string[] LinuxDecidesKeys = ["forwarding", "gratuitous-arp"];
     private static readonly string[] InterfaceKeys = ["segment", "mac", "ip", "mtu"];
 
@@ -252,11 +252,15 @@ public static partial class ScenarioLoader
             }
         }
         var ttl = m.Integer("ttl", 1, 255);
+        var personality = Netstack.Transport.Tcp.TcpPersonality.Rfc;
+        if (m.Get("personality") is { } pNode
+            && !Netstack.Transport.Tcp.TcpSettings.TryParsePersonality(m.Scalar(pNode, "personality"), out personality))
+            throw m.ErrorAt(pNode, $"unknown personality '{m.Scalar(pNode, "personality")}': expected rfc, linux or freebsd");
         var services = ReadServices(m, name, player, external, playedServices, scripted);
         if (external is { Known: { } known } && KnownExternalStacks.Problem(known, interfaces[0].Mac, interfaces[0].Address) is { } unfit)
             throw m.ErrorAt(castAs is null ? m.Get("played-by")! : m.Node, $"host '{name}' cannot be played by {known}: {unfit}");
         return new HostSpec(name, interfaces, routes, m.Boolean("forwarding") ?? false, m.Boolean("gratuitous-arp") ?? player == HostPlayer.Stack,
-            ttl is { } t ? (byte)t : null, m.Location) { Scripted = scripted, PlayedBy = player, External = external, Services = services };
+            ttl is { } t ? (byte)t : null, m.Location) { Scripted = scripted, PlayedBy = player, External = external, Services = services, Personality = personality };
     }
 
     /// <summary><c>played-by: linux | stack | lwip | slirp</c>, or <c>{ run: COMMAND, interface: NAME, env: {...},

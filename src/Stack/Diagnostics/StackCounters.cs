@@ -39,6 +39,12 @@ public sealed class StackCounters
     public long TcpRetransmissions;
     /// <summary>Tail loss probes sent (RFC 8985 §7), new data or a retransmission of the last segment.</summary>
     public long TcpLossProbesSent;
+    /// <summary>Segments RACK (RFC 8985 §6.2) deemed lost by time.</summary>
+    public long TcpRackLosses;
+    /// <summary>Congestion-window reductions undone because D-SACKs or F-RTO showed them spurious.</summary>
+    public long TcpUndos;
+    /// <summary>Retransmission timeouts F-RTO (RFC 5682) found spurious.</summary>
+    public long TcpSpuriousTimeouts;
     /// <summary>Connections whose MSS an ICMP "fragmentation needed" lowered (RFC 1191).</summary>
     public long TcpPathMtuReductions;
     /// <summary>TCP segments sent, retransmissions included.</summary>

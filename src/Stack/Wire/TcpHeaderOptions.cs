@@ -59,6 +59,8 @@ public struct TcpHeaderOptions
     public int SackBlockCount;
     /// <summary>The SACK blocks; only the first <see cref="SackBlockCount"/> are meaningful.</summary>
     public SackBlockArray SackBlocks;
+    /// <summary>The layout <see cref="Write"/> uses; Linux's unless set (parsing does not set it).</summary>
+    public TcpOptionLayout Layout;
 
     /// <summary>No options (window scale -1 = absent), the starting point for building or parsing.</summary>
     public static TcpHeaderOptions None => new() { WindowScale = -1 };
@@ -118,6 +120,7 @@ public struct TcpHeaderOptions
     {
         get
         {
+            if (Layout == TcpOptionLayout.FreeBsd) return FreeBsdLength();
             int n = 0;
             if (Mss != 0) n += 4;
             if (HasTimestamp || SackPermitted) n += 12 - (HasTimestamp ? 0 : 8);
@@ -131,6 +134,7 @@ public struct TcpHeaderOptions
     /// scale; NOP-padded SACK blocks), returning the bytes written.</summary>
     public readonly int Write(Span<byte> s)
     {
+        if (Layout == TcpOptionLayout.FreeBsd) return WriteFreeBsd(s);
         int i = 0;
         if (Mss != 0)
         {
@@ -188,6 +192,70 @@ public struct TcpHeaderOptions
             }
         }
         return i;
+    }
+
+    /// <summary>The FreeBSD layout: MSS; NOP and window scale; SACK-permitted; NOPs until the timestamps start 2
+    /// bytes past a 4-byte boundary (so their values are aligned); SACK blocks after two NOPs; EOLs to the 4-byte
+    /// boundary. Seen in freebsd-net/tcp-testsuite as &lt;mss 1460,nop,wscale 6,sackOK,TS val ecr&gt; and
+    /// &lt;mss 1460,sackOK,eol,eol&gt;.</summary>
+    private readonly int WriteFreeBsd(Span<byte> s)
+    {
+        int i = 0;
+        if (Mss != 0)
+        {
+            s[i] = (byte)TcpOptionKind.Mss;
+            s[i + 1] = 4;
+            BinaryPrimitives.WriteUInt16BigEndian(s[(i + 2)..], Mss);
+            i += 4;
+        }
+        if (WindowScale >= 0)
+        {
+            s[i] = (byte)TcpOptionKind.Nop;
+            s[i + 1] = (byte)TcpOptionKind.WindowScale;
+            s[i + 2] = 3;
+            s[i + 3] = (byte)WindowScale;
+            i += 4;
+        }
+        if (SackPermitted)
+        {
+            s[i] = (byte)TcpOptionKind.SackPermitted;
+            s[i + 1] = 2;
+            i += 2;
+        }
+        if (HasTimestamp)
+        {
+            while (i % 4 != 2) s[i++] = (byte)TcpOptionKind.Nop;
+            s[i] = (byte)TcpOptionKind.Timestamp;
+            s[i + 1] = 10;
+            BinaryPrimitives.WriteUInt32BigEndian(s[(i + 2)..], TsVal);
+            BinaryPrimitives.WriteUInt32BigEndian(s[(i + 6)..], TsEcr);
+            i += 10;
+        }
+        if (SackBlockCount > 0)
+        {
+            while (i % 4 != 2) s[i++] = (byte)TcpOptionKind.Nop;
+            s[i] = (byte)TcpOptionKind.Sack;
+            s[i + 1] = (byte)(2 + 8 * SackBlockCount);
+            i += 2;
+            for (int b = 0; b < SackBlockCount; b++)
+            {
+                BinaryPrimitives.WriteUInt32BigEndian(s[i..], SackBlocks[b].Left);
+                BinaryPrimitives.WriteUInt32BigEndian(s[(i + 4)..], SackBlocks[b].Right);
+                i += 8;
+            }
+        }
+        while (i % 4 != 0) s[i++] = (byte)TcpOptionKind.End;
+        return i;
+    }
+
+    private readonly int FreeBsdLength()
+    {
+        int i = Mss != 0 ? 4 : 0;
+        if (WindowScale >= 0) i += 4;
+        if (SackPermitted) i += 2;
+        if (HasTimestamp) i += (6 - i % 4) % 4 + 10;
+        if (SackBlockCount > 0) i += (6 - i % 4) % 4 + 2 + 8 * SackBlockCount;
+        return (i + 3) & ~3;
     }
 
     /// <summary>The options as tcpdump prints them, e.g. "mss 1460,sackOK,TS val 1 ecr 0,wscale 7".</summary>

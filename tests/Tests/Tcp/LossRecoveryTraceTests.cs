@@ -8,7 +8,7 @@ namespace Netstack.Tests.Tcp;
 
 /// <summary>Loss recovery beyond the basics (issue 11): how the retransmission timer recovers from backoff, in
 /// the packet-trace style.</summary>
-public class LossRecoveryTraceTests : TraceTestBase
+public partial class LossRecoveryTraceTests : TraceTestBase
 {
     private static uint H(int offset) => unchecked(HostIsn + 1 + (uint)offset);
     private static uint P(int offset) => unchecked(PeerIsn + 1 + (uint)offset);

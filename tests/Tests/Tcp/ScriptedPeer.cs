@@ -13,6 +13,8 @@ public sealed record SentSegment(Instant Time, ushort SourcePort, ushort Destina
     ushort Window, TcpHeaderOptions Options, byte[] Payload)
 {
     public int Length => Payload.Length;
+    /// <summary>The options area as sent, for layout checks.</summary>
+    public byte[] RawOptions { get; init; } = [];
     public override string ToString() =>
         $"{Time} {SourcePort}>{DestinationPort} [{Flags}] seq {Seq} ack {Ack} win {Window} len {Length} <{Options}>";
 }
@@ -84,7 +86,7 @@ public sealed class ScriptedPeer : ILink
         tcp.IsChecksumValid(ip.Source, ip.Destination).Should().BeTrue("every emitted segment has a valid checksum");
         TcpHeaderOptions.TryParse(tcp.Options, out var options).Should().BeTrue();
         Sent.Add(new SentSegment(Loop.Now, tcp.SourcePort, tcp.DestinationPort, tcp.Flags, tcp.SequenceNumber,
-            tcp.AcknowledgmentNumber, tcp.Window, options, tcp.Payload.ToArray()));
+            tcp.AcknowledgmentNumber, tcp.Window, options, tcp.Payload.ToArray()) { RawOptions = tcp.Options.ToArray() });
     }
 
     /// <summary>Delivers a segment from the peer to the host now.</summary>

@@ -43,7 +43,8 @@ public sealed class PacketdrillRun : IDisposable
     /// <param name="anyOptionLayout">Compare which TCP options were sent, not their order and padding (measurement).</param>
     /// <param name="realTime">The tap wire: the kernel in a namespace made for the run is the local host, on this real-time loop.</param>
     public PacketdrillRun(ScriptAnalysis analysis, ulong seed, IFrameSink? capture, bool anyOptionLayout = false,
-        Netstack.Drivers.Tap.RealTimeEventLoop? realTime = null)
+        Netstack.Drivers.Tap.RealTimeEventLoop? realTime = null,
+        Netstack.Transport.Tcp.TcpPersonality personality = Netstack.Transport.Tcp.TcpPersonality.Rfc)
     {
         _anyOptionLayout = anyOptionLayout;
         _analysis = analysis;
@@ -61,7 +62,11 @@ public sealed class PacketdrillRun : IDisposable
         var localInterface = new InterfaceSpec("wire", LocalMac, new Ipv4Cidr(_local, 16), null);
         var defaultRoute = new RouteSpec(new Ipv4Cidr(Ipv4Address.Any, 0), Gateway(_local), new SourceLocation(script.File, 1, 1));
         if (realTime is null)
-            _stack = world.AddHost("local", new StackOptions { Arp = new ArpOptions { SendGratuitousOnStart = false } },
+            _stack = world.AddHost("local", new StackOptions
+                {
+                    Arp = new ArpOptions { SendGratuitousOnStart = false },
+                    Tcp = Netstack.Transport.Tcp.TcpSettings.ForPersonality(personality),
+                },
                 [localInterface], [defaultRoute]);
         else
         {

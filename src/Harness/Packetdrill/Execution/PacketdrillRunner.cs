@@ -47,7 +47,7 @@ public static class PacketdrillRunner
         if (options.OutputDirectory is { } outDir) Directory.CreateDirectory(outDir);
         using var realWire = options.Wire == ScenarioWire.Tap ? new RealWireSession() : null;
         using var pcap = path is not null && options.Format == CaptureFormat.Pcap ? new PcapFileSink(path) : null;
-        using var run = new PacketdrillRun(analysis, seed, pcap, anyOptionLayout, realWire?.Loop);
+        using var run = new PacketdrillRun(analysis, seed, pcap, anyOptionLayout, realWire?.Loop, options.Personality);
         realWire?.StartClock(pcap);
         run.Play();
         if (path is not null && options.Format == CaptureFormat.PcapNg)

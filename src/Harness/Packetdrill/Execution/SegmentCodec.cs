@@ -90,7 +90,12 @@ public static class SegmentCodec
         while (o.Length > 0)
         {
             byte kind = o[0];
-            if (kind == 0) { options.Add(new EolOption()); break; }
+            if (kind == 0)
+            {
+                // EOL and the zero padding after it, one "eol" per byte, as packetdrill writes them (<mss 1460,sackOK,eol,eol>).
+                foreach (var pad in o) options.Add(new EolOption());
+                break;
+            }
             if (kind == 1) { options.Add(new NopOption()); o = o[1..]; continue; }
             if (o.Length < 2 || o[1] < 2 || o[1] > o.Length) break;
             var body = o[2..o[1]];

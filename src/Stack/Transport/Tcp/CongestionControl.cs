@@ -93,6 +93,22 @@ public sealed class CongestionControl
         InRecovery = false;
     }
 
+    /// <summary>PRR (RFC 6937 §3): during recovery cwnd = pipe + sndcnt, set on every ACK.</summary>
+    public void SetRecoveryWindow(int cwnd) => Cwnd = Math.Max(cwnd, _mss);
+
+    /// <summary>Undo of a reduction found spurious (D-SACK, F-RTO): back to the window and threshold from before
+    /// it, leaving recovery.</summary>
+    public void Restore(int cwnd, int ssthresh)
+    {
+        Cwnd = Math.Max(Cwnd, cwnd);
+        Ssthresh = Math.Max(Ssthresh, ssthresh);
+        InRecovery = false;
+        _bytesAckedInCa = 0;
+    }
+
+    /// <summary>RFC 5682 §2 step 3b, a timeout found not spurious on its second ACK: at most three segments.</summary>
+    public void LimitAfterTimeout() => Cwnd = Math.Min(Cwnd, 3 * _mss);
+
     /// <summary>RFC 5681 (3.1) eq. 4: after a retransmission timeout, one segment (the loss window).</summary>
     public void OnRetransmissionTimeout(int flightSize)
     {

@@ -27,6 +27,14 @@ public sealed class SackScoreboard
         return _ranges.Add(left, right, out bool alreadyCovered) >= 0 && !alreadyCovered;
     }
 
+    /// <summary>Octets SACKed above SND.UNA (for PRR's DeliveredData, RFC 6937 §3).</summary>
+    public long SackedBytes()
+    {
+        long n = 0;
+        for (int i = 0; i < _ranges.Count; i++) n += _ranges[i].Right - _ranges[i].Left;
+        return n;
+    }
+
     /// <summary>Forgets everything below the new SND.UNA.</summary>
     public void AdvanceTo(SequenceNumber una) => _ranges.TrimBelow(una);
 

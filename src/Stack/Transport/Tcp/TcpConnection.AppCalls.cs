@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using Netstack.Wire;
 
 namespace Netstack.Transport.Tcp;
 
@@ -80,7 +81,14 @@ public sealed partial class TcpConnection
     {
         if (State is TcpState.SynReceived or TcpState.Established or TcpState.FinWait1 or TcpState.FinWait2
             or TcpState.CloseWait)
-            _tcp.SendReset(Key, AcceptableSequence.Value, 0, false);
+        {
+            if (_settings.AbortResetCarriesAck && _synReceived)
+            {
+                _counters.TcpResetsSent++;
+                Emit(AcceptableSequence, TcpFlags.Rst | TcpFlags.Ack, 0, 0);
+            }
+            else _tcp.SendReset(Key, AcceptableSequence.Value, 0, false);
+        }
         if (State != TcpState.Closed) Fail(SocketError.OperationAborted);
         _recv.Release();
     }

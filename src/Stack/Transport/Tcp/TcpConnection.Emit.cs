@@ -21,6 +21,7 @@ public sealed partial class TcpConnection
             if (synAck ? _wsEnabled : _settings.WindowScaling) o.WindowScale = (sbyte)_rcvShift;
             o.SackPermitted = synAck ? _sackEnabled : _settings.Sack;
             o.HasTimestamp = synAck ? _tsEnabled : _settings.Timestamps;
+            o.Layout = _settings.SynOptionLayout;
         }
         else
         {
@@ -63,6 +64,16 @@ public sealed partial class TcpConnection
         _stack.Ipv4.Send(buffer, Key.LocalAddress, Key.RemoteAddress, IpProtocol.Tcp, dontFragment: true);
     }
 
+    /// <summary>The window in a SYN or SYN-ACK (never scaled, RFC 7323 §2.2): the free buffer up to 65535, rounded
+    /// down to whole segments of the size the peer will send if the personality does so.</summary>
+    private int SynWindow()
+    {
+        int w = Math.Min(_recv.Free, ushort.MaxValue);
+        if (!_settings.RoundSynWindowToMss) return w;
+        int segment = _ourMss - (_tsEnabled ? TimestampOptionLength : 0);
+        return segment > 0 && w >= segment ? w / segment * segment : w;
+    }
+
     /// <summary>The furthest right edge an ACK sent now could advertise: the buffer's free space, capped by what
     /// the window field can carry (<c>65535 &lt;&lt; shift</c>). A window update is worth sending only if this
     /// moves the edge; reading while the window is at its cap would otherwise send duplicate ACKs.</summary>
@@ -81,11 +92,11 @@ public sealed partial class TcpConnection
     {
         // Before scaling is agreed the window field is taken literally (RFC 7323 §2.2); ReceiveSyn set
         // the right edge a SYN-ACK advertises.
-        if (syn) return (ushort)Math.Min(_synReceived ? Math.Max(0, _rcvAdvRight - RcvNxt) : _recv.Free, ushort.MaxValue);
+        if (syn) return (ushort)(_synReceived ? Math.Min(Math.Max(0, _rcvAdvRight - RcvNxt), ushort.MaxValue) : SynWindow());
         if (!_synReceived) return 0;
         var rcvNxt = RcvNxt;
         var potential = _recv.Next + _recv.Free;
-        int step = Math.Min(_recv.Capacity / 2, _ourMss);
+        int step = _settings.ReceiverSwsAvoidance ? Math.Min(_recv.Capacity / 2, _ourMss) : 1;
         if (potential - _rcvAdvRight >= step || _rcvAdvRight < rcvNxt) _rcvAdvRight = SequenceNumber.Max(potential, rcvNxt);
         int wnd = Math.Max(0, _rcvAdvRight - rcvNxt);
         int shift = _wsEnabled ? _rcvShift : 0;

@@ -67,8 +67,6 @@ public sealed partial class TcpConnection
         _recv.Next = seq + 1;
         _synReceived = true;
         _lastAckSent = _recv.Next;
-        // The window in a SYN is unscaled, relative to the SYN's sequence number + 1.
-        _rcvAdvRight = _recv.Next + Math.Min(_recv.Free, ushort.MaxValue);
         // Floor as Linux's tcp_min_snd_mss (48: 40 bytes of options still leave 8 of data): MSS 8 meant 3,000 segments.
         if (o.Mss != 0) _peerMss = Math.Max((int)o.Mss, MinimumPeerMss);
         _wsEnabled = _settings.WindowScaling && o.WindowScale >= 0;
@@ -78,6 +76,10 @@ public sealed partial class TcpConnection
         _tsEnabled = _settings.Timestamps && o.HasTimestamp;
         if (_tsEnabled) _tsRecent = o.TsVal;
         _cc = new CongestionControl(SendMss, _settings.InitialWindowSegments, _settings.CongestionControl);
+        // The window a SYN-ACK advertises, now that the options (and so the segment size) are known.
+        _rcvAdvRight = _recv.Next + SynWindow();
+        _quickAcksLeft = _settings.QuickAckSegments;
+        InitRecoveryState();
     }
 
     private void EmitSyn(bool ack)

@@ -238,6 +238,11 @@ public sealed partial class TcpConnection
                 _rcvBytesUnacked += _recv.Next - before;
                 if (!_settings.DelayedAck || _rcvBytesUnacked >= 2 * _largestSegmentSeen || _recv.Next - before < payload.Length)
                     _ackNow = true; // every second full-sized segment, or data was cut by the window
+                else if (_quickAcksLeft > 0)
+                {
+                    _quickAcksLeft--;
+                    _ackNow = true;
+                }
                 else if (!_delayedAckTimer.IsRunning)
                     _delayedAckTimer.Start(_settings.DelayedAckTimeout);
                 break;
@@ -260,7 +265,12 @@ public sealed partial class TcpConnection
     private void ReceiveFin()
     {
         _fin.Received = true;
-        _ackNow = true;
+        // Linux lets the ACK of a FIN in ESTABLISHED wait for the delayed-ACK timer or its own next segment.
+        if (_settings.DelayFinAck && State == TcpState.Established && _settings.DelayedAck)
+        {
+            if (!_delayedAckTimer.IsRunning) _delayedAckTimer.Start(_settings.DelayedAckTimeout);
+        }
+        else _ackNow = true;
         switch (State)
         {
             case TcpState.SynReceived or TcpState.Established:
@@ -285,6 +295,7 @@ public sealed partial class TcpConnection
         _keepaliveTimer.Stop();
         _timeWaitTimer.Start(_settings.TimeWaitDuration);
         _send.Release();
+        ReleaseRecoveryState();
         Observer?.OnClosed(this, SocketError.Success);
     }
 

@@ -33,15 +33,36 @@ public sealed partial class TcpConnection
             _sndWl2 = ack;
         }
         bool sackNew = false;
+        long sackedBefore = PrrActive ? _scoreboard.SackedBytes() : 0;
+        var unaBefore = _sndUna;
+        // RFC 2883 §4: a first block below the cumulative ACK, or inside the second block, is a D-SACK.
+        bool dsack = false;
+        SequenceNumber dsackLeft = default, dsackRight = default;
+        if (_sackEnabled && opts.SackBlockCount > 0)
+        {
+            dsackLeft = new SequenceNumber(opts.SackBlocks[0].Left);
+            dsackRight = new SequenceNumber(opts.SackBlocks[0].Right);
+            dsack = dsackRight <= ack || (opts.SackBlockCount > 1 && new SequenceNumber(opts.SackBlocks[1].Left) <= dsackLeft
+                && dsackRight <= new SequenceNumber(opts.SackBlocks[1].Right));
+        }
         if (_sackEnabled)
             for (int i = 0; i < opts.SackBlockCount; i++)
                 sackNew |= _scoreboard.Add(new SequenceNumber(opts.SackBlocks[i].Left),
                     new SequenceNumber(opts.SackBlocks[i].Right), ack, _sndMax);
+        if (RackActive && State != TcpState.SynReceived) RackOnDelivered(opts, ack);
 
         if (ack > _sndUna) OnNewAck(ack, opts);
         else if (ack == _sndUna && _sndMax > _sndUna && seg.Payload.IsEmpty
                  && (seg.Flags & (TcpFlags.Syn | TcpFlags.Fin)) == 0 && (_sackEnabled ? sackNew : _sndWnd == oldWnd))
-            OnDuplicateAck();
+        {
+            if (_frtoState != 0) FrtoOnDuplicateAck();
+            else OnDuplicateAck();
+        }
+        if (_cc is not null && State != TcpState.Closed)
+        {
+            long delivered = (_sndUna - unaBefore) + (PrrActive ? _scoreboard.SackedBytes() - sackedBefore : 0);
+            AfterAck(opts, ack, delivered, dsack, dsackLeft, dsackRight);
+        }
 
         if (_probing && _sndWnd > 0)
         {
@@ -89,6 +110,7 @@ public sealed partial class TcpConnection
         if (_sndNxt < _sndUna) _sndNxt = _sndUna;
         if (_highRxt < _sndUna) _highRxt = _sndUna;
         _scoreboard.AdvanceTo(ack);
+        _sentLog?.AdvanceTo(ack);
         _retries = 0;
         _dupAcks = 0;
         if (_cc.InRecovery)
@@ -104,9 +126,11 @@ public sealed partial class TcpConnection
         else if (cwndLimited) _cc.OnNewAck(acked, _scheduler.Now.TotalSeconds, _rto.SmoothedRtt.TotalSeconds);
 
         _tlpInFlight = false;
+        if (_frtoState != 0) FrtoOnNewAck(ack);
         if (_sndUna == _sndMax)
         {
             _rtxTimer.Stop();
+            _rackTimer?.Stop();
             _ptoArmed = false;
         }
         else ArmRetransmissionTimer(); // RFC 6298 (5.3), or the probe timeout (RFC 8985 §7.2)
@@ -121,6 +145,12 @@ public sealed partial class TcpConnection
             if (!_sackEnabled) _cc.OnDupAckInRecovery();
             return;
         }
+        if (RackActive)
+        {
+            // RACK decides loss by time after this ACK (AfterAck); duplicate ACKs only clock out new data.
+            LimitedTransmit();
+            return;
+        }
         // After a tail loss probe, a duplicate ACK (with SACK: one SACKing new data, the probe) shows the hole at
         // SND.UNA was sent at least two RTTs before a segment that arrived: RACK (RFC 8985 §6.2) deems it lost.
         bool lossDetected = _dupAcks >= 3 || (_sackEnabled && _scoreboard.IsLost(_sndUna, SendMss)) || _tlpInFlight;
@@ -131,9 +161,7 @@ public sealed partial class TcpConnection
         }
         // RFC 6582 §3.2 step 2: no new fast retransmit for losses from before the last recovery or timeout.
         if ((_sndUna < _recover && _recover != _iss) || _sndNxt != _sndMax) return;
-        _tlpInFlight = false;
-        _rescueRxtValid = false;
-        _cc.EnterRecovery(_sndMax - _sndUna, _sndMax, inflateForDupAcks: !_sackEnabled);
+        StartRecovery(inflateForDupAcks: !_sackEnabled);
         _highRxt = _sndUna + RetransmitAt(_sndUna, SendMss);
     }
 
@@ -150,7 +178,7 @@ public sealed partial class TcpConnection
         int inFlight = _sndNxt - _sndUna;
         if (inFlight + len > _sndWnd || inFlight + len > _cc.Cwnd + 2 * mss) return;
         // A short tail only if it is all there is (the sender would not hold it back for Nagle at this point).
-        if (len < mss && !NoDelay && _smallSentEnd > _sndUna) return;
+        if (len < mss && !NoDelay && (_settings.NagleMinshall ? _smallSentEnd > _sndUna : inFlight > 0)) return;
         SendNew(len, fin: _fin.Queued && !_fin.Sent && len == unsent);
     }
 
@@ -158,6 +186,12 @@ public sealed partial class TcpConnection
     /// otherwise from one timed segment at a time, never a retransmitted one (Karn).</summary>
     private void SampleRttOnAck(SequenceNumber ack, in TcpHeaderOptions opts)
     {
+        if (_rttFromLog)
+        {
+            _rttFromLog = false;
+            _rttTiming = false;
+            return;
+        }
         if (_tsEnabled && opts.HasTimestamp && opts.TsEcr != 0)
         {
             _rttTiming = false;
@@ -205,7 +239,7 @@ public sealed partial class TcpConnection
                 // Nagle as Minshall refined it (and Linux does): a short segment waits only for the ACK of an
                 // earlier short one, not of full-sized data, so a write's short tail does not sit out the
                 // peer's delayed ACK.
-                bool nagleAllows = NoDelay || inFlight == 0 || !(_smallSentEnd > _sndUna);
+                bool nagleAllows = NoDelay || inFlight == 0 || (_settings.NagleMinshall && !(_smallSentEnd > _sndUna));
                 bool sendable = allQueued ? nagleAllows : len >= _maxSndWnd / 2 && nagleAllows;
                 if (!sendable) break;
             }
@@ -218,6 +252,11 @@ public sealed partial class TcpConnection
 
     private void SackRecoveryOutput()
     {
+        if (RackActive)
+        {
+            RackRecoveryOutput();
+            return;
+        }
         int mss = SendMss;
         for (int guard = 0; guard < 1000; guard++)
         {
@@ -281,6 +320,7 @@ public sealed partial class TcpConnection
             _rttStart = _scheduler.Now;
         }
         Emit(seq, flags, seq - _sndUna, len);
+        NoteTransmission(seq, len + (fin ? 1 : 0), retransmission);
         if (len > 0 && len < SendMss && !retransmission) _smallSentEnd = seq + len;
         _sndNxt = seq + len + (fin ? 1 : 0);
         if (_sndNxt > _sndMax) _sndMax = _sndNxt;
@@ -307,10 +347,14 @@ public sealed partial class TcpConnection
         bool fin = _fin.Sent && seq + len == _fin.Sequence;
         if (len == 0 && !fin) return 0;
         var flags = TcpFlags.Ack | (fin ? TcpFlags.Fin : 0);
+        // PSH as on the first transmission (and on a timeout's resend through SendNew): the segment reaches the
+        // end of the buffered data.
+        if (len > 0 && offset + len == _send.Count) flags |= TcpFlags.Psh;
         NoteRetransmission();
         _counters.TcpRetransmissions++;
         if (_rttTiming && seq <= _rttSeq) _rttTiming = false; // Karn
         Emit(seq, flags, offset, len);
+        NoteTransmission(seq, len + (fin ? 1 : 0), retransmission: true);
         if (!_rtxTimer.IsRunning) ArmRetransmissionTimer();
         return len + (fin ? 1 : 0);
     }
@@ -350,6 +394,7 @@ public sealed partial class TcpConnection
     /// <summary>RFC 8985 §7.2: an RTT estimate, data in flight, not in loss recovery or timeout backoff, and no
     /// probe already out.</summary>
     private bool TailLossProbeAllowed => _settings.TailLossProbe && CanSendData && _cc is not null && !_cc.InRecovery
+        && _frtoState == 0
         && !_tlpInFlight && !_probing && _rto.HasSample && _rto.Backoffs == 0 && _sndMax > _sndUna
         && !(_sndUna < _recover && _recover != _iss);
 

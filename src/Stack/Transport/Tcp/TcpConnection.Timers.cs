@@ -46,8 +46,17 @@ public sealed partial class TcpConnection
             Fail(_softError != SocketError.Success ? _softError : SocketError.TimedOut);
             return;
         }
-        // RFC 6298 (5.4)-(5.6) and RFC 5681 (4): one segment from SND.UNA, slow start from a loss window.
         _rttTiming = false;
+        _rackTimer?.Stop();
+        if (FrtoOnTimeout())
+        {
+            _rtxTimer.Start(_rto.Rto);
+            return;
+        }
+        _frtoState = 0;
+        if (_rto.Backoffs == 0) SaveForUndo();
+        _sentLog?.MarkAllLost(forgetSacks: true);
+        // RFC 6298 (5.4)-(5.6) and RFC 5681 (4): one segment from SND.UNA, slow start from a loss window.
         _cc.OnRetransmissionTimeout(_sndMax - _sndUna);
         _recover = _sndMax;
         _dupAcks = 0;

@@ -32,6 +32,8 @@ public sealed partial class TcpConnection
     private bool _synReceived, _receiveShutdown;
     private int _rcvBytesUnacked, _largestSegmentSeen;
     private bool _ackNow;
+    /// <summary>Data segments still to be acknowledged at once (quick-ACK mode, TcpSettings.QuickAckSegments).</summary>
+    private int _quickAcksLeft;
     /// <summary>A duplicate segment arrived: the next ACK reports [left, right) as a D-SACK block (RFC 2883).</summary>
     private bool _dsackPending;
     private SequenceNumber _dsackLeft, _dsackRight;
@@ -103,7 +105,7 @@ public sealed partial class TcpConnection
         _tsOffset = tcp.Isn.TimestampOffset(key.LocalAddress, key.LocalPort, key.RemoteAddress, key.RemotePort);
         int shift = 0;
         while (shift < 14 && (_settings.ReceiveBufferSize >> shift) > ushort.MaxValue) shift++;
-        _rcvShift = shift;
+        _rcvShift = _settings.WindowScale is { } ws ? Math.Clamp(ws, 0, 14) : shift;
     }
 
     /// <summary>The four-tuple, from this host's side.</summary>
@@ -198,6 +200,7 @@ public sealed partial class TcpConnection
         _keepaliveTimer.Stop();
         _tcp.Remove(this);
         _send.Release();
+        ReleaseRecoveryState();
         if (Listener is { } l)
         {
             Listener = null;

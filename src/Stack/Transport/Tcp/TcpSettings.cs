@@ -1,4 +1,5 @@
 using Netstack.Time;
+using Netstack.Wire;
 
 namespace Netstack.Transport.Tcp;
 
@@ -69,6 +70,127 @@ public sealed record TcpSettings
     public CongestionAlgorithm CongestionControl { get; init; } = CongestionAlgorithm.NewReno;
     /// <summary>Initial congestion window in segments; 0 for RFC 5681's formula (2 to 4 segments).</summary>
     public int InitialWindowSegments { get; init; }
+
+    /// <summary>The personality these settings started from (<see cref="ForPersonality"/>); informational, the
+    /// values below are what counts.</summary>
+    public TcpPersonality Personality { get; init; } = TcpPersonality.Rfc;
+    /// <summary>How SYN and SYN-ACK options are laid out.</summary>
+    public TcpOptionLayout SynOptionLayout { get; init; } = TcpOptionLayout.Linux;
+    /// <summary>Window scale shift offered on SYNs; null for the smallest that covers
+    /// <see cref="ReceiveBufferSize"/>.</summary>
+    public int? WindowScale { get; init; }
+    /// <summary>The window a SYN or SYN-ACK advertises is rounded down to a multiple of the MSS the peer will
+    /// send (Linux: 64240 = 44 x 1460 on a SYN, 65160 = 45 x 1448 on a SYN-ACK with timestamps).</summary>
+    public bool RoundSynWindowToMss { get; init; }
+    /// <summary>Receiver SWS avoidance (RFC 9293 §3.8.6.2.2): the advertised right edge moves only by at least
+    /// min(buffer / 2, MSS). False: every ACK advertises the free buffer space as it is (FreeBSD, per
+    /// tcp-testsuite's expectations).</summary>
+    public bool ReceiverSwsAvoidance { get; init; } = true;
+    /// <summary>ABORT's reset carries an ACK, the window and the timestamps like any segment of the connection
+    /// (Linux, measured: <c>R. seq 3001 ack 7 win 63 &lt;nop,nop,TS&gt;</c>). False: a bare RST with SEQ = SND.NXT
+    /// (RFC 9293 §3.10.5).</summary>
+    public bool AbortResetCarriesAck { get; init; }
+    /// <summary>Data segments acknowledged at once at the start of a connection (and after idle), before delayed
+    /// ACKs begin: Linux's quick-ACK mode. 0: delayed ACKs from the first segment.</summary>
+    public int QuickAckSegments { get; init; }
+    /// <summary>The peer's FIN is acknowledged by the delayed-ACK timer (or by our next segment) rather than at
+    /// once, as Linux does.</summary>
+    public bool DelayFinAck { get; init; }
+    /// <summary>Nagle as Minshall refined it: a short segment waits only while an earlier short one is
+    /// unacknowledged. False: classic RFC 896 (any unacknowledged data holds a short segment back).</summary>
+    public bool NagleMinshall { get; init; } = true;
+    /// <summary>RACK (RFC 8985 §6): a segment is lost once a segment sent after it is delivered and a reordering
+    /// window has passed, rather than after three duplicate ACKs. Needs SACK.</summary>
+    public bool Rack { get; init; }
+    /// <summary>Proportional Rate Reduction (RFC 6937) paces SACK recovery: cwnd falls to ssthresh gradually, in
+    /// step with delivered data, instead of at once.</summary>
+    public bool ProportionalRateReduction { get; init; }
+    /// <summary>F-RTO (RFC 5682): after a timeout, the first ACKs tell whether it was spurious before data that was
+    /// not lost is sent again.</summary>
+    public bool ForwardRto { get; init; }
+    /// <summary>Undo a congestion-window reduction when D-SACKs (RFC 2883) show every retransmission of the episode
+    /// was spurious (RFC 3708 detection; Linux-like undo).</summary>
+    public bool DsackUndo { get; init; }
+
+    /// <summary>The defaults of <paramref name="personality"/>; override single values with <c>with</c>.</summary>
+    public static TcpSettings ForPersonality(TcpPersonality personality) => personality switch
+    {
+        TcpPersonality.Linux => new TcpSettings
+        {
+            Personality = TcpPersonality.Linux,
+            // Measured: SYN win 64240 (SYN-ACK 65160), wscale 10; windows of 63-64 << 10 afterwards.
+            ReceiveBufferSize = 64 * 1024,
+            WindowScale = 10,
+            RoundSynWindowToMss = true,
+            // ip-sysctl.rst: tcp_rto_min_us 200 ms, tcp_rto_max_ms 120 s, initial RTO 1 s, tcp_syn_retries 6
+            // (127 s), tcp_synack_retries 5, tcp_retries2 15.
+            InitialRto = Duration.FromSeconds(1),
+            MinRto = Duration.FromMilliseconds(200),
+            MaxRto = Duration.FromSeconds(120),
+            SynRetries = 6,
+            SynAckRetries = 5,
+            DataRetries = 15,
+            // Measured: the first data segments are acknowledged at once, a FIN is not.
+            DelayedAckTimeout = Duration.FromMilliseconds(40),
+            QuickAckSegments = 16,
+            DelayFinAck = true,
+            // Measured: windows of 64 << 10 once data is read (the free buffer as it is), RST|ACK on abort.
+            ReceiverSwsAvoidance = false,
+            AbortResetCarriesAck = true,
+            // ip-sysctl.rst: tcp_challenge_ack_limit INT_MAX (the per-socket tcp_invalid_ratelimit remains).
+            ChallengeAckLimitPerSecond = int.MaxValue,
+            CongestionControl = CongestionAlgorithm.Cubic,
+            InitialWindowSegments = 10,
+            NagleMinshall = true,
+            TimeWaitDuration = Duration.FromSeconds(60),
+            Rack = true,
+            ProportionalRateReduction = true,
+            ForwardRto = true,
+            DsackUndo = true,
+        },
+        TcpPersonality.FreeBsd => new TcpSettings
+        {
+            Personality = TcpPersonality.FreeBsd,
+            SynOptionLayout = TcpOptionLayout.FreeBsd,
+            // tcp-testsuite: SYN win 65535 <mss 1460,nop,wscale 6,sackOK,TS ...>; tcp(4) recvspace 64 KiB, which the
+            // scripts show rounded up to whole segments: 65700 = 45 x 1460 (64901 advertised with 799 bytes unread).
+            ReceiveBufferSize = 45 * 1460,
+            ReceiverSwsAvoidance = false,
+            WindowScale = 6,
+            // tcp(4): rexmit_initial 1 s, rexmit_min 30 ms, 64 s ceiling; keepinit 75 s for the handshake.
+            InitialRto = Duration.FromSeconds(1),
+            MinRto = Duration.FromMilliseconds(30),
+            MaxRto = Duration.FromSeconds(64),
+            SynRetries = 6,
+            SynAckRetries = 3,
+            DataRetries = 12,
+            // tcp(4): delayed_ack on, delacktime 100 ms.
+            DelayedAckTimeout = Duration.FromMilliseconds(100),
+            // tcp(4): ack_war_cnt 5 challenge ACKs per ack_war_timewindow 1 s.
+            ChallengeAckLimitPerSecond = 5,
+            // cc(4): CUBIC is the default since FreeBSD 14; tcp(4): initcwnd_segments 10; msl 30 s.
+            CongestionControl = CongestionAlgorithm.Cubic,
+            InitialWindowSegments = 10,
+            NagleMinshall = false,
+            TimeWaitDuration = Duration.FromSeconds(60),
+            // tcp(4): do_prr 1, rfc6675_pipe; RACK is the optional tcp_rack stack, not the default one.
+            ProportionalRateReduction = true,
+            ForwardRto = true,
+        },
+        _ => new TcpSettings(),
+    };
+
+    /// <summary>Parses a personality name (rfc, linux, freebsd), ignoring case.</summary>
+    public static bool TryParsePersonality(string? text, out TcpPersonality personality)
+    {
+        switch (text?.ToLowerInvariant())
+        {
+            case "rfc": personality = TcpPersonality.Rfc; return true;
+            case "linux": personality = TcpPersonality.Linux; return true;
+            case "freebsd": personality = TcpPersonality.FreeBsd; return true;
+            default: personality = TcpPersonality.Rfc; return false;
+        }
+    }
 
     /// <summary>Fixed initial sequence number for every connection (tests of wraparound); null for RFC 6528.</summary>
     public uint? FixedInitialSequenceNumber { get; init; }

@@ -15,7 +15,7 @@ public static class ReplayComparer
     /// ACKs before the first captured frame are part of it, not compared.</param>
     /// <param name="delivered">What the replay application received on a TCP flow (by flow name), if known.</param>
     public static ReplayReport Compare(IReadOnlyList<ReplayFrame> captured, IReadOnlyList<ReplayFrame> ours, ReplayRole role,
-        IReadOnlyList<TcpServerScript>? midstream = null, Func<string, byte[]?>? delivered = null)
+        IReadOnlyList<TcpServerScript>? midstream = null, Func<string, byte[]?>? delivered = null, string endpoint = "our stack")
     {
         var report = new ReplayReport();
         var mid = (midstream ?? []).ToDictionary(s => $"tcp {ReplayFrame.Ip(s.PeerAddress)}:{s.PeerPort} :{s.Port}", s => s.Midstream!);
@@ -65,7 +65,7 @@ public static class ReplayComparer
             if (flow == "arp" && expected.Count == 0)
             {
                 // Not priming (--prime-arp false) a capture taken with warm caches: our stack had to resolve.
-                report.Notes.Add($"{"link",-18} our stack's {actual.Count} ARP frame{(actual.Count == 1 ? "" : "s")} {(actual.Count == 1 ? "has" : "have")} no counterpart in the capture (no ARP of our endpoint there: taken with warm caches): not judged");
+                report.Notes.Add($"{"link",-18} {endpoint}'s {actual.Count} ARP frame{(actual.Count == 1 ? "" : "s")} {(actual.Count == 1 ? "has" : "have")} no counterpart in the capture (no ARP of our endpoint there: taken with warm caches): not judged");
                 continue;
             }
             bool tcp = flow.StartsWith("tcp", StringComparison.Ordinal);
@@ -105,7 +105,7 @@ public static class ReplayComparer
             }
             finally
             {
-                for (int i = firstExchange; i < exchanges.Count; i++) exchanges[i] = exchanges[i] with { Flow = flow };
+                for (int i = firstExchange; i < exchanges.Count; i++) exchanges[i] = exchanges[i] with { Flow = flow, Endpoint = endpoint };
             }
         }
         report.Exchanges.AddRange(exchanges.OrderBy(x => x.CapturedNumber ?? int.MaxValue).ThenBy(x => x.OursNumber));

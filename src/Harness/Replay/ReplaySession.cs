@@ -208,7 +208,8 @@ public static class ReplaySession
             // What the captured endpoint had sent by now (its ISNs) is known before the peer's frame is rewritten.
             for (; _learned < _judged.Count && _judged[_learned].TimeNanoseconds <= frame.TimeNanoseconds; _learned++)
                 if (_role.SentBy(_judged[_learned])) _rewriter.LearnCaptured(_judged[_learned]);
-            if (Gated && frame.IsTcp)
+            // The replay's own frames (number 0: a synthesised handshake's answers) are made to fit and go at once.
+            if (Gated && frame.IsTcp && frame.Number != 0)
             {
                 var key = (frame.IpSource, frame.SourcePort, frame.DestinationPort);
                 bool waiting = _held.TryGetValue(key, out var queue) && queue.Count > 0;

@@ -248,14 +248,14 @@ public sealed class KernelReplayApplications
         int next = 0;
         void Poll()
         {
-            while (!Stopped && next < script.Steps.Count && peer is not null)
+            while (!Stopped && next < script.Steps.Count)
             {
                 var step = script.Steps[next];
-                if (_loop.Now.Nanoseconds < step.TimeNanoseconds || received < step.PeerBytesBefore) return;
+                if (_loop.Now.Nanoseconds < step.TimeNanoseconds || received < step.PeerBytesBefore || (peer is null && step.ToPort == 0)) return;
                 next++;
                 try
                 {
-                    socket.SendTo(step.Payload, peer);
+                    socket.SendTo(step.Payload, step.ToPort != 0 ? new IPEndPoint(new Ipv4Address(step.ToAddress).ToSystem(), step.ToPort) : peer!);
                 }
                 catch (SocketException e)
                 {

@@ -120,17 +120,41 @@ finish() {
     dump_pid= server_pid=
     echo "$1: $(tcpdump -r "$out/$1" 2>/dev/null | wc -l) frames, $(stat -c %s "$out/$1") bytes"
 }
-TCPDUMP=(tcpdump -i vb -s 0 -U --immediate-mode -Z root)
+# A large capture buffer: on a loaded machine tcpdump falls behind a 3%-loss bulk transfer.
+TCPDUMP=(tcpdump -i vb -s 0 -B 16384 -U --immediate-mode -Z root)
+
+# Frames the capture tool reported dropped (tcpdump: "N packets dropped by kernel"; dumpcap: per interface
+# "received/dropped ... R/D"): such a capture misses frames the endpoint saw and cannot be replayed.
+dropped_frames() {
+    local n=0 d
+    for d in $(grep -oE '[0-9]+ packets dropped by kernel' "$tmp/tcpdump.log" | cut -d' ' -f1) \
+             $(grep -oE "dropped on interface '[^']*': [0-9]+/[0-9]+" "$tmp/tcpdump.log" | sed 's|.*/||'); do
+        n=$((n + d))
+    done
+    echo "$n"
+}
+# whole FILE FUNCTION: records with FUNCTION until the capture dropped nothing, at most three times.
+whole() {
+    local file="$1" func="$2" try dropped
+    for try in 1 2 3; do
+        "$func"
+        dropped=$(dropped_frames)
+        [[ "$dropped" -eq 0 ]] && return 0
+        echo "$file: the capture dropped $dropped frames; recording it again" >&2
+    done
+    echo "$file: the capture dropped frames three times" >&2
+    return 1
+}
 
 # An echo conversation whose capture starts after the handshake and the first exchange (warm ARP caches):
 # the client's lines 2-6 and their echoes, then the orderly close.
-if wanted tcp-midstream; then
+record_midstream() {
     setup
     ip netns exec "$B" socat TCP4-LISTEN:8081,bind=$B_IP,reuseaddr EXEC:cat &
     server_pid=$!
     sleep 0.3
     # The client sends line 1, then waits on a FIFO until tcpdump listens: the capture starts after the handshake.
-    mkfifo "$tmp/go"
+    rm -f "$tmp/go"; mkfifo "$tmp/go"
     ip netns exec "$A" sh -c "(echo line-1; cat $tmp/go >/dev/null; for i in 2 3 4 5 6; do echo line-\$i; sleep 0.2; done) | socat -t 1 - TCP4:$B_IP:8081 >/dev/null" &
     client_pid=$!
     sleep 0.3
@@ -138,11 +162,12 @@ if wanted tcp-midstream; then
     echo go >"$tmp/go"
     wait "$client_pid" || true
     finish tcp-midstream.pcap
-fi
+}
+wanted tcp-midstream && whole tcp-midstream.pcap record_midstream
 
 # The same kind of conversation with the handshake filtered out of the capture (cold ARP caches: the ARP
 # exchange is there, the SYN and SYN-ACK are not).
-if wanted tcp-handshakeless; then
+record_handshakeless() {
     setup
     ip netns exec "$B" socat TCP4-LISTEN:8081,bind=$B_IP,reuseaddr EXEC:cat &
     server_pid=$!
@@ -150,14 +175,15 @@ if wanted tcp-handshakeless; then
     start_dump "$out/tcp-handshakeless.pcap" "${TCPDUMP[@]}" 'not (tcp[tcpflags] & tcp-syn != 0)'
     ip netns exec "$A" sh -c "(for i in 1 2 3; do echo hello-\$i; sleep 0.2; done) | socat -t 1 - TCP4:$B_IP:8081 >/dev/null" || true
     finish tcp-handshakeless.pcap
-fi
+}
+wanted tcp-handshakeless && whole tcp-handshakeless.pcap record_handshakeless
 
 # 320 KB from the client in 8 KB writes (20 ms apart, so the flight stays small) with 3% loss both ways on
 # the wire: rp-a and rp-b are joined through a bridge in a third namespace (rp-r) whose nftables bridge
 # forward chain drops at random. (Dropping on an endpoint's own egress would not do: TCP hears of a local
 # drop and resends at once, so nothing is lost on the wire.) The capture on rp-b shows what the server
 # received and everything it sent: holes, SACK blocks, fast retransmissions.
-if wanted tcp-lossy; then
+record_lossy() {
     setup
     ip link del va 2>/dev/null || ip -n "$A" link del va
     ip netns del "$R" 2>/dev/null || true
@@ -188,13 +214,14 @@ NFT
     ip netns exec "$A" sh -c "for i in \$(seq 40); do head -c 8192 /dev/urandom; sleep 0.02; done | socat -t 3 - TCP4:$B_IP:8082" || true
     finish tcp-lossy.pcap
     ip netns del "$R" 2>/dev/null || true
-fi
+}
+wanted tcp-lossy && whole tcp-lossy.pcap record_lossy
 
 # Several flows at once on two interfaces (pcapng from dumpcap: rp-b's veth to rp-a, and a second veth pair
 # between them on 198.51.100.0/24 carrying a ping): three HTTP requests in parallel, two echo connections, two
 # UDP requests, three pings; IPv6 on (DAD, router solicitations, MLD, an IPv6 ping), mDNS questions over IPv4
 # and IPv6, and an LLDP frame.
-if wanted multi-flow; then
+record_multiflow() {
     setup ipv6
     ip link add va2 netns "$A" type veth peer name vb2 netns "$B"
     ip netns exec "$A" sysctl -qw net.ipv6.conf.va2.disable_ipv6=1
@@ -213,7 +240,7 @@ if wanted multi-flow; then
     ip netns exec "$B" socat UDP4-RECVFROM:7007,bind=$B_IP,fork EXEC:'echo reply' </dev/null >/dev/null 2>&1 &
     servers+=($!)
     sleep 0.3
-    start_dump "$out/multi-flow.pcapng" dumpcap -q -i vb -i vb2
+    start_dump "$out/multi-flow.pcapng" dumpcap -q -B 16 -i vb -i vb2
     ip netns exec "$A" sh -c "
         curl -s --http1.1 -H 'Connection: close' http://$B_IP:8080/a >/dev/null &
         curl -s --http1.1 -H 'Connection: close' http://$B_IP:8080/b >/dev/null &
@@ -245,5 +272,6 @@ s.send(bytes.fromhex(\"0180c200000e\") + mac + b\"\\x88\\xcc\" + lldp)
 ' &
         wait" </dev/null || true
     finish multi-flow.pcapng
-fi
+}
+wanted multi-flow && whole multi-flow.pcapng record_multiflow
 exit 0

@@ -164,14 +164,23 @@ public sealed class KernelReplayApplications
         int next = 0;
         Task writes = Task.CompletedTask;
         var delivered = _delivered[$"tcp {new Ipv4Address(script.PeerAddress)}:{script.PeerPort} :{script.Port}"] = new MemoryStream();
+        // On the real clock a step can run late (a loaded machine, a peer segment held for the kernel); the next one
+        // then keeps its captured distance from it, so a write and the close after it stay two segments instead of
+        // one with the FIN on the data.
+        long previousAt = long.MinValue, previousCaptured = 0;
+        long Due(ServerStep step) => previousAt == long.MinValue ? step.TimeNanoseconds
+            : Math.Max(step.TimeNanoseconds, previousAt + (step.TimeNanoseconds - previousCaptured));
         bool Ready(ServerStep step) =>
-            _loop.Now.Nanoseconds >= step.TimeNanoseconds && received >= step.PeerBytesBefore && (!step.PeerClosedBefore || eof);
+            _loop.Now.Nanoseconds >= Due(step) && received >= step.PeerBytesBefore && (!step.PeerClosedBefore || eof);
         void Poll()
         {
             while (!Stopped && next < script.Steps.Count && Ready(script.Steps[next]))
             {
                 var step = script.Steps[next++];
+                (previousAt, previousCaptured) = (_loop.Now.Nanoseconds, step.TimeNanoseconds);
                 writes = step.Close ? ShutdownAfter(writes, socket, script) : SendAfter(writes, socket, step.Payload, script);
+                if (next < script.Steps.Count && Due(script.Steps[next]) > script.Steps[next].TimeNanoseconds)
+                    At(Due(script.Steps[next]), Poll);
             }
         }
         foreach (var step in script.Steps) At(step.TimeNanoseconds, Poll);

@@ -21,7 +21,7 @@ public sealed record ReplayResult(IReadOnlyList<ReplayFrame> Captured, IReadOnly
 public static class ReplaySession
 {
     /// <summary>How long after the capture's last frame our stack's late responses are still collected.</summary>
-    public static readonly long TailNanoseconds = 1_000_000_000;
+    public static readonly long TailNanoseconds = Duration.NanosecondsPerSecond;
 
     /// <param name="wire">Who takes over the endpoint: our stack (virtual wire) or the Linux kernel (tap wire).</param>
     public static ReplayResult Run(string capturePath, string address, string? mac = null, string? outDir = null, ulong seed = 1,

@@ -156,7 +156,7 @@ public sealed class ExternalStackHost : IDisposable
     private void WaitForReadyOutput()
     {
         if (Spec.ReadyOutput is not { } ready) return;
-        var deadline = DateTime.UtcNow + Spec.StartTimeout;
+        var deadline = DateTime.UtcNow + Spec.StartTimeout.ToTimeSpan();
         while (!Output.Contains(ready, StringComparison.Ordinal))
         {
             if (_process!.HasExited || DateTime.UtcNow >= deadline)

@@ -21,7 +21,7 @@ public static class KnownExternalStacks
             "ours-tap" => new ExternalHostSpec(Quoted(Path.Combine(RepositoryRoot(), "scripts", "ours-tap-host.sh")), "ours0", address, mac, mtu)
                 // A .NET process starting on a loaded machine takes seconds before it creates its tap.
                 // It announces itself before it prints "ready": the announcement must not fall into the run.
-                { Gateway = gateway, StartTimeout = TimeSpan.FromSeconds(30), ReadyOutput = "ready " },
+                { Gateway = gateway, StartTimeout = Duration.FromSeconds(30), ReadyOutput = "ready " },
             _ => throw new ArgumentException($"unknown external stack '{name}' (known: {string.Join(", ", Names)})", nameof(name)),
         };
 

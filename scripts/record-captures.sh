@@ -272,6 +272,8 @@ s.send(bytes.fromhex(\"0180c200000e\") + mac + b\"\\x88\\xcc\" + lldp)
 ' &
         wait" </dev/null || true
     finish multi-flow.pcapng
+    # dumpcap writes each interface's frames as its buffer fills, not in time order: sort them (replay plays by time).
+    reordercap "$out/multi-flow.pcapng" "$tmp/sorted.pcapng" >/dev/null && mv "$tmp/sorted.pcapng" "$out/multi-flow.pcapng"
 }
 wanted multi-flow && whole multi-flow.pcapng record_multiflow
 exit 0

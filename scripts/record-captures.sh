@@ -2,7 +2,9 @@
 # Records the small captures of real Linux traffic in captures/ that `harness replay` and its tests use.
 # Two network namespaces joined by a veth pair, checksum offload off on both ends, IPv6 off, addresses
 # from TEST-NET-1 (192.0.2.0/24); tcpdump runs on the server side (rp-b, 192.0.2.2).
-# Needs root. The namespaces are removed on every exit path.
+# Needs root. The namespaces (named with this script's pid, so that runs in parallel do not meet) are removed on
+# every exit path. CI records the mid-stream, handshake-less, lossy and multi-flow captures afresh with it and
+# replays each in both roles on the virtual wire and on the kernel (tests/Tests/Tap/RecordedCorpusTests.cs).
 set -euo pipefail
 # Usage: record-captures.sh [OUT_DIR [NAME...]]   (no NAME: record every capture)
 
@@ -10,6 +12,8 @@ out="${1:-$(cd "$(dirname "$0")/.." && pwd)/captures}"
 shift || true
 only=("$@")
 mkdir -p "$out"
+# How long tcpdump is given to write out the last frames before it is stopped (RECORD_DRAIN seconds).
+drain="${RECORD_DRAIN:-0.5}"
 wanted() { [[ ${#only[@]} -eq 0 ]] && return 0; local n; for n in "${only[@]}"; do [[ "$n" == "$1" ]] && return 0; done; return 1; }
 # The tools the captures are made with, installed when missing (Debian).
 need=()
@@ -19,7 +23,7 @@ done
 if [[ ${#need[@]} -gt 0 ]]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
-A=rp-a B=rp-b
+A=rpa$$ B=rpb$$ R=rpr$$
 A_IP=192.0.2.1 B_IP=192.0.2.2
 A_MAC=02:00:00:00:0a:01 B_MAC=02:00:00:00:0b:02
 
@@ -31,7 +35,7 @@ cleanup() {
     servers=()
     ip netns del "$A" 2>/dev/null || true
     ip netns del "$B" 2>/dev/null || true
-    ip netns del rp-r 2>/dev/null || true
+    ip netns del "$R" 2>/dev/null || true
 }
 servers=()
 tmp=$(mktemp -d)
@@ -62,7 +66,7 @@ setup() {
     ip -n "$B" addr add "$B_IP/24" dev vb
     ip -n "$A" link set va up
     ip -n "$B" link set vb up
-    sleep 0.5
+    sleep 0.1
 }
 
 # record NAME SERVER CLIENT: fresh namespaces (empty ARP caches), SERVER (may be "") started in rp-b, tcpdump
@@ -73,16 +77,16 @@ record() {
     if [[ -n "$server_cmd" ]]; then
         ip netns exec "$B" sh -c "$server_cmd" &
         server_pid=$!
-        sleep 0.5
+        sleep 0.3
     fi
     ip netns exec "$B" tcpdump -i vb -w "$out/$name.pcap" -s 0 -U --immediate-mode -Z root 2>"$tmp/tcpdump.log" &
     dump_pid=$!
     # Start the traffic only once tcpdump listens (it can take seconds on a busy machine).
-    for _ in $(seq 100); do grep -q "listening on" "$tmp/tcpdump.log" 2>/dev/null && break; sleep 0.1; done
-    sleep 0.2
+    for _ in $(seq 200); do grep -q "listening on" "$tmp/tcpdump.log" 2>/dev/null && break; sleep 0.05; done
+    sleep 0.1
     ip netns exec "$A" sh -c "$client_cmd" >/dev/null 2>&1 || true
     # Let tcpdump drain its ring before it is stopped (it drops frames still in a ring block on SIGTERM).
-    sleep 1.5
+    sleep "$drain"
     cleanup
     dump_pid= server_pid=
     echo "$name.pcap: $(tcpdump -r "$out/$name.pcap" 2>/dev/null | wc -l) frames"
@@ -107,53 +111,81 @@ start_dump() {
     local file="$1"; shift
     ip netns exec "$B" "$@" -w "$file" 2>"$tmp/tcpdump.log" &
     dump_pid=$!
-    for _ in $(seq 100); do grep -qE "listening on|Capturing on" "$tmp/tcpdump.log" 2>/dev/null && break; sleep 0.1; done
-    sleep 0.2
+    for _ in $(seq 200); do grep -qE "listening on|Capturing on" "$tmp/tcpdump.log" 2>/dev/null && break; sleep 0.05; done
+    sleep 0.1
 }
 finish() {
-    sleep 1.5
+    sleep "$drain"
     cleanup
     dump_pid= server_pid=
     echo "$1: $(tcpdump -r "$out/$1" 2>/dev/null | wc -l) frames, $(stat -c %s "$out/$1") bytes"
 }
-TCPDUMP=(tcpdump -i vb -s 0 -U --immediate-mode -Z root)
+# A large capture buffer: on a loaded machine tcpdump falls behind a 3%-loss bulk transfer.
+TCPDUMP=(tcpdump -i vb -s 0 -B 16384 -U --immediate-mode -Z root)
+
+# Frames the capture tool reported dropped (tcpdump: "N packets dropped by kernel"; dumpcap: per interface
+# "received/dropped ... R/D"): such a capture misses frames the endpoint saw and cannot be replayed.
+dropped_frames() {
+    local n=0 d
+    for d in $(grep -oE '[0-9]+ packets dropped by kernel' "$tmp/tcpdump.log" | cut -d' ' -f1) \
+             $(grep -oE "dropped on interface '[^']*': [0-9]+/[0-9]+" "$tmp/tcpdump.log" | sed 's|.*/||'); do
+        n=$((n + d))
+    done
+    echo "$n"
+}
+# whole FILE FUNCTION: records with FUNCTION until the capture dropped nothing, at most three times.
+whole() {
+    local file="$1" func="$2" try dropped
+    for try in 1 2 3; do
+        "$func"
+        dropped=$(dropped_frames)
+        [[ "$dropped" -eq 0 ]] && return 0
+        echo "$file: the capture dropped $dropped frames; recording it again" >&2
+    done
+    echo "$file: the capture dropped frames three times" >&2
+    return 1
+}
 
 # An echo conversation whose capture starts after the handshake and the first exchange (warm ARP caches):
 # the client's lines 2-6 and their echoes, then the orderly close.
-if wanted tcp-midstream; then
+record_midstream() {
     setup
     ip netns exec "$B" socat TCP4-LISTEN:8081,bind=$B_IP,reuseaddr EXEC:cat &
     server_pid=$!
-    sleep 0.5
-    ip netns exec "$A" sh -c "(echo line-1; sleep 3; for i in 2 3 4 5 6; do echo line-\$i; sleep 0.2; done) | socat -t 1 - TCP4:$B_IP:8081 >/dev/null" &
+    sleep 0.3
+    # The client sends line 1, then waits on a FIFO until tcpdump listens: the capture starts after the handshake.
+    rm -f "$tmp/go"; mkfifo "$tmp/go"
+    ip netns exec "$A" sh -c "(echo line-1; cat $tmp/go >/dev/null; for i in 2 3 4 5 6; do echo line-\$i; sleep 0.2; done) | socat -t 1 - TCP4:$B_IP:8081 >/dev/null" &
     client_pid=$!
-    sleep 0.5
+    sleep 0.3
     start_dump "$out/tcp-midstream.pcap" "${TCPDUMP[@]}"
+    echo go >"$tmp/go"
     wait "$client_pid" || true
     finish tcp-midstream.pcap
-fi
+}
+wanted tcp-midstream && whole tcp-midstream.pcap record_midstream
 
 # The same kind of conversation with the handshake filtered out of the capture (cold ARP caches: the ARP
 # exchange is there, the SYN and SYN-ACK are not).
-if wanted tcp-handshakeless; then
+record_handshakeless() {
     setup
     ip netns exec "$B" socat TCP4-LISTEN:8081,bind=$B_IP,reuseaddr EXEC:cat &
     server_pid=$!
-    sleep 0.5
+    sleep 0.3
     start_dump "$out/tcp-handshakeless.pcap" "${TCPDUMP[@]}" 'not (tcp[tcpflags] & tcp-syn != 0)'
     ip netns exec "$A" sh -c "(for i in 1 2 3; do echo hello-\$i; sleep 0.2; done) | socat -t 1 - TCP4:$B_IP:8081 >/dev/null" || true
     finish tcp-handshakeless.pcap
-fi
+}
+wanted tcp-handshakeless && whole tcp-handshakeless.pcap record_handshakeless
 
 # 320 KB from the client in 8 KB writes (20 ms apart, so the flight stays small) with 3% loss both ways on
 # the wire: rp-a and rp-b are joined through a bridge in a third namespace (rp-r) whose nftables bridge
 # forward chain drops at random. (Dropping on an endpoint's own egress would not do: TCP hears of a local
 # drop and resends at once, so nothing is lost on the wire.) The capture on rp-b shows what the server
 # received and everything it sent: holes, SACK blocks, fast retransmissions.
-if wanted tcp-lossy; then
+record_lossy() {
     setup
     ip link del va 2>/dev/null || ip -n "$A" link del va
-    R=rp-r
     ip netns del "$R" 2>/dev/null || true
     ip netns add "$R"
     ip link add va netns "$A" type veth peer name ra netns "$R"
@@ -174,21 +206,22 @@ table bridge loss {
     chain forward { type filter hook forward priority 0; numgen random mod 100 < 3 drop; }
 }
 NFT
-    sleep 0.5
+    sleep 0.1
     ip netns exec "$B" socat TCP4-LISTEN:8082,bind=$B_IP,reuseaddr SYSTEM:'cat >/dev/null' &
     server_pid=$!
-    sleep 0.5
+    sleep 0.3
     start_dump "$out/tcp-lossy.pcap" "${TCPDUMP[@]}"
     ip netns exec "$A" sh -c "for i in \$(seq 40); do head -c 8192 /dev/urandom; sleep 0.02; done | socat -t 3 - TCP4:$B_IP:8082" || true
     finish tcp-lossy.pcap
     ip netns del "$R" 2>/dev/null || true
-fi
+}
+wanted tcp-lossy && whole tcp-lossy.pcap record_lossy
 
 # Several flows at once on two interfaces (pcapng from dumpcap: rp-b's veth to rp-a, and a second veth pair
 # between them on 198.51.100.0/24 carrying a ping): three HTTP requests in parallel, two echo connections, two
 # UDP requests, three pings; IPv6 on (DAD, router solicitations, MLD, an IPv6 ping), mDNS questions over IPv4
 # and IPv6, and an LLDP frame.
-if wanted multi-flow; then
+record_multiflow() {
     setup ipv6
     ip link add va2 netns "$A" type veth peer name vb2 netns "$B"
     ip netns exec "$A" sysctl -qw net.ipv6.conf.va2.disable_ipv6=1
@@ -206,8 +239,8 @@ if wanted multi-flow; then
     servers+=($!)
     ip netns exec "$B" socat UDP4-RECVFROM:7007,bind=$B_IP,fork EXEC:'echo reply' </dev/null >/dev/null 2>&1 &
     servers+=($!)
-    sleep 0.5
-    start_dump "$out/multi-flow.pcapng" dumpcap -q -i vb -i vb2
+    sleep 0.3
+    start_dump "$out/multi-flow.pcapng" dumpcap -q -B 16 -i vb -i vb2
     ip netns exec "$A" sh -c "
         curl -s --http1.1 -H 'Connection: close' http://$B_IP:8080/a >/dev/null &
         curl -s --http1.1 -H 'Connection: close' http://$B_IP:8080/b >/dev/null &
@@ -216,8 +249,8 @@ if wanted multi-flow; then
         (echo one; sleep 0.2; echo two) | socat -t 1 - TCP4:$B_IP:8081 >/dev/null &
         echo query-1 | socat -t 1 - UDP4:$B_IP:7007 >/dev/null &
         echo query-2 | socat -t 1 - UDP4:$B_IP:7007 >/dev/null &
-        ping -c 3 -i 0.2 $B_IP >/dev/null &
-        ping -c 2 -i 0.2 198.51.100.2 >/dev/null &
+        ping -c 3 -i 0.2 -w 2 $B_IP >/dev/null &
+        ping -c 2 -i 0.2 -w 2 198.51.100.2 >/dev/null &
         python3 -c '
 import socket, struct
 # An mDNS question (RFC 6762): PTR _replay._tcp.local, over IPv4 and IPv6.
@@ -227,7 +260,7 @@ socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(query, (\"224.0.0.251\",
 six = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
 six.sendto(query, (\"ff02::fb\", 5353, 0, socket.if_nametoindex(\"va\")))
 ' >/dev/null 2>&1 &
-        ping -6 -c 2 -i 0.2 ff02::1%va >/dev/null 2>&1 &
+        ping -6 -c 2 -i 0.2 -w 1 ff02::1%va >/dev/null 2>&1 &
         python3 -c '
 import socket
 s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
@@ -239,5 +272,8 @@ s.send(bytes.fromhex(\"0180c200000e\") + mac + b\"\\x88\\xcc\" + lldp)
 ' &
         wait" </dev/null || true
     finish multi-flow.pcapng
-fi
+    # dumpcap writes each interface's frames as its buffer fills, not in time order: sort them (replay plays by time).
+    reordercap "$out/multi-flow.pcapng" "$tmp/sorted.pcapng" >/dev/null && mv "$tmp/sorted.pcapng" "$out/multi-flow.pcapng"
+}
+wanted multi-flow && whole multi-flow.pcapng record_multiflow
 exit 0

@@ -24,9 +24,16 @@ public static class ReplayCommand
             Description = "Also write FILE.md (the per-flow verdict table) or FILE.html (the table, then the capture and the replay " +
                           "as ladder diagrams and TCP time-sequence graphs; self-contained)",
         };
-        var command = new Command("replay", "Replay a capture against our stack and compare its responses with the captured ones")
+        var wire = new Option<string>("--wire")
         {
-            capture, asAddress, mac, outDir, seed, primeArp, filter, reportFile,
+            Description = "virtual: our stack takes over the endpoint, in virtual time. tap: the Linux kernel does, in a network " +
+                          "namespace behind a tap made for the replay, with sockets there playing the captured applications (real time, root)",
+            DefaultValueFactory = _ => "virtual",
+        };
+        wire.AcceptOnlyFromAmong("virtual", "tap");
+        var command = new Command("replay", "Replay a capture against our stack (or the Linux kernel) and compare its responses with the captured ones")
+        {
+            capture, asAddress, mac, outDir, seed, primeArp, filter, reportFile, wire,
         };
         command.SetAction(parse =>
         {
@@ -35,7 +42,7 @@ public static class ReplayCommand
             try
             {
                 result = ReplaySession.Run(path, parse.GetValue(asAddress)!, parse.GetValue(mac), parse.GetValue(outDir), parse.GetValue(seed),
-                    parse.GetValue(primeArp), parse.GetValue(filter));
+                    parse.GetValue(primeArp), parse.GetValue(filter), parse.GetValue(wire) == "tap" ? ReplayWire.Tap : ReplayWire.Virtual);
                 if (parse.GetValue(reportFile) is { } file)
                 {
                     if (ReplayReportWriter.IsHtml(file))
@@ -49,8 +56,17 @@ public static class ReplayCommand
             {
                 throw new UsageException(e.Message);
             }
+            catch (Exception e) when (e is InvalidOperationException or Netstack.Drivers.Tap.TapUnavailableException)
+            {
+                throw new UsageException($"--wire tap: the kernel's namespace and tap could not be set up: {e.Message}");
+            }
+            catch (Netstack.Harness.Running.RunInterruptedException e)
+            {
+                Console.WriteLine($"replay: STOP ({e.Message}); the replay's namespace was removed");
+                return Program.ExitInterrupted;
+            }
             var report = result.Report;
-            Console.WriteLine($"replay {path} as {parse.GetValue(asAddress)}: {result.Captured.Count} captured frames, {result.Ours.Count} sent by our stack");
+            Console.WriteLine($"replay {path} as {parse.GetValue(asAddress)}: {result.Captured.Count} captured frames, {result.Ours.Count} sent by {result.Endpoint}");
             foreach (var line in report.Lines()) Console.WriteLine("  " + line);
             if (report.OutputPath is { } o) Console.WriteLine($"  recorded: {o}");
             if (parse.GetValue(reportFile) is { } r) Console.WriteLine($"  report: {r}");

@@ -15,30 +15,64 @@ namespace Netstack.Harness.Conformance;
 public sealed class ConformanceMatrix(string role = ConformanceMatrix.DefaultRole)
 {
     public const string DefaultRole = "sut";
-    public static readonly IReadOnlyList<string> Implementations = ["ours", "linux", .. KnownExternalStacks.Names];
+    public static readonly IReadOnlyList<string> Implementations = ["ours", "ours-tap", "linux", "lwip", "slirp"];
 
     public string Role { get; } = role;
 
-    /// <summary>Called with each cell as it completes (to print progress).</summary>
+    /// <summary>Called with each cell as it completes (to print progress); never from two threads at once.</summary>
     public Action<MatrixCell>? OnCell { get; init; }
 
-    /// <summary>Runs every file against every implementation, in file order; recordings go to
-    /// <paramref name="outputDirectory"/>/IMPLEMENTATION/ (none when null).</summary>
+    /// <summary>Cells run at once. Every cell has its own loop, namespace, bridge and tap, so cells do not meet; a
+    /// real-wire cell mostly waits on the clock (retransmission timers, a process starting), which is why running a
+    /// few together costs the others little. With more than one, what a run left behind is checked once at the end
+    /// (<see cref="LeftBehind"/>) instead of after each cell (another cell's namespace would look left behind).</summary>
+    public int Jobs { get; init; } = 1;
+
+    /// <summary>What the runs left on the machine, checked after the last cell when <see cref="Jobs"/> &gt; 1.</summary>
+    public IReadOnlyList<string> LeftBehind { get; private set; } = [];
+
+    /// <summary>Runs every file against every implementation; the cells come back in file order, then implementation
+    /// order, however many ran at once. Recordings go to <paramref name="outputDirectory"/>/IMPLEMENTATION/ (none when
+    /// null).</summary>
     public IReadOnlyList<MatrixCell> Run(IReadOnlyList<string> files, IReadOnlyList<string> implementations, string? outputDirectory)
     {
-        using var filters = new FrameFilterCache();
-        var cells = new List<MatrixCell>();
-        foreach (var file in files)
-            foreach (var implementation in implementations)
+        var work = (from file in files from implementation in implementations select (File: file, Implementation: implementation)).ToList();
+        var cells = new MatrixCell[work.Count];
+        var gate = new object();
+        bool perCellCheck = Jobs <= 1;
+        int next = -1;
+        System.Runtime.ExceptionServices.ExceptionDispatchInfo? failure = null;
+        void Work()
+        {
+            using var filters = new FrameFilterCache();
+            for (int i; failure is null && (i = Interlocked.Increment(ref next)) < work.Count;)
             {
-                var cell = RunCell(file, implementation, filters, outputDirectory is null ? null : Path.Combine(outputDirectory, implementation));
-                cells.Add(cell);
-                OnCell?.Invoke(cell);
+                try
+                {
+                    var (file, implementation) = work[i];
+                    cells[i] = RunCell(file, implementation, filters, outputDirectory is null ? null : Path.Combine(outputDirectory, implementation), perCellCheck);
+                    lock (gate) OnCell?.Invoke(cells[i]);
+                }
+                catch (Exception e)
+                {
+                    // An interruption (Ctrl-C) or a harness defect: the other workers stop taking cells.
+                    lock (gate) failure ??= System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e);
+                }
             }
+        }
+        if (Jobs <= 1) Work();
+        else
+        {
+            var workers = Enumerable.Range(0, Math.Min(Jobs, work.Count)).Select(n => new Thread(Work) { Name = $"matrix {n}" }).ToList();
+            foreach (var w in workers) w.Start();
+            foreach (var w in workers) w.Join();
+            LeftBehind = Leftovers();
+        }
+        failure?.Throw();
         return cells;
     }
 
-    public MatrixCell RunCell(string file, string implementation, FrameFilterCache filters, string? outputDirectory)
+    public MatrixCell RunCell(string file, string implementation, FrameFilterCache filters, string? outputDirectory, bool checkLeftovers = true)
     {
         var name = Path.GetFileNameWithoutExtension(file);
         var wall = Stopwatch.StartNew();
@@ -78,13 +112,14 @@ public sealed class ConformanceMatrix(string role = ConformanceMatrix.DefaultRol
                    : Cell(CellOutcome.Fail, result.Failures.OrderBy(f => f.StepIndex).First().Report, result.CapturePath));
 
         // A run that leaves a namespace or process behind is a harness defect: the cell fails saying what is left.
-        MatrixCell? LeftBehind() => wire == ScenarioWire.Tap && Leftovers() is { Count: > 0 } left
+        MatrixCell? LeftBehind() => checkLeftovers && wire == ScenarioWire.Tap && Leftovers() is { Count: > 0 } left
             ? Cell(CellOutcome.Fail, $"{file}:1:1: the {implementation} run left {string.Join(", ", left)} behind")
             : null;
     }
 
     /// <summary>The <c>played-by</c> word an implementation is cast as: ours is the host Linux plays on the virtual
-    /// wire (our stack there, without the gratuitous ARP Linux does not send).</summary>
+    /// wire (our stack there, without the gratuitous ARP Linux does not send); ours-tap is our stack as an external
+    /// process behind a tap, like lwip and slirp.</summary>
     public static string PlayedBy(string implementation) => implementation switch
     {
         "ours" or "linux" => "linux",

@@ -13,6 +13,10 @@ public sealed record ExternalHostSpec(string Command, string Interface, Ipv4Cidr
     /// <summary>More variables for the command (they may not override the HARNESS_ ones).</summary>
     public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>Text the command prints once it is ready (after its interface exists); null: the interface is enough.
+    /// A host that announces itself (gratuitous ARP) before it is ready would otherwise do so during the run.</summary>
+    public string? ReadyOutput { get; init; }
+
     /// <summary>How long the command may take to create its interface.</summary>
     public Duration StartTimeout { get; init; } = Duration.FromSeconds(10);
 

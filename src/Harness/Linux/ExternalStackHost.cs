@@ -69,6 +69,7 @@ public sealed class ExternalStackHost : IDisposable
             ns.MustRun("ip", "link", "set", "dev", spec.Interface, "mtu", spec.Mtu.ToString(), "master", BridgeName, "up");
             host.WaitForForwarding(OurTapName);
             host.WaitForForwarding(spec.Interface);
+            host.WaitForReadyOutput();
             return host;
         }
         catch
@@ -148,6 +149,19 @@ public sealed class ExternalStackHost : IDisposable
             if (DateTime.UtcNow >= deadline)
                 throw new TimeoutException($"bridge port {port} of the external host is not forwarding after " +
                     $"{Spec.StartTimeout.TotalSeconds:0.#} s (a tap no process has open has no carrier):\n{state.Trim()}\n{Output.TrimEnd()}");
+            Thread.Sleep(10);
+        }
+    }
+
+    private void WaitForReadyOutput()
+    {
+        if (Spec.ReadyOutput is not { } ready) return;
+        var deadline = DateTime.UtcNow + Spec.StartTimeout.ToTimeSpan();
+        while (!Output.Contains(ready, StringComparison.Ordinal))
+        {
+            if (_process!.HasExited || DateTime.UtcNow >= deadline)
+                throw new TimeoutException($"external host command did not print '{ready}' within {Spec.StartTimeout.TotalSeconds:0.#} s: " +
+                    $"{Spec.Command}\n{Output.TrimEnd()}");
             Thread.Sleep(10);
         }
     }

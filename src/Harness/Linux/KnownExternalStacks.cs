@@ -3,13 +3,14 @@ using Netstack.Time;
 
 namespace Netstack.Harness.Linux;
 
-/// <summary>The third-party stacks the repository knows how to run as a host, by name: "lwip" (tools/lwip-host,
-/// built from Debian's liblwip-dev by scripts/build-lwip-host.sh) and "slirp" (slirp4netns through
-/// scripts/slirp-host.sh). Each gives the <see cref="ExternalHostSpec"/> for a host's address, MAC and MTU, or says
+/// <summary>The stacks the repository knows how to run as an external host, by name: "lwip" (tools/lwip-host,
+/// built from Debian's liblwip-dev by scripts/build-lwip-host.sh), "slirp" (slirp4netns through
+/// scripts/slirp-host.sh) and "ours-tap" (our own stack as `harness tap` through scripts/ours-tap-host.sh: the same
+/// external-process path the third-party stacks take, exercised on our stack). Each gives the <see cref="ExternalHostSpec"/> for a host's address, MAC and MTU, or says
 /// why that stack cannot play such a host.</summary>
 public static class KnownExternalStacks
 {
-    public static readonly IReadOnlyList<string> Names = ["lwip", "slirp"];
+    public static readonly IReadOnlyList<string> Names = ["lwip", "slirp", "ours-tap"];
 
     /// <summary>The spec for stack <paramref name="name"/> playing a host with this configuration.</summary>
     public static ExternalHostSpec For(string name, MacAddress mac, Ipv4Cidr address, int mtu, Ipv4Address? gateway = null) =>
@@ -17,13 +18,17 @@ public static class KnownExternalStacks
         {
             "lwip" => new ExternalHostSpec(Quoted(LwipBinary()), "lwip0", address, mac, mtu) { Gateway = gateway },
             "slirp" => Slirp(mac, address, mtu),
+            "ours-tap" => new ExternalHostSpec(Quoted(Path.Combine(RepositoryRoot(), "scripts", "ours-tap-host.sh")), "ours0", address, mac, mtu)
+                // A .NET process starting on a loaded machine takes seconds before it creates its tap.
+                // It announces itself before it prints "ready": the announcement must not fall into the run.
+                { Gateway = gateway, StartTimeout = Duration.FromSeconds(30), ReadyOutput = "ready " },
             _ => throw new ArgumentException($"unknown external stack '{name}' (known: {string.Join(", ", Names)})", nameof(name)),
         };
 
-    /// <summary>The services each stack offers: lwip_host.c serves them itself; slirp forwards them to socat servers in
-    /// its outside namespace (scripts/slirp-host.sh).</summary>
+    /// <summary>The services each stack offers: lwip_host.c and `harness tap --serve` serve them themselves; slirp
+    /// forwards them to socat servers in its outside namespace (scripts/slirp-host.sh).</summary>
     public static IReadOnlyList<Netstack.Harness.Scenarios.ServiceSpec> Offers(string name) =>
-        name is "lwip" or "slirp" ? [new("echo", 7), new("discard", 9), new("udp-echo", 7)] : [];
+        name is "lwip" or "slirp" or "ours-tap" ? [new("echo", 7), new("discard", 9), new("udp-echo", 7)] : [];
 
     /// <summary>Why stack <paramref name="name"/> cannot play a host with this MAC and address; null when it can.</summary>
     public static string? Problem(string name, MacAddress mac, Ipv4Cidr address)

@@ -163,9 +163,10 @@ public sealed class ReplayApplications : IScheduledAction
             while (next < script.Steps.Count)
             {
                 var step = script.Steps[next];
-                if (_stack.Scheduler.Now.Nanoseconds < step.TimeNanoseconds || received < step.PeerBytesBefore || peerPort == 0) return;
+                if (_stack.Scheduler.Now.Nanoseconds < step.TimeNanoseconds || received < step.PeerBytesBefore || (peerPort == 0 && step.ToPort == 0)) return;
                 next++;
-                socket.SendTo(step.Payload, peer, peerPort);
+                if (step.ToPort != 0) socket.SendTo(step.Payload, new Ipv4Address(step.ToAddress), step.ToPort);
+                else socket.SendTo(step.Payload, peer, peerPort);
             }
         }
         _pollers.Add(Poll);

@@ -56,12 +56,12 @@ public sealed class ReplayNeighbours
 
     /// <summary>Requests of our stack for addresses no captured endpoint has: first in the report, since
     /// everything our stack meant to send there never left.</summary>
-    public IEnumerable<string> Unanswered() => _unanswered.Select(u =>
-        $"our stack's ARP requests for {ReplayFrame.Ip(u.Key)} went unanswered ({u.Value.Requests} sent, first ours #{u.Value.FirstOurs}): no endpoint in the capture has that address, so what our stack had for it was never sent");
+    public IEnumerable<string> Unanswered(string endpoint = "our stack") => _unanswered.Select(u =>
+        $"{endpoint}'s ARP requests for {ReplayFrame.Ip(u.Key)} went unanswered ({u.Value.Requests} sent, first ours #{u.Value.FirstOurs}): no endpoint in the capture has that address, so what {endpoint} had for it was never sent");
 
-    public IEnumerable<string> Notes()
+    public IEnumerable<string> Notes(string endpoint = "our stack")
     {
         foreach (var a in _answered)
-            yield return $"{"link",-18} answered {a.Value} ARP request{(a.Value == 1 ? "" : "s")} of our stack for {ReplayFrame.Ip(a.Key)} with its captured MAC {Peers[a.Key]}";
+            yield return $"{"link",-18} answered {a.Value} ARP request{(a.Value == 1 ? "" : "s")} of {endpoint} for {ReplayFrame.Ip(a.Key)} with its captured MAC {Peers[a.Key]}";
     }
 }

@@ -13,6 +13,9 @@ public sealed record ReplayExchange(int? CapturedNumber, int? TriggerNumber, int
     /// <summary>The flow the exchange belongs to ("tcp 192.0.2.1:50324 :8080", "arp", ...).</summary>
     public string Flow { get; init; } = "";
 
+    /// <summary>Who played the endpoint: "our stack" or "the Linux kernel".</summary>
+    public string Endpoint { get; init; } = "our stack";
+
     public bool Equivalent => CapturedNumber is not null && (OursNumber is not null || Semantic) && Differences.Count == 0;
 
     public override string ToString()
@@ -24,7 +27,7 @@ public sealed record ReplayExchange(int? CapturedNumber, int? TriggerNumber, int
         {
             _ when Semantic => Differences.Count == 0 ? "equivalent" : $"DIFFERENT: {string.Join("; ", Differences)}",
             (null, { } o) => $"DIFFERENT: ours #{o} has no counterpart in the capture",
-            (_, null) => "DIFFERENT: our stack sent nothing like it",
+            (_, null) => $"DIFFERENT: {Endpoint} sent nothing like it",
             _ when Differences.Count == 0 => $"equivalent to ours #{OursNumber}" + (Tolerated.Count > 0 ? $" (tolerated: {string.Join("; ", Tolerated)})" : ""),
             _ => $"DIFFERENT from ours #{OursNumber}: {string.Join("; ", Differences)}",
         };

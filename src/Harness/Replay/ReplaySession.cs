@@ -1,6 +1,5 @@
 using Netstack.Drivers.Capture;
 using Netstack.Drivers.Loops;
-using Netstack.Drivers.Segments;
 using Netstack.Time;
 using Netstack.Wire;
 
@@ -11,6 +10,9 @@ public sealed record ReplayResult(IReadOnlyList<ReplayFrame> Captured, IReadOnly
 {
     /// <summary>How each captured frame was used (played, expected, skipped).</summary>
     public ReplayTraffic? Traffic { get; init; }
+
+    /// <summary>Who took over the endpoint: "our stack" or "the Linux kernel".</summary>
+    public string Endpoint { get; init; } = "our stack";
 }
 
 /// <summary>Replays a capture against our stack: our stack takes over the endpoint with the given address,
@@ -21,8 +23,9 @@ public static class ReplaySession
     /// <summary>How long after the capture's last frame our stack's late responses are still collected.</summary>
     public static readonly long TailNanoseconds = Duration.NanosecondsPerSecond;
 
+    /// <param name="wire">Who takes over the endpoint: our stack (virtual wire) or the Linux kernel (tap wire).</param>
     public static ReplayResult Run(string capturePath, string address, string? mac = null, string? outDir = null, ulong seed = 1,
-        bool? primeArp = null, string? filter = null)
+        bool? primeArp = null, string? filter = null, ReplayWire wire = ReplayWire.Virtual)
     {
         if (!Ipv4Address.TryParse(address, out var ip)) throw new ReplayInputException($"--as: '{address}' is not an IPv4 address");
         if (mac is not null && !MacAddress.TryParse(mac, out _)) throw new ReplayInputException($"--mac: '{mac}' is not a MAC address");
@@ -51,9 +54,12 @@ public static class ReplaySession
         // Prime our ARP cache when the capture shows no ARP of our endpoint: it was taken with warm caches.
         bool prime = primeArp ?? !judged.Any(f => f.IsArp);
 
-        var loop = new VirtualEventLoop();
-        var stack = new NetworkStack(loop, new SeededRandom(seed), null, "replay");
-        var link = new ScriptedLink();
+        var prefix = new Ipv4Cidr(ip, PrefixLength(ip.Value, neighbours.Peers.Keys));
+        int mtu = Math.Max(1500, judged.Where(f => f.IsIpv4).Select(f => f.IpTotalLength).DefaultIfEmpty(0).Max());
+        using IReplayEndpoint endpoint = wire == ReplayWire.Tap
+            ? new KernelReplayEndpoint(prefix, role.OurMac, mtu)
+            : new StackReplayEndpoint(prefix, role.OurMac, seed);
+        var loop = endpoint.Loop;
         var ours = new List<ReplayFrame>();
         var rewriter = new TcpSequenceRewriter(role);
         PcapFileSink? sink = null;
@@ -71,44 +77,42 @@ public static class ReplaySession
         }
         try
         {
-            var injector = new Injector(judged, played, role, rewriter, link, sink, loop);
-            link.OnTransmit = bytes =>
+            var injector = new Injector(judged, played, role, rewriter, endpoint, sink) { Gated = wire == ReplayWire.Tap };
+            endpoint.OnTransmit(bytes =>
             {
-                var f = new ReplayFrame(ours.Count + 1, loop.Now.Nanoseconds, bytes.ToArray());
+                var f = new ReplayFrame(ours.Count + 1, loop.Now.Nanoseconds, bytes);
                 ours.Add(f);
                 rewriter.LearnOurs(f);
                 sink?.Write(loop.Now, f.Bytes, new FrameContext("replay", FrameDirection.Outbound));
                 if (neighbours.Answer(f, loop.Now.Nanoseconds) is { } reply) injector.InjectNow(reply);
                 injector.OnOurs(f);
-            };
-            var iface = stack.AddInterface(link, MacAddress.Parse(role.OurMac), new Ipv4Cidr(ip, PrefixLength(ip.Value, neighbours.Peers.Keys)));
+            });
             if (prime)
                 foreach (var (peer, peerMac) in neighbours.Peers)
-                    iface.Arp.Prime(new Ipv4Address(peer), MacAddress.Parse(peerMac));
+                    endpoint.PrimeNeighbour(peer, peerMac);
             foreach (var script in tcpScripts.Where(s => s.Midstream is not null))
                 injector.SynthesiseHandshake(script);
-            // Started on the loop, so the applications' awaits resume there (its synchronization context).
-            ReplayApplications? apps = null;
             var echoes = ServerScripts.EchoRequests(judged, role);
-            loop.Post(() => apps = new ReplayApplications(stack, tcpScripts, udpScripts, echoes));
+            endpoint.StartApplications(tcpScripts, udpScripts, echoes);
             loop.RunUntil(new Instant(frames[^1].TimeNanoseconds + TailNanoseconds));
-            apps!.Stop();
+            (endpoint as KernelReplayEndpoint)?.ThrowIfInterrupted();
+            endpoint.StopApplications();
             var midstream = tcpScripts.Where(s => s.Midstream is not null).ToList();
-            var report = ReplayComparer.Compare(judged, ours, role, midstream, flow => apps.Delivered.GetValueOrDefault(flow)?.ToArray());
-            report.Headlines.AddRange(neighbours.Unanswered());
+            var report = ReplayComparer.Compare(judged, ours, role, midstream, endpoint.Delivered, endpoint.Name);
+            report.Headlines.AddRange(neighbours.Unanswered(endpoint.Name));
             if (prime && neighbours.Peers.Count > 0)
-                report.Notes.Add($"{"link",-18} primed our ARP cache with {neighbours.Peers.Count} captured neighbour{(neighbours.Peers.Count == 1 ? "" : "s")} ({string.Join(", ", neighbours.Peers.Select(p => $"{ReplayFrame.Ip(p.Key)} at {p.Value}"))})");
-            report.Notes.AddRange(neighbours.Notes());
+                report.Notes.Add($"{"link",-18} primed {(wire == ReplayWire.Tap ? "the kernel's" : "our")} ARP cache with {neighbours.Peers.Count} captured neighbour{(neighbours.Peers.Count == 1 ? "" : "s")} ({string.Join(", ", neighbours.Peers.Select(p => $"{ReplayFrame.Ip(p.Key)} at {p.Value}"))})");
+            report.Notes.AddRange(neighbours.Notes(endpoint.Name));
             foreach (var s in midstream)
                 report.Notes.Add($"{"handshake",-18} tcp {ReplayFrame.Ip(s.PeerAddress)}:{s.PeerPort} :{s.Port}: the capture starts mid-connection (first frame {s.Midstream!.FirstFrame}, no SYN); synthesised a handshake with our endpoint as the {(s.Active ? "client" : "server")}, peer ISN {s.Midstream.CapturedPeerIsn}, captured ISN {s.Midstream.CapturedOurIsn}");
             int tagged = frames.Count(f => f.Vlan >= 0);
             if (tagged > 0)
                 report.Notes.Add($"{"vlan",-18} {tagged} frames carried 802.1Q tags (VLAN {string.Join(", ", frames.Where(f => f.Vlan >= 0).Select(f => f.Vlan).Distinct())}): played and compared without them");
             report.Skipped.AddRange(traffic.Lines());
-            report.Problems.AddRange(apps!.Problems);
+            report.Problems.AddRange(endpoint.Problems);
             report.Problems.AddRange(ServerScripts.Unsupported(judged, role));
             if (sink is not null) report.OutputPath = sink.Path;
-            return new ReplayResult(frames, ours, report) { Traffic = traffic };
+            return new ReplayResult(frames, ours, report) { Traffic = traffic, Endpoint = endpoint.Name };
         }
         finally
         {
@@ -135,15 +139,15 @@ public static class ReplaySession
         private readonly List<ReplayFrame> _toInject = new();
         private readonly ReplayRole _role;
         private readonly TcpSequenceRewriter _rewriter;
-        private readonly ScriptedLink _link;
+        private readonly IReplayEndpoint _endpoint;
         private readonly PcapFileSink? _sink;
-        private readonly VirtualEventLoop _loop;
+        private readonly IEventLoop _loop;
         private int _learned;
 
-        public Injector(IReadOnlyList<ReplayFrame> judged, List<ReplayFrame> played, ReplayRole role, TcpSequenceRewriter rewriter, ScriptedLink link,
-            PcapFileSink? sink, VirtualEventLoop loop)
+        public Injector(IReadOnlyList<ReplayFrame> judged, List<ReplayFrame> played, ReplayRole role, TcpSequenceRewriter rewriter,
+            IReplayEndpoint endpoint, PcapFileSink? sink)
         {
-            (_judged, _role, _rewriter, _link, _sink, _loop) = (judged, role, rewriter, link, sink, loop);
+            (_judged, _role, _rewriter, _endpoint, _sink, _loop) = (judged, role, rewriter, endpoint, sink, endpoint.Loop);
             foreach (var f in played) Schedule(f);
         }
 
@@ -182,10 +186,21 @@ public static class ReplaySession
         /// <summary>Our stack sent <paramref name="f"/>: answers its SYN or SYN-ACK of a synthesised handshake.</summary>
         public void OnOurs(ReplayFrame f)
         {
+            if (Gated && f.IsTcp && _held.Count > 0) _loop.Post(ReleaseAll);
             if (!f.IsTcp || !f.Has(ReplayFrame.Syn)) return;
             var key = (f.IpDestination, f.DestinationPort, f.SourcePort);
             if (_answerToOurSyn.Remove(key, out var answer)) Schedule(answer.At(_loop.Now.Nanoseconds));
         }
+
+        /// <summary>On a real wire a peer segment waits (at most <see cref="Hold"/>) until the endpoint has
+        /// sent what it acknowledges, and the connection's later segments wait behind it (see
+        /// <see cref="TcpSequenceRewriter.Covers"/>). On the virtual wire our stack answers at the instant it is asked.</summary>
+        public bool Gated { get; init; }
+
+        /// <summary>Longest a peer segment waits for the endpoint; then it goes, its acknowledgment cut to what was sent.</summary>
+        public static readonly Duration Hold = Duration.FromMilliseconds(500);
+
+        private readonly Dictionary<(uint, ushort, ushort), Queue<ReplayFrame>> _held = new();
 
         public void Run(long token)
         {
@@ -193,9 +208,57 @@ public static class ReplaySession
             // What the captured endpoint had sent by now (its ISNs) is known before the peer's frame is rewritten.
             for (; _learned < _judged.Count && _judged[_learned].TimeNanoseconds <= frame.TimeNanoseconds; _learned++)
                 if (_role.SentBy(_judged[_learned])) _rewriter.LearnCaptured(_judged[_learned]);
+            // The replay's own frames (number 0: a synthesised handshake's answers) are made to fit and go at once.
+            if (Gated && frame.IsTcp && frame.Number != 0)
+            {
+                var key = (frame.IpSource, frame.SourcePort, frame.DestinationPort);
+                bool waiting = _held.TryGetValue(key, out var queue) && queue.Count > 0;
+                if (waiting || !_rewriter.Covers(frame))
+                {
+                    if (queue is null) _held[key] = queue = new Queue<ReplayFrame>();
+                    queue.Enqueue(frame);
+                    if (!waiting) _loop.Schedule(_loop.Now + Hold, new HoldDeadline(this, key, frame), 0);
+                    return;
+                }
+            }
+            Put(frame);
+        }
+
+        private void Put(ReplayFrame frame)
+        {
             var bytes = _rewriter.Rewrite(frame);
             _sink?.Write(_loop.Now, bytes, new FrameContext("peer", FrameDirection.Inbound));
-            _link.Inject(bytes);
+            _endpoint.Inject(bytes);
+        }
+
+        /// <summary>Injects the held segments the endpoint has now caught up with (all of them when
+        /// <paramref name="expired"/> names the head of its connection's queue).</summary>
+        private void Release((uint, ushort, ushort) key, ReplayFrame? expired = null)
+        {
+            if (!_held.TryGetValue(key, out var queue)) return;
+            bool released = false;
+            while (queue.Count > 0 && (ReferenceEquals(queue.Peek(), expired) || _rewriter.Covers(queue.Peek())))
+            {
+                Put(queue.Dequeue());
+                released = true;
+                expired = null;
+            }
+            if (released && queue.Count > 0)
+                _loop.Schedule(_loop.Now + Hold, new HoldDeadline(this, key, queue.Peek()), 0);
+        }
+
+        private void ReleaseAll()
+        {
+            foreach (var key in _held.Keys.ToList()) Release(key);
+        }
+
+        private sealed class HoldDeadline(Injector injector, (uint, ushort, ushort) key, ReplayFrame frame) : IScheduledAction
+        {
+            public void Run(long token)
+            {
+                if (injector._held.TryGetValue(key, out var queue) && queue.Count > 0 && ReferenceEquals(queue.Peek(), frame))
+                    injector.Release(key, frame);
+            }
         }
     }
 }

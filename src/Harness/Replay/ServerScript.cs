@@ -3,7 +3,12 @@ namespace Netstack.Harness.Replay;
 /// <summary>What the captured endpoint's application did on one connection or UDP port, as a list of
 /// steps: after the peer had sent <see cref="PeerBytesBefore"/> bytes (or datagrams), at the captured time,
 /// send <see cref="Payload"/> (or, for TCP, close when <see cref="Close"/> is set).</summary>
-public sealed record ServerStep(long TimeNanoseconds, long PeerBytesBefore, bool PeerClosedBefore, byte[] Payload, bool Close);
+public sealed record ServerStep(long TimeNanoseconds, long PeerBytesBefore, bool PeerClosedBefore, byte[] Payload, bool Close)
+{
+    /// <summary>UDP: where the captured endpoint sent the datagram (several peers may share one server port); 0 for TCP.</summary>
+    public uint ToAddress { get; init; }
+    public ushort ToPort { get; init; }
+}
 
 /// <summary>An echo request our endpoint sent: sent again by the replay with the same fields and data.</summary>
 public sealed record EchoRequestStep(long TimeNanoseconds, uint Destination, ushort Identifier, ushort Sequence, byte[] Data, byte Ttl, bool DontFragment);
@@ -195,12 +200,14 @@ public static class ServerScripts
                 else if (ours && !udp.ContainsKey(f.SourcePort))
                 {
                     var script = new UdpServerScript(f.SourcePort, new()) { PeerAddress = f.IpDestination, PeerPort = f.DestinationPort };
-                    script.Steps.Add(new ServerStep(ResolvedSince(before, f), 0, false, f.UdpPayload.ToArray(), false));
+                    script.Steps.Add(new ServerStep(ResolvedSince(before, f), 0, false, f.UdpPayload.ToArray(), false)
+                        { ToAddress = f.IpDestination, ToPort = f.DestinationPort });
                     udp[f.SourcePort] = (script, 0);
                 }
                 else if (ours && udp.TryGetValue(f.SourcePort, out var u))
                 {
-                    u.Script.Steps.Add(new ServerStep(f.TimeNanoseconds, u.Datagrams, false, f.UdpPayload.ToArray(), false));
+                    u.Script.Steps.Add(new ServerStep(f.TimeNanoseconds, u.Datagrams, false, f.UdpPayload.ToArray(), false)
+                        { ToAddress = f.IpDestination, ToPort = f.DestinationPort });
                 }
             }
         }

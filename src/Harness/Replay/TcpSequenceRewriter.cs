@@ -67,6 +67,19 @@ public sealed class TcpSequenceRewriter(ReplayRole role)
         }
     }
 
+    /// <summary>Whether our endpoint has sent everything <paramref name="f"/> (a captured peer frame) acknowledges:
+    /// on a real wire the endpoint answers later than the captured one did, and a peer segment acknowledging what it
+    /// has not sent yet (a SYN-ACK before its SYN) would be refused. True for frames without an acknowledgment and
+    /// for connections whose captured ISN is unknown.</summary>
+    public bool Covers(ReplayFrame f)
+    {
+        if (!f.IsTcp || !f.Has(ReplayFrame.AckFlag)) return true;
+        var key = (f.IpSource, f.SourcePort, f.DestinationPort);
+        if (!_captured.TryGetValue(key, out var captured)) return true;
+        if (!_ours.TryGetValue(key, out var ours) || !_sentUpTo.TryGetValue(key, out var sent)) return false;
+        return (long)unchecked(sent - ours.OurIsn) >= (long)unchecked(f.Ack - captured.CapturedIsn);
+    }
+
     /// <summary>The frame to inject for a captured peer frame (a copy when anything changed).</summary>
     public byte[] Rewrite(ReplayFrame f)
     {

@@ -107,7 +107,7 @@ public class MatrixTests
     {
         var (exit, _, stderr) = CliRunner.Run("matrix", Conformance, "--against", "ours,bsd");
         exit.Should().Be(2);
-        stderr.Should().Contain("--against: unknown implementation 'bsd' (known: ours, linux, lwip, slirp)");
+        stderr.Should().Contain("--against: unknown implementation 'bsd' (known: ours, ours-tap, linux, lwip, slirp)");
     }
 
     [Test]

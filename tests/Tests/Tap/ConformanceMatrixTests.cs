@@ -8,8 +8,9 @@ using NUnit.Framework;
 
 namespace Netstack.Tests.Tap;
 
-/// <summary>`harness matrix scenarios/conformance --against ours,linux,lwip,slirp`: every neutral scenario against our
-/// stack (virtual wire), the Linux kernel, lwIP and libslirp (tap wire). Each cell must be a pass or the documented
+/// <summary>`harness matrix scenarios/conformance --against ours,ours-tap,linux,lwip,slirp`: every neutral scenario against our
+/// stack (virtual wire), our stack as an external process behind a tap (`harness tap`, the path the third-party stacks
+/// take), the Linux kernel, lwIP and libslirp (tap wire), several cells at once. Each cell must be a pass or the documented
 /// difference scenarios/conformance/expected.txt lists (which names a finding of docs/conformance.md); a new
 /// difference fails. The table, Markdown and JUnit say the same; every recording passes tshark; nothing of the runs
 /// (namespace, bridge, tap, process) is left.</summary>
@@ -18,6 +19,8 @@ public class ConformanceMatrixTests
 {
     private static string Conformance => Path.Combine(RepositoryPaths.Scenarios, "conformance");
     private static string Expected => Path.Combine(Conformance, "expected.txt");
+
+    private static readonly string[] Columns = ["ours", "ours-tap", "linux", "lwip", "slirp"];
 
     private string _out = "";
     private (int Exit, string Out, string Err) _run;
@@ -28,7 +31,7 @@ public class ConformanceMatrixTests
         if (TapPrerequisites.MissingReason() is { } why) Assert.Ignore(why);
         RequiredTools.Require("slirp4netns", "socat", "gcc");
         _out = RepositoryPaths.FreshOutputDirectory("conformance-matrix");
-        _run = CliRunner.Run("matrix", Conformance, "--against", "ours,linux,lwip,slirp", "--out", _out,
+        _run = CliRunner.Run("matrix", Conformance, "--against", string.Join(',', Columns), "--jobs", "4", "--out", _out,
             "--expect", Expected, "--markdown", Path.Combine(_out, "matrix.md"), "--junit", Path.Combine(_out, "matrix.xml"));
     }
 
@@ -40,7 +43,7 @@ public class ConformanceMatrixTests
     {
         Scenarios().Should().HaveCountGreaterThanOrEqualTo(10);
         _run.Exit.Should().Be(0, _run.Out + _run.Err);
-        _run.Out.Should().Contain($"{Scenarios().Count * 4} cells:").And.Contain("; 0 not as expected in");
+        _run.Out.Should().Contain($"{Scenarios().Count * Columns.Length} cells:").And.Contain("; 0 not as expected in");
         _run.Out.Should().NotContain("(!)");
     }
 
@@ -49,16 +52,17 @@ public class ConformanceMatrixTests
     {
         var lines = _run.Out.Split('\n');
         var header = lines.Single(l => l.StartsWith("scenario ", StringComparison.Ordinal));
-        header.Split(' ', StringSplitOptions.RemoveEmptyEntries).Should().Equal("scenario", "ours", "linux", "lwip", "slirp");
+        header.Split(' ', StringSplitOptions.RemoveEmptyEntries).Should().Equal(["scenario", .. Columns]);
         foreach (var s in Scenarios())
         {
             var row = lines.Single(l => l.StartsWith(s + " ", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            row.Skip(1).Should().HaveCount(4).And.OnlyContain(w => w == "pass" || w == "differs", row[0]);
+            row.Skip(1).Should().HaveCount(Columns.Length).And.OnlyContain(w => w == "pass" || w == "differs", row[0]);
         }
-        // Our own stack and Linux pass everything: what differs is a third-party stack's finding.
+        // Our own stack (on the virtual wire and as an external process) and Linux pass everything: what differs is a
+        // third-party stack's finding.
         foreach (var s in Scenarios())
-            lines.Single(l => l.StartsWith(s + " ", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1..3]
-                .Should().Equal("pass", "pass");
+            lines.Single(l => l.StartsWith(s + " ", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1..4]
+                .Should().Equal("pass", "pass", "pass");
     }
 
     [Test]
@@ -76,11 +80,11 @@ public class ConformanceMatrixTests
     public void Markdown_and_junit_say_what_the_table_says()
     {
         var markdown = File.ReadAllText(Path.Combine(_out, "matrix.md"));
-        markdown.Should().Contain("| scenario | ours | linux | lwip | slirp |");
-        foreach (var s in Scenarios()) markdown.Should().MatchRegex($@"\| {Regex.Escape(s)} \|( (pass|differs) \|){{4}}");
+        markdown.Should().Contain("| scenario | ours | ours-tap | linux | lwip | slirp |");
+        foreach (var s in Scenarios()) markdown.Should().MatchRegex($@"\| {Regex.Escape(s)} \|( (pass|differs) \|){{5}}");
         var junit = XDocument.Load(Path.Combine(_out, "matrix.xml"));
         var cases = junit.Descendants("testcase").ToList();
-        cases.Should().HaveCount(Scenarios().Count * 4);
+        cases.Should().HaveCount(Scenarios().Count * Columns.Length);
         cases.Should().OnlyContain(c => !c.Elements("failure").Any(), "every cell is as expected");
         cases.Select(c => (string)c.Attribute("name")!).Should().Contain("conf-udp-closed-port × slirp");
         cases.Single(c => (string)c.Attribute("name")! == "conf-udp-closed-port × slirp").Element("system-out")!.Value
@@ -91,7 +95,7 @@ public class ConformanceMatrixTests
     public void Every_recording_passes_tshark()
     {
         var recordings = Directory.EnumerateFiles(_out, "*.pcap", SearchOption.AllDirectories).ToList();
-        recordings.Should().HaveCount(Scenarios().Count * 4);
+        recordings.Should().HaveCount(Scenarios().Count * Columns.Length);
         // One tshark per recording, as many at once as there are cores: its start-up, not the capture, is the cost.
         var problems = new System.Collections.Concurrent.ConcurrentDictionary<string, string[]>();
         Parallel.ForEach(recordings, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
@@ -110,6 +114,6 @@ public class ConformanceMatrixTests
         MarkedProcesses.Find(ExternalStackHost.NamespaceVariable, v => v.Contains(pid + "x")).Should().BeEmpty();
         // The devices live only inside the namespaces: none appeared in the machine's own.
         var links = CommandRunner.Run("ip", "-o", "link", "show").Output;
-        links.Should().NotContain(ExternalStackHost.BridgeName + ":").And.NotContain("lwip0").And.NotContain("slirp0");
+        links.Should().NotContain(ExternalStackHost.BridgeName + ":").And.NotContain("lwip0").And.NotContain("slirp0").And.NotContain("ours0");
     }
 }

@@ -39,7 +39,7 @@ public class KnownExternalStacksTests
     public void An_unknown_stack_is_named_with_the_known_ones()
     {
         var act = () => KnownExternalStacks.For("picotcp", SlirpMac, Gateway, 1500);
-        act.Should().Throw<ArgumentException>().WithMessage("unknown external stack 'picotcp' (known: lwip, slirp)*");
+        act.Should().Throw<ArgumentException>().WithMessage("unknown external stack 'picotcp' (known: lwip, slirp, ours-tap)*");
     }
 
     [Test]

@@ -28,6 +28,8 @@ public sealed class PacketdrillRun : IDisposable
     private readonly IEventLoop _loop;
     private readonly NetworkStack? _stack;
     private readonly Netstack.Harness.Linux.LinuxPeer? _kernel;
+    private readonly Netstack.Harness.Linux.ExternalStackHost? _external;
+    private readonly MacAddress _localMac = LocalMac;
     private readonly ILink _peer;
     private readonly ISocketModel _sockets;
     private readonly ConnectionNumbering _numbers = new();
@@ -43,7 +45,7 @@ public sealed class PacketdrillRun : IDisposable
     /// <param name="anyOptionLayout">Compare which TCP options were sent, not their order and padding (measurement).</param>
     /// <param name="realTime">The tap wire: the kernel in a namespace made for the run is the local host, on this real-time loop.</param>
     public PacketdrillRun(ScriptAnalysis analysis, ulong seed, IFrameSink? capture, bool anyOptionLayout = false,
-        Netstack.Drivers.Tap.RealTimeEventLoop? realTime = null,
+        Netstack.Drivers.Tap.RealTimeEventLoop? realTime = null, PacketdrillPlayer? external = null,
         Netstack.Transport.Tcp.TcpPersonality personality = Netstack.Transport.Tcp.TcpPersonality.Rfc)
     {
         _anyOptionLayout = anyOptionLayout;
@@ -59,9 +61,21 @@ public sealed class PacketdrillRun : IDisposable
         world.Segment("wire", realTime is null ? null : new Netstack.Drivers.Segments.SegmentOptions { Mtu = 65535 });
         // packetdrill's tun: the local host is 192.168.0.1/16 and reaches the remote through gateway 192.168.0.2;
         // the peer answers ARP for any address but the local host's, so either layout works.
-        var localInterface = new InterfaceSpec("wire", LocalMac, new Ipv4Cidr(_local, 16), null);
+        if (external is not null) _localMac = external.Mac(_local, LocalMac);
+        var localInterface = new InterfaceSpec("wire", _localMac, new Ipv4Cidr(_local, 16), null);
         var defaultRoute = new RouteSpec(new Ipv4Cidr(Ipv4Address.Any, 0), Gateway(_local), new SourceLocation(script.File, 1, 1));
-        if (realTime is null)
+        if (external is not null)
+        {
+            // An external process plays the local host: its own tap, bridged onto the wire as a kernel's would be.
+            var realClock = realTime ?? throw new ArgumentException("an external local host runs on the real clock", nameof(realTime));
+            if (external.Problem(_localMac, localInterface.Address) is { } problem)
+                throw new InvalidOperationException($"{external.Location}: played-by {external.Name}: {problem}");
+            _external = Netstack.Harness.Linux.ExternalStackHost.Start(external.Spec(_localMac, localInterface.Address, 1500, Gateway(_local)), realClock);
+            ILink port = world.World.Segments["wire"].Connect("local.wire");
+            if (world.World.Capture is { } externalSink) port = new CaptureLink(port, realClock, externalSink, "local", CaptureDirections.Outbound);
+            _ = new Netstack.Drivers.Tap.FrameForwarder(_external.Tap, port);
+        }
+        else if (realTime is null)
             _stack = world.AddHost("local", new StackOptions
                 {
                     Arp = new ArpOptions { SendGratuitousOnStart = false },
@@ -84,7 +98,7 @@ public sealed class PacketdrillRun : IDisposable
             if (world.World.Capture is { } kernelSink) port = new CaptureLink(port, realTime, kernelSink, "local", CaptureDirections.Outbound);
             _ = new Netstack.Drivers.Tap.FrameForwarder(_kernel.Tap, port);
         }
-        Log.MapSegment(LocalMac, "wire");
+        Log.MapSegment(_localMac, "wire");
         Log.MapSegment(PeerMac, "wire");
         var sim = world.World;
         _loop = sim.Loop;
@@ -94,9 +108,9 @@ public sealed class PacketdrillRun : IDisposable
         _peer = link;
         _numbers.LocalPort = _bindPort;
         _numbers.RemotePort = 40000;
-        _sockets = _stack is not null
-            ? new SocketTable(_stack, _remote, _bindPort, connectPort)
-            : new KernelSocketTable(_kernel!, _remote, _bindPort, connectPort);
+        _sockets = _stack is not null ? new SocketTable(_stack, _remote, _bindPort, connectPort)
+            : _kernel is not null ? new KernelSocketTable(_kernel, _remote, _bindPort, connectPort)
+            : new NoSocketApi(); // an external host: LoadedScript refused every system call with its line
         world.Start();
     }
 
@@ -111,7 +125,17 @@ public sealed class PacketdrillRun : IDisposable
     /// <summary>Python blocks and shell commands that were not run: counted and listed, never passed.</summary>
     public List<string> Skipped { get; } = [];
 
-    public void Dispose() => _kernel?.Dispose();
+    public void Dispose()
+    {
+        _kernel?.Dispose();
+        _external?.Dispose();
+    }
+
+    private sealed class NoSocketApi : ISocketModel
+    {
+        public SyscallOutcome? Execute(SyscallLine call, out SocketTable.Pending? pending) =>
+            throw new InvalidOperationException($"{call.Location}: {call.Name}() cannot run on an external host");
+    }
 
     private static Ipv4Address Address(PacketdrillScript script, string option, string fallback) =>
         Ipv4Address.TryParse(script.Option(option)?.Value, out var a) ? a : Ipv4Address.Parse(fallback);
@@ -458,7 +482,7 @@ public sealed class PacketdrillRun : IDisposable
             IcmpPacketLine icmp => InboundIcmp(icmp),
             _ => throw new SyscallModelException("this packet cannot be injected"),
         };
-        _peer.Transmit(FrameBuilder.Ethernet(LocalMac, PeerMac, FrameBuilder.EtherTypeIpv4, ip));
+        _peer.Transmit(FrameBuilder.Ethernet(_localMac, PeerMac, FrameBuilder.EtherTypeIpv4, ip));
         RunTo(at);
         return at;
     }
@@ -736,8 +760,8 @@ public sealed class PacketdrillRun : IDisposable
                 var target = new Ipv4Address(BinaryPrimitives.ReadUInt32BigEndian(arp[24..]));
                 var sender = new Ipv4Address(BinaryPrimitives.ReadUInt32BigEndian(arp[14..]));
                 if (target == run._local) return;
-                var reply = FrameBuilder.Arp(2, PeerMac, target, LocalMac, sender);
-                run._peer.Transmit(FrameBuilder.Ethernet(LocalMac, PeerMac, FrameBuilder.EtherTypeArp, reply));
+                var reply = FrameBuilder.Arp(2, PeerMac, target, run._localMac, sender);
+                run._peer.Transmit(FrameBuilder.Ethernet(run._localMac, PeerMac, FrameBuilder.EtherTypeArp, reply));
                 return;
             }
             if (etherType == FrameBuilder.EtherTypeIpv4) run._sent.Enqueue((run.SentMicros(frame), frame.ToArray()));

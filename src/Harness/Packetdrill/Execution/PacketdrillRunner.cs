@@ -10,15 +10,28 @@ namespace Netstack.Harness.Packetdrill.Execution;
 /// any script has them, before a packet is sent, as it does for a broken YAML file.</summary>
 public sealed record LoadedScript(string File, string Name, ScriptAnalysis? Analysis, IReadOnlyList<string> Errors)
 {
+    /// <summary>Who plays the local side (a <c>// played-by:</c> comment), or null for our stack / the run's wire.</summary>
+    public PacketdrillPlayer? Player { get; init; }
+
     public static LoadedScript Load(string file)
     {
         string name = Path.GetFileNameWithoutExtension(file);
         var parsed = PacketdrillParser.ParseFile(file);
         if (!parsed.Succeeded) return new LoadedScript(file, name, null, parsed.Errors.Select(e => e.ToString()).ToList());
+        PacketdrillPlayer? player;
+        try
+        {
+            player = PacketdrillPlayer.Read(file);
+        }
+        catch (FormatException e)
+        {
+            return new LoadedScript(file, name, null, [e.Message]);
+        }
         var analysis = PacketdrillAnalyzer.Analyze(parsed.Script);
         var errors = analysis.Errors.Select(e => e.ToString())
+            .Concat(player?.Errors(parsed.Script) ?? [])
             .Concat(analysis.Unsupported.Select(u => $"{u.Location}: not supported: {u.Reason}")).ToList();
-        return new LoadedScript(file, name, errors.Count == 0 ? analysis : null, errors);
+        return new LoadedScript(file, name, errors.Count == 0 ? analysis : null, errors) { Player = player };
     }
 }
 
@@ -32,7 +45,9 @@ public static class PacketdrillRunner
     public static ScenarioResult Run(LoadedScript script, RunOptions options, bool anyOptionLayout = false)
     {
         var analysis = script.Analysis ?? throw new ArgumentException($"{script.File} has errors and cannot run");
-        if (options.Wire == ScenarioWire.Tap && !_kernelPathWarm)
+        // A script that names who plays its local side runs on the real wire whatever --wire says.
+        if (script.Player is not null) options = options with { Wire = ScenarioWire.Tap };
+        if (options.Wire == ScenarioWire.Tap && script.Player is not { IsExternal: true } && !_kernelPathWarm)
         {
             // The first run in a process compiles (JIT) the runner's and the kernel socket paths, tens of ms that
             // would make the first lines late: run the first script once, in a namespace of its own, and discard it.
@@ -47,7 +62,8 @@ public static class PacketdrillRunner
         if (options.OutputDirectory is { } outDir) Directory.CreateDirectory(outDir);
         using var realWire = options.Wire == ScenarioWire.Tap ? new RealWireSession() : null;
         using var pcap = path is not null && options.Format == CaptureFormat.Pcap ? new PcapFileSink(path) : null;
-        using var run = new PacketdrillRun(analysis, seed, pcap, anyOptionLayout, realWire?.Loop, options.Personality);
+        using var run = new PacketdrillRun(analysis, seed, pcap, anyOptionLayout, realWire?.Loop,
+            script.Player is { IsExternal: true } p ? p : null, options.Personality);
         realWire?.StartClock(pcap);
         run.Play();
         if (path is not null && options.Format == CaptureFormat.PcapNg)

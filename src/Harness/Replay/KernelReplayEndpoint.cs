@@ -1,0 +1,98 @@
+using Netstack.Drivers.Loops;
+using Netstack.Drivers.Tap;
+using Netstack.Harness.Linux;
+using Netstack.Harness.Running;
+using Netstack.Link;
+
+namespace Netstack.Harness.Replay;
+
+/// <summary>The Linux kernel takes over the endpoint (<c>--wire tap</c>): a network namespace made for the replay,
+/// with a tap whose kernel side has the endpoint's address and captured MAC. The peers' frames are written onto the
+/// tap at their captured times (real time), every frame the kernel sends out of it is the endpoint's, and the
+/// captured applications are played by sockets opened in the namespace (<see cref="KernelReplayApplications"/>).
+/// Dispose closes the sockets and deletes the namespace, which takes the tap with it.</summary>
+public sealed class KernelReplayEndpoint : IReplayEndpoint, IFrameReceiver
+{
+    /// <summary>Namespaces are named PREFIX + process id (see <see cref="NetworkNamespace"/>), so a later run deletes
+    /// those a killed one left, and a test can check that none is left.</summary>
+    public const string NamespacePrefix = "nsreplay";
+    private const string Device = "tap0";
+
+    private readonly RealWireSession _session;
+    private readonly NetworkNamespace _namespace;
+    private readonly TapLink _tap;
+    private readonly uint _address;
+    private Action<byte[]>? _transmitted;
+    private KernelReplayApplications? _apps;
+
+    /// <param name="address">The endpoint's address and the prefix that puts every played peer on the link.</param>
+    /// <param name="mtu">The tap's MTU (the largest IPv4 packet of the capture, at least 1500).</param>
+    public KernelReplayEndpoint(Netstack.Wire.Ipv4Cidr address, string mac, int mtu)
+    {
+        if (TapPrerequisites.MissingReason() is { } missing)
+            throw new ReplayInputException($"--wire tap: the Linux kernel plays the endpoint in a network namespace, but {missing}");
+        _address = address.Address.Value;
+        _session = new RealWireSession();
+        try
+        {
+            _namespace = NetworkNamespace.Create(NamespacePrefix);
+        }
+        catch
+        {
+            _session.Dispose();
+            throw;
+        }
+        try
+        {
+            _namespace.MustRun("ip", "tuntap", "add", "dev", Device, "mode", "tap");
+            _namespace.MustRun("ip", "link", "set", "dev", Device, "address", mac, "mtu", mtu.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            _namespace.MustRun("ip", "addr", "add", address.ToString(), "dev", Device);
+            _namespace.MustRun("ip", "link", "set", "dev", Device, "up");
+            _tap = _namespace.RunInside(() => new TapLink(_session.Loop, Device, mtu));
+            _tap.Attach(this);
+            // Time zero is now, before the session schedules the first frame: the namespace and tap are ready.
+            _session.StartClock(null);
+        }
+        catch
+        {
+            _namespace.Dispose();
+            _session.Dispose();
+            throw;
+        }
+    }
+
+    public IEventLoop Loop => _session.Loop;
+    public string Name => "the Linux kernel";
+    public NetworkNamespace Namespace => _namespace;
+
+    public void OnTransmit(Action<byte[]> transmitted) => _transmitted = transmitted;
+
+    void IFrameReceiver.ReceiveFrame(ReadOnlySpan<byte> frame) => _transmitted?.Invoke(frame.ToArray());
+
+    public void Inject(byte[] frame) => _tap.Transmit(frame);
+
+    public void PrimeNeighbour(uint address, string mac) =>
+        _namespace.MustRun("ip", "neigh", "replace", ReplayFrame.Ip(address), "lladdr", mac, "dev", Device, "nud", "permanent");
+
+    public void StartApplications(List<TcpServerScript> tcp, List<UdpServerScript> udp, List<EchoRequestStep> echoes)
+    {
+        _apps = new KernelReplayApplications(_session.Loop, _namespace, _address, tcp, udp, echoes);
+    }
+
+    public void StopApplications() => _apps?.Stop();
+
+    public IReadOnlyList<string> Problems => _apps?.Problems ?? [];
+
+    public byte[]? Delivered(string flow) => _apps?.Delivered(flow);
+
+    /// <summary>Throws <see cref="RunInterruptedException"/> when Ctrl-C or SIGTERM stopped the loop.</summary>
+    public void ThrowIfInterrupted() => _session.Interruption.ThrowIfInterrupted();
+
+    public void Dispose()
+    {
+        _apps?.Stop();
+        _tap.Dispose();
+        _namespace.Dispose();
+        _session.Dispose();
+    }
+}

@@ -60,7 +60,7 @@ public sealed partial class TcpConnection
             _delayedAckTimer.Stop();
         }
         _counters.TcpSegmentsSent++;
-        _stack.Ipv4.Send(buffer, Key.LocalAddress, Key.RemoteAddress, IpProtocol.Tcp, dontFragment: true);
+        _tcp.SendSegment(buffer, Key);
     }
 
     /// <summary>The furthest right edge an ACK sent now could advertise: the buffer's free space, capped by what

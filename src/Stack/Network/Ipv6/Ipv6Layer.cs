@@ -18,6 +18,7 @@ public sealed class Ipv6Layer
     private readonly StackCounters _counters;
     private readonly IIpv6Protocol?[] _protocols = new IIpv6Protocol?[256];
     private uint _nextIdentification;
+    private bool _identificationDrawn;
 
     internal Ipv6Layer(NetworkStack stack)
     {
@@ -26,7 +27,6 @@ public sealed class Ipv6Layer
         Reassembler = new Ipv6Reassembler(stack);
         PathMtu = new PathMtuCache(stack);
         Icmp = new Icmpv6(stack);
-        _nextIdentification = (uint)stack.Random.NextUInt64();
         Register(IpProtocol.Icmpv6, Icmp);
     }
 
@@ -245,8 +245,17 @@ public sealed class Ipv6Layer
     public int MtuFor(Ipv6Address destination) =>
         TryRoute(destination, out var iface, out _) ? PathMtu.Get(destination, iface.Ipv6!.LinkMtu) : Ipv6Packet.MinimumMtu;
 
-    /// <summary>The next fragment Identification (RFC 8200 §4.5): a counter from a random start.</summary>
-    public uint NextIdentification() => _nextIdentification++;
+    /// <summary>The next fragment Identification (RFC 8200 §4.5): a counter from a random start, drawn on first use
+    /// so a stack that never fragments IPv6 draws nothing (IPv4-only runs keep their random sequence).</summary>
+    public uint NextIdentification()
+    {
+        if (!_identificationDrawn)
+        {
+            _nextIdentification = (uint)_stack.Random.NextUInt64();
+            _identificationDrawn = true;
+        }
+        return _nextIdentification++;
+    }
 
     /// <summary>Sends an upper-layer payload already in <paramref name="payload"/> (ownership passes to IPv6), its
     /// checksum already written. Fragments to the path MTU unless <paramref name="dontFragment"/>.</summary>

@@ -153,7 +153,7 @@ public sealed class UdpSocket : IDisposable, IUdpReceiver
     }
 
     private static ReceivedDatagram ToResult(byte[] payload, in UdpDatagramInfo info) =>
-        new(payload, info.Length, info.RemoteAddress, info.RemotePort, info.LocalAddress);
+        new(payload, info.Length, info.Remote, info.RemotePort, info.Local);
 
     /// <summary>Takes the oldest queued ICMP error for this socket; false when there is none.</summary>
     public bool TryReceiveError(out UdpSocketError? error)

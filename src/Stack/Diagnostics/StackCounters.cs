@@ -62,6 +62,8 @@ public sealed class StackCounters
     public long Ipv6Delivered;
     /// <summary>IPv6 fragments transmitted (each counts once).</summary>
     public long Ipv6FragmentsSent;
+    /// <summary>IPv6 fragments accepted into a reassembly (not yet a whole packet).</summary>
+    public long Ipv6FragmentsQueued;
     /// <summary>IPv6 packets completed from fragments.</summary>
     public long Ipv6DatagramsReassembled;
     /// <summary>ICMPv6 echo replies sent.</summary>

@@ -142,6 +142,7 @@ public sealed class Ipv6Reassembler
             r.NextHeaderField = nextHeaderField;
             datagram[..(fragmentHeaderOffset + Ipv6FragmentHeader.Length)].CopyTo(r.Header);
         }
+        counters.Ipv6FragmentsQueued++;
         if (!IsComplete(r)) return;
 
         // The unfragmentable part of the first fragment, its Next Header naming what the fragment header named,

@@ -72,7 +72,7 @@ public sealed class NetworkStack
     public Udp Udp { get; }
     /// <summary>The TCP layer: listeners and connections.</summary>
     public TcpProtocol Tcp { get; }
-    /// <summary>ICMP echo client behind <see cref="PingAsync(Ipv4Address, int, TimeSpan?, CancellationToken)"/>.</summary>
+    /// <summary>ICMP echo client behind <see cref="PingAsync(Ipv4Address, int, Duration?, CancellationToken)"/>.</summary>
     public PingService Ping { get; }
 
     /// <summary>When set, an exception escaping the processing of a received frame is counted
@@ -182,14 +182,14 @@ public sealed class NetworkStack
     /// <paramref name="destination"/> and completes with the reply, an ICMP error, or a timeout
     /// (<paramref name="timeout"/>, 1 s by default) as a <see cref="PingResult"/>; cancelling forgets the
     /// request.</summary>
-    public Task<PingResult> PingAsync(Ipv4Address destination, int dataLength = 56, TimeSpan? timeout = null,
+    public Task<PingResult> PingAsync(Ipv4Address destination, int dataLength = 56, Duration? timeout = null,
         CancellationToken cancellationToken = default) =>
         Ping.PingAsync(destination, dataLength, timeout, cancellationToken: cancellationToken);
 
     /// <summary>Sends one ICMPv6 echo request (ping6) to <paramref name="destination"/>, like
-    /// <see cref="PingAsync(Ipv4Address, int, TimeSpan?, CancellationToken)"/>; larger than the path MTU it is
+    /// <see cref="PingAsync(Ipv4Address, int, Duration?, CancellationToken)"/>; larger than the path MTU it is
     /// fragmented.</summary>
-    public Task<PingResult> PingAsync(Ipv6Address destination, int dataLength = 56, TimeSpan? timeout = null,
+    public Task<PingResult> PingAsync(Ipv6Address destination, int dataLength = 56, Duration? timeout = null,
         CancellationToken cancellationToken = default) =>
         Ping.PingAsync(destination, dataLength, timeout, cancellationToken: cancellationToken);
 

@@ -2,6 +2,7 @@ using Netstack.Api;
 using Netstack.Harness.Running;
 using Netstack.Harness.Scenarios;
 using Netstack.Wire;
+using Netstack.Time;
 
 namespace Netstack.Harness.Hosts;
 
@@ -22,12 +23,12 @@ public abstract class HostDriver(HostSpec spec) : IDisposable
     // ------------------------------------------------------------------ ping
 
     /// <summary>Sends one echo request.</summary>
-    public virtual void SendPing(Ipv4Address to, int size, TimeSpan timeout, byte? timeToLive, bool dontFragment) =>
+    public virtual void SendPing(Ipv4Address to, int size, Duration timeout, byte? timeToLive, bool dontFragment) =>
         throw Unsupported("ping");
 
     /// <summary>The completed pings, in completion order.</summary>
     /// <summary>One ICMPv6 echo request (ping6); its result joins <see cref="PingResults"/>.</summary>
-    public virtual void SendPing6(Ipv6Address to, int size, TimeSpan timeout, byte? hopLimit) => throw Unsupported("ping6");
+    public virtual void SendPing6(Ipv6Address to, int size, Duration timeout, byte? hopLimit) => throw Unsupported("ping6");
 
     public virtual IReadOnlyList<PingResult> PingResults => throw Unsupported("ping");
 
@@ -87,7 +88,7 @@ public abstract class HostDriver(HostSpec spec) : IDisposable
 
     /// <summary>Runs a shell command in the host's namespace: its exit code, what it printed (stdout, then
     /// stderr), and whether it was ended for taking longer than <paramref name="timeout"/>.</summary>
-    public virtual (int ExitCode, string Output, bool TimedOut) Exec(string command, TimeSpan timeout) =>
+    public virtual (int ExitCode, string Output, bool TimedOut) Exec(string command, Duration timeout) =>
         throw new StepFailedException($"host '{Name}' has no namespace to run a command in");
 
     public virtual void Dispose() { }

@@ -53,19 +53,19 @@ public sealed class PingService : IEchoClient, IEchoV6Client
 
     /// <summary>Sends one echo request of <paramref name="dataLength"/> data bytes; completes with the reply,
     /// an ICMP error, or TimedOut after <paramref name="timeout"/>. Cancelling forgets the request.</summary>
-    public Task<PingResult> PingAsync(Ipv4Address destination, int dataLength = 56, TimeSpan? timeout = null,
+    public Task<PingResult> PingAsync(Ipv4Address destination, int dataLength = 56, Duration? timeout = null,
         byte? timeToLive = null, bool dontFragment = false, CancellationToken cancellationToken = default) =>
         Start(destination, dataLength, timeout, timeToLive, dontFragment, cancellationToken);
 
     /// <summary>Sends one ICMPv6 echo request (ping6) of <paramref name="dataLength"/> data bytes, fragmented when it
-    /// exceeds the path MTU; completes like <see cref="PingAsync(Ipv4Address, int, TimeSpan?, byte?, bool,
+    /// exceeds the path MTU; completes like <see cref="PingAsync(Ipv4Address, int, Duration?, byte?, bool,
     /// CancellationToken)"/>, the result's <see cref="PingResult.Target"/> and <see cref="PingResult.Responder"/>
     /// being IPv6 addresses.</summary>
-    public Task<PingResult> PingAsync(Ipv6Address destination, int dataLength = 56, TimeSpan? timeout = null,
+    public Task<PingResult> PingAsync(Ipv6Address destination, int dataLength = 56, Duration? timeout = null,
         byte? hopLimit = null, CancellationToken cancellationToken = default) =>
         Start(destination, dataLength, timeout, hopLimit, false, cancellationToken);
 
-    private Task<PingResult> Start(IpAddress destination, int dataLength, TimeSpan? timeout, byte? timeToLive, bool dontFragment,
+    private Task<PingResult> Start(IpAddress destination, int dataLength, Duration? timeout, byte? timeToLive, bool dontFragment,
         CancellationToken cancellationToken)
     {
         if (cancellationToken.IsCancellationRequested) return Task.FromCanceled<PingResult>(cancellationToken);
@@ -90,14 +90,14 @@ public sealed class PingService : IEchoClient, IEchoV6Client
         return completion.Task;
     }
 
-    /// <summary>Like <see cref="PingAsync(Ipv4Address, int, TimeSpan?, byte?, bool, CancellationToken)"/> for a BCL
+    /// <summary>Like <see cref="PingAsync(Ipv4Address, int, Duration?, byte?, bool, CancellationToken)"/> for a BCL
     /// address.</summary>
     /// <exception cref="ArgumentException"><paramref name="destination"/> is neither IPv4 nor IPv6.</exception>
-    public Task<PingResult> PingAsync(System.Net.IPAddress destination, int dataLength = 56, TimeSpan? timeout = null,
+    public Task<PingResult> PingAsync(System.Net.IPAddress destination, int dataLength = 56, Duration? timeout = null,
         CancellationToken cancellationToken = default) =>
         Start(IpAddress.FromSystem(destination), dataLength, timeout, null, false, cancellationToken);
 
-    private void Send(IpAddress destination, int dataLength, TimeSpan? timeout, byte? timeToLive, bool dontFragment,
+    private void Send(IpAddress destination, int dataLength, Duration? timeout, byte? timeToLive, bool dontFragment,
         TaskCompletionSource<PingResult> completion)
     {
         if (completion.Task.IsCompleted) return; // cancelled before the loop got to it
@@ -105,7 +105,7 @@ public sealed class PingService : IEchoClient, IEchoV6Client
         var pending = new Pending(destination, sequence, _stack.Scheduler.Now, completion);
         _pending[sequence] = pending;
         pending.Timeout = new ScheduledTimer(_stack.Scheduler, () => Complete(pending, Result(PingStatus.TimedOut, destination, sequence)));
-        pending.Timeout.ArmAfter(timeout ?? TimeSpan.FromSeconds(1));
+        pending.Timeout.ArmAfter(timeout ?? Duration.FromSeconds(1));
         var sent = destination.IsIpv4
             ? _stack.Icmp.SendEchoRequest(destination.Ipv4, _identifier, sequence, dataLength, timeToLive, dontFragment)
             : _stack.Ipv6.Icmp.SendEchoRequest(destination.Ipv6, _identifier, sequence, dataLength, timeToLive);
@@ -115,7 +115,7 @@ public sealed class PingService : IEchoClient, IEchoV6Client
 
     /// <summary>A result for either family: IPv4 ones exactly as before, IPv6 ones with their addresses in
     /// <see cref="PingResult.Target"/> and <see cref="PingResult.Responder"/>.</summary>
-    private static PingResult Result(PingStatus status, IpAddress destination, ushort sequence, TimeSpan rtt = default,
+    private static PingResult Result(PingStatus status, IpAddress destination, ushort sequence, Duration rtt = default,
         IpAddress? from = null, byte hops = 0, int dataLength = 0, byte code = 0) =>
         destination.IsIpv4
             ? new PingResult(status, destination.Ipv4, sequence, rtt, from?.Ipv4, hops, dataLength, code)

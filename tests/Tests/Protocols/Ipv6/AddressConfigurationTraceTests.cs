@@ -147,7 +147,7 @@ public class AddressConfigurationTraceTests
         host.TakeSent().Should().BeEmpty("the router answered: no more solicitations");
 
         // Off-link destinations go to the default router, from the autoconfigured address.
-        var ping = host.Stack.PingAsync(Ipv6Address.Parse("2001:db8:99::1"), timeout: TimeSpan.FromSeconds(5));
+        var ping = host.Stack.PingAsync(Ipv6Address.Parse("2001:db8:99::1"), timeout: Duration.FromSeconds(5));
         sent = host.TakeSent();
         sent.Should().ContainSingle();
         sent[0].Parse().DestinationHardwareAddress.ToMac().Should().Be(RouterMac);

@@ -65,7 +65,7 @@ public class Ipv6FragmentTraceTests
     {
         var host = new Ipv6Host();
         host.LearnPeer();
-        var ping = host.Stack.PingAsync(PeerIp, dataLength: 3000, timeout: TimeSpan.FromSeconds(5));
+        var ping = host.Stack.PingAsync(PeerIp, dataLength: 3000, timeout: Duration.FromSeconds(5));
         var sent = host.TakeSent();
         sent.Should().HaveCount(3);
         sent.Select(f => f.Bytes.Length - 14).Should().Equal(1496, 1496, 160);
@@ -88,7 +88,7 @@ public class Ipv6FragmentTraceTests
         ping.Result.Status.Should().Be(PingStatus.Success);
         ping.Result.DataLength.Should().Be(3000);
         ping.Result.Responder.Should().Be((IpAddress)PeerIp);
-        ping.Result.RoundTripTime.Should().Be(TimeSpan.FromMilliseconds(3));
+        ping.Result.RoundTripTime.Should().Be(Duration.FromMilliseconds(3));
         host.Stack.Counters.Ipv6DatagramsReassembled.Should().Be(1);
         host.Stack.Ipv6.Reassembler.BytesHeld.Should().Be(0);
     }
@@ -232,7 +232,7 @@ public class Ipv6FragmentTraceTests
     {
         var host = new Ipv6Host();
         host.LearnPeer();
-        _ = host.Stack.PingAsync(PeerIp, dataLength: 1400, timeout: TimeSpan.FromSeconds(1));
+        _ = host.Stack.PingAsync(PeerIp, dataLength: 1400, timeout: Duration.FromSeconds(1));
         var request = host.TakeSent().Single();
         request.Bytes.Length.Should().Be(14 + 40 + 8 + 1400);
         // A router on the way says 1280.
@@ -241,7 +241,7 @@ public class Ipv6FragmentTraceTests
         host.Stack.Ipv6.MtuFor(PeerIp).Should().Be(1280);
         host.Stack.Counters.Ipv6PathMtuReductions.Should().Be(1);
 
-        _ = host.Stack.PingAsync(PeerIp, dataLength: 1400, timeout: TimeSpan.FromSeconds(1));
+        _ = host.Stack.PingAsync(PeerIp, dataLength: 1400, timeout: Duration.FromSeconds(1));
         var sent = host.TakeSent();
         sent.Should().HaveCount(2);
         sent.Should().OnlyContain(f => f.Bytes.Length - 14 <= 1280);
@@ -256,7 +256,7 @@ public class Ipv6FragmentTraceTests
     {
         var host = new Ipv6Host();
         host.LearnPeer();
-        _ = host.Stack.PingAsync(PeerIp, dataLength: 1400, timeout: TimeSpan.FromSeconds(1));
+        _ = host.Stack.PingAsync(PeerIp, dataLength: 1400, timeout: Duration.FromSeconds(1));
         var request = host.TakeSent().Single();
         host.Feed(FromPeer(58, Ipv6Frames.Icmpv6(RouterLinkLocalGlobal, Ip, 2, 0, 600, request.Bytes[14..(14 + 1232)]),
             source: RouterLinkLocalGlobal));

@@ -127,7 +127,7 @@ public class Ipv6TransportTests
 
         public Pair()
         {
-            var lan = new VirtualSegment(Loop, new SegmentOptions { Latency = TimeSpan.FromMilliseconds(1) });
+            var lan = new VirtualSegment(Loop, new SegmentOptions { Latency = Duration.FromMilliseconds(1) });
             var options = new StackOptions { Arp = new ArpOptions { SendGratuitousOnStart = false } };
             A = new NetworkStack(Loop, new SeededRandom(1), options, "a");
             B = new NetworkStack(Loop, new SeededRandom(2), options, "b");

@@ -14,7 +14,7 @@ namespace Netstack.Tests.Protocols.Ipv6;
 /// transitions, with timers from the virtual clock.</summary>
 public class NeighborDiscoveryTraceTests
 {
-    private static readonly TimeSpan LongTimeout = TimeSpan.FromSeconds(120);
+    private static readonly Duration LongTimeout = Duration.FromSeconds(120);
 
     [Test]
     public void A_solicitation_for_our_address_is_answered_at_once_with_a_solicited_override_advertisement()

@@ -5,6 +5,7 @@ using Netstack.Buffers;
 using Netstack.Diagnostics;
 using Netstack.Link;
 using Netstack.Network;
+using Netstack.Network.Ipv6;
 using Netstack.Time;
 using Netstack.Transport;
 using Netstack.Transport.Tcp;
@@ -39,6 +40,9 @@ public sealed class NetworkStack
         Ipv4.Register(IpProtocol.Udp, Udp);
         Tcp = new TcpProtocol(this);
         Ipv4.Register(IpProtocol.Tcp, Tcp);
+        Ipv6 = new Ipv6Layer(this);
+        Ipv6.Register(IpProtocol.Udp, Udp);
+        Ipv6.Register(IpProtocol.Tcp, Tcp);
         Ping = new PingService(this);
     }
 
@@ -59,13 +63,16 @@ public sealed class NetworkStack
     public IReadOnlyList<NetworkInterface> Interfaces => _interfaces;
     /// <summary>The IPv4 layer: routing, fragmentation, reassembly, dispatch to transports.</summary>
     public Ipv4 Ipv4 { get; }
+    /// <summary>The IPv6 layer: extension headers, reassembly, ICMPv6, routing by prefix and default router; active
+    /// on interfaces after <see cref="EnableIpv6"/>.</summary>
+    public Ipv6Layer Ipv6 { get; }
     /// <summary>ICMP: echo replies, error messages and their delivery to transports.</summary>
     public Icmp Icmp { get; }
     /// <summary>The UDP layer that sockets from <see cref="OpenUdp"/> are bound in.</summary>
     public Udp Udp { get; }
     /// <summary>The TCP layer: listeners and connections.</summary>
     public TcpProtocol Tcp { get; }
-    /// <summary>ICMP echo client behind <see cref="PingAsync"/>.</summary>
+    /// <summary>ICMP echo client behind <see cref="PingAsync(Ipv4Address, int, Duration?, CancellationToken)"/>.</summary>
     public PingService Ping { get; }
 
     /// <summary>When set, an exception escaping the processing of a received frame is counted
@@ -96,6 +103,20 @@ public sealed class NetworkStack
         Ipv4.AddOwnAddresses(iface);
         Ipv4.Routes.Add(new Route(new Ipv4Cidr(address.Network, address.PrefixLength), iface));
         return iface;
+    }
+
+    /// <summary>Turns IPv6 on for <paramref name="iface"/> (RFC 4862 §5.3): joins all-nodes, forms the link-local
+    /// address from the MAC, adds <paramref name="addresses"/>, each through duplicate address detection with MLDv2
+    /// reports for its solicited-node group, then solicits routers for SLAAC. Idempotent per interface.</summary>
+    public Ipv6Interface EnableIpv6(NetworkInterface iface, params Ipv6Cidr[] addresses)
+    {
+        if (iface.Ipv6 is null)
+        {
+            iface.Ipv6 = new Ipv6Interface(iface);
+            iface.Ipv6.Start();
+        }
+        foreach (var a in addresses) iface.Ipv6.AddAddress(a);
+        return iface.Ipv6;
     }
 
     /// <summary>Adds a route via a gateway that must be on-link through one of our interfaces.</summary>
@@ -144,17 +165,31 @@ public sealed class NetworkStack
         CancellationToken cancellationToken = default) =>
         TcpStream.ConnectAsync(Tcp, address, port, localPort, cancellationToken);
 
-    /// <summary>Opens a TCP connection to <paramref name="remote"/>, like
+    /// <summary>Opens a TCP connection over IPv6, like
+    /// <see cref="ConnectTcpAsync(Ipv4Address, ushort, ushort, CancellationToken)"/>; the MSS offered is the path
+    /// MTU less 60 bytes of IPv6 and TCP header.</summary>
+    public Task<TcpStream> ConnectTcpAsync(Ipv6Address address, ushort port, ushort localPort = 0,
+        CancellationToken cancellationToken = default) =>
+        TcpStream.ConnectAsync(Tcp, address, port, localPort, cancellationToken);
+
+    /// <summary>Opens a TCP connection to <paramref name="remote"/> of either family, like
     /// <see cref="ConnectTcpAsync(Ipv4Address, ushort, ushort, CancellationToken)"/>.</summary>
-    /// <exception cref="ArgumentException"><paramref name="remote"/> is not an IPv4 endpoint.</exception>
+    /// <exception cref="ArgumentException"><paramref name="remote"/> is neither IPv4 nor IPv6.</exception>
     public Task<TcpStream> ConnectTcpAsync(IPEndPoint remote, ushort localPort = 0, CancellationToken cancellationToken = default) =>
-        ConnectTcpAsync(Ipv4Address.FromSystem(remote.Address), (ushort)remote.Port, localPort, cancellationToken);
+        TcpStream.ConnectAsync(Tcp, IpAddress.FromSystem(remote.Address), (ushort)remote.Port, localPort, cancellationToken);
 
     /// <summary>Sends one ICMP echo request of <paramref name="dataLength"/> data bytes to
     /// <paramref name="destination"/> and completes with the reply, an ICMP error, or a timeout
     /// (<paramref name="timeout"/>, 1 s by default) as a <see cref="PingResult"/>; cancelling forgets the
     /// request.</summary>
     public Task<PingResult> PingAsync(Ipv4Address destination, int dataLength = 56, Duration? timeout = null,
+        CancellationToken cancellationToken = default) =>
+        Ping.PingAsync(destination, dataLength, timeout, cancellationToken: cancellationToken);
+
+    /// <summary>Sends one ICMPv6 echo request (ping6) to <paramref name="destination"/>, like
+    /// <see cref="PingAsync(Ipv4Address, int, Duration?, CancellationToken)"/>; larger than the path MTU it is
+    /// fragmented.</summary>
+    public Task<PingResult> PingAsync(Ipv6Address destination, int dataLength = 56, Duration? timeout = null,
         CancellationToken cancellationToken = default) =>
         Ping.PingAsync(destination, dataLength, timeout, cancellationToken: cancellationToken);
 

@@ -15,4 +15,8 @@ public sealed record StackOptions
     public IcmpOptions Icmp { get; init; } = new();
     /// <summary>TCP defaults applied to every connection (buffers, timers, options).</summary>
     public TcpSettings Tcp { get; init; } = new();
+    /// <summary>IPv6 hop limit, reassembly, autoconfiguration and path MTU.</summary>
+    public Network.Ipv6.Ipv6Options Ipv6 { get; init; } = new();
+    /// <summary>IPv6 Neighbor Discovery timing and limits.</summary>
+    public NeighborDiscoveryOptions NeighborDiscovery { get; init; } = new();
 }

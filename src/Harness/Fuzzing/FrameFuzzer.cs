@@ -53,7 +53,8 @@ public sealed class FrameFuzzer
         var loop = new VirtualEventLoop();
         var link = new ScriptedLink { Recording = false };
         var victim = new NetworkStack(loop, random.Fork(), name: "victim");
-        victim.AddInterface(link, FuzzCorpus.VictimMac, new Ipv4Cidr(FuzzCorpus.VictimIp, 24));
+        var victimInterface = victim.AddInterface(link, FuzzCorpus.VictimMac, new Ipv4Cidr(FuzzCorpus.VictimIp, 24));
+        victim.EnableIpv6(victimInterface, new Ipv6Cidr(FuzzCorpus.VictimIp6, 64));
         var socket = victim.OpenUdp(FuzzCorpus.OpenUdpPort);
         var counters = victim.Counters;
         var findings = new List<FuzzFinding>();
@@ -103,6 +104,8 @@ public sealed class FrameFuzzer
             findings.Add(new FuzzFinding("leak", null, $"{victim.Buffers.Outstanding} packet buffers not returned", null));
         if (victim.Ipv4.Reassembler.ActiveCount != 0 || victim.Ipv4.Reassembler.BytesHeld != 0)
             findings.Add(new FuzzFinding("leak", null, $"{victim.Ipv4.Reassembler.ActiveCount} reassemblies holding {victim.Ipv4.Reassembler.BytesHeld} bytes", null));
+        if (victim.Ipv6.Reassembler.ActiveCount != 0 || victim.Ipv6.Reassembler.BytesHeld != 0)
+            findings.Add(new FuzzFinding("leak", null, $"{victim.Ipv6.Reassembler.ActiveCount} IPv6 reassemblies holding {victim.Ipv6.Reassembler.BytesHeld} bytes", null));
         long memoryAfter = GC.GetTotalMemory(forceFullCollection: true);
         long growth = memoryAfter - memoryBefore;
         if (growth > MemoryBound)
@@ -110,13 +113,14 @@ public sealed class FrameFuzzer
         GC.KeepAlive(victim);
 
         return new FuzzReport(injected, byMutation, counters.NonZeroDrops().ToList(),
-            counters.Ipv4Delivered + counters.ArpPacketsProcessed + counters.FragmentsQueued, link.FramesTransmitted, growth, findings);
+            counters.Ipv4Delivered + counters.ArpPacketsProcessed + counters.FragmentsQueued + counters.Ipv6Delivered
+            + counters.Ipv6FragmentsQueued, link.FramesTransmitted, growth, findings);
     }
 
-    /// <summary>Everything that shows a frame was handled: a drop with a reason, a delivery to a transport,
-    /// an ARP packet acted on, or a fragment kept for reassembly.</summary>
+    /// <summary>Everything that shows a frame was handled: a drop with a reason, a delivery to a transport (over
+    /// either IP version), an ARP packet acted on, or a fragment kept for reassembly.</summary>
     private static long Accounted(StackCounters c) =>
-        c.TotalDropped + c.Ipv4Delivered + c.ArpPacketsProcessed + c.FragmentsQueued;
+        c.TotalDropped + c.Ipv4Delivered + c.ArpPacketsProcessed + c.FragmentsQueued + c.Ipv6Delivered + c.Ipv6FragmentsQueued;
 
     private sealed class FaultCollector : IFrameFaultObserver
     {

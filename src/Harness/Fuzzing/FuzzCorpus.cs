@@ -16,6 +16,8 @@ public static class FuzzCorpus
     public static readonly MacAddress VictimMac = MacAddress.Parse("02:00:00:00:00:0b");
     public static readonly Ipv4Address SenderIp = Ipv4Address.Parse("192.0.2.10");
     public static readonly Ipv4Address VictimIp = Ipv4Address.Parse("192.0.2.11");
+    public static readonly Ipv6Address SenderIp6 = Ipv6Address.Parse("2001:db8::a");
+    public static readonly Ipv6Address VictimIp6 = Ipv6Address.Parse("2001:db8::b");
     public const ushort OpenUdpPort = 7;
     public const ushort OpenTcpPort = 80;
 
@@ -39,6 +41,17 @@ public static class FuzzCorpus
         udp.SendTo(new byte[2000], VictimIp, OpenUdpPort);
         udp.SendTo("closed"u8, VictimIp, 9);
         sim.Loop.RunUntil(Instant.FromSeconds(2));
+
+        // IPv6: duplicate address detection, MLDv2 and router solicitations, then neighbour discovery, pings small
+        // and fragmented, UDP to open and closed ports.
+        a.EnableIpv6(a.Interfaces[0], new Ipv6Cidr(SenderIp6, 64));
+        b.EnableIpv6(b.Interfaces[0], new Ipv6Cidr(VictimIp6, 64));
+        sim.Loop.RunUntil(Instant.FromSeconds(4));
+        a.PingAsync(VictimIp6, 56);
+        a.PingAsync(VictimIp6, 3000);
+        udp.SendTo("hello, fuzz6"u8, VictimIp6, OpenUdpPort);
+        udp.SendTo("closed6"u8, VictimIp6, 9);
+        sim.Loop.RunUntil(Instant.FromSeconds(6));
 
         var corpus = sink.Frames;
         corpus.Add(TcpSegmentFrame(TcpFlags.Syn, withOptions: true));
@@ -69,7 +82,7 @@ public static class FuzzCorpus
         return frame;
     }
 
-    /// <summary>Adds the frames of a capture file (classic pcap or pcapng) that are Ethernet/IPv4 or ARP. Throws
+    /// <summary>Adds the frames of a capture file (classic pcap or pcapng) that are Ethernet/IPv4, IPv6 or ARP. Throws
     /// <see cref="FormatException"/> (one line, with the byte offset for a damaged classic pcap) when the file is
     /// not a readable capture; see <see cref="Trace.CaptureFileReader"/>.</summary>
     public static int AddCapture(List<byte[]> corpus, string path)
@@ -79,7 +92,7 @@ public static class FuzzCorpus
         {
             if (data.Length < EthernetFrame.HeaderLength) continue;
             var type = BinaryPrimitives.ReadUInt16BigEndian(data.AsSpan(12));
-            if (type is not ((ushort)EtherType.Ipv4 or (ushort)EtherType.Arp)) continue;
+            if (type is not ((ushort)EtherType.Ipv4 or (ushort)EtherType.Arp or (ushort)EtherType.Ipv6)) continue;
             corpus.Add(data);
             added++;
         }

@@ -27,6 +27,9 @@ public abstract class HostDriver(HostSpec spec) : IDisposable
         throw Unsupported("ping");
 
     /// <summary>The completed pings, in completion order.</summary>
+    /// <summary>One ICMPv6 echo request (ping6); its result joins <see cref="PingResults"/>.</summary>
+    public virtual void SendPing6(Ipv6Address to, int size, Duration timeout, byte? hopLimit) => throw Unsupported("ping6");
+
     public virtual IReadOnlyList<PingResult> PingResults => throw Unsupported("ping");
 
     /// <summary>How many pings steps have asked this host to send so far.</summary>

@@ -48,6 +48,9 @@ public sealed class StackHostDriver : HostDriver
     public override void SendPing(Ipv4Address to, int size, Duration timeout, byte? timeToLive, bool dontFragment) =>
         _ = _stack.Ping.PingAsync(to, size, timeout, timeToLive, dontFragment);
 
+    public override void SendPing6(Ipv6Address to, int size, Duration timeout, byte? hopLimit) =>
+        _ = _stack.Ping.PingAsync(to, size, timeout, hopLimit);
+
     private readonly List<PingResult> _pingResults = new();
 
     /// <summary>The stack keeps a bounded queue of results to take; the run keeps all of its own.</summary>

@@ -78,7 +78,7 @@ internal sealed class StackServices
             {
                 return;
             }
-            socket.SendTo(r.Data, r.RemoteAddress, r.RemotePort);
+            socket.SendTo(r.Data, r.Remote, r.RemotePort);
         }
     }
 }

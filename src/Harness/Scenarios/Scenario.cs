@@ -41,7 +41,12 @@ public sealed class Scenario
 
 public sealed record SegmentSpec(string Name, Duration Latency, long BandwidthBitsPerSecond, int Mtu);
 
-public sealed record InterfaceSpec(string Segment, MacAddress Mac, Ipv4Cidr Address, int? Mtu);
+public sealed record InterfaceSpec(string Segment, MacAddress Mac, Ipv4Cidr Address, int? Mtu)
+{
+    /// <summary><c>ip6: 2001:db8::10/64</c>: IPv6 is enabled on the interface (link-local address, duplicate address
+    /// detection, MLDv2, router solicitation) with this static address too; null keeps the interface IPv4-only.</summary>
+    public Ipv6Cidr? Ipv6 { get; init; }
+}
 
 /// <summary>A route as <c>ip route</c> writes it: <c>10.0.0.0/8 via 192.0.2.1</c>.</summary>
 public sealed record RouteSpec(Ipv4Cidr Prefix, Ipv4Address Gateway, SourceLocation Location);

@@ -14,11 +14,11 @@ public static partial class ScenarioLoader
 {
     internal static readonly string[] TopKeys = ["name", "description", "seed", "timeout", "wire", "segments", "hosts", "faults", "steps", "connection", "strict"];
     private static readonly string[] SegmentKeys = ["latency", "bandwidth", "mtu"];
-    internal static readonly string[] HostKeys = ["mac", "ip", "gateway", "segment", "mtu", "interfaces", "routes", "forwarding", "gratuitous-arp", "ttl", "scripted", "played-by", "services", "personality"];
+    internal static readonly string[] HostKeys = ["mac", "ip", "ip6", "gateway", "segment", "mtu", "interfaces", "routes", "forwarding", "gratuitous-arp", "ttl", "scripted", "played-by", "services", "personality"];
     internal static readonly string[] PlayedByKeys = ["run", "interface", "env", "services", "start-timeout"];
     private static readonly string[] StackOnlyKeys = ["gateway", "routes", "forwarding", "gratuitous-arp", "ttl", "personality"];
     private static readonly string[] LinuxDecidesKeys = ["forwarding", "gratuitous-arp"];
-    private static readonly string[] InterfaceKeys = ["segment", "mac", "ip", "mtu"];
+    private static readonly string[] InterfaceKeys = ["segment", "mac", "ip", "ip6", "mtu"];
 
     [GeneratedRegex(@"^(?<prefix>\S+)\s+via\s+(?<gw>\S+)$")]
     private static partial Regex RoutePattern();
@@ -196,6 +196,8 @@ public static partial class ScenarioLoader
         }
         var (player, external, playedServices) = played;
         bool linux = player == HostPlayer.Linux;
+        if (player != HostPlayer.Stack && m.Has("ip6"))
+            throw m.ErrorAt(m.KeyNode("ip6"), $"host '{name}' is played by {player.ToString().ToLowerInvariant()}: 'ip6' is supported only on hosts our stack plays (docs/ipv6.md)");
         if (scripted)
             foreach (var k in StackOnlyKeys)
                 if (m.Has(k))
@@ -203,7 +205,7 @@ public static partial class ScenarioLoader
         var interfaces = new List<InterfaceSpec>();
         if (m.Get("interfaces") is { } list)
         {
-            foreach (var k in new[] { "mac", "ip", "segment", "mtu" })
+            foreach (var k in new[] { "mac", "ip", "ip6", "segment", "mtu" })
                 if (m.Has(k))
                     throw m.ErrorAt(m.KeyNode(k), $"host '{name}' has 'interfaces': put '{k}' on each interface instead");
             if (list is not YamlSequenceNode seq || seq.Children.Count == 0)
@@ -223,6 +225,8 @@ public static partial class ScenarioLoader
             interfaces.Add(ReadInterface(m, segments, name));
         }
 
+        if (player != HostPlayer.Stack && interfaces.Any(i => i.Ipv6 is not null))
+            throw m.ErrorAt(m.Node, $"host '{name}' has 'ip6', which only hosts our stack plays support so far");
         var routes = new List<RouteSpec>();
         if (m.Get("gateway") is { } gw)
         {
@@ -409,6 +413,15 @@ public static partial class ScenarioLoader
             mac = new MacAddress(0x0200_0000_0000UL | address.Address.Value);
         }
         var mtu = m.Integer("mtu", 68, 65535);
-        return new InterfaceSpec(segment, mac, address, mtu is { } v ? (int)v : null);
+        Ipv6Cidr? ipv6 = null;
+        if (m.Get("ip6") is { } ip6Node)
+        {
+            var ip6Text = m.Scalar(ip6Node, "ip6");
+            if (!ip6Text.Contains('/') || !Ipv6Cidr.TryParse(ip6Text, out var cidr) || cidr.PrefixLength is < 1 or > 128
+                || cidr.Address.IsMulticast || cidr.Address.IsUnspecified || cidr.Address.IsLoopback)
+                throw m.ErrorAt(ip6Node, $"bad address '{ip6Text}' for 'ip6': expected a unicast IPv6 address with prefix length, like 2001:db8::10/64");
+            ipv6 = cidr;
+        }
+        return new InterfaceSpec(segment, mac, address, mtu is { } v ? (int)v : null) { Ipv6 = ipv6 };
     }
 }

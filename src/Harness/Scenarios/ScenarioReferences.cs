@@ -88,6 +88,24 @@ internal sealed partial class ScenarioReferences(string file, IReadOnlyList<Host
         throw map.ErrorAt(node, $"unknown segment '{name}' (segments: {string.Join(", ", segments.Select(s => s.Name))})");
     }
 
+    /// <summary>Like <see cref="Address"/>, or an IPv6 address: a literal (2001:db8::10) or <c>host/ip6</c>, that host's
+    /// first interface's <c>ip6</c> address.</summary>
+    public AddressRef AddressOfEitherFamily(YamlMapping map, YamlNode node, string key)
+    {
+        var text = map.Scalar(node, key);
+        if (Ipv6Address.TryParse(text, out var v6)) return new AddressRef(text, default) { Ipv6 = v6 };
+        if (text.EndsWith("/ip6", StringComparison.Ordinal))
+        {
+            var hostName = text[..^4];
+            var host = Hosts.FirstOrDefault(h => h.Name == hostName)
+                ?? throw map.ErrorAt(node, $"'{key}' names no host: {UnknownHost(hostName)}");
+            return host.Interfaces[0].Ipv6 is { } cidr
+                ? new AddressRef(text, default) { Ipv6 = cidr.Address }
+                : throw map.ErrorAt(node, $"host '{hostName}' has no 'ip6' address");
+        }
+        return Address(map, node, key);
+    }
+
     /// <summary>An IPv4 address, or a host name standing for that host's first address.</summary>
     public AddressRef Address(YamlMapping map, YamlNode node, string key)
     {

@@ -13,7 +13,9 @@ internal sealed partial class StepReader
         if (!m.Has("from")) throw m.ErrorAt(s.Node, "ping needs 'from' (a host)");
         if (!m.Has("to")) throw m.ErrorAt(s.Node, "ping needs 'to' (an address or a host)");
         var from = refs.HostThatCan(m, "from", s.Kind.Needs).Name;
-        var to = refs.Address(m, m.Get("to")!, "to");
+        var to = refs.AddressOfEitherFamily(m, m.Get("to")!, "to");
+        if (to.Ipv6 is not null && m.Has("dont-fragment"))
+            throw m.ErrorAt(m.KeyNode("dont-fragment"), "'dont-fragment' is IPv4's: IPv6 routers never fragment");
         return new PingStep
         {
             From = from,

@@ -24,7 +24,8 @@ public sealed class PingStep : ActionStep
         void SendOne()
         {
             sent++;
-            run.Host(From).SendPing(To.Address, Size, Timeout, TimeToLive, DontFragment);
+            if (To.Ipv6 is { } v6) run.Host(From).SendPing6(v6, Size, Timeout, TimeToLive);
+            else run.Host(From).SendPing(To.Address, Size, Timeout, TimeToLive, DontFragment);
         }
         SendOne();
         if (Count > 1)

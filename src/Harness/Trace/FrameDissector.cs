@@ -61,6 +61,7 @@ public static class FrameDissector
         {
             0x0806 => DescribeArp(ethernet, frame.Length - 14),
             0x0800 => DescribeIpv4(ethernet, frame),
+            0x86DD => DescribeIpv6(frame),
             _ => $"{ethernet.SourceHardwareAddress.ToColonString()} > {ethernet.DestinationHardwareAddress.ToColonString()}, " +
                  $"ethertype 0x{etherType:x4}, length {frame.Length}",
         };
@@ -116,11 +117,89 @@ public static class FrameDissector
         return $"IP {source} > {destination}: {body}{frag}";
     }
 
+    /// <summary>An IPv6 packet as tcpdump writes it (<c>IP6 2001:db8::a &gt; 2001:db8::b: ICMP6, echo request, id 1,
+    /// seq 1, length 64</c>), the extension headers walked to the upper layer; read from the bytes directly (PacketDotNet
+    /// does not follow every chain).</summary>
+    private static string DescribeIpv6(byte[] frame)
+    {
+        var raw = frame.AsSpan(14);
+        if (raw.Length < 40 || (raw[0] >> 4) != 6) return $"IP6 truncated-ip6, length {raw.Length}";
+        var source = new System.Net.IPAddress(raw.Slice(8, 16));
+        var destination = new System.Net.IPAddress(raw.Slice(24, 16));
+        int end = Math.Min(raw.Length, 40 + BinaryPrimitives.ReadUInt16BigEndian(raw[4..]));
+        byte next = raw[6];
+        int at = 40;
+        string frag = "";
+        while (next is 0 or 43 or 44 or 60)
+        {
+            if (at + 8 > end) return $"IP6 {source} > {destination}: truncated extension header";
+            if (next == 44)
+            {
+                int offset = BinaryPrimitives.ReadUInt16BigEndian(raw[(at + 2)..]) & 0xFFF8;
+                bool more = (raw[at + 3] & 1) != 0;
+                uint id = BinaryPrimitives.ReadUInt32BigEndian(raw[(at + 4)..]);
+                frag = FormattableString.Invariant($" (frag 0x{id:x8}:{end - at - 8}@{offset}{(more ? "+" : "")})");
+                next = raw[at];
+                at += 8;
+                if (offset != 0) return $"IP6 {source} > {destination}: {ProtocolName(next)}{frag}";
+                continue;
+            }
+            next = raw[at];
+            at += (raw[at + 1] + 1) * 8;
+        }
+        if (at > end) return $"IP6 {source} > {destination}: truncated extension header";
+        var payload = raw[at..end];
+        int length = payload.Length;
+        switch (next)
+        {
+            case 17 when payload.Length >= 8:
+                return FormattableString.Invariant(
+                    $"IP6 {source}.{BinaryPrimitives.ReadUInt16BigEndian(payload)} > {destination}.{BinaryPrimitives.ReadUInt16BigEndian(payload[2..])}: UDP, length {length - 8}{frag}");
+            case 6 when payload.Length >= 20:
+                var flags = new StringBuilder();
+                byte f = payload[13];
+                if ((f & 0x02) != 0) flags.Append('S');
+                if ((f & 0x01) != 0) flags.Append('F');
+                if ((f & 0x04) != 0) flags.Append('R');
+                if ((f & 0x08) != 0) flags.Append('P');
+                if ((f & 0x10) != 0) flags.Append('.');
+                int dataLength = length - (payload[12] >> 4) * 4;
+                return FormattableString.Invariant(
+                    $"IP6 {source}.{BinaryPrimitives.ReadUInt16BigEndian(payload)} > {destination}.{BinaryPrimitives.ReadUInt16BigEndian(payload[2..])}: Flags [{flags}], seq {BinaryPrimitives.ReadUInt32BigEndian(payload[4..])}, ack {BinaryPrimitives.ReadUInt32BigEndian(payload[8..])}, win {BinaryPrimitives.ReadUInt16BigEndian(payload[14..])}, length {dataLength}{frag}");
+            case 58 when payload.Length >= 8:
+                return $"IP6 {source} > {destination}: ICMP6, {DescribeIcmpv6(payload)}, length {length}{frag}";
+            default:
+                return $"IP6 {source} > {destination}: {ProtocolName(next)}, length {length}{frag}";
+        }
+    }
+
+    private static string DescribeIcmpv6(ReadOnlySpan<byte> m)
+    {
+        string target = m.Length >= 24 ? new System.Net.IPAddress(m.Slice(8, 16)).ToString() : "?";
+        return m[0] switch
+        {
+            1 => $"destination unreachable, code {m[1]}",
+            2 => FormattableString.Invariant($"packet too big, mtu {BinaryPrimitives.ReadUInt32BigEndian(m[4..])}"),
+            3 => $"time exceeded, code {m[1]}",
+            4 => FormattableString.Invariant($"parameter problem, code {m[1]}, pointer {BinaryPrimitives.ReadUInt32BigEndian(m[4..])}"),
+            128 => FormattableString.Invariant($"echo request, id {BinaryPrimitives.ReadUInt16BigEndian(m[4..])}, seq {BinaryPrimitives.ReadUInt16BigEndian(m[6..])}"),
+            129 => FormattableString.Invariant($"echo reply, id {BinaryPrimitives.ReadUInt16BigEndian(m[4..])}, seq {BinaryPrimitives.ReadUInt16BigEndian(m[6..])}"),
+            130 => "multicast listener query",
+            133 => "router solicitation",
+            134 => "router advertisement",
+            135 => $"neighbor solicitation, who has {target}",
+            136 => $"neighbor advertisement, tgt is {target}",
+            143 => FormattableString.Invariant($"multicast listener report v2, {BinaryPrimitives.ReadUInt16BigEndian(m[6..])} group record(s)"),
+            _ => $"type {m[0]}, code {m[1]}",
+        };
+    }
+
     private static string ProtocolName(byte protocol) => protocol switch
     {
         1 => "icmp",
         6 => "tcp",
         17 => "udp",
+        58 => "icmp6",
         _ => $"ip-proto-{protocol}",
     };
 

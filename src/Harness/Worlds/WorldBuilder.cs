@@ -44,7 +44,10 @@ public sealed class WorldBuilder
     {
         var stack = World.AddHost(name, options);
         foreach (var i in interfaces)
-            World.Attach(stack, World.Segments[i.Segment], i.Mac, i.Address, i.Mtu);
+        {
+            var attached = World.Attach(stack, World.Segments[i.Segment], i.Mac, i.Address, i.Mtu);
+            if (i.Ipv6 is { } v6) stack.EnableIpv6(attached, v6);
+        }
         foreach (var r in routes ?? [])
             stack.AddRoute(r.Prefix, r.Gateway);
         return stack;

@@ -42,6 +42,15 @@ public sealed record PingResult(
     int DataLength = 0,
     byte IcmpCode = 0)
 {
+    private readonly IpAddress? _target, _responder;
+
+    /// <summary>The address pinged, either family (<see cref="Destination"/> holds IPv4 targets only).</summary>
+    public IpAddress Target { get => _target ?? Destination; init => _target = value; }
+    /// <summary>Who answered, either family (<see cref="From"/> holds IPv4 answerers only); null when nobody did.</summary>
+    public IpAddress? Responder { get => _responder ?? (From is { } f ? f : null); init => _responder = value; }
+    /// <summary>The ping went over IPv6; <see cref="IcmpCode"/> is then an ICMPv6 code.</summary>
+    public bool IsIpv6 => !Target.IsIpv4;
+
     /// <summary>The outcome in the terms UDP and TCP failures use (Success for a reply).</summary>
     public SocketError SocketError => Status switch
     {
@@ -49,6 +58,12 @@ public sealed record PingResult(
         PingStatus.TimedOut => SocketError.TimedOut,
         PingStatus.NoRoute => SocketError.NetworkUnreachable,
         PingStatus.TooBig => SocketError.MessageSize,
+        PingStatus.DestinationUnreachable when IsIpv6 => (Icmpv6UnreachableCode)IcmpCode switch
+        {
+            Icmpv6UnreachableCode.NoRoute => SocketError.NetworkUnreachable,
+            Icmpv6UnreachableCode.Port => SocketError.ConnectionRefused,
+            _ => SocketError.HostUnreachable,
+        },
         PingStatus.DestinationUnreachable when (UnreachableCode)IcmpCode == UnreachableCode.Network => SocketError.NetworkUnreachable,
         PingStatus.DestinationUnreachable when (UnreachableCode)IcmpCode is UnreachableCode.Port or UnreachableCode.Protocol
             => SocketError.ConnectionRefused,
@@ -58,9 +73,10 @@ public sealed record PingResult(
     /// <summary>One line in ping(8)'s style, e.g. "64 bytes from 192.0.2.1: icmp_seq=1 ttl=64 time=0.5 ms".</summary>
     public override string ToString() => Status switch
     {
-        PingStatus.Success => $"{DataLength + 8} bytes from {From}: icmp_seq={Sequence} ttl={TimeToLive} time={RoundTripTime.TotalMilliseconds:0.###} ms",
-        PingStatus.DestinationUnreachable => $"From {From} icmp_seq={Sequence} Destination {(UnreachableCode)IcmpCode} Unreachable",
-        PingStatus.TimeExceeded => $"From {From} icmp_seq={Sequence} Time to live exceeded",
-        _ => $"{Destination} icmp_seq={Sequence} {Status}",
+        PingStatus.Success => $"{DataLength + 8} bytes from {Responder}: icmp_seq={Sequence} {(IsIpv6 ? "hlim" : "ttl")}={TimeToLive} time={RoundTripTime.TotalMilliseconds:0.###} ms",
+        PingStatus.DestinationUnreachable when IsIpv6 => $"From {Responder} icmp_seq={Sequence} Destination unreachable: {(Icmpv6UnreachableCode)IcmpCode}",
+        PingStatus.DestinationUnreachable => $"From {Responder} icmp_seq={Sequence} Destination {(UnreachableCode)IcmpCode} Unreachable",
+        PingStatus.TimeExceeded => $"From {Responder} icmp_seq={Sequence} Time to live exceeded",
+        _ => $"{Target} icmp_seq={Sequence} {Status}",
     };
 }

@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using CancellationToken = System.Threading.CancellationToken;
 using CancellationTokenRegistration = System.Threading.CancellationTokenRegistration;
 using Netstack.Network;
+using Netstack.Network.Ipv6;
 using Netstack.Time;
 using Netstack.Wire;
 
@@ -12,7 +13,7 @@ namespace Netstack.Api;
 /// <see cref="PingResult"/> (as ping(8) prints one line per request, and System.Net.NetworkInformation.Ping
 /// returns a status rather than throwing for an unreachable host); <see cref="PingResult.SocketError"/> names it
 /// in the SocketError terms UDP and TCP throw.</summary>
-public sealed class PingService : IEchoClient
+public sealed class PingService : IEchoClient, IEchoV6Client
 {
     /// <summary>Completed results kept for <see cref="TryTakeResult"/>; older ones are dropped (and counted) so
     /// a host pinging forever without reading them holds a bounded amount.</summary>
@@ -24,9 +25,9 @@ public sealed class PingService : IEchoClient
     private readonly Dictionary<ushort, Pending> _pending = new();
     private readonly Queue<PingResult> _results = new();
 
-    private sealed class Pending(Ipv4Address destination, ushort sequence, Instant sentAt, TaskCompletionSource<PingResult> completion)
+    private sealed class Pending(IpAddress destination, ushort sequence, Instant sentAt, TaskCompletionSource<PingResult> completion)
     {
-        public readonly Ipv4Address Destination = destination;
+        public readonly IpAddress Destination = destination;
         public readonly ushort Sequence = sequence;
         public readonly Instant SentAt = sentAt;
         public readonly TaskCompletionSource<PingResult> Completion = completion;
@@ -38,6 +39,7 @@ public sealed class PingService : IEchoClient
         _stack = stack;
         _identifier = (ushort)stack.Random.NextUInt64();
         stack.Icmp.EchoClient = this;
+        stack.Ipv6.Icmp.EchoClient = this;
     }
 
     /// <summary>Completed results not yet taken, oldest first (at most <see cref="MaxResultsKept"/>).</summary>
@@ -52,7 +54,19 @@ public sealed class PingService : IEchoClient
     /// <summary>Sends one echo request of <paramref name="dataLength"/> data bytes; completes with the reply,
     /// an ICMP error, or TimedOut after <paramref name="timeout"/>. Cancelling forgets the request.</summary>
     public Task<PingResult> PingAsync(Ipv4Address destination, int dataLength = 56, Duration? timeout = null,
-        byte? timeToLive = null, bool dontFragment = false, CancellationToken cancellationToken = default)
+        byte? timeToLive = null, bool dontFragment = false, CancellationToken cancellationToken = default) =>
+        Start(destination, dataLength, timeout, timeToLive, dontFragment, cancellationToken);
+
+    /// <summary>Sends one ICMPv6 echo request (ping6) of <paramref name="dataLength"/> data bytes, fragmented when it
+    /// exceeds the path MTU; completes like <see cref="PingAsync(Ipv4Address, int, Duration?, byte?, bool,
+    /// CancellationToken)"/>, the result's <see cref="PingResult.Target"/> and <see cref="PingResult.Responder"/>
+    /// being IPv6 addresses.</summary>
+    public Task<PingResult> PingAsync(Ipv6Address destination, int dataLength = 56, Duration? timeout = null,
+        byte? hopLimit = null, CancellationToken cancellationToken = default) =>
+        Start(destination, dataLength, timeout, hopLimit, false, cancellationToken);
+
+    private Task<PingResult> Start(IpAddress destination, int dataLength, Duration? timeout, byte? timeToLive, bool dontFragment,
+        CancellationToken cancellationToken)
     {
         if (cancellationToken.IsCancellationRequested) return Task.FromCanceled<PingResult>(cancellationToken);
         var completion = new TaskCompletionSource<PingResult>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -78,24 +92,34 @@ public sealed class PingService : IEchoClient
 
     /// <summary>Like <see cref="PingAsync(Ipv4Address, int, Duration?, byte?, bool, CancellationToken)"/> for a BCL
     /// address.</summary>
-    /// <exception cref="ArgumentException"><paramref name="destination"/> is not an IPv4 address.</exception>
+    /// <exception cref="ArgumentException"><paramref name="destination"/> is neither IPv4 nor IPv6.</exception>
     public Task<PingResult> PingAsync(System.Net.IPAddress destination, int dataLength = 56, Duration? timeout = null,
         CancellationToken cancellationToken = default) =>
-        PingAsync(Ipv4Address.FromSystem(destination), dataLength, timeout, cancellationToken: cancellationToken);
+        Start(IpAddress.FromSystem(destination), dataLength, timeout, null, false, cancellationToken);
 
-    private void Send(Ipv4Address destination, int dataLength, Duration? timeout, byte? timeToLive, bool dontFragment,
+    private void Send(IpAddress destination, int dataLength, Duration? timeout, byte? timeToLive, bool dontFragment,
         TaskCompletionSource<PingResult> completion)
     {
         if (completion.Task.IsCompleted) return; // cancelled before the loop got to it
         ushort sequence = _nextSequence++;
         var pending = new Pending(destination, sequence, _stack.Scheduler.Now, completion);
         _pending[sequence] = pending;
-        pending.Timeout = new ScheduledTimer(_stack.Scheduler, () => Complete(pending, new PingResult(PingStatus.TimedOut, destination, sequence)));
+        pending.Timeout = new ScheduledTimer(_stack.Scheduler, () => Complete(pending, Result(PingStatus.TimedOut, destination, sequence)));
         pending.Timeout.ArmAfter(timeout ?? Duration.FromSeconds(1));
-        var sent = _stack.Icmp.SendEchoRequest(destination, _identifier, sequence, dataLength, timeToLive, dontFragment);
+        var sent = destination.IsIpv4
+            ? _stack.Icmp.SendEchoRequest(destination.Ipv4, _identifier, sequence, dataLength, timeToLive, dontFragment)
+            : _stack.Ipv6.Icmp.SendEchoRequest(destination.Ipv6, _identifier, sequence, dataLength, timeToLive);
         if (sent is SendResult.NoRoute or SendResult.TooBig)
-            Complete(pending, new PingResult(sent == SendResult.NoRoute ? PingStatus.NoRoute : PingStatus.TooBig, destination, sequence));
+            Complete(pending, Result(sent == SendResult.NoRoute ? PingStatus.NoRoute : PingStatus.TooBig, destination, sequence));
     }
+
+    /// <summary>A result for either family: IPv4 ones exactly as before, IPv6 ones with their addresses in
+    /// <see cref="PingResult.Target"/> and <see cref="PingResult.Responder"/>.</summary>
+    private static PingResult Result(PingStatus status, IpAddress destination, ushort sequence, Duration rtt = default,
+        IpAddress? from = null, byte hops = 0, int dataLength = 0, byte code = 0) =>
+        destination.IsIpv4
+            ? new PingResult(status, destination.Ipv4, sequence, rtt, from?.Ipv4, hops, dataLength, code)
+            : new PingResult(status, Ipv4Address.Any, sequence, rtt, null, hops, dataLength, code) { Target = destination, Responder = from };
 
     private void Complete(Pending pending, PingResult result)
     {
@@ -112,17 +136,35 @@ public sealed class PingService : IEchoClient
 
     void IEchoClient.EchoReply(Ipv4Address from, ushort identifier, ushort sequence, byte timeToLive, int dataLength)
     {
-        if (identifier != _identifier || !_pending.TryGetValue(sequence, out var p)) return;
-        Complete(p, new PingResult(PingStatus.Success, p.Destination, sequence, _stack.Scheduler.Now - p.SentAt, from,
+        if (identifier != _identifier || !_pending.TryGetValue(sequence, out var p) || !p.Destination.IsIpv4) return;
+        Complete(p, Result(PingStatus.Success, p.Destination, sequence, _stack.Scheduler.Now - p.SentAt, from,
             timeToLive, dataLength));
+    }
+
+    void IEchoV6Client.EchoReply(Ipv6Address from, ushort identifier, ushort sequence, byte hopLimit, int dataLength)
+    {
+        if (identifier != _identifier || !_pending.TryGetValue(sequence, out var p) || p.Destination.IsIpv4) return;
+        Complete(p, Result(PingStatus.Success, p.Destination, sequence, _stack.Scheduler.Now - p.SentAt, from, hopLimit, dataLength));
+    }
+
+    void IEchoV6Client.EchoError(in Icmpv6ErrorReport error)
+    {
+        var echo = new Icmpv6Packet(error.OriginalTransport);
+        if (echo.Identifier != _identifier || !_pending.TryGetValue(echo.SequenceNumber, out var p) || p.Destination.IsIpv4) return;
+        var status = error.Type switch
+        {
+            Icmpv6Type.TimeExceeded => PingStatus.TimeExceeded,
+            Icmpv6Type.PacketTooBig => PingStatus.TooBig,
+            _ => PingStatus.DestinationUnreachable,
+        };
+        Complete(p, Result(status, p.Destination, p.Sequence, _stack.Scheduler.Now - p.SentAt, error.Reporter, code: error.Code));
     }
 
     void IEchoClient.EchoError(in IcmpErrorReport error)
     {
         var echo = new IcmpPacket(error.OriginalTransport);
-        if (echo.Identifier != _identifier || !_pending.TryGetValue(echo.SequenceNumber, out var p)) return;
+        if (echo.Identifier != _identifier || !_pending.TryGetValue(echo.SequenceNumber, out var p) || !p.Destination.IsIpv4) return;
         var status = error.Type == IcmpType.TimeExceeded ? PingStatus.TimeExceeded : PingStatus.DestinationUnreachable;
-        Complete(p, new PingResult(status, p.Destination, p.Sequence, _stack.Scheduler.Now - p.SentAt, error.Reporter,
-            IcmpCode: error.Code));
+        Complete(p, Result(status, p.Destination, p.Sequence, _stack.Scheduler.Now - p.SentAt, error.Reporter, code: error.Code));
     }
 }

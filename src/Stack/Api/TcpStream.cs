@@ -35,7 +35,7 @@ public sealed class TcpStream : Stream, ITcpConnectionObserver
 
     /// <summary>Active open; completes when established, or fails with SocketException (ConnectionRefused,
     /// TimedOut, HostUnreachable...).</summary>
-    internal static Task<TcpStream> ConnectAsync(TcpProtocol tcp, Ipv4Address address, ushort port, ushort localPort,
+    internal static Task<TcpStream> ConnectAsync(TcpProtocol tcp, IpAddress address, ushort port, ushort localPort,
         CancellationToken cancellationToken)
     {
         if (cancellationToken.IsCancellationRequested) return Task.FromCanceled<TcpStream>(cancellationToken);

@@ -46,13 +46,13 @@ public sealed class UdpSocket : IDisposable, IUdpReceiver
     /// <summary>Payload bytes delivered to this socket since it was opened.</summary>
     public long BytesReceived => _endpoint.BytesReceived;
 
-    /// <summary>Like <see cref="Connect(Ipv4Address, ushort)"/> for a BCL endpoint.</summary>
-    /// <exception cref="ArgumentException"><paramref name="remote"/> is not an IPv4 endpoint.</exception>
-    public void Connect(IPEndPoint remote) => Connect(Ipv4Address.FromSystem(remote.Address), (ushort)remote.Port);
+    /// <summary>Like <see cref="Connect(IpAddress, ushort)"/> for a BCL endpoint of either family.</summary>
+    /// <exception cref="ArgumentException"><paramref name="remote"/> is neither an IPv4 nor an IPv6 endpoint.</exception>
+    public void Connect(IPEndPoint remote) => Connect(IpAddress.FromSystem(remote.Address), (ushort)remote.Port);
 
     /// <summary>Fixes the peer: only its datagrams are received from now on, <see cref="Send"/> goes to it, and its
     /// ICMP errors fail receives.</summary>
-    public void Connect(Ipv4Address address, ushort port) => OnLoop(() =>
+    public void Connect(IpAddress address, ushort port) => OnLoop(() =>
     {
         _endpoint.Connect(address, port);
         return 0;
@@ -60,17 +60,18 @@ public sealed class UdpSocket : IDisposable, IUdpReceiver
 
     /// <summary>Sends one datagram; returns its length. Throws SocketException when there is no route
     /// (NetworkUnreachable) or it cannot be sent at all (MessageSize).</summary>
-    public int SendTo(ReadOnlySpan<byte> payload, Ipv4Address destination, ushort port)
+    public int SendTo(ReadOnlySpan<byte> payload, IpAddress destination, ushort port)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (!_loop.IsOnLoopThread) return SendToAsync(payload.ToArray(), destination, port).AsTask().GetAwaiter().GetResult();
         return Sent(_endpoint.SendTo(payload, destination, port), payload.Length, destination, port);
     }
 
-    /// <summary>Like <see cref="SendTo(ReadOnlySpan{byte}, Ipv4Address, ushort)"/> for a BCL endpoint.</summary>
-    /// <exception cref="ArgumentException"><paramref name="remote"/> is not an IPv4 endpoint.</exception>
+    /// <summary>Like <see cref="SendTo(ReadOnlySpan{byte}, IpAddress, ushort)"/> for a BCL endpoint of either
+    /// family.</summary>
+    /// <exception cref="ArgumentException"><paramref name="remote"/> is neither an IPv4 nor an IPv6 endpoint.</exception>
     public int SendTo(ReadOnlySpan<byte> payload, IPEndPoint remote) =>
-        SendTo(payload, Ipv4Address.FromSystem(remote.Address), (ushort)remote.Port);
+        SendTo(payload, IpAddress.FromSystem(remote.Address), (ushort)remote.Port);
 
     /// <summary>Sends to the connected peer.</summary>
     public int Send(ReadOnlySpan<byte> payload)
@@ -80,17 +81,17 @@ public sealed class UdpSocket : IDisposable, IUdpReceiver
         return SendTo(payload, remote.Address, remote.Port);
     }
 
-    /// <summary>Like <see cref="SendToAsync(ReadOnlyMemory{byte}, Ipv4Address, ushort, CancellationToken)"/> for a BCL
-    /// endpoint.</summary>
-    /// <exception cref="ArgumentException"><paramref name="remote"/> is not an IPv4 endpoint.</exception>
+    /// <summary>Like <see cref="SendToAsync(ReadOnlyMemory{byte}, IpAddress, ushort, CancellationToken)"/> for a BCL
+    /// endpoint of either family.</summary>
+    /// <exception cref="ArgumentException"><paramref name="remote"/> is neither an IPv4 nor an IPv6 endpoint.</exception>
     public ValueTask<int> SendToAsync(ReadOnlyMemory<byte> payload, IPEndPoint remote, CancellationToken cancellationToken = default) =>
-        SendToAsync(payload, Ipv4Address.FromSystem(remote.Address), (ushort)remote.Port, cancellationToken);
+        SendToAsync(payload, IpAddress.FromSystem(remote.Address), (ushort)remote.Port, cancellationToken);
 
     /// <summary>Sends one datagram from any thread; completes with its length, or faults with a
     /// <see cref="SocketException"/> (NetworkUnreachable, MessageSize) as
-    /// <see cref="SendTo(ReadOnlySpan{byte}, Ipv4Address, ushort)"/> throws.</summary>
+    /// <see cref="SendTo(ReadOnlySpan{byte}, IpAddress, ushort)"/> throws.</summary>
     /// <exception cref="ObjectDisposedException">The socket is disposed.</exception>
-    public ValueTask<int> SendToAsync(ReadOnlyMemory<byte> payload, Ipv4Address destination, ushort port,
+    public ValueTask<int> SendToAsync(ReadOnlyMemory<byte> payload, IpAddress destination, ushort port,
         CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -124,7 +125,7 @@ public sealed class UdpSocket : IDisposable, IUdpReceiver
         return new ValueTask<int>(tcs.Task);
     }
 
-    private static int Sent(SendResult result, int length, Ipv4Address destination, ushort port) => result switch
+    private static int Sent(SendResult result, int length, IpAddress destination, ushort port) => result switch
     {
         SendResult.NoRoute => throw new SocketException((int)SocketError.NetworkUnreachable, $"no route to {destination}"),
         SendResult.TooBig => throw new SocketException((int)SocketError.MessageSize,
@@ -152,7 +153,7 @@ public sealed class UdpSocket : IDisposable, IUdpReceiver
     }
 
     private static ReceivedDatagram ToResult(byte[] payload, in UdpDatagramInfo info) =>
-        new(payload, info.Length, info.RemoteAddress, info.RemotePort, info.LocalAddress);
+        new(payload, info.Length, info.Remote, info.RemotePort, info.Local);
 
     /// <summary>Takes the oldest queued ICMP error for this socket; false when there is none.</summary>
     public bool TryReceiveError(out UdpSocketError? error)

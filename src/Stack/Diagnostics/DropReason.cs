@@ -110,4 +110,80 @@ public enum DropReason
     ArpInvalidSenderMac,
     /// <summary>A frame whose processing threw: a stack defect, caught at the frame entry so the host lives on.</summary>
     FrameHandlerFault,
+    /// <summary>An IPv6 packet shorter than its 40-byte fixed header.</summary>
+    Ipv6Truncated,
+    /// <summary>An IPv6 frame whose version field is not 6.</summary>
+    Ipv6BadVersion,
+    /// <summary>An IPv6 packet whose Payload Length claims more bytes than the frame carried.</summary>
+    Ipv6PayloadLengthBeyondFrame,
+    /// <summary>An IPv6 packet from a source no node may send from: multicast, loopback, or one of our own
+    /// addresses arriving from the wire.</summary>
+    Ipv6InvalidSource,
+    /// <summary>An IPv6 packet for an address or group not ours (we do not forward IPv6).</summary>
+    Ipv6NotForUs,
+    /// <summary>An IPv6 packet for our tentative address that is not part of duplicate address detection
+    /// (RFC 4862 §5.4).</summary>
+    Ipv6TentativeDestination,
+    /// <summary>An extension header running past the end of the packet, or a malformed option in one.</summary>
+    Ipv6ExtensionHeaderTruncated,
+    /// <summary>A hop-by-hop options header anywhere but directly after the fixed header (RFC 8200 §4.1); answered
+    /// with Parameter Problem code 1.</summary>
+    Ipv6HopByHopNotFirst,
+    /// <summary>An option whose type is unknown and whose high bits say discard (RFC 8200 §4.2); answered with
+    /// Parameter Problem code 2 when the bits ask for it.</summary>
+    Ipv6UnknownOption,
+    /// <summary>A routing header with segments left, of type 0 (RFC 5095) or any other: we route no packets;
+    /// answered with Parameter Problem code 0.</summary>
+    Ipv6RoutingHeaderRefused,
+    /// <summary>A Next Header value that is no extension header and no protocol we handle; answered with Parameter
+    /// Problem code 1.</summary>
+    Ipv6UnknownNextHeader,
+    /// <summary>A packet whose header chain ends with No Next Header (59): nothing to deliver.</summary>
+    Ipv6NoNextHeader,
+    /// <summary>An IPv6 packet to send with no on-link prefix, no default router and no interface for it.</summary>
+    Ipv6NoRoute,
+    /// <summary>An IPv6 packet to send larger than the path MTU when fragmenting was not allowed.</summary>
+    Ipv6PacketTooBig,
+    /// <summary>A fragment overlapping data already received: the whole datagram, fragments still to come included,
+    /// is discarded (RFC 5722).</summary>
+    Ipv6FragmentOverlap,
+    /// <summary>A fragment repeating exactly a range already received; the first copy stands.</summary>
+    Ipv6FragmentDuplicate,
+    /// <summary>A fragment contradicting its reassembly (a different end, data past the end), a non-last fragment not
+    /// a multiple of 8 bytes (answered with Parameter Problem), or one of a datagram already discarded.</summary>
+    Ipv6FragmentInconsistent,
+    /// <summary>A fragment whose end lies beyond 65,535 bytes (RFC 8200 §4.5); answered with Parameter Problem.</summary>
+    Ipv6FragmentTooLarge,
+    /// <summary>A fragment, or the oldest pending IPv6 reassembly, discarded because the reassembly count or memory
+    /// limit was reached.</summary>
+    Ipv6FragmentMemoryExhausted,
+    /// <summary>An IPv6 reassembly that did not complete within 60 s (RFC 8200 §4.5); answered with Time Exceeded
+    /// code 1 when the first fragment had arrived.</summary>
+    Ipv6FragmentTimeout,
+    /// <summary>An ICMPv6 message shorter than its header or than its type requires.</summary>
+    Ipv6IcmpTruncated,
+    /// <summary>An ICMPv6 message whose checksum does not verify.</summary>
+    Ipv6IcmpBadChecksum,
+    /// <summary>An ICMPv6 message of a type we do not act on, an echo request to a multicast group, or an echo reply
+    /// nobody waits for.</summary>
+    Ipv6IcmpUnhandledType,
+    /// <summary>An ICMPv6 error about a packet no socket or protocol of ours owns.</summary>
+    Ipv6IcmpErrorNoSocket,
+    /// <summary>A Neighbor Discovery message failing RFC 4861's validation (hop limit not 255, code not 0, too short,
+    /// malformed options, a multicast target, a forbidden combination of fields).</summary>
+    Ipv6NdpInvalid,
+    /// <summary>A Neighbor Solicitation for an address not ours, or an advertisement for a neighbour we never asked
+    /// about.</summary>
+    Ipv6NdpNotForUs,
+    /// <summary>A packet dropped because neighbour resolution was pending and its queue was full, or the cache was
+    /// full of entries still resolving.</summary>
+    Ipv6NeighborQueueFull,
+    /// <summary>A packet whose next hop never answered its neighbour solicitations; its sender is told "address
+    /// unreachable".</summary>
+    Ipv6NeighborResolutionFailed,
+    /// <summary>Duplicate address detection found another node using an address we were about to take (RFC 4862
+    /// §5.4.5): the address is not used.</summary>
+    Ipv6DuplicateAddress,
+    /// <summary>A UDP datagram over IPv6 with a zero checksum, which IPv6 forbids (RFC 8200 §8.1).</summary>
+    Ipv6UdpZeroChecksum,
 }

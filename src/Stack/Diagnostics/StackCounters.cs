@@ -64,6 +64,33 @@ public sealed class StackCounters
     /// <summary>Keep-alive probes sent (RFC 1122 §4.2.3.6).</summary>
     public long TcpKeepalivesSent;
 
+    /// <summary>IPv6 packets (whole or reassembled) handed to an upper-layer protocol.</summary>
+    public long Ipv6Delivered;
+    /// <summary>IPv6 fragments transmitted (each counts once).</summary>
+    public long Ipv6FragmentsSent;
+    /// <summary>IPv6 fragments accepted into a reassembly (not yet a whole packet).</summary>
+    public long Ipv6FragmentsQueued;
+    /// <summary>IPv6 packets completed from fragments.</summary>
+    public long Ipv6DatagramsReassembled;
+    /// <summary>ICMPv6 echo replies sent.</summary>
+    public long Icmpv6EchoRepliesSent;
+    /// <summary>ICMPv6 error messages sent.</summary>
+    public long Icmpv6ErrorsSent;
+    /// <summary>ICMPv6 errors not sent because the rate limit was reached.</summary>
+    public long Icmpv6ErrorsRateLimited;
+    /// <summary>Neighbor Solicitations sent: resolutions, probes and duplicate address detection.</summary>
+    public long NeighborSolicitationsSent;
+    /// <summary>Neighbor Advertisements sent in answer to solicitations for our addresses.</summary>
+    public long NeighborAdvertisementsSent;
+    /// <summary>Router Solicitations sent.</summary>
+    public long RouterSolicitationsSent;
+    /// <summary>Router Advertisements accepted (prefixes, default router, MTU).</summary>
+    public long RouterAdvertisementsProcessed;
+    /// <summary>MLDv2 reports sent for the groups we joined.</summary>
+    public long MldReportsSent;
+    /// <summary>Path MTU estimates lowered by ICMPv6 Packet Too Big (RFC 8201).</summary>
+    public long Ipv6PathMtuReductions;
+
     /// <summary>Counts one thing discarded for <paramref name="reason"/>.</summary>
     public void Drop(DropReason reason)
     {

@@ -32,7 +32,7 @@ public sealed class Ethernet
             return;
         }
         var destination = frame.Destination;
-        if (destination != _iface.Mac && !destination.IsBroadcast)
+        if (destination != _iface.Mac && !destination.IsBroadcast && !(_iface.Ipv6 is { } v6 && v6.ListensTo(destination)))
         {
             _counters.Drop(DropReason.EthernetNotForUs);
             return;
@@ -44,6 +44,9 @@ public sealed class Ethernet
                 break;
             case EtherType.Ipv4:
                 _iface.Stack.Ipv4.Receive(frame.Payload, _iface, transportChecksumVerified);
+                break;
+            case EtherType.Ipv6 when _iface.Ipv6 is not null:
+                _iface.Stack.Ipv6.Receive(frame.Payload, _iface, transportChecksumVerified, destination.IsMulticast);
                 break;
             default:
                 _counters.Drop(DropReason.EthernetUnknownType);

@@ -37,6 +37,9 @@ public sealed class NetworkInterface : IFrameReceiver
     public Ethernet Ethernet { get; }
     /// <summary>The ARP cache and resolver of this interface.</summary>
     public Arp Arp { get; }
+    /// <summary>IPv6 on this interface (addresses, neighbour cache, routers); null until
+    /// <see cref="NetworkStack.EnableIpv6"/>.</summary>
+    public Network.Ipv6.Ipv6Interface? Ipv6 { get; internal set; }
 
     /// <summary>True for our address, the limited broadcast and this subnet's directed broadcast.</summary>
     public bool Accepts(Ipv4Address destination) =>
@@ -83,6 +86,16 @@ public sealed class NetworkInterface : IFrameReceiver
             Ethernet.Send(datagram, MacAddress.Broadcast, EtherType.Ipv4);
         else
             Arp.SendWhenResolved(datagram, nextHop);
+    }
+
+    /// <summary>Sends an IPv6 packet to a next hop on this link: multicast straight to its group's MAC, unicast
+    /// through neighbour resolution. Takes ownership of <paramref name="datagram"/>.</summary>
+    internal void SendIpv6(PacketBuffer datagram, Ipv6Address nextHop, Ipv6Address source)
+    {
+        if (nextHop.IsMulticast)
+            Ethernet.Send(datagram, nextHop.MulticastMac, EtherType.Ipv6);
+        else
+            Ipv6!.Neighbors.SendWhenResolved(datagram, nextHop, source);
     }
 
     /// <summary>Name, MAC and address/prefix, e.g. "eth0 02:00:00:00:00:0a 192.0.2.10/24".</summary>

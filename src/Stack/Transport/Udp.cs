@@ -7,7 +7,7 @@ namespace Netstack.Transport;
 
 /// <summary>UDP (RFC 768): demultiplexes datagrams to bound sockets, answers closed ports with ICMP
 /// port unreachable, and hands ICMP errors to the socket that sent the offending datagram.</summary>
-public sealed class Udp : IIpProtocol
+public sealed partial class Udp : IIpProtocol
 {
     private readonly NetworkStack _stack;
     private readonly StackCounters _counters;
@@ -69,7 +69,11 @@ public sealed class Udp : IIpProtocol
             _counters.Drop(DropReason.IcmpErrorNoSocket);
     }
 
-    internal SendResult Send(ushort sourcePort, Ipv4Address destination, ushort destinationPort, ReadOnlySpan<byte> payload)
+    internal SendResult Send(ushort sourcePort, IpAddress destination, ushort destinationPort, ReadOnlySpan<byte> payload) =>
+        destination.IsIpv4 ? Send(sourcePort, destination.Ipv4, destinationPort, payload)
+            : SendIpv6(sourcePort, destination.Ipv6, destinationPort, payload);
+
+    private SendResult Send(ushort sourcePort, Ipv4Address destination, ushort destinationPort, ReadOnlySpan<byte> payload)
     {
         if (payload.Length > Ipv4Packet.MaxTotalLength - Ipv4Packet.MinHeaderLength - UdpDatagram.HeaderLength)
             return SendResult.TooBig;

@@ -7,11 +7,31 @@ namespace Netstack.Transport;
 
 /// <summary>Where a datagram received into a caller's buffer came from, and its full length (more than
 /// was copied when the buffer was too small, like recvfrom with MSG_TRUNC).</summary>
-public readonly record struct UdpDatagramInfo(int Length, Ipv4Address RemoteAddress, ushort RemotePort, Ipv4Address LocalAddress);
+/// <param name="Length">Full length of the datagram's payload in bytes.</param>
+/// <param name="Remote">Source address, either family.</param>
+/// <param name="RemotePort">Source port.</param>
+/// <param name="Local">Our address it was sent to, of the same family.</param>
+public readonly record struct UdpDatagramInfo(int Length, IpAddress Remote, ushort RemotePort, IpAddress Local)
+{
+    /// <summary>The source of an IPv4 datagram (meaningless for IPv6: use <see cref="Remote"/>).</summary>
+    public Ipv4Address RemoteAddress => Remote.Ipv4;
+    /// <summary>Our IPv4 address it was sent to (meaningless for IPv6: use <see cref="Local"/>).</summary>
+    public Ipv4Address LocalAddress => Local.Ipv4;
+}
 
 /// <summary>An ICMP error about a datagram this socket sent, like Linux's IP_RECVERR queue.</summary>
+/// <remarks>An ICMPv6 error is given as its ICMPv4 equivalent (port unreachable, packet too big as fragmentation
+/// needed, time exceeded, else host unreachable) with its addresses in <see cref="ReporterAddress"/> and
+/// <see cref="DestinationAddress"/>.</remarks>
 public sealed record UdpSocketError(IcmpType Type, byte Code, Ipv4Address Reporter, Ipv4Address Destination, ushort DestinationPort)
 {
+    private readonly IpAddress? _reporter, _destination;
+
+    /// <summary>Who sent the error, either family.</summary>
+    public IpAddress ReporterAddress { get => _reporter ?? Reporter; init => _reporter = value; }
+    /// <summary>Destination of the datagram the error is about, either family.</summary>
+    public IpAddress DestinationAddress { get => _destination ?? Destination; init => _destination = value; }
+
     /// <summary>The socket error this ICMP error maps to, as Linux reports it (port unreachable is ConnectionRefused).</summary>
     public SocketError SocketError => Type == IcmpType.DestinationUnreachable
         ? (UnreachableCode)Code switch
@@ -25,8 +45,8 @@ public sealed record UdpSocketError(IcmpType Type, byte Code, Ipv4Address Report
 
     /// <summary>The error in words, naming the destination and the reporting router.</summary>
     public override string ToString() => Type == IcmpType.DestinationUnreachable
-        ? $"{(UnreachableCode)Code} unreachable for {Destination}:{DestinationPort} (reported by {Reporter})"
-        : $"{Type} code {Code} for {Destination}:{DestinationPort} (reported by {Reporter})";
+        ? $"{(UnreachableCode)Code} unreachable for {DestinationAddress}:{DestinationPort} (reported by {ReporterAddress})"
+        : $"{Type} code {Code} for {DestinationAddress}:{DestinationPort} (reported by {ReporterAddress})";
 }
 
 /// <summary>A bound UDP port: its datagram queue (bounded; overflow is dropped and counted by <see cref="Udp"/>),
@@ -52,7 +72,7 @@ public sealed class UdpEndpoint
     /// <summary>The bound port.</summary>
     public ushort LocalPort { get; }
     /// <summary>Set by <see cref="Connect"/>: the only peer datagrams are accepted from, and errors reported for.</summary>
-    public (Ipv4Address Address, ushort Port)? RemoteEndPoint { get; private set; }
+    public (IpAddress Address, ushort Port)? RemoteEndPoint { get; private set; }
     /// <summary>Datagrams waiting to be received.</summary>
     public int QueuedDatagrams => _received.Count;
     /// <summary>ICMP errors not yet taken with <see cref="TryReceiveError"/>.</summary>
@@ -66,10 +86,10 @@ public sealed class UdpEndpoint
     internal IUdpReceiver? Receiver { get; set; }
 
     /// <summary>Restricts the socket to one peer, like connect(2) on a UDP socket; nothing is sent.</summary>
-    public void Connect(Ipv4Address address, ushort port) => RemoteEndPoint = (address, port);
+    public void Connect(IpAddress address, ushort port) => RemoteEndPoint = (address, port);
 
     /// <summary>Sends <paramref name="payload"/> as one datagram to <paramref name="destination"/>:<paramref name="port"/>. Throws ObjectDisposedException when closed.</summary>
-    public SendResult SendTo(ReadOnlySpan<byte> payload, Ipv4Address destination, ushort port)
+    public SendResult SendTo(ReadOnlySpan<byte> payload, IpAddress destination, ushort port)
     {
         ObjectDisposedException.ThrowIf(IsClosed, this);
         return _udp.Send(LocalPort, destination, port, payload);
@@ -109,7 +129,7 @@ public sealed class UdpEndpoint
     /// <summary>Takes the oldest queued ICMP error; false when there is none.</summary>
     public bool TryReceiveError(out UdpSocketError? error) => _errors.TryDequeue(out error);
 
-    internal bool Enqueue(Ipv4Address from, ushort fromPort, Ipv4Address localAddress, ReadOnlySpan<byte> payload)
+    internal bool Enqueue(IpAddress from, ushort fromPort, IpAddress localAddress, ReadOnlySpan<byte> payload)
     {
         if (RemoteEndPoint is { } peer && (peer.Address != from || peer.Port != fromPort)) return true; // filtered, as connect() does
         DatagramsReceived++;
@@ -126,11 +146,34 @@ public sealed class UdpEndpoint
     /// <summary>Queues an error for the application; false when the queue is full (bounded like the
     /// datagram queue, so a peer spraying ICMP errors cannot grow it without limit). On a connected socket a
     /// waiting receive takes the error instead.</summary>
-    internal bool ReportError(in IcmpErrorReport report, ushort destinationPort)
+    internal bool ReportError(in IcmpErrorReport report, ushort destinationPort) =>
+        ReportError(new UdpSocketError(report.Type, report.Code, report.Reporter, report.OriginalDestination, destinationPort));
+
+    /// <summary>Queues an ICMPv6 error as its ICMPv4 equivalent (see <see cref="UdpSocketError"/>).</summary>
+    internal bool ReportError(in Network.Ipv6.Icmpv6ErrorReport report, ushort destinationPort)
+    {
+        var (type, code) = report.Type switch
+        {
+            Icmpv6Type.DestinationUnreachable when report.Code == (byte)Icmpv6UnreachableCode.Port =>
+                (IcmpType.DestinationUnreachable, (byte)UnreachableCode.Port),
+            Icmpv6Type.DestinationUnreachable when report.Code == (byte)Icmpv6UnreachableCode.NoRoute =>
+                (IcmpType.DestinationUnreachable, (byte)UnreachableCode.Network),
+            Icmpv6Type.PacketTooBig => (IcmpType.DestinationUnreachable, (byte)UnreachableCode.FragmentationNeeded),
+            Icmpv6Type.TimeExceeded => (IcmpType.TimeExceeded, report.Code),
+            Icmpv6Type.ParameterProblem => (IcmpType.ParameterProblem, (byte)0),
+            _ => (IcmpType.DestinationUnreachable, (byte)UnreachableCode.Host),
+        };
+        return ReportError(new UdpSocketError(type, code, Ipv4Address.Any, Ipv4Address.Any, destinationPort)
+        {
+            ReporterAddress = report.Reporter,
+            DestinationAddress = report.OriginalDestination,
+        });
+    }
+
+    private bool ReportError(UdpSocketError error)
     {
         bool receiverTakes = RemoteEndPoint is not null && Receiver is { IsWaiting: true };
         if (_errors.Count >= _queueLimit && !receiverTakes) return false;
-        var error = new UdpSocketError(report.Type, report.Code, report.Reporter, report.OriginalDestination, destinationPort);
         if (receiverTakes && Receiver!.TryTakeError(error)) return true;
         _errors.Enqueue(error);
         return true;

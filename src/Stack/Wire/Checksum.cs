@@ -128,6 +128,25 @@ public static class Checksum
         return BitConverter.IsLittleEndian ? BinaryPrimitives.ReverseEndianness((ushort)be) : be;
     }
 
+    /// <summary>The IPv6 upper-layer pseudo-header (RFC 8200 §8.1: addresses, 32-bit length, next header) as a
+    /// partial sum, for ICMPv6, UDP and TCP over IPv6.</summary>
+    public static ulong PseudoHeader(Ipv6Address source, Ipv6Address destination, byte nextHeader, int length)
+    {
+        ulong be = Words(source.High) + Words(source.Low) + Words(destination.High) + Words(destination.Low)
+                   + ((uint)length >> 16) + ((uint)length & 0xFFFF) + nextHeader;
+        be = (be & 0xFFFF) + (be >> 16);
+        be = (be & 0xFFFF) + (be >> 16);
+        return BitConverter.IsLittleEndian ? BinaryPrimitives.ReverseEndianness((ushort)be) : be;
+
+        static ulong Words(ulong v) => (v >> 48) + ((v >> 32) & 0xFFFF) + ((v >> 16) & 0xFFFF) + (v & 0xFFFF);
+    }
+
+    /// <summary>The pseudo-header of whichever family <paramref name="source"/> is (both addresses are of one
+    /// family).</summary>
+    public static ulong PseudoHeader(IpAddress source, IpAddress destination, byte protocol, int length) =>
+        source.IsIpv4 ? PseudoHeader(source.Ipv4, destination.Ipv4, protocol, length)
+            : PseudoHeader(source.Ipv6, destination.Ipv6, protocol, length);
+
     /// <summary>True when data including its checksum field sums to all-ones, i.e. the checksum is valid.</summary>
     public static bool IsValid(ulong partialSumIncludingChecksum) => Fold(partialSumIncludingChecksum) == 0;
 }

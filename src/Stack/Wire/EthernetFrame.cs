@@ -9,7 +9,8 @@ public enum EtherType : ushort
     Ipv4 = 0x0800,
     /// <summary>ARP (RFC 826).</summary>
     Arp = 0x0806,
-    /// <summary>IPv6; not implemented: such frames are dropped as <c>EthernetUnknownType</c>.</summary>
+    /// <summary>IPv6 (RFC 2464); frames to an interface without IPv6 enabled are dropped as
+    /// <c>EthernetUnknownType</c>.</summary>
     Ipv6 = 0x86DD,
 }
 

@@ -73,6 +73,24 @@ public readonly ref struct TcpSegment
         Wire.Checksum.IsValid(Wire.Checksum.Accumulate(
             Wire.Checksum.PseudoHeader(source, destination, (byte)IpProtocol.Tcp, _b.Length), _b));
 
+    /// <summary>Like <see cref="IsChecksumValid(Ipv4Address, Ipv4Address)"/> for addresses of either family (the
+    /// IPv6 pseudo-header of RFC 8200 §8.1 for IPv6).</summary>
+    public bool IsChecksumValid(IpAddress source, IpAddress destination) =>
+        Wire.Checksum.IsValid(Wire.Checksum.Accumulate(
+            Wire.Checksum.PseudoHeader(source, destination, (byte)IpProtocol.Tcp, _b.Length), _b));
+
+    /// <summary>Like <see cref="WriteHeader(Span{byte}, in TcpHeader, Ipv4Address, Ipv4Address, ulong)"/> for
+    /// addresses of either family.</summary>
+    public static void WriteHeader(Span<byte> segment, in TcpHeader header, IpAddress source, IpAddress destination,
+        ulong payloadSum = 0)
+    {
+        WriteFields(segment, header);
+        int summed = payloadSum == 0 ? segment.Length : header.HeaderLength;
+        BinaryPrimitives.WriteUInt16BigEndian(segment[16..], Wire.Checksum.Fold(Wire.Checksum.Accumulate(
+            Wire.Checksum.PseudoHeader(source, destination, (byte)IpProtocol.Tcp, segment.Length) + payloadSum,
+            segment[..summed])));
+    }
+
     /// <summary>Writes the fixed header (options must already be in place after it, payload after those)
     /// and the checksum over the whole segment.</summary>
     public static void WriteHeader(Span<byte> segment, in TcpHeader header, Ipv4Address source, Ipv4Address destination)

@@ -33,15 +33,23 @@ public readonly ref struct UdpDatagram
 
     /// <summary>Writes the header over a datagram whose payload is already in place, with its checksum.</summary>
     public static void WriteHeader(Span<byte> datagram, ushort sourcePort, ushort destinationPort,
-        Ipv4Address source, Ipv4Address destination)
+        Ipv4Address source, Ipv4Address destination) =>
+        WriteHeader(datagram, sourcePort, destinationPort, Wire.Checksum.PseudoHeader(source, destination, (byte)IpProtocol.Udp, datagram.Length));
+
+    /// <summary>Writes the header over a datagram over IPv6 whose payload is already in place, with its checksum
+    /// over the IPv6 pseudo-header (RFC 8200 §8.1).</summary>
+    public static void WriteHeader(Span<byte> datagram, ushort sourcePort, ushort destinationPort,
+        Ipv6Address source, Ipv6Address destination) =>
+        WriteHeader(datagram, sourcePort, destinationPort, Wire.Checksum.PseudoHeader(source, destination, (byte)IpProtocol.Udp, datagram.Length));
+
+    private static void WriteHeader(Span<byte> datagram, ushort sourcePort, ushort destinationPort, ulong pseudoHeader)
     {
         BinaryPrimitives.WriteUInt16BigEndian(datagram, sourcePort);
         BinaryPrimitives.WriteUInt16BigEndian(datagram[2..], destinationPort);
         BinaryPrimitives.WriteUInt16BigEndian(datagram[4..], (ushort)datagram.Length);
         datagram[6] = 0;
         datagram[7] = 0;
-        ushort sum = Wire.Checksum.Fold(Wire.Checksum.Accumulate(
-            Wire.Checksum.PseudoHeader(source, destination, (byte)IpProtocol.Udp, datagram.Length), datagram));
+        ushort sum = Wire.Checksum.Fold(Wire.Checksum.Accumulate(pseudoHeader, datagram));
         // RFC 768: a computed zero is sent as all ones, since zero means "no checksum".
         BinaryPrimitives.WriteUInt16BigEndian(datagram[6..], sum == 0 ? (ushort)0xFFFF : sum);
     }

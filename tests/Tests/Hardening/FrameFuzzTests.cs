@@ -29,6 +29,20 @@ public class FrameFuzzTests
     }
 
     [Test]
+    public void Mutated_ipv6_frames_reach_the_ipv6_parsers_and_are_dropped_for_ipv6_reasons()
+    {
+        var report = new FrameFuzzer(Corpus, 4).Run(50_000);
+        report.Findings.Should().BeEmpty();
+        report.Drops.Select(d => d.Reason).Should().Contain(new[]
+        {
+            DropReason.Ipv6PayloadLengthBeyondFrame, DropReason.Ipv6IcmpBadChecksum, DropReason.Ipv6NotForUs,
+        });
+        Corpus.Should().Contain(f => f[12] == 0x86 && f[13] == 0xDD && f.Length > 54 && f[20] == 44, "IPv6 fragments");
+        Corpus.Should().Contain(f => f[12] == 0x86 && f[13] == 0xDD && f.Length > 54 && f[20] == 58 && f[54] == 135,
+            "neighbour solicitations");
+    }
+
+    [Test]
     public void Corpus_holds_real_traffic_of_every_kind()
     {
         Corpus.Count.Should().BeGreaterThan(8);

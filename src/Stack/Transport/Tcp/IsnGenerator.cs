@@ -23,7 +23,7 @@ public sealed class IsnGenerator
     }
 
     /// <summary>The initial sequence number for this four-tuple now (RFC 6528 §3).</summary>
-    public uint Next(Ipv4Address local, ushort localPort, Ipv4Address remote, ushort remotePort)
+    public uint Next(IpAddress local, ushort localPort, IpAddress remote, ushort remotePort)
     {
         uint f = KeyedHash(local, localPort, remote, remotePort, 0);
         uint m = (uint)(_scheduler.Now.Nanoseconds / 4000);
@@ -33,35 +33,48 @@ public sealed class IsnGenerator
     /// <summary>The offset added to the millisecond clock for TCP timestamps (RFC 7323 §7.1): a keyed hash of
     /// the four-tuple, so it hides the host's uptime yet stays the same for every incarnation of a
     /// connection, whose timestamps then keep increasing, as TIME-WAIT reuse (RFC 6191) relies on.</summary>
-    public uint TimestampOffset(Ipv4Address local, ushort localPort, Ipv4Address remote, ushort remotePort) =>
+    public uint TimestampOffset(IpAddress local, ushort localPort, IpAddress remote, ushort remotePort) =>
         KeyedHash(local, localPort, remote, remotePort, 4);
 
-    private uint KeyedHash(Ipv4Address local, ushort localPort, Ipv4Address remote, ushort remotePort, int at)
+    private uint KeyedHash(IpAddress local, ushort localPort, IpAddress remote, ushort remotePort, int at)
     {
-        Span<byte> input = stackalloc byte[12 + 16];
-        local.Write(input);
-        BinaryPrimitives.WriteUInt16BigEndian(input[4..], localPort);
-        remote.Write(input[6..]);
-        BinaryPrimitives.WriteUInt16BigEndian(input[10..], remotePort);
-        _secret.CopyTo(input[12..]);
+        Span<byte> input = stackalloc byte[36 + 16];
+        int tuple = WriteTuple(input, local, localPort, remote, remotePort);
+        _secret.CopyTo(input[tuple..]);
         Span<byte> hash = stackalloc byte[32];
-        SHA256.HashData(input, hash);
+        SHA256.HashData(input[..(tuple + 16)], hash);
         return BinaryPrimitives.ReadUInt32LittleEndian(hash[at..]);
+    }
+
+    /// <summary>The four-tuple as hash input: 12 bytes for IPv4 (as it always was, so IPv4 sequence numbers do not
+    /// change), 36 for IPv6.</summary>
+    private static int WriteTuple(Span<byte> input, IpAddress local, ushort localPort, IpAddress remote, ushort remotePort)
+    {
+        if (local.IsIpv4)
+        {
+            local.Ipv4.Write(input);
+            BinaryPrimitives.WriteUInt16BigEndian(input[4..], localPort);
+            remote.Ipv4.Write(input[6..]);
+            BinaryPrimitives.WriteUInt16BigEndian(input[10..], remotePort);
+            return 12;
+        }
+        local.Ipv6.Write(input);
+        BinaryPrimitives.WriteUInt16BigEndian(input[16..], localPort);
+        remote.Ipv6.Write(input[18..]);
+        BinaryPrimitives.WriteUInt16BigEndian(input[34..], remotePort);
+        return 36;
     }
 
     /// <summary>A keyed hash of the four-tuple and <paramref name="salt"/> with the same secret (a longer
     /// input than <see cref="Next"/>'s, so the two never collide), for SYN cookies.</summary>
-    public uint KeyedHash(Ipv4Address local, ushort localPort, Ipv4Address remote, ushort remotePort, uint salt)
+    public uint KeyedHash(IpAddress local, ushort localPort, IpAddress remote, ushort remotePort, uint salt)
     {
-        Span<byte> input = stackalloc byte[12 + 4 + 16];
-        local.Write(input);
-        BinaryPrimitives.WriteUInt16BigEndian(input[4..], localPort);
-        remote.Write(input[6..]);
-        BinaryPrimitives.WriteUInt16BigEndian(input[10..], remotePort);
-        BinaryPrimitives.WriteUInt32BigEndian(input[12..], salt);
-        _secret.CopyTo(input[16..]);
+        Span<byte> input = stackalloc byte[36 + 4 + 16];
+        int tuple = WriteTuple(input, local, localPort, remote, remotePort);
+        BinaryPrimitives.WriteUInt32BigEndian(input[tuple..], salt);
+        _secret.CopyTo(input[(tuple + 4)..]);
         Span<byte> hash = stackalloc byte[32];
-        SHA256.HashData(input, hash);
+        SHA256.HashData(input[..(tuple + 4 + 16)], hash);
         return BinaryPrimitives.ReadUInt32LittleEndian(hash);
     }
 }

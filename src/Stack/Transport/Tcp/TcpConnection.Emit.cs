@@ -61,7 +61,7 @@ public sealed partial class TcpConnection
             _delayedAckTimer.Stop();
         }
         _counters.TcpSegmentsSent++;
-        _stack.Ipv4.Send(buffer, Key.LocalAddress, Key.RemoteAddress, IpProtocol.Tcp, dontFragment: true);
+        _tcp.SendSegment(buffer, Key);
     }
 
     /// <summary>The window in a SYN or SYN-ACK (never scaled, RFC 7323 §2.2): the free buffer up to 65535, rounded

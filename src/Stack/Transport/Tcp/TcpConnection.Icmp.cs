@@ -42,9 +42,13 @@ public sealed partial class TcpConnection
     /// (the caller checked SND.UNA &lt;= SEQ &lt; SND.NXT) lowers the MSS to fit the next-hop MTU; a router that
     /// gives no MTU (RFC 1191 §7) gets the next plateau below the size we send. What is in flight was dropped
     /// for being too big, so it is sent again at once at the new size, without a congestion response.</summary>
-    private void OnPathMtuTooBig(ushort nextHopMtu)
+    private void OnPathMtuTooBig(ushort nextHopMtu) => OnPathMtuTooBig(nextHopMtu, Ipv4Packet.MinHeaderLength);
+
+    /// <summary>Path MTU discovery for either family: <paramref name="ipHeaderLength"/> is 20 for IPv4, 40 for IPv6
+    /// (whose Packet Too Big always carries an MTU of at least 1280, RFC 8201).</summary>
+    private void OnPathMtuTooBig(int nextHopMtu, int ipHeaderLength)
     {
-        int current = SendMss + (_tsEnabled ? TimestampOptionLength : 0) + Ipv4Packet.MinHeaderLength + TcpSegment.MinHeaderLength;
+        int current = SendMss + (_tsEnabled ? TimestampOptionLength : 0) + ipHeaderLength + TcpSegment.MinHeaderLength;
         int mtu = nextHopMtu;
         if (mtu == 0)
         {
@@ -54,7 +58,7 @@ public sealed partial class TcpConnection
         }
         mtu = Math.Max(mtu, MinimumPathMtu);
         if (mtu >= current) return;
-        _pathMss = mtu - Ipv4Packet.MinHeaderLength - TcpSegment.MinHeaderLength;
+        _pathMss = mtu - ipHeaderLength - TcpSegment.MinHeaderLength;
         _counters.TcpPathMtuReductions++;
         if (!CanSendData || _sndUna == _sndMax) return;
         _sndNxt = _sndUna;

@@ -11,7 +11,7 @@ namespace Netstack.Transport.Tcp;
 /// <summary>TCP for one stack: validates segments, hands them to the connection or listener they belong
 /// to, answers the rest with resets (RFC 9293 §3.10.7.1), routes ICMP errors to connections, and owns
 /// the resources connections share (ports, the ISN secret, the challenge-ACK budget).</summary>
-public sealed class TcpProtocol : IIpProtocol
+public sealed partial class TcpProtocol : IIpProtocol
 {
     private readonly NetworkStack _stack;
     private readonly StackCounters _counters;
@@ -67,12 +67,18 @@ public sealed class TcpProtocol : IIpProtocol
             _counters.Drop(DropReason.TcpNoConnection);
             return;
         }
+        Demultiplex(seg, packet.Destination, packet.Source);
+    }
+
+    /// <summary>Hands a validated segment of either family to its connection or listener.</summary>
+    private void Demultiplex(in TcpSegment seg, IpAddress destination, IpAddress source)
+    {
         if (!TcpHeaderOptions.TryParse(seg.Options, out var options))
         {
             _counters.Drop(DropReason.TcpMalformed);
             return;
         }
-        var key = new ConnectionKey(packet.Destination, seg.DestinationPort, packet.Source, seg.SourcePort);
+        var key = new ConnectionKey(destination, seg.DestinationPort, source, seg.SourcePort);
         var flags = seg.Flags;
         if (_connections.TryGetValue(key, out var connection))
         {
@@ -139,7 +145,16 @@ public sealed class TcpProtocol : IIpProtocol
         TcpSegment.WriteHeader(segment, header, key.LocalAddress, key.RemoteAddress);
         _counters.TcpSegmentsSent++;
         _counters.TcpResetsSent++;
-        _stack.Ipv4.Send(buffer, key.LocalAddress, key.RemoteAddress, IpProtocol.Tcp, dontFragment: true);
+        SendSegment(buffer, key);
+    }
+
+    /// <summary>Puts a segment on the wire over the family of <paramref name="key"/>, never fragmented.</summary>
+    internal void SendSegment(Buffers.PacketBuffer segment, in ConnectionKey key)
+    {
+        if (key.LocalAddress.IsIpv4)
+            _stack.Ipv4.Send(segment, key.LocalAddress.Ipv4, key.RemoteAddress.Ipv4, IpProtocol.Tcp, dontFragment: true);
+        else
+            _stack.Ipv6.Send(segment, key.LocalAddress.Ipv6, key.RemoteAddress.Ipv6, IpProtocol.Tcp, dontFragment: true);
     }
 
     /// <summary>RFC 5961 §7: a stack-wide budget of challenge ACKs per second.</summary>
@@ -156,8 +171,9 @@ public sealed class TcpProtocol : IIpProtocol
         return true;
     }
 
-    internal int MssFor(Ipv4Address remote) =>
-        _stack.Ipv4.TryRoute(remote, out var route, out _) ? route.Interface.Mtu - Ipv4Packet.MinHeaderLength - TcpSegment.MinHeaderLength : 536;
+    internal int MssFor(IpAddress remote) => remote.IsIpv4
+        ? _stack.Ipv4.TryRoute(remote.Ipv4, out var route, out _) ? route.Interface.Mtu - Ipv4Packet.MinHeaderLength - TcpSegment.MinHeaderLength : 536
+        : _stack.Ipv6.MtuFor(remote.Ipv6) - Ipv6Packet.HeaderLength - TcpSegment.MinHeaderLength;
 
     // ------------------------------------------------------------------ connections and listeners
 
@@ -192,7 +208,7 @@ public sealed class TcpProtocol : IIpProtocol
         TcpSegment.WriteHeader(segment, synAck, key.LocalAddress, key.RemoteAddress);
         _counters.TcpSegmentsSent++;
         _counters.TcpSynCookiesSent++;
-        _stack.Ipv4.Send(buffer, key.LocalAddress, key.RemoteAddress, IpProtocol.Tcp, dontFragment: true);
+        SendSegment(buffer, key);
     }
 
     /// <summary>An ACK reached a listener that sent SYN cookies lately: if it returns a valid cookie, the
@@ -233,9 +249,9 @@ public sealed class TcpProtocol : IIpProtocol
 
     /// <summary>OPEN, active (RFC 9293 §3.10.1): a connection in SYN-SENT with <paramref name="observer"/>
     /// told of its progress. Throws SocketException when there is no route or the tuple is in use.</summary>
-    internal TcpConnection Connect(Ipv4Address remote, ushort remotePort, ITcpConnectionObserver? observer, ushort localPort = 0)
+    internal TcpConnection Connect(IpAddress remote, ushort remotePort, ITcpConnectionObserver? observer, ushort localPort = 0)
     {
-        if (!_stack.Ipv4.TryRoute(remote, out _, out var source))
+        if (!TryRouteSource(remote, out var source))
             throw new SocketException((int)SocketError.NetworkUnreachable, $"no route to {remote}");
         if (localPort == 0)
             localPort = EphemeralPorts.Pick(_stack.Random,

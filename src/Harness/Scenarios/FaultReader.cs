@@ -22,11 +22,21 @@ internal sealed class FaultReader(ScenarioReferences refs, FrameFilterCache filt
         [FaultAction.Truncate] = ["length"],
     };
 
-    public List<FaultRule> Read(YamlMapping root, YamlNode node)
+    /// <summary>Reads every fault, collecting each one's mistakes into <paramref name="errors"/>.</summary>
+    public List<FaultRule> Read(YamlMapping root, YamlNode node, LoadErrors errors)
     {
         if (node is not YamlSequenceNode seq)
-            throw root.ErrorAt(node, $"'faults' must be a list (each item starting with '- '), found {YamlMapping.Shape(node)}");
-        return seq.Children.Select((n, i) => Read(n, i + 1)).ToList();
+        {
+            errors.Add(root.ErrorAt(node, $"'faults' must be a list (each item starting with '- '), found {YamlMapping.Shape(node)}"));
+            return [];
+        }
+        var rules = new List<FaultRule>();
+        for (int i = 0; i < seq.Children.Count; i++)
+        {
+            int number = i + 1;
+            if (errors.Try(() => Read(seq.Children[i], number), null) is { } rule) rules.Add(rule);
+        }
+        return rules;
     }
 
     private FaultRule Read(YamlNode node, int number)

@@ -37,14 +37,13 @@ internal sealed class YamlMapping
     public YamlNode? Get(string key) => _entries.TryGetValue(key, out var e) ? e.Value : null;
     public YamlScalarNode KeyNode(string key) => _entries[key].Key;
 
-    /// <summary>Rejects any key outside <paramref name="allowed"/>, suggesting the closest known one.</summary>
+    /// <summary>Rejects every key outside <paramref name="allowed"/> (all of them at once), suggesting the closest
+    /// known one.</summary>
     public void AllowOnly(params string[] allowed)
     {
-        foreach (var key in _order)
-        {
-            if (Array.IndexOf(allowed, key) >= 0) continue;
-            throw Error(_file, _entries[key].Key, UnknownMessage($"key '{key}' in {What}", key, allowed));
-        }
+        var unknown = _order.Where(key => Array.IndexOf(allowed, key) < 0)
+            .Select(key => Error(_file, _entries[key].Key, UnknownMessage($"key '{key}' in {What}", key, allowed))).ToList();
+        if (unknown.Count > 0) throw ScenarioFormatException.Of(unknown);
     }
 
     public static string UnknownMessage(string what, string given, IEnumerable<string> known)

@@ -10,7 +10,7 @@ namespace Netstack.Harness.Scenarios;
 internal sealed class FaultReader(ScenarioReferences refs, FrameFilterCache filters)
 {
     public static readonly string[] ActionKeys = ["drop", "duplicate", "delay", "reorder", "corrupt", "truncate"];
-    private static readonly string[] CommonKeys = ["from", "to", "on", "at", "nth", "count", "probability"];
+    private static readonly string[] CommonKeys = ["from", "to", "segment", "on", "at", "nth", "count", "probability"];
 
     private static readonly Dictionary<FaultAction, string[]> ExtraKeys = new()
     {
@@ -101,7 +101,7 @@ internal sealed class FaultReader(ScenarioReferences refs, FrameFilterCache filt
             Filter = filter,
             From = m.Has("from") ? refs.Host(m, "from").Name : null,
             To = m.Has("to") ? refs.Host(m, "to").Name : null,
-            On = m.Has("on") ? refs.Segment(m, "on") : null,
+            On = m.KeyOf("segment", "on") is var segmentKey && m.Has(segmentKey) ? refs.Segment(m, segmentKey) : null,
             StartNanoseconds = start,
             EndNanoseconds = end,
             Nth = (int?)m.Integer("nth", 1, int.MaxValue),

@@ -125,7 +125,7 @@ internal sealed partial class StepReader
             Negated = negated,
             From = m.Has("from") ? refs.Host(m, "from").Name : null,
             To = m.Has("to") ? refs.Host(m, "to").Name : null,
-            On = m.Has("on") ? refs.Segment(m, "on") : null,
+            On = m.KeyOf("segment", "on") is var segmentKey && m.Has(segmentKey) ? refs.Segment(m, segmentKey) : null,
             Count = (int?)m.Integer("count", 0, 1_000_000),
             ToleranceNanoseconds = m.Duration("tolerance") ?? 0,
             Tcp = m.Get("tcp") is { } tcpNode ? ReadTcpFields(tcpNode) : null,

@@ -35,6 +35,7 @@ public sealed class StackHostDriver : HostDriver
             Arp = new ArpOptions { SendGratuitousOnStart = spec.GratuitousArp },
             Ipv4 = new Ipv4Options { Forwarding = spec.Forwarding, DefaultTimeToLive = spec.TimeToLive ?? 64 },
         };
+        options = spec.Stack.ApplyTo(options);
         _stack = world.AddHost(spec.Name, options, spec.Interfaces, spec.Routes);
         _loop = world.World.Loop;
         foreach (var i in spec.Interfaces) log.MapSegment(i.Mac, i.Segment);

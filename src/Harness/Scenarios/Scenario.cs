@@ -65,6 +65,10 @@ public sealed record HostSpec(
 
     public bool PlayedByLinux => PlayedBy == HostPlayer.Linux;
 
+    /// <summary>Settings of its stack that replace the defaults (<c>stack: { arp: {...}, tcp: {...} }</c>), applied
+    /// last, over anything else that decided them.</summary>
+    public StackSettings Stack { get; init; } = StackSettings.None;
+
     /// <summary>Who plays it, in words: "our stack", "linux", "lwip", or the command.</summary>
     public string PlayerTitle => PlayedBy switch
     {

@@ -13,7 +13,7 @@ public static partial class ScenarioLoader
 {
     internal static readonly string[] TopKeys = ["name", "description", "seed", "timeout", "wire", "segments", "hosts", "faults", "steps"];
     private static readonly string[] SegmentKeys = ["latency", "bandwidth", "mtu"];
-    internal static readonly string[] HostKeys = ["mac", "ip", "gateway", "segment", "mtu", "interfaces", "routes", "forwarding", "gratuitous-arp", "ttl", "scripted", "played-by", "services"];
+    internal static readonly string[] HostKeys = ["mac", "ip", "gateway", "segment", "mtu", "interfaces", "routes", "forwarding", "gratuitous-arp", "ttl", "scripted", "played-by", "services", "stack"];
     internal static readonly string[] PlayedByKeys = ["run", "interface", "env", "services", "start-timeout"];
     private static readonly string[] StackOnlyKeys = ["gateway", "routes", "forwarding", "gratuitous-arp", "ttl"];
     private static readonly string[] LinuxDecidesKeys = ["forwarding", "gratuitous-arp"];
@@ -168,6 +168,8 @@ public static partial class ScenarioLoader
                 if (!ScenarioReferences.NamePattern().IsMatch(name))
                     throw hostsMap.ErrorAt(keyNode, $"bad host name '{name}': use letters, digits, '_' and '-', starting with a letter");
                 var host = ReadHost(hostsMap, name, hostsMap.Get(name)!, segments, cast is { } c && c.Host == name ? c.PlayedBy : null);
+                var hostMapping = new YamlMapping(hostsMap.At(hostsMap.Get(name)!).File, hostsMap.Get(name)!, $"host '{name}'");
+                if (hostMapping.Has("stack")) host = host with { Stack = StackSettingsReader.Read(hostMapping, host) };
                 foreach (var i in host.Interfaces)
                     if (!macs.TryAdd(i.Mac, name))
                         throw hostsMap.ErrorAt(hostsMap.Get(name)!, $"host '{name}' reuses MAC {i.Mac} of host '{macs[i.Mac]}'");

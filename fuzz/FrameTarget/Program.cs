@@ -56,7 +56,7 @@ public static class Program
         {
             _link.Inject(frame);
             // Let timers fire now and then, as they would between real frames.
-            _loop.RunUntil(_loop.Now + TimeSpan.FromMilliseconds(100));
+            _loop.RunUntil(_loop.Now + Duration.FromMilliseconds(100));
             while (_udp.TryReceiveFrom(out _)) { }
         }
     }

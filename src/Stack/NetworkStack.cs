@@ -154,7 +154,7 @@ public sealed class NetworkStack
     /// <paramref name="destination"/> and completes with the reply, an ICMP error, or a timeout
     /// (<paramref name="timeout"/>, 1 s by default) as a <see cref="PingResult"/>; cancelling forgets the
     /// request.</summary>
-    public Task<PingResult> PingAsync(Ipv4Address destination, int dataLength = 56, TimeSpan? timeout = null,
+    public Task<PingResult> PingAsync(Ipv4Address destination, int dataLength = 56, Duration? timeout = null,
         CancellationToken cancellationToken = default) =>
         Ping.PingAsync(destination, dataLength, timeout, cancellationToken: cancellationToken);
 

@@ -7,6 +7,7 @@ using Netstack.Harness.Reports;
 using Netstack.Harness.Running;
 using Netstack.Harness.Scenarios;
 using Netstack.Harness.Trace;
+using Netstack.Time;
 
 namespace Netstack.Cli.Commands;
 
@@ -460,7 +461,7 @@ public static class RunCommand
                 Figures =
                 [
                     new("seed", r.Seed.ToString(CultureInfo.InvariantCulture)),
-                    new("virtual-seconds", (r.VirtualNanoseconds / 1e9).ToString("0.000000", CultureInfo.InvariantCulture)),
+                    new("virtual-seconds", (r.VirtualNanoseconds / (double)Duration.NanosecondsPerSecond).ToString("0.000000", CultureInfo.InvariantCulture)),
                     new("retransmits", r.TcpRetransmissions.ToString(CultureInfo.InvariantCulture)),
                     new("frames", r.Frames.ToString(CultureInfo.InvariantCulture)),
                 ],
@@ -508,11 +509,11 @@ public static class RunCommand
 
     /// <summary>When a scenario ended, to the millisecond: a fixed width so a column of them lines up.</summary>
     private static string Seconds(long nanoseconds) =>
-        (nanoseconds / 1e9).ToString("0.000", CultureInfo.InvariantCulture) + "s";
+        (nanoseconds / (double)Duration.NanosecondsPerSecond).ToString("0.000", CultureInfo.InvariantCulture) + "s";
 
     /// <summary>To the microsecond, for the per-seed table where seeds differ by less than a millisecond.</summary>
     private static string PreciseSeconds(long nanoseconds) =>
-        (nanoseconds / 1e9).ToString("0.000000", CultureInfo.InvariantCulture) + "s";
+        (nanoseconds / (double)Duration.NanosecondsPerSecond).ToString("0.000000", CultureInfo.InvariantCulture) + "s";
 
     private static RunReportPage NewReportPage(Settings settings, int scenarios)
     {

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Netstack.Drivers.Tap;
+using Netstack.Time;
 
 namespace Netstack.Cli.Commands;
 
@@ -19,7 +20,7 @@ public static class TapForwardCommand
         };
         command.SetAction(parse =>
         {
-            var limit = parse.GetValue(duration) is { } d ? Live.TapOptions.ParseDuration(d) : (TimeSpan?)null;
+            var limit = parse.GetValue(duration) is { } d ? Live.TapOptions.ParseDuration(d) : (Duration?)null;
             int? size = parse.GetValue(mtu) is { } m ? Live.TapOptions.ParseMtu(m) : null;
             using var loop = new RealTimeEventLoop();
             TapLink? first = null, second = null;

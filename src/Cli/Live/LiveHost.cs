@@ -49,7 +49,7 @@ public sealed class LiveHost : IDisposable
     /// (TCP_RTO_MIN); RFC 6298's 1 s floor would make every lost tail segment cost a second.</summary>
     public static readonly StackOptions LiveStackOptions = new()
     {
-        Tcp = new Netstack.Transport.Tcp.TcpSettings { MinRto = TimeSpan.FromMilliseconds(200) },
+        Tcp = new Netstack.Transport.Tcp.TcpSettings { MinRto = Duration.FromMilliseconds(200) },
     };
 
     public TapOptions Options { get; }

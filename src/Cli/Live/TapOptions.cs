@@ -1,5 +1,6 @@
 using System.Globalization;
 using Netstack.Wire;
+using Netstack.Time;
 
 namespace Netstack.Cli.Live;
 
@@ -17,7 +18,7 @@ public sealed record TapOptions
     public string? RecordPath { get; init; }
     /// <summary>virtio-net headers with checksum and TSO offload on the tap (large received segments).</summary>
     public bool Offload { get; init; }
-    public TimeSpan? Duration { get; init; }
+    public Duration? Duration { get; init; }
     public ConnectionLimits Limits { get; init; } = ConnectionLimits.Default;
 
     public static Ipv4Cidr ParseAddress(string text)
@@ -49,15 +50,15 @@ public sealed record TapOptions
         ? mtu
         : throw new UsageException($"--mtu {mtu}: expected 576-65521");
 
-    public static TimeSpan ParseDuration(string text) =>
+    public static Duration ParseDuration(string text) =>
         double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var s) && s > 0 && s < 1e7
-            ? TimeSpan.FromSeconds(s)
+            ? Netstack.Time.Duration.FromSeconds(s)
             : throw new UsageException($"--duration {text}: expected a positive number of seconds");
 
     /// <summary>A timeout in seconds for the served connections: positive, at most a day.</summary>
-    public static TimeSpan ParseTimeout(string option, string text) =>
+    public static Duration ParseTimeout(string option, string text) =>
         double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var s) && s > 0 && s <= 86_400
-            ? TimeSpan.FromSeconds(s)
+            ? Netstack.Time.Duration.FromSeconds(s)
             : throw new UsageException($"{option} {text}: expected a number of seconds above 0 and at most 86400");
 
     public static int ParseMaxConnections(int n) => n is >= 1 and <= 1_000_000

@@ -1,5 +1,6 @@
 using Netstack.Api;
 using Netstack.Transport.Tcp;
+using Netstack.Time;
 
 namespace Netstack.Cli.Live;
 
@@ -7,7 +8,7 @@ namespace Netstack.Cli.Live;
 /// Each returns whether it succeeded, after printing its one-line result.</summary>
 public sealed class TcpClients(NetworkStack stack, TextWriter output, TextWriter log)
 {
-    private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(5);
+    private static readonly Duration CloseGrace = Duration.FromSeconds(5);
 
     public async Task<bool> FetchAsync(HttpFetch fetch)
     {
@@ -72,10 +73,10 @@ public sealed class TcpClients(NetworkStack stack, TextWriter output, TextWriter
         await stream.DisposeAsync();
         var deadline = stack.Scheduler.Now + CloseGrace;
         while (connection.State is not (TcpState.Closed or TcpState.TimeWait) && stack.Scheduler.Now < deadline)
-            await Delay(TimeSpan.FromMilliseconds(10));
+            await Delay(Duration.FromMilliseconds(10));
     }
 
-    private Task Delay(TimeSpan delay)
+    private Task Delay(Duration delay)
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         new Netstack.Time.ScheduledTimer(stack.Scheduler, () => done.TrySetResult()).ArmAfter(delay);

@@ -21,7 +21,6 @@ public sealed class PcapFileSink : IFrameSink, IDisposable
     private const ushort VersionMajor = 2, VersionMinor = 4;
     private const uint LinkTypeEthernet = 1;
     private const int FileHeaderLength = 24, RecordHeaderLength = 16;
-    private const long NanosecondsPerSecond = 1_000_000_000;
     private const int WriteBufferBytes = 1 << 16;
 
     private readonly FileStream _stream;
@@ -29,7 +28,7 @@ public sealed class PcapFileSink : IFrameSink, IDisposable
     public PcapFileSink(string path, long epochSeconds = Epoch)
     {
         Path = path;
-        EpochUnixNanoseconds = epochSeconds * NanosecondsPerSecond;
+        EpochUnixNanoseconds = epochSeconds * Duration.NanosecondsPerSecond;
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
         _stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, WriteBufferBytes);
         Span<byte> header = stackalloc byte[FileHeaderLength];
@@ -55,8 +54,8 @@ public sealed class PcapFileSink : IFrameSink, IDisposable
         long unixNs = EpochUnixNanoseconds + time.Nanoseconds;
         int captured = Math.Min(frame.Length, SnapshotLength);
         Span<byte> record = stackalloc byte[RecordHeaderLength];
-        BinaryPrimitives.WriteUInt32LittleEndian(record, (uint)(unixNs / NanosecondsPerSecond));
-        BinaryPrimitives.WriteUInt32LittleEndian(record[4..], (uint)(unixNs % NanosecondsPerSecond));
+        BinaryPrimitives.WriteUInt32LittleEndian(record, (uint)(unixNs / Duration.NanosecondsPerSecond));
+        BinaryPrimitives.WriteUInt32LittleEndian(record[4..], (uint)(unixNs % Duration.NanosecondsPerSecond));
         BinaryPrimitives.WriteUInt32LittleEndian(record[8..], (uint)captured);
         BinaryPrimitives.WriteUInt32LittleEndian(record[12..], (uint)frame.Length);
         _stream.Write(record);

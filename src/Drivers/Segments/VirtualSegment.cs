@@ -10,7 +10,7 @@ namespace Netstack.Drivers.Segments;
 public sealed record SegmentOptions
 {
     /// <summary>One-way propagation delay added to every frame.</summary>
-    public TimeSpan Latency { get; init; } = TimeSpan.Zero;
+    public Duration Latency { get; init; } = Duration.Zero;
     /// <summary>Bits per second each port can transmit; 0 for infinitely fast (no serialization delay).</summary>
     public long BandwidthBitsPerSecond { get; init; }
     /// <summary>Largest Ethernet payload the segment carries.</summary>
@@ -53,6 +53,16 @@ public sealed class VirtualSegment
         return port;
     }
 
+    /// <summary>Serialization times are whole multiples of this: the golden traces were recorded when they were
+    /// counted in 100 ns ticks, and exact nanoseconds would move frames on slow links by up to a microsecond.</summary>
+    private static readonly Duration SerializationQuantum = Duration.FromNanoseconds(Duration.NanosecondsPerTick);
+
+    private Duration SerializationTime(int frameLength)
+    {
+        long ns = frameLength * 8L * Duration.NanosecondsPerSecond / Options.BandwidthBitsPerSecond;
+        return Duration.FromNanoseconds(ns - ns % SerializationQuantum.Nanoseconds);
+    }
+
     internal void Transmit(VirtualPort from, ReadOnlySpan<byte> frame)
     {
         if (frame.Length > Options.Mtu + EthernetFrame.HeaderLength)
@@ -63,9 +73,7 @@ public sealed class VirtualSegment
         var now = Loop.Now;
         // Serialization: the port sends one frame at a time at its bandwidth.
         var start = from.BusyUntil > now ? from.BusyUntil : now;
-        var done = Options.BandwidthBitsPerSecond > 0
-            ? start + TimeSpan.FromTicks(frame.Length * 8L * TimeSpan.TicksPerSecond / Options.BandwidthBitsPerSecond)
-            : start;
+        var done = Options.BandwidthBitsPerSecond > 0 ? start + SerializationTime(frame.Length) : start;
         from.BusyUntil = done;
         var arrival = done + Options.Latency;
         FramesCarried++;

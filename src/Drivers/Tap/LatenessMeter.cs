@@ -11,29 +11,29 @@ namespace Netstack.Drivers.Tap;
 public sealed class LatenessMeter
 {
     /// <summary>Lateness below this is the loop's ordinary wake-up jitter, not worth recording.</summary>
-    public const long NoiseNanoseconds = 100_000;
+    public static readonly Duration Noise = Duration.FromMicroseconds(100);
 
-    public static readonly TimeSpan ProbeInterval = TimeSpan.FromMilliseconds(1);
+    public static readonly Duration ProbeInterval = Duration.FromMilliseconds(1);
 
     private const int MaxStalls = 100_000;
-    private readonly List<(long Due, long Ran)> _stalls = new();
+    private readonly List<(Instant Due, Instant Ran)> _stalls = new();
     private ScheduledTimer? _probe;
 
-    public long WorstNanoseconds { get; private set; }
+    public Duration Worst { get; private set; }
     public long Samples { get; private set; }
 
     /// <summary>The resolution of the measure: a stall shorter than the probe interval may go unseen, and one
     /// that is seen may have begun up to one interval before the late timer was due.</summary>
-    public long ResolutionNanoseconds => _probe is null ? 0 : ProbeInterval.Ticks * 100;
+    public Duration Resolution => _probe is null ? Duration.Zero : ProbeInterval;
 
     public void Record(Instant due, Instant ran)
     {
         Samples++;
-        long late = ran.Nanoseconds - due.Nanoseconds;
-        if (late < NoiseNanoseconds) return;
-        WorstNanoseconds = Math.Max(WorstNanoseconds, late);
-        if (_stalls.Count < MaxStalls) _stalls.Add((due.Nanoseconds, ran.Nanoseconds));
-        else WorstNanoseconds = long.MaxValue; // no longer knows where: treat every window as possibly affected
+        var late = ran - due;
+        if (late < Noise) return;
+        Worst = Duration.Max(Worst, late);
+        if (_stalls.Count < MaxStalls) _stalls.Add((due, ran));
+        else Worst = Duration.MaxValue; // no longer knows where: treat every window as possibly affected
     }
 
     /// <summary>Starts the periodic probe on <paramref name="scheduler"/> (the loop being measured).</summary>
@@ -50,14 +50,14 @@ public sealed class LatenessMeter
         _probe = null;
     }
 
-    /// <summary>The longest stall of the loop that overlaps [<paramref name="from"/>, <paramref name="to"/>]
-    /// (ns), plus the resolution when there was one; 0 when the loop kept time there.</summary>
-    public long StallDuring(long from, long to)
+    /// <summary>The longest stall of the loop that overlaps [<paramref name="from"/>, <paramref name="to"/>],
+    /// plus the resolution when there was one; zero when the loop kept time there.</summary>
+    public Duration StallDuring(Instant from, Instant to)
     {
-        if (WorstNanoseconds == long.MaxValue) return long.MaxValue;
-        long worst = 0;
+        if (Worst == Duration.MaxValue) return Duration.MaxValue;
+        var worst = Duration.Zero;
         foreach (var (due, ran) in _stalls)
-            if (due <= to && ran >= from) worst = Math.Max(worst, ran - due);
-        return worst == 0 ? 0 : worst + ResolutionNanoseconds;
+            if (due <= to && ran >= from) worst = Duration.Max(worst, ran - due);
+        return worst == Duration.Zero ? Duration.Zero : worst + Resolution;
     }
 }

@@ -40,16 +40,16 @@ public sealed unsafe class RealTimeEventLoop : IEventLoop, IDisposable
     public RealTimeEventLoop()
     {
         // Instant zero is a whole Unix second, so a pcap sink given EpochUnixSeconds writes true wall-clock times.
-        long unixNs = (DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).Ticks * 100;
+        long unixNs = Duration.FromTimeSpan(DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).Nanoseconds;
         _startTimestamp = Stopwatch.GetTimestamp();
-        EpochUnixSeconds = unixNs / 1_000_000_000;
-        _startOffsetNs = unixNs % 1_000_000_000;
+        EpochUnixSeconds = unixNs / Duration.NanosecondsPerSecond;
+        _startOffsetNs = unixNs % Duration.NanosecondsPerSecond;
         _context = new LoopSynchronizationContext(this);
         _epoll = new Epoll();
         _wakeFd = Libc.EventFd(0, Libc.O_NONBLOCK | Libc.O_CLOEXEC);
         if (_wakeFd < 0) throw new IOException($"eventfd: {Libc.Describe(Libc.LastError)}");
         _epoll.Add(_wakeFd, WakeToken);
-        if (OperatingSystem.IsLinux() && Stopwatch.Frequency == 1_000_000_000)
+        if (OperatingSystem.IsLinux() && Stopwatch.Frequency == Duration.NanosecondsPerSecond)
         {
             _timerFd = Libc.TimerFdCreate(Libc.CLOCK_MONOTONIC, Libc.O_NONBLOCK | Libc.O_CLOEXEC);
             if (_timerFd >= 0) _epoll.Add(_timerFd, TimerToken);
@@ -60,7 +60,7 @@ public sealed unsafe class RealTimeEventLoop : IEventLoop, IDisposable
     public long EpochUnixSeconds { get; private set; }
 
     /// <summary>The Unix time, in nanoseconds, that <see cref="Instant.Zero"/> stands for.</summary>
-    public long EpochUnixNanoseconds => EpochUnixSeconds * 1_000_000_000 + _epochNanoseconds;
+    public long EpochUnixNanoseconds => EpochUnixSeconds * Duration.NanosecondsPerSecond + _epochNanoseconds;
     private long _epochNanoseconds;
 
     /// <summary>Makes this moment <see cref="Instant.Zero"/> (a scenario's time zero, once its world is built).
@@ -68,12 +68,12 @@ public sealed unsafe class RealTimeEventLoop : IEventLoop, IDisposable
     public void ZeroClockNow()
     {
         if (_events.Count > 0) throw new InvalidOperationException("the clock cannot be reset with events pending");
-        long unixNs = (DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).Ticks * 100;
+        long unixNs = Duration.FromTimeSpan(DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).Nanoseconds;
         _startTimestamp = Stopwatch.GetTimestamp();
         _startOffsetNs = 0;
         _timerArmedFor = long.MaxValue; // armed in the old time base
-        EpochUnixSeconds = unixNs / 1_000_000_000;
-        _epochNanoseconds = unixNs % 1_000_000_000;
+        EpochUnixSeconds = unixNs / Duration.NanosecondsPerSecond;
+        _epochNanoseconds = unixNs % Duration.NanosecondsPerSecond;
     }
 
     public bool IsVirtual => false;
@@ -99,7 +99,7 @@ public sealed unsafe class RealTimeEventLoop : IEventLoop, IDisposable
         get
         {
             long elapsed = Stopwatch.GetTimestamp() - _startTimestamp;
-            return new Instant(_startOffsetNs + (long)((double)elapsed * 1_000_000_000 / Stopwatch.Frequency));
+            return new Instant(_startOffsetNs + (long)((double)elapsed * Duration.NanosecondsPerSecond / Stopwatch.Frequency));
         }
     }
 
@@ -181,7 +181,7 @@ public sealed unsafe class RealTimeEventLoop : IEventLoop, IDisposable
 
     /// <summary>Runs until <paramref name="condition"/> holds (checked after each batch of work) or
     /// <paramref name="limit"/> of real time has passed; returns whether it held.</summary>
-    public bool RunUntil(Func<bool> condition, TimeSpan limit) => RunUntil(condition, Now + limit);
+    public bool RunUntil(Func<bool> condition, Duration limit) => RunUntil(condition, Now + limit);
 
     /// <summary>Runs events, posted callbacks and device input until the clock reaches <paramref name="until"/>.</summary>
     public void RunUntil(Instant until) => RunCore(null, until.Nanoseconds);
@@ -239,7 +239,7 @@ public sealed unsafe class RealTimeEventLoop : IEventLoop, IDisposable
         if (waitNs <= 0) return 0;
         if (_timerFd >= 0 && ArmTimer(wake)) return -1;
         // Round up: waking a little late is harmless, waking early only spins.
-        return (int)Math.Min(int.MaxValue, (waitNs + 999_999) / 1_000_000);
+        return (int)Math.Min(int.MaxValue, (waitNs + Duration.NanosecondsPerMillisecond - 1) / Duration.NanosecondsPerMillisecond);
     }
 
     /// <summary>Arms the timerfd for the instant <paramref name="wakeNs"/> (absolute CLOCK_MONOTONIC time).</summary>
@@ -249,7 +249,7 @@ public sealed unsafe class RealTimeEventLoop : IEventLoop, IDisposable
         long monotonic = _startTimestamp + (wakeNs - _startOffsetNs);
         var spec = new Libc.ITimerSpec
         {
-            Value = new Libc.TimeSpec { Seconds = monotonic / 1_000_000_000, Nanoseconds = monotonic % 1_000_000_000 },
+            Value = new Libc.TimeSpec { Seconds = monotonic / Duration.NanosecondsPerSecond, Nanoseconds = monotonic % Duration.NanosecondsPerSecond },
         };
         if (Libc.TimerFdSetTime(_timerFd, Libc.TFD_TIMER_ABSTIME, &spec, null) != 0) return false;
         _timerArmedFor = wakeNs;

@@ -36,7 +36,7 @@ public sealed class FloodWorld
 
         // Resolve ARP once so the flood measures the steady state, not resolution.
         var ping = Sender.PingAsync(ReceiverAddress);
-        _sim.Loop.RunUntil(() => ping.IsCompleted, _sim.Loop.Now + TimeSpan.FromSeconds(1));
+        _sim.Loop.RunUntil(() => ping.IsCompleted, _sim.Loop.Now + Duration.FromSeconds(1));
         if (!ping.IsCompleted || ping.Result.Status != Api.PingStatus.Success)
             throw new InvalidOperationException("benchmark set-up failed: the two hosts cannot ping each other");
 
@@ -61,7 +61,7 @@ public sealed class FloodWorld
         _sim.Loop.RunUntil(_reachedTarget, Instant.MaxValue);
         _source.Stop();
         // Let what is still in flight arrive so the next window starts from a quiet wire.
-        _sim.Loop.RunUntil(static () => false, _sim.Loop.Now + TimeSpan.FromMilliseconds(1));
+        _sim.Loop.RunUntil(static () => false, _sim.Loop.Now + Duration.FromMilliseconds(1));
         Traffic.Drain();
         return _lan.FramesCarried - before;
     }
@@ -88,7 +88,7 @@ public sealed class FloodWorld
             if (!_running || token != _generation) return;
             world.Traffic.SendBurst();
             var loop = world._sim.Loop;
-            loop.Schedule(loop.Now + TimeSpan.FromTicks(10), this, token);
+            loop.Schedule(loop.Now + Duration.FromMicroseconds(1), this, token);
         }
     }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Netstack.Drivers.Capture;
+using Netstack.Time;
 
 namespace Netstack.Harness.Benchmarks;
 

@@ -61,7 +61,7 @@ public sealed class HostScaleWorkload : IBenchmarkWorkload
     private static int FlatSegment(int hosts)
     {
         var sim = new World(1);
-        var lan = sim.AddSegment("lan", new SegmentOptions { Latency = TimeSpan.FromMilliseconds(1) });
+        var lan = sim.AddSegment("lan", new SegmentOptions { Latency = Duration.FromMilliseconds(1) });
         var stacks = new List<NetworkStack>(hosts);
         for (int i = 0; i < hosts; i++)
         {
@@ -83,14 +83,14 @@ public sealed class HostScaleWorkload : IBenchmarkWorkload
     private static int Routed(int segments, int perSegment, int flat)
     {
         var sim = new World(1);
-        var core = sim.AddSegment("core", new SegmentOptions { Latency = TimeSpan.FromMilliseconds(1) });
+        var core = sim.AddSegment("core", new SegmentOptions { Latency = Duration.FromMilliseconds(1) });
         int total = segments + 1;
         var routers = new List<NetworkStack>();
         var hosts = new List<List<NetworkStack>>();
         var routing = new StackOptions { Ipv4 = new Ipv4Options { Forwarding = true } };
         for (int s = 0; s < total; s++)
         {
-            var lan = sim.AddSegment($"s{s}", new SegmentOptions { Latency = TimeSpan.FromMilliseconds(1) });
+            var lan = sim.AddSegment($"s{s}", new SegmentOptions { Latency = Duration.FromMilliseconds(1) });
             var router = sim.AddHost($"r{s}", routing);
             sim.Attach(router, lan, Mac(200, s), new Ipv4Cidr(Address(s, 0, 1), 16));
             sim.Attach(router, core, Mac(201, s), new Ipv4Cidr(Address(255, 0, s + 1), 16));

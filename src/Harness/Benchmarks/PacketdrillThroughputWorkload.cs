@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Netstack.Harness.Packetdrill.Execution;
 using Netstack.Harness.Running;
+using Netstack.Time;
 
 namespace Netstack.Harness.Benchmarks;
 
@@ -21,10 +22,10 @@ public sealed class PacketdrillThroughputWorkload(string? directory = null) : IB
         var options = new RunOptions { OutputDirectory = null };
         int failed = scripts.Count(s => !PacketdrillRunner.Run(s, options).Passed); // warm-up, and a check they pass
         if (failed > 0) throw new InvalidOperationException($"{failed} script(s) in {dir} fail; fix them before benchmarking");
-        var window = TimeSpan.FromSeconds(settings.IsQuick ? 1 : 3);
+        var window = Duration.FromSeconds(settings.IsQuick ? 1 : 3);
         long runs = 0;
         long start = Stopwatch.GetTimestamp();
-        while (Stopwatch.GetElapsedTime(start) < window)
+        while (Duration.FromTimeSpan(Stopwatch.GetElapsedTime(start)) < window)
         {
             foreach (var s in scripts) PacketdrillRunner.Run(s, options);
             runs += scripts.Count;

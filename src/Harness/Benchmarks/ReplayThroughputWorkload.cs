@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Netstack.Harness.Replay;
+using Netstack.Time;
 
 namespace Netstack.Harness.Benchmarks;
 
@@ -30,10 +31,10 @@ public sealed class ReplayThroughputWorkload(string? directory = null) : IBenchm
             return frames;
         }
         ReplayAll(); // warm-up, and a check that they still pass
-        var window = TimeSpan.FromSeconds(settings.IsQuick ? 1 : 3);
+        var window = Duration.FromSeconds(settings.IsQuick ? 1 : 3);
         long total = 0;
         long start = Stopwatch.GetTimestamp();
-        while (Stopwatch.GetElapsedTime(start) < window) total += ReplayAll();
+        while (Duration.FromTimeSpan(Stopwatch.GetElapsedTime(start)) < window) total += ReplayAll();
         var elapsed = Stopwatch.GetElapsedTime(start);
         yield return new BenchmarkFigure("replay-frames-per-second", total / elapsed.TotalSeconds, "frames/s",
             $"{captures.Count} captures loaded, replayed and judged (captured frames counted)");

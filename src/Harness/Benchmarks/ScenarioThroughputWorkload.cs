@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Netstack.Harness.Running;
 using Netstack.Harness.Scenarios;
 using Netstack.Harness.Trace;
+using Netstack.Time;
 
 namespace Netstack.Harness.Benchmarks;
 
@@ -24,10 +25,10 @@ public sealed class ScenarioThroughputWorkload(string? directory = null) : IBenc
         int failed = RunAll(runner, scenarios, options); // warm-up, and a check that they pass
         if (failed > 0)
             throw new InvalidOperationException($"{failed} scenario(s) in {dir} fail; fix them before benchmarking");
-        var window = TimeSpan.FromSeconds(settings.IsQuick ? 1 : 3);
+        var window = Duration.FromSeconds(settings.IsQuick ? 1 : 3);
         long runs = 0;
         long start = Stopwatch.GetTimestamp();
-        while (Stopwatch.GetElapsedTime(start) < window)
+        while (Duration.FromTimeSpan(Stopwatch.GetElapsedTime(start)) < window)
         {
             RunAll(runner, scenarios, options);
             runs += scenarios.Count;

@@ -3,6 +3,7 @@ using Netstack.Drivers.Segments;
 using Netstack.Transport.Tcp;
 using Netstack.Wire;
 using Netstack.Harness.Worlds;
+using Netstack.Time;
 
 namespace Netstack.Harness.Benchmarks;
 
@@ -11,7 +12,7 @@ namespace Netstack.Harness.Benchmarks;
 /// <param name="BytesAllocatedPerSegment">Managed bytes allocated on the benchmark thread during the
 /// measured window, divided by the TCP segments both stacks sent in it.</param>
 public sealed record TcpBulkTransferResult(double GigabitsPerSecond, double BytesAllocatedPerSegment, long PayloadBytes,
-    long Segments, TimeSpan Elapsed, long Retransmissions);
+    long Segments, Duration Elapsed, long Retransmissions);
 
 /// <summary>TCP bulk transfer between two stacks in one process over the virtual wire (MTU 1500, no
 /// capture, no faults): how fast the stack moves payload, and whether its data path allocates. The
@@ -58,7 +59,7 @@ public sealed record TcpBulkTransferBenchmark : IBenchmarkWorkload
         var tcp = new TcpSettings { SendBufferSize = 1 << 20, ReceiveBufferSize = 1 << 20, InitialWindowSegments = 10 };
         var receiverIp = Ipv4Address.Parse("192.0.2.2");
         var world = new WorldBuilder(Seed)
-            .Segment("lan", new SegmentOptions { Mtu = Mtu, Latency = TimeSpan.FromMicroseconds(20) })
+            .Segment("lan", new SegmentOptions { Mtu = Mtu, Latency = Duration.FromMicroseconds(20) })
             .Host("sender", "lan", "02:00:00:00:00:01", "192.0.2.1/24", new StackOptions { Tcp = tcp })
             .Host("receiver", "lan", "02:00:00:00:00:02", "192.0.2.2/24", new StackOptions { Tcp = tcp });
         var sim = world.Start();
@@ -69,7 +70,7 @@ public sealed record TcpBulkTransferBenchmark : IBenchmarkWorkload
         var accept = listener.AcceptAsync();
         var connect = sender.ConnectTcpAsync(receiverIp, 5001);
         var loop = sim.Loop;
-        loop.RunUntil(() => accept.IsCompleted && connect.IsCompleted, loop.Now + TimeSpan.FromSeconds(10));
+        loop.RunUntil(() => accept.IsCompleted && connect.IsCompleted, loop.Now + Duration.FromSeconds(10));
         if (!accept.IsCompletedSuccessfully || !connect.IsCompletedSuccessfully)
             throw new InvalidOperationException("benchmark connection did not establish");
         // The streams stay attached but idle: the pump drives the control blocks directly, as the wire would.
@@ -87,7 +88,7 @@ public sealed record TcpBulkTransferBenchmark : IBenchmarkWorkload
         long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
         long started = Stopwatch.GetTimestamp();
         Pump(loop, client, server, chunk, sink, MeasuredBytes);
-        var elapsed = Stopwatch.GetElapsedTime(started);
+        var elapsed = Duration.FromTimeSpan(Stopwatch.GetElapsedTime(started));
         long allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
         long segments = sender.Counters.TcpSegmentsSent + receiver.Counters.TcpSegmentsSent - segmentsBefore;
 

@@ -1,5 +1,6 @@
 using Netstack.Harness.Scenarios;
 using Netstack.Harness.Trace;
+using Netstack.Time;
 
 namespace Netstack.Harness.Faults;
 
@@ -28,8 +29,8 @@ public sealed class FaultRule
     public string? To { get; init; }
     public string? On { get; init; }
     /// <summary>Active window in absolute virtual time, both ends included.</summary>
-    public long StartNanoseconds { get; init; }
-    public long EndNanoseconds { get; init; } = long.MaxValue;
+    public Instant Start { get; init; }
+    public Instant End { get; init; } = Instant.MaxValue;
     /// <summary>Only the nth matching frame (1-based).</summary>
     public int? Nth { get; init; }
     /// <summary>Only the first N matching frames.</summary>
@@ -37,7 +38,7 @@ public sealed class FaultRule
     /// <summary>Each matching frame with this probability, from a generator seeded by the scenario.</summary>
     public double? Probability { get; init; }
     /// <summary>Delay, reorder hold limit, or gap between duplicates.</summary>
-    public long ByNanoseconds { get; init; }
+    public Duration By { get; init; }
     /// <summary>Extra copies for duplicate.</summary>
     public int Copies { get; init; } = 1;
     /// <summary>Corrupt: the byte to change (null: a seeded random byte after the Ethernet header).</summary>

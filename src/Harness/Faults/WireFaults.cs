@@ -52,11 +52,11 @@ public sealed class WireFaults : IWireFaults
             return;
         }
 
-        long now = _clock.Now.Nanoseconds;
+        var now = _clock.Now;
         for (int i = 0; i < _rules.Count; i++)
         {
             var rule = _rules[i];
-            if (now < rule.StartNanoseconds || now > rule.EndNanoseconds) continue;
+            if (now < rule.Start || now > rule.End) continue;
             if (rule.From is { } f && f != fromHost) continue;
             if (rule.To is { } t && t != toHost) continue;
             if (rule.On is { } on && on != segment.Name) continue;
@@ -86,12 +86,12 @@ public sealed class WireFaults : IWireFaults
             case FaultAction.Duplicate:
                 segment.ScheduleArrival(to, frame, arrival);
                 for (int c = 1; c <= rule.Copies; c++)
-                    segment.ScheduleArrival(to, frame, arrival + TimeSpan.FromTicks(c * rule.ByNanoseconds / 100));
+                    segment.ScheduleArrival(to, frame, arrival + rule.By * c);
                 Note(frame, $"duplicated toward {toHost}: {rule.Copies} extra ({where})");
                 break;
             case FaultAction.Delay:
-                segment.ScheduleArrival(to, frame, arrival + TimeSpan.FromTicks(rule.ByNanoseconds / 100));
-                Note(frame, $"delayed {TimeSyntax.FormatTime(rule.ByNanoseconds)} toward {toHost} ({where})");
+                segment.ScheduleArrival(to, frame, arrival + rule.By);
+                Note(frame, $"delayed {TimeSyntax.FormatTime(rule.By)} toward {toHost} ({where})");
                 break;
             case FaultAction.Reorder:
             {
@@ -102,7 +102,7 @@ public sealed class WireFaults : IWireFaults
                     if (_held.Remove(key, out var h)) segment.ScheduleArrival(to, h.Bytes, _clock.Now);
                 });
                 _held[key] = new HeldFrame(copy, timer);
-                timer.Arm(arrival + TimeSpan.FromTicks(rule.ByNanoseconds / 100));
+                timer.Arm(arrival + rule.By);
                 Note(frame, $"held back toward {toHost} to arrive after the next frame ({where})");
                 break;
             }

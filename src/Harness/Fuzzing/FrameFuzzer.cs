@@ -90,7 +90,7 @@ public sealed class FrameFuzzer
             // Let timers run (ARP retries, reassembly timeouts) as they would between frames.
             if (injected % 64 < 2)
             {
-                loop.RunUntil(loop.Now + TimeSpan.FromMilliseconds(10));
+                loop.RunUntil(loop.Now + Duration.FromMilliseconds(10));
                 while (socket.TryReceiveFrom(out _)) { }
                 while (socket.TryReceiveError(out _)) { }
                 progress?.Invoke(injected);
@@ -98,7 +98,7 @@ public sealed class FrameFuzzer
         }
 
         // Run out every timer: afterwards nothing may be held.
-        loop.RunUntil(loop.Now + TimeSpan.FromSeconds(300));
+        loop.RunUntil(loop.Now + Duration.FromSeconds(300));
         if (victim.Buffers.Outstanding != 0)
             findings.Add(new FuzzFinding("leak", null, $"{victim.Buffers.Outstanding} packet buffers not returned", null));
         if (victim.Ipv4.Reassembler.ActiveCount != 0 || victim.Ipv4.Reassembler.BytesHeld != 0)

@@ -5,6 +5,7 @@ using Netstack.Harness.Trace;
 using Netstack.Harness.Worlds;
 using Netstack.Drivers.Capture;
 using Netstack.Drivers.Tap;
+using Netstack.Time;
 
 namespace Netstack.Harness.Hosts;
 
@@ -65,7 +66,7 @@ public sealed class ExternalHostDriver : HostDriver
     public bool IsRunning => _host.IsRunning;
 
     /// <summary>In the host's namespace, marked as its processes, so what the command leaves running ends with the host.</summary>
-    public override (int ExitCode, string Output, bool TimedOut) Exec(string command, TimeSpan timeout)
+    public override (int ExitCode, string Output, bool TimedOut) Exec(string command, Duration timeout)
     {
         var r = _host.Namespace.Run(timeout, "env", $"{ExternalStackHost.NamespaceVariable}={_host.Namespace.Name}", "/bin/sh", "-c", command);
         return (r.ExitCode, r.Output + r.Error, r.TimedOut);

@@ -2,6 +2,7 @@ using Netstack.Api;
 using Netstack.Harness.Running;
 using Netstack.Harness.Scenarios;
 using Netstack.Wire;
+using Netstack.Time;
 
 namespace Netstack.Harness.Hosts;
 
@@ -22,7 +23,7 @@ public abstract class HostDriver(HostSpec spec) : IDisposable
     // ------------------------------------------------------------------ ping
 
     /// <summary>Sends one echo request.</summary>
-    public virtual void SendPing(Ipv4Address to, int size, TimeSpan timeout, byte? timeToLive, bool dontFragment) =>
+    public virtual void SendPing(Ipv4Address to, int size, Duration timeout, byte? timeToLive, bool dontFragment) =>
         throw Unsupported("ping");
 
     /// <summary>The completed pings, in completion order.</summary>
@@ -84,7 +85,7 @@ public abstract class HostDriver(HostSpec spec) : IDisposable
 
     /// <summary>Runs a shell command in the host's namespace: its exit code, what it printed (stdout, then
     /// stderr), and whether it was ended for taking longer than <paramref name="timeout"/>.</summary>
-    public virtual (int ExitCode, string Output, bool TimedOut) Exec(string command, TimeSpan timeout) =>
+    public virtual (int ExitCode, string Output, bool TimedOut) Exec(string command, Duration timeout) =>
         throw new StepFailedException($"host '{Name}' has no namespace to run a command in");
 
     public virtual void Dispose() { }

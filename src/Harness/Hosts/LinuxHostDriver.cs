@@ -9,6 +9,7 @@ using Netstack.Harness.Worlds;
 using Netstack.Drivers.Capture;
 using Netstack.Drivers.Tap;
 using Netstack.Wire;
+using Netstack.Time;
 using UdpSocket = Netstack.Api.UdpSocket;
 using ReceivedDatagram = Netstack.Api.ReceivedDatagram;
 
@@ -69,7 +70,7 @@ public sealed class LinuxHostDriver : HostDriver
     private LinuxPinger Pinger() => _pinger ??= new LinuxPinger(_peer, _loop, (ushort)(_seed * 0x9E37 + 0x6F5));
 
     /// <summary>Sends through the kernel's raw ICMP socket.</summary>
-    public override void SendPing(Ipv4Address to, int size, TimeSpan timeout, byte? timeToLive, bool dontFragment) =>
+    public override void SendPing(Ipv4Address to, int size, Duration timeout, byte? timeToLive, bool dontFragment) =>
         Pinger().Send(to, size, timeout, timeToLive, dontFragment);
 
     public override IReadOnlyList<PingResult> PingResults => (IReadOnlyList<PingResult>?)_pinger?.Results ?? [];
@@ -112,7 +113,7 @@ public sealed class LinuxHostDriver : HostDriver
             ? LinuxTcpEndpoint.Accept(name, _peer, socket, _loop)
             : throw new StepFailedException($"nothing listens on {listener}");
 
-    public override (int ExitCode, string Output, bool TimedOut) Exec(string command, TimeSpan timeout)
+    public override (int ExitCode, string Output, bool TimedOut) Exec(string command, Duration timeout)
     {
         var r = _peer.Namespace.Run(timeout, "/bin/sh", "-c", command);
         return (r.ExitCode, r.Output + r.Error, r.TimedOut);

@@ -7,6 +7,7 @@ using Netstack.Link;
 using Netstack.Network;
 using Netstack.Drivers.Loops;
 using Netstack.Wire;
+using Netstack.Time;
 
 namespace Netstack.Harness.Hosts;
 
@@ -44,7 +45,7 @@ public sealed class StackHostDriver : HostDriver
 
     public override NetworkStack Stack => _stack;
 
-    public override void SendPing(Ipv4Address to, int size, TimeSpan timeout, byte? timeToLive, bool dontFragment) =>
+    public override void SendPing(Ipv4Address to, int size, Duration timeout, byte? timeToLive, bool dontFragment) =>
         _ = _stack.Ping.PingAsync(to, size, timeout, timeToLive, dontFragment);
 
     private readonly List<PingResult> _pingResults = new();

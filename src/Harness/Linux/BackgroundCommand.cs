@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Netstack.Time;
 
 namespace Netstack.Harness.Linux;
 
@@ -24,8 +25,8 @@ public sealed class BackgroundCommand : IDisposable
         _error = _process.StandardError.ReadToEndAsync();
     }
 
-    public CommandResult? WaitForExit(TimeSpan timeout) =>
-        _process.WaitForExit(timeout) ? new CommandResult(_process.ExitCode, _output.Result, _error.Result, false) : null;
+    public CommandResult? WaitForExit(Duration timeout) =>
+        _process.WaitForExit(timeout.ToTimeSpan()) ? new CommandResult(_process.ExitCode, _output.Result, _error.Result, false) : null;
 
     public void Dispose()
     {

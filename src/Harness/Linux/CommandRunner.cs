@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Netstack.Time;
 
 namespace Netstack.Harness.Linux;
 
@@ -11,7 +12,7 @@ public sealed record CommandResult(int ExitCode, string Output, string Error, bo
 /// <summary>Runs a command to completion with a hard timeout (the process tree is killed when it expires).</summary>
 public static class CommandRunner
 {
-    public static CommandResult Run(string file, IEnumerable<string> args, TimeSpan timeout, string? stdin = null)
+    public static CommandResult Run(string file, IEnumerable<string> args, Duration timeout, string? stdin = null)
     {
         var info = new ProcessStartInfo(file)
         {
@@ -26,7 +27,7 @@ public static class CommandRunner
         var error = process.StandardError.ReadToEndAsync();
         if (stdin is not null) process.StandardInput.Write(stdin);
         process.StandardInput.Close();
-        bool exited = process.WaitForExit(timeout);
+        bool exited = process.WaitForExit(timeout.ToTimeSpan());
         if (!exited)
         {
             try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
@@ -35,7 +36,7 @@ public static class CommandRunner
         return new CommandResult(exited ? process.ExitCode : -1, output.Result, error.Result, !exited);
     }
 
-    public static CommandResult Run(string file, params string[] args) => Run(file, args, TimeSpan.FromSeconds(20));
+    public static CommandResult Run(string file, params string[] args) => Run(file, args, Duration.FromSeconds(20));
 
     /// <summary>Whether an executable is on PATH.</summary>
     public static bool Exists(string name) =>

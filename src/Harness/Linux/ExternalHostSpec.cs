@@ -1,4 +1,5 @@
 using Netstack.Wire;
+using Netstack.Time;
 
 namespace Netstack.Harness.Linux;
 
@@ -13,7 +14,7 @@ public sealed record ExternalHostSpec(string Command, string Interface, Ipv4Cidr
     public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
 
     /// <summary>How long the command may take to create its interface.</summary>
-    public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(10);
+    public Duration StartTimeout { get; init; } = Duration.FromSeconds(10);
 
     /// <summary>The environment the command gets, besides the harness's own.</summary>
     public IReadOnlyDictionary<string, string> Variables(string namespaceName)

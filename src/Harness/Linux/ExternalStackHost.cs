@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text;
 using Netstack.Drivers.Tap;
+using Netstack.Time;
 
 namespace Netstack.Harness.Linux;
 
@@ -20,7 +21,7 @@ public sealed class ExternalStackHost : IDisposable
     public const string NamespaceVariable = "HARNESS_NETNS";
     public const string BridgeName = "extbr";
     public const string OurTapName = "exttap";
-    private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(3);
+    private static readonly Duration StopGrace = Duration.FromSeconds(3);
     private const int OutputKept = 16 * 1024;
 
     private readonly StringBuilder _output = new();
@@ -118,7 +119,7 @@ public sealed class ExternalStackHost : IDisposable
 
     private void WaitForInterface()
     {
-        var deadline = DateTime.UtcNow + Spec.StartTimeout;
+        var deadline = DateTime.UtcNow + Spec.StartTimeout.ToTimeSpan();
         while (true)
         {
             if (Namespace.RunInside(() => IfNameToIndex(Spec.Interface)) != 0) return;
@@ -140,7 +141,7 @@ public sealed class ExternalStackHost : IDisposable
     /// <summary>A bridge port passes frames only once it is forwarding; until then what the host sends is lost.</summary>
     private void WaitForForwarding(string port)
     {
-        var deadline = DateTime.UtcNow + Spec.StartTimeout;
+        var deadline = DateTime.UtcNow + Spec.StartTimeout.ToTimeSpan();
         string state;
         while (!(state = Namespace.Run("ip", "-d", "link", "show", "dev", port).Output).Contains("bridge_slave state forwarding"))
         {
@@ -158,7 +159,7 @@ public sealed class ExternalStackHost : IDisposable
     /// have outlived their namespace or left it), then the namespaces themselves (NetworkNamespace.Create does that).</summary>
     private static void RemoveStale()
     {
-        MarkedProcesses.End(NamespaceVariable, IsStale, TimeSpan.FromSeconds(1));
+        MarkedProcesses.End(NamespaceVariable, IsStale, Duration.FromSeconds(1));
     }
 
     private static bool IsStale(string namespaceName)

@@ -1,4 +1,5 @@
 using Netstack.Wire;
+using Netstack.Time;
 
 namespace Netstack.Harness.Linux;
 
@@ -48,7 +49,7 @@ public static class KnownExternalStacks
     private static readonly Lazy<string> LwipBuild = new(() =>
     {
         var script = Path.Combine(RepositoryRoot(), "scripts", "build-lwip-host.sh");
-        var r = CommandRunner.Run("bash", [script], TimeSpan.FromMinutes(5));
+        var r = CommandRunner.Run("bash", [script], Duration.FromMinutes(5));
         if (r.ExitCode != 0) throw new InvalidOperationException($"{script} failed: {r}");
         return r.Output.Trim().Split('\n')[^1];
     });

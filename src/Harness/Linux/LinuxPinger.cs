@@ -36,7 +36,7 @@ public sealed class LinuxPinger
 
     public List<PingResult> Results { get; } = new();
 
-    public void Send(Ipv4Address destination, int size, TimeSpan timeout, byte? timeToLive, bool dontFragment)
+    public void Send(Ipv4Address destination, int size, Duration timeout, byte? timeToLive, bool dontFragment)
     {
         ushort sequence = ++_sequence;
         var packet = new byte[8 + size];
@@ -94,7 +94,7 @@ public sealed class LinuxPinger
             if (BinaryPrimitives.ReadUInt16BigEndian(icmp[4..]) != _identifier) return;
             ushort sequence = BinaryPrimitives.ReadUInt16BigEndian(icmp[6..]);
             if (!_outstanding.TryGetValue(sequence, out var pending)) return;
-            var rtt = TimeSpan.FromTicks((_loop.Now.Nanoseconds - pending.SentAt.Nanoseconds) / 100);
+            var rtt = _loop.Now - pending.SentAt;
             Complete(sequence, new PingResult(PingStatus.Success, pending.Destination, sequence, rtt, from, ttl, icmp.Length - 8));
             return;
         }

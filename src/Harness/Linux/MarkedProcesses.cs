@@ -1,3 +1,5 @@
+using Netstack.Time;
+
 namespace Netstack.Harness.Linux;
 
 /// <summary>The processes of an external host, found by a variable the harness put in their environment: every
@@ -38,17 +40,17 @@ public static class MarkedProcesses
 
     /// <summary>Sends SIGTERM to every marked process, waits up to <paramref name="grace"/> for them to go, then
     /// SIGKILLs what is left. Returns the ids still alive after that (zombies not yet reaped count as gone).</summary>
-    public static List<int> End(string variable, string value, TimeSpan grace) => End(variable, v => v == value, grace);
+    public static List<int> End(string variable, string value, Duration grace) => End(variable, v => v == value, grace);
 
-    public static List<int> End(string variable, Func<string, bool> matches, TimeSpan grace)
+    public static List<int> End(string variable, Func<string, bool> matches, Duration grace)
     {
         Signal(Alive(Find(variable, matches)), SigTerm);
-        var deadline = DateTime.UtcNow + grace;
+        var deadline = DateTime.UtcNow + grace.ToTimeSpan();
         List<int> left;
         while ((left = Alive(Find(variable, matches))).Count > 0 && DateTime.UtcNow < deadline) Thread.Sleep(20);
         if (left.Count == 0) return left;
         Signal(left, SigKill);
-        deadline = DateTime.UtcNow + TimeSpan.FromSeconds(2);
+        deadline = DateTime.UtcNow + Duration.FromSeconds(2).ToTimeSpan();
         while ((left = Alive(Find(variable, matches))).Count > 0 && DateTime.UtcNow < deadline) Thread.Sleep(20);
         return left;
     }

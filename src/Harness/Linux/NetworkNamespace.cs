@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Netstack.Time;
 
 namespace Netstack.Harness.Linux;
 
@@ -46,22 +47,22 @@ public sealed class NetworkNamespace : IDisposable
     }
 
     /// <summary>Runs a command inside the namespace.</summary>
-    public CommandResult Run(TimeSpan timeout, string file, params string[] args) =>
+    public CommandResult Run(Duration timeout, string file, params string[] args) =>
         CommandRunner.Run("ip", new[] { "netns", "exec", Name, file }.Concat(args), timeout);
 
-    public CommandResult RunWithInput(TimeSpan timeout, string stdin, string file, params string[] args) =>
+    public CommandResult RunWithInput(Duration timeout, string stdin, string file, params string[] args) =>
         CommandRunner.Run("ip", new[] { "netns", "exec", Name, file }.Concat(args), timeout, stdin);
 
-    public CommandResult Run(string file, params string[] args) => Run(TimeSpan.FromSeconds(20), file, args);
+    public CommandResult Run(string file, params string[] args) => Run(Duration.FromSeconds(20), file, args);
 
     /// <summary>Starts a command inside the namespace without waiting for it.</summary>
     public BackgroundCommand Start(string file, params string[] args) =>
         new("ip", new[] { "netns", "exec", Name, file }.Concat(args));
 
     /// <summary>Waits until something listens on TCP <paramref name="port"/> in the namespace.</summary>
-    public bool WaitForTcpListener(ushort port, TimeSpan timeout)
+    public bool WaitForTcpListener(ushort port, Duration timeout)
     {
-        var deadline = DateTime.UtcNow + timeout;
+        var deadline = DateTime.UtcNow + timeout.ToTimeSpan();
         while (DateTime.UtcNow < deadline)
         {
             if (Run("ss", "-Hltn", $"sport = :{port}").Output.Contains($":{port}")) return true;

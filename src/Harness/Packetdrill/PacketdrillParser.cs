@@ -1,5 +1,6 @@
 using System.Globalization;
 using Netstack.Harness.Scenarios;
+using Netstack.Time;
 
 namespace Netstack.Harness.Packetdrill;
 
@@ -260,7 +261,7 @@ public sealed class PacketdrillParser
             seconds > 1_000_000_000m)
             throw Error($"{what} '{token.Text}' is out of range");
         Advance();
-        return (long)decimal.Round(seconds * 1_000_000m);
+        return (long)decimal.Round(seconds * (Duration.NanosecondsPerSecond / Duration.NanosecondsPerMicrosecond));
     }
 
     private EventAction Action()

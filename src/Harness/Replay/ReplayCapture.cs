@@ -1,4 +1,5 @@
 using Netstack.Harness.Trace;
+using Netstack.Time;
 
 namespace Netstack.Harness.Replay;
 
@@ -35,8 +36,8 @@ public static class ReplayCapture
             var (bytes, vlan) = Untagged(r.Bytes);
             long at = r.TimeNanoseconds - records[0].TimeNanoseconds;
             if (at is > MaxSpanNanoseconds or < -MaxSpanNanoseconds)
-                throw new ReplayInputException($"{path}: frame {i + 1} is {at / 1_000_000_000} s from the first frame; " +
-                                               $"a replay spans at most {MaxSpanNanoseconds / 1_000_000_000} s");
+                throw new ReplayInputException($"{path}: frame {i + 1} is {at / Duration.NanosecondsPerSecond} s from the first frame; " +
+                                               $"a replay spans at most {MaxSpanNanoseconds / Duration.NanosecondsPerSecond} s");
             // A frame cut by the snapshot length cannot be injected as it was sent: it is kept, marked, and
             // its flow is left unjudged (ReplayTraffic).
             frames.Add(new ReplayFrame(i + 1, at, bytes)

@@ -1,3 +1,5 @@
+using Netstack.Time;
+
 namespace Netstack.Harness.Replay;
 
 /// <summary>The link layer of the endpoints a replay plays: their addresses and captured MACs, the ARP
@@ -12,7 +14,7 @@ public sealed class ReplayNeighbours
     private readonly Dictionary<uint, int> _answered = new();
 
     /// <summary>A captured reply this close after our request (or this shortly before it) is the answer.</summary>
-    private const long AnswerWindowNanoseconds = 1_000_000_000, EarlyNanoseconds = 1_000_000;
+    private const long AnswerWindowNanoseconds = Duration.NanosecondsPerSecond, EarlyNanoseconds = Duration.NanosecondsPerMillisecond;
 
     public ReplayNeighbours(IEnumerable<ReplayFrame> played, ReplayRole role)
     {

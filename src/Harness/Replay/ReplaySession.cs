@@ -19,7 +19,7 @@ public sealed record ReplayResult(IReadOnlyList<ReplayFrame> Captured, IReadOnly
 public static class ReplaySession
 {
     /// <summary>How long after the capture's last frame our stack's late responses are still collected.</summary>
-    public static readonly long TailNanoseconds = 1_000_000_000;
+    public static readonly long TailNanoseconds = Duration.NanosecondsPerSecond;
 
     public static ReplayResult Run(string capturePath, string address, string? mac = null, string? outDir = null, ulong seed = 1,
         bool? primeArp = null, string? filter = null)

@@ -35,7 +35,7 @@ public static class ReplayReportPage
         if (result.Report.OutputPath is { } recording && File.Exists(recording))
         {
             var records = CaptureFileReader.Read(recording).Records;
-            long epoch = PcapFileSink.Epoch * 1_000_000_000L;
+            long epoch = PcapFileSink.Epoch * Duration.NanosecondsPerSecond;
             replayed = records.Select(r => (r.TimeNanoseconds >= epoch ? r.TimeNanoseconds - epoch : r.TimeNanoseconds, r.Bytes,
                 HostOf(r.Bytes, SenderAddress(r.Bytes) == address)));
             seen = $"frames as replayed (recording {recording})";

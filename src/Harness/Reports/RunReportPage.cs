@@ -5,6 +5,7 @@ using Netstack.Harness.Running;
 using Netstack.Harness.Scenarios;
 using Netstack.Harness.Trace;
 using static Netstack.Harness.Reports.HtmlText;
+using Netstack.Time;
 
 namespace Netstack.Harness.Reports;
 
@@ -233,5 +234,5 @@ public sealed partial class RunReportPage(string title)
     }
 
     /// <summary>Virtual time in seconds, to the microsecond.</summary>
-    public static string Seconds(long ns) => (ns / 1e9).ToString("0.000000", CultureInfo.InvariantCulture) + " s";
+    public static string Seconds(long ns) => (ns / (double)Duration.NanosecondsPerSecond).ToString("0.000000", CultureInfo.InvariantCulture) + " s";
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using static Netstack.Harness.Reports.HtmlText;
+using Netstack.Time;
 
 namespace Netstack.Harness.Reports;
 
@@ -24,7 +25,7 @@ public static class SeedHistogram
         foreach (var s in seeds)
             bins[Math.Min(binCount - 1, (int)((s.Nanoseconds - min) / binWidth))].Add(s);
         double lo = min - (max == min ? binWidth / 2 : 0);
-        var x = new PlotAxis(lo / 1e6, (lo + binWidth * binCount) / 1e6, Left, Width - Right);
+        var x = new PlotAxis(lo / (double)Duration.NanosecondsPerMillisecond, (lo + binWidth * binCount) / (double)Duration.NanosecondsPerMillisecond, Left, Width - Right);
         int tallest = bins.Max(b => b.Count);
         var y = new PlotAxis(0, tallest * 1.08, Height - Bottom, Top);
 
@@ -52,7 +53,7 @@ public static class SeedHistogram
             if (bin.Count == 0) continue;
             bars++;
             double from = lo + i * binWidth, to = from + binWidth;
-            double bx = x[from / 1e6] + 1, bw = Math.Max(1, x[to / 1e6] - x[from / 1e6] - 2);
+            double bx = x[from / (double)Duration.NanosecondsPerMillisecond] + 1, bw = Math.Max(1, x[to / (double)Duration.NanosecondsPerMillisecond] - x[from / (double)Duration.NanosecondsPerMillisecond] - 2);
             int passed = bin.Count(s => s.Passed), failed = bin.Count - passed;
             html.Append("<g class=\"bin\"><title>").Append(bin.Count).Append(bin.Count == 1 ? " seed" : " seeds").Append(" completed in ")
                 .Append(Ms(from)).Append("\u2013").Append(Ms(to)).Append(": ").Append(passed).Append(" passed, ").Append(failed).Append(" failed; seeds ")
@@ -70,5 +71,5 @@ public static class SeedHistogram
         return bars;
     }
 
-    private static string Ms(double ns) => (ns / 1e6).ToString("0.###", CultureInfo.InvariantCulture) + " ms";
+    private static string Ms(double ns) => (ns / (double)Duration.NanosecondsPerMillisecond).ToString("0.###", CultureInfo.InvariantCulture) + " ms";
 }

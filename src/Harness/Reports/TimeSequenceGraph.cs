@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using static Netstack.Harness.Reports.HtmlText;
+using Netstack.Time;
 
 namespace Netstack.Harness.Reports;
 
@@ -70,7 +71,7 @@ public static class TimeSequenceGraph
         if (all.Count == 0) return new Summary(0, 0, 0, 0, 0, 0, 0);
         long t0 = all.Min(s => s.Time), t1 = all.Max(s => s.Time);
         double pad = Math.Max((t1 - t0) * 0.03, 50_000); // at least 50 µs either side
-        var x = new PlotAxis((t0 - pad) / 1e6, (t1 + pad) / 1e6, Left, Width - Right);
+        var x = new PlotAxis((t0 - pad) / (double)Duration.NanosecondsPerMillisecond, (t1 + pad) / (double)Duration.NanosecondsPerMillisecond, Left, Width - Right);
         double dataTop = Math.Max(bars.Count > 0 ? bars.Max(b => b.To) : 1, ackPoints.Count > 0 ? ackPoints.Max(p => p.Ack) : 1);
         double edgeTop = ackPoints.Count > 0 ? ackPoints.Max(p => p.Edge) : dataTop;
         // A window far above the data would squash it to a line: show up to half as much again as the data, clip the rest.
@@ -89,12 +90,12 @@ public static class TimeSequenceGraph
         if (ackPoints.Count > 0)
         {
             double end = x[x.Max];
-            html.Append("<polyline class=\"win\" points=\"").Append(Steps(ackPoints.Select(p => (x[p.T / 1e6], y[p.Edge])), end)).Append("\"><title>receive window edge (ACK + window")
+            html.Append("<polyline class=\"win\" points=\"").Append(Steps(ackPoints.Select(p => (x[p.T / (double)Duration.NanosecondsPerMillisecond], y[p.Edge])), end)).Append("\"><title>receive window edge (ACK + window")
                 .Append(shift > 0 ? $" \u00d7 2^{shift}" : "").Append(")</title></polyline>\n");
-            html.Append("<polyline class=\"ack\" points=\"").Append(Steps(ackPoints.Select(p => (x[p.T / 1e6], y[p.Ack])), end)).Append("\"><title>cumulative ACK</title></polyline>\n");
+            html.Append("<polyline class=\"ack\" points=\"").Append(Steps(ackPoints.Select(p => (x[p.T / (double)Duration.NanosecondsPerMillisecond], y[p.Ack])), end)).Append("\"><title>cumulative ACK</title></polyline>\n");
             foreach (var p in ackPoints)
             {
-                double px = x[p.T / 1e6];
+                double px = x[p.T / (double)Duration.NanosecondsPerMillisecond];
                 for (int i = 0; i < p.S.Sack.Count; i++)
                 {
                     var (l, r) = p.S.Sack[i];
@@ -110,7 +111,7 @@ public static class TimeSequenceGraph
         }
         foreach (var (s, from, to, rtx, probe) in bars)
         {
-            double px = x[s.Time / 1e6], y1 = y[from], y2 = y[to];
+            double px = x[s.Time / (double)Duration.NanosecondsPerMillisecond], y1 = y[from], y2 = y[to];
             string cls = rtx ? "seg rtx" : probe ? "seg probe" : "seg";
             if (s.Lost) cls += " lost";
             html.Append("<path class=\"").Append(cls).Append("\" d=\"M").Append(Num(px)).Append(' ').Append(Num(y1)).Append("V").Append(Num(y2))
@@ -176,5 +177,5 @@ public static class TimeSequenceGraph
 
     private static string TcpFlags(TcpSegment s) => "[" + Netstack.Harness.Trace.TcpView.FlagText(s.View.Flags) + "]";
 
-    private static string Ms(long ns) => (ns / 1e6).ToString("0.000###", CultureInfo.InvariantCulture) + " ms";
+    private static string Ms(long ns) => (ns / (double)Duration.NanosecondsPerMillisecond).ToString("0.000###", CultureInfo.InvariantCulture) + " ms";
 }

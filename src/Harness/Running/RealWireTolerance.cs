@@ -1,3 +1,5 @@
+using Netstack.Time;
+
 namespace Netstack.Harness.Running;
 
 /// <summary>How far a time on the real wire may stray from the scenario's: the larger of 4 ms and an eighth of
@@ -54,7 +56,7 @@ public static class RealWireTolerance
                 return inconclusive.Count == 0 ? result : result with { InconclusiveRuns = inconclusive };
             var first = result.Failures.Count > 0 ? result.Failures[0].Report.Split('\n')[0].TrimEnd('\r') : "";
             inconclusive.Add($"run {attempt} inconclusive: the harness stalled up to " +
-                             $"{result.HarnessStallNanoseconds / 1_000_000.0:0.###} ms during it; first failure: {first}");
+                             $"{result.HarnessStallNanoseconds / (double)Duration.NanosecondsPerMillisecond:0.###} ms during it; first failure: {first}");
         }
     }
 }

@@ -33,7 +33,7 @@ internal sealed class ScenarioPlayer(ScenarioRun run, string? capturePath, Inter
     /// steps using it are not run.</summary>
     private readonly Dictionary<string, Step> _unopened = new(StringComparer.Ordinal);
 
-    private long Timeout => _scenario.TimeoutNanoseconds;
+    private long Timeout => _scenario.Timeout.Nanoseconds;
     private Netstack.Drivers.Loops.IEventLoop Loop => run.World.Loop;
 
     /// <summary>Plays every step. A failing step is reported and the run goes on, so every failure of the run is
@@ -195,10 +195,10 @@ internal sealed class ScenarioPlayer(ScenarioRun run, string? capturePath, Inter
                 // On the real wire a window widens by the tolerance; a window that claims silence narrows instead.
                 long startSlack = run.Tolerance(start - _cursor), endSlack = end == TimeWindow.Open ? 0 : run.Tolerance(end - _cursor);
                 if (frame.Negated) (startSlack, endSlack) = (-startSlack, -endSlack);
-                start -= frame.ToleranceNanoseconds + startSlack;
-                if (end != TimeWindow.Open) end += frame.ToleranceNanoseconds + endSlack + (frame.Negated ? 0 : _lateness);
+                start -= frame.Tolerance.Nanoseconds + startSlack;
+                if (end != TimeWindow.Open) end += frame.Tolerance.Nanoseconds + endSlack + (frame.Negated ? 0 : _lateness);
                 _deferred.Add((frame, start, end));
-                _cursor = Math.Max(0, start + frame.ToleranceNanoseconds + startSlack);
+                _cursor = Math.Max(0, start + frame.Tolerance.Nanoseconds + startSlack);
                 return true;
             }
             case StateExpectation state:
@@ -244,7 +244,7 @@ internal sealed class ScenarioPlayer(ScenarioRun run, string? capturePath, Inter
     {
         var (window, counted, problem) = Judge(e, start, end);
         // On the real wire, a miss while our own loop stalled is judged again allowing for the measured stall.
-        if (problem is not null && (Loop as RealTimeEventLoop)?.Lateness.StallDuring(start, end) is > 0 and var stall)
+        if (problem is not null && (Loop as RealTimeEventLoop)?.Lateness.StallDuring(new Instant(start), new Instant(end)).Nanoseconds is > 0 and var stall)
         {
             var (s, t) = RealWireTolerance.AllowForStall(start, end, e.Negated, stall, TimeWindow.Open);
             (window, counted, problem) = Judge(e, s, t);

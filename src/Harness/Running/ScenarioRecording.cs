@@ -1,6 +1,7 @@
 using Netstack.Harness.Scenarios;
 using Netstack.Harness.Trace;
 using Netstack.Drivers.Capture;
+using Netstack.Time;
 
 namespace Netstack.Harness.Running;
 
@@ -34,7 +35,7 @@ public sealed class ScenarioRecording : IDisposable
         if (Path is null || _format != CaptureFormat.PcapNg) return;
         PcapNgWriter.Write(Path, run.Log.Frames,
             _scenario.Hosts.SelectMany(h => h.Interfaces.Select(i => (h.Name, i.Segment))),
-            epochUnixNanoseconds ?? PcapFileSink.Epoch * 1_000_000_000);
+            epochUnixNanoseconds ?? PcapFileSink.Epoch * Duration.NanosecondsPerSecond);
     }
 
     public void Dispose() => PcapSink?.Dispose();

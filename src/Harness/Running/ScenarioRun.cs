@@ -132,7 +132,7 @@ public sealed class ScenarioRun : IDisposable
         IsRealTime ? RealWireTolerance.For(intervalNanoseconds) + RealWireTolerance.ForStall(HarnessStall) : 0;
 
     /// <summary>The longest our own real-time loop has run its timers late in this run (plus the measure's resolution).</summary>
-    public long HarnessStall => (World.Loop as RealTimeEventLoop)?.Lateness.StallDuring(0, long.MaxValue) ?? 0;
+    public long HarnessStall => (World.Loop as RealTimeEventLoop)?.Lateness.StallDuring(Netstack.Time.Instant.Zero, Netstack.Time.Instant.MaxValue).Nanoseconds ?? 0;
 
     /// <summary>The driver playing <paramref name="name"/>: steps act on a host through it.</summary>
     public HostDriver Host(string name) =>

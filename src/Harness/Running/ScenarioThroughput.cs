@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Netstack.Harness.Scenarios;
+using Netstack.Time;
 
 namespace Netstack.Harness.Running;
 
@@ -7,12 +8,12 @@ namespace Netstack.Harness.Running;
 /// given scenarios round after round, recording to memory only, for at least <paramref name="minimum"/>.</summary>
 public static class ScenarioThroughput
 {
-    public sealed record Measurement(int Runs, TimeSpan Wall, int Failures)
+    public sealed record Measurement(int Runs, Duration Wall, int Failures)
     {
         public double PerSecond => Runs / Wall.TotalSeconds;
     }
 
-    public static Measurement Measure(IReadOnlyList<Scenario> scenarios, TimeSpan minimum)
+    public static Measurement Measure(IReadOnlyList<Scenario> scenarios, Duration minimum)
     {
         if (scenarios.Count == 0) throw new ArgumentException("no scenarios to measure", nameof(scenarios));
         var runner = new ScenarioRunner();
@@ -27,7 +28,7 @@ public static class ScenarioThroughput
                 if (!runner.Run(s, options).Passed) failures++;
                 runs++;
             }
-        } while (wall.Elapsed < minimum);
-        return new Measurement(runs, wall.Elapsed, failures);
+        } while (Duration.FromTimeSpan(wall.Elapsed) < minimum);
+        return new Measurement(runs, Duration.FromTimeSpan(wall.Elapsed), failures);
     }
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using Netstack.Harness.Faults;
 using Netstack.Harness.Trace;
 using YamlDotNet.RepresentationModel;
+using Netstack.Time;
 
 namespace Netstack.Harness.Scenarios;
 
@@ -79,17 +80,17 @@ internal sealed class FaultReader(ScenarioReferences refs, FrameFilterCache filt
             probability = p;
         }
 
-        long start = 0, end = long.MaxValue;
+        Instant start = Instant.Zero, end = Instant.MaxValue;
         if (m.Get("at") is { } atNode)
         {
             var text = m.Scalar(atNode, "at");
             if (!TimeSpec.TryParse(text, out var at) || at.Start is { Relative: true } || at.End is { Relative: true })
                 throw m.ErrorAt(atNode, $"bad time '{text}' for a fault: expected an absolute time or window like 1s, 1s..2s or 1s..");
-            start = at.Start?.Nanoseconds ?? 0;
-            end = at.IsPoint ? start : at.End?.Nanoseconds ?? long.MaxValue;
+            start = at.Start is { } s ? new Instant(s.Nanoseconds) : Instant.Zero;
+            end = at.IsPoint ? start : at.End is { } e ? new Instant(e.Nanoseconds) : Instant.MaxValue;
         }
 
-        long? by = m.Duration("by");
+        Duration? by = m.Duration("by");
         if (action == FaultAction.Delay && by is null) throw m.ErrorAt(node, "delay needs 'by', like by: 5ms");
         if (action == FaultAction.Truncate && !m.Has("length")) throw m.ErrorAt(node, "truncate needs 'length' (bytes kept), like length: 34");
 
@@ -102,12 +103,12 @@ internal sealed class FaultReader(ScenarioReferences refs, FrameFilterCache filt
             From = m.Has("from") ? refs.Host(m, "from").Name : null,
             To = m.Has("to") ? refs.Host(m, "to").Name : null,
             On = m.KeyOf("segment", "on") is var segmentKey && m.Has(segmentKey) ? refs.Segment(m, segmentKey) : null,
-            StartNanoseconds = start,
-            EndNanoseconds = end,
+            Start = start,
+            End = end,
             Nth = (int?)m.Integer("nth", 1, int.MaxValue),
             Count = (int?)m.Integer("count", 0, int.MaxValue),
             Probability = probability,
-            ByNanoseconds = by ?? (action == FaultAction.Reorder ? 1_000_000_000 : 0),
+            By = by ?? (action == FaultAction.Reorder ? Duration.FromSeconds(1) : Duration.Zero),
             Copies = (int)(m.Integer("copies", 1, 100) ?? 1),
             Offset = (int?)m.Integer("offset", 0, 65_535),
             Bit = (int?)m.Integer("bit", 0, 7),

@@ -1,3 +1,5 @@
+using Netstack.Time;
+
 namespace Netstack.Harness.Scenarios;
 
 /// <summary>Who plays a host (<c>played-by:</c>): one of our stacks, the Linux kernel behind a tap, or an external
@@ -25,7 +27,7 @@ public sealed record ServiceSpec(string Kind, ushort Port)
 public sealed record ExternalPlayer(string? Known, string? Command, string? Interface)
 {
     public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
-    public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(10);
+    public Duration StartTimeout { get; init; } = Duration.FromSeconds(10);
 
     /// <summary>How reports name it: the known stack's name, or the command.</summary>
     public string Title => Known ?? Command!;

@@ -1,5 +1,6 @@
 using Netstack.Harness.Steps;
 using Netstack.Wire;
+using Netstack.Time;
 
 namespace Netstack.Harness.Scenarios;
 
@@ -13,8 +14,10 @@ public sealed class Scenario
     public required string File { get; init; }
     public string? Description { get; init; }
     public ulong Seed { get; init; } = 1;
+    /// <summary>The scenario's <c>timeout:</c> when it writes none.</summary>
+    public static readonly Duration DefaultTimeout = Duration.FromSeconds(60);
     /// <summary>The latest virtual time the run may reach: waits give up here, and settling stops here.</summary>
-    public long TimeoutNanoseconds { get; init; } = 60_000_000_000;
+    public Duration Timeout { get; init; } = DefaultTimeout;
     public required IReadOnlyList<SegmentSpec> Segments { get; init; }
     public required IReadOnlyList<HostSpec> Hosts { get; init; }
     public required IReadOnlyList<Step> Steps { get; init; }
@@ -33,7 +36,7 @@ public sealed class Scenario
     public bool HasRealWireHost => Hosts.Any(h => h.PlayedBy != HostPlayer.Stack);
 }
 
-public sealed record SegmentSpec(string Name, TimeSpan Latency, long BandwidthBitsPerSecond, int Mtu);
+public sealed record SegmentSpec(string Name, Duration Latency, long BandwidthBitsPerSecond, int Mtu);
 
 public sealed record InterfaceSpec(string Segment, MacAddress Mac, Ipv4Cidr Address, int? Mtu);
 

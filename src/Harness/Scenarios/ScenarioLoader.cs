@@ -3,6 +3,7 @@ using Netstack.Harness.Linux;
 using Netstack.Harness.Trace;
 using Netstack.Wire;
 using YamlDotNet.RepresentationModel;
+using Netstack.Time;
 
 namespace Netstack.Harness.Scenarios;
 
@@ -77,7 +78,7 @@ public static partial class ScenarioLoader
                 throw root.ErrorAt(seedNode, $"'seed' must be a whole number from 0 to {ulong.MaxValue}");
             return value;
         }, 1UL);
-        var timeout = errors.Try(() => root.Duration("timeout"), null) ?? 60_000_000_000;
+        var timeout = errors.Try(() => root.Duration("timeout"), null) ?? Scenario.DefaultTimeout;
         var description = errors.Try(() => root.String("description"), null);
 
         int before = errors.Count;
@@ -99,7 +100,7 @@ public static partial class ScenarioLoader
             File = file,
             Description = description,
             Seed = seed,
-            TimeoutNanoseconds = timeout,
+            Timeout = timeout,
             Segments = segments!,
             Hosts = hosts,
             Steps = steps,
@@ -126,13 +127,13 @@ public static partial class ScenarioLoader
         else if (root.Get("wire") is { } wireNode)
             list.Add(ReadSegment(root, Scenario.DefaultSegment, wireNode));
         else
-            list.Add(new SegmentSpec(Scenario.DefaultSegment, TimeSpan.Zero, 0, 1500));
+            list.Add(new SegmentSpec(Scenario.DefaultSegment, Duration.Zero, 0, 1500));
         return list;
     }
 
     private static SegmentSpec ReadSegment(YamlMapping parent, string name, YamlNode node)
     {
-        if (node is YamlScalarNode { Value: null or "" }) return new SegmentSpec(name, TimeSpan.Zero, 0, 1500);
+        if (node is YamlScalarNode { Value: null or "" }) return new SegmentSpec(name, Duration.Zero, 0, 1500);
         var m = new YamlMapping(parent.At(node).File, node, name == Scenario.DefaultSegment ? "wire" : $"segment '{name}'");
         m.AllowOnly(SegmentKeys);
         long bandwidth = 0;
@@ -142,9 +143,9 @@ public static partial class ScenarioLoader
             if (!TimeSyntax.TryParseRate(text, out bandwidth))
                 throw m.ErrorAt(b, $"bad bandwidth '{text}': expected a rate like 100Mbit, 1Gbit or 64kbit");
         }
-        var latency = m.Duration("latency") ?? 0;
+        var latency = m.Duration("latency") ?? Duration.Zero;
         var mtu = (int)(m.Integer("mtu", 68, 65535) ?? 1500);
-        return new SegmentSpec(name, TimeSpan.FromTicks(latency / 100), bandwidth, mtu);
+        return new SegmentSpec(name, latency, bandwidth, mtu);
     }
 
     /// <summary>Reads every host, collecting each host's mistakes into <paramref name="errors"/>.</summary>
@@ -286,12 +287,12 @@ public static partial class ScenarioLoader
                     env[key] = em.Scalar(em.Get(key)!, key);
                 }
             }
-            var timeout = pm.Duration("start-timeout") ?? 10_000_000_000;
-            if (timeout <= 0) throw pm.ErrorAt(pm.Get("start-timeout")!, "'start-timeout' must be longer than 0");
+            var timeout = pm.Duration("start-timeout") ?? Duration.FromSeconds(10);
+            if (timeout <= Duration.Zero) throw pm.ErrorAt(pm.Get("start-timeout")!, "'start-timeout' must be longer than 0");
             external = new ExternalPlayer(null, pm.Scalar(run, "run"), pm.Scalar(ifNode, "interface"))
             {
                 Environment = env,
-                StartTimeout = TimeSpan.FromTicks(timeout / 100),
+                StartTimeout = timeout,
             };
             if (string.IsNullOrWhiteSpace(external.Command)) throw pm.ErrorAt(run, "'run' is empty: give the command that starts the implementation");
             var probe = new ExternalHostSpec(external.Command, external.Interface!, new Ipv4Cidr(Ipv4Address.Any, 0), MacAddress.Zero, 1500);

@@ -41,7 +41,7 @@ internal static class StackSettingsReader
         if (type == typeof(bool)) return m.Boolean(s.Key)!.Value;
         if (s.IsTime)
         {
-            var duration = Duration.FromNanoseconds(m.Duration(s.Key)!.Value);
+            var duration = m.Duration(s.Key)!.Value;
             if (duration <= Duration.Zero) throw m.ErrorAt(m.Get(s.Key)!, $"'{s.Key}' must be longer than 0");
             return type == typeof(TimeSpan) ? duration.ToTimeSpan() : duration;
         }

@@ -1,5 +1,6 @@
 using Netstack.Harness.Steps;
 using YamlDotNet.RepresentationModel;
+using Netstack.Time;
 
 namespace Netstack.Harness.Scenarios;
 
@@ -19,8 +20,8 @@ internal sealed partial class StepReader
             To = to,
             Count = (int)(m.Integer("count", 1, 10_000) ?? 1),
             Size = (int)(m.Integer("size", 0, 65_507) ?? 56),
-            Interval = Span(m.Duration("interval")) ?? TimeSpan.FromSeconds(1),
-            Timeout = Span(m.Duration("timeout")) ?? TimeSpan.FromSeconds(1),
+            Interval = m.Duration("interval") ?? Duration.FromSeconds(1),
+            Timeout = m.Duration("timeout") ?? Duration.FromSeconds(1),
             TimeToLive = m.Integer("ttl", 1, 255) is { } ttl ? (byte)ttl : null,
             DontFragment = m.Boolean("dont-fragment") ?? false,
         };
@@ -150,7 +151,7 @@ internal sealed partial class StepReader
             Command = command,
             ExitCode = (int)(m.Integer("exit", 0, 255) ?? 0),
             OutputContains = m.String("output"),
-            Timeout = Span(m.Duration("timeout")) ?? TimeSpan.FromSeconds(5),
+            Timeout = m.Duration("timeout") ?? Duration.FromSeconds(5),
         };
     }
 }

@@ -2,6 +2,7 @@ using Netstack.Harness.Steps;
 using Netstack.Harness.Trace;
 using Netstack.Wire;
 using YamlDotNet.RepresentationModel;
+using Netstack.Time;
 
 namespace Netstack.Harness.Scenarios;
 
@@ -20,7 +21,7 @@ internal sealed partial class StepReader
             Replies = (int?)m.Integer("replies", 0, 10_000),
             Status = status is null ? null : new PingOutcome(status),
             Sequence = (int?)m.Integer("seq", 1, 65_535),
-            RoundTrip = Span(m.Duration("rtt")),
+            RoundTrip = m.Duration("rtt"),
             ReplyFrom = m.Get("reply-from") is { } rf ? refs.Address(m, rf, "reply-from").Address : null,
         };
         if (e.Replies is null && e.Status is null && e.RoundTrip is null && e.ReplyFrom is null)
@@ -127,7 +128,7 @@ internal sealed partial class StepReader
             To = m.Has("to") ? refs.Host(m, "to").Name : null,
             On = m.KeyOf("segment", "on") is var segmentKey && m.Has(segmentKey) ? refs.Segment(m, segmentKey) : null,
             Count = (int?)m.Integer("count", 0, 1_000_000),
-            ToleranceNanoseconds = m.Duration("tolerance") ?? 0,
+            Tolerance = m.Duration("tolerance") ?? Duration.Zero,
             Tcp = m.Get("tcp") is { } tcpNode ? ReadTcpFields(tcpNode) : null,
         };
     }

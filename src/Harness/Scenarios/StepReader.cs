@@ -113,8 +113,6 @@ internal sealed partial class StepReader(ScenarioReferences refs, FrameFilterCac
                               (suggestion is not null ? $"; did you mean '{suggestion}'?" : _connections.Count > 0 ? $" (connections: {string.Join(", ", _connections.Keys)})" : " (name one with tcp-connect or tcp-accept 'as:')"));
     }
 
-    private static TimeSpan? Span(long? ns) => ns is { } v ? TimeSpan.FromTicks(v / 100) : null;
-
     private void Bind(YamlMapping m, YamlNode node, SocketName socket, SourceLocation location)
     {
         if (_bound.TryGetValue(socket, out var earlier))

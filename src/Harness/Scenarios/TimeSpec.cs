@@ -51,8 +51,8 @@ public sealed record TimeSpec(TimePoint? Start, TimePoint? End, bool IsRange)
     {
         bool relative = text.StartsWith('+');
         point = default;
-        if (!TimeSyntax.TryParseDuration(relative ? text[1..] : text, out var ns)) return false;
-        point = new TimePoint(ns, relative);
+        if (!TimeSyntax.TryParseDuration(relative ? text[1..] : text, out var offset)) return false;
+        point = new TimePoint(offset.Nanoseconds, relative);
         return true;
     }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Netstack.Time;
 
 namespace Netstack.Harness.Scenarios;
 
@@ -8,7 +9,10 @@ public static partial class TimeSyntax
 {
     /// <summary>The longest duration a scenario may write (11.6 days): far beyond any test, and small enough that
     /// sums of many relative times stay far from overflowing 64-bit nanoseconds.</summary>
-    public const long MaxDurationNanoseconds = 1_000_000L * 1_000_000_000;
+    public const long MaxDurationNanoseconds = 1_000_000L * Duration.NanosecondsPerSecond;
+
+    /// <summary><see cref="MaxDurationNanoseconds"/> as a <see cref="Duration"/>.</summary>
+    public static readonly Duration MaxDuration = Duration.FromNanoseconds(MaxDurationNanoseconds);
 
     /// <summary>The highest bit rate a scenario may write: 1 Tbit/s.</summary>
     public const long MaxBitsPerSecond = 1_000_000_000_000;
@@ -19,10 +23,10 @@ public static partial class TimeSyntax
     [GeneratedRegex(@"^(?<n>\d+(\.\d+)?)\s*(?<u>bps|bit|kbps|kbit|Mbps|Mbit|Gbps|Gbit)$")]
     private static partial Regex RatePattern();
 
-    /// <summary>Parses a non-negative duration to nanoseconds. A bare 0 needs no unit.</summary>
-    public static bool TryParseDuration(string text, out long nanoseconds)
+    /// <summary>Parses a non-negative duration, exact to the nanosecond. A bare 0 needs no unit.</summary>
+    public static bool TryParseDuration(string text, out Duration duration)
     {
-        nanoseconds = 0;
+        duration = Duration.Zero;
         text = text.Trim();
         if (text == "0") return true;
         var m = DurationPattern().Match(text);
@@ -32,15 +36,15 @@ public static partial class TimeSyntax
         decimal scale = m.Groups["u"].Value switch
         {
             "ns" => 1m,
-            "us" or "µs" => 1_000m,
-            "ms" => 1_000_000m,
-            "s" => 1_000_000_000m,
-            _ => 60_000_000_000m,
+            "us" or "µs" => Duration.NanosecondsPerMicrosecond,
+            "ms" => Duration.NanosecondsPerMillisecond,
+            "s" => Duration.NanosecondsPerSecond,
+            _ => 60 * Duration.NanosecondsPerSecond,
         };
         if (n > MaxDurationNanoseconds / scale) return false;
         var ns = n * scale;
         if (ns != decimal.Truncate(ns)) return false;
-        nanoseconds = (long)ns;
+        duration = Duration.FromNanoseconds((long)ns);
         return true;
     }
 
@@ -70,7 +74,13 @@ public static partial class TimeSyntax
     /// <summary>Nanoseconds as a trace prints them: seconds with as many decimals as needed, at least three.</summary>
     public static string FormatTime(long nanoseconds)
     {
-        var s = (nanoseconds / 1_000_000_000m).ToString("0.000######", CultureInfo.InvariantCulture);
+        var s = (nanoseconds / (decimal)Duration.NanosecondsPerSecond).ToString("0.000######", CultureInfo.InvariantCulture);
         return s + "s";
     }
+
+    /// <summary>A duration as a trace prints it (see <see cref="FormatTime(long)"/>).</summary>
+    public static string FormatTime(Duration duration) => FormatTime(duration.Nanoseconds);
+
+    /// <summary>An instant as a trace prints it: its time since the scenario started.</summary>
+    public static string FormatTime(Instant instant) => FormatTime(instant.Nanoseconds);
 }

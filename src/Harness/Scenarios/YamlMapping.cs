@@ -1,5 +1,6 @@
 using System.Globalization;
 using YamlDotNet.RepresentationModel;
+using Netstack.Time;
 
 namespace Netstack.Harness.Scenarios;
 
@@ -102,16 +103,16 @@ internal sealed class YamlMapping
         };
     }
 
-    /// <summary>A duration such as 250ms or 1.5s, in nanoseconds.</summary>
-    public long? Duration(string key)
+    /// <summary>A duration such as 250ms or 1.5s, exact to the nanosecond.</summary>
+    public Duration? Duration(string key)
     {
         if (Get(key) is not { } node) return null;
         var text = Scalar(node, key);
         if (TimeSyntax.IsTooLongDuration(text))
-            throw Error(_file, node, $"time '{text}' for '{key}' is too large: at most {TimeSyntax.MaxDurationNanoseconds / 1_000_000_000}s");
-        if (!TimeSyntax.TryParseDuration(text, out var ns))
+            throw Error(_file, node, $"time '{text}' for '{key}' is too large: at most {TimeSyntax.MaxDuration.Nanoseconds / Netstack.Time.Duration.NanosecondsPerSecond}s");
+        if (!TimeSyntax.TryParseDuration(text, out var duration))
             throw Error(_file, node, $"bad time '{text}' for '{key}': expected a number with a unit (ns, us, ms, s, m), like 250ms or 1.5s");
-        return ns;
+        return duration;
     }
 
     public SourceLocation At(YamlNode node) => new(_file, (int)node.Start.Line, (int)node.Start.Column);

@@ -1,4 +1,5 @@
 using Netstack.Harness.Running;
+using Netstack.Time;
 
 namespace Netstack.Harness.Steps;
 
@@ -12,7 +13,7 @@ public sealed class ExecStep : ActionStep
     public required string Command { get; init; }
     public int ExitCode { get; init; }
     public string? OutputContains { get; init; }
-    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(5);
+    public Duration Timeout { get; init; } = Duration.FromSeconds(5);
 
     public override void Run(ScenarioRun run)
     {

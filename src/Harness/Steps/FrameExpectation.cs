@@ -1,4 +1,5 @@
 using Netstack.Harness.Trace;
+using Netstack.Time;
 
 namespace Netstack.Harness.Steps;
 
@@ -17,7 +18,7 @@ public sealed class FrameExpectation : Step
     public int? Count { get; init; }
     /// <summary>True for <c>no-frame</c>: nothing may match in the window.</summary>
     public bool Negated { get; init; }
-    public long ToleranceNanoseconds { get; init; }
+    public Duration Tolerance { get; init; }
     /// <summary>Decoded TCP fields the frame must have (relative seq/ack).</summary>
     public TcpFieldCheck? Tcp { get; init; }
 

@@ -1,6 +1,7 @@
 using Netstack.Api;
 using Netstack.Harness.Running;
 using Netstack.Wire;
+using Netstack.Time;
 
 namespace Netstack.Harness.Steps;
 
@@ -12,7 +13,7 @@ public sealed class PingExpectation : StateExpectation
     public int? Replies { get; init; }
     public PingOutcome? Status { get; init; }
     public int? Sequence { get; init; }
-    public TimeSpan? RoundTrip { get; init; }
+    public Duration? RoundTrip { get; init; }
     public Ipv4Address? ReplyFrom { get; init; }
 
     public override bool IsSettled(ScenarioRun run) => run.Host(Host).PingResults.Count >= run.Host(Host).PingsExpected;
@@ -38,7 +39,7 @@ public sealed class PingExpectation : StateExpectation
         }
         if (RoundTrip is { } rtt)
             foreach (var r in considered)
-                if (r.Status != PingStatus.Success || Math.Abs((r.RoundTripTime - rtt).Ticks) * 100 > run.Tolerance(rtt.Ticks * 100))
+                if (r.Status != PingStatus.Success || (r.RoundTripTime - rtt).Abs().Nanoseconds > run.Tolerance(rtt.Nanoseconds))
                     return $"seq {r.Sequence}: {(r.Status == PingStatus.Success ? $"rtt {r.RoundTripTime.TotalMilliseconds:0.###}ms" : PingOutcome.Name(r))} ({Summary(results, expected)})";
         if (ReplyFrom is { } from)
             foreach (var r in considered)

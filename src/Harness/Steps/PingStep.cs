@@ -1,5 +1,6 @@
 using Netstack.Harness.Running;
 using Netstack.Harness.Scenarios;
+using Netstack.Time;
 
 namespace Netstack.Harness.Steps;
 
@@ -11,8 +12,8 @@ public sealed class PingStep : ActionStep
     public required AddressRef To { get; init; }
     public int Count { get; init; } = 1;
     public int Size { get; init; } = 56;
-    public TimeSpan Interval { get; init; } = TimeSpan.FromSeconds(1);
-    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(1);
+    public Duration Interval { get; init; } = Duration.FromSeconds(1);
+    public Duration Timeout { get; init; } = Duration.FromSeconds(1);
     public byte? TimeToLive { get; init; }
     public bool DontFragment { get; init; }
 

@@ -1,6 +1,7 @@
 using SharpPcap;
 using SharpPcap.LibPcap;
 using Netstack.Drivers.Capture;
+using Netstack.Time;
 
 namespace Netstack.Harness.Trace;
 
@@ -58,7 +59,7 @@ public static class CaptureFileReader
     /// ts_sec, or a pcapng if_tsoffset near 2^63 that libpcap adds in, is reported rather than wrapped.</summary>
     private static long Nanoseconds(PosixTimeval time, int record)
     {
-        decimal ns = time.Value * 1_000_000_000m;
+        decimal ns = time.Value * Duration.NanosecondsPerSecond;
         if (ns is < 0 or >= long.MaxValue)
             throw new FormatException($"record {record}: timestamp {time.Seconds} s is out of range (after the year 2262)");
         return (long)ns;

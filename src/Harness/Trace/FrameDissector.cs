@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.Text;
 using PacketDotNet;
+using Netstack.Time;
 
 namespace Netstack.Harness.Trace;
 
@@ -35,7 +36,7 @@ public static class FrameDissector
 
     /// <summary>Seconds with microsecond precision, as tcpdump prints relative times.</summary>
     public static string FormatSeconds(long ns) =>
-        (ns / 1_000_000_000m).ToString("0.000000", CultureInfo.InvariantCulture);
+        (ns / (decimal)Duration.NanosecondsPerSecond).ToString("0.000000", CultureInfo.InvariantCulture);
 
     private static string DescribeUnsafe(byte[] frame)
     {

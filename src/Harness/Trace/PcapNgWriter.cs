@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using Netstack.Drivers.Capture;
+using Netstack.Time;
 
 namespace Netstack.Harness.Trace;
 
@@ -18,7 +19,7 @@ public static class PcapNgWriter
 
     /// <param name="ports">Every (host, segment) attachment in a stable order; frames from others get their own interface.</param>
     public static void Write(string path, IReadOnlyList<CapturedFrame> frames, IEnumerable<(string Host, string Segment)> ports,
-        long epochUnixNanoseconds = PcapFileSink.Epoch * 1_000_000_000)
+        long epochUnixNanoseconds = PcapFileSink.Epoch * Duration.NanosecondsPerSecond)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         using var stream = new FileStream(path, FileMode.Create, FileAccess.Write);

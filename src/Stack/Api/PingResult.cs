@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using Netstack.Wire;
+using Netstack.Time;
 
 namespace Netstack.Api;
 
@@ -35,7 +36,7 @@ public sealed record PingResult(
     PingStatus Status,
     Ipv4Address Destination,
     ushort Sequence,
-    TimeSpan RoundTripTime = default,
+    Duration RoundTripTime = default,
     Ipv4Address? From = null,
     byte TimeToLive = 0,
     int DataLength = 0,

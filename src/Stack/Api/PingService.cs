@@ -51,7 +51,7 @@ public sealed class PingService : IEchoClient
 
     /// <summary>Sends one echo request of <paramref name="dataLength"/> data bytes; completes with the reply,
     /// an ICMP error, or TimedOut after <paramref name="timeout"/>. Cancelling forgets the request.</summary>
-    public Task<PingResult> PingAsync(Ipv4Address destination, int dataLength = 56, TimeSpan? timeout = null,
+    public Task<PingResult> PingAsync(Ipv4Address destination, int dataLength = 56, Duration? timeout = null,
         byte? timeToLive = null, bool dontFragment = false, CancellationToken cancellationToken = default)
     {
         if (cancellationToken.IsCancellationRequested) return Task.FromCanceled<PingResult>(cancellationToken);
@@ -76,14 +76,14 @@ public sealed class PingService : IEchoClient
         return completion.Task;
     }
 
-    /// <summary>Like <see cref="PingAsync(Ipv4Address, int, TimeSpan?, byte?, bool, CancellationToken)"/> for a BCL
+    /// <summary>Like <see cref="PingAsync(Ipv4Address, int, Duration?, byte?, bool, CancellationToken)"/> for a BCL
     /// address.</summary>
     /// <exception cref="ArgumentException"><paramref name="destination"/> is not an IPv4 address.</exception>
-    public Task<PingResult> PingAsync(System.Net.IPAddress destination, int dataLength = 56, TimeSpan? timeout = null,
+    public Task<PingResult> PingAsync(System.Net.IPAddress destination, int dataLength = 56, Duration? timeout = null,
         CancellationToken cancellationToken = default) =>
         PingAsync(Ipv4Address.FromSystem(destination), dataLength, timeout, cancellationToken: cancellationToken);
 
-    private void Send(Ipv4Address destination, int dataLength, TimeSpan? timeout, byte? timeToLive, bool dontFragment,
+    private void Send(Ipv4Address destination, int dataLength, Duration? timeout, byte? timeToLive, bool dontFragment,
         TaskCompletionSource<PingResult> completion)
     {
         if (completion.Task.IsCompleted) return; // cancelled before the loop got to it
@@ -91,7 +91,7 @@ public sealed class PingService : IEchoClient
         var pending = new Pending(destination, sequence, _stack.Scheduler.Now, completion);
         _pending[sequence] = pending;
         pending.Timeout = new ScheduledTimer(_stack.Scheduler, () => Complete(pending, new PingResult(PingStatus.TimedOut, destination, sequence)));
-        pending.Timeout.ArmAfter(timeout ?? TimeSpan.FromSeconds(1));
+        pending.Timeout.ArmAfter(timeout ?? Duration.FromSeconds(1));
         var sent = _stack.Icmp.SendEchoRequest(destination, _identifier, sequence, dataLength, timeToLive, dontFragment);
         if (sent is SendResult.NoRoute or SendResult.TooBig)
             Complete(pending, new PingResult(sent == SendResult.NoRoute ? PingStatus.NoRoute : PingStatus.TooBig, destination, sequence));

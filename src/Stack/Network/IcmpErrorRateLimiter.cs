@@ -16,7 +16,7 @@ internal sealed class IcmpErrorRateLimiter
     {
         _clock = clock;
         if (options.ErrorsPerSecond <= 0) return;
-        _cost = 1_000_000_000L / options.ErrorsPerSecond;
+        _cost = Duration.NanosecondsPerSecond / options.ErrorsPerSecond;
         _capacity = _cost * Math.Max(1, options.ErrorBurst);
         _credit = _capacity;
         _last = clock.Now;

@@ -37,6 +37,8 @@ public readonly record struct Duration(long Nanoseconds) : IComparable<Duration>
     public static Duration FromSeconds(double s) => FromScaled(s, NanosecondsPerSecond);
     /// <summary>A duration of <paramref name="minutes"/> minutes.</summary>
     public static Duration FromMinutes(long minutes) => FromSeconds(checked(minutes * 60));
+    /// <summary>A duration of <paramref name="hours"/> hours.</summary>
+    public static Duration FromHours(long hours) => FromMinutes(checked(hours * 60));
     /// <summary>The same length as <paramref name="span"/> (exact: a tick is 100 ns).</summary>
     public static Duration FromTimeSpan(TimeSpan span) => new(checked(span.Ticks * NanosecondsPerTick));
 
@@ -97,7 +99,7 @@ public readonly record struct Duration(long Nanoseconds) : IComparable<Duration>
     /// <summary>Orders durations by length.</summary>
     public int CompareTo(Duration other) => Nanoseconds.CompareTo(other.Nanoseconds);
 
-    /// <summary>Seconds with millisecond precision and up to nanoseconds when they matter: "1.25s", "0.000001s".</summary>
+    /// <summary>Seconds with millisecond precision and up to nanoseconds when they matter: "1.250s", "0.000001s".</summary>
     public override string ToString() =>
         (Nanoseconds / (double)NanosecondsPerSecond).ToString("0.000######", CultureInfo.InvariantCulture) + "s";
 }

@@ -12,14 +12,14 @@ public readonly record struct Instant(long Nanoseconds) : IComparable<Instant>
 
     /// <summary>The instant <paramref name="ms"/> milliseconds after the epoch, rounded to the nearest
     /// nanosecond.</summary>
-    public static Instant FromMilliseconds(double ms) => new((long)Math.Round(ms * 1_000_000));
+    public static Instant FromMilliseconds(double ms) => new(Duration.FromMilliseconds(ms).Nanoseconds);
     /// <summary>The instant <paramref name="s"/> seconds after the epoch, rounded to the nearest nanosecond.</summary>
-    public static Instant FromSeconds(double s) => new((long)Math.Round(s * 1_000_000_000));
+    public static Instant FromSeconds(double s) => new(Duration.FromSeconds(s).Nanoseconds);
 
     /// <summary>Milliseconds since the epoch.</summary>
-    public double TotalMilliseconds => Nanoseconds / 1e6;
+    public double TotalMilliseconds => Nanoseconds / (double)Duration.NanosecondsPerMillisecond;
     /// <summary>Seconds since the epoch.</summary>
-    public double TotalSeconds => Nanoseconds / 1e9;
+    public double TotalSeconds => Nanoseconds / (double)Duration.NanosecondsPerSecond;
 
     /// <summary>The instant <paramref name="d"/> after <paramref name="a"/>, saturating at <see cref="MaxValue"/>
     /// (so "now + forever" is "never", not an overflow).</summary>
@@ -38,13 +38,9 @@ public readonly record struct Instant(long Nanoseconds) : IComparable<Instant>
     /// <summary>The exact time from <paramref name="earlier"/> to this instant; negative when this one is earlier.</summary>
     public Duration Since(Instant earlier) => new(Nanoseconds - earlier.Nanoseconds);
 
-    /// <summary>The instant <paramref name="d"/> after <paramref name="a"/> (TimeSpan resolution: 100 ns).</summary>
-    public static Instant operator +(Instant a, TimeSpan d) => new(a.Nanoseconds + d.Ticks * 100);
-    /// <summary>The instant <paramref name="d"/> before <paramref name="a"/> (TimeSpan resolution: 100 ns).</summary>
-    public static Instant operator -(Instant a, TimeSpan d) => new(a.Nanoseconds - d.Ticks * 100);
-    /// <summary>The time from <paramref name="b"/> to <paramref name="a"/>, truncated to 100 ns ticks; negative when
-    /// <paramref name="a"/> is earlier.</summary>
-    public static TimeSpan operator -(Instant a, Instant b) => TimeSpan.FromTicks((a.Nanoseconds - b.Nanoseconds) / 100);
+    /// <summary>The exact time from <paramref name="b"/> to <paramref name="a"/>; negative when <paramref name="a"/>
+    /// is earlier. The same as <c>a.Since(b)</c>.</summary>
+    public static Duration operator -(Instant a, Instant b) => a.Since(b);
     /// <summary>True when <paramref name="a"/> is earlier than <paramref name="b"/>.</summary>
     public static bool operator <(Instant a, Instant b) => a.Nanoseconds < b.Nanoseconds;
     /// <summary>True when <paramref name="a"/> is later than <paramref name="b"/>.</summary>
@@ -58,5 +54,5 @@ public readonly record struct Instant(long Nanoseconds) : IComparable<Instant>
     public int CompareTo(Instant other) => Nanoseconds.CompareTo(other.Nanoseconds);
 
     /// <summary>Seconds with millisecond precision, as traces print it: "1.250s".</summary>
-    public override string ToString() => FormattableString.Invariant($"{Nanoseconds / 1e9:0.000###}s");
+    public override string ToString() => FormattableString.Invariant($"{Nanoseconds / (double)Duration.NanosecondsPerSecond:0.000###}s");
 }

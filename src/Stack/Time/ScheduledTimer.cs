@@ -32,10 +32,10 @@ public sealed class ScheduledTimer : IScheduledAction
     }
 
     /// <summary>Arms (or re-arms) the timer to fire <paramref name="delay"/> after the scheduler's now.</summary>
-    public void ArmAfter(TimeSpan delay) => Arm(_scheduler.Now + delay);
+    public void ArmAfter(Duration delay) => Arm(_scheduler.Now + delay);
 
     /// <summary>Arms only if not already armed: keeps the earlier deadline.</summary>
-    public void ArmIfIdle(TimeSpan delay)
+    public void ArmIfIdle(Duration delay)
     {
         if (!IsArmed) ArmAfter(delay);
     }

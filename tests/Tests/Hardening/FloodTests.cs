@@ -37,10 +37,10 @@ public class FloodTests
         for (int i = 0; i < count; i++)
         {
             attacker.Transmit(frame(i));
-            sim.Loop.RunUntil(sim.Now + TimeSpan.FromTicks(100));
-            if (i == count / 2) ping = client.PingAsync(VictimIp, pingSize, TimeSpan.FromSeconds(2));
+            sim.Loop.RunUntil(sim.Now + Duration.FromMicroseconds(10));
+            if (i == count / 2) ping = client.PingAsync(VictimIp, pingSize, Duration.FromSeconds(2));
         }
-        sim.Loop.RunUntil(() => ping!.IsCompleted, sim.Now + TimeSpan.FromSeconds(3));
+        sim.Loop.RunUntil(() => ping!.IsCompleted, sim.Now + Duration.FromSeconds(3));
         return ping!.Result;
     }
 
@@ -89,7 +89,7 @@ public class FloodTests
         victim.Counters.Dropped(DropReason.FragmentMemoryExhausted).Should().BeGreaterThan(10_000);
 
         // After the reassembly timeout everything is released.
-        sim.Loop.RunUntil(sim.Now + options.ReassemblyTimeout + TimeSpan.FromSeconds(1));
+        sim.Loop.RunUntil(sim.Now + options.ReassemblyTimeout + Duration.FromSeconds(1));
         reassembler.ActiveCount.Should().Be(0);
         reassembler.BytesHeld.Should().Be(0);
     }
@@ -108,7 +108,7 @@ public class FloodTests
         }
         attacker.Transmit(Fragment(0, 64, more: true));
         attacker.Transmit(Fragment(32, 64, more: false)); // overlaps bytes 32..63
-        sim.Loop.RunUntil(sim.Now + TimeSpan.FromMilliseconds(1));
+        sim.Loop.RunUntil(sim.Now + Duration.FromMilliseconds(1));
 
         victim.Counters.Dropped(DropReason.FragmentOverlap).Should().Be(1);
         victim.Ipv4.Reassembler.ActiveCount.Should().Be(0);

@@ -4,6 +4,7 @@ using Netstack.Tests.Tcp;
 using Netstack.Transport.Tcp;
 using Netstack.Wire;
 using NUnit.Framework;
+using Netstack.Time;
 
 namespace Netstack.Tests.Hardening;
 
@@ -42,7 +43,7 @@ public class SynCookieTraceTests : TraceTestBase
         var (listener, cookie) = FillBacklogThenSyn();
         var accept = listener.AcceptAsync();
         Peer.Send(TcpFlags.Ack | TcpFlags.Psh, PeerIsn + 1, cookie.Seq + 1, payload: [7, 8, 9], sourcePort: Second);
-        Peer.RunFor(TimeSpan.Zero);
+        Peer.RunFor(Duration.Zero);
 
         accept.IsCompletedSuccessfully.Should().BeTrue();
         var conn = accept.Result.Connection;
@@ -82,10 +83,10 @@ public class SynCookieTraceTests : TraceTestBase
     public void Cookie_expires_after_two_periods()
     {
         var (listener, cookie) = FillBacklogThenSyn();
-        Peer.RunFor(SynCookies.Period + SynCookies.Period + TimeSpan.FromSeconds(1));
+        Peer.RunFor(SynCookies.Period + SynCookies.Period + Duration.FromSeconds(1));
         Peer.TakeAll(); // the first half-open connection's SYN-ACK retransmissions
         Peer.Send(TcpFlags.Ack, PeerIsn + 1, cookie.Seq + 1, sourcePort: Second);
-        Peer.RunFor(TimeSpan.Zero); // the host's ARP entry for the peer expired meanwhile
+        Peer.RunFor(Duration.Zero); // the host's ARP entry for the peer expired meanwhile
         Peer.Next().Flags.Should().Be(TcpFlags.Rst);
         listener.PendingAccepts.Should().Be(0);
     }

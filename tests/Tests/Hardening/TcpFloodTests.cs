@@ -8,6 +8,7 @@ using Netstack.Wire;
 using NUnit.Framework;
 using Netstack.Harness.Worlds;
 using Netstack.Drivers;
+using Netstack.Time;
 
 namespace Netstack.Tests.Hardening;
 
@@ -66,7 +67,7 @@ public class TcpFloodTests
         for (int i = 0; i < count; i++)
         {
             w.Attacker.Transmit(syn(i));
-            w.Sim.Loop.RunUntil(w.Sim.Now + TimeSpan.FromTicks(100));
+            w.Sim.Loop.RunUntil(w.Sim.Now + Duration.FromMicroseconds(10));
             if (i == count / 2) connect = w.Client.ConnectTcpAsync(VictimIp, Port);
             if ((i & 1023) == 0) maxConnections = Math.Max(maxConnections, w.Victim.Tcp.Connections.Count);
         }
@@ -102,13 +103,13 @@ public class TcpFloodTests
         client.Write(new byte[] { 1, 2, 3, 4, 5 });
         server.Write(new byte[] { 9, 8 });
         w.Sim.Loop.RunUntil(() => server.Connection.BytesToRead == 5 && client.Connection.BytesToRead == 2,
-            w.Sim.Now + TimeSpan.FromSeconds(5)).Should().BeTrue();
+            w.Sim.Now + Duration.FromSeconds(5)).Should().BeTrue();
         var got = new byte[5];
         server.Read(got).Should().Be(5);
         got.Should().Equal(1, 2, 3, 4, 5);
 
         // Once the SYN-ACK retries run out, the half-open connections are gone.
-        w.Sim.Loop.RunUntil(w.Sim.Now + TimeSpan.FromSeconds(130));
+        w.Sim.Loop.RunUntil(w.Sim.Now + Duration.FromSeconds(130));
         w.Listener.HalfOpen.Should().Be(0);
         w.Victim.Tcp.Connections.Should().ContainSingle().Which.Should().BeSameAs(server.Connection);
     }
@@ -137,7 +138,7 @@ public class TcpFloodTests
     {
         var w = Build(new TcpSettings { SynCookies = false });
         var (connect, maxConnections) = Flood(w, 2_000);
-        w.Sim.Loop.RunUntil(w.Sim.Now + TimeSpan.FromSeconds(30));
+        w.Sim.Loop.RunUntil(w.Sim.Now + Duration.FromSeconds(30));
 
         connect.IsCompleted.Should().BeFalse("every SYN of the client met a full backlog for 30 s");
         maxConnections.Should().BeLessThanOrEqualTo(Backlog);
@@ -152,7 +153,7 @@ public class TcpFloodTests
         for (int i = 0; i < 1_000; i++)
         {
             w.Attacker.Transmit(SpoofedSyn(i));
-            w.Sim.Loop.RunUntil(w.Sim.Now + TimeSpan.FromMilliseconds(1));
+            w.Sim.Loop.RunUntil(w.Sim.Now + Duration.FromMilliseconds(1));
         }
         w.Listener.HalfOpen.Should().Be(Backlog);
         w.Victim.Tcp.Connections.Count.Should().Be(Backlog);
@@ -160,7 +161,7 @@ public class TcpFloodTests
         w.Victim.Tcp.Connections.Sum(c => c.BufferMemoryHeld).Should().Be(0, "a half-open connection has no data to hold");
 
         // Five SYN-ACK retransmissions each (1+2+4+8+16 s), then the final 32 s timeout closes them.
-        w.Sim.Loop.RunUntil(w.Sim.Now + TimeSpan.FromSeconds(70));
+        w.Sim.Loop.RunUntil(w.Sim.Now + Duration.FromSeconds(70));
         w.Listener.HalfOpen.Should().Be(0);
         w.Victim.Tcp.Connections.Should().BeEmpty();
         w.Victim.Counters.TcpRetransmissions.Should().Be(Backlog * w.Victim.Options.Tcp.SynAckRetries);
@@ -168,12 +169,12 @@ public class TcpFloodTests
         // And the port serves again.
         var accept = w.Listener.AcceptAsync();
         var connect = w.Client.ConnectTcpAsync(VictimIp, Port);
-        w.Sim.Loop.RunUntil(() => connect.IsCompleted && accept.IsCompleted, w.Sim.Now + TimeSpan.FromSeconds(5));
+        w.Sim.Loop.RunUntil(() => connect.IsCompleted && accept.IsCompleted, w.Sim.Now + Duration.FromSeconds(5));
         connect.IsCompletedSuccessfully.Should().BeTrue();
         accept.Result.Connection.WindowScalingEnabled.Should().BeTrue("a normal handshake, not a cookie");
         accept.Result.Connection.BufferMemoryHeld.Should().Be(0);
         connect.Result.Write(new byte[] { 1, 2, 3 });
-        w.Sim.Loop.RunUntil(() => accept.Result.Connection.BytesToRead == 3, w.Sim.Now + TimeSpan.FromSeconds(5)).Should().BeTrue();
+        w.Sim.Loop.RunUntil(() => accept.Result.Connection.BytesToRead == 3, w.Sim.Now + Duration.FromSeconds(5)).Should().BeTrue();
         accept.Result.Connection.BufferMemoryHeld.Should().BeGreaterThanOrEqualTo(w.Victim.Options.Tcp.ReceiveBufferSize,
             "the first byte rents the receive ring");
         connect.Result.Connection.BufferMemoryHeld.Should().BeGreaterThanOrEqualTo(w.Victim.Options.Tcp.SendBufferSize,

@@ -3,6 +3,7 @@ using Netstack.Tests.Tcp;
 using Netstack.Transport.Tcp;
 using Netstack.Wire;
 using NUnit.Framework;
+using Netstack.Time;
 
 namespace Netstack.Tests.Hardening;
 
@@ -18,7 +19,7 @@ public class TcpStateEventMatrixTests : TraceTestBase
     {
         ReceiveBufferSize = ReceiveBuffer,
         DelayedAck = false,
-        TimeWaitDuration = TimeSpan.FromSeconds(10),
+        TimeWaitDuration = Duration.FromSeconds(10),
     });
 
     public static IEnumerable<TestCaseData> Cells()
@@ -73,7 +74,7 @@ public class TcpStateEventMatrixTests : TraceTestBase
         uint ack = (flags & TcpFlags.Ack) != 0 ? sndNxt : 0;
         Peer.Send(flags, seq, ack, payload: payload,
             options: ev is MatrixEvent.Syn or MatrixEvent.SynAck ? ScriptedPeer.Opts(mss: 1460) : null);
-        Peer.RunFor(TimeSpan.Zero);
+        Peer.RunFor(Duration.Zero);
 
         var sent = Peer.TakeAll();
         string cell = $"{TestContext.CurrentContext.Test.Name} ({row.Rule}); sent: [{string.Join("; ", sent)}]";
@@ -145,7 +146,7 @@ public class TcpStateEventMatrixTests : TraceTestBase
                 Peer.Next().Flags.Should().Be(TcpFlags.Syn | TcpFlags.Ack);
                 // Waiting for the handshake's ACK for a while (less than the SYN-ACK's RTO): a duplicate SYN is
                 // answered only when no SYN-ACK left in the last 500 ms.
-                Peer.RunFor(TimeSpan.FromMilliseconds(600));
+                Peer.RunFor(Duration.FromMilliseconds(600));
                 Peer.ExpectNothing();
                 Peer.Host.Tcp.TryGetConnection(
                     new ConnectionKey(ScriptedPeer.HostIp, ScriptedPeer.HostPort, ScriptedPeer.PeerIp, ScriptedPeer.PeerPort),
@@ -184,7 +185,7 @@ public class TcpStateEventMatrixTests : TraceTestBase
                 }
                 break;
         }
-        Peer.RunFor(TimeSpan.Zero);
+        Peer.RunFor(Duration.Zero);
         _conn!.State.Should().Be(state, "the set-up reaches the state under test");
     }
 }

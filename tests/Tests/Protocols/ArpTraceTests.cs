@@ -14,7 +14,7 @@ namespace Netstack.Tests.Protocols;
 /// <summary>ARP (RFC 826) as packet traces: what goes out, when, and what never does.</summary>
 public class ArpTraceTests
 {
-    private static readonly TimeSpan LongTimeout = TimeSpan.FromSeconds(30);
+    private static readonly Duration LongTimeout = Duration.FromSeconds(30);
 
     private static void ShouldBeRequestFor(TransmittedFrame frame, Ipv4Address target, MacAddress? unicastTo = null)
     {
@@ -106,7 +106,7 @@ public class ArpTraceTests
             TestFrames.Echo(IcmpType.EchoReply, echo.Id, echo.Sequence, echo.Data)));
         ping.IsCompleted.Should().BeTrue();
         ping.Result.Status.Should().Be(PingStatus.Success);
-        ping.Result.RoundTripTime.Should().Be(TimeSpan.FromMilliseconds(7));
+        ping.Result.RoundTripTime.Should().Be(Duration.FromMilliseconds(7));
 
         host.RunUntil(Instant.FromSeconds(10));
         host.TakeSent().Should().BeEmpty("a resolved entry is not re-requested");

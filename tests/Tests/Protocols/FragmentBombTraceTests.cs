@@ -5,6 +5,7 @@ using Netstack.Tests.Wire;
 using Netstack.Wire;
 using NUnit.Framework;
 using static Netstack.Tests.Protocols.TracedHost;
+using Netstack.Time;
 
 namespace Netstack.Tests.Protocols;
 
@@ -78,7 +79,7 @@ public class FragmentBombTraceTests
         host.Stack.Ipv4.Reassembler.BytesHeld.Should().Be(0);
         socket.TryReceiveFrom(out _).Should().BeFalse();
         host.TakeSent().Should().BeEmpty("nothing is answered, not even a Time Exceeded later");
-        host.RunFor(TimeSpan.FromSeconds(60));
+        host.RunFor(Duration.FromSeconds(60));
         host.TakeSent().Should().BeEmpty();
         host.Stack.Buffers.Outstanding.Should().Be(0);
     }

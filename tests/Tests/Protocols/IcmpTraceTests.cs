@@ -113,15 +113,15 @@ public class IcmpTraceTests
         host.Stack.Counters.IcmpErrorsRateLimited.Should().Be(50);
 
         // 1000 per second: the next token is there 1 ms later, not before.
-        host.FeedAt(t0 + TimeSpan.FromTicks(9_999), toClosedPort);
+        host.FeedAt(t0 + Duration.FromNanoseconds(999_900), toClosedPort);
         host.TakeSent().Should().BeEmpty();
-        host.FeedAt(t0 + TimeSpan.FromMilliseconds(1), toClosedPort);
+        host.FeedAt(t0 + Duration.FromMilliseconds(1), toClosedPort);
         host.TakeSent().Should().ContainSingle();
         host.Stack.Counters.IcmpErrorsSent.Should().Be(51);
 
         // Echo replies are answers, not errors: all 100 go.
         var echo = FromPeer(IpProtocol.Icmp, TestFrames.Echo(IcmpType.EchoRequest, 7, 1, TestFrames.Pattern(8)));
-        for (int i = 0; i < 100; i++) host.FeedAt(t0 + TimeSpan.FromMilliseconds(1), echo);
+        for (int i = 0; i < 100; i++) host.FeedAt(t0 + Duration.FromMilliseconds(1), echo);
         host.TakeSent().Should().HaveCount(100);
     }
 
@@ -208,7 +208,7 @@ public class IcmpTraceTests
         receive.IsCompleted.Should().BeFalse();
 
         host.Feed(FromPeer(IpProtocol.Icmp, TestFrames.IcmpMessage(IcmpType.DestinationUnreachable, 3, 0, datagram[..28])));
-        host.RunFor(TimeSpan.FromMilliseconds(1));
+        host.RunFor(Duration.FromMilliseconds(1));
         receive.IsFaulted.Should().BeTrue();
         receive.Exception!.InnerException.Should().BeOfType<SocketException>()
             .Which.SocketErrorCode.Should().Be(SocketError.ConnectionRefused);
@@ -229,14 +229,14 @@ public class IcmpTraceTests
     {
         var host = new TracedHost();
         host.LearnPeer();
-        var ping = host.Stack.Ping.PingAsync(PeerIp, timeout: TimeSpan.FromSeconds(5));
+        var ping = host.Stack.Ping.PingAsync(PeerIp, timeout: Duration.FromSeconds(5));
         var request = host.TakeSent().Single().Bytes[14..];
         host.FeedAt(Instant.FromMilliseconds(3), FromPeer(IpProtocol.Icmp,
             TestFrames.IcmpMessage(IcmpType.TimeExceeded, 0, 0, request[..28]), source: OtherIp));
         ping.IsCompleted.Should().BeTrue();
         ping.Result.Status.Should().Be(Api.PingStatus.TimeExceeded);
         ping.Result.From.Should().Be(OtherIp);
-        ping.Result.RoundTripTime.Should().Be(TimeSpan.FromMilliseconds(3));
+        ping.Result.RoundTripTime.Should().Be(Duration.FromMilliseconds(3));
     }
 
     [Test]
@@ -244,7 +244,7 @@ public class IcmpTraceTests
     {
         var host = new TracedHost();
         host.LearnPeer();
-        var ping = host.Stack.Ping.PingAsync(PeerIp, timeout: TimeSpan.FromSeconds(2));
+        var ping = host.Stack.Ping.PingAsync(PeerIp, timeout: Duration.FromSeconds(2));
         host.RunUntil(Instant.FromMilliseconds(1999));
         ping.IsCompleted.Should().BeFalse();
         host.RunUntil(Instant.FromSeconds(2));

@@ -5,6 +5,7 @@ using Netstack.Wire;
 using NUnit.Framework;
 using PacketDotNet;
 using static Netstack.Tests.Protocols.TracedHost;
+using Netstack.Time;
 
 namespace Netstack.Tests.Protocols;
 
@@ -57,7 +58,7 @@ public class InvalidSourceTraceTests
         host.TakeSent().Should().BeEmpty(what);
         host.Stack.Counters.Dropped(DropReason.Ipv4InvalidSource).Should().Be(1, what);
         host.Stack.Counters.IcmpEchoRepliesSent.Should().Be(0);
-        host.RunFor(TimeSpan.FromSeconds(5));
+        host.RunFor(Duration.FromSeconds(5));
         host.TakeSent().Should().BeEmpty(what);
     }
 
@@ -86,7 +87,7 @@ public class InvalidSourceTraceTests
         host.Feed(Syn(from, 81)); // closed port: no RST either
 
         host.TakeSent().Should().BeEmpty(what);
-        host.RunFor(TimeSpan.FromSeconds(30));
+        host.RunFor(Duration.FromSeconds(30));
         host.TakeSent().Should().BeEmpty(what + ": no SYN-ACK retransmissions");
         host.Stack.Counters.Dropped(DropReason.Ipv4InvalidSource).Should().Be(2, what);
         host.Stack.Counters.TcpSegmentsSent.Should().Be(0);

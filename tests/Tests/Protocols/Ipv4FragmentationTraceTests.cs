@@ -50,7 +50,7 @@ public class Ipv4FragmentationTraceTests
     {
         var host = new TracedHost(mtu: mtu);
         host.LearnPeer();
-        host.Stack.Ping.PingAsync(PeerIp, dataLength: 3000, timeout: TimeSpan.FromSeconds(5));
+        host.Stack.Ping.PingAsync(PeerIp, dataLength: 3000, timeout: Duration.FromSeconds(5));
         var sent = host.TakeSent();
         sent.Should().HaveCount(expectedPayloads.Length);
 

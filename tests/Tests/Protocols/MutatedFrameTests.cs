@@ -224,7 +224,7 @@ public class MutatedFrameTests
             long delivered = counters.Ipv4Delivered;
             string what = $"frame {i}: {Convert.ToHexString(frame)}";
 
-            var act = () => host.FeedAt(host.Now + TimeSpan.FromTicks(10), frame);
+            var act = () => host.FeedAt(host.Now + Duration.FromMicroseconds(1), frame);
             act.Should().NotThrow(what);
 
             if (expected is { } reason)
@@ -250,7 +250,7 @@ public class MutatedFrameTests
         outcomes.Keys.Should().Contain(["Ipv4BadChecksum", "EthernetTruncated", "ArpMalformed", "UdpBadChecksum", "IcmpBadChecksum", "UdpMalformed"]);
 
         // Once every ARP resolution has given up and every reassembly timed out, nothing is held.
-        host.RunFor(TimeSpan.FromSeconds(120));
+        host.RunFor(Duration.FromSeconds(120));
         host.Stack.Buffers.Outstanding.Should().Be(0);
         host.Stack.Ipv4.Reassembler.ActiveCount.Should().Be(0);
         host.Stack.Ipv4.Reassembler.BytesHeld.Should().Be(0);
@@ -288,7 +288,7 @@ public class MutatedFrameTests
             c.DatagramsReassembled.Should().Be(fits ? 1 : 0, what);
             c.Dropped(DropReason.FragmentDatagramTooLarge).Should().Be(fits ? 0 : 1, what);
             c.Ipv4Delivered.Should().Be(fits ? 1 : 0, what);
-            host.RunFor(TimeSpan.FromSeconds(60));
+            host.RunFor(Duration.FromSeconds(60));
             host.Stack.Ipv4.Reassembler.ActiveCount.Should().Be(0, what);
             host.Stack.Buffers.Outstanding.Should().Be(0, what);
             if (fits) reassembled++; else refused++;

@@ -47,7 +47,7 @@ public sealed class TracedHost
     }
 
     public void RunUntil(Instant t) => Loop.RunUntil(t);
-    public void RunFor(TimeSpan d) => Loop.RunUntil(Loop.Now + d);
+    public void RunFor(Duration d) => Loop.RunUntil(Loop.Now + d);
 
     /// <summary>Frames sent since the last call.</summary>
     public List<TransmittedFrame> TakeSent()

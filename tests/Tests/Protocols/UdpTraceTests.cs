@@ -126,7 +126,7 @@ public class UdpTraceTests
         var receive = socket.ReceiveFromAsync();
         receive.IsCompleted.Should().BeFalse();
         host.FeedAt(Instant.FromMilliseconds(2), FromPeer(IpProtocol.Udp, TestFrames.Udp(PeerIp, Ip, 5000, 4000, [7, 8])));
-        host.RunFor(TimeSpan.FromMilliseconds(1));
+        host.RunFor(Duration.FromMilliseconds(1));
         receive.IsCompletedSuccessfully.Should().BeTrue();
         receive.Result.Data.ToArray().Should().Equal(7, 8);
     }

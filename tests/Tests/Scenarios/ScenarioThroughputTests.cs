@@ -2,6 +2,7 @@ using FluentAssertions;
 using Netstack.Harness.Running;
 using Netstack.Harness.Trace;
 using NUnit.Framework;
+using Netstack.Time;
 
 namespace Netstack.Tests.Scenarios;
 
@@ -15,7 +16,7 @@ public class ScenarioThroughputTests
         using var filters = new FrameFilterCache();
         var scenarios = ShippedScenarios.Files().Select(f => ShippedScenarios.Load(f, filters)).ToList();
 
-        var m = ScenarioThroughput.Measure(scenarios, TimeSpan.Zero);
+        var m = ScenarioThroughput.Measure(scenarios, Duration.Zero);
 
         m.Runs.Should().Be(scenarios.Count, "one round when no minimum time is asked");
         m.Failures.Should().Be(0);

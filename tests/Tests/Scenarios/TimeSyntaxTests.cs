@@ -1,5 +1,6 @@
 using FluentAssertions;
 using Netstack.Harness.Scenarios;
+using Netstack.Time;
 using NUnit.Framework;
 
 namespace Netstack.Tests.Scenarios;
@@ -14,8 +15,8 @@ public class TimeSyntaxTests
     [TestCase("2m", 120_000_000_000L)]
     public void Parses_durations(string text, long nanoseconds)
     {
-        TimeSyntax.TryParseDuration(text, out var ns).Should().BeTrue();
-        ns.Should().Be(nanoseconds);
+        TimeSyntax.TryParseDuration(text, out var duration).Should().BeTrue();
+        duration.Should().Be(Duration.FromNanoseconds(nanoseconds));
     }
 
     [TestCase("10")]

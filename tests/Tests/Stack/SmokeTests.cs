@@ -14,7 +14,7 @@ public class SmokeTests
     public void Ping_between_two_hosts_resolves_arp_and_gets_a_reply()
     {
         var world = new WorldBuilder(1)
-            .Segment("lan", new SegmentOptions { Latency = TimeSpan.FromMilliseconds(1) })
+            .Segment("lan", new SegmentOptions { Latency = Duration.FromMilliseconds(1) })
             .Host("a", "lan", "02:00:00:00:00:0a", "192.0.2.10/24")
             .Host("b", "lan", "02:00:00:00:00:0b", "192.0.2.11/24");
         var sim = world.Start();
@@ -28,6 +28,6 @@ public class SmokeTests
         mac.Should().Be(MacAddress.Parse("02:00:00:00:00:0b"));
         reply.Result.Status.Should().Be(PingStatus.Success);
         // ARP request + reply, then echo request + reply: four one-way trips of 1 ms.
-        reply.Result.RoundTripTime.Should().Be(TimeSpan.FromMilliseconds(4));
+        reply.Result.RoundTripTime.Should().Be(Duration.FromMilliseconds(4));
     }
 }

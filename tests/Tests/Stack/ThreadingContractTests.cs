@@ -7,6 +7,7 @@ using Netstack.Tests.Tcp;
 using Netstack.Transport.Tcp;
 using Netstack.Wire;
 using NUnit.Framework;
+using Netstack.Time;
 
 namespace Netstack.Tests.Stack;
 
@@ -55,7 +56,7 @@ public class ThreadingContractTests
 
         peer.Host.Tcp.Connections.Should().BeEmpty("the call was posted, not run on the caller's thread");
         peer.ExpectNothing();
-        peer.RunFor(TimeSpan.Zero);
+        peer.RunFor(Duration.Zero);
         peer.Next().Flags.Should().Be(TcpFlags.Syn);
         peer.Host.Tcp.Connections.Should().ContainSingle();
         connect.IsCompleted.Should().BeFalse();
@@ -92,7 +93,7 @@ public class ThreadingContractTests
         var ping = host.Stack.PingAsync(TracedHost.PeerIp, cancellationToken: cts.Token);
         cts.Cancel();
         ping.IsCanceled.Should().BeTrue();
-        host.RunUntil(host.Now + TimeSpan.FromSeconds(2));
+        host.RunUntil(host.Now + Duration.FromSeconds(2));
         host.Stack.Ping.Results.Should().BeEmpty("a cancelled request produces no result, not even a timeout");
     }
 }

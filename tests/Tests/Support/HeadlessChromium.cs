@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Netstack.Time;
 
 namespace Netstack.Tests.Support;
 

@@ -13,7 +13,7 @@ public class ConnectionLimitsTests
 {
     private static readonly ConnectionLimits Limits = new()
     {
-        HeaderTimeout = TimeSpan.FromSeconds(10), IdleTimeout = TimeSpan.FromSeconds(60), MaxConnections = 3,
+        HeaderTimeout = Duration.FromSeconds(10), IdleTimeout = Duration.FromSeconds(60), MaxConnections = 3,
     };
 
     private sealed class Connection
@@ -37,14 +37,14 @@ public class ConnectionLimitsTests
         var buffer = new byte[1];
         for (int s = 1; s <= 9; s++)
         {
-            loop.RunUntil(Instant.Zero + TimeSpan.FromSeconds(s));
+            loop.RunUntil(Instant.Zero + Duration.FromSeconds(s));
             c.Stream.ReadAsync(buffer).AsTask().Wait(); // one byte a second keeps it from being idle
         }
         c.EndedAt.Should().BeNull("9 s is within the header timeout");
-        loop.RunUntil(Instant.Zero + TimeSpan.FromSeconds(9.999));
+        loop.RunUntil(Instant.Zero + Duration.FromSeconds(9.999));
         c.EndedAt.Should().BeNull();
-        loop.RunUntil(Instant.Zero + TimeSpan.FromSeconds(10));
-        c.EndedAt.Should().Be(Instant.Zero + TimeSpan.FromSeconds(10));
+        loop.RunUntil(Instant.Zero + Duration.FromSeconds(10));
+        c.EndedAt.Should().Be(Instant.Zero + Duration.FromSeconds(10));
         c.Stream.ExpiredBecause.Should().Contain("request head within 10 s");
     }
 
@@ -54,9 +54,9 @@ public class ConnectionLimitsTests
         var loop = new VirtualEventLoop();
         var c = new Connection(loop, Limits);
         c.Stream.AwaitingHead();
-        loop.RunUntil(Instant.Zero + TimeSpan.FromSeconds(5));
+        loop.RunUntil(Instant.Zero + Duration.FromSeconds(5));
         c.Stream.HeadReceived();
-        loop.RunUntil(Instant.Zero + TimeSpan.FromSeconds(59));
+        loop.RunUntil(Instant.Zero + Duration.FromSeconds(59));
         c.EndedAt.Should().BeNull();
     }
 
@@ -65,12 +65,12 @@ public class ConnectionLimitsTests
     {
         var loop = new VirtualEventLoop();
         var c = new Connection(loop, Limits);
-        loop.RunUntil(Instant.Zero + TimeSpan.FromSeconds(30));
+        loop.RunUntil(Instant.Zero + Duration.FromSeconds(30));
         c.Stream.WriteAsync(new byte[1]).AsTask().Wait();
-        loop.RunUntil(Instant.Zero + TimeSpan.FromSeconds(89.999));
+        loop.RunUntil(Instant.Zero + Duration.FromSeconds(89.999));
         c.EndedAt.Should().BeNull("the write at 30 s restarted the idle time");
-        loop.RunUntil(Instant.Zero + TimeSpan.FromSeconds(90));
-        c.EndedAt.Should().Be(Instant.Zero + TimeSpan.FromSeconds(90));
+        loop.RunUntil(Instant.Zero + Duration.FromSeconds(90));
+        c.EndedAt.Should().Be(Instant.Zero + Duration.FromSeconds(90));
         c.Stream.ExpiredBecause.Should().Contain("idle for 60 s");
     }
 
@@ -82,12 +82,12 @@ public class ConnectionLimitsTests
         var slow = new List<Connection>();
         for (int i = 0; i < 3; i++)
         {
-            loop.RunUntil(Instant.Zero + TimeSpan.FromSeconds(i + 1));
+            loop.RunUntil(Instant.Zero + Duration.FromSeconds(i + 1));
             var c = new Connection(loop, Limits);
             table.Add(c.Stream);
             slow.Add(c);
         }
-        loop.RunUntil(Instant.Zero + TimeSpan.FromSeconds(5));
+        loop.RunUntil(Instant.Zero + Duration.FromSeconds(5));
         slow[0].Stream.WriteAsync(new byte[1]).AsTask().Wait(); // the first is now the most recently active
         var fresh = new Connection(loop, Limits);
         table.Add(fresh.Stream);

@@ -6,6 +6,7 @@ using Netstack.Harness.Scenarios;
 using Netstack.Harness.Trace;
 using Netstack.Tests.Support;
 using NUnit.Framework;
+using Netstack.Time;
 
 namespace Netstack.Tests.Tap;
 
@@ -151,7 +152,7 @@ public class ExternalHostScenarioTests
 
         harness.Interrupt();
 
-        harness.WaitForExit(TimeSpan.FromSeconds(20)).Should().Be(130, harness.Output + harness.Error);
+        harness.WaitForExit(Duration.FromSeconds(20)).Should().Be(130, harness.Output + harness.Error);
         harness.Output.Should().Contain("STOP  slirp-waits").And.Contain("interrupted by SIGINT");
         NamespaceExists().Should().BeFalse("the namespace is deleted on the way out");
         Marked().Where(p => File.Exists($"/proc/{p}/stat") && !File.ReadAllText($"/proc/{p}/stat").Contains(") Z ")).Should().BeEmpty();

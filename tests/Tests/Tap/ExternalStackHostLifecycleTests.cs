@@ -3,6 +3,7 @@ using Netstack.Harness.Linux;
 using Netstack.Drivers.Tap;
 using Netstack.Wire;
 using NUnit.Framework;
+using Netstack.Time;
 
 namespace Netstack.Tests.Tap;
 
@@ -19,10 +20,10 @@ public class ExternalStackHostLifecycleTests
         if (TapPrerequisites.MissingReason() is { } why) Assert.Ignore(why);
     }
 
-    private static ExternalHostSpec Spec(string command, TimeSpan? startTimeout = null) =>
+    private static ExternalHostSpec Spec(string command, Duration? startTimeout = null) =>
         new(command, "ext0", new Ipv4Cidr(Ipv4Address.Parse("10.67.0.2"), 24), MacAddress.Parse("02:00:00:67:00:02"), 1500)
         {
-            StartTimeout = startTimeout ?? TimeSpan.FromSeconds(10),
+            StartTimeout = startTimeout ?? Duration.FromSeconds(10),
         };
 
     private static List<string> OurNamespaces() =>
@@ -74,7 +75,7 @@ public class ExternalStackHostLifecycleTests
     public void A_command_that_never_creates_its_interface_times_out_and_is_ended()
     {
         using var loop = new RealTimeEventLoop();
-        var start = () => ExternalStackHost.Start(Spec("sleep 60 & sleep 60", TimeSpan.FromMilliseconds(500)), loop);
+        var start = () => ExternalStackHost.Start(Spec("sleep 60 & sleep 60", Duration.FromMilliseconds(500)), loop);
         start.Should().Throw<TimeoutException>().WithMessage("*did not create interface ext0 within 0.5 s*");
         OurNamespaces().Should().BeEmpty();
         OurProcesses().Should().BeEmpty();

@@ -4,6 +4,7 @@ using Netstack.Drivers.Capture;
 using Netstack.Drivers.Tap;
 using Netstack.Wire;
 using Netstack.Drivers;
+using Netstack.Time;
 
 namespace Netstack.Tests.Tap;
 
@@ -49,13 +50,13 @@ public sealed class ExternalStackWorld : IDisposable
     {
         Task<T>? task = null;
         Loop.Post(() => task = work());
-        if (!Loop.RunUntil(() => task is { IsCompleted: true }, TimeSpan.FromSeconds(limitSeconds)))
+        if (!Loop.RunUntil(() => task is { IsCompleted: true }, Duration.FromSeconds(limitSeconds)))
             throw new TimeoutException($"not done within {limitSeconds} s; host output:\n{Host.Output}");
         return task!.GetAwaiter().GetResult();
     }
 
     public PingResult Ping(Ipv4Address to, int dataLength = 56) =>
-        Drive(() => Stack.PingAsync(to, dataLength, TimeSpan.FromSeconds(3)));
+        Drive(() => Stack.PingAsync(to, dataLength, Duration.FromSeconds(3)));
 
     /// <summary>Sends <paramref name="data"/> on a new connection, closes our side, and returns all the peer sent
     /// back until it closed its side.</summary>

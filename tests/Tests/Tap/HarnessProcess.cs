@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Text;
+using Netstack.Time;
 
 namespace Netstack.Tests.Tap;
 
@@ -109,10 +110,10 @@ public sealed class HarnessProcess : IDisposable
     public int ProcessId => _process.Id;
 
     /// <summary>The `ready DEV IP MAC` line, or an exception with everything the process said.</summary>
-    public string WaitForReady(TimeSpan timeout)
+    public string WaitForReady(Duration timeout)
     {
         var exited = _process.WaitForExitAsync();
-        var first = Task.WhenAny(_ready.Task, exited, Task.Delay(timeout)).GetAwaiter().GetResult();
+        var first = Task.WhenAny(_ready.Task, exited, Task.Delay(timeout.ToTimeSpan())).GetAwaiter().GetResult();
         if (first == _ready.Task) return _ready.Task.Result;
         throw new InvalidOperationException(
             (first == exited ? $"harness exited with {_process.ExitCode} before ready" : $"harness not ready after {timeout}") +
@@ -120,15 +121,15 @@ public sealed class HarnessProcess : IDisposable
     }
 
     /// <summary>Waits for the process to end on its own; returns its exit code, or null on timeout.</summary>
-    public int? WaitForExit(TimeSpan timeout)
+    public int? WaitForExit(Duration timeout)
     {
-        if (!_process.WaitForExit(timeout)) return null;
+        if (!_process.WaitForExit(timeout.ToTimeSpan())) return null;
         _process.WaitForExit(); // drains the redirected streams
         return _process.ExitCode;
     }
 
     /// <summary>SIGTERM, then the exit code (null if it had to be killed after <paramref name="grace"/>).</summary>
-    public int? Stop(TimeSpan grace)
+    public int? Stop(Duration grace)
     {
         if (_process.HasExited) return WaitForExit(grace);
         Kill(_process.Id, SIGTERM);

@@ -3,6 +3,7 @@ using FluentAssertions;
 using Netstack.Harness.Linux;
 using Netstack.Wire;
 using NUnit.Framework;
+using Netstack.Time;
 
 namespace Netstack.Tests.Tap;
 
@@ -38,7 +39,7 @@ public class HostileFramesTests
         _ns.AddTap("tap0", $"{KernelIp}/24");
         _harness = HarnessProcess.Start(_ns, "tap", "--dev", "tap0", "--ip", $"{OurIp}/24", "--serve", $"http:80:{site}",
             "--serve", "echo:7", "--record", Path.Combine(_dir, "live.pcap"), "--duration", "300");
-        var ready = _harness.WaitForReady(TimeSpan.FromSeconds(30));
+        var ready = _harness.WaitForReady(Duration.FromSeconds(30));
         _ourMac = MacAddress.Parse(ready.Split(' ')[^1]);
         _kernelMac = MacAddress.Parse(_ns.MustRun("cat", "/sys/class/net/tap0/address").Output.Trim());
         StillServes();
@@ -47,7 +48,7 @@ public class HostileFramesTests
     [OneTimeTearDown]
     public void CleanUp()
     {
-        _harness?.Stop(TimeSpan.FromSeconds(5));
+        _harness?.Stop(Duration.FromSeconds(5));
         _harness?.Dispose();
         _ns?.Dispose();
         if (_dir.Length > 0 && Directory.Exists(_dir)) Directory.Delete(_dir, true);
@@ -58,7 +59,7 @@ public class HostileFramesTests
         _harness!.HasExited.Should().BeFalse(_harness.Error);
         var ping = _ns!.Run("ping", "-c", "1", "-W", "2", OurIp);
         ping.ExitCode.Should().Be(0, ping.ToString());
-        var curl = _ns.Run(TimeSpan.FromSeconds(10), "curl", "-s", "--max-time", "5", $"http://{OurIp}/");
+        var curl = _ns.Run(Duration.FromSeconds(10), "curl", "-s", "--max-time", "5", $"http://{OurIp}/");
         curl.Output.Should().Be(Page, _harness.Error);
     }
 
@@ -67,7 +68,7 @@ public class HostileFramesTests
     {
         var file = Path.Combine(_dir, $"frames-{_frameFiles++}.hex");
         File.WriteAllLines(file, frames.Select(Convert.ToHexString));
-        var r = _ns!.Run(TimeSpan.FromSeconds(20), "python3", "-c",
+        var r = _ns!.Run(Duration.FromSeconds(20), "python3", "-c",
             "import socket,sys\n" +
             "s=socket.socket(socket.AF_PACKET,socket.SOCK_RAW)\n" +
             "s.bind(('tap0',0))\n" +
@@ -123,7 +124,7 @@ public class HostileFramesTests
         var syn = Convert.ToHexString(Ip(KernelIp, IpProtocol.Tcp, Syn(KernelIp, 40008, 80, mss: 8)));
         // The script answers our SYN-ACK with an ACK carrying a request, acknowledges what comes back, and prints the
         // payload length of every data segment we send until our FIN.
-        var r = _ns.Run(TimeSpan.FromSeconds(30), "python3", "-c", MssScript, syn, _ourMac.ToString(), _kernelMac.ToString(), KernelIp, OurIp);
+        var r = _ns.Run(Duration.FromSeconds(30), "python3", "-c", MssScript, syn, _ourMac.ToString(), _kernelMac.ToString(), KernelIp, OurIp);
         r.ExitCode.Should().Be(0, r.ToString());
         var lengths = r.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToList();
         lengths.Sum().Should().BeGreaterThan(Page.Length, "the whole response came back: " + string.Join(",", lengths));
@@ -174,7 +175,7 @@ public class HostileFramesTests
     [Test, Order(5)]
     public void Afterwards_the_counters_name_every_refused_frame_and_the_recording_has_no_answer_to_them()
     {
-        _harness!.Stop(TimeSpan.FromSeconds(10)).Should().Be(0, _harness.Error);
+        _harness!.Stop(Duration.FromSeconds(10)).Should().Be(0, _harness.Error);
         var drops = _harness.Error.Split('\n').Last(l => l.StartsWith("drops: ")).Trim();
         int invalid = InvalidSources.Length * 3;
         Count(drops, "fragment-datagram-too-large").Should().Be(4, drops);
@@ -185,7 +186,7 @@ public class HostileFramesTests
 
         // Nothing we sent went to an address no host can have, nor to Ethernet broadcast other than ARP.
         var r = CommandRunner.Run("tshark", ["-r", Path.Combine(_dir, "live.pcap"),
-            "-Y", $"eth.src == {_ourMac} && ip && (ip.dst != {KernelIp} || eth.dst == ff:ff:ff:ff:ff:ff)"], TimeSpan.FromSeconds(60));
+            "-Y", $"eth.src == {_ourMac} && ip && (ip.dst != {KernelIp} || eth.dst == ff:ff:ff:ff:ff:ff)"], Duration.FromSeconds(60));
         r.ExitCode.Should().Be(0, r.ToString());
         r.Output.Trim().Should().BeEmpty("no echo reply, port unreachable, SYN-ACK or RST answers an invalid source");
     }

@@ -4,6 +4,7 @@ using System.Text;
 using FluentAssertions;
 using Netstack.Harness.Linux;
 using NUnit.Framework;
+using Netstack.Time;
 
 namespace Netstack.Tests.Tap;
 
@@ -19,7 +20,7 @@ public class HostilePeerTests
     private const int HeaderTimeoutSeconds = 4;
     private const int IdleTimeoutSeconds = 4;
     private const int MaxConnections = 16;
-    private static readonly TimeSpan Startup = TimeSpan.FromSeconds(30);
+    private static readonly Duration Startup = Duration.FromSeconds(30);
     private const string Page = "<p>hostile peer test site</p>\n";
 
     private NetworkNamespace? _ns;
@@ -52,7 +53,7 @@ public class HostilePeerTests
     [OneTimeTearDown]
     public void CleanUp()
     {
-        _harness?.Stop(TimeSpan.FromSeconds(5));
+        _harness?.Stop(Duration.FromSeconds(5));
         _harness?.Dispose();
         _ns?.Dispose();
         if (_dir.Length > 0 && Directory.Exists(_dir)) Directory.Delete(_dir, true);
@@ -60,7 +61,7 @@ public class HostilePeerTests
 
     private (string Status, string Body) Curl(string path, int maxSeconds = 5)
     {
-        var r = _ns!.Run(TimeSpan.FromSeconds(maxSeconds + 5), "curl", "-s", "--max-time", $"{maxSeconds}",
+        var r = _ns!.Run(Duration.FromSeconds(maxSeconds + 5), "curl", "-s", "--max-time", $"{maxSeconds}",
             "-w", "\n%{http_code}", $"http://{OurIp}{path}");
         int cut = r.Output.LastIndexOf('\n');
         return cut < 0 ? (r.Output, "") : (r.Output[(cut + 1)..], r.Output[..cut]);
@@ -86,9 +87,9 @@ public class HostilePeerTests
         return s;
     });
 
-    private bool WaitUntil(Func<bool> condition, TimeSpan limit)
+    private bool WaitUntil(Func<bool> condition, Duration limit)
     {
-        var deadline = DateTime.UtcNow + limit;
+        var deadline = DateTime.UtcNow + limit.ToTimeSpan();
         while (DateTime.UtcNow < deadline)
         {
             if (condition()) return true;
@@ -116,7 +117,7 @@ public class HostilePeerTests
         try
         {
             foreach (var s in slow) s.Send(Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\nHost: x\r\nX-a: "));
-            WaitUntil(() => EstablishedTo(80) >= MaxConnections, TimeSpan.FromSeconds(5)).Should().BeTrue();
+            WaitUntil(() => EstablishedTo(80) >= MaxConnections, Duration.FromSeconds(5)).Should().BeTrue();
             // The cap's worth of slow heads hang on, and a fresh client is still served.
             StillServes();
             // Trickling bytes does not extend the header timeout. (The fresh client took the least recently active
@@ -134,7 +135,7 @@ public class HostilePeerTests
                 }
             }
             trickling.Should().BeGreaterThanOrEqualTo(MaxConnections - 2);
-            WaitUntil(() => EstablishedTo(80) == 0, TimeSpan.FromSeconds(HeaderTimeoutSeconds + 5)).Should()
+            WaitUntil(() => EstablishedTo(80) == 0, Duration.FromSeconds(HeaderTimeoutSeconds + 5)).Should()
                 .BeTrue($"every slow head is reset after {HeaderTimeoutSeconds} s; {EstablishedTo(80)} remain\n{_harness!.Error}");
             _harness!.Error.Should().Contain("no complete request head within 4 s");
         }
@@ -169,7 +170,7 @@ public class HostilePeerTests
         {
             foreach (var s in slow) s.Send(Encoding.ASCII.GetBytes("GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n"));
             StillServes();
-            WaitUntil(() => EstablishedTo(80) == 0, TimeSpan.FromSeconds(IdleTimeoutSeconds + 6)).Should()
+            WaitUntil(() => EstablishedTo(80) == 0, Duration.FromSeconds(IdleTimeoutSeconds + 6)).Should()
                 .BeTrue($"a reader that stalls our 8 MB response is reset after {IdleTimeoutSeconds} s idle; {EstablishedTo(80)} remain");
         }
         finally
@@ -190,7 +191,7 @@ public class HostilePeerTests
             var buffer = new byte[16];
             talker.ReceiveTimeout = 5000;
             talker.Receive(buffer).Should().Be(4, "a fresh echo client is served while the silent ones hold on");
-            WaitUntil(() => EstablishedTo(7) == 0, TimeSpan.FromSeconds(IdleTimeoutSeconds + 6)).Should()
+            WaitUntil(() => EstablishedTo(7) == 0, Duration.FromSeconds(IdleTimeoutSeconds + 6)).Should()
                 .BeTrue($"silent clients are reset after {IdleTimeoutSeconds} s idle; {EstablishedTo(7)} remain");
         }
         finally

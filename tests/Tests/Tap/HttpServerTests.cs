@@ -3,6 +3,7 @@ using System.Text;
 using FluentAssertions;
 using Netstack.Cli.Live;
 using NUnit.Framework;
+using Netstack.Time;
 
 namespace Netstack.Tests.Tap;
 

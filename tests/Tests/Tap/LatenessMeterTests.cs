@@ -12,7 +12,7 @@ namespace Netstack.Tests.Tap;
 [TestFixture]
 public class LatenessMeterTests
 {
-    private static Instant Ms(double ms) => new((long)(ms * 1_000_000));
+    private static Instant Ms(double ms) => Instant.FromMilliseconds(ms);
 
     [Test]
     public void Only_stalls_above_the_noise_are_kept_and_each_window_sees_those_overlapping_it()
@@ -21,10 +21,10 @@ public class LatenessMeterTests
         meter.Record(Ms(1), Ms(1.05)); // 50 µs: ordinary wake-up jitter
         meter.Record(Ms(10), Ms(17));  // 7 ms stall
         meter.Record(Ms(30), Ms(32));  // 2 ms stall
-        meter.WorstNanoseconds.Should().Be(7_000_000);
-        meter.StallDuring(0, 5_000_000).Should().Be(0, "only jitter before 5 ms");
-        meter.StallDuring(16_000_000, 20_000_000).Should().Be(7_000_000);
-        meter.StallDuring(18_000_000, 40_000_000).Should().Be(2_000_000);
+        meter.Worst.Should().Be(Duration.FromMilliseconds(7));
+        meter.StallDuring(Ms(0), Ms(5)).Should().Be(Duration.Zero, "only jitter before 5 ms");
+        meter.StallDuring(Ms(16), Ms(20)).Should().Be(Duration.FromMilliseconds(7));
+        meter.StallDuring(Ms(18), Ms(40)).Should().Be(Duration.FromMilliseconds(2));
     }
 
     [Test]
@@ -33,10 +33,10 @@ public class LatenessMeterTests
         using var loop = new RealTimeEventLoop();
         loop.Lateness.StartProbe(loop);
         loop.Post(() => Thread.Sleep(30)); // the loop thread is busy (as if descheduled) for 30 ms
-        loop.RunUntil(loop.Now + TimeSpan.FromMilliseconds(100));
-        loop.Lateness.WorstNanoseconds.Should().BeGreaterThanOrEqualTo(25_000_000);
+        loop.RunUntil(loop.Now + Duration.FromMilliseconds(100));
+        loop.Lateness.Worst.Should().BeGreaterThanOrEqualTo(Duration.FromMilliseconds(25));
         loop.Lateness.Samples.Should().BeGreaterThan(10, "the probe runs every millisecond");
-        loop.Lateness.StallDuring(0, long.MaxValue).Should().Be(loop.Lateness.WorstNanoseconds + 1_000_000,
+        loop.Lateness.StallDuring(Instant.Zero, Instant.MaxValue).Should().Be(loop.Lateness.Worst + LatenessMeter.ProbeInterval,
             "plus the probe's resolution");
     }
 

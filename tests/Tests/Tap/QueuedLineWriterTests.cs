@@ -1,6 +1,7 @@
 using FluentAssertions;
 using Netstack.Cli.Live;
 using NUnit.Framework;
+using Netstack.Time;
 
 namespace Netstack.Tests.Tap;
 

@@ -34,15 +34,15 @@ public class RealTimeEventLoopTests
         var log = new List<long>();
         var recorder = new Recorder(log);
         var now = loop.Now;
-        loop.Schedule(now + TimeSpan.FromMilliseconds(6), recorder, 3);
-        loop.Schedule(now + TimeSpan.FromMilliseconds(2), recorder, 1);
-        loop.Schedule(now + TimeSpan.FromMilliseconds(4), recorder, 2);
-        loop.Schedule(now + TimeSpan.FromMilliseconds(4), recorder, 22);
-        loop.Schedule(now + TimeSpan.FromMilliseconds(8), new StopAction(loop), 0);
-        loop.Schedule(now + TimeSpan.FromSeconds(30), recorder, 99);
+        loop.Schedule(now + Duration.FromMilliseconds(6), recorder, 3);
+        loop.Schedule(now + Duration.FromMilliseconds(2), recorder, 1);
+        loop.Schedule(now + Duration.FromMilliseconds(4), recorder, 2);
+        loop.Schedule(now + Duration.FromMilliseconds(4), recorder, 22);
+        loop.Schedule(now + Duration.FromMilliseconds(8), new StopAction(loop), 0);
+        loop.Schedule(now + Duration.FromSeconds(30), recorder, 99);
         loop.Run();
         log.Should().Equal(1, 2, 22, 3);
-        loop.Now.Should().BeGreaterThanOrEqualTo(now + TimeSpan.FromMilliseconds(8), "no timer fires early");
+        loop.Now.Should().BeGreaterThanOrEqualTo(now + Duration.FromMilliseconds(8), "no timer fires early");
     }
 
     private sealed class TimeRecorder(RealTimeEventLoop loop, List<(long Token, Instant Due, Instant Ran)> log, Dictionary<long, Instant> dues) : IScheduledAction
@@ -62,13 +62,13 @@ public class RealTimeEventLoopTests
         var start = loop.Now;
         for (int i = 1; i <= 10; i++)
         {
-            dues[i] = start + TimeSpan.FromTicks(3_000 * i); // every 0.3 ms
+            dues[i] = start + Duration.FromMicroseconds(300 * i); // every 0.3 ms
             loop.Schedule(dues[i], recorder, i);
         }
-        loop.RunUntil(start + TimeSpan.FromMilliseconds(5));
+        loop.RunUntil(start + Duration.FromMilliseconds(5));
         log.Select(l => l.Item1).Should().Equal(Enumerable.Range(1, 10).Select(i => (long)i));
         foreach (var (token, due, ran) in log) ran.Should().BeGreaterThanOrEqualTo(due, $"timer {token} ran early");
-        loop.Now.Should().BeGreaterThanOrEqualTo(start + TimeSpan.FromMilliseconds(5), "RunUntil returns once the clock is there");
+        loop.Now.Should().BeGreaterThanOrEqualTo(start + Duration.FromMilliseconds(5), "RunUntil returns once the clock is there");
     }
 
     [Test]
@@ -77,12 +77,12 @@ public class RealTimeEventLoopTests
         using var loop = new RealTimeEventLoop();
         var log = new List<long>();
         var start = loop.Now;
-        loop.Schedule(start + TimeSpan.FromMilliseconds(2), new Recorder(log), 1);
-        loop.Schedule(start + TimeSpan.FromSeconds(30), new Recorder(log), 2);
-        loop.RunUntil(() => log.Count == 1, start + TimeSpan.FromSeconds(10)).Should().BeTrue();
+        loop.Schedule(start + Duration.FromMilliseconds(2), new Recorder(log), 1);
+        loop.Schedule(start + Duration.FromSeconds(30), new Recorder(log), 2);
+        loop.RunUntil(() => log.Count == 1, start + Duration.FromSeconds(10)).Should().BeTrue();
         log.Should().Equal(1);
-        loop.RunUntil(() => log.Count == 2, loop.Now + TimeSpan.FromMilliseconds(3)).Should().BeFalse("the second timer is 30 s away");
-        loop.NextDue.Should().Be(start + TimeSpan.FromSeconds(30));
+        loop.RunUntil(() => log.Count == 2, loop.Now + Duration.FromMilliseconds(3)).Should().BeFalse("the second timer is 30 s away");
+        loop.NextDue.Should().Be(start + Duration.FromSeconds(30));
     }
 
     [Test]
@@ -95,7 +95,7 @@ public class RealTimeEventLoopTests
         loop.Now.Nanoseconds.Should().BeInRange(0, 50_000_000, "zero is now");
         // Zero stands for the wall-clock moment it was set, to within scheduling noise.
         (loop.EpochUnixNanoseconds - wallBefore).Should().BeInRange(0, 50_000_000);
-        loop.Schedule(loop.Now + TimeSpan.FromSeconds(1), new Recorder(new List<long>()), 1);
+        loop.Schedule(loop.Now + Duration.FromSeconds(1), new Recorder(new List<long>()), 1);
         var again = () => loop.ZeroClockNow();
         again.Should().Throw<InvalidOperationException>().WithMessage("*events pending*");
     }
@@ -116,7 +116,7 @@ public class RealTimeEventLoopTests
             });
         });
         var safety = new Netstack.Time.ScheduledTimer(loop, loop.Stop);
-        safety.ArmAfter(TimeSpan.FromSeconds(20));
+        safety.ArmAfter(Duration.FromSeconds(20));
         poster.Start();
         loop.Run();
         poster.Join();
@@ -134,7 +134,7 @@ public class RealTimeEventLoopTests
             loop.Stop();
         });
         var safety = new Netstack.Time.ScheduledTimer(loop, loop.Stop);
-        safety.ArmAfter(TimeSpan.FromSeconds(20));
+        safety.ArmAfter(Duration.FromSeconds(20));
         stopper.Start();
         loop.Run();
         stopper.Join();
@@ -160,7 +160,7 @@ public class RealTimeEventLoopTests
             body = Body();
             new Thread(() => completedElsewhere.SetResult()).Start();
         });
-        loop.RunUntil(() => body is { IsCompleted: true }, TimeSpan.FromSeconds(20)).Should().BeTrue();
+        loop.RunUntil(() => body is { IsCompleted: true }, Duration.FromSeconds(20)).Should().BeTrue();
         resumedOn.Should().Be(loopThread);
     }
 
@@ -178,7 +178,7 @@ public class RealTimeEventLoopTests
             signal.Signal();
         });
         writer.Start();
-        loop.RunUntil(() => handler.Calls > 0, TimeSpan.FromSeconds(20)).Should().BeTrue();
+        loop.RunUntil(() => handler.Calls > 0, Duration.FromSeconds(20)).Should().BeTrue();
         writer.Join();
         handler.Threads.Should().AllBeEquivalentTo(loopThread);
         loop.Unwatch(signal.Fd);
@@ -220,10 +220,10 @@ public class RealTimeEventLoopTests
         loop.FaultObserver = seen.Add;
         var log = new List<long>();
         var now = loop.Now;
-        loop.Schedule(now + TimeSpan.FromMilliseconds(1), new Throwing(), 0);
-        loop.Schedule(now + TimeSpan.FromMilliseconds(2), new Recorder(log), 7);
+        loop.Schedule(now + Duration.FromMilliseconds(1), new Throwing(), 0);
+        loop.Schedule(now + Duration.FromMilliseconds(2), new Recorder(log), 7);
 
-        loop.RunUntil(() => log.Count == 1, TimeSpan.FromSeconds(10)).Should().BeTrue();
+        loop.RunUntil(() => log.Count == 1, Duration.FromSeconds(10)).Should().BeTrue();
 
         loop.Faults.Should().Be(1);
         seen.Should().ContainSingle().Which.Message.Should().Be("defect in a timer");
@@ -235,11 +235,11 @@ public class RealTimeEventLoopTests
     {
         using var loop = new RealTimeEventLoop();
         var keep = new ScheduledTimer(loop, () => { });
-        keep.Arm(loop.Now + TimeSpan.FromHours(1));
+        keep.Arm(loop.Now + Duration.FromHours(1));
         for (int i = 0; i < 100_000; i++)
         {
             var t = new ScheduledTimer(loop, () => { });
-            t.Arm(loop.Now + TimeSpan.FromHours(2));
+            t.Arm(loop.Now + Duration.FromHours(2));
             t.Cancel();
         }
 

@@ -3,6 +3,7 @@ using Netstack.Harness.Linux;
 using Netstack.Tests.Scenarios;
 using Netstack.Tests.Support;
 using NUnit.Framework;
+using Netstack.Time;
 
 namespace Netstack.Tests.Tap;
 
@@ -100,7 +101,7 @@ public class RealWireScenarioTests
 
         harness.Interrupt();
 
-        harness.WaitForExit(TimeSpan.FromSeconds(20)).Should().Be(130, harness.Output + harness.Error);
+        harness.WaitForExit(Duration.FromSeconds(20)).Should().Be(130, harness.Output + harness.Error);
         harness.Output.Should().Contain("STOP  waits-forever").And.Contain("interrupted by SIGINT");
         Exists().Should().BeFalse("the namespace is deleted on the way out");
     }
@@ -132,7 +133,7 @@ public class RealWireScenarioTests
         {
             foreach (var ns in CommandRunner.Run("ip", "netns", "list").Output.Split('\n').Select(l => l.Split(' ', 2)[0]))
                 if (ns.StartsWith(prefix, StringComparison.Ordinal) && delayed.Add(ns))
-                    CommandRunner.Run("ip", ["netns", "exec", ns, "nft", "-f", "-"], TimeSpan.FromSeconds(10), """
+                    CommandRunner.Run("ip", ["netns", "exec", ns, "nft", "-f", "-"], Duration.FromSeconds(10), """
                         table inet late {
                           chain out {
                             type filter hook output priority 0; policy accept;
@@ -142,7 +143,7 @@ public class RealWireScenarioTests
                         """).ExitCode.Should().Be(0);
             Thread.Sleep(20);
         }
-        harness.WaitForExit(TimeSpan.FromSeconds(120)).Should().Be(1, harness.Output + harness.Error);
+        harness.WaitForExit(Duration.FromSeconds(120)).Should().Be(1, harness.Output + harness.Error);
         delayed.Should().NotBeEmpty("the rule went into the run's namespace");
         harness.Output.Should().Contain("FAIL  late-syn-ack")
             .And.Contain($"{file}:13:5: expected a frame matching \"tcp src port 80\" from linux")
@@ -178,7 +179,7 @@ public class RealWireScenarioTests
     private static (int Exit, string Out, string Err) RunHarness(params string[] args)
     {
         using var harness = HarnessProcess.StartHere(args);
-        var exit = harness.WaitForExit(TimeSpan.FromMinutes(2));
+        var exit = harness.WaitForExit(Duration.FromMinutes(2));
         return (exit ?? -1, harness.Output, harness.Error);
     }
 

@@ -2,6 +2,7 @@ using Netstack.Harness.Linux;
 using System.Text.RegularExpressions;
 using FluentAssertions;
 using NUnit.Framework;
+using Netstack.Time;
 
 namespace Netstack.Tests.Tap;
 
@@ -16,7 +17,7 @@ public class TapInteropTests
     private const string OurIp = "10.77.0.2";
     private const string OurMac = "02:00:00:77:00:02";
     private const ushort EchoPort = 7;
-    private static readonly TimeSpan Startup = TimeSpan.FromSeconds(30);
+    private static readonly Duration Startup = Duration.FromSeconds(30);
 
     private NetworkNamespace? _ns;
     private HarnessProcess? _harness;
@@ -39,7 +40,7 @@ public class TapInteropTests
     [OneTimeTearDown]
     public void CleanUp()
     {
-        _harness?.Stop(TimeSpan.FromSeconds(5));
+        _harness?.Stop(Duration.FromSeconds(5));
         _harness?.Dispose();
         _ns?.Dispose();
         if (_recording.Length > 0) File.Delete(_recording);
@@ -91,7 +92,7 @@ public class TapInteropTests
         foreach (var length in new[] { 100, 4000 })
         {
             var payload = RandomText(length);
-            var r = _ns!.RunWithInput(TimeSpan.FromSeconds(10), payload, "socat", "-t", "1", "-T", "3", "-b", "8192", "-",
+            var r = _ns!.RunWithInput(Duration.FromSeconds(10), payload, "socat", "-t", "1", "-T", "3", "-b", "8192", "-",
                 $"UDP:{OurIp}:{EchoPort}");
             r.Output.Should().Be(payload, $"a {length}-byte datagram should come back unchanged; {r}");
         }
@@ -122,7 +123,7 @@ public class TapInteropTests
         string[] nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"];
         if (_ns!.Run(nobody[0], [.. nobody[1..], "test", "-r", HarnessProcess.DllPath]).ExitCode != 0)
             Assert.Ignore($"user nobody cannot read {HarnessProcess.DllPath}, so it cannot run the harness");
-        var r = _ns.Run(TimeSpan.FromSeconds(30), nobody[0],
+        var r = _ns.Run(Duration.FromSeconds(30), nobody[0],
             [.. nobody[1..], "dotnet", HarnessProcess.DllPath, "tap", "--dev", "tapx", "--ip", "10.77.0.3/24"]);
         r.ExitCode.Should().Be(1, r.ToString());
         r.Error.Trim().Should().Be("harness: cannot open /dev/net/tun: permission denied (run as root or with CAP_NET_ADMIN)");
@@ -133,7 +134,7 @@ public class TapInteropTests
     {
         RequiredTools.Require("unshare");
         // A private mount namespace with an empty tmpfs over /dev/net: the device is gone for this command only.
-        var r = _ns!.Run(TimeSpan.FromSeconds(30), "unshare", "--mount", "sh", "-c",
+        var r = _ns!.Run(Duration.FromSeconds(30), "unshare", "--mount", "sh", "-c",
             $"mount -t tmpfs none /dev/net && exec dotnet '{HarnessProcess.DllPath}' tap --dev tapx --ip 10.77.0.3/24");
         r.ExitCode.Should().Be(1, r.ToString());
         r.Error.Trim().Should().Be(
@@ -147,7 +148,7 @@ public class TapInteropTests
         RequiredTools.Require("tshark", "ping");
         // Some traffic of our own, so this holds even when run alone.
         _ns!.Run("ping", "-c", "1", "-W", "2", "-s", "2000", OurIp).ExitCode.Should().Be(0);
-        var code = _harness!.Stop(TimeSpan.FromSeconds(10));
+        var code = _harness!.Stop(Duration.FromSeconds(10));
         code.Should().Be(0, _harness.Error);
         _harness.Error.Should().MatchRegex(@"tap tap0: \d+ frames in, \d+ out, \d+ recorded to ");
 

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using FluentAssertions;
 using NUnit.Framework;
+using Netstack.Time;
 
 namespace Netstack.Tests.Tap;
 
@@ -16,7 +17,7 @@ public class TcpInteropTests
     private const string OurIp = "10.78.0.2";
     private const string ClientKernelIp = "10.79.0.1";
     private const int TenMegabytes = 10 * 1024 * 1024;
-    private static readonly TimeSpan Startup = TimeSpan.FromSeconds(30);
+    private static readonly Duration Startup = Duration.FromSeconds(30);
 
     private NetworkNamespace? _ns;
     private HarnessProcess? _server;
@@ -51,7 +52,7 @@ public class TcpInteropTests
     [OneTimeTearDown]
     public void CleanUp()
     {
-        _server?.Stop(TimeSpan.FromSeconds(5));
+        _server?.Stop(Duration.FromSeconds(5));
         _server?.Dispose();
         _ns?.Dispose();
         if (_dir.Length > 0 && Directory.Exists(_dir)) Directory.Delete(_dir, true);
@@ -62,7 +63,7 @@ public class TcpInteropTests
     {
         var first = Path.Combine(_dir, "curl-one.bin");
         var second = Path.Combine(_dir, "curl-index.html");
-        var r = _ns!.Run(TimeSpan.FromSeconds(30), "curl", "-sS", "-v", "-m", "20",
+        var r = _ns!.Run(Duration.FromSeconds(30), "curl", "-sS", "-v", "-m", "20",
             "-o", first, $"http://{OurIp}/one.bin", "-o", second, $"http://{OurIp}/");
         r.ExitCode.Should().Be(0, r.ToString());
         Sha256(first).Should().Be(Sha256(Path.Combine(_site, "one.bin")));
@@ -82,7 +83,7 @@ public class TcpInteropTests
     public void Ten_megabytes_to_our_discard_service_arrive_byte_exact()
     {
         int before = DiscardLines().Length;
-        var r = _ns!.Run(TimeSpan.FromSeconds(60), "socat", "-u", $"OPEN:{_tenMegabytes}", $"TCP:{OurIp}:9");
+        var r = _ns!.Run(Duration.FromSeconds(60), "socat", "-u", $"OPEN:{_tenMegabytes}", $"TCP:{OurIp}:9");
         r.ExitCode.Should().Be(0, r.ToString());
         var line = WaitForDiscardLine(before);
         line.Should().MatchRegex($@"^discard {Regex.Escape(KernelIp)}:\d+ {TenMegabytes} bytes sha256 {Sha256(_tenMegabytes)}$");
@@ -92,7 +93,7 @@ public class TcpInteropTests
     public void Ten_megabytes_to_our_sink_service_are_counted_without_a_digest()
     {
         int before = Lines("sink ").Length;
-        var r = _ns!.Run(TimeSpan.FromSeconds(60), "socat", "-u", $"OPEN:{_tenMegabytes}", $"TCP:{OurIp}:19");
+        var r = _ns!.Run(Duration.FromSeconds(60), "socat", "-u", $"OPEN:{_tenMegabytes}", $"TCP:{OurIp}:19");
         r.ExitCode.Should().Be(0, r.ToString());
         var line = WaitForLine("sink ", before);
         line.Should().MatchRegex($@"^sink {Regex.Escape(KernelIp)}:\d+ {TenMegabytes} bytes$");
@@ -102,7 +103,7 @@ public class TcpInteropTests
     public void Ten_megabytes_through_our_echo_service_come_back_byte_exact()
     {
         var back = Path.Combine(_dir, "echo-back.bin");
-        var r = _ns!.Run(TimeSpan.FromSeconds(60), "sh", "-c",
+        var r = _ns!.Run(Duration.FromSeconds(60), "sh", "-c",
             $"socat -t 30 -T 30 - TCP:{OurIp}:7 < '{_tenMegabytes}' > '{back}'");
         r.ExitCode.Should().Be(0, r.ToString());
         new FileInfo(back).Length.Should().Be(TenMegabytes);
@@ -128,10 +129,10 @@ public class TcpInteropTests
             $"printf 'HTTP/1.1 200 OK\\r\\nContent-Length: %s\\r\\nConnection: close\\r\\n\\r\\n' $(stat -c %s '{file}')\n" +
             $"cat '{file}'\n");
         using var server = _ns!.Start("socat", $"TCP-LISTEN:8080,bind={ClientKernelIp},reuseaddr", $"EXEC:/bin/sh {script}");
-        _ns.WaitForTcpListener(8080, TimeSpan.FromSeconds(10)).Should().BeTrue();
+        _ns.WaitForTcpListener(8080, Duration.FromSeconds(10)).Should().BeTrue();
         using var client = HarnessProcess.Start(_ns, "tap", "--dev", "tap1", "--ip", "10.79.0.2/24",
             "--fetch", $"http://{ClientKernelIp}:8080/one.bin", "--duration", "30");
-        var code = client.WaitForExit(TimeSpan.FromSeconds(40));
+        var code = client.WaitForExit(Duration.FromSeconds(40));
         code.Should().Be(0, client.Error);
         client.Output.Should().Contain($"fetch 200 1048576 bytes sha256 {Sha256(file)}");
     }
@@ -142,13 +143,13 @@ public class TcpInteropTests
         var received = Path.Combine(_dir, "received.bin");
         using var receiver = _ns!.Start("socat", "-u", $"TCP-LISTEN:9000,bind={ClientKernelIp},reuseaddr",
             $"OPEN:{received},creat,trunc");
-        _ns.WaitForTcpListener(9000, TimeSpan.FromSeconds(10)).Should().BeTrue();
+        _ns.WaitForTcpListener(9000, Duration.FromSeconds(10)).Should().BeTrue();
         using var client = HarnessProcess.Start(_ns, "tap", "--dev", "tap1", "--ip", "10.79.0.2/24",
             "--send", $"{ClientKernelIp}:9000:{_tenMegabytes}", "--duration", "60");
-        var code = client.WaitForExit(TimeSpan.FromSeconds(70));
+        var code = client.WaitForExit(Duration.FromSeconds(70));
         code.Should().Be(0, client.Error);
         client.Output.Should().Contain($"send {TenMegabytes} bytes sha256 {Sha256(_tenMegabytes)}");
-        receiver.WaitForExit(TimeSpan.FromSeconds(10)).Should().NotBeNull("the receiver ends when we close");
+        receiver.WaitForExit(Duration.FromSeconds(10)).Should().NotBeNull("the receiver ends when we close");
         Sha256(received).Should().Be(Sha256(_tenMegabytes));
     }
 
@@ -159,12 +160,12 @@ public class TcpInteropTests
             "--serve", "discard:9", "--offload", "--duration", "60");
         server.WaitForReady(Startup);
         _ns!.Run("ethtool", "-k", "tap1").Output.Should().Contain("tcp-segmentation-offload: on");
-        var r = _ns.Run(TimeSpan.FromSeconds(60), "socat", "-u", $"OPEN:{_tenMegabytes}", "TCP:10.79.0.2:9");
+        var r = _ns.Run(Duration.FromSeconds(60), "socat", "-u", $"OPEN:{_tenMegabytes}", "TCP:10.79.0.2:9");
         r.ExitCode.Should().Be(0, r.ToString());
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
         while (!server.Output.Contains("discard ") && DateTime.UtcNow < deadline) Thread.Sleep(20);
         server.Output.Should().MatchRegex($@"discard {Regex.Escape(ClientKernelIp)}:\d+ {TenMegabytes} bytes sha256 {Sha256(_tenMegabytes)}");
-        server.Stop(TimeSpan.FromSeconds(10)).Should().Be(0, server.Error);
+        server.Stop(Duration.FromSeconds(10)).Should().Be(0, server.Error);
         var framesIn = long.Parse(Regex.Match(server.Error, @"tap tap1: (\d+) frames in").Groups[1].Value);
         framesIn.Should().BeLessThan(TenMegabytes / 1448 / 2, "segments larger than the MTU arrived (TSO)");
     }
@@ -184,12 +185,12 @@ public class TcpInteropTests
                     "meta", "l4proto", "tcp", "numgen", "random", "mod", "100", "<", "3", "counter", "drop");
             }
             int before = DiscardLines().Length;
-            var up = _ns.Run(TimeSpan.FromSeconds(60), "socat", "-u", $"OPEN:{_tenMegabytes}", $"TCP:{OurIp}:9");
+            var up = _ns.Run(Duration.FromSeconds(60), "socat", "-u", $"OPEN:{_tenMegabytes}", $"TCP:{OurIp}:9");
             up.ExitCode.Should().Be(0, up.ToString());
             WaitForDiscardLine(before).Should().EndWith($" {TenMegabytes} bytes sha256 {Sha256(_tenMegabytes)}");
 
             var down = Path.Combine(_dir, "lossy-download.bin");
-            var r = _ns.Run(TimeSpan.FromSeconds(90), "curl", "-sS", "-m", "80", "-o", down, $"http://{OurIp}/ten.bin");
+            var r = _ns.Run(Duration.FromSeconds(90), "curl", "-sS", "-m", "80", "-o", down, $"http://{OurIp}/ten.bin");
             r.ExitCode.Should().Be(0, r.ToString());
             Sha256(down).Should().Be(Sha256(_tenMegabytes));
 
@@ -208,7 +209,7 @@ public class TcpInteropTests
     {
         RequiredTools.Require("tshark");
         _ns!.Run("curl", "-sS", "-m", "5", $"http://{OurIp}:81/"); // a refused connection, even when run alone
-        _server!.Stop(TimeSpan.FromSeconds(10)).Should().Be(0, _server.Error);
+        _server!.Stop(Duration.FromSeconds(10)).Should().Be(0, _server.Error);
         // Problems, or a segment larger than the MSS a 1500-byte MTU allows.
         TsharkCheck.FindProblems(_recording, "tcp.len > 1460 || frame.len > 1514", KernelIp, 7, 9).Should().BeEmpty();
         TsharkCheck.Frames(_recording, $"ip.src == {OurIp} && tcp.srcport == 81 && tcp.flags.reset == 1")

@@ -1,4 +1,5 @@
 using Netstack.Harness.Linux;
+using Netstack.Time;
 namespace Netstack.Tests.Tap;
 
 /// <summary>Validates a capture with tshark, checksum verification on for IP, ICMP, UDP and TCP.</summary>
@@ -39,7 +40,7 @@ public static class TsharkCheck
 
     private static string Tshark(string[] args)
     {
-        var r = CommandRunner.Run("tshark", args, TimeSpan.FromSeconds(60));
+        var r = CommandRunner.Run("tshark", args, Duration.FromSeconds(60));
         if (r.ExitCode != 0) throw new InvalidOperationException($"tshark {string.Join(' ', args)}: {r}");
         return r.Output;
     }

@@ -4,6 +4,7 @@ using Netstack.Diagnostics;
 using Netstack.Transport.Tcp;
 using Netstack.Wire;
 using NUnit.Framework;
+using Netstack.Time;
 
 namespace Netstack.Tests.Tcp;
 
@@ -12,7 +13,7 @@ public class CloseTraceTests : TraceTestBase
 {
     private static uint H(int offset) => unchecked(HostIsn + 1 + (uint)offset);
     private static uint P(int offset) => unchecked(PeerIsn + 1 + (uint)offset);
-    private static readonly TimeSpan TimeWait = TimeSpan.FromSeconds(10);
+    private static readonly Duration TimeWait = Duration.FromSeconds(10);
 
     private static TcpSettings Short() => Plain(new TcpSettings { TimeWaitDuration = TimeWait });
 
@@ -89,7 +90,7 @@ public class CloseTraceTests : TraceTestBase
         var ack = Peer.Next();
         ack.Ack.Should().Be(P(1), "a FIN is acknowledged at once");
         Conn.State.Should().Be(TcpState.CloseWait);
-        Peer.RunFor(TimeSpan.Zero);
+        Peer.RunFor(Duration.Zero);
         read.Result.Should().Be(0, "end of stream");
         Stream.Write(Bytes(5));
         Peer.Next().Length.Should().Be(5);
@@ -282,7 +283,7 @@ public class CloseTraceTests : TraceTestBase
         EstablishPassive(Short());
         var read = Stream.ReadAsync(new byte[10]).AsTask();
         Peer.Send(TcpFlags.Rst, P(0));
-        Peer.RunFor(TimeSpan.Zero);
+        Peer.RunFor(Duration.Zero);
         var io = read.Exception!.InnerException.Should().BeOfType<IOException>().Subject;
         io.Message.Should().Contain("reset");
         io.InnerException.Should().BeOfType<SocketException>().Which.SocketErrorCode.Should().Be(SocketError.ConnectionReset);
@@ -328,7 +329,7 @@ public class CloseTraceTests : TraceTestBase
     {
         EstablishPassive(Plain(new TcpSettings
         {
-            Keepalive = true, KeepaliveIdle = TimeSpan.FromSeconds(10), KeepaliveInterval = TimeSpan.FromSeconds(2),
+            Keepalive = true, KeepaliveIdle = Duration.FromSeconds(10), KeepaliveInterval = Duration.FromSeconds(2),
             KeepaliveProbes = 3,
         }));
         Peer.RunUntil(Ms(9_999));

@@ -23,13 +23,13 @@ public class ConformanceTraceTests : TraceTestBase
         // RFC 5927 §4.1: SND.UNA <= SEQ < SND.NXT. ISS+1 is SND.NXT: no segment of ours ever carried it.
         Peer.SendIcmpError(IcmpType.DestinationUnreachable, (byte)UnreachableCode.Port, syn.SourcePort, 5000,
             unchecked(syn.Seq + 1), 0, TcpFlags.Syn);
-        Peer.RunFor(TimeSpan.Zero);
+        Peer.RunFor(Duration.Zero);
         connect.IsCompleted.Should().BeFalse();
         Peer.Host.Tcp.Connections.Single().State.Should().Be(TcpState.SynSent);
         // The SYN-ACK still completes the handshake.
         Peer.Send(TcpFlags.Syn | TcpFlags.Ack, PeerIsn, HostIsn + 1, options: ScriptedPeer.Opts(mss: 1460),
             sourcePort: 5000, destinationPort: syn.SourcePort);
-        Peer.RunFor(TimeSpan.Zero);
+        Peer.RunFor(Duration.Zero);
         connect.IsCompletedSuccessfully.Should().BeTrue();
     }
 

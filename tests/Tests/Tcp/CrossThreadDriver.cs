@@ -16,7 +16,7 @@ public sealed class CrossThreadDriver : IScheduler
     public CrossThreadDriver(VirtualEventLoop loop) => _loop = loop;
 
     /// <summary>How long the loop waits for another thread to post before it lets virtual time move.</summary>
-    public TimeSpan Quiescence { get; init; } = TimeSpan.FromMilliseconds(50);
+    public Duration Quiescence { get; init; } = Duration.FromMilliseconds(50);
 
     public Instant Now => _loop.Now;
     public bool IsOnLoopThread => _loop.IsOnLoopThread;
@@ -30,7 +30,7 @@ public sealed class CrossThreadDriver : IScheduler
 
     /// <summary>Runs until <paramref name="done"/> holds; false if virtual time passed
     /// <paramref name="virtualLimit"/> or nothing at all happened for <paramref name="realLimit"/>.</summary>
-    public bool Drive(Func<bool> done, TimeSpan virtualLimit, TimeSpan realLimit)
+    public bool Drive(Func<bool> done, Duration virtualLimit, Duration realLimit)
     {
         var limit = _loop.Now + virtualLimit;
         var idleSince = DateTime.UtcNow;
@@ -38,14 +38,14 @@ public sealed class CrossThreadDriver : IScheduler
         {
             _loop.RunUntil(_loop.Now);
             if (done()) return true;
-            if (_posted.Wait(Quiescence))
+            if (_posted.Wait(Quiescence.ToTimeSpan()))
             {
                 idleSince = DateTime.UtcNow;
                 continue;
             }
             if (_loop.NextDue is not { } next)
             {
-                if (DateTime.UtcNow - idleSince > realLimit) return false;
+                if (Duration.FromTimeSpan(DateTime.UtcNow - idleSince) > realLimit) return false;
                 continue;
             }
             if (next > limit) return false;

@@ -3,6 +3,7 @@ using FluentAssertions;
 using Netstack.Transport.Tcp;
 using Netstack.Wire;
 using NUnit.Framework;
+using Netstack.Time;
 
 namespace Netstack.Tests.Tcp;
 
@@ -70,7 +71,7 @@ public class DeferredNotificationTraceTests : TraceTestBase
         ack.Flags.Should().Be(TcpFlags.Ack);
         ack.Ack.Should().Be(P(1001));
         Peer.ExpectNothing();
-        Peer.RunFor(TimeSpan.Zero);
+        Peer.RunFor(Duration.Zero);
         read.Wait(TimeSpan.FromSeconds(5)).Should().BeTrue();
         read.Result.Should().Be(1000);
         buffer.AsSpan(0, 1000).ToArray().Should().Equal(Bytes(1000));

@@ -66,12 +66,12 @@ public class EndToEndTests
     [TestCase(false)]
     public void One_megabyte_over_5_percent_loss_and_reordering_arrives_byte_exact(bool sack)
     {
-        var tcp = new TcpSettings { Sack = sack, MinRto = TimeSpan.FromMilliseconds(200) };
+        var tcp = new TcpSettings { Sack = sack, MinRto = Duration.FromMilliseconds(200) };
         var w = new TcpWorld(seed: 42, segment: new SegmentOptions
         {
-            Latency = TimeSpan.FromMilliseconds(5), BandwidthBitsPerSecond = 100_000_000,
+            Latency = Duration.FromMilliseconds(5), BandwidthBitsPerSecond = 100_000_000,
         }, a: tcp, b: tcp);
-        var faults = new LossyReorderingWire(w.Sim.ForkRandom(), 0.05, 0.05, TimeSpan.FromMilliseconds(3));
+        var faults = new LossyReorderingWire(w.Sim.ForkRandom(), 0.05, 0.05, Duration.FromMilliseconds(3));
         w.Lan.Faults = faults;
         var payload = Data(1 << 20, 7);
         var (received, sent) = Transfer(w, payload);
@@ -159,7 +159,7 @@ public class EndToEndTests
     [Test]
     public void Time_wait_blocks_the_tuple_then_it_can_be_reused()
     {
-        var opts = new TcpSettings { TimeWaitDuration = TimeSpan.FromSeconds(30) };
+        var opts = new TcpSettings { TimeWaitDuration = Duration.FromSeconds(30) };
         var w = new TcpWorld(a: opts, b: opts);
         var listener = w.A.ListenTcp(9000);
         async Task Once()

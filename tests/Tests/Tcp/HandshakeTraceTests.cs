@@ -51,7 +51,7 @@ public class HandshakeTraceTests : TraceTestBase
         synAck.Options.SackPermitted.Should().BeFalse();
         synAck.Options.HasTimestamp.Should().BeFalse();
         Peer.Send(TcpFlags.Ack, PeerIsn + 1, HostIsn + 1, 65535);
-        Peer.RunFor(TimeSpan.Zero);
+        Peer.RunFor(Duration.Zero);
         var stream = accept.Result;
         stream.Connection.EffectiveMss.Should().Be(536, "RFC 9293 default MSS when the peer sends none");
         stream.Connection.WindowScalingEnabled.Should().BeFalse();
@@ -83,7 +83,7 @@ public class HandshakeTraceTests : TraceTestBase
         syn.Options.HasTimestamp.Should().BeTrue();
         syn.Options.TsEcr.Should().Be(0);
 
-        Peer.RunFor(TimeSpan.FromMilliseconds(10));
+        Peer.RunFor(Duration.FromMilliseconds(10));
         Peer.Send(TcpFlags.Syn | TcpFlags.Ack, PeerIsn, HostIsn + 1, 1000, ScriptedPeer.Opts(mss: 1000, ws: 2, tsVal: 5, tsEcr: syn.Options.TsVal),
             sourcePort: 5000, destinationPort: syn.SourcePort);
         var ack = Peer.Next();
@@ -93,14 +93,14 @@ public class HandshakeTraceTests : TraceTestBase
         ack.Options.HasTimestamp.Should().BeTrue();
         ack.Options.TsEcr.Should().Be(5);
         ack.Window.Should().Be((ushort)(256 * 1024 >> 3));
-        Peer.RunFor(TimeSpan.Zero);
+        Peer.RunFor(Duration.Zero);
         connect.IsCompletedSuccessfully.Should().BeTrue();
         var c = connect.Result.Connection;
         c.SackEnabled.Should().BeFalse("the SYN-ACK did not permit SACK");
         c.SendShift.Should().Be(2);
         c.SendWindow.Should().Be(1000, "the window in a SYN-ACK is not scaled");
         c.EffectiveMss.Should().Be(1000 - 12);
-        c.SmoothedRtt.Should().Be(TimeSpan.FromMilliseconds(10));
+        c.SmoothedRtt.Should().Be(Duration.FromMilliseconds(10));
     }
 
     [Test]
@@ -145,10 +145,10 @@ public class HandshakeTraceTests : TraceTestBase
         Peer.Send(TcpFlags.Syn | TcpFlags.Ack, PeerIsn, HostIsn + 1, 8192, ScriptedPeer.Opts(mss: 1460),
             sourcePort: 5000, destinationPort: syn.SourcePort);
         Peer.Next().Flags.Should().Be(TcpFlags.Ack);
-        Peer.RunFor(TimeSpan.Zero);
+        Peer.RunFor(Duration.Zero);
         connect.IsCompletedSuccessfully.Should().BeTrue();
-        connect.Result.Connection.SmoothedRtt.Should().Be(TimeSpan.Zero, "Karn: no sample from a retransmitted SYN");
-        connect.Result.Connection.RetransmissionTimeout.Should().Be(TimeSpan.FromSeconds(2), "the backed-off RTO stays");
+        connect.Result.Connection.SmoothedRtt.Should().Be(Duration.Zero, "Karn: no sample from a retransmitted SYN");
+        connect.Result.Connection.RetransmissionTimeout.Should().Be(Duration.FromSeconds(2), "the backed-off RTO stays");
     }
 
     [Test]
@@ -160,11 +160,11 @@ public class HandshakeTraceTests : TraceTestBase
         // A RST without ACK is not acceptable in SYN-SENT; a RST whose ACK is wrong neither.
         Peer.Send(TcpFlags.Rst, 0, 0, 0, sourcePort: 5000, destinationPort: syn.SourcePort);
         Peer.Send(TcpFlags.Rst | TcpFlags.Ack, 0, HostIsn + 2, 0, sourcePort: 5000, destinationPort: syn.SourcePort);
-        Peer.RunFor(TimeSpan.Zero);
+        Peer.RunFor(Duration.Zero);
         connect.IsCompleted.Should().BeFalse();
         Peer.ExpectNothing();
         Peer.Send(TcpFlags.Rst | TcpFlags.Ack, 0, HostIsn + 1, 0, sourcePort: 5000, destinationPort: syn.SourcePort);
-        Peer.RunFor(TimeSpan.Zero);
+        Peer.RunFor(Duration.Zero);
         connect.Exception!.InnerException.Should().BeOfType<SocketException>()
             .Which.SocketErrorCode.Should().Be(SocketError.ConnectionRefused);
         Peer.ExpectNothing();
@@ -276,20 +276,20 @@ public class HandshakeTraceTests : TraceTestBase
         var first = Peer.Next();
         first.Flags.Should().Be(TcpFlags.Syn | TcpFlags.Ack);
 
-        Peer.RunUntil(start + TimeSpan.FromMilliseconds(100));
+        Peer.RunUntil(start + Duration.FromMilliseconds(100));
         Peer.Send(TcpFlags.Syn, PeerIsn, options: ScriptedPeer.Opts(mss: 1460));
         Peer.ExpectNothing(); // the SYN-ACK of 100 ms ago may still be on its way
 
-        Peer.RunUntil(start + TimeSpan.FromMilliseconds(600));
+        Peer.RunUntil(start + Duration.FromMilliseconds(600));
         Peer.Send(TcpFlags.Syn, PeerIsn, options: ScriptedPeer.Opts(mss: 1460));
         var answer = Peer.Next();
         answer.Flags.Should().Be(TcpFlags.Syn | TcpFlags.Ack);
         answer.Seq.Should().Be(first.Seq);
 
         // The retransmission timer still runs from the first SYN-ACK: 1 s. A SYN crossing it draws nothing more.
-        Peer.RunUntil(start + TimeSpan.FromMilliseconds(999));
+        Peer.RunUntil(start + Duration.FromMilliseconds(999));
         Peer.ExpectNothing();
-        Peer.RunUntil(start + TimeSpan.FromSeconds(1));
+        Peer.RunUntil(start + Duration.FromSeconds(1));
         Peer.Next().Flags.Should().Be(TcpFlags.Syn | TcpFlags.Ack);
         Peer.Send(TcpFlags.Syn, PeerIsn, options: ScriptedPeer.Opts(mss: 1460));
         Peer.ExpectNothing();
@@ -310,7 +310,7 @@ public class HandshakeTraceTests : TraceTestBase
         Peer.Host.Tcp.Connections.Single().State.Should().Be(TcpState.SynReceived);
         // The peer's SYN-ACK (its view of the same exchange).
         Peer.Send(TcpFlags.Syn | TcpFlags.Ack, PeerIsn, HostIsn + 1, options: ScriptedPeer.Opts(mss: 1460), sourcePort: 5000, destinationPort: 6000);
-        Peer.RunFor(TimeSpan.Zero);
+        Peer.RunFor(Duration.Zero);
         connect.IsCompletedSuccessfully.Should().BeTrue();
         connect.Result.Connection.State.Should().Be(TcpState.Established);
     }
@@ -324,7 +324,7 @@ public class HandshakeTraceTests : TraceTestBase
         // Hand the host an ICMP port unreachable quoting its SYN.
         Peer.SendIcmpError(IcmpType.DestinationUnreachable, (byte)UnreachableCode.Port, syn.SourcePort, 5000, syn.Seq, 0,
             TcpFlags.Syn);
-        Peer.RunFor(TimeSpan.Zero);
+        Peer.RunFor(Duration.Zero);
         connect.Exception!.InnerException.Should().BeOfType<SocketException>()
             .Which.SocketErrorCode.Should().Be(SocketError.ConnectionRefused);
     }
@@ -339,7 +339,7 @@ public class HandshakeTraceTests : TraceTestBase
             payload: Bytes(20), sourcePort: 5000, destinationPort: syn.SourcePort);
         var ack = Peer.Next();
         ack.Ack.Should().Be(unchecked(PeerIsn + 1 + 20 + 1), "the data and the FIN are acknowledged");
-        Peer.RunFor(TimeSpan.Zero);
+        Peer.RunFor(Duration.Zero);
         var stream = connect.Result;
         stream.Connection.State.Should().Be(TcpState.CloseWait);
         var buffer = new byte[64];

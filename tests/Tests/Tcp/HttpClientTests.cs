@@ -69,7 +69,7 @@ public class HttpClientTests
     {
         var loop = new VirtualEventLoop();
         var driver = new CrossThreadDriver(loop);
-        var lan = new VirtualSegment(loop, new SegmentOptions { Latency = TimeSpan.FromMilliseconds(2) });
+        var lan = new VirtualSegment(loop, new SegmentOptions { Latency = Duration.FromMilliseconds(2) });
         var server = new NetworkStack(driver, new SeededRandom(1), name: "server");
         var client = new NetworkStack(driver, new SeededRandom(2), name: "client");
         server.AddInterface(lan.Connect("server"), MacAddress.Parse("02:00:00:00:00:80"), new Ipv4Cidr(ServerIp, 24));
@@ -94,7 +94,7 @@ public class HttpClientTests
             var response = await http.GetAsync("http://192.0.2.80/third");
             return (first, big, response.StatusCode, await response.Content.ReadAsStringAsync());
         });
-        driver.Drive(() => fetch.IsCompleted, TimeSpan.FromMinutes(5), TimeSpan.FromSeconds(20)).Should().BeTrue();
+        driver.Drive(() => fetch.IsCompleted, Duration.FromMinutes(5), Duration.FromSeconds(20)).Should().BeTrue();
         fetch.Exception.Should().BeNull();
         var (first, big, status, third) = fetch.Result;
         first.Should().Be("hello from /index.html");

@@ -23,11 +23,11 @@ public class LossRecoveryTraceTests : TraceTestBase
         var accept = listener.AcceptAsync();
         Peer.Send(TcpFlags.Syn, PeerIsn, options: ScriptedPeer.Opts(mss: 1460, sackOk: sack, tsVal: 1000));
         var synAck = Peer.Next();
-        Peer.RunFor(TimeSpan.FromMilliseconds(10));
+        Peer.RunFor(Duration.FromMilliseconds(10));
         Peer.Send(TcpFlags.Ack, PeerIsn + 1, synAck.Seq + 1, options: ScriptedPeer.Opts(tsVal: 1010, tsEcr: synAck.Options.TsVal));
-        Peer.RunFor(TimeSpan.Zero);
+        Peer.RunFor(Duration.Zero);
         Stream = accept.Result;
-        Conn.SmoothedRtt.Should().Be(TimeSpan.FromMilliseconds(10));
+        Conn.SmoothedRtt.Should().Be(Duration.FromMilliseconds(10));
     }
 
     private static TcpHeaderOptions Ts(uint tsVal, uint tsEcr, params (uint Left, uint Right)[] sack)
@@ -49,14 +49,14 @@ public class LossRecoveryTraceTests : TraceTestBase
         // The peer receives all three but its ACKs are lost: the host retransmits the first 1 s, 3 s, 7 s later.
         Peer.RunUntil(Ms(7010));
         Peer.TakeAll().Select(s => s.Time).Should().Equal(Ms(1010), Ms(3010), Ms(7010));
-        Conn.RetransmissionTimeout.Should().Be(TimeSpan.FromSeconds(8));
+        Conn.RetransmissionTimeout.Should().Be(Duration.FromSeconds(8));
         // The retransmission is a duplicate to the peer: its ACK echoes TS.Recent, the TSval of the original
         // (RFC 7323 §4.3). That echo predates the retransmissions: 7 s is the ACKs' loss, not a round trip.
         Peer.RunUntil(Ms(7020));
         var srttBefore = Conn.SmoothedRtt;
         Peer.Send(TcpFlags.Ack, P(0), H(3 * Mss), options: ScriptedPeer.Opts(tsVal: 2000, tsEcr: first[0].Options.TsVal));
         Conn.SmoothedRtt.Should().Be(srttBefore, "no round-trip sample was taken");
-        Conn.RetransmissionTimeout.Should().Be(TimeSpan.FromSeconds(1), "the ACK of new data collapses the backoff");
+        Conn.RetransmissionTimeout.Should().Be(Duration.FromSeconds(1), "the ACK of new data collapses the backoff");
         // New data is timed with the collapsed RTO: a lost segment goes again 1 s later, not 8 s or more.
         Stream.Write(Bytes(100));
         Peer.Next().Seq.Should().Be(H(3 * Mss));
@@ -81,9 +81,9 @@ public class LossRecoveryTraceTests : TraceTestBase
         Peer.RunUntil(Ms(3050));
         var srttBefore = Conn.SmoothedRtt; // the handshake's sample
         Peer.Send(TcpFlags.Ack, P(0), H(Mss), options: ScriptedPeer.Opts(tsVal: 2000, tsEcr: rtx[1].Options.TsVal));
-        Conn.SmoothedRtt.Should().Be(srttBefore * 7 / 8 + TimeSpan.FromMilliseconds(40) / 8,
+        Conn.SmoothedRtt.Should().Be(srttBefore * 7 / 8 + Duration.FromMilliseconds(40) / 8,
             "RFC 7323 §4: the echo times the retransmission");
-        Conn.RetransmissionTimeout.Should().Be(TimeSpan.FromSeconds(1));
+        Conn.RetransmissionTimeout.Should().Be(Duration.FromSeconds(1));
     }
 
     [Test]
@@ -95,23 +95,23 @@ public class LossRecoveryTraceTests : TraceTestBase
         var flight = Peer.TakeAll();
         flight.Should().HaveCount(3);
         // The last segment is lost; the first two are acknowledged 10 ms later.
-        Peer.RunFor(TimeSpan.FromMilliseconds(10));
+        Peer.RunFor(Duration.FromMilliseconds(10));
         Peer.Send(TcpFlags.Ack, P(0), H(2 * Mss), options: Ts(1100, flight[1].Options.TsVal));
         Peer.ExpectNothing();
         // One segment in flight: PTO = 2 SRTT + the worst-case delayed ACK (RFC 8985 §7.2), from that ACK.
-        var pto = Conn.SmoothedRtt * 2 + TimeSpan.FromMilliseconds(200);
+        var pto = Conn.SmoothedRtt * 2 + Duration.FromMilliseconds(200);
         var ackAt = Peer.Loop.Now;
-        Peer.RunUntil(ackAt + pto - TimeSpan.FromMilliseconds(1));
+        Peer.RunUntil(ackAt + pto - Duration.FromMilliseconds(1));
         Peer.ExpectNothing();
         Peer.RunUntil(ackAt + pto);
         var tlp = Peer.Next();
         tlp.Seq.Should().Be(H(2 * Mss), "no new data: the probe is the last segment again");
         tlp.Length.Should().Be(Mss);
         Peer.Host.Counters.TcpLossProbesSent.Should().Be(1);
-        Peer.RunFor(TimeSpan.FromMilliseconds(10));
+        Peer.RunFor(Duration.FromMilliseconds(10));
         Peer.Send(TcpFlags.Ack, P(0), H(3 * Mss), options: Ts(1300, tlp.Options.TsVal));
-        (Peer.Loop.Now - start).Should().BeLessThan(TimeSpan.FromMilliseconds(300), "the tail cost a probe, not a 1 s timeout");
-        Peer.RunFor(TimeSpan.FromSeconds(5));
+        (Peer.Loop.Now - start).Should().BeLessThan(Duration.FromMilliseconds(300), "the tail cost a probe, not a 1 s timeout");
+        Peer.RunFor(Duration.FromSeconds(5));
         Peer.ExpectNothing();
         Peer.Host.Counters.TcpLossProbesSent.Should().Be(1);
     }
@@ -125,7 +125,7 @@ public class LossRecoveryTraceTests : TraceTestBase
         var flight = Peer.TakeAll();
         flight.Should().HaveCount(2);
         uint S(int i) => H(i * Mss);
-        Peer.RunFor(TimeSpan.FromMilliseconds(10));
+        Peer.RunFor(Duration.FromMilliseconds(10));
         Peer.Send(TcpFlags.Ack, P(0), H(0), options: Ts(1100, 0 + flight[0].Options.TsVal - 10, (S(1), S(2))));
         Peer.ExpectNothing(); // limited transmit: no new data to send
         // The application writes one more segment: cwnd allows it at once; the PTO restarts from it.
@@ -134,14 +134,14 @@ public class LossRecoveryTraceTests : TraceTestBase
         third.Seq.Should().Be(S(2));
         var pto = Conn.SmoothedRtt * 2;
         var sentAt = Peer.Loop.Now;
-        Peer.RunUntil(sentAt + pto - TimeSpan.FromMilliseconds(1));
+        Peer.RunUntil(sentAt + pto - Duration.FromMilliseconds(1));
         Peer.ExpectNothing();
         Peer.RunUntil(sentAt + pto);
         var probe = Peer.Next();
         probe.Seq.Should().Be(S(2), "nothing new: the last segment goes again as the probe");
         // Its SACK arrives: the hole at SND.UNA was sent two RTTs before a segment that arrived, so it is lost
         // (RACK, RFC 8985 §6.2) and goes again at once, without waiting for three duplicate ACKs or the RTO.
-        Peer.RunFor(TimeSpan.FromMilliseconds(10));
+        Peer.RunFor(Duration.FromMilliseconds(10));
         Peer.Send(TcpFlags.Ack, P(0), H(0), options: Ts(1200, probe.Options.TsVal, (S(1), S(3))));
         var rtx = Peer.Next();
         rtx.Seq.Should().Be(S(0));

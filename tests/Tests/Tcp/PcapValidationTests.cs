@@ -17,9 +17,9 @@ public class PcapValidationTests
     {
         using (var sink = new PcapFileSink(path))
         {
-            var tcp = new TcpSettings { MinRto = TimeSpan.FromMilliseconds(200) };
-            var w = new TcpWorld(seed, new SegmentOptions { Latency = TimeSpan.FromMilliseconds(1) }, tcp, tcp, sink);
-            w.Lan.Faults = new LossyReorderingWire(w.Sim.ForkRandom(), 0.03, 0.03, TimeSpan.FromMilliseconds(1));
+            var tcp = new TcpSettings { MinRto = Duration.FromMilliseconds(200) };
+            var w = new TcpWorld(seed, new SegmentOptions { Latency = Duration.FromMilliseconds(1) }, tcp, tcp, sink);
+            w.Lan.Faults = new LossyReorderingWire(w.Sim.ForkRandom(), 0.03, 0.03, Duration.FromMilliseconds(1));
             var listener = w.A.ListenTcp(80);
             var payload = new byte[200_000];
             new Random(3).NextBytes(payload);

@@ -127,7 +127,7 @@ public sealed class ScriptedPeer : ILink
     /// <summary>Runs the loop to <paramref name="time"/> (absolute virtual time).</summary>
     public void RunUntil(Instant time) => Loop.RunUntil(time);
 
-    public void RunFor(TimeSpan d) => Loop.RunUntil(Loop.Now + d);
+    public void RunFor(Duration d) => Loop.RunUntil(Loop.Now + d);
 
     /// <summary>The next emitted segment not yet taken; fails if there is none.</summary>
     public SentSegment Next()

@@ -2,6 +2,7 @@ using FluentAssertions;
 using Netstack.Transport.Tcp;
 using Netstack.Wire;
 using NUnit.Framework;
+using Netstack.Time;
 
 namespace Netstack.Tests.Tcp;
 
@@ -30,20 +31,20 @@ public class SequenceArithmeticTests
     [Test]
     public void Rto_follows_rfc_6298_with_min_max_and_backoff()
     {
-        var rto = new RtoEstimator(TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(60));
-        rto.Rto.Should().Be(TimeSpan.FromSeconds(1));
-        rto.AddSample(TimeSpan.FromMilliseconds(100));
-        rto.SmoothedRtt.Should().Be(TimeSpan.FromMilliseconds(100));
-        rto.RttVariance.Should().Be(TimeSpan.FromMilliseconds(50));
-        rto.Rto.Should().Be(TimeSpan.FromMilliseconds(300)); // 100 + 4*50
-        rto.AddSample(TimeSpan.FromMilliseconds(200));
-        rto.RttVariance.Should().Be(TimeSpan.FromMilliseconds(62.5)); // 3/4*50 + 1/4*100
-        rto.SmoothedRtt.Should().Be(TimeSpan.FromMilliseconds(112.5)); // 7/8*100 + 1/8*200
-        rto.Rto.Should().Be(TimeSpan.FromMilliseconds(362.5));
+        var rto = new RtoEstimator(Duration.FromSeconds(1), Duration.FromMilliseconds(200), Duration.FromSeconds(60));
+        rto.Rto.Should().Be(Duration.FromSeconds(1));
+        rto.AddSample(Duration.FromMilliseconds(100));
+        rto.SmoothedRtt.Should().Be(Duration.FromMilliseconds(100));
+        rto.RttVariance.Should().Be(Duration.FromMilliseconds(50));
+        rto.Rto.Should().Be(Duration.FromMilliseconds(300)); // 100 + 4*50
+        rto.AddSample(Duration.FromMilliseconds(200));
+        rto.RttVariance.Should().Be(Duration.FromMilliseconds(62.5)); // 3/4*50 + 1/4*100
+        rto.SmoothedRtt.Should().Be(Duration.FromMilliseconds(112.5)); // 7/8*100 + 1/8*200
+        rto.Rto.Should().Be(Duration.FromMilliseconds(362.5));
         for (int i = 0; i < 10; i++) rto.Backoff();
-        rto.Rto.Should().Be(TimeSpan.FromSeconds(60));
-        rto.AddSample(TimeSpan.FromMilliseconds(1));
-        rto.Rto.Should().BeGreaterThanOrEqualTo(TimeSpan.FromMilliseconds(200));
+        rto.Rto.Should().Be(Duration.FromSeconds(60));
+        rto.AddSample(Duration.FromMilliseconds(1));
+        rto.Rto.Should().BeGreaterThanOrEqualTo(Duration.FromMilliseconds(200));
     }
 
     [Test]

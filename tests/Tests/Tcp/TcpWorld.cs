@@ -19,7 +19,7 @@ public sealed class TcpWorld
         IFrameSink? capture = null)
     {
         var world = new WorldBuilder(seed, capture)
-            .Segment("lan", segment ?? new SegmentOptions { Latency = TimeSpan.FromMilliseconds(5) })
+            .Segment("lan", segment ?? new SegmentOptions { Latency = Duration.FromMilliseconds(5) })
             .Host("a", "lan", MacAddress.Parse("02:00:00:00:00:01"), new Ipv4Cidr(AIp, 24), new StackOptions { Tcp = a ?? new TcpSettings() })
             .Host("b", "lan", MacAddress.Parse("02:00:00:00:00:02"), new Ipv4Cidr(BIp, 24), new StackOptions { Tcp = b ?? new TcpSettings() });
         Sim = world.Start();
@@ -51,14 +51,14 @@ public sealed class TcpWorld
 
     /// <summary>Runs until <paramref name="condition"/> holds or <paramref name="virtualSeconds"/> pass.</summary>
     public bool RunUntil(Func<bool> condition, double virtualSeconds = 600) =>
-        Sim.Loop.RunUntil(condition, Sim.Loop.Now + TimeSpan.FromSeconds(virtualSeconds));
+        Sim.Loop.RunUntil(condition, Sim.Loop.Now + Duration.FromSeconds(virtualSeconds));
 
-    public void RunFor(double virtualSeconds) => Sim.Loop.RunUntil(Sim.Loop.Now + TimeSpan.FromSeconds(virtualSeconds));
+    public void RunFor(double virtualSeconds) => Sim.Loop.RunUntil(Sim.Loop.Now + Duration.FromSeconds(virtualSeconds));
 }
 
 /// <summary>Seeded random loss and reordering (a frame held back by a fixed extra delay lets the
 /// frames behind it overtake it).</summary>
-public sealed class LossyReorderingWire(SeededRandom random, double loss, double reorder, TimeSpan reorderDelay) : IWireFaults
+public sealed class LossyReorderingWire(SeededRandom random, double loss, double reorder, Duration reorderDelay) : IWireFaults
 {
     public long Dropped { get; private set; }
     public long Reordered { get; private set; }

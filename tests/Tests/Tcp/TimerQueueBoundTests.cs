@@ -21,17 +21,17 @@ public class TimerQueueBoundTests
     {
         var loop = new VirtualEventLoop();
         var keep = new ScheduledTimer(loop, () => { });
-        keep.Arm(loop.Now + TimeSpan.FromHours(1));
+        keep.Arm(loop.Now + Duration.FromHours(1));
         for (int i = 0; i < 100_000; i++)
         {
             var t = new ScheduledTimer(loop, () => { });
-            t.Arm(loop.Now + TimeSpan.FromHours(2));
+            t.Arm(loop.Now + Duration.FromHours(2));
             t.Cancel();
         }
 
         loop.CountLiveEvents().Should().Be(1);
         loop.PendingEvents.Should().BeLessThanOrEqualTo(EventQueueCompactorLimit(1));
-        loop.NextDue.Should().Be(Instant.Zero + TimeSpan.FromHours(1));
+        loop.NextDue.Should().Be(Instant.Zero + Duration.FromHours(1));
     }
 
     [Test]
@@ -44,13 +44,13 @@ public class TimerQueueBoundTests
         {
             int id = i;
             var t = new ScheduledTimer(loop, () => ran.Add(id));
-            t.Arm(loop.Now + TimeSpan.FromSeconds(1 + i % 3));
+            t.Arm(loop.Now + Duration.FromSeconds(1 + i % 3));
             timers.Add(t);
         }
         for (int i = 0; i < timers.Count; i++)
             if (i % 2 == 1) timers[i].Cancel(); // compactions happen while these are cancelled and others armed
 
-        loop.RunUntil(loop.Now + TimeSpan.FromSeconds(10));
+        loop.RunUntil(loop.Now + Duration.FromSeconds(10));
 
         var expected = Enumerable.Range(0, 2_000).Where(i => i % 2 == 0).OrderBy(i => i % 3).ThenBy(i => i).ToList();
         ran.Should().Equal(expected);
@@ -61,7 +61,7 @@ public class TimerQueueBoundTests
     [Test]
     public void Closing_thousands_of_connections_leaves_only_live_timers_queued()
     {
-        var tcp = new TcpSettings { Keepalive = true, TimeWaitDuration = TimeSpan.FromSeconds(1) };
+        var tcp = new TcpSettings { Keepalive = true, TimeWaitDuration = Duration.FromSeconds(1) };
         var w = new TcpWorld(a: tcp, b: tcp);
         var loop = (VirtualEventLoop)w.Sim.Loop;
         var listener = w.B.ListenTcp(80);

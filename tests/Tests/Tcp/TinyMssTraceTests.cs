@@ -2,6 +2,7 @@ using FluentAssertions;
 using Netstack.Transport.Tcp;
 using Netstack.Wire;
 using NUnit.Framework;
+using Netstack.Time;
 
 namespace Netstack.Tests.Tcp;
 
@@ -41,7 +42,7 @@ public class TinyMssTraceTests : TraceTestBase
         var syn = Peer.Next();
         Peer.Send(TcpFlags.Syn | TcpFlags.Ack, PeerIsn, syn.Seq + 1, 8192, ScriptedPeer.Opts(mss: 8),
             sourcePort: 5000, destinationPort: syn.SourcePort);
-        Peer.RunFor(TimeSpan.Zero);
+        Peer.RunFor(Duration.Zero);
 
         connect.IsCompletedSuccessfully.Should().BeTrue();
         connect.Result.Connection.EffectiveMss.Should().Be(48);

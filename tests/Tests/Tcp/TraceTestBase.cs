@@ -36,7 +36,7 @@ public abstract class TraceTestBase
         synAck.Flags.Should().Be(TcpFlags.Syn | TcpFlags.Ack);
         synAck.Ack.Should().Be(PeerIsn + 1);
         Peer.Send(TcpFlags.Ack, PeerIsn + 1, synAck.Seq + 1, peerWindow);
-        Peer.RunFor(TimeSpan.Zero);
+        Peer.RunFor(Duration.Zero);
         accept.IsCompletedSuccessfully.Should().BeTrue();
         Stream = accept.Result;
         Conn.State.Should().Be(TcpState.Established);

@@ -31,8 +31,8 @@ public class PcapFileSinkTests
                 uint nanos = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(at + 4));
                 int captured = (int)BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(at + 8));
                 int original = (int)BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(at + 12));
-                seconds.Should().Be((uint)(PcapFileSink.Epoch + times[i] / 1_000_000_000), $"record {i}");
-                nanos.Should().Be((uint)(times[i] % 1_000_000_000), $"record {i}");
+                seconds.Should().Be((uint)(PcapFileSink.Epoch + times[i] / Duration.NanosecondsPerSecond), $"record {i}");
+                nanos.Should().Be((uint)(times[i] % Duration.NanosecondsPerSecond), $"record {i}");
                 captured.Should().Be(60 + i * 100);
                 original.Should().Be(captured);
                 bytes.AsSpan(at + 16, captured).ToArray().Should().Equal(TestFrame(captured, (byte)i));
@@ -70,7 +70,7 @@ public class PcapFileSinkTests
             });
             for (int i = 0; i < times.Length; i++)
             {
-                long unixNs = PcapFileSink.Epoch * 1_000_000_000 + times[i];
+                long unixNs = PcapFileSink.Epoch * Duration.NanosecondsPerSecond + times[i];
                 var frame = TestFrame(64 + i * 500, (byte)i);
                 var header = new SharpPcap.LibPcap.PcapHeader(0, 0, (uint)frame.Length, (uint)frame.Length) { Timeval = new SharpPcap.PosixTimeval() };
                 header.Timeval.Value = new decimal((int)unixNs, (int)(unixNs >> 32), 0, false, 9);

@@ -16,12 +16,12 @@ public class VirtualEventLoopOrderTests
         {
             log.Add((loop.Now.Nanoseconds, (int)token));
             for (int i = random.Next(3); i > 0; i--)
-                loop.Schedule(loop.Now + TimeSpan.FromTicks(Delays[random.Next(Delays.Length)]), this, _nextId++);
+                loop.Schedule(loop.Now + Duration.FromNanoseconds(Delays[random.Next(Delays.Length)]), this, _nextId++);
         }
     }
 
-    /// <summary>Delays in 100 ns ticks: mostly "now", some soon, some later.</summary>
-    private static readonly long[] Delays = [0, 0, 0, 1, 1, 2, 10];
+    /// <summary>Delays in nanoseconds: mostly "now", some soon, some later.</summary>
+    private static readonly long[] Delays = [0, 0, 0, 100, 100, 200, 1_000];
 
     /// <summary>The same workload on a sorted list: the obviously correct order.</summary>
     private static List<(long Time, int Id)> Reference(int seed, int initial, long untilNs)
@@ -40,7 +40,7 @@ public class VirtualEventLoopOrderTests
             now = next.Due;
             log.Add((now, next.Id));
             for (int i = random.Next(3); i > 0; i--)
-                pending.Add((now + Delays[random.Next(Delays.Length)] * 100, seq++, nextId++));
+                pending.Add((now + Delays[random.Next(Delays.Length)], seq++, nextId++));
         }
         return log;
     }

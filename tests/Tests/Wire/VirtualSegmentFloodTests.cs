@@ -32,7 +32,7 @@ public class VirtualSegmentFloodTests
     public void A_broadcast_to_many_ports_holds_one_copy_and_reaches_each_port_intact()
     {
         var loop = new VirtualEventLoop();
-        var lan = new VirtualSegment(loop, new SegmentOptions { Latency = TimeSpan.FromMilliseconds(1) });
+        var lan = new VirtualSegment(loop, new SegmentOptions { Latency = Duration.FromMilliseconds(1) });
         var receivers = new List<RecordingReceiver>();
         var ports = new List<VirtualPort>();
         for (int i = 0; i < 200; i++)

@@ -138,7 +138,7 @@ public sealed class PacketdrillRun : IDisposable
         public Ticker(IEventLoop loop, Action tick)
         {
             (_loop, _tick) = (loop, tick);
-            _loop.Schedule(_loop.Now + TimeSpan.FromMilliseconds(1), this, 0);
+            _loop.Schedule(_loop.Now + Duration.FromMilliseconds(1), this, 0);
         }
 
         public bool Stopped { get; set; }
@@ -147,7 +147,7 @@ public sealed class PacketdrillRun : IDisposable
         {
             if (Stopped) return;
             _tick();
-            _loop.Schedule(_loop.Now + TimeSpan.FromMilliseconds(1), this, 0);
+            _loop.Schedule(_loop.Now + Duration.FromMilliseconds(1), this, 0);
         }
 
         public bool IsCurrent(long token) => !Stopped;
@@ -207,7 +207,7 @@ public sealed class PacketdrillRun : IDisposable
     private bool RunInNamespace(ShellCommand shell)
     {
         var folder = Path.GetDirectoryName(Path.GetFullPath(_analysis.Script.File))!;
-        var result = _kernel!.Namespace.Run(TimeSpan.FromSeconds(20), "sh", "-c", $"cd '{folder}' && {shell.Command}");
+        var result = _kernel!.Namespace.Run(Duration.FromSeconds(20), "sh", "-c", $"cd '{folder}' && {shell.Command}");
         if (result.ExitCode == 0) return true;
         Fail(shell.Location, $"shell command failed (exit {result.ExitCode}): {(result.Error + result.Output).Trim()}");
         return false;

@@ -1,6 +1,7 @@
 using Netstack.Harness.Running;
 using Netstack.Harness.Trace;
 using Netstack.Drivers.Capture;
+using Netstack.Time;
 
 namespace Netstack.Harness.Packetdrill.Execution;
 
@@ -50,7 +51,7 @@ public static class PacketdrillRunner
         realWire?.StartClock(pcap);
         run.Play();
         if (path is not null && options.Format == CaptureFormat.PcapNg)
-            PcapNgWriter.Write(path, run.Log.Frames, [("local", "wire"), ("remote", "wire")], realWire?.Loop.EpochUnixNanoseconds ?? PcapFileSink.Epoch * 1_000_000_000);
+            PcapNgWriter.Write(path, run.Log.Frames, [("local", "wire"), ("remote", "wire")], realWire?.Loop.EpochUnixNanoseconds ?? PcapFileSink.Epoch * Duration.NanosecondsPerSecond);
         var failures = run.Failures.Select((f, i) => new StepFailure(i, f)).ToList();
         return new ScenarioResult(script.Name, script.File, seed, failures.Count == 0, run.NowMicros * 1000, run.Log.Count, path, failures, run.Log)
         {

@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using Netstack.Api;
 using Netstack.Transport.Tcp;
 using Netstack.Wire;
+using Netstack.Time;
 
 namespace Netstack.Harness.Packetdrill.Execution;
 
@@ -327,7 +328,7 @@ public sealed class SocketTable(NetworkStack stack, Ipv4Address remote, ushort b
         var items = (call.Argument(0) as ArrayExpr)?.Items.OfType<StructExpr>().ToList()
                     ?? throw new SyscallModelException("poll() needs [{fd=N, events=...}] as its first argument");
         long timeoutMs = Number(call.Argument(2), 0);
-        long deadline = timeoutMs < 0 ? long.MaxValue : stack.Scheduler.Now.Nanoseconds + timeoutMs * 1_000_000;
+        long deadline = timeoutMs < 0 ? long.MaxValue : (stack.Scheduler.Now + Duration.FromMilliseconds(timeoutMs)).Nanoseconds;
         SyscallOutcome? Try()
         {
             int ready = 0;

@@ -1,3 +1,5 @@
+using Netstack.Time;
+
 namespace Netstack.Transport.Tcp;
 
 /// <summary>The retransmission timeout of RFC 6298: SRTT and RTTVAR from round-trip samples, RTO bounded
@@ -6,13 +8,16 @@ namespace Netstack.Transport.Tcp;
 public sealed class RtoEstimator
 {
     /// <summary>Clock granularity G of RFC 6298 (2.2): the stack's timestamp clock ticks in milliseconds.</summary>
-    private static readonly TimeSpan Granularity = TimeSpan.FromMilliseconds(1);
-    private readonly TimeSpan _min;
-    private readonly TimeSpan _max;
+    private static readonly Duration Granularity = Duration.FromMilliseconds(1);
+    /// <summary>SRTT and RTTVAR are kept in units of 100 ns, each fraction rounded half to even: the resolution the
+    /// estimator has always had, which the timing of every recorded retransmission and probe depends on.</summary>
+    private static readonly Duration Resolution = Duration.FromNanoseconds(Duration.NanosecondsPerTick);
+    private readonly Duration _min;
+    private readonly Duration _max;
 
     /// <summary>An estimator whose RTO starts at <paramref name="initial"/> and stays within [<paramref name="min"/>,
     /// <paramref name="max"/>].</summary>
-    public RtoEstimator(TimeSpan initial, TimeSpan min, TimeSpan max)
+    public RtoEstimator(Duration initial, Duration min, Duration max)
     {
         _min = min;
         _max = max;
@@ -20,34 +25,35 @@ public sealed class RtoEstimator
         Rto = _estimate;
     }
 
-    private TimeSpan _estimate;
+    private Duration _estimate;
     private int _backoffs;
 
     /// <summary>The timeout to arm now: the estimate doubled once per backoff, within the bounds.</summary>
-    public TimeSpan Rto { get; private set; }
+    public Duration Rto { get; private set; }
     /// <summary>SRTT (RFC 6298 §2); zero before the first sample.</summary>
-    public TimeSpan SmoothedRtt { get; private set; }
+    public Duration SmoothedRtt { get; private set; }
     /// <summary>RTTVAR (RFC 6298 §2); zero before the first sample.</summary>
-    public TimeSpan RttVariance { get; private set; }
+    public Duration RttVariance { get; private set; }
     /// <summary>At least one round-trip sample has been taken (RFC 6298 (2.2) has happened).</summary>
     public bool HasSample { get; private set; }
 
     /// <summary>RFC 6298 (2.2) and (2.3): fold in one measurement.</summary>
-    public void AddSample(TimeSpan r)
+    public void AddSample(Duration r)
     {
-        if (r < TimeSpan.Zero) return;
+        if (r < Duration.Zero) return;
+        r = Resolution * (r.Nanoseconds / Resolution.Nanoseconds);
         if (!HasSample)
         {
             SmoothedRtt = r;
-            RttVariance = r / 2;
+            RttVariance = Fraction(r, 1, 2);
             HasSample = true;
         }
         else
         {
             var delta = SmoothedRtt - r;
-            if (delta < TimeSpan.Zero) delta = -delta;
-            RttVariance = RttVariance * 3 / 4 + delta / 4;
-            SmoothedRtt = SmoothedRtt * 7 / 8 + r / 8;
+            if (delta < Duration.Zero) delta = -delta;
+            RttVariance = Fraction(RttVariance, 3, 4) + Fraction(delta, 1, 4);
+            SmoothedRtt = Fraction(SmoothedRtt, 7, 8) + Fraction(r, 1, 8);
         }
         var k = RttVariance * 4;
         _estimate = Clamp(SmoothedRtt + (k > Granularity ? k : Granularity));
@@ -74,5 +80,10 @@ public sealed class RtoEstimator
     /// <summary>Timeouts since the last sample or reset.</summary>
     public int Backoffs => _backoffs;
 
-    private TimeSpan Clamp(TimeSpan t) => t < _min ? _min : t > _max ? _max : t;
+    /// <summary><paramref name="d"/> × <paramref name="numerator"/> / <paramref name="denominator"/> in whole
+    /// <see cref="Resolution"/> units, rounded half to even.</summary>
+    private static Duration Fraction(Duration d, long numerator, long denominator) =>
+        Resolution * (long)Math.Round((double)(d.Nanoseconds / Resolution.Nanoseconds * numerator) / denominator);
+
+    private Duration Clamp(Duration t) => t < _min ? _min : t > _max ? _max : t;
 }

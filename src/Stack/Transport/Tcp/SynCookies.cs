@@ -10,7 +10,7 @@ namespace Netstack.Transport.Tcp;
 public sealed class SynCookies
 {
     /// <summary>How long one clock value lasts; a cookie is accepted for one to two periods.</summary>
-    public static readonly TimeSpan Period = TimeSpan.FromSeconds(64);
+    public static readonly Duration Period = Duration.FromSeconds(64);
 
     // Common path MSS values (3 bits of the cookie); a peer's MSS is rounded down to one of these.
     private static readonly ushort[] MssTable = [536, 1200, 1360, 1400, 1440, 1452, 1460, 8960];
@@ -26,7 +26,7 @@ public sealed class SynCookies
         _scheduler = scheduler;
     }
 
-    private uint Clock => (uint)(_scheduler.Now.Nanoseconds / (Period.Ticks * 100));
+    private uint Clock => (uint)(_scheduler.Now.Nanoseconds / Period.Nanoseconds);
 
     /// <summary>The ISS for a SYN-ACK that keeps no state.</summary>
     public uint Make(ConnectionKey key, int peerMss)

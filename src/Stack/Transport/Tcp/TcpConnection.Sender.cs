@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using Netstack.Diagnostics;
 using Netstack.Wire;
+using Netstack.Time;
 
 namespace Netstack.Transport.Tcp;
 
@@ -100,7 +101,7 @@ public sealed partial class TcpConnection
                 _cc.OnPartialAck(acked);
             }
         }
-        else if (cwndLimited) _cc.OnNewAck(acked, _scheduler.Now.Nanoseconds / 1e9, _rto.SmoothedRtt.TotalSeconds);
+        else if (cwndLimited) _cc.OnNewAck(acked, _scheduler.Now.TotalSeconds, _rto.SmoothedRtt.TotalSeconds);
 
         _tlpInFlight = false;
         if (_sndUna == _sndMax)
@@ -165,7 +166,7 @@ public sealed partial class TcpConnection
             // ACKs were lost. Now - TSecr would time those losses, not the path, and swell RTTVAR for minutes.
             if (_retransmittedSinceSample && unchecked((int)(opts.TsEcr - _lastRetransmitTsVal)) < 0) return;
             _retransmittedSinceSample = false;
-            _rto.AddSample(TimeSpan.FromMilliseconds(unchecked((int)(TsNow - opts.TsEcr))));
+            _rto.AddSample(Duration.FromMilliseconds((long)unchecked((int)(TsNow - opts.TsEcr))));
             return;
         }
         if (_rttTiming && ack > _rttSeq)
@@ -344,7 +345,7 @@ public sealed partial class TcpConnection
     }
 
     /// <summary>Timer granularity floor for the probe timeout: the RTT clock ticks in milliseconds.</summary>
-    private static readonly TimeSpan MinimumProbeTimeout = TimeSpan.FromMilliseconds(10);
+    private static readonly Duration MinimumProbeTimeout = Duration.FromMilliseconds(10);
 
     /// <summary>RFC 8985 §7.2: an RTT estimate, data in flight, not in loss recovery or timeout backoff, and no
     /// probe already out.</summary>

@@ -75,7 +75,7 @@ public sealed partial class TcpConnection
     private SocketError _softError;
 
     /// <summary>A SYN-ACK answers a duplicate SYN only if none was sent this long before.</summary>
-    private static readonly TimeSpan DuplicateSynAnswerInterval = TimeSpan.FromMilliseconds(500);
+    private static readonly Duration DuplicateSynAnswerInterval = Duration.FromMilliseconds(500);
     private Instant _synAckSentAt = new(long.MinValue / 2);
 
     private readonly TcpTimer _rtxTimer, _persistTimer, _delayedAckTimer, _timeWaitTimer, _keepaliveTimer;
@@ -137,9 +137,9 @@ public sealed partial class TcpConnection
     /// <summary>ssthresh in bytes (RFC 5681); 0 before the handshake completes.</summary>
     public int SlowStartThreshold => _cc?.Ssthresh ?? 0;
     /// <summary>The retransmission timeout to arm now (RFC 6298), backoff included.</summary>
-    public TimeSpan RetransmissionTimeout => _rto.Rto;
+    public Duration RetransmissionTimeout => _rto.Rto;
     /// <summary>SRTT (RFC 6298); zero until the first RTT sample.</summary>
-    public TimeSpan SmoothedRtt => _rto.SmoothedRtt;
+    public Duration SmoothedRtt => _rto.SmoothedRtt;
     /// <summary>Payload bytes per full-sized segment we send (peer MSS less our options).</summary>
     public int EffectiveMss => SendMss;
     /// <summary>Both sides sent the window scale option (RFC 7323 §2).</summary>
@@ -173,7 +173,7 @@ public sealed partial class TcpConnection
 
     private SequenceNumber RcvNxt => _fin.Received ? _recv.Next + 1 : _recv.Next;
     private int SendMss => Math.Max(1, Math.Min(Math.Min(_peerMss, _ourMss), _pathMss) - (_tsEnabled ? TimestampOptionLength : 0));
-    private uint TsNow => unchecked((uint)(_scheduler.Now.Nanoseconds / 1_000_000) + _tsOffset);
+    private uint TsNow => unchecked((uint)(_scheduler.Now.Nanoseconds / Duration.NanosecondsPerMillisecond) + _tsOffset);
     private SequenceNumber DataEnd => _sndUna + _send.Count; // sequence after the last buffered byte
 
     private bool CanSendData => State is TcpState.Established or TcpState.CloseWait or TcpState.FinWait1

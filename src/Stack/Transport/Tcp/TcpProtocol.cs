@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Netstack.Diagnostics;
 using Netstack.Link;
 using Netstack.Network;
+using Netstack.Time;
 using Netstack.Wire;
 
 namespace Netstack.Transport.Tcp;
@@ -144,7 +145,7 @@ public sealed class TcpProtocol : IIpProtocol
     /// <summary>RFC 5961 §7: a stack-wide budget of challenge ACKs per second.</summary>
     internal bool TryTakeChallengeAck()
     {
-        long second = _stack.Scheduler.Now.Nanoseconds / 1_000_000_000;
+        long second = _stack.Scheduler.Now.Nanoseconds / Duration.NanosecondsPerSecond;
         if (second != _challengeSecond)
         {
             _challengeSecond = second;

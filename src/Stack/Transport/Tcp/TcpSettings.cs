@@ -1,3 +1,5 @@
+using Netstack.Time;
+
 namespace Netstack.Transport.Tcp;
 
 /// <summary>TCP tunables for one stack. Defaults follow the RFCs (RFC 6298 timers, RFC 9293 MSL) or Linux
@@ -18,11 +20,11 @@ public sealed record TcpSettings
     public bool NoDelay { get; init; }
 
     /// <summary>RTO before the first RTT sample: RFC 6298 (2.1) says 1 s.</summary>
-    public TimeSpan InitialRto { get; init; } = TimeSpan.FromSeconds(1);
+    public Duration InitialRto { get; init; } = Duration.FromSeconds(1);
     /// <summary>RFC 6298 (2.4): 1 s. Linux uses 200 ms.</summary>
-    public TimeSpan MinRto { get; init; } = TimeSpan.FromSeconds(1);
+    public Duration MinRto { get; init; } = Duration.FromSeconds(1);
     /// <summary>Ceiling of the backed-off RTO; RFC 6298 (2.5) allows at least 60 s.</summary>
-    public TimeSpan MaxRto { get; init; } = TimeSpan.FromSeconds(60);
+    public Duration MaxRto { get; init; } = Duration.FromSeconds(60);
     /// <summary>SYN retransmissions before a connect fails with TimedOut. RFC 9293 §3.8.3 (MUST-23) asks for at
     /// least 3 minutes of them: with the RTO doubling from 1 s up to 60 s, 7 retries are sent at 1, 3, 7, 15, 31,
     /// 63 and 123 s and the connect fails at 183 s (6 retries would give up at 123 s).</summary>
@@ -33,20 +35,20 @@ public sealed record TcpSettings
     public int DataRetries { get; init; } = 15;
 
     /// <summary>Twice the maximum segment lifetime: how long TIME-WAIT lasts.</summary>
-    public TimeSpan TimeWaitDuration { get; init; } = TimeSpan.FromSeconds(60);
+    public Duration TimeWaitDuration { get; init; } = Duration.FromSeconds(60);
     /// <summary>Delay ACKs for in-order data (RFC 1122 §4.2.3.2, RFC 9293 §3.8.6.3), acknowledging at least every
     /// second full segment.</summary>
     public bool DelayedAck { get; init; } = true;
     /// <summary>RFC 9293 §3.8.6.3: less than 0.5 s; RFC 5681: at most 500 ms. 200 ms like BSD.</summary>
-    public TimeSpan DelayedAckTimeout { get; init; } = TimeSpan.FromMilliseconds(200);
+    public Duration DelayedAckTimeout { get; init; } = Duration.FromMilliseconds(200);
 
     /// <summary>Probe idle connections (RFC 1122 §4.2.3.6); off by default, as the RFC requires.</summary>
     public bool Keepalive { get; init; }
     /// <summary>Idle time before the first keepalive probe; RFC 1122 §4.2.3.6: no less than two hours by
     /// default.</summary>
-    public TimeSpan KeepaliveIdle { get; init; } = TimeSpan.FromHours(2);
+    public Duration KeepaliveIdle { get; init; } = Duration.FromHours(2);
     /// <summary>Time between unanswered keepalive probes (Linux tcp_keepalive_intvl).</summary>
-    public TimeSpan KeepaliveInterval { get; init; } = TimeSpan.FromSeconds(75);
+    public Duration KeepaliveInterval { get; init; } = Duration.FromSeconds(75);
     /// <summary>Unanswered keepalive probes before the connection is aborted with TimedOut.</summary>
     public int KeepaliveProbes { get; init; } = 9;
 

@@ -22,7 +22,7 @@ internal sealed class TcpTimer
     public bool IsRunning { get; private set; }
     public Instant Deadline { get; private set; }
 
-    public void Start(TimeSpan delay) => StartAt(_scheduler.Now + delay);
+    public void Start(Duration delay) => StartAt(_scheduler.Now + delay);
 
     public void StartAt(Instant due)
     {
@@ -35,7 +35,7 @@ internal sealed class TcpTimer
     /// delayed-ACK and retransmission timers (every few segments) costs no scheduling; one due later (keepalive,
     /// TIME-WAIT, a backed-off retransmission) is cancelled, so the scheduler can drop it and the connection it
     /// references now rather than hours later (issue 18: memory grew with the connection rate).</summary>
-    private static readonly TimeSpan LapseHorizon = TimeSpan.FromSeconds(1);
+    private static readonly Duration LapseHorizon = Duration.FromSeconds(1);
 
     public void Stop()
     {

@@ -16,6 +16,7 @@ public sealed class World
     private readonly Dictionary<string, NetworkStack> _hosts = new(StringComparer.Ordinal);
     private readonly Dictionary<string, VirtualSegment> _segments = new(StringComparer.Ordinal);
 
+    /// <param name="seed">Every host's and fault's random generator derives from it.</param>
     /// <param name="capture">When set, every frame each host sends is written here (one copy per frame, at
     /// the time it is put on the wire).</param>
     /// <param name="loop">The loop that drives the world; a new <see cref="VirtualEventLoop"/> when omitted.</param>
@@ -30,6 +31,9 @@ public sealed class World
     public ulong Seed { get; }
     public IEventLoop Loop { get; }
     public IFrameSink? Capture { get; }
+
+    /// <summary>Per-host captures (rx, tx or both) added around each port a host is attached with, or null.</summary>
+    public HostCaptures? HostCaptures { get; set; }
     public IReadOnlyDictionary<string, NetworkStack> Hosts => _hosts;
     public IReadOnlyDictionary<string, VirtualSegment> Segments => _segments;
 
@@ -53,10 +57,22 @@ public sealed class World
     /// <summary>Connects <paramref name="host"/> to <paramref name="segment"/> with an address.</summary>
     public NetworkInterface Attach(NetworkStack host, VirtualSegment segment, MacAddress mac, Ipv4Cidr address, int? mtu = null)
     {
-        ILink link = segment.Connect($"{host.Name}.{segment.Name}");
+        return host.AddInterface(ConnectPort(host.Name, segment), mac, address, mtu);
+    }
+
+    /// <summary>A new port for <paramref name="host"/> on <paramref name="segment"/> (named <c>host.segment</c>),
+    /// decorated with the world's captures: the host's own capture, if any, right at the port (it sees what the port
+    /// delivers), then the segment's recording of what is sent on it outermost (a frame the host sends is in the
+    /// segment's recording first). Whatever plays the host (a stack, a tap forwarder, a script) attaches to the link
+    /// returned.</summary>
+    public ILink ConnectPort(string host, VirtualSegment segment)
+    {
+        ILink link = segment.Connect($"{host}.{segment.Name}");
+        if (HostCaptures is { } captures)
+            link = captures.Wrap(host, link, Loop);
         if (Capture is not null)
-            link = new CaptureLink(link, Loop, Capture, host.Name, CaptureDirections.Outbound);
-        return host.AddInterface(link, mac, address, mtu);
+            link = new CaptureLink(link, Loop, Capture, host, CaptureDirections.Outbound);
+        return link;
     }
 
     /// <summary>Brings every host up (gratuitous ARP), in the order they were added.</summary>

@@ -32,6 +32,7 @@ public static class RunCommand
         public string? Report { get; init; }
         public bool Trace { get; init; }
         public ScenarioWire Wire { get; init; }
+        public HostCaptureMode Capture { get; init; }
     }
 
     public static Command Create()
@@ -44,6 +45,12 @@ public static class RunCommand
         var output = new Option<string>("--out") { Description = "Directory for the recordings (<scenario>.pcap)", DefaultValueFactory = _ => "out" };
         var format = new Option<string>("--format") { Description = "Recording format: pcap or pcapng (with a comment per frame)", DefaultValueFactory = _ => "pcap" };
         format.AcceptOnlyFromAmong("pcap", "pcapng");
+        var capture = new Option<string?>("--capture")
+        {
+            Description = "Also record each host's own view: rx (what it received, after faults), tx (what it sent) or both, " +
+                          "to <scenario>.<host>.rx|tx|rxtx.pcap beside the segment's recording",
+        };
+        capture.AcceptOnlyFromAmong("rx", "tx", "both");
         var seed = new Option<string?>("--seed") { Description = "Run with this seed instead of each file's" };
         var seeds = new Option<string?>("--seeds") { Description = "Run each scenario under every seed A..B; print failing seeds with a command that reproduces one" };
         var filter = new Option<string[]>("--filter")
@@ -67,7 +74,7 @@ public static class RunCommand
         wire.AcceptOnlyFromAmong("virtual", "tap");
         var command = new Command("run", "Run YAML scenarios (in virtual time, or against Linux on a tap) and record every frame")
         {
-            paths, output, format, seed, seeds, filter, list, failFast, watch, shard, junit, report, trace, wire,
+            paths, output, format, capture, seed, seeds, filter, list, failFast, watch, shard, junit, report, trace, wire,
         };
         command.SetAction(parse => Dispatch(new Settings
         {
@@ -85,6 +92,13 @@ public static class RunCommand
             Report = parse.GetValue(report),
             Trace = parse.GetValue(trace),
             Wire = parse.GetValue(wire) == "tap" ? ScenarioWire.Tap : ScenarioWire.Virtual,
+            Capture = parse.GetValue(capture) switch
+            {
+                "rx" => HostCaptureMode.Rx,
+                "tx" => HostCaptureMode.Tx,
+                "both" => HostCaptureMode.Both,
+                _ => HostCaptureMode.None,
+            },
         }));
         return command;
     }
@@ -299,7 +313,7 @@ public static class RunCommand
                 continue;
             }
             if (scenarios.Count > 1) terminal.Progress($"[{position}/{scenarios.Count}] {scenario.Name} ({wall.Elapsed.TotalSeconds:0.0} s)");
-            var options = new RunOptions { OutputDirectory = settings.Output, Format = settings.Format, Seed = settings.Seed, Wire = settings.Wire };
+            var options = new RunOptions { OutputDirectory = settings.Output, Format = settings.Format, Seed = settings.Seed, Wire = settings.Wire, Capture = settings.Capture };
             var started = wall.Elapsed;
             ScenarioResult result;
             try
@@ -354,7 +368,7 @@ public static class RunCommand
             try
             {
                 result = Netstack.Harness.Packetdrill.Execution.PacketdrillRunner.Run(script,
-                    new RunOptions { OutputDirectory = settings.Output, Format = settings.Format, Seed = settings.Seed, Wire = settings.Wire });
+                    new RunOptions { OutputDirectory = settings.Output, Format = settings.Format, Seed = settings.Seed, Wire = settings.Wire, Capture = settings.Capture });
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
@@ -436,7 +450,7 @@ public static class RunCommand
         if (failing.Count > 0)
         {
             stdout.WriteLine($"    failing seeds: {string.Join(", ", failing.Take(20).Select(f => f.Seed))}{(failing.Count > 20 ? ", ..." : "")}");
-            var first = runner.Run(scenario, new RunOptions { OutputDirectory = settings.Output, Format = settings.Format, Seed = failing[0].Seed });
+            var first = runner.Run(scenario, new RunOptions { OutputDirectory = settings.Output, Format = settings.Format, Seed = failing[0].Seed, Capture = settings.Capture });
             drawn = first;
             stdout.WriteLine($"    reproduce: {Reproduce(scenario, first.Seed)}");
             foreach (var line in first.FailureMessage.Split(Environment.NewLine))

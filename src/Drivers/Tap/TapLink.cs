@@ -40,6 +40,8 @@ public sealed unsafe class TapLink : ILink, IReadableHandler, IDisposable
     private IFrameReceiver? _receiver;
     private bool _disposed;
 
+    /// <param name="loop">The real-time loop that reads the tap when it is readable and runs the stack.</param>
+    /// <param name="name">The tap interface to open (created if it does not exist).</param>
     /// <param name="mtu">Largest IP packet; defaults to the tap interface's MTU as the kernel reports it.</param>
     /// <param name="offload">Use virtio-net headers and let the kernel hand us TCP segments of up to 64 KB
     /// with the checksum left to us (TSO/checksum offload): fewer, larger frames. The link completes the

@@ -48,9 +48,7 @@ public sealed class LinuxHostDriver : HostDriver
         _peer = LinuxPeer.Create(spec, loop, segment.Options.Mtu);
         try
         {
-            Netstack.Link.ILink port = segment.Connect($"{spec.Name}.{i.Segment}");
-            if (sim.Capture is { } sink)
-                port = new CaptureLink(port, loop, sink, spec.Name, CaptureDirections.Outbound);
+            Netstack.Link.ILink port = sim.ConnectPort(spec.Name, segment);
             _ = new FrameForwarder(_peer.Tap, port);
             log.MapSegment(i.Mac, i.Segment);
             if (willPing) Pinger();

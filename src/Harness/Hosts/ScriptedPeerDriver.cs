@@ -23,9 +23,7 @@ public sealed class ScriptedPeerDriver : HostDriver
         var sim = world.World;
         foreach (var i in spec.Interfaces)
         {
-            ILink link = sim.Segments[i.Segment].Connect($"{spec.Name}.{i.Segment}");
-            if (sim.Capture is { } sink)
-                link = new CaptureLink(link, sim.Loop, sink, spec.Name, CaptureDirections.Outbound);
+            ILink link = sim.ConnectPort(spec.Name, sim.Segments[i.Segment]);
             link.Attach(IgnoredFrames.Instance);
             _links[i.Segment] = link;
             log.MapSegment(i.Mac, i.Segment);

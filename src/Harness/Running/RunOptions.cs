@@ -8,6 +8,23 @@ public sealed record RunOptions
     public ulong? Seed { get; init; }
     public CaptureFormat Format { get; init; } = CaptureFormat.Pcap;
     public ScenarioWire Wire { get; init; } = ScenarioWire.Virtual;
+    /// <summary>Also a capture at each host's own port: what it received (after faults), sent, or both.</summary>
+    public HostCaptureMode Capture { get; init; } = HostCaptureMode.None;
+    /// <summary>How TCP frames are commented in pcapng recordings (retransmissions; a segment notation if set).</summary>
+    public Trace.TcpCommentFormatter TcpComments { get; init; } = Trace.TcpCommentFormatter.Default;
+}
+
+/// <summary>Which per-host captures a run writes besides the segment's recording (<c>--capture</c>).</summary>
+public enum HostCaptureMode
+{
+    /// <summary>Only the segment's recording: every frame as sent, before faults.</summary>
+    None,
+    /// <summary>Per host, the frames it received, after faults: <c>NAME.HOST.rx.pcap</c>.</summary>
+    Rx,
+    /// <summary>Per host, the frames it sent, before faults: <c>NAME.HOST.tx.pcap</c>.</summary>
+    Tx,
+    /// <summary>Per host, both in one file, as tcpdump on that host shows them: <c>NAME.HOST.rxtx.pcap</c>.</summary>
+    Both,
 }
 
 public enum CaptureFormat

@@ -14,6 +14,8 @@ public sealed record ScenarioResult(
 {
     /// <summary>TCP retransmissions of all hosts together (for the per-seed table of <c>--seeds</c>).</summary>
     public long TcpRetransmissions { get; init; }
+    /// <summary>Each host's own capture file (<c>--capture</c>), by host; empty when none was asked for.</summary>
+    public IReadOnlyDictionary<string, string> HostCapturePaths { get; init; } = new Dictionary<string, string>();
 
     public ScenarioWire Wire { get; init; }
 

@@ -23,12 +23,15 @@ public sealed class ScenarioRun : IDisposable
 
     /// <param name="loop">The virtual loop when null; a <see cref="RealTimeEventLoop"/> for the tap wire, where the
     /// scenario's Linux host (if any) becomes the kernel in a namespace made for this run.</param>
-    public ScenarioRun(Scenario scenario, ulong seed, IFrameSink? captureFile, IEventLoop? loop = null)
+    /// <param name="hostCaptures">Captures at each host's own port (rx, tx or both), or null.</param>
+    public ScenarioRun(Scenario scenario, ulong seed, IFrameSink? captureFile, IEventLoop? loop = null,
+        Func<FrameLog, HostCaptures?>? hostCaptures = null)
     {
         Scenario = scenario;
         Log = new FrameLog();
         var world = new WorldBuilder(seed, captureFile is null ? Log : new FanOutSink(Log, captureFile), loop);
         World = world.World;
+        World.HostCaptures = hostCaptures?.Invoke(Log);
         try
         {
             Build(world);
@@ -85,13 +88,44 @@ public sealed class ScenarioRun : IDisposable
 
     public Netstack.Harness.Faults.WireFaults? Faults { get; private set; }
 
-    /// <summary>The step being played, so frames it sends synchronously can say so in the recording.</summary>
-    public Steps.Step? CurrentStep { get; set; }
+    /// <summary>The step being played, so frames it sends synchronously can say so in the recording. Setting it to
+    /// a step that causes a particular frame (<see cref="Steps.ActionStep.Cause"/>) starts waiting for that frame.</summary>
+    public Steps.Step? CurrentStep
+    {
+        get => _currentStep;
+        set
+        {
+            _currentStep = value;
+            _currentCause = (value as Steps.ActionStep)?.Cause;
+            if (_currentCause is { } cause) _pendingCauses.Add((cause, StepComment(value!), cause.Count));
+        }
+    }
 
+    private Steps.Step? _currentStep;
+    private FrameCause? _currentCause;
+    /// <summary>Frames steps caused that have not gone out yet, oldest step first.</summary>
+    private readonly List<(FrameCause Cause, string Comment, int Remaining)> _pendingCauses = new();
+
+    private static string StepComment(Steps.Step step) => $"step {step.Location.Line}:{step.Location.Column} {step.Describe()}";
+
+    /// <summary>The step comment goes on the frame the step caused (the SYN of a tcp-connect, even when it leaves
+    /// after ARP); frames sent while a step runs that it did not cause say what they were for.</summary>
     private void Annotate(CapturedFrame frame)
     {
         if (CurrentStep is { } step)
-            frame.Step = $"step {step.Location.Line}:{step.Location.Column} {step.Describe()}";
+        {
+            if (_currentCause is not { } cause) frame.Step = StepComment(step);
+            else if (FrameCause.IsArp(frame)) frame.Step = $"ARP for {cause.Keyword} at line {step.Location.Line}";
+        }
+        for (int i = 0; i < _pendingCauses.Count; i++)
+        {
+            var (pending, comment, remaining) = _pendingCauses[i];
+            if (pending.Host != frame.Host || !pending.Matches(frame)) continue;
+            frame.Step = comment;
+            if (remaining > 1) _pendingCauses[i] = (pending, comment, remaining - 1);
+            else _pendingCauses.RemoveAt(i);
+            break;
+        }
         if (frame.Segment is not { } segment) return;
         if (_ports.TryGetValue((frame.Host, segment), out var port) && !port.IsUp)
         {

@@ -48,8 +48,9 @@ public sealed class ScenarioRunner
         // step failed or the run was interrupted; then the recording; then the real clock.
         using var realWire = options.Wire == ScenarioWire.Tap ? new RealWireSession() : null;
         using var recording = new ScenarioRecording(scenario, options);
-        using var run = new ScenarioRun(scenario, seed, recording.PcapSink, realWire?.Loop);
+        using var run = new ScenarioRun(scenario, seed, recording.PcapSink, realWire?.Loop, recording.CreateHostCaptures);
         realWire?.StartClock(recording.PcapSink);
+        if (realWire is not null) recording.SetEpoch(realWire.Loop.EpochUnixNanoseconds);
         realWire?.Loop.Lateness.StartProbe(realWire.Loop); // measures our own stalls while the steps run
         var player = new ScenarioPlayer(run, recording.Path, realWire?.Interruption);
         player.Play();
@@ -58,6 +59,7 @@ public sealed class ScenarioRunner
         return new ScenarioResult(scenario.Name, scenario.File, seed, failures.Count == 0, run.Now, run.Log.Count,
             recording.Path, failures, run.Log)
         {
+            HostCapturePaths = recording.HostPaths,
             TcpRetransmissions = run.Stacks.Sum(h => h.Counters.TcpRetransmissions),
             Wire = options.Wire,
             HarnessStallNanoseconds = run.HarnessStall,

@@ -33,6 +33,10 @@ public abstract class Step
 public abstract class ActionStep : Step
 {
     public abstract void Run(ScenarioRun run);
+
+    /// <summary>The frame this step causes, which the recording's comment naming the step goes on (it may leave
+    /// later, behind ARP); null when the step's comment goes on whatever it sends while it runs.</summary>
+    public virtual Trace.FrameCause? Cause => null;
 }
 
 /// <summary>An expectation about state (ping results, caches, sockets, counters) checked at a time, or

@@ -14,5 +14,7 @@ public sealed class TcpConnectStep : ActionStep
 
     public override void Run(ScenarioRun run) => run.ConnectTcp(Name, From, To.Address.Address, To.Port, LocalPort);
 
+    public override Trace.FrameCause Cause => Trace.FrameCause.TcpSyn(From, To.Address.Address, To.Port);
+
     public override string Describe() => $"tcp-connect {Name} from {From} to {To}";
 }

@@ -13,5 +13,7 @@ public sealed class UdpSendStep : ActionStep
 
     public override void Run(ScenarioRun run) => run.Host(From).SendUdp(From, To.Address.Address, To.Port, Data.Bytes);
 
+    public override Trace.FrameCause Cause => Trace.FrameCause.UdpDatagram(From.Host, From.Port, To.Address.Address, To.Port);
+
     public override string Describe() => $"udp-send from {From} to {To}, {Data}";
 }

@@ -22,6 +22,22 @@ public sealed class CapturedFrame(int number, long timeNanoseconds, string host,
     /// so golden traces do not change when a scenario file is edited elsewhere.</summary>
     public List<string> Notes { get; } = new();
 
-    /// <summary>Step and notes, as pcapng comments carry them.</summary>
-    public IEnumerable<string> Comments => Step is null ? Notes : Notes.Prepend(Step);
+    /// <summary>True when the frame was captured as it reached <see cref="Host"/> (a host's rx capture); false when
+    /// captured as its host sent it.</summary>
+    public bool Inbound { get; init; }
+
+    /// <summary>What the recorder worked out about the frame after the run (TCP retransmissions): comments in a pcapng
+    /// recording, but not part of golden traces.</summary>
+    public List<string> Annotations { get; } = new();
+
+    /// <summary>Step, notes and annotations, as pcapng comments carry them.</summary>
+    public IEnumerable<string> Comments
+    {
+        get
+        {
+            if (Step is not null) yield return Step;
+            foreach (var n in Notes) yield return n;
+            foreach (var a in Annotations) yield return a;
+        }
+    }
 }

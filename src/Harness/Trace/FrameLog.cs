@@ -9,7 +9,13 @@ namespace Netstack.Harness.Trace;
 public sealed class FrameLog : IFrameSink
 {
     private readonly List<CapturedFrame> _frames = new();
-    private readonly Dictionary<MacAddress, string> _segmentByMac = new();
+    private readonly Dictionary<MacAddress, string> _segmentByMac;
+
+    public FrameLog() => _segmentByMac = new();
+
+    /// <summary>A log that attributes frames to segments as <paramref name="segmentsOf"/> does (a host's own capture
+    /// beside the run's log).</summary>
+    public FrameLog(FrameLog segmentsOf) => _segmentByMac = segmentsOf._segmentByMac;
 
     public IReadOnlyList<CapturedFrame> Frames => _frames;
     public int Count => _frames.Count;
@@ -25,7 +31,10 @@ public sealed class FrameLog : IFrameSink
     {
         string? segment = null;
         if (frame.Length >= 12) _segmentByMac.TryGetValue(MacAddress.Read(frame[6..]), out segment);
-        var captured = new CapturedFrame(_frames.Count + 1, time.Nanoseconds, context.Host, segment, frame.ToArray());
+        var captured = new CapturedFrame(_frames.Count + 1, time.Nanoseconds, context.Host, segment, frame.ToArray())
+        {
+            Inbound = context.Direction == FrameDirection.Inbound,
+        };
         if (context.Comment is { } c) captured.Notes.Add(c);
         OnRecorded?.Invoke(captured);
         _frames.Add(captured);

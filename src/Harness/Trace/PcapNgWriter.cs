@@ -71,7 +71,8 @@ public static class PcapNgWriter
                 body.Write(f.Bytes);
                 Pad(body, f.Bytes.Length);
                 Span<byte> flags = stackalloc byte[4];
-                BinaryPrimitives.WriteUInt32LittleEndian(flags, 2); // outbound: captured where the host sent it
+                // Direction (epb_flags bits 0-1): inbound where a host's rx capture saw it arrive, outbound where sent.
+                BinaryPrimitives.WriteUInt32LittleEndian(flags, f.Inbound ? 1u : 2u);
                 WriteOption(body, OptEpbFlags, flags);
                 foreach (var comment in f.Comments) WriteOption(body, OptComment, Encoding.UTF8.GetBytes(comment));
                 WriteOption(body, OptEnd, []);

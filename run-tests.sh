@@ -9,8 +9,9 @@ logs="$here/out/run-tests"
 mkdir -p "$logs"
 
 # Debian packages the tests use: libpcap for SharpPcap, tshark to validate every recorded pcap,
-# and the tools the real-wire (TAP) interop tests drive.
-packages=(libpcap0.8 tshark tcpdump iproute2 nftables iputils-ping iputils-arping socat curl ethtool liblwip-dev gcc libc6-dev pkg-config slirp4netns util-linux chromium python3)
+# the tools the real-wire (TAP) interop tests drive, and an independent YAML 1.1 + JSON Schema validator
+# (scripts/validate-scenarios.py) the schema tests run over every shipped scenario.
+packages=(libpcap0.8 tshark tcpdump iproute2 nftables iputils-ping iputils-arping socat curl ethtool liblwip-dev gcc libc6-dev pkg-config slirp4netns util-linux chromium python3 python3-yaml python3-jsonschema)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -44,13 +45,15 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 # A missing golden snapshot must fail in CI rather than be written silently.
 export SNAPSHOOTER_STRICT_MODE="${SNAPSHOOTER_STRICT_MODE:-${CI:+true}}"
 
-echo "run-tests: building (log: $logs/build.log)"
+echo "run-tests: building… (Release; log: $logs/build.log)"
+build_started=$SECONDS
 if ! dotnet build Harness.sln -c Release -nologo -v q >"$logs/build.log" 2>&1; then
   grep -E 'error' "$logs/build.log" | sort -u | head -30 >&2
-  echo "run-tests: build failed" >&2
+  echo "run-tests: build failed after $((SECONDS - build_started)) s" >&2
   echo "0 passed, 1 failed, 0 skipped"
   exit 1
 fi
+echo "run-tests: built in $((SECONDS - build_started)) s; testing (log: $logs/test-output.log)"
 
 results="$here/TestResults"
 rm -rf "$results"

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using Netstack.Cli.Terminal;
+using Netstack.Cli.Watching;
 using Netstack.Harness.Reports;
 using Netstack.Harness.Running;
 using Netstack.Harness.Scenarios;
@@ -21,7 +22,11 @@ public static class RunCommand
         public CaptureFormat Format { get; init; } = CaptureFormat.Pcap;
         public ulong? Seed { get; init; }
         public (ulong First, ulong Last)? Seeds { get; init; }
-        public string? Filter { get; init; }
+        /// <summary>Name filters (substring or glob); a scenario matching any is run. Empty: all.</summary>
+        public IReadOnlyList<string> Filters { get; init; } = [];
+        public bool List { get; init; }
+        public bool FailFast { get; init; }
+        public bool Watch { get; init; }
         public (int K, int N)? Shard { get; init; }
         public string? JUnit { get; init; }
         public string? Report { get; init; }
@@ -49,7 +54,14 @@ public static class RunCommand
         capture.AcceptOnlyFromAmong("rx", "tx", "both");
         var seed = new Option<string?>("--seed") { Description = "Run with this seed instead of each file's" };
         var seeds = new Option<string?>("--seeds") { Description = "Run each scenario under every seed A..B; print failing seeds with a command that reproduces one" };
-        var filter = new Option<string?>("--filter") { Description = "Only scenarios whose name contains NAME (or matches a glob with * and ?)" };
+        var filter = new Option<string[]>("--filter")
+        {
+            Description = "Only scenarios whose name contains NAME (or matches a glob with * and ?); repeat it or give a comma list (a,b) to run those matching any",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var list = new Option<bool>("--list") { Description = "Print the scenarios that would run (after --filter and --shard), with their files, and run nothing" };
+        var failFast = new Option<bool>("--fail-fast") { Description = "Stop at the first failing scenario and say how many were not run" };
+        var watch = new Option<bool>("--watch") { Description = "Run, then run the selected files again whenever one of them changes on disk, until Ctrl-C (exit 130)" };
         var shard = new Option<string?>("--shard") { Description = "Only shard K of N (K/N, 1-based): a deterministic split for parallel CI jobs" };
         var junit = new Option<string?>("--junit") { Description = "Also write a JUnit XML report to FILE" };
         var report = new Option<string?>("--report") { Description = "Also write a self-contained HTML report to FILE: verdicts, failures, a ladder diagram of the frames and a time-sequence graph per TCP connection" };
@@ -70,16 +82,19 @@ public static class RunCommand
         personality.AcceptOnlyFromAmong("rfc", "linux", "freebsd");
         var command = new Command("run", "Run YAML scenarios (in virtual time, or against Linux on a tap) and record every frame")
         {
-            paths, output, format, capture, seed, seeds, filter, shard, junit, report, trace, wire, personality,
+            paths, output, format, capture, seed, seeds, filter, list, failFast, watch, shard, junit, report, trace, wire, personality,
         };
-        command.SetAction(parse => Run(new Settings
+        command.SetAction(parse => Dispatch(new Settings
         {
             Paths = parse.GetValue(paths)!,
             Output = parse.GetValue(output)!,
             Format = parse.GetValue(format) == "pcapng" ? CaptureFormat.PcapNg : CaptureFormat.Pcap,
             Seed = parse.GetValue(seed) is { } s ? ParseSeed(s, "--seed") : null,
             Seeds = parse.GetValue(seeds) is { } r ? ParseSeedRange(r) : null,
-            Filter = parse.GetValue(filter),
+            Filters = ScenarioSelection.SplitFilters(parse.GetValue(filter) ?? []),
+            List = parse.GetValue(list),
+            FailFast = parse.GetValue(failFast),
+            Watch = parse.GetValue(watch),
             Shard = parse.GetValue(shard) is { } sh ? ParseShard(sh) : null,
             JUnit = parse.GetValue(junit),
             Report = parse.GetValue(report),
@@ -93,8 +108,59 @@ public static class RunCommand
                 "both" => HostCaptureMode.Both,
                 _ => HostCaptureMode.None,
             },
-        }, Console.Out, Console.Error));
+        }));
         return command;
+    }
+
+    /// <summary>Runs once, or with <c>--watch</c> until Ctrl-C (SIGINT or SIGTERM), which ends it with exit 130.</summary>
+    private static int Dispatch(Settings settings)
+    {
+        if (!settings.Watch) return Run(settings, Console.Out, Console.Error);
+        using var stop = new CancellationTokenSource();
+        using var sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, c =>
+        {
+            c.Cancel = true;
+            stop.Cancel();
+        });
+        using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c =>
+        {
+            c.Cancel = true;
+            stop.Cancel();
+        });
+        return Watch(settings, Console.Out, Console.Error, stop.Token);
+    }
+
+    /// <summary>How long the files must stay quiet after a change before the run starts again: an editor's save is
+    /// often several writes (truncate, write, rename).</summary>
+    public static readonly TimeSpan WatchDebounce = TimeSpan.FromMilliseconds(200);
+
+    /// <summary><c>--watch</c>: runs, then waits for a change to one of the files the run selected, and runs again;
+    /// a file that no longer loads is reported and watched on. Returns 130 once <paramref name="stop"/> is
+    /// cancelled. <paramref name="finishedRun"/> is told each run's exit code (for tests).</summary>
+    public static int Watch(Settings settings, TextWriter stdout, TextWriter stderr, CancellationToken stop, Action<int>? finishedRun = null)
+    {
+        if (settings.List) throw new UsageException("--watch runs scenarios; --list only prints them: use one");
+        using var changes = new ScenarioFileWatcher(settings.Paths, WatchDebounce);
+        while (!stop.IsCancellationRequested)
+        {
+            int exit;
+            try
+            {
+                exit = Run(settings with { Watch = false }, stdout, stderr, changes.Watch);
+            }
+            catch (UsageException e)
+            {
+                // A path that vanished or a bad option: say so and wait for the files to change again.
+                stderr.WriteLine($"harness: {e.Message}");
+                exit = Program.ExitUsage;
+            }
+            finishedRun?.Invoke(exit);
+            stdout.WriteLine($"watching {changes.Count} file{(changes.Count == 1 ? "" : "s")} for changes (Ctrl-C to stop)");
+            if (changes.WaitForChange(stop) is not { } changed) break;
+            stdout.WriteLine($"changed: {changed}; running again");
+        }
+        stdout.WriteLine("stopped watching");
+        return Program.ExitInterrupted;
     }
 
     private static ulong ParseSeed(string text, string option) =>
@@ -119,8 +185,13 @@ public static class RunCommand
     public static int Run(string[] paths, string outputDirectory, TextWriter stdout, TextWriter stderr) =>
         Run(new Settings { Paths = paths, Output = outputDirectory }, stdout, stderr);
 
-    public static int Run(Settings settings, TextWriter stdout, TextWriter stderr)
+    public static int Run(Settings settings, TextWriter stdout, TextWriter stderr) => Run(settings, stdout, stderr, null);
+
+    /// <param name="selected">Told the files the run selected (for <c>--watch</c>), or all it found when a file
+    /// has errors.</param>
+    private static int Run(Settings settings, TextWriter stdout, TextWriter stderr, Action<IReadOnlyCollection<string>>? selectedFiles)
     {
+        if (settings.Watch) throw new UsageException("--watch needs a way to stop: run it from the command line");
         if (settings.Seed is not null && settings.Seeds is not null)
             throw new UsageException("use --seed or --seeds, not both");
         if (settings.Wire == ScenarioWire.Tap && settings.Seeds is not null)
@@ -136,6 +207,7 @@ public static class RunCommand
         }
         if (files.Count == 0)
             throw new UsageException($"no scenario files (*.yaml, *.yml, *.pkt) under {string.Join(", ", settings.Paths)}");
+        selectedFiles?.Invoke(files);
 
         using var filters = new FrameFilterCache();
         var loaded = new List<Scenario>();
@@ -183,17 +255,29 @@ public static class RunCommand
             return Program.ExitUsage;
         }
 
-        var scenarios = ScenarioSelection.Select(loaded, settings.Filter, settings.Shard);
+        var scenarios = ScenarioSelection.Select(loaded, settings.Filters, settings.Shard);
         // Scripts continue the shard's round robin after the YAML scenarios, so shards stay disjoint.
-        int yamlSelected = ScenarioSelection.Select(loaded, settings.Filter, null).Count;
-        var selectedScripts = scripts.Where(s => settings.Filter is null || ScenarioSelection.MatchesName(s.Name, settings.Filter))
+        int yamlSelected = ScenarioSelection.Select(loaded, settings.Filters, null).Count;
+        var selectedScripts = scripts.Where(s => ScenarioSelection.MatchesAny(s.Name, settings.Filters))
             .Where((_, i) => settings.Shard is not { } sh || (yamlSelected + i) % sh.N == sh.K - 1).ToList();
-        if (settings.Filter is { } nameFilter && !loaded.Any(s => ScenarioSelection.MatchesName(s.Name, nameFilter)) &&
-            !scripts.Any(s => ScenarioSelection.MatchesName(s.Name, nameFilter)))
+        // A filter that matches nothing is almost always a typo; passing silently would hide it in CI.
+        var unmatched = settings.Filters.Where(f => !loaded.Any(s => ScenarioSelection.MatchesName(s.Name, f)) &&
+                                                    !scripts.Any(s => ScenarioSelection.MatchesName(s.Name, f))).ToList();
+        if (unmatched.Count > 0)
         {
-            // A filter that matches nothing is almost always a typo; passing silently would hide it in CI.
-            stderr.WriteLine($"harness: --filter '{nameFilter}' matches none of the {loaded.Count + scripts.Count} scenarios");
+            foreach (var nameFilter in unmatched)
+                stderr.WriteLine($"harness: --filter '{nameFilter}' matches none of the {loaded.Count + scripts.Count} scenarios");
             return Program.ExitUsage;
+        }
+        selectedFiles?.Invoke(scenarios.Select(s => s.File).Concat(selectedScripts.Select(s => s.File)).ToList());
+        if (settings.List)
+        {
+            int nameWidth = scenarios.Select(s => s.Name.Length).Concat(selectedScripts.Select(s => s.Name.Length)).DefaultIfEmpty(0).Max();
+            foreach (var s in scenarios) stdout.WriteLine($"{s.Name.PadRight(nameWidth)}  {s.File}");
+            foreach (var s in selectedScripts) stdout.WriteLine($"{s.Name.PadRight(nameWidth)}  {s.File}");
+            int count = scenarios.Count + selectedScripts.Count;
+            stdout.WriteLine($"{count} scenario{(count == 1 ? "" : "s")} would run (of {loaded.Count + scripts.Count})");
+            return Program.ExitOk;
         }
         if (scenarios.Count == 0 && selectedScripts.Count == 0)
         {
@@ -222,8 +306,15 @@ public static class RunCommand
         int failed = 0, skipped = 0, runs = 0;
         var wall = Stopwatch.StartNew();
         int position = 0;
+        int notRun = 0;
         foreach (var scenario in scenarios)
         {
+            if (settings.FailFast && failed > 0)
+            {
+                notRun++;
+                junit.Add(new JUnitReport.Case(scenario.Name, scenario.File, settings.Seed ?? scenario.Seed, true, 0, null) { Skipped = FailFastReason });
+                continue;
+            }
             position++;
             if (settings.Seeds is { } range)
             {
@@ -269,6 +360,12 @@ public static class RunCommand
         int skippedAssertions = 0;
         foreach (var script in selectedScripts)
         {
+            if (settings.FailFast && failed > 0)
+            {
+                notRun++;
+                junit.Add(new JUnitReport.Case(script.Name, script.File, settings.Seed ?? 1, true, 0, null) { Skipped = FailFastReason });
+                continue;
+            }
             var started = wall.Elapsed;
             runs++;
             if (settings.Wire == ScenarioWire.Tap && Netstack.Harness.Linux.TapPrerequisites.MissingReason() is { } cannot)
@@ -306,11 +403,13 @@ public static class RunCommand
         int total = scenarios.Count + selectedScripts.Count, available = loaded.Count + scripts.Count;
         var selected = total == available ? "" : $" (selected from {available})";
         var seedText = settings.Seeds is { } sr ? $", {runs} runs over seeds {sr.First}..{sr.Last}" : "";
-        int passedCount = total - failed - skipped;
+        int passedCount = total - failed - skipped - notRun;
+        if (notRun > 0)
+            stdout.WriteLine($"--fail-fast: stopped at the first failing scenario; {notRun} scenario{(notRun == 1 ? " was" : "s were")} not run");
         stdout.WriteLine(
             $"{terminal.Bold($"{total} scenario{(total == 1 ? "" : "s")}")}{selected}: " +
             $"{(passedCount > 0 ? terminal.Green($"{passedCount} passed") : $"{passedCount} passed")}, {(failed > 0 ? terminal.Red($"{failed} failed") : $"{failed} failed")}" +
-            $"{(skipped > 0 ? $", {terminal.Yellow($"{skipped} skipped")}" : "")}{(skippedAssertions > 0 ? $", {skippedAssertions} assertions skipped" : "")}" +
+            $"{(skipped > 0 ? $", {terminal.Yellow($"{skipped} skipped")}" : "")}{(notRun > 0 ? $", {terminal.Yellow($"{notRun} not run")}" : "")}{(skippedAssertions > 0 ? $", {skippedAssertions} assertions skipped" : "")}" +
             $"{seedText}{(settings.Wire == ScenarioWire.Tap ? " on the tap wire" : "")} " +
             $"({wall.Elapsed.TotalSeconds:0.00} s wall); recordings in {settings.Output}/");
         if (settings.JUnit is { } junitPath) JUnitReport.Write(junitPath, junit, wall.Elapsed.TotalSeconds, RunProperties(settings));
@@ -410,6 +509,8 @@ public static class RunCommand
         return false;
     }
 
+    private const string FailFastReason = "not run: --fail-fast stopped the run at the first failing scenario";
+
     private static string Reproduce(Scenario scenario, ulong seed) => $"./harness run {scenario.File} --seed {seed}";
 
     /// <summary>The run's settings as JUnit suite properties.</summary>
@@ -423,7 +524,8 @@ public static class RunCommand
         if (settings.Seed is { } seed) p.Add(new("seed", seed.ToString(CultureInfo.InvariantCulture)));
         if (settings.Seeds is { } range) p.Add(new("seeds", $"{range.First}..{range.Last}"));
         if (settings.Shard is { } shard) p.Add(new("shard", $"{shard.K}/{shard.N}"));
-        if (settings.Filter is { } filter) p.Add(new("filter", filter));
+        if (settings.Filters.Count > 0) p.Add(new("filter", string.Join(',', settings.Filters)));
+        if (settings.FailFast) p.Add(new("fail-fast", "true"));
         return p;
     }
 
@@ -446,7 +548,7 @@ public static class RunCommand
         command.AddRange(settings.Paths);
         if (settings.Seed is { } seed) command.Add($"--seed {seed}");
         if (settings.Seeds is { } range) command.Add($"--seeds {range.First}..{range.Last}");
-        if (settings.Filter is { } filter) command.Add($"--filter {filter}");
+        if (settings.Filters.Count > 0) command.Add($"--filter {string.Join(',', settings.Filters)}");
         if (settings.Shard is { } shard) command.Add($"--shard {shard.K}/{shard.N}");
         if (settings.Wire == ScenarioWire.Tap) command.Add("--wire tap");
         return new RunReportPage($"harness run: {scenarios} scenario{(scenarios == 1 ? "" : "s")}") { CommandLine = string.Join(' ', command) };

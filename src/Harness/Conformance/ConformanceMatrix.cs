@@ -87,7 +87,7 @@ public sealed class ConformanceMatrix(string role = ConformanceMatrix.DefaultRol
         }
         catch (ScenarioFormatException e)
         {
-            return Cell(CellOutcome.NotApplicable, e.Message);
+            return Cell(CellOutcome.NotApplicable, e.Errors[0].Message); // the first reason is enough for a cell
         }
         name = scenario.Name;
         if (wire == ScenarioWire.Tap && TapPrerequisites.MissingReason() is { } missing)

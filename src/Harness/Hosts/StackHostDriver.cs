@@ -37,6 +37,7 @@ public sealed class StackHostDriver : HostDriver
             Ipv4 = new Ipv4Options { Forwarding = spec.Forwarding, DefaultTimeToLive = spec.TimeToLive ?? 64 },
             Tcp = Netstack.Transport.Tcp.TcpSettings.ForPersonality(spec.Personality),
         };
+        options = spec.Stack.ApplyTo(options);
         _stack = world.AddHost(spec.Name, options, spec.Interfaces, spec.Routes);
         _loop = world.World.Loop;
         foreach (var i in spec.Interfaces) log.MapSegment(i.Mac, i.Segment);

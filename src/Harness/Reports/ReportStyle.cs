@@ -32,6 +32,8 @@ h3 { font-size: 15px; margin: 18px 0 6px; }
 h4 { font-size: 13px; margin: 12px 0 4px; font-weight: 600; }
 pre.failure { background: #fff5f5; border: 1px solid #ffcecb; border-left: 4px solid var(--fail); padding: 8px 10px; overflow-x: auto;
               font: 12px/1.45 ui-monospace, "DejaVu Sans Mono", monospace; margin: 6px 0; }
+pre.failure.first { border-left-width: 8px; }
+ul.not-run { color: var(--muted, #57606a); }
 pre.failure a { color: var(--fail); font-weight: 600; }
 ul.faults { margin: 4px 0; padding-left: 20px; font-size: 13px; } ul.faults code { font-size: 12px; }
 .note { color: var(--muted); font-size: 12px; margin: 4px 0; }

@@ -82,7 +82,7 @@ public sealed partial class RunReportPage(string title)
                 .Append("<td class=\"num\">").Append(r.TcpRetransmissions).Append("</td><td class=\"num\">")
                 .Append(e.Seeds is { } s ? $"{s[0].Number}..{s[^1].Number}" : r.Seed.ToString(CultureInfo.InvariantCulture)).Append("</td><td class=\"why\">");
             if (e.Seeds is { } seeds && seeds.Any(x => !x.Passed)) html.Append(seeds.Count(x => !x.Passed)).Append(" of ").Append(seeds.Count).Append(" seeds");
-            else if (r.Failures.Count > 0) html.Append(Escape(FirstLine(r.Failures[0].Report)));
+            else if (r.FirstFailure is { } firstFailure) html.Append(Escape(FirstLine(firstFailure.Report)));
             else if (r.SkipReason is { } why) html.Append(Escape(why));
             html.Append("</td></tr>\n");
         }
@@ -114,8 +114,21 @@ public sealed partial class RunReportPage(string title)
         if (r.Failures.Count > 0)
         {
             html.Append("<h3>").Append(r.Failures.Count == 1 ? "Failure" : $"{r.Failures.Count} failures").Append("</h3>\n");
+            var first = r.Failures.Count > 1 ? r.FirstFailure : null;
             foreach (var f in r.Failures)
-                html.Append("<pre class=\"failure\">").Append(LinkFrames(Escape(f.Report), id, frames.Count, cited)).Append("</pre>\n");
+            {
+                if (ReferenceEquals(f, first))
+                    html.Append("<p class=\"note\">the first failure (due earliest in the run):</p>\n");
+                html.Append("<pre class=\"failure").Append(ReferenceEquals(f, first) ? " first" : "").Append("\">")
+                    .Append(LinkFrames(Escape(f.Report), id, frames.Count, cited)).Append("</pre>\n");
+            }
+        }
+        if (r.NotRun.Count > 0)
+        {
+            html.Append("<h3>Not run</h3>\n<ul class=\"not-run\">\n");
+            foreach (var n in r.NotRun)
+                html.Append("<li><code>").Append(Escape(n.Report)).Append("</code>: ").Append(Escape(n.Reason ?? "")).Append("</li>\n");
+            html.Append("</ul>\n");
         }
         if (e.Scenario is { Faults.Count: > 0 } withFaults) Faults(html, withFaults, frames);
 

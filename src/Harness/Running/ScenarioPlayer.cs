@@ -25,35 +25,71 @@ internal sealed class ScenarioPlayer(ScenarioRun run, string? capturePath, Inter
 
     public List<StepFailure> Failures { get; } = new();
 
+    /// <summary>Steps not played because of an earlier failure, each with why.</summary>
+    public List<StepFailure> NotRun { get; } = new();
+
+    /// <summary>Why no later step can be played (the clock reached the timeout while a failed step waited, the
+    /// stack threw); null while the run can go on.</summary>
+    private string? _halted;
+    private bool _threw;
+
+    /// <summary>What failed steps would have opened (a connection, a listener, a socket), with the failed step:
+    /// steps using it are not run.</summary>
+    private readonly Dictionary<string, Step> _unopened = new(StringComparer.Ordinal);
+
     private long Timeout => _scenario.Timeout.Nanoseconds;
     private Netstack.Drivers.Loops.IEventLoop Loop => run.World.Loop;
 
+    /// <summary>Plays every step. A failing step is reported and the run goes on, so every failure of the run is
+    /// reported, not only the first; a step that cannot be played because of an earlier failure is reported as
+    /// not run, with why.</summary>
     public void Play()
     {
         run.World.Start();
         interruption?.ThrowIfInterrupted();
         foreach (var step in _scenario.Steps)
         {
+            if (_halted is not null)
+            {
+                Skip(step, _halted);
+                continue;
+            }
+            if (StepDependencies.Uses(step) is { } used && _unopened.TryGetValue(used, out var opener))
+            {
+                Skip(step, $"{used} was never opened (the step at line {opener.Location.Line} failed)");
+                if (StepDependencies.Opens(step) is { } opens) _unopened.TryAdd(opens, opener);
+                continue;
+            }
+            int failuresBefore = Failures.Count;
             try
             {
-                if (!PlayStep(step)) break;
+                PlayStep(step);
+            }
+            catch (StepNotPlayableException e)
+            {
+                Skip(step, e.Message);
+                continue;
             }
             catch (StepFailedException e)
             {
-                Fail(step, $"{step.Location}: {step.Describe()}: {e.Message}");
-                break;
+                Fail(step, $"{step.Location}: {step.Describe()}: {e.Message}", run.Now);
             }
             catch (Exception e) when (e is not LibpcapMissingException and not RunInterruptedException)
             {
                 // A stack bug surfacing while this step ran (or while time ran up to it): a failure of the
-                // scenario with a one-line cause, not a crash of the whole run.
-                Fail(step, $"{step.Location}: {step.Describe()}: {e.GetType().Name} at {TimeSyntax.FormatTime(run.Now)}: {e.Message}");
-                break;
+                // scenario with a one-line cause, not a crash of the whole run; nothing after it can be trusted.
+                Fail(step, $"{step.Location}: {step.Describe()}: {e.GetType().Name} at {TimeSyntax.FormatTime(run.Now)}: {e.Message}", run.Now);
+                _threw = true;
+                _halted = $"the stack threw {e.GetType().Name} during the step at line {step.Location.Line}";
+                continue;
             }
+            if (Failures.Count == failuresBefore) continue;
+            if (StepDependencies.Opens(step) is { } unopened) _unopened.TryAdd(unopened, step);
+            if (run.Now >= Timeout)
+                _halted = $"the run reached its timeout ({TimeSyntax.FormatTime(Timeout)}) while the failed step at line {step.Location.Line} waited";
         }
-        bool completed = Failures.Count == 0;
         long strictHorizon = -1;
-        if (completed)
+        if (!_threw)
         {
             try
             {
@@ -67,14 +103,20 @@ internal sealed class ScenarioPlayer(ScenarioRun run, string? capturePath, Inter
             catch (Exception e) when (e is not LibpcapMissingException and not RunInterruptedException)
             {
                 Failures.Add(new StepFailure(int.MaxValue,
-                    $"{_scenario.File}: after the last step: {e.GetType().Name} at {TimeSyntax.FormatTime(run.Now)}: {e.Message}"));
-                completed = false;
+                    $"{_scenario.File}: after the last step: {e.GetType().Name} at {TimeSyntax.FormatTime(run.Now)}: {e.Message}") { Due = new Instant(run.Now) });
+                _threw = true;
             }
         }
+        // Claims about the recording are judged whatever failed before; only a window the run stopped short of
+        // (the stack threw) cannot be.
         foreach (var (step, start, end) in _deferred)
-            if (completed || (end != TimeWindow.Open && end <= run.Now))
-                JudgeWindow(step, start, end);
-        if (completed && Failures.Count == 0 && _scenario.StrictHosts.Count > 0) JudgeStrict(strictHorizon);
+        {
+            if (!_threw || (end != TimeWindow.Open && end <= run.Now)) JudgeWindow(step, start, end);
+            else Skip(step, $"the run stopped at {TimeSyntax.FormatTime(run.Now)} (the stack threw) before its window closed");
+        }
+        // Judged only when everything else held: a failed expectation leaves its frames untaken, and strict would
+        // only echo that failure.
+        if (!_threw && Failures.Count == 0 && _scenario.StrictHosts.Count > 0) JudgeStrict(strictHorizon);
     }
 
     /// <summary><c>strict:</c>: a TCP segment a strict host sent up to the end of the last step (or window) that no
@@ -90,7 +132,7 @@ internal sealed class ScenarioPlayer(ScenarioRun run, string? capturePath, Inter
         foreach (var f in unexpected.Take(6)) report.AppendLine().Append("  * ").Append(FrameDissector.Line(f));
         if (unexpected.Count > 6) report.AppendLine().Append($"  ... and {unexpected.Count - 6} more");
         if (capturePath is not null) report.AppendLine().Append($"  recording: {capturePath}, frame {unexpected[0].Number}");
-        Failures.Add(new StepFailure(int.MaxValue, report.ToString()));
+        Failures.Add(new StepFailure(int.MaxValue, report.ToString()) { Due = new Instant(unexpected[0].TimeNanoseconds) });
     }
 
     /// <summary>"The next segment is exactly this": the first TCP segment the host sends after the last one an
@@ -135,7 +177,7 @@ internal sealed class ScenarioPlayer(ScenarioRun run, string? capturePath, Inter
             if (next is not null) report += Environment.NewLine + "    sent:     " + FrameDissector.Line(next);
             report += Environment.NewLine + "    expected: " + e.Segment?.Text;
             if (capturePath is not null) report += $"{Environment.NewLine}  recording: {capturePath}{(next is null ? "" : $", frame {next.Number}")}";
-            Fail(e, report);
+            Fail(e, report, next?.TimeNanoseconds ?? window.Start);
             return false;
         }
         _segmentCursor[host] = next!.Number;
@@ -149,6 +191,14 @@ internal sealed class ScenarioPlayer(ScenarioRun run, string? capturePath, Inter
         (tcp.Source == ends.From.Address.Value && tcp.SourcePort == ends.From.Port &&
          tcp.Destination == ends.To.Address.Value && tcp.DestinationPort == ends.To.Port);
 
+    /// <summary>A step the run could not play because of an earlier failure (its time had passed, what it uses was
+    /// never opened): reported, not failed.</summary>
+    private void Skip(Step step, string reason) =>
+        NotRun.Add(new StepFailure(step.Index, $"{step.Location} {(step is ActionStep ? "" : "expect ")}{step.Describe()}") { Reason = reason });
+
+    /// <summary>Thrown when a step cannot be played because an earlier failure took the run past its time.</summary>
+    private sealed class StepNotPlayableException(string reason) : Exception(reason);
+
     /// <summary>Runs the remaining events (retries, timeouts) up to the timeout, leaving the clock at the last one.</summary>
     private void Settle()
     {
@@ -160,6 +210,9 @@ internal sealed class ScenarioPlayer(ScenarioRun run, string? capturePath, Inter
     private void AdvanceTo(long t, Step step)
     {
         // On the real wire the clock has always moved on a little since the step before: run now, late.
+        if (t < run.Now && !run.IsRealTime && Failures.Count > 0)
+            throw new StepNotPlayableException(
+                $"its time {TimeSyntax.FormatTime(t)} had passed ({TimeSyntax.FormatTime(run.Now)}) when a failed step before it gave up waiting");
         if (t < run.Now && !run.IsRealTime)
             throw new StepFailedException(
                 $"its time {TimeSyntax.FormatTime(t)} is before the current virtual time {TimeSyntax.FormatTime(run.Now)}, reached by an earlier step that waited");
@@ -216,6 +269,8 @@ internal sealed class ScenarioPlayer(ScenarioRun run, string? capturePath, Inter
             case FrameExpectation { Ordered: true } ordered:
                 return AwaitNextSegment(ordered);
             case FrameExpectation frame when frame.At is null && !frame.Negated && frame.Count is null:
+                if (run.Now >= Timeout && Failures.Count > 0)
+                    throw new StepNotPlayableException($"the run had reached its timeout ({TimeSyntax.FormatTime(Timeout)}) after an earlier failure");
                 return AwaitFrame(frame);
             case FrameExpectation frame:
             {
@@ -260,7 +315,7 @@ internal sealed class ScenarioPlayer(ScenarioRun run, string? capturePath, Inter
         if (found is null)
         {
             var window = new TimeWindow(start, run.Now, true, run.Now);
-            Fail(e, FrameReport.Build(e, window, "none was seen", run.Log, _matcher, capturePath, [], _consumedThrough));
+            Fail(e, FrameReport.Build(e, window, "none was seen", run.Log, _matcher, capturePath, [], _consumedThrough), start);
             return false;
         }
         _consumedThrough = found.Number;
@@ -280,7 +335,13 @@ internal sealed class ScenarioPlayer(ScenarioRun run, string? capturePath, Inter
             if (problem is not null) problem += $" (allowing for the harness's own measured stall of {TimeSyntax.FormatTime(stall)})";
         }
         if (problem is not null)
-            Fail(e, FrameReport.Build(e, window, problem, run.Log, _matcher, capturePath, counted, _consumedThrough));
+        {
+            // Due when the first unwanted frame came, or when the window opened.
+            long due = (e.Negated || (e.Count is { } n && counted.Count > n)) && counted.Count > 0
+                ? run.Log.Frames.First(f => f.Number == counted[e.Count ?? 0]).TimeNanoseconds
+                : window.Start;
+            Fail(e, FrameReport.Build(e, window, problem, run.Log, _matcher, capturePath, counted, _consumedThrough), due);
+        }
         else if (!e.Negated) _taken.UnionWith(counted);
     }
 
@@ -299,9 +360,11 @@ internal sealed class ScenarioPlayer(ScenarioRun run, string? capturePath, Inter
 
     private bool AwaitState(StateExpectation e)
     {
+        long due;
         if (e.At is { IsPoint: true } point)
         {
             long t = point.Start!.Value.Resolve(_cursor);
+            due = t;
             AdvanceTo(t, e);
             // On the real wire "at t" means within the tolerance after t.
             // A stall of ours measured while waiting widens the tolerance, so the wait goes on to the new limit.
@@ -312,6 +375,7 @@ internal sealed class ScenarioPlayer(ScenarioRun run, string? capturePath, Inter
         else
         {
             var (start, end) = Resolve(e.At, Math.Max(Timeout, _cursor));
+            due = Math.Max(start, run.Now);
             if (start > run.Now) AdvanceTo(start, e);
             RunWhile(() => e.IsSettled(run), Math.Max(end, run.Now));
             _cursor = run.Now;
@@ -321,12 +385,13 @@ internal sealed class ScenarioPlayer(ScenarioRun run, string? capturePath, Inter
             var report = $"{e.Location}: expected {e.Describe()} at {TimeSyntax.FormatTime(run.Now)}; found {problem}";
             if (run.HarnessStall > 0) report += $" (allowing for the harness's own measured stall of {TimeSyntax.FormatTime(run.HarnessStall)})";
             if (capturePath is not null) report += $"{Environment.NewLine}  recording: {capturePath}";
-            Fail(e, report);
+            Fail(e, report, due);
             return false;
         }
         e.Consume(run);
         return true;
     }
 
-    private void Fail(Step step, string report) => Failures.Add(new StepFailure(step.Index, report));
+    private void Fail(Step step, string report, long due) =>
+        Failures.Add(new StepFailure(step.Index, report) { Due = new Instant(due) });
 }

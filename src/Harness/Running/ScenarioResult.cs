@@ -35,9 +35,52 @@ public sealed record ScenarioResult(
     /// <c>file:line:col: what</c>: reported and counted, never passed.</summary>
     public IReadOnlyList<string> SkippedAssertions { get; init; } = [];
 
-    /// <summary>All failure reports, each a multi-line block starting with <c>file:line:col:</c>.</summary>
-    public string FailureMessage => string.Join(Environment.NewLine, Failures.Select(f => f.Report));
+    /// <summary>Steps that were not played because of an earlier failure (the connection they use failed to open,
+    /// the clock ran past their time while a failed step waited), in step order, each saying why.</summary>
+    public IReadOnlyList<StepFailure> NotRun { get; init; } = [];
+
+    /// <summary>The failure that was due earliest in the run's time (ties: the earlier step): usually the cause of
+    /// the others. Null when the run passed.</summary>
+    public StepFailure? FirstFailure => Failures.Count == 0 ? null
+        : Failures.OrderBy(f => f.Due ?? Netstack.Time.Instant.MaxValue).ThenBy(f => f.StepIndex).First();
+
+    /// <summary>All failure reports in step order, each a multi-line block starting with <c>file:line:col:</c>;
+    /// with several, a first line names the first failure (so a one-line summary, like JUnit's message, shows
+    /// it); then the steps that were not run, grouped by why.</summary>
+    public string FailureMessage
+    {
+        get
+        {
+            var lines = new List<string>();
+            if (Failures.Count > 1 && FirstFailure is { } first)
+                lines.Add($"{Failures.Count} failures; the first{(first.Due is { } due ? $" (due at {Scenarios.TimeSyntax.FormatTime(due.Nanoseconds)})" : "")}: " +
+                          first.Report.Split('\n')[0].TrimEnd('\r'));
+            foreach (var f in Failures)
+                lines.Add(Failures.Count > 1 && ReferenceEquals(f, FirstFailure) ? MarkFirst(f.Report) : f.Report);
+            foreach (var group in NotRun.GroupBy(n => n.Reason))
+                lines.Add($"not run, because {group.Key}: {string.Join("; ", group.Select(n => n.Report))}");
+            return string.Join(Environment.NewLine, lines);
+        }
+    }
+
+    /// <summary>The first line of a report, marked as the first failure.</summary>
+    private static string MarkFirst(string report)
+    {
+        int end = report.IndexOf('\n');
+        return end < 0 ? report + "  [first failure]" : report[..end].TrimEnd('\r') + "  [first failure]" + Environment.NewLine + report[(end + 1)..];
+    }
 }
 
 /// <summary>One unmet expectation (or a step that could not run), with its full report.</summary>
-public sealed record StepFailure(int StepIndex, string Report);
+/// <param name="StepIndex">The step's position in the file, for ordering.</param>
+/// <param name="Report">For a failure, the report (first line <c>file:line:col: what</c>); for a step not run,
+/// <c>file:line:col step</c>.</param>
+public sealed record StepFailure(int StepIndex, string Report)
+{
+    /// <summary>When the failing step was due in the run's time (an action's time, the start of an expectation's
+    /// wait or window, the first frame a no-frame check found); null when unknown.</summary>
+    public Netstack.Time.Instant? Due { get; init; }
+
+    /// <summary>For a step not run: why (the earlier failure it depended on).</summary>
+    public string? Reason { get; init; }
+}

@@ -63,6 +63,7 @@ public sealed class ScenarioRunner
             TcpRetransmissions = run.Stacks.Sum(h => h.Counters.TcpRetransmissions),
             Wire = options.Wire,
             HarnessStallNanoseconds = run.HarnessStall,
+            NotRun = player.NotRun.OrderBy(f => f.StepIndex).ToList(),
         };
     }
 }

@@ -3,7 +3,8 @@ using Netstack.Harness.Scenarios;
 
 namespace Netstack.Harness.Running;
 
-/// <summary>Which scenarios a run plays: a name filter (substring, or a glob with * and ?), then a
+/// <summary>Which scenarios a run plays: name filters (each a substring, or a glob with * and ?; a name matching
+/// any is chosen), then a
 /// deterministic shard K of N (round robin over the ordinally sorted files) so CI jobs split the set.</summary>
 public static class ScenarioSelection
 {
@@ -22,9 +23,17 @@ public static class ScenarioSelection
         return Regex.IsMatch(name, pattern);
     }
 
-    public static List<Scenario> Select(IReadOnlyList<Scenario> all, string? filter, (int K, int N)? shard)
+    /// <summary>Whether <paramref name="name"/> matches any of <paramref name="filters"/> (all names match none given).</summary>
+    public static bool MatchesAny(string name, IReadOnlyList<string>? filters) =>
+        filters is not { Count: > 0 } || filters.Any(f => MatchesName(name, f));
+
+    /// <summary>The values of repeated <c>--filter</c> options, each also a comma-separated list.</summary>
+    public static List<string> SplitFilters(IEnumerable<string> values) =>
+        values.SelectMany(v => v.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)).Distinct().ToList();
+
+    public static List<Scenario> Select(IReadOnlyList<Scenario> all, IReadOnlyList<string>? filters, (int K, int N)? shard)
     {
-        var chosen = filter is null ? all.ToList() : all.Where(s => MatchesName(s.Name, filter)).ToList();
+        var chosen = all.Where(s => MatchesAny(s.Name, filters)).ToList();
         if (shard is { } sh)
             chosen = chosen.Where((_, i) => i % sh.N == sh.K - 1).ToList();
         return chosen;

@@ -11,7 +11,7 @@ namespace Netstack.Harness.Scenarios;
 internal sealed class FaultReader(ScenarioReferences refs, FrameFilterCache filters)
 {
     public static readonly string[] ActionKeys = ["drop", "duplicate", "delay", "reorder", "corrupt", "truncate"];
-    private static readonly string[] CommonKeys = ["from", "to", "on", "at", "nth", "count", "probability"];
+    private static readonly string[] CommonKeys = ["from", "to", "segment", "on", "at", "nth", "count", "probability"];
 
     private static readonly Dictionary<FaultAction, string[]> ExtraKeys = new()
     {
@@ -23,11 +23,21 @@ internal sealed class FaultReader(ScenarioReferences refs, FrameFilterCache filt
         [FaultAction.Truncate] = ["length"],
     };
 
-    public List<FaultRule> Read(YamlMapping root, YamlNode node)
+    /// <summary>Reads every fault, collecting each one's mistakes into <paramref name="errors"/>.</summary>
+    public List<FaultRule> Read(YamlMapping root, YamlNode node, LoadErrors errors)
     {
         if (node is not YamlSequenceNode seq)
-            throw root.ErrorAt(node, $"'faults' must be a list (each item starting with '- '), found {YamlMapping.Shape(node)}");
-        return seq.Children.Select((n, i) => Read(n, i + 1)).ToList();
+        {
+            errors.Add(root.ErrorAt(node, $"'faults' must be a list (each item starting with '- '), found {YamlMapping.Shape(node)}"));
+            return [];
+        }
+        var rules = new List<FaultRule>();
+        for (int i = 0; i < seq.Children.Count; i++)
+        {
+            int number = i + 1;
+            if (errors.Try(() => Read(seq.Children[i], number), null) is { } rule) rules.Add(rule);
+        }
+        return rules;
     }
 
     private FaultRule Read(YamlNode node, int number)
@@ -92,7 +102,7 @@ internal sealed class FaultReader(ScenarioReferences refs, FrameFilterCache filt
             Filter = filter,
             From = m.Has("from") ? refs.Host(m, "from").Name : null,
             To = m.Has("to") ? refs.Host(m, "to").Name : null,
-            On = m.Has("on") ? refs.Segment(m, "on") : null,
+            On = m.KeyOf("segment", "on") is var segmentKey && m.Has(segmentKey) ? refs.Segment(m, segmentKey) : null,
             Start = start,
             End = end,
             Nth = (int?)m.Integer("nth", 1, int.MaxValue),

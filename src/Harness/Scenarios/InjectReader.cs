@@ -11,7 +11,7 @@ namespace Netstack.Harness.Scenarios;
 /// peer's own addresses or sensible defaults, so a frame is usually a line.</summary>
 internal sealed class InjectReader(ScenarioReferences refs)
 {
-    public static readonly string[] Keys = ["from", "on", "hex", "pcap", "frame", "ether", "arp", "ip", "icmp", "udp", "tcp", "connection", "data"];
+    public static readonly string[] Keys = ["from", "segment", "on", "hex", "pcap", "frame", "ether", "arp", "ip", "icmp", "udp", "tcp", "connection", "data"];
 
     /// <param name="m">The step's body, its keys already checked against <see cref="Keys"/>.</param>
     public Step Read(YamlMapping m)
@@ -20,11 +20,12 @@ internal sealed class InjectReader(ScenarioReferences refs)
         if (!m.Has("from")) throw m.ErrorAt(node, "inject needs 'from': a host with 'scripted: true'");
         var peer = refs.ScriptedHost(m, "from");
         var iface = peer.Interfaces[0];
-        if (m.Has("on"))
+        var segmentKey = m.KeyOf("segment", "on");
+        if (m.Has(segmentKey))
         {
-            var segment = refs.Segment(m, "on");
+            var segment = refs.Segment(m, segmentKey);
             iface = peer.Interfaces.FirstOrDefault(i => i.Segment == segment)
-                    ?? throw m.ErrorAt(m.Get("on")!, $"host '{peer.Name}' is not on segment '{segment}'");
+                    ?? throw m.ErrorAt(m.Get(segmentKey)!, $"host '{peer.Name}' is not on segment '{segment}'");
         }
 
         byte[]? frame;

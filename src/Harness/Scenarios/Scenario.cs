@@ -80,6 +80,10 @@ public sealed record HostSpec(
     /// freebsd</c>); per-host settings apply on top. Ignored when the kernel or an external stack plays it.</summary>
     public Netstack.Transport.Tcp.TcpPersonality Personality { get; init; }
 
+    /// <summary>Settings of its stack that replace the defaults (<c>stack: { arp: {...}, tcp: {...} }</c>), applied
+    /// last, over anything else that decided them.</summary>
+    public StackSettings Stack { get; init; } = StackSettings.None;
+
     /// <summary>Who plays it, in words: "our stack", "linux", "lwip", or the command.</summary>
     public string PlayerTitle => PlayedBy switch
     {

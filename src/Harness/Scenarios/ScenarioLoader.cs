@@ -14,7 +14,7 @@ public static partial class ScenarioLoader
 {
     internal static readonly string[] TopKeys = ["name", "description", "seed", "timeout", "wire", "segments", "hosts", "faults", "steps", "connection", "strict"];
     private static readonly string[] SegmentKeys = ["latency", "bandwidth", "mtu"];
-    internal static readonly string[] HostKeys = ["mac", "ip", "ip6", "gateway", "segment", "mtu", "interfaces", "routes", "forwarding", "gratuitous-arp", "ttl", "scripted", "played-by", "services", "personality"];
+    internal static readonly string[] HostKeys = ["mac", "ip", "ip6", "gateway", "segment", "mtu", "interfaces", "routes", "forwarding", "gratuitous-arp", "ttl", "scripted", "played-by", "services", "personality", "stack"];
     internal static readonly string[] PlayedByKeys = ["run", "interface", "env", "services", "start-timeout"];
     private static readonly string[] StackOnlyKeys = ["gateway", "routes", "forwarding", "gratuitous-arp", "ttl", "personality"];
     private static readonly string[] LinuxDecidesKeys = ["forwarding", "gratuitous-arp"];
@@ -57,35 +57,52 @@ public static partial class ScenarioLoader
             throw YamlMapping.Error(file, stream.Documents[1].RootNode, "one scenario per file: found a second YAML document");
 
         var root = new YamlMapping(file, stream.Documents[0].RootNode, "a scenario");
-        root.AllowOnly(TopKeys);
+        // Independent parts are read on after a mistake, so one run shows every mistake; a part later parts
+        // refer to (segments, hosts) stops the reading when it is wrong, since what refers to it would only echo it.
+        var errors = new LoadErrors();
+        errors.Try(() => root.AllowOnly(TopKeys));
 
-        var name = root.String("name") ?? Path.GetFileNameWithoutExtension(file);
-        if (!ScenarioNamePattern().IsMatch(name))
-            throw root.ErrorAt(root.Get("name") ?? root.Node, $"bad scenario name '{name}': use letters, digits, '.', '_' and '-' (it names the recording)");
+        var name = errors.Try(() =>
+        {
+            var n = root.String("name") ?? Path.GetFileNameWithoutExtension(file);
+            if (!ScenarioNamePattern().IsMatch(n))
+                throw root.ErrorAt(root.Get("name") ?? root.Node, $"bad scenario name '{n}': use letters, digits, '.', '_' and '-' (it names the recording)");
+            return n;
+        }, "");
 
-        var seedNode = root.Get("seed");
-        ulong seed = 1;
-        if (seedNode is not null && !ulong.TryParse(root.Scalar(seedNode, "seed"), out seed))
-            throw root.ErrorAt(seedNode, $"'seed' must be a whole number from 0 to {ulong.MaxValue}");
+        var seed = errors.Try(() =>
+        {
+            var seedNode = root.Get("seed");
+            ulong value = 1;
+            if (seedNode is not null && !ulong.TryParse(root.Scalar(seedNode, "seed"), out value))
+                throw root.ErrorAt(seedNode, $"'seed' must be a whole number from 0 to {ulong.MaxValue}");
+            return value;
+        }, 1UL);
+        var timeout = errors.Try(() => root.Duration("timeout"), null) ?? Scenario.DefaultTimeout;
+        var description = errors.Try(() => root.String("description"), null);
 
-        var segments = ReadSegments(root);
-        var hosts = ReadHosts(root, segments, cast);
+        int before = errors.Count;
+        var segments = errors.Try(() => ReadSegments(root), null);
+        if (segments is null) errors.ThrowIfAny();
+        var hosts = ReadHosts(root, segments!, cast, errors);
         if (cast is { } c && hosts.All(h => h.Name != c.Host))
-            throw root.ErrorAt(root.Get("hosts")!, $"the scenario has no host '{c.Host}' to be played by {c.PlayedBy}");
-        if (!root.Has("steps")) throw root.ErrorAt(root.Node, "a scenario needs 'steps'");
-        var references = new ScenarioReferences(file, hosts, segments);
-        ReadSegmentNotationSettings(root, references);
-        var faults = root.Get("faults") is { } faultsNode ? new FaultReader(references, filters).Read(root, faultsNode) : [];
-        var steps = new StepReader(references, filters).ReadSteps(root, root.Get("steps")!);
+            errors.Add(root.ErrorAt(root.Get("hosts")!, $"the scenario has no host '{c.Host}' to be played by {c.PlayedBy}"));
+        if (!root.Has("steps")) errors.Add(root.ErrorAt(root.Node, "a scenario needs 'steps'"));
+        if (errors.Count > before) errors.ThrowIfAny();
+        var references = new ScenarioReferences(file, hosts, segments!);
+        errors.Try(() => ReadSegmentNotationSettings(root, references));
+        var faults = root.Get("faults") is { } faultsNode ? new FaultReader(references, filters).Read(root, faultsNode, errors) : [];
+        var steps = new StepReader(references, filters).ReadSteps(root, root.Get("steps")!, errors);
+        errors.ThrowIfAny();
 
         return new Scenario
         {
             Name = name,
             File = file,
-            Description = root.String("description"),
+            Description = description,
             Seed = seed,
-            Timeout = root.Duration("timeout") ?? Scenario.DefaultTimeout,
-            Segments = segments,
+            Timeout = timeout,
+            Segments = segments!,
             Hosts = hosts,
             Steps = steps,
             Faults = faults,
@@ -154,26 +171,36 @@ public static partial class ScenarioLoader
         return new SegmentSpec(name, latency, bandwidth, mtu);
     }
 
-    private static List<HostSpec> ReadHosts(YamlMapping root, List<SegmentSpec> segments, (string Host, string PlayedBy)? cast)
+    /// <summary>Reads every host, collecting each host's mistakes into <paramref name="errors"/>.</summary>
+    private static List<HostSpec> ReadHosts(YamlMapping root, List<SegmentSpec> segments, (string Host, string PlayedBy)? cast, LoadErrors errors)
     {
-        var node = root.Get("hosts") ?? throw root.ErrorAt(root.Node, "a scenario needs 'hosts'");
-        var hostsMap = new YamlMapping(root.At(node).File, node, "hosts");
-        if (hostsMap.Keys.Count == 0) throw root.ErrorAt(node, "'hosts' is empty: declare at least one host");
         var hosts = new List<HostSpec>();
+        var node = root.Get("hosts");
+        if (node is null)
+        {
+            errors.Add(root.ErrorAt(root.Node, "a scenario needs 'hosts'"));
+            return hosts;
+        }
+        var hostsMap = errors.Try(() => new YamlMapping(root.At(node).File, node, "hosts"), null);
+        if (hostsMap is null) return hosts;
+        if (hostsMap.Keys.Count == 0) errors.Add(root.ErrorAt(node, "'hosts' is empty: declare at least one host"));
         var macs = new Dictionary<MacAddress, string>();
         foreach (var name in hostsMap.Keys)
-        {
-            var keyNode = hostsMap.KeyNode(name);
-            if (!ScenarioReferences.NamePattern().IsMatch(name))
-                throw hostsMap.ErrorAt(keyNode, $"bad host name '{name}': use letters, digits, '_' and '-', starting with a letter");
-            var host = ReadHost(hostsMap, name, hostsMap.Get(name)!, segments, cast is { } c && c.Host == name ? c.PlayedBy : null);
-            foreach (var i in host.Interfaces)
-                if (!macs.TryAdd(i.Mac, name))
-                    throw hostsMap.ErrorAt(hostsMap.Get(name)!, $"host '{name}' reuses MAC {i.Mac} of host '{macs[i.Mac]}'");
-            if (host.PlayedByLinux && hosts.FirstOrDefault(h => h.PlayedByLinux) is { } other)
-                throw hostsMap.ErrorAt(hostsMap.Get(name)!, $"host '{name}' and host '{other.Name}' are both played by Linux: one tap, one kernel host per scenario");
-            hosts.Add(host);
-        }
+            errors.Try(() =>
+            {
+                var keyNode = hostsMap.KeyNode(name);
+                if (!ScenarioReferences.NamePattern().IsMatch(name))
+                    throw hostsMap.ErrorAt(keyNode, $"bad host name '{name}': use letters, digits, '_' and '-', starting with a letter");
+                var host = ReadHost(hostsMap, name, hostsMap.Get(name)!, segments, cast is { } c && c.Host == name ? c.PlayedBy : null);
+                var hostMapping = new YamlMapping(hostsMap.At(hostsMap.Get(name)!).File, hostsMap.Get(name)!, $"host '{name}'");
+                if (hostMapping.Has("stack")) host = host with { Stack = StackSettingsReader.Read(hostMapping, host) };
+                foreach (var i in host.Interfaces)
+                    if (!macs.TryAdd(i.Mac, name))
+                        throw hostsMap.ErrorAt(hostsMap.Get(name)!, $"host '{name}' reuses MAC {i.Mac} of host '{macs[i.Mac]}'");
+                if (host.PlayedByLinux && hosts.FirstOrDefault(h => h.PlayedByLinux) is { } other)
+                    throw hostsMap.ErrorAt(hostsMap.Get(name)!, $"host '{name}' and host '{other.Name}' are both played by Linux: one tap, one kernel host per scenario");
+                hosts.Add(host);
+            });
         return hosts;
     }
 

@@ -17,7 +17,7 @@ public enum StepForm
 /// <param name="Needs">What the host the step names must be able to do (<see cref="HostAbility"/>): a step on a
 /// host whose driver lacks it is a load error at the host's name.</param>
 /// <param name="Keys">The keys a mapping body allows, in the order error messages list them; for an expectation
-/// its own key comes first. Null for <c>counters</c>, whose keys are counter names.</param>
+/// its own key comes first. <c>on</c> is the old name of the key after it (<see cref="YamlMapping.KeyOf"/>). Null for <c>counters</c>, whose keys are counter names.</param>
 internal sealed record StepKind(string Name, StepForm Form, string[]? Keys, Type Makes, Func<StepReader, StepSource, Step> Read,
     HostAbility Needs = HostAbility.None);
 
@@ -37,18 +37,18 @@ internal static class StepCatalog
         new("ping", StepForm.Mapping, ["from", "to", "count", "size", "interval", "timeout", "ttl", "dont-fragment"], typeof(PingStep), (r, s) => r.ReadPing(s), HostAbility.Sockets),
         new("udp-bind", StepForm.Scalar, null, typeof(UdpBindStep), (r, s) => r.ReadUdpBind(s), HostAbility.Sockets),
         new("udp-send", StepForm.Mapping, ["from", "to", "data", "hex", "size"], typeof(UdpSendStep), (r, s) => r.ReadUdpSend(s), HostAbility.Sockets),
-        new("tcp-listen", StepForm.ScalarOrMapping, ["on", "backlog"], typeof(TcpListenStep), (r, s) => r.ReadTcpListen(s), HostAbility.Sockets),
+        new("tcp-listen", StepForm.ScalarOrMapping, ["socket", "on", "backlog"], typeof(TcpListenStep), (r, s) => r.ReadTcpListen(s), HostAbility.Sockets),
         new("tcp-connect", StepForm.Mapping, ["from", "to", "as", "port"], typeof(TcpConnectStep), (r, s) => r.ReadTcpConnect(s), HostAbility.Sockets),
-        new("tcp-accept", StepForm.Mapping, ["on", "as"], typeof(TcpAcceptStep), (r, s) => r.ReadTcpAccept(s), HostAbility.Sockets),
+        new("tcp-accept", StepForm.Mapping, ["listener", "on", "as"], typeof(TcpAcceptStep), (r, s) => r.ReadTcpAccept(s), HostAbility.Sockets),
         new("tcp-send", StepForm.Mapping, ["conn", "data", "hex", "size", "random"], typeof(TcpSendStep), (r, s) => r.ReadTcpSend(s)),
         new("tcp-close", StepForm.Scalar, null, typeof(TcpCloseStep), (r, s) => r.ReadTcpClose(s)),
         new("tcp-abort", StepForm.Scalar, null, typeof(TcpCloseStep), (r, s) => r.ReadTcpClose(s)),
         new("tcp-stop-reading", StepForm.Scalar, null, typeof(TcpReadingStep), (r, s) => r.ReadTcpReading(s)),
         new("tcp-resume-reading", StepForm.Scalar, null, typeof(TcpReadingStep), (r, s) => r.ReadTcpReading(s)),
         new("inject", StepForm.Mapping, InjectReader.Keys, typeof(InjectStep), (r, s) => r.ReadInject(s), HostAbility.Inject),
-        new("exec", StepForm.Mapping, ["on", "run", "exit", "output", "timeout"], typeof(ExecStep), (r, s) => r.ReadExec(s), HostAbility.Exec),
-        new("link-down", StepForm.ScalarOrMapping, ["host", "on"], typeof(LinkStep), (r, s) => r.ReadLink(s)),
-        new("link-up", StepForm.ScalarOrMapping, ["host", "on"], typeof(LinkStep), (r, s) => r.ReadLink(s)),
+        new("exec", StepForm.Mapping, ["host", "on", "run", "exit", "output", "timeout"], typeof(ExecStep), (r, s) => r.ReadExec(s), HostAbility.Exec),
+        new("link-down", StepForm.ScalarOrMapping, ["host", "segment", "on"], typeof(LinkStep), (r, s) => r.ReadLink(s)),
+        new("link-up", StepForm.ScalarOrMapping, ["host", "segment", "on"], typeof(LinkStep), (r, s) => r.ReadLink(s)),
         new("expect", StepForm.Mapping, null, typeof(StateExpectation), (r, s) => r.ReadExpect(s)),
     ];
 
@@ -68,7 +68,7 @@ internal static class StepCatalog
         new("counters", StepForm.Mapping, null, typeof(CountersExpectation), (r, s) => r.ReadCountersExpect(s), HostAbility.Inspect),
     ];
 
-    private static string[] FrameKeys => ["frame", "no-frame", "from", "to", "on", "count", "tolerance", "tcp"];
+    private static string[] FrameKeys => ["frame", "no-frame", "from", "to", "segment", "on", "count", "tolerance", "tcp"];
 
     public static readonly string[] ActionNames = Actions.Select(a => a.Name).ToArray();
     public static readonly string[] ExpectationNames = Expectations.Select(e => e.Name).ToArray();

@@ -37,11 +37,12 @@ internal sealed partial class StepReader
         {
             if (!m.Has("host")) throw m.ErrorAt(s.Node, $"{s.Key} needs 'host'");
             host = refs.Host(m, "host").Name;
-            if (m.Has("on"))
+            var segmentKey = m.KeyOf("segment", "on");
+            if (m.Has(segmentKey))
             {
-                segment = refs.Segment(m, "on");
+                segment = refs.Segment(m, segmentKey);
                 if (refs.Hosts.First(h => h.Name == host).Interfaces.All(i => i.Segment != segment))
-                    throw m.ErrorAt(m.Get("on")!, $"host '{host}' is not on segment '{segment}'");
+                    throw m.ErrorAt(m.Get(segmentKey)!, $"host '{host}' is not on segment '{segment}'");
             }
         }
         else host = refs.Host(s.Step, s.Key).Name;
@@ -55,7 +56,7 @@ internal sealed partial class StepReader
         YamlMapping owner;
         if (s.Body is { } m)
         {
-            socketNode = m.Get("on") ?? throw m.ErrorAt(s.Node, "tcp-listen needs 'on' (host:port)");
+            socketNode = m.Get(m.KeyOf("socket", "on")) ?? throw m.ErrorAt(s.Node, "tcp-listen needs 'socket' (host:port)");
             owner = m;
             backlog = (int)(m.Integer("backlog", 1, 65_535) ?? 0);
         }
@@ -88,8 +89,9 @@ internal sealed partial class StepReader
     internal Step ReadTcpAccept(StepSource s)
     {
         var m = s.Body!;
-        var onNode = m.Get("on") ?? throw m.ErrorAt(s.Node, "tcp-accept needs 'on': a listening host:port");
-        var listener = refs.Socket(m, onNode, "on");
+        var listenerKey = m.KeyOf("listener", "on");
+        var onNode = m.Get(listenerKey) ?? throw m.ErrorAt(s.Node, "tcp-accept needs 'listener': a listening host:port");
+        var listener = refs.Socket(m, onNode, listenerKey);
         if (!_listening.ContainsKey(listener))
             throw m.ErrorAt(onNode, $"no earlier step listens on {listener} (add 'tcp-listen: {listener}')");
         return new TcpAcceptStep { Listener = listener, Name = NewConnection(m, s.Location) };
@@ -140,13 +142,14 @@ internal sealed partial class StepReader
     internal Step ReadExec(StepSource s)
     {
         var m = s.Body!;
-        if (!m.Has("on")) throw m.ErrorAt(s.Node, "exec needs 'on' (a host played by Linux or an external implementation)");
+        var hostKey = m.KeyOf("host", "on");
+        if (!m.Has(hostKey)) throw m.ErrorAt(s.Node, "exec needs 'host' (a host played by Linux or an external implementation)");
         var run = m.Get("run") ?? throw m.ErrorAt(s.Node, "exec needs 'run': a shell command");
         var command = m.Scalar(run, "run");
         if (string.IsNullOrWhiteSpace(command)) throw m.ErrorAt(run, "'run' is empty: give a shell command");
         return new ExecStep
         {
-            Host = refs.HostThatCan(m, "on", s.Kind.Needs).Name,
+            Host = refs.HostThatCan(m, hostKey, s.Kind.Needs).Name,
             Command = command,
             ExitCode = (int)(m.Integer("exit", 0, 255) ?? 0),
             OutputContains = m.String("output"),

@@ -126,7 +126,7 @@ internal sealed partial class StepReader
             Negated = negated,
             From = m.Has("from") ? refs.Host(m, "from").Name : null,
             To = m.Has("to") ? refs.Host(m, "to").Name : null,
-            On = m.Has("on") ? refs.Segment(m, "on") : null,
+            On = m.KeyOf("segment", "on") is var segmentKey && m.Has(segmentKey) ? refs.Segment(m, segmentKey) : null,
             Count = (int?)m.Integer("count", 0, 1_000_000),
             Tolerance = m.Duration("tolerance") ?? Duration.Zero,
             Tcp = m.Get("tcp") is YamlMappingNode tcpNode ? ReadTcpFields(tcpNode) : null,

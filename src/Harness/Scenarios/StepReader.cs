@@ -22,15 +22,35 @@ internal sealed partial class StepReader(ScenarioReferences refs, FrameFilterCac
     /// <summary>Sockets bound by steps read so far, with where, so later references can be checked.</summary>
     private readonly Dictionary<SocketName, SourceLocation> _bound = new();
 
-    public List<Step> ReadSteps(YamlMapping root, YamlNode node)
+    /// <summary>Reads every step, collecting each one's mistakes into <paramref name="errors"/>.</summary>
+    public List<Step> ReadSteps(YamlMapping root, YamlNode node, LoadErrors errors)
     {
-        if (node is not YamlSequenceNode seq)
-            throw root.ErrorAt(node, $"'steps' must be a list (each item starting with '- '), found {YamlMapping.Shape(node)}");
         var steps = new List<Step>();
+        if (node is not YamlSequenceNode seq)
+        {
+            errors.Add(root.ErrorAt(node, $"'steps' must be a list (each item starting with '- '), found {YamlMapping.Shape(node)}"));
+            return steps;
+        }
+        int index = 0;
         foreach (var item in seq.Children)
-            steps.Add(ReadStep(item, steps.Count));
-        if (steps.Count == 0) throw root.ErrorAt(node, "'steps' is empty");
+        {
+            int at = index++;
+            if (errors.Try(() => ReadStep(item, at), null) is { } step) steps.Add(step);
+            else NameAnyway(item);
+        }
+        if (seq.Children.Count == 0) errors.Add(root.ErrorAt(node, "'steps' is empty"));
         return steps;
+    }
+
+    /// <summary>A step with a mistake still names its connection (<c>as:</c>), so later steps using the name do not
+    /// each report that no step names it.</summary>
+    private void NameAnyway(YamlNode item)
+    {
+        if (item is not YamlMappingNode step) return;
+        foreach (var (_, body) in step.Children)
+            if (body is YamlMappingNode m && m.Children.TryGetValue(new YamlScalarNode("as"), out var asNode) &&
+                asNode is YamlScalarNode { Value: { } name } && ScenarioReferences.NamePattern().IsMatch(name))
+                _connections.TryAdd(name, new SourceLocation(refs.File, (int)item.Start.Line, (int)item.Start.Column));
     }
 
     private Step ReadStep(YamlNode node, int index)

@@ -35,17 +35,29 @@ internal sealed class YamlMapping
     public SourceLocation Location => At(Node);
 
     public bool Has(string key) => _entries.ContainsKey(key);
+
+    /// <summary>The key this mapping writes a value under, when the value also has an old name: <paramref name="key"/>,
+    /// or <paramref name="oldName"/> when only that is given. The old name <c>on</c> is still read, but YAML 1.1 tools
+    /// (editors, validators, PyYAML) read a key <c>on</c> as the boolean true, so the docs and shipped files use the new
+    /// name. Giving both is a mistake.</summary>
+    public string KeyOf(string key, string oldName)
+    {
+        if (Has(key) && Has(oldName))
+            throw Error(_file, _entries[oldName].Key, $"'{oldName}' is the old name of '{key}': give one of them");
+        return Has(oldName) ? oldName : key;
+    }
     public YamlNode? Get(string key) => _entries.TryGetValue(key, out var e) ? e.Value : null;
     public YamlScalarNode KeyNode(string key) => _entries[key].Key;
 
-    /// <summary>Rejects any key outside <paramref name="allowed"/>, suggesting the closest known one.</summary>
+    /// <summary>Rejects every key outside <paramref name="allowed"/> (all of them at once), suggesting the closest
+    /// known one.</summary>
     public void AllowOnly(params string[] allowed)
     {
-        foreach (var key in _order)
-        {
-            if (Array.IndexOf(allowed, key) >= 0) continue;
-            throw Error(_file, _entries[key].Key, UnknownMessage($"key '{key}' in {What}", key, allowed));
-        }
+        // 'on' is only ever an old name now (KeyOf): messages offer the new one.
+        var offered = allowed.Where(k => k != "on").ToArray();
+        var unknown = _order.Where(key => Array.IndexOf(allowed, key) < 0)
+            .Select(key => Error(_file, _entries[key].Key, UnknownMessage($"key '{key}' in {What}", key, offered))).ToList();
+        if (unknown.Count > 0) throw ScenarioFormatException.Of(unknown);
     }
 
     public static string UnknownMessage(string what, string given, IEnumerable<string> known)

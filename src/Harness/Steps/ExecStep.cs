@@ -3,7 +3,7 @@ using Netstack.Time;
 
 namespace Netstack.Harness.Steps;
 
-/// <summary><c>exec: { on: sut, run: "ip -s link", exit: 0, output: "lwip0" }</c>: runs a shell command in the
+/// <summary><c>exec: { host: sut, run: "ip -s link", exit: 0, output: "lwip0" }</c>: runs a shell command in the
 /// namespace of a host Linux or an external implementation plays, and fails unless it exits with
 /// <see cref="ExitCode"/> and prints <see cref="OutputContains"/>. The run waits for the command (at most
 /// <see cref="Timeout"/>), so it is for short checks and settings, not for traffic.</summary>

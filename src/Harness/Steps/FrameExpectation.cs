@@ -3,7 +3,7 @@ using Netstack.Time;
 
 namespace Netstack.Harness.Steps;
 
-/// <summary><c>expect: { frame: FILTER, from: a, to: b, on: lan, count: N }</c> and
+/// <summary><c>expect: { frame: FILTER, from: a, to: b, segment: lan, count: N }</c> and
 /// <c>expect: { no-frame: FILTER, ... }</c>: what the recording must (not) contain in a time window.</summary>
 public sealed class FrameExpectation : Step
 {

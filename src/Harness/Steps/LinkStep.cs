@@ -2,7 +2,7 @@ using Netstack.Harness.Running;
 
 namespace Netstack.Harness.Steps;
 
-/// <summary><c>link-down: a</c> / <c>link-up: a</c> (or <c>{ host: r, on: right }</c>): unplugs or plugs back a
+/// <summary><c>link-down: a</c> / <c>link-up: a</c> (or <c>{ host: r, segment: right }</c>): unplugs or plugs back a
 /// host's port. While down, frames it sends or that arrive for it are lost (and noted in the recording).</summary>
 public sealed class LinkStep : ActionStep
 {

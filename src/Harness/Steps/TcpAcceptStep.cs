@@ -3,7 +3,7 @@ using Netstack.Harness.Scenarios;
 
 namespace Netstack.Harness.Steps;
 
-/// <summary><c>tcp-accept: { on: b:80, as: s }</c>: takes the next connection established on the listener (now,
+/// <summary><c>tcp-accept: { listener: b:80, as: s }</c>: takes the next connection established on the listener (now,
 /// or when one arrives) and names it s.</summary>
 public sealed class TcpAcceptStep : ActionStep
 {

@@ -3,7 +3,7 @@ using Netstack.Harness.Scenarios;
 
 namespace Netstack.Harness.Steps;
 
-/// <summary><c>tcp-listen: b:80</c> (or <c>{ on: b:80, backlog: 4 }</c>): a listening socket on host b.</summary>
+/// <summary><c>tcp-listen: b:80</c> (or <c>{ socket: b:80, backlog: 4 }</c>): a listening socket on host b.</summary>
 public sealed class TcpListenStep : ActionStep
 {
     public required SocketName Socket { get; init; }

@@ -122,7 +122,7 @@ public class MatrixTests
               sut: { ip: 10.0.2.7/24, played-by: { run: "exec mystack", interface: tap7, services: [http:80] } }
             steps:
               - tcp-connect: { from: tester, to: sut:80, as: c }
-              - exec: { on: sut, run: "true" }
+              - exec: { host: sut, run: "true" }
             """);
         var (exit, stdout, _) = CliRunner.Run("run", file, "--out", dir);
         exit.Should().Be(0, stdout);

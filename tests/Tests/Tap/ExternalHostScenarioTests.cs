@@ -60,8 +60,8 @@ public class ExternalHostScenarioTests
               - tcp-connect: { from: tester, to: dut:7, as: c }
               - tcp-send: { conn: c, random: 100000 }
               - expect: { tcp-receive: c, random: 100000 }
-              - exec: { on: dut, run: "ip -o link show lwip0; echo netns=$HARNESS_NETNS", output: "master extbr" }
-              - exec: { on: dut, run: "exit 3", exit: 3 }
+              - exec: { host: dut, run: "ip -o link show lwip0; echo netns=$HARNESS_NETNS", output: "master extbr" }
+              - exec: { host: dut, run: "exit 3", exit: 3 }
             """);
         var result = RunOnTap(yaml, out var dir);
         result.Passed.Should().BeTrue(result.FailureMessage);
@@ -74,7 +74,7 @@ public class ExternalHostScenarioTests
     public void An_exec_step_that_exits_otherwise_fails_with_what_the_command_printed()
     {
         var yaml = Scenario($$"""{ run: "exec {{Lwip}}", interface: lwip0 }""", """
-              - exec: { on: dut, run: "echo no such thing >&2; exit 4", output: "anything" }
+              - exec: { host: dut, run: "echo no such thing >&2; exit 4", output: "anything" }
             """);
         var result = RunOnTap(yaml, out _);
         result.Passed.Should().BeFalse();

@@ -118,7 +118,7 @@ public class RealWireScenarioTests
               - at: 0s
                 tcp-listen: linux:80
               - at: 0s
-                tcp-accept: { on: linux:80, as: s }
+                tcp-accept: { listener: linux:80, as: s }
               - at: 5s
                 tcp-connect: { from: a, to: linux:80, as: c }
               - at: 5.003s

@@ -15,7 +15,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 dll="$root/src/Cli/bin/Release/net10.0/harness.dll"
 if [ -f "$dll" ]; then harness=(dotnet "$dll"); else harness=("$root/harness"); fi
 args=(tap --dev "${HARNESS_IFNAME:-ours0}" --ip "${HARNESS_ADDRESS:-10.0.2.2/24}" --mtu "${HARNESS_MTU:-1500}"
-      --serve echo:7 --serve discard:9)
+      --serve echo:7 --serve discard:9 --warm-up)
 [ -n "${HARNESS_MAC:-}" ] && args+=(--mac "$HARNESS_MAC")
 [ -n "${HARNESS_GATEWAY:-}" ] && args+=(--gateway "$HARNESS_GATEWAY")
 exec "${harness[@]}" "${args[@]}"

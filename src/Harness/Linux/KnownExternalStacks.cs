@@ -19,9 +19,9 @@ public static class KnownExternalStacks
             "lwip" => new ExternalHostSpec(Quoted(LwipBinary()), "lwip0", address, mac, mtu) { Gateway = gateway },
             "slirp" => Slirp(mac, address, mtu),
             "ours-tap" => new ExternalHostSpec(Quoted(Path.Combine(RepositoryRoot(), "scripts", "ours-tap-host.sh")), "ours0", address, mac, mtu)
-                // A .NET process starting on a loaded machine takes seconds before it creates its tap.
+                // A .NET process starting (and, with --warm-up, compiling) on a loaded machine takes seconds before it creates its tap.
                 // It announces itself before it prints "ready": the announcement must not fall into the run.
-                { Gateway = gateway, StartTimeout = Duration.FromSeconds(30), ReadyOutput = "ready " },
+                { Gateway = gateway, StartTimeout = Duration.FromSeconds(60), ReadyOutput = "ready " },
             _ => throw new ArgumentException($"unknown external stack '{name}' (known: {string.Join(", ", Names)})", nameof(name)),
         };
 

@@ -56,16 +56,23 @@ public class RealWireScenarioTests
     [Test]
     public void The_host_played_by_linux_is_the_kernel_not_our_stack()
     {
-        // Linux's SYN carries its own option layout and window (64240 = 44 * 1460); our stack's says 65535.
+        // With `personality: linux` our stack copies the kernel's SYN window and options, so what tells them apart is
+        // what comes from the kernel's own clock and secrets: its TS val, which our seeded stack cannot reproduce.
         var file = LinuxScenarios().Single(f => f.EndsWith("linux-tcp-connection.yaml"));
         var (exit, stdout, stderr) = RunHarness("run", "--wire", "tap", "--out", _out, "--trace", file);
         exit.Should().Be(0, stdout + stderr);
-        var linuxSyn = stdout.Split('\n').Single(l => l.Contains(" linux ") && l.Contains("> 192.0.2.10.8080: Flags [S]"));
-        linuxSyn.Should().NotContain("win 65535", "a SYN from our stack would say 65535");
+        static string Syn(string trace) =>
+            trace.Split('\n').Single(l => l.Contains(" linux ") && l.Contains("> 192.0.2.10.8080: S 0:0(0)"));
+        static string TsVal(string line) => System.Text.RegularExpressions.Regex.Match(line, @"TS val (\d+)").Groups[1].Value;
+        var kernelSyn = Syn(stdout);
 
         var (_, virtualOut, _) = CliRunner.Run("run", "--out", _out, "--trace", file);
-        virtualOut.Split('\n').Single(l => l.Contains(" linux ") && l.Contains("> 192.0.2.10.8080: Flags [S]"))
-            .Should().Contain("win 65535", "on the virtual wire the same host is our stack");
+        var ourSyn = Syn(virtualOut);
+        kernelSyn.Should().Contain("win 64240", "the kernel's SYN window is 44 segments of 1460");
+        ourSyn.Should().Contain("win 64240", "the linux personality offers the kernel's SYN window");
+        TsVal(kernelSyn).Should().NotBeEmpty().And.NotBe(TsVal(ourSyn), "on the tap the kernel sent this SYN, not our stack");
+        TsVal(Syn(CliRunner.Run("run", "--out", _out, "--trace", file).Out))
+            .Should().Be(TsVal(ourSyn), "our stack's TS val is seeded, the same on every run");
     }
 
     [Test]
@@ -147,7 +154,7 @@ public class RealWireScenarioTests
         delayed.Should().NotBeEmpty("the rule went into the run's namespace");
         harness.Output.Should().Contain("FAIL  late-syn-ack")
             .And.Contain($"{file}:13:5: expected a frame matching \"tcp src port 80\" from linux")
-            .And.MatchRegex(@"Flags \[S\.\].*outside the window", "the SYN-ACK came, a second late");
+            .And.MatchRegex(@"linux  IP [^\n]*: S\. [^\n]*outside the window", "the SYN-ACK came, a second late");
         OurNamespaces().Should().BeEmpty();
     }
 

@@ -16,11 +16,11 @@ public sealed class Ethernet
         _counters = iface.Stack.Counters;
     }
 
+    /// <summary>Handles one received frame: counts it, drops (and counts) truncated frames, frames for other MACs and
+    /// unknown EtherTypes, and hands ARP, IPv4 and (where enabled) IPv6 payloads up.</summary>
+    /// <param name="bytes">The frame from the destination MAC on, without FCS; valid only during the call.</param>
     /// <param name="transportChecksumVerified">The device vouches for the TCP/UDP checksum (see
     /// <see cref="IFrameReceiver.ReceiveFrame(ReadOnlySpan{byte}, bool)"/>).</param>
-    /// <summary>Handles one received frame: counts it, drops (and counts) truncated frames, frames for other MACs and
-    /// unknown EtherTypes, and hands ARP and IPv4 payloads up.</summary>
-    /// <param name="bytes">The frame from the destination MAC on, without FCS; valid only during the call.</param>
     public void Receive(ReadOnlySpan<byte> bytes, bool transportChecksumVerified = false)
     {
         _counters.FramesReceived++;

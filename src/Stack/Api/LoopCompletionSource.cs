@@ -70,9 +70,15 @@ internal sealed class LoopCompletionSource<T> : IValueTaskSource<T>, IValueTaskS
 
     public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
     {
-        // The loop is the one scheduling context for stream completions: the awaiter's flags (context capture or
-        // ConfigureAwait(false)) are not asked. Posting also keeps application code out of protocol processing.
+        // The loop is the one scheduling context for stream completions, whatever the awaiter asked. Posting also keeps
+        // application code out of protocol processing. An awaiter that did not ask for its context (ConfigureAwait(false),
+        // or a Task made of this one by Stream.ReadAsync(byte[], ...)) runs with none installed, as it asked; that is
+        // also what lets such a Task run its own awaiter inline, on the loop.
         var loop = _loop;
-        _core.OnCompleted(_ => loop.Post(() => continuation(state)), null, token, ValueTaskSourceOnCompletedFlags.None);
+        if ((flags & ValueTaskSourceOnCompletedFlags.UseSchedulingContext) != 0)
+            _core.OnCompleted(_ => loop.Post(() => continuation(state)), null, token, ValueTaskSourceOnCompletedFlags.None);
+        else
+            _core.OnCompleted(_ => loop.Post(() => LoopResumption.WithoutSynchronizationContext(() => continuation(state))),
+                null, token, ValueTaskSourceOnCompletedFlags.None);
     }
 }

@@ -40,7 +40,7 @@ public sealed class TcpStream : Stream, ITcpConnectionObserver
         CancellationToken cancellationToken)
     {
         if (cancellationToken.IsCancellationRequested) return Task.FromCanceled<TcpStream>(cancellationToken);
-        var tcs = new TaskCompletionSource<TcpStream>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var tcs = new TaskCompletionSource<TcpStream>();
         TcpStream? stream = null;
         tcp.Stack.Scheduler.RunOnLoop(() =>
         {
@@ -65,7 +65,7 @@ public sealed class TcpStream : Stream, ITcpConnectionObserver
             tcs.Task.ContinueWith(static (_, r) => ((CancellationTokenRegistration)r!).Dispose(), registration,
                 CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
-        return tcs.Task;
+        return tcs.Task.ResumeOnLoop(tcp.Stack.Scheduler);
     }
 
     /// <summary>The underlying TCP connection (state, sequence variables, counters), for inspection and

@@ -2,7 +2,7 @@ using Netstack.Harness.Linux;
 using Netstack.Time;
 namespace Netstack.Tests.Tap;
 
-/// <summary>Validates a capture with tshark, checksum verification on for IP, ICMP, UDP and TCP.</summary>
+/// <summary>Validates a capture with tshark, checksum verification on for IP, ICMP, UDP and TCP (ICMPv6 checksums tshark always checks).</summary>
 public static class TsharkCheck
 {
     // A retransmitted segment overlaps data already reassembled; Wireshark flags that as a reassembly error even when
@@ -11,7 +11,7 @@ public static class TsharkCheck
     private const string Problems =
         "_ws.malformed || (_ws.expert.severity >= error && !(tcp.analysis.retransmission || tcp.analysis.fast_retransmission || " +
         "tcp.analysis.spurious_retransmission)) || ip.checksum.status == \"Bad\" || " +
-        "icmp.checksum.status == \"Bad\" || udp.checksum.status == \"Bad\" || tcp.checksum.status == \"Bad\"";
+        "icmp.checksum.status == \"Bad\" || icmpv6.checksum.status == \"Bad\" || udp.checksum.status == \"Bad\" || tcp.checksum.status == \"Bad\"";
 
     private static readonly string[] ChecksumOptions =
     [
@@ -31,7 +31,8 @@ public static class TsharkCheck
     {
         var decodeAs = dataPorts.SelectMany(p => new[] { "-d", $"tcp.port=={p},data", "-d", $"udp.port=={p},data" });
         var filter = alsoWrong is null ? Problems : $"{Problems} || {alsoWrong}";
-        if (kernel is not null) filter = $"({filter}) && !(tcp.checksum.ffff && ip.src == {kernel} && !_ws.malformed)";
+        var kernelSource = kernel is not null && kernel.Contains(':') ? "ipv6.src" : "ip.src";
+        if (kernel is not null) filter = $"({filter}) && !(tcp.checksum.ffff && {kernelSource} == {kernel} && !_ws.malformed)";
         return Lines(Tshark(["-r", pcap, .. ChecksumOptions, .. decodeAs, "-Y", filter]));
     }
 

@@ -11,6 +11,22 @@ namespace Netstack.Tests.Benchmarks;
 public class FloodWorldTests
 {
     [Test]
+    public void The_ipv6_echo_flood_gets_every_request_answered_without_drops()
+    {
+        var world = new FloodWorld(w => new Echo6Flood(w));
+        long repliesBefore = world.Receiver.Counters.Icmpv6EchoRepliesSent;
+        long droppedBefore = world.Sender.Counters.TotalDropped + world.Receiver.Counters.TotalDropped;
+        long frames = world.Pump(10_000);
+        frames.Should().BeGreaterThanOrEqualTo(10_000);
+        frames.Should().BeLessThan(10_000 + 2 * FloodWorld.Burst + 1);
+        (frames % 2).Should().Be(0, "each request has its reply");
+        (world.Receiver.Counters.Icmpv6EchoRepliesSent - repliesBefore).Should().Be(frames / 2);
+        (world.Sender.Counters.TotalDropped + world.Receiver.Counters.TotalDropped).Should().Be(droppedBefore);
+        world.Sender.Buffers.Outstanding.Should().Be(0);
+        world.Receiver.Buffers.Outstanding.Should().Be(0);
+    }
+
+    [Test]
     public void The_echo_flood_gets_every_request_answered_without_drops()
     {
         var world = new FloodWorld(w => new EchoFlood(w));

@@ -1,9 +1,10 @@
 using Netstack.Harness.Linux;
-using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using FluentAssertions;
 using NUnit.Framework;
 using Netstack.Time;
+
+using static Netstack.Tests.Tap.TestPayloads;
 
 namespace Netstack.Tests.Tap;
 
@@ -206,24 +207,4 @@ public class Ipv6InteropTests
             .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
             .Where(p => p.Length == 2)
             .ToDictionary(p => p[0], p => long.Parse(p[1]));
-
-    private static void WriteRandomFile(string path, int length, int seed)
-    {
-        var bytes = new byte[length];
-        new Random(seed).NextBytes(bytes);
-        File.WriteAllBytes(path, bytes);
-    }
-
-    private static string Sha256(string path)
-    {
-        using var stream = File.OpenRead(path);
-        return Convert.ToHexStringLower(SHA256.HashData(stream));
-    }
-
-    private static string RandomText(int length)
-    {
-        const string alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-        var random = new Random(length);
-        return new string(Enumerable.Range(0, length).Select(_ => alphabet[random.Next(alphabet.Length)]).ToArray());
-    }
 }

@@ -144,12 +144,13 @@ public class Ipv6InteropTests
         // recording shows the resolution instead.)
 
         TsharkCheck.FindProblems(recording, null, ClientKernelIp6, 9000).Should().BeEmpty();
-        TsharkCheck.Frames(recording, $"icmpv6.type == 135 && eth.src == {ClientMac} && icmpv6.nd.ns.target_address == {ClientKernelIp6}")
-            .Should().NotBeEmpty("we solicited the kernel's address");
-        TsharkCheck.Frames(recording, $"icmpv6.type == 136 && ipv6.src == {ClientKernelIp6} && ipv6.dst == {ClientIp6}")
-            .Should().NotBeEmpty("the kernel advertised itself to us");
-        TsharkCheck.Frames(recording, $"tcp.flags.syn == 1 && tcp.flags.ack == 0 && ipv6.src == {ClientIp6} && tcp.options.mss_val == 1440")
-            .Should().NotBeEmpty("our SYN offers the IPv6 MSS, MTU 1500 - 60");
+        var counts = TsharkCheck.Counts(recording,
+            $"icmpv6.type == 135 && eth.src == {ClientMac} && icmpv6.nd.ns.target_address == {ClientKernelIp6}",
+            $"icmpv6.type == 136 && ipv6.src == {ClientKernelIp6} && ipv6.dst == {ClientIp6}",
+            $"tcp.flags.syn == 1 && tcp.flags.ack == 0 && ipv6.src == {ClientIp6} && tcp.options.mss_val == 1440");
+        counts[0].Should().BePositive("we solicited the kernel's address");
+        counts[1].Should().BePositive("the kernel advertised itself to us");
+        counts[2].Should().BePositive("our SYN offers the IPv6 MSS, MTU 1500 - 60");
     }
 
     [Test, Order(6)]
@@ -177,11 +178,13 @@ public class Ipv6InteropTests
 
         TsharkCheck.FindProblems(recording).Should().BeEmpty();
         // radvd advertises on its own as soon as the tap has a carrier, which may come before our solicitation.
-        TsharkCheck.Frames(recording, $"icmpv6.type == 134 && icmpv6.opt.prefix == {SlaacPrefix}").Should().NotBeEmpty();
-        TsharkCheck.Frames(recording, $"icmpv6.type == 135 && ipv6.src == :: && icmpv6.nd.ns.target_address == {SlaacAddress}")
-            .Should().NotBeEmpty("the formed address went through duplicate address detection");
-        TsharkCheck.Frames(recording, $"icmpv6.type == 143 && eth.src == {SlaacMac} && icmpv6.mldr.mar.multicast_address == ff02::1:ff79:602")
-            .Should().NotBeEmpty("an MLDv2 report joins its solicited-node group");
+        var counts = TsharkCheck.Counts(recording,
+            $"icmpv6.type == 134 && icmpv6.opt.prefix == {SlaacPrefix}",
+            $"icmpv6.type == 135 && ipv6.src == :: && icmpv6.nd.ns.target_address == {SlaacAddress}",
+            $"icmpv6.type == 143 && eth.src == {SlaacMac} && icmpv6.mldr.mar.multicast_address == ff02::1:ff79:602");
+        counts[0].Should().BePositive("radvd advertised the prefix");
+        counts[1].Should().BePositive("the formed address went through duplicate address detection");
+        counts[2].Should().BePositive("an MLDv2 report joins its solicited-node group");
     }
 
     [Test, Order(100)]
@@ -192,13 +195,15 @@ public class Ipv6InteropTests
         _harness.Error.Should().MatchRegex(@"tap tap0: \d+ frames in, \d+ out, \d+ recorded to ");
 
         TsharkCheck.FindProblems(_recording, null, KernelIp6, EchoPort).Should().BeEmpty();
-        TsharkCheck.Frames(_recording, $"icmpv6.type == 143 && eth.src == {OurMac} && icmpv6.mldr.mar.multicast_address == ff02::1:ff00:2")
-            .Should().NotBeEmpty("an MLDv2 report joins the solicited-node group of our static address");
-        TsharkCheck.Frames(_recording, $"icmpv6.type == 136 && ipv6.src == {OurIp6} && icmpv6.nd.na.flag.s == 1")
-            .Should().NotBeEmpty("we answered the kernel's solicitation");
-        TsharkCheck.Frames(_recording, $"ipv6.src == {OurIp6} && ipv6.fraghdr.more == 1")
-            .Should().NotBeEmpty("our replies to large pings are fragmented");
-        TsharkCheck.Frames(_recording, "frame.len > 1514").Should().BeEmpty("nothing exceeds the tap's MTU");
+        var counts = TsharkCheck.Counts(_recording,
+            $"icmpv6.type == 143 && eth.src == {OurMac} && icmpv6.mldr.mar.multicast_address == ff02::1:ff00:2",
+            $"icmpv6.type == 136 && ipv6.src == {OurIp6} && icmpv6.nd.na.flag.s == 1",
+            $"ipv6.src == {OurIp6} && ipv6.fraghdr.more == 1",
+            "frame.len > 1514");
+        counts[0].Should().BePositive("an MLDv2 report joins the solicited-node group of our static address");
+        counts[1].Should().BePositive("we answered the kernel's solicitation");
+        counts[2].Should().BePositive("our replies to large pings are fragmented");
+        counts[3].Should().Be(0, "nothing exceeds the tap's MTU");
     }
 
     private Dictionary<string, long> KernelIpv6Counters() =>

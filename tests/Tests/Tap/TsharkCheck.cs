@@ -39,6 +39,17 @@ public static class TsharkCheck
     /// <summary>The frames matching a display filter, one summary line each.</summary>
     public static string[] Frames(string pcap, string filter) => Lines(Tshark(["-r", pcap, .. ChecksumOptions, "-Y", filter]));
 
+    /// <summary>How many frames match each display filter, all counted in one pass over the capture (tshark's
+    /// io,stat; a filter must not contain a comma).</summary>
+    public static long[] Counts(string pcap, params string[] filters)
+    {
+        var output = Tshark(["-q", "-r", pcap, "-z", $"io,stat,0,{string.Join(',', filters)}"]);
+        var row = Lines(output).LastOrDefault(l => l.Contains("<>"))
+                  ?? throw new InvalidOperationException($"tshark io,stat printed no interval row:\n{output}");
+        var cells = row.Split('|');
+        return filters.Select((_, i) => long.Parse(cells[2 + 2 * i].Trim())).ToArray();
+    }
+
     private static string Tshark(string[] args)
     {
         var r = CommandRunner.Run("tshark", args, Duration.FromSeconds(60));

@@ -37,6 +37,10 @@ public sealed class StackHostDriver : HostDriver
             Ipv4 = new Ipv4Options { Forwarding = spec.Forwarding, DefaultTimeToLive = spec.TimeToLive ?? 64 },
             Tcp = Netstack.Transport.Tcp.TcpSettings.ForPersonality(spec.Personality),
         };
+        // The host Linux plays on the tap wire has IPv6 set up quiet (LinuxPeer): no duplicate address probes, no
+        // router solicitations or SLAAC. On the virtual wire our stack stands in for it the same way.
+        if (spec.PlayedByLinux)
+            options = options with { Ipv6 = options.Ipv6 with { DuplicateAddressDetectTransmits = 0, MaxRouterSolicitations = 0, AcceptRouterAdvertisements = false } };
         options = spec.Stack.ApplyTo(options);
         _stack = world.AddHost(spec.Name, options, spec.Interfaces, spec.Routes);
         _loop = world.World.Loop;

@@ -8,20 +8,17 @@ namespace Netstack.Harness.Steps;
 /// the host, on any interface, in a state of duplicate address detection (RFC 4862 §5.4): <c>tentative</c> (probing),
 /// <c>preferred</c> (in use), <c>duplicate</c> (another node has it), or <c>none</c> (the host never had it);
 /// <c>origin: slaac</c> or <c>static</c> when given.</summary>
-public sealed class Ipv6AddressExpectation : StateExpectation
+public sealed class Ipv6AddressExpectation : Ipv6StateExpectation
 {
-    public required string Host { get; init; }
-    public required Ipv6Address Address { get; init; }
     public Ipv6AddressState? State { get; init; }
-    public bool Absent { get; init; }
     public Ipv6AddressOrigin? Origin { get; init; }
 
     public override string? Check(ScenarioRun run)
     {
         var stack = run.Host(Host).Stack;
         Ipv6InterfaceAddress? found = null;
-        foreach (var i in stack.Interfaces)
-            found ??= i.Ipv6?.Find(Address);
+        foreach (var i in Ipv6Interfaces(stack))
+            found ??= i.Find(Address);
         if (Absent) return found is null ? null : $"{Host} has {found}; addresses: {Dump(stack)}";
         if (found is null) return $"{Host} has no address {Address}; addresses: {Dump(stack)}";
         if (State is { } state && found.State != state) return $"{Address} is {Name(found.State)}, not {Name(state)}";
@@ -31,7 +28,7 @@ public sealed class Ipv6AddressExpectation : StateExpectation
 
     private static string Dump(NetworkStack stack)
     {
-        var all = stack.Interfaces.Where(i => i.Ipv6 is not null).SelectMany(i => i.Ipv6!.Addresses).Select(a => a.ToString()).ToList();
+        var all = Ipv6Interfaces(stack).SelectMany(i => i.Addresses).Select(a => a.ToString()).ToList();
         return all.Count == 0 ? "none (IPv6 is off)" : string.Join(", ", all);
     }
 

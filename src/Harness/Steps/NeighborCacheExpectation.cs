@@ -8,14 +8,10 @@ namespace Netstack.Harness.Steps;
 /// neighbour cache entry (RFC 4861 §7.3.2) the host holds for an address, on any of its interfaces: its state
 /// (<c>incomplete</c>, <c>reachable</c>, <c>stale</c>, <c>delay</c>, <c>probe</c>, or <c>none</c> for no entry),
 /// and its MAC and router flag when given.</summary>
-public sealed class NeighborCacheExpectation : StateExpectation
+public sealed class NeighborCacheExpectation : Ipv6StateExpectation
 {
-    public required string Host { get; init; }
-    public required Ipv6Address Address { get; init; }
-    /// <summary>The state wanted; null with <see cref="Absent"/>, or for any state.</summary>
+    /// <summary>The state wanted; null with <see cref="Ipv6StateExpectation.Absent"/>, or for any state.</summary>
     public NeighborState? State { get; init; }
-    /// <summary><c>state: none</c>: no entry at all.</summary>
-    public bool Absent { get; init; }
     public MacAddress? Mac { get; init; }
     public bool? IsRouter { get; init; }
 
@@ -33,14 +29,14 @@ public sealed class NeighborCacheExpectation : StateExpectation
 
     private static NeighborEntry? Find(NetworkStack stack, Ipv6Address address)
     {
-        foreach (var i in stack.Interfaces)
-            if (i.Ipv6 is { } v6 && v6.Neighbors.TryGetEntry(address, out var entry)) return entry;
+        foreach (var i in Ipv6Interfaces(stack))
+            if (i.Neighbors.TryGetEntry(address, out var entry)) return entry;
         return null;
     }
 
     private static string Dump(NetworkStack stack)
     {
-        var entries = stack.Interfaces.Where(i => i.Ipv6 is not null).SelectMany(i => i.Ipv6!.Neighbors.Entries).OrderBy(e => e.Address).Select(e => e.ToString()).ToList();
+        var entries = Ipv6Interfaces(stack).SelectMany(i => i.Neighbors.Entries).OrderBy(e => e.Address).Select(e => e.ToString()).ToList();
         return entries.Count == 0 ? "empty" : string.Join(", ", entries);
     }
 

@@ -1,29 +1,25 @@
 using FluentAssertions;
 using Netstack.Harness.Running;
-using Netstack.Harness.Scenarios;
 using Netstack.Harness.Trace;
+using Netstack.Tests.Support;
 using NUnit.Framework;
 
 namespace Netstack.Tests.Scenarios;
 
-/// <summary>IPv6 in the scenario language, on the virtual wire: a scripted peer with an <c>ip6</c> address injects
-/// segments in notation on an IPv6 connection (and answers b's neighbour solicitation itself), UDP ends written
-/// both ways, and the IPv6 expectations failing with what the host really holds.</summary>
+/// <summary>IPv6 in the scenario language, on the virtual wire: a scripted peer x with an <c>ip6</c> address injects
+/// segments in notation on an IPv6 connection (and answers b's neighbour solicitation itself), and the IPv6
+/// expectations fail with what the host really holds.</summary>
 public class Ipv6ScenarioTests
 {
-    private const string World = """
+    /// <summary>b (our stack, IPv6 from time 0: its address is tentative for the first second) and x (scripted).</summary>
+    private static ScenarioResult Run(string name, string top, string steps) => YamlScenario.Run(name, $$"""
         wire: { latency: 1ms }
         hosts:
           b: { mac: 02:00:00:00:00:0b, ip: 192.0.2.11/24, ip6: 2001:db8::b/64, gratuitous-arp: false }
           x: { scripted: true, mac: 02:00:00:00:00:99, ip: 192.0.2.99/24, ip6: 2001:db8::99/64 }
-        """;
-
-    private static ScenarioResult Run(string name, string top, string steps)
-    {
-        using var filters = new FrameFilterCache();
-        var scenario = ScenarioLoader.Load($"name: {name}\n{World}\n{top}steps:\n{steps}", name + ".yaml", filters);
-        return new ScenarioRunner().Run(scenario, new RunOptions { OutputDirectory = null });
-    }
+        {{top}}steps:
+        {{steps}}
+        """);
 
     [Test]
     public void A_scripted_ipv6_peer_shakes_hands_in_notation_and_answers_neighbour_solicitations()

@@ -196,20 +196,4 @@ public partial class LossRecoveryTraceTests
         Peer.ExpectNothing();
         Peer.Host.Counters.TcpLossProbesSent.Should().Be(1);
     }
-
-    [Test]
-    public void Rack_retransmits_before_limited_transmit_and_the_recovery_point_excludes_data_sent_on_that_ack()
-    {
-        // Segment 0 lost; one ACK SACKs 1..3: RACK deems 0 lost at once (DupThresh SACKed, no reordering window).
-        // The retransmission goes first; only then new data as the window allows (cwnd = ssthresh = 2 segments,
-        // pipe 1): RFC 6675 §5 sets RecoveryPoint to HighData when the ACK arrived, S(4).
-        var flight = FourSentThenOneToThreeSacked(new TcpSettings { Rack = true, TailLossProbe = false, InitialWindowSegments = 4 }, 8);
-        Peer.TakeAll().Select(s => s.Seq).Should().Equal(S(0), S(4));
-        Conn.InRecovery.Should().BeTrue();
-        // The retransmission is acknowledged with 1..3: SND.UNA reaches the recovery point, recovery ends (with
-        // limited transmit first, S(4) would sit inside recovery and a loss of it would keep the tail loss probe off).
-        Peer.RunFor(Duration.FromMilliseconds(10));
-        Peer.Send(TcpFlags.Ack, P(0), S(4), options: Ts(1101, flight[3].Options.TsVal));
-        Conn.InRecovery.Should().BeFalse();
-    }
 }

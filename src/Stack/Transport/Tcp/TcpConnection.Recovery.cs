@@ -18,8 +18,6 @@ public sealed partial class TcpConnection
     private bool _rackValid, _reorderingSeen;
     /// <summary>This ACK delivered segments in the log: the RTT sample (if any) came from it, not the echo.</summary>
     private bool _rttFromLog;
-    /// <summary>A duplicate ACK's Limited Transmit waits until RACK has decided on loss for the same ACK.</summary>
-    private bool _limitedTransmitAfterRack;
     private int _reoWndMult = 1;
     // PRR (RFC 6937 §3).
     private long _prrDelivered, _prrOut;
@@ -99,15 +97,12 @@ public sealed partial class TcpConnection
         SequenceNumber dsackRight)
     {
         _rttFromLog = false;
-        bool limitedTransmit = _limitedTransmitAfterRack;
-        _limitedTransmitAfterRack = false;
         if (dsack) OnDsack(dsackLeft, dsackRight);
         if (RackActive && _frtoState == 0 && State != TcpState.Closed)
         {
             RackDetectLoss();
             if (!_cc.InRecovery && _sentLog!.FirstLost() >= 0 && _sndNxt == _sndMax) EnterRackRecovery();
         }
-        if (limitedTransmit && !_cc.InRecovery) LimitedTransmit();
         if (_cc.InRecovery && PrrActive) PrrOnAck(delivered);
     }
 

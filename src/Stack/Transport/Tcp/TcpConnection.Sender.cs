@@ -147,10 +147,8 @@ public sealed partial class TcpConnection
         }
         if (RackActive)
         {
-            // RACK decides loss by time after this ACK (AfterAck); duplicate ACKs only clock out new data, and only
-            // once RACK has looked: data sent before the loss is detected would go ahead of the retransmission and
-            // move the recovery point past it (RFC 6675 §5: RecoveryPoint is HighData when the ACK arrived).
-            _limitedTransmitAfterRack = true;
+            // RACK decides loss by time after this ACK (AfterAck); duplicate ACKs only clock out new data.
+            LimitedTransmit();
             return;
         }
         // After a tail loss probe, a duplicate ACK (with SACK: one SACKing new data, the probe) shows the hole at

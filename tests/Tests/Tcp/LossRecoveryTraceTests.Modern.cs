@@ -6,11 +6,25 @@ using NUnit.Framework;
 
 namespace Netstack.Tests.Tcp;
 
-/// <summary>RACK (RFC 8985 §6), PRR (RFC 6937), F-RTO (RFC 5682), D-SACK undo and the PSH bit of a retransmission,
+/// <summary>RACK (RFC 8985 §6), PRR (RFC 6937), F-RTO (RFC 5682), D-SACK undo, the PSH bit of a retransmission and
+/// the fixes the 20%-loss benchmark against the kernel found (tools/tcp-loss-bench),
 /// each switched on alone in <see cref="TcpSettings"/>; every trace fails with its feature off.</summary>
 public partial class LossRecoveryTraceTests
 {
     private static uint S(int segment) => H(segment * Mss);
+
+    /// <summary>With SACK and timestamps: <paramref name="segments"/> written, four sent, and 10 ms later one ACK
+    /// SACKing segments 1..3 (segment 0 missing). Returns the first flight.</summary>
+    private List<SentSegment> FourSentThenOneToThreeSacked(TcpSettings settings, int segments)
+    {
+        EstablishWithTimestamps(settings, sack: true);
+        Stream.Write(Bytes(segments * Mss));
+        var flight = Peer.TakeAll();
+        flight.Should().HaveCount(4);
+        Peer.RunFor(Duration.FromMilliseconds(10));
+        Peer.Send(TcpFlags.Ack, P(0), H(0), options: Ts(1100, flight[3].Options.TsVal, (S(1), S(4))));
+        return flight;
+    }
 
     [Test]
     public void Rack_deems_a_hole_lost_a_quarter_rtt_after_a_later_segment_is_sacked_without_three_duplicate_acks()
@@ -129,13 +143,8 @@ public partial class LossRecoveryTraceTests
     [Test]
     public void A_dsack_of_the_only_retransmission_undoes_the_window_reduction()
     {
-        EstablishWithTimestamps(new TcpSettings { DsackUndo = true, TailLossProbe = false, InitialWindowSegments = 4 }, sack: true);
-        Stream.Write(Bytes(12 * Mss));
-        var flight = Peer.TakeAll();
-        flight.Should().HaveCount(4);
-        Peer.RunFor(Duration.FromMilliseconds(10));
         // Segment 0 is late, not lost: 1..3 are SACKed first; fast retransmit, ssthresh = cwnd = 2 segments.
-        Peer.Send(TcpFlags.Ack, P(0), H(0), options: Ts(1100, flight[3].Options.TsVal, (S(1), S(4))));
+        var flight = FourSentThenOneToThreeSacked(new TcpSettings { DsackUndo = true, TailLossProbe = false, InitialWindowSegments = 4 }, 12);
         Peer.TakeAll().Select(s => s.Seq).Should().Equal(S(0), S(4));
         Conn.SlowStartThreshold.Should().Be(2 * Mss);
         // The original arrives, then the retransmission: the ACK reports it as a duplicate (D-SACK). Every
@@ -161,5 +170,30 @@ public partial class LossRecoveryTraceTests
         var rto = Peer.Next();
         rto.Seq.Should().Be(first.Seq);
         rto.Flags.Should().Be(TcpFlags.Ack | TcpFlags.Psh);
+    }
+
+    [Test]
+    public void New_data_sent_while_the_rto_guards_a_single_segment_arms_the_probe_timeout()
+    {
+        // RTO 200 ms (Linux's minimum); with one segment in flight the PTO (2 SRTT + a 200 ms delayed ACK) is later
+        // than the RTO, so the RTO guards it.
+        EstablishWithTimestamps(new TcpSettings { MinRto = Duration.FromMilliseconds(200) });
+        Stream.Write(Bytes(Mss));
+        var first = Peer.Next();
+        first.Seq.Should().Be(S(0));
+        // 1 ms later a second segment goes: two in flight, PTO = 2 SRTT = 20 ms from now (RFC 8985 §7.2: the PTO
+        // restarts after every transmission of new data; Linux reschedules its probe after each write).
+        Peer.RunFor(Duration.FromMilliseconds(1));
+        Stream.Write(Bytes(Mss));
+        var second = Peer.Next();
+        second.Seq.Should().Be(S(1));
+        Peer.RunUntil(second.Time + Duration.FromMilliseconds(19));
+        Peer.ExpectNothing();
+        Peer.RunUntil(second.Time + Duration.FromMilliseconds(20));
+        var probe = Peer.Next();
+        probe.Seq.Should().Be(S(1), "the probe is the last segment again: no new data to send");
+        probe.Time.Should().Be(second.Time + Duration.FromMilliseconds(20));
+        Peer.ExpectNothing();
+        Peer.Host.Counters.TcpLossProbesSent.Should().Be(1);
     }
 }

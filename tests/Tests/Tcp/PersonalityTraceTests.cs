@@ -72,6 +72,30 @@ public class PersonalityTraceTests : TraceTestBase
     }
 
     [Test]
+    public void Linux_active_open_advertises_its_syn_window_rounded_up_after_the_handshake_63_not_64()
+    {
+        var syn = ActiveSyn(TcpPersonality.Linux);
+        Peer.Send(TcpFlags.Syn | TcpFlags.Ack, PeerIsn, syn.Seq + 1,
+            options: ScriptedPeer.Opts(mss: 1460, ws: 7, sackOk: true, tsVal: 1, tsEcr: syn.Options.TsVal),
+            sourcePort: 5000, destinationPort: syn.SourcePort);
+        var ack = Peer.Next();
+        ack.Flags.Should().Be(TcpFlags.Ack);
+        // Measured on the tap (linux-tcp-connection): the kernel's handshake ACK and the data after it say 63 << 10, the
+        // SYN's 64240 rounded up, although 64 KiB of buffer are free (which would say 64).
+        ack.Window.Should().Be(63);
+    }
+
+    [Test]
+    public void Linux_rounds_a_scaled_window_up()
+    {
+        EstablishPassive(Fixed(TcpPersonality.Linux), synOptions: ScriptedPeer.Opts(mss: 1460, ws: 7, sackOk: true));
+        Peer.TakeAll();
+        Peer.Send(TcpFlags.Ack | TcpFlags.Psh, P(0), HostIsn + 1, payload: Bytes(2000));
+        // 63536 bytes free (under the SYN-ACK's 64240): 62.05 units of 1024, advertised as 63 (rounded down: 62).
+        Peer.TakeAll().Last().Window.Should().Be(63);
+    }
+
+    [Test]
     public void Linux_acknowledges_the_first_data_at_once_and_lets_the_ack_of_a_fin_wait_40_ms()
     {
         EstablishPassive(Fixed(TcpPersonality.Linux));

@@ -80,7 +80,7 @@ public sealed partial class TcpConnection
     private SequenceNumber AdvertisableRightEdge()
     {
         var rcvNxt = RcvNxt;
-        var potential = _recv.Next + _recv.Free;
+        var potential = _recv.Next + ReceiveSpace();
         int shift = _wsEnabled ? _rcvShift : 0;
         long cap = (long)ushort.MaxValue << shift;
         return potential - rcvNxt > cap ? rcvNxt + (int)cap : potential;
@@ -92,10 +92,15 @@ public sealed partial class TcpConnection
     {
         // Before scaling is agreed the window field is taken literally (RFC 7323 §2.2); ReceiveSyn set
         // the right edge a SYN-ACK advertises.
-        if (syn) return (ushort)(_synReceived ? Math.Min(Math.Max(0, _rcvAdvRight - RcvNxt), ushort.MaxValue) : SynWindow());
+        if (syn)
+        {
+            int synWindow = _synReceived ? Math.Min(Math.Max(0, _rcvAdvRight - RcvNxt), ushort.MaxValue) : SynWindow();
+            _rcvWindowCap = synWindow;
+            return (ushort)synWindow;
+        }
         if (!_synReceived) return 0;
         var rcvNxt = RcvNxt;
-        var potential = _recv.Next + _recv.Free;
+        var potential = _recv.Next + ReceiveSpace();
         int step = _settings.ReceiverSwsAvoidance ? Math.Min(_recv.Capacity / 2, _ourMss) : 1;
         if (potential - _rcvAdvRight >= step || _rcvAdvRight < rcvNxt) _rcvAdvRight = SequenceNumber.Max(potential, rcvNxt);
         int wnd = Math.Max(0, _rcvAdvRight - rcvNxt);
@@ -106,6 +111,19 @@ public sealed partial class TcpConnection
             _rcvAdvRight = rcvNxt + (ushort.MaxValue << shift);
             return ushort.MaxValue;
         }
+        if (_settings.ScaledWindowRoundsUp) return (ushort)Math.Min(ushort.MaxValue, (wnd + (1 << shift) - 1) >> shift);
         return (ushort)(wnd >> shift);
+    }
+
+    /// <summary>The free buffer, capped by the window that grows from the SYN's if the personality does so.</summary>
+    private int ReceiveSpace() =>
+        _settings.ReceiveWindowGrowsFromSynWindow ? Math.Min(_recv.Free, _rcvWindowCap) : _recv.Free;
+
+    /// <summary>A full-sized segment arrived: the capped window grows by two segments.</summary>
+    private void GrowReceiveWindowCap(int payloadLength)
+    {
+        int segment = _ourMss - (_tsEnabled ? TimestampOptionLength : 0);
+        if (!_settings.ReceiveWindowGrowsFromSynWindow || payloadLength < segment) return;
+        _rcvWindowCap = (int)Math.Min(int.MaxValue, (long)_rcvWindowCap + 2 * segment);
     }
 }

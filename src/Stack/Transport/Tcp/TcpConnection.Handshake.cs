@@ -77,7 +77,10 @@ public sealed partial class TcpConnection
         if (_tsEnabled) _tsRecent = o.TsVal;
         _cc = new CongestionControl(SendMss, _settings.InitialWindowSegments, _settings.CongestionControl);
         // The window a SYN-ACK advertises, now that the options (and so the segment size) are known.
-        _rcvAdvRight = _recv.Next + SynWindow();
+        // After an active open the window our SYN carried (sized before the peer's options were known) is the one
+        // the peer has; the window then grows from it if the personality does so.
+        _rcvAdvRight = _recv.Next + (_settings.ReceiveWindowGrowsFromSynWindow && _rcvWindowCap != int.MaxValue
+            ? _rcvWindowCap : SynWindow());
         _quickAcksLeft = _settings.QuickAckSegments;
         InitRecoveryState();
     }

@@ -235,6 +235,7 @@ public sealed partial class TcpConnection
         switch (result)
         {
             case ReceiveBuffer.WriteResult.InOrder:
+                GrowReceiveWindowCap(payload.Length);
                 _rcvBytesUnacked += _recv.Next - before;
                 if (!_settings.DelayedAck || _rcvBytesUnacked >= 2 * _largestSegmentSeen || _recv.Next - before < payload.Length)
                     _ackNow = true; // every second full-sized segment, or data was cut by the window

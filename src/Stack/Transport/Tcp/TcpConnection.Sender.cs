@@ -336,6 +336,21 @@ public sealed partial class TcpConnection
             ArmRetransmissionTimer();
             _persistTimer.Stop();
         }
+        else if (!retransmission) ArmProbeIfSooner();
+    }
+
+    /// <summary>New data went out while the RTO (not a probe) guards the flight: RFC 8985 §7.2 starts the probe
+    /// timeout after every transmission of new data, and the flight that was one segment (whose PTO includes the
+    /// peer's delayed ACK and so lost to the RTO) may now be two. Linux reschedules its loss probe after each
+    /// write the same way (tcp_schedule_loss_probe, never later than the pending RTO). Without this a lost pair
+    /// of segments waits the whole RTO (issue 11: 200 ms silences at 20% loss).</summary>
+    private void ArmProbeIfSooner()
+    {
+        if (!TailLossProbeAllowed) return;
+        var pto = ProbeTimeout();
+        if (_scheduler.Now + pto >= _rtxTimer.Deadline) return;
+        _ptoArmed = true;
+        _rtxTimer.Start(pto);
     }
 
     /// <summary>Sends up to <paramref name="maxLen"/> bytes again from <paramref name="seq"/> (with the
@@ -373,10 +388,7 @@ public sealed partial class TcpConnection
         var rto = _rto.Rto;
         if (TailLossProbeAllowed)
         {
-            // PTO = 2 SRTT; with one segment in flight, plus the peer's worst-case delayed ACK.
-            var pto = _rto.SmoothedRtt * 2;
-            if (_sndMax - _sndUna <= SendMss) pto += _settings.DelayedAckTimeout;
-            if (pto < MinimumProbeTimeout) pto = MinimumProbeTimeout;
+            var pto = ProbeTimeout();
             if (pto < rto)
             {
                 _ptoArmed = true;
@@ -386,6 +398,14 @@ public sealed partial class TcpConnection
         }
         _ptoArmed = false;
         _rtxTimer.Start(rto);
+    }
+
+    /// <summary>PTO = 2 SRTT; with one segment in flight, plus the peer's worst-case delayed ACK (RFC 8985 §7.2).</summary>
+    private Duration ProbeTimeout()
+    {
+        var pto = _rto.SmoothedRtt * 2;
+        if (_sndMax - _sndUna <= SendMss) pto += _settings.DelayedAckTimeout;
+        return pto < MinimumProbeTimeout ? MinimumProbeTimeout : pto;
     }
 
     /// <summary>Timer granularity floor for the probe timeout: the RTT clock ticks in milliseconds.</summary>

@@ -28,6 +28,8 @@ public sealed partial class TcpConnection
 
     // Receive sequence space.
     private SequenceNumber _irs, _rcvAdvRight;
+    /// <summary>The window our SYN or SYN-ACK advertised, grown by data received (<see cref="TcpSettings.ReceiveWindowGrowsFromSynWindow"/>).</summary>
+    private int _rcvWindowCap = int.MaxValue;
     private readonly ReceiveBuffer _recv;
     private bool _synReceived, _receiveShutdown;
     private int _rcvBytesUnacked, _largestSegmentSeen;

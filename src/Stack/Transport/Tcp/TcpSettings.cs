@@ -86,6 +86,15 @@ public sealed record TcpSettings
     /// min(buffer / 2, MSS). False: every ACK advertises the free buffer space as it is (FreeBSD, per
     /// tcp-testsuite's expectations).</summary>
     public bool ReceiverSwsAvoidance { get; init; } = true;
+    /// <summary>A scaled window is rounded up to whole units of <c>1 &lt;&lt; shift</c> rather than down (Linux,
+    /// measured: a 64240-byte SYN window is advertised as 63 &lt;&lt; 10 after the handshake, 65160 as 64; FreeBSD per
+    /// tcp-testsuite). The right edge the connection accepts data up to stays the unrounded one.</summary>
+    public bool ScaledWindowRoundsUp { get; init; }
+    /// <summary>After the handshake the window is capped by the one our SYN or SYN-ACK advertised, the cap growing by
+    /// two segments with every full-sized segment received, so windows grow from the SYN's as data arrives (Linux,
+    /// measured: 63 &lt;&lt; 10 after a 64240-byte SYN window although 64 KiB are free; the growth per segment is
+    /// modelled, not measured). False: the free buffer from the first ACK.</summary>
+    public bool ReceiveWindowGrowsFromSynWindow { get; init; }
     /// <summary>ABORT's reset carries an ACK, the window and the timestamps like any segment of the connection
     /// (Linux, measured: <c>R. seq 3001 ack 7 win 63 &lt;nop,nop,TS&gt;</c>). False: a bare RST with SEQ = SND.NXT
     /// (RFC 9293 §3.10.5).</summary>
@@ -136,6 +145,8 @@ public sealed record TcpSettings
             DelayFinAck = true,
             // Measured: windows of 64 << 10 once data is read (the free buffer as it is), RST|ACK on abort.
             ReceiverSwsAvoidance = false,
+            ScaledWindowRoundsUp = true,
+            ReceiveWindowGrowsFromSynWindow = true,
             AbortResetCarriesAck = true,
             // ip-sysctl.rst: tcp_challenge_ack_limit INT_MAX (the per-socket tcp_invalid_ratelimit remains).
             ChallengeAckLimitPerSecond = int.MaxValue,

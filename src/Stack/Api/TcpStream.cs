@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
 using CancellationToken = System.Threading.CancellationToken;
-using CancellationTokenRegistration = System.Threading.CancellationTokenRegistration;
 using Netstack.Time;
 using Netstack.Transport.Tcp;
 using Netstack.Wire;
@@ -56,13 +55,11 @@ public sealed class TcpStream : Stream, ITcpConnectionObserver
         });
         if (cancellationToken.CanBeCanceled)
         {
-            var registration = cancellationToken.Register(() => tcp.Stack.Scheduler.RunOnLoop(() =>
+            CallCancellation.RegisterOnLoop(tcs.Task, cancellationToken, tcp.Stack.Scheduler, () =>
             {
                 if (!tcs.TrySetCanceled(cancellationToken)) return;
                 stream?._connection?.Abort();
-            }));
-            tcs.Task.ContinueWith(static (_, r) => ((CancellationTokenRegistration)r!).Dispose(), registration,
-                CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            });
         }
         return tcs.Task;
     }
@@ -120,14 +117,11 @@ public sealed class TcpStream : Stream, ITcpConnectionObserver
         Loop.RunOnLoop(() => StartRead(buffer, tcs));
         if (cancellationToken.CanBeCanceled)
         {
-            var registration = cancellationToken.Register(() => Loop.RunOnLoop(() =>
+            CallCancellation.RegisterOnLoop(tcs.Task, cancellationToken, Loop, () =>
             {
                 if (_read == tcs) _read = null;
                 tcs.TrySetCanceled(cancellationToken);
-            }));
-            // Long-lived tokens must not collect one callback per read.
-            tcs.Task.ContinueWith(static (_, r) => ((CancellationTokenRegistration)r!).Dispose(), registration,
-                CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            });
         }
         return new ValueTask<int>(tcs.Task);
     }
@@ -225,7 +219,7 @@ public sealed class TcpStream : Stream, ITcpConnectionObserver
         if (cancellationToken.CanBeCanceled)
         {
             // What was already queued stays queued (as with NetworkStream, a cancelled write may be partial).
-            var registration = cancellationToken.Register(() => Loop.RunOnLoop(() =>
+            CallCancellation.RegisterOnLoop(tcs.Task, cancellationToken, Loop, () =>
             {
                 if (_write == tcs)
                 {
@@ -233,9 +227,7 @@ public sealed class TcpStream : Stream, ITcpConnectionObserver
                     _writeRemaining = default;
                 }
                 tcs.TrySetCanceled(cancellationToken);
-            }));
-            tcs.Task.ContinueWith(static (_, r) => ((CancellationTokenRegistration)r!).Dispose(), registration,
-                CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            });
         }
         return new ValueTask(tcs.Task);
     }

@@ -14,19 +14,19 @@ public sealed class FragmentReassembler
     private const int PayloadOffset = 60;
 
     private readonly NetworkStack _stack;
-    private readonly ReassemblyTable<FragmentKey, Ipv4Reassembly> _table;
+    /// <summary>Made at the first fragment: most hosts never reassemble, and an idle host does not pay for it.</summary>
+    private ReassemblyTable<FragmentKey, Ipv4Reassembly>? _table;
 
-    internal FragmentReassembler(NetworkStack stack)
-    {
-        _stack = stack;
-        _table = new(stack, stack.Options.Ipv4, DropReason.FragmentMemoryExhausted, () => new Ipv4Reassembly(this));
-    }
+    internal FragmentReassembler(NetworkStack stack) => _stack = stack;
 
     /// <summary>Datagrams currently being reassembled.</summary>
-    public int ActiveCount => _table.Count;
+    public int ActiveCount => _table?.Count ?? 0;
     /// <summary>Bytes of reassembly buffers currently held, counted against
     /// <see cref="Ipv4Options.ReassemblyMemoryLimit"/>.</summary>
-    public int BytesHeld => _table.Memory.BytesHeld;
+    public int BytesHeld => _table?.Memory.BytesHeld ?? 0;
+
+    private ReassemblyTable<FragmentKey, Ipv4Reassembly> Table =>
+        _table ??= new(_stack, _stack.Options.Ipv4, DropReason.FragmentMemoryExhausted, () => new Ipv4Reassembly(this));
 
     private readonly record struct FragmentKey(Ipv4Address Source, Ipv4Address Destination, IpProtocol Protocol, ushort Id);
 
@@ -52,7 +52,7 @@ public sealed class FragmentReassembler
             return;
         }
 
-        var r = _table.GetOrStart(key, iface, out _);
+        var r = Table.GetOrStart(key, iface, out _);
         if (r is null)
         {
             counters.Drop(DropReason.FragmentMemoryExhausted);
@@ -62,7 +62,7 @@ public sealed class FragmentReassembler
         if (r.ContradictsLength(end, last))
         {
             counters.Drop(DropReason.FragmentInconsistent);
-            _table.Discard(r);
+            Table.Discard(r);
             return;
         }
 
@@ -73,7 +73,7 @@ public sealed class FragmentReassembler
         if (headerLength > 0 && headerLength + furthest > Ipv4Packet.MaxTotalLength)
         {
             counters.Drop(DropReason.FragmentDatagramTooLarge);
-            _table.Discard(r);
+            Table.Discard(r);
             return;
         }
 
@@ -84,14 +84,14 @@ public sealed class FragmentReassembler
                 return;
             case FragmentPlacement.Overlap:
                 counters.Drop(DropReason.FragmentOverlap);
-                _table.Discard(r);
+                Table.Discard(r);
                 return;
         }
 
-        if (!_table.Memory.TryGrow(ref r.Buffer, PayloadOffset + end, PayloadOffset + Ipv4Packet.MaxTotalLength))
+        if (!Table.Memory.TryGrow(ref r.Buffer, PayloadOffset + end, PayloadOffset + Ipv4Packet.MaxTotalLength))
         {
             counters.Drop(DropReason.FragmentMemoryExhausted);
-            _table.Discard(r);
+            Table.Discard(r);
             return;
         }
         payload.CopyTo(r.Buffer.AsSpan(PayloadOffset + start));
@@ -114,14 +114,14 @@ public sealed class FragmentReassembler
         datagram[11] = 0;
         BinaryPrimitives.WriteUInt16BigEndian(datagram[10..], Checksum.Compute(datagram[..r.HeaderLength]));
         counters.DatagramsReassembled++;
-        _table.Remove(r);
+        Table.Remove(r);
         try
         {
             _stack.Ipv4.DeliverLocal(new Ipv4Packet(datagram), iface);
         }
         finally
         {
-            _table.Release(r);
+            Table.Release(r);
         }
     }
 
@@ -134,6 +134,6 @@ public sealed class FragmentReassembler
             var header = r.Buffer.AsSpan(PayloadOffset - r.HeaderLength, r.HeaderLength + Math.Min(8, r.Ranges[0].End));
             _stack.Icmp.SendErrorAboutHeader(header, IcmpType.TimeExceeded, 1);
         }
-        _table.Discard(r);
+        Table.Discard(r);
     }
 }

@@ -4,8 +4,9 @@ using Netstack.Time;
 
 namespace Netstack.Api;
 
-/// <summary>Cancellation of an application call (connect, read, write, accept, receive, ping) through its
-/// <see cref="CancellationToken"/>.</summary>
+/// <summary>Cancellation of an application call completed through a plain task (connect, accept, receive, ping)
+/// through its <see cref="CancellationToken"/>; stream reads and writes use
+/// <see cref="LoopCompletionSource{T}.CancelWith"/>.</summary>
 internal static class CallCancellation
 {
     /// <summary>Runs <paramref name="cancel"/> when <paramref name="token"/> is cancelled, until

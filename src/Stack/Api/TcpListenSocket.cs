@@ -39,7 +39,7 @@ public sealed class TcpListenSocket : IDisposable, ITcpListenObserver
     /// <summary>The next established connection, as a stream.</summary>
     public Task<TcpStream> AcceptAsync(CancellationToken cancellationToken = default)
     {
-        var tcs = new TaskCompletionSource<TcpStream>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var tcs = new TaskCompletionSource<TcpStream>();
         Loop.RunOnLoop(() =>
         {
             if (_disposed)
@@ -54,7 +54,7 @@ public sealed class TcpListenSocket : IDisposable, ITcpListenObserver
         {
             CallCancellation.Register(tcs.Task, cancellationToken, () => tcs.TrySetCanceled(cancellationToken));
         }
-        return tcs.Task;
+        return tcs.Task.ResumeOnLoop(Loop);
     }
 
     void ITcpListenObserver.OnAcceptable(TcpListenEndpoint listener)

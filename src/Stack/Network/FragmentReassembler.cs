@@ -14,19 +14,19 @@ public sealed class FragmentReassembler
     private const int PayloadOffset = 60;
 
     private readonly NetworkStack _stack;
-    /// <summary>Made at the first fragment: most hosts never reassemble, and an idle host does not pay for it.</summary>
-    private ReassemblyTable<FragmentKey, Ipv4Reassembly>? _table;
+    private readonly ReassemblyTable<FragmentKey, Ipv4Reassembly> _table;
 
-    internal FragmentReassembler(NetworkStack stack) => _stack = stack;
+    internal FragmentReassembler(NetworkStack stack)
+    {
+        _stack = stack;
+        _table = new(stack, stack.Options.Ipv4, DropReason.FragmentMemoryExhausted, () => new Ipv4Reassembly(this));
+    }
 
     /// <summary>Datagrams currently being reassembled.</summary>
-    public int ActiveCount => _table?.Count ?? 0;
+    public int ActiveCount => _table.Count;
     /// <summary>Bytes of reassembly buffers currently held, counted against
     /// <see cref="Ipv4Options.ReassemblyMemoryLimit"/>.</summary>
-    public int BytesHeld => _table?.Memory.BytesHeld ?? 0;
-
-    private ReassemblyTable<FragmentKey, Ipv4Reassembly> Table =>
-        _table ??= new(_stack, _stack.Options.Ipv4, DropReason.FragmentMemoryExhausted, () => new Ipv4Reassembly(this));
+    public int BytesHeld => _table.Memory.BytesHeld;
 
     private readonly record struct FragmentKey(Ipv4Address Source, Ipv4Address Destination, IpProtocol Protocol, ushort Id);
 
@@ -52,7 +52,7 @@ public sealed class FragmentReassembler
             return;
         }
 
-        var r = Table.GetOrStart(key, iface, out _);
+        var r = _table.GetOrStart(key, iface, out _);
         if (r is null)
         {
             counters.Drop(DropReason.FragmentMemoryExhausted);
@@ -62,7 +62,7 @@ public sealed class FragmentReassembler
         if (r.ContradictsLength(end, last))
         {
             counters.Drop(DropReason.FragmentInconsistent);
-            Table.Discard(r);
+            _table.Discard(r);
             return;
         }
 
@@ -73,7 +73,7 @@ public sealed class FragmentReassembler
         if (headerLength > 0 && headerLength + furthest > Ipv4Packet.MaxTotalLength)
         {
             counters.Drop(DropReason.FragmentDatagramTooLarge);
-            Table.Discard(r);
+            _table.Discard(r);
             return;
         }
 
@@ -84,14 +84,14 @@ public sealed class FragmentReassembler
                 return;
             case FragmentPlacement.Overlap:
                 counters.Drop(DropReason.FragmentOverlap);
-                Table.Discard(r);
+                _table.Discard(r);
                 return;
         }
 
-        if (!Table.Memory.TryGrow(ref r.Buffer, PayloadOffset + end, PayloadOffset + Ipv4Packet.MaxTotalLength))
+        if (!_table.Memory.TryGrow(ref r.Buffer, PayloadOffset + end, PayloadOffset + Ipv4Packet.MaxTotalLength))
         {
             counters.Drop(DropReason.FragmentMemoryExhausted);
-            Table.Discard(r);
+            _table.Discard(r);
             return;
         }
         payload.CopyTo(r.Buffer.AsSpan(PayloadOffset + start));
@@ -114,14 +114,14 @@ public sealed class FragmentReassembler
         datagram[11] = 0;
         BinaryPrimitives.WriteUInt16BigEndian(datagram[10..], Checksum.Compute(datagram[..r.HeaderLength]));
         counters.DatagramsReassembled++;
-        Table.Remove(r);
+        _table.Remove(r);
         try
         {
             _stack.Ipv4.DeliverLocal(new Ipv4Packet(datagram), iface);
         }
         finally
         {
-            Table.Release(r);
+            _table.Release(r);
         }
     }
 
@@ -134,6 +134,6 @@ public sealed class FragmentReassembler
             var header = r.Buffer.AsSpan(PayloadOffset - r.HeaderLength, r.HeaderLength + Math.Min(8, r.Ranges[0].End));
             _stack.Icmp.SendErrorAboutHeader(header, IcmpType.TimeExceeded, 1);
         }
-        Table.Discard(r);
+        _table.Discard(r);
     }
 }

@@ -16,16 +16,17 @@ internal sealed class ReassemblyTable<TKey, TReassembly>(NetworkStack stack, IRe
     where TKey : struct, IEquatable<TKey>
     where TReassembly : Reassembly<TKey>
 {
-    private readonly Dictionary<TKey, TReassembly> _active = new();
-    private readonly Stack<TReassembly> _free = new();
+    // Made at the first fragment: most hosts never reassemble, and an idle host does not pay for them.
+    private Dictionary<TKey, TReassembly>? _active;
+    private Stack<TReassembly>? _free;
     /// <summary>Reassemblies in creation order; entries whose generation moved on are stale.</summary>
-    private readonly Queue<(TReassembly Reassembly, long Generation)> _arrivalOrder = new();
+    private Queue<(TReassembly Reassembly, long Generation)>? _arrivalOrder;
 
     /// <summary>The buffers of the datagrams held.</summary>
     public ReassemblyMemory Memory { get; } = new(limits.ReassemblyMemoryLimit);
 
     /// <summary>Datagrams held.</summary>
-    public int Count => _active.Count;
+    public int Count => _active?.Count ?? 0;
 
     /// <summary>The datagram under <paramref name="key"/>; when none is held, a new one arrived on
     /// <paramref name="iface"/> with its timeout scheduled, the oldest evicted when full. Null when full and nothing
@@ -33,9 +34,10 @@ internal sealed class ReassemblyTable<TKey, TReassembly>(NetworkStack stack, IRe
     public TReassembly? GetOrStart(TKey key, NetworkInterface iface, out bool started)
     {
         started = false;
+        _active ??= new();
         if (_active.TryGetValue(key, out var held)) return held;
         if (_active.Count >= limits.MaxReassemblies && !EvictOldest()) return null;
-        var r = _free.Count > 0 ? _free.Pop() : create();
+        var r = _free?.Count > 0 ? _free.Pop() : create();
         r.Key = key;
         r.HeaderLength = 0;
         r.TotalPayload = -1;
@@ -43,7 +45,7 @@ internal sealed class ReassemblyTable<TKey, TReassembly>(NetworkStack stack, IRe
         r.Interface = iface;
         _active.Add(key, r);
         r.Generation++;
-        _arrivalOrder.Enqueue((r, r.Generation));
+        (_arrivalOrder ??= new()).Enqueue((r, r.Generation));
         if (_arrivalOrder.Count > 4 * limits.MaxReassemblies) DropStaleArrivals();
         stack.Scheduler.Schedule(stack.Scheduler.Now + limits.ReassemblyTimeout, r, r.Generation);
         started = true;
@@ -59,7 +61,7 @@ internal sealed class ReassemblyTable<TKey, TReassembly>(NetworkStack stack, IRe
 
     /// <summary>Forgets <paramref name="r"/> but keeps its buffers until <see cref="Release"/>, e.g. while the
     /// datagram rebuilt in them is delivered.</summary>
-    public void Remove(TReassembly r) => _active.Remove(r.Key);
+    public void Remove(TReassembly r) => _active!.Remove(r.Key);
 
     /// <summary>Cancels the timeout of <paramref name="r"/>, returns its buffers and keeps it for reuse.</summary>
     public void Release(TReassembly r)
@@ -67,28 +69,28 @@ internal sealed class ReassemblyTable<TKey, TReassembly>(NetworkStack stack, IRe
         r.Generation++; // invalidates the pending timeout
         r.ReleaseBuffers(Memory);
         r.Interface = null;
-        _free.Push(r);
+        (_free ??= new()).Push(r);
     }
 
     private bool IsHeld((TReassembly Reassembly, long Generation) entry) =>
         entry.Reassembly.Generation == entry.Generation
-        && _active.TryGetValue(entry.Reassembly.Key, out var held) && held == entry.Reassembly;
+        && _active!.TryGetValue(entry.Reassembly.Key, out var held) && held == entry.Reassembly;
 
     /// <summary>Keeps the arrival queue proportional to the live reassemblies: completed and expired
     /// ones leave stale entries behind.</summary>
     private void DropStaleArrivals()
     {
-        int n = _arrivalOrder.Count;
+        int n = _arrivalOrder!.Count;
         for (int i = 0; i < n; i++)
         {
-            var entry = _arrivalOrder.Dequeue();
+            var entry = _arrivalOrder!.Dequeue();
             if (IsHeld(entry)) _arrivalOrder.Enqueue(entry);
         }
     }
 
     private bool EvictOldest()
     {
-        while (_arrivalOrder.TryDequeue(out var oldest))
+        while (_arrivalOrder is not null && _arrivalOrder.TryDequeue(out var oldest))
         {
             if (!IsHeld(oldest)) continue;
             stack.Counters.Drop(evicted);

@@ -13,18 +13,18 @@ namespace Netstack.Network.Ipv6;
 public sealed class Ipv6Reassembler
 {
     private readonly NetworkStack _stack;
-    /// <summary>Made at the first fragment: most hosts never reassemble, and an idle host does not pay for it.</summary>
-    private ReassemblyTable<FragmentKey, Ipv6Reassembly>? _table;
+    private readonly ReassemblyTable<FragmentKey, Ipv6Reassembly> _table;
 
-    internal Ipv6Reassembler(NetworkStack stack) => _stack = stack;
+    internal Ipv6Reassembler(NetworkStack stack)
+    {
+        _stack = stack;
+        _table = new(stack, stack.Options.Ipv6, DropReason.Ipv6FragmentMemoryExhausted, () => new Ipv6Reassembly(this));
+    }
 
     /// <summary>Packets currently being reassembled (or remembered as discarded until their timeout).</summary>
-    public int ActiveCount => _table?.Count ?? 0;
+    public int ActiveCount => _table.Count;
     /// <summary>Bytes of reassembly buffers held, counted against <see cref="Ipv6Options.ReassemblyMemoryLimit"/>.</summary>
-    public int BytesHeld => _table?.Memory.BytesHeld ?? 0;
-
-    private ReassemblyTable<FragmentKey, Ipv6Reassembly> Table =>
-        _table ??= new(_stack, _stack.Options.Ipv6, DropReason.Ipv6FragmentMemoryExhausted, () => new Ipv6Reassembly(this));
+    public int BytesHeld => _table.Memory.BytesHeld;
 
     private readonly record struct FragmentKey(Ipv6Address Source, Ipv6Address Destination, uint Id);
 
@@ -74,7 +74,7 @@ public sealed class Ipv6Reassembler
 
         var packet = new Ipv6Packet(datagram);
         var key = new FragmentKey(packet.Source, packet.Destination, header.Identification);
-        var r = Table.GetOrStart(key, iface, out bool started);
+        var r = _table.GetOrStart(key, iface, out bool started);
         if (r is null)
         {
             counters.Drop(DropReason.Ipv6FragmentMemoryExhausted);
@@ -94,7 +94,7 @@ public sealed class Ipv6Reassembler
         if (r.ContradictsLength(end, last))
         {
             counters.Drop(DropReason.Ipv6FragmentInconsistent);
-            Table.Discard(r);
+            _table.Discard(r);
             return;
         }
         switch (r.Place(start, end, out int insertAt))
@@ -104,17 +104,17 @@ public sealed class Ipv6Reassembler
                 return;
             case FragmentPlacement.Overlap:
                 counters.Drop(DropReason.Ipv6FragmentOverlap);
-                r.ReleaseBuffers(Table.Memory);
+                r.ReleaseBuffers(_table.Memory);
                 r.Discarded = true;
                 return;
         }
-        var memory = Table.Memory;
+        var memory = _table.Memory;
         if (!memory.TryGrow(ref r.Buffer, end, Ipv6Packet.MaxPayloadLength) ||
             (start == 0 && !memory.TryGrow(ref r.Header, fragmentHeaderOffset + Ipv6FragmentHeader.Length,
                 Ipv6Packet.MaxPayloadLength)))
         {
             counters.Drop(DropReason.Ipv6FragmentMemoryExhausted);
-            Table.Discard(r);
+            _table.Discard(r);
             return;
         }
         data.CopyTo(r.Buffer.AsSpan(start));
@@ -144,7 +144,7 @@ public sealed class Ipv6Reassembler
             int nextHeaderFieldOfPayload = r.NextHeaderField;
             var arrivedOn = r.Interface ?? iface;
             bool multicast = r.LinkMulticast;
-            Table.Discard(r);
+            _table.Discard(r);
             counters.Ipv6DatagramsReassembled++;
             if (headerLength + total - Ipv6Packet.HeaderLength > Ipv6Packet.MaxPayloadLength)
             {
@@ -183,6 +183,6 @@ public sealed class Ipv6Reassembler
                 }
             }
         }
-        Table.Discard(r);
+        _table.Discard(r);
     }
 }

@@ -1,7 +1,5 @@
-using System.Diagnostics;
 using Netstack.Harness.Packetdrill.Execution;
 using Netstack.Harness.Running;
-using Netstack.Time;
 
 namespace Netstack.Harness.Benchmarks;
 
@@ -13,8 +11,7 @@ public sealed class PacketdrillThroughputWorkload(string? directory = null) : IB
 
     public IEnumerable<BenchmarkFigure> Run(BenchmarkSettings settings)
     {
-        var dir = directory ?? (ScenarioThroughputWorkload.FindScenarioDirectory() is { } scenarios
-            ? Path.Combine(scenarios, "packetdrill") : null);
+        var dir = directory ?? RepositoryDirectory.Find(Path.Combine("scenarios", "packetdrill"));
         if (dir is null || !Directory.Exists(dir)) yield break; // outside the repository: nothing to measure
         var scripts = Directory.EnumerateFiles(dir, "*.pkt", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
             .Select(LoadedScript.Load).Where(s => s.Analysis is not null).ToList();
@@ -23,16 +20,12 @@ public sealed class PacketdrillThroughputWorkload(string? directory = null) : IB
         int failed = scripts.Count(s => !PacketdrillRunner.Run(s, options).Passed); // a check they pass
         if (failed > 0) throw new InvalidOperationException($"{failed} script(s) in {dir} fail; fix them before benchmarking");
         Warmup.Run(() => { foreach (var s in scripts) PacketdrillRunner.Run(s, options); }, settings);
-        var window = Duration.FromSeconds(settings.IsQuick ? 1 : 3);
-        long runs = 0;
-        long start = Stopwatch.GetTimestamp();
-        while (Duration.FromTimeSpan(Stopwatch.GetElapsedTime(start)) < window)
+        var measured = ThroughputWindow.Measure(() =>
         {
             foreach (var s in scripts) PacketdrillRunner.Run(s, options);
-            runs += scripts.Count;
-        }
-        var elapsed = Stopwatch.GetElapsedTime(start);
-        yield return new BenchmarkFigure("pkt-scripts-per-second", runs / elapsed.TotalSeconds, "1/s",
+            return scripts.Count;
+        }, settings);
+        yield return new BenchmarkFigure("pkt-scripts-per-second", measured.PerSecond, "1/s",
             $"{scripts.Count} .pkt scripts run and judged on our stack, recording in memory");
     }
 }

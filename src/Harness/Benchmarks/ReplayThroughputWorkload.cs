@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using Netstack.Harness.Replay;
-using Netstack.Time;
 
 namespace Netstack.Harness.Benchmarks;
 
@@ -14,7 +12,7 @@ public sealed class ReplayThroughputWorkload(string? directory = null) : IBenchm
 
     public IEnumerable<BenchmarkFigure> Run(BenchmarkSettings settings)
     {
-        var dir = directory ?? RepositoryDirectory("captures");
+        var dir = directory ?? RepositoryDirectory.Find("captures");
         if (dir is null) yield break; // run outside the repository: nothing to measure
         var captures = Captures.Select(c => (Path.Combine(dir, c.File), c.As)).Where(c => File.Exists(c.Item1)).ToList();
         if (captures.Count == 0) yield break;
@@ -31,24 +29,8 @@ public sealed class ReplayThroughputWorkload(string? directory = null) : IBenchm
             return frames;
         }
         Warmup.Run(() => ReplayAll(), settings); // and a check that they still pass
-        var window = Duration.FromSeconds(settings.IsQuick ? 1 : 3);
-        long total = 0;
-        long start = Stopwatch.GetTimestamp();
-        while (Duration.FromTimeSpan(Stopwatch.GetElapsedTime(start)) < window) total += ReplayAll();
-        var elapsed = Stopwatch.GetElapsedTime(start);
-        yield return new BenchmarkFigure("replay-frames-per-second", total / elapsed.TotalSeconds, "frames/s",
+        var measured = ThroughputWindow.Measure(ReplayAll, settings);
+        yield return new BenchmarkFigure("replay-frames-per-second", measured.PerSecond, "frames/s",
             $"{captures.Count} captures loaded, replayed and judged (captured frames counted)");
-    }
-
-    /// <summary>NAME in the current directory or the nearest parent holding Harness.sln.</summary>
-    private static string? RepositoryDirectory(string name)
-    {
-        foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
-            for (var d = new DirectoryInfo(start); d is not null; d = d.Parent)
-            {
-                var candidate = Path.Combine(d.FullName, name);
-                if (Directory.Exists(candidate) && File.Exists(Path.Combine(d.FullName, "Harness.sln"))) return candidate;
-            }
-        return null;
     }
 }

@@ -1,8 +1,6 @@
-using System.Diagnostics;
 using Netstack.Harness.Running;
 using Netstack.Harness.Scenarios;
 using Netstack.Harness.Trace;
-using Netstack.Time;
 
 namespace Netstack.Harness.Benchmarks;
 
@@ -14,7 +12,7 @@ public sealed class ScenarioThroughputWorkload(string? directory = null) : IBenc
 
     public IEnumerable<BenchmarkFigure> Run(BenchmarkSettings settings)
     {
-        var dir = directory ?? FindScenarioDirectory();
+        var dir = directory ?? RepositoryDirectory.Find("scenarios");
         if (dir is null) yield break; // run outside the repository: nothing to measure
         using var filters = new FrameFilterCache();
         var scenarios = ScenarioFiles.Find([dir]).Where(f => !ScenarioFiles.IsPacketdrillScript(f)).Select(f => ScenarioLoader.LoadFile(f, filters)).ToList();
@@ -26,21 +24,15 @@ public sealed class ScenarioThroughputWorkload(string? directory = null) : IBenc
         if (failed > 0)
             throw new InvalidOperationException($"{failed} scenario(s) in {dir} fail; fix them before benchmarking");
         Warmup.Run(() => RunAll(runner, scenarios, options), settings);
-        var window = Duration.FromSeconds(settings.IsQuick ? 1 : 3);
-        long runs = 0;
-        var cpuBefore = Environment.CpuUsage.TotalTime;
-        long start = Stopwatch.GetTimestamp();
-        while (Duration.FromTimeSpan(Stopwatch.GetElapsedTime(start)) < window)
+        var measured = ThroughputWindow.Measure(() =>
         {
             RunAll(runner, scenarios, options);
-            runs += scenarios.Count;
-        }
-        var elapsed = Stopwatch.GetElapsedTime(start);
-        var cpu = Environment.CpuUsage.TotalTime - cpuBefore;
-        yield return new BenchmarkFigure("scenarios-per-second", runs / elapsed.TotalSeconds, "1/s",
+            return scenarios.Count;
+        }, settings);
+        yield return new BenchmarkFigure("scenarios-per-second", measured.PerSecond, "1/s",
             $"{scenarios.Count} scenarios played and judged, recording in memory", ">= 2000");
-        if (cpu > TimeSpan.Zero)
-            yield return new BenchmarkFigure("scenarios-per-cpu-second", runs / cpu.TotalSeconds, "1/s",
+        if (measured.PerCpuSecond is { } perCpuSecond)
+            yield return new BenchmarkFigure("scenarios-per-cpu-second", perCpuSecond, "1/s",
                 "  same, per CPU-second of the process (less sensitive to machine load)");
     }
 
@@ -50,17 +42,5 @@ public sealed class ScenarioThroughputWorkload(string? directory = null) : IBenc
         foreach (var s in scenarios)
             if (!runner.Run(s, options).Passed) failed++;
         return failed;
-    }
-
-    /// <summary>scenarios/ in the current directory or the nearest parent holding Harness.sln.</summary>
-    internal static string? FindScenarioDirectory()
-    {
-        foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
-            for (var d = new DirectoryInfo(start); d is not null; d = d.Parent)
-            {
-                var candidate = Path.Combine(d.FullName, "scenarios");
-                if (Directory.Exists(candidate) && File.Exists(Path.Combine(d.FullName, "Harness.sln"))) return candidate;
-            }
-        return null;
     }
 }

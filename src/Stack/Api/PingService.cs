@@ -1,6 +1,5 @@
 using System.Net.Sockets;
 using CancellationToken = System.Threading.CancellationToken;
-using CancellationTokenRegistration = System.Threading.CancellationTokenRegistration;
 using Netstack.Network;
 using Netstack.Network.Ipv6;
 using Netstack.Time;
@@ -73,7 +72,7 @@ public sealed class PingService : IEchoClient, IEchoV6Client
         _stack.Scheduler.RunOnLoop(() => Send(destination, dataLength, timeout, timeToLive, dontFragment, completion));
         if (cancellationToken.CanBeCanceled)
         {
-            var registration = cancellationToken.Register(() => _stack.Scheduler.RunOnLoop(() =>
+            CallCancellation.RegisterOnLoop(completion.Task, cancellationToken, _stack.Scheduler, () =>
             {
                 foreach (var p in _pending.Values)
                     if (p.Completion == completion)
@@ -83,9 +82,7 @@ public sealed class PingService : IEchoClient, IEchoV6Client
                         break;
                     }
                 completion.TrySetCanceled(cancellationToken);
-            }));
-            completion.Task.ContinueWith(static (_, r) => ((CancellationTokenRegistration)r!).Dispose(), registration,
-                CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            });
         }
         return completion.Task.ResumeOnLoop(_stack.Scheduler);
     }

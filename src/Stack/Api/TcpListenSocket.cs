@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
 using CancellationToken = System.Threading.CancellationToken;
-using CancellationTokenRegistration = System.Threading.CancellationTokenRegistration;
 using Netstack.Time;
 using Netstack.Transport.Tcp;
 
@@ -53,9 +52,7 @@ public sealed class TcpListenSocket : IDisposable, ITcpListenObserver
         });
         if (cancellationToken.CanBeCanceled)
         {
-            var registration = cancellationToken.Register(() => tcs.TrySetCanceled(cancellationToken));
-            tcs.Task.ContinueWith(static (_, r) => ((CancellationTokenRegistration)r!).Dispose(), registration,
-                CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            CallCancellation.Register(tcs.Task, cancellationToken, () => tcs.TrySetCanceled(cancellationToken));
         }
         return tcs.Task.ResumeOnLoop(Loop);
     }

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
 using CancellationToken = System.Threading.CancellationToken;
-using CancellationTokenRegistration = System.Threading.CancellationTokenRegistration;
 using Netstack.Time;
 using Netstack.Transport.Tcp;
 using Netstack.Wire;
@@ -57,13 +56,11 @@ public sealed class TcpStream : Stream, ITcpConnectionObserver
         });
         if (cancellationToken.CanBeCanceled)
         {
-            var registration = cancellationToken.Register(() => tcp.Stack.Scheduler.RunOnLoop(() =>
+            CallCancellation.RegisterOnLoop(tcs.Task, cancellationToken, tcp.Stack.Scheduler, () =>
             {
                 if (!tcs.TrySetCanceled(cancellationToken)) return;
                 stream?._connection?.Abort();
-            }));
-            tcs.Task.ContinueWith(static (_, r) => ((CancellationTokenRegistration)r!).Dispose(), registration,
-                CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            });
         }
         return tcs.Task.ResumeOnLoop(tcp.Stack.Scheduler);
     }

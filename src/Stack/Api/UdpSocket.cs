@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
 using CancellationToken = System.Threading.CancellationToken;
-using CancellationTokenRegistration = System.Threading.CancellationTokenRegistration;
 using Netstack.Network;
 using Netstack.Time;
 using Netstack.Transport;
@@ -234,13 +233,11 @@ public sealed class UdpSocket : IDisposable, IUdpReceiver
     {
         if (cancellationToken.CanBeCanceled)
         {
-            var registration = cancellationToken.Register(() => _loop.RunOnLoop(() =>
+            CallCancellation.RegisterOnLoop(waiter.Task, cancellationToken, _loop, () =>
             {
                 if (_waiter == waiter) _waiter = null;
                 waiter.TrySetCanceled(cancellationToken);
-            }));
-            waiter.Task.ContinueWith(static (_, r) => ((CancellationTokenRegistration)r!).Dispose(), registration,
-                CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            });
         }
         return waiter.Task;
     }

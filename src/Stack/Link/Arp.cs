@@ -83,13 +83,7 @@ public sealed class Arp
             _cache[nextHop] = entry;
             StartResolution(entry);
         }
-        if (entry.Pending.Count >= _options.PendingQueueLimit)
-        {
-            _counters.Drop(DropReason.ArpQueueFull);
-            datagram.Dispose();
-            return;
-        }
-        entry.Pending.Enqueue(datagram);
+        entry.Queue(datagram, _options.PendingQueueLimit, _counters, DropReason.ArpQueueFull);
     }
 
     private void StartResolution(ArpEntry entry)
@@ -97,7 +91,7 @@ public sealed class Arp
         entry.State = ArpEntryState.Incomplete;
         entry.RequestsSent = 0;
         entry.Refreshing = false;
-        entry.RetryTimer ??= new ScheduledTimer(Scheduler, () => OnRetryTimer(entry));
+        entry.Timer ??= new ScheduledTimer(Scheduler, () => OnRetryTimer(entry));
         SendRequest(entry);
     }
 
@@ -105,7 +99,7 @@ public sealed class Arp
     {
         entry.RequestsSent++;
         SendArp(ArpOperation.Request, MacAddress.Broadcast, MacAddress.Zero, entry.Address);
-        entry.RetryTimer!.ArmAfter(_options.RetryInterval);
+        entry.Timer!.ArmAfter(_options.RetryInterval);
     }
 
     private void OnRetryTimer(ArpEntry entry)
@@ -119,13 +113,9 @@ public sealed class Arp
         // Give up: the waiting packets are dropped and their senders told "host unreachable",
         // the way a kernel reports a failed neighbour resolution to local sockets.
         _cache.Remove(entry.Address);
-        while (entry.Pending.TryDequeue(out var datagram))
-        {
-            _counters.Drop(DropReason.ArpResolutionFailed);
+        entry.DropPending(_counters, DropReason.ArpResolutionFailed, datagram =>
             _iface.Stack.Icmp.ReportLocalError(datagram.Span, IcmpType.DestinationUnreachable,
-                (byte)UnreachableCode.Host, _iface.Address.Address);
-            datagram.Dispose();
-        }
+                (byte)UnreachableCode.Host, _iface.Address.Address));
     }
 
     /// <summary>Handles one ARP packet (an Ethernet payload): merges the sender into the cache, learns it when the
@@ -178,7 +168,7 @@ public sealed class Arp
         entry.State = ArpEntryState.Reachable;
         entry.ExpiresAt = Scheduler.Now + _options.EntryLifetime;
         entry.Refreshing = false;
-        entry.RetryTimer?.Cancel();
+        entry.Timer?.Cancel();
         while (entry.Pending.TryDequeue(out var datagram))
             _iface.Ethernet.Send(datagram, mac, EtherType.Ipv4);
     }
@@ -205,12 +195,8 @@ public sealed class Arp
             return true;
         }
         _cache.Remove(incomplete.Address);
-        incomplete.RetryTimer?.Cancel();
-        while (incomplete.Pending.TryDequeue(out var datagram))
-        {
-            _counters.Drop(DropReason.ArpQueueFull);
-            datagram.Dispose();
-        }
+        incomplete.Timer?.Cancel();
+        incomplete.DropPending(_counters, DropReason.ArpQueueFull);
         return true;
     }
 

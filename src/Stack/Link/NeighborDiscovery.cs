@@ -89,16 +89,8 @@ public sealed class NeighborDiscovery
         _iface.Ethernet.Send(datagram, entry.Mac, EtherType.Ipv6);
     }
 
-    private void Enqueue(NeighborEntry entry, PacketBuffer datagram)
-    {
-        if (entry.Pending.Count >= _options.PendingQueueLimit)
-        {
-            _counters.Drop(DropReason.Ipv6NeighborQueueFull);
-            datagram.Dispose();
-            return;
-        }
-        entry.Pending.Enqueue(datagram);
-    }
+    private void Enqueue(NeighborEntry entry, PacketBuffer datagram) =>
+        entry.Queue(datagram, _options.PendingQueueLimit, _counters, DropReason.Ipv6NeighborQueueFull);
 
     private NeighborEntry? GetOrCreate(Ipv6Address address)
     {
@@ -134,14 +126,10 @@ public sealed class NeighborDiscovery
     {
         _cache.Remove(entry.Address);
         entry.Timer?.Cancel();
-        while (entry.Pending.TryDequeue(out var datagram))
-        {
-            _counters.Drop(reason);
-            // Like a kernel: the waiting packets' senders are told "address unreachable" (RFC 4861 §7.2.2).
-            if (report) _stack.Ipv6.Icmp.ReportLocalError(datagram.Span, Icmpv6Type.DestinationUnreachable,
-                (byte)Icmpv6UnreachableCode.Address, entry.SolicitSource);
-            datagram.Dispose();
-        }
+        // Like a kernel: the waiting packets' senders are told "address unreachable" (RFC 4861 §7.2.2).
+        entry.DropPending(_counters, reason, !report ? null : datagram =>
+            _stack.Ipv6.Icmp.ReportLocalError(datagram.Span, Icmpv6Type.DestinationUnreachable,
+                (byte)Icmpv6UnreachableCode.Address, entry.SolicitSource));
     }
 
     private void Enter(NeighborEntry entry, NeighborState state)

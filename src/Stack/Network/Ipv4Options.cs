@@ -3,7 +3,7 @@ using Netstack.Time;
 namespace Netstack.Network;
 
 /// <summary>IPv4 tunables: TTL, forwarding, and reassembly limits.</summary>
-public sealed record Ipv4Options
+public sealed record Ipv4Options : IReassemblyLimits
 {
     /// <summary>TTL in hops of the datagrams we originate (64, as Linux).</summary>
     public byte DefaultTimeToLive { get; init; } = 64;

@@ -136,13 +136,7 @@ public struct TcpHeaderOptions
     {
         if (Layout == TcpOptionLayout.FreeBsd) return WriteFreeBsd(s);
         int i = 0;
-        if (Mss != 0)
-        {
-            s[i] = (byte)TcpOptionKind.Mss;
-            s[i + 1] = 4;
-            BinaryPrimitives.WriteUInt16BigEndian(s[(i + 2)..], Mss);
-            i += 4;
-        }
+        if (Mss != 0) i = WriteMss(s, i);
         if (HasTimestamp)
         {
             if (SackPermitted)
@@ -169,14 +163,7 @@ public struct TcpHeaderOptions
             s[i + 3] = 2;
             i += 4;
         }
-        if (WindowScale >= 0)
-        {
-            s[i] = (byte)TcpOptionKind.Nop;
-            s[i + 1] = (byte)TcpOptionKind.WindowScale;
-            s[i + 2] = 3;
-            s[i + 3] = (byte)WindowScale;
-            i += 4;
-        }
+        if (WindowScale >= 0) i = WriteNopWindowScale(s, i);
         if (SackBlockCount > 0)
         {
             s[i] = (byte)TcpOptionKind.Nop;
@@ -184,12 +171,7 @@ public struct TcpHeaderOptions
             s[i + 2] = (byte)TcpOptionKind.Sack;
             s[i + 3] = (byte)(2 + 8 * SackBlockCount);
             i += 4;
-            for (int b = 0; b < SackBlockCount; b++)
-            {
-                BinaryPrimitives.WriteUInt32BigEndian(s[i..], SackBlocks[b].Left);
-                BinaryPrimitives.WriteUInt32BigEndian(s[(i + 4)..], SackBlocks[b].Right);
-                i += 8;
-            }
+            i = WriteSackBlocks(s, i);
         }
         return i;
     }
@@ -201,21 +183,8 @@ public struct TcpHeaderOptions
     private readonly int WriteFreeBsd(Span<byte> s)
     {
         int i = 0;
-        if (Mss != 0)
-        {
-            s[i] = (byte)TcpOptionKind.Mss;
-            s[i + 1] = 4;
-            BinaryPrimitives.WriteUInt16BigEndian(s[(i + 2)..], Mss);
-            i += 4;
-        }
-        if (WindowScale >= 0)
-        {
-            s[i] = (byte)TcpOptionKind.Nop;
-            s[i + 1] = (byte)TcpOptionKind.WindowScale;
-            s[i + 2] = 3;
-            s[i + 3] = (byte)WindowScale;
-            i += 4;
-        }
+        if (Mss != 0) i = WriteMss(s, i);
+        if (WindowScale >= 0) i = WriteNopWindowScale(s, i);
         if (SackPermitted)
         {
             s[i] = (byte)TcpOptionKind.SackPermitted;
@@ -237,14 +206,42 @@ public struct TcpHeaderOptions
             s[i] = (byte)TcpOptionKind.Sack;
             s[i + 1] = (byte)(2 + 8 * SackBlockCount);
             i += 2;
-            for (int b = 0; b < SackBlockCount; b++)
-            {
-                BinaryPrimitives.WriteUInt32BigEndian(s[i..], SackBlocks[b].Left);
-                BinaryPrimitives.WriteUInt32BigEndian(s[(i + 4)..], SackBlocks[b].Right);
-                i += 8;
-            }
+            i = WriteSackBlocks(s, i);
         }
         while (i % 4 != 0) s[i++] = (byte)TcpOptionKind.End;
+        return i;
+    }
+
+    /// <summary>MSS option (kind, length 4, value) at <paramref name="i"/>; returns the offset after it.</summary>
+    private readonly int WriteMss(Span<byte> s, int i)
+    {
+        s[i] = (byte)TcpOptionKind.Mss;
+        s[i + 1] = 4;
+        BinaryPrimitives.WriteUInt16BigEndian(s[(i + 2)..], Mss);
+        return i + 4;
+    }
+
+    /// <summary>A NOP, then the window scale option (kind, length 3, shift), at <paramref name="i"/>; returns the
+    /// offset after them.</summary>
+    private readonly int WriteNopWindowScale(Span<byte> s, int i)
+    {
+        s[i] = (byte)TcpOptionKind.Nop;
+        s[i + 1] = (byte)TcpOptionKind.WindowScale;
+        s[i + 2] = 3;
+        s[i + 3] = (byte)WindowScale;
+        return i + 4;
+    }
+
+    /// <summary>The left and right edges of each SACK block, after the SACK option's kind and length; returns the
+    /// offset after them.</summary>
+    private readonly int WriteSackBlocks(Span<byte> s, int i)
+    {
+        for (int b = 0; b < SackBlockCount; b++)
+        {
+            BinaryPrimitives.WriteUInt32BigEndian(s[i..], SackBlocks[b].Left);
+            BinaryPrimitives.WriteUInt32BigEndian(s[(i + 4)..], SackBlocks[b].Right);
+            i += 8;
+        }
         return i;
     }
 

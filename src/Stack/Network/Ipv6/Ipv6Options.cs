@@ -4,7 +4,7 @@ namespace Netstack.Network.Ipv6;
 
 /// <summary>IPv6 tunables: hop limit, reassembly limits, address autoconfiguration and path MTU. Defaults follow
 /// RFC 8200, RFC 4862 and Linux.</summary>
-public sealed record Ipv6Options
+public sealed record Ipv6Options : IReassemblyLimits
 {
     /// <summary>Hop Limit of the packets we originate until a router advertises another (64, as Linux).</summary>
     public byte DefaultHopLimit { get; init; } = 64;

@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Buffers.Binary;
 using Netstack.Diagnostics;
 using Netstack.Link;
-using Netstack.Time;
 using Netstack.Wire;
 
 namespace Netstack.Network.Ipv6;
@@ -14,43 +13,36 @@ namespace Netstack.Network.Ipv6;
 public sealed class Ipv6Reassembler
 {
     private readonly NetworkStack _stack;
-    private readonly Ipv6Options _options;
-    private readonly Dictionary<FragmentKey, Reassembly> _active = new();
-    private readonly Queue<(Reassembly Reassembly, long Generation)> _arrivalOrder = new();
-    private int _bytesHeld;
+    private readonly ReassemblyTable<FragmentKey, Ipv6Reassembly> _table;
 
     internal Ipv6Reassembler(NetworkStack stack)
     {
         _stack = stack;
-        _options = stack.Options.Ipv6;
+        _table = new(stack, stack.Options.Ipv6, DropReason.Ipv6FragmentMemoryExhausted, () => new Ipv6Reassembly(this));
     }
 
     /// <summary>Packets currently being reassembled (or remembered as discarded until their timeout).</summary>
-    public int ActiveCount => _active.Count;
+    public int ActiveCount => _table.Count;
     /// <summary>Bytes of reassembly buffers held, counted against <see cref="Ipv6Options.ReassemblyMemoryLimit"/>.</summary>
-    public int BytesHeld => _bytesHeld;
+    public int BytesHeld => _table.Memory.BytesHeld;
 
     private readonly record struct FragmentKey(Ipv6Address Source, Ipv6Address Destination, uint Id);
 
-    private sealed class Reassembly : IScheduledAction
+    /// <summary>An IPv6 packet being reassembled: its buffer holds the fragmentable part; the unfragmentable part
+    /// and fragment header of the first fragment are kept apart.</summary>
+    private sealed class Ipv6Reassembly(Ipv6Reassembler owner) : Reassembly<FragmentKey>
     {
-        public FragmentKey Key;
-        public byte[] Data = [];
         public byte[] Header = [];     // unfragmentable part and fragment header of the first fragment
-        public int HeaderLength;        // unfragmentable part; 0 until the first fragment arrived
         public int NextHeaderField;     // where the unfragmentable part names the fragment header
-        public int TotalPayload = -1;   // known once the last fragment arrived
         public bool Discarded;          // overlap seen: everything of this packet is dropped until the timeout
         public bool LinkMulticast;
-        public readonly List<(int Start, int End)> Ranges = new();
-        public long Generation;
-        public NetworkInterface? Interface;
-        public Ipv6Reassembler? Owner;
 
-        public bool IsCurrent(long token) => token == Generation;
-        public void Run(long token)
+        protected override void Expire() => owner.Expire(this);
+
+        public override void ReleaseBuffers(ReassemblyMemory memory)
         {
-            if (token == Generation) Owner!.Expire(this);
+            base.ReleaseBuffers(memory);
+            memory.Return(ref Header);
         }
     }
 
@@ -82,18 +74,16 @@ public sealed class Ipv6Reassembler
 
         var packet = new Ipv6Packet(datagram);
         var key = new FragmentKey(packet.Source, packet.Destination, header.Identification);
-        if (!_active.TryGetValue(key, out var r))
+        var r = _table.GetOrStart(key, iface, out bool started);
+        if (r is null)
         {
-            if (_active.Count >= _options.MaxReassemblies && !EvictOldest())
-            {
-                counters.Drop(DropReason.Ipv6FragmentMemoryExhausted);
-                return;
-            }
-            r = new Reassembly { Owner = this, Key = key, Interface = iface, LinkMulticast = linkMulticast };
-            _active.Add(key, r);
-            _arrivalOrder.Enqueue((r, r.Generation));
-            if (_arrivalOrder.Count > 4 * _options.MaxReassemblies) DropStaleArrivals();
-            _stack.Scheduler.Schedule(_stack.Scheduler.Now + _options.ReassemblyTimeout, r, r.Generation);
+            counters.Drop(DropReason.Ipv6FragmentMemoryExhausted);
+            return;
+        }
+        if (started)
+        {
+            r.Discarded = false;
+            r.LinkMulticast = linkMulticast;
         }
         if (r.Discarded)
         {
@@ -101,39 +91,33 @@ public sealed class Ipv6Reassembler
             return;
         }
 
-        if ((last && r.TotalPayload >= 0 && r.TotalPayload != end) ||
-            (r.TotalPayload >= 0 && end > r.TotalPayload) ||
-            (last && r.Ranges.Count > 0 && r.Ranges[^1].End > end))
+        if (r.ContradictsLength(end, last))
         {
             counters.Drop(DropReason.Ipv6FragmentInconsistent);
-            Discard(r);
+            _table.Discard(r);
             return;
         }
-        int insertAt = 0;
-        foreach (var (s, e) in r.Ranges)
+        switch (r.Place(start, end, out int insertAt))
         {
-            if (s == start && e == end)
-            {
+            case FragmentPlacement.Duplicate:
                 counters.Drop(DropReason.Ipv6FragmentDuplicate);
                 return;
-            }
-            if (start < e && s < end)
-            {
+            case FragmentPlacement.Overlap:
                 counters.Drop(DropReason.Ipv6FragmentOverlap);
-                ReleaseBuffers(r);
+                r.ReleaseBuffers(_table.Memory);
                 r.Discarded = true;
                 return;
-            }
-            if (s < start) insertAt++;
         }
-        if (!EnsureCapacity(ref r.Data, end) ||
-            (start == 0 && !EnsureCapacity(ref r.Header, fragmentHeaderOffset + Ipv6FragmentHeader.Length)))
+        var memory = _table.Memory;
+        if (!memory.TryGrow(ref r.Buffer, end, Ipv6Packet.MaxPayloadLength) ||
+            (start == 0 && !memory.TryGrow(ref r.Header, fragmentHeaderOffset + Ipv6FragmentHeader.Length,
+                Ipv6Packet.MaxPayloadLength)))
         {
             counters.Drop(DropReason.Ipv6FragmentMemoryExhausted);
-            Discard(r);
+            _table.Discard(r);
             return;
         }
-        data.CopyTo(r.Data.AsSpan(start));
+        data.CopyTo(r.Buffer.AsSpan(start));
         r.Ranges.Insert(insertAt, (start, end));
         if (last) r.TotalPayload = end;
         if (start == 0)
@@ -143,7 +127,7 @@ public sealed class Ipv6Reassembler
             datagram[..(fragmentHeaderOffset + Ipv6FragmentHeader.Length)].CopyTo(r.Header);
         }
         counters.Ipv6FragmentsQueued++;
-        if (!IsComplete(r)) return;
+        if (!r.IsComplete) return;
 
         // The unfragmentable part of the first fragment, its Next Header naming what the fragment header named,
         // then the fragmentable part (RFC 8200 §4.5 "reassembly").
@@ -154,13 +138,13 @@ public sealed class Ipv6Reassembler
             var span = whole.AsSpan(0, headerLength + total);
             r.Header.AsSpan(0, headerLength).CopyTo(span);
             span[r.NextHeaderField] = r.Header[headerLength]; // the fragment header's Next Header
-            r.Data.AsSpan(0, total).CopyTo(span[headerLength..]);
+            r.Buffer.AsSpan(0, total).CopyTo(span[headerLength..]);
             BinaryPrimitives.WriteUInt16BigEndian(span[4..], (ushort)(headerLength - Ipv6Packet.HeaderLength + total));
             var nextHeader = (IpProtocol)r.Header[headerLength];
             int nextHeaderFieldOfPayload = r.NextHeaderField;
             var arrivedOn = r.Interface ?? iface;
             bool multicast = r.LinkMulticast;
-            Discard(r);
+            _table.Discard(r);
             counters.Ipv6DatagramsReassembled++;
             if (headerLength + total - Ipv6Packet.HeaderLength > Ipv6Packet.MaxPayloadLength)
             {
@@ -175,59 +159,7 @@ public sealed class Ipv6Reassembler
         }
     }
 
-    private static bool IsComplete(Reassembly r)
-    {
-        if (r.TotalPayload < 0 || r.HeaderLength == 0) return false;
-        int covered = 0;
-        foreach (var (s, e) in r.Ranges)
-        {
-            if (s != covered) return false;
-            covered = e;
-        }
-        return covered == r.TotalPayload;
-    }
-
-    private bool EnsureCapacity(ref byte[] buffer, int needed)
-    {
-        if (buffer.Length >= needed) return true;
-        int size = Math.Max(needed, Math.Min(buffer.Length * 2, Ipv6Packet.MaxPayloadLength));
-        var bigger = ArrayPool<byte>.Shared.Rent(size);
-        if (_bytesHeld + bigger.Length - buffer.Length > _options.ReassemblyMemoryLimit)
-        {
-            ArrayPool<byte>.Shared.Return(bigger);
-            return false;
-        }
-        buffer.AsSpan().CopyTo(bigger);
-        _bytesHeld += bigger.Length - buffer.Length;
-        if (buffer.Length > 0) ArrayPool<byte>.Shared.Return(buffer);
-        buffer = bigger;
-        return true;
-    }
-
-    private void DropStaleArrivals()
-    {
-        int n = _arrivalOrder.Count;
-        for (int i = 0; i < n; i++)
-        {
-            var entry = _arrivalOrder.Dequeue();
-            if (entry.Reassembly.Generation == entry.Generation && _active.ContainsKey(entry.Reassembly.Key))
-                _arrivalOrder.Enqueue(entry);
-        }
-    }
-
-    private bool EvictOldest()
-    {
-        while (_arrivalOrder.TryDequeue(out var oldest))
-        {
-            if (oldest.Reassembly.Generation != oldest.Generation || !_active.ContainsKey(oldest.Reassembly.Key)) continue;
-            _stack.Counters.Drop(DropReason.Ipv6FragmentMemoryExhausted);
-            Discard(oldest.Reassembly);
-            return true;
-        }
-        return false;
-    }
-
-    private void Expire(Reassembly r)
+    private void Expire(Ipv6Reassembly r)
     {
         if (!r.Discarded)
         {
@@ -242,7 +174,7 @@ public sealed class Ipv6Reassembler
                 try
                 {
                     r.Header.AsSpan(0, headerAndFragment).CopyTo(quote);
-                    r.Data.AsSpan(0, data).CopyTo(quote.AsSpan(headerAndFragment));
+                    r.Buffer.AsSpan(0, data).CopyTo(quote.AsSpan(headerAndFragment));
                     _stack.Ipv6.Icmp.SendError(quote.AsSpan(0, headerAndFragment + data), Icmpv6Type.TimeExceeded, 1, 0, r.LinkMulticast);
                 }
                 finally
@@ -251,29 +183,6 @@ public sealed class Ipv6Reassembler
                 }
             }
         }
-        Discard(r);
-    }
-
-    private void Discard(Reassembly r)
-    {
-        _active.Remove(r.Key);
-        r.Generation++; // invalidates the pending timeout
-        ReleaseBuffers(r);
-        r.Interface = null;
-    }
-
-    private void ReleaseBuffers(Reassembly r)
-    {
-        Release(ref r.Data);
-        Release(ref r.Header);
-        r.Ranges.Clear();
-    }
-
-    private void Release(ref byte[] buffer)
-    {
-        if (buffer.Length == 0) return;
-        _bytesHeld -= buffer.Length;
-        ArrayPool<byte>.Shared.Return(buffer);
-        buffer = [];
+        _table.Discard(r);
     }
 }

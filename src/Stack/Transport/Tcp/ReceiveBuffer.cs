@@ -132,11 +132,8 @@ public sealed class ReceiveBuffer
     /// <summary>Moves up to <paramref name="destination"/>.Length readable bytes out; returns the count.</summary>
     public int Read(Span<byte> destination)
     {
-        int n = Math.Min(destination.Length, Readable);
+        int n = Peek(destination);
         if (n == 0) return 0;
-        int first = Math.Min(n, _ring.Length - _read);
-        _ring.AsSpan(_read, first).CopyTo(destination);
-        _ring.AsSpan(0, n - first).CopyTo(destination[first..]);
         _read = (_read + n) % _ring.Length;
         Readable -= n;
         if (Readable == 0 && _ranges.Count == 0) ReturnRing(); // idle: the next byte rents one again

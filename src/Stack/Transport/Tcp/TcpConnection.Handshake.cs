@@ -146,6 +146,20 @@ public sealed partial class TcpConnection
         }
     }
 
+    /// <summary>In SYN-RECEIVED the peer acknowledged our SYN with <paramref name="ack"/>: the send window comes from
+    /// its segment (RFC 9293 §3.10.7.4), the SYN's retransmission stops and the connection is established.</summary>
+    private void EstablishOnSynAcked(SequenceNumber ack, SequenceNumber seq, int window)
+    {
+        _sndUna = ack;
+        _sndWnd = window;
+        _maxSndWnd = Math.Max(_maxSndWnd, _sndWnd);
+        _sndWl1 = seq;
+        _sndWl2 = ack;
+        _rtxTimer.Stop();
+        _retries = 0;
+        Establish();
+    }
+
     private void Establish()
     {
         bool hadListener = Listener is not null;

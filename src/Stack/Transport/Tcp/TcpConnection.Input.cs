@@ -67,14 +67,7 @@ public sealed partial class TcpConnection
             var synAckAck = new SequenceNumber(seg.AcknowledgmentNumber);
             if (_sndUna < synAckAck && synAckAck <= _sndMax)
             {
-                _sndUna = synAckAck;
-                _sndWnd = seg.Window;
-                _maxSndWnd = Math.Max(_maxSndWnd, _sndWnd);
-                _sndWl1 = seq;
-                _sndWl2 = synAckAck;
-                _rtxTimer.Stop();
-                _retries = 0;
-                Establish();
+                EstablishOnSynAcked(synAckAck, seq, seg.Window); // a SYN's window is never scaled (RFC 7323 §2.2)
                 return;
             }
         }
@@ -146,14 +139,7 @@ public sealed partial class TcpConnection
                 return;
             }
             SampleRttOnAck(ack, opts);
-            _sndUna = ack;
-            _sndWnd = seg.Window << _sndShift;
-            _maxSndWnd = Math.Max(_maxSndWnd, _sndWnd);
-            _sndWl1 = seq;
-            _sndWl2 = ack;
-            _rtxTimer.Stop();
-            _retries = 0;
-            Establish();
+            EstablishOnSynAcked(ack, seq, seg.Window << _sndShift);
         }
         if (!ProcessAck(seg, opts, seq, ack)) return;
         if (State == TcpState.Closed) return;

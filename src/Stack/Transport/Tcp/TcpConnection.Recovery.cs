@@ -265,15 +265,8 @@ public sealed partial class TcpConnection
                 if (end > _highRxt) _highRxt = end;
                 continue;
             }
-            int unsent = DataEnd - _sndNxt;
-            int usable = _sndUna + _sndWnd - _sndNxt;
-            int len = Math.Min(Math.Min(mss, unsent), usable);
-            if (len > 0 && _sndNxt == _sndMax)
-            {
-                SendNew(len, fin: _fin.Queued && !_fin.Sent && len == unsent);
-                continue;
-            }
-            if (len <= 0 && unsent == 0 && _fin.Queued && !_fin.Sent && _sndNxt == _sndMax)
+            if (TrySendNewSegment(mss, out int unsent)) continue;
+            if (unsent == 0 && _fin.Queued && !_fin.Sent && _sndNxt == _sndMax)
             {
                 SendNew(0, fin: true);
                 continue;

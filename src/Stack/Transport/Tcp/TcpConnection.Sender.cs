@@ -250,6 +250,19 @@ public sealed partial class TcpConnection
             StartPersist();
     }
 
+    /// <summary>During recovery, new data when nothing is being resent below SND.MAX (RFC 6675 §4 NextSeg rule 2):
+    /// up to a segment the send window allows, with the FIN if it is the last of the data. False when there is
+    /// none to send; <paramref name="unsent"/> is the data not sent yet.</summary>
+    private bool TrySendNewSegment(int mss, out int unsent)
+    {
+        unsent = DataEnd - _sndNxt;
+        int usable = _sndUna + _sndWnd - _sndNxt;
+        int len = Math.Min(Math.Min(mss, unsent), usable);
+        if (len <= 0 || _sndNxt != _sndMax) return false;
+        SendNew(len, fin: _fin.Queued && !_fin.Sent && len == unsent);
+        return true;
+    }
+
     private void SackRecoveryOutput()
     {
         if (RackActive)
@@ -268,14 +281,7 @@ public sealed partial class TcpConnection
                 _highRxt = start + RetransmitAt(start, Math.Min(mss, end - start));
                 continue;
             }
-            int unsent = DataEnd - _sndNxt;
-            int usable = _sndUna + _sndWnd - _sndNxt;
-            int len = Math.Min(Math.Min(mss, unsent), usable);
-            if (len > 0 && _sndNxt == _sndMax)
-            {
-                SendNew(len, fin: _fin.Queued && !_fin.Sent && len == unsent);
-                continue;
-            }
+            if (TrySendNewSegment(mss, out _)) continue;
             if (_scoreboard.NextHole(from, lostOnly: false, mss, out start, out end))
             {
                 _highRxt = start + RetransmitAt(start, Math.Min(mss, end - start));

@@ -3,7 +3,9 @@ using Netstack.Time;
 
 namespace Netstack.Harness.Replay;
 
-/// <summary>The frames of a capture to replay, with their timestamps relative to the first frame.</summary>
+/// <summary>The frames of a capture to replay, in time order, with their timestamps relative to the earliest frame.
+/// Records out of time order in the file (merged captures, several interfaces) are replayed when they were on the
+/// wire; each keeps its file position as its frame number, so reports name the frame Wireshark shows.</summary>
 public static class ReplayCapture
 {
     /// <summary>The longest capture a replay runs: the limit on a scenario's durations (11.6 days of virtual
@@ -30,13 +32,14 @@ public static class ReplayCapture
             throw new ReplayInputException($"{path}: link type {capture.LinkType} is not Ethernet (capture on an Ethernet interface, not 'any')");
         var selected = filter is null ? null : ReplayFilter.Select(records, filter);
         var frames = new List<ReplayFrame>(records.Count);
+        long earliest = records.Min(r => r.TimeNanoseconds);
         for (int i = 0; i < records.Count; i++)
         {
             var r = records[i];
             var (bytes, vlan) = Untagged(r.Bytes);
-            long at = r.TimeNanoseconds - records[0].TimeNanoseconds;
-            if (at is > MaxSpanNanoseconds or < -MaxSpanNanoseconds)
-                throw new ReplayInputException($"{path}: frame {i + 1} is {at / Duration.NanosecondsPerSecond} s from the first frame; " +
+            long at = r.TimeNanoseconds - earliest;
+            if (at > MaxSpanNanoseconds)
+                throw new ReplayInputException($"{path}: frame {i + 1} is {at / Duration.NanosecondsPerSecond} s after the earliest frame; " +
                                                $"a replay spans at most {MaxSpanNanoseconds / Duration.NanosecondsPerSecond} s");
             // A frame cut by the snapshot length cannot be injected as it was sent: it is kept, marked, and
             // its flow is left unjudged (ReplayTraffic).
@@ -48,7 +51,8 @@ public static class ReplayCapture
                 Filtered = selected is not null && !selected[i],
             });
         }
-        return frames;
+        // Stable: frames stamped alike stay in file order.
+        return frames.OrderBy(f => f.TimeNanoseconds).ThenBy(f => f.Number).ToList();
     }
 
     /// <summary>An 802.1Q-tagged frame without its tag, and the VLAN id (-1 when untagged). Our stack has no

@@ -20,7 +20,7 @@ public sealed class ReplayTraffic
 
     public ReplayTraffic(IReadOnlyList<ReplayFrame> frames, ReplayRole role)
     {
-        _use = new ReplayUse[frames.Count];
+        _use = new ReplayUse[frames.Count == 0 ? 0 : frames.Max(f => f.Number)]; // by frame number: frames are in time order
         var cut = new HashSet<string>();
         var flows = new string?[frames.Count];
         for (int i = 0; i < frames.Count; i++)
@@ -39,26 +39,29 @@ public sealed class ReplayTraffic
                 skipped = "frames cut by the snapshot length";
             if (skipped is not null)
             {
-                _use[i] = ReplayUse.Skipped;
+                _use[f.Number - 1] = ReplayUse.Skipped;
                 if (!Skipped.TryGetValue(skipped, out var list)) Skipped[skipped] = list = new();
                 list.Add(f.Number);
             }
-            else _use[i] = role.SentBy(f) ? ReplayUse.Expected : ReplayUse.Played;
+            else _use[f.Number - 1] = role.SentBy(f) ? ReplayUse.Expected : ReplayUse.Played;
         }
         foreach (var k in cut) CutFlows.Add(k);
     }
 
     public ReplayUse Use(ReplayFrame f) => _use[f.Number - 1];
 
-    /// <summary>Skipped frames by kind, with their numbers, in order of first appearance.</summary>
+    /// <summary>Skipped frames by kind, with their numbers (in time order).</summary>
     public Dictionary<string, List<int>> Skipped { get; } = new();
 
     /// <summary>Flows (by <see cref="FlowKey"/>) left unjudged because frames of theirs were cut.</summary>
     public HashSet<string> CutFlows { get; } = new();
 
-    /// <summary>One line per skipped kind: "skipped   IPv6 (ethertype 0x86dd): 14 frames (first #1)".</summary>
+    /// <summary>One line per skipped kind: "skipped   IPv6 (ethertype 0x86dd): 14 frames (first #1)", by the lowest
+    /// frame number of each (the order Wireshark's list shows them in, whatever the records' time order).</summary>
     public IEnumerable<string> Lines() =>
-        Skipped.Select(s => $"{"skipped",-18} {s.Key}: {s.Value.Count} frame{(s.Value.Count == 1 ? "" : "s")} (first #{s.Value[0]})");
+        Skipped.Select(s => (Kind: s.Key, s.Value.Count, First: s.Value.Min()))
+            .OrderBy(s => s.First)
+            .Select(s => $"{"skipped",-18} {s.Kind}: {s.Count} frame{(s.Count == 1 ? "" : "s")} (first #{s.First})");
 
     /// <summary>Transport flow of an IPv4 frame to or from <paramref name="us"/> (ports included), else null.</summary>
     public static string? FlowKey(ReplayFrame f, uint us)

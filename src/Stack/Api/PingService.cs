@@ -69,7 +69,7 @@ public sealed class PingService : IEchoClient, IEchoV6Client
         CancellationToken cancellationToken)
     {
         if (cancellationToken.IsCancellationRequested) return Task.FromCanceled<PingResult>(cancellationToken);
-        var completion = new TaskCompletionSource<PingResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var completion = new TaskCompletionSource<PingResult>();
         _stack.Scheduler.RunOnLoop(() => Send(destination, dataLength, timeout, timeToLive, dontFragment, completion));
         if (cancellationToken.CanBeCanceled)
         {
@@ -87,7 +87,7 @@ public sealed class PingService : IEchoClient, IEchoV6Client
             completion.Task.ContinueWith(static (_, r) => ((CancellationTokenRegistration)r!).Dispose(), registration,
                 CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
-        return completion.Task;
+        return completion.Task.ResumeOnLoop(_stack.Scheduler);
     }
 
     /// <summary>Like <see cref="PingAsync(Ipv4Address, int, Duration?, byte?, bool, CancellationToken)"/> for a BCL

@@ -40,7 +40,7 @@ public sealed class TcpListenSocket : IDisposable, ITcpListenObserver
     /// <summary>The next established connection, as a stream.</summary>
     public Task<TcpStream> AcceptAsync(CancellationToken cancellationToken = default)
     {
-        var tcs = new TaskCompletionSource<TcpStream>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var tcs = new TaskCompletionSource<TcpStream>();
         Loop.RunOnLoop(() =>
         {
             if (_disposed)
@@ -57,7 +57,7 @@ public sealed class TcpListenSocket : IDisposable, ITcpListenObserver
             tcs.Task.ContinueWith(static (_, r) => ((CancellationTokenRegistration)r!).Dispose(), registration,
                 CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
-        return tcs.Task;
+        return tcs.Task.ResumeOnLoop(Loop);
     }
 
     void ITcpListenObserver.OnAcceptable(TcpListenEndpoint listener)

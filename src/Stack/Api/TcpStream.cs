@@ -9,8 +9,9 @@ using Netstack.Wire;
 namespace Netstack.Api;
 
 /// <summary>A TCP connection as a <see cref="Stream"/>, like NetworkStream over a connected Socket.
-/// Calls made off the event loop (thread-pool continuations) are posted onto it; completions never run
-/// application code inline (RunContinuationsAsynchronously). Failures surface as the exceptions .NET
+/// Calls made off the event loop (thread-pool continuations) are posted onto it; read and write completions
+/// resume their awaiter on the loop, posted after the current event, even one that asked for
+/// ConfigureAwait(false) (as Stream.ReadExactlyAsync does), so virtual time stays whole. Failures surface as the exceptions .NET
 /// code expects: SocketException from connect, IOException wrapping a SocketException from I/O.</summary>
 public sealed class TcpStream : Stream, ITcpConnectionObserver
 {
@@ -19,9 +20,9 @@ public sealed class TcpStream : Stream, ITcpConnectionObserver
     private TcpConnection _connection = null!;
     private TaskCompletionSource<TcpStream>? _connect;
     private Memory<byte> _readBuffer;
-    private TaskCompletionSource<int>? _read;
+    private LoopCompletionSource<int>? _read;
     private ReadOnlyMemory<byte> _writeRemaining;
-    private TaskCompletionSource? _write;
+    private LoopCompletionSource<bool>? _write;
     private bool _disposed;
 
     internal TcpStream(TcpProtocol tcp, TcpConnection connection)
@@ -39,7 +40,7 @@ public sealed class TcpStream : Stream, ITcpConnectionObserver
         CancellationToken cancellationToken)
     {
         if (cancellationToken.IsCancellationRequested) return Task.FromCanceled<TcpStream>(cancellationToken);
-        var tcs = new TaskCompletionSource<TcpStream>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var tcs = new TaskCompletionSource<TcpStream>();
         TcpStream? stream = null;
         tcp.Stack.Scheduler.RunOnLoop(() =>
         {
@@ -64,7 +65,7 @@ public sealed class TcpStream : Stream, ITcpConnectionObserver
             tcs.Task.ContinueWith(static (_, r) => ((CancellationTokenRegistration)r!).Dispose(), registration,
                 CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
-        return tcs.Task;
+        return tcs.Task.ResumeOnLoop(tcp.Stack.Scheduler);
     }
 
     /// <summary>The underlying TCP connection (state, sequence variables, counters), for inspection and
@@ -116,20 +117,15 @@ public sealed class TcpStream : Stream, ITcpConnectionObserver
                 return ValueTask.FromException<int>(e);
             }
         }
-        var tcs = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var tcs = new LoopCompletionSource<int>(Loop);
+        var task = tcs.Task;
         Loop.RunOnLoop(() => StartRead(buffer, tcs));
-        if (cancellationToken.CanBeCanceled)
+        // Long-lived tokens do not collect one callback per read: the registration goes when the read completes.
+        tcs.CancelWith(cancellationToken, () =>
         {
-            var registration = cancellationToken.Register(() => Loop.RunOnLoop(() =>
-            {
-                if (_read == tcs) _read = null;
-                tcs.TrySetCanceled(cancellationToken);
-            }));
-            // Long-lived tokens must not collect one callback per read.
-            tcs.Task.ContinueWith(static (_, r) => ((CancellationTokenRegistration)r!).Dispose(), registration,
-                CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        }
-        return new ValueTask<int>(tcs.Task);
+            if (_read == tcs) _read = null;
+        });
+        return task;
     }
 
     /// <summary>Like <see cref="ReadAsync(Memory{byte}, CancellationToken)"/> into <paramref name="count"/> bytes of
@@ -137,7 +133,7 @@ public sealed class TcpStream : Stream, ITcpConnectionObserver
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-    private void StartRead(Memory<byte> buffer, TaskCompletionSource<int> tcs)
+    private void StartRead(Memory<byte> buffer, LoopCompletionSource<int> tcs)
     {
         if (_read is not null)
         {
@@ -220,24 +216,17 @@ public sealed class TcpStream : Stream, ITcpConnectionObserver
                 return ValueTask.FromException(WriteFailure(e));
             }
         }
-        var tcs = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var tcs = new LoopCompletionSource<bool>(Loop);
+        var task = tcs.TaskWithoutResult;
         Loop.RunOnLoop(() => StartWrite(buffer, tcs));
-        if (cancellationToken.CanBeCanceled)
+        // What was already queued stays queued (as with NetworkStream, a cancelled write may be partial).
+        tcs.CancelWith(cancellationToken, () =>
         {
-            // What was already queued stays queued (as with NetworkStream, a cancelled write may be partial).
-            var registration = cancellationToken.Register(() => Loop.RunOnLoop(() =>
-            {
-                if (_write == tcs)
-                {
-                    _write = null;
-                    _writeRemaining = default;
-                }
-                tcs.TrySetCanceled(cancellationToken);
-            }));
-            tcs.Task.ContinueWith(static (_, r) => ((CancellationTokenRegistration)r!).Dispose(), registration,
-                CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        }
-        return new ValueTask(tcs.Task);
+            if (_write != tcs) return;
+            _write = null;
+            _writeRemaining = default;
+        });
+        return task;
     }
 
     /// <summary>Like <see cref="WriteAsync(ReadOnlyMemory{byte}, CancellationToken)"/> for <paramref name="count"/>
@@ -245,7 +234,7 @@ public sealed class TcpStream : Stream, ITcpConnectionObserver
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-    private void StartWrite(ReadOnlyMemory<byte> buffer, TaskCompletionSource tcs)
+    private void StartWrite(ReadOnlyMemory<byte> buffer, LoopCompletionSource<bool> tcs)
     {
         if (_write is not null)
         {
@@ -274,7 +263,7 @@ public sealed class TcpStream : Stream, ITcpConnectionObserver
         if (!_writeRemaining.IsEmpty) return;
         _write = null;
         _writeRemaining = default;
-        tcs.TrySetResult();
+        tcs.TrySetResult(true);
     }
 
     private static IOException WriteFailure(Exception e) => e is SocketException se

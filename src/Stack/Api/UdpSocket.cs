@@ -107,7 +107,7 @@ public sealed class UdpSocket : IDisposable, IUdpReceiver
                 return ValueTask.FromException<int>(e);
             }
         }
-        var tcs = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var tcs = new TaskCompletionSource<int>();
         _loop.Post(() =>
         {
             if (cancellationToken.IsCancellationRequested) tcs.TrySetCanceled(cancellationToken);
@@ -122,7 +122,7 @@ public sealed class UdpSocket : IDisposable, IUdpReceiver
                     tcs.TrySetException(e);
                 }
         });
-        return new ValueTask<int>(tcs.Task);
+        return new ValueTask<int>(tcs.Task.ResumeOnLoop(_loop));
     }
 
     private static int Sent(SendResult result, int length, IpAddress destination, ushort port) => result switch
@@ -172,9 +172,9 @@ public sealed class UdpSocket : IDisposable, IUdpReceiver
         if (_loop.IsOnLoopThread)
         {
             if (TryStartReceive(out var done)) return done;
-            return Waiting(_waiter!, cancellationToken);
+            return Waiting(_waiter!, cancellationToken).ResumeOnLoop(_loop);
         }
-        var tcs = new TaskCompletionSource<ReceivedDatagram>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var tcs = new TaskCompletionSource<ReceivedDatagram>();
         _loop.Post(() =>
         {
             if (_disposed)
@@ -207,7 +207,7 @@ public sealed class UdpSocket : IDisposable, IUdpReceiver
                 tcs.TrySetException(e);
             }
         });
-        return tcs.Task;
+        return tcs.Task.ResumeOnLoop(_loop);
     }
 
     /// <summary>On the loop: a datagram or error already queued completes the receive at once; otherwise the
@@ -225,7 +225,7 @@ public sealed class UdpSocket : IDisposable, IUdpReceiver
             return true;
         }
         if (_waiter is not null) throw new InvalidOperationException("a receive is already pending on this socket");
-        _waiter = new TaskCompletionSource<ReceivedDatagram>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _waiter = new TaskCompletionSource<ReceivedDatagram>();
         done = null!;
         return false;
     }

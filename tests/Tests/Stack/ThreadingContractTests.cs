@@ -92,6 +92,7 @@ public class ThreadingContractTests
         using var cts = new CancellationTokenSource();
         var ping = host.Stack.PingAsync(TracedHost.PeerIp, cancellationToken: cts.Token);
         cts.Cancel();
+        host.RunUntil(host.Now); // the cancellation reaches the caller in the loop's next event, as every completion
         ping.IsCanceled.Should().BeTrue();
         host.RunUntil(host.Now + Duration.FromSeconds(2));
         host.Stack.Ping.Results.Should().BeEmpty("a cancelled request produces no result, not even a timeout");

@@ -9,9 +9,9 @@ logs="$here/out/run-tests"
 mkdir -p "$logs"
 
 # Debian packages the tests use: libpcap for SharpPcap, tshark to validate every recorded pcap,
-# the tools the real-wire (TAP) interop tests drive, and an independent YAML 1.1 + JSON Schema validator
+# the tools the real-wire (TAP) interop tests drive (radvd: router advertisements for the IPv6 SLAAC test), and an independent YAML 1.1 + JSON Schema validator
 # (scripts/validate-scenarios.py) the schema tests run over every shipped scenario.
-packages=(libpcap0.8 tshark tcpdump iproute2 nftables iputils-ping iputils-arping socat curl ethtool liblwip-dev gcc libc6-dev pkg-config slirp4netns util-linux chromium python3 python3-yaml python3-jsonschema)
+packages=(libpcap0.8 tshark tcpdump iproute2 nftables iputils-ping iputils-arping socat curl radvd ethtool liblwip-dev gcc libc6-dev pkg-config slirp4netns util-linux chromium python3 python3-yaml python3-jsonschema)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

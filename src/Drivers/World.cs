@@ -57,7 +57,10 @@ public sealed class World
     /// <summary>Connects <paramref name="host"/> to <paramref name="segment"/> with an address.</summary>
     public NetworkInterface Attach(NetworkStack host, VirtualSegment segment, MacAddress mac, Ipv4Cidr address, int? mtu = null)
     {
-        return host.AddInterface(ConnectPort(host.Name, segment), mac, address, mtu);
+        var link = ConnectPort(host.Name, segment);
+        // Only the stack sends into this port; one that forwards could pass on a checksum it did not compute.
+        segment.Ports[^1].VouchesForTransportChecksums = !host.Options.Ipv4.Forwarding;
+        return host.AddInterface(link, mac, address, mtu);
     }
 
     /// <summary>A new port for <paramref name="host"/> on <paramref name="segment"/> (named <c>host.segment</c>),

@@ -13,6 +13,13 @@ public static class TapCommand
     {
         var dev = new Option<string>("--dev") { Description = "TAP device to attach to (created if absent)", Required = true };
         var ip = new Option<string>("--ip") { Description = "Our address with prefix length, e.g. 10.0.0.2/24", Required = true };
+        var ip6 = new Option<string[]>("--ip6")
+        {
+            Description = "Turn IPv6 on: an address with prefix length (e.g. 2001:db8::2/64), or 'auto' for the link-local " +
+                          "address only; either way the link-local address is formed from the MAC and addresses are taken " +
+                          "from routers' advertisements (SLAAC); repeatable",
+            AllowMultipleArgumentsPerToken = false,
+        };
         var mac = new Option<string?>("--mac") { Description = "Our MAC address (default: random, locally administered)" };
         var gateway = new Option<string?>("--gateway") { Description = "Default gateway (on the --ip network)" };
         var mtu = new Option<int?>("--mtu") { Description = "Our MTU (default: the tap's MTU)" };
@@ -21,8 +28,8 @@ public static class TapCommand
             Description = "Service to run: echo:PORT (UDP and TCP), discard:PORT (prints the SHA-256), sink:PORT (discard, byte count only), http:PORT[:DIR]; repeatable",
             AllowMultipleArgumentsPerToken = false,
         };
-        var fetch = new Option<string?>("--fetch") { Description = "HTTP GET this URL (http://IPV4[:PORT]/PATH) through our stack, print the result, exit" };
-        var send = new Option<string?>("--send") { Description = "Send FILE over TCP to HOST:PORT (HOST:PORT:FILE), close, print the result, exit" };
+        var fetch = new Option<string?>("--fetch") { Description = "HTTP GET this URL (http://IPV4[:PORT]/PATH or http://[IPV6][:PORT]/PATH) through our stack, print the result, exit" };
+        var send = new Option<string?>("--send") { Description = "Send FILE over TCP to HOST:PORT (IPV4:PORT:FILE or [IPV6]:PORT:FILE), close, print the result, exit" };
         var offload = new Option<bool>("--offload") { Description = "virtio-net headers with checksum/TSO offload: the kernel may send us 64 KB TCP segments" };
         var record = new Option<string?>("--record") { Description = "Write every frame on the tap to this pcap file" };
         var duration = new Option<string?>("--duration") { Description = "Stop after this many seconds" };
@@ -37,15 +44,19 @@ public static class TapCommand
 
         var command = new Command("tap", "Run the stack on a TAP device (live, real time)");
         command.Subcommands.Add(TapForwardCommand.Create());
-        foreach (var o in new Option[] { dev, ip, mac, gateway, mtu, serve, fetch, send, record, duration, offload, headerTimeout, idleTimeout, maxConnections, warmUp })
+        foreach (var o in new Option[] { dev, ip, ip6, mac, gateway, mtu, serve, fetch, send, record, duration, offload, headerTimeout, idleTimeout, maxConnections, warmUp })
             command.Options.Add(o);
         command.SetAction(parse =>
         {
             var address = TapOptions.ParseAddress(parse.GetValue(ip)!);
+            var ip6Values = parse.GetValue(ip6) ?? [];
+            var ip6Addresses = ip6Values.Select(TapOptions.ParseIpv6Address).OfType<Netstack.Wire.Ipv6Cidr>().ToArray();
             var options = new TapOptions
             {
                 Device = parse.GetValue(dev)!,
                 Address = address,
+                Ipv6 = ip6Values.Length > 0,
+                Ipv6Addresses = ip6Addresses,
                 Mac = parse.GetValue(mac) is { } m ? TapOptions.ParseMac(m) : null,
                 Gateway = parse.GetValue(gateway) is { } g ? TapOptions.ParseGateway(g, address) : null,
                 Mtu = parse.GetValue(mtu) is { } n ? TapOptions.ParseMtu(n) : null,
@@ -77,6 +88,8 @@ public static class TapCommand
     {
         if (options.Fetch is not null && options.Send is not null)
             throw new UsageException("--fetch and --send: give one client action at a time");
+        if ((options.Fetch?.Host.IsIpv4 == false || options.Send?.Host.IsIpv4 == false) && !options.Ipv6)
+            throw new UsageException("--fetch/--send to an IPv6 address: turn IPv6 on with --ip6 ADDR/PREFIX or --ip6 auto");
         if (options.Services.Select(s => s.Port).GroupBy(p => p).FirstOrDefault(g => g.Count() > 1) is { } clash)
             throw new UsageException($"--serve: port {clash.Key} is given more than once");
         LiveHost host;

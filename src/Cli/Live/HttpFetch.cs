@@ -4,17 +4,23 @@ using Netstack.Wire;
 
 namespace Netstack.Cli.Live;
 
-/// <summary>`--fetch URL`: one HTTP/1.1 GET through our stack. Hosts are IPv4 literals (there is no DNS).</summary>
-public sealed record HttpFetch(Ipv4Address Host, ushort Port, string Target, string Authority)
+/// <summary>`--fetch URL`: one HTTP/1.1 GET through our stack. Hosts are IPv4 literals or IPv6 literals in brackets
+/// (there is no DNS).</summary>
+public sealed record HttpFetch(IpAddress Host, ushort Port, string Target, string Authority)
 {
     public static HttpFetch Parse(string url)
     {
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme != "http")
-            throw new UsageException($"--fetch {url}: expected http://IPV4[:PORT]/PATH");
-        if (!Ipv4Address.TryParse(uri.Host, out var host))
-            throw new UsageException($"--fetch {url}: the host must be an IPv4 address (no DNS here)");
+            throw new UsageException($"--fetch {url}: expected http://IPV4[:PORT]/PATH or http://[IPV6][:PORT]/PATH");
+        IpAddress host;
+        if (Ipv4Address.TryParse(uri.Host, out var v4)) host = v4;
+        else if (uri.HostNameType == UriHostNameType.IPv6 && Ipv6Address.TryParse(uri.Host.Trim('[', ']'), out var v6)) host = v6;
+        else throw new UsageException($"--fetch {url}: the host must be an IPv4 address or an IPv6 address in brackets (no DNS here)");
         return new HttpFetch(host, (ushort)uri.Port, uri.PathAndQuery, uri.IsDefaultPort ? uri.Host : $"{uri.Host}:{uri.Port}");
     }
+
+    /// <summary>Where to connect.</summary>
+    public System.Net.IPEndPoint EndPoint => new(Host.ToSystem(), Port);
 
     public sealed record Result(int Status, long Bytes, string Sha256)
     {

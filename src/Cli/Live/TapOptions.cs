@@ -11,6 +11,11 @@ public sealed record TapOptions
     public required Ipv4Cidr Address { get; init; }
     public MacAddress? Mac { get; init; }
     public Ipv4Address? Gateway { get; init; }
+    /// <summary>IPv6 on the tap (<c>--ip6</c> given at least once): the link-local address always, these static
+    /// addresses, and SLAAC addresses from the routers' advertisements.</summary>
+    public bool Ipv6 { get; init; }
+    /// <summary>Static IPv6 addresses (<c>--ip6 ADDR/PREFIX</c>); empty with <c>--ip6 auto</c>.</summary>
+    public IReadOnlyList<Ipv6Cidr> Ipv6Addresses { get; init; } = [];
     public int? Mtu { get; init; }
     public IReadOnlyList<ServeSpec> Services { get; init; } = [];
     public HttpFetch? Fetch { get; init; }
@@ -25,6 +30,21 @@ public sealed record TapOptions
     {
         if (!text.Contains('/') || !Ipv4Cidr.TryParse(text, out var cidr) || cidr.PrefixLength is < 1 or > 32)
             throw new UsageException($"--ip {text}: expected an IPv4 address with prefix length, e.g. 10.0.0.2/24");
+        return cidr;
+    }
+
+    /// <summary>One <c>--ip6</c> value: <c>auto</c> (null: link-local and SLAAC only) or a global or unique local
+    /// unicast address with its prefix length.</summary>
+    public static Ipv6Cidr? ParseIpv6Address(string text)
+    {
+        if (text == "auto") return null;
+        if (!text.Contains('/') || !Ipv6Cidr.TryParse(text, out var cidr) || cidr.PrefixLength is < 1 or > 128)
+            throw new UsageException($"--ip6 {text}: expected an IPv6 address with prefix length, e.g. 2001:db8::2/64, or 'auto'");
+        var a = cidr.Address;
+        if (a.IsMulticast || a.IsUnspecified || a.IsLoopback || a.IsIpv4Mapped)
+            throw new UsageException($"--ip6 {text}: must be a unicast address");
+        if (a.IsLinkLocal)
+            throw new UsageException($"--ip6 {text}: the link-local address is formed from the MAC; give a global or unique local one");
         return cidr;
     }
 

@@ -10,6 +10,8 @@ public sealed class TapSession(LiveHost host, TextWriter output, TextWriter log)
 {
     private readonly List<Task> _services = new();
     private Task<bool>? _client;
+    private Ipv6AddressWatch? _ipv6;
+    private bool _duplicate;
 
     public int Run()
     {
@@ -19,7 +21,8 @@ public sealed class TapSession(LiveHost host, TextWriter output, TextWriter log)
         if (host.Options.Duration is { } duration) durationTimer.ArmAfter(duration);
         loop.Post(Start);
         loop.Run();
-        int exitCode = Program.ExitOk;
+        _ipv6?.Dispose();
+        int exitCode = _duplicate ? Program.ExitFailed : Program.ExitOk;
         foreach (var service in _services)
             if (service.IsFaulted)
             {
@@ -53,6 +56,26 @@ public sealed class TapSession(LiveHost host, TextWriter output, TextWriter log)
             _services.Add(StopWhenFaulted(tcp.ServeAsync(spec)));
         }
         stack.Start(); // gratuitous ARP: the kernel side learns us before we claim to be ready
+        if (host.Options.Ipv6)
+        {
+            // Link-local plus the static addresses, each through duplicate address detection with MLDv2 reports for
+            // its solicited-node group; router solicitations follow, and SLAAC addresses appear as routers advertise.
+            _ipv6 = new Ipv6AddressWatch(stack.EnableIpv6(host.Interface, [.. host.Options.Ipv6Addresses]),
+                host.Tap.Name, output, log);
+            _ipv6.WhenSettled(Ready, onDuplicate: () =>
+            {
+                _duplicate = true;
+                host.Loop.Stop();
+            });
+        }
+        else Ready();
+    }
+
+    /// <summary>Announces readiness (after the IPv6 addresses left duplicate address detection) and starts the
+    /// client action, if any.</summary>
+    private void Ready()
+    {
+        var stack = host.Stack;
         var iface = host.Interface;
         output.WriteLine($"ready {host.Tap.Name} {iface.Address.Address} {iface.Mac}");
         output.Flush();

@@ -15,7 +15,7 @@ public sealed class TcpClients(NetworkStack stack, TextWriter output, TextWriter
         TcpStream? stream = null;
         try
         {
-            stream = await stack.ConnectTcpAsync(fetch.Host, fetch.Port);
+            stream = await stack.ConnectTcpAsync(fetch.EndPoint);
             var result = await fetch.RunAsync(stream);
             output.WriteLine(result);
             output.Flush();
@@ -37,7 +37,7 @@ public sealed class TcpClients(NetworkStack stack, TextWriter output, TextWriter
         TcpStream? stream = null;
         try
         {
-            stream = await stack.ConnectTcpAsync(send.Host, send.Port);
+            stream = await stack.ConnectTcpAsync(send.EndPoint);
             var (bytes, sha) = await StreamServices.SendFileAsync(stream, send.File);
             stream.ShutdownSend();
             // The receiver closes after our FIN; whatever it says before that is not ours to judge.
@@ -51,12 +51,12 @@ public sealed class TcpClients(NetworkStack stack, TextWriter output, TextWriter
         }
         catch (IOException e)
         {
-            log.WriteLine($"harness: send to {send.Host}:{send.Port}: {e.Message}");
+            log.WriteLine($"harness: send to {send.Authority}: {e.Message}");
             return false;
         }
         catch (System.Net.Sockets.SocketException e)
         {
-            log.WriteLine($"harness: send to {send.Host}:{send.Port}: {e.Message}");
+            log.WriteLine($"harness: send to {send.Authority}: {e.Message}");
             return false;
         }
         finally

@@ -7,7 +7,7 @@ namespace Netstack.Drivers.Loops;
 /// generator makes every run identical.</summary>
 public sealed class VirtualEventLoop : IEventLoop
 {
-    private readonly PriorityQueue<(IScheduledAction Action, long Token), EventKey> _events = new();
+    private readonly EventCalendar _events = new();
     // Events scheduled for the current instant skip the heap: they come after every heap event due now
     // (those were scheduled at an earlier clock reading, so have lower sequence numbers) and after each
     // other in FIFO order, which is exactly (due, sequence) order at O(1) instead of O(log n).
@@ -20,7 +20,6 @@ public sealed class VirtualEventLoop : IEventLoop
     // The thread inside RunUntil (0 when none) and the one that owns the loop between runs.
     private volatile int _runningThread;
     private volatile int _ownerThread = Environment.CurrentManagedThreadId;
-    private readonly EventQueueCompactor<EventKey> _compactor = new();
 
     public VirtualEventLoop(Instant? start = null)
     {
@@ -48,8 +47,8 @@ public sealed class VirtualEventLoop : IEventLoop
 
     private void DiscardStale()
     {
-        while (_events.TryPeek(out var ev, out _) && !ev.Action.IsCurrent(ev.Token))
-            _events.Dequeue();
+        while (_events.Count > 0 && _events.PeekFirst() is var ev && !ev.Action.IsCurrent(ev.Token))
+            _events.Dequeue(out _);
         while (_dueNow.TryPeek(out var ev) && !ev.Action.IsCurrent(ev.Token))
             _dueNow.Dequeue();
     }
@@ -61,9 +60,7 @@ public sealed class VirtualEventLoop : IEventLoop
             due = Now.Nanoseconds;
             return true;
         }
-        bool any = _events.TryPeek(out _, out var key);
-        due = key.Due;
-        return any;
+        return _events.TryPeekDue(out due);
     }
 
     public void Schedule(Instant due, IScheduledAction action, long token)
@@ -74,12 +71,11 @@ public sealed class VirtualEventLoop : IEventLoop
             _dueNow.Enqueue((action, token));
             return;
         }
-        _events.Enqueue((action, token), new EventKey(due.Nanoseconds, _sequence++));
-        _compactor.AfterEnqueue(_events);
+        _events.Enqueue(due.Nanoseconds, _sequence++, action, token);
     }
 
     /// <summary>Queued runs that are still current (a scan: for tests and diagnostics, not the data path).</summary>
-    public int CountLiveEvents() => EventQueueCompactor<EventKey>.CountLive(_events) +
+    public int CountLiveEvents() => _events.CountLive() +
         _dueNow.Count(static ev => ev.Action.IsCurrent(ev.Token));
 
     public void Post(Action callback)
@@ -140,11 +136,8 @@ public sealed class VirtualEventLoop : IEventLoop
         (IScheduledAction Action, long Token) ev;
         long due;
         // Heap events due now were scheduled before anything in _dueNow, so they go first.
-        if (_events.TryPeek(out _, out var key) && (key.Due <= Now.Nanoseconds || _dueNow.Count == 0))
-        {
-            _events.TryDequeue(out ev, out key);
-            due = key.Due;
-        }
+        if (_events.TryPeekDue(out due) && (due <= Now.Nanoseconds || _dueNow.Count == 0))
+            ev = _events.Dequeue(out due);
         else
         {
             ev = _dueNow.Dequeue();
@@ -170,13 +163,5 @@ public sealed class VirtualEventLoop : IEventLoop
             }
             next();
         }
-    }
-
-    /// <summary>Heap order: due time, then scheduling order. A comparable struct lets the priority queue
-    /// use its specialised default-comparer path.</summary>
-    private readonly record struct EventKey(long Due, long Sequence) : IComparable<EventKey>
-    {
-        public int CompareTo(EventKey other) =>
-            Due != other.Due ? Due.CompareTo(other.Due) : Sequence.CompareTo(other.Sequence);
     }
 }

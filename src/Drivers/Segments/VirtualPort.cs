@@ -1,5 +1,6 @@
 using Netstack.Link;
 using Netstack.Time;
+using Netstack.Wire;
 
 namespace Netstack.Drivers.Segments;
 
@@ -19,6 +20,20 @@ public sealed class VirtualPort : ILink
     public int Mtu => _segment.Options.Mtu;
     /// <summary>When the port finishes serializing what it has already sent.</summary>
     internal Instant BusyUntil { get; set; }
+    // The segment's cache of this port's last learning-table look-ups (see VirtualSegment.Learn).
+    internal MacAddress LearnedSource;
+    internal long LearnedSourceVersion = -1;
+    internal MacAddress LookedUpDestination;
+    internal long LookedUpVersion = -1;
+    internal VirtualPort? LookedUpPort;
+
+    /// <summary>True when everything sent into this port is sent by one of our stacks that computes every TCP and UDP
+    /// checksum itself (it does not forward others' packets): a frame that reaches a receiver unaltered (no fault on
+    /// the segment) is then handed over as checksum-verified, as Linux's veth and loopback hand over
+    /// CHECKSUM_UNNECESSARY, and the receiving stack does not sum its payload again. The bytes and the recording are
+    /// the same; a frame a fault injector carried, a script injected or a router forwarded is verified as usual.</summary>
+    public bool VouchesForTransportChecksums { get; set; }
+
     /// <summary>False while the link is down: frames sent or arriving are lost.</summary>
     public bool IsUp { get; set; } = true;
     public long FramesLostWhileDown { get; private set; }
@@ -35,14 +50,14 @@ public sealed class VirtualPort : ILink
         _segment.Transmit(this, frame);
     }
 
-    internal void Deliver(ReadOnlySpan<byte> frame)
+    internal void Deliver(ReadOnlySpan<byte> frame, bool checksumsVouched)
     {
         if (!IsUp)
         {
             FramesLostWhileDown++;
             return;
         }
-        _receiver?.ReceiveFrame(frame);
+        _receiver?.ReceiveFrame(frame, checksumsVouched);
     }
 
     public override string ToString() => Name;

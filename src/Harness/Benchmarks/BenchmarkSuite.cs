@@ -6,12 +6,14 @@ namespace Netstack.Harness.Benchmarks;
 public static class BenchmarkSuite
 {
     private static readonly TcpBulkTransferBenchmark Tcp = new();
+    private static readonly TcpBulkTransferBenchmark TcpLargeFrames = new() { Mtu = 65535, FigureName = "tcp-virtual-64k" };
 
     public static IReadOnlyList<IBenchmarkWorkload> Workloads { get; } =
     [
         new FrameThroughputWorkload(),
         Tcp,
-        new KernelLoopbackTcpBenchmark(() => Tcp.Best),
+        TcpLargeFrames,
+        new KernelLoopbackTcpBenchmark(() => Tcp.Best, () => TcpLargeFrames.Best),
         new ScenarioThroughputWorkload(),
         new PacketdrillThroughputWorkload(),
         new HostScaleWorkload(),

@@ -51,6 +51,9 @@ public sealed class FloodWorld
     public IFloodTraffic Traffic { get; }
     public long FramesCarried => _lan.FramesCarried;
 
+    /// <summary>Runs the world's clock forward by <paramref name="time"/> without flooding (set-up of the traffic).</summary>
+    public void RunFor(Duration time) => _sim.Loop.RunUntil(static () => false, _sim.Loop.Now + time);
+
     /// <summary>Runs the flood until at least <paramref name="frames"/> more frames crossed the wire;
     /// returns how many did.</summary>
     public long Pump(long frames)

@@ -5,7 +5,7 @@ using Netstack.Time;
 namespace Netstack.Harness.Benchmarks;
 
 /// <summary>Frames per second through the virtual wire between two hosts (ICMP echo flood with and without
-/// pcap recording, UDP flood without), and the bytes allocated per frame in steady state.</summary>
+/// pcap recording, the same over IPv6, UDP flood without), and the bytes allocated per frame in steady state.</summary>
 public sealed class FrameThroughputWorkload : IBenchmarkWorkload
 {
     public string Title => "Virtual wire: floods between two hosts on one segment";
@@ -19,6 +19,17 @@ public sealed class FrameThroughputWorkload : IBenchmarkWorkload
             "  same, per CPU-second of the process (less sensitive to machine load)");
         yield return new BenchmarkFigure("alloc_bytes_per_frame", plain.BytesPerFrame, "B/frame",
             "ICMP echo flood, allocation per frame in steady state", "0");
+
+        // The same flood over IPv6, measured right after the IPv4 one so that the ratio compares like with like.
+        var ipv6 = Measure(new FloodWorld(w => new Echo6Flood(w)), settings);
+        yield return new BenchmarkFigure("frames_per_second_ipv6", ipv6.FramesPerSecond, "frames/s",
+            "ICMPv6 echo flood, recording off");
+        yield return new BenchmarkFigure("frames_per_cpu_second_ipv6", ipv6.FramesPerCpuSecond, "frames/s",
+            "  same, per CPU-second of the process");
+        yield return new BenchmarkFigure("ipv6_vs_ipv4_frames_ratio", ipv6.FramesPerSecond / plain.FramesPerSecond, "x",
+            "frames_per_second_ipv6 / frames_per_second, same run", ">= 0.8");
+        yield return new BenchmarkFigure("alloc_bytes_per_frame_ipv6", ipv6.BytesPerFrame, "B/frame",
+            "ICMPv6 echo flood, allocation per frame in steady state", "0");
 
         var path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"netstack-bench-{Environment.ProcessId}.pcap");
         try

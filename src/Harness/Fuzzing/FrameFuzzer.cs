@@ -94,10 +94,12 @@ public sealed class FrameFuzzer
                 loop.RunUntil(loop.Now + Duration.FromMilliseconds(10));
                 while (socket.TryReceiveFrom(out _)) { }
                 while (socket.TryReceiveError(out _)) { }
+                CheckIpv6Bounds(victimInterface, findings);
                 progress?.Invoke(injected);
             }
         }
 
+        CheckIpv6Bounds(victimInterface, findings);
         // Run out every timer: afterwards nothing may be held.
         loop.RunUntil(loop.Now + Duration.FromSeconds(300));
         if (victim.Buffers.Outstanding != 0)
@@ -115,6 +117,29 @@ public sealed class FrameFuzzer
         return new FuzzReport(injected, byMutation, counters.NonZeroDrops().ToList(),
             counters.Ipv4Delivered + counters.ArpPacketsProcessed + counters.FragmentsQueued + counters.Ipv6Delivered
             + counters.Ipv6FragmentsQueued, link.FramesTransmitted, growth, findings);
+    }
+
+    /// <summary>Most addresses an interface may hold: link-local, the static one, and one per router-advertised prefix
+    /// the stack keeps (16).</summary>
+    public const int MaxIpv6Addresses = 2 + 16;
+    private const int MaxDefaultRouters = 8;
+    private const int MaxOnLinkPrefixes = 16;
+
+    /// <summary>What floods of Neighbor Discovery traffic may fill is bounded: the neighbour cache by its configured
+    /// size, the routers, prefixes and autoconfigured addresses learned from advertisements by the stack's limits.</summary>
+    private static void CheckIpv6Bounds(Netstack.Link.NetworkInterface iface, List<FuzzFinding> findings)
+    {
+        if (iface.Ipv6 is not { } ip || findings.Count >= MaxFindings) return;
+        int maxNeighbors = iface.Stack.Options.NeighborDiscovery.MaxEntries;
+        void Bound(string what, int count, int limit)
+        {
+            if (count > limit && !findings.Exists(f => f.Kind == "unbounded" && f.Detail.StartsWith(what, StringComparison.Ordinal)))
+                findings.Add(new FuzzFinding("unbounded", null, $"{what}: {count} held (bound {limit})", null));
+        }
+        Bound("neighbour cache entries", ip.Neighbors.Entries.Count, maxNeighbors);
+        Bound("default routers", ip.Routers.DefaultRouters.Count, MaxDefaultRouters);
+        Bound("on-link prefixes", ip.Routers.OnLinkPrefixes.Count, MaxOnLinkPrefixes);
+        Bound("IPv6 addresses", ip.Addresses.Count, MaxIpv6Addresses);
     }
 
     /// <summary>Everything that shows a frame was handled: a drop with a reason, a delivery to a transport (over

@@ -16,24 +16,45 @@ public enum Mutation
     Garbage,
     /// <summary>A whole datagram near the 65,535-byte limit as ~45 fragments, the first with IP options.</summary>
     FragmentTrainNearLimit,
+    /// <summary>An IPv6 packet behind a random chain of extension headers (see <see cref="Ipv6Mutations"/>).</summary>
+    Ipv6ExtensionChain,
+    /// <summary>Hundreds of IPv6 fragments: many datagrams at once, overlaps, tiny first fragments, past 64 KiB.</summary>
+    Ipv6FragmentFlood,
+    /// <summary>Hundreds of valid Neighbor Discovery messages or echo requests from as many sources or routers.</summary>
+    NeighborFlood,
 }
 
-/// <summary>Seeded structure-aware mutations of Ethernet/IPv4 frames. Most mutants get their checksums
+/// <summary>Seeded structure-aware mutations of Ethernet/IPv4 and IPv6 frames. Most mutants get their checksums
 /// repaired afterwards, so they reach the deeper parsers instead of all dying at the first checksum.</summary>
 public sealed class FrameMutator(IRandomSource random)
 {
     private static readonly Mutation[] Kinds = Enum.GetValues<Mutation>();
+    /// <summary>Mutations that yield a burst of frames (tens to thousands).</summary>
+    private static readonly Mutation[] Bursts = [Mutation.FragmentTrainNearLimit, Mutation.Ipv6FragmentFlood, Mutation.NeighborFlood];
+    private static readonly Mutation[] SingleFrameKinds = Kinds.Except(Bursts).ToArray();
+    private Ipv6Mutations? _ipv6;
     private static readonly ushort[] EdgeValues = [0, 1, 2, 7, 8, 19, 20, 21, 0x7FFF, 0x8000, 0xFFFE, 0xFFFF];
 
     /// <summary>One or more mutants of <paramref name="seed"/> (fragment mutations yield several frames).</summary>
     public IEnumerable<(Mutation Kind, byte[] Frame)> Mutate(byte[] seed)
     {
         var kind = Kinds[random.NextInt(Kinds.Length)];
-        // A train is ~45 frames: drawn 1 time in 16 (re-drawn among the others otherwise, the train being the last
-        // kind) so it does not crowd out the single-frame mutations.
-        if (kind == Mutation.FragmentTrainNearLimit && random.NextInt(16) != 0) kind = Kinds[random.NextInt(Kinds.Length - 1)];
+        // A burst is tens to thousands of frames: kept 1 time in 16 (1 in 256 for the floods of hundreds), else
+        // re-drawn among the single-frame kinds, so bursts do not crowd out the single-frame mutations.
+        if (Array.IndexOf(Bursts, kind) >= 0 &&
+            random.NextInt(kind == Mutation.FragmentTrainNearLimit ? 16 : 256) != 0)
+            kind = SingleFrameKinds[random.NextInt(SingleFrameKinds.Length)];
         switch (kind)
         {
+            case Mutation.Ipv6ExtensionChain:
+                yield return (kind, (_ipv6 ??= new(random)).ExtensionChain(seed));
+                yield break;
+            case Mutation.Ipv6FragmentFlood:
+                foreach (var f in (_ipv6 ??= new(random)).FragmentFlood(seed)) yield return (kind, f);
+                yield break;
+            case Mutation.NeighborFlood:
+                foreach (var f in (_ipv6 ??= new(random)).NeighborFlood()) yield return (kind, f);
+                yield break;
             case Mutation.OverlappingFragments:
                 foreach (var f in OverlappingFragments(seed)) yield return (kind, f);
                 yield break;
@@ -212,9 +233,18 @@ public sealed class FrameMutator(IRandomSource random)
         return f;
     }
 
-    /// <summary>Recomputes the IPv4 header checksum and, when the datagram is whole, the transport checksum.</summary>
+    /// <summary>Recomputes the IPv4 header checksum and, when the datagram is whole, the transport checksum; for IPv6,
+    /// the upper-layer checksum when it follows the fixed header directly.</summary>
     public static void RepairChecksums(byte[] f)
     {
+        if (f.Length >= IpStart + Ipv6Packet.HeaderLength && BinaryPrimitives.ReadUInt16BigEndian(f.AsSpan(12)) == (ushort)EtherType.Ipv6)
+        {
+            int payload = Math.Min(BinaryPrimitives.ReadUInt16BigEndian(f.AsSpan(IpStart + 4)), f.Length - IpStart - Ipv6Packet.HeaderLength);
+            var packet = f[..(IpStart + Ipv6Packet.HeaderLength + payload)];
+            Ipv6Mutations.RepairUpperChecksum(packet, (IpProtocol)f[IpStart + 6], 0);
+            packet.AsSpan(IpStart + Ipv6Packet.HeaderLength).CopyTo(f.AsSpan(IpStart + Ipv6Packet.HeaderLength));
+            return;
+        }
         if (!IsIpv4(f)) return;
         int ihl = (f[IpStart] & 0xF) * 4;
         if (ihl < 20 || IpStart + ihl > f.Length) return;

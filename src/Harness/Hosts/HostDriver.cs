@@ -45,13 +45,13 @@ public abstract class HostDriver(HostSpec spec) : IDisposable
     public virtual bool IsBound(SocketName name) => false;
 
     /// <summary>Sends a datagram from <paramref name="from"/>, binding it first if no step did.</summary>
-    public void SendUdp(SocketName from, Ipv4Address to, ushort port, byte[] payload)
+    public void SendUdp(SocketName from, IpAddress to, ushort port, byte[] payload)
     {
         if (!IsBound(from)) BindUdp(from);
         SendUdpFromBound(from, to, port, payload);
     }
 
-    protected virtual void SendUdpFromBound(SocketName from, Ipv4Address to, ushort port, byte[] payload) =>
+    protected virtual void SendUdpFromBound(SocketName from, IpAddress to, ushort port, byte[] payload) =>
         throw Unsupported("UDP sockets");
 
     /// <summary>Datagrams received on a socket and not yet matched by an expectation, oldest first.</summary>
@@ -75,7 +75,7 @@ public abstract class HostDriver(HostSpec spec) : IDisposable
     public virtual (int HalfOpen, int AcceptQueue) ListenerQueues(SocketName name) => throw Unsupported("a view of listener queues");
 
     /// <summary>An active open named <paramref name="name"/> for later steps.</summary>
-    public virtual TcpEndpoint ConnectTcp(string name, Ipv4Address address, ushort port, ushort localPort) =>
+    public virtual TcpEndpoint ConnectTcp(string name, IpAddress address, ushort port, ushort localPort) =>
         throw Unsupported("TCP sockets");
 
     /// <summary>The next connection <paramref name="listener"/> hands over, named <paramref name="name"/>.</summary>

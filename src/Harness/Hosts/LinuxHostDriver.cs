@@ -81,7 +81,7 @@ public sealed class LinuxHostDriver : HostDriver
 
     public override bool IsBound(SocketName name) => _udp.ContainsKey(name);
 
-    protected override void SendUdpFromBound(SocketName from, Ipv4Address to, ushort port, byte[] payload) =>
+    protected override void SendUdpFromBound(SocketName from, IpAddress to, ushort port, byte[] payload) =>
         _udp[from].SendTo(payload, to, port);
 
     public override Queue<ReceivedDatagram> Received(SocketName name) =>
@@ -98,12 +98,12 @@ public sealed class LinuxHostDriver : HostDriver
     {
         if (_listeners.ContainsKey(name)) throw new StepFailedException($"{name} is already listening");
         var socket = _peer.OpenSocket(SocketType.Stream, ProtocolType.Tcp);
-        socket.Bind(new IPEndPoint(IPAddress.Any, name.Port));
+        socket.Bind(new IPEndPoint(_peer.AnyAddress, name.Port));
         socket.Listen(backlog > 0 ? backlog : 128);
         _listeners[name] = socket;
     }
 
-    public override TcpEndpoint ConnectTcp(string name, Ipv4Address address, ushort port, ushort localPort) =>
+    public override TcpEndpoint ConnectTcp(string name, IpAddress address, ushort port, ushort localPort) =>
         LinuxTcpEndpoint.Connect(name, _peer, _loop, new IPEndPoint(address.ToSystem(), port), localPort);
 
     public override TcpEndpoint AcceptTcp(string name, SocketName listener) =>

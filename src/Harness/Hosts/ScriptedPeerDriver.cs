@@ -8,7 +8,8 @@ namespace Netstack.Harness.Hosts;
 
 /// <summary>A scripted peer (packetdrill style): a bare port on each of its segments, recorded like any host,
 /// that sends the frames <c>inject</c> steps build and, so scripts need no ARP dance, answers ARP requests for
-/// its own addresses; everything else that reaches it is ignored.</summary>
+/// its own addresses (and IPv6 neighbour solicitations for its <c>ip6</c> address); everything else that reaches it
+/// is ignored.</summary>
 public sealed class ScriptedPeerDriver : HostDriver
 {
     public const HostAbility Abilities = HostAbility.Inject;
@@ -33,11 +34,17 @@ public sealed class ScriptedPeerDriver : HostDriver
 
     public override void Inject(string segment, byte[] frame) => _links[segment].Transmit(frame);
 
-    /// <summary>Answers "who has" for the interface's address with its MAC; ignores every other frame.</summary>
+    /// <summary>Answers "who has" for the interface's address with its MAC, and a neighbour solicitation for its
+    /// <c>ip6</c> address with a solicited neighbour advertisement (RFC 4861 §7.2.4); ignores every other frame.</summary>
     private sealed class ArpResponder(ILink link, InterfaceSpec iface) : IFrameReceiver
     {
         public void ReceiveFrame(ReadOnlySpan<byte> frame)
         {
+            if (iface.Ipv6 is { } own && frame.Length >= 78 && frame[12] == 0x86 && frame[13] == 0xDD)
+            {
+                AnswerSolicitation(frame, own.Address);
+                return;
+            }
             // Ethernet (14) + ARP for IPv4 over Ethernet (28): op at 20, sender MAC 22, sender IP 28, target IP 38.
             if (frame.Length < 42 || frame[12] != 0x08 || frame[13] != 0x06 || frame[20] != 0 || frame[21] != 1) return;
             if (Netstack.Wire.Ipv4Address.Read(frame[38..]) != iface.Address.Address) return;
@@ -45,6 +52,25 @@ public sealed class ScriptedPeerDriver : HostDriver
             var askerIp = Netstack.Wire.Ipv4Address.Read(frame[28..]);
             var reply = FrameBuilder.Arp(2, iface.Mac, iface.Address.Address, askerMac, askerIp);
             link.Transmit(FrameBuilder.Ethernet(askerMac, iface.Mac, FrameBuilder.EtherTypeArp, reply));
+        }
+
+        /// <summary>Ethernet (14) + IPv6 (40) + neighbour solicitation: type 135 at 54, target at 62. A solicitation
+        /// from the unspecified address is a duplicate address probe and is not answered (the peer claims nothing).</summary>
+        private void AnswerSolicitation(ReadOnlySpan<byte> frame, Netstack.Wire.Ipv6Address own)
+        {
+            if (frame[20] != Ipv6FrameBuilder.NextHeaderIcmpv6 || frame[21] != 255 || frame[54] != 135) return;
+            if (Netstack.Wire.Ipv6Address.Read(frame[62..]) != own) return;
+            var asker = Netstack.Wire.Ipv6Address.Read(frame[22..]);
+            if (asker.IsUnspecified) return;
+            var askerMac = Netstack.Wire.MacAddress.Read(frame[6..]);
+            var advertisement = new byte[32];
+            advertisement[0] = 136;
+            advertisement[4] = 0x60; // solicited, override
+            own.Write(advertisement.AsSpan(8));
+            advertisement[24] = 2; // target link-layer address
+            advertisement[25] = 1;
+            iface.Mac.Write(advertisement.AsSpan(26));
+            link.Transmit(Ipv6FrameBuilder.Frame(askerMac, iface.Mac, own, asker, Ipv6FrameBuilder.NextHeaderIcmpv6, 255, advertisement, 2));
         }
     }
 }

@@ -37,6 +37,10 @@ public sealed class StackHostDriver : HostDriver
             Ipv4 = new Ipv4Options { Forwarding = spec.Forwarding, DefaultTimeToLive = spec.TimeToLive ?? 64 },
             Tcp = Netstack.Transport.Tcp.TcpSettings.ForPersonality(spec.Personality),
         };
+        // The host Linux plays on the tap wire has IPv6 set up quiet (LinuxPeer): no duplicate address probes, no
+        // router solicitations or SLAAC. On the virtual wire our stack stands in for it the same way.
+        if (spec.PlayedByLinux)
+            options = options with { Ipv6 = options.Ipv6 with { DuplicateAddressDetectTransmits = 0, MaxRouterSolicitations = 0, AcceptRouterAdvertisements = false } };
         options = spec.Stack.ApplyTo(options);
         _stack = world.AddHost(spec.Name, options, spec.Interfaces, spec.Routes);
         _loop = world.World.Loop;
@@ -73,7 +77,7 @@ public sealed class StackHostDriver : HostDriver
 
     public override bool IsBound(SocketName name) => _udp.ContainsKey(name);
 
-    protected override void SendUdpFromBound(SocketName from, Ipv4Address to, ushort port, byte[] payload) =>
+    protected override void SendUdpFromBound(SocketName from, IpAddress to, ushort port, byte[] payload) =>
         _udp[from].SendTo(payload, to, port);
 
     public override UdpSocket UdpSocket(SocketName name) => _udp.TryGetValue(name, out var s) ? s : throw NotBound(name);
@@ -104,10 +108,11 @@ public sealed class StackHostDriver : HostDriver
             ? (listener.HalfOpen, listener.PendingAccepts)
             : throw new StepFailedException($"{name} is not listening");
 
-    public override TcpEndpoint ConnectTcp(string name, Ipv4Address address, ushort port, ushort localPort)
+    public override TcpEndpoint ConnectTcp(string name, IpAddress address, ushort port, ushort localPort)
     {
         var before = _stack.Tcp.Connections.ToHashSet();
-        var endpoint = new StackTcpEndpoint(name, Name, _loop) { Opening = _stack.ConnectTcpAsync(address, port, localPort) };
+        var endpoint = new StackTcpEndpoint(name, Name, _loop) { Opening = address.IsIpv4
+            ? _stack.ConnectTcpAsync(address.Ipv4, port, localPort) : _stack.ConnectTcpAsync(address.Ipv6, port, localPort) };
         // The connection exists as soon as the SYN is sent; find it so its state can be checked before it is up
         // (the public API hands out the stream only once the handshake completed).
         endpoint.Connection = _stack.Tcp.Connections.FirstOrDefault(c => !before.Contains(c));

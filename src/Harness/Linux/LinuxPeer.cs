@@ -45,6 +45,7 @@ public sealed class LinuxPeer : IDisposable
             ns.MustRun("ip", "tuntap", "add", "dev", Device, "mode", "tap");
             ns.MustRun("ip", "link", "set", "dev", Device, "address", i.Mac.ToString(), "mtu", (i.Mtu ?? mtu).ToString());
             ns.MustRun("ip", "addr", "add", i.Address.ToString(), "dev", Device);
+            if (i.Ipv6 is { } v6) EnableIpv6(ns, Device, v6);
             ns.MustRun("ip", "link", "set", "dev", Device, "up");
             foreach (var r in host.Routes)
                 ns.MustRun("ip", "route", "add", r.Prefix.PrefixLength == 0 ? "default" : $"{r.Prefix.Network}/{r.Prefix.PrefixLength}", "via", r.Gateway.ToString());
@@ -60,6 +61,19 @@ public sealed class LinuxPeer : IDisposable
             peer.Dispose();
             throw;
         }
+    }
+
+    /// <summary>IPv6 on the tap only (the namespace keeps it off elsewhere), quiet where it can be: no duplicate
+    /// address detection (the address is usable at once: accept_dad=0, dad_transmits=0, and nodad), no router
+    /// solicitations and no SLAAC from advertisements (router_solicitations=0, accept_ra=0). What stays is MLD: the
+    /// kernel reports its solicited-node groups (MLDv2 to ff02::16) when the link comes up, and there is no switch
+    /// to stop that, so scenarios tolerate those reports (no strict frame count of ICMPv6 on that wire).</summary>
+    private static void EnableIpv6(NetworkNamespace ns, string device, Netstack.Wire.Ipv6Cidr address)
+    {
+        var conf = $"net.ipv6.conf.{device}.";
+        ns.MustRun("sysctl", "-qw", conf + "accept_dad=0", conf + "dad_transmits=0", conf + "router_solicitations=0",
+            conf + "accept_ra=0", conf + "disable_ipv6=0");
+        ns.MustRun("ip", "-6", "addr", "add", address.ToString(), "dev", device, "nodad");
     }
 
     /// <summary>The first socket a process makes costs milliseconds of loading and JIT compilation; paying that
@@ -78,8 +92,23 @@ public sealed class LinuxPeer : IDisposable
     }
 
     /// <summary>A socket of the kernel host (made inside its namespace); closed when the peer is disposed.</summary>
+    /// <remarks>On a host with <c>ip6</c>, an IPv6 socket in dual mode: it serves either family, IPv4 peers
+    /// appearing as ::ffff:a.b.c.d.</remarks>
     public Socket OpenSocket(SocketType type, ProtocolType protocol) =>
-        Own(Namespace.RunInside(() => new Socket(AddressFamily.InterNetwork, type, protocol)));
+        Own(Namespace.RunInside(() => HasIpv6
+            ? new Socket(AddressFamily.InterNetworkV6, type, protocol) { DualMode = true }
+            : new Socket(AddressFamily.InterNetwork, type, protocol)));
+
+    /// <summary>Whether the host has an IPv6 address (then its sockets are dual-mode IPv6 ones).</summary>
+    public bool HasIpv6 => Interface.Ipv6 is not null;
+
+    /// <summary>The wildcard address its sockets bind to.</summary>
+    public System.Net.IPAddress AnyAddress => HasIpv6 ? System.Net.IPAddress.IPv6Any : System.Net.IPAddress.Any;
+
+    /// <summary><paramref name="address"/> as <paramref name="socket"/>'s family writes it (IPv4-mapped on a
+    /// dual-mode IPv6 socket).</summary>
+    public static System.Net.IPAddress ForSocket(Socket socket, Netstack.Wire.IpAddress address) =>
+        socket.AddressFamily == AddressFamily.InterNetworkV6 ? address.Value.ToSystem() : address.Ipv4.ToSystem();
 
     /// <summary>Closes <paramref name="socket"/> with the peer (an accepted connection): an open socket would keep
     /// the deleted namespace alive until the garbage collector got to it.</summary>

@@ -17,7 +17,7 @@ internal static class LinuxServices
             if (service.Kind == "udp-echo")
             {
                 var udp = peer.OpenSocket(SocketType.Dgram, ProtocolType.Udp);
-                udp.Bind(new IPEndPoint(IPAddress.Any, service.Port));
+                udp.Bind(new IPEndPoint(peer.AnyAddress, service.Port));
                 _ = Task.Run(() => EchoDatagrams(udp));
                 continue;
             }
@@ -25,7 +25,7 @@ internal static class LinuxServices
                 throw new InvalidOperationException($"the harness does not run service {service} on Linux");
             var listener = peer.OpenSocket(SocketType.Stream, ProtocolType.Tcp);
             listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-            listener.Bind(new IPEndPoint(IPAddress.Any, service.Port));
+            listener.Bind(new IPEndPoint(peer.AnyAddress, service.Port));
             listener.Listen(128);
             bool echo = service.Kind == "echo";
             _ = Task.Run(() => Accept(peer, listener, echo));

@@ -35,7 +35,7 @@ public sealed class LinuxTcpEndpoint : TcpEndpoint
     {
         var endpoint = new LinuxTcpEndpoint(name, peer.Host.Name, loop) { _connecting = true };
         var socket = peer.OpenSocket(SocketType.Stream, ProtocolType.Tcp);
-        if (localPort != 0) socket.Bind(new IPEndPoint(peer.Interface.Address.Address.ToSystem(), localPort));
+        if (localPort != 0) socket.Bind(new IPEndPoint(peer.HasIpv6 ? peer.AnyAddress : peer.Interface.Address.Address.ToSystem(), localPort));
         endpoint._socket = socket;
         _ = endpoint.ConnectAsync(socket, remote);
         return endpoint;

@@ -12,14 +12,14 @@ public sealed class LinuxUdpSocket
 {
     private readonly Socket _socket;
     private readonly IScheduler _loop;
-    private readonly Ipv4Address _local;
+    private readonly IpAddress _local;
 
     public LinuxUdpSocket(LinuxPeer peer, IScheduler loop, ushort port)
     {
         _loop = loop;
         _local = peer.Interface.Address.Address;
         _socket = peer.OpenSocket(SocketType.Dgram, ProtocolType.Udp);
-        _socket.Bind(new IPEndPoint(IPAddress.Any, port));
+        _socket.Bind(new IPEndPoint(peer.AnyAddress, port));
         _ = ReceiveLoopAsync();
     }
 
@@ -27,8 +27,8 @@ public sealed class LinuxUdpSocket
     public Queue<ReceivedDatagram> Received { get; } = new();
     public long DatagramsReceived { get; private set; }
 
-    public void SendTo(byte[] payload, Ipv4Address destination, ushort port) =>
-        _socket.SendTo(payload, new IPEndPoint(destination.ToSystem(), port));
+    public void SendTo(byte[] payload, IpAddress destination, ushort port) =>
+        _socket.SendTo(payload, new IPEndPoint(LinuxPeer.ForSocket(_socket, destination), port));
 
     private async Task ReceiveLoopAsync()
     {
@@ -37,9 +37,9 @@ public sealed class LinuxUdpSocket
         {
             while (true)
             {
-                var r = await _socket.ReceiveFromAsync(buffer, SocketFlags.None, new IPEndPoint(IPAddress.Any, 0)).ConfigureAwait(false);
+                var r = await _socket.ReceiveFromAsync(buffer, SocketFlags.None, new IPEndPoint(_socket.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0)).ConfigureAwait(false);
                 var from = (IPEndPoint)r.RemoteEndPoint;
-                var datagram = new ReceivedDatagram(buffer[..r.ReceivedBytes], r.ReceivedBytes, Ipv4Address.FromSystem(from.Address), (ushort)from.Port, _local);
+                var datagram = new ReceivedDatagram(buffer[..r.ReceivedBytes], r.ReceivedBytes, IpAddress.FromSystem(from.Address), (ushort)from.Port, _local);
                 _loop.Post(() =>
                 {
                     DatagramsReceived++;

@@ -114,7 +114,7 @@ public sealed class ReplayTraffic
             if (f.EtherType == 0x0800) return f.Truncated ? "frames cut by the snapshot length" : "malformed IPv4";
             return f.EtherType switch
             {
-                0x86dd => "IPv6 (ethertype 0x86dd; our stack has no IPv6)",
+                0x86dd => "IPv6 (ethertype 0x86dd; replay plays IPv4 flows only)",
                 0x88cc => "LLDP (ethertype 0x88cc)",
                 0x8035 => "RARP (ethertype 0x8035)",
                 _ when f.EtherType < 0x0600 => "IEEE 802.3 frames (length field, LLC)",

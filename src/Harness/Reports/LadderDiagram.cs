@@ -246,7 +246,7 @@ public static class LadderDiagram
     /// already sent (retransmissions).</summary>
     private sealed class TcpLabels
     {
-        private readonly Dictionary<(uint, ushort, uint, ushort), (uint Isn, long Highest)> _flows = new();
+        private readonly Dictionary<(Netstack.Wire.IpAddress, ushort, Netstack.Wire.IpAddress, ushort), (uint Isn, long Highest)> _flows = new();
 
         public (string Label, bool Retransmission)? Next(CapturedFrame f)
         {

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using Netstack.Harness.Trace;
+using IpAddress = Netstack.Wire.IpAddress;
 
 namespace Netstack.Harness.Reports;
 
@@ -26,10 +27,7 @@ public sealed record TcpSegment(CapturedFrame Frame, TcpView View, int WindowSca
         if (TcpView.Read(frame.Bytes) is not { } view) return null;
         int scale = -1;
         List<(uint, uint)>? sack = null;
-        var bytes = frame.Bytes.AsSpan(14);
-        int ihl = (bytes[0] & 15) * 4;
-        int total = Math.Min(BinaryPrimitives.ReadUInt16BigEndian(bytes[2..]), bytes.Length);
-        var tcp = bytes[ihl..total];
+        var tcp = TcpView.Segment(frame.Bytes);
         int dataOffset = Math.Min((tcp[12] >> 4) * 4, tcp.Length);
         var options = dataOffset > 20 ? tcp[20..dataOffset] : default;
         for (int i = 0; i < options.Length;)
@@ -55,8 +53,8 @@ public sealed record TcpSegment(CapturedFrame Frame, TcpView View, int WindowSca
 /// after the connection was closed by FIN or RST starts a new connection on the same ports.</summary>
 public sealed class TcpConnection
 {
-    public required (uint Address, ushort Port) Client { get; init; }
-    public required (uint Address, ushort Port) Server { get; init; }
+    public required (IpAddress Address, ushort Port) Client { get; init; }
+    public required (IpAddress Address, ushort Port) Server { get; init; }
     public string ClientHost { get; set; } = "";
     public string ServerHost { get; set; } = "";
     public List<TcpSegment> FromClient { get; } = new();
@@ -71,20 +69,20 @@ public sealed class TcpConnection
         return $"{srcHost} {Endpoint(src)} \u2192 {dstHost} {Endpoint(dst)}";
     }
 
-    public static string Endpoint((uint Address, ushort Port) e) =>
-        $"{e.Address >> 24}.{(e.Address >> 16) & 255}.{(e.Address >> 8) & 255}.{e.Address & 255}:{e.Port}";
+    public static string Endpoint((IpAddress Address, ushort Port) e) =>
+        e.Address.IsIpv4 ? $"{e.Address}:{e.Port}" : $"[{e.Address}]:{e.Port}";
 
     /// <summary>The connections of a recording, in the order of their first segment.</summary>
     public static List<TcpConnection> FindAll(IReadOnlyList<CapturedFrame> frames)
     {
         var all = new List<TcpConnection>();
-        var open = new Dictionary<(uint, ushort, uint, ushort), TcpConnection>();
+        var open = new Dictionary<(IpAddress, ushort, IpAddress, ushort), TcpConnection>();
         var closing = new HashSet<TcpConnection>();
         foreach (var frame in frames)
         {
             if (TcpSegment.Read(frame) is not { } s) continue;
             var v = s.View;
-            var key = v.Source < v.Destination || (v.Source == v.Destination && v.SourcePort <= v.DestinationPort)
+            var key = v.Source.Value.CompareTo(v.Destination.Value) < 0 || (v.Source == v.Destination && v.SourcePort <= v.DestinationPort)
                 ? (v.Source, v.SourcePort, v.Destination, v.DestinationPort)
                 : (v.Destination, v.DestinationPort, v.Source, v.SourcePort);
             bool freshSyn = s.Syn && !s.HasAck;

@@ -45,7 +45,7 @@ internal sealed class ScenarioPlayer(ScenarioRun run, string? capturePath, Inter
     /// not run, with why.</summary>
     public void Play()
     {
-        run.World.Start();
+        run.StartWorld();
         interruption?.ThrowIfInterrupted();
         foreach (var step in _scenario.Steps)
         {
@@ -188,8 +188,8 @@ internal sealed class ScenarioPlayer(ScenarioRun run, string? capturePath, Inter
 
     private static bool OnConnection(FrameExpectation e, TcpView tcp) =>
         e.Segment?.Connection is not { } c || c.Sent(e.From!) is not { } ends ||
-        (tcp.Source == ends.From.Address.Value && tcp.SourcePort == ends.From.Port &&
-         tcp.Destination == ends.To.Address.Value && tcp.DestinationPort == ends.To.Port);
+        (tcp.Source == ends.From.Address && tcp.SourcePort == ends.From.Port &&
+         tcp.Destination == ends.To.Address && tcp.DestinationPort == ends.To.Port);
 
     /// <summary>A step the run could not play because of an earlier failure (its time had passed, what it uses was
     /// never opened): reported, not failed.</summary>

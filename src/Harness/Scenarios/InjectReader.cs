@@ -11,7 +11,7 @@ namespace Netstack.Harness.Scenarios;
 /// peer's own addresses or sensible defaults, so a frame is usually a line.</summary>
 internal sealed class InjectReader(ScenarioReferences refs)
 {
-    public static readonly string[] Keys = ["from", "segment", "on", "hex", "pcap", "frame", "ether", "arp", "ip", "icmp", "udp", "tcp", "connection", "data"];
+    public static readonly string[] Keys = ["from", "segment", "on", "hex", "pcap", "frame", "ether", "arp", "ip", "icmp", "udp", "tcp", "connection", "data", "ra"];
 
     /// <param name="m">The step's body, its keys already checked against <see cref="Keys"/>.</param>
     public Step Read(YamlMapping m)
@@ -49,6 +49,12 @@ internal sealed class InjectReader(ScenarioReferences refs)
                 throw m.ErrorAt(hexNode, "bad hex frame: expected pairs of hex digits, at least a 14-byte Ethernet header");
             frame = p.Bytes;
             summary = $"{frame.Length} bytes of hex";
+        }
+        else if (m.Get("ra") is { } raNode)
+        {
+            foreach (var other in new[] { "ether", "arp", "ip", "icmp", "udp", "tcp", "connection", "data" })
+                if (m.Has(other)) throw m.ErrorAt(m.KeyNode(other), $"a router advertisement ('ra:') is built whole: '{other}' does not go with it");
+            (frame, summary) = RouterAdvertisement(raNode, iface);
         }
         else if (m.Get("tcp") is YamlScalarNode notation)
         {
@@ -136,7 +142,7 @@ internal sealed class InjectReader(ScenarioReferences refs)
             // ack is relative to the other side's ISN. Both are resolved when the step runs.
             buildTransport = log =>
             {
-                var self = new TcpView(from.Value, template.SourcePort, to.Value, template.DestinationPort, 0, 0, 0, 0, 0);
+                var self = new TcpView(from, template.SourcePort, to, template.DestinationPort, 0, 0, 0, 0, 0);
                 uint seq = (flags & TcpView.Syn) != 0 ? template.Sequence
                     : template.Sequence + TcpFieldCheck.Isn(log, int.MaxValue, self, reverse: false);
                 uint ack = (flags & TcpView.Ack) != 0 ? template.Acknowledgment + TcpFieldCheck.Isn(log, int.MaxValue, self, reverse: true) : 0;
@@ -203,6 +209,32 @@ internal sealed class InjectReader(ScenarioReferences refs)
         return (FrameBuilder.Ethernet(etherDestination, source, etherType, FrameBuilder.Ipv4(fields, transport)), null, summary);
     }
 
+    /// <summary><c>ra: { prefix: 2001:db8:1::/64, router-lifetime: 1800s, valid-lifetime: 2h, preferred-lifetime: 1h,
+    /// mtu: 1500 }</c>: a router advertisement from the scripted router's link-local address (from its MAC) to all
+    /// nodes, with one prefix for on-link use and SLAAC.</summary>
+    private (byte[], string) RouterAdvertisement(YamlNode node, InterfaceSpec iface)
+    {
+        var ra = Layer(node, "ra", ["prefix", "router-lifetime", "valid-lifetime", "preferred-lifetime", "mtu"]);
+        var prefixNode = ra.Get("prefix") ?? throw ra.ErrorAt(ra.Node, "ra needs 'prefix', like 2001:db8:1::/64");
+        var prefixText = ra.Scalar(prefixNode, "prefix");
+        if (!Ipv6Cidr.TryParse(prefixText, out var prefix) || prefix.PrefixLength is < 1 or > 128 || prefix.Address.IsMulticast || prefix.Address.IsLinkLocal)
+            throw ra.ErrorAt(prefixNode, $"bad prefix '{prefixText}' for 'prefix': expected a global IPv6 prefix like 2001:db8:1::/64");
+        uint Seconds(string key, Netstack.Time.Duration fallback, long max)
+        {
+            var d = ra.Duration(key) ?? fallback;
+            long s = d.Nanoseconds / Netstack.Time.Duration.NanosecondsPerSecond;
+            if (s < 0 || s > max) throw ra.ErrorAt(ra.Get(key)!, $"'{key}' must be 0 to {max} s");
+            return (uint)s;
+        }
+        var routerLifetime = (ushort)Seconds("router-lifetime", Netstack.Time.Duration.FromSeconds(1800), 9000);
+        var valid = Seconds("valid-lifetime", Netstack.Time.Duration.FromSeconds(86_400), uint.MaxValue);
+        var preferred = Seconds("preferred-lifetime", Netstack.Time.Duration.FromSeconds(14_400), uint.MaxValue);
+        if (preferred > valid) throw ra.ErrorAt(ra.Get("preferred-lifetime")!, "'preferred-lifetime' is longer than 'valid-lifetime': hosts ignore such a prefix (RFC 4862 §5.5.3)");
+        var mtu = (uint?)ra.Integer("mtu", 1280, 65535);
+        var frame = Ipv6FrameBuilder.RouterAdvertisement(iface.Mac, prefix, routerLifetime, valid, preferred, mtu);
+        return (frame, $"router advertisement of {prefix.Network}/{prefix.PrefixLength}");
+    }
+
     /// <summary><c>tcp: "P. 1:4(3) ack 1 win 8192 &lt;nop,nop,TS val 100 ecr *&gt;"</c> on the step's or the scenario's
     /// <c>connection:</c>, from the scripted end to the other. Sequence numbers count from this direction's ISN (the
     /// seq of its SYN on the wire: a SYN starting a connection is sent as written), <c>ack</c> and SACK blocks from the
@@ -230,7 +262,7 @@ internal sealed class InjectReader(ScenarioReferences refs)
             payload = data;
         }
         var (from, to) = ends;
-        var destinationMac = MacOfAddress(to.Address) ?? MacAddress.Broadcast;
+        var destinationMac = MacOfAddress(to.Address) ?? (to.Address.IsIpv4 ? MacAddress.Broadcast : to.Address.Ipv6.SolicitedNodeMulticast.MulticastMac);
         var sourceMac = iface.Mac;
         byte flags = Packetdrill.Execution.SegmentCodec.FlagBits(segment.Flags);
         Func<IReadOnlyList<CapturedFrame>, byte[]> build = log =>
@@ -238,23 +270,25 @@ internal sealed class InjectReader(ScenarioReferences refs)
             var bases = new TcpSequenceBases();
             foreach (var f in log)
                 if (TcpView.Read(f.Bytes) is { } t) bases.Observe(t);
-            var (own, other) = bases.Current(from.Address.Value, from.Port, to.Address.Value, to.Port);
-            bool fresh = segment.Flags.Syn && bases.WouldStartAfresh(from.Address.Value, from.Port, to.Address.Value, to.Port);
+            var (own, other) = bases.Current(from.Address, from.Port, to.Address, to.Port);
+            bool fresh = segment.Flags.Syn && bases.WouldStartAfresh(from.Address, from.Port, to.Address, to.Port);
             uint seq = segment.AbsoluteSequence || fresh ? segment.Start : segment.Start + (own ?? 0);
             uint ack = segment.Ack is uint a ? a + (other ?? 0) : 0;
             uint peerIsn = other ?? 0;
             var options = Packetdrill.Execution.SegmentCodec.Options(segment.Options.Items, sack => sack + peerIsn,
                 echo => echo);
             options = EchoLatest(options, segment.Options.Items, log, to, from);
-            var tcp = Packetdrill.Execution.SegmentCodec.Tcp(from.Address, to.Address, from.Port, to.Port, seq, ack, flags,
+            var tcp = Packetdrill.Execution.SegmentCodec.Tcp(from.Address.Ipv4, to.Address.Ipv4, from.Port, to.Port, seq, ack, flags,
                 (ushort)(segment.Window ?? 65535), options, payload.Length);
             payload.CopyTo(tcp.AsSpan(tcp.Length - payload.Length));
+            if (!from.Address.IsIpv4)
+                return Ipv6FrameBuilder.Frame(destinationMac, sourceMac, from.Address.Ipv6, to.Address.Ipv6, Ipv6FrameBuilder.NextHeaderTcp, 64, tcp, 16);
             if (payload.Any(b => b != 0))
             {
                 tcp[16] = tcp[17] = 0;
-                System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(tcp.AsSpan(16), FrameBuilder.TransportChecksum(from.Address, to.Address, 6, tcp));
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(tcp.AsSpan(16), FrameBuilder.TransportChecksum(from.Address.Ipv4, to.Address.Ipv4, 6, tcp));
             }
-            var ip = FrameBuilder.Ipv4(new FrameBuilder.Ipv4Fields(from.Address, to.Address, 6) { TimeToLive = 64 }, tcp);
+            var ip = FrameBuilder.Ipv4(new FrameBuilder.Ipv4Fields(from.Address.Ipv4, to.Address.Ipv4, 6) { TimeToLive = 64 }, tcp);
             return FrameBuilder.Ethernet(destinationMac, sourceMac, FrameBuilder.EtherTypeIpv4, ip);
         };
         return (build, $"{from.Port}>{to.Port} {text}");
@@ -263,16 +297,15 @@ internal sealed class InjectReader(ScenarioReferences refs)
     /// <summary><c>ecr *</c> on an injected segment: the latest TS val the receiving end sent on this connection
     /// (0 before it sent one), written into the option bytes.</summary>
     private static byte[] EchoLatest(byte[] options, IReadOnlyList<Packetdrill.TcpOptionSpec> items, IReadOnlyList<CapturedFrame> log,
-        (Ipv4Address Address, ushort Port) receiver, (Ipv4Address Address, ushort Port) sender)
+        (IpAddress Address, ushort Port) receiver, (IpAddress Address, ushort Port) sender)
     {
         if (!items.Any(o => o is Packetdrill.TimestampOption { Echo: null })) return options;
         uint latest = 0;
         for (int i = log.Count - 1; i >= 0; i--)
         {
-            var ip = Packetdrill.Execution.SegmentCodec.Ipv4Packet(log[i].Bytes);
-            if (TcpView.Read(log[i].Bytes) is not { } t || t.Source != receiver.Address.Value || t.SourcePort != receiver.Port ||
-                t.Destination != sender.Address.Value || t.DestinationPort != sender.Port) continue;
-            if (Packetdrill.Execution.SegmentCodec.ReadTcp(ip[((ip[0] & 15) * 4)..])?.TsVal is uint val)
+            if (TcpView.Read(log[i].Bytes) is not { } t || t.Source != receiver.Address || t.SourcePort != receiver.Port ||
+                t.Destination != sender.Address || t.DestinationPort != sender.Port) continue;
+            if (Packetdrill.Execution.SegmentCodec.ReadTcp(TcpView.Segment(log[i].Bytes))?.TsVal is uint val)
             {
                 latest = val;
                 break;
@@ -333,6 +366,6 @@ internal sealed class InjectReader(ScenarioReferences refs)
         throw m.ErrorAt(node, $"bad MAC address '{text}' for '{key}': expected six hex bytes, 'broadcast', or a host name");
     }
 
-    private MacAddress? MacOfAddress(Ipv4Address address) =>
-        refs.Hosts.SelectMany(h => h.Interfaces).FirstOrDefault(i => i.Address.Address == address)?.Mac;
+    private MacAddress? MacOfAddress(IpAddress address) =>
+        refs.Hosts.SelectMany(h => h.Interfaces).FirstOrDefault(i => address.IsIpv4 ? i.Address.Address == address.Ipv4 : i.Ipv6?.Address == address.Ipv6)?.Mac;
 }

@@ -46,6 +46,13 @@ public sealed record InterfaceSpec(string Segment, MacAddress Mac, Ipv4Cidr Addr
     /// <summary><c>ip6: 2001:db8::10/64</c>: IPv6 is enabled on the interface (link-local address, duplicate address
     /// detection, MLDv2, router solicitation) with this static address too; null keeps the interface IPv4-only.</summary>
     public Ipv6Cidr? Ipv6 { get; init; }
+
+    /// <summary><c>ip6: slaac</c>: IPv6 is enabled with the link-local address only; global addresses come from
+    /// the prefixes of router advertisements (RFC 4862), each after duplicate address detection.</summary>
+    public bool Ipv6Slaac { get; init; }
+
+    /// <summary>Whether IPv6 is on for the interface (a static address or SLAAC).</summary>
+    public bool HasIpv6 => Ipv6 is not null || Ipv6Slaac;
 }
 
 /// <summary>A route as <c>ip route</c> writes it: <c>10.0.0.0/8 via 192.0.2.1</c>.</summary>

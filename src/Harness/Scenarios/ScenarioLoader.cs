@@ -223,8 +223,8 @@ public static partial class ScenarioLoader
         }
         var (player, external, playedServices) = played;
         bool linux = player == HostPlayer.Linux;
-        if (player != HostPlayer.Stack && m.Has("ip6"))
-            throw m.ErrorAt(m.KeyNode("ip6"), $"host '{name}' is played by {player.ToString().ToLowerInvariant()}: 'ip6' is supported only on hosts our stack plays (docs/ipv6.md)");
+        if (player == HostPlayer.External && m.Has("ip6"))
+            throw m.ErrorAt(m.KeyNode("ip6"), $"host '{name}' is played by an external implementation: 'ip6' is supported on hosts our stack or Linux plays and on scripted hosts (docs/ipv6.md)");
         if (scripted)
             foreach (var k in StackOnlyKeys)
                 if (m.Has(k))
@@ -252,8 +252,12 @@ public static partial class ScenarioLoader
             interfaces.Add(ReadInterface(m, segments, name));
         }
 
-        if (player != HostPlayer.Stack && interfaces.Any(i => i.Ipv6 is not null))
-            throw m.ErrorAt(m.Node, $"host '{name}' has 'ip6', which only hosts our stack plays support so far");
+        if (player == HostPlayer.External && interfaces.Any(i => i.HasIpv6))
+            throw m.ErrorAt(m.Node, $"host '{name}' has 'ip6', which hosts an external implementation plays do not support yet");
+        if ((scripted || linux) && interfaces.Any(i => i.Ipv6Slaac))
+            throw m.ErrorAt(m.Node, $"host '{name}' is {(scripted ? "scripted" : "played by Linux")}: 'ip6: slaac' is for hosts our stack plays; give a static address");
+        if (linux && interfaces.Count(i => i.HasIpv6) > 1)
+            throw m.ErrorAt(m.Node, $"host '{name}' is played by Linux: 'ip6' on one interface only");
         var routes = new List<RouteSpec>();
         if (m.Get("gateway") is { } gw)
         {
@@ -441,14 +445,16 @@ public static partial class ScenarioLoader
         }
         var mtu = m.Integer("mtu", 68, 65535);
         Ipv6Cidr? ipv6 = null;
+        bool slaac = false;
         if (m.Get("ip6") is { } ip6Node)
         {
             var ip6Text = m.Scalar(ip6Node, "ip6");
-            if (!ip6Text.Contains('/') || !Ipv6Cidr.TryParse(ip6Text, out var cidr) || cidr.PrefixLength is < 1 or > 128
+            if (ip6Text == "slaac") slaac = true;
+            else if (!ip6Text.Contains('/') || !Ipv6Cidr.TryParse(ip6Text, out var cidr) || cidr.PrefixLength is < 1 or > 128
                 || cidr.Address.IsMulticast || cidr.Address.IsUnspecified || cidr.Address.IsLoopback)
-                throw m.ErrorAt(ip6Node, $"bad address '{ip6Text}' for 'ip6': expected a unicast IPv6 address with prefix length, like 2001:db8::10/64");
-            ipv6 = cidr;
+                throw m.ErrorAt(ip6Node, $"bad address '{ip6Text}' for 'ip6': expected a unicast IPv6 address with prefix length, like 2001:db8::10/64, or slaac");
+            else ipv6 = cidr;
         }
-        return new InterfaceSpec(segment, mac, address, mtu is { } v ? (int)v : null) { Ipv6 = ipv6 };
+        return new InterfaceSpec(segment, mac, address, mtu is { } v ? (int)v : null) { Ipv6 = ipv6, Ipv6Slaac = slaac };
     }
 }

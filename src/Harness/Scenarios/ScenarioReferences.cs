@@ -93,17 +93,23 @@ internal sealed partial class ScenarioReferences(string file, IReadOnlyList<Host
     public AddressRef AddressOfEitherFamily(YamlMapping map, YamlNode node, string key)
     {
         var text = map.Scalar(node, key);
-        if (Ipv6Address.TryParse(text, out var v6)) return new AddressRef(text, default) { Ipv6 = v6 };
-        if (text.EndsWith("/ip6", StringComparison.Ordinal))
-        {
-            var hostName = text[..^4];
-            var host = Hosts.FirstOrDefault(h => h.Name == hostName)
-                ?? throw map.ErrorAt(node, $"'{key}' names no host: {UnknownHost(hostName)}");
-            return host.Interfaces[0].Ipv6 is { } cidr
-                ? new AddressRef(text, default) { Ipv6 = cidr.Address }
-                : throw map.ErrorAt(node, $"host '{hostName}' has no 'ip6' address");
-        }
-        return Address(map, node, key);
+        return Ipv6Ref(map, node, key, text) ?? Address(map, node, key);
+    }
+
+    /// <summary>An IPv6 literal or <c>host/ip6</c> (that host's first interface's <c>ip6</c> address); null for
+    /// text that is neither.</summary>
+    private AddressRef? Ipv6Ref(YamlMapping map, YamlNode node, string key, string text)
+    {
+        if (Netstack.Wire.Ipv6Address.TryParse(text, out var v6)) return new AddressRef(text, default) { Ipv6 = v6 };
+        if (!text.EndsWith("/ip6", StringComparison.Ordinal)) return null;
+        var hostName = text[..^4];
+        var host = Hosts.FirstOrDefault(h => h.Name == hostName)
+            ?? throw map.ErrorAt(node, $"'{key}' names no host: {UnknownHost(hostName)}");
+        return host.Interfaces[0].Ipv6 is { } cidr
+            ? new AddressRef(text, default) { Ipv6 = cidr.Address }
+            : throw map.ErrorAt(node, host.Interfaces[0].Ipv6Slaac
+                ? $"host '{hostName}' takes its 'ip6' address from router advertisements: write the address it forms"
+                : $"host '{hostName}' has no 'ip6' address");
     }
 
     /// <summary>An IPv4 address, or a host name standing for that host's first address.</summary>
@@ -145,19 +151,37 @@ internal sealed partial class ScenarioReferences(string file, IReadOnlyList<Host
             throw map.ErrorAt(node, $"'{key}' must be two ends, each host:port, like [x:5555, b:80]");
         var (a, portA) = SplitPort(map, ends.Children[0], key, map.Scalar(ends.Children[0], key));
         var (b, portB) = SplitPort(map, ends.Children[1], key, map.Scalar(ends.Children[1], key));
+        bool ip6A = a.EndsWith("/ip6", StringComparison.Ordinal), ip6B = b.EndsWith("/ip6", StringComparison.Ordinal);
+        if (ip6A != ip6B)
+            throw map.ErrorAt(ends.Children[1], $"the ends of '{key}' are of one family: write both as host/ip6:port or neither");
+        if (ip6A) (a, b) = (a[..^4], b[..^4]);
         var hostA = Hosts.FirstOrDefault(h => h.Name == a) ?? throw map.ErrorAt(ends.Children[0], $"'{key}' ends are host:port with a host of this scenario: {UnknownHost(a)}");
         var hostB = Hosts.FirstOrDefault(h => h.Name == b) ?? throw map.ErrorAt(ends.Children[1], $"'{key}' ends are host:port with a host of this scenario: {UnknownHost(b)}");
         if (a == b) throw map.ErrorAt(ends.Children[1], $"the two ends of '{key}' are both on host '{a}'");
-        return new Steps.TcpConnectionSpec(a, hostA.Interfaces[0].Address.Address, portA, b, hostB.Interfaces[0].Address.Address, portB);
+        if (!ip6A) return new Steps.TcpConnectionSpec(a, hostA.Interfaces[0].Address.Address, portA, b, hostB.Interfaces[0].Address.Address, portB);
+        var addressA = Ipv6Ref(map, ends.Children[0], key, a + "/ip6")!.Value.Ip;
+        var addressB = Ipv6Ref(map, ends.Children[1], key, b + "/ip6")!.Value.Ip;
+        return new Steps.TcpConnectionSpec(a, addressA, portA, b, addressB, portB);
     }
 
-    /// <summary>A remote end: <c>host:port</c> or <c>192.0.2.11:port</c>.</summary>
+    /// <summary>A remote end: <c>host:port</c> or <c>192.0.2.11:port</c>; over IPv6 <c>host/ip6:port</c> or
+    /// <c>[2001:db8::b]:port</c>.</summary>
     public RemoteEndpoint Endpoint(YamlMapping map, YamlNode node, string key)
     {
         var text = map.Scalar(node, key);
         var (hostText, port) = SplitPort(map, node, key, text);
         AddressRef address;
-        if (Ipv4Address.TryParse(hostText, out var a)) address = new AddressRef(hostText, a);
+        if (hostText.StartsWith('[') && hostText.EndsWith(']'))
+            address = Netstack.Wire.Ipv6Address.TryParse(hostText[1..^1], out var literal)
+                ? new AddressRef(hostText[1..^1], default) { Ipv6 = literal }
+                : throw map.ErrorAt(node, $"bad address '{hostText}' in '{key}': expected an IPv6 address in brackets like [2001:db8::b]:80");
+        else if (Ipv6Ref(map, node, key, hostText) is { } v6)
+        {
+            if (v6.Text == hostText && !hostText.EndsWith("/ip6", StringComparison.Ordinal))
+                throw map.ErrorAt(node, $"an IPv6 address with a port is written in brackets: [{hostText}]:{port}");
+            address = v6;
+        }
+        else if (Ipv4Address.TryParse(hostText, out var a)) address = new AddressRef(hostText, a);
         else if (Hosts.FirstOrDefault(h => h.Name == hostText) is { } host) address = new AddressRef(hostText, host.Interfaces[0].Address.Address);
         else if (LooksNumeric(hostText)) throw map.ErrorAt(node, $"bad address '{hostText}' in '{key}': expected an IPv4 address like 192.0.2.11");
         else throw map.ErrorAt(node, $"'{key}' must be host:port or address:port: {UnknownHost(hostText)}");
@@ -168,7 +192,7 @@ internal sealed partial class ScenarioReferences(string file, IReadOnlyList<Host
     {
         int colon = text.LastIndexOf(':');
         if (colon <= 0 || colon == text.Length - 1)
-            throw map.ErrorAt(node, $"'{key}' must be host:port, like b:7 or 192.0.2.11:7, found '{text}'");
+            throw map.ErrorAt(node, $"'{key}' must be host:port, like b:7, 192.0.2.11:7, b/ip6:7 or [2001:db8::b]:7, found '{text}'");
         var portText = text[(colon + 1)..];
         if (!ushort.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port == 0)
             throw map.ErrorAt(node, $"bad port '{portText}' in '{key}': expected 1 to 65535");

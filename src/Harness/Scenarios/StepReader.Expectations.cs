@@ -254,6 +254,68 @@ internal sealed partial class StepReader
         };
     }
 
+    internal Step ReadNeighborExpect(StepSource s)
+    {
+        var m = s.Body!;
+        var host = refs.HostThatCan(m, "neighbor-cache", s.Kind.Needs).Name;
+        var address = Ipv6AddressOf(m, "neighbor-cache");
+        var stateText = m.String("state");
+        Netstack.Link.NeighborState? state = null;
+        if (stateText is not null && stateText != "none")
+            state = Enum.TryParse<Netstack.Link.NeighborState>(stateText, ignoreCase: true, out var parsed) && stateText.All(char.IsAsciiLetterLower)
+                ? parsed
+                : throw m.ErrorAt(m.Get("state")!, $"bad neighbour state '{stateText}': expected incomplete, reachable, stale, delay, probe or none");
+        if (stateText == "none" && (m.Has("mac") || m.Has("router")))
+            throw m.ErrorAt(m.KeyNode(m.Has("mac") ? "mac" : "router"), "'state: none' means no entry: it has no MAC or router flag to check");
+        MacAddress? mac = null;
+        if (m.Get("mac") is { } macNode)
+        {
+            var macText = m.Scalar(macNode, "mac");
+            mac = MacAddress.TryParse(macText, out var parsedMac) ? parsedMac
+                : throw m.ErrorAt(macNode, $"bad MAC address '{macText}': expected six hex bytes like 02:00:00:00:00:0b");
+        }
+        return new NeighborCacheExpectation
+        {
+            Host = host, Address = address, State = state, Absent = stateText == "none", Mac = mac, IsRouter = m.Boolean("router"),
+        };
+    }
+
+    internal Step ReadIpv6AddressExpect(StepSource s)
+    {
+        var m = s.Body!;
+        var host = refs.HostThatCan(m, "ip6-address", s.Kind.Needs).Name;
+        var address = Ipv6AddressOf(m, "ip6-address");
+        var stateText = m.String("state");
+        Netstack.Network.Ipv6.Ipv6AddressState? state = stateText switch
+        {
+            null or "none" => null,
+            "tentative" => Netstack.Network.Ipv6.Ipv6AddressState.Tentative,
+            "preferred" => Netstack.Network.Ipv6.Ipv6AddressState.Preferred,
+            "duplicate" => Netstack.Network.Ipv6.Ipv6AddressState.Duplicate,
+            _ => throw m.ErrorAt(m.Get("state")!, $"bad address state '{stateText}': expected tentative, preferred, duplicate or none"),
+        };
+        var originText = m.String("origin");
+        if (stateText == "none" && originText is not null)
+            throw m.ErrorAt(m.KeyNode("origin"), "'state: none' means the host lacks the address: it has no origin to check");
+        Netstack.Network.Ipv6.Ipv6AddressOrigin? origin = originText switch
+        {
+            null => null,
+            "slaac" => Netstack.Network.Ipv6.Ipv6AddressOrigin.Autoconfigured,
+            "static" => Netstack.Network.Ipv6.Ipv6AddressOrigin.Static,
+            "link-local" => Netstack.Network.Ipv6.Ipv6AddressOrigin.LinkLocal,
+            _ => throw m.ErrorAt(m.Get("origin")!, $"bad origin '{originText}': expected slaac, static or link-local"),
+        };
+        return new Ipv6AddressExpectation { Host = host, Address = address, State = state, Absent = stateText == "none", Origin = origin };
+    }
+
+    /// <summary>The expectation's <c>address:</c>, an IPv6 literal or <c>host/ip6</c>.</summary>
+    private Ipv6Address Ipv6AddressOf(YamlMapping m, string kind)
+    {
+        var node = m.Get("address") ?? throw m.ErrorAt(m.Node, $"expect {kind} needs 'address' (an IPv6 address or host/ip6)");
+        var address = refs.AddressOfEitherFamily(m, node, "address");
+        return address.Ipv6 ?? throw m.ErrorAt(node, $"'address' of {kind} is an IPv6 address (like 2001:db8::b or b/ip6), not '{address.Text}'");
+    }
+
     internal Step ReadListenerExpect(StepSource s)
     {
         var m = s.Body!;

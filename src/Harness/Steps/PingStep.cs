@@ -43,7 +43,7 @@ public sealed class PingStep : ActionStep
         }
     }
 
-    public override Trace.FrameCause Cause => Trace.FrameCause.EchoRequest(From, To.Address, Count);
+    public override Trace.FrameCause Cause => Trace.FrameCause.EchoRequest(From, To.Ip, Count);
 
     public override string Describe() =>
         $"ping from {From} to {To}" + (Count > 1 ? $" x{Count}" : "") + (Size != 56 ? $" size {Size}" : "");

@@ -12,9 +12,9 @@ public sealed class TcpConnectStep : ActionStep
     public required RemoteEndpoint To { get; init; }
     public ushort LocalPort { get; init; }
 
-    public override void Run(ScenarioRun run) => run.ConnectTcp(Name, From, To.Address.Address, To.Port, LocalPort);
+    public override void Run(ScenarioRun run) => run.ConnectTcp(Name, From, To.Address.Ip, To.Port, LocalPort);
 
-    public override Trace.FrameCause Cause => Trace.FrameCause.TcpSyn(From, To.Address.Address, To.Port);
+    public override Trace.FrameCause Cause => Trace.FrameCause.TcpSyn(From, To.Address.Ip, To.Port);
 
     public override string Describe() => $"tcp-connect {Name} from {From} to {To}";
 }

@@ -23,14 +23,12 @@ public sealed class TcpSegmentCheck
 
     public string? Mismatch(CapturedFrame frame)
     {
-        var ip = SegmentCodec.Ipv4Packet(frame.Bytes);
         if (TcpView.Read(frame.Bytes) is not { } view) return "not a TCP segment";
         if (Connection is { } c && From is { } from && c.Sent(from) is { } ends &&
-            (view.Source != ends.From.Address.Value || view.SourcePort != ends.From.Port ||
-             view.Destination != ends.To.Address.Value || view.DestinationPort != ends.To.Port))
-            return $"on {new Ipv4Address(view.Source)}:{view.SourcePort} > {new Ipv4Address(view.Destination)}:{view.DestinationPort}, not on connection {c}";
-        int ihl = (ip[0] & 15) * 4;
-        var live = SegmentCodec.ReadTcp(ip[ihl..])!;
+            (view.Source != ends.From.Address || view.SourcePort != ends.From.Port ||
+             view.Destination != ends.To.Address || view.DestinationPort != ends.To.Port))
+            return $"on {view.Source}:{view.SourcePort} > {view.Destination}:{view.DestinationPort}, not on connection {c}";
+        var live = SegmentCodec.ReadTcp(TcpView.Segment(frame.Bytes))!;
         var (own, peer) = frame.TcpBases;
         var problems = new List<string>();
         var flags = SegmentCodec.Flags(live.Flags);

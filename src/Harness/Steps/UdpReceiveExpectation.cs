@@ -19,15 +19,18 @@ public sealed class UdpReceiveExpectation : StateExpectation
     {
         var queue = run.Host(Socket).Received(Socket);
         if (None)
-            return queue.Count == 0 ? null : $"a datagram is waiting: {Payload.Show(queue.Peek().Data)} from {queue.Peek().RemoteAddress}:{queue.Peek().RemotePort}";
+            return queue.Count == 0 ? null : $"a datagram is waiting: {Payload.Show(queue.Peek().Data)} from {Show(queue.Peek())}";
         if (queue.Count == 0) return $"no datagram on {Socket} ({run.Host(Socket).DescribeUdp(Socket)})";
         var next = queue.Peek();
         if (Data is { } d && !next.Data.SequenceEqual(d.Bytes))
             return $"received {Payload.Show(next.Data)}, expected {d}";
-        if (From is { } f && (next.RemoteAddress != f.Address.Address || next.RemotePort != f.Port))
-            return $"datagram came from {next.RemoteAddress}:{next.RemotePort}, expected {f}";
+        if (From is { } f && (next.Remote != f.Address.Ip || next.RemotePort != f.Port))
+            return $"datagram came from {Show(next)}, expected {f}";
         return null;
     }
+
+    private static string Show(Netstack.Api.ReceivedDatagram d) =>
+        d.Remote.IsIpv4 ? $"{d.Remote}:{d.RemotePort}" : $"[{d.Remote}]:{d.RemotePort}";
 
     public override void Consume(ScenarioRun run)
     {

@@ -11,9 +11,9 @@ public sealed class UdpSendStep : ActionStep
     public required RemoteEndpoint To { get; init; }
     public required Payload Data { get; init; }
 
-    public override void Run(ScenarioRun run) => run.Host(From).SendUdp(From, To.Address.Address, To.Port, Data.Bytes);
+    public override void Run(ScenarioRun run) => run.Host(From).SendUdp(From, To.Address.Ip, To.Port, Data.Bytes);
 
-    public override Trace.FrameCause Cause => Trace.FrameCause.UdpDatagram(From.Host, From.Port, To.Address.Address, To.Port);
+    public override Trace.FrameCause Cause => Trace.FrameCause.UdpDatagram(From.Host, From.Port, To.Address.Ip, To.Port);
 
     public override string Describe() => $"udp-send from {From} to {To}, {Data}";
 }

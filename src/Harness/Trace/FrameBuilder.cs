@@ -139,7 +139,7 @@ public static class FrameBuilder
         return Complement(Sum(Sum(0, pseudo), segment));
     }
 
-    private static uint Sum(uint sum, ReadOnlySpan<byte> data)
+    internal static uint Sum(uint sum, ReadOnlySpan<byte> data)
     {
         int i = 0;
         for (; i + 1 < data.Length; i += 2) sum += (uint)(data[i] << 8 | data[i + 1]);
@@ -147,7 +147,7 @@ public static class FrameBuilder
         return sum;
     }
 
-    private static ushort Complement(uint sum)
+    internal static ushort Complement(uint sum)
     {
         while (sum > 0xFFFF) sum = (sum & 0xFFFF) + (sum >> 16);
         return (ushort)~sum;

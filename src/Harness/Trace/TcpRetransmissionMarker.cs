@@ -11,7 +11,7 @@ public static class TcpRetransmissionMarker
     /// the formatter has one, to every TCP frame), worded by <paramref name="formatter"/>.</summary>
     public static void Mark(IReadOnlyList<CapturedFrame> frames, TcpCommentFormatter formatter)
     {
-        var flows = new Dictionary<(uint, ushort, uint, ushort), Flow>();
+        var flows = new Dictionary<(Netstack.Wire.IpAddress, ushort, Netstack.Wire.IpAddress, ushort), Flow>();
         foreach (var frame in frames)
         {
             if (TcpView.Read(frame.Bytes) is not { } tcp) continue;

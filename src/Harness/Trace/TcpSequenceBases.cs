@@ -8,7 +8,7 @@ namespace Netstack.Harness.Trace;
 /// it stamps each TCP frame with the ISNs in force when it was sent.</summary>
 public sealed class TcpSequenceBases
 {
-    private readonly Dictionary<(uint, ushort, uint, ushort), Direction> _directions = new();
+    private readonly Dictionary<(Netstack.Wire.IpAddress, ushort, Netstack.Wire.IpAddress, ushort), Direction> _directions = new();
 
     private sealed class Direction
     {
@@ -56,7 +56,7 @@ public sealed class TcpSequenceBases
     /// <summary>The ISNs in force now for a segment from (<paramref name="source"/>, <paramref name="sourcePort"/>)
     /// to (<paramref name="destination"/>, <paramref name="destinationPort"/>), without noting anything: what an
     /// injected segment's relative numbers count from.</summary>
-    public (uint? Own, uint? Peer) Current(uint source, ushort sourcePort, uint destination, ushort destinationPort)
+    public (uint? Own, uint? Peer) Current(Netstack.Wire.IpAddress source, ushort sourcePort, Netstack.Wire.IpAddress destination, ushort destinationPort)
     {
         _directions.TryGetValue((source, sourcePort, destination, destinationPort), out var own);
         _directions.TryGetValue((destination, destinationPort, source, sourcePort), out var peer);
@@ -65,7 +65,7 @@ public sealed class TcpSequenceBases
 
     /// <summary>Whether a SYN from this direction now would start a new connection (none yet, or the last one is
     /// over) rather than land in a live one.</summary>
-    public bool WouldStartAfresh(uint source, ushort sourcePort, uint destination, ushort destinationPort)
+    public bool WouldStartAfresh(Netstack.Wire.IpAddress source, ushort sourcePort, Netstack.Wire.IpAddress destination, ushort destinationPort)
     {
         if (!_directions.TryGetValue((source, sourcePort, destination, destinationPort), out var own)) return true;
         _directions.TryGetValue((destination, destinationPort, source, sourcePort), out var peer);

@@ -46,16 +46,32 @@ public sealed class WorldBuilder
         foreach (var i in interfaces)
         {
             var attached = World.Attach(stack, World.Segments[i.Segment], i.Mac, i.Address, i.Mtu);
-            if (i.Ipv6 is { } v6) stack.EnableIpv6(attached, v6);
+            if (i.HasIpv6) _ipv6ToEnable.Add((stack, attached, i.Ipv6));
         }
         foreach (var r in routes ?? [])
             stack.AddRoute(r.Prefix, r.Gateway);
         return stack;
     }
 
-    /// <summary>Brings every host up (gratuitous ARP) and returns the world.</summary>
+    private readonly List<(NetworkStack Stack, Netstack.Link.NetworkInterface Interface, Ipv6Cidr? Address)> _ipv6ToEnable = new();
+
+    /// <summary>Turns IPv6 on where the hosts' interfaces have it, in the order the hosts were added. It is done when
+    /// the world starts, not as hosts are added: enabling sends (MLD, duplicate address probes) and arms timers at
+    /// once, and on the tap wire nothing may be scheduled before the clock is zeroed.</summary>
+    public void EnableIpv6()
+    {
+        foreach (var (stack, iface, address) in _ipv6ToEnable)
+        {
+            if (address is { } a) stack.EnableIpv6(iface, a);
+            else stack.EnableIpv6(iface);
+        }
+        _ipv6ToEnable.Clear();
+    }
+
+    /// <summary>Brings every host up (IPv6, then gratuitous ARP) and returns the world.</summary>
     public World Start()
     {
+        EnableIpv6();
         World.Start();
         return World;
     }

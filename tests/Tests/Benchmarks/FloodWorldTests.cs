@@ -11,16 +11,22 @@ namespace Netstack.Tests.Benchmarks;
 public class FloodWorldTests
 {
     [Test]
-    public void The_echo_flood_gets_every_request_answered_without_drops()
+    public void The_echo_flood_gets_every_request_answered_without_drops() =>
+        EveryRequestIsAnsweredWithoutDrops(new FloodWorld(w => new EchoFlood(w)), c => c.IcmpEchoRepliesSent);
+
+    [Test]
+    public void The_ipv6_echo_flood_gets_every_request_answered_without_drops() =>
+        EveryRequestIsAnsweredWithoutDrops(new FloodWorld(w => new Echo6Flood(w)), c => c.Icmpv6EchoRepliesSent);
+
+    private static void EveryRequestIsAnsweredWithoutDrops(FloodWorld world, Func<Netstack.Diagnostics.StackCounters, long> repliesSent)
     {
-        var world = new FloodWorld(w => new EchoFlood(w));
-        long repliesBefore = world.Receiver.Counters.IcmpEchoRepliesSent;
+        long repliesBefore = repliesSent(world.Receiver.Counters);
         long droppedBefore = world.Sender.Counters.TotalDropped + world.Receiver.Counters.TotalDropped;
         long frames = world.Pump(10_000);
         frames.Should().BeGreaterThanOrEqualTo(10_000);
         frames.Should().BeLessThan(10_000 + 2 * FloodWorld.Burst + 1);
         (frames % 2).Should().Be(0, "each request has its reply");
-        (world.Receiver.Counters.IcmpEchoRepliesSent - repliesBefore).Should().Be(frames / 2);
+        (repliesSent(world.Receiver.Counters) - repliesBefore).Should().Be(frames / 2);
         (world.Sender.Counters.TotalDropped + world.Receiver.Counters.TotalDropped).Should().Be(droppedBefore,
             "nothing is dropped during the flood (set-up drops the other host's gratuitous ARP)");
         world.Sender.Buffers.Outstanding.Should().Be(0);

@@ -57,7 +57,7 @@ public class BadToolInputTests
     [
         ("huge-timestamp.pcap", "record 3: timestamp 18446744073709551615 s is out of range (after the year 2262)"),
         ("if-tsoffset-max.pcapng", "record 1: timestamp 9223372038622001407 s is out of range (after the year 2262)"),
-        ("frames-23-days-apart.pcap", "frame 3 is 2000000 s from the first frame; a replay spans at most 1000000 s"),
+        ("frames-23-days-apart.pcap", "frame 3 is 2000000 s after the earliest frame; a replay spans at most 1000000 s"),
     ];
 
     /// <summary>Broken scenarios (tests/Tests/Scenarios/Broken) that crashed or hung the CLI before issue 18.</summary>

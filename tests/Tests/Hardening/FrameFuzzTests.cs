@@ -43,6 +43,25 @@ public class FrameFuzzTests
     }
 
     [Test]
+    public void Ipv6_extension_chains_fragment_floods_and_neighbour_floods_reach_their_parsers_within_bounds()
+    {
+        var report = new FrameFuzzer(Corpus, 5).Run(150_000);
+        // No finding includes "unbounded": the neighbour cache, routers, prefixes and autoconfigured addresses stayed
+        // within their limits through floods of solicitations, echo requests and advertisements from many sources
+        // (before the stack capped SLAAC addresses, a flood of advertised prefixes grew the address list to 1,411).
+        report.Findings.Should().BeEmpty();
+        report.ByMutation[Mutation.Ipv6ExtensionChain].Should().BeGreaterThan(1_000);
+        report.ByMutation[Mutation.Ipv6FragmentFlood].Should().BeGreaterThan(0);
+        report.ByMutation[Mutation.NeighborFlood].Should().BeGreaterThan(0);
+        report.Drops.Select(d => d.Reason).Should().Contain(new[]
+        {
+            DropReason.Ipv6HopByHopNotFirst, DropReason.Ipv6RoutingHeaderRefused, DropReason.Ipv6UnknownOption,
+            DropReason.Ipv6UnknownNextHeader, DropReason.Ipv6ExtensionHeaderTruncated, DropReason.Ipv6FragmentOverlap,
+            DropReason.Ipv6FragmentTooLarge,
+        });
+    }
+
+    [Test]
     public void Corpus_holds_real_traffic_of_every_kind()
     {
         Corpus.Count.Should().BeGreaterThan(8);

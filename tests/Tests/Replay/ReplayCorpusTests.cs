@@ -156,7 +156,7 @@ public class ReplayCorpusTests
         var result = ReplaySession.Run(Capture("multi-flow.pcapng"), Server);
 
         result.Report.Skipped.Should().Equal(
-            "skipped            IPv6 (ethertype 0x86dd; our stack has no IPv6): 7 frames (first #6)",
+            "skipped            IPv6 (ethertype 0x86dd; replay plays IPv4 flows only): 7 frames (first #6)",
             "skipped            ARP of other hosts: 2 frames (first #31)",
             "skipped            IPv4 between other hosts: 4 frames (first #33)",
             "skipped            mDNS (UDP 5353): 1 frame (first #81)",

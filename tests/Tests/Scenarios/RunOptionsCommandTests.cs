@@ -39,9 +39,9 @@ public class RunOptionsCommandTests
         var dir = RepositoryPaths.FreshOutputDirectory("opt-filter");
         var (exit, stdout, _) = Run("run", RepositoryPaths.Scenarios, "--out", dir, "--filter", "udp");
         exit.Should().Be(0);
-        Names(stdout).Should().Equal("conf-udp-closed-port", "conf-udp-echo", "fault-udp-wire", "linux-udp", "udp-closed-port", "udp-delivered");
+        Names(stdout).Should().Equal("conf-udp-closed-port", "conf-udp-echo", "fault-udp-wire", "ipv6-udp", "linux-udp", "udp-closed-port", "udp-delivered");
         int shipped = ShippedScenarios.Files().Count() + Directory.GetFiles(RepositoryPaths.Scenarios, "*.pkt", SearchOption.AllDirectories).Length;
-        stdout.Should().Contain($"6 scenarios (selected from {shipped})");
+        stdout.Should().Contain($"7 scenarios (selected from {shipped})");
 
         ScenarioLines(Run("run", RepositoryPaths.Scenarios, "--out", dir, "--filter", "arp-*").Out)
             .Should().HaveCount(2);

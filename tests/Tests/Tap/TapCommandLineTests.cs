@@ -28,6 +28,15 @@ public class TapCommandLineTests
     [TestCase("--ip 10.0.0.2/24 --fetch http://example.com/", "the host must be an IPv4 address")]
     [TestCase("--ip 10.0.0.2/24 --send 10.0.0.1:9", "--send 10.0.0.1:9: expected IPV4:PORT:FILE")]
     [TestCase("--ip 10.0.0.2/24 --send 10.0.0.1:9:/no/such/file", "file '/no/such/file' does not exist")]
+    [TestCase("--ip 10.0.0.2/24 --ip6 2001:db8::2", "--ip6 2001:db8::2: expected an IPv6 address with prefix length, e.g. 2001:db8::2/64, or 'auto'")]
+    [TestCase("--ip 10.0.0.2/24 --ip6 2001:db8::2/129", "--ip6 2001:db8::2/129: expected an IPv6 address with prefix length")]
+    [TestCase("--ip 10.0.0.2/24 --ip6 10.0.0.2/24", "--ip6 10.0.0.2/24: expected an IPv6 address with prefix length")]
+    [TestCase("--ip 10.0.0.2/24 --ip6 ff02::1/64", "--ip6 ff02::1/64: must be a unicast address")]
+    [TestCase("--ip 10.0.0.2/24 --ip6 ::/64", "--ip6 ::/64: must be a unicast address")]
+    [TestCase("--ip 10.0.0.2/24 --ip6 fe80::2/64", "--ip6 fe80::2/64: the link-local address is formed from the MAC")]
+    [TestCase("--ip 10.0.0.2/24 --fetch http://[2001:db8::1]/", "--fetch/--send to an IPv6 address: turn IPv6 on with --ip6")]
+    [TestCase("--ip 10.0.0.2/24 --ip6 auto --send [2001:db8::1]:9", "--send [2001:db8::1]:9: expected IPV4:PORT:FILE or [IPV6]:PORT:FILE")]
+    [TestCase("--ip 10.0.0.2/24 --ip6 auto --send [2001:db8::1:9:/etc/hostname", "expected IPV4:PORT:FILE or [IPV6]:PORT:FILE")]
     public void Bad_options_give_one_line_and_exit_2(string options, string message)
     {
         var (exit, stdout, stderr) = Run(["tap", "--dev", "tapnever0", .. options.Split(' ')]);
@@ -42,5 +51,23 @@ public class TapCommandLineTests
         var (exit, _, stderr) = Run("tap", "--ip", "10.0.0.2/24");
         exit.Should().Be(2);
         stderr.Should().Contain("--dev");
+    }
+
+    [Test]
+    public void Fetch_and_send_take_ipv6_literals_in_brackets()
+    {
+        var fetch = Netstack.Cli.Live.HttpFetch.Parse("http://[2001:db8::1]:8080/a");
+        (fetch.Host.IsIpv4, fetch.Host.ToString(), fetch.Port, fetch.Authority).Should().Be((false, "2001:db8::1", (ushort)8080, "[2001:db8::1]:8080"));
+        var file = Path.GetTempFileName();
+        try
+        {
+            var send = Netstack.Cli.Live.SendSpec.Parse($"[2001:db8::1]:9000:{file}");
+            (send.Host.ToString(), send.Port, send.File, send.Authority).Should().Be(("2001:db8::1", (ushort)9000, file, "[2001:db8::1]:9000"));
+            Netstack.Cli.Live.SendSpec.Parse($"10.0.0.1:9:{file}").Authority.Should().Be("10.0.0.1:9");
+        }
+        finally
+        {
+            File.Delete(file);
+        }
     }
 }

@@ -4,6 +4,8 @@ using FluentAssertions;
 using NUnit.Framework;
 using Netstack.Time;
 
+using static Netstack.Tests.Tap.TestPayloads;
+
 namespace Netstack.Tests.Tap;
 
 /// <summary>The Linux kernel as the peer on a real wire: a namespace with a tap, the kernel's side
@@ -169,12 +171,5 @@ public class TapInteropTests
         var names = lines[0].Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).ToArray();
         var values = lines[1].Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(long.Parse).ToArray();
         return names.Zip(values).ToDictionary(p => p.First, p => p.Second);
-    }
-
-    private static string RandomText(int length)
-    {
-        const string alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-        var random = new Random(length);
-        return new string(Enumerable.Range(0, length).Select(_ => alphabet[random.Next(alphabet.Length)]).ToArray());
     }
 }

@@ -1,9 +1,10 @@
 using Netstack.Harness.Linux;
-using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using FluentAssertions;
 using NUnit.Framework;
 using Netstack.Time;
+
+using static Netstack.Tests.Tap.TestPayloads;
 
 namespace Netstack.Tests.Tap;
 
@@ -233,18 +234,5 @@ public class TcpInteropTests
             Thread.Sleep(20);
         }
         throw new AssertionException($"no new '{prefix.Trim()}' line; harness said:\n{_server!.Output}\n{_server.Error}");
-    }
-
-    private static void WriteRandomFile(string path, int length, int seed)
-    {
-        var bytes = new byte[length];
-        new Random(seed).NextBytes(bytes);
-        File.WriteAllBytes(path, bytes);
-    }
-
-    private static string Sha256(string path)
-    {
-        using var stream = File.OpenRead(path);
-        return Convert.ToHexStringLower(SHA256.HashData(stream));
     }
 }

@@ -2,7 +2,7 @@ using Netstack.Harness.Linux;
 using Netstack.Time;
 namespace Netstack.Tests.Tap;
 
-/// <summary>Validates a capture with tshark, checksum verification on for IP, ICMP, UDP and TCP.</summary>
+/// <summary>Validates a capture with tshark, checksum verification on for IP, ICMP, UDP and TCP (ICMPv6 checksums tshark always checks).</summary>
 public static class TsharkCheck
 {
     // A retransmitted segment overlaps data already reassembled; Wireshark flags that as a reassembly error even when
@@ -11,7 +11,7 @@ public static class TsharkCheck
     private const string Problems =
         "_ws.malformed || (_ws.expert.severity >= error && !(tcp.analysis.retransmission || tcp.analysis.fast_retransmission || " +
         "tcp.analysis.spurious_retransmission)) || ip.checksum.status == \"Bad\" || " +
-        "icmp.checksum.status == \"Bad\" || udp.checksum.status == \"Bad\" || tcp.checksum.status == \"Bad\"";
+        "icmp.checksum.status == \"Bad\" || icmpv6.checksum.status == \"Bad\" || udp.checksum.status == \"Bad\" || tcp.checksum.status == \"Bad\"";
 
     private static readonly string[] ChecksumOptions =
     [
@@ -31,12 +31,24 @@ public static class TsharkCheck
     {
         var decodeAs = dataPorts.SelectMany(p => new[] { "-d", $"tcp.port=={p},data", "-d", $"udp.port=={p},data" });
         var filter = alsoWrong is null ? Problems : $"{Problems} || {alsoWrong}";
-        if (kernel is not null) filter = $"({filter}) && !(tcp.checksum.ffff && ip.src == {kernel} && !_ws.malformed)";
+        var kernelSource = kernel is not null && kernel.Contains(':') ? "ipv6.src" : "ip.src";
+        if (kernel is not null) filter = $"({filter}) && !(tcp.checksum.ffff && {kernelSource} == {kernel} && !_ws.malformed)";
         return Lines(Tshark(["-r", pcap, .. ChecksumOptions, .. decodeAs, "-Y", filter]));
     }
 
     /// <summary>The frames matching a display filter, one summary line each.</summary>
     public static string[] Frames(string pcap, string filter) => Lines(Tshark(["-r", pcap, .. ChecksumOptions, "-Y", filter]));
+
+    /// <summary>How many frames match each display filter, all counted in one pass over the capture (tshark's
+    /// io,stat; a filter must not contain a comma).</summary>
+    public static long[] Counts(string pcap, params string[] filters)
+    {
+        var output = Tshark(["-q", "-r", pcap, "-z", $"io,stat,0,{string.Join(',', filters)}"]);
+        var row = Lines(output).LastOrDefault(l => l.Contains("<>"))
+                  ?? throw new InvalidOperationException($"tshark io,stat printed no interval row:\n{output}");
+        var cells = row.Split('|');
+        return filters.Select((_, i) => long.Parse(cells[2 + 2 * i].Trim())).ToArray();
+    }
 
     private static string Tshark(string[] args)
     {

@@ -8,7 +8,7 @@ namespace Netstack.Tests.Trace;
 /// into a live one does not (packetdrill never re-bases; a recording of several connections must).</summary>
 public class TcpSequenceBasesTests
 {
-    private const uint A = 0xC000020A, B = 0xC000020B;
+    private static readonly Netstack.Wire.IpAddress A = new Netstack.Wire.Ipv4Address(0xC000020A), B = new Netstack.Wire.Ipv4Address(0xC000020B);
 
     private static TcpView Segment(bool fromA, byte flags, uint seq, uint ack = 0) => fromA
         ? new TcpView(A, 5000, B, 80, seq, ack, flags, 1000, 0)

@@ -200,7 +200,9 @@ public sealed class RouterDiscovery
         var entry = _ip.Find(address);
         if (entry is null)
         {
-            if (valid == 0) return;
+            // As many autoconfigured addresses as prefixes kept: a flood of advertised prefixes must not grow the
+            // address list (every packet is matched against it) and its detection timers without bound.
+            if (valid == 0 || AutoconfiguredCount() >= MaxPrefixes) return;
             entry = _ip.AddAddress(new Ipv6Cidr(address, 64), Ipv6AddressOrigin.Autoconfigured);
             entry.ValidUntil = valid == Infinite ? null : now + Duration.FromSeconds(valid);
             entry.PreferredUntil = preferred == Infinite ? null : now + Duration.FromSeconds(preferred);
@@ -216,5 +218,14 @@ public sealed class RouterDiscovery
             entry.ValidUntil = advertised;
         else if (remainsOverTwoHours)
             entry.ValidUntil = now + TwoHours;
+    }
+
+    private int AutoconfiguredCount()
+    {
+        int n = 0;
+        var addresses = _ip.Addresses;
+        for (int i = 0; i < addresses.Count; i++)
+            if (addresses[i].Origin == Ipv6AddressOrigin.Autoconfigured) n++;
+        return n;
     }
 }

@@ -100,10 +100,7 @@ public static class LineClassifier
         switch (call.Name)
         {
             case "socket":
-                if (call.Argument(0) is WordExpr { Name: not "AF_INET" } domain)
-                    return LineSupport.No($"socket domain {domain.Name}: our stack speaks IPv4 only");
-                if (call.Argument(1) is WordExpr { Name: not ("SOCK_STREAM" or "SOCK_DGRAM") } type)
-                    return LineSupport.No($"socket type {type.Name} is not modelled (SOCK_STREAM and SOCK_DGRAM are)");
+                if (SocketProblem(call, "our stack speaks IPv4 only", "modelled") is { } socketProblem) return socketProblem;
                 break;
             case "setsockopt" or "getsockopt":
                 if (call.Argument(2) is WordExpr option && !ModelledSocketOptions.Contains(option.Name))
@@ -124,17 +121,29 @@ public static class LineClassifier
                     return LineSupport.No($"fcntl command {command.Name} is not modelled (F_GETFL and F_SETFL are)");
                 break;
             case "send" or "sendto" or "recv" or "recvfrom":
-                var flags = call.Argument(3);
-                foreach (var flag in flags is BitOrExpr or ? or.Terms : flags is null ? [] : [flags])
-                {
-                    string text = flag.ToString();
-                    if (flag is WordExpr or IntegerExpr && !ModelledMessageFlags.Contains(text))
-                        return LineSupport.No($"{call.Name}() flag {text} is not modelled");
-                }
+                if (FlagNotIn(call, ModelledMessageFlags) is { } flag) return LineSupport.No($"{call.Name}() flag {flag} is not modelled");
                 break;
         }
         return LineSupport.Yes;
     }
+    private static LineSupport? SocketProblem(SyscallLine call, string domainReason, string typeVerb)
+    {
+        if (call.Argument(0) is WordExpr { Name: not "AF_INET" } domain)
+            return LineSupport.No($"socket domain {domain.Name}: {domainReason}");
+        if (call.Argument(1) is WordExpr { Name: not ("SOCK_STREAM" or "SOCK_DGRAM") } type)
+            return LineSupport.No($"socket type {type.Name} is not {typeVerb} (SOCK_STREAM and SOCK_DGRAM are)");
+        return null;
+    }
+
+    /// <summary>The first send/recv flag of the call that is not in <paramref name="allowed"/>, or null.</summary>
+    private static string? FlagNotIn(SyscallLine call, HashSet<string> allowed)
+    {
+        var flags = call.Argument(3);
+        foreach (var flag in flags is BitOrExpr or ? or.Terms : flags is null ? [] : [flags])
+            if (flag is WordExpr or IntegerExpr && !allowed.Contains(flag.ToString())) return flag.ToString();
+        return null;
+    }
+
     /// <summary>What the runner can hand to the kernel: the calls it runs on real sockets, socket options by their
     /// Linux numbers (an integer or a string value; SO_LINGER's struct), every TCP_INFO field, send/recv flags as
     /// they are. The kernel decides the result and errno, so nothing here is modelled.</summary>
@@ -145,10 +154,7 @@ public static class LineClassifier
         switch (call.Name)
         {
             case "socket":
-                if (call.Argument(0) is WordExpr { Name: not "AF_INET" } domain)
-                    return LineSupport.No($"socket domain {domain.Name}: the runner opens IPv4 sockets");
-                if (call.Argument(1) is WordExpr { Name: not ("SOCK_STREAM" or "SOCK_DGRAM") } type)
-                    return LineSupport.No($"socket type {type.Name} is not run (SOCK_STREAM and SOCK_DGRAM are)");
+                if (SocketProblem(call, "the runner opens IPv4 sockets", "run") is { } socketProblem) return socketProblem;
                 break;
             case "setsockopt" or "getsockopt":
                 if (call.Argument(1) is WordExpr level && !Execution.PosixSymbols.TryValue(level.Name, out _))
@@ -171,13 +177,8 @@ public static class LineClassifier
                     return LineSupport.No($"fcntl command {command.Name} is not run (F_GETFL and F_SETFL are)");
                 break;
             case "send" or "sendto" or "recv" or "recvfrom":
-                var flags = call.Argument(3);
-                foreach (var flag in flags is BitOrExpr or ? or.Terms : flags is null ? [] : [flags])
-                {
-                    string text = flag.ToString();
-                    if (flag is WordExpr or IntegerExpr && !KernelMessageFlags.Contains(text))
-                        return LineSupport.No($"{call.Name}() flag {text} is not passed to the kernel by our runner");
-                }
+                if (FlagNotIn(call, KernelMessageFlags) is { } flag)
+                    return LineSupport.No($"{call.Name}() flag {flag} is not passed to the kernel by our runner");
                 if (call.Name == "sendto" && call.Argument(4) is { } address and not EllipsisExpr)
                     return LineSupport.No($"sendto() to the address {address}: the runner sends to the script's remote address (write ...)");
                 break;

@@ -197,23 +197,11 @@ public sealed unsafe partial class KernelSocketTable(LinuxPeer peer, Ipv4Address
                 if (ConnectResult(e) is not { } connected) return null;
                 if (connected.Errno is not null) return connected;
             }
-            try
+            return Attempt(() =>
             {
                 sent += Send(e.Socket, length - sent, MsgDontWait);
-            }
-            catch (SocketException x) when (x.SocketErrorCode == SocketError.WouldBlock)
-            {
-                return null;
-            }
-            catch (SocketException x)
-            {
-                return SyscallOutcome.Fail(Errno(x.SocketErrorCode));
-            }
-            catch (ErrnoException x)
-            {
-                return SyscallOutcome.Fail(x.Name);
-            }
-            return sent < length ? null : SyscallOutcome.Ok(sent);
+                return sent < length ? null : SyscallOutcome.Ok(sent);
+            });
         };
         return null;
     }
@@ -244,32 +232,35 @@ public sealed unsafe partial class KernelSocketTable(LinuxPeer peer, Ipv4Address
         return result;
     }
 
+    /// <summary>One try of a call on a non-blocking socket: null while it would block, else its result or errno.</summary>
+    private static SyscallOutcome? Attempt(Func<SyscallOutcome?> attempt)
+    {
+        try
+        {
+            return attempt();
+        }
+        catch (SocketException x) when (x.SocketErrorCode == SocketError.WouldBlock)
+        {
+            return null;
+        }
+        catch (SocketException x)
+        {
+            return SyscallOutcome.Fail(Errno(x.SocketErrorCode));
+        }
+        catch (ErrnoException x)
+        {
+            return SyscallOutcome.Fail(x.Name);
+        }
+        catch (ObjectDisposedException)
+        {
+            return SyscallOutcome.Fail("EBADF"); // the script closed the fd under the blocked call
+        }
+    }
+
     private static SyscallOutcome? Blocking(Entry e, Func<SyscallOutcome> attempt, bool dontWait, out SocketTable.Pending? pending)
     {
         pending = null;
-        SyscallOutcome? Try()
-        {
-            try
-            {
-                return attempt();
-            }
-            catch (SocketException x) when (x.SocketErrorCode == SocketError.WouldBlock)
-            {
-                return null;
-            }
-            catch (SocketException x)
-            {
-                return SyscallOutcome.Fail(Errno(x.SocketErrorCode));
-            }
-            catch (ErrnoException x)
-            {
-                return SyscallOutcome.Fail(x.Name);
-            }
-            catch (ObjectDisposedException)
-            {
-                return SyscallOutcome.Fail("EBADF"); // the script closed the fd under the blocked call
-            }
-        }
+        SyscallOutcome? Try() => Attempt(attempt);
         if (Try() is { } now) return now;
         if (e.NonBlocking || dontWait) return SyscallOutcome.Fail("EAGAIN");
         pending = () => Try();

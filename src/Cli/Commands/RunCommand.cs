@@ -215,7 +215,7 @@ public static class RunCommand
         var scripts = new List<Netstack.Harness.Packetdrill.Execution.LoadedScript>();
         foreach (var file in files.Where(ScenarioFiles.IsPacketdrillScript))
         {
-            var script = Netstack.Harness.Packetdrill.Execution.LoadedScript.Load(file);
+            var script = Netstack.Harness.Packetdrill.Execution.LoadedScript.Load(file, settings.Wire == ScenarioWire.Tap);
             if (script.Errors.Count > 0) errors.Add((file, string.Join(Environment.NewLine, script.Errors)));
             else scripts.Add(script);
         }

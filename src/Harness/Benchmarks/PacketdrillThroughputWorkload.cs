@@ -14,7 +14,7 @@ public sealed class PacketdrillThroughputWorkload(string? directory = null) : IB
         var dir = directory ?? RepositoryDirectory.Find(Path.Combine("scenarios", "packetdrill"));
         if (dir is null || !Directory.Exists(dir)) yield break; // outside the repository: nothing to measure
         var scripts = Directory.EnumerateFiles(dir, "*.pkt", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
-            .Select(LoadedScript.Load).Where(s => s.Analysis is not null).ToList();
+            .Select(f => LoadedScript.Load(f)).Where(s => s.Analysis is not null).ToList();
         if (scripts.Count == 0) yield break;
         var options = new RunOptions { OutputDirectory = null };
         int failed = scripts.Count(s => !PacketdrillRunner.Run(s, options).Passed); // a check they pass

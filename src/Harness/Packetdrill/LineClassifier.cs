@@ -1,7 +1,9 @@
 namespace Netstack.Harness.Packetdrill;
 
 /// <summary>Decides, line by line, whether our stack can execute what a script asks for, and if not, says why in
-/// words a user can act on. The lists are what the stack and the runner model today; widen them as they grow.</summary>
+/// words a user can act on. The lists are what the stack and the runner model today; widen them as they grow.
+/// With <c>onKernel</c> (<c>--wire tap</c>: the Linux kernel is the local host) the question is what the runner can
+/// hand to the kernel: any socket option it knows the number of, every TCP_INFO field, Fast Open, send flags, ECN.</summary>
 public static class LineClassifier
 {
     private static readonly HashSet<string> ModelledCalls =
@@ -33,6 +35,10 @@ public static class LineClassifier
     private static readonly HashSet<string> AppliedOptions =
         ["tolerance_usecs", "tolerance_percent", "local_ip", "remote_ip", "mss", "bind_port", "connect_port", "strict_segments"];
 
+    /// <summary>Message flags the kernel path passes to send(2)/recv(2) as they are.</summary>
+    private static readonly HashSet<string> KernelMessageFlags =
+        ["0", "MSG_PEEK", "MSG_DONTWAIT", "MSG_NOSIGNAL", "MSG_EOR", "MSG_MORE", "MSG_FASTOPEN", "MSG_ZEROCOPY", "MSG_TRUNC", "MSG_WAITALL"];
+
     public static LineSupport Option(HeaderOption option) => option.Name switch
     {
         "ip_version" when option.Value is "ipv4" => LineSupport.Yes,
@@ -42,21 +48,22 @@ public static class LineClassifier
         _ => LineSupport.No($"--{option.Name} is not applied by our runner"),
     };
 
-    public static LineSupport Event(EventAction action) => action switch
+    public static LineSupport Event(EventAction action, bool onKernel = false) => action switch
     {
         ShellCommand => new LineSupport(SupportLevel.KernelOnly, "shell commands run only next to the Linux kernel (--wire tap)"),
         PythonBlock => new LineSupport(SupportLevel.Skipped, "Python %{ }% assertions run on the tap wire (against the kernel's TCP_INFO); on our stack they are reported as skipped"),
-        TcpPacketLine tcp => Tcp(tcp),
-        UdpPacketLine udp => Ip(udp.Direction, udp.Ip) ?? LineSupport.Yes,
-        IcmpPacketLine icmp => Icmp(icmp),
-        SyscallLine call => Syscall(call),
+        TcpPacketLine tcp => Tcp(tcp, onKernel),
+        UdpPacketLine udp => Ip(udp.Direction, udp.Ip, onKernel) ?? LineSupport.Yes,
+        IcmpPacketLine icmp => Icmp(icmp, onKernel),
+        SyscallLine call => onKernel ? KernelSyscall(call) : Syscall(call),
         _ => LineSupport.No($"{action.GetType().Name} is not understood by the runner"),
     };
 
-    private static LineSupport? Ip(PacketDirection direction, IpModifiers? ip)
+    private static LineSupport? Ip(PacketDirection direction, IpModifiers? ip, bool onKernel)
     {
         if (ip is null) return null;
         if (ip.FlowLabel is not null) return LineSupport.No("an IPv6 flow label: our stack speaks IPv4 only");
+        if (onKernel) return null; // the kernel's ECN codepoint and TOS are compared as they come
         if (direction == PacketDirection.Outbound && ip.Ecn is not (null or "noecn"))
             return LineSupport.No($"expects ECN codepoint {ip.Ecn} on an outgoing packet: our stack does not set ECN (RFC 3168)");
         if (direction == PacketDirection.Outbound && ip.Tos is > 0)
@@ -64,22 +71,22 @@ public static class LineClassifier
         return null;
     }
 
-    private static LineSupport Tcp(TcpPacketLine line)
+    private static LineSupport Tcp(TcpPacketLine line, bool onKernel)
     {
         if (line.UdpEncapsulation is not null) return LineSupport.No("TCP over UDP encapsulation is not implemented");
-        if (Ip(line.Direction, line.Ip) is { } ip) return ip;
+        if (Ip(line.Direction, line.Ip, onKernel) is { } ip) return ip;
         var segment = line.Segment;
-        if (line.Direction == PacketDirection.Outbound && (segment.Flags.Ece || segment.Flags.Cwr))
+        if (!onKernel && line.Direction == PacketDirection.Outbound && (segment.Flags.Ece || segment.Flags.Cwr))
             return LineSupport.No($"expects ECE/CWR ({segment.Flags}) from our stack, which does not negotiate ECN (RFC 3168)");
         if (segment.Flags.Urg || segment.Urgent is > 0) return LineSupport.No("urgent data (URG) is not implemented");
         foreach (var option in segment.Options.Items)
-            if (option.UnsupportedReason is { } reason) return LineSupport.No(reason);
+            if (option.UnsupportedReason is { } reason && !(onKernel && option.KernelRuns)) return LineSupport.No(reason);
         return LineSupport.Yes;
     }
 
-    private static LineSupport Icmp(IcmpPacketLine line)
+    private static LineSupport Icmp(IcmpPacketLine line, bool onKernel)
     {
-        if (Ip(line.Direction, line.Ip) is { } ip) return ip;
+        if (Ip(line.Direction, line.Ip, onKernel) is { } ip) return ip;
         if (!ModelledIcmpTypes.Contains(line.Type))
             return LineSupport.No($"ICMP type '{line.Type}' is not an ICMPv4 message our runner builds");
         if (line.Quoted?.UdpEncapsulation is not null) return LineSupport.No("TCP over UDP encapsulation is not implemented");
@@ -93,10 +100,7 @@ public static class LineClassifier
         switch (call.Name)
         {
             case "socket":
-                if (call.Argument(0) is WordExpr { Name: not "AF_INET" } domain)
-                    return LineSupport.No($"socket domain {domain.Name}: our stack speaks IPv4 only");
-                if (call.Argument(1) is WordExpr { Name: not ("SOCK_STREAM" or "SOCK_DGRAM") } type)
-                    return LineSupport.No($"socket type {type.Name} is not modelled (SOCK_STREAM and SOCK_DGRAM are)");
+                if (SocketProblem(call, "our stack speaks IPv4 only", "modelled") is { } socketProblem) return socketProblem;
                 break;
             case "setsockopt" or "getsockopt":
                 if (call.Argument(2) is WordExpr option && !ModelledSocketOptions.Contains(option.Name))
@@ -117,13 +121,66 @@ public static class LineClassifier
                     return LineSupport.No($"fcntl command {command.Name} is not modelled (F_GETFL and F_SETFL are)");
                 break;
             case "send" or "sendto" or "recv" or "recvfrom":
-                var flags = call.Argument(3);
-                foreach (var flag in flags is BitOrExpr or ? or.Terms : flags is null ? [] : [flags])
+                if (FlagNotIn(call, ModelledMessageFlags) is { } flag) return LineSupport.No($"{call.Name}() flag {flag} is not modelled");
+                break;
+        }
+        return LineSupport.Yes;
+    }
+    private static LineSupport? SocketProblem(SyscallLine call, string domainReason, string typeVerb)
+    {
+        if (call.Argument(0) is WordExpr { Name: not "AF_INET" } domain)
+            return LineSupport.No($"socket domain {domain.Name}: {domainReason}");
+        if (call.Argument(1) is WordExpr { Name: not ("SOCK_STREAM" or "SOCK_DGRAM") } type)
+            return LineSupport.No($"socket type {type.Name} is not {typeVerb} (SOCK_STREAM and SOCK_DGRAM are)");
+        return null;
+    }
+
+    /// <summary>The first send/recv flag of the call that is not in <paramref name="allowed"/>, or null.</summary>
+    private static string? FlagNotIn(SyscallLine call, HashSet<string> allowed)
+    {
+        var flags = call.Argument(3);
+        foreach (var flag in flags is BitOrExpr or ? or.Terms : flags is null ? [] : [flags])
+            if (flag is WordExpr or IntegerExpr && !allowed.Contains(flag.ToString())) return flag.ToString();
+        return null;
+    }
+
+    /// <summary>What the runner can hand to the kernel: the calls it runs on real sockets, socket options by their
+    /// Linux numbers (an integer or a string value; SO_LINGER's struct), every TCP_INFO field, send/recv flags as
+    /// they are. The kernel decides the result and errno, so nothing here is modelled.</summary>
+    private static LineSupport KernelSyscall(SyscallLine call)
+    {
+        if (!ModelledCalls.Contains(call.Name))
+            return LineSupport.No($"system call {call.Name}() is not run on the kernel by our runner");
+        switch (call.Name)
+        {
+            case "socket":
+                if (SocketProblem(call, "the runner opens IPv4 sockets", "run") is { } socketProblem) return socketProblem;
+                break;
+            case "setsockopt" or "getsockopt":
+                if (call.Argument(1) is WordExpr level && !Execution.PosixSymbols.TryValue(level.Name, out _))
+                    return LineSupport.No($"socket option level {level.Name} is not known to the runner");
+                if (call.Argument(2) is WordExpr option && !Execution.PosixSymbols.TryValue(option.Name, out _))
+                    return LineSupport.No($"socket option {option.Name} is not known to the runner");
+                var value = call.Argument(3);
+                if (call.Argument(2) is WordExpr { Name: "TCP_INFO" } && value is StructExpr info)
                 {
-                    string text = flag.ToString();
-                    if (flag is WordExpr or IntegerExpr && !ModelledMessageFlags.Contains(text))
-                        return LineSupport.No($"{call.Name}() flag {text} is not modelled");
+                    var missing = info.Items.OfType<FieldExpr>().Select(f => f.Name)
+                        .Where(n => n is not null && !Execution.TcpInfoFields.Names.Contains(n)).ToList();
+                    if (missing.Count > 0) return LineSupport.No($"TCP_INFO field {string.Join(", ", missing)} is not in Linux's struct tcp_info");
                 }
+                else if (call.Argument(2) is WordExpr { Name: not "SO_LINGER" } other &&
+                         value is not (IntegerExpr or WordExpr or StringExpr or EllipsisExpr or ArrayExpr { Items: [IntegerExpr or WordExpr or BitOrExpr] }))
+                    return LineSupport.No($"{call.Name} {other.Name} with a value of this shape ({value}) is not run (an integer, [integer] or \"string\" is)");
+                break;
+            case "fcntl":
+                if (call.Argument(1) is WordExpr { Name: not ("F_GETFL" or "F_SETFL") } command)
+                    return LineSupport.No($"fcntl command {command.Name} is not run (F_GETFL and F_SETFL are)");
+                break;
+            case "send" or "sendto" or "recv" or "recvfrom":
+                if (FlagNotIn(call, KernelMessageFlags) is { } flag)
+                    return LineSupport.No($"{call.Name}() flag {flag} is not passed to the kernel by our runner");
+                if (call.Name == "sendto" && call.Argument(4) is { } address and not EllipsisExpr)
+                    return LineSupport.No($"sendto() to the address {address}: the runner sends to the script's remote address (write ...)");
                 break;
         }
         return LineSupport.Yes;

@@ -13,7 +13,9 @@ public static class PacketdrillAnalyzer
     public const long DefaultToleranceMicros = 4000;
     public const double DefaultTolerancePercent = 12.5;
 
-    public static ScriptAnalysis Analyze(PacketdrillScript script)
+    /// <param name="onKernel">The Linux kernel is the local host (<c>--wire tap</c>): lines are judged by what the
+    /// runner can hand to it, not by what our stack models (<see cref="LineClassifier"/>).</param>
+    public static ScriptAnalysis Analyze(PacketdrillScript script, bool onKernel = false)
     {
         var errors = new List<PacketdrillDiagnostic>();
         var warnings = new List<PacketdrillDiagnostic>();
@@ -27,7 +29,7 @@ public static class PacketdrillAnalyzer
         ScriptEvent? previousEvent = null;
         foreach (var scriptEvent in script.Events)
         {
-            var analyzed = ResolveTime(scriptEvent, previous, previousEvent, errors);
+            var analyzed = ResolveTime(scriptEvent, previous, previousEvent, errors, onKernel);
             if (scriptEvent.Action is SyscallLine call) fds.Apply(call);
             events.Add(analyzed);
             previous = analyzed.ScriptMicros;
@@ -49,7 +51,7 @@ public static class PacketdrillAnalyzer
     private static bool IsOutbound(ScriptEvent e) => e.Action is PacketLine { Direction: PacketDirection.Outbound };
     private static bool IsInbound(ScriptEvent? e) => e?.Action is PacketLine { Direction: PacketDirection.Inbound };
 
-    private static AnalyzedEvent ResolveTime(ScriptEvent e, long previous, ScriptEvent? previousEvent, List<PacketdrillDiagnostic> errors)
+    private static AnalyzedEvent ResolveTime(ScriptEvent e, long previous, ScriptEvent? previousEvent, List<PacketdrillDiagnostic> errors, bool onKernel)
     {
         var time = e.Time;
         if (time.Kind is EventTimeKind.Any && !IsOutbound(e))
@@ -83,7 +85,7 @@ public static class PacketdrillAnalyzer
             _ when IsInbound(previousEvent) && IsInbound(e) => TimeAnchor.PreviousScriptTime,
             _ => TimeAnchor.PreviousActualTime,
         };
-        return new AnalyzedEvent(e, start, end, anchor, LineClassifier.Event(e.Action));
+        return new AnalyzedEvent(e, start, end, anchor, LineClassifier.Event(e.Action, onKernel));
     }
 
     /// <summary>Follows fds through socket/listen/accept/connect/close. Calls expected to fail (<c>= -1 ERRNO</c>)

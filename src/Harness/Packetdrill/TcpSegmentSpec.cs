@@ -94,6 +94,10 @@ public abstract record TcpOptionSpec
 
     /// <summary>Options our stack implements; the others (md5, Fast Open, AccECN) parse but cannot be executed.</summary>
     public virtual string? UnsupportedReason => null;
+
+    /// <summary>Whether the runner can inject and compare it next to the Linux kernel (<c>--wire tap</c>) even
+    /// though our stack has no such option.</summary>
+    public virtual bool KernelRuns => UnsupportedReason is null;
 }
 
 public sealed record NopOption : TcpOptionSpec
@@ -158,7 +162,8 @@ public sealed record Md5Option(string Digest) : TcpOptionSpec
 public sealed record FastOpenOption(string Cookie, bool Experimental) : TcpOptionSpec
 {
     public override string ToString() => (Experimental ? "FOEXP" : "FO") + (Cookie.Length > 0 ? " " + Cookie : "");
-    public override string UnsupportedReason => "TCP Fast Open is not implemented";
+    public override string UnsupportedReason => "TCP Fast Open is not implemented by our stack (the kernel runs it: --wire tap)";
+    public override bool KernelRuns => true;
 }
 
 /// <summary>An AccECN option (<c>ECN e0b 1 ceb 2 e1b 3</c>), kept as written.</summary>

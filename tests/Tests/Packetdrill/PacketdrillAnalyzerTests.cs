@@ -111,7 +111,7 @@ public class PacketdrillAnalyzerTests
     [TestCase("0 epoll_create(1) = 3", "system call epoll_create() is not modelled")]
     [TestCase("0 > SEW 0:0(0) <...>", "expects ECE/CWR (SEW) from our stack, which does not negotiate ECN (RFC 3168)")]
     [TestCase("0 > [ect0] . 1:1(0) ack 1", "expects ECN codepoint ect0 on an outgoing packet: our stack does not set ECN (RFC 3168)")]
-    [TestCase("0 < S 0:0(0) win 10 <FO 1234>", "TCP Fast Open is not implemented")]
+    [TestCase("0 < S 0:0(0) win 10 <FO 1234>", "TCP Fast Open is not implemented by our stack (the kernel runs it: --wire tap)")]
     [TestCase("0 < S 0:0(0) win 10 <md5 abcd>", "TCP MD5 signatures (RFC 2385) are not implemented")]
     [TestCase("0 < icmp packet_too_big mtu 1280", "ICMP type 'packet_too_big' is not an ICMPv4 message our runner builds")]
     [TestCase("0 < S 0:0(0) win 10/udp(1 > 9811)", "TCP over UDP encapsulation is not implemented")]
@@ -125,6 +125,40 @@ public class PacketdrillAnalyzerTests
         analysis.Unsupported.Select(u => u.Reason).Should().Equal(reason);
         analysis.RunnableOnStack.Should().BeFalse();
     }
+
+    private static ScriptAnalysis AnalyzeOnKernel(string text)
+    {
+        var result = PacketdrillScripts.ParseText(text);
+        result.Errors.Should().BeEmpty();
+        return PacketdrillAnalyzer.Analyze(result.Script, onKernel: true);
+    }
+
+    // Refused on our stack (above), handed to the kernel on the tap wire.
+    [TestCase("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 setsockopt(3, IPPROTO_TCP, TCP_FASTOPEN, [1], 4) = 0")]
+    [TestCase("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 setsockopt(3, SOL_SOCKET, SO_SNDBUF, [21000], 4) = 0")]
+    [TestCase("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 setsockopt(3, SOL_TCP, TCP_CONGESTION, \"reno\", 4) = 0")]
+    [TestCase("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 getsockopt(3, SOL_TCP, TCP_MAXSEG, [536], [4]) = 0")]
+    [TestCase("0 > SEW 0:0(0) <...>")]
+    [TestCase("0 > [ect0] . 1:1(0) ack 1")]
+    [TestCase("0 < S 0:0(0) win 10 <FO 1234>")]
+    [TestCase("0 < S 0:0(0) win 10 <FOEXP TFO_COOKIE>")]
+    [TestCase("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 getsockopt(3, SOL_TCP, TCP_INFO, {tcpi_state=1, tcpi_sacked=0}, [104]) = 0")]
+    [TestCase("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 send(3, ..., 10, MSG_EOR) = 10")]
+    [TestCase("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 sendto(3, ..., 10, MSG_FASTOPEN, ..., ...) = -1 EINPROGRESS")]
+    public void The_kernel_runs_options_flags_and_fast_open_our_stack_refuses(string text)
+    {
+        Analyze(text).RunnableOnStack.Should().BeFalse();
+        AnalyzeOnKernel(text).Unsupported.Should().BeEmpty();
+    }
+
+    [TestCase("0 socket(AF_INET6, SOCK_STREAM, IPPROTO_TCP) = 3", "socket domain AF_INET6: the runner opens IPv4 sockets")]
+    [TestCase("0 epoll_create(1) = 3", "system call epoll_create() is not run on the kernel by our runner")]
+    [TestCase("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 setsockopt(3, SOL_TCP, TCP_NO_SUCH_OPTION, [1], 4) = 0", "socket option TCP_NO_SUCH_OPTION is not known to the runner")]
+    [TestCase("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 getsockopt(3, SOL_TCP, TCP_INFO, {tcpi_no_such=1}, [104]) = 0", "TCP_INFO field tcpi_no_such is not in Linux's struct tcp_info")]
+    [TestCase("0 < S 0:0(0) win 10 <md5 abcd>", "TCP MD5 signatures (RFC 2385) are not implemented")]
+    [TestCase("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 send(3, ..., 10, MSG_CONFIRM) = 10", "send() flag MSG_CONFIRM is not passed to the kernel by our runner")]
+    public void What_the_runner_cannot_hand_to_the_kernel_is_still_refused(string text, string reason) =>
+        AnalyzeOnKernel(text).Unsupported.Select(u => u.Reason).Should().Equal(reason);
 
     [Test]
     public void Shell_commands_are_kernel_only_and_inbound_ecn_is_fine()

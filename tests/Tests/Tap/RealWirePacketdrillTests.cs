@@ -1,3 +1,4 @@
+using FluentAssertions;
 using Netstack.Harness.Linux;
 using Netstack.Harness.Packetdrill.Execution;
 using Netstack.Harness.Running;
@@ -37,6 +38,36 @@ public class RealWirePacketdrillTests
         var result = RunOnKernel(name);
         Assert.That(result.Passed, Is.True, result.FailureMessage);
         Assert.That(result.Wire, Is.EqualTo(ScenarioWire.Tap));
+    }
+
+    /// <summary>What our stack refuses, the kernel runs: a Fast Open listener (TCP_FASTOPEN, data in the SYN
+    /// accepted without a cookie), a per-socket SO_SNDBUF the kernel doubles, TCP_INFO fields our stack has not.</summary>
+    [Test]
+    public void Fast_open_socket_options_and_tcp_info_go_to_the_kernel()
+    {
+        var dir = RepositoryPaths.FreshOutputDirectory("pkt-tap-kernel-only");
+        var file = Path.Combine(dir, "fast-open-listener.pkt");
+        File.WriteAllText(file, """
+            --tolerance_usecs=50000
+            `sysctl -q net.ipv4.tcp_fastopen=0x202`
+               0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+              +0 setsockopt(3, SOL_SOCKET, SO_SNDBUF, [10000], 4) = 0
+              +0 getsockopt(3, SOL_SOCKET, SO_SNDBUF, [20000], [4]) = 0
+              +0 bind(3, ..., ...) = 0
+              +0 listen(3, 1) = 0
+              +0 setsockopt(3, SOL_TCP, TCP_FASTOPEN, [1], 4) = 0
+              +0 < S 0:10(10) win 32792 <mss 1460,sackOK,nop,nop>
+              +0 > S. 0:0(0) ack 11 <mss 1460,nop,nop,sackOK>
+              +0 accept(3, ..., ...) = 4
+              +0 read(4, ..., 100) = 10
+              +0 getsockopt(4, SOL_TCP, TCP_INFO, {tcpi_state=TCP_SYN_RECV, tcpi_snd_mss=1460}, [512]) = 0
+             +.1 < . 11:11(0) ack 1 win 32792
+              +0 close(4) = 0
+              +0 > F. 1:1(0) ack 11
+            """);
+        LoadedScript.Load(file).Errors.Should().Contain(e => e.Contains("TCP_FASTOPEN is not modelled"), "our stack has no Fast Open");
+        var result = PacketdrillRunner.Run(LoadedScript.Load(file, onKernel: true), new RunOptions { OutputDirectory = dir, Wire = ScenarioWire.Tap });
+        Assert.That(result.Passed, Is.True, result.FailureMessage);
     }
 
     [Test]

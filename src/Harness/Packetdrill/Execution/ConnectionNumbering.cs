@@ -1,10 +1,12 @@
 namespace Netstack.Harness.Packetdrill.Execution;
 
-/// <summary>packetdrill's relative numbering for the script's connection. The peer's numbers are written as they go
-/// on the wire (its ISN is what its SYN says, usually 0); the stack's are relative to the ISN its first SYN (or
-/// SYN-ACK) carried, learned when that segment is matched, and never re-based afterwards (a SYN injected into a live
-/// connection keeps the numbering). Timestamps the peer echoes are mapped from the script's first TS val of the stack
-/// to the live one, as packetdrill does, so PAWS sees what the script means.</summary>
+/// <summary>packetdrill's relative numbering for the script's connection. The peer's ISN is what its first injected
+/// SYN (or SYN-ACK) says, written as is; its later numbers, and the stack's acks and SACK blocks of them, count from
+/// it (packetdrill's remote_seq offsets: with the usual ISN 0 the same as absolute; <c>&lt; S. 123:123(0)</c> then
+/// <c>&lt; . 1:1(0)</c> means 124). The stack's are relative to the ISN its first SYN (or SYN-ACK) carried, learned when that
+/// segment is matched. A SYN injected into a live connection keeps the numbering; a SYN the stack sends with a new
+/// ISN starts a new connection (<see cref="NewConnection"/>). Timestamps the peer echoes are mapped from the script's
+/// first TS val of the stack to the live one, as packetdrill does, so PAWS sees what the script means.</summary>
 public sealed class ConnectionNumbering
 {
     public uint? LocalIsn { get; private set; }
@@ -14,6 +16,33 @@ public sealed class ConnectionNumbering
 
     public ushort LocalPort { get; set; }
     public ushort RemotePort { get; set; }
+
+    /// <summary>The peer's ISN, from its first injected SYN; null before (numbers are then absolute).</summary>
+    public uint? RemoteIsn { get; private set; }
+
+    private uint? _lastRemoteSyn;
+
+    public void LearnRemoteIsn(uint isn)
+    {
+        _lastRemoteSyn = isn;
+        RemoteIsn ??= isn;
+    }
+
+    /// <summary>The stack sent a SYN (or SYN-ACK) with a new ISN: a new connection (packetdrill's new socket), so
+    /// both sides count afresh: the stack's from this ISN, the peer's from its SYN before (passive) or its SYN-ACK to
+    /// come (active); the timestamp mapping too (Linux gives each connection its own TS offset).</summary>
+    public void NewConnection(uint live, uint script, bool passive)
+    {
+        LocalIsn = live - script;
+        RemoteIsn = passive ? _lastRemoteSyn : null;
+        TimestampOffset = null;
+    }
+
+    /// <summary>A peer sequence number as the script writes it → on the wire (a SYN's is absolute).</summary>
+    public uint RemoteToLive(uint script, bool syn) => syn ? script : script + (RemoteIsn ?? 0);
+
+    /// <summary>A peer sequence number on the wire (or the stack's ack of it) → as the script writes it.</summary>
+    public uint LiveToRemote(uint live, bool syn) => syn ? live : live - (RemoteIsn ?? 0);
 
     public void LearnLocalIsn(uint live, uint script)
     {

@@ -76,16 +76,21 @@ public sealed unsafe partial class KernelSocketTable(LinuxPeer peer, Ipv4Address
                 case "write" or "send" or "sendto":
                 {
                     int length = (int)SocketTable.Number(call.Argument(2), 0);
-                    var flags = Flags(call.Name == "write" ? null : call.Argument(3));
+                    int flags = call.Name == "write" ? 0 : (int)SocketTable.Number(call.Argument(3), 0);
+                    bool dontWait = (flags & MsgDontWait) != 0;
+                    if (socket.SocketType == SocketType.Dgram)
+                        return Blocking(e, () => SyscallOutcome.Ok(socket.SendTo(new byte[length], new IPEndPoint(remote.ToSystem(), connectPort))),
+                            dontWait, out pending);
+                    if ((flags & MsgFastOpen) != 0) return FastOpenSend(e, length, flags, out pending);
                     int sent = 0;
+                    // send(2) itself with the script's flags (MSG_EOR, MSG_MORE, MSG_ZEROCOPY reach the kernel as written);
+                    // the socket is non-blocking underneath, so a blocking call is retried until all is sent.
                     return Blocking(e, () =>
                     {
-                        if (socket.SocketType == SocketType.Dgram)
-                            return SyscallOutcome.Ok(socket.SendTo(new byte[length], new IPEndPoint(remote.ToSystem(), connectPort)));
-                        sent += socket.Send(new byte[length - sent], flags & ~SocketFlags.Partial);
-                        if (sent < length && !e.NonBlocking) throw new SocketException((int)SocketError.WouldBlock);
+                        sent += Send(socket, length - sent, flags | MsgDontWait);
+                        if (sent < length && !e.NonBlocking && !dontWait) throw new SocketException((int)SocketError.WouldBlock);
                         return SyscallOutcome.Ok(sent);
-                    }, (flags & SocketFlags.Partial) != 0, out pending);
+                    }, dontWait, out pending);
                 }
                 case "close":
                     _fds.Remove(fdArgument);
@@ -111,6 +116,10 @@ public sealed unsafe partial class KernelSocketTable(LinuxPeer peer, Ipv4Address
         {
             return SyscallOutcome.Fail(Errno(x.SocketErrorCode));
         }
+        catch (ErrnoException x)
+        {
+            return SyscallOutcome.Fail(x.Name);
+        }
     }
 
     /// <summary>A NULL buffer goes to the kernel as it is (no data copied), so its answer is the kernel's own
@@ -129,6 +138,76 @@ public sealed unsafe partial class KernelSocketTable(LinuxPeer peer, Ipv4Address
 
     [LibraryImport("libc", EntryPoint = "send", SetLastError = true)]
     private static partial nint SendNative(int fd, void* buffer, nuint length, int flags);
+
+    [LibraryImport("libc", EntryPoint = "sendto", SetLastError = true)]
+    private static partial nint SendToNative(int fd, void* buffer, nuint length, int flags, byte* address, int addressLength);
+
+    private const int MsgDontWait = 0x40, MsgFastOpen = 0x20000000;
+
+    /// <summary>send(2) of <paramref name="length"/> zero bytes with raw Linux flags; a failure is thrown as .NET's
+    /// sockets throw it, so the callers map errnos one way.</summary>
+    private static int Send(Socket socket, int length, int flags)
+    {
+        var data = new byte[length];
+        nint result;
+        fixed (byte* p = data) result = SendNative((int)socket.Handle, p, (nuint)length, flags);
+        if (result >= 0) return (int)result;
+        int errno = Marshal.GetLastPInvokeError();
+        if (errno == EAgain) throw new SocketException((int)SocketError.WouldBlock);
+        throw new ErrnoException(errno);
+    }
+
+    private const int EAgain = 11;
+
+    /// <summary>A failed native call's Linux errno, reported by its name.</summary>
+    private sealed class ErrnoException(int errno) : Exception($"errno {errno}")
+    {
+        public string Name { get; } = PosixSymbols.ErrnoName(errno) ?? "EIO";
+    }
+
+    /// <summary>sendto(2) with MSG_FASTOPEN to the script's remote address: connects and sends in one call (data in
+    /// the SYN when the kernel holds a cookie). A blocking script call waits for the connection, then sends the rest,
+    /// as the kernel's blocking call does.</summary>
+    private SyscallOutcome? FastOpenSend(Entry e, int length, int flags, out SocketTable.Pending? pending)
+    {
+        pending = null;
+        Span<byte> address = stackalloc byte[16];
+        address.Clear();
+        address[0] = 2; // AF_INET, little-endian sa_family
+        address[2] = (byte)(connectPort >> 8);
+        address[3] = (byte)connectPort;
+        BinaryPrimitivesWrite(address[4..], remote.Value);
+        var data = new byte[length];
+        nint result;
+        fixed (byte* p = data)
+        fixed (byte* a = address)
+            result = SendToNative((int)e.Socket.Handle, p, (nuint)length, flags | MsgDontWait, a, 16);
+        bool blocking = !e.NonBlocking && (flags & MsgDontWait) == 0;
+        if (result >= 0 && (result == length || !blocking)) return SyscallOutcome.Ok((int)result);
+        int errno = result >= 0 ? 0 : Marshal.GetLastPInvokeError();
+        if (result < 0 && (errno != 115 || !blocking)) return SyscallOutcome.Fail(PosixSymbols.ErrnoName(errno) ?? "EIO");
+        // A blocking call: the SYN is out (with what of the data fit, when the kernel had a cookie); the call returns
+        // once connected and the rest is sent, as the kernel's blocking sendto does.
+        e.Connecting = true;
+        int sent = result >= 0 ? (int)result : 0;
+        pending = () =>
+        {
+            if (e.Connecting)
+            {
+                if (ConnectResult(e) is not { } connected) return null;
+                if (connected.Errno is not null) return connected;
+            }
+            return Attempt(() =>
+            {
+                sent += Send(e.Socket, length - sent, MsgDontWait);
+                return sent < length ? null : SyscallOutcome.Ok(sent);
+            });
+        };
+        return null;
+    }
+
+    private static void BinaryPrimitivesWrite(Span<byte> target, uint value) =>
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(target, value);
 
     [LibraryImport("libc", EntryPoint = "recv", SetLastError = true)]
     private static partial nint RecvNative(int fd, void* buffer, nuint length, int flags);
@@ -153,24 +232,35 @@ public sealed unsafe partial class KernelSocketTable(LinuxPeer peer, Ipv4Address
         return result;
     }
 
+    /// <summary>One try of a call on a non-blocking socket: null while it would block, else its result or errno.</summary>
+    private static SyscallOutcome? Attempt(Func<SyscallOutcome?> attempt)
+    {
+        try
+        {
+            return attempt();
+        }
+        catch (SocketException x) when (x.SocketErrorCode == SocketError.WouldBlock)
+        {
+            return null;
+        }
+        catch (SocketException x)
+        {
+            return SyscallOutcome.Fail(Errno(x.SocketErrorCode));
+        }
+        catch (ErrnoException x)
+        {
+            return SyscallOutcome.Fail(x.Name);
+        }
+        catch (ObjectDisposedException)
+        {
+            return SyscallOutcome.Fail("EBADF"); // the script closed the fd under the blocked call
+        }
+    }
+
     private static SyscallOutcome? Blocking(Entry e, Func<SyscallOutcome> attempt, bool dontWait, out SocketTable.Pending? pending)
     {
         pending = null;
-        SyscallOutcome? Try()
-        {
-            try
-            {
-                return attempt();
-            }
-            catch (SocketException x) when (x.SocketErrorCode == SocketError.WouldBlock)
-            {
-                return null;
-            }
-            catch (SocketException x)
-            {
-                return SyscallOutcome.Fail(Errno(x.SocketErrorCode));
-            }
-        }
+        SyscallOutcome? Try() => Attempt(attempt);
         if (Try() is { } now) return now;
         if (e.NonBlocking || dontWait) return SyscallOutcome.Fail("EAGAIN");
         pending = () => Try();
@@ -226,7 +316,11 @@ public sealed unsafe partial class KernelSocketTable(LinuxPeer peer, Ipv4Address
                     (int)SocketTable.Number(linger.Field("linger") ?? linger.Items.ElementAtOrDefault(1), 0));
                 return SyscallOutcome.Ok();
             default:
-                throw new SyscallModelException($"setsockopt {option} is not modelled");
+                // Any other option goes to the kernel by its Linux number: an integer, or a string (TCP_CONGESTION).
+                var bytes = value is StringExpr text ? System.Text.Encoding.ASCII.GetBytes(text.Value)
+                    : BitConverter.GetBytes((int)SocketTable.Number(value, 0));
+                socket.SetRawSocketOption((int)SocketTable.Number(call.Argument(1), 0), (int)PosixSymbols.Value(option), bytes);
+                return SyscallOutcome.Ok();
         }
     }
 
@@ -243,15 +337,14 @@ public sealed unsafe partial class KernelSocketTable(LinuxPeer peer, Ipv4Address
                 int size = option == "SO_RCVBUF" ? socket.ReceiveBufferSize : socket.SendBufferSize;
                 return new SyscallOutcome(0, null, new Dictionary<string, long> { ["value"] = size });
             case "TCP_INFO":
-                var info = new byte[104];
-                socket.GetRawSocketOption(6, 11, info); // SOL_TCP, TCP_INFO
-                return new SyscallOutcome(0, null, new Dictionary<string, long>
-                {
-                    ["tcpi_state"] = info[0],
-                    ["tcpi_snd_mss"] = BitConverter.ToUInt32(info, 16),
-                });
+                var info = new byte[TcpInfoFields.MaxLength];
+                int length = socket.GetRawSocketOption(6, 11, info); // SOL_TCP, TCP_INFO
+                return new SyscallOutcome(0, null, TcpInfoFields.Values(info.AsSpan(0, length)).ToDictionary(f => f.Name, f => (long)f.Value));
             default:
-                throw new SyscallModelException($"getsockopt {option} is not modelled");
+                // Any other option by its Linux number, read as an integer.
+                var raw = new byte[4];
+                socket.GetRawSocketOption((int)SocketTable.Number(call.Argument(1), 0), (int)PosixSymbols.Value(option), raw);
+                return new SyscallOutcome(0, null, new Dictionary<string, long> { ["value"] = BitConverter.ToInt32(raw) });
         }
     }
 
@@ -315,6 +408,15 @@ public sealed unsafe partial class KernelSocketTable(LinuxPeer peer, Ipv4Address
         SocketError.InvalidArgument => "EINVAL",
         SocketError.NotSocket => "ENOTSOCK",
         SocketError.AddressNotAvailable => "EADDRNOTAVAIL",
+        SocketError.OperationNotSupported => "EOPNOTSUPP",
+        SocketError.ProtocolOption => "ENOPROTOOPT",
+        SocketError.MessageSize => "EMSGSIZE",
+        SocketError.NoBufferSpaceAvailable => "ENOBUFS",
+        SocketError.AccessDenied => "EACCES",
+        SocketError.Fault => "EFAULT",
+        SocketError.DestinationAddressRequired => "EDESTADDRREQ",
+        SocketError.ProtocolType => "EPROTOTYPE",
+        SocketError.AddressFamilyNotSupported => "EAFNOSUPPORT",
         _ => PosixSymbols.Errno(error) ?? "EIO",
     };
 }

@@ -62,11 +62,33 @@ public static class SegmentCodec
                         AddUInt32(bytes, sackToAbsolute(b.Right));
                     }
                     break;
+                case FastOpenOption fo:
+                    var cookie = FastOpenCookie(fo.Cookie);
+                    // RFC 7413's kind 34, or the experimental kind 254 with its magic 0xF989 (RFC 6994).
+                    if (fo.Experimental) bytes.AddRange([254, (byte)(4 + cookie.Length), 0xF9, 0x89]);
+                    else bytes.AddRange([34, (byte)(2 + cookie.Length)]);
+                    bytes.AddRange(cookie);
+                    break;
                 default:
                     throw new NotSupportedException($"option '{item}' cannot be injected");
             }
         }
         return bytes.ToArray();
+    }
+
+    /// <summary>A Fast Open cookie as a script writes it (hex digits, or a name run_all.py defines), as bytes.</summary>
+    public static byte[] FastOpenCookie(string text)
+    {
+        text = PacketdrillDefines.Resolve(text);
+        if (text.StartsWith("0x", StringComparison.OrdinalIgnoreCase)) text = text[2..];
+        try
+        {
+            return Convert.FromHexString(text.Length % 2 == 1 ? "0" + text : text);
+        }
+        catch (FormatException)
+        {
+            throw new SyscallModelException($"Fast Open cookie '{text}' is not hex digits");
+        }
     }
 
     private static void AddUInt32(List<byte> bytes, uint value) =>
@@ -114,6 +136,10 @@ public static class SegmentCodec
                     for (int i = 0; i + 8 <= body.Length; i += 8)
                         blocks.Add(new SackBlockSpec(BinaryPrimitives.ReadUInt32BigEndian(body[i..]), BinaryPrimitives.ReadUInt32BigEndian(body[(i + 4)..])));
                     options.Add(new SackOption(blocks));
+                    break;
+                case 34: options.Add(new FastOpenOption(Convert.ToHexStringLower(body), false)); break;
+                case 254 when body.Length >= 2 && body[0] == 0xF9 && body[1] == 0x89:
+                    options.Add(new FastOpenOption(Convert.ToHexStringLower(body[2..]), true));
                     break;
                 default: options.Add(new UnknownOption(kind)); break;
             }

@@ -52,11 +52,13 @@ public static class TcpInfoFields
         ("TCPI_OPT_TFO_CHILD", 128),
     ];
 
-    /// <summary>Python assignments of every field <paramref name="info"/> is long enough to hold.</summary>
-    public static string PythonAssignments(ReadOnlySpan<byte> info)
+    /// <summary>Every field name of the struct.</summary>
+    public static readonly IReadOnlySet<string> Names = Layout.Select(f => f.Name).ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>Every field <paramref name="info"/> is long enough to hold, by name, in struct order.</summary>
+    public static List<(string Name, ulong Value)> Values(ReadOnlySpan<byte> info)
     {
-        var text = new StringBuilder(2048);
-        foreach (var (name, value) in Symbols) text.Append(name).Append(" = ").Append(value).Append('\n');
+        var values = new List<(string, ulong)>(Layout.Length);
         foreach (var (name, offset, kind) in Layout)
         {
             int size = kind switch { Kind.U64 => 8, Kind.U32 => 4, Kind.U16 => 2, _ => 1 };
@@ -71,8 +73,17 @@ public static class TcpInfoFields
                 Kind.U32 => BinaryPrimitives.ReadUInt32LittleEndian(info[offset..]),
                 _ => BinaryPrimitives.ReadUInt64LittleEndian(info[offset..]),
             };
-            text.Append(name).Append(" = ").Append(value).Append('\n');
+            values.Add((name, value));
         }
+        return values;
+    }
+
+    /// <summary>Python assignments of every field <paramref name="info"/> is long enough to hold.</summary>
+    public static string PythonAssignments(ReadOnlySpan<byte> info)
+    {
+        var text = new StringBuilder(2048);
+        foreach (var (name, value) in Symbols) text.Append(name).Append(" = ").Append(value).Append('\n');
+        foreach (var (name, value) in Values(info)) text.Append(name).Append(" = ").Append(value).Append('\n');
         return text.ToString();
     }
 }

@@ -13,15 +13,12 @@ namespace Netstack.Tests.Tap;
 /// kernel's address from an all-zero or our own MAC. After each attack the process is alive, answers ping and serves
 /// HTTP; at the end its drop counters name every refused frame, and its recording shows no answer to any of them.</summary>
 [TestFixture, Category("Tap"), NonParallelizable]
-public class HostileFramesTests
+public class HostileFramesTests : LiveHarnessFixture
 {
     private const string KernelIp = "10.77.0.1";
     private const string OurIp = "10.77.0.2";
     private const string Page = "<p>crafted frames test</p>\n";
 
-    private NetworkNamespace? _ns;
-    private HarnessProcess? _harness;
-    private string _dir = "";
     private MacAddress _ourMac, _kernelMac;
     private int _frameFiles;
 
@@ -30,45 +27,36 @@ public class HostileFramesTests
     {
         if (TapPrerequisites.MissingReason() is { } why) Assert.Ignore(why);
         RequiredTools.Require("curl", "ping", "python3", "tshark");
-        _dir = Path.Combine(Path.GetTempPath(), $"tap-crafted-{Environment.ProcessId}");
-        if (Directory.Exists(_dir)) Directory.Delete(_dir, true);
-        var site = Directory.CreateDirectory(Path.Combine(_dir, "site")).FullName;
+        WorkDir = Path.Combine(Path.GetTempPath(), $"tap-crafted-{Environment.ProcessId}");
+        if (Directory.Exists(WorkDir)) Directory.Delete(WorkDir, true);
+        var site = Directory.CreateDirectory(Path.Combine(WorkDir, "site")).FullName;
         File.WriteAllText(Path.Combine(site, "index.html"), Page);
 
-        _ns = NetworkNamespace.Create("nscrafted");
-        _ns.AddTap("tap0", $"{KernelIp}/24");
-        _harness = HarnessProcess.Start(_ns, "tap", "--dev", "tap0", "--ip", $"{OurIp}/24", "--serve", $"http:80:{site}",
-            "--serve", "echo:7", "--record", Path.Combine(_dir, "live.pcap"), "--duration", "300");
-        var ready = _harness.WaitForReady(Duration.FromSeconds(30));
+        Ns = NetworkNamespace.Create("nscrafted");
+        Ns.AddTap("tap0", $"{KernelIp}/24");
+        Live = HarnessProcess.Start(Ns, "tap", "--dev", "tap0", "--ip", $"{OurIp}/24", "--serve", $"http:80:{site}",
+            "--serve", "echo:7", "--record", Path.Combine(WorkDir, "live.pcap"), "--duration", "300");
+        var ready = Live.WaitForReady(Duration.FromSeconds(30));
         _ourMac = MacAddress.Parse(ready.Split(' ')[^1]);
-        _kernelMac = MacAddress.Parse(_ns.MustRun("cat", "/sys/class/net/tap0/address").Output.Trim());
+        _kernelMac = MacAddress.Parse(Ns.MustRun("cat", "/sys/class/net/tap0/address").Output.Trim());
         StillServes();
-    }
-
-    [OneTimeTearDown]
-    public void CleanUp()
-    {
-        _harness?.Stop(Duration.FromSeconds(5));
-        _harness?.Dispose();
-        _ns?.Dispose();
-        if (_dir.Length > 0 && Directory.Exists(_dir)) Directory.Delete(_dir, true);
     }
 
     private void StillServes()
     {
-        _harness!.HasExited.Should().BeFalse(_harness.Error);
-        var ping = _ns!.Run("ping", "-c", "1", "-W", "2", OurIp);
+        Live!.HasExited.Should().BeFalse(Live.Error);
+        var ping = Ns!.Run("ping", "-c", "1", "-W", "2", OurIp);
         ping.ExitCode.Should().Be(0, ping.ToString());
-        var curl = _ns.Run(Duration.FromSeconds(10), "curl", "-s", "--max-time", "5", $"http://{OurIp}/");
-        curl.Output.Should().Be(Page, _harness.Error);
+        var curl = Ns.Run(Duration.FromSeconds(10), "curl", "-s", "--max-time", "5", $"http://{OurIp}/");
+        curl.Output.Should().Be(Page, Live.Error);
     }
 
     /// <summary>Writes the frames onto the tap from the kernel's side, as they are (no kernel stack in between).</summary>
     private void Send(IEnumerable<byte[]> frames)
     {
-        var file = Path.Combine(_dir, $"frames-{_frameFiles++}.hex");
+        var file = Path.Combine(WorkDir, $"frames-{_frameFiles++}.hex");
         File.WriteAllLines(file, frames.Select(Convert.ToHexString));
-        var r = _ns!.Run(Duration.FromSeconds(20), "python3", "-c",
+        var r = Ns!.Run(Duration.FromSeconds(20), "python3", "-c",
             "import socket,sys\n" +
             "s=socket.socket(socket.AF_PACKET,socket.SOCK_RAW)\n" +
             "s.bind(('tap0',0))\n" +
@@ -118,13 +106,13 @@ public class HostileFramesTests
     [Test, Order(4)]
     public void A_peer_offering_mss_8_gets_segments_of_at_least_48_bytes()
     {
-        _ns!.MustRun("nft", "add", "table", "inet", "crafted");
-        _ns.MustRun("nft", "add", "chain", "inet", "crafted", "out", "{ type filter hook output priority 0 ; }");
-        _ns.MustRun("nft", "add", "rule", "inet", "crafted", "out", "tcp", "sport", "40008", "tcp", "flags", "rst", "drop");
+        Ns!.MustRun("nft", "add", "table", "inet", "crafted");
+        Ns.MustRun("nft", "add", "chain", "inet", "crafted", "out", "{ type filter hook output priority 0 ; }");
+        Ns.MustRun("nft", "add", "rule", "inet", "crafted", "out", "tcp", "sport", "40008", "tcp", "flags", "rst", "drop");
         var syn = Convert.ToHexString(Ip(KernelIp, IpProtocol.Tcp, Syn(KernelIp, 40008, 80, mss: 8)));
         // The script answers our SYN-ACK with an ACK carrying a request, acknowledges what comes back, and prints the
         // payload length of every data segment we send until our FIN.
-        var r = _ns.Run(Duration.FromSeconds(30), "python3", "-c", MssScript, syn, _ourMac.ToString(), _kernelMac.ToString(), KernelIp, OurIp);
+        var r = Ns.Run(Duration.FromSeconds(30), "python3", "-c", MssScript, syn, _ourMac.ToString(), _kernelMac.ToString(), KernelIp, OurIp);
         r.ExitCode.Should().Be(0, r.ToString());
         var lengths = r.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToList();
         lengths.Sum().Should().BeGreaterThan(Page.Length, "the whole response came back: " + string.Join(",", lengths));
@@ -175,8 +163,8 @@ public class HostileFramesTests
     [Test, Order(5)]
     public void Afterwards_the_counters_name_every_refused_frame_and_the_recording_has_no_answer_to_them()
     {
-        _harness!.Stop(Duration.FromSeconds(10)).Should().Be(0, _harness.Error);
-        var drops = _harness.Error.Split('\n').Last(l => l.StartsWith("drops: ")).Trim();
+        Live!.Stop(Duration.FromSeconds(10)).Should().Be(0, Live.Error);
+        var drops = Live.Error.Split('\n').Last(l => l.StartsWith("drops: ")).Trim();
         int invalid = InvalidSources.Length * 3;
         Count(drops, "fragment-datagram-too-large").Should().Be(4, drops);
         Count(drops, "ipv4-invalid-source").Should().BeGreaterThanOrEqualTo(invalid, drops);
@@ -185,7 +173,7 @@ public class HostileFramesTests
         drops.Should().NotContain("tcp-", "the MSS-8 connection was served, not refused");
 
         // Nothing we sent went to an address no host can have, nor to Ethernet broadcast other than ARP.
-        var r = CommandRunner.Run("tshark", ["-r", Path.Combine(_dir, "live.pcap"),
+        var r = CommandRunner.Run("tshark", ["-r", Path.Combine(WorkDir, "live.pcap"),
             "-Y", $"eth.src == {_ourMac} && ip && (ip.dst != {KernelIp} || eth.dst == ff:ff:ff:ff:ff:ff)"], Duration.FromSeconds(60));
         r.ExitCode.Should().Be(0, r.ToString());
         r.Output.Trim().Should().BeEmpty("no echo reply, port unreachable, SYN-ACK or RST answers an invalid source");

@@ -13,7 +13,7 @@ namespace Netstack.Tests.Tap;
 /// slowloris heads, readers that never read, silent echo clients, and more of them than the cap. After each
 /// the process is alive, answers ping, and curl still gets the page.</summary>
 [TestFixture, Category("Tap"), NonParallelizable]
-public class HostilePeerTests
+public class HostilePeerTests : LiveHarnessFixture
 {
     private const string KernelIp = "10.76.0.1";
     private const string OurIp = "10.76.0.2";
@@ -23,18 +23,14 @@ public class HostilePeerTests
     private static readonly Duration Startup = Duration.FromSeconds(30);
     private const string Page = "<p>hostile peer test site</p>\n";
 
-    private NetworkNamespace? _ns;
-    private HarnessProcess? _harness;
-    private string _dir = "";
-
     [OneTimeSetUp]
     public void StartHarness()
     {
         if (TapPrerequisites.MissingReason() is { } why) Assert.Ignore(why);
         RequiredTools.Require("curl", "ss", "ping", "mkfifo");
-        _dir = Path.Combine(Path.GetTempPath(), $"tap-hostile-{Environment.ProcessId}");
-        if (Directory.Exists(_dir)) Directory.Delete(_dir, true);
-        var site = Directory.CreateDirectory(Path.Combine(_dir, "site")).FullName;
+        WorkDir = Path.Combine(Path.GetTempPath(), $"tap-hostile-{Environment.ProcessId}");
+        if (Directory.Exists(WorkDir)) Directory.Delete(WorkDir, true);
+        var site = Directory.CreateDirectory(Path.Combine(WorkDir, "site")).FullName;
         File.WriteAllText(Path.Combine(site, "index.html"), Page);
         File.WriteAllBytes(Path.Combine(site, "big.bin"), new byte[8 * 1024 * 1024]);
         File.CreateSymbolicLink(Path.Combine(site, "etclink"), "/etc");
@@ -42,26 +38,17 @@ public class HostilePeerTests
         File.CreateSymbolicLink(Path.Combine(site, "status"), "/proc/self/status");
         CommandRunner.Run("mkfifo", Path.Combine(site, "fifo")).ExitCode.Should().Be(0);
 
-        _ns = NetworkNamespace.Create("nshostile");
-        _ns.AddTap("tap0", $"{KernelIp}/24");
-        _harness = HarnessProcess.Start(_ns, "tap", "--dev", "tap0", "--ip", $"{OurIp}/24", "--serve", $"http:80:{site}",
+        Ns = NetworkNamespace.Create("nshostile");
+        Ns.AddTap("tap0", $"{KernelIp}/24");
+        Live = HarnessProcess.Start(Ns, "tap", "--dev", "tap0", "--ip", $"{OurIp}/24", "--serve", $"http:80:{site}",
             "--serve", "echo:7", "--header-timeout", $"{HeaderTimeoutSeconds}", "--idle-timeout", $"{IdleTimeoutSeconds}",
             "--max-connections", $"{MaxConnections}", "--duration", "300");
-        _harness.WaitForReady(Startup).Should().StartWith($"ready tap0 {OurIp} ");
-    }
-
-    [OneTimeTearDown]
-    public void CleanUp()
-    {
-        _harness?.Stop(Duration.FromSeconds(5));
-        _harness?.Dispose();
-        _ns?.Dispose();
-        if (_dir.Length > 0 && Directory.Exists(_dir)) Directory.Delete(_dir, true);
+        Live.WaitForReady(Startup).Should().StartWith($"ready tap0 {OurIp} ");
     }
 
     private (string Status, string Body) Curl(string path, int maxSeconds = 5)
     {
-        var r = _ns!.Run(Duration.FromSeconds(maxSeconds + 5), "curl", "-s", "--max-time", $"{maxSeconds}",
+        var r = Ns!.Run(Duration.FromSeconds(maxSeconds + 5), "curl", "-s", "--max-time", $"{maxSeconds}",
             "-w", "\n%{http_code}", $"http://{OurIp}{path}");
         int cut = r.Output.LastIndexOf('\n');
         return cut < 0 ? (r.Output, "") : (r.Output[(cut + 1)..], r.Output[..cut]);
@@ -70,17 +57,17 @@ public class HostilePeerTests
     /// <summary>The process lives, answers ping, and serves the page to a fresh client.</summary>
     private void StillServes()
     {
-        _harness!.HasExited.Should().BeFalse(_harness.Error);
-        var ping = _ns!.Run("ping", "-c", "1", "-W", "2", OurIp);
+        Live!.HasExited.Should().BeFalse(Live.Error);
+        var ping = Ns!.Run("ping", "-c", "1", "-W", "2", OurIp);
         ping.ExitCode.Should().Be(0, ping.ToString());
-        Curl("/").Should().Be(("200", Page), _harness.Error);
+        Curl("/").Should().Be(("200", Page), Live.Error);
     }
 
     private int EstablishedTo(int port) =>
-        _ns!.Run("ss", "-Htn", "state", "established", $"( dport = :{port} )").Output
+        Ns!.Run("ss", "-Htn", "state", "established", $"( dport = :{port} )").Output
             .Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
 
-    private Socket Connect(int port) => _ns!.RunInside(() =>
+    private Socket Connect(int port) => Ns!.RunInside(() =>
     {
         var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
         s.Connect(IPAddress.Parse(OurIp), port);
@@ -136,8 +123,8 @@ public class HostilePeerTests
             }
             trickling.Should().BeGreaterThanOrEqualTo(MaxConnections - 2);
             WaitUntil(() => EstablishedTo(80) == 0, Duration.FromSeconds(HeaderTimeoutSeconds + 5)).Should()
-                .BeTrue($"every slow head is reset after {HeaderTimeoutSeconds} s; {EstablishedTo(80)} remain\n{_harness!.Error}");
-            _harness!.Error.Should().Contain("no complete request head within 4 s");
+                .BeTrue($"every slow head is reset after {HeaderTimeoutSeconds} s; {EstablishedTo(80)} remain\n{Live!.Error}");
+            Live!.Error.Should().Contain("no complete request head within 4 s");
         }
         finally
         {

@@ -14,7 +14,7 @@ namespace Netstack.Tests.Tap;
 /// so our stack resolves the kernel; tap2: radvd advertises 2001:db8:79::/64 and a harness with `--ip6 auto` forms its
 /// address by SLAAC. Every recording is checked by tshark with checksum validation.</summary>
 [TestFixture, Category("Tap"), NonParallelizable]
-public class Ipv6InteropTests
+public class Ipv6InteropTests : LiveHarnessFixture
 {
     private const string KernelIp6 = "2001:db8:77::1";
     private const string OurIp6 = "2001:db8:77::2";
@@ -30,9 +30,6 @@ public class Ipv6InteropTests
     private const int FileLength = 256 * 1024;
     private static readonly Duration Startup = Duration.FromSeconds(30);
 
-    private NetworkNamespace? _ns;
-    private HarnessProcess? _harness;
-    private string _dir = "";
     private string _site = "";
     private string _recording = "";
 
@@ -41,48 +38,39 @@ public class Ipv6InteropTests
     {
         if (TapPrerequisites.MissingReason() is { } why) Assert.Ignore(why);
         RequiredTools.Require("ping", "socat", "curl", "ss", "tshark");
-        _dir = Path.Combine(Path.GetTempPath(), $"tap-ipv6-{Environment.ProcessId}");
-        if (Directory.Exists(_dir)) Directory.Delete(_dir, true);
-        _site = Directory.CreateDirectory(Path.Combine(_dir, "site")).FullName;
-        _recording = Path.Combine(_dir, "tap0.pcap");
+        WorkDir = Path.Combine(Path.GetTempPath(), $"tap-ipv6-{Environment.ProcessId}");
+        if (Directory.Exists(WorkDir)) Directory.Delete(WorkDir, true);
+        _site = Directory.CreateDirectory(Path.Combine(WorkDir, "site")).FullName;
+        _recording = Path.Combine(WorkDir, "tap0.pcap");
         WriteRandomFile(Path.Combine(_site, "file.bin"), FileLength, seed: 6);
 
-        _ns = NetworkNamespace.Create("ns6tap");
+        Ns = NetworkNamespace.Create("ns6tap");
         // IPv6 on in this namespace only; no duplicate address detection by the kernel, whose addresses are ours to
         // choose, so that its link-local address (radvd's source) is usable as soon as the tap is up.
-        _ns.MustRun("sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=0", "net.ipv6.conf.default.disable_ipv6=0",
+        Ns.MustRun("sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=0", "net.ipv6.conf.default.disable_ipv6=0",
             "net.ipv6.conf.default.accept_dad=0");
-        _ns.AddTap("tap0", "10.77.6.1/24");
-        _ns.MustRun("ip", "-6", "addr", "add", $"{KernelIp6}/64", "dev", "tap0", "nodad");
-        _ns.AddTap("tap1", "10.78.6.1/24");
-        _ns.MustRun("ip", "-6", "addr", "add", $"{ClientKernelIp6}/64", "dev", "tap1", "nodad");
-        _harness = HarnessProcess.Start(_ns, "tap", "--dev", "tap0", "--ip", "10.77.6.2/24", "--ip6", $"{OurIp6}/64",
+        Ns.AddTap("tap0", "10.77.6.1/24");
+        Ns.MustRun("ip", "-6", "addr", "add", $"{KernelIp6}/64", "dev", "tap0", "nodad");
+        Ns.AddTap("tap1", "10.78.6.1/24");
+        Ns.MustRun("ip", "-6", "addr", "add", $"{ClientKernelIp6}/64", "dev", "tap1", "nodad");
+        Live = HarnessProcess.Start(Ns, "tap", "--dev", "tap0", "--ip", "10.77.6.2/24", "--ip6", $"{OurIp6}/64",
             "--mac", OurMac, "--serve", $"echo:{EchoPort}", "--serve", $"http:80:{_site}", "--record", _recording,
             "--duration", "120");
-        _harness.WaitForReady(Startup).Should().Be($"ready tap0 10.77.6.2 {OurMac}");
+        Live.WaitForReady(Startup).Should().Be($"ready tap0 10.77.6.2 {OurMac}");
         // The addresses come before readiness, each after duplicate address detection.
-        _harness.Output.Should().Contain($"ip6 tap0 {OurLinkLocal}/64 link-local").And.Contain($"ip6 tap0 {OurIp6}/64 static");
-    }
-
-    [OneTimeTearDown]
-    public void CleanUp()
-    {
-        _harness?.Stop(Duration.FromSeconds(5));
-        _harness?.Dispose();
-        _ns?.Dispose();
-        if (_dir.Length > 0 && Directory.Exists(_dir)) Directory.Delete(_dir, true);
+        Live.Output.Should().Contain($"ip6 tap0 {OurLinkLocal}/64 link-local").And.Contain($"ip6 tap0 {OurIp6}/64 static");
     }
 
     [Test, Order(1)]
     public void Ping6_gets_replies_on_the_global_and_the_link_local_address_and_the_kernel_learns_our_mac()
     {
-        var r = _ns!.Run("ping", "-6", "-c", "3", "-i", "0.2", "-W", "2", OurIp6);
+        var r = Ns!.Run("ping", "-6", "-c", "3", "-i", "0.2", "-W", "2", OurIp6);
         r.ExitCode.Should().Be(0, r.ToString());
         Regex.Matches(r.Output, $@"64 bytes from {Regex.Escape(OurIp6)}: icmp_seq=\d ttl=64").Count.Should().Be(3, r.ToString());
-        var linkLocal = _ns.Run("ping", "-6", "-c", "1", "-W", "2", $"{OurLinkLocal}%tap0");
+        var linkLocal = Ns.Run("ping", "-6", "-c", "1", "-W", "2", $"{OurLinkLocal}%tap0");
         linkLocal.ExitCode.Should().Be(0, linkLocal.ToString());
         // The kernel resolved us by neighbour solicitation: our advertisement put our MAC in its cache.
-        var neighbour = _ns.Run("ip", "-6", "neigh", "show", OurIp6, "dev", "tap0");
+        var neighbour = Ns.Run("ip", "-6", "neigh", "show", OurIp6, "dev", "tap0");
         neighbour.Output.Should().MatchRegex($@"lladdr {OurMac} (REACHABLE|STALE|DELAY)", neighbour.ToString());
     }
 
@@ -90,7 +78,7 @@ public class Ipv6InteropTests
     public void A_3000_byte_ping6_is_reassembled_by_us_and_our_fragmented_reply_by_the_kernel()
     {
         var before = KernelIpv6Counters();
-        var r = _ns!.Run("ping", "-6", "-c", "2", "-i", "0.2", "-W", "2", "-s", "3000", OurIp6);
+        var r = Ns!.Run("ping", "-6", "-c", "2", "-i", "0.2", "-W", "2", "-s", "3000", OurIp6);
         r.ExitCode.Should().Be(0, r.ToString());
         Regex.Matches(r.Output, $@"3008 bytes from {Regex.Escape(OurIp6)}:").Count.Should().Be(2, r.ToString());
         var after = KernelIpv6Counters();
@@ -104,8 +92,8 @@ public class Ipv6InteropTests
     [Test, Order(3)]
     public void Curl6_fetches_a_file_byte_exact()
     {
-        var fetched = Path.Combine(_dir, "curl.bin");
-        var r = _ns!.Run(Duration.FromSeconds(30), "curl", "-6", "-sS", "-m", "20", "-o", fetched, $"http://[{OurIp6}]/file.bin");
+        var fetched = Path.Combine(WorkDir, "curl.bin");
+        var r = Ns!.Run(Duration.FromSeconds(30), "curl", "-6", "-sS", "-m", "20", "-o", fetched, $"http://[{OurIp6}]/file.bin");
         r.ExitCode.Should().Be(0, r.ToString());
         Sha256(fetched).Should().Be(Sha256(Path.Combine(_site, "file.bin")));
     }
@@ -114,12 +102,12 @@ public class Ipv6InteropTests
     public void Socat_over_tcp6_and_udp6_gets_its_bytes_echoed_unchanged()
     {
         var text = RandomText(20_000);
-        var tcp = _ns!.RunWithInput(Duration.FromSeconds(10), text, "socat", "-t", "2", "-T", "5", "-", $"TCP6:[{OurIp6}]:{EchoPort}");
+        var tcp = Ns!.RunWithInput(Duration.FromSeconds(10), text, "socat", "-t", "2", "-T", "5", "-", $"TCP6:[{OurIp6}]:{EchoPort}");
         tcp.Output.Should().Be(text, tcp.ToString());
         foreach (var length in new[] { 100, 4000 }) // 4000: fragmented both ways
         {
             var payload = RandomText(length);
-            var udp = _ns.RunWithInput(Duration.FromSeconds(10), payload, "socat", "-t", "1", "-T", "3", "-b", "8192", "-",
+            var udp = Ns.RunWithInput(Duration.FromSeconds(10), payload, "socat", "-t", "1", "-T", "3", "-b", "8192", "-",
                 $"UDP6:[{OurIp6}]:{EchoPort}");
             udp.Output.Should().Be(payload, $"a {length}-byte datagram should come back unchanged; {udp}");
         }
@@ -129,12 +117,12 @@ public class Ipv6InteropTests
     public void Our_stack_resolves_the_kernel_and_sends_it_a_file_over_tcp6()
     {
         var source = Path.Combine(_site, "file.bin");
-        var received = Path.Combine(_dir, "received.bin");
-        var recording = Path.Combine(_dir, "tap1.pcap");
-        using var receiver = _ns!.Start("socat", "-u", $"TCP6-LISTEN:9000,bind=[{ClientKernelIp6}],reuseaddr",
+        var received = Path.Combine(WorkDir, "received.bin");
+        var recording = Path.Combine(WorkDir, "tap1.pcap");
+        using var receiver = Ns!.Start("socat", "-u", $"TCP6-LISTEN:9000,bind=[{ClientKernelIp6}],reuseaddr",
             $"OPEN:{received},creat,trunc");
-        _ns.WaitForTcpListener(9000, Duration.FromSeconds(10)).Should().BeTrue();
-        using var client = HarnessProcess.Start(_ns, "tap", "--dev", "tap1", "--ip", "10.78.6.2/24", "--ip6", $"{ClientIp6}/64",
+        Ns.WaitForTcpListener(9000, Duration.FromSeconds(10)).Should().BeTrue();
+        using var client = HarnessProcess.Start(Ns, "tap", "--dev", "tap1", "--ip", "10.78.6.2/24", "--ip6", $"{ClientIp6}/64",
             "--mac", ClientMac, "--send", $"[{ClientKernelIp6}]:9000:{source}", "--record", recording, "--duration", "30");
         client.WaitForExit(Duration.FromSeconds(40)).Should().Be(0, client.Error);
         client.Output.Should().Contain($"send {FileLength} bytes sha256 {Sha256(source)}");
@@ -157,22 +145,22 @@ public class Ipv6InteropTests
     public void With_radvd_on_the_kernel_side_we_form_an_address_by_slaac_and_answer_on_it()
     {
         RequiredTools.Require("radvd");
-        var recording = Path.Combine(_dir, "tap2.pcap");
-        var config = Path.Combine(_dir, "radvd.conf");
+        var recording = Path.Combine(WorkDir, "tap2.pcap");
+        var config = Path.Combine(WorkDir, "radvd.conf");
         File.WriteAllText(config,
             "interface tap2 {\n  AdvSendAdvert on;\n  MinRtrAdvInterval 3;\n  MaxRtrAdvInterval 4;\n" +
             $"  prefix {SlaacPrefix}/64 {{ AdvOnLink on; AdvAutonomous on; }};\n}};\n");
-        _ns!.AddTap("tap2", "10.79.6.1/24");
+        Ns!.AddTap("tap2", "10.79.6.1/24");
         // radvd answers our router solicitation (it warns that forwarding is off and carries on: we are its only host).
-        using var radvd = _ns.Start("radvd", "-n", "-m", "stderr", "-u", "root", "-C", config, "-p", Path.Combine(_dir, "radvd.pid"));
-        using var slaac = HarnessProcess.Start(_ns, "tap", "--dev", "tap2", "--ip", "10.79.6.2/24", "--ip6", "auto",
+        using var radvd = Ns.Start("radvd", "-n", "-m", "stderr", "-u", "root", "-C", config, "-p", Path.Combine(WorkDir, "radvd.pid"));
+        using var slaac = HarnessProcess.Start(Ns, "tap", "--dev", "tap2", "--ip", "10.79.6.2/24", "--ip6", "auto",
             "--mac", SlaacMac, "--record", recording, "--duration", "30");
         slaac.WaitForReady(Startup);
         var formed = $"ip6 tap2 {SlaacAddress}/64 slaac";
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
         while (!slaac.Output.Contains(formed) && !slaac.HasExited && DateTime.UtcNow < deadline) Thread.Sleep(20);
         slaac.Output.Should().Contain(formed, $"stderr: {slaac.Error}");
-        var r = _ns.Run("ping", "-6", "-c", "2", "-i", "0.2", "-W", "2", SlaacAddress);
+        var r = Ns.Run("ping", "-6", "-c", "2", "-i", "0.2", "-W", "2", SlaacAddress);
         r.ExitCode.Should().Be(0, r.ToString());
         slaac.Stop(Duration.FromSeconds(10)).Should().Be(0, slaac.Error);
 
@@ -190,9 +178,9 @@ public class Ipv6InteropTests
     [Test, Order(100)]
     public void On_sigterm_the_harness_exits_cleanly_and_its_recording_passes_tshark()
     {
-        _ns!.Run("ping", "-6", "-c", "1", "-W", "2", "-s", "2000", OurIp6).ExitCode.Should().Be(0);
-        _harness!.Stop(Duration.FromSeconds(10)).Should().Be(0, _harness.Error);
-        _harness.Error.Should().MatchRegex(@"tap tap0: \d+ frames in, \d+ out, \d+ recorded to ");
+        Ns!.Run("ping", "-6", "-c", "1", "-W", "2", "-s", "2000", OurIp6).ExitCode.Should().Be(0);
+        Live!.Stop(Duration.FromSeconds(10)).Should().Be(0, Live.Error);
+        Live.Error.Should().MatchRegex(@"tap tap0: \d+ frames in, \d+ out, \d+ recorded to ");
 
         TsharkCheck.FindProblems(_recording, null, KernelIp6, EchoPort).Should().BeEmpty();
         var counts = TsharkCheck.Counts(_recording,
@@ -208,7 +196,7 @@ public class Ipv6InteropTests
 
     private Dictionary<string, long> KernelIpv6Counters() =>
         // /proc/net/snmp6 is per namespace: one "name value" per line.
-        _ns!.Run("cat", "/proc/net/snmp6").Output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+        Ns!.Run("cat", "/proc/net/snmp6").Output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
             .Where(p => p.Length == 2)
             .ToDictionary(p => p[0], p => long.Parse(p[1]));

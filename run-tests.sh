@@ -11,7 +11,7 @@ mkdir -p "$logs"
 # Debian packages the tests use: libpcap for SharpPcap, tshark to validate every recorded pcap,
 # the tools the real-wire (TAP) interop tests drive (radvd: router advertisements for the IPv6 SLAAC test), and an independent YAML 1.1 + JSON Schema validator
 # (scripts/validate-scenarios.py) the schema tests run over every shipped scenario.
-packages=(libpcap0.8 tshark tcpdump iproute2 nftables iputils-ping iputils-arping socat curl radvd ethtool liblwip-dev gcc libc6-dev pkg-config slirp4netns util-linux chromium python3 python3-yaml python3-jsonschema)
+packages=(libpcap0.8 tshark tcpdump iproute2 procps nftables iputils-ping iputils-arping socat curl radvd ethtool liblwip-dev gcc libc6-dev pkg-config slirp4netns util-linux chromium python3 python3-yaml python3-jsonschema)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -70,6 +70,8 @@ if [ -n "$trx" ]; then
   total=$(get total); passed=$(get passed); failed=$(get failed); skipped=$(get notExecuted)
   failed=$((failed + $(get error) + $(get timeout) + $(get aborted)))
 fi
+# The per-test lines of a failure scroll out of a long log: name the failures again just above the summary.
+[ -n "$trx" ] && python3 scripts/trx-failures.py "$trx"
 if [ "$total" -eq 0 ]; then
   echo "run-tests: no test ran" >&2
   [ "$failed" -eq 0 ] && failed=1

@@ -29,6 +29,9 @@ internal sealed class ScenarioPlayer(ScenarioRun run, string? capturePath, Inter
 
     public List<StepFailure> Failures { get; } = new();
 
+    /// <summary>Some frame window held only once widened for the harness's own measured stall.</summary>
+    public bool NeededStallAllowance { get; private set; }
+
     /// <summary>Steps not played because of an earlier failure, each with why.</summary>
     public List<StepFailure> NotRun { get; } = new();
 
@@ -343,6 +346,7 @@ internal sealed class ScenarioPlayer(ScenarioRun run, string? capturePath, Inter
             var (s, t) = RealWireTolerance.AllowForStall(start, end, e.Negated, stall, TimeWindow.Open);
             (window, counted, problem) = Judge(e, s, t);
             if (problem is not null) problem += $" (allowing for the harness's own measured stall of {TimeSyntax.FormatTime(stall)})";
+            else NeededStallAllowance = true;
         }
         if (problem is not null)
         {

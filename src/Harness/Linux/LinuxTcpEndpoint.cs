@@ -118,7 +118,7 @@ public sealed class LinuxTcpEndpoint : TcpEndpoint
                     return;
                 }
                 var chunk = buffer[..n];
-                _loop.Post(() => Received.AddRange(chunk));
+                _loop.Post(() => Received.Append(chunk));
             }
         }
         catch (SocketException e)

@@ -363,8 +363,9 @@ internal sealed class ScenarioPlayer(ScenarioRun run, string? capturePath, Inter
     {
         bool open = end == TimeWindow.Open;
         var window = new TimeWindow(start, open ? run.Now : end, open, run.Now);
-        var counted = run.Log.Frames.Where(f => window.Contains(f.TimeNanoseconds) && _matcher.Matches(e, f))
-            .Select(f => f.Number).ToList();
+        var counted = new List<int>();
+        foreach (var f in run.Log.Between(window.Start, window.End))
+            if (_matcher.Matches(e, f)) counted.Add(f.Number);
         string? problem = null;
         if (e.Negated && counted.Count > 0) problem = $"{counted.Count} did";
         else if (e.Count is { } n && counted.Count != n) problem = $"{counted.Count} {(counted.Count == 1 ? "was" : "were")} seen";

@@ -135,6 +135,20 @@ public sealed class NetworkStack
     /// network.</exception>
     public void AddDefaultGateway(Ipv4Address gateway) => AddRoute(new Ipv4Cidr(Ipv4Address.Any, 0), gateway);
 
+    /// <summary>Adds an IPv6 default router by hand (as <c>ip -6 route add default via</c>) on the first interface
+    /// where <paramref name="gateway"/> is on-link; it never expires (<see cref="RouterDiscovery.AddStatic"/>).</summary>
+    /// <exception cref="ArgumentException">No interface with IPv6 has <paramref name="gateway"/> on-link.</exception>
+    public void AddDefaultGateway(Ipv6Address gateway)
+    {
+        foreach (var i in _interfaces)
+            if (i.Ipv6 is { } ip && ip.IsOnLink(gateway))
+            {
+                ip.Routers.AddStatic(gateway);
+                return;
+            }
+        throw new ArgumentException($"gateway {gateway} is not on-link on an IPv6 interface of {Name}");
+    }
+
     /// <summary>Brings the interfaces up: announces each address with a gratuitous ARP.</summary>
     public void Start()
     {

@@ -30,7 +30,7 @@ public static class LineClassifier
     private static readonly HashSet<string> SettableSocketOptions = ["SO_REUSEADDR", "SO_LINGER", "TCP_NODELAY"];
 
     private static readonly HashSet<string> AppliedOptions =
-        ["tolerance_usecs", "tolerance_percent", "local_ip", "remote_ip", "gateway_ip", "mss", "bind_port", "connect_port", "strict_segments"];
+        ["tolerance_usecs", "tolerance_percent", "local_ip", "remote_ip", "gateway_ip", "mss", "mtu", "bind_port", "connect_port", "strict_segments"];
 
     /// <summary>Message flags the kernel path passes to send(2)/recv(2) as they are.</summary>
     private static readonly HashSet<string> KernelMessageFlags =

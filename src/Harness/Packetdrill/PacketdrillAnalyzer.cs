@@ -23,6 +23,9 @@ public static class PacketdrillAnalyzer
         long tolerance = OptionNumber(script, "tolerance_usecs", DefaultToleranceMicros, errors);
         double percent = OptionNumber(script, "tolerance_percent", DefaultTolerancePercent, errors);
         var version = Execution.ScriptAddresses.Of(script, errors).Version;
+        if (script.Option("mtu") is { } mtu && OptionNumber(script, "mtu", 1500, errors) is var value &&
+            (value < (version == Execution.ScriptIpVersion.Ipv6 ? 1280 : 68) || value > 65535))
+            errors.Add(new PacketdrillDiagnostic(mtu.Location, $"--mtu={mtu.Value}: a device MTU is {(version == Execution.ScriptIpVersion.Ipv6 ? "1280 (IPv6's minimum)" : "68")} to 65535"));
 
         var events = new List<AnalyzedEvent>(script.Events.Count);
         var fds = new FdTracker(errors, warnings);

@@ -81,11 +81,13 @@ public sealed class PacketdrillRun : IDisposable
         Log = new FrameLog();
         var world = new WorldBuilder(seed, capture is null ? Log : new FanOutSink(Log, capture), realTime);
         // On the tap wire the kernel's TSO segments (up to 64 KB) cross the segment whole, as on packetdrill's tun.
-        world.Segment("wire", realTime is null ? null : new Netstack.Drivers.Segments.SegmentOptions { Mtu = 65535 });
+        // packetdrill's --mtu is the local device's MTU (the wire then carries frames of any size up to it).
+        int? mtu = int.TryParse(script.Option("mtu")?.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var m) ? m : null;
+        world.Segment("wire", realTime is null && mtu is null ? null : new Netstack.Drivers.Segments.SegmentOptions { Mtu = 65535 });
         // packetdrill's tun: the local host is 192.168.0.1/16 and reaches the remote through gateway 192.168.0.2;
         // the peer answers ARP for any address but the local host's, so either layout works.
         if (external is not null) _localMac = external.Mac(local4, LocalMac);
-        var localInterface = new InterfaceSpec("wire", _localMac, new Ipv4Cidr(local4, 16), null)
+        var localInterface = new InterfaceSpec("wire", _localMac, new Ipv4Cidr(local4, 16), mtu)
         {
             Ipv6 = _addresses.WireIsIpv6 ? new Ipv6Cidr(_local.Ipv6, _addresses.PrefixLength) : null,
         };
@@ -99,7 +101,7 @@ public sealed class PacketdrillRun : IDisposable
                 throw new InvalidOperationException($"{external.Location}: played-by {external.Name}: external hosts are set up with IPv4 only; --ip_version=ipv6 is not run there");
             if (external.Problem(_localMac, localInterface.Address) is { } problem)
                 throw new InvalidOperationException($"{external.Location}: played-by {external.Name}: {problem}");
-            _external = Netstack.Harness.Linux.ExternalStackHost.Start(external.Spec(_localMac, localInterface.Address, 1500, gateway4), realClock);
+            _external = Netstack.Harness.Linux.ExternalStackHost.Start(external.Spec(_localMac, localInterface.Address, mtu ?? 1500, gateway4), realClock);
             ILink port = world.World.Segments["wire"].Connect("local.wire");
             if (world.World.Capture is { } externalSink) port = new CaptureLink(port, realClock, externalSink, "local", CaptureDirections.Outbound);
             _ = new Netstack.Drivers.Tap.FrameForwarder(_external.Tap, port);
@@ -118,7 +120,7 @@ public sealed class PacketdrillRun : IDisposable
         {
             var spec = new HostSpec("local", [localInterface], [defaultRoute], false, false, null, new SourceLocation(script.File, 1, 1));
             // Named tun0 as packetdrill's device, which scripts' shell commands name (ethtool -K tun0, tc qdisc ... tun0).
-            _kernel = Netstack.Harness.Linux.LinuxPeer.Create(spec, realTime, 1500, "tun0", offload: true);
+            _kernel = Netstack.Harness.Linux.LinuxPeer.Create(spec, realTime, mtu ?? 1500, "tun0", offload: true);
             // packetdrill's tun has no ARP: a permanent neighbour entry for the gateway keeps the kernel's first
             // segment from waiting for an ARP round trip (our peer still answers ARP for anything else).
             // packetdrill routes the remote address through its device by its own entry, which scripts change
@@ -755,8 +757,8 @@ public sealed class PacketdrillRun : IDisposable
     }
 
     /// <summary>An outgoing packet's ECN codepoint and TOS (IPv6: traffic class) against <c>[ect0]</c> /
-    /// <c>(tos 0x..)</c>, and IPv6's flow label; ECN and TOS only the kernel's lines get here (LineClassifier refuses
-    /// them on our stack, which sends neither).</summary>
+    /// <c>(tos 0x..)</c>, its TTL (hop limit) against <c>(ttl N)</c> / <c>(hlim N)</c>, and IPv6's flow label; ECN
+    /// and TOS only the kernel's lines get here (LineClassifier refuses them on our stack, which sends neither).</summary>
     private static string? IpHeaderMismatch(IpModifiers expected, SentIpPacket ip)
     {
         byte tos = ip.TrafficClass;
@@ -773,6 +775,7 @@ public sealed class PacketdrillRun : IDisposable
         };
         if (!ecnMatches) return $"ECN codepoint {ecn}, expected {expected.Ecn}";
         if (expected.Tos is int want && (tos & ~3) != (want & ~3)) return $"TOS 0x{tos & ~3:x2}, expected 0x{want & ~3:x2}";
+        if (expected.Ttl is int hops && ip.HopLimit != hops) return $"{(ip.IsIpv6 ? "hop limit" : "TTL")} {ip.HopLimit}, expected {hops}";
         if (expected.FlowLabel is int label && ip.IsIpv6 && (BinaryPrimitives.ReadInt32BigEndian(ip.Packet) & 0xFFFFF) is var live && live != label)
             return $"flow label 0x{live:x5}, expected 0x{label:x5}";
         return null;

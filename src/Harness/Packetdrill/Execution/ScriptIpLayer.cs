@@ -78,6 +78,8 @@ public readonly ref struct SentIpPacket
     /// <summary>IPv4's TOS byte or IPv6's traffic class (both with the ECN bits low).</summary>
     public byte TrafficClass { get; }
     public IpAddress Source { get; }
+    /// <summary>IPv4's TTL or IPv6's hop limit.</summary>
+    public byte HopLimit => IsIpv6 ? Packet[7] : Packet[8];
 
     public bool IsValid => HeaderLength > 0;
     public ReadOnlySpan<byte> Payload => Packet[HeaderLength..];

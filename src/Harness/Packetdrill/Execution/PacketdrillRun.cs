@@ -128,8 +128,9 @@ public sealed class PacketdrillRun : IDisposable
             string family = _addresses.WireIsIpv6 ? "-6" : "-4";
             _kernel.Namespace.MustRun("ip", family, "neigh", "replace", _addresses.Gateway.ToString(), "lladdr", PeerMac.ToString(),
                 "dev", "tun0", "nud", "permanent");
-            _kernel.Namespace.MustRun("ip", family, "route", "replace", $"{_remote}/{(_remote.IsIpv4 ? 32 : 128)}", "via",
-                _addresses.Gateway.ToString(), "dev", "tun0");
+            // onlink: a --local_ip outside the gateway's prefix (gtests' `--local_ip=fd::1`) still reaches it on tun0.
+            _kernel.Namespace.MustRun("ip", [family, "route", "replace", $"{_remote}/{(_remote.IsIpv4 ? 32 : 128)}", "via",
+                _addresses.Gateway.ToString(), "dev", "tun0", .. (_addresses.WireIsIpv6 ? new[] { "onlink" } : [])]);
             ILink port = world.World.Segments["wire"].Connect("local.wire");
             if (world.World.Capture is { } kernelSink) port = new CaptureLink(port, realTime, kernelSink, "local", CaptureDirections.Outbound);
             _ = new Netstack.Drivers.Tap.FrameForwarder(_kernel.Tap, port);

@@ -33,6 +33,7 @@ public class RealWirePacketdrillTests
     [TestCase("close-simultaneous")]
     [TestCase("rst-states")]
     [TestCase("icmp-port-unreachable")]
+    [TestCase("ipv6-packet-too-big")]
     public void The_kernel_passes_the_scripts_it_behaves_as_written_for(string name)
     {
         var result = RunOnKernel(name);

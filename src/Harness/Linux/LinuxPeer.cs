@@ -109,7 +109,7 @@ public sealed class LinuxPeer : IDisposable
     /// a namespace's sockets run the machine's choice (the host's sysctl, e.g. bbr), and a namespace may not make a
     /// restricted algorithm its default, so each socket asks for it (TCP_CONGESTION, tcp(7); accepted connections
     /// inherit the listener's). Packetdrill's kernel sockets are left as scripts expect them.</summary>
-    private static void PinCongestionControl(Socket socket)
+    internal static void PinCongestionControl(Socket socket)
     {
         const int TcpCongestion = 13; // tcp(7) TCP_CONGESTION
         var name = System.Text.Encoding.ASCII.GetBytes(KernelCongestionControl);

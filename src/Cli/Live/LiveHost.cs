@@ -18,7 +18,7 @@ public sealed class LiveHost : IDisposable
         Loop = new RealTimeEventLoop();
         try
         {
-            Tap = new TapLink(Loop, options.Device, options.Mtu, options.Offload);
+            Tap = new TapLink(Loop, options.Device, options.Mtu, options.Offload, options.Coalesce);
             ILink link = Tap;
             if (options.RecordPath is not null)
             {

@@ -229,7 +229,7 @@ public sealed unsafe class TapLink : ILink, IReadableHandler, IDisposable
         byte* ifr = stackalloc byte[IfReqSize];
         new Span<byte>(ifr, IfReqSize).Clear();
         Encoding.UTF8.GetBytes(name, new Span<byte>(ifr, IfNameSize - 1));
-        *(short*)(ifr + IfNameSize) = (short)(IFF_TAP | IFF_NO_PI | (offload ? IFF_VNET_HDR : 0) | (Environment.GetEnvironmentVariable("TAPX_NAPI") == "1" ? 0x0010 : 0));
+        *(short*)(ifr + IfNameSize) = (short)(IFF_TAP | IFF_NO_PI | (offload ? IFF_VNET_HDR : 0));
         if (Libc.Ioctl(fd, TUNSETIFF, ifr) < 0)
         {
             int errno = Libc.LastError;

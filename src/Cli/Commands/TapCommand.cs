@@ -31,7 +31,7 @@ public static class TapCommand
         var fetch = new Option<string?>("--fetch") { Description = "HTTP GET this URL (http://IPV4[:PORT]/PATH or http://[IPV6][:PORT]/PATH) through our stack, print the result, exit" };
         var send = new Option<string?>("--send") { Description = "Send FILE over TCP to HOST:PORT (IPV4:PORT:FILE or [IPV6]:PORT:FILE), close, print the result, exit" };
         var offload = new Option<bool>("--offload") { Description = "virtio-net headers with checksum/TSO offload: the kernel may send us 64 KB TCP segments" };
-        var noCoalesce = new Option<bool>("--no-coalesce") { Description = "Hand every TCP segment to the stack as it came (by default consecutive segments of a flow read in one batch are joined, as Linux's GRO does)" };
+        var noCoalesce = new Option<bool>("--no-coalesce") { Description = "Hand every TCP segment to the stack as it came (by default consecutive segments of a flow read in one batch are joined, as Linux's GRO does, unless --record is given)" };
         var record = new Option<string?>("--record") { Description = "Write every frame on the tap to this pcap file" };
         var duration = new Option<string?>("--duration") { Description = "Stop after this many seconds" };
         var defaults = ConnectionLimits.Default;

@@ -4,6 +4,7 @@ using Netstack.Drivers.Tap;
 using Netstack.Link;
 using Netstack.Wire;
 using NUnit.Framework;
+using static Netstack.Tests.Protocols.TracedHost;
 
 namespace Netstack.Tests.Drivers;
 
@@ -11,10 +12,6 @@ namespace Netstack.Tests.Drivers;
 /// and that everything else reaches the stack unchanged and in order.</summary>
 public class TcpSegmentCoalescerTests
 {
-    private static readonly MacAddress KernelMac = MacAddress.Parse("02:00:00:00:00:01");
-    private static readonly MacAddress OurMac = MacAddress.Parse("02:00:00:00:00:02");
-    private static readonly Ipv4Address Kernel = Ipv4Address.Parse("10.80.0.1");
-    private static readonly Ipv4Address Us = Ipv4Address.Parse("10.80.0.2");
     private const uint Ack = 777;
 
     private sealed class Receiver : IFrameReceiver
@@ -32,15 +29,15 @@ public class TcpSegmentCoalescerTests
     {
         const int tcpHeader = 32;
         var frame = new byte[EthernetFrame.HeaderLength + Ipv4Packet.MinHeaderLength + tcpHeader + length];
-        EthernetFrame.WriteHeader(frame, OurMac, KernelMac, EtherType.Ipv4);
+        EthernetFrame.WriteHeader(frame, Mac, PeerMac, EtherType.Ipv4);
         var ip = frame.AsSpan(EthernetFrame.HeaderLength);
-        Ipv4Packet.WriteHeader(ip, new Ipv4Header(Kernel, Us, IpProtocol.Tcp, ip.Length, (ushort)sequence, DontFragment: true));
+        Ipv4Packet.WriteHeader(ip, new Ipv4Header(PeerIp, Ip, IpProtocol.Tcp, ip.Length, (ushort)sequence, DontFragment: true));
         var tcp = ip[Ipv4Packet.MinHeaderLength..];
         tcp[20] = 1; tcp[21] = 1; tcp[22] = 8; tcp[23] = 10; // NOP NOP TS
         BinaryPrimitives.WriteUInt32BigEndian(tcp[24..], tsVal);
         BinaryPrimitives.WriteUInt32BigEndian(tcp[28..], 5);
         for (int i = 0; i < length; i++) tcp[tcpHeader + i] = (byte)((sequence + i) * 7);
-        TcpSegment.WriteHeader(tcp, new TcpHeader(40000, 9, sequence, Ack, flags, window, tcpHeader), Kernel, Us);
+        TcpSegment.WriteHeader(tcp, new TcpHeader(40000, 9, sequence, Ack, flags, window, tcpHeader), PeerIp, Ip);
         return frame;
     }
 
@@ -115,7 +112,7 @@ public class TcpSegmentCoalescerTests
     public void Frames_that_are_not_joinable_keep_their_place()
     {
         var arp = new byte[60];
-        EthernetFrame.WriteHeader(arp, MacAddress.Broadcast, KernelMac, EtherType.Arp);
+        EthernetFrame.WriteHeader(arp, MacAddress.Broadcast, PeerMac, EtherType.Arp);
         var received = Feed(Segment(1000, 100), Segment(1100, 100), arp, Segment(1200, 100)).Frames;
         received.Select(r => r.Frame.Length).Should().Equal(Segment(0, 200).Length, 60, Segment(0, 100).Length);
     }

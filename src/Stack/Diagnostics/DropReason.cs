@@ -186,4 +186,8 @@ public enum DropReason
     Ipv6DuplicateAddress,
     /// <summary>A UDP datagram over IPv6 with a zero checksum, which IPv6 forbids (RFC 8200 §8.1).</summary>
     Ipv6UdpZeroChecksum,
+    /// <summary>A Redirect failing RFC 4861 §8.1's validation: not from a link-local address, hop limit not 255, code
+    /// not 0, too short, malformed options, a multicast destination, a target neither link-local nor the destination,
+    /// or a sender that is not our current first hop (a default router) for the destination.</summary>
+    Ipv6RedirectInvalid,
 }

@@ -86,6 +86,8 @@ public sealed class StackCounters
     public long RouterSolicitationsSent;
     /// <summary>Router Advertisements accepted (prefixes, default router, MTU).</summary>
     public long RouterAdvertisementsProcessed;
+    /// <summary>Redirects accepted: a destination's next hop changed (RFC 4861 §8.3).</summary>
+    public long RedirectsProcessed;
     /// <summary>MLDv2 reports sent for the groups we joined.</summary>
     public long MldReportsSent;
     /// <summary>Path MTU estimates lowered by ICMPv6 Packet Too Big (RFC 8201).</summary>

@@ -164,6 +164,8 @@ public static class Ndp
 
     /// <summary>Target address of a Neighbor Solicitation, Advertisement or Redirect.</summary>
     public static Ipv6Address Target(ReadOnlySpan<byte> message) => Ipv6Address.Read(message[8..]);
+    /// <summary>Destination address of a Redirect: the destination whose next hop becomes the target.</summary>
+    public static Ipv6Address RedirectDestination(ReadOnlySpan<byte> message) => Ipv6Address.Read(message[24..]);
     /// <summary>Flags byte of a Neighbor Advertisement (R, S, O).</summary>
     public static byte AdvertisementFlags(ReadOnlySpan<byte> message) => message[4];
     /// <summary>Cur Hop Limit of a Router Advertisement (0: unspecified).</summary>

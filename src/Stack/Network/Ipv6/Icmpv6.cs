@@ -75,6 +75,15 @@ public sealed class Icmpv6 : IIpv6Protocol
                 else if (icmp.Type == Icmpv6Type.NeighborAdvertisement) ip.Neighbors.ReceiveAdvertisement(destination, icmp.Bytes);
                 else ip.Routers.ReceiveAdvertisement(source, icmp.Bytes);
                 break;
+            case Icmpv6Type.Redirect:
+                // RFC 4861 §8.1: hop limit 255 (not forwarded from off-link) and code 0; the rest is the cache's.
+                if (delivery.HopLimit != 255 || icmp.Code != 0)
+                {
+                    _counters.Drop(DropReason.Ipv6RedirectInvalid);
+                    return;
+                }
+                ip.Redirects.Receive(source, icmp.Bytes);
+                break;
             case Icmpv6Type.MulticastListenerQuery:
                 if (delivery.HopLimit != 1 || !source.IsLinkLocal)
                 {
@@ -84,7 +93,7 @@ public sealed class Icmpv6 : IIpv6Protocol
                 ip.AnswerMldQuery();
                 break;
             default:
-                // Router Solicitations (hosts discard them, RFC 4861 §6.2.6), redirects (not acted on), other nodes'
+                // Router Solicitations (hosts discard them, RFC 4861 §6.2.6), other nodes'
                 // MLD reports and unknown informational messages (RFC 4443 §2.4 (b)).
                 _counters.Drop(DropReason.Ipv6IcmpUnhandledType);
                 break;

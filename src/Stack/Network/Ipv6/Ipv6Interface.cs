@@ -20,6 +20,7 @@ public sealed class Ipv6Interface
         _stack = iface.Stack;
         Neighbors = new NeighborDiscovery(iface, this);
         Routers = new RouterDiscovery(iface, this);
+        Redirects = new RedirectCache(this, _stack);
         LinkMtu = iface.Mtu;
         HopLimit = _stack.Options.Ipv6.DefaultHopLimit;
     }
@@ -34,6 +35,8 @@ public sealed class Ipv6Interface
     public NeighborDiscovery Neighbors { get; }
     /// <summary>Prefixes, default routers and parameters learned from Router Advertisements.</summary>
     public RouterDiscovery Routers { get; }
+    /// <summary>Next hops per destination learned from Redirects (RFC 4861 §8).</summary>
+    public RedirectCache Redirects { get; }
     /// <summary>Largest IPv6 packet sent on the link: the interface MTU, lowered by a router's MTU option.</summary>
     public int LinkMtu { get; internal set; }
     /// <summary>Hop Limit of the packets we originate (a router may advertise one).</summary>

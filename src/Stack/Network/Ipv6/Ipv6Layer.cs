@@ -208,11 +208,18 @@ public sealed class Ipv6Layer
         return true;
     }
 
-    /// <summary>The interface and next hop for <paramref name="destination"/>: on-link (link-local, multicast, one of
-    /// our prefixes or an advertised on-link prefix) goes direct, anything else to a default router.</summary>
+    /// <summary>The interface and next hop for <paramref name="destination"/>: a next hop a Redirect taught (RFC 4861
+    /// §8.3) first; then on-link (link-local, multicast, one of our prefixes or an advertised on-link prefix) goes
+    /// direct, anything else to a default router.</summary>
     public bool TryRoute(Ipv6Address destination, out NetworkInterface iface, out Ipv6Address nextHop)
     {
         var interfaces = _stack.Interfaces;
+        for (int i = 0; i < interfaces.Count; i++)
+            if (interfaces[i].Ipv6 is { } ip && ip.Redirects.TryGetNextHop(destination, out nextHop))
+            {
+                iface = interfaces[i];
+                return true;
+            }
         for (int i = 0; i < interfaces.Count; i++)
             if (interfaces[i].Ipv6 is { } ip && ip.IsOnLink(destination))
             {

@@ -32,4 +32,7 @@ public sealed record Ipv6Options : IReassemblyLimits
     /// <summary>Path MTU estimates kept; the oldest is forgotten beyond it, so forged Packet Too Big messages cannot
     /// grow the cache without bound.</summary>
     public int MaxPathMtuEntries { get; init; } = 1024;
+    /// <summary>Destinations with a next hop learned from a Redirect; the oldest is forgotten beyond it, so a flood of
+    /// redirects for distinct destinations cannot grow the cache without bound.</summary>
+    public int MaxRedirectEntries { get; init; } = 1024;
 }

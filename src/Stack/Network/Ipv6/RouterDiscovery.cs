@@ -103,6 +103,15 @@ public sealed class RouterDiscovery
         return false;
     }
 
+    /// <summary>True when <paramref name="address"/> is a default router whose lifetime has not ended.</summary>
+    public bool IsDefaultRouter(Ipv6Address address)
+    {
+        var now = _stack.Scheduler.Now;
+        foreach (var r in _routers)
+            if (r.Address == address && now < r.ValidUntil) return true;
+        return false;
+    }
+
     /// <summary>A default router whose lifetime has not ended, preferring one whose neighbour entry is not known to
     /// be unreachable (RFC 4861 §6.3.6); false when there is none.</summary>
     public bool TryGetDefaultRouter(out Ipv6Address router)
@@ -158,7 +167,11 @@ public sealed class RouterDiscovery
         int existing = _routers.FindIndex(r => r.Address == source);
         if (lifetime == 0)
         {
-            if (existing >= 0) _routers.RemoveAt(existing);
+            if (existing >= 0)
+            {
+                _routers.RemoveAt(existing);
+                _ip.Redirects.RemoveFrom(source);
+            }
         }
         else
         {

@@ -1,0 +1,111 @@
+using Netstack.Diagnostics;
+using Netstack.Time;
+using Netstack.Wire;
+
+namespace Netstack.Network.Ipv6;
+
+/// <summary>A next hop learned from a Redirect (RFC 4861 §8.3).</summary>
+/// <param name="NextHop">Where packets to the destination go: a better router, or the destination itself (on-link).</param>
+/// <param name="Router">The default router the redirect rests on: it goes when that router is no longer one.</param>
+/// <param name="LearnedAt">When the redirect arrived; the oldest entry is evicted first.</param>
+public readonly record struct RedirectEntry(Ipv6Address NextHop, Ipv6Address Router, Instant LearnedAt);
+
+/// <summary>The host side of Redirect (RFC 4861 §8) on one interface: validates Redirects (§8.1) and keeps a
+/// per-destination next hop (§8.3) that routing consults before the default router. Bounded by
+/// <see cref="Ipv6Options.MaxRedirectEntries"/> (the oldest entry is evicted) so a flood of redirects for distinct
+/// destinations cannot grow memory.</summary>
+public sealed class RedirectCache
+{
+    private readonly Ipv6Interface _ip;
+    private readonly NetworkStack _stack;
+    private readonly Dictionary<Ipv6Address, RedirectEntry> _entries = new();
+
+    internal RedirectCache(Ipv6Interface ip, NetworkStack stack)
+    {
+        _ip = ip;
+        _stack = stack;
+    }
+
+    /// <summary>Destinations redirected.</summary>
+    public int Count => _entries.Count;
+
+    /// <summary>The entry for <paramref name="destination"/>, for assertions and reports; false when there is none.</summary>
+    public bool TryGetEntry(Ipv6Address destination, out RedirectEntry entry) => _entries.TryGetValue(destination, out entry);
+
+    /// <summary>The redirected next hop for <paramref name="destination"/>; false when there is none or the router
+    /// that redirected is no longer a default router (the entry is then forgotten).</summary>
+    public bool TryGetNextHop(Ipv6Address destination, out Ipv6Address nextHop)
+    {
+        nextHop = default;
+        if (_entries.Count == 0 || !_entries.TryGetValue(destination, out var entry)) return false;
+        if (!_ip.Routers.IsDefaultRouter(entry.Router))
+        {
+            _entries.Remove(destination);
+            return false;
+        }
+        nextHop = entry.NextHop;
+        return true;
+    }
+
+    /// <summary>Handles a Redirect whose hop limit (255) and code (0) were checked: the rest of RFC 4861 §8.1's
+    /// validation, then §8.3's processing. Invalid ones are dropped and counted as
+    /// <see cref="DropReason.Ipv6RedirectInvalid"/>.</summary>
+    internal void Receive(Ipv6Address source, ReadOnlySpan<byte> message)
+    {
+        var counters = _stack.Counters;
+        if (!source.IsLinkLocal || message.Length < Ndp.RedirectLength ||
+            !NdpOptionReader.IsWellFormed(message[Ndp.RedirectLength..]))
+        {
+            counters.Drop(DropReason.Ipv6RedirectInvalid);
+            return;
+        }
+        var target = Ndp.Target(message);
+        var destination = Ndp.RedirectDestination(message);
+        if (destination.IsMulticast || !(target.IsLinkLocal || target == destination) ||
+            !_stack.Ipv6.TryRoute(destination, out var iface, out var firstHop) || iface.Ipv6 != _ip || firstHop != source ||
+            firstHop == destination)
+        {
+            counters.Drop(DropReason.Ipv6RedirectInvalid);
+            return;
+        }
+        // The router behind this redirect: the sender if it is a default router, else the one behind the earlier
+        // redirect that made the sender our first hop.
+        var router = _entries.TryGetValue(destination, out var previous) ? previous.Router : source;
+        if (!_ip.Routers.IsDefaultRouter(router))
+        {
+            counters.Drop(DropReason.Ipv6RedirectInvalid);
+            return;
+        }
+        if (!_entries.ContainsKey(destination) && _entries.Count >= _stack.Options.Ipv6.MaxRedirectEntries) EvictOldest();
+        _entries[destination] = new RedirectEntry(target, router, _stack.Scheduler.Now);
+        counters.RedirectsProcessed++;
+        // §8.3: the target's link-layer address, if given, creates or updates its neighbour entry (STALE when new or
+        // changed). A target other than the destination is a router; when they are the same it cannot be told, so an
+        // existing entry keeps its flag.
+        if (NdpOptionReader.TryFindLinkLayerAddress(message[Ndp.RedirectLength..], NdpOptionType.TargetLinkLayerAddress, out var mac))
+            _ip.Neighbors.LearnUnsolicited(target, mac, target == destination ? null : true);
+    }
+
+    /// <summary>Forgets every redirect resting on <paramref name="router"/> (it stopped being a default router).</summary>
+    internal void RemoveFrom(Ipv6Address router)
+    {
+        if (_entries.Count == 0) return;
+        foreach (var (destination, entry) in _entries)
+            if (entry.Router == router) _entries.Remove(destination);
+    }
+
+    private void EvictOldest()
+    {
+        Ipv6Address victim = default;
+        var oldest = Instant.MaxValue;
+        bool found = false;
+        foreach (var (destination, entry) in _entries)
+            if (!found || entry.LearnedAt < oldest)
+            {
+                oldest = entry.LearnedAt;
+                victim = destination;
+                found = true;
+            }
+        if (found) _entries.Remove(victim);
+    }
+}

@@ -162,6 +162,11 @@ public static class Ndp
     /// <summary>Neighbor Advertisement O flag: override an existing cache entry.</summary>
     public const byte OverrideFlag = 0x20;
 
+    /// <summary>RFC 4861 §6.1.2, §8.1: a router's message (advertisement or redirect) comes from a link-local address,
+    /// holds at least its <paramref name="fixedLength"/> bytes and has well-formed options (none of length 0).</summary>
+    public static bool IsValidFromRouter(Ipv6Address source, ReadOnlySpan<byte> message, int fixedLength) =>
+        source.IsLinkLocal && message.Length >= fixedLength && NdpOptionReader.IsWellFormed(message[fixedLength..]);
+
     /// <summary>Target address of a Neighbor Solicitation, Advertisement or Redirect.</summary>
     public static Ipv6Address Target(ReadOnlySpan<byte> message) => Ipv6Address.Read(message[8..]);
     /// <summary>Destination address of a Redirect: the destination whose next hop becomes the target.</summary>

@@ -20,7 +20,7 @@ public sealed class Ipv6Interface
         _stack = iface.Stack;
         Neighbors = new NeighborDiscovery(iface, this);
         Routers = new RouterDiscovery(iface, this);
-        Redirects = new RedirectCache(this, _stack);
+        Redirects = new RedirectCache(this);
         LinkMtu = iface.Mtu;
         HopLimit = _stack.Options.Ipv6.DefaultHopLimit;
     }

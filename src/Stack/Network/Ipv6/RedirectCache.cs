@@ -16,15 +16,12 @@ public readonly record struct RedirectEntry(Ipv6Address NextHop, Ipv6Address Rou
 /// destinations cannot grow memory.</summary>
 public sealed class RedirectCache
 {
-    private readonly Ipv6Interface _ip;
-    private readonly NetworkStack _stack;
     private readonly Dictionary<Ipv6Address, RedirectEntry> _entries = new();
+    private readonly Ipv6Interface _ip;
 
-    internal RedirectCache(Ipv6Interface ip, NetworkStack stack)
-    {
-        _ip = ip;
-        _stack = stack;
-    }
+    internal RedirectCache(Ipv6Interface ip) => _ip = ip;
+
+    private NetworkStack Stack => _ip.Interface.Stack;
 
     /// <summary>Destinations redirected.</summary>
     public int Count => _entries.Count;
@@ -52,22 +49,14 @@ public sealed class RedirectCache
     /// <see cref="DropReason.Ipv6RedirectInvalid"/>.</summary>
     internal void Receive(Ipv6Address source, ReadOnlySpan<byte> message)
     {
-        var counters = _stack.Counters;
-        if (!source.IsLinkLocal || message.Length < Ndp.RedirectLength ||
-            !NdpOptionReader.IsWellFormed(message[Ndp.RedirectLength..]))
+        var counters = Stack.Counters;
+        if (!Ndp.IsValidFromRouter(source, message, Ndp.RedirectLength) || !IsFromFirstHop(source, message))
         {
             counters.Drop(DropReason.Ipv6RedirectInvalid);
             return;
         }
         var target = Ndp.Target(message);
         var destination = Ndp.RedirectDestination(message);
-        if (destination.IsMulticast || !(target.IsLinkLocal || target == destination) ||
-            !_stack.Ipv6.TryRoute(destination, out var iface, out var firstHop) || iface.Ipv6 != _ip || firstHop != source ||
-            firstHop == destination)
-        {
-            counters.Drop(DropReason.Ipv6RedirectInvalid);
-            return;
-        }
         // The router behind this redirect: the sender if it is a default router, else the one behind the earlier
         // redirect that made the sender our first hop.
         var router = _entries.TryGetValue(destination, out var previous) ? previous.Router : source;
@@ -76,14 +65,25 @@ public sealed class RedirectCache
             counters.Drop(DropReason.Ipv6RedirectInvalid);
             return;
         }
-        if (!_entries.ContainsKey(destination) && _entries.Count >= _stack.Options.Ipv6.MaxRedirectEntries) EvictOldest();
-        _entries[destination] = new RedirectEntry(target, router, _stack.Scheduler.Now);
+        if (!_entries.ContainsKey(destination) && _entries.Count >= Stack.Options.Ipv6.MaxRedirectEntries) EvictOldest();
+        _entries[destination] = new RedirectEntry(target, router, Stack.Scheduler.Now);
         counters.RedirectsProcessed++;
         // §8.3: the target's link-layer address, if given, creates or updates its neighbour entry (STALE when new or
         // changed). A target other than the destination is a router; when they are the same it cannot be told, so an
         // existing entry keeps its flag.
         if (NdpOptionReader.TryFindLinkLayerAddress(message[Ndp.RedirectLength..], NdpOptionType.TargetLinkLayerAddress, out var mac))
             _ip.Neighbors.LearnUnsolicited(target, mac, target == destination ? null : true);
+    }
+
+    /// <summary>RFC 4861 §8.1: a unicast destination, a target that is link-local or the destination itself, and a
+    /// sender that is our current first hop (a router, not the destination) for the destination.</summary>
+    private bool IsFromFirstHop(Ipv6Address source, ReadOnlySpan<byte> message)
+    {
+        var target = Ndp.Target(message);
+        var destination = Ndp.RedirectDestination(message);
+        return !destination.IsMulticast && (target.IsLinkLocal || target == destination) &&
+            Stack.Ipv6.TryRoute(destination, out var iface, out var firstHop) && iface.Ipv6 == _ip &&
+            firstHop == source && firstHop != destination;
     }
 
     /// <summary>Forgets every redirect resting on <paramref name="router"/> (it stopped being a default router).</summary>

@@ -141,8 +141,7 @@ public sealed class RouterDiscovery
     internal void ReceiveAdvertisement(Ipv6Address source, ReadOnlySpan<byte> message)
     {
         var counters = _stack.Counters;
-        if (!source.IsLinkLocal || message.Length < Ndp.RouterAdvertisementLength ||
-            !NdpOptionReader.IsWellFormed(message[Ndp.RouterAdvertisementLength..]))
+        if (!Ndp.IsValidFromRouter(source, message, Ndp.RouterAdvertisementLength))
         {
             counters.Drop(DropReason.Ipv6NdpInvalid);
             return;

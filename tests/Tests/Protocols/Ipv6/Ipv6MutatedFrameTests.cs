@@ -7,7 +7,7 @@ using static Netstack.Tests.Protocols.Ipv6.Ipv6Host;
 
 namespace Netstack.Tests.Protocols.Ipv6;
 
-/// <summary>Mutated IPv6 frames (extension-header chains, fragments, ND messages, transports): none throws, each is
+/// <summary>Mutated IPv6 frames (extension-header chains, fragments, ND messages and redirects, transports): none throws, each is
 /// accounted for (dropped with a reason, delivered, or queued for reassembly), and once the timers ran out nothing is
 /// held.</summary>
 public class Ipv6MutatedFrameTests
@@ -30,6 +30,8 @@ public class Ipv6MutatedFrameTests
                 Ipv6Frames.LinkLayerOption(1, RouterMac), Ipv6Frames.PrefixOption(Ipv6Address.Parse("2001:db8:7::"), 64, true, true, 100, 50),
                 Ipv6Frames.MtuOption(1400)), source: RouterLinkLocal, destination: Ipv6Address.AllNodes,
                 destinationMac: Ipv6Address.AllNodes.MulticastMac, hopLimit: 255),
+            FromPeer(58, Ipv6Frames.Icmpv6(RouterLinkLocal, Ip, 137, 0, 0, Ipv6Frames.Concat(Ipv6Address.Parse("fe80::99").Bytes(),
+                Ipv6Address.Parse("2001:db8:99::1").Bytes(), Ipv6Frames.LinkLayerOption(2, PeerMac))), source: RouterLinkLocal, hopLimit: 255),
             FromPeer(58, Ipv6Frames.Icmpv6(PeerIp, Ip, 2, 0, 1280, FromPeer(17, Ipv6Frames.Udp(Ip, PeerIp, 7, 5, new byte[40]))[14..])),
         ];
     }

@@ -96,7 +96,14 @@ public sealed class NeighborDiscovery
     {
         if (_cache.TryGetValue(address, out var entry)) return entry;
         if (_cache.Count >= _options.MaxEntries && !EvictOne()) return null;
-        entry = new NeighborEntry(address) { UpdatedAt = Scheduler.Now };
+        return Create(address);
+    }
+
+    /// <summary>A new entry; apart from <see cref="GetOrCreate"/> so the timer's closure is allocated only here, not on
+    /// every lookup of an existing entry (a lambda's captured local is allocated where its scope begins).</summary>
+    private NeighborEntry Create(Ipv6Address address)
+    {
+        var entry = new NeighborEntry(address) { UpdatedAt = Scheduler.Now };
         entry.Timer = new ScheduledTimer(Scheduler, () => OnTimer(entry));
         _cache[address] = entry;
         return entry;

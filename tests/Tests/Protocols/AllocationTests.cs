@@ -2,6 +2,7 @@ using Netstack.Drivers.Segments;
 using FluentAssertions;
 using Netstack.Link;
 using Netstack.Network;
+using Netstack.Tests.Protocols.Ipv6;
 using Netstack.Wire;
 using NUnit.Framework;
 using static Netstack.Tests.Protocols.TracedHost;
@@ -41,6 +42,23 @@ public class AllocationTests
         var frame = FromPeer(IpProtocol.Icmp, TestFrames.Echo(IcmpType.EchoRequest, 1, 1, TestFrames.Pattern(56)));
         BytesPerFrame(host.Interface, frame).Should().Be(0);
         host.Link.FramesTransmitted.Should().Be(Warmup + Measured + 1);
+    }
+
+    [Test]
+    public void Taking_an_ipv6_redirect_allocates_nothing_per_frame()
+    {
+        var host = new Ipv6.Ipv6Host();
+        host.Ipv6.Routers.AddStatic(Ipv6.Ipv6Host.RouterLinkLocal);
+        host.LearnPeer(Ipv6.Ipv6Host.RouterLinkLocal, Ipv6.Ipv6Host.RouterMac);
+        // A redirect naming the router itself as the better first hop: valid (a link-local target) and, as the first
+        // hop stays the same, valid again on every repeat, so each frame takes the whole accepting path.
+        var router = Ipv6.Ipv6Host.RouterLinkLocal;
+        var redirect = Ipv6Frames.Icmpv6(router, Ipv6.Ipv6Host.Ip, 137, 0, 0, Ipv6Frames.Concat(
+            router.Bytes(), Ipv6Address.Parse("2001:db8:99::1").Bytes(), Ipv6Frames.LinkLayerOption(2, Ipv6.Ipv6Host.RouterMac)));
+        host.Traced.Link.Recording = false;
+        var frame = Ipv6.Ipv6Host.FromPeer(58, redirect, source: router, hopLimit: 255);
+        BytesPerFrame(host.Traced.Interface, frame).Should().Be(0);
+        host.Stack.Counters.RedirectsProcessed.Should().Be(Warmup + Measured);
     }
 
     [Test]

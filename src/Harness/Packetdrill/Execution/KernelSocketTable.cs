@@ -9,8 +9,10 @@ namespace Netstack.Harness.Packetdrill.Execution;
 /// <summary>A script's file descriptors as real sockets of the Linux kernel in the run's namespace (<c>--wire tap</c>).
 /// Every socket is non-blocking underneath; a call the script makes blocking is retried after every event on the
 /// loop until it completes, so the script goes on meanwhile as with packetdrill's syscall thread. Return values and
-/// errnos are the kernel's, mapped back from .NET's SocketError.</summary>
-public sealed unsafe partial class KernelSocketTable(LinuxPeer peer, Ipv4Address remote, ushort bindPort, ushort connectPort) : ISocketModel
+/// errnos are the kernel's, mapped back from .NET's SocketError. A send the script writes blocking with an end time
+/// (<c>+0...0.020 sendto(...)</c>) is the real blocking call instead, on packetdrill's kind of syscall thread
+/// (<see cref="BlockingCallThread"/>): the kernel's answer to the handshake depends on a task waiting in it.</summary>
+public sealed unsafe partial class KernelSocketTable(LinuxPeer peer, Ipv4Address remote, ushort bindPort, ushort connectPort) : ISocketModel, IDisposable
 {
     private sealed class Entry(Socket socket)
     {
@@ -20,6 +22,11 @@ public sealed unsafe partial class KernelSocketTable(LinuxPeer peer, Ipv4Address
     }
 
     private readonly SortedDictionary<int, Entry> _fds = new();
+
+    /// <summary>Made at the first call that needs it.</summary>
+    private BlockingCallThread? _blockingCalls;
+
+    public void Dispose() => _blockingCalls?.Dispose();
 
     /// <summary>packetdrill's "socket under test": the one last created or accepted, whose TCP_INFO a Python
     /// <c>%{ }%</c> block sees.</summary>
@@ -81,6 +88,7 @@ public sealed unsafe partial class KernelSocketTable(LinuxPeer peer, Ipv4Address
                     if (socket.SocketType == SocketType.Dgram)
                         return Blocking(e, () => SyscallOutcome.Ok(socket.SendTo(new byte[length], new IPEndPoint(remote.ToSystem(), connectPort))),
                             dontWait, out pending);
+                    if (call.EndMicros is not null && !e.NonBlocking && !dontWait) return BlockingSend(e, length, flags, out pending);
                     if ((flags & MsgFastOpen) != 0) return FastOpenSend(e, length, flags, out pending);
                     int sent = 0;
                     // send(2) itself with the script's flags (MSG_EOR, MSG_MORE, MSG_ZEROCOPY reach the kernel as written);
@@ -171,17 +179,12 @@ public sealed unsafe partial class KernelSocketTable(LinuxPeer peer, Ipv4Address
     private SyscallOutcome? FastOpenSend(Entry e, int length, int flags, out SocketTable.Pending? pending)
     {
         pending = null;
-        Span<byte> address = stackalloc byte[16];
-        address.Clear();
-        address[0] = 2; // AF_INET, little-endian sa_family
-        address[2] = (byte)(connectPort >> 8);
-        address[3] = (byte)connectPort;
-        BinaryPrimitivesWrite(address[4..], remote.Value);
+        var address = RemoteAddress();
         var data = new byte[length];
         nint result;
         fixed (byte* p = data)
         fixed (byte* a = address)
-            result = SendToNative((int)e.Socket.Handle, p, (nuint)length, flags | MsgDontWait, a, 16);
+            result = SendToNative((int)e.Socket.Handle, p, (nuint)length, flags | MsgDontWait, a, address.Length);
         bool blocking = !e.NonBlocking && (flags & MsgDontWait) == 0;
         if (result >= 0 && (result == length || !blocking)) return SyscallOutcome.Ok((int)result);
         int errno = result >= 0 ? 0 : Marshal.GetLastPInvokeError();
@@ -206,8 +209,59 @@ public sealed unsafe partial class KernelSocketTable(LinuxPeer peer, Ipv4Address
         return null;
     }
 
-    private static void BinaryPrimitivesWrite(Span<byte> target, uint value) =>
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(target, value);
+    /// <summary>The script's remote address as a <c>struct sockaddr_in</c>.</summary>
+    private byte[] RemoteAddress()
+    {
+        var address = new byte[16];
+        address[0] = 2; // AF_INET, little-endian sa_family
+        address[2] = (byte)(connectPort >> 8);
+        address[3] = (byte)connectPort;
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(address.AsSpan(4), remote.Value);
+        return address;
+    }
+
+    /// <summary>send(2), or sendto(2) to the script's remote with MSG_FASTOPEN, made blocking on the blocking-call
+    /// thread as the script wrote it: the socket is switched to blocking for the call and back after it. The kernel
+    /// then waits in it as under packetdrill (a send before the handshake completes waits with the socket's
+    /// <c>sk_write_pending</c> set, so the kernel holds its ACK of the SYN-ACK for the data that follows).</summary>
+    private SyscallOutcome? BlockingSend(Entry e, int length, int flags, out SocketTable.Pending? pending)
+    {
+        int fd = (int)e.Socket.Handle;
+        byte[]? address = (flags & MsgFastOpen) != 0 ? RemoteAddress() : null;
+        var call = (_blockingCalls ??= new BlockingCallThread()).Start(() =>
+        {
+            var data = new byte[length];
+            SetNonBlocking(fd, false);
+            try
+            {
+                nint result;
+                fixed (byte* p = data)
+                fixed (byte* a = address)
+                    result = address is null ? SendNative(fd, p, (nuint)length, flags) : SendToNative(fd, p, (nuint)length, flags, a, address.Length);
+                return result >= 0 ? SyscallOutcome.Ok((int)result) : SyscallOutcome.Fail(PosixSymbols.ErrnoName(Marshal.GetLastPInvokeError()) ?? "EIO");
+            }
+            finally
+            {
+                // Every socket of the table is non-blocking underneath (the calls on the loop rely on it).
+                SetNonBlocking(fd, true);
+            }
+        });
+        pending = () => call.IsCompleted ? call.Result : null;
+        return null;
+    }
+
+    [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
+    private static partial int FcntlNative(int fd, int command, int argument);
+
+    private const int FcntlGetFlags = 3, FcntlSetFlags = 4;
+
+    private static void SetNonBlocking(int fd, bool nonBlocking)
+    {
+        int flags = FcntlNative(fd, FcntlGetFlags, 0);
+        if (flags < 0) return; // closed under the call
+        int nonBlock = (int)PosixSymbols.Value("O_NONBLOCK");
+        FcntlNative(fd, FcntlSetFlags, nonBlocking ? flags | nonBlock : flags & ~nonBlock);
+    }
 
     [LibraryImport("libc", EntryPoint = "recv", SetLastError = true)]
     private static partial nint RecvNative(int fd, void* buffer, nuint length, int flags);

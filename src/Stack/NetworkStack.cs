@@ -135,6 +135,27 @@ public sealed class NetworkStack
     /// network.</exception>
     public void AddDefaultGateway(Ipv4Address gateway) => AddRoute(new Ipv4Cidr(Ipv4Address.Any, 0), gateway);
 
+    /// <summary>Adds an IPv6 default router by hand (as <c>ip -6 route add default via</c>) on the first interface
+    /// where <paramref name="gateway"/> is on-link, else on the first with IPv6 (as <c>onlink</c> says: the router
+    /// is resolved on that link whatever our prefixes); it never expires (<see cref="RouterDiscovery.AddStatic"/>).</summary>
+    /// <exception cref="ArgumentException">No interface has IPv6.</exception>
+    public void AddDefaultGateway(Ipv6Address gateway)
+    {
+        Ipv6Interface? first = null;
+        foreach (var i in _interfaces)
+            if (i.Ipv6 is { } ip)
+            {
+                if (ip.IsOnLink(gateway))
+                {
+                    ip.Routers.AddStatic(gateway);
+                    return;
+                }
+                first ??= ip;
+            }
+        if (first is null) throw new ArgumentException($"{Name} has no interface with IPv6 for gateway {gateway}");
+        first.Routers.AddStatic(gateway);
+    }
+
     /// <summary>Brings the interfaces up: announces each address with a gratuitous ARP.</summary>
     public void Start()
     {

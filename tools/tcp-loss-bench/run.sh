@@ -5,14 +5,17 @@
 # from the first SYN to the receiver's first ACK of the last byte (ack 300001) (the run's own end time includes the
 # virtual wire's settling of timers and the tap wire's linger). A run that fails counts as the scenario's 60 s timeout.
 # Prints each loss rate's median completion time both ways and the ratio ours/kernel, then the BENCH line
-# (the median of the three ratios).
-# Usage: [PERSONALITY=linux|rfc|freebsd] tools/tcp-loss-bench/run.sh [SEEDS=20] [--virtual-only]
+# (the median of the three ratios). The kernel runs CUBIC (the kernel's default, which the linux personality models)
+# whatever the machine's net.ipv4.tcp_congestion_control says; KERNEL_CC=bbr (or reno) measures against another.
+# A failed run is named on stderr.
+# Usage: [PERSONALITY=linux|rfc|freebsd] [KERNEL_CC=cubic|bbr|reno] tools/tcp-loss-bench/run.sh [SEEDS=20] [--virtual-only]
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 seeds="${1:-20}"
 virtual_only="${2:-}"
 personality="${PERSONALITY:-linux}"
+export NETSTACK_KERNEL_CC="${KERNEL_CC:-cubic}"
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 median() { sort -g | awk '{a[NR]=$1} END { if (NR == 0) { print "nan"; exit } print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
@@ -22,7 +25,11 @@ completion() {
   local file="$1" wire="$2" seed="$3" name pcap
   name="$(basename "$file" .yaml)"
   rm -f "$out/$name.pcap"
-  if ! "$root/harness" run --wire "$wire" --out "$out" "$file" --seed "$seed" >/dev/null 2>&1; then echo 60; return; fi
+  if ! "$root/harness" run --wire "$wire" --out "$out" "$file" --seed "$seed" > "$out/run.log" 2>&1; then
+    echo "run failed ($wire, seed $seed): $(grep -m1 -E 'FAIL|error' "$out/run.log")" >&2
+    echo 60
+    return
+  fi
   pcap="$out/$name.pcap"
   tcpdump -nn -tt -r "$pcap" tcp 2>/dev/null | awk '
     / Flags \[S\]/ && !syn { syn = $1 }
@@ -41,8 +48,8 @@ for p in 5 10 20; do
   kernel=$(for s in $(seq 1 "$seeds"); do completion "$file" tap "$s"; done | median)
   ratio=$(awk -v a="$ours" -v b="$kernel" 'BEGIN { printf "%.2f", a / b }')
   ratios+=("$ratio")
-  echo "loss $p%: ours ($personality, virtual) median ${ours}s, kernel (tap) median ${kernel}s, ratio $ratio"
+  echo "loss $p%: ours ($personality, virtual) median ${ours}s, kernel ($NETSTACK_KERNEL_CC, tap) median ${kernel}s, ratio $ratio"
 done
 if [ ${#ratios[@]} -gt 0 ]; then
-  echo "BENCH tcp-loss-completion-ratio $(printf '%s\n' "${ratios[@]}" | median) ratio (ours as personality $personality)"
+  echo "BENCH tcp-loss-completion-ratio $(printf '%s\n' "${ratios[@]}" | median) ratio (ours as personality $personality, the kernel with $NETSTACK_KERNEL_CC)"
 fi

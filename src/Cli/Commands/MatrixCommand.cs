@@ -107,6 +107,7 @@ public static class MatrixCommand
         var matrix = new ConformanceMatrix(role)
         {
             Jobs = jobs,
+            Expectations = expected,
             OnCell = c => stdout.WriteLine($"{c.Word,-4}  {c.Scenario} × {c.Implementation}  ({c.WallSeconds:0.0} s){(c.Outcome == CellOutcome.Pass ? "" : "  " + c.Summary)}"),
         };
         IReadOnlyList<MatrixCell> cells;

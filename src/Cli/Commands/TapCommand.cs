@@ -31,6 +31,7 @@ public static class TapCommand
         var fetch = new Option<string?>("--fetch") { Description = "HTTP GET this URL (http://IPV4[:PORT]/PATH or http://[IPV6][:PORT]/PATH) through our stack, print the result, exit" };
         var send = new Option<string?>("--send") { Description = "Send FILE over TCP to HOST:PORT (IPV4:PORT:FILE or [IPV6]:PORT:FILE), close, print the result, exit" };
         var offload = new Option<bool>("--offload") { Description = "virtio-net headers with checksum/TSO offload: the kernel may send us 64 KB TCP segments" };
+        var noCoalesce = new Option<bool>("--no-coalesce") { Description = "Hand every TCP segment to the stack as it came (by default consecutive segments of a flow read in one batch are joined, as Linux's GRO does, unless --record is given)" };
         var record = new Option<string?>("--record") { Description = "Write every frame on the tap to this pcap file" };
         var duration = new Option<string?>("--duration") { Description = "Stop after this many seconds" };
         var defaults = ConnectionLimits.Default;
@@ -44,7 +45,7 @@ public static class TapCommand
 
         var command = new Command("tap", "Run the stack on a TAP device (live, real time)");
         command.Subcommands.Add(TapForwardCommand.Create());
-        foreach (var o in new Option[] { dev, ip, ip6, mac, gateway, mtu, serve, fetch, send, record, duration, offload, headerTimeout, idleTimeout, maxConnections, warmUp })
+        foreach (var o in new Option[] { dev, ip, ip6, mac, gateway, mtu, serve, fetch, send, record, duration, offload, noCoalesce, headerTimeout, idleTimeout, maxConnections, warmUp })
             command.Options.Add(o);
         command.SetAction(parse =>
         {
@@ -65,6 +66,7 @@ public static class TapCommand
                 Send = parse.GetValue(send) is { } s ? SendSpec.Parse(s) : null,
                 RecordPath = parse.GetValue(record),
                 Offload = parse.GetValue(offload),
+                Coalesce = !parse.GetValue(noCoalesce),
                 Duration = parse.GetValue(duration) is { } d ? TapOptions.ParseDuration(d) : null,
                 Limits = new ConnectionLimits
                 {

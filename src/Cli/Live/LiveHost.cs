@@ -18,7 +18,9 @@ public sealed class LiveHost : IDisposable
         Loop = new RealTimeEventLoop();
         try
         {
-            Tap = new TapLink(Loop, options.Device, options.Mtu, options.Offload);
+            // A recording keeps the frames as the kernel sent them, so a recorded session is not coalesced.
+            Tap = new TapLink(Loop, options.Device, options.Mtu, options.Offload,
+                coalesce: options.Coalesce && options.RecordPath is null);
             ILink link = Tap;
             if (options.RecordPath is not null)
             {

@@ -13,7 +13,11 @@ public sealed class TapBenchmark(TextWriter log)
     /// <param name="VethGbps">Kernel to kernel over a veth pair with its offloads off (every segment a 1500-byte
     /// frame with a software checksum, as on our tap at MTU 1500).</param>
     /// <param name="VethTsoGbps">The same veth pair with its default offloads (TSO/GSO/GRO, checksum offload).</param>
-    public sealed record Figures(double StackGbps, double ForwarderGbps, double OffloadGbps, double VethGbps, double VethTsoGbps)
+    /// <param name="VethRatio">Median over the rounds of ours at MTU 1500 / the veth without offloads, each pair
+    /// measured back to back (a ratio of medians would pair measurements minutes apart on a loaded machine).</param>
+    /// <param name="VethTsoRatio">Likewise, ours with TSO / the veth with offloads.</param>
+    public sealed record Figures(double StackGbps, double ForwarderGbps, double OffloadGbps, double VethGbps, double VethTsoGbps,
+        double VethRatio, double VethTsoRatio, int Rounds)
     {
         public double Ratio => StackGbps / ForwarderGbps;
     }
@@ -30,17 +34,18 @@ public sealed class TapBenchmark(TextWriter log)
             return Program.ExitFailed;
         }
         long bytes = quick ? 256L << 20 : 1L << 30;
+        int rounds = quick ? 3 : 5;
         Console.WriteLine("TAP: Linux TCP sender -> our sink service, against a plain frame forwarder between two taps (MTU 1500)");
-        var figures = new TapBenchmark(Console.Out).Run(bytes);
+        var figures = new TapBenchmark(Console.Out).Run(bytes, rounds);
         Console.WriteLine(FormattableString.Invariant($"BENCH tap-gbps {figures.StackGbps:0.###} Gbit/s"));
         Console.WriteLine(FormattableString.Invariant($"BENCH tap-forwarder-gbps {figures.ForwarderGbps:0.###} Gbit/s"));
         Console.WriteLine(FormattableString.Invariant($"BENCH tap-ratio {figures.Ratio:0.###} ratio"));
         Console.WriteLine(FormattableString.Invariant($"BENCH tap-tso-gbps {figures.OffloadGbps:0.###} Gbit/s"));
         Console.WriteLine(FormattableString.Invariant($"BENCH kernel-veth-gbps {figures.VethGbps:0.###} Gbit/s"));
         Console.WriteLine(FormattableString.Invariant($"BENCH kernel-veth-tso-gbps {figures.VethTsoGbps:0.###} Gbit/s"));
-        Console.WriteLine(FormattableString.Invariant($"  tap vs veth without offloads {figures.StackGbps / figures.VethGbps:0.###}x (goal >= 0.6); tap TSO vs veth with offloads {figures.OffloadGbps / figures.VethTsoGbps:0.###}x (goal >= 0.9)"));
-        Console.WriteLine(FormattableString.Invariant($"BENCH tap-vs-veth-ratio {figures.StackGbps / figures.VethGbps:0.###} x"));
-        Console.WriteLine(FormattableString.Invariant($"BENCH tap-tso-vs-veth-tso-ratio {figures.OffloadGbps / figures.VethTsoGbps:0.###} x"));
+        Console.WriteLine(FormattableString.Invariant($"  medians of {figures.Rounds} rounds; per-round ratios: tap vs veth without offloads {figures.VethRatio:0.###}x (goal >= 0.6); tap TSO vs veth with offloads {figures.VethTsoRatio:0.###}x (goal >= 0.9)"));
+        Console.WriteLine(FormattableString.Invariant($"BENCH tap-vs-veth-ratio {figures.VethRatio:0.###} x"));
+        Console.WriteLine(FormattableString.Invariant($"BENCH tap-tso-vs-veth-tso-ratio {figures.VethTsoRatio:0.###} x"));
         return Program.ExitOk;
     }
 
@@ -64,16 +69,35 @@ public sealed class TapBenchmark(TextWriter log)
         return null;
     }
 
-    public Figures Run(long bytes)
+    /// <summary>Sets up the four paths, then measures them in <paramref name="rounds"/> interleaved rounds (ours, the
+    /// veth without offloads, ours with TSO, the veth with them): on a loaded machine the rate swings within seconds,
+    /// so each ratio pairs two transfers made back to back, and the medians are reported.</summary>
+    public Figures Run(long bytes, int rounds = 1)
     {
         try
         {
-            double stack = MeasureStack(bytes, offload: false);
             double forwarder = MeasureForwarder(bytes);
-            double offload = MeasureStack(bytes, offload: true);
-            double veth = MeasureVeth(bytes, offload: false);
-            double vethTso = MeasureVeth(bytes, offload: true);
-            return new Figures(stack, forwarder, offload, veth, vethTso);
+            var stack = PrepareStack(offload: false);
+            var offload = PrepareStack(offload: true);
+            var veth = PrepareVeth(offload: false);
+            var vethTso = PrepareVeth(offload: true);
+            var rates = new List<double>[4];
+            for (int i = 0; i < rates.Length; i++) rates[i] = new List<double>();
+            var ratios = (Plain: new List<double>(), Tso: new List<double>());
+            var paths = new[] { ("stack", stack), ("veth without offloads", veth), ("stack with TSO offload", offload), ("veth with offloads", vethTso) };
+            for (int round = 0; round < rounds; round++)
+            {
+                for (int i = 0; i < paths.Length; i++)
+                {
+                    var gbps = paths[i].Item2(bytes);
+                    rates[i].Add(gbps);
+                    log.WriteLine(FormattableString.Invariant($"  {paths[i].Item1}: {bytes >> 20} MiB in {bytes * 8 / gbps / 1e9:0.00} s"));
+                }
+                ratios.Plain.Add(rates[0][^1] / rates[1][^1]);
+                ratios.Tso.Add(rates[2][^1] / rates[3][^1]);
+            }
+            return new Figures(Median(rates[0]), forwarder, Median(rates[2]), Median(rates[1]), Median(rates[3]),
+                Median(ratios.Plain), Median(ratios.Tso), rounds);
         }
         finally
         {
@@ -91,10 +115,17 @@ public sealed class TapBenchmark(TextWriter log)
         }
     }
 
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        int mid = sorted.Count / 2;
+        return sorted.Count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+    }
+
     /// <summary>Linux sender → our sink service (discard without hashing, which would cost more than the stack),
     /// MTU 1500; with offload, the kernel may hand us 64 KB
-    /// TCP segments through virtio-net headers.</summary>
-    private double MeasureStack(long bytes, bool offload)
+    /// TCP segments through virtio-net headers. Returns the transfer of n bytes (Gbit/s), warmed up.</summary>
+    private Func<long, double> PrepareStack(bool offload)
     {
         var ns = AddNamespace($"nsbench{(offload ? "o" : "")}{_tag}");
         Must("ip", "-n", ns, "tuntap", "add", "dev", "tap0", "mode", "tap");
@@ -113,10 +144,8 @@ public sealed class TapBenchmark(TextWriter log)
             if (!line.EndsWith($" {n} bytes", StringComparison.Ordinal)) throw new InvalidOperationException($"sink received the wrong amount: {line}");
             return n * 8 / seconds / 1e9;
         }
-        Transfer(Math.Min(bytes / 4, 64L << 20)); // warm-up: JIT tiers, ARP, buffers
-        var gbps = Transfer(bytes);
-        log.WriteLine(FormattableString.Invariant($"  stack{(offload ? " with TSO offload" : "")}: {bytes >> 20} MiB in {bytes * 8 / gbps / 1e9:0.00} s"));
-        return gbps;
+        Transfer(64L << 20); // warm-up: JIT tiers, ARP, buffers
+        return Transfer;
     }
 
     /// <summary>Linux in nsA → Linux in nsB through `harness tap forward`, MTU 1500.</summary>
@@ -146,7 +175,7 @@ public sealed class TapBenchmark(TextWriter log)
     /// <summary>The kernel's own ceiling without a tap: Linux in nsA → Linux in nsB over a veth pair at MTU 1500,
     /// with the pair's offloads off (each segment its own frame and checksum, what our tap at MTU 1500 gets) or left
     /// at their defaults (TSO, GSO, GRO: what the tap with vnet headers is compared with).</summary>
-    private double MeasureVeth(long bytes, bool offload)
+    private Func<long, double> PrepareVeth(bool offload)
     {
         string suffix = offload ? "o" : "";
         var a = AddNamespace($"nsva{suffix}{_tag}");
@@ -160,10 +189,9 @@ public sealed class TapBenchmark(TextWriter log)
             Must("ip", "-n", ns, "addr", "add", ip, "dev", dev);
             Must("ip", "-n", ns, "link", "set", dev, "up");
         }
-        KernelTransfer(a, b, "10.82.0.2", Math.Min(bytes / 4, 64L << 20), 5001);
-        var gbps = KernelTransfer(a, b, "10.82.0.2", bytes, 5002);
-        log.WriteLine(FormattableString.Invariant($"  veth{(offload ? " with offloads" : " without offloads")}: {bytes >> 20} MiB in {bytes * 8 / gbps / 1e9:0.00} s"));
-        return gbps;
+        KernelTransfer(a, b, "10.82.0.2", 64L << 20, 5001);
+        ushort port = 5002;
+        return n => KernelTransfer(a, b, "10.82.0.2", n, port++);
     }
 
     /// <summary>socat in <paramref name="from"/> sends <paramref name="n"/> bytes to a socat listening in

@@ -23,6 +23,9 @@ public sealed record TapOptions
     public string? RecordPath { get; init; }
     /// <summary>virtio-net headers with checksum and TSO offload on the tap (large received segments).</summary>
     public bool Offload { get; init; }
+    /// <summary>Join consecutive TCP segments read in one drain of the tap before the stack sees them (GRO); off
+    /// with --no-coalesce, and whenever the session is recorded (the pcap keeps the frames as the kernel sent them).</summary>
+    public bool Coalesce { get; init; } = true;
     public Duration? Duration { get; init; }
     public ConnectionLimits Limits { get; init; } = ConnectionLimits.Default;
 

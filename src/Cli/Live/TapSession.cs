@@ -36,6 +36,7 @@ public sealed class TapSession(LiveHost host, TextWriter output, TextWriter log)
             exitCode = Program.ExitFailed;
         }
         log.WriteLine($"tap {host.Tap.Name}: {host.Tap.FramesRead} frames in, {host.Tap.FramesWritten} out" +
+                      (host.Tap.FramesCoalesced > 0 ? $", {host.Tap.FramesCoalesced} joined to the segment before" : "") +
                       (host.Tap.WriteErrors > 0 ? $", {host.Tap.WriteErrors} write errors" : "") +
                       (host.Options.RecordPath is { } path ? $", {host.FramesRecorded} recorded to {path}" : ""));
         // What the stack refused, by reason, so a hostile peer's frames show up as counted drops.

@@ -37,6 +37,7 @@ public sealed unsafe class TapLink : ILink, IReadableHandler, IDisposable
     private readonly int _fd;
     private readonly byte[] _readBuffer;
     private readonly byte[]? _writeBuffer;
+    private readonly TcpSegmentCoalescer? _coalescer;
     private IFrameReceiver? _receiver;
     private bool _disposed;
 
@@ -46,7 +47,11 @@ public sealed unsafe class TapLink : ILink, IReadableHandler, IDisposable
     /// <param name="offload">Use virtio-net headers and let the kernel hand us TCP segments of up to 64 KB
     /// with the checksum left to us (TSO/checksum offload): fewer, larger frames. The link completes the
     /// checksum before the stack sees the frame, so the stack still gets ordinary (if large) frames.</param>
-    public TapLink(RealTimeEventLoop loop, string name, int? mtu = null, bool offload = false)
+    /// <param name="coalesce">Join consecutive TCP segments of a flow read in one drain of the device into one
+    /// large segment (<see cref="TcpSegmentCoalescer"/>, Linux's GRO): for an end host whose stack then runs and
+    /// acknowledges once per batch. Off where every frame must reach the receiver as the kernel sent it (a peer
+    /// in a scenario, a forwarder). Without offload only: with it the kernel already sends large segments.</param>
+    public TapLink(RealTimeEventLoop loop, string name, int? mtu = null, bool offload = false, bool coalesce = false)
     {
         ValidateName(name);
         _loop = loop;
@@ -65,6 +70,7 @@ public sealed unsafe class TapLink : ILink, IReadableHandler, IDisposable
             BroughtUp = EnsureUp(name);
             _readBuffer = offload ? new byte[VnetHeaderLength + MaxOffloadFrame] : new byte[Mtu + EthernetHeaderLength];
             _writeBuffer = offload ? new byte[VnetHeaderLength + MaxOffloadFrame] : null;
+            if (coalesce && !offload) _coalescer = new TcpSegmentCoalescer();
             loop.Watch(_fd, this);
         }
         catch
@@ -85,6 +91,8 @@ public sealed unsafe class TapLink : ILink, IReadableHandler, IDisposable
     public bool Offload { get; }
 
     public long FramesRead { get; private set; }
+    /// <summary>Frames joined into the segment before them by receive coalescing (0 without it).</summary>
+    public long FramesCoalesced => _coalescer?.SegmentsJoined ?? 0;
     public long FramesWritten { get; private set; }
     public long WriteErrors { get; private set; }
     public int LastWriteError { get; private set; }
@@ -124,6 +132,18 @@ public sealed unsafe class TapLink : ILink, IReadableHandler, IDisposable
 
     void IReadableHandler.OnReadable()
     {
+        if (_coalescer is not null && _receiver is { } receiver)
+        {
+            try
+            {
+                ReadCoalescing(receiver, _coalescer);
+            }
+            finally
+            {
+                _coalescer.Flush(receiver);
+            }
+            return;
+        }
         fixed (byte* p = _readBuffer)
         {
             for (int i = 0; i < ReadBudget && !_disposed; i++)
@@ -139,6 +159,22 @@ public sealed unsafe class TapLink : ILink, IReadableHandler, IDisposable
                     _receiver?.ReceiveFrame(frame, verified);
                 }
                 else _receiver?.ReceiveFrame(new ReadOnlySpan<byte>(p, (int)n));
+            }
+        }
+    }
+
+    /// <summary>Reads until the device is drained (or the budget is spent), joining segments; the caller flushes
+    /// the last run, so a batch's segments reach the stack before timers run.</summary>
+    private void ReadCoalescing(IFrameReceiver receiver, TcpSegmentCoalescer coalescer)
+    {
+        fixed (byte* p = _readBuffer)
+        {
+            for (int i = 0; i < ReadBudget && !_disposed; i++)
+            {
+                nint n = Libc.Read(_fd, p, _readBuffer.Length);
+                if (n <= 0) return; // EAGAIN: drained
+                FramesRead++;
+                coalescer.Add(new ReadOnlySpan<byte>(p, (int)n), receiver);
             }
         }
     }

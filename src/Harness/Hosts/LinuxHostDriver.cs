@@ -97,7 +97,7 @@ public sealed class LinuxHostDriver : HostDriver
     public override void ListenTcp(SocketName name, int backlog)
     {
         if (_listeners.ContainsKey(name)) throw new StepFailedException($"{name} is already listening");
-        var socket = _peer.OpenSocket(SocketType.Stream, ProtocolType.Tcp);
+        var socket = _peer.OpenTcpSocket();
         socket.Bind(new IPEndPoint(_peer.AnyAddress, name.Port));
         socket.Listen(backlog > 0 ? backlog : 128);
         _listeners[name] = socket;

@@ -54,23 +54,13 @@ public sealed class ScriptedPeerDriver : HostDriver
             link.Transmit(FrameBuilder.Ethernet(askerMac, iface.Mac, FrameBuilder.EtherTypeArp, reply));
         }
 
-        /// <summary>Ethernet (14) + IPv6 (40) + neighbour solicitation: type 135 at 54, target at 62. A solicitation
-        /// from the unspecified address is a duplicate address probe and is not answered (the peer claims nothing).</summary>
+        /// <summary>A solicitation from the unspecified address is a duplicate address probe and is not answered
+        /// (the peer claims nothing).</summary>
         private void AnswerSolicitation(ReadOnlySpan<byte> frame, Netstack.Wire.Ipv6Address own)
         {
-            if (frame[20] != Ipv6FrameBuilder.NextHeaderIcmpv6 || frame[21] != 255 || frame[54] != 135) return;
-            if (Netstack.Wire.Ipv6Address.Read(frame[62..]) != own) return;
-            var asker = Netstack.Wire.Ipv6Address.Read(frame[22..]);
-            if (asker.IsUnspecified) return;
-            var askerMac = Netstack.Wire.MacAddress.Read(frame[6..]);
-            var advertisement = new byte[32];
-            advertisement[0] = 136;
-            advertisement[4] = 0x60; // solicited, override
-            own.Write(advertisement.AsSpan(8));
-            advertisement[24] = 2; // target link-layer address
-            advertisement[25] = 1;
-            iface.Mac.Write(advertisement.AsSpan(26));
-            link.Transmit(Ipv6FrameBuilder.Frame(askerMac, iface.Mac, own, asker, Ipv6FrameBuilder.NextHeaderIcmpv6, 255, advertisement, 2));
+            if (!Ipv6FrameBuilder.TryReadSolicitation(frame, out var target, out var asker, out var askerMac) || target != own ||
+                asker.IsUnspecified) return;
+            link.Transmit(Ipv6FrameBuilder.NeighborAdvertisement(iface.Mac, own, askerMac, asker));
         }
     }
 }

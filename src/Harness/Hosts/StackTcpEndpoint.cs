@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using System.Net.Sockets;
 using Netstack.Api;
 using Netstack.Harness.Running;
@@ -115,13 +114,11 @@ public sealed class StackTcpEndpoint(string name, string host, Netstack.Time.ISc
         if (Connection is not { } c || !Reading) return;
         // One read of everything waiting, as an application with a large buffer does: the stack then sends at
         // most one window update, not one per small read.
-        // Straight into the list's own array: no chunk allocated and copied again per poll.
+        // Straight into the received buffer: no chunk allocated and copied again per poll.
         while (c.BytesToRead is var waiting and > 0)
         {
-            int had = Received.Count;
-            CollectionsMarshal.SetCount(Received, had + waiting);
-            int n = c.Receive(CollectionsMarshal.AsSpan(Received).Slice(had, waiting));
-            CollectionsMarshal.SetCount(Received, had + n);
+            int n = c.Receive(Received.FreeSpace(waiting));
+            Received.Commit(n);
             if (n == 0) break;
         }
     }

@@ -99,6 +99,36 @@ public sealed class LinuxPeer : IDisposable
             ? new Socket(AddressFamily.InterNetworkV6, type, protocol) { DualMode = true }
             : new Socket(AddressFamily.InterNetwork, type, protocol)));
 
+    /// <summary>The congestion control the kernel host's TCP sockets run: CUBIC, the kernel's default
+    /// (ip-sysctl <c>tcp_congestion_control</c>, Kconfig's default), which the linux personality models.
+    /// <c>NETSTACK_KERNEL_CC</c> names another for a measurement (e.g. bbr).</summary>
+    public static string KernelCongestionControl =>
+        Environment.GetEnvironmentVariable("NETSTACK_KERNEL_CC") is { Length: > 0 } cc ? cc : "cubic";
+
+    /// <summary>Sets a scenario TCP socket's congestion control to <see cref="KernelCongestionControl"/>. Otherwise
+    /// a namespace's sockets run the machine's choice (the host's sysctl, e.g. bbr), and a namespace may not make a
+    /// restricted algorithm its default, so each socket asks for it (TCP_CONGESTION, tcp(7); accepted connections
+    /// inherit the listener's). Packetdrill's kernel sockets are left as scripts expect them.</summary>
+    internal static void PinCongestionControl(Socket socket)
+    {
+        const int TcpCongestion = 13; // tcp(7) TCP_CONGESTION
+        var name = System.Text.Encoding.ASCII.GetBytes(KernelCongestionControl);
+        try { socket.SetRawSocketOption((int)SocketOptionLevel.Tcp, TcpCongestion, name); }
+        catch (SocketException e)
+        {
+            throw new InvalidOperationException(
+                $"the kernel host's congestion control '{KernelCongestionControl}' could not be set (TCP_CONGESTION): {e.Message}");
+        }
+    }
+
+    /// <summary>A TCP socket of the kernel host for a scenario, running <see cref="KernelCongestionControl"/>.</summary>
+    public Socket OpenTcpSocket()
+    {
+        var socket = OpenSocket(SocketType.Stream, ProtocolType.Tcp);
+        PinCongestionControl(socket);
+        return socket;
+    }
+
     /// <summary>Whether the host has an IPv6 address (then its sockets are dual-mode IPv6 ones).</summary>
     public bool HasIpv6 => Interface.Ipv6 is not null;
 

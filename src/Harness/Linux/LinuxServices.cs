@@ -23,7 +23,7 @@ internal static class LinuxServices
             }
             if (service.Kind is not ("echo" or "discard"))
                 throw new InvalidOperationException($"the harness does not run service {service} on Linux");
-            var listener = peer.OpenSocket(SocketType.Stream, ProtocolType.Tcp);
+            var listener = peer.OpenTcpSocket();
             listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
             listener.Bind(new IPEndPoint(peer.AnyAddress, service.Port));
             listener.Listen(128);

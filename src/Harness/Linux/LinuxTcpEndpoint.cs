@@ -34,7 +34,7 @@ public sealed class LinuxTcpEndpoint : TcpEndpoint
     public static LinuxTcpEndpoint Connect(string name, LinuxPeer peer, IScheduler loop, IPEndPoint remote, ushort localPort)
     {
         var endpoint = new LinuxTcpEndpoint(name, peer.Host.Name, loop) { _connecting = true };
-        var socket = peer.OpenSocket(SocketType.Stream, ProtocolType.Tcp);
+        var socket = peer.OpenTcpSocket();
         if (localPort != 0) socket.Bind(new IPEndPoint(peer.HasIpv6 ? peer.AnyAddress : peer.Interface.Address.Address.ToSystem(), localPort));
         endpoint._socket = socket;
         _ = endpoint.ConnectAsync(socket, remote);
@@ -118,7 +118,7 @@ public sealed class LinuxTcpEndpoint : TcpEndpoint
                     return;
                 }
                 var chunk = buffer[..n];
-                _loop.Post(() => Received.AddRange(chunk));
+                _loop.Post(() => Received.Append(chunk));
             }
         }
         catch (SocketException e)

@@ -29,11 +29,8 @@ public static class LineClassifier
     /// <summary>Options the runner can set on one socket through our API; the others are stack-wide settings.</summary>
     private static readonly HashSet<string> SettableSocketOptions = ["SO_REUSEADDR", "SO_LINGER", "TCP_NODELAY"];
 
-    private static readonly HashSet<string> ModelledIcmpTypes =
-        ["echo_request", "echo_reply", "unreachable", "time_exceeded", "source_quench", "parameter_problem"];
-
     private static readonly HashSet<string> AppliedOptions =
-        ["tolerance_usecs", "tolerance_percent", "local_ip", "remote_ip", "mss", "bind_port", "connect_port", "strict_segments"];
+        ["tolerance_usecs", "tolerance_percent", "local_ip", "remote_ip", "gateway_ip", "mss", "mtu", "bind_port", "connect_port", "strict_segments"];
 
     /// <summary>Message flags the kernel path passes to send(2)/recv(2) as they are.</summary>
     private static readonly HashSet<string> KernelMessageFlags =
@@ -41,28 +38,39 @@ public static class LineClassifier
 
     public static LineSupport Option(HeaderOption option) => option.Name switch
     {
-        "ip_version" when option.Value is "ipv4" => LineSupport.Yes,
-        "ip_version" => LineSupport.No($"--ip_version={option.Value}: our stack speaks IPv4 only"),
+        "ip_version" when Execution.ScriptAddresses.VersionOf(option.Value) is not null => LineSupport.Yes,
+        "ip_version" => LineSupport.No($"--ip_version={option.Value} is not one of packetdrill's (ipv4, ipv4-mapped-ipv6, ipv6)"),
         _ when AppliedOptions.Contains(option.Name) => LineSupport.Yes,
         _ when !option.Known => LineSupport.No($"--{option.Name} is not a packetdrill option"),
         _ => LineSupport.No($"--{option.Name} is not applied by our runner"),
     };
 
-    public static LineSupport Event(EventAction action, bool onKernel = false) => action switch
+    /// <param name="version">The script's <c>--ip_version</c>: which ICMP names, socket domain and IP fields apply.</param>
+    public static LineSupport Event(EventAction action, bool onKernel = false, Execution.ScriptIpVersion version = Execution.ScriptIpVersion.Ipv4) => action switch
     {
         ShellCommand => new LineSupport(SupportLevel.KernelOnly, "shell commands run only next to the Linux kernel (--wire tap)"),
         PythonBlock => new LineSupport(SupportLevel.Skipped, "Python %{ }% assertions run on the tap wire (against the kernel's TCP_INFO); on our stack they are reported as skipped"),
-        TcpPacketLine tcp => Tcp(tcp, onKernel),
-        UdpPacketLine udp => Ip(udp.Direction, udp.Ip, onKernel) ?? LineSupport.Yes,
-        IcmpPacketLine icmp => Icmp(icmp, onKernel),
-        SyscallLine call => onKernel ? KernelSyscall(call) : Syscall(call),
+        TcpPacketLine tcp => Tcp(tcp, onKernel, version),
+        UdpPacketLine udp => Ip(udp.Direction, udp.Ip, onKernel, version) ?? LineSupport.Yes,
+        IcmpPacketLine icmp => Icmp(icmp, onKernel, version),
+        SyscallLine call => SocketDomain(call, version) ?? (onKernel ? KernelSyscall(call) : Syscall(call)),
         _ => LineSupport.No($"{action.GetType().Name} is not understood by the runner"),
     };
 
-    private static LineSupport? Ip(PacketDirection direction, IpModifiers? ip, bool onKernel)
+    /// <summary>packetdrill's sockets are of the script's family (AF_INET6 under ipv6 and ipv4-mapped-ipv6); a
+    /// socket() naming the other one would fail its bind/connect there, which the runner does not model.</summary>
+    private static LineSupport? SocketDomain(SyscallLine call, Execution.ScriptIpVersion version)
+    {
+        if (call.Name != "socket" || call.Argument(0) is not WordExpr { Name: "AF_INET" or "AF_INET6" } domain) return null;
+        string expected = version == Execution.ScriptIpVersion.Ipv4 ? "AF_INET" : "AF_INET6";
+        return domain.Name == expected ? null
+            : LineSupport.No($"socket domain {domain.Name} under --ip_version={(version == Execution.ScriptIpVersion.Ipv4 ? "ipv4" : version == Execution.ScriptIpVersion.Ipv6 ? "ipv6" : "ipv4-mapped-ipv6")}: the script's sockets are {expected} (write ... to take the script's)");
+    }
+
+    private static LineSupport? Ip(PacketDirection direction, IpModifiers? ip, bool onKernel, Execution.ScriptIpVersion version)
     {
         if (ip is null) return null;
-        if (ip.FlowLabel is not null) return LineSupport.No("an IPv6 flow label: our stack speaks IPv4 only");
+        if (ip.FlowLabel is not null && version != Execution.ScriptIpVersion.Ipv6) return LineSupport.No("a flow label is an IPv6 field; the script's packets are IPv4 (--ip_version=ipv6 for IPv6)");
         if (onKernel) return null; // the kernel's ECN codepoint and TOS are compared as they come
         if (direction == PacketDirection.Outbound && ip.Ecn is not (null or "noecn"))
             return LineSupport.No($"expects ECN codepoint {ip.Ecn} on an outgoing packet: our stack does not set ECN (RFC 3168)");
@@ -71,10 +79,10 @@ public static class LineClassifier
         return null;
     }
 
-    private static LineSupport Tcp(TcpPacketLine line, bool onKernel)
+    private static LineSupport Tcp(TcpPacketLine line, bool onKernel, Execution.ScriptIpVersion version)
     {
         if (line.UdpEncapsulation is not null) return LineSupport.No("TCP over UDP encapsulation is not implemented");
-        if (Ip(line.Direction, line.Ip, onKernel) is { } ip) return ip;
+        if (Ip(line.Direction, line.Ip, onKernel, version) is { } ip) return ip;
         var segment = line.Segment;
         if (!onKernel && line.Direction == PacketDirection.Outbound && (segment.Flags.Ece || segment.Flags.Cwr))
             return LineSupport.No($"expects ECE/CWR ({segment.Flags}) from our stack, which does not negotiate ECN (RFC 3168)");
@@ -84,11 +92,12 @@ public static class LineClassifier
         return LineSupport.Yes;
     }
 
-    private static LineSupport Icmp(IcmpPacketLine line, bool onKernel)
+    private static LineSupport Icmp(IcmpPacketLine line, bool onKernel, Execution.ScriptIpVersion version)
     {
-        if (Ip(line.Direction, line.Ip, onKernel) is { } ip) return ip;
-        if (!ModelledIcmpTypes.Contains(line.Type))
-            return LineSupport.No($"ICMP type '{line.Type}' is not an ICMPv4 message our runner builds");
+        if (Ip(line.Direction, line.Ip, onKernel, version) is { } ip) return ip;
+        bool v6 = version == Execution.ScriptIpVersion.Ipv6;
+        if (!Execution.IcmpMessageNames.Knows(line.Type, v6))
+            return LineSupport.No($"ICMP type '{line.Type}' is not an {(v6 ? "ICMPv6" : "ICMPv4")} message our runner builds");
         if (line.Quoted?.UdpEncapsulation is not null) return LineSupport.No("TCP over UDP encapsulation is not implemented");
         return LineSupport.Yes;
     }
@@ -100,7 +109,7 @@ public static class LineClassifier
         switch (call.Name)
         {
             case "socket":
-                if (SocketProblem(call, "our stack speaks IPv4 only", "modelled") is { } socketProblem) return socketProblem;
+                if (SocketProblem(call, "modelled") is { } socketProblem) return socketProblem;
                 break;
             case "setsockopt" or "getsockopt":
                 if (call.Argument(2) is WordExpr option && !ModelledSocketOptions.Contains(option.Name))
@@ -126,10 +135,10 @@ public static class LineClassifier
         }
         return LineSupport.Yes;
     }
-    private static LineSupport? SocketProblem(SyscallLine call, string domainReason, string typeVerb)
+    private static LineSupport? SocketProblem(SyscallLine call, string typeVerb)
     {
-        if (call.Argument(0) is WordExpr { Name: not "AF_INET" } domain)
-            return LineSupport.No($"socket domain {domain.Name}: {domainReason}");
+        if (call.Argument(0) is WordExpr { Name: not ("AF_INET" or "AF_INET6") } domain)
+            return LineSupport.No($"socket domain {domain.Name} is not {typeVerb} (AF_INET and AF_INET6 are)");
         if (call.Argument(1) is WordExpr { Name: not ("SOCK_STREAM" or "SOCK_DGRAM") } type)
             return LineSupport.No($"socket type {type.Name} is not {typeVerb} (SOCK_STREAM and SOCK_DGRAM are)");
         return null;
@@ -154,7 +163,7 @@ public static class LineClassifier
         switch (call.Name)
         {
             case "socket":
-                if (SocketProblem(call, "the runner opens IPv4 sockets", "run") is { } socketProblem) return socketProblem;
+                if (SocketProblem(call, "run") is { } socketProblem) return socketProblem;
                 break;
             case "setsockopt" or "getsockopt":
                 if (call.Argument(1) is WordExpr level && !Execution.PosixSymbols.TryValue(level.Name, out _))

@@ -22,6 +22,10 @@ public static class PacketdrillAnalyzer
         var options = script.Options.Select(o => new OptionSupport(o, LineClassifier.Option(o))).ToList();
         long tolerance = OptionNumber(script, "tolerance_usecs", DefaultToleranceMicros, errors);
         double percent = OptionNumber(script, "tolerance_percent", DefaultTolerancePercent, errors);
+        var version = Execution.ScriptAddresses.Of(script, errors).Version;
+        if (script.Option("mtu") is { } mtu && OptionNumber(script, "mtu", 1500, errors) is var value &&
+            (value < (version == Execution.ScriptIpVersion.Ipv6 ? 1280 : 68) || value > 65535))
+            errors.Add(new PacketdrillDiagnostic(mtu.Location, $"--mtu={mtu.Value}: a device MTU is {(version == Execution.ScriptIpVersion.Ipv6 ? "1280 (IPv6's minimum)" : "68")} to 65535"));
 
         var events = new List<AnalyzedEvent>(script.Events.Count);
         var fds = new FdTracker(errors, warnings);
@@ -29,7 +33,7 @@ public static class PacketdrillAnalyzer
         ScriptEvent? previousEvent = null;
         foreach (var scriptEvent in script.Events)
         {
-            var analyzed = ResolveTime(scriptEvent, previous, previousEvent, errors, onKernel);
+            var analyzed = ResolveTime(scriptEvent, previous, previousEvent, errors, onKernel, version);
             if (scriptEvent.Action is SyscallLine call) fds.Apply(call);
             events.Add(analyzed);
             previous = analyzed.ScriptMicros;
@@ -51,7 +55,8 @@ public static class PacketdrillAnalyzer
     private static bool IsOutbound(ScriptEvent e) => e.Action is PacketLine { Direction: PacketDirection.Outbound };
     private static bool IsInbound(ScriptEvent? e) => e?.Action is PacketLine { Direction: PacketDirection.Inbound };
 
-    private static AnalyzedEvent ResolveTime(ScriptEvent e, long previous, ScriptEvent? previousEvent, List<PacketdrillDiagnostic> errors, bool onKernel)
+    private static AnalyzedEvent ResolveTime(ScriptEvent e, long previous, ScriptEvent? previousEvent, List<PacketdrillDiagnostic> errors, bool onKernel,
+        Execution.ScriptIpVersion version)
     {
         var time = e.Time;
         if (time.Kind is EventTimeKind.Any && !IsOutbound(e))
@@ -85,7 +90,7 @@ public static class PacketdrillAnalyzer
             _ when IsInbound(previousEvent) && IsInbound(e) => TimeAnchor.PreviousScriptTime,
             _ => TimeAnchor.PreviousActualTime,
         };
-        return new AnalyzedEvent(e, start, end, anchor, LineClassifier.Event(e.Action, onKernel));
+        return new AnalyzedEvent(e, start, end, anchor, LineClassifier.Event(e.Action, onKernel, version));
     }
 
     /// <summary>Follows fds through socket/listen/accept/connect/close. Calls expected to fail (<c>= -1 ERRNO</c>)

@@ -29,6 +29,9 @@ internal sealed class ScenarioPlayer(ScenarioRun run, string? capturePath, Inter
 
     public List<StepFailure> Failures { get; } = new();
 
+    /// <summary>Some frame window held only once widened for the harness's own measured stall.</summary>
+    public bool NeededStallAllowance { get; private set; }
+
     /// <summary>Steps not played because of an earlier failure, each with why.</summary>
     public List<StepFailure> NotRun { get; } = new();
 
@@ -343,6 +346,7 @@ internal sealed class ScenarioPlayer(ScenarioRun run, string? capturePath, Inter
             var (s, t) = RealWireTolerance.AllowForStall(start, end, e.Negated, stall, TimeWindow.Open);
             (window, counted, problem) = Judge(e, s, t);
             if (problem is not null) problem += $" (allowing for the harness's own measured stall of {TimeSyntax.FormatTime(stall)})";
+            else NeededStallAllowance = true;
         }
         if (problem is not null)
         {
@@ -359,8 +363,9 @@ internal sealed class ScenarioPlayer(ScenarioRun run, string? capturePath, Inter
     {
         bool open = end == TimeWindow.Open;
         var window = new TimeWindow(start, open ? run.Now : end, open, run.Now);
-        var counted = run.Log.Frames.Where(f => window.Contains(f.TimeNanoseconds) && _matcher.Matches(e, f))
-            .Select(f => f.Number).ToList();
+        var counted = new List<int>();
+        foreach (var f in run.Log.Between(window.Start, window.End))
+            if (_matcher.Matches(e, f)) counted.Add(f.Number);
         string? problem = null;
         if (e.Negated && counted.Count > 0) problem = $"{counted.Count} did";
         else if (e.Count is { } n && counted.Count != n) problem = $"{counted.Count} {(counted.Count == 1 ? "was" : "were")} seen";

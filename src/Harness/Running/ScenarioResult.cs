@@ -26,6 +26,8 @@ public sealed record ScenarioResult(
 
     /// <summary>On the real wire, the longest our own loop ran its timers late (0: never measurably late).</summary>
     public long HarnessStallNanoseconds { get; init; }
+    /// <summary>Some frame window held only once widened for the harness's own measured stall.</summary>
+    public bool NeededStallAllowance { get; init; }
 
     /// <summary>Earlier real-wire runs of this scenario that failed while the harness itself stalled, so proved
     /// nothing and were run again: one line each with the figures.</summary>

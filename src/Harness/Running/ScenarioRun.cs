@@ -91,6 +91,7 @@ public sealed class ScenarioRun : IDisposable
     {
         foreach (var driver in _hosts.Values) driver.Dispose();
         _hosts.Clear();
+        foreach (var endpoint in _tcp.Values) endpoint.Received.Release();
     }
 
     /// <summary>Ports are named host.segment by <see cref="Sim.Attach"/>; host names cannot contain dots.</summary>

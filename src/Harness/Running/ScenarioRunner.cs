@@ -29,7 +29,7 @@ public sealed class ScenarioRunner
     /// <summary>Plays the scenario; on the real wire a failed run during which the harness itself stalled is
     /// inconclusive and played again (<see cref="RealWireTolerance.RunUntilConclusive"/>).</summary>
     public ScenarioResult Run(Scenario scenario, RunOptions options) =>
-        RealWireTolerance.RunUntilConclusive(() => RunOnce(scenario, options));
+        RealWireTolerance.RunUntilConclusive(() => RunOnce(scenario, options), options.PassMustKeepTime);
 
     private ScenarioResult RunOnce(Scenario scenario, RunOptions options)
     {
@@ -63,6 +63,7 @@ public sealed class ScenarioRunner
             TcpRetransmissions = run.Stacks.Sum(h => h.Counters.TcpRetransmissions),
             Wire = options.Wire,
             HarnessStallNanoseconds = run.HarnessStall,
+            NeededStallAllowance = player.NeededStallAllowance,
             NotRun = player.NotRun.OrderBy(f => f.StepIndex).ToList(),
         };
     }

@@ -10,7 +10,7 @@ public abstract class TcpEndpoint(string name, string host)
 {
     public string Name { get; } = name;
     public string Host { get; } = host;
-    public List<byte> Received { get; } = new();
+    public ReceivedBytes Received { get; } = new();
 
     /// <summary>False while the application has stopped reading (<c>tcp-stop-reading</c>): received data stays in
     /// the connection's receive buffer and the window it advertises shrinks.</summary>

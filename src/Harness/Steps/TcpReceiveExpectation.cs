@@ -32,7 +32,7 @@ public sealed class TcpReceiveExpectation : StateExpectation
         if (Data is { } d)
         {
             // Compared and hashed in place: a copy of a megabyte transfer per check was most of a scenario's allocation.
-            ReadOnlySpan<byte> got = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(e.Received)[..Math.Min(e.Received.Count, d.Bytes.Length)];
+            ReadOnlySpan<byte> got = e.Received.Span[..Math.Min(e.Received.Count, d.Bytes.Length)];
             if (got.Length < d.Bytes.Length)
                 return $"only {Payload.Show(got)} arrived, expected {d} (connection {e.Status})";
             if (Sha256 is { } want && Hash(got) is var hash && hash != want)
@@ -60,7 +60,7 @@ public sealed class TcpReceiveExpectation : StateExpectation
 
     public override void Consume(ScenarioRun run)
     {
-        if (Data is { } d) run.Tcp(Connection).Received.RemoveRange(0, d.Bytes.Length);
+        if (Data is { } d) run.Tcp(Connection).Received.Consume(d.Bytes.Length);
     }
 
     public override string Describe() =>

@@ -23,6 +23,29 @@ public sealed class FrameLog : IFrameSink
     public IReadOnlyList<CapturedFrame> Frames => _frames;
     public int Count => _frames.Count;
 
+    /// <summary>True while every frame was recorded no earlier than the one before (a clock that only moves forward),
+    /// so a time window's frames can be found by binary search.</summary>
+    public bool IsTimeOrdered { get; private set; } = true;
+
+    /// <summary>The frames recorded between <paramref name="start"/> and <paramref name="end"/> inclusive, in order.</summary>
+    public IEnumerable<CapturedFrame> Between(long start, long end)
+    {
+        if (!IsTimeOrdered)
+        {
+            foreach (var f in _frames)
+                if (f.TimeNanoseconds >= start && f.TimeNanoseconds <= end) yield return f;
+            yield break;
+        }
+        int low = 0, high = _frames.Count;
+        while (low < high)
+        {
+            int middle = low + (high - low) / 2;
+            if (_frames[middle].TimeNanoseconds < start) low = middle + 1;
+            else high = middle;
+        }
+        for (int i = low; i < _frames.Count && _frames[i].TimeNanoseconds <= end; i++) yield return _frames[i];
+    }
+
     /// <summary>Tells the log which segment an interface's MAC is on, so frames can be attributed to segments.</summary>
     public void MapSegment(MacAddress mac, string segment) => _segmentByMac[mac] = segment;
 
@@ -41,6 +64,7 @@ public sealed class FrameLog : IFrameSink
         if (context.Comment is { } c) captured.Notes.Add(c);
         if (TcpView.Read(captured.Bytes) is { } tcp) captured.TcpBases = TcpBases.Observe(tcp);
         OnRecorded?.Invoke(captured);
+        if (_frames.Count > 0 && time.Nanoseconds < _frames[^1].TimeNanoseconds) IsTimeOrdered = false;
         _frames.Add(captured);
     }
 }

@@ -46,6 +46,33 @@ public static class Ipv6FrameBuilder
         return FrameBuilder.Ethernet(destinationMac, sourceMac, EtherTypeIpv6, Packet(source, destination, nextHeader, hopLimit, upper));
     }
 
+    /// <summary>Reads a neighbour solicitation frame (Ethernet 14 + IPv6 40 + NS: type 135 at 54, target at 62, hop
+    /// limit 255): whom it asks for and who asks; false for any other frame.</summary>
+    public static bool TryReadSolicitation(ReadOnlySpan<byte> frame, out Ipv6Address target, out Ipv6Address asker, out MacAddress askerMac)
+    {
+        (target, asker, askerMac) = (default, default, default);
+        if (frame.Length < 78 || BinaryPrimitives.ReadUInt16BigEndian(frame[12..]) != EtherTypeIpv6 ||
+            frame[20] != NextHeaderIcmpv6 || frame[21] != 255 || frame[54] != 135) return false;
+        target = Ipv6Address.Read(frame[62..]);
+        asker = Ipv6Address.Read(frame[22..]);
+        askerMac = MacAddress.Read(frame[6..]);
+        return true;
+    }
+
+    /// <summary>The solicited neighbour advertisement (RFC 4861 §7.2.4: solicited, override) of
+    /// <paramref name="target"/> at <paramref name="ownMac"/>, answering <paramref name="asker"/>.</summary>
+    public static byte[] NeighborAdvertisement(MacAddress ownMac, Ipv6Address target, MacAddress askerMac, Ipv6Address asker)
+    {
+        var advertisement = new byte[32];
+        advertisement[0] = 136;
+        advertisement[4] = 0x60; // solicited, override
+        target.Write(advertisement.AsSpan(8));
+        advertisement[24] = 2; // target link-layer address
+        advertisement[25] = 1;
+        ownMac.Write(advertisement.AsSpan(26));
+        return Frame(askerMac, ownMac, target, asker, NextHeaderIcmpv6, 255, advertisement, 2);
+    }
+
     /// <summary>A router advertisement from <paramref name="routerMac"/>'s link-local address to all nodes: router
     /// lifetime, one prefix information option (on-link and autonomous), the source link-layer address, and an
     /// MTU option when <paramref name="mtu"/> is given. Hop limit 255, as RFC 4861 §6.1.2 requires.</summary>

@@ -107,15 +107,19 @@ public class PacketdrillAnalyzerTests
     }
 
     [TestCase("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 setsockopt(3, IPPROTO_TCP, TCP_FASTOPEN, [1], 4) = 0", "socket option TCP_FASTOPEN is not modelled")]
-    [TestCase("0 socket(AF_INET6, SOCK_STREAM, IPPROTO_TCP) = 3", "socket domain AF_INET6: our stack speaks IPv4 only")]
+    [TestCase("0 socket(AF_INET6, SOCK_STREAM, IPPROTO_TCP) = 3", "socket domain AF_INET6 under --ip_version=ipv4: the script's sockets are AF_INET (write ... to take the script's)")]
+    [TestCase("--ip_version=ipv6\n0 socket(AF_INET, SOCK_STREAM, IPPROTO_TCP) = 3", "socket domain AF_INET under --ip_version=ipv6: the script's sockets are AF_INET6 (write ... to take the script's)")]
+    [TestCase("0 socket(AF_UNIX, SOCK_STREAM, 0) = 3", "socket domain AF_UNIX is not modelled (AF_INET and AF_INET6 are)")]
     [TestCase("0 epoll_create(1) = 3", "system call epoll_create() is not modelled")]
     [TestCase("0 > SEW 0:0(0) <...>", "expects ECE/CWR (SEW) from our stack, which does not negotiate ECN (RFC 3168)")]
     [TestCase("0 > [ect0] . 1:1(0) ack 1", "expects ECN codepoint ect0 on an outgoing packet: our stack does not set ECN (RFC 3168)")]
     [TestCase("0 < S 0:0(0) win 10 <FO 1234>", "TCP Fast Open is not implemented by our stack (the kernel runs it: --wire tap)")]
     [TestCase("0 < S 0:0(0) win 10 <md5 abcd>", "TCP MD5 signatures (RFC 2385) are not implemented")]
     [TestCase("0 < icmp packet_too_big mtu 1280", "ICMP type 'packet_too_big' is not an ICMPv4 message our runner builds")]
+    [TestCase("--ip_version=ipv6\n0 < icmp source_quench", "ICMP type 'source_quench' is not an ICMPv6 message our runner builds")]
+    [TestCase("0 < (flowlabel 0x12345) . 1:1(0) ack 1 win 10", "a flow label is an IPv6 field; the script's packets are IPv4 (--ip_version=ipv6 for IPv6)")]
     [TestCase("0 < S 0:0(0) win 10/udp(1 > 9811)", "TCP over UDP encapsulation is not implemented")]
-    [TestCase("--ip_version=ipv6\n0 `true`", "--ip_version=ipv6: our stack speaks IPv4 only")]
+    [TestCase("--ip_version=ipv7\n0 `true`", "--ip_version=ipv7 is not one of packetdrill's (ipv4, ipv4-mapped-ipv6, ipv6)")]
     [TestCase("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 getsockopt(3, SOL_TCP, TCP_INFO, {tcpi_state=1, tcpi_sacked=0}, [104]) = 0", "TCP_INFO field tcpi_sacked is not modelled")]
     [TestCase("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 send(3, ..., 10, MSG_EOR) = 10", "send() flag MSG_EOR is not modelled")]
     public void Unsupported_lines_name_the_reason(string text, string reason)
@@ -151,7 +155,7 @@ public class PacketdrillAnalyzerTests
         AnalyzeOnKernel(text).Unsupported.Should().BeEmpty();
     }
 
-    [TestCase("0 socket(AF_INET6, SOCK_STREAM, IPPROTO_TCP) = 3", "socket domain AF_INET6: the runner opens IPv4 sockets")]
+    [TestCase("0 socket(AF_INET6, SOCK_STREAM, IPPROTO_TCP) = 3", "socket domain AF_INET6 under --ip_version=ipv4: the script's sockets are AF_INET (write ... to take the script's)")]
     [TestCase("0 epoll_create(1) = 3", "system call epoll_create() is not run on the kernel by our runner")]
     [TestCase("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 setsockopt(3, SOL_TCP, TCP_NO_SUCH_OPTION, [1], 4) = 0", "socket option TCP_NO_SUCH_OPTION is not known to the runner")]
     [TestCase("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 getsockopt(3, SOL_TCP, TCP_INFO, {tcpi_no_such=1}, [104]) = 0", "TCP_INFO field tcpi_no_such is not in Linux's struct tcp_info")]

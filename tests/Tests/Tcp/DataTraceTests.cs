@@ -48,6 +48,22 @@ public class DataTraceTests : TraceTestBase
     }
 
     [Test]
+    public void A_coalesced_segment_larger_than_our_mss_is_acknowledged_at_once_and_pairs_after_it_too()
+    {
+        // A tap with receive coalescing or TSO hands the stack segments of many MSS; as Linux (rcv_mss is at most
+        // advmss), they count as full-sized segments, so the ordinary pairs after them are still acknowledged at once.
+        EstablishPassive(Plain(new TcpSettings { ReceiveBufferSize = 1 << 20 }));
+        Peer.Send(TcpFlags.Ack, P(0), H(0), payload: Bytes(10 * 1460));
+        Peer.Next().Ack.Should().Be(P(14600));
+        Peer.Send(TcpFlags.Ack, P(14600), H(0), payload: Bytes(1460, 1));
+        Peer.ExpectNothing();
+        Peer.Send(TcpFlags.Ack, P(16060), H(0), payload: Bytes(1460, 2));
+        var ack = Peer.Next();
+        ack.Time.Should().Be(Ms(0));
+        ack.Ack.Should().Be(P(17520));
+    }
+
+    [Test]
     public void Out_of_order_data_draws_an_immediate_duplicate_ack_with_sack_then_the_hole_fills()
     {
         EstablishPassive(synOptions: ScriptedPeer.Opts(mss: 1460, sackOk: true));

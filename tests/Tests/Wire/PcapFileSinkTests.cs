@@ -110,6 +110,39 @@ public class PcapFileSinkTests
         }
     }
 
+    [Test]
+    public void Records_crossing_the_write_buffer_and_frames_larger_than_it_come_back_whole_and_in_order()
+    {
+        // The sink copies records into a 64 KiB buffer of its own: records that straddle its end, a frame larger than
+        // the whole buffer (a TSO frame from a tap) and a flush between writes must all read back in order.
+        int[] lengths = [.. Enumerable.Range(0, 120).Select(i => 60 + i * 37 % 1455), 70_000, 1514, 65_520, 60, 65_536, 42];
+        var path = Path.Combine(Path.GetTempPath(), $"pcap-wrap-{Guid.NewGuid():N}.pcap");
+        try
+        {
+            using (var sink = new PcapFileSink(path))
+                for (int i = 0; i < lengths.Length; i++)
+                {
+                    sink.Write(new Instant(i), TestFrame(lengths[i], (byte)i), default);
+                    if (i == 60) sink.Flush();
+                }
+            var bytes = File.ReadAllBytes(path);
+            int at = 24;
+            for (int i = 0; i < lengths.Length; i++)
+            {
+                BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(at + 4)).Should().Be((uint)i, $"record {i}'s nanoseconds");
+                int captured = (int)BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(at + 8));
+                captured.Should().Be(lengths[i], $"record {i}");
+                bytes.AsSpan(at + 16, captured).SequenceEqual(TestFrame(captured, (byte)i)).Should().BeTrue($"record {i}'s bytes");
+                at += 16 + captured;
+            }
+            at.Should().Be(bytes.Length);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     private static byte[] TestFrame(int length, byte seed)
     {
         var b = new byte[length];

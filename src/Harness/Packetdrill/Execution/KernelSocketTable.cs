@@ -9,11 +9,29 @@ namespace Netstack.Harness.Packetdrill.Execution;
 /// <summary>A script's file descriptors as real sockets of the Linux kernel in the run's namespace (<c>--wire tap</c>).
 /// Every socket is non-blocking underneath; a call the script makes blocking is retried after every event on the
 /// loop until it completes, so the script goes on meanwhile as with packetdrill's syscall thread. Return values and
+<<<<<<< HEAD
 /// errnos are the kernel's, mapped back from .NET's SocketError. A send the script writes blocking with an end time
 /// (<c>+0...0.020 sendto(...)</c>) is the real blocking call instead, on packetdrill's kind of syscall thread
 /// (<see cref="BlockingCallThread"/>): the kernel's answer to the handshake depends on a task waiting in it.</summary>
 public sealed unsafe partial class KernelSocketTable(LinuxPeer peer, Ipv4Address remote, ushort bindPort, ushort connectPort) : ISocketModel, IDisposable
+=======
+/// errnos are the kernel's, mapped back from .NET's SocketError.</summary>
+public sealed unsafe partial class KernelSocketTable(LinuxPeer peer, IpAddress remote, ushort bindPort, ushort connectPort) : ISocketModel
+>>>>>>> main
 {
+    /// <summary>Sockets are AF_INET6 (<c>--ip_version=ipv6</c> or <c>ipv4-mapped-ipv6</c>: dual-mode, so an IPv4
+    /// remote is reached by its mapped address); else AF_INET.</summary>
+    public bool Ipv6Sockets { get; init; }
+
+    private Socket Open(SocketType type, ProtocolType protocol) => Ipv6Sockets
+        ? peer.Own(peer.Namespace.RunInside(() => new Socket(AddressFamily.InterNetworkV6, type, protocol) { DualMode = true }))
+        : peer.OpenSocket(type, protocol);
+
+    /// <summary>The wildcard address of <paramref name="socket"/>'s family.</summary>
+    private static IPAddress Any(Socket socket) => socket.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any;
+
+    private IPEndPoint Remote(Socket socket) => new(LinuxPeer.ForSocket(socket, remote), connectPort);
+
     private sealed class Entry(Socket socket)
     {
         public Socket Socket { get; } = socket;
@@ -38,7 +56,7 @@ public sealed unsafe partial class KernelSocketTable(LinuxPeer peer, Ipv4Address
         if (call.Name == "socket")
         {
             bool stream = call.Argument(1) is not WordExpr { Name: "SOCK_DGRAM" };
-            var s = peer.OpenSocket(stream ? SocketType.Stream : SocketType.Dgram, stream ? ProtocolType.Tcp : ProtocolType.Udp);
+            var s = Open(stream ? SocketType.Stream : SocketType.Dgram, stream ? ProtocolType.Tcp : ProtocolType.Udp);
             s.Blocking = false;
             int fd = SocketTable.ScriptFd(call, _fds.ContainsKey);
             _fds[fd] = new Entry(s);
@@ -54,7 +72,7 @@ public sealed unsafe partial class KernelSocketTable(LinuxPeer peer, Ipv4Address
             switch (call.Name)
             {
                 case "bind":
-                    socket.Bind(new IPEndPoint(IPAddress.Any, bindPort));
+                    socket.Bind(new IPEndPoint(Any(socket), bindPort));
                     return SyscallOutcome.Ok();
                 case "listen":
                     socket.Listen((int)SocketTable.Number(call.Argument(1), 1));
@@ -86,7 +104,7 @@ public sealed unsafe partial class KernelSocketTable(LinuxPeer peer, Ipv4Address
                     int flags = call.Name == "write" ? 0 : (int)SocketTable.Number(call.Argument(3), 0);
                     bool dontWait = (flags & MsgDontWait) != 0;
                     if (socket.SocketType == SocketType.Dgram)
-                        return Blocking(e, () => SyscallOutcome.Ok(socket.SendTo(new byte[length], new IPEndPoint(remote.ToSystem(), connectPort))),
+                        return Blocking(e, () => SyscallOutcome.Ok(socket.SendTo(new byte[length], Remote(socket))),
                             dontWait, out pending);
                     if (call.EndMicros is not null && !e.NonBlocking && !dontWait) return BlockingSend(e, length, flags, out pending);
                     if ((flags & MsgFastOpen) != 0) return FastOpenSend(e, length, flags, out pending);
@@ -179,7 +197,11 @@ public sealed unsafe partial class KernelSocketTable(LinuxPeer peer, Ipv4Address
     private SyscallOutcome? FastOpenSend(Entry e, int length, int flags, out SocketTable.Pending? pending)
     {
         pending = null;
+<<<<<<< HEAD
         var address = RemoteAddress();
+=======
+        var address = SocketAddress(e.Socket);
+>>>>>>> main
         var data = new byte[length];
         nint result;
         fixed (byte* p = data)
@@ -209,6 +231,7 @@ public sealed unsafe partial class KernelSocketTable(LinuxPeer peer, Ipv4Address
         return null;
     }
 
+<<<<<<< HEAD
     /// <summary>The script's remote address as a <c>struct sockaddr_in</c>.</summary>
     private byte[] RemoteAddress()
     {
@@ -262,6 +285,21 @@ public sealed unsafe partial class KernelSocketTable(LinuxPeer peer, Ipv4Address
         int nonBlock = (int)PosixSymbols.Value("O_NONBLOCK");
         FcntlNative(fd, FcntlSetFlags, nonBlocking ? flags | nonBlock : flags & ~nonBlock);
     }
+=======
+    /// <summary>The remote's native <c>struct sockaddr_in</c> (16 bytes) or, on an IPv6 socket,
+    /// <c>struct sockaddr_in6</c> (28: family, port, flow info, address, scope id), for a raw sendto(2).</summary>
+    private byte[] SocketAddress(Socket socket)
+    {
+        bool v6 = socket.AddressFamily == AddressFamily.InterNetworkV6;
+        var address = new byte[v6 ? 28 : 16];
+        address[0] = (byte)(v6 ? 10 : 2); // AF_INET6 / AF_INET, little-endian sa_family
+        address[2] = (byte)(connectPort >> 8);
+        address[3] = (byte)connectPort;
+        if (v6) remote.Value.Write(address.AsSpan(8));
+        else System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(address.AsSpan(4), remote.Ipv4.Value);
+        return address;
+    }
+>>>>>>> main
 
     [LibraryImport("libc", EntryPoint = "recv", SetLastError = true)]
     private static partial nint RecvNative(int fd, void* buffer, nuint length, int flags);
@@ -325,7 +363,7 @@ public sealed unsafe partial class KernelSocketTable(LinuxPeer peer, Ipv4Address
     {
         pending = null;
         var socket = e.Socket;
-        var endpoint = new IPEndPoint(remote.ToSystem(), connectPort);
+        var endpoint = Remote(socket);
         if (e.Connecting) return e.NonBlocking ? ConnectResult(e) ?? SyscallOutcome.Fail("EALREADY") : null;
         try
         {

@@ -35,7 +35,10 @@ public sealed class PacketdrillRun : IDisposable
     private readonly ConnectionNumbering _numbers = new();
     private readonly Queue<(long Micros, byte[] Frame)> _sent = new();
     private readonly List<PendingCall> _pending = [];
-    private readonly Ipv4Address _local, _remote;
+    private readonly ScriptAddresses _addresses;
+    private readonly ScriptIpLayer _ip;
+    private readonly IpAddress _local, _remote;
+    private readonly Ipv4Address _localIpv4;
     private readonly ushort _bindPort;
 
     private sealed record PendingCall(AnalyzedEvent Event, SyscallLine Call, SocketTable.Pending Poll);
@@ -67,26 +70,38 @@ public sealed class PacketdrillRun : IDisposable
         _analysis = analysis;
         _lateness = realTime?.Lateness;
         var script = analysis.Script;
-        _local = Address(script, "local_ip", "192.168.0.1");
-        _remote = Address(script, "remote_ip", "192.0.2.1");
+        _addresses = ScriptAddresses.Of(script);
+        _ip = new ScriptIpLayer(_addresses);
+        (_local, _remote) = (_addresses.Local, _addresses.Remote);
+        // IPv4 stays configured under --ip_version=ipv6 (a dual-stack host, as packetdrill's); IPv6 is added to it.
+        var local4 = _local.IsIpv4 ? _local.Ipv4 : Ipv4Address.Parse("192.168.0.1");
+        _localIpv4 = local4;
         _bindPort = Port(script, "bind_port", 8080);
         ushort connectPort = Port(script, "connect_port", 8080);
         Log = new FrameLog();
         var world = new WorldBuilder(seed, capture is null ? Log : new FanOutSink(Log, capture), realTime);
         // On the tap wire the kernel's TSO segments (up to 64 KB) cross the segment whole, as on packetdrill's tun.
-        world.Segment("wire", realTime is null ? null : new Netstack.Drivers.Segments.SegmentOptions { Mtu = 65535 });
+        // packetdrill's --mtu is the local device's MTU (the wire then carries frames of any size up to it).
+        int? mtu = int.TryParse(script.Option("mtu")?.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var m) ? m : null;
+        world.Segment("wire", realTime is null && mtu is null ? null : new Netstack.Drivers.Segments.SegmentOptions { Mtu = 65535 });
         // packetdrill's tun: the local host is 192.168.0.1/16 and reaches the remote through gateway 192.168.0.2;
         // the peer answers ARP for any address but the local host's, so either layout works.
-        if (external is not null) _localMac = external.Mac(_local, LocalMac);
-        var localInterface = new InterfaceSpec("wire", _localMac, new Ipv4Cidr(_local, 16), null);
-        var defaultRoute = new RouteSpec(new Ipv4Cidr(Ipv4Address.Any, 0), Gateway(_local), new SourceLocation(script.File, 1, 1));
+        if (external is not null) _localMac = external.Mac(local4, LocalMac);
+        var localInterface = new InterfaceSpec("wire", _localMac, new Ipv4Cidr(local4, 16), mtu)
+        {
+            Ipv6 = _addresses.WireIsIpv6 ? new Ipv6Cidr(_local.Ipv6, _addresses.PrefixLength) : null,
+        };
+        var gateway4 = _addresses.Gateway.IsIpv4 ? _addresses.Gateway.Ipv4 : Gateway(local4);
+        var defaultRoute = new RouteSpec(new Ipv4Cidr(Ipv4Address.Any, 0), gateway4, new SourceLocation(script.File, 1, 1));
         if (external is not null)
         {
             // An external process plays the local host: its own tap, bridged onto the wire as a kernel's would be.
             var realClock = realTime ?? throw new ArgumentException("an external local host runs on the real clock", nameof(realTime));
+            if (_addresses.WireIsIpv6)
+                throw new InvalidOperationException($"{external.Location}: played-by {external.Name}: external hosts are set up with IPv4 only; --ip_version=ipv6 is not run there");
             if (external.Problem(_localMac, localInterface.Address) is { } problem)
                 throw new InvalidOperationException($"{external.Location}: played-by {external.Name}: {problem}");
-            _external = Netstack.Harness.Linux.ExternalStackHost.Start(external.Spec(_localMac, localInterface.Address, 1500, Gateway(_local)), realClock);
+            _external = Netstack.Harness.Linux.ExternalStackHost.Start(external.Spec(_localMac, localInterface.Address, mtu ?? 1500, gateway4), realClock);
             ILink port = world.World.Segments["wire"].Connect("local.wire");
             if (world.World.Capture is { } externalSink) port = new CaptureLink(port, realClock, externalSink, "local", CaptureDirections.Outbound);
             _ = new Netstack.Drivers.Tap.FrameForwarder(_external.Tap, port);
@@ -96,20 +111,26 @@ public sealed class PacketdrillRun : IDisposable
                 {
                     Arp = new ArpOptions { SendGratuitousOnStart = false },
                     Tcp = Netstack.Transport.Tcp.TcpSettings.ForPersonality(personality),
+                    // packetdrill's tun: the address is usable at once, no router or multicast chatter to script around.
+                    Ipv6 = new Netstack.Network.Ipv6.Ipv6Options
+                        { DuplicateAddressDetectTransmits = 0, AcceptRouterAdvertisements = false, SendMldReports = false },
                 },
                 [localInterface], [defaultRoute]);
         else
         {
             var spec = new HostSpec("local", [localInterface], [defaultRoute], false, false, null, new SourceLocation(script.File, 1, 1));
             // Named tun0 as packetdrill's device, which scripts' shell commands name (ethtool -K tun0, tc qdisc ... tun0).
-            _kernel = Netstack.Harness.Linux.LinuxPeer.Create(spec, realTime, 1500, "tun0", offload: true);
+            _kernel = Netstack.Harness.Linux.LinuxPeer.Create(spec, realTime, mtu ?? 1500, "tun0", offload: true);
             // packetdrill's tun has no ARP: a permanent neighbour entry for the gateway keeps the kernel's first
             // segment from waiting for an ARP round trip (our peer still answers ARP for anything else).
-            _kernel.Namespace.MustRun("ip", "neigh", "replace", Gateway(_local).ToString(), "lladdr", PeerMac.ToString(),
-                "dev", "tun0", "nud", "permanent");
             // packetdrill routes the remote address through its device by its own entry, which scripts change
-            // (`ip route change 192.0.2.1 via 192.168.0.2 dev tun0 advmss 600`).
-            _kernel.Namespace.MustRun("ip", "route", "replace", $"{_remote}/32", "via", Gateway(_local).ToString(), "dev", "tun0");
+            // (`ip route change 192.0.2.1 via 192.168.0.2 dev tun0 advmss 600`, `ip -6 route change 2001:DB8::1 ...`).
+            string family = _addresses.WireIsIpv6 ? "-6" : "-4";
+            _kernel.Namespace.MustRun("ip", family, "neigh", "replace", _addresses.Gateway.ToString(), "lladdr", PeerMac.ToString(),
+                "dev", "tun0", "nud", "permanent");
+            // onlink: a --local_ip outside the gateway's prefix (gtests' `--local_ip=fd::1`) still reaches it on tun0.
+            _kernel.Namespace.MustRun("ip", [family, "route", "replace", $"{_remote}/{(_remote.IsIpv4 ? 32 : 128)}", "via",
+                _addresses.Gateway.ToString(), "dev", "tun0", .. (_addresses.WireIsIpv6 ? new[] { "onlink" } : [])]);
             ILink port = world.World.Segments["wire"].Connect("local.wire");
             if (world.World.Capture is { } kernelSink) port = new CaptureLink(port, realTime, kernelSink, "local", CaptureDirections.Outbound);
             _ = new Netstack.Drivers.Tap.FrameForwarder(_kernel.Tap, port);
@@ -125,9 +146,10 @@ public sealed class PacketdrillRun : IDisposable
         _numbers.LocalPort = _bindPort;
         _numbers.RemotePort = FirstRemotePort;
         _sockets = _stack is not null ? new SocketTable(_stack, _remote, _bindPort, connectPort)
-            : _kernel is not null ? new KernelSocketTable(_kernel, _remote, _bindPort, connectPort)
+            : _kernel is not null ? new KernelSocketTable(_kernel, _remote, _bindPort, connectPort) { Ipv6Sockets = _addresses.SocketsAreIpv6 }
             : new NoSocketApi(); // an external host: LoadedScript refused every system call with its line
         world.Start();
+        if (_stack is not null && _addresses.WireIsIpv6) _stack.AddDefaultGateway(_addresses.Gateway.Ipv6);
     }
 
     public FrameLog Log { get; }
@@ -153,9 +175,6 @@ public sealed class PacketdrillRun : IDisposable
         public SyscallOutcome? Execute(SyscallLine call, out SocketTable.Pending? pending) =>
             throw new InvalidOperationException($"{call.Location}: {call.Name}() cannot run on an external host");
     }
-
-    private static Ipv4Address Address(PacketdrillScript script, string option, string fallback) =>
-        Ipv4Address.TryParse(script.Option(option)?.Value, out var a) ? a : Ipv4Address.Parse(fallback);
 
     private static ushort Port(PacketdrillScript script, string option, ushort fallback) =>
         ushort.TryParse(script.Option(option)?.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var p) ? p : fallback;
@@ -393,9 +412,9 @@ public sealed class PacketdrillRun : IDisposable
     {
         while (_sent.TryPeek(out var next))
         {
-            var ip = SegmentCodec.Ipv4Packet(next.Frame);
-            if (ip.Length < 20 || ip[9] != SegmentCodec.ProtocolTcp) return;
-            var tcp = ip[((ip[0] & 15) * 4)..];
+            var ip = SentIpPacket.Read(next.Frame);
+            if (!ip.IsValid || ip.Protocol != SegmentCodec.ProtocolTcp) return;
+            var tcp = ip.Payload;
             if (tcp.Length < 14 || (tcp[13] & 0x12) == 0x02) return; // a SYN opens the new connection
             bool otherPorts = BinaryPrimitives.ReadUInt16BigEndian(tcp) != _numbers.LocalPort ||
                               BinaryPrimitives.ReadUInt16BigEndian(tcp[2..]) != _numbers.RemotePort;
@@ -550,23 +569,17 @@ public sealed class PacketdrillRun : IDisposable
         if (Failures.Count > 0) return at;
         byte[] ip = line switch
         {
-            TcpPacketLine tcp => InboundTcp(tcp),
-            UdpPacketLine udp => FrameBuilder.Ipv4(IpFields(udp.Ip, SegmentCodec.ProtocolUdp),
-                FrameBuilder.Udp(_remote, _local, (ushort)(udp.Ports?.Source ?? _numbers.RemotePort), (ushort)(udp.Ports?.Destination ?? _bindPort),
-                    new byte[udp.PayloadLength], false)),
-            IcmpPacketLine icmp => InboundIcmp(icmp),
+            TcpPacketLine tcp => _ip.FromRemote(SegmentCodec.ProtocolTcp, InboundTcp(tcp), tcp.Ip),
+            UdpPacketLine udp => _ip.FromRemote(SegmentCodec.ProtocolUdp,
+                SegmentCodec.Udp(_remote, _local, (ushort)(udp.Ports?.Source ?? _numbers.RemotePort), (ushort)(udp.Ports?.Destination ?? _bindPort),
+                    udp.PayloadLength), udp.Ip),
+            IcmpPacketLine icmp => _ip.FromRemote(_ip.IcmpProtocol, InboundIcmp(icmp), icmp.Ip),
             _ => throw new SyscallModelException("this packet cannot be injected"),
         };
-        _peer.Transmit(FrameBuilder.Ethernet(_localMac, PeerMac, FrameBuilder.EtherTypeIpv4, ip));
+        _peer.Transmit(FrameBuilder.Ethernet(_localMac, PeerMac, _ip.EtherType, ip));
         RunTo(at);
         return at;
     }
-
-    private FrameBuilder.Ipv4Fields IpFields(IpModifiers? ip, byte protocol) => new(_remote, _local, protocol)
-    {
-        TimeToLive = (byte)(ip?.Ttl ?? 64),
-        TypeOfService = (byte)((ip?.Tos ?? 0) | (ip?.Ecn switch { "ect0" => 2, "ect1" => 1, "ce" => 3, _ => 0 })),
-    };
 
     private byte[] InboundTcp(TcpPacketLine line)
     {
@@ -592,32 +605,13 @@ public sealed class PacketdrillRun : IDisposable
             // packetdrill maps an echoed timestamp only on a segment with ACK; a SYN's ecr goes as written.
             s.Flags.Ack ? _numbers.EchoToLive : ecr => ecr);
         if (options.Length > 40) throw new SyscallModelException($"options {s.Options} take {options.Length} bytes; TCP has room for 40");
-        var tcp = SegmentCodec.Tcp(_remote, _local, _numbers.RemotePort, _numbers.LocalPort, sequence, ack,
+        return SegmentCodec.Tcp(_remote, _local, _numbers.RemotePort, _numbers.LocalPort, sequence, ack,
             SegmentCodec.FlagBits(s.Flags), (ushort)(s.Window ?? 65535), options, s.Length);
-        return FrameBuilder.Ipv4(IpFields(line.Ip, SegmentCodec.ProtocolTcp), tcp);
     }
-
-    private static readonly Dictionary<string, (byte Type, Dictionary<string, byte> Codes)> IcmpTypes = new()
-    {
-        ["unreachable"] = (3, new()
-        {
-            ["net_unreachable"] = 0, ["host_unreachable"] = 1, ["protocol_unreachable"] = 2, ["port_unreachable"] = 3,
-            ["frag_needed"] = 4, ["source_route_failed"] = 5, ["net_unknown"] = 6, ["host_unknown"] = 7,
-            ["source_host_isolated"] = 8, ["net_prohibited"] = 9, ["host_prohibited"] = 10, ["net_unreachable_for_tos"] = 11,
-            ["host_unreachable_for_tos"] = 12, ["packet_filtered"] = 13, ["precedence_violation"] = 14, ["precedence_cutoff"] = 15,
-        }),
-        // nplab/FreeBSD packetdrill's longer names too (ttl_exceeded_in_transit).
-        ["time_exceeded"] = (11, new() { ["ttl_exceeded"] = 0, ["ttl_exceeded_in_transit"] = 0, ["fragment_reassembly"] = 1,
-            ["fragment_reassembly_time_exceeded"] = 1 }),
-        ["source_quench"] = (4, new()),
-        ["parameter_problem"] = (12, new() { ["pointer_indicates_error"] = 0 }),
-        ["echo_request"] = (8, new()),
-        ["echo_reply"] = (0, new()),
-    };
 
     private byte[] InboundIcmp(IcmpPacketLine line)
     {
-        var (type, codes) = IcmpTypes[line.Type];
+        var (type, codes) = IcmpMessageNames.Of(line.Type, _ip.IsIpv6);
         string? codeName = line.Code is null ? null : PacketdrillDefines.Resolve(line.Code);
         byte code = codeName is null ? (byte)0 : codes.TryGetValue(codeName, out var c) ? c
             : byte.TryParse(codeName, out var n) ? n : throw new SyscallModelException($"ICMP code '{line.Code}' is not known for {line.Type}");
@@ -626,23 +620,21 @@ public sealed class PacketdrillRun : IDisposable
         // builds it (its grammar's default is [0:0(0)]): without one the kernel could not tell which socket it is for.
         if ((line.Quoted ?? (type is 3 or 4 or 11 or 12 ? new IcmpQuotedPacket(QuotedProtocol.Tcp, 0, 0, 0, line.Location) : null)) is { } q)
         {
-            // The stack's own packet, as the router saw it: its IPv4 header and the first bytes of its transport header.
+            // The stack's own packet, as the router saw it: its IP header and the first bytes of its transport header.
             byte protocol = q.Protocol == QuotedProtocol.Tcp ? SegmentCodec.ProtocolTcp : q.Protocol == QuotedProtocol.Udp ? SegmentCodec.ProtocolUdp : (byte)255;
             byte[] transport = q.Protocol switch
             {
                 QuotedProtocol.Tcp => SegmentCodec.Tcp(_local, _remote, _numbers.LocalPort, _numbers.RemotePort,
                     _numbers.LocalToLive(q.Start), 0, 0x02, 0, [], 0),
-                QuotedProtocol.Udp => FrameBuilder.Udp(_local, _remote, _bindPort, _numbers.RemotePort, new byte[q.Length], false),
+                QuotedProtocol.Udp => SegmentCodec.Udp(_local, _remote, _bindPort, _numbers.RemotePort, q.Length),
                 _ => new byte[q.Length],
             };
-            var original = FrameBuilder.Ipv4(new FrameBuilder.Ipv4Fields(_local, _remote, protocol)
-                { TotalLength = 20 + transport.Length + (q.Protocol == QuotedProtocol.Tcp ? q.Length : 0) }, transport);
-            quoted = original.AsSpan(0, Math.Min(original.Length, 20 + 20)).ToArray();
+            quoted = _ip.Quoted(protocol, transport, transport.Length + (q.Protocol == QuotedProtocol.Tcp ? q.Length : 0));
         }
         ushort high = 0, low = 0;
         if (line.Mtu is int mtu) low = (ushort)mtu;
         if (line.EchoId is int id) high = (ushort)id;
-        return FrameBuilder.Ipv4(IpFields(line.Ip, SegmentCodec.ProtocolIcmp), FrameBuilder.Icmp(type, code, high, low, quoted, false));
+        return _ip.Icmp(type, code, high, low, quoted);
     }
 
     // ------------------------------------------------------------------ packets out
@@ -724,27 +716,28 @@ public sealed class PacketdrillRun : IDisposable
             part.AsSpan(part.Length - length).CopyTo(merged.AsSpan(at));
             at += length;
         }
-        int ihl = (merged[14] & 15) * 4;
-        BinaryPrimitives.WriteUInt16BigEndian(merged.AsSpan(16), (ushort)(merged.Length - 14));
+        SentIpPacket.FitLength(merged);
+        int ihl = SentIpPacket.Read(merged).HeaderLength;
         first.AsSpan(14 + ihl + 4, 4).CopyTo(merged.AsSpan(14 + ihl + 4));
         merged[14 + ihl + 13] = (byte)((merged[14 + ihl + 13] & 0x7F) | (first[14 + ihl + 13] & 0x80));
         return (lastMicros, merged);
     }
 
-    /// <summary>The TCP payload length of a frame whose IPv4 packet fills it (no Ethernet padding counted).</summary>
+    /// <summary>The TCP payload length of a frame whose IP packet fills it (no Ethernet padding counted).</summary>
     private static int? TcpPayloadLength(byte[] frame)
     {
-        var ip = SegmentCodec.Ipv4Packet(frame);
-        if (ip.Length < 20 || ip[9] != SegmentCodec.ProtocolTcp) return null;
-        int ihl = (ip[0] & 15) * 4;
-        if (ip.Length < ihl + 20 || 14 + ip.Length != frame.Length) return null;
-        return ip.Length - ihl - (ip[ihl + 12] >> 4) * 4;
+        var ip = SentIpPacket.Read(frame);
+        if (!ip.IsValid || ip.Protocol != SegmentCodec.ProtocolTcp) return null;
+        var tcp = ip.Payload;
+        if (tcp.Length < 20 || 14 + ip.Packet.Length != frame.Length) return null;
+        return tcp.Length - (tcp[12] >> 4) * 4;
     }
 
     /// <summary>Whether <paramref name="next"/> is the same connection's segment right after <paramref name="previous"/>.</summary>
     /// <summary>Both frames are TCP segments of one 4-tuple (addresses and ports).</summary>
     private static bool SameConnection(byte[] previous, byte[] next)
     {
+<<<<<<< HEAD
         if (TcpPayloadLength(previous) is null || TcpPayloadLength(next) is null) return false;
         var a = SegmentCodec.Ipv4Packet(previous);
         var b = SegmentCodec.Ipv4Packet(next);
@@ -762,6 +755,18 @@ public sealed class PacketdrillRun : IDisposable
         int ia = (a[0] & 15) * 4, ib = (b[0] & 15) * 4;
         uint expectedSeq = BinaryPrimitives.ReadUInt32BigEndian(a[(ia + 4)..]) + (uint)previousLength;
         if (BinaryPrimitives.ReadUInt32BigEndian(b[(ib + 4)..]) != expectedSeq || nextLength == 0) return false;
+=======
+        length = 0;
+        if (TcpPayloadLength(previous) is not int previousLength || TcpPayloadLength(next) is not int nextLength) return false;
+        var a = SentIpPacket.Read(previous);
+        var b = SentIpPacket.Read(next);
+        // Same addresses (IPv4's at 12, IPv6's at 8) and ports.
+        var (from, count) = a.IsIpv6 ? (8, 32) : (12, 8);
+        if (a.IsIpv6 != b.IsIpv6 || !a.Packet.Slice(from, count).SequenceEqual(b.Packet.Slice(from, count)) ||
+            !a.Payload[..4].SequenceEqual(b.Payload[..4])) return false;
+        uint expectedSeq = BinaryPrimitives.ReadUInt32BigEndian(a.Payload[4..]) + (uint)previousLength;
+        if (BinaryPrimitives.ReadUInt32BigEndian(b.Payload[4..]) != expectedSeq || nextLength == 0) return false;
+>>>>>>> main
         length = nextLength;
         return true;
     }
@@ -780,12 +785,11 @@ public sealed class PacketdrillRun : IDisposable
 
     private string? Compare(PacketLine line, byte[] frame)
     {
-        var ip = SegmentCodec.Ipv4Packet(frame);
-        if (ip.Length < 20) return "not an IPv4 packet";
-        int ihl = (ip[0] & 15) * 4;
-        byte protocol = ip[9];
-        var payload = ip[ihl..];
-        if (line.Ip is { } modifiers && IpHeaderMismatch(modifiers, ip[1]) is { } ipProblem) return ipProblem;
+        var ip = SentIpPacket.Read(frame);
+        if (!ip.IsValid || ip.IsIpv6 != _ip.IsIpv6) return $"not an {(_ip.IsIpv6 ? "IPv6" : "IPv4")} packet";
+        byte protocol = ip.Protocol;
+        var payload = ip.Payload;
+        if (line.Ip is { } modifiers && IpHeaderMismatch(modifiers, ip) is { } ipProblem) return ipProblem;
         switch (line)
         {
             case TcpPacketLine tcp:
@@ -805,8 +809,8 @@ public sealed class PacketdrillRun : IDisposable
                 int length = BinaryPrimitives.ReadUInt16BigEndian(payload[4..]) - 8;
                 return length == udp.PayloadLength ? null : $"udp ({length}), expected udp ({udp.PayloadLength})";
             case IcmpPacketLine icmp:
-                if (protocol != SegmentCodec.ProtocolIcmp) return $"expected ICMP, the stack sent protocol {protocol}";
-                var (type, codes) = IcmpTypes.TryGetValue(icmp.Type, out var t) ? t : throw new SyscallModelException($"ICMP type {icmp.Type}");
+                if (protocol != _ip.IcmpProtocol) return $"expected ICMP{(_ip.IsIpv6 ? "v6" : "")}, the stack sent protocol {protocol}";
+                var (type, codes) = IcmpMessageNames.Of(icmp.Type, _ip.IsIpv6);
                 if (payload[0] != type) return $"ICMP type {payload[0]}, expected {icmp.Type} ({type})";
                 if (icmp.Code is { } code && codes.TryGetValue(code, out var c) && payload[1] != c) return $"ICMP code {payload[1]}, expected {code} ({c})";
                 return null;
@@ -814,10 +818,12 @@ public sealed class PacketdrillRun : IDisposable
         return "unknown packet line";
     }
 
-    /// <summary>An outgoing packet's ECN codepoint and TOS against <c>[ect0]</c> / <c>(tos 0x..)</c>; only the
-    /// kernel's lines get here (LineClassifier refuses them on our stack, which sends neither).</summary>
-    private static string? IpHeaderMismatch(IpModifiers expected, byte tos)
+    /// <summary>An outgoing packet's ECN codepoint and TOS (IPv6: traffic class) against <c>[ect0]</c> /
+    /// <c>(tos 0x..)</c>, its TTL (hop limit) against <c>(ttl N)</c> / <c>(hlim N)</c>, and IPv6's flow label; ECN
+    /// and TOS only the kernel's lines get here (LineClassifier refuses them on our stack, which sends neither).</summary>
+    private static string? IpHeaderMismatch(IpModifiers expected, SentIpPacket ip)
     {
+        byte tos = ip.TrafficClass;
         int ecn = tos & 3;
         bool ecnMatches = expected.Ecn switch
         {
@@ -831,6 +837,9 @@ public sealed class PacketdrillRun : IDisposable
         };
         if (!ecnMatches) return $"ECN codepoint {ecn}, expected {expected.Ecn}";
         if (expected.Tos is int want && (tos & ~3) != (want & ~3)) return $"TOS 0x{tos & ~3:x2}, expected 0x{want & ~3:x2}";
+        if (expected.Ttl is int hops && ip.HopLimit != hops) return $"{(ip.IsIpv6 ? "hop limit" : "TTL")} {ip.HopLimit}, expected {hops}";
+        if (expected.FlowLabel is int label && ip.IsIpv6 && (BinaryPrimitives.ReadInt32BigEndian(ip.Packet) & 0xFFFFF) is var live && live != label)
+            return $"flow label 0x{live:x5}, expected 0x{label:x5}";
         return null;
     }
 
@@ -845,11 +854,11 @@ public sealed class PacketdrillRun : IDisposable
     /// <summary>A frame the stack sent, in script notation (TCP in relative numbers).</summary>
     private string Describe(byte[] frame)
     {
-        var ip = SegmentCodec.Ipv4Packet(frame);
-        if (ip.Length < 20) return frame.Length > 13 && frame[12] == 0x08 && frame[13] == 0x06 ? "arp" : "(not IPv4)";
-        var payload = ip[((ip[0] & 15) * 4)..];
-        bool fromStack = BinaryPrimitives.ReadUInt32BigEndian(ip[12..]) == _local.Value;
-        if (ip[9] == SegmentCodec.ProtocolTcp && SegmentCodec.ReadTcp(payload) is { } s)
+        var ip = SentIpPacket.Read(frame);
+        if (!ip.IsValid) return frame.Length > 13 && frame[12] == 0x08 && frame[13] == 0x06 ? "arp" : "(not IP)";
+        var payload = ip.Payload;
+        bool fromStack = ip.Source == _local;
+        if (ip.Protocol == SegmentCodec.ProtocolTcp && SegmentCodec.ReadTcp(payload) is { } s)
         {
             // The stack's numbers relative to its ISN, the peer's as the script writes them.
             var flags = SegmentCodec.Flags(s.Flags);
@@ -861,9 +870,10 @@ public sealed class PacketdrillRun : IDisposable
             if (s.Options.Count > 0) text += " <" + string.Join(",", s.Options) + ">";
             return text;
         }
-        if (ip[9] == SegmentCodec.ProtocolUdp) return $"udp ({BinaryPrimitives.ReadUInt16BigEndian(payload[4..]) - 8})";
-        if (ip[9] == SegmentCodec.ProtocolIcmp) return $"icmp type {payload[0]} code {payload[1]}";
-        return $"IPv4 protocol {ip[9]}";
+        if (ip.Protocol == SegmentCodec.ProtocolUdp && payload.Length >= 8) return $"udp ({BinaryPrimitives.ReadUInt16BigEndian(payload[4..]) - 8})";
+        if (ip.Protocol == SegmentCodec.ProtocolIcmp && payload.Length >= 2) return $"icmp type {payload[0]} code {payload[1]}";
+        if (ip.Protocol == ScriptIpLayer.ProtocolIcmpv6 && payload.Length >= 2) return $"icmpv6 type {payload[0]} code {payload[1]}";
+        return $"{(ip.IsIpv6 ? "IPv6 next header" : "IPv4 protocol")} {ip.Protocol}";
     }
 
     private void Fail(SourceLocation at, string message)
@@ -907,12 +917,29 @@ public sealed class PacketdrillRun : IDisposable
                 if (BinaryPrimitives.ReadUInt16BigEndian(arp[6..]) != 1) return;
                 var target = new Ipv4Address(BinaryPrimitives.ReadUInt32BigEndian(arp[24..]));
                 var sender = new Ipv4Address(BinaryPrimitives.ReadUInt32BigEndian(arp[14..]));
-                if (target == run._local) return;
+                if (target == run._localIpv4) return;
                 var reply = FrameBuilder.Arp(2, PeerMac, target, run._localMac, sender);
                 run._peer.Transmit(FrameBuilder.Ethernet(run._localMac, PeerMac, FrameBuilder.EtherTypeArp, reply));
                 return;
             }
-            if (etherType == FrameBuilder.EtherTypeIpv4) run._sent.Enqueue((run.SentMicros(frame), frame.ToArray()));
+            if (Ipv6FrameBuilder.TryReadSolicitation(frame, out var wanted, out var asker, out var askerMac))
+            {
+                // As for ARP: every address but the local host's own is the peer's (the gateway, the remote); a
+                // duplicate address probe (from ::) is not answered.
+                if (!asker.IsUnspecified && wanted != run._local)
+                    run._peer.Transmit(Ipv6FrameBuilder.NeighborAdvertisement(PeerMac, wanted, askerMac, asker));
+                return;
+            }
+            if (etherType == run._ip.EtherType && !IsLinkHousekeeping(frame)) run._sent.Enqueue((run.SentMicros(frame), frame.ToArray()));
+        }
+
+        /// <summary>Neighbour discovery and multicast listener messages (and anything behind a hop-by-hop header, as
+        /// MLD reports are): the link's business, recorded but never one of the script's packets.</summary>
+        private static bool IsLinkHousekeeping(ReadOnlySpan<byte> frame)
+        {
+            if (BinaryPrimitives.ReadUInt16BigEndian(frame[12..]) != Ipv6FrameBuilder.EtherTypeIpv6 || frame.Length < 55) return false;
+            byte next = frame[20];
+            return next == 0 || (next == Ipv6FrameBuilder.NextHeaderIcmpv6 && frame[54] is >= 130 and <= 143);
         }
     }
 }

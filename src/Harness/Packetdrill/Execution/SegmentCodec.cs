@@ -16,7 +16,7 @@ public static class SegmentCodec
     public const byte ProtocolTcp = 6, ProtocolUdp = 17, ProtocolIcmp = 1;
 
     /// <summary>TCP header + options + payload (zeros), checksummed for <paramref name="source"/> → <paramref name="destination"/>.</summary>
-    public static byte[] Tcp(Ipv4Address source, Ipv4Address destination, ushort sourcePort, ushort destinationPort,
+    public static byte[] Tcp(IpAddress source, IpAddress destination, ushort sourcePort, ushort destinationPort,
         uint sequence, uint acknowledgment, byte flags, ushort window, ReadOnlySpan<byte> options, int payloadLength)
     {
         int optionLength = (options.Length + 3) & ~3;
@@ -30,10 +30,26 @@ public static class SegmentCodec
         p[13] = flags;
         BinaryPrimitives.WriteUInt16BigEndian(p.AsSpan(14), window);
         options.CopyTo(p.AsSpan(20)); // the rest of the padding is already zero (end of options)
-        ushort checksum = FrameBuilder.TransportChecksum(source, destination, ProtocolTcp, p);
+        ushort checksum = TransportChecksum(source, destination, ProtocolTcp, p);
         BinaryPrimitives.WriteUInt16BigEndian(p.AsSpan(16), checksum);
         return p;
     }
+
+    /// <summary>A UDP datagram of <paramref name="payloadLength"/> zeros, checksummed for either family.</summary>
+    public static byte[] Udp(IpAddress source, IpAddress destination, ushort sourcePort, ushort destinationPort, int payloadLength)
+    {
+        var p = FrameBuilder.Udp(source.Ipv4, destination.Ipv4, sourcePort, destinationPort, new byte[payloadLength], false, checksum: 0);
+        ushort checksum = TransportChecksum(source, destination, ProtocolUdp, p);
+        BinaryPrimitives.WriteUInt16BigEndian(p.AsSpan(6), checksum == 0 ? (ushort)0xFFFF : checksum); // RFC 768: zero is sent as all ones
+        return p;
+    }
+
+    /// <summary>The Internet checksum of a transport message with the pseudo-header of its family (RFC 793 §3.1,
+    /// RFC 8200 §8.1).</summary>
+    public static ushort TransportChecksum(IpAddress source, IpAddress destination, byte protocol, ReadOnlySpan<byte> message) =>
+        source.IsIpv4
+            ? FrameBuilder.TransportChecksum(source.Ipv4, destination.Ipv4, protocol, message)
+            : Ipv6FrameBuilder.TransportChecksum(source.Ipv6, destination.Ipv6, protocol, message);
 
     /// <summary>The bytes of an option list as a script writes it; SACK blocks and the echoed timestamp are mapped
     /// by the caller's functions (relative to absolute).</summary>

@@ -21,7 +21,7 @@ public sealed record SyscallOutcome(long Result, string? Errno, IReadOnlyDiction
 /// <summary>A script's file descriptors over our stack's API: a socket() is an entry that becomes a listener, an
 /// accepted or connecting stream, or a UDP socket. Calls run with packetdrill's (Linux's) semantics; one that would
 /// block returns a poll function the runner calls after every event on the loop until it yields an outcome.</summary>
-public sealed class SocketTable(NetworkStack stack, Ipv4Address remote, ushort bindPort, ushort connectPort) : ISocketModel
+public sealed class SocketTable(NetworkStack stack, IpAddress remote, ushort bindPort, ushort connectPort) : ISocketModel
 {
     private sealed class Entry(int fd, bool stream)
     {
@@ -146,7 +146,7 @@ public sealed class SocketTable(NetworkStack stack, Ipv4Address remote, ushort b
                 _ => SyscallOutcome.Fail("EISCONN"),
             };
         var before = stack.Tcp.Connections.ToHashSet();
-        e.Connecting = stack.ConnectTcpAsync(remote, connectPort, e.Port ?? 0);
+        e.Connecting = stack.ConnectTcpAsync(new System.Net.IPEndPoint(remote.ToSystem(), connectPort), e.Port ?? 0);
         e.Connection = stack.Tcp.Connections.FirstOrDefault(c => !before.Contains(c));
         if (e.Connection is { } c) c.NoDelay |= e.NoDelay;
         SyscallOutcome? Try()

@@ -48,6 +48,16 @@ public sealed class RouterDiscovery
     public IReadOnlyList<OnLinkPrefix> OnLinkPrefixes => _prefixes;
 
     private const int MaxRouters = 8;
+
+    /// <summary>Adds a default router configured by hand (as <c>ip -6 route add default via</c>): it never expires
+    /// and is preferred to advertised ones; a static gateway need not be link-local. Advertisements from the same
+    /// address update it as usual.</summary>
+    /// <param name="address">The router's address, on-link.</param>
+    public void AddStatic(Ipv6Address address)
+    {
+        _routers.RemoveAll(r => r.Address == address);
+        _routers.Insert(0, new DefaultRouter(address, Instant.MaxValue));
+    }
     private const int MaxPrefixes = 16;
 
     internal void StartSoliciting()

@@ -215,7 +215,10 @@ public sealed partial class TcpConnection
             payload = payload[skip..];
             seq += skip;
         }
-        if (payload.Length > _largestSegmentSeen) _largestSegmentSeen = payload.Length;
+        // Counted up to a full segment of our MSS, as Linux's rcv_mss (capped at advmss): a coalesced or
+        // offloaded 64 KB segment must not make every later ordinary pair of segments wait for the delayed ACK.
+        int segmentSize = Math.Min(payload.Length, _ourMss - (_tsEnabled ? TimestampOptionLength : 0));
+        if (segmentSize > _largestSegmentSeen) _largestSegmentSeen = segmentSize;
         var before = _recv.Next;
         var result = _recv.Write(seq, payload);
         switch (result)

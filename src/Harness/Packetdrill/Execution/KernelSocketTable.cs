@@ -9,15 +9,10 @@ namespace Netstack.Harness.Packetdrill.Execution;
 /// <summary>A script's file descriptors as real sockets of the Linux kernel in the run's namespace (<c>--wire tap</c>).
 /// Every socket is non-blocking underneath; a call the script makes blocking is retried after every event on the
 /// loop until it completes, so the script goes on meanwhile as with packetdrill's syscall thread. Return values and
-<<<<<<< HEAD
 /// errnos are the kernel's, mapped back from .NET's SocketError. A send the script writes blocking with an end time
 /// (<c>+0...0.020 sendto(...)</c>) is the real blocking call instead, on packetdrill's kind of syscall thread
 /// (<see cref="BlockingCallThread"/>): the kernel's answer to the handshake depends on a task waiting in it.</summary>
-public sealed unsafe partial class KernelSocketTable(LinuxPeer peer, Ipv4Address remote, ushort bindPort, ushort connectPort) : ISocketModel, IDisposable
-=======
-/// errnos are the kernel's, mapped back from .NET's SocketError.</summary>
-public sealed unsafe partial class KernelSocketTable(LinuxPeer peer, IpAddress remote, ushort bindPort, ushort connectPort) : ISocketModel
->>>>>>> main
+public sealed unsafe partial class KernelSocketTable(LinuxPeer peer, IpAddress remote, ushort bindPort, ushort connectPort) : ISocketModel, IDisposable
 {
     /// <summary>Sockets are AF_INET6 (<c>--ip_version=ipv6</c> or <c>ipv4-mapped-ipv6</c>: dual-mode, so an IPv4
     /// remote is reached by its mapped address); else AF_INET.</summary>
@@ -197,11 +192,7 @@ public sealed unsafe partial class KernelSocketTable(LinuxPeer peer, IpAddress r
     private SyscallOutcome? FastOpenSend(Entry e, int length, int flags, out SocketTable.Pending? pending)
     {
         pending = null;
-<<<<<<< HEAD
-        var address = RemoteAddress();
-=======
         var address = SocketAddress(e.Socket);
->>>>>>> main
         var data = new byte[length];
         nint result;
         fixed (byte* p = data)
@@ -231,18 +222,6 @@ public sealed unsafe partial class KernelSocketTable(LinuxPeer peer, IpAddress r
         return null;
     }
 
-<<<<<<< HEAD
-    /// <summary>The script's remote address as a <c>struct sockaddr_in</c>.</summary>
-    private byte[] RemoteAddress()
-    {
-        var address = new byte[16];
-        address[0] = 2; // AF_INET, little-endian sa_family
-        address[2] = (byte)(connectPort >> 8);
-        address[3] = (byte)connectPort;
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(address.AsSpan(4), remote.Value);
-        return address;
-    }
-
     /// <summary>send(2), or sendto(2) to the script's remote with MSG_FASTOPEN, made blocking on the blocking-call
     /// thread as the script wrote it: the socket is switched to blocking for the call and back after it. The kernel
     /// then waits in it as under packetdrill (a send before the handshake completes waits with the socket's
@@ -250,7 +229,7 @@ public sealed unsafe partial class KernelSocketTable(LinuxPeer peer, IpAddress r
     private SyscallOutcome? BlockingSend(Entry e, int length, int flags, out SocketTable.Pending? pending)
     {
         int fd = (int)e.Socket.Handle;
-        byte[]? address = (flags & MsgFastOpen) != 0 ? RemoteAddress() : null;
+        byte[]? address = (flags & MsgFastOpen) != 0 ? SocketAddress(e.Socket) : null;
         var call = (_blockingCalls ??= new BlockingCallThread()).Start(() =>
         {
             var data = new byte[length];
@@ -285,7 +264,7 @@ public sealed unsafe partial class KernelSocketTable(LinuxPeer peer, IpAddress r
         int nonBlock = (int)PosixSymbols.Value("O_NONBLOCK");
         FcntlNative(fd, FcntlSetFlags, nonBlocking ? flags | nonBlock : flags & ~nonBlock);
     }
-=======
+
     /// <summary>The remote's native <c>struct sockaddr_in</c> (16 bytes) or, on an IPv6 socket,
     /// <c>struct sockaddr_in6</c> (28: family, port, flow info, address, scope id), for a raw sendto(2).</summary>
     private byte[] SocketAddress(Socket socket)
@@ -299,7 +278,6 @@ public sealed unsafe partial class KernelSocketTable(LinuxPeer peer, IpAddress r
         else System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(address.AsSpan(4), remote.Ipv4.Value);
         return address;
     }
->>>>>>> main
 
     [LibraryImport("libc", EntryPoint = "recv", SetLastError = true)]
     private static partial nint RecvNative(int fd, void* buffer, nuint length, int flags);

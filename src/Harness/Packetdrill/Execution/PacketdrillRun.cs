@@ -618,7 +618,8 @@ public sealed class PacketdrillRun : IDisposable
         byte[] quoted = [];
         // An error written without a quoted packet quotes the connection's segment at relative 0, as packetdrill
         // builds it (its grammar's default is [0:0(0)]): without one the kernel could not tell which socket it is for.
-        if ((line.Quoted ?? (type is 3 or 4 or 11 or 12 ? new IcmpQuotedPacket(QuotedProtocol.Tcp, 0, 0, 0, line.Location) : null)) is { } q)
+        bool isError = _ip.IsIpv6 ? type is 1 or 2 or 3 or 4 : type is 3 or 4 or 11 or 12;
+        if ((line.Quoted ?? (isError ? new IcmpQuotedPacket(QuotedProtocol.Tcp, 0, 0, 0, line.Location) : null)) is { } q)
         {
             // The stack's own packet, as the router saw it: its IP header and the first bytes of its transport header.
             byte protocol = q.Protocol == QuotedProtocol.Tcp ? SegmentCodec.ProtocolTcp : q.Protocol == QuotedProtocol.Udp ? SegmentCodec.ProtocolUdp : (byte)255;
@@ -733,40 +734,28 @@ public sealed class PacketdrillRun : IDisposable
         return tcp.Length - (tcp[12] >> 4) * 4;
     }
 
-    /// <summary>Whether <paramref name="next"/> is the same connection's segment right after <paramref name="previous"/>.</summary>
     /// <summary>Both frames are TCP segments of one 4-tuple (addresses and ports).</summary>
     private static bool SameConnection(byte[] previous, byte[] next)
     {
-<<<<<<< HEAD
         if (TcpPayloadLength(previous) is null || TcpPayloadLength(next) is null) return false;
-        var a = SegmentCodec.Ipv4Packet(previous);
-        var b = SegmentCodec.Ipv4Packet(next);
-        int ia = (a[0] & 15) * 4, ib = (b[0] & 15) * 4;
-        return a.Slice(12, 8).SequenceEqual(b.Slice(12, 8)) && a.Slice(ia, 4).SequenceEqual(b.Slice(ib, 4));
+        var a = SentIpPacket.Read(previous);
+        var b = SentIpPacket.Read(next);
+        // Same addresses (IPv4's at 12, IPv6's at 8) and ports.
+        var (from, count) = a.IsIpv6 ? (8, 32) : (12, 8);
+        return a.IsIpv6 == b.IsIpv6 && a.Packet.Slice(from, count).SequenceEqual(b.Packet.Slice(from, count)) &&
+               a.Payload[..4].SequenceEqual(b.Payload[..4]);
     }
 
+    /// <summary>Whether <paramref name="next"/> is the same connection's segment right after <paramref name="previous"/>.</summary>
     private static bool Continues(byte[] previous, byte[] next, out int length)
     {
         length = 0;
         if (!SameConnection(previous, next)) return false;
         int previousLength = TcpPayloadLength(previous)!.Value, nextLength = TcpPayloadLength(next)!.Value;
-        var a = SegmentCodec.Ipv4Packet(previous);
-        var b = SegmentCodec.Ipv4Packet(next);
-        int ia = (a[0] & 15) * 4, ib = (b[0] & 15) * 4;
-        uint expectedSeq = BinaryPrimitives.ReadUInt32BigEndian(a[(ia + 4)..]) + (uint)previousLength;
-        if (BinaryPrimitives.ReadUInt32BigEndian(b[(ib + 4)..]) != expectedSeq || nextLength == 0) return false;
-=======
-        length = 0;
-        if (TcpPayloadLength(previous) is not int previousLength || TcpPayloadLength(next) is not int nextLength) return false;
         var a = SentIpPacket.Read(previous);
         var b = SentIpPacket.Read(next);
-        // Same addresses (IPv4's at 12, IPv6's at 8) and ports.
-        var (from, count) = a.IsIpv6 ? (8, 32) : (12, 8);
-        if (a.IsIpv6 != b.IsIpv6 || !a.Packet.Slice(from, count).SequenceEqual(b.Packet.Slice(from, count)) ||
-            !a.Payload[..4].SequenceEqual(b.Payload[..4])) return false;
         uint expectedSeq = BinaryPrimitives.ReadUInt32BigEndian(a.Payload[4..]) + (uint)previousLength;
         if (BinaryPrimitives.ReadUInt32BigEndian(b.Payload[4..]) != expectedSeq || nextLength == 0) return false;
->>>>>>> main
         length = nextLength;
         return true;
     }

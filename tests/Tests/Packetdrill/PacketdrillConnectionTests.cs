@@ -12,14 +12,7 @@ namespace Netstack.Tests.Packetdrill;
 /// All on our stack on the virtual wire.</summary>
 public class PacketdrillConnectionTests
 {
-    private static ScenarioResult RunText(string text)
-    {
-        var file = Path.Combine(RepositoryPaths.FreshOutputDirectory("pkt-connection"), "c.pkt");
-        File.WriteAllText(file, text);
-        var script = LoadedScript.Load(file);
-        Assert.That(script.Errors, Is.Empty);
-        return PacketdrillRunner.Run(script, new RunOptions { OutputDirectory = null });
-    }
+    private static ScenarioResult RunText(string text) => PacketdrillRunTests.RunText(text);
 
     private const string Listen = """
         0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3

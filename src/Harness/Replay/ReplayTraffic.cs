@@ -141,9 +141,8 @@ public sealed class ReplayTraffic
             if (f.IsNdp) return "IPv6 router discovery and redirects (ICMPv6 133, 134, 137)";
             if (f.IsIcmp && f.IcmpType is 130 or 131 or 132 or 143) return "MLD (ICMPv6 130-132, 143)";
         }
-        if (f.IsIpMulticast) return role.SentBy(f)
-            ? $"{family} multicast/broadcast sent by the endpoint (no application to replay it)"
-            : $"{family} multicast/broadcast";
+        string group = f.IsIpv6 ? "IPv6 multicast" : "IPv4 multicast/broadcast";
+        if (f.IsIpMulticast) return role.SentBy(f) ? $"{group} sent by the endpoint (no application to replay it)" : group;
         // A receiver drops a header with a bad checksum (never offloaded, unlike TCP's and UDP's): not played.
         if (f.IsIpv4 && !role.SentBy(f) && Checksum.Compute(f.Bytes.AsSpan(14, f.IpHeaderLength)) != 0) return "IPv4 header checksum bad (a receiver drops it)";
         if (role.Owns(f.IpSource) && role.SentBy(f)) return null;

@@ -341,7 +341,7 @@ public sealed class KernelReplayApplications
             }
             else
             {
-                _icmp6!.SetSocketOption(SocketOptionLevel.IPv6, SocketOptionName.HopLimit, (int)step.Ttl);
+                _icmp6!.Ttl = step.Ttl; // IPV6_UNICAST_HOPS on an IPv6 socket
                 _icmp6.SendTo(message, new IPEndPoint(step.Destination.ToSystem(), 0));
             }
         }

@@ -43,8 +43,14 @@ public static class ReplayComparer
         }
         var oursByFlow = new Dictionary<string, List<ReplayFrame>>();
         var ourFlows = new FlowNamer(role);
+        var housekeeping = new SortedDictionary<string, int>(StringComparer.Ordinal);
         foreach (var f in ours)
         {
+            if (ReplayTraffic.Housekeeping(f) is { } kind)
+            {
+                housekeeping[kind] = housekeeping.GetValueOrDefault(kind) + 1;
+                continue;
+            }
             string flow = ourFlows.Name(f);
             if (!oursByFlow.TryGetValue(flow, out var list))
             {
@@ -150,6 +156,8 @@ public static class ReplayComparer
                 for (int i = firstExchange; i < exchanges.Count; i++) exchanges[i] = exchanges[i] with { Flow = flow, Endpoint = endpoint };
             }
         }
+        foreach (var (kind, count) in housekeeping)
+            report.Notes.Add($"{"link",-18} {endpoint} sent {count} frame{(count == 1 ? "" : "s")} of {kind}: its interface's housekeeping, not judged");
         report.Exchanges.AddRange(exchanges.OrderBy(x => x.CapturedNumber ?? int.MaxValue).ThenBy(x => x.OursNumber));
         return report;
     }

@@ -104,6 +104,18 @@ public sealed class ReplayTraffic
             ports ? BinaryPrimitives.ReadUInt16BigEndian(b.AsSpan(l4)) : (ushort)0, ports ? BinaryPrimitives.ReadUInt16BigEndian(b.AsSpan(l4 + 2)) : (ushort)0, role);
     }
 
+    /// <summary>The kind of an IPv6 interface's housekeeping frame (duplicate address detection, router discovery,
+    /// redirects, MLD), or null: its timing is the interface's start-up and the kernel's, not a flow's, so neither
+    /// the capture's nor the endpoint's are judged.</summary>
+    public static string? Housekeeping(ReplayFrame f)
+    {
+        if (!f.IsIpv6 || !f.IsIcmp) return null;
+        if ((f.IsNeighborSolicitation || f.IsNeighborAdvertisement) && f.IpSource.Ipv6.IsUnspecified) return "IPv6 duplicate address detection";
+        if (f.IsNdp && f.IcmpType is 133 or 134 or 137) return "IPv6 router discovery and redirects (ICMPv6 133, 134, 137)";
+        if (f.IcmpType is 130 or 131 or 132 or 143) return "MLD (ICMPv6 130-132, 143)";
+        return null;
+    }
+
     private static string? SkipReason(ReplayFrame f, ReplayRole role)
     {
         if (f.Filtered) return "not selected by --filter";
@@ -132,14 +144,12 @@ public sealed class ReplayTraffic
             // Neighbour discovery is IPv6's ARP: solicitations (to a solicited-node group) and advertisements of the
             // endpoint and for it are judged; duplicate address detection, router discovery and MLD are the
             // interface's start-up housekeeping, whose timing is the capture tool's and the kernel's, not a flow's.
+            if (Housekeeping(f) is { } kind) return kind;
             if (f.IsNeighborSolicitation || f.IsNeighborAdvertisement)
             {
-                if (f.IpSource.Ipv6.IsUnspecified) return "IPv6 duplicate address detection";
                 if (role.SentBy(f) && role.Owns(f.IpSource)) return null;
                 return role.Owns(f.NdTarget) || role.Owns(f.IpDestination) ? null : "NDP of other hosts";
             }
-            if (f.IsNdp) return "IPv6 router discovery and redirects (ICMPv6 133, 134, 137)";
-            if (f.IsIcmp && f.IcmpType is 130 or 131 or 132 or 143) return "MLD (ICMPv6 130-132, 143)";
         }
         string group = f.IsIpv6 ? "IPv6 multicast" : "IPv4 multicast/broadcast";
         if (f.IsIpMulticast) return role.SentBy(f) ? $"{group} sent by the endpoint (no application to replay it)" : group;

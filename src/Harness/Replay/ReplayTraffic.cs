@@ -32,10 +32,15 @@ public sealed class ReplayTraffic
             flows[i] = FlowKey(f, role);
             if (f.Truncated && flows[i] is { } k) cut.Add(k);
         }
+        // Echo requests to a group (ping ff02::1, a broadcast ping) are not played, so the answers to them are not judged.
+        var groupEchoes = new HashSet<(IpAddress, ushort, ushort)>();
+        foreach (var f in frames)
+            if (f.IsEchoRequest && f.IsIpMulticast) groupEchoes.Add((f.IpSource, f.IcmpId, f.IcmpSequence));
         for (int i = 0; i < frames.Count; i++)
         {
             var f = frames[i];
-            string? skipped = SkipReason(f, role);
+            string? skipped = f.IsEchoReply && groupEchoes.Contains((f.IpDestination, f.IcmpId, f.IcmpSequence))
+                ? "replies to multicast/broadcast echo requests" : SkipReason(f, role);
             if (skipped is null && flows[i] is { } k && cut.Contains(k))
                 skipped = f.Truncated ? "frames cut by the snapshot length" : "frames of a flow with frames cut by the snapshot length";
             else if (skipped is null && f.Truncated)

@@ -18,6 +18,10 @@ internal sealed class ScenarioPlayer(ScenarioRun run, string? capturePath, Inter
     /// <summary>On the real wire, how late the last action finished; frames it causes may be as late.</summary>
     private long _lateness;
     private int _consumedThrough;
+    /// <summary>On the real wire, after a state observed by polling (data on a kernel socket): the cursor before that
+    /// wait. What the state waited for can cause frames before a poll sees it (the kernel acknowledges data before a
+    /// read returns it), so the next frame expectation without <c>at:</c> looks back to here; -1 otherwise.</summary>
+    private long _observedSince = -1;
     /// <summary>Per host, the number of the last TCP frame an ordered expectation (<c>next:</c>, <c>strict:</c>) took.</summary>
     private readonly Dictionary<string, int> _segmentCursor = new(StringComparer.Ordinal);
     /// <summary>Frames some positive frame expectation matched: what <c>strict:</c> does not count as unexpected.</summary>
@@ -138,9 +142,9 @@ internal sealed class ScenarioPlayer(ScenarioRun run, string? capturePath, Inter
     /// <summary>"The next segment is exactly this": the first TCP segment the host sends after the last one an
     /// ordered expectation took (on the expectation's connection, when it names one) must match and fall in the
     /// window; without <c>at:</c> it is awaited up to the timeout. The cursor moves to its time.</summary>
-    private bool AwaitNextSegment(FrameExpectation e)
+    private bool AwaitNextSegment(FrameExpectation e, long observedSince)
     {
-        long start = _cursor, end = TimeWindow.Open;
+        long start = WindowStart(observedSince), end = TimeWindow.Open;
         if (e.At is not null)
         {
             (start, end) = Resolve(e.At, TimeWindow.Open);
@@ -246,6 +250,8 @@ internal sealed class ScenarioPlayer(ScenarioRun run, string? capturePath, Inter
 
     private bool PlayStep(Step step)
     {
+        long observedSince = _observedSince;
+        _observedSince = -1;
         switch (step)
         {
             case ActionStep action:
@@ -267,11 +273,11 @@ internal sealed class ScenarioPlayer(ScenarioRun run, string? capturePath, Inter
                 return true;
             }
             case FrameExpectation { Ordered: true } ordered:
-                return AwaitNextSegment(ordered);
+                return AwaitNextSegment(ordered, observedSince);
             case FrameExpectation frame when frame.At is null && !frame.Negated && frame.Count is null:
                 if (run.Now >= Timeout && Failures.Count > 0)
                     throw new StepNotPlayableException($"the run had reached its timeout ({TimeSyntax.FormatTime(Timeout)}) after an earlier failure");
-                return AwaitFrame(frame);
+                return AwaitFrame(frame, observedSince);
             case FrameExpectation frame:
             {
                 var (start, end) = Resolve(frame.At, TimeWindow.Open);
@@ -291,9 +297,9 @@ internal sealed class ScenarioPlayer(ScenarioRun run, string? capturePath, Inter
         }
     }
 
-    private bool AwaitFrame(FrameExpectation e)
+    private bool AwaitFrame(FrameExpectation e, long observedSince)
     {
-        long start = _cursor;
+        long start = WindowStart(observedSince);
         int scan = _consumedThrough; // index of the first frame not yet looked at
         CapturedFrame? found = null;
         bool Seen()
@@ -323,6 +329,10 @@ internal sealed class ScenarioPlayer(ScenarioRun run, string? capturePath, Inter
         _cursor = found.TimeNanoseconds;
         return true;
     }
+
+    /// <summary>Where a frame expectation without <c>at:</c> starts looking: the cursor, or earlier on the real wire
+    /// when the step before observed a state by polling (see <see cref="_observedSince"/>).</summary>
+    private long WindowStart(long observedSince) => observedSince >= 0 ? Math.Min(_cursor, observedSince) : _cursor;
 
     private void JudgeWindow(FrameExpectation e, long start, long end)
     {
@@ -378,6 +388,7 @@ internal sealed class ScenarioPlayer(ScenarioRun run, string? capturePath, Inter
             due = Math.Max(start, run.Now);
             if (start > run.Now) AdvanceTo(start, e);
             RunWhile(() => e.IsSettled(run), Math.Max(end, run.Now));
+            if (run.IsRealTime) _observedSince = start;
             _cursor = run.Now;
         }
         if (e.Check(run) is { } problem)

@@ -120,7 +120,10 @@ public class RunListFailFastWatchTests
         // Generous limits only guard against a hang; nothing here depends on how fast a run is.
         (await runs.WaitAsync(TimeSpan.FromMinutes(2))).Should().BeTrue("the first run happens at once");
 
-        await File.WriteAllTextAsync(file, Failing);
+        // Saved as editors do, by a rename over the file: a write in place can be seen half done (truncated, then
+        // written) when the machine stalls the writer for longer than the debounce, and a half file is bad YAML.
+        await File.WriteAllTextAsync(file + ".saving", Failing);
+        File.Move(file + ".saving", file, overwrite: true);
         (await runs.WaitAsync(TimeSpan.FromMinutes(2))).Should().BeTrue("saving a watched file runs it again");
         stop.Cancel();
         (await watching).Should().Be(130);

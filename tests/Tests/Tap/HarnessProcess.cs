@@ -128,6 +128,30 @@ public sealed class HarnessProcess : IDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>Each thread of the process still running, with its state and the kernel function it waits in
+    /// (/proc), for a failure message: tells a harness that hangs from one that is only slow.</summary>
+    public string ThreadStates()
+    {
+        var tasks = $"/proc/{_process.Id}/task";
+        if (_process.HasExited || !System.IO.Directory.Exists(tasks)) return "\n(the process has exited)";
+        var lines = new StringBuilder("\nthreads (name, state, waiting in):");
+        try
+        {
+            foreach (var task in System.IO.Directory.GetDirectories(tasks))
+            {
+                string Read(string file) => File.ReadAllText(Path.Combine(task, file)).Trim();
+                var stat = Read("stat");
+                var state = stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[0];
+                lines.Append($"\n  {Read("comm")} {state} {Read("wchan")}");
+            }
+        }
+        catch (IOException)
+        {
+            lines.Append("\n  (the process ended while being read)");
+        }
+        return lines.ToString();
+    }
+
     /// <summary>SIGTERM, then the exit code (null if it had to be killed after <paramref name="grace"/>).</summary>
     public int? Stop(Duration grace)
     {

@@ -175,6 +175,69 @@ public class Ipv6InteropTests : LiveHarnessFixture
         counts[2].Should().BePositive("an MLDv2 report joins its solicited-node group");
     }
 
+    /// <summary>RFC 4861 §7.2.1 and RFC 3810: a snooping switch forwards multicast (our neighbour solicitations)
+    /// only to ports that reported the group. The kernel's bridge with snooping and its own querier stands in for
+    /// such a switch; our port has flooding of unregistered multicast off, so the kernel, on another port (a veth),
+    /// reaches us only through the membership our MLDv2 reports registered.</summary>
+    [Test, Order(7)]
+    public void Behind_a_snooping_bridge_our_mld_reports_register_our_groups_and_we_answer_its_queries()
+    {
+        const string bridge = "br6s", port = "tap3", kernelPort = "veth6b", kernelSide = "veth6k";
+        const string kernel = "2001:db8:7a::1", ours = "2001:db8:7a::2", solicitedNode = "ff02::1:ff00:2";
+        var recording = Path.Combine(WorkDir, "tap3.pcap");
+        // Queries every 2 s (startup 1 s, responses within 1 s) so the test waits seconds, not the default 125 s.
+        Ns!.MustRun("ip", "link", "add", bridge, "type", "bridge", "stp_state", "0", "mcast_snooping", "1",
+            "mcast_querier", "1", "mcast_startup_query_interval", "100", "mcast_query_interval", "200",
+            "mcast_query_response_interval", "100");
+        Ns.MustRun("ip", "tuntap", "add", "dev", port, "mode", "tap");
+        Ns.MustRun("ip", "link", "add", kernelSide, "type", "veth", "peer", "name", kernelPort);
+        // veth hands partial checksums to whoever reads the frame: the tap's reader would see them unfinished.
+        Ns.MustRun("ethtool", "-K", kernelSide, "tx", "off");
+        Ns.MustRun("ip", "link", "set", port, "master", bridge);
+        Ns.MustRun("ip", "link", "set", kernelPort, "master", bridge);
+        Ns.MustRun("bridge", "link", "set", "dev", port, "mcast_flood", "off");
+        Ns.MustRun("ip", "-6", "addr", "add", $"{kernel}/64", "dev", kernelSide, "nodad");
+        foreach (var device in new[] { port, kernelPort, kernelSide, bridge }) Ns.MustRun("ip", "link", "set", device, "up");
+
+        using var host = HarnessProcess.Start(Ns, "tap", "--dev", port, "--ip", "10.7.10.2/24", "--ip6", $"{ours}/64",
+            "--mac", "02:00:00:7a:06:02", "--record", recording, "--duration", "60");
+        host.WaitForReady(Startup);
+        var registered = $"port {port} grp {solicitedNode}";
+        bool Registered() => Ns.Run("bridge", "mdb", "show", "dev", bridge).Output.Contains(registered);
+        Eventually(Registered, Duration.FromSeconds(15)).Should().BeTrue("our report joins the solicited-node group of our address");
+
+        // The bridge forwards by membership once it counts a querier (its own, a few seconds after it starts).
+        bool Pinged()
+        {
+            Ns.Run("ip", "-6", "neigh", "flush", "dev", kernelSide);
+            return Ns.Run("ping", "-6", "-c", "1", "-W", "1", ours).ExitCode == 0;
+        }
+        Eventually(Pinged, Duration.FromSeconds(40)).Should().BeTrue("the kernel's solicitation reaches us through the registered group");
+
+        // Forget the membership: the bridge's next query must bring it back, from our answer.
+        Ns.MustRun("bridge", "mdb", "del", "dev", bridge, "port", port, "grp", solicitedNode);
+        Eventually(Registered, Duration.FromSeconds(15)).Should().BeTrue("we answer the bridge's query with our groups");
+        host.Stop(Duration.FromSeconds(10)).Should().Be(0, host.Error);
+
+        TsharkCheck.FindProblems(recording).Should().BeEmpty();
+        var counts = TsharkCheck.Counts(recording,
+            "icmpv6.type == 130",
+            $"icmpv6.type == 143 && icmpv6.mldr.mar.record_type == 2 && icmpv6.mldr.mar.multicast_address == {solicitedNode}");
+        counts[0].Should().BePositive("the bridge queried");
+        counts[1].Should().BePositive("we answered a query with the group as MODE_IS_EXCLUDE (RFC 3810 §5.2.12)");
+    }
+
+    private static bool Eventually(Func<bool> condition, Duration within)
+    {
+        var deadline = DateTime.UtcNow + within.ToTimeSpan();
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline) return false;
+            Thread.Sleep(200);
+        }
+        return true;
+    }
+
     [Test, Order(100)]
     public void On_sigterm_the_harness_exits_cleanly_and_its_recording_passes_tshark()
     {

@@ -1,5 +1,6 @@
 using Netstack.Harness.Linux;
 using Netstack.Harness.Scenarios;
+using Netstack.Time;
 using Netstack.Wire;
 using YamlDotNet.RepresentationModel;
 
@@ -18,6 +19,8 @@ public sealed record PacketdrillPlayer(string Word, SourceLocation Location)
     public string? Known { get; init; }
     public string? Command { get; init; }
     public string? Interface { get; init; }
+    /// <summary>How long a command has to create its interface (and print readiness), as <c>start-timeout</c>.</summary>
+    public Duration StartTimeout { get; init; } = Duration.FromSeconds(10);
 
     public bool IsLinux => Word == "linux";
     public bool IsExternal => !IsLinux;
@@ -68,13 +71,16 @@ public sealed record PacketdrillPlayer(string Word, SourceLocation Location)
         {
             string? Get(string key) => map.Children.TryGetValue(new YamlScalarNode(key), out var v) && v is YamlScalarNode s ? s.Value : null;
             foreach (var key in map.Children.Keys.OfType<YamlScalarNode>())
-                if (key.Value is not ("run" or "interface"))
-                    throw new FormatException($"{at}: played-by: unknown key '{key.Value}' (a command is {{ run: COMMAND, interface: NAME }})");
+                if (key.Value is not ("run" or "interface" or "start-timeout"))
+                    throw new FormatException($"{at}: played-by: unknown key '{key.Value}' (a command is {{ run: COMMAND, interface: NAME, start-timeout: 10s }})");
             var command = Get("run");
             var device = Get("interface");
             if (string.IsNullOrWhiteSpace(command) || string.IsNullOrWhiteSpace(device))
                 throw new FormatException($"{at}: played-by: a command needs both run: and interface: ({{ run: COMMAND, interface: NAME }})");
-            return new PacketdrillPlayer("run", at) { Command = command, Interface = device };
+            var startTimeout = Duration.FromSeconds(10); // as for a scenario's external host
+            if (Get("start-timeout") is { } text && (!TimeSyntax.TryParseDuration(text, out startTimeout) || startTimeout <= Duration.Zero))
+                throw new FormatException($"{at}: played-by: bad start-timeout '{text}': a time longer than 0 with a unit, like 30s");
+            return new PacketdrillPlayer("run", at) { Command = command, Interface = device, StartTimeout = startTimeout };
         }
         throw new FormatException($"{at}: played-by: give one of {Known()}");
     }
@@ -94,7 +100,7 @@ public sealed record PacketdrillPlayer(string Word, SourceLocation Location)
     public ExternalHostSpec Spec(MacAddress mac, Ipv4Cidr address, int mtu, Ipv4Address gateway) =>
         Known is { } k
             ? KnownExternalStacks.For(k, mac, address, mtu, gateway)
-            : new ExternalHostSpec(Command!, Interface!, address, mac, mtu) { Gateway = gateway };
+            : new ExternalHostSpec(Command!, Interface!, address, mac, mtu) { Gateway = gateway, StartTimeout = StartTimeout };
 
     /// <summary>The located errors of a script this player cannot run: every system call (an external host offers
     /// services, not a socket API the runner can drive).</summary>

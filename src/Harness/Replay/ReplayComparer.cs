@@ -229,41 +229,26 @@ public static class ReplayComparer
             Check("bytes", Convert.ToHexString(e.Bytes), Convert.ToHexString(a.Bytes));
             return d;
         }
-        if (e.IsIpv6) Ipv6Differences();
-        else Ipv4Differences();
-        if (d.Count > 0) return d;
-        void Ipv4Differences()
-        {
-        Check("ip tos", e.Tos, a.Tos);
+        // IPv6 has no header checksum, DF or identification to compare; the flow label is each stack's choice
+        // (Linux hashes one per connection, RFC 6437), ignored like the IPv4 ID.
+        bool v6 = e.IsIpv6;
+        Check(v6 ? "traffic class" : "ip tos", e.Tos, a.Tos);
         // For TCP the length follows from the options (ignored) and the payload length (compared below).
         if (!(e.IsTcp && a.IsTcp)) Check("ip length", e.IpTotalLength, a.IpTotalLength);
+        if (v6) Check("extension headers", e.ExtensionHeaders == "" ? "none" : e.ExtensionHeaders, a.ExtensionHeaders == "" ? "none" : a.ExtensionHeaders);
         // Linux sets DF on UDP by default (path-MTU discovery, IP_PMTUDISC_WANT); a stack without PMTUD
         // for UDP leaves it clear. Both are valid (RFC 1191 is optional), so it is shown, not counted.
-        if (e.DontFragment != a.DontFragment && e.Protocol == 17 && a.Protocol == 17)
+        else if (e.DontFragment != a.DontFragment && e.Protocol == 17 && a.Protocol == 17)
             tolerated.Add($"ip DF {e.DontFragment} in capture, {a.DontFragment} ours (UDP path-MTU-discovery policy)");
         else Check("ip DF", e.DontFragment, a.DontFragment);
         Check("ip MF", e.MoreFragments, a.MoreFragments);
         Check("fragment offset", e.FragmentOffset, a.FragmentOffset);
-        Check("ttl", e.Ttl, a.Ttl);
-        Check("protocol", e.Protocol, a.Protocol);
+        Check(v6 ? "hop limit" : "ttl", e.Ttl, a.Ttl);
+        Check(v6 ? "next header" : "protocol", e.Protocol, a.Protocol);
         Check("ip src", ReplayFrame.Ip(e.IpSource), ReplayFrame.Ip(a.IpSource));
         Check("ip dst", ReplayFrame.Ip(e.IpDestination), ReplayFrame.Ip(a.IpDestination));
-        if (Checksum.Compute(a.Bytes.AsSpan(14, a.IpHeaderLength)) != 0) d.Add("our IP header checksum is wrong");
-        }
-        // IPv6 has no header checksum, DF or identification to compare; the flow label is each stack's choice
-        // (Linux hashes one per connection, RFC 6437), ignored like the IPv4 ID.
-        void Ipv6Differences()
-        {
-            Check("traffic class", e.Tos, a.Tos);
-            if (!(e.IsTcp && a.IsTcp)) Check("ip length", e.IpTotalLength, a.IpTotalLength);
-            Check("extension headers", e.ExtensionHeaders == "" ? "none" : e.ExtensionHeaders, a.ExtensionHeaders == "" ? "none" : a.ExtensionHeaders);
-            Check("ip MF", e.MoreFragments, a.MoreFragments);
-            Check("fragment offset", e.FragmentOffset, a.FragmentOffset);
-            Check("hop limit", e.Ttl, a.Ttl);
-            Check("next header", e.Protocol, a.Protocol);
-            Check("ip src", ReplayFrame.Ip(e.IpSource), ReplayFrame.Ip(a.IpSource));
-            Check("ip dst", ReplayFrame.Ip(e.IpDestination), ReplayFrame.Ip(a.IpDestination));
-        }
+        if (!v6 && Checksum.Compute(a.Bytes.AsSpan(14, a.IpHeaderLength)) != 0) d.Add("our IP header checksum is wrong");
+        if (d.Count > 0) return d;
         if (!e.IsFirstFragment)
         {
             if (!e.L4.SequenceEqual(a.L4)) d.Add("fragment data differs");

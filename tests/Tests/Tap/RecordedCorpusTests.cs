@@ -81,7 +81,9 @@ public class RecordedCorpusTests
         if (name is "tcp-midstream" or "tcp-handshakeless")
             Assert.That(Text(result), Does.Contain("the capture starts mid-connection"));
         if (name == "multi-flow")
-            Assert.That(Text(result), Does.Contain("skipped            IPv6 multicast"), "the IPv6 ping to ff02::1 is not played");
+            // Which IPv6 frames a fresh recording has varies (DAD, MLD, router solicitations, the ping to ff02::1 when
+            // the link-local address was ready): they are listed as skipped, never judged.
+            Assert.That(result.Report.Skipped.Any(l => l.Contains("IPv6") || l.Contains("MLD")), Is.True, Text(result));
         if (name == "dual-stack")
         {
             // Named by its IPv4 address, the endpoint is judged over IPv6 too: neighbour discovery and HTTP.

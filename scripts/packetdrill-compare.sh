@@ -35,7 +35,10 @@ mkdir -p "$out/ours" "$out/theirs"
 results="$out/results.tsv"
 printf 'script\tours\ttheirs\tagree\treruns\n' > "$results"
 
-# run_all.py's IPv4 variant, which gtests/net/tcp is written for.
+# run_all.py's IPv4 variant, which gtests/net/tcp is written for. packetdrill's command line overrides a script's
+# own header (--local_ip=...), so ours gets the addresses it applies the same way (the rest: ours defines the
+# same -D names, and IPv4 with a /16 is its only layout).
+ours_args=(--pkt-option local_ip=192.168.0.1 --pkt-option remote_ip=192.0.2.1)
 ipv4_args=(--ip_version=ipv4 --local_ip=192.168.0.1 --gateway_ip=192.168.0.1 --netmask_ip=255.255.0.0
   --remote_ip=192.0.2.1 -D TFO_COOKIE=3021b9d889017eeb -D CODE=host_unreachable -D CMSG_LEVEL_IP=SOL_IP
   -D CMSG_TYPE_RECVERR=IP_RECVERR)
@@ -55,7 +58,7 @@ run_real() {
 
 run_ours() {
   local script="$1" log="$2"
-  (cd "$(dirname "$script")" && timeout "$timeout_seconds" nice -n "$priority" "$harness" run --wire tap --out "$out/ours/pcap" \
+  (cd "$(dirname "$script")" && timeout "$timeout_seconds" nice -n "$priority" "$harness" run --wire tap --out "$out/ours/pcap" "${ours_args[@]}" \
     "$(basename "$script")") > "$log" 2>&1
 }
 

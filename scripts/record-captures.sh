@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Records the small captures of real Linux traffic in captures/ that `harness replay` and its tests use.
 # Two network namespaces joined by a veth pair, checksum offload off on both ends, IPv6 off, addresses
-# from TEST-NET-1 (192.0.2.0/24); tcpdump runs on the server side (rp-b, 192.0.2.2).
+# from TEST-NET-1 (192.0.2.0/24); tcpdump runs on the server side (rp-b, 192.0.2.2). The IPv6 captures (tcp6-*,
+# ping6*, udp6-*, dual-stack) have IPv6 on, with 2001:db8::1/64 and 2001:db8::2/64 (documentation prefix) besides.
 # Needs root. The namespaces (named with this script's pid, so that runs in parallel do not meet) are removed on
 # every exit path. CI records the mid-stream, handshake-less, lossy and multi-flow captures afresh with it and
 # replays each in both roles on the virtual wire and on the kernel (tests/Tests/Tap/RecordedCorpusTests.cs).
@@ -26,6 +27,7 @@ fi
 A=rpa$$ B=rpb$$ R=rpr$$
 A_IP=192.0.2.1 B_IP=192.0.2.2
 A_MAC=02:00:00:00:0a:01 B_MAC=02:00:00:00:0b:02
+A_IP6=2001:db8::1 B_IP6=2001:db8::2
 
 cleanup() {
     [[ -n "${dump_pid:-}" ]] && kill "$dump_pid" 2>/dev/null && wait "$dump_pid" 2>/dev/null || true
@@ -42,14 +44,16 @@ tmp=$(mktemp -d)
 trap 'cleanup; rm -rf "$tmp"' EXIT
 trap 'exit 130' INT TERM
 
-# setup [ipv6]: fresh namespaces; with "ipv6", IPv6 stays on (link-local noise: DAD, router and MLD messages).
+# setup [ipv6|dual]: fresh namespaces; with "ipv6", IPv6 stays on (link-local noise: DAD, router and MLD messages);
+# with "dual", IPv6 is on and quiet (no duplicate address detection or router solicitation, so a capture shows the
+# traffic and its neighbour discovery, not the interface's start-up) and each end has its 2001:db8:: address too.
 setup() {
     cleanup
     ip netns add "$A"
     ip netns add "$B"
     ip link add va netns "$A" type veth peer name vb netns "$B"
     local v6=1
-    [[ "${1:-}" == ipv6 ]] && v6=0
+    [[ "${1:-}" == ipv6 || "${1:-}" == dual ]] && v6=0
     for ns in "$A" "$B"; do
         ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=$v6 net.ipv6.conf.default.disable_ipv6=$v6
         ip netns exec "$ns" ip link set lo up
@@ -64,16 +68,27 @@ setup() {
     ip netns exec "$B" ethtool -K vb gso off gro off >/dev/null 2>&1 || true
     ip -n "$A" addr add "$A_IP/24" dev va
     ip -n "$B" addr add "$B_IP/24" dev vb
+    if [[ "${1:-}" == dual ]]; then
+        local pair
+        for pair in "$A va $A_IP6" "$B vb $B_IP6"; do
+            set -- $pair
+            ip netns exec "$1" sysctl -qw net.ipv6.conf."$2".accept_dad=0 net.ipv6.conf."$2".router_solicitations=0 \
+                net.ipv6.conf."$2".accept_ra=0
+            ip -n "$1" addr add "$3/64" dev "$2" nodad
+        done
+    fi
     ip -n "$A" link set va up
     ip -n "$B" link set vb up
     sleep 0.1
 }
 
-# record NAME SERVER CLIENT: fresh namespaces (empty ARP caches), SERVER (may be "") started in rp-b, tcpdump
-# on rp-b while CLIENT runs in rp-a.
+# record NAME SERVER CLIENT [SETUP]: fresh namespaces (empty ARP and neighbour caches), SERVER (may be "") started
+# in rp-b, tcpdump on rp-b while CLIENT runs in rp-a; SETUP is setup's argument.
 record() {
     local name="$1" server_cmd="$2" client_cmd="$3"
-    setup
+    setup "${4:-}"
+    # With IPv6 on, the link's start-up (MLD reports of the link-local address) is over before the capture starts.
+    [[ -n "${4:-}" ]] && sleep 1
     if [[ -n "$server_cmd" ]]; then
         ip netns exec "$B" sh -c "$server_cmd" &
         server_pid=$!
@@ -105,6 +120,17 @@ SH
 wanted tcp-http && record tcp-http "socat TCP4-LISTEN:8080,bind=$B_IP,reuseaddr SYSTEM:'sh $tmp/http-server.sh'" \
     "curl -s --http1.1 -H 'Connection: close' http://$B_IP:8080/"
 wanted tcp-refused && record tcp-refused "" "socat -T 1 - TCP4:$B_IP:9 </dev/null"
+# IPv6: the same conversations over IPv6 (neighbour discovery in place of ARP), a ping6 fragmented into three
+# (3000 bytes of data: fragment headers, RFC 8200 §4.5), and a dual-stack capture: an IPv4 ping, then an HTTP
+# request over IPv6, between the same two hosts.
+wanted ping6 && record ping6 "" "ping -6 -c 2 -i 0.2 -s 56 $B_IP6" dual
+wanted ping6-fragmented && record ping6-fragmented "" "ping -6 -c 1 -s 3000 $B_IP6" dual
+wanted udp6-echo && record udp6-echo "socat -T 2 UDP6-RECVFROM:7007,bind=[$B_IP6] EXEC:'echo reply'" \
+    "echo request | socat -t 1 - UDP6:[$B_IP6]:7007" dual
+wanted tcp6-http && record tcp6-http "socat TCP6-LISTEN:8080,bind=[$B_IP6],reuseaddr SYSTEM:'sh $tmp/http-server.sh'" \
+    "curl -s -6 --http1.1 -H 'Connection: close' http://[$B_IP6]:8080/" dual
+wanted dual-stack && record dual-stack "socat TCP6-LISTEN:8080,bind=[$B_IP6],reuseaddr SYSTEM:'sh $tmp/http-server.sh'" \
+    "ping -c 1 $B_IP; curl -s -6 --http1.1 -H 'Connection: close' http://[$B_IP6]:8080/" dual
 
 # start_dump NAME [TOOL ARGS...]: tcpdump (or dumpcap) on rp-b's end, returning once it listens.
 start_dump() {
@@ -203,7 +229,12 @@ record_lossy() {
     done
     ip netns exec "$R" nft -f - <<NFT
 table bridge loss {
-    chain forward { type filter hook forward priority 0; numgen random mod 100 < 3 drop; }
+    chain forward {
+        type filter hook forward priority 0;
+        # Loss of data and ACKs only: a capture taken at one end cannot show which side a lost ARP, SYN or SYN-ACK
+        # failed to reach, so a replay of it could not be judged (a lost SYN-ACK made the client role differ).
+        ether type ip ip protocol tcp tcp flags & (syn | fin | rst) == 0 numgen random mod 100 < 3 drop;
+    }
 }
 NFT
     sleep 0.1

@@ -34,6 +34,8 @@ public static class RunCommand
         public ScenarioWire Wire { get; init; }
         public Netstack.Transport.Tcp.TcpPersonality Personality { get; init; }
         public HostCaptureMode Capture { get; init; }
+        /// <summary>packetdrill command-line flags (<c>--pkt-option local_ip=192.168.0.1</c>) for every .pkt script.</summary>
+        public IReadOnlyList<Netstack.Harness.Packetdrill.HeaderOption> PacketdrillOptions { get; init; } = [];
     }
 
     public static Command Create()
@@ -80,9 +82,15 @@ public static class RunCommand
             DefaultValueFactory = _ => "rfc",
         };
         personality.AcceptOnlyFromAmong("rfc", "linux", "freebsd");
+        var pktOption = new Option<string[]>("--pkt-option")
+        {
+            Description = "A packetdrill command-line flag NAME=VALUE for every .pkt script (repeatable): it overrides the " +
+                          "script's own header line, as packetdrill's command line does (run_all.py passes local_ip, remote_ip)",
+            AllowMultipleArgumentsPerToken = false,
+        };
         var command = new Command("run", "Run YAML scenarios (in virtual time, or against Linux on a tap) and record every frame")
         {
-            paths, output, format, capture, seed, seeds, filter, list, failFast, watch, shard, junit, report, trace, wire, personality,
+            paths, output, format, capture, seed, seeds, filter, list, failFast, watch, shard, junit, report, trace, wire, personality, pktOption,
         };
         command.SetAction(parse => Dispatch(new Settings
         {
@@ -101,6 +109,7 @@ public static class RunCommand
             Trace = parse.GetValue(trace),
             Wire = parse.GetValue(wire) == "tap" ? ScenarioWire.Tap : ScenarioWire.Virtual,
             Personality = Netstack.Transport.Tcp.TcpSettings.TryParsePersonality(parse.GetValue(personality), out var p) ? p : default,
+            PacketdrillOptions = (parse.GetValue(pktOption) ?? []).Select(ParsePacketdrillOption).ToList(),
             Capture = parse.GetValue(capture) switch
             {
                 "rx" => HostCaptureMode.Rx,
@@ -163,6 +172,18 @@ public static class RunCommand
         return Program.ExitInterrupted;
     }
 
+    private static Netstack.Harness.Packetdrill.HeaderOption ParsePacketdrillOption(string text)
+    {
+        try
+        {
+            return Netstack.Harness.Packetdrill.CommandLineOptions.Parse(text);
+        }
+        catch (FormatException e)
+        {
+            throw new UsageException(e.Message);
+        }
+    }
+
     private static ulong ParseSeed(string text, string option) =>
         ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v)
             ? v
@@ -215,7 +236,7 @@ public static class RunCommand
         var scripts = new List<Netstack.Harness.Packetdrill.Execution.LoadedScript>();
         foreach (var file in files.Where(ScenarioFiles.IsPacketdrillScript))
         {
-            var script = Netstack.Harness.Packetdrill.Execution.LoadedScript.Load(file, settings.Wire == ScenarioWire.Tap);
+            var script = Netstack.Harness.Packetdrill.Execution.LoadedScript.Load(file, settings.Wire == ScenarioWire.Tap, settings.PacketdrillOptions);
             if (script.Errors.Count > 0) errors.Add((file, string.Join(Environment.NewLine, script.Errors)));
             else scripts.Add(script);
         }

@@ -71,6 +71,10 @@ public sealed class LinuxHostDriver : HostDriver
     public override void SendPing(Ipv4Address to, int size, Duration timeout, byte? timeToLive, bool dontFragment) =>
         Pinger().Send(to, size, timeout, timeToLive, dontFragment);
 
+    /// <summary>Sends through the kernel's raw ICMPv6 socket (as ping -6 does).</summary>
+    public override void SendPing6(Ipv6Address to, int size, Duration timeout, byte? hopLimit) =>
+        Pinger().Send(to, size, timeout, hopLimit);
+
     public override IReadOnlyList<PingResult> PingResults => (IReadOnlyList<PingResult>?)_pinger?.Results ?? [];
 
     public override void BindUdp(SocketName name)

@@ -129,6 +129,11 @@ public sealed class LinuxPeer : IDisposable
         return socket;
     }
 
+    /// <summary>A socket of one family (a raw ICMP or ICMPv6 socket cannot be dual-mode), made inside the namespace;
+    /// closed when the peer is disposed.</summary>
+    public Socket OpenSocket(AddressFamily family, SocketType type, ProtocolType protocol) =>
+        Own(Namespace.RunInside(() => new Socket(family, type, protocol)));
+
     /// <summary>Whether the host has an IPv6 address (then its sockets are dual-mode IPv6 ones).</summary>
     public bool HasIpv6 => Interface.Ipv6 is not null;
 

@@ -29,6 +29,9 @@ public sealed class PacketdrillParser
         "persistent_tun_dev", "gateway_linklocal_ip", "tcp_md5_secret", "udp_encapsulation", "tun_dev", "no_cleanup",
     ];
 
+    /// <summary>Whether packetdrill itself defines the flag <c>--<paramref name="name"/></c>.</summary>
+    public static bool IsKnownOption(string name) => KnownOptions.Contains(name);
+
     private static readonly HashSet<string> EncapsulationWords = ["ipv4", "ipv6", "gre", "GREv0", "mpls", "encap"];
 
     private readonly string _file;

@@ -19,8 +19,8 @@ public interface IReplayEndpoint : IDisposable
     /// <summary>A frame from another endpoint, arriving now (called on the loop thread).</summary>
     void Inject(byte[] frame);
 
-    /// <summary>Fills the endpoint's ARP cache: the capture was taken with warm caches.</summary>
-    void PrimeNeighbour(uint address, string mac);
+    /// <summary>Fills the endpoint's ARP (IPv4) or neighbour (IPv6) cache: the capture was taken with warm caches.</summary>
+    void PrimeNeighbour(Netstack.Wire.IpAddress address, string mac);
 
     /// <summary>Starts the applications before the loop runs: listeners at once, the rest at their captured times.</summary>
     void StartApplications(List<TcpServerScript> tcp, List<UdpServerScript> udp, List<EchoRequestStep> echoes);

@@ -18,25 +18,30 @@ public sealed class KernelReplayApplications
 {
     private readonly IEventLoop _loop;
     private readonly NetworkNamespace _namespace;
-    private readonly IPAddress _address;
+    private readonly IPAddress? _address;
+    private readonly IPAddress? _address6;
     private readonly List<Socket> _sockets = new();
     private readonly Dictionary<string, MemoryStream> _delivered = new();
     private readonly List<string> _problems = new();
-    private Socket? _icmp;
+    private Socket? _icmp, _icmp6;
 
-    public KernelReplayApplications(IEventLoop loop, NetworkNamespace ns, uint address, List<TcpServerScript> tcp, List<UdpServerScript> udp,
-        List<EchoRequestStep> echoes)
+    /// <param name="address">The endpoint's IPv4 address, if it has one.</param>
+    /// <param name="address6">Its IPv6 address, if it has one: listeners and UDP ports are then dual-stack.</param>
+    public KernelReplayApplications(IEventLoop loop, NetworkNamespace ns, Ipv4Address? address, Ipv6Address? address6,
+        List<TcpServerScript> tcp, List<UdpServerScript> udp, List<EchoRequestStep> echoes)
     {
         _loop = loop;
         _namespace = ns;
-        _address = new Ipv4Address(address).ToSystem();
+        _address = address?.ToSystem();
+        _address6 = address6?.ToSystem();
         foreach (var group in tcp.Where(s => !s.Active).GroupBy(s => s.Port))
             Listen(group.Key, group.ToList());
         foreach (var script in tcp.Where(s => s.Active))
             At(script.ConnectNanoseconds, () => Connect(script));
         foreach (var script in udp)
             StartUdp(script);
-        if (echoes.Count > 0) _icmp = Open(SocketType.Raw, ProtocolType.Icmp);
+        if (echoes.Any(e => e.Destination.IsIpv4)) _icmp = Open(SocketType.Raw, ProtocolType.Icmp);
+        if (echoes.Any(e => !e.Destination.IsIpv4)) _icmp6 = Open(SocketType.Raw, ProtocolType.IcmpV6, AddressFamily.InterNetworkV6);
         foreach (var echo in echoes)
             At(echo.TimeNanoseconds, () => SendEcho(echo));
     }
@@ -58,10 +63,19 @@ public sealed class KernelReplayApplications
         lock (_problems) _problems.Add(text);
     }
 
-    private Socket Open(SocketType type, ProtocolType protocol)
+    private Socket Open(SocketType type, ProtocolType protocol, AddressFamily family = AddressFamily.InterNetwork)
     {
-        var socket = _namespace.RunInside(() => new Socket(AddressFamily.InterNetwork, type, protocol));
+        var socket = _namespace.RunInside(() => new Socket(family, type, protocol));
         return Own(socket);
+    }
+
+    /// <summary>A socket for a port both families reach: dual-stack when the endpoint has an IPv6 address.</summary>
+    private (Socket Socket, IPAddress Any) OpenForBoth(SocketType type, ProtocolType protocol)
+    {
+        if (_address6 is null) return (Open(type, protocol), _address ?? IPAddress.Any);
+        var socket = Open(type, protocol, AddressFamily.InterNetworkV6);
+        socket.DualMode = true;
+        return (socket, IPAddress.IPv6Any);
     }
 
     private Socket Own(Socket socket)
@@ -86,9 +100,9 @@ public sealed class KernelReplayApplications
 
     private void Listen(ushort port, List<TcpServerScript> scripts)
     {
-        var listener = Open(SocketType.Stream, ProtocolType.Tcp);
+        var (listener, any) = OpenForBoth(SocketType.Stream, ProtocolType.Tcp);
         listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-        listener.Bind(new IPEndPoint(_address, port));
+        listener.Bind(new IPEndPoint(any, port));
         listener.Listen(64);
         var unclaimed = new List<TcpServerScript>(scripts);
         for (int i = 0; i < scripts.Count; i++) _ = AcceptAsync(listener, unclaimed);
@@ -122,12 +136,13 @@ public sealed class KernelReplayApplications
 
     private void Connect(TcpServerScript script)
     {
-        var socket = Open(SocketType.Stream, ProtocolType.Tcp);
+        bool v4 = script.PeerAddress.IsIpv4;
+        var socket = Open(SocketType.Stream, ProtocolType.Tcp, v4 ? AddressFamily.InterNetwork : AddressFamily.InterNetworkV6);
         socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-        var remote = new IPEndPoint(new Ipv4Address(script.PeerAddress).ToSystem(), script.PeerPort);
+        var remote = new IPEndPoint(script.PeerAddress.ToSystem(), script.PeerPort);
         try
         {
-            socket.Bind(new IPEndPoint(_address, script.Port));
+            socket.Bind(new IPEndPoint((v4 ? _address : _address6) ?? (v4 ? IPAddress.Any : IPAddress.IPv6Any), script.Port));
         }
         catch (SocketException e)
         {
@@ -163,7 +178,7 @@ public sealed class KernelReplayApplications
         bool eof = false;
         int next = 0;
         Task writes = Task.CompletedTask;
-        var delivered = _delivered[$"tcp {new Ipv4Address(script.PeerAddress)}:{script.PeerPort} :{script.Port}"] = new MemoryStream();
+        var delivered = _delivered[$"tcp {ReplayFrame.Endpoint(script.PeerAddress, script.PeerPort)} :{script.Port}"] = new MemoryStream();
         // On the real clock a step can run late (a loaded machine, a peer segment held for the kernel); the next one
         // then keeps its captured distance from it, so a write and the close after it stay two segments instead of
         // one with the FIN on the data.
@@ -250,10 +265,10 @@ public sealed class KernelReplayApplications
 
     private void StartUdp(UdpServerScript script)
     {
-        var socket = Open(SocketType.Dgram, ProtocolType.Udp);
-        socket.Bind(new IPEndPoint(IPAddress.Any, script.Port));
+        var (socket, any) = OpenForBoth(SocketType.Dgram, ProtocolType.Udp);
+        socket.Bind(new IPEndPoint(_address6 is null ? IPAddress.Any : any, script.Port));
         long received = 0;
-        IPEndPoint? peer = script.PeerPort == 0 ? null : new IPEndPoint(new Ipv4Address(script.PeerAddress).ToSystem(), script.PeerPort);
+        IPEndPoint? peer = script.PeerPort == 0 ? null : new IPEndPoint(script.PeerAddress.ToSystem(), script.PeerPort);
         int next = 0;
         void Poll()
         {
@@ -264,7 +279,7 @@ public sealed class KernelReplayApplications
                 next++;
                 try
                 {
-                    socket.SendTo(step.Payload, step.ToPort != 0 ? new IPEndPoint(new Ipv4Address(step.ToAddress).ToSystem(), step.ToPort) : peer!);
+                    socket.SendTo(step.Payload, step.ToPort != 0 ? new IPEndPoint(step.ToAddress.ToSystem(), step.ToPort) : peer!);
                 }
                 catch (SocketException e)
                 {
@@ -288,7 +303,8 @@ public sealed class KernelReplayApplications
         {
             try
             {
-                var r = await socket.ReceiveFromAsync(buffer, SocketFlags.None, new IPEndPoint(IPAddress.Any, 0)).ConfigureAwait(false);
+                var r = await socket.ReceiveFromAsync(buffer, SocketFlags.None,
+                    new IPEndPoint(socket.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0)).ConfigureAwait(false);
                 var from = (IPEndPoint)r.RemoteEndPoint;
                 _loop.Post(() => onLoop(from));
             }
@@ -304,24 +320,34 @@ public sealed class KernelReplayApplications
     }
 
     /// <summary>An echo request as the captured endpoint sent it: the kernel adds the IP header (and fragments it when
-    /// DF is clear and it does not fit), the ICMP message is ours to the last byte.</summary>
+    /// DF is clear and it does not fit), the ICMP message is ours to the last byte (over IPv6 the kernel fills in
+    /// the checksum, which covers its pseudo-header, RFC 3542 §3.1).</summary>
     private void SendEcho(EchoRequestStep step)
     {
+        bool v4 = step.Destination.IsIpv4;
         var message = new byte[8 + step.Data.Length];
-        message[0] = 8;
+        message[0] = v4 ? (byte)8 : (byte)128;
         BinaryPrimitives.WriteUInt16BigEndian(message.AsSpan(4), step.Identifier);
         BinaryPrimitives.WriteUInt16BigEndian(message.AsSpan(6), step.Sequence);
         step.Data.CopyTo(message, 8);
-        BinaryPrimitives.WriteUInt16BigEndian(message.AsSpan(2), Checksum.Compute(message));
+        if (v4) BinaryPrimitives.WriteUInt16BigEndian(message.AsSpan(2), Checksum.Compute(message));
         try
         {
-            _icmp!.Ttl = step.Ttl;
-            _icmp.DontFragment = step.DontFragment;
-            _icmp.SendTo(message, new IPEndPoint(new Ipv4Address(step.Destination).ToSystem(), 0));
+            if (v4)
+            {
+                _icmp!.Ttl = step.Ttl;
+                _icmp.DontFragment = step.DontFragment;
+                _icmp.SendTo(message, new IPEndPoint(step.Destination.ToSystem(), 0));
+            }
+            else
+            {
+                _icmp6!.Ttl = step.Ttl; // IPV6_UNICAST_HOPS on an IPv6 socket
+                _icmp6.SendTo(message, new IPEndPoint(step.Destination.ToSystem(), 0));
+            }
         }
         catch (SocketException e)
         {
-            Problem($"echo request id {step.Identifier} seq {step.Sequence} to {new Ipv4Address(step.Destination)} could not be sent: {e.SocketErrorCode}");
+            Problem($"echo request id {step.Identifier} seq {step.Sequence} to {step.Destination} could not be sent: {e.SocketErrorCode}");
         }
     }
 

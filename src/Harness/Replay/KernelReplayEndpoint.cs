@@ -21,17 +21,22 @@ public sealed class KernelReplayEndpoint : IReplayEndpoint, IFrameReceiver
     private readonly RealWireSession _session;
     private readonly NetworkNamespace _namespace;
     private readonly TapLink _tap;
-    private readonly uint _address;
+    private readonly Netstack.Wire.Ipv4Address? _address;
+    private readonly Netstack.Wire.Ipv6Address? _address6;
     private Action<byte[]>? _transmitted;
     private KernelReplayApplications? _apps;
 
-    /// <param name="address">The endpoint's address and the prefix that puts every played peer on the link.</param>
-    /// <param name="mtu">The tap's MTU (the largest IPv4 packet of the capture, at least 1500).</param>
-    public KernelReplayEndpoint(Netstack.Wire.Ipv4Cidr address, string mac, int mtu)
+    /// <param name="address">The endpoint's IPv4 address and the prefix that puts every played peer on the link
+    /// (0.0.0.0/32 for an IPv6-only endpoint: then none is configured).</param>
+    /// <param name="ipv6">Its IPv6 addresses: IPv6 is turned on in the namespace for them (without duplicate address
+    /// detection, router solicitations or autoconfiguration: the captured endpoint had them already).</param>
+    /// <param name="mtu">The tap's MTU (the largest IP packet of the capture, at least 1500).</param>
+    public KernelReplayEndpoint(Netstack.Wire.Ipv4Cidr address, IReadOnlyList<Netstack.Wire.Ipv6Cidr> ipv6, string mac, int mtu)
     {
         if (TapPrerequisites.MissingReason() is { } missing)
             throw new ReplayInputException($"--wire tap: the Linux kernel plays the endpoint in a network namespace, but {missing}");
-        _address = address.Address.Value;
+        _address = address.Address == Netstack.Wire.Ipv4Address.Any ? null : address.Address;
+        _address6 = ipv6.Count > 0 ? ipv6[0].Address : null;
         _session = new RealWireSession();
         try
         {
@@ -46,7 +51,13 @@ public sealed class KernelReplayEndpoint : IReplayEndpoint, IFrameReceiver
         {
             _namespace.MustRun("ip", "tuntap", "add", "dev", Device, "mode", "tap");
             _namespace.MustRun("ip", "link", "set", "dev", Device, "address", mac, "mtu", mtu.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            _namespace.MustRun("ip", "addr", "add", address.ToString(), "dev", Device);
+            if (_address is not null) _namespace.MustRun("ip", "addr", "add", address.ToString(), "dev", Device);
+            if (ipv6.Count > 0)
+            {
+                foreach (var setting in new[] { "disable_ipv6=0", "accept_dad=0", "router_solicitations=0", "accept_ra=0", "autoconf=0" })
+                    _namespace.MustRun("sysctl", "-qw", $"net.ipv6.conf.{Device}.{setting}");
+                foreach (var a in ipv6) _namespace.MustRun("ip", "-6", "addr", "add", a.ToString(), "dev", Device, "nodad");
+            }
             _namespace.MustRun("ip", "link", "set", "dev", Device, "up");
             _tap = _namespace.RunInside(() => new TapLink(_session.Loop, Device, mtu));
             _tap.Attach(this);
@@ -71,12 +82,12 @@ public sealed class KernelReplayEndpoint : IReplayEndpoint, IFrameReceiver
 
     public void Inject(byte[] frame) => _tap.Transmit(frame);
 
-    public void PrimeNeighbour(uint address, string mac) =>
-        _namespace.MustRun("ip", "neigh", "replace", ReplayFrame.Ip(address), "lladdr", mac, "dev", Device, "nud", "permanent");
+    public void PrimeNeighbour(Netstack.Wire.IpAddress address, string mac) =>
+        _namespace.MustRun("ip", address.IsIpv4 ? "-4" : "-6", "neigh", "replace", ReplayFrame.Ip(address), "lladdr", mac, "dev", Device, "nud", "permanent");
 
     public void StartApplications(List<TcpServerScript> tcp, List<UdpServerScript> udp, List<EchoRequestStep> echoes)
     {
-        _apps = new KernelReplayApplications(_session.Loop, _namespace, _address, tcp, udp, echoes);
+        _apps = new KernelReplayApplications(_session.Loop, _namespace, _address, _address6, tcp, udp, echoes);
     }
 
     public void StopApplications() => _apps?.Stop();

@@ -34,10 +34,11 @@ public sealed class ReplayApplications : IScheduledAction
         public void Run(long token)
         {
             if (apps.Stopped) return;
-            var result = apps._stack.Icmp.SendEchoRequest(new Ipv4Address(step.Destination), step.Identifier, step.Sequence, step.Data,
-                step.Ttl, step.DontFragment);
+            var result = step.Destination.IsIpv4
+                ? apps._stack.Icmp.SendEchoRequest(step.Destination.Ipv4, step.Identifier, step.Sequence, step.Data, step.Ttl, step.DontFragment)
+                : apps._stack.Ipv6.Icmp.SendEchoRequest(step.Destination.Ipv6, step.Identifier, step.Sequence, step.Data, step.Ttl);
             if (result is SendResult.NoRoute or SendResult.TooBig)
-                apps.Problems.Add($"echo request id {step.Identifier} seq {step.Sequence} to {new Ipv4Address(step.Destination)} could not be sent: {result}");
+                apps.Problems.Add($"echo request id {step.Identifier} seq {step.Sequence} to {step.Destination} could not be sent: {result}");
         }
     }
 
@@ -84,11 +85,13 @@ public sealed class ReplayApplications : IScheduledAction
         TcpStream stream;
         try
         {
-            stream = await _stack.ConnectTcpAsync(new Ipv4Address(script.PeerAddress), script.PeerPort, script.Port);
+            stream = script.PeerAddress.IsIpv4
+                ? await _stack.ConnectTcpAsync(script.PeerAddress.Ipv4, script.PeerPort, script.Port)
+                : await _stack.ConnectTcpAsync(script.PeerAddress.Ipv6, script.PeerPort, script.Port);
         }
         catch (Exception e)
         {
-            if (!script.PeerReset) Problems.Add($"connect to {new Ipv4Address(script.PeerAddress)}:{script.PeerPort} failed: {e.Message}");
+            if (!script.PeerReset) Problems.Add($"connect to {ReplayFrame.Endpoint(script.PeerAddress, script.PeerPort)} failed: {e.Message}");
             return;
         }
         await Converse(stream, script);
@@ -130,7 +133,7 @@ public sealed class ReplayApplications : IScheduledAction
         WakeAt(script.Steps);
         Poll();
         var buffer = new byte[65536];
-        var delivered = Delivered[$"tcp {new Ipv4Address(script.PeerAddress)}:{script.PeerPort} :{script.Port}"] = new MemoryStream();
+        var delivered = Delivered[$"tcp {ReplayFrame.Endpoint(script.PeerAddress, script.PeerPort)} :{script.Port}"] = new MemoryStream();
         try
         {
             while (true)
@@ -155,7 +158,7 @@ public sealed class ReplayApplications : IScheduledAction
         var socket = _stack.OpenUdp(script.Port);
         _resources.Add(socket);
         long received = 0;
-        var peer = new Ipv4Address(script.PeerAddress);
+        var peer = script.PeerAddress;
         ushort peerPort = script.PeerPort;
         int next = 0;
         void Poll()
@@ -165,7 +168,7 @@ public sealed class ReplayApplications : IScheduledAction
                 var step = script.Steps[next];
                 if (_stack.Scheduler.Now.Nanoseconds < step.TimeNanoseconds || received < step.PeerBytesBefore || (peerPort == 0 && step.ToPort == 0)) return;
                 next++;
-                if (step.ToPort != 0) socket.SendTo(step.Payload, new Ipv4Address(step.ToAddress), step.ToPort);
+                if (step.ToPort != 0) socket.SendTo(step.Payload, step.ToAddress, step.ToPort);
                 else socket.SendTo(step.Payload, peer, peerPort);
             }
         }

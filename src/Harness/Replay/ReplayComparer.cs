@@ -18,11 +18,11 @@ public static class ReplayComparer
         IReadOnlyList<TcpServerScript>? midstream = null, Func<string, byte[]?>? delivered = null, string endpoint = "our stack")
     {
         var report = new ReplayReport();
-        var mid = (midstream ?? []).ToDictionary(s => $"tcp {ReplayFrame.Ip(s.PeerAddress)}:{s.PeerPort} :{s.Port}", s => s.Midstream!);
+        var mid = (midstream ?? []).ToDictionary(s => $"tcp {ReplayFrame.Endpoint(s.PeerAddress, s.PeerPort)} :{s.Port}", s => s.Midstream!);
         var playedByFlow = new Dictionary<string, List<ReplayFrame>>();
         var expectedByFlow = new Dictionary<string, List<(ReplayFrame Frame, int? Trigger)>>();
         var flowOrder = new List<string>();
-        var capturedFlows = new FlowNamer(role.Address);
+        var capturedFlows = new FlowNamer(role);
         int? trigger = null;
         foreach (var f in captured)
         {
@@ -42,9 +42,15 @@ public static class ReplayComparer
             list.Add((f, trigger));
         }
         var oursByFlow = new Dictionary<string, List<ReplayFrame>>();
-        var ourFlows = new FlowNamer(role.Address);
+        var ourFlows = new FlowNamer(role);
+        var housekeeping = new SortedDictionary<string, int>(StringComparer.Ordinal);
         foreach (var f in ours)
         {
+            if (ReplayTraffic.Housekeeping(f) is { } kind)
+            {
+                housekeeping[kind] = housekeeping.GetValueOrDefault(kind) + 1;
+                continue;
+            }
             string flow = ourFlows.Name(f);
             if (!oursByFlow.TryGetValue(flow, out var list))
             {
@@ -62,11 +68,27 @@ public static class ReplayComparer
             {
             var expected = expectedByFlow.GetValueOrDefault(flow) ?? new();
             var actual = oursByFlow.GetValueOrDefault(flow) ?? new();
-            if (flow == "arp" && expected.Count == 0)
+            if (flow is "arp" or "ndp" && expected.Count == 0)
             {
                 // Not priming (--prime-arp false) a capture taken with warm caches: our stack had to resolve.
-                report.Notes.Add($"{"link",-18} {endpoint}'s {actual.Count} ARP frame{(actual.Count == 1 ? "" : "s")} {(actual.Count == 1 ? "has" : "have")} no counterpart in the capture (no ARP of our endpoint there: taken with warm caches): not judged");
+                string kind = flow == "arp" ? "ARP" : "neighbour discovery";
+                report.Notes.Add($"{"link",-18} {endpoint}'s {actual.Count} {kind} frame{(actual.Count == 1 ? "" : "s")} {(actual.Count == 1 ? "has" : "have")} no counterpart in the capture (no {kind} of our endpoint there: taken with warm caches): not judged");
                 continue;
+            }
+            if (flow == "ndp")
+            {
+                // A unicast solicitation is a reachability probe of a cached entry (RFC 4861 §7.3.3), as a unicast
+                // ARP request is: its timing is the cache's policy and the real clock's; one the capture lacks is noted.
+                var probes = actual.Where(a => a.IsNeighborSolicitation && !a.IpDestination.Ipv6.IsMulticast
+                    && !expected.Any(x => x.Frame.IsNeighborSolicitation && x.Frame.IpDestination == a.IpDestination && x.Frame.NdTarget == a.NdTarget)).ToList();
+                foreach (var probe in probes)
+                    report.Notes.Add($"{"link",-18} ours #{probe.Number}: {endpoint} probed its cached entry for {ReplayFrame.Ip(probe.NdTarget)} (unicast neighbour solicitation); the capture has no such probe: not judged");
+                actual = actual.Except(probes).ToList();
+                var capturedProbes = expected.Where(x => x.Frame.IsNeighborSolicitation && !x.Frame.IpDestination.Ipv6.IsMulticast
+                    && !actual.Any(a => a.IsNeighborSolicitation && a.IpDestination == x.Frame.IpDestination && a.NdTarget == x.Frame.NdTarget)).ToList();
+                foreach (var probe in capturedProbes)
+                    report.Notes.Add($"{"link",-18} frame {probe.Frame.Number}: the captured endpoint probed its cached entry for {ReplayFrame.Ip(probe.Frame.NdTarget)} (unicast neighbour solicitation); {endpoint} did not: not judged");
+                expected = expected.Except(capturedProbes).ToList();
             }
             if (flow == "arp")
             {
@@ -87,7 +109,7 @@ public static class ReplayComparer
                 var peerArp = playedByFlow.GetValueOrDefault("arp") ?? new();
                 var crossed = expected.Where(x => x.Frame.ArpOperation == 1
                         && !actual.Any(a => a.ArpOperation == 1 && a.ArpTargetIp == x.Frame.ArpTargetIp)
-                        && peerArp.Any(p => p.ArpOperation == 1 && p.ArpSenderIp == x.Frame.ArpTargetIp && p.ArpTargetIp == role.Address
+                        && peerArp.Any(p => p.ArpOperation == 1 && p.ArpSenderIp == x.Frame.ArpTargetIp && role.Owns(p.ArpTargetIp)
                                             && Math.Abs(p.TimeNanoseconds - x.Frame.TimeNanoseconds) < CrossedArpNanoseconds))
                     .ToList();
                 foreach (var c in crossed)
@@ -134,6 +156,8 @@ public static class ReplayComparer
                 for (int i = firstExchange; i < exchanges.Count; i++) exchanges[i] = exchanges[i] with { Flow = flow, Endpoint = endpoint };
             }
         }
+        foreach (var (kind, count) in housekeeping)
+            report.Notes.Add($"{"link",-18} {endpoint} sent {count} frame{(count == 1 ? "" : "s")} of {kind}: its interface's housekeeping, not judged");
         report.Exchanges.AddRange(exchanges.OrderBy(x => x.CapturedNumber ?? int.MaxValue).ThenBy(x => x.OursNumber));
         return report;
     }
@@ -167,6 +191,24 @@ public static class ReplayComparer
         Check("eth dst", e.EthDestination, a.EthDestination);
         Check("eth src", Mac(e.EthSource), a.EthSource);
         Check("ethertype", $"0x{e.EtherType:x4}", $"0x{a.EtherType:x4}");
+        if (e.IsNdp || a.IsNdp)
+        {
+            if (e.IsNdp != a.IsNdp || e.IpSource.IsIpv4 != a.IpSource.IsIpv4)
+            {
+                Check("message", Describe(e), Describe(a));
+                return d;
+            }
+            Check("ip src", ReplayFrame.Ip(e.IpSource), ReplayFrame.Ip(a.IpSource));
+            Check("ip dst", ReplayFrame.Ip(e.IpDestination), ReplayFrame.Ip(a.IpDestination));
+            Check("hop limit", e.Ttl, a.Ttl);
+            Check("icmpv6 type", e.IcmpType, a.IcmpType);
+            Check("icmpv6 code", e.IcmpCode, a.IcmpCode);
+            Check("nd target", ReplayFrame.Ip(e.NdTarget), ReplayFrame.Ip(a.NdTarget));
+            Check("na flags R/S/O", e.NdFlags, a.NdFlags);
+            Check("nd options", NdOptions(e, Mac), NdOptions(a, m => m));
+            if (!TransportChecksumValid(a)) d.Add("our ICMPv6 checksum is wrong");
+            return d;
+        }
         if (e.IsArp || a.IsArp)
         {
             Check("arp op", e.ArpOperation, a.ArpOperation);
@@ -182,26 +224,30 @@ public static class ReplayComparer
             }
             return d;
         }
-        if (!e.IsIpv4 || !a.IsIpv4)
+        if (!e.IsIp || !a.IsIp || e.IsIpv6 != a.IsIpv6)
         {
             Check("bytes", Convert.ToHexString(e.Bytes), Convert.ToHexString(a.Bytes));
             return d;
         }
-        Check("ip tos", e.Tos, a.Tos);
+        // IPv6 has no header checksum, DF or identification to compare; the flow label is each stack's choice
+        // (Linux hashes one per connection, RFC 6437), ignored like the IPv4 ID.
+        bool v6 = e.IsIpv6;
+        Check(v6 ? "traffic class" : "ip tos", e.Tos, a.Tos);
         // For TCP the length follows from the options (ignored) and the payload length (compared below).
         if (!(e.IsTcp && a.IsTcp)) Check("ip length", e.IpTotalLength, a.IpTotalLength);
+        if (v6) Check("extension headers", e.ExtensionHeaders == "" ? "none" : e.ExtensionHeaders, a.ExtensionHeaders == "" ? "none" : a.ExtensionHeaders);
         // Linux sets DF on UDP by default (path-MTU discovery, IP_PMTUDISC_WANT); a stack without PMTUD
         // for UDP leaves it clear. Both are valid (RFC 1191 is optional), so it is shown, not counted.
-        if (e.DontFragment != a.DontFragment && e.Protocol == 17 && a.Protocol == 17)
+        else if (e.DontFragment != a.DontFragment && e.Protocol == 17 && a.Protocol == 17)
             tolerated.Add($"ip DF {e.DontFragment} in capture, {a.DontFragment} ours (UDP path-MTU-discovery policy)");
         else Check("ip DF", e.DontFragment, a.DontFragment);
         Check("ip MF", e.MoreFragments, a.MoreFragments);
         Check("fragment offset", e.FragmentOffset, a.FragmentOffset);
-        Check("ttl", e.Ttl, a.Ttl);
-        Check("protocol", e.Protocol, a.Protocol);
+        Check(v6 ? "hop limit" : "ttl", e.Ttl, a.Ttl);
+        Check(v6 ? "next header" : "protocol", e.Protocol, a.Protocol);
         Check("ip src", ReplayFrame.Ip(e.IpSource), ReplayFrame.Ip(a.IpSource));
         Check("ip dst", ReplayFrame.Ip(e.IpDestination), ReplayFrame.Ip(a.IpDestination));
-        if (Checksum.Compute(a.Bytes.AsSpan(14, a.IpHeaderLength)) != 0) d.Add("our IP header checksum is wrong");
+        if (!v6 && Checksum.Compute(a.Bytes.AsSpan(14, a.IpHeaderLength)) != 0) d.Add("our IP header checksum is wrong");
         if (d.Count > 0) return d;
         if (!e.IsFirstFragment)
         {
@@ -215,7 +261,8 @@ public static class ReplayComparer
             Check("icmp id", e.IcmpId, a.IcmpId);
             Check("icmp seq", e.IcmpSequence, a.IcmpSequence);
             if (!e.L4[8..].SequenceEqual(a.L4[8..])) d.Add($"icmp data differs at byte {Mismatch(e.L4[8..], a.L4[8..])}");
-            if (!a.MoreFragments && Checksum.Compute(a.L4) != 0) d.Add("our ICMP checksum is wrong");
+            if (!a.MoreFragments && (a.IsIpv6 ? !TransportChecksumValid(a) : Checksum.Compute(a.L4) != 0))
+                d.Add($"our {(a.IsIpv6 ? "ICMPv6" : "ICMP")} checksum is wrong");
         }
         else if (e.IsUdp)
         {
@@ -244,8 +291,25 @@ public static class ReplayComparer
     private static bool TransportChecksumValid(ReplayFrame f)
     {
         if (f.Protocol == 17 && f.L4[6] == 0 && f.L4[7] == 0) return true; // UDP without a checksum
-        ulong sum = Checksum.PseudoHeader(new Ipv4Address(f.IpSource), new Ipv4Address(f.IpDestination), f.Protocol, f.L4Length);
+        ulong sum = Checksum.PseudoHeader(f.IpSource, f.IpDestination, f.Protocol, f.L4Length);
         return Checksum.IsValid(Checksum.Accumulate(sum, f.L4));
+    }
+
+    /// <summary>The options of a neighbour discovery message: type and length, and the MAC of a link-layer
+    /// address option (through <paramref name="mac"/>: the captured endpoint's MAC is compared as ours).</summary>
+    private static string NdOptions(ReplayFrame f, Func<string, string> mac)
+    {
+        int start = f.IcmpType switch { 133 => 8, 134 => 16, 137 => 40, _ => 24 };
+        var parts = new List<string>();
+        var options = f.L4;
+        for (int i = start; i + 2 <= options.Length;)
+        {
+            int length = options[i + 1] * 8;
+            if (length == 0 || i + length > options.Length) { parts.Add("malformed"); break; }
+            parts.Add(options[i] is 1 or 2 && length == 8 ? $"{(options[i] == 1 ? "source" : "target")} link-layer {mac(ReplayFrame.Mac(options[(i + 2)..]))}" : $"type {options[i]} len {length}");
+            i += length;
+        }
+        return parts.Count == 0 ? "none" : string.Join(", ", parts);
     }
 
     private static int Mismatch(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
@@ -270,40 +334,42 @@ public static class ReplayComparer
         if (f.IsArp) return f.ArpOperation == 1
             ? $"ARP who-has {ReplayFrame.Ip(f.ArpTargetIp)} tell {ReplayFrame.Ip(f.ArpSenderIp)}"
             : $"ARP {ReplayFrame.Ip(f.ArpSenderIp)} is-at {f.ArpSenderMac}";
-        if (!f.IsIpv4) return $"ethertype 0x{f.EtherType:x4}, {f.Bytes.Length} bytes";
-        if (!f.IsFirstFragment) return $"IPv4 fragment offset {f.FragmentOffset} len {f.L4Length}{(f.MoreFragments ? " MF" : "")}";
+        if (!f.IsIp) return $"ethertype 0x{f.EtherType:x4}, {f.Bytes.Length} bytes";
+        string family = f.IsIpv6 ? "IPv6" : "IPv4";
+        if (!f.IsFirstFragment) return $"{family} fragment offset {f.FragmentOffset} len {f.L4Length}{(f.MoreFragments ? " MF" : "")}";
         string frag = f.MoreFragments ? " (first fragment)" : "";
-        if (f.IsIcmp) return f.IcmpType switch
-        {
-            0 => $"ICMP echo reply id {f.IcmpId} seq {f.IcmpSequence}{frag}",
-            8 => $"ICMP echo request id {f.IcmpId} seq {f.IcmpSequence}{frag}",
-            _ => $"ICMP type {f.IcmpType} code {f.IcmpCode}{frag}",
-        };
-        if (f.IsUdp) return $"UDP {f.SourcePort} > {f.DestinationPort} len {f.UdpLength - 8}";
-        if (f.IsTcp) return $"TCP {f.SourcePort} > {f.DestinationPort} [{Flags(f.TcpFlags)}] len {f.TcpPayloadLength}";
-        return $"IPv4 protocol {f.Protocol}";
+        if (f.IsNeighborSolicitation) return $"NDP who-has {ReplayFrame.Ip(f.NdTarget)} tell {ReplayFrame.Ip(f.IpSource)}";
+        if (f.IsNeighborAdvertisement) return $"NDP {ReplayFrame.Ip(f.NdTarget)} is-at{(f.NdFlags == 0 ? "" : $" [{((f.NdFlags & 4) != 0 ? "R" : "")}{((f.NdFlags & 2) != 0 ? "S" : "")}{((f.NdFlags & 1) != 0 ? "O" : "")}]")}";
+        string icmp = f.IsIpv6 ? "ICMPv6" : "ICMP";
+        if (f.IsEchoReply) return $"{icmp} echo reply id {f.IcmpId} seq {f.IcmpSequence}{frag}";
+        if (f.IsEchoRequest) return $"{icmp} echo request id {f.IcmpId} seq {f.IcmpSequence}{frag}";
+        if (f.IsIcmp) return $"{icmp} type {f.IcmpType} code {f.IcmpCode}{frag}";
+        if (f.IsUdp) return $"UDP {f.SourcePort} > {f.DestinationPort} len {f.UdpLength - 8}{(f.IsIpv6 ? " (IPv6)" : "")}";
+        if (f.IsTcp) return $"TCP {f.SourcePort} > {f.DestinationPort} [{Flags(f.TcpFlags)}] len {f.TcpPayloadLength}{(f.IsIpv6 ? " (IPv6)" : "")}";
+        return $"{family} protocol {f.Protocol}";
     }
 
     /// <summary>Names the flow a frame belongs to, the same way for the captured and our frames; fragments
     /// after the first join the flow of their datagram.</summary>
-    private sealed class FlowNamer(uint ours)
+    private sealed class FlowNamer(ReplayRole role)
     {
-        private readonly Dictionary<(uint, uint, byte, ushort), string> _datagrams = new();
+        private readonly Dictionary<(IpAddress, IpAddress, byte, uint), string> _datagrams = new();
 
         public string Name(ReplayFrame f)
         {
             if (f.IsArp) return "arp";
-            if (!f.IsIpv4) return "other";
+            if (!f.IsIp) return "other";
+            if (f.IsNeighborSolicitation || f.IsNeighborAdvertisement) return "ndp";
             var datagram = (f.IpSource, f.IpDestination, f.Protocol, f.IpId);
             if (!f.IsFirstFragment) return _datagrams.GetValueOrDefault(datagram, "ip fragments");
-            bool outbound = f.IpSource == ours;
-            uint peer = outbound ? f.IpDestination : f.IpSource;
+            bool outbound = role.Owns(f.IpSource);
+            var peer = outbound ? f.IpDestination : f.IpSource;
             string name = f switch
             {
-                { IsIcmp: true, IcmpType: 0 or 8 } => $"icmp echo {ReplayFrame.Ip(peer)} id {f.IcmpId}",
-                { IsIcmp: true } => $"icmp errors {ReplayFrame.Ip(peer)}",
-                { IsUdp: true } => $"udp {ReplayFrame.Ip(peer)}:{(outbound ? f.DestinationPort : f.SourcePort)} :{(outbound ? f.SourcePort : f.DestinationPort)}",
-                { IsTcp: true } => $"tcp {ReplayFrame.Ip(peer)}:{(outbound ? f.DestinationPort : f.SourcePort)} :{(outbound ? f.SourcePort : f.DestinationPort)}",
+                { IsEchoRequest: true } or { IsEchoReply: true } => $"{(f.IsIpv6 ? "icmpv6" : "icmp")} echo {ReplayFrame.Ip(peer)} id {f.IcmpId}",
+                { IsIcmp: true } => $"{(f.IsIpv6 ? "icmpv6" : "icmp")} errors {ReplayFrame.Ip(peer)}",
+                { IsUdp: true } => $"udp {ReplayFrame.Endpoint(peer, outbound ? f.DestinationPort : f.SourcePort)} :{(outbound ? f.SourcePort : f.DestinationPort)}",
+                { IsTcp: true } => $"tcp {ReplayFrame.Endpoint(peer, outbound ? f.DestinationPort : f.SourcePort)} :{(outbound ? f.SourcePort : f.DestinationPort)}",
                 _ => $"ip {f.Protocol} {ReplayFrame.Ip(peer)}",
             };
             if (f.MoreFragments) _datagrams[datagram] = name;

@@ -27,13 +27,16 @@ public static class ReplaySession
     public static ReplayResult Run(string capturePath, string address, string? mac = null, string? outDir = null, ulong seed = 1,
         bool? primeArp = null, string? filter = null, ReplayWire wire = ReplayWire.Virtual)
     {
-        if (!Ipv4Address.TryParse(address, out var ip)) throw new ReplayInputException($"--as: '{address}' is not an IPv4 address");
+        IpAddress ip;
+        if (Ipv4Address.TryParse(address, out var parsed4)) ip = parsed4;
+        else if (Ipv6Address.TryParse(address, out var parsed6)) ip = parsed6;
+        else throw new ReplayInputException($"--as: '{address}' is not an IPv4 or IPv6 address");
         if (mac is not null && !MacAddress.TryParse(mac, out _)) throw new ReplayInputException($"--mac: '{mac}' is not a MAC address");
         var frames = ReplayCapture.Load(capturePath, filter);
         ReplayRole role;
         try
         {
-            role = ReplayRole.Find(frames.Where(f => !f.Filtered).ToList(), ip.Value, mac?.ToLowerInvariant());
+            role = ReplayRole.Find(frames.Where(f => !f.Filtered).ToList(), ip, mac?.ToLowerInvariant());
         }
         catch (ReplayInputException e)
         {
@@ -51,14 +54,20 @@ public static class ReplaySession
         }
         var played = judged.Where(f => traffic.Use(f) == ReplayUse.Played).ToList();
         var neighbours = new ReplayNeighbours(played, role);
-        // Prime our ARP cache when the capture shows no ARP of our endpoint: it was taken with warm caches.
-        bool prime = primeArp ?? !judged.Any(f => f.IsArp);
+        // Prime our ARP (neighbour) cache when the capture shows no ARP (neighbour discovery) of our endpoint: it
+        // was taken with warm caches.
+        bool primeV4 = primeArp ?? !judged.Any(f => f.IsArp);
+        bool primeV6 = primeArp ?? !judged.Any(f => f.IsNeighborSolicitation || f.IsNeighborAdvertisement);
+        var primed = neighbours.Peers.Where(p => p.Key.IsIpv4 ? primeV4 : primeV6).ToList();
 
-        var prefix = new Ipv4Cidr(ip, PrefixLength(ip.Value, neighbours.Peers.Keys));
-        int mtu = Math.Max(1500, judged.Where(f => f.IsIpv4).Select(f => f.IpTotalLength).DefaultIfEmpty(0).Max());
+        var prefix = role.Ipv4 is { } own4
+            ? new Ipv4Cidr(own4.Ipv4, PrefixLength(own4.Ipv4.Value, neighbours.Peers.Keys.Where(p => p.IsIpv4).Select(p => p.Ipv4.Value)))
+            : new Ipv4Cidr(Ipv4Address.Any, 32);
+        var prefixes6 = role.Ipv6.Select(a => new Ipv6Cidr(a, PrefixLength(a, neighbours.Peers.Keys.Where(p => !p.IsIpv4 && !p.Ipv6.IsLinkLocal).Select(p => p.Ipv6)))).ToList();
+        int mtu = Math.Max(1500, judged.Where(f => f.IsIp).Select(f => f.IpTotalLength).DefaultIfEmpty(0).Max());
         using IReplayEndpoint endpoint = wire == ReplayWire.Tap
-            ? new KernelReplayEndpoint(prefix, role.OurMac, mtu)
-            : new StackReplayEndpoint(prefix, role.OurMac, seed);
+            ? new KernelReplayEndpoint(prefix, prefixes6, role.OurMac, mtu)
+            : new StackReplayEndpoint(prefix, prefixes6, role.OurMac, seed);
         var loop = endpoint.Loop;
         var ours = new List<ReplayFrame>();
         var rewriter = new TcpSequenceRewriter(role);
@@ -87,9 +96,8 @@ public static class ReplaySession
                 if (neighbours.Answer(f, loop.Now.Nanoseconds) is { } reply) injector.InjectNow(reply);
                 injector.OnOurs(f);
             });
-            if (prime)
-                foreach (var (peer, peerMac) in neighbours.Peers)
-                    endpoint.PrimeNeighbour(peer, peerMac);
+            foreach (var (peer, peerMac) in primed)
+                endpoint.PrimeNeighbour(peer, peerMac);
             foreach (var script in tcpScripts.Where(s => s.Midstream is not null))
                 injector.SynthesiseHandshake(script);
             var echoes = ServerScripts.EchoRequests(judged, role);
@@ -100,11 +108,15 @@ public static class ReplaySession
             var midstream = tcpScripts.Where(s => s.Midstream is not null).ToList();
             var report = ReplayComparer.Compare(judged, ours, role, midstream, endpoint.Delivered, endpoint.Name);
             report.Headlines.AddRange(neighbours.Unanswered(endpoint.Name));
-            if (prime && neighbours.Peers.Count > 0)
-                report.Notes.Add($"{"link",-18} primed {(wire == ReplayWire.Tap ? "the kernel's" : "our")} ARP cache with {neighbours.Peers.Count} captured neighbour{(neighbours.Peers.Count == 1 ? "" : "s")} ({string.Join(", ", neighbours.Peers.Select(p => $"{ReplayFrame.Ip(p.Key)} at {p.Value}"))})");
+            if (primed.Count > 0)
+            {
+                bool v4 = primed.Any(p => p.Key.IsIpv4), v6 = primed.Any(p => !p.Key.IsIpv4);
+                string caches = v4 && v6 ? "ARP and neighbour caches" : v4 ? "ARP cache" : "neighbour cache";
+                report.Notes.Add($"{"link",-18} primed {(wire == ReplayWire.Tap ? "the kernel's" : "our")} {caches} with {primed.Count} captured neighbour{(primed.Count == 1 ? "" : "s")} ({string.Join(", ", primed.Select(p => $"{ReplayFrame.Ip(p.Key)} at {p.Value}"))})");
+            }
             report.Notes.AddRange(neighbours.Notes(endpoint.Name));
             foreach (var s in midstream)
-                report.Notes.Add($"{"handshake",-18} tcp {ReplayFrame.Ip(s.PeerAddress)}:{s.PeerPort} :{s.Port}: the capture starts mid-connection (first frame {s.Midstream!.FirstFrame}, no SYN); synthesised a handshake with our endpoint as the {(s.Active ? "client" : "server")}, peer ISN {s.Midstream.CapturedPeerIsn}, captured ISN {s.Midstream.CapturedOurIsn}");
+                report.Notes.Add($"{"handshake",-18} tcp {ReplayFrame.Endpoint(s.PeerAddress, s.PeerPort)} :{s.Port}: the capture starts mid-connection (first frame {s.Midstream!.FirstFrame}, no SYN); synthesised a handshake with our endpoint as the {(s.Active ? "client" : "server")}, peer ISN {s.Midstream.CapturedPeerIsn}, captured ISN {s.Midstream.CapturedOurIsn}");
             int tagged = frames.Count(f => f.Vlan >= 0);
             if (tagged > 0)
                 report.Notes.Add($"{"vlan",-18} {tagged} frames carried 802.1Q tags (VLAN {string.Join(", ", frames.Where(f => f.Vlan >= 0).Select(f => f.Vlan).Distinct())}): played and compared without them");
@@ -127,6 +139,16 @@ public static class ReplaySession
         int length = 24;
         foreach (var p in peers)
             while (length > 1 && (p ^ us) >> (32 - length) != 0) length--;
+        return length;
+    }
+
+    /// <summary>IPv6: /64 (the only length SLAAC and most links use) when every played global address is in our
+    /// /64, else the longest prefix that holds them all.</summary>
+    private static int PrefixLength(Ipv6Address us, IEnumerable<Ipv6Address> peers)
+    {
+        int length = 64;
+        foreach (var p in peers)
+            while (length > 1 && !p.IsInSubnet(us, length)) length--;
         return length;
     }
 
@@ -160,7 +182,7 @@ public static class ReplaySession
         /// <summary>A frame the replay made up, injected at once (as a loop event, not inside our transmit).</summary>
         public void InjectNow(byte[] bytes) => Schedule(new ReplayFrame(0, _loop.Now.Nanoseconds, bytes));
 
-        private readonly Dictionary<(uint, ushort, ushort), ReplayFrame> _answerToOurSyn = new();
+        private readonly Dictionary<(IpAddress, ushort, ushort), ReplayFrame> _answerToOurSyn = new();
 
         /// <summary>The handshake a mid-connection capture lacks. Our endpoint as the server: the peer's SYN at
         /// the start, its ACK in answer to our SYN-ACK. As the client (the replay application connects at the
@@ -173,13 +195,13 @@ public static class ReplaySession
             var key = (s.PeerAddress, s.PeerPort, s.Port);
             if (s.Active)
             {
-                _answerToOurSyn[key] = new ReplayFrame(0, 0, SyntheticFrames.TcpSegment(peerMac, ourMac, s.PeerAddress, _role.Address, s.PeerPort, s.Port,
+                _answerToOurSyn[key] = new ReplayFrame(0, 0, SyntheticFrames.TcpSegment(peerMac, ourMac, s.PeerAddress, _role.AddressFor(s.PeerAddress), s.PeerPort, s.Port,
                     m.CapturedPeerIsn, m.CapturedOurIsn + 1, ReplayFrame.Syn | ReplayFrame.AckFlag, m.Timestamps, m.PeerTsVal - 1, m.OurTsVal));
                 return;
             }
-            Schedule(new ReplayFrame(0, m.StartNanoseconds, SyntheticFrames.TcpSegment(peerMac, ourMac, s.PeerAddress, _role.Address, s.PeerPort, s.Port,
+            Schedule(new ReplayFrame(0, m.StartNanoseconds, SyntheticFrames.TcpSegment(peerMac, ourMac, s.PeerAddress, _role.AddressFor(s.PeerAddress), s.PeerPort, s.Port,
                 m.CapturedPeerIsn, 0, ReplayFrame.Syn, m.Timestamps, m.PeerTsVal - 1, 0)));
-            _answerToOurSyn[key] = new ReplayFrame(0, 0, SyntheticFrames.TcpSegment(peerMac, ourMac, s.PeerAddress, _role.Address, s.PeerPort, s.Port,
+            _answerToOurSyn[key] = new ReplayFrame(0, 0, SyntheticFrames.TcpSegment(peerMac, ourMac, s.PeerAddress, _role.AddressFor(s.PeerAddress), s.PeerPort, s.Port,
                 m.CapturedPeerIsn + 1, m.CapturedOurIsn + 1, ReplayFrame.AckFlag, m.Timestamps, m.PeerTsVal - 1, m.OurTsVal));
         }
 
@@ -200,7 +222,7 @@ public static class ReplaySession
         /// <summary>Longest a peer segment waits for the endpoint; then it goes, its acknowledgment cut to what was sent.</summary>
         public static readonly Duration Hold = Duration.FromMilliseconds(500);
 
-        private readonly Dictionary<(uint, ushort, ushort), Queue<ReplayFrame>> _held = new();
+        private readonly Dictionary<(IpAddress, ushort, ushort), Queue<ReplayFrame>> _held = new();
 
         public void Run(long token)
         {
@@ -233,7 +255,7 @@ public static class ReplaySession
 
         /// <summary>Injects the held segments the endpoint has now caught up with (all of them when
         /// <paramref name="expired"/> names the head of its connection's queue).</summary>
-        private void Release((uint, ushort, ushort) key, ReplayFrame? expired = null)
+        private void Release((IpAddress, ushort, ushort) key, ReplayFrame? expired = null)
         {
             if (!_held.TryGetValue(key, out var queue)) return;
             bool released = false;
@@ -252,7 +274,7 @@ public static class ReplaySession
             foreach (var key in _held.Keys.ToList()) Release(key);
         }
 
-        private sealed class HoldDeadline(Injector injector, (uint, ushort, ushort) key, ReplayFrame frame) : IScheduledAction
+        private sealed class HoldDeadline(Injector injector, (IpAddress, ushort, ushort) key, ReplayFrame frame) : IScheduledAction
         {
             public void Run(long token)
             {

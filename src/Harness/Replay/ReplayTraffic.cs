@@ -1,3 +1,6 @@
+using System.Buffers.Binary;
+using Netstack.Wire;
+
 namespace Netstack.Harness.Replay;
 
 /// <summary>What the replay does with a captured frame.</summary>
@@ -26,13 +29,18 @@ public sealed class ReplayTraffic
         for (int i = 0; i < frames.Count; i++)
         {
             var f = frames[i];
-            flows[i] = FlowKey(f, role.Address);
+            flows[i] = FlowKey(f, role);
             if (f.Truncated && flows[i] is { } k) cut.Add(k);
         }
+        // Echo requests to a group (ping ff02::1, a broadcast ping) are not played, so the answers to them are not judged.
+        var groupEchoes = new HashSet<(IpAddress, ushort, ushort)>();
+        foreach (var f in frames)
+            if (f.IsEchoRequest && f.IsIpMulticast) groupEchoes.Add((f.IpSource, f.IcmpId, f.IcmpSequence));
         for (int i = 0; i < frames.Count; i++)
         {
             var f = frames[i];
-            string? skipped = SkipReason(f, role);
+            string? skipped = f.IsEchoReply && groupEchoes.Contains((f.IpDestination, f.IcmpId, f.IcmpSequence))
+                ? "replies to multicast/broadcast echo requests" : SkipReason(f, role);
             if (skipped is null && flows[i] is { } k && cut.Contains(k))
                 skipped = f.Truncated ? "frames cut by the snapshot length" : "frames of a flow with frames cut by the snapshot length";
             else if (skipped is null && f.Truncated)
@@ -56,48 +64,61 @@ public sealed class ReplayTraffic
     /// <summary>Flows (by <see cref="FlowKey"/>) left unjudged because frames of theirs were cut.</summary>
     public HashSet<string> CutFlows { get; } = new();
 
-    /// <summary>One line per skipped kind: "skipped   IPv6 (ethertype 0x86dd): 14 frames (first #1)", by the lowest
+    /// <summary>One line per skipped kind: "skipped   LLDP (ethertype 0x88cc): 1 frame (first #14)", by the lowest
     /// frame number of each (the order Wireshark's list shows them in, whatever the records' time order).</summary>
     public IEnumerable<string> Lines() =>
         Skipped.Select(s => (Kind: s.Key, s.Value.Count, First: s.Value.Min()))
             .OrderBy(s => s.First)
             .Select(s => $"{"skipped",-18} {s.Kind}: {s.Count} frame{(s.Count == 1 ? "" : "s")} (first #{s.First})");
 
-    /// <summary>Transport flow of an IPv4 frame to or from <paramref name="us"/> (ports included), else null.</summary>
-    public static string? FlowKey(ReplayFrame f, uint us)
+    /// <summary>Transport flow of an IP frame to or from the endpoint (ports included), else null.</summary>
+    public static string? FlowKey(ReplayFrame f, ReplayRole role)
     {
-        if (!f.IsIpv4) return f.Truncated ? TruncatedFlowKey(f, us) : null;
-        if (f.IpSource != us && f.IpDestination != us) return null;
-        uint peer = f.IpSource == us ? f.IpDestination : f.IpSource;
-        if (!f.IsFirstFragment) return $"ip {f.Protocol} {ReplayFrame.Ip(peer)}";
-        if (f.IsTcp || f.IsUdp)
-        {
-            bool outbound = f.IpSource == us;
-            return $"{(f.IsTcp ? "tcp" : "udp")} {ReplayFrame.Ip(peer)}:{(outbound ? f.DestinationPort : f.SourcePort)} :{(outbound ? f.SourcePort : f.DestinationPort)}";
-        }
-        return $"ip {f.Protocol} {ReplayFrame.Ip(peer)}";
+        if (!f.IsIp) return f.Truncated ? TruncatedFlowKey(f, role) : null;
+        return KeyOf(f.IpSource, f.IpDestination, f.Protocol, f.IsFirstFragment && (f.IsTcp || f.IsUdp), f.SourcePort, f.DestinationPort, role);
     }
 
-    /// <summary>The flow of an IPv4 frame cut short, read from the header bytes that survived.</summary>
-    private static string? TruncatedFlowKey(ReplayFrame f, uint us)
+    private static string? KeyOf(IpAddress src, IpAddress dst, byte protocol, bool ports, ushort sp, ushort dp, ReplayRole role)
+    {
+        bool outbound = role.Owns(src);
+        if (!outbound && !role.Owns(dst)) return null;
+        var peer = outbound ? dst : src;
+        if (ports && protocol is 6 or 17)
+            return $"{(protocol == 6 ? "tcp" : "udp")} {ReplayFrame.Endpoint(peer, outbound ? dp : sp)} :{(outbound ? sp : dp)}";
+        return $"ip {protocol} {ReplayFrame.Ip(peer)}";
+    }
+
+    /// <summary>The flow of an IP frame cut short, read from the header bytes that survived (IPv6: when the
+    /// transport header directly follows the fixed header).</summary>
+    private static string? TruncatedFlowKey(ReplayFrame f, ReplayRole role)
     {
         var b = f.Bytes;
+        if (f.EtherType == 0x86dd && b.Length >= 14 + 40)
+        {
+            byte next = b[20];
+            bool hasPorts = next is 6 or 17 && b.Length >= 54 + 4;
+            return KeyOf(Ipv6Address.Read(b.AsSpan(22)), Ipv6Address.Read(b.AsSpan(38)), next, hasPorts,
+                hasPorts ? BinaryPrimitives.ReadUInt16BigEndian(b.AsSpan(54)) : (ushort)0, hasPorts ? BinaryPrimitives.ReadUInt16BigEndian(b.AsSpan(56)) : (ushort)0, role);
+        }
         if (f.EtherType != 0x0800 || b.Length < 34) return null;
-        uint src = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(b.AsSpan(26));
-        uint dst = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(b.AsSpan(30));
-        if (src != us && dst != us) return null;
         byte protocol = b[23];
         int l4 = 14 + (b[14] & 15) * 4;
-        bool first = (System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(b.AsSpan(20)) & 0x1fff) == 0;
-        uint peer = src == us ? dst : src;
-        if ((protocol == 6 || protocol == 17) && first && b.Length >= l4 + 4)
-        {
-            ushort sp = System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(b.AsSpan(l4));
-            ushort dp = System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(b.AsSpan(l4 + 2));
-            bool outbound = src == us;
-            return $"{(protocol == 6 ? "tcp" : "udp")} {ReplayFrame.Ip(peer)}:{(outbound ? dp : sp)} :{(outbound ? sp : dp)}";
-        }
-        return $"ip {protocol} {ReplayFrame.Ip(peer)}";
+        bool first = (BinaryPrimitives.ReadUInt16BigEndian(b.AsSpan(20)) & 0x1fff) == 0;
+        bool ports = (protocol == 6 || protocol == 17) && first && b.Length >= l4 + 4;
+        return KeyOf(Ipv4Address.Read(b.AsSpan(26)), Ipv4Address.Read(b.AsSpan(30)), protocol, ports,
+            ports ? BinaryPrimitives.ReadUInt16BigEndian(b.AsSpan(l4)) : (ushort)0, ports ? BinaryPrimitives.ReadUInt16BigEndian(b.AsSpan(l4 + 2)) : (ushort)0, role);
+    }
+
+    /// <summary>The kind of an IPv6 interface's housekeeping frame (duplicate address detection, router discovery,
+    /// redirects, MLD), or null: its timing is the interface's start-up and the kernel's, not a flow's, so neither
+    /// the capture's nor the endpoint's are judged.</summary>
+    public static string? Housekeeping(ReplayFrame f)
+    {
+        if (!f.IsIpv6 || !f.IsIcmp) return null;
+        if ((f.IsNeighborSolicitation || f.IsNeighborAdvertisement) && f.IpSource.Ipv6.IsUnspecified) return "IPv6 duplicate address detection";
+        if (f.IsNdp && f.IcmpType is 133 or 134 or 137) return "IPv6 router discovery and redirects (ICMPv6 133, 134, 137)";
+        if (f.IcmpType is 130 or 131 or 132 or 143) return "MLD (ICMPv6 130-132, 143)";
+        return null;
     }
 
     private static string? SkipReason(ReplayFrame f, ReplayRole role)
@@ -107,30 +128,40 @@ public sealed class ReplayTraffic
         {
             // ARP between other hosts is harmless to inject (our stack only merges what it already knows),
             // but it is not ours to judge.
-            return role.SentBy(f) || f.ArpTargetIp == role.Address ? null : "ARP of other hosts";
+            return role.SentBy(f) || role.Owns(f.ArpTargetIp) ? null : "ARP of other hosts";
         }
-        if (!f.IsIpv4)
+        if (!f.IsIp)
         {
             if (f.EtherType == 0x0800) return f.Truncated ? "frames cut by the snapshot length" : "malformed IPv4";
+            if (f.EtherType == 0x86dd) return f.Truncated ? "frames cut by the snapshot length" : "malformed IPv6";
             return f.EtherType switch
             {
-                0x86dd => "IPv6 (ethertype 0x86dd; replay plays IPv4 flows only)",
                 0x88cc => "LLDP (ethertype 0x88cc)",
                 0x8035 => "RARP (ethertype 0x8035)",
                 _ when f.EtherType < 0x0600 => "IEEE 802.3 frames (length field, LLC)",
                 _ => $"ethertype 0x{f.EtherType:x4}",
             };
         }
-        uint dst = f.IpDestination;
-        bool multicast = dst >> 28 == 14, broadcast = dst == 0xffffffff || (dst & 0xff) == 0xff;
+        string family = f.IsIpv6 ? "IPv6" : "IPv4";
         if (f.IsUdp && (f.DestinationPort == 5353 || f.SourcePort == 5353)) return "mDNS (UDP 5353)";
-        if (multicast || broadcast) return role.SentBy(f)
-            ? "IPv4 multicast/broadcast sent by the endpoint (no application to replay it)"
-            : "IPv4 multicast/broadcast";
+        if (f.IsIpv6)
+        {
+            // Neighbour discovery is IPv6's ARP: solicitations (to a solicited-node group) and advertisements of the
+            // endpoint and for it are judged; duplicate address detection, router discovery and MLD are the
+            // interface's start-up housekeeping, whose timing is the capture tool's and the kernel's, not a flow's.
+            if (Housekeeping(f) is { } kind) return kind;
+            if (f.IsNeighborSolicitation || f.IsNeighborAdvertisement)
+            {
+                if (role.SentBy(f) && role.Owns(f.IpSource)) return null;
+                return role.Owns(f.NdTarget) || role.Owns(f.IpDestination) ? null : "NDP of other hosts";
+            }
+        }
+        string group = f.IsIpv6 ? "IPv6 multicast" : "IPv4 multicast/broadcast";
+        if (f.IsIpMulticast) return role.SentBy(f) ? $"{group} sent by the endpoint (no application to replay it)" : group;
         // A receiver drops a header with a bad checksum (never offloaded, unlike TCP's and UDP's): not played.
-        if (!role.SentBy(f) && Netstack.Wire.Checksum.Compute(f.Bytes.AsSpan(14, f.IpHeaderLength)) != 0) return "IPv4 header checksum bad (a receiver drops it)";
-        if (f.IpSource == role.Address && role.SentBy(f)) return null;
-        if (f.IpDestination == role.Address && !role.SentBy(f)) return null;
-        return "IPv4 between other hosts";
+        if (f.IsIpv4 && !role.SentBy(f) && Checksum.Compute(f.Bytes.AsSpan(14, f.IpHeaderLength)) != 0) return "IPv4 header checksum bad (a receiver drops it)";
+        if (role.Owns(f.IpSource) && role.SentBy(f)) return null;
+        if (role.Owns(f.IpDestination) && !role.SentBy(f)) return null;
+        return $"{family} between other hosts";
     }
 }

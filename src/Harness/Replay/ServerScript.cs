@@ -1,3 +1,5 @@
+using Netstack.Wire;
+
 namespace Netstack.Harness.Replay;
 
 /// <summary>What the captured endpoint's application did on one connection or UDP port, as a list of
@@ -6,16 +8,16 @@ namespace Netstack.Harness.Replay;
 public sealed record ServerStep(long TimeNanoseconds, long PeerBytesBefore, bool PeerClosedBefore, byte[] Payload, bool Close)
 {
     /// <summary>UDP: where the captured endpoint sent the datagram (several peers may share one server port); 0 for TCP.</summary>
-    public uint ToAddress { get; init; }
+    public IpAddress ToAddress { get; init; }
     public ushort ToPort { get; init; }
 }
 
 /// <summary>An echo request our endpoint sent: sent again by the replay with the same fields and data.</summary>
-public sealed record EchoRequestStep(long TimeNanoseconds, uint Destination, ushort Identifier, ushort Sequence, byte[] Data, byte Ttl, bool DontFragment);
+public sealed record EchoRequestStep(long TimeNanoseconds, IpAddress Destination, ushort Identifier, ushort Sequence, byte[] Data, byte Ttl, bool DontFragment);
 
 /// <summary>A TCP connection of our endpoint in the capture, with what its application sent: accepted on
 /// <see cref="Port"/>, or (when <see cref="Active"/>) opened from it at <see cref="ConnectNanoseconds"/>.</summary>
-public sealed record TcpServerScript(ushort Port, uint PeerAddress, ushort PeerPort, List<ServerStep> Steps)
+public sealed record TcpServerScript(ushort Port, IpAddress PeerAddress, ushort PeerPort, List<ServerStep> Steps)
 {
     public bool Active { get; init; }
     public long ConnectNanoseconds { get; init; }
@@ -44,7 +46,7 @@ public sealed record MidstreamStart(int FirstFrame, long FirstNanoseconds, uint 
 /// When our endpoint spoke first, <see cref="PeerAddress"/> and <see cref="PeerPort"/> say to whom.</summary>
 public sealed record UdpServerScript(ushort Port, List<ServerStep> Steps)
 {
-    public uint PeerAddress { get; init; }
+    public IpAddress PeerAddress { get; init; }
     public ushort PeerPort { get; init; }
 }
 
@@ -53,10 +55,10 @@ public sealed record UdpServerScript(ushort Port, List<ServerStep> Steps)
 /// UDP port the peer sent to.</summary>
 public static class ServerScripts
 {
-    /// <summary>When the application sent <paramref name="first"/>: at the ARP request our endpoint sent just
-    /// before it for the same peer, if there was one, else at the frame itself.</summary>
+    /// <summary>When the application sent <paramref name="first"/>: at the ARP request (neighbour solicitation) our
+    /// endpoint sent just before it for the same peer, if there was one, else at the frame itself.</summary>
     private static long ResolvedSince(ReplayFrame? previousOurs, ReplayFrame first) =>
-        previousOurs is { IsArp: true, ArpOperation: 1 } arp && arp.ArpTargetIp == first.IpDestination ? arp.TimeNanoseconds : first.TimeNanoseconds;
+        previousOurs is { } request && request.Resolves(first.IpDestination) ? request.TimeNanoseconds : first.TimeNanoseconds;
 
     /// <summary>The echo requests our endpoint sent, reassembled from their fragments, each to be sent again
     /// with its identifier, sequence number, data, TTL and DF at its captured time (at the ARP request our
@@ -71,13 +73,13 @@ public static class ServerScripts
             if (!role.SentBy(f)) continue;
             var before = previousOurs;
             previousOurs = f;
-            if (!f.IsIcmp || f.IcmpType != 8 || f.IpSource != role.Address) continue;
+            if (!f.IsEchoRequest || !role.Owns(f.IpSource)) continue;
             var message = new List<byte>(f.L4.ToArray());
             // Later fragments of the same datagram, in offset order as they follow in the capture.
             for (int j = i + 1; f.MoreFragments && j < frames.Count && message.Count > 0; j++)
             {
                 var g = frames[j];
-                if (!g.IsIpv4 || g.Protocol != 1 || g.IpId != f.IpId || g.IpSource != f.IpSource || g.IpDestination != f.IpDestination || g.IsFirstFragment) continue;
+                if (g.IsIpv6 != f.IsIpv6 || !g.IsIp || g.Protocol != f.Protocol || g.IpId != f.IpId || g.IpSource != f.IpSource || g.IpDestination != f.IpDestination || g.IsFirstFragment) continue;
                 if (g.FragmentOffset != message.Count) break;
                 message.AddRange(g.L4.ToArray());
                 if (!g.MoreFragments) break;
@@ -85,6 +87,14 @@ public static class ServerScripts
             steps.Add(new EchoRequestStep(ResolvedSince(before, f), f.IpDestination, f.IcmpId, f.IcmpSequence, message.Skip(8).ToArray(), f.Ttl, f.DontFragment));
         }
         return steps;
+    }
+
+    /// <summary>The destination port of the UDP datagram a port unreachable quotes (after the quoted IPv4 header
+    /// with its options, or the 40-byte IPv6 header).</summary>
+    private static ushort QuotedDestinationPort(ReplayFrame f)
+    {
+        int at = 8 + (f.IsIpv6 ? 40 : (f.L4[8] & 15) * 4) + 2;
+        return (ushort)(f.L4[at] << 8 | f.L4[at + 1]);
     }
 
     /// <summary>Traffic our endpoint started that no replay application can reproduce.</summary>
@@ -95,13 +105,13 @@ public static class ServerScripts
 
     public static (List<TcpServerScript> Tcp, List<UdpServerScript> Udp) Derive(IReadOnlyList<ReplayFrame> frames, ReplayRole role)
     {
-        var tcp = new Dictionary<(uint, ushort, ushort), (TcpServerScript Script, uint PeerIsn, uint OurIsn, long PeerBytes, bool PeerFin, bool OurFin)>();
+        var tcp = new Dictionary<(IpAddress, ushort, ushort), (TcpServerScript Script, uint PeerIsn, uint OurIsn, long PeerBytes, bool PeerFin, bool OurFin)>();
         var udp = new Dictionary<ushort, (UdpServerScript Script, long Datagrams)>();
         // When our endpoint's previous frame was an ARP request for the peer, the connect happened then: the
         // address had to be resolved before the SYN could go out.
         ReplayFrame? previousOurs = null;
         long previousTime = 0;
-        var held = new Dictionary<(uint, ushort, ushort), SortedDictionary<long, byte[]>>();
+        var held = new Dictionary<(IpAddress, ushort, ushort), SortedDictionary<long, byte[]>>();
         foreach (var f in frames)
         {
             long previous = previousTime;
@@ -112,7 +122,7 @@ public static class ServerScripts
             if (f.IsTcp)
             {
                 var key = ours ? (f.IpDestination, f.DestinationPort, f.SourcePort) : (f.IpSource, f.SourcePort, f.DestinationPort);
-                if (!ours && f.Has(ReplayFrame.Syn) && !f.Has(ReplayFrame.AckFlag) && f.IpDestination == role.Address)
+                if (!ours && f.Has(ReplayFrame.Syn) && !f.Has(ReplayFrame.AckFlag) && role.Owns(f.IpDestination))
                 {
                     tcp[key] = (new TcpServerScript(f.DestinationPort, f.IpSource, f.SourcePort, new()), f.Seq + 1, 0, 0, false, false);
                     continue;
@@ -133,8 +143,8 @@ public static class ServerScripts
                     ushort ourPort = ours ? f.SourcePort : f.DestinationPort, peerPort = ours ? f.DestinationPort : f.SourcePort;
                     long startAt = Math.Max(previous, f.TimeNanoseconds - MidstreamStart.LeadNanoseconds);
                     // When our endpoint had just resolved the peer, the connection was opened then.
-                    if (before is { IsArp: true, ArpOperation: 1 } arp && arp.ArpTargetIp == (ours ? f.IpDestination : f.IpSource))
-                        startAt = arp.TimeNanoseconds;
+                    if (before is { } request && request.Resolves(ours ? f.IpDestination : f.IpSource))
+                        startAt = request.TimeNanoseconds;
                     var start = new MidstreamStart(f.Number, f.TimeNanoseconds, peerStart - 1, ourStart - 1, f.TimestampOffset >= 0,
                         ours ? f.TsEcr : f.TsVal, ours ? f.TsVal : f.TsEcr, ours ? f.EthDestination : f.EthSource) { StartNanoseconds = startAt };
                     tcp[key] = (new TcpServerScript(ourPort, ours ? f.IpDestination : f.IpSource, peerPort, new())
@@ -191,7 +201,7 @@ public static class ServerScripts
             }
             else if (f.IsUdp)
             {
-                if (!ours && f.IpDestination == role.Address)
+                if (!ours && role.Owns(f.IpDestination))
                 {
                     if (!udp.TryGetValue(f.DestinationPort, out var u)) u = (new UdpServerScript(f.DestinationPort, new()), 0);
                     u.Datagrams++;
@@ -212,8 +222,9 @@ public static class ServerScripts
             }
         }
         // A port our endpoint answered with port-unreachable stays closed; every other port the peer sent to is open.
-        var closed = frames.Where(f => role.SentBy(f) && f.IsIcmp && f.IcmpType == 3 && f.IcmpCode == 3 && f.L4Length >= 8 + 20 + 4)
-            .Select(f => (ushort)(f.L4[8 + (f.L4[8] & 15) * 4 + 2] << 8 | f.L4[8 + (f.L4[8] & 15) * 4 + 3])).ToHashSet();
+        var closed = frames.Where(f => role.SentBy(f) && f.IsIcmp && (f.IsIpv6 ? f.IcmpType == 1 && f.IcmpCode == 4 && f.L4Length >= 8 + 40 + 4
+                : f.IcmpType == 3 && f.IcmpCode == 3 && f.L4Length >= 8 + 20 + 4))
+            .Select(f => QuotedDestinationPort(f)).ToHashSet();
         return (tcp.Values.Where(c => c.OurIsn != 0).Select(c => c.Script).ToList(),
             udp.Values.Select(u => u.Script).Where(s => s.Steps.Count > 0 || !closed.Contains(s.Port)).ToList());
     }

@@ -89,11 +89,12 @@ public static class TcpSemantics
             var a = ours.Select(value).Distinct().Order().ToList();
             if (a.Count > 0 && !c.SequenceEqual(a)) header.Add($"{field} {string.Join("/", c)} in capture, {string.Join("/", a)} ours");
         }
-        Same("ttl", f => f.Ttl.ToString());
-        Same("ip tos", f => f.Tos.ToString());
-        Same("ip DF", f => f.DontFragment.ToString());
+        bool ipv6 = expected[0].Frame.IsIpv6;
+        Same(ipv6 ? "hop limit" : "ttl", f => f.Ttl.ToString());
+        Same(ipv6 ? "traffic class" : "ip tos", f => f.Tos.ToString());
+        if (!ipv6) Same("ip DF", f => f.DontFragment.ToString());
         if (header.Count > 0)
-            yield return new(first, expected[0].Trigger, firstOurs, $"{flow} IPv4 headers", header) { Semantic = true };
+            yield return new(first, expected[0].Trigger, firstOurs, $"{flow} {(ipv6 ? "IPv6" : "IPv4")} headers", header) { Semantic = true };
 
         var data = new List<string>();
         int n = captured.Contiguous, o = our.Contiguous;

@@ -8,10 +8,10 @@ namespace Netstack.Harness.Replay;
 /// ours, and its timestamp echoes from the captured endpoint's clock to ours; checksums are recomputed.</summary>
 public sealed class TcpSequenceRewriter(ReplayRole role)
 {
-    private readonly Dictionary<(uint, ushort, ushort), (uint CapturedIsn, uint CapturedTs)> _captured = new();
-    private readonly Dictionary<(uint, ushort, ushort), (uint OurIsn, uint OurTs)> _ours = new();
+    private readonly Dictionary<(IpAddress, ushort, ushort), (uint CapturedIsn, uint CapturedTs)> _captured = new();
+    private readonly Dictionary<(IpAddress, ushort, ushort), (uint OurIsn, uint OurTs)> _ours = new();
 
-    private static (uint, ushort, ushort) KeyOfOurs(ReplayFrame f) => (f.IpDestination, f.DestinationPort, f.SourcePort);
+    private static (IpAddress, ushort, ushort) KeyOfOurs(ReplayFrame f) => (f.IpDestination, f.DestinationPort, f.SourcePort);
 
     /// <summary>Learns the captured endpoint's ISN and first timestamp from its SYN (or SYN-ACK).</summary>
     public void LearnCaptured(ReplayFrame f)
@@ -21,7 +21,7 @@ public sealed class TcpSequenceRewriter(ReplayRole role)
 
     /// <summary>The captured endpoint's ISN and timestamp clock for a connection whose handshake the capture
     /// lacks (see <see cref="MidstreamStart"/>).</summary>
-    public void SetCaptured(uint peer, ushort peerPort, ushort ourPort, uint isn, uint tsVal) =>
+    public void SetCaptured(IpAddress peer, ushort peerPort, ushort ourPort, uint isn, uint tsVal) =>
         _captured[(peer, peerPort, ourPort)] = (isn, tsVal);
 
     /// <summary>Learns our ISN and first timestamp from the SYN (or SYN-ACK) our stack sent.</summary>
@@ -37,7 +37,7 @@ public sealed class TcpSequenceRewriter(ReplayRole role)
     /// stack sends later than the captured endpoint did (the sending role under loss), the captured peer
     /// acknowledged data ours has not sent yet; such an ACK is cut back to what ours sent, so it still clocks
     /// our stack out instead of being dropped as acknowledging the future.</summary>
-    private readonly Dictionary<(uint, ushort, ushort), uint> _sentUpTo = new();
+    private readonly Dictionary<(IpAddress, ushort, ushort), uint> _sentUpTo = new();
 
     /// <summary>SACK blocks name our sequence numbers too: shifted like the ACK; a block beyond what our stack
     /// has sent is blanked (NOPs), as it would claim data ours never sent.</summary>
@@ -105,7 +105,7 @@ public sealed class TcpSequenceRewriter(ReplayRole role)
             BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(f.TimestampOffset + 4), unchecked(f.TsEcr - captured.CapturedTs + ours.OurTs));
         tcp[16] = 0;
         tcp[17] = 0;
-        ulong sum = Checksum.PseudoHeader(new Ipv4Address(f.IpSource), new Ipv4Address(f.IpDestination), 6, f.L4Length);
+        ulong sum = Checksum.PseudoHeader(f.IpSource, f.IpDestination, 6, f.L4Length);
         BinaryPrimitives.WriteUInt16BigEndian(tcp[16..], Checksum.Fold(Checksum.Accumulate(sum, tcp)));
         return bytes;
     }

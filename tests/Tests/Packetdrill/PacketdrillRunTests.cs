@@ -52,7 +52,8 @@ public class PacketdrillRunTests
 
         """;
 
-    private static ScenarioResult RunText(string text)
+    /// <summary>Runs a script given as text on our stack (also used by the other packetdrill test classes).</summary>
+    internal static ScenarioResult RunText(string text)
     {
         var file = Path.Combine(RepositoryPaths.FreshOutputDirectory("pkt-inline"), "t.pkt");
         File.WriteAllText(file, text);

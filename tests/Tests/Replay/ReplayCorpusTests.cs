@@ -156,10 +156,12 @@ public class ReplayCorpusTests
         var result = ReplaySession.Run(Capture("multi-flow.pcapng"), Server);
 
         result.Report.Skipped.Should().Equal(
-            "skipped            IPv6 (ethertype 0x86dd; replay plays IPv4 flows only): 7 frames (first #6)",
+            "skipped            IPv6 multicast: 2 frames (first #6)",
             "skipped            ARP of other hosts: 2 frames (first #31)",
             "skipped            IPv4 between other hosts: 4 frames (first #33)",
-            "skipped            mDNS (UDP 5353): 1 frame (first #81)",
+            "skipped            MLD (ICMPv6 130-132, 143): 3 frames (first #57)",
+            "skipped            IPv6 router discovery and redirects (ICMPv6 133, 134, 137): 1 frame (first #79)",
+            "skipped            mDNS (UDP 5353): 2 frames (first #81)",
             "skipped            LLDP (ethertype 0x88cc): 1 frame (first #83)");
         // ARP, five TCP connections and the ping; the two UDP queries drew no reply in the capture (nor from us).
         result.Report.Exchanges.Select(e => e.Flow).Distinct().Should().HaveCount(7);

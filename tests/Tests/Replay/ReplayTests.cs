@@ -276,7 +276,7 @@ public class ReplayTests
     }
 
     [TestCase("--as", "192.0.2.9", "harness: {0}: 192.0.2.9 does not appear in the capture\n")]
-    [TestCase("--as", "192.0.2", "harness: --as: '192.0.2' is not an IPv4 address\n")]
+    [TestCase("--as", "192.0.2", "harness: --as: '192.0.2' is not an IPv4 or IPv6 address\n")]
     [TestCase("--mac", "zz", "harness: --mac: 'zz' is not a MAC address\n")]
     public void Bad_arguments_are_bad_input(string option, string value, string expected)
     {

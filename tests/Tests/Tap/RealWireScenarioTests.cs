@@ -47,7 +47,7 @@ public class RealWireScenarioTests
         var files = LinuxScenarios();
         files.Should().Contain(f => f.EndsWith("linux-arp-resolution.yaml")).And.Contain(f => f.EndsWith("linux-icmp-echo.yaml"))
             .And.Contain(f => f.EndsWith("linux-tcp-connection.yaml")).And.Contain(f => f.EndsWith("ipv6-udp.yaml"))
-            .And.Contain(f => f.EndsWith("ipv6-tcp-loss.yaml"));
+            .And.Contain(f => f.EndsWith("ipv6-tcp-loss.yaml")).And.Contain(f => f.EndsWith("ipv6-linux-ping.yaml"));
 
         var (exit, stdout, stderr) = RunHarness(["run", "--wire", "tap", "--out", _out, .. files]);
 
@@ -60,6 +60,8 @@ public class RealWireScenarioTests
         foreach (var name in new[] { "ipv6-udp", "ipv6-tcp-loss" })
             TsharkCheck.Frames(Path.Combine(_out, name + ".pcap"), "ipv6.src == 2001:db8::b && (icmpv6.type == 136 || udp || tcp)")
                 .Should().NotBeEmpty(name);
+        // The kernel's ping6 (raw ICMPv6 socket): requests from its address, the 3000-byte one in three fragments.
+        TsharkCheck.Frames(Path.Combine(_out, "ipv6-linux-ping.pcap"), "ipv6.src == 2001:db8::b && ipv6.fraghdr").Should().HaveCount(3);
     }
 
     [Test]

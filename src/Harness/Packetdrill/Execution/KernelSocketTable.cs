@@ -9,8 +9,10 @@ namespace Netstack.Harness.Packetdrill.Execution;
 /// <summary>A script's file descriptors as real sockets of the Linux kernel in the run's namespace (<c>--wire tap</c>).
 /// Every socket is non-blocking underneath; a call the script makes blocking is retried after every event on the
 /// loop until it completes, so the script goes on meanwhile as with packetdrill's syscall thread. Return values and
-/// errnos are the kernel's, mapped back from .NET's SocketError.</summary>
-public sealed unsafe partial class KernelSocketTable(LinuxPeer peer, IpAddress remote, ushort bindPort, ushort connectPort) : ISocketModel
+/// errnos are the kernel's, mapped back from .NET's SocketError. A send the script writes blocking with an end time
+/// (<c>+0...0.020 sendto(...)</c>) is the real blocking call instead, on packetdrill's kind of syscall thread
+/// (<see cref="BlockingCallThread"/>): the kernel's answer to the handshake depends on a task waiting in it.</summary>
+public sealed unsafe partial class KernelSocketTable(LinuxPeer peer, IpAddress remote, ushort bindPort, ushort connectPort) : ISocketModel, IDisposable
 {
     /// <summary>Sockets are AF_INET6 (<c>--ip_version=ipv6</c> or <c>ipv4-mapped-ipv6</c>: dual-mode, so an IPv4
     /// remote is reached by its mapped address); else AF_INET.</summary>
@@ -33,6 +35,11 @@ public sealed unsafe partial class KernelSocketTable(LinuxPeer peer, IpAddress r
     }
 
     private readonly SortedDictionary<int, Entry> _fds = new();
+
+    /// <summary>Made at the first call that needs it.</summary>
+    private BlockingCallThread? _blockingCalls;
+
+    public void Dispose() => _blockingCalls?.Dispose();
 
     /// <summary>packetdrill's "socket under test": the one last created or accepted, whose TCP_INFO a Python
     /// <c>%{ }%</c> block sees.</summary>
@@ -94,6 +101,7 @@ public sealed unsafe partial class KernelSocketTable(LinuxPeer peer, IpAddress r
                     if (socket.SocketType == SocketType.Dgram)
                         return Blocking(e, () => SyscallOutcome.Ok(socket.SendTo(new byte[length], Remote(socket))),
                             dontWait, out pending);
+                    if (call.EndMicros is not null && !e.NonBlocking && !dontWait) return BlockingSend(e, length, flags, out pending);
                     if ((flags & MsgFastOpen) != 0) return FastOpenSend(e, length, flags, out pending);
                     int sent = 0;
                     // send(2) itself with the script's flags (MSG_EOR, MSG_MORE, MSG_ZEROCOPY reach the kernel as written);
@@ -212,6 +220,49 @@ public sealed unsafe partial class KernelSocketTable(LinuxPeer peer, IpAddress r
             });
         };
         return null;
+    }
+
+    /// <summary>send(2), or sendto(2) to the script's remote with MSG_FASTOPEN, made blocking on the blocking-call
+    /// thread as the script wrote it: the socket is switched to blocking for the call and back after it. The kernel
+    /// then waits in it as under packetdrill (a send before the handshake completes waits with the socket's
+    /// <c>sk_write_pending</c> set, so the kernel holds its ACK of the SYN-ACK for the data that follows).</summary>
+    private SyscallOutcome? BlockingSend(Entry e, int length, int flags, out SocketTable.Pending? pending)
+    {
+        int fd = (int)e.Socket.Handle;
+        byte[]? address = (flags & MsgFastOpen) != 0 ? SocketAddress(e.Socket) : null;
+        var call = (_blockingCalls ??= new BlockingCallThread()).Start(() =>
+        {
+            var data = new byte[length];
+            SetNonBlocking(fd, false);
+            try
+            {
+                nint result;
+                fixed (byte* p = data)
+                fixed (byte* a = address)
+                    result = address is null ? SendNative(fd, p, (nuint)length, flags) : SendToNative(fd, p, (nuint)length, flags, a, address.Length);
+                return result >= 0 ? SyscallOutcome.Ok((int)result) : SyscallOutcome.Fail(PosixSymbols.ErrnoName(Marshal.GetLastPInvokeError()) ?? "EIO");
+            }
+            finally
+            {
+                // Every socket of the table is non-blocking underneath (the calls on the loop rely on it).
+                SetNonBlocking(fd, true);
+            }
+        });
+        pending = () => call.IsCompleted ? call.Result : null;
+        return null;
+    }
+
+    [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
+    private static partial int FcntlNative(int fd, int command, int argument);
+
+    private const int FcntlGetFlags = 3, FcntlSetFlags = 4;
+
+    private static void SetNonBlocking(int fd, bool nonBlocking)
+    {
+        int flags = FcntlNative(fd, FcntlGetFlags, 0);
+        if (flags < 0) return; // closed under the call
+        int nonBlock = (int)PosixSymbols.Value("O_NONBLOCK");
+        FcntlNative(fd, FcntlSetFlags, nonBlocking ? flags | nonBlock : flags & ~nonBlock);
     }
 
     /// <summary>The remote's native <c>struct sockaddr_in</c> (16 bytes) or, on an IPv6 socket,

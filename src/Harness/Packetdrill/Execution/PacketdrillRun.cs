@@ -144,7 +144,7 @@ public sealed class PacketdrillRun : IDisposable
         link.Attach(new PeerReceiver(this));
         _peer = link;
         _numbers.LocalPort = _bindPort;
-        _numbers.RemotePort = 40000;
+        _numbers.RemotePort = FirstRemotePort;
         _sockets = _stack is not null ? new SocketTable(_stack, _remote, _bindPort, connectPort)
             : _kernel is not null ? new KernelSocketTable(_kernel, _remote, _bindPort, connectPort) { Ipv6Sockets = _addresses.SocketsAreIpv6 }
             : new NoSocketApi(); // an external host: LoadedScript refused every system call with its line
@@ -165,6 +165,7 @@ public sealed class PacketdrillRun : IDisposable
 
     public void Dispose()
     {
+        (_sockets as IDisposable)?.Dispose();
         _kernel?.Dispose();
         _external?.Dispose();
     }
@@ -385,25 +386,40 @@ public sealed class PacketdrillRun : IDisposable
     private bool RunUntilSent(long limitMicros)
     {
         var until = new Instant(Math.Max(limitMicros * 1000, _loop.Now.Nanoseconds));
+        DropOldConnection();
         return _loop.RunUntil(() => { PollPending(); DropOldConnection(); return _sent.Count > 0; }, until);
     }
 
     /// <summary>A socket() since the connection's ports were learned: packetdrill's socket under test changed.</summary>
     private bool _newSocket;
 
+    /// <summary>The socket under test is a listener (its listen() returned 0): packetdrill's next injected SYN
+    /// opens a new passive connection, from a remote port of its own.</summary>
+    private bool _listening;
+
+    /// <summary>Passive connections opened so far; the first comes from <see cref="FirstRemotePort"/>, each later
+    /// one from the next port.</summary>
+    private int _passiveOpens;
+
+    private const ushort FirstRemotePort = 40000;
+
     /// <summary>packetdrill matches <c>&gt;</c> lines only against the socket under test (the last one the script
-    /// made): once the script made a new socket, segments the stack still sends on the old connection (the ACK of
-    /// its FIN, a FIN after close) are passed over, listed as not checked, until the new connection's SYN sets
-    /// the ports.</summary>
+    /// made; its sniffer frees any other packet): once the script made a new socket, segments the stack still sends
+    /// on the old connection (the ACK of its FIN, a FIN after close) are passed over, listed as not checked, until
+    /// the new connection's SYN sets the ports; after that, a segment on other ports than the connection's (an
+    /// earlier connection's retransmitted FIN) is passed over the same way. A SYN is never: it may open the new one.</summary>
     private void DropOldConnection()
     {
-        while (_newSocket && _sent.TryPeek(out var next))
+        while (_sent.TryPeek(out var next))
         {
             var ip = SentIpPacket.Read(next.Frame);
             if (!ip.IsValid || ip.Protocol != SegmentCodec.ProtocolTcp) return;
             var tcp = ip.Payload;
             if (tcp.Length < 14 || (tcp[13] & 0x12) == 0x02) return; // a SYN opens the new connection
-            _sent.Dequeue(); // the new socket has no connection yet: anything else is an earlier one's
+            bool otherPorts = BinaryPrimitives.ReadUInt16BigEndian(tcp) != _numbers.LocalPort ||
+                              BinaryPrimitives.ReadUInt16BigEndian(tcp[2..]) != _numbers.RemotePort;
+            if (!_newSocket && !otherPorts) return;
+            _sent.Dequeue(); // not the socket under test's connection: an earlier one's
             Skipped.Add($"not checked (an earlier connection, not the socket under test, as packetdrill): packet at {Seconds(next.Micros)} s: {Describe(next.Frame)}");
         }
     }
@@ -460,6 +476,7 @@ public sealed class PacketdrillRun : IDisposable
         }
         var outcome = _sockets.Execute(call, out var pending);
         if (call.Name == "socket" && outcome is { Result: >= 0 } && _numbers.LocalIsn is not null) _newSocket = true;
+        if (call.Name is "socket" or "listen") _listening = call.Name == "listen" && outcome is { Result: 0 };
         RunTo(start); // what the call queued on the loop runs now
         if (outcome is not null)
         {
@@ -567,16 +584,26 @@ public sealed class PacketdrillRun : IDisposable
     private byte[] InboundTcp(TcpPacketLine line)
     {
         var s = line.Segment;
+        if (s.Flags.Syn && !s.Flags.Ack && _listening)
+        {
+            // A new passive connection: packetdrill gives each one a fresh remote port (an ephemeral port of its
+            // own), so an earlier connection still open (accepted, never closed) does not take the SYN for itself.
+            _listening = false;
+            _numbers.LocalPort = _bindPort;
+            _numbers.RemotePort = (ushort)(FirstRemotePort + _passiveOpens++);
+        }
         if (line.Ports is { } ports)
         {
             _numbers.RemotePort = (ushort)ports.Source;
             _numbers.LocalPort = (ushort)ports.Destination;
         }
-        uint ack = s.Ack is uint a ? (s.AbsoluteSequence ? a : _numbers.LocalToLive(a)) : 0;
+        uint ack = s.Ack is uint a ? (s.AbsoluteSequence ? a : _numbers.LocalToLive(a, s.Flags.Syn)) : 0;
         if (s.Flags.Syn && !s.AbsoluteSequence) _numbers.LearnRemoteIsn(s.Start);
         if (s.Flags.Syn && !s.Flags.Ack) _newSocket = false; // a passive open: the new connection's ports are these
         uint sequence = s.AbsoluteSequence ? s.Start : _numbers.RemoteToLive(s.Start, s.Flags.Syn);
-        var options = s.Options.AnyOptions ? [] : SegmentCodec.Options(s.Options.Items, _numbers.LocalToLive, _numbers.EchoToLive);
+        var options = s.Options.AnyOptions ? [] : SegmentCodec.Options(s.Options.Items, n => _numbers.LocalToLive(n),
+            // packetdrill maps an echoed timestamp only on a segment with ACK; a SYN's ecr goes as written.
+            s.Flags.Ack ? _numbers.EchoToLive : ecr => ecr);
         if (options.Length > 40) throw new SyscallModelException($"options {s.Options} take {options.Length} bytes; TCP has room for 40");
         return SegmentCodec.Tcp(_remote, _local, _numbers.RemotePort, _numbers.LocalPort, sequence, ack,
             SegmentCodec.FlagBits(s.Flags), (ushort)(s.Window ?? 65535), options, s.Length);
@@ -589,7 +616,10 @@ public sealed class PacketdrillRun : IDisposable
         byte code = codeName is null ? (byte)0 : codes.TryGetValue(codeName, out var c) ? c
             : byte.TryParse(codeName, out var n) ? n : throw new SyscallModelException($"ICMP code '{line.Code}' is not known for {line.Type}");
         byte[] quoted = [];
-        if (line.Quoted is { } q)
+        // An error written without a quoted packet quotes the connection's segment at relative 0, as packetdrill
+        // builds it (its grammar's default is [0:0(0)]): without one the kernel could not tell which socket it is for.
+        bool isError = _ip.IsIpv6 ? type is 1 or 2 or 3 or 4 : type is 3 or 4 or 11 or 12;
+        if ((line.Quoted ?? (isError ? new IcmpQuotedPacket(QuotedProtocol.Tcp, 0, 0, 0, line.Location) : null)) is { } q)
         {
             // The stack's own packet, as the router saw it: its IP header and the first bytes of its transport header.
             byte protocol = q.Protocol == QuotedProtocol.Tcp ? SegmentCodec.ProtocolTcp : q.Protocol == QuotedProtocol.Udp ? SegmentCodec.ProtocolUdp : (byte)255;
@@ -655,6 +685,17 @@ public sealed class PacketdrillRun : IDisposable
             if (_sent.Count == 0 && !RunUntilSent(latest)) break;
             if (!_sent.TryPeek(out var next)) break;
             var previous = parts[^1];
+            if (!SameConnection(previous, next.Frame))
+            {
+                // packetdrill's aggregation starts anew when a packet of another 4-tuple comes (an earlier socket's
+                // SYN retransmitted just before the new socket's SYN): what it gathered is not judged.
+                foreach (var part in parts)
+                    Skipped.Add($"not checked (another connection's, passed over while gathering a line's payload, as packetdrill): packet: {Describe(part)}");
+                _sent.Dequeue();
+                (parts, first, micros, lastMicros) = ([next.Frame], next.Frame, next.Micros, next.Micros);
+                total = TcpPayloadLength(first) ?? expected;
+                continue;
+            }
             if (!Continues(previous, next.Frame, out int length)) break;
             int previousLength = TcpPayloadLength(previous)!.Value;
             if (length < expected - total && length != previousLength) break; // not the last, and a different size
@@ -693,17 +734,26 @@ public sealed class PacketdrillRun : IDisposable
         return tcp.Length - (tcp[12] >> 4) * 4;
     }
 
-    /// <summary>Whether <paramref name="next"/> is the same connection's segment right after <paramref name="previous"/>.</summary>
-    private static bool Continues(byte[] previous, byte[] next, out int length)
+    /// <summary>Both frames are TCP segments of one 4-tuple (addresses and ports).</summary>
+    private static bool SameConnection(byte[] previous, byte[] next)
     {
-        length = 0;
-        if (TcpPayloadLength(previous) is not int previousLength || TcpPayloadLength(next) is not int nextLength) return false;
+        if (TcpPayloadLength(previous) is null || TcpPayloadLength(next) is null) return false;
         var a = SentIpPacket.Read(previous);
         var b = SentIpPacket.Read(next);
         // Same addresses (IPv4's at 12, IPv6's at 8) and ports.
         var (from, count) = a.IsIpv6 ? (8, 32) : (12, 8);
-        if (a.IsIpv6 != b.IsIpv6 || !a.Packet.Slice(from, count).SequenceEqual(b.Packet.Slice(from, count)) ||
-            !a.Payload[..4].SequenceEqual(b.Payload[..4])) return false;
+        return a.IsIpv6 == b.IsIpv6 && a.Packet.Slice(from, count).SequenceEqual(b.Packet.Slice(from, count)) &&
+               a.Payload[..4].SequenceEqual(b.Payload[..4]);
+    }
+
+    /// <summary>Whether <paramref name="next"/> is the same connection's segment right after <paramref name="previous"/>.</summary>
+    private static bool Continues(byte[] previous, byte[] next, out int length)
+    {
+        length = 0;
+        if (!SameConnection(previous, next)) return false;
+        int previousLength = TcpPayloadLength(previous)!.Value, nextLength = TcpPayloadLength(next)!.Value;
+        var a = SentIpPacket.Read(previous);
+        var b = SentIpPacket.Read(next);
         uint expectedSeq = BinaryPrimitives.ReadUInt32BigEndian(a.Payload[4..]) + (uint)previousLength;
         if (BinaryPrimitives.ReadUInt32BigEndian(b.Payload[4..]) != expectedSeq || nextLength == 0) return false;
         length = nextLength;
@@ -801,8 +851,8 @@ public sealed class PacketdrillRun : IDisposable
         {
             // The stack's numbers relative to its ISN, the peer's as the script writes them.
             var flags = SegmentCodec.Flags(s.Flags);
-            uint start = fromStack ? _numbers.LiveToLocal(s.Sequence) : _numbers.LiveToRemote(s.Sequence, flags.Syn);
-            uint ack = fromStack ? _numbers.LiveToRemote(s.Acknowledgment, flags.Syn) : _numbers.LiveToLocal(s.Acknowledgment);
+            uint start = fromStack ? _numbers.LiveToLocal(s.Sequence, flags.Syn) : _numbers.LiveToRemote(s.Sequence, flags.Syn);
+            uint ack = fromStack ? _numbers.LiveToRemote(s.Acknowledgment, flags.Syn) : _numbers.LiveToLocal(s.Acknowledgment, flags.Syn);
             var text = $"{(fromStack ? ">" : "<")} {s.SourcePort}>{s.DestinationPort} {flags} {start}:{start + (uint)s.PayloadLength}({s.PayloadLength})";
             if (flags.Ack) text += $" ack {ack}";
             text += $" win {s.Window}";

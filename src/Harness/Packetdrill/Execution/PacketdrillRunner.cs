@@ -16,11 +16,14 @@ public sealed record LoadedScript(string File, string Name, ScriptAnalysis? Anal
 
     /// <param name="onKernel">The run is on the tap wire, where the Linux kernel plays the local side: lines are
     /// accepted by what the runner can hand to the kernel (a <c>played-by: linux</c> comment says the same).</param>
-    public static LoadedScript Load(string file, bool onKernel = false)
+    /// <param name="commandLine">packetdrill command-line flags (<see cref="CommandLineOptions"/>): they come after
+    /// the script's own header lines, so they win, as on packetdrill's command line.</param>
+    public static LoadedScript Load(string file, bool onKernel = false, IReadOnlyList<HeaderOption>? commandLine = null)
     {
         string name = Path.GetFileNameWithoutExtension(file);
         var parsed = PacketdrillParser.ParseFile(file);
         if (!parsed.Succeeded) return new LoadedScript(file, name, null, parsed.Errors.Select(e => e.ToString()).ToList());
+        if (commandLine is { Count: > 0 }) parsed = parsed with { Script = parsed.Script with { Options = [.. parsed.Script.Options, .. commandLine] } };
         PacketdrillPlayer? player;
         try
         {

@@ -16,9 +16,9 @@ public static class SegmentMatcher
         if (liveFlags != expected.Flags) problems.Add($"flags {liveFlags}, expected {expected.Flags}");
         if (expected.Flags.Syn && !expected.AbsoluteSequence && numbers.LocalIsn is null)
             numbers.LearnLocalIsn(live.Sequence, expected.Start);
-        else if (expected.Flags.Syn && !expected.AbsoluteSequence && liveFlags.Syn && live.Sequence - expected.Start != numbers.LocalIsn)
+        else if (expected.Flags.Syn && !expected.AbsoluteSequence && liveFlags.Syn && !numbers.SameSyn(live.Sequence, expected.Start))
             numbers.NewConnection(live.Sequence, expected.Start, passive: liveFlags.Ack); // a retransmitted SYN keeps its ISN
-        uint start = expected.AbsoluteSequence ? live.Sequence : numbers.LiveToLocal(live.Sequence);
+        uint start = expected.AbsoluteSequence ? live.Sequence : numbers.LiveToLocal(live.Sequence, liveFlags.Syn);
         if (start != expected.Start || live.PayloadLength != expected.Length)
             problems.Add($"sequence {start}:{start + (uint)live.PayloadLength}({live.PayloadLength}), expected {expected.Start}:{expected.End}({expected.Length})");
         uint liveAck = expected.AbsoluteSequence ? live.Acknowledgment : numbers.LiveToRemote(live.Acknowledgment, liveFlags.Syn);

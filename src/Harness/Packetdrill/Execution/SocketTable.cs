@@ -92,11 +92,12 @@ public sealed class SocketTable(NetworkStack stack, IpAddress remote, ushort bin
         return SyscallOutcome.Ok(fd);
     }
 
-    /// <summary>The fd a new socket gets: the one the script expects when it is free (packetdrill maps the script's
-    /// fd to the live one, so <c>socket(...) = 4</c> is a name, not a claim), else the lowest free from 3.</summary>
+    /// <summary>The fd a new socket gets: the one the script expects (packetdrill maps the script's fd to the live
+    /// one, so <c>socket(...) = 4</c> is a name, not a claim: any fd passes, and a 4 still open is shadowed by the
+    /// new one, whose calls then go to it), else the lowest free from 3.</summary>
     internal static int ScriptFd(SyscallLine call, Func<int, bool> taken)
     {
-        if (call.Result is IntegerExpr { Value: >= 3 and < 1024 } wanted && !taken((int)wanted.Value)) return (int)wanted.Value;
+        if (call.Result is IntegerExpr { Value: >= 3 and < 1024 } wanted) return (int)wanted.Value;
         int fd = 3;
         while (taken(fd)) fd++;
         return fd;

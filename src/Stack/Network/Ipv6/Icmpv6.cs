@@ -210,13 +210,23 @@ public sealed class Icmpv6 : IIpv6Protocol
     /// <summary>Sends an echo request with <paramref name="dataLength"/> bytes of patterned data (fragmented when it
     /// exceeds the path MTU).</summary>
     public SendResult SendEchoRequest(Ipv6Address destination, ushort identifier, ushort sequence, int dataLength,
-        byte? hopLimit = null)
+        byte? hopLimit = null) => SendEchoRequest(destination, identifier, sequence, dataLength, default, hopLimit);
+
+    /// <summary>Sends one echo request carrying exactly <paramref name="data"/> (fragmented when it exceeds the path
+    /// MTU): a capture replay repeats a captured request byte for byte.</summary>
+    public SendResult SendEchoRequest(Ipv6Address destination, ushort identifier, ushort sequence, ReadOnlySpan<byte> data,
+        byte? hopLimit = null) => SendEchoRequest(destination, identifier, sequence, data.Length, data, hopLimit);
+
+    /// <summary>The data is <paramref name="data"/> when given, else the pattern of iputils ping after its timestamp.</summary>
+    private SendResult SendEchoRequest(Ipv6Address destination, ushort identifier, ushort sequence, int dataLength,
+        ReadOnlySpan<byte> data, byte? hopLimit)
     {
         if (dataLength > Ipv6Packet.MaxPayloadLength - Icmpv6Packet.HeaderLength - Ipv6FragmentHeader.Length) return SendResult.TooBig;
         if (!_stack.Ipv6.TryRouteAndSource(destination, out _, out var source)) return SendResult.NoRoute;
         var buffer = _stack.Buffers.Rent(Icmpv6Packet.HeaderLength + dataLength);
         var message = buffer.Append(Icmpv6Packet.HeaderLength + dataLength);
-        for (int i = 0; i < dataLength; i++) message[Icmpv6Packet.HeaderLength + i] = (byte)(i + 8);
+        if (data.Length == dataLength) data.CopyTo(message[Icmpv6Packet.HeaderLength..]);
+        else for (int i = 0; i < dataLength; i++) message[Icmpv6Packet.HeaderLength + i] = (byte)(i + 8);
         Icmpv6Packet.WriteHeaderAndChecksum(message, Icmpv6Type.EchoRequest, 0, Icmpv6Packet.EchoField(identifier, sequence),
             source, destination);
         return _stack.Ipv6.Send(buffer, source, destination, IpProtocol.Icmpv6, hopLimit);

@@ -62,8 +62,8 @@ internal sealed class TcpSegmentCoalescer
             receiver.ReceiveFrame(frame); // the stack counts the bad checksum
             return;
         }
-        // A payload starting at an odd offset of the run adds its sum byte-swapped (RFC 1071 §2(B)).
-        _payloadSum += ((_runLength - _headerLength) & 1) == 0 ? sum : Swap(sum);
+        // A payload starting at an odd offset of the run adds its sum byte-swapped.
+        _payloadSum += ((_runLength - _headerLength) & 1) == 0 ? sum : Checksum.AtOddOffset(sum);
         _runLength += payload.Length;
         _nextSequence = sequence + (uint)payload.Length;
         _pushed = (frame[EthernetHeader + IpHeader + 13] & (byte)TcpFlags.Psh) != 0;
@@ -145,14 +145,4 @@ internal sealed class TcpSegmentCoalescer
 
     private static ulong PseudoHeader(ReadOnlySpan<byte> ip, int tcpLength) =>
         Checksum.PseudoHeader(Ipv4Address.Read(ip[12..]), Ipv4Address.Read(ip[16..]), (byte)IpProtocol.Tcp, tcpLength);
-
-    /// <summary>A partial sum folded to 16 bits and byte-swapped: the sum of the same bytes one position later.</summary>
-    private static ulong Swap(ulong sum)
-    {
-        sum = (sum & 0xFFFF_FFFF) + (sum >> 32);
-        sum = (sum & 0xFFFF_FFFF) + (sum >> 32);
-        sum = (sum & 0xFFFF) + (sum >> 16);
-        sum = (sum & 0xFFFF) + (sum >> 16);
-        return ((sum & 0xFF) << 8) | (sum >> 8);
-    }
 }

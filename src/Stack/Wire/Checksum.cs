@@ -113,6 +113,17 @@ public static class Checksum
         return BitConverter.IsLittleEndian ? BinaryPrimitives.ReverseEndianness(native) : native;
     }
 
+    /// <summary>The partial sum of bytes that stand one position later than where they were summed (RFC 1071 §2(B)):
+    /// folded to 16 bits and byte-swapped, to add to a sum whose part before them has odd length.</summary>
+    public static ulong AtOddOffset(ulong sum)
+    {
+        sum = (sum & 0xFFFF_FFFF) + (sum >> 32);
+        sum = (sum & 0xFFFF_FFFF) + (sum >> 32);
+        sum = (sum & 0xFFFF) + (sum >> 16);
+        sum = (sum & 0xFFFF) + (sum >> 16);
+        return ((sum & 0xFF) << 8) | (sum >> 8);
+    }
+
     /// <summary>Checksum of a whole buffer, as the value to write big-endian into a header.</summary>
     public static ushort Compute(ReadOnlySpan<byte> data) => Fold(Accumulate(0, data));
 

@@ -74,17 +74,6 @@ public class HostilePeerTests : LiveHarnessFixture
         return s;
     });
 
-    private bool WaitUntil(Func<bool> condition, Duration limit)
-    {
-        var deadline = DateTime.UtcNow + limit.ToTimeSpan();
-        while (DateTime.UtcNow < deadline)
-        {
-            if (condition()) return true;
-            Thread.Sleep(200);
-        }
-        return condition();
-    }
-
     [TestCase("/etclink/passwd", TestName = "A symlink out of the served directory is 404")]
     [TestCase("/zero", TestName = "A link to /dev/zero is 404, not an endless body")]
     [TestCase("/status", TestName = "A link to a /proc file is 404")]

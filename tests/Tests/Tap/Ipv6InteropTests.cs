@@ -204,7 +204,7 @@ public class Ipv6InteropTests : LiveHarnessFixture
         host.WaitForReady(Startup);
         var registered = $"port {port} grp {solicitedNode}";
         bool Registered() => Ns.Run("bridge", "mdb", "show", "dev", bridge).Output.Contains(registered);
-        Eventually(Registered, Duration.FromSeconds(15)).Should().BeTrue("our report joins the solicited-node group of our address");
+        WaitUntil(Registered, Duration.FromSeconds(15)).Should().BeTrue("our report joins the solicited-node group of our address");
 
         // The bridge forwards by membership once it counts a querier (its own, a few seconds after it starts).
         bool Pinged()
@@ -212,11 +212,11 @@ public class Ipv6InteropTests : LiveHarnessFixture
             Ns.Run("ip", "-6", "neigh", "flush", "dev", kernelSide);
             return Ns.Run("ping", "-6", "-c", "1", "-W", "1", ours).ExitCode == 0;
         }
-        Eventually(Pinged, Duration.FromSeconds(40)).Should().BeTrue("the kernel's solicitation reaches us through the registered group");
+        WaitUntil(Pinged, Duration.FromSeconds(40)).Should().BeTrue("the kernel's solicitation reaches us through the registered group");
 
         // Forget the membership: the bridge's next query must bring it back, from our answer.
         Ns.MustRun("bridge", "mdb", "del", "dev", bridge, "port", port, "grp", solicitedNode);
-        Eventually(Registered, Duration.FromSeconds(15)).Should().BeTrue("we answer the bridge's query with our groups");
+        WaitUntil(Registered, Duration.FromSeconds(15)).Should().BeTrue("we answer the bridge's query with our groups");
         host.Stop(Duration.FromSeconds(10)).Should().Be(0, host.Error);
 
         TsharkCheck.FindProblems(recording).Should().BeEmpty();
@@ -225,17 +225,6 @@ public class Ipv6InteropTests : LiveHarnessFixture
             $"icmpv6.type == 143 && icmpv6.mldr.mar.record_type == 2 && icmpv6.mldr.mar.multicast_address == {solicitedNode}");
         counts[0].Should().BePositive("the bridge queried");
         counts[1].Should().BePositive("we answered a query with the group as MODE_IS_EXCLUDE (RFC 3810 §5.2.12)");
-    }
-
-    private static bool Eventually(Func<bool> condition, Duration within)
-    {
-        var deadline = DateTime.UtcNow + within.ToTimeSpan();
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline) return false;
-            Thread.Sleep(200);
-        }
-        return true;
     }
 
     [Test, Order(100)]

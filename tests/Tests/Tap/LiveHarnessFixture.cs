@@ -12,6 +12,19 @@ public abstract class LiveHarnessFixture
     protected HarnessProcess? Live;
     protected string WorkDir = "";
 
+    /// <summary>Polls <paramref name="condition"/> every 200 ms until it holds or <paramref name="limit"/> has
+    /// passed (then it is asked once more): for what the kernel or the live harness does in its own time.</summary>
+    protected static bool WaitUntil(Func<bool> condition, Duration limit)
+    {
+        var deadline = DateTime.UtcNow + limit.ToTimeSpan();
+        while (DateTime.UtcNow < deadline)
+        {
+            if (condition()) return true;
+            Thread.Sleep(200);
+        }
+        return condition();
+    }
+
     [OneTimeTearDown]
     public void CleanUp()
     {

@@ -49,7 +49,8 @@ public sealed partial class TcpConnection
             for (int i = 0; i < opts.SackBlockCount; i++)
                 sackNew |= _scoreboard.Add(new SequenceNumber(opts.SackBlocks[i].Left),
                     new SequenceNumber(opts.SackBlocks[i].Right), ack, _sndMax);
-        if (RackActive && State != TcpState.SynReceived) RackOnDelivered(opts, ack);
+        _rate?.BeginAck();
+        if (_sentLog is not null && State != TcpState.SynReceived) OnSegmentsDelivered(opts, ack);
 
         if (ack > _sndUna) OnNewAck(ack, opts);
         else if (ack == _sndUna && _sndMax > _sndUna && seg.Payload.IsEmpty
@@ -243,10 +244,13 @@ public sealed partial class TcpConnection
                 bool sendable = allQueued ? nagleAllows : len >= _maxSndWnd / 2 && nagleAllows;
                 if (!sendable) break;
             }
+            if (!PacingAllows()) break;
             SendNew(len, fin: finPending && len == unsent);
         }
+        BbrCheckAppLimited();
         // Nothing in flight and data we may not send: the persist timer probes or overrides SWS.
-        if (DataEnd - _sndNxt > 0 && _sndNxt == _sndUna && !_rtxTimer.IsRunning && !_persistTimer.IsRunning)
+        if (DataEnd - _sndNxt > 0 && _sndNxt == _sndUna && !_rtxTimer.IsRunning && !_persistTimer.IsRunning
+            && _pacingTimer is not { IsRunning: true })
             StartPersist();
     }
 
@@ -274,7 +278,7 @@ public sealed partial class TcpConnection
         for (int guard = 0; guard < 1000; guard++)
         {
             int pipe = _scoreboard.Pipe(_sndUna, _sndMax, _highRxt, mss);
-            if (_cc.Cwnd - pipe < mss) return;
+            if (_cc.Cwnd - pipe < mss || !PacingAllows()) return;
             var from = SequenceNumber.Max(_highRxt, _sndUna);
             if (_scoreboard.NextHole(from, lostOnly: true, mss, out var start, out var end))
             {

@@ -43,7 +43,9 @@ public sealed partial class TcpConnection
     /// <summary>End of an ACK: the rate sample, then the model's new window and pacing rate.</summary>
     private void BbrOnAck()
     {
-        var rs = _rate!.Generate(_bbr!.RtProp);
+        // Before the first RTT sample no interval is too short to count.
+        var minRtt = _bbr!.RtProp.Nanoseconds == long.MaxValue ? Duration.Zero : _bbr.RtProp;
+        var rs = _rate!.Generate(minRtt);
         int acked = (int)Math.Min(int.MaxValue, _rate.DeliveredThisAck);
         int cwnd = _bbr.OnAck(rs, _cc.Cwnd, BbrInflight(), acked, _bbrLostThisAck, BbrInLossRecovery, _scheduler.Now);
         _bbrLostThisAck = 0;

@@ -19,8 +19,9 @@ public sealed partial class TcpConnection
     /// <summary>This ACK delivered segments in the log: the RTT sample (if any) came from it, not the echo.</summary>
     private bool _rttFromLog;
     private int _reoWndMult = 1;
-    // PRR (RFC 6937 §3).
-    private long _prrDelivered, _prrOut;
+    // PRR (RFC 6937 §3). Without SACK, _prrDupAckDelivered is what duplicate ACKs were taken to deliver (a segment
+    // each) and a cumulative ACK has not yet covered.
+    private long _prrDelivered, _prrOut, _prrDupAckDelivered;
     private int _recoverFs;
     // F-RTO (RFC 5682 §2): 1 after the timeout's retransmission, 2 after the new data sent on its first ACK.
     private int _frtoState;
@@ -30,8 +31,8 @@ public sealed partial class TcpConnection
     private bool _undoValid;
 
     private bool RackActive => _settings.Rack && _sentLog is not null && _sackEnabled;
-    /// <summary>PRR sets the window in SACK recovery, unless BBR does (its packet conservation plays that part).</summary>
-    private bool PrrActive => _settings.ProportionalRateReduction && _sackEnabled && _bbr is null;
+    /// <summary>PRR sets the window in fast recovery, unless BBR does (its packet conservation plays that part).</summary>
+    private bool PrrActive => _settings.ProportionalRateReduction && _bbr is null;
 
     /// <summary>After the handshake: the per-connection state RACK needs, only if it will be used.</summary>
     private void InitRecoveryState()
@@ -82,6 +83,9 @@ public sealed partial class TcpConnection
         if (_bbr is not null && !RackActive) _bbrLostThisAck += SendMss; // the segment the fast retransmit resends
         _prrDelivered = 0;
         _prrOut = 0;
+        // The duplicate ACKs before the one starting recovery each stand for a segment that left the network (that
+        // one is counted as this ACK's delivery).
+        _prrDupAckDelivered = _sackEnabled ? 0 : (long)Math.Max(0, _dupAcks - 1) * SendMss;
     }
 
     /// <summary>RACK found a loss outside recovery: recovery begins with the first lost segment sent at once
@@ -118,7 +122,9 @@ public sealed partial class TcpConnection
     {
         int mss = SendMss;
         _prrDelivered += Math.Max(0, delivered);
-        int pipe = RackActive ? _sentLog!.InFlight() : _scoreboard.Pipe(_sndUna, _sndMax, _highRxt, mss);
+        int pipe = RackActive ? _sentLog!.InFlight()
+            : _sackEnabled ? _scoreboard.Pipe(_sndUna, _sndMax, _highRxt, mss)
+            : (int)Math.Max(0, _sndMax - _sndUna - _prrDupAckDelivered);
         long ssthresh = _cc.Ssthresh;
         long sndcnt;
         if (pipe > ssthresh)
@@ -128,7 +134,23 @@ public sealed partial class TcpConnection
         if (sndcnt < 0) sndcnt = 0;
         // The fast retransmit goes whatever the proportion says (RFC 6937 §3.1).
         if (_prrOut == 0 && sndcnt < mss) sndcnt = mss;
-        _cc.SetRecoveryWindow((int)Math.Min(int.MaxValue, pipe + sndcnt));
+        // Without SACK the sender's loop counts everything outstanding against cwnd, not the pipe estimate.
+        long basis = _sackEnabled ? pipe : _sndNxt - _sndUna;
+        _cc.SetRecoveryWindow((int)Math.Min(int.MaxValue, basis + sndcnt));
+    }
+
+    /// <summary>RFC 6937 §3 without SACK: a duplicate ACK delivered one segment; a cumulative ACK delivered what it
+    /// covers less what duplicate ACKs already counted.</summary>
+    private long PrrDeliveredWithoutSack(long cumulative, bool duplicate)
+    {
+        if (duplicate)
+        {
+            _prrDupAckDelivered += SendMss;
+            return SendMss;
+        }
+        long delivered = Math.Max(0, cumulative - _prrDupAckDelivered);
+        _prrDupAckDelivered = Math.Max(0, _prrDupAckDelivered - cumulative);
+        return delivered;
     }
 
     /// <summary>The segments an ACK delivers (cumulatively or by SACK), marked in the log. For RACK the most

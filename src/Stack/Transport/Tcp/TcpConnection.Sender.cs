@@ -52,16 +52,19 @@ public sealed partial class TcpConnection
         _rate?.BeginAck();
         if (_sentLog is not null && State != TcpState.SynReceived) OnSegmentsDelivered(opts, ack);
 
+        bool duplicate = false;
         if (ack > _sndUna) OnNewAck(ack, opts);
         else if (ack == _sndUna && _sndMax > _sndUna && seg.Payload.IsEmpty
                  && (seg.Flags & (TcpFlags.Syn | TcpFlags.Fin)) == 0 && (_sackEnabled ? sackNew : _sndWnd == oldWnd))
         {
+            duplicate = true;
             if (_frtoState != 0) FrtoOnDuplicateAck();
             else OnDuplicateAck();
         }
         if (_cc is not null && State != TcpState.Closed)
         {
             long delivered = (_sndUna - unaBefore) + (PrrActive ? _scoreboard.SackedBytes() - sackedBefore : 0);
+            if (PrrActive && !_sackEnabled && _cc.InRecovery) delivered = PrrDeliveredWithoutSack(delivered, duplicate);
             AfterAck(opts, ack, delivered, dsack, dsackLeft, dsackRight);
         }
 
@@ -119,9 +122,9 @@ public sealed partial class TcpConnection
             if (ack >= _cc.RecoveryPoint) _cc.ExitRecovery(_sndMax - _sndUna);
             else if (!_sackEnabled)
             {
-                // NewReno partial ACK (RFC 6582 §3.2 step 5): the next hole is lost too.
+                // NewReno partial ACK (RFC 6582 §3.2 step 5): the next hole is lost too. PRR, if on, sets the window.
                 RetransmitAt(_sndUna, SendMss);
-                _cc.OnPartialAck(acked);
+                if (!PrrActive) _cc.OnPartialAck(acked);
             }
         }
         else if (cwndLimited) _cc.OnNewAck(acked, _scheduler.Now.TotalSeconds, _rto.SmoothedRtt.TotalSeconds);
@@ -143,7 +146,7 @@ public sealed partial class TcpConnection
         _dupAcks++;
         if (_cc.InRecovery)
         {
-            if (!_sackEnabled) _cc.OnDupAckInRecovery();
+            if (!_sackEnabled && !PrrActive) _cc.OnDupAckInRecovery();
             return;
         }
         if (RackActive)
@@ -162,7 +165,7 @@ public sealed partial class TcpConnection
         }
         // RFC 6582 §3.2 step 2: no new fast retransmit for losses from before the last recovery or timeout.
         if ((_sndUna < _recover && _recover != _iss) || _sndNxt != _sndMax) return;
-        StartRecovery(inflateForDupAcks: !_sackEnabled);
+        StartRecovery(inflateForDupAcks: !_sackEnabled && !PrrActive);
         _highRxt = _sndUna + RetransmitAt(_sndUna, SendMss);
     }
 

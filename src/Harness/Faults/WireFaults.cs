@@ -44,7 +44,7 @@ public sealed class WireFaults : IWireFaults
         var toHost = _hostOfPort.GetValueOrDefault(to, to.Name);
 
         // A frame held for reordering goes out right after the next frame on the same path.
-        if (_held.Remove((from, to), out var held))
+        if (_held.Count > 0 && _held.Remove((from, to), out var held))
         {
             held.Timer.Cancel();
             segment.ScheduleArrival(to, frame, arrival);

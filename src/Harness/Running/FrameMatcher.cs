@@ -35,7 +35,7 @@ public sealed class FrameMatcher
         if (e.From is { } from && f.Host != from) return $"sent by {f.Host}, not {from}";
         if (e.On is { } on && f.Segment != on) return $"sent on {f.Segment ?? "an unknown segment"}, not {on}";
         if (e.To is { } to && !IsAddressedTo(f, to)) return $"addressed to {f.Destination}, not to {to}";
-        if (e.Tcp is { } tcp && tcp.Mismatch(f, _log.Frames) is { } why) return why;
+        if (e.Tcp is { } tcp && tcp.Mismatch(f, _log) is { } why) return why;
         if (e.Segment is { } segment && segment.Mismatch(f) is { } differs) return differs;
         return null;
     }

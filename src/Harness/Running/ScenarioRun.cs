@@ -107,12 +107,15 @@ public sealed class ScenarioRun : IDisposable
         set
         {
             _currentStep = value;
+            _currentStepComment = null;
             _currentCause = (value as Steps.ActionStep)?.Cause;
             if (_currentCause is { } cause) _pendingCauses.Add((cause, StepComment(value!), cause.Count));
         }
     }
 
     private Steps.Step? _currentStep;
+    /// <summary>The current step's comment, made once for all the frames it sends (a tcp-send writes a window's worth).</summary>
+    private string? _currentStepComment;
     private FrameCause? _currentCause;
     /// <summary>Frames steps caused that have not gone out yet, oldest step first.</summary>
     private readonly List<(FrameCause Cause, string Comment, int Remaining)> _pendingCauses = new();
@@ -125,7 +128,7 @@ public sealed class ScenarioRun : IDisposable
     {
         if (CurrentStep is { } step)
         {
-            if (_currentCause is not { } cause) frame.Step = StepComment(step);
+            if (_currentCause is not { } cause) frame.Step = _currentStepComment ??= StepComment(step);
             else if (FrameCause.IsArp(frame)) frame.Step = $"ARP for {cause.Keyword} at line {step.Location.Line}";
         }
         for (int i = 0; i < _pendingCauses.Count; i++)
@@ -137,15 +140,15 @@ public sealed class ScenarioRun : IDisposable
             else _pendingCauses.RemoveAt(i);
             break;
         }
-        if (frame.Segment is not { } segment) return;
+        // Links are almost always all up: one pass over the ports spares a look-up by host and segment name (two
+        // string hashes) and the scan of every host's interfaces for every frame.
+        if (frame.Segment is not { } segment || !AnyLinkDown()) return;
         if (_ports.TryGetValue((frame.Host, segment), out var port) && !port.IsUp)
         {
             frame.Notes.Add($"lost: {frame.Host}'s link on {segment} is down");
             return;
         }
-        // Receivers whose link is down lose their copy (judged now; the copy is lost on arrival). Links are almost
-        // always all up: one pass over the ports spares the scan of every host's interfaces for every frame.
-        if (!AnyLinkDown()) return;
+        // Receivers whose link is down lose their copy (judged now; the copy is lost on arrival).
         var destination = frame.Destination;
         foreach (var host in Scenario.Hosts)
         {

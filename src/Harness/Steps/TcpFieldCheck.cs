@@ -14,7 +14,7 @@ public sealed class TcpFieldCheck
     public ushort? Window { get; init; }
     public int? Length { get; init; }
 
-    public string? Mismatch(CapturedFrame frame, IReadOnlyList<CapturedFrame> log)
+    public string? Mismatch(CapturedFrame frame, FrameLog log)
     {
         if (TcpView.Read(frame.Bytes) is not { } tcp) return "not a TCP segment";
         if (Flags is { } f && tcp.Flags != f) return $"flags [{TcpView.FlagText(tcp.Flags)}], not [{TcpView.FlagText(f)}]";
@@ -36,8 +36,8 @@ public sealed class TcpFieldCheck
 
     /// <summary>The ISN of the sender of <paramref name="tcp"/> (or of its peer when <paramref name="reverse"/>):
     /// the sequence number of the last SYN that direction sent at or before this frame; 0 if none.</summary>
-    private static uint Isn(IReadOnlyList<CapturedFrame> log, CapturedFrame frame, TcpView tcp, bool reverse) =>
-        Isn(log, frame.Number, tcp, reverse);
+    private static uint Isn(FrameLog log, CapturedFrame frame, TcpView tcp, bool reverse) =>
+        Isn(log.TcpSyns, frame.Number, tcp, reverse); // only SYNs count: the log's SYN frames, not all of it
 
     /// <summary>The ISN of a direction: the sequence number of its last SYN among frames numbered up to
     /// <paramref name="upTo"/>; 0 when there is none (numbers are then absolute).</summary>

@@ -20,7 +20,8 @@ public sealed class CapturedFrame(int number, long timeNanoseconds, string host,
 
     /// <summary>What happened to it on the wire (a fault, a link that was down). Stable text, no file positions,
     /// so golden traces do not change when a scenario file is edited elsewhere.</summary>
-    public List<string> Notes { get; } = new();
+    public List<string> Notes => _notes ??= new(); // made on first use: most frames have none, and a run records thousands
+    private List<string>? _notes;
 
     /// <summary>True when the frame was captured as it reached <see cref="Host"/> (a host's rx capture); false when
     /// captured as its host sent it.</summary>
@@ -28,7 +29,8 @@ public sealed class CapturedFrame(int number, long timeNanoseconds, string host,
 
     /// <summary>What the recorder worked out about the frame after the run (TCP retransmissions): comments in a pcapng
     /// recording, but not part of golden traces.</summary>
-    public List<string> Annotations { get; } = new();
+    public List<string> Annotations => _annotations ??= new();
+    private List<string>? _annotations;
 
     /// <summary>Step, notes and annotations, as pcapng comments carry them.</summary>
     public IEnumerable<string> Comments
@@ -36,8 +38,8 @@ public sealed class CapturedFrame(int number, long timeNanoseconds, string host,
         get
         {
             if (Step is not null) yield return Step;
-            foreach (var n in Notes) yield return n;
-            foreach (var a in Annotations) yield return a;
+            foreach (var n in _notes ?? []) yield return n;
+            foreach (var a in _annotations ?? []) yield return a;
         }
     }
 

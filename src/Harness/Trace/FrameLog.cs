@@ -9,6 +9,7 @@ namespace Netstack.Harness.Trace;
 public sealed class FrameLog : IFrameSink
 {
     private readonly List<CapturedFrame> _frames = new();
+    private readonly List<CapturedFrame> _tcpSyns = new();
     private readonly Dictionary<MacAddress, string> _segmentByMac;
 
     public FrameLog() => _segmentByMac = new();
@@ -21,6 +22,10 @@ public sealed class FrameLog : IFrameSink
     public TcpSequenceBases TcpBases { get; } = new();
 
     public IReadOnlyList<CapturedFrame> Frames => _frames;
+
+    /// <summary>The TCP frames with SYN set, in capture order: where a frame's relative sequence numbers are looked
+    /// up (<see cref="Netstack.Harness.Steps.TcpFieldCheck"/>) without rescanning the whole log for each frame.</summary>
+    public IReadOnlyList<CapturedFrame> TcpSyns => _tcpSyns;
     public int Count => _frames.Count;
 
     /// <summary>True while every frame was recorded no earlier than the one before (a clock that only moves forward),
@@ -62,7 +67,11 @@ public sealed class FrameLog : IFrameSink
             Inbound = context.Direction == FrameDirection.Inbound,
         };
         if (context.Comment is { } c) captured.Notes.Add(c);
-        if (TcpView.Read(captured.Bytes) is { } tcp) captured.TcpBases = TcpBases.Observe(tcp);
+        if (TcpView.Read(captured.Bytes) is { } tcp)
+        {
+            captured.TcpBases = TcpBases.Observe(tcp);
+            if ((tcp.Flags & TcpView.Syn) != 0) _tcpSyns.Add(captured);
+        }
         OnRecorded?.Invoke(captured);
         if (_frames.Count > 0 && time.Nanoseconds < _frames[^1].TimeNanoseconds) IsTimeOrdered = false;
         _frames.Add(captured);

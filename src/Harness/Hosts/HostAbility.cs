@@ -16,6 +16,9 @@ public enum HostAbility
     Inject = 4,
     /// <summary>Running a command in the host's namespace (<c>exec</c>): Linux and external hosts.</summary>
     Exec = 8,
+    /// <summary>Reading the IPv6 neighbour cache and the states of its IPv6 addresses (<c>neighbor-cache</c>,
+    /// <c>ip6-address</c>): our stack's tables, or the kernel's as <c>ip -6 neigh</c> and <c>ip -6 addr</c> show them.</summary>
+    Ipv6State = 16,
 }
 
 /// <summary>Which driver plays a host, and so what its steps may ask: one table for the loader and the run.

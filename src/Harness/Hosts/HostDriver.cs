@@ -23,6 +23,22 @@ public abstract class HostDriver(HostSpec spec) : IDisposable
     /// <summary>Our stack, for steps that read its internals (ARP cache, counters).</summary>
     public virtual NetworkStack Stack => throw new StepFailedException($"host '{Name}' has no stack");
 
+    /// <summary>The IPv6 neighbour cache of every interface (<see cref="HostAbility.Ipv6State"/>); our stack's here.</summary>
+    public virtual IReadOnlyList<Ipv6NeighborView> Ipv6Neighbors() =>
+        Ipv6Interfaces().SelectMany(i => i.Neighbors.Entries)
+            .Select(e => new Ipv6NeighborView(e.Address, Steps.NeighborCacheExpectation.Name(e.State), e.State == Netstack.Link.NeighborState.Incomplete ? null : e.Mac, e.IsRouter))
+            .OrderBy(e => e.Address).ToList();
+
+    /// <summary>The IPv6 addresses of every interface and their states (<see cref="HostAbility.Ipv6State"/>); our
+    /// stack's here.</summary>
+    public virtual IReadOnlyList<Ipv6AddressView> Ipv6Addresses() =>
+        Ipv6Interfaces().SelectMany(i => i.Addresses)
+            .Select(a => new Ipv6AddressView(a.Address, a.Cidr.PrefixLength, Steps.Ipv6AddressExpectation.Name(a.State), Steps.Ipv6AddressExpectation.OriginName(a.Origin)))
+            .ToList();
+
+    private IEnumerable<Netstack.Network.Ipv6.Ipv6Interface> Ipv6Interfaces() =>
+        Stack.Interfaces.Where(i => i.Ipv6 is not null).Select(i => i.Ipv6!);
+
     // ------------------------------------------------------------------ ping
 
     /// <summary>Sends one echo request.</summary>

@@ -18,10 +18,11 @@ namespace Netstack.Harness.Hosts;
 /// <summary>A host played by the Linux kernel on the tap wire: a namespace made for the run, whose tap is bridged
 /// to a port of the host's segment. What the kernel sends enters the segment as the host's frames (recorded as
 /// such, subject to the segment's latency and faults), and what the segment delivers to that port is written to
-/// the tap. Steps act through sockets opened in the namespace; the kernel's internals are not read.</summary>
+/// the tap. Steps act through sockets opened in the namespace; of the kernel's state only the IPv6 neighbour cache
+/// and addresses are read, as <c>ip -6</c> shows them (<see cref="KernelIpv6State"/>).</summary>
 public sealed class LinuxHostDriver : HostDriver
 {
-    public const HostAbility Abilities = HostAbility.Sockets | HostAbility.Exec;
+    public const HostAbility Abilities = HostAbility.Sockets | HostAbility.Exec | HostAbility.Ipv6State;
 
     /// <summary>The kernel is reached through its sockets: its internals are not read, and it sends only what
     /// they make it send.</summary>
@@ -35,6 +36,7 @@ public sealed class LinuxHostDriver : HostDriver
     private readonly Dictionary<SocketName, LinuxUdpSocket> _udp = new();
     private readonly Dictionary<SocketName, Socket> _listeners = new();
     private LinuxPinger? _pinger;
+    private readonly KernelIpv6State _ipv6;
 
     /// <param name="willPing">Opening the raw socket takes a while: when a step will ping, it is opened now, not
     /// when the first ping is due.</param>
@@ -44,6 +46,7 @@ public sealed class LinuxHostDriver : HostDriver
         _loop = loop;
         _seed = sim.Seed;
         _peer = LinuxPeer.Create(spec, loop, sim.Segments[spec.Interfaces[0].Segment].Options.Mtu);
+        _ipv6 = new KernelIpv6State(_peer.Namespace, LinuxPeer.DefaultDevice);
         try
         {
             BridgeToSegment(world, _peer.Tap, log);
@@ -59,6 +62,12 @@ public sealed class LinuxHostDriver : HostDriver
 
     public override NetworkStack Stack =>
         throw new StepFailedException($"host '{Name}' is played by Linux on this wire: this step needs one of our stacks");
+
+    /// <summary>The kernel's neighbour cache for the tap, as <c>ip -6 neigh</c> shows it.</summary>
+    public override IReadOnlyList<Ipv6NeighborView> Ipv6Neighbors() => _ipv6.Neighbors(_loop.Now);
+
+    /// <summary>The tap's IPv6 addresses and their DAD flags, as <c>ip -6 addr</c> shows them.</summary>
+    public override IReadOnlyList<Ipv6AddressView> Ipv6Addresses() => _ipv6.Addresses(_loop.Now);
 
     // The identifier follows the seed (not the process id, as ping(8) has it), so reruns read alike.
     private LinuxPinger Pinger() => _pinger ??= new LinuxPinger(_peer, _loop, (ushort)(_seed * 0x9E37 + 0x6F5));

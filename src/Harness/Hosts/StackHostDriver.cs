@@ -15,7 +15,7 @@ namespace Netstack.Harness.Hosts;
 /// listeners and streams. Everything runs on the loop thread, so the run stays deterministic.</summary>
 public sealed class StackHostDriver : HostDriver
 {
-    public const HostAbility Abilities = HostAbility.Sockets | HostAbility.Inspect;
+    public const HostAbility Abilities = HostAbility.Sockets | HostAbility.Inspect | HostAbility.Ipv6State;
 
     /// <summary>Our stack does everything but inject hand-built frames and run commands.</summary>
     public static string Refusal(string host, HostAbility missing = HostAbility.Inject) => missing == HostAbility.Exec
@@ -37,10 +37,13 @@ public sealed class StackHostDriver : HostDriver
             Ipv4 = new Ipv4Options { Forwarding = spec.Forwarding, DefaultTimeToLive = spec.TimeToLive ?? 64 },
             Tcp = Netstack.Transport.Tcp.TcpSettings.ForPersonality(spec.Personality),
         };
-        // The host Linux plays on the tap wire has IPv6 set up quiet (LinuxPeer): no duplicate address probes, no
-        // router solicitations or SLAAC. On the virtual wire our stack stands in for it the same way.
-        if (spec.PlayedByLinux)
-            options = options with { Ipv6 = options.Ipv6 with { DuplicateAddressDetectTransmits = 0, MaxRouterSolicitations = 0, AcceptRouterAdvertisements = false } };
+        // The host Linux plays on the tap wire has IPv6 set up quiet with a static address (LinuxPeer): no router
+        // solicitations or SLAAC, and no duplicate address probes unless 'dad: true'. On the virtual wire our stack
+        // stands in for it the same way. With ip6: slaac the kernel runs all three, as our stack does by default.
+        if (spec.PlayedByLinux && !spec.Interfaces.Any(i => i.Ipv6Slaac))
+            options = options with { Ipv6 = options.Ipv6 with { MaxRouterSolicitations = 0, AcceptRouterAdvertisements = false } };
+        if (!spec.DuplicateAddressDetection)
+            options = options with { Ipv6 = options.Ipv6 with { DuplicateAddressDetectTransmits = 0 } };
         options = spec.Stack.ApplyTo(options);
         _stack = world.AddHost(spec.Name, options, spec.Interfaces, spec.Routes);
         _loop = world.World.Loop;

@@ -45,7 +45,7 @@ public sealed class LinuxPeer : IDisposable
             ns.MustRun("ip", "tuntap", "add", "dev", Device, "mode", "tap");
             ns.MustRun("ip", "link", "set", "dev", Device, "address", i.Mac.ToString(), "mtu", (i.Mtu ?? mtu).ToString());
             ns.MustRun("ip", "addr", "add", i.Address.ToString(), "dev", Device);
-            if (i.Ipv6 is { } v6) EnableIpv6(ns, Device, v6);
+            if (i.HasIpv6) EnableIpv6(ns, Device, i, host.DuplicateAddressDetection);
             ns.MustRun("ip", "link", "set", "dev", Device, "up");
             foreach (var r in host.Routes)
                 ns.MustRun("ip", "route", "add", r.Prefix.PrefixLength == 0 ? "default" : $"{r.Prefix.Network}/{r.Prefix.PrefixLength}", "via", r.Gateway.ToString());
@@ -63,17 +63,28 @@ public sealed class LinuxPeer : IDisposable
         }
     }
 
-    /// <summary>IPv6 on the tap only (the namespace keeps it off elsewhere), quiet where it can be: no duplicate
-    /// address detection (the address is usable at once: accept_dad=0, dad_transmits=0, and nodad), no router
-    /// solicitations and no SLAAC from advertisements (router_solicitations=0, accept_ra=0). What stays is MLD: the
-    /// kernel reports its solicited-node groups (MLDv2 to ff02::16) when the link comes up, and there is no switch
-    /// to stop that, so scenarios tolerate those reports (no strict frame count of ICMPv6 on that wire).</summary>
-    private static void EnableIpv6(NetworkNamespace ns, string device, Netstack.Wire.Ipv6Cidr address)
+    /// <summary>IPv6 on the tap only (the namespace keeps it off elsewhere). With a static address (<c>ip6: ADDR</c>)
+    /// quiet where it can be: no router solicitations and no SLAAC from advertisements (router_solicitations=0,
+    /// accept_ra=0), and unless <paramref name="dad"/> no duplicate address detection (the address is usable at once:
+    /// accept_dad=0, dad_transmits=0, and nodad). With <c>ip6: slaac</c> a host as RFC 4862 has it, set as our stack
+    /// is: up to three router solicitations (RFC 4861 MAX_RTR_SOLICITATIONS) and addresses from advertised prefixes
+    /// (accept_ra=1, autoconf=1) whose interface identifier is the modified EUI-64 of the MAC (addr_gen_mode=0), no
+    /// temporary addresses (use_tempaddr=0). With <paramref name="dad"/>, one duplicate address probe for every
+    /// address, the link-local one too (accept_dad=1, dad_transmits=1); the kernel's delay before a probe stays its
+    /// own (random, up to rtr_solicit_delay, 1 s).
+    /// Either way MLD stays: the kernel reports its solicited-node groups (MLDv2 to ff02::16) when the link comes
+    /// up and as addresses come, and there is no switch to stop that, so scenarios tolerate those reports (no strict
+    /// frame count of ICMPv6 on that wire).</summary>
+    private static void EnableIpv6(NetworkNamespace ns, string device, InterfaceSpec i, bool dad)
     {
         var conf = $"net.ipv6.conf.{device}.";
-        ns.MustRun("sysctl", "-qw", conf + "accept_dad=0", conf + "dad_transmits=0", conf + "router_solicitations=0",
-            conf + "accept_ra=0", conf + "disable_ipv6=0");
-        ns.MustRun("ip", "-6", "addr", "add", address.ToString(), "dev", device, "nodad");
+        var detection = dad ? new[] { conf + "accept_dad=1", conf + "dad_transmits=1" } : [conf + "accept_dad=0", conf + "dad_transmits=0"];
+        var routers = i.Ipv6Slaac
+            ? new[] { conf + "router_solicitations=3", conf + "accept_ra=1", conf + "autoconf=1", conf + "addr_gen_mode=0", conf + "use_tempaddr=0" }
+            : [conf + "router_solicitations=0", conf + "accept_ra=0"];
+        ns.MustRun("sysctl", ["-qw", .. detection, .. routers, conf + "disable_ipv6=0"]);
+        if (i.Ipv6 is { } address)
+            ns.MustRun("ip", dad ? ["-6", "addr", "add", address.ToString(), "dev", device] : ["-6", "addr", "add", address.ToString(), "dev", device, "nodad"]);
     }
 
     /// <summary>The first socket a process makes costs milliseconds of loading and JIT compilation; paying that
@@ -135,7 +146,7 @@ public sealed class LinuxPeer : IDisposable
         Own(Namespace.RunInside(() => new Socket(family, type, protocol)));
 
     /// <summary>Whether the host has an IPv6 address (then its sockets are dual-mode IPv6 ones).</summary>
-    public bool HasIpv6 => Interface.Ipv6 is not null;
+    public bool HasIpv6 => Interface.HasIpv6;
 
     /// <summary>The wildcard address its sockets bind to.</summary>
     public System.Net.IPAddress AnyAddress => HasIpv6 ? System.Net.IPAddress.IPv6Any : System.Net.IPAddress.Any;

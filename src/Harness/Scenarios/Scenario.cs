@@ -83,6 +83,11 @@ public sealed record HostSpec(
 
     public bool PlayedByLinux => PlayedBy == HostPlayer.Linux;
 
+    /// <summary><c>dad:</c> whether its IPv6 addresses go through duplicate address detection (RFC 4862 §5.4, one
+    /// probe) before use. Default: yes, except on a host Linux plays with a static <c>ip6</c> address, which is
+    /// quiet (usable at once) unless the scenario says <c>dad: true</c>.</summary>
+    public bool DuplicateAddressDetection { get; init; } = true;
+
     /// <summary>The TCP defaults our stack runs with when it plays this host (<c>personality: rfc | linux |
     /// freebsd</c>); per-host settings apply on top. Ignored when the kernel or an external stack plays it.</summary>
     public Netstack.Transport.Tcp.TcpPersonality Personality { get; init; }

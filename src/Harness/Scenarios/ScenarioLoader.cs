@@ -14,9 +14,9 @@ public static partial class ScenarioLoader
 {
     internal static readonly string[] TopKeys = ["name", "description", "seed", "timeout", "wire", "segments", "hosts", "faults", "steps", "connection", "strict"];
     private static readonly string[] SegmentKeys = ["latency", "bandwidth", "mtu"];
-    internal static readonly string[] HostKeys = ["mac", "ip", "ip6", "gateway", "segment", "mtu", "interfaces", "routes", "forwarding", "gratuitous-arp", "ttl", "scripted", "played-by", "services", "personality", "stack"];
+    internal static readonly string[] HostKeys = ["mac", "ip", "ip6", "dad", "gateway", "segment", "mtu", "interfaces", "routes", "forwarding", "gratuitous-arp", "ttl", "scripted", "played-by", "services", "personality", "stack"];
     internal static readonly string[] PlayedByKeys = ["run", "interface", "env", "services", "start-timeout"];
-    private static readonly string[] StackOnlyKeys = ["gateway", "routes", "forwarding", "gratuitous-arp", "ttl", "personality"];
+    private static readonly string[] StackOnlyKeys = ["gateway", "routes", "forwarding", "gratuitous-arp", "ttl", "personality", "dad"];
     private static readonly string[] LinuxDecidesKeys = ["forwarding", "gratuitous-arp"];
     private static readonly string[] InterfaceKeys = ["segment", "mac", "ip", "ip6", "mtu"];
 
@@ -254,10 +254,13 @@ public static partial class ScenarioLoader
 
         if (player == HostPlayer.External && interfaces.Any(i => i.HasIpv6))
             throw m.ErrorAt(m.Node, $"host '{name}' has 'ip6', which hosts an external implementation plays do not support yet");
-        if ((scripted || linux) && interfaces.Any(i => i.Ipv6Slaac))
-            throw m.ErrorAt(m.Node, $"host '{name}' is {(scripted ? "scripted" : "played by Linux")}: 'ip6: slaac' is for hosts our stack plays; give a static address");
+        if (scripted && interfaces.Any(i => i.Ipv6Slaac))
+            throw m.ErrorAt(m.Node, $"host '{name}' is scripted: 'ip6: slaac' is for hosts our stack or Linux plays; give a static address");
         if (linux && interfaces.Count(i => i.HasIpv6) > 1)
             throw m.ErrorAt(m.Node, $"host '{name}' is played by Linux: 'ip6' on one interface only");
+        var dad = m.Boolean("dad");
+        if (dad is not null && !interfaces.Any(i => i.HasIpv6))
+            throw m.ErrorAt(m.KeyNode("dad"), $"host '{name}' has no 'ip6': 'dad' turns duplicate address detection of its IPv6 addresses on or off");
         var routes = new List<RouteSpec>();
         if (m.Get("gateway") is { } gw)
         {
@@ -295,7 +298,11 @@ public static partial class ScenarioLoader
         if (external is { Known: { } known } && KnownExternalStacks.Problem(known, interfaces[0].Mac, interfaces[0].Address) is { } unfit)
             throw m.ErrorAt(castAs is null ? m.Get("played-by")! : m.Node, $"host '{name}' cannot be played by {known}: {unfit}");
         return new HostSpec(name, interfaces, routes, m.Boolean("forwarding") ?? false, m.Boolean("gratuitous-arp") ?? player == HostPlayer.Stack,
-            ttl is { } t ? (byte)t : null, m.Location) { Scripted = scripted, PlayedBy = player, External = external, Services = services, Personality = personality };
+            ttl is { } t ? (byte)t : null, m.Location) {
+                Scripted = scripted, PlayedBy = player, External = external, Services = services, Personality = personality,
+                // Linux plays a host with a static address quietly unless asked; one that autoconfigures probes.
+                DuplicateAddressDetection = dad ?? (!linux || interfaces.Any(i => i.Ipv6Slaac)),
+            };
     }
 
     /// <summary><c>played-by: linux | stack | lwip | slirp</c>, or <c>{ run: COMMAND, interface: NAME, env: {...},

@@ -34,6 +34,7 @@ internal sealed partial class ScenarioReferences(string file, IReadOnlyList<Host
         HostAbility.Inspect => InspectableHost(map, key),
         HostAbility.Inject => ScriptedHost(map, key),
         HostAbility.Exec => HostAble(map, key, HostAbility.Exec),
+        HostAbility.Ipv6State => HostAble(map, key, HostAbility.Ipv6State),
         _ => throw new ArgumentOutOfRangeException(nameof(needs), needs, "one ability per step"),
     };
 

@@ -64,8 +64,8 @@ internal static class StepCatalog
         new("tcp-receive", StepForm.Mapping, ["tcp-receive", "data", "hex", "size", "random", "sha256", "eof", "none"], typeof(TcpReceiveExpectation), (r, s) => r.ReadTcpReceiveExpect(s)),
         new("tcp-state", StepForm.Mapping, ["tcp-state", "state", "error"], typeof(TcpStateExpectation), (r, s) => r.ReadTcpStateExpect(s)),
         new("tcp", StepForm.Mapping, ["tcp", "from", "to", "on", "count", "tolerance", "connection", "next"], typeof(FrameExpectation), (r, s) => r.ReadTcpSegmentExpect(s)),
-        new("neighbor-cache", StepForm.Mapping, ["neighbor-cache", "address", "state", "mac", "router"], typeof(NeighborCacheExpectation), (r, s) => r.ReadNeighborExpect(s), HostAbility.Inspect),
-        new("ip6-address", StepForm.Mapping, ["ip6-address", "address", "state", "origin"], typeof(Ipv6AddressExpectation), (r, s) => r.ReadIpv6AddressExpect(s), HostAbility.Inspect),
+        new("neighbor-cache", StepForm.Mapping, ["neighbor-cache", "address", "state", "mac", "router"], typeof(NeighborCacheExpectation), (r, s) => r.ReadNeighborExpect(s), HostAbility.Ipv6State),
+        new("ip6-address", StepForm.Mapping, ["ip6-address", "address", "state", "origin"], typeof(Ipv6AddressExpectation), (r, s) => r.ReadIpv6AddressExpect(s), HostAbility.Ipv6State),
         new("listener", StepForm.Mapping, ["listener", "half-open", "accept-queue"], typeof(ListenerExpectation), (r, s) => r.ReadListenerExpect(s), HostAbility.Inspect),
         new("counters", StepForm.Mapping, null, typeof(CountersExpectation), (r, s) => r.ReadCountersExpect(s), HostAbility.Inspect),
     ];

@@ -22,7 +22,7 @@ internal sealed partial class StepReader
             Status = status is null ? null : new PingOutcome(status),
             Sequence = (int?)m.Integer("seq", 1, 65_535),
             RoundTrip = m.Duration("rtt"),
-            ReplyFrom = m.Get("reply-from") is { } rf ? refs.Address(m, rf, "reply-from").Address : null,
+            ReplyFrom = m.Get("reply-from") is { } rf ? refs.AddressOfEitherFamily(m, rf, "reply-from").Ip : null,
         };
         if (e.Replies is null && e.Status is null && e.RoundTrip is null && e.ReplyFrom is null)
             throw m.ErrorAt(s.Node, "expect ping needs something to check: replies, status, rtt or reply-from");

@@ -14,7 +14,9 @@ public sealed class PingExpectation : StateExpectation
     public PingOutcome? Status { get; init; }
     public int? Sequence { get; init; }
     public Duration? RoundTrip { get; init; }
-    public Ipv4Address? ReplyFrom { get; init; }
+    /// <summary>Who answered, either family: <c>reply-from: 192.0.2.11</c>, <c>b</c> (b's IPv4 address), <c>b/ip6</c> or
+    /// <c>2001:db8::b</c>.</summary>
+    public IpAddress? ReplyFrom { get; init; }
 
     public override bool IsSettled(ScenarioRun run) => run.Host(Host).PingResults.Count >= run.Host(Host).PingsExpected;
 
@@ -43,7 +45,7 @@ public sealed class PingExpectation : StateExpectation
                     return $"seq {r.Sequence}: {(r.Status == PingStatus.Success ? $"rtt {r.RoundTripTime.TotalMilliseconds:0.###}ms" : PingOutcome.Name(r))} ({Summary(results, expected)})";
         if (ReplyFrom is { } from)
             foreach (var r in considered)
-                if (r.From != from) return $"seq {r.Sequence}: answered by {r.From?.ToString() ?? "nobody"} ({Summary(results, expected)})";
+                if (r.Responder != from) return $"seq {r.Sequence}: answered by {r.Responder?.ToString() ?? "nobody"} ({Summary(results, expected)})";
         return null;
     }
 

@@ -78,4 +78,31 @@ public class Ipv6ScenarioTests
         result.FailureMessage.Should().Contain("2001:db8::b is tentative, not preferred")
             .And.Contain("b has no entry for 2001:db8::99; cache: empty");
     }
+
+    [Test]
+    public void Reply_from_names_an_ipv6_responder_by_host_or_literal()
+    {
+        static ScenarioResult PingB(string replyFrom) => YamlScenario.Run("ip6-reply-from", $$"""
+            wire: { latency: 1ms }
+            hosts:
+              a: { mac: 02:00:00:00:00:0a, ip: 192.0.2.10/24, ip6: 2001:db8::a/64 }
+              b: { mac: 02:00:00:00:00:0b, ip: 192.0.2.11/24, ip6: 2001:db8::b/64 }
+            steps:
+              - at: 2s
+                ping: { from: a, to: b/ip6 }
+              - expect: { ping: a, replies: 1, reply-from: {{replyFrom}} }
+            """);
+
+        foreach (var written in new[] { "b/ip6", "2001:db8::b", "\"2001:db8:0::b\"" })
+        {
+            var result = PingB(written);
+            result.Passed.Should().BeTrue(written + ": " + result.FailureMessage);
+        }
+        var wrong = PingB("2001:db8::a");
+        wrong.Passed.Should().BeFalse();
+        wrong.FailureMessage.Should().Contain("seq 1: answered by 2001:db8::b");
+        var ipv4 = PingB("b");
+        ipv4.Passed.Should().BeFalse("a host name stands for its IPv4 address; the echo reply came from its IPv6 one");
+        ipv4.FailureMessage.Should().Contain("answered by 2001:db8::b");
+    }
 }

@@ -100,8 +100,8 @@ public class StepCatalogTests
         ["expect udp-error"] = ("- expect: { udp-error: x:5 }", 'x'),
         ["expect counters"] = ("- expect: { counters: l, drop.udp-no-listener: 1 }", 'l'),
         ["expect listener"] = ("- expect: { listener: l:80, half-open: 0 }", 'l'),
-        ["expect neighbor-cache"] = ("- expect: { neighbor-cache: l, address: 2001:db8::a, state: reachable }", 'l'),
-        ["expect ip6-address"] = ("- expect: { ip6-address: l, address: 2001:db8::b, state: preferred }", 'l'),
+        ["expect neighbor-cache"] = ("- expect: { neighbor-cache: x, address: 2001:db8::a, state: reachable }", 'x'),
+        ["expect ip6-address"] = ("- expect: { ip6-address: x, address: 2001:db8::b, state: preferred }", 'x'),
     };
 
     [Test]

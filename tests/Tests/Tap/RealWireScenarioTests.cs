@@ -47,7 +47,9 @@ public class RealWireScenarioTests
         var files = LinuxScenarios();
         files.Should().Contain(f => f.EndsWith("linux-arp-resolution.yaml")).And.Contain(f => f.EndsWith("linux-icmp-echo.yaml"))
             .And.Contain(f => f.EndsWith("linux-tcp-connection.yaml")).And.Contain(f => f.EndsWith("ipv6-udp.yaml"))
-            .And.Contain(f => f.EndsWith("ipv6-tcp-loss.yaml")).And.Contain(f => f.EndsWith("ipv6-linux-ping.yaml"));
+            .And.Contain(f => f.EndsWith("ipv6-tcp-loss.yaml")).And.Contain(f => f.EndsWith("ipv6-linux-ping.yaml"))
+            .And.Contain(f => f.EndsWith("ipv6-linux-neighbor-discovery.yaml")).And.Contain(f => f.EndsWith("ipv6-linux-slaac-dad.yaml"))
+            .And.Contain(f => f.EndsWith("ipv6-linux-dad-duplicate.yaml"));
 
         var (exit, stdout, stderr) = RunHarness(["run", "--wire", "tap", "--out", _out, .. files]);
 
@@ -62,6 +64,14 @@ public class RealWireScenarioTests
                 .Should().NotBeEmpty(name);
         // The kernel's ping6 (raw ICMPv6 socket): requests from its address, the 3000-byte one in three fragments.
         TsharkCheck.Frames(Path.Combine(_out, "ipv6-linux-ping.pcap"), "ipv6.src == 2001:db8::b && ipv6.fraghdr").Should().HaveCount(3);
+        // The kernel ran duplicate address detection itself: its probes carry a nonce option (RFC 7527, type 14),
+        // which our stand-in does not send; and it answered a's unreachability probe with a solicited advertisement.
+        TsharkCheck.Frames(Path.Combine(_out, "ipv6-linux-slaac-dad.pcap"),
+            "ipv6.src == :: && icmpv6.type == 135 && icmpv6.nd.ns.target_address == 2001:db8:1::ff:fe00:b && icmpv6.opt.type == 14").Should().ContainSingle();
+        TsharkCheck.Frames(Path.Combine(_out, "ipv6-linux-dad-duplicate.pcap"),
+            "ipv6.src == :: && icmpv6.type == 135 && icmpv6.nd.ns.target_address == 2001:db8::b && icmpv6.opt.type == 14").Should().ContainSingle();
+        TsharkCheck.Frames(Path.Combine(_out, "ipv6-linux-neighbor-discovery.pcap"),
+            "ipv6.src == 2001:db8::b && icmpv6.type == 136 && icmpv6.nd.na.flag.s == 1 && ipv6.dst == 2001:db8::a").Should().HaveCount(1);
     }
 
     [Test]

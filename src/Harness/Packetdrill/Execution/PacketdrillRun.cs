@@ -118,7 +118,9 @@ public sealed class PacketdrillRun : IDisposable
                 [localInterface], [defaultRoute]);
         else
         {
-            var spec = new HostSpec("local", [localInterface], [defaultRoute], false, false, null, new SourceLocation(script.File, 1, 1));
+            // packetdrill's tun: the address is usable at once (nodad), as on our stack above.
+            var spec = new HostSpec("local", [localInterface], [defaultRoute], false, false, null, new SourceLocation(script.File, 1, 1))
+                { DuplicateAddressDetection = false };
             // Named tun0 as packetdrill's device, which scripts' shell commands name (ethtool -K tun0, tc qdisc ... tun0).
             _kernel = Netstack.Harness.Linux.LinuxPeer.Create(spec, realTime, mtu ?? 1500, "tun0", offload: true);
             // packetdrill's tun has no ARP: a permanent neighbour entry for the gateway keeps the kernel's first

@@ -35,4 +35,10 @@ public sealed record Ipv6Options : IReassemblyLimits
     /// <summary>Destinations with a next hop learned from a Redirect; the oldest is forgotten beyond it, so a flood of
     /// redirects for distinct destinations cannot grow the cache without bound.</summary>
     public int MaxRedirectEntries { get; init; } = 1024;
+    /// <summary>How long a next hop learned from a Redirect holds. RFC 4861 gives Redirect-created Destination Cache
+    /// entries no lifetime of their own and lets a node discard Destination Cache entries (§5.3, garbage collection),
+    /// after which next-hop determination (§5.2) sends the destination to a default router again, which may redirect
+    /// anew. 10 minutes, as FreeBSD's ICMPv6 redirect timeout and our <see cref="PathMtuTimeout"/>: a router that
+    /// stops redirecting (its better first hop gone) is back in use within that.</summary>
+    public Duration RedirectLifetime { get; init; } = Duration.FromMinutes(10);
 }

@@ -7,13 +7,15 @@ namespace Netstack.Network.Ipv6;
 /// <summary>A next hop learned from a Redirect (RFC 4861 §8.3).</summary>
 /// <param name="NextHop">Where packets to the destination go: a better router, or the destination itself (on-link).</param>
 /// <param name="Router">The default router the redirect rests on: it goes when that router is no longer one.</param>
-/// <param name="LearnedAt">When the redirect arrived; the oldest entry is evicted first.</param>
+/// <param name="LearnedAt">When the redirect arrived; the oldest entry is evicted first, and an entry older than
+/// <see cref="Ipv6Options.RedirectLifetime"/> is forgotten.</param>
 public readonly record struct RedirectEntry(Ipv6Address NextHop, Ipv6Address Router, Instant LearnedAt);
 
 /// <summary>The host side of Redirect (RFC 4861 §8) on one interface: validates Redirects (§8.1) and keeps a
-/// per-destination next hop (§8.3) that routing consults before the default router. Bounded by
-/// <see cref="Ipv6Options.MaxRedirectEntries"/> (the oldest entry is evicted) so a flood of redirects for distinct
-/// destinations cannot grow memory.</summary>
+/// per-destination next hop (§8.3) that routing consults before the default router. An entry holds for
+/// <see cref="Ipv6Options.RedirectLifetime"/> from the redirect (a later redirect for the destination starts it again)
+/// and as long as the router behind it is a default router. Bounded by <see cref="Ipv6Options.MaxRedirectEntries"/>
+/// (the oldest goes, expired or not) so a flood of redirects for distinct destinations cannot grow memory.</summary>
 public sealed class RedirectCache
 {
     private readonly Dictionary<Ipv6Address, RedirectEntry> _entries = new();
@@ -26,16 +28,18 @@ public sealed class RedirectCache
     /// <summary>Destinations redirected.</summary>
     public int Count => _entries.Count;
 
-    /// <summary>The entry for <paramref name="destination"/>, for assertions and reports; false when there is none.</summary>
-    public bool TryGetEntry(Ipv6Address destination, out RedirectEntry entry) => _entries.TryGetValue(destination, out entry);
+    /// <summary>The entry for <paramref name="destination"/>, for assertions and reports; false when there is none
+    /// or it has expired.</summary>
+    public bool TryGetEntry(Ipv6Address destination, out RedirectEntry entry) =>
+        _entries.TryGetValue(destination, out entry) && !IsExpired(entry);
 
-    /// <summary>The redirected next hop for <paramref name="destination"/>; false when there is none or the router
-    /// that redirected is no longer a default router (the entry is then forgotten).</summary>
+    /// <summary>The redirected next hop for <paramref name="destination"/>; false when there is none, it has expired,
+    /// or the router that redirected is no longer a default router (the entry is then forgotten).</summary>
     public bool TryGetNextHop(Ipv6Address destination, out Ipv6Address nextHop)
     {
         nextHop = default;
         if (_entries.Count == 0 || !_entries.TryGetValue(destination, out var entry)) return false;
-        if (!_ip.Routers.IsDefaultRouter(entry.Router))
+        if (IsExpired(entry) || !_ip.Routers.IsDefaultRouter(entry.Router))
         {
             _entries.Remove(destination);
             return false;
@@ -58,8 +62,8 @@ public sealed class RedirectCache
         var target = Ndp.Target(message);
         var destination = Ndp.RedirectDestination(message);
         // The router behind this redirect: the sender if it is a default router, else the one behind the earlier
-        // redirect that made the sender our first hop.
-        var router = _entries.TryGetValue(destination, out var previous) ? previous.Router : source;
+        // redirect that made the sender our first hop (IsFromFirstHop saw that redirect live).
+        var router = TryGetEntry(destination, out var previous) ? previous.Router : source;
         if (!_ip.Routers.IsDefaultRouter(router))
         {
             counters.Drop(DropReason.Ipv6RedirectInvalid);
@@ -93,6 +97,8 @@ public sealed class RedirectCache
         foreach (var (destination, entry) in _entries)
             if (entry.Router == router) _entries.Remove(destination);
     }
+
+    private bool IsExpired(RedirectEntry entry) => Stack.Scheduler.Now - entry.LearnedAt >= Stack.Options.Ipv6.RedirectLifetime;
 
     private void EvictOldest()
     {

@@ -197,6 +197,23 @@ public class RedirectTraceTests
     }
 
     [Test]
+    public void A_redirect_expires_after_its_lifetime_and_the_default_router_is_the_next_hop_again()
+    {
+        // The router (static: it never expires) outlasts the redirect, whose lifetime is 10 minutes by default.
+        var host = HostBehindRouter();
+        host.FeedAt(Instant.FromSeconds(1), RedirectFrame(BetterRouter, Remote, options: [Ipv6Frames.LinkLayerOption(2, BetterRouterMac)]));
+        host.Stack.Counters.RedirectsProcessed.Should().Be(1);
+
+        host.RunUntil(Instant.FromSeconds(1) + Duration.FromMinutes(10) - Duration.FromMilliseconds(1));
+        DestinationMac(Ping(host, Remote)).Should().Be(BetterRouterMac, "the redirect holds for its whole lifetime");
+
+        host.RunUntil(Instant.FromSeconds(1) + Duration.FromMinutes(10));
+        host.Ipv6.Redirects.TryGetEntry(Remote, out _).Should().BeFalse("the redirect expired");
+        DestinationMac(Ping(host, Remote, 2)).Should().Be(RouterMac, "an expired redirect sends the destination to the default router again");
+        host.Ipv6.Redirects.Count.Should().Be(0);
+    }
+
+    [Test]
     public void A_flood_of_redirects_for_distinct_destinations_keeps_the_cache_bounded()
     {
         const int limit = 16;

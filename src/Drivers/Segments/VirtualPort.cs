@@ -1,3 +1,4 @@
+using Netstack.Drivers.Loops;
 using Netstack.Link;
 using Netstack.Time;
 using Netstack.Wire;
@@ -14,9 +15,36 @@ public sealed class VirtualPort : ILink
     {
         _segment = segment;
         Name = name;
+        Loop = segment.Loop;
+    }
+
+    /// <summary>The scheduler of the host on this port: frames arriving here are events on it. The segment's own loop,
+    /// unless the port belongs to a partition of a <see cref="ParallelVirtualLoop"/>.</summary>
+    internal IScheduler Loop { get; private set; }
+
+    /// <summary>The partition the host on this port runs in, when the world runs in parallel: what the host sends
+    /// waits in the partition's outbox until the window ends, and the segment carries it then.</summary>
+    internal LogicalProcess? Partition { get; private set; }
+
+    internal void JoinPartition(LogicalProcess partition)
+    {
+        Partition = partition;
+        Loop = partition.Loop;
+    }
+
+    /// <summary>Schedules a frame's arrival at this port; in a partitioned world an arrival inside the window just
+    /// run would break the lookahead, and is refused rather than delivered late.</summary>
+    internal void ScheduleArrival(Instant arrival, IScheduledAction delivery)
+    {
+        if (Partition is not null && arrival < Loop.Now)
+            throw new InvalidOperationException(
+                $"a frame for {Name} was scheduled to arrive at {arrival}, inside the window already run (to {Loop.Now}): " +
+                "a fault on a partitioned wire may delay frames, never advance them");
+        Loop.Schedule(arrival, delivery, 0);
     }
 
     public string Name { get; }
+    internal VirtualSegment Segment => _segment;
     public int Mtu => _segment.Options.Mtu;
     /// <summary>When the port finishes serializing what it has already sent.</summary>
     internal Instant BusyUntil { get; set; }
@@ -47,6 +75,11 @@ public sealed class VirtualPort : ILink
             FramesLostWhileDown++;
             return;
         }
+        if (Partition is { } partition)
+        {
+            partition.Send(this, frame);
+            return;
+        }
         _segment.Transmit(this, frame);
     }
 
@@ -59,6 +92,9 @@ public sealed class VirtualPort : ILink
         }
         _receiver?.ReceiveFrame(frame, checksumsVouched);
     }
+
+    /// <summary>The segment carries a frame from the partition's outbox (see <see cref="Partition"/>).</summary>
+    internal void Carry(ReadOnlySpan<byte> frame) => _segment.Transmit(this, frame);
 
     public override string ToString() => Name;
 }

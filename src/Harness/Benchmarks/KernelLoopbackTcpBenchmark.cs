@@ -11,7 +11,10 @@ namespace Netstack.Harness.Benchmarks;
 /// <param name="stack">Our stack's run at MTU 1500, compared as tcp-virtual-vs-kernel-ratio.</param>
 /// <param name="largeFrames">Our stack's run with frames as large as loopback's (MTU 65535; the kernel's lo has 65536),
 /// compared apart as tcp-virtual-64k-vs-kernel-ratio.</param>
-public sealed class KernelLoopbackTcpBenchmark(Func<TcpBulkTransferResult?> stack, Func<TcpBulkTransferResult?>? largeFrames = null)
+/// <param name="parallel">Our stack's run at MTU 1500 on the parallel virtual loop (two threads), compared as
+/// tcp-virtual-parallel-vs-kernel-ratio.</param>
+public sealed class KernelLoopbackTcpBenchmark(Func<TcpBulkTransferResult?> stack, Func<TcpBulkTransferResult?>? largeFrames = null,
+    Func<TcpBulkTransferResult?>? parallel = null)
     : IBenchmarkWorkload
 {
     public string Title => "Linux kernel TCP over loopback, in-process socket pair (the yardstick)";
@@ -40,6 +43,14 @@ public sealed class KernelLoopbackTcpBenchmark(Func<TcpBulkTransferResult?> stac
             if (bestPerCpu > 0 && ours.GigabitsPerCpuSecond > 0)
                 yield return new BenchmarkFigure("tcp-virtual-vs-kernel-cpu-ratio", ours.GigabitsPerCpuSecond / bestPerCpu, "x",
                     "  same, per CPU-second (both sides' work per byte; less sensitive to machine load)");
+        }
+        if (parallel?.Invoke() is { } threads && best > 0)
+        {
+            yield return new BenchmarkFigure("tcp-virtual-parallel-vs-kernel-ratio", threads.GigabitsPerSecond / best, "x",
+                "our stack on the parallel virtual loop (two threads, 20 µs wire latency) as a fraction of the kernel's", "1.0");
+            if (bestPerCpu > 0 && threads.GigabitsPerCpuSecond > 0)
+                yield return new BenchmarkFigure("tcp-virtual-parallel-vs-kernel-cpu-ratio", threads.GigabitsPerCpuSecond / bestPerCpu, "x",
+                    "  same, per CPU-second");
         }
         if (largeFrames?.Invoke() is { } large && best > 0)
         {

@@ -32,7 +32,7 @@ public sealed class ParallelVirtualLoop : IEventLoop, IDisposable
     private Instant _windowEnd;
     private bool _windowInclusive;
     private readonly Action<int> _runWindow;
-    private readonly Action<LogicalProcess.FrameLog, LogicalProcess.FrameLog.Entry> _record, _carry;
+    private readonly Action<LogicalProcess.FrameLog, int> _record, _carry;
 
     /// <param name="threads">Threads to run the partitions on (the caller's is one of them); 1 runs every partition
     /// on the caller's thread, in the same windows and order.</param>
@@ -42,11 +42,13 @@ public sealed class ParallelVirtualLoop : IEventLoop, IDisposable
         Threads = threads;
         _byWorker = Enumerable.Range(0, threads).Select(_ => new List<LogicalProcess>()).ToArray();
         _runWindow = RunWindow;
-        _record = (log, entry) => _capture!.Write(entry.Time, log.Bytes(entry), entry.Context);
-        _carry = (log, entry) =>
+        _record = (log, i) => _capture!.Write(log[i].Time, log.Bytes(log[i]), log[i].Context);
+        _carry = (log, i) =>
         {
-            _carryingAt = entry.Time;
-            entry.Port!.Carry(log.Bytes(entry));
+            _carryingLog = log;
+            _carryingIndex = i;
+            _carryingAt = log[i].Time;
+            log[i].Port!.Carry(log.Bytes(log[i]));
         };
     }
 
@@ -73,7 +75,7 @@ public sealed class ParallelVirtualLoop : IEventLoop, IDisposable
     internal LogicalProcess AddPartition(string name)
     {
         if (_workers is not null) throw new InvalidOperationException("partitions are added before the loop first runs");
-        var partition = new LogicalProcess(_partitions.Count, name);
+        var partition = new LogicalProcess(this, _partitions.Count, name);
         _partitions.Add(partition);
         _byWorker[partition.Index % Threads].Add(partition);
         return partition;
@@ -153,6 +155,7 @@ public sealed class ParallelVirtualLoop : IEventLoop, IDisposable
     {
         foreach (var partition in _byWorker[worker])
         {
+            partition.Ingest();
             if (_windowInclusive) partition.Loop.RunUntil(_windowEnd);
             else partition.Loop.RunBefore(_windowEnd);
         }
@@ -174,43 +177,69 @@ public sealed class ParallelVirtualLoop : IEventLoop, IDisposable
         {
             var due = p.Loop.HasPosted ? p.Loop.Now : p.Loop.NextDue;
             if (due is { } d && (earliest is null || d < earliest)) earliest = d;
+            if (p.EarliestInbound is { } a && (earliest is null || a < earliest)) earliest = a;
         }
         var world = _world.HasPosted ? _world.Now : _world.NextDue;
         worldFirst = world is { } w && (earliest is null || w <= earliest);
         return worldFirst ? world : earliest;
     }
 
-    /// <summary>Between windows: the segments carry what the partitions sent, in the merged order; the recording is
-    /// written in the same order; the wire buffers arrivals are done with go back to their segments.</summary>
+    /// <summary>Between windows: the recording is written and the segments carry what the partitions sent, both in
+    /// the merged order; each arrival waits in its receiver's inbox for the next window.</summary>
     private void Settle()
     {
-        foreach (var p in _partitions) p.RecycleReturned();
-        Merge(static p => p.Recorded, _record);
-        Merge(static p => p.Outbox, _carry);
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        // Inboxes point into the outboxes carried last time, which are about to be reused: normally the window
+        // between emptied them; if none ran (a world event, a second look), they are scheduled here.
+        foreach (var p in _partitions) p.Ingest();
+        foreach (var p in _partitions)
+            if (p.Recorded.Count > 0) _logs.Add(p.Recorded);
+        Merge(_logs, _record);
+        foreach (var log in _logs) log.Clear();
+        _logs.Clear();
+        foreach (var p in _partitions)
+            if (p.Outbox.Count > 0) _logs.Add(p.TakeOutbox());
+        Merge(_logs, _carry);
+        _logs.Clear();
+        _carryingLog = null;
         _carryingAt = null;
+        _settleTicks += System.Diagnostics.Stopwatch.GetTimestamp() - started;
     }
 
-    private readonly List<(LogicalProcess.FrameLog Log, int Next)> _merging = new();
+    private long _settleTicks;
 
-    /// <summary>Visits every entry of the partitions' logs in (time, partition, position) order, then clears them.
-    /// Each log is in time order already; the partitions with entries are few, so a scan picks the next.</summary>
-    private void Merge(Func<LogicalProcess, LogicalProcess.FrameLog> logOf, Action<LogicalProcess.FrameLog, LogicalProcess.FrameLog.Entry> visit)
+    /// <summary>Wall time spent between windows carrying frames and writing the recording: the serial part.</summary>
+    public Duration SerialTime => Duration.FromTimeSpan(System.Diagnostics.Stopwatch.GetElapsedTime(0, _settleTicks));
+
+    private readonly List<LogicalProcess.FrameLog> _logs = new();
+    private readonly List<(LogicalProcess.FrameLog Log, int Next)> _merging = new();
+    private LogicalProcess.FrameLog? _carryingLog;
+    private int _carryingIndex;
+
+    /// <summary>Whether <paramref name="frame"/> is the frame being carried, where it lies in its outbox.</summary>
+    internal bool IsCarrying(ReadOnlySpan<byte> frame, out LogicalProcess.FrameLog log, out int offset)
     {
-        foreach (var p in _partitions)
-            if (logOf(p) is { Count: > 0 } log) _merging.Add((log, 0));
+        log = _carryingLog!;
+        offset = 0;
+        if (_carryingLog is null || !_carryingLog.Holds(frame, _carryingLog[_carryingIndex])) return false;
+        offset = _carryingLog[_carryingIndex].Offset;
+        return true;
+    }
+
+    /// <summary>Visits every entry of <paramref name="logs"/> (given in partition order) in (time, partition,
+    /// position) order. Each log is in time order already; the logs are few, so a scan picks the next.</summary>
+    private void Merge(List<LogicalProcess.FrameLog> logs, Action<LogicalProcess.FrameLog, int> visit)
+    {
+        foreach (var log in logs) _merging.Add((log, 0));
         while (_merging.Count > 0)
         {
             int best = 0;
             for (int i = 1; i < _merging.Count; i++)
                 if (_merging[i].Log[_merging[i].Next].Time < _merging[best].Log[_merging[best].Next].Time) best = i;
             var (log, next) = _merging[best];
-            visit(log, log[next]);
+            visit(log, next);
             if (next + 1 < log.Count) _merging[best] = (log, next + 1);
-            else
-            {
-                log.Clear();
-                _merging.RemoveAt(best);
-            }
+            else _merging.RemoveAt(best);
         }
     }
 

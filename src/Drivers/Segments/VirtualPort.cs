@@ -15,33 +15,13 @@ public sealed class VirtualPort : ILink
     {
         _segment = segment;
         Name = name;
-        Loop = segment.Loop;
     }
-
-    /// <summary>The scheduler of the host on this port: frames arriving here are events on it. The segment's own loop,
-    /// unless the port belongs to a partition of a <see cref="ParallelVirtualLoop"/>.</summary>
-    internal IScheduler Loop { get; private set; }
 
     /// <summary>The partition the host on this port runs in, when the world runs in parallel: what the host sends
     /// waits in the partition's outbox until the window ends, and the segment carries it then.</summary>
     internal LogicalProcess? Partition { get; private set; }
 
-    internal void JoinPartition(LogicalProcess partition)
-    {
-        Partition = partition;
-        Loop = partition.Loop;
-    }
-
-    /// <summary>Schedules a frame's arrival at this port; in a partitioned world an arrival inside the window just
-    /// run would break the lookahead, and is refused rather than delivered late.</summary>
-    internal void ScheduleArrival(Instant arrival, IScheduledAction delivery)
-    {
-        if (Partition is not null && arrival < Loop.Now)
-            throw new InvalidOperationException(
-                $"a frame for {Name} was scheduled to arrive at {arrival}, inside the window already run (to {Loop.Now}): " +
-                "a fault on a partitioned wire may delay frames, never advance them");
-        Loop.Schedule(arrival, delivery, 0);
-    }
+    internal void JoinPartition(LogicalProcess partition) => Partition = partition;
 
     public string Name { get; }
     internal VirtualSegment Segment => _segment;

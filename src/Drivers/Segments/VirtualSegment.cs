@@ -130,9 +130,15 @@ public sealed class VirtualSegment
     {
         int receivers = _ports.Count - 1;
         if (receivers <= 0) return;
+        if (from.Partition is not null)
+        {
+            foreach (var to in _ports)
+                if (to != from) to.Partition!.Arrive(to, frame, arrival, checksumsVouched);
+            return;
+        }
         var shared = RentShared(frame, receivers, checksumsVouched);
         foreach (var to in _ports)
-            if (to != from) to.ScheduleArrival(arrival, RentInFlight(to, shared));
+            if (to != from) Loop.Schedule(arrival, RentInFlight(to, shared), 0);
     }
 
     private void Deliver(VirtualPort from, VirtualPort to, ReadOnlySpan<byte> frame, Instant arrival)
@@ -142,14 +148,23 @@ public sealed class VirtualSegment
             faults.Carry(this, from, to, frame, arrival);
             return;
         }
-        to.ScheduleArrival(arrival, RentInFlight(to, RentShared(frame, 1, from.VouchesForTransportChecksums)));
+        if (to.Partition is { } partition)
+        {
+            partition.Arrive(to, frame, arrival, from.VouchesForTransportChecksums);
+            return;
+        }
+        Loop.Schedule(arrival, RentInFlight(to, RentShared(frame, 1, from.VouchesForTransportChecksums)), 0);
     }
 
     /// <summary>Puts a copy of <paramref name="frame"/> in flight to <paramref name="to"/>, arriving at
     /// <paramref name="arrival"/>. Fault injectors call this for each copy they let through (the receiver verifies its
     /// checksums: the injector may have altered it).</summary>
-    public void ScheduleArrival(VirtualPort to, ReadOnlySpan<byte> frame, Instant arrival) =>
-        to.ScheduleArrival(arrival, RentInFlight(to, RentShared(frame, 1, checksumsVouched: false)));
+    public void ScheduleArrival(VirtualPort to, ReadOnlySpan<byte> frame, Instant arrival)
+    {
+        // In a parallel world the receiving partition queues the frame for its next window (see ParallelVirtualLoop).
+        if (to.Partition is { } partition) partition.Arrive(to, frame, arrival, checksumsVouched: false);
+        else Loop.Schedule(arrival, RentInFlight(to, RentShared(frame, 1, checksumsVouched: false)), 0);
+    }
 
     /// <summary>Frame copies currently held by frames in flight (a broadcast counts once): what the wire's
     /// memory grows with.</summary>
@@ -176,15 +191,7 @@ public sealed class VirtualSegment
         return inFlight;
     }
 
-    /// <summary>Back to the pools once the arrival has run. In a partitioned world arrivals run on several threads
-    /// while the pools are the segment's: the receiving partition keeps them until the window ends.</summary>
-    private void ArrivalDone(VirtualPort to, InFlightFrame inFlight, SharedFrame frame)
-    {
-        if (to.Partition is { } partition) partition.Returned(inFlight, frame);
-        else Recycle(inFlight, frame);
-    }
-
-    internal void Recycle(InFlightFrame inFlight, SharedFrame frame)
+    private void Recycle(InFlightFrame inFlight, SharedFrame frame)
     {
         // The pools keep what steady traffic reuses; a burst (N hosts broadcasting at once puts N² arrivals in
         // flight) is left to the collector rather than held for the rest of the run.
@@ -206,7 +213,7 @@ public sealed class VirtualSegment
 
     /// <summary>The bytes of a frame on the wire, shared by every port it is on its way to; back to the pool when the
     /// last of them has it.</summary>
-    internal sealed class SharedFrame
+    private sealed class SharedFrame
     {
         private byte[] _buffer = [];
         private int _length;
@@ -242,12 +249,10 @@ public sealed class VirtualSegment
     }
 
     /// <summary>One port's arrival of a frame on the wire, delivered when its event runs.</summary>
-    internal sealed class InFlightFrame(VirtualSegment segment) : IScheduledAction
+    private sealed class InFlightFrame(VirtualSegment segment) : IScheduledAction
     {
         private SharedFrame? _frame;
         private VirtualPort? _to;
-
-        public VirtualSegment Segment => segment;
 
         public void Load(VirtualPort to, SharedFrame frame)
         {
@@ -267,7 +272,7 @@ public sealed class VirtualSegment
             }
             finally
             {
-                segment.ArrivalDone(to, this, frame);
+                segment.Recycle(this, frame);
             }
         }
     }

@@ -14,8 +14,11 @@ namespace Netstack.Harness.Benchmarks;
 /// measured window, divided by the TCP segments both stacks sent in it.</param>
 /// <param name="GigabitsPerCpuSecond">Payload per CPU-second the process used in the window (every thread), in
 /// Gbit/s: on a machine shared with other work this moves far less than the wall-clock rate.</param>
+/// <param name="SerialShare">On the parallel loop: the share of the wall time spent between windows (carrying frames),
+/// when one thread works alone.</param>
+/// <param name="Windows">On the parallel loop: the windows the measured transfer took.</param>
 public sealed record TcpBulkTransferResult(double GigabitsPerSecond, double BytesAllocatedPerSegment, long PayloadBytes,
-    long Segments, Duration Elapsed, long Retransmissions, double GigabitsPerCpuSecond);
+    long Segments, Duration Elapsed, long Retransmissions, double GigabitsPerCpuSecond, double SerialShare = 0, long Windows = 0);
 
 /// <summary>TCP bulk transfer between two stacks in one process over the virtual wire (MTU 1500, no
 /// capture, no faults): how fast the stack moves payload, and whether its data path allocates. The
@@ -68,6 +71,11 @@ public sealed record TcpBulkTransferBenchmark : IBenchmarkWorkload
             "  same, payload per CPU-second of the process (less sensitive to machine load)");
         yield return new BenchmarkFigure($"{FigureName}-bytes-per-segment", best.BytesAllocatedPerSegment, "B/segment",
             "managed bytes allocated per TCP segment in steady state", "0");
+        if (Threads > 0)
+        {
+            yield return new BenchmarkFigure($"{FigureName}-serial-share", best.SerialShare, "x",
+                $"  share of the wall time spent between windows, carrying frames on one thread ({best.Windows} windows of ≤ {Latency.TotalMicroseconds:0} µs)");
+        }
     }
 
     /// <summary>The best round of the last <see cref="Run(BenchmarkSettings)"/>, for comparisons made in the same run.</summary>
@@ -123,6 +131,8 @@ public sealed record TcpBulkTransferBenchmark : IBenchmarkWorkload
         long Allocated() => parallel is null ? GC.GetAllocatedBytesForCurrentThread() : GC.GetTotalAllocatedBytes(precise: true);
         long allocatedBefore = Allocated();
         var cpuBefore = Environment.CpuUsage.TotalTime;
+        long windowsBefore = parallel?.Windows ?? 0;
+        var serialBefore = parallel?.SerialTime ?? Duration.Zero;
         long started = Stopwatch.GetTimestamp();
         pump(MeasuredBytes);
         var elapsed = Duration.FromTimeSpan(Stopwatch.GetElapsedTime(started));
@@ -133,7 +143,9 @@ public sealed record TcpBulkTransferBenchmark : IBenchmarkWorkload
         double gbps = MeasuredBytes * 8 / elapsed.TotalSeconds / 1e9;
         return new TcpBulkTransferResult(gbps, segments == 0 ? 0 : (double)allocated / segments, MeasuredBytes, segments,
             elapsed, sender.Counters.TcpRetransmissions - retransmissionsBefore,
-            cpu > TimeSpan.Zero ? MeasuredBytes * 8 / cpu.TotalSeconds / 1e9 : 0);
+            cpu > TimeSpan.Zero ? MeasuredBytes * 8 / cpu.TotalSeconds / 1e9 : 0,
+            parallel is null ? 0 : (parallel.SerialTime - serialBefore).TotalSeconds / elapsed.TotalSeconds,
+            parallel is null ? 0 : parallel.Windows - windowsBefore);
     }
 
     /// <summary>Moves <paramref name="bytes"/> from <paramref name="from"/> to <paramref name="to"/>: keep the

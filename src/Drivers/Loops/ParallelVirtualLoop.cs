@@ -41,6 +41,7 @@ public sealed class ParallelVirtualLoop : IEventLoop, IDisposable
         if (threads < 1) throw new ArgumentOutOfRangeException(nameof(threads), threads, "at least one thread");
         Threads = threads;
         _byWorker = Enumerable.Range(0, threads).Select(_ => new List<LogicalProcess>()).ToArray();
+        _windowCpu = new Duration[threads];
         _runWindow = RunWindow;
         _record = (log, i) => _capture!.Write(log[i].Time, log.Bytes(log[i]), log[i].Context);
         _carry = (log, i) =>
@@ -139,6 +140,7 @@ public sealed class ParallelVirtualLoop : IEventLoop, IDisposable
                 if (_windowInclusive) end = limit;
                 _windowEnd = end;
                 _workers.Run(_runWindow);
+                if (MeasureCriticalPath) CriticalPathCpu += BusiestThread();
                 foreach (var p in _partitions) p.Loop.Adopt();
                 Windows++;
                 if (_windowInclusive) _world.RunUntil(end);
@@ -152,6 +154,21 @@ public sealed class ParallelVirtualLoop : IEventLoop, IDisposable
     }
 
     private void RunWindow(int worker)
+    {
+        var cpuBefore = MeasureCriticalPath ? ThreadCpuTime.Now() : Duration.Zero;
+        RunPartitions(worker);
+        if (MeasureCriticalPath) _windowCpu[worker] = ThreadCpuTime.Now() - cpuBefore;
+    }
+
+    private Duration BusiestThread()
+    {
+        var most = Duration.Zero;
+        foreach (var cpu in _windowCpu)
+            if (cpu > most) most = cpu;
+        return most;
+    }
+
+    private void RunPartitions(int worker)
     {
         foreach (var partition in _byWorker[worker])
         {
@@ -189,6 +206,7 @@ public sealed class ParallelVirtualLoop : IEventLoop, IDisposable
     private void Settle()
     {
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var cpuBefore = MeasureCriticalPath ? ThreadCpuTime.Now() : Duration.Zero;
         // Inboxes point into the outboxes carried last time, which are about to be reused: normally the window
         // between emptied them; if none ran (a world event, a second look), they are scheduled here.
         foreach (var p in _partitions) p.Ingest();
@@ -204,9 +222,19 @@ public sealed class ParallelVirtualLoop : IEventLoop, IDisposable
         _carryingLog = null;
         _carryingAt = null;
         _settleTicks += System.Diagnostics.Stopwatch.GetTimestamp() - started;
+        if (MeasureCriticalPath) CriticalPathCpu += ThreadCpuTime.Now() - cpuBefore;
     }
 
     private long _settleTicks;
+    private readonly Duration[] _windowCpu;
+
+    /// <summary>When set, <see cref="CriticalPathCpu"/> is kept (two clock reads per thread and window).</summary>
+    public bool MeasureCriticalPath { get; set; }
+
+    /// <summary>The CPU time of the run's critical path: for each window the busiest thread's, plus the work between
+    /// windows. With a core per thread and nothing else running, about the wall time; on a machine shared with other
+    /// work, what the wall time would have been, where the wall time itself measures the waits for a core.</summary>
+    public Duration CriticalPathCpu { get; private set; }
 
     /// <summary>Wall time spent between windows carrying frames and writing the recording: the serial part.</summary>
     public Duration SerialTime => Duration.FromTimeSpan(System.Diagnostics.Stopwatch.GetElapsedTime(0, _settleTicks));

@@ -40,45 +40,39 @@ public sealed class KernelLoopbackTcpBenchmark(Func<TcpBulkTransferResult?> stac
         yield return new BenchmarkFigure("tcp-kernel-loopback-gbps", best, "Gbit/s", "Linux TCP payload throughput over loopback, one connection");
         yield return new BenchmarkFigure("tcp-kernel-loopback-gbps-per-cpu", bestPerCpu, "Gbit/s",
             "  same, payload per CPU-second of the process, kernel time included");
-        if (stack() is { } ours && best > 0)
-        {
-            yield return new BenchmarkFigure("tcp-virtual-vs-kernel-ratio", ours.GigabitsPerSecond / best, "x",
-                "our stack's TCP throughput as a fraction of the kernel's");
-            if (bestPerCpu > 0 && ours.GigabitsPerCpuSecond > 0)
-                yield return new BenchmarkFigure("tcp-virtual-vs-kernel-cpu-ratio", ours.GigabitsPerCpuSecond / bestPerCpu, "x",
-                    "  same, per CPU-second (both sides' work per byte; less sensitive to machine load)");
-        }
         if (bestCritical > 0)
             yield return new BenchmarkFigure("tcp-kernel-loopback-gbps-critical-path", bestCritical, "Gbit/s",
                 "  same, payload per second of the busier thread's CPU (sender or reader, kernel time included): the rate with a core each");
-        if (paced?.Invoke() is { } single && best > 0)
-        {
-            yield return new BenchmarkFigure("tcp-virtual-100g-vs-kernel-ratio", single.GigabitsPerSecond / best, "x",
-                "our stack on one loop, 20 µs and 100 Gbit/s wire (the parallel run's wire) as a fraction of the kernel's");
-            if (bestCritical > 0 && single.GigabitsPerCpuSecond > 0)
-                yield return new BenchmarkFigure("tcp-virtual-100g-vs-kernel-critical-path-ratio", single.GigabitsPerCpuSecond / bestCritical, "x",
-                    "  same, per second of each side's critical path (one thread: its CPU time)");
-        }
-        if (parallel?.Invoke() is { } threads && best > 0)
-        {
-            yield return new BenchmarkFigure("tcp-virtual-100g-parallel-vs-kernel-ratio", threads.GigabitsPerSecond / best, "x",
-                "our stack on the parallel virtual loop (two threads, same wire) as a fraction of the kernel's", "1.0");
-            if (bestPerCpu > 0 && threads.GigabitsPerCpuSecond > 0)
-                yield return new BenchmarkFigure("tcp-virtual-100g-parallel-vs-kernel-cpu-ratio", threads.GigabitsPerCpuSecond / bestPerCpu, "x",
-                    "  same, per CPU-second");
-            if (bestCritical > 0 && threads.GigabitsPerCriticalPathSecond > 0)
-                yield return new BenchmarkFigure("tcp-virtual-100g-parallel-vs-kernel-critical-path-ratio",
-                    threads.GigabitsPerCriticalPathSecond / bestCritical, "x",
-                    "  same, per second of each side's critical path (the rate with a core per thread; less sensitive to load)");
-        }
-        if (largeFrames?.Invoke() is { } large && best > 0)
-        {
-            yield return new BenchmarkFigure("tcp-virtual-64k-vs-kernel-ratio", large.GigabitsPerSecond / best, "x",
-                "our stack with 64 KB frames (virtual-wire \"GSO\", both ends ours) as a fraction of the kernel's");
-            if (bestPerCpu > 0 && large.GigabitsPerCpuSecond > 0)
-                yield return new BenchmarkFigure("tcp-virtual-64k-vs-kernel-cpu-ratio", large.GigabitsPerCpuSecond / bestPerCpu, "x",
-                    "  same, per CPU-second");
-        }
+        if (best <= 0) yield break;
+        var kernel = (best, bestPerCpu, bestCritical);
+        if (stack() is { } ours)
+            foreach (var f in Compare("tcp-virtual", ours, "our stack's TCP throughput as a fraction of the kernel's", null, kernel))
+                yield return f;
+        if (paced?.Invoke() is { } single)
+            foreach (var f in Compare("tcp-virtual-100g", single,
+                "our stack on one loop, 20 µs and 100 Gbit/s wire (the parallel run's wire) as a fraction of the kernel's", null, kernel))
+                yield return f;
+        if (parallel?.Invoke() is { } threads)
+            foreach (var f in Compare("tcp-virtual-100g-parallel", threads,
+                "our stack on the parallel virtual loop (two threads, same wire) as a fraction of the kernel's", "1.0", kernel))
+                yield return f;
+        if (largeFrames?.Invoke() is { } large)
+            foreach (var f in Compare("tcp-virtual-64k", large,
+                "our stack with 64 KB frames (virtual-wire \"GSO\", both ends ours) as a fraction of the kernel's", null, kernel))
+                yield return f;
+    }
+
+    /// <summary>One of our runs against the kernel's: wall rate, per CPU-second, per second of each side's critical path.</summary>
+    private static IEnumerable<BenchmarkFigure> Compare(string name, TcpBulkTransferResult ours, string description, string? target,
+        (double Wall, double PerCpu, double CriticalPath) kernel)
+    {
+        yield return new BenchmarkFigure($"{name}-vs-kernel-ratio", ours.GigabitsPerSecond / kernel.Wall, "x", description, target);
+        if (kernel.PerCpu > 0 && ours.GigabitsPerCpuSecond > 0)
+            yield return new BenchmarkFigure($"{name}-vs-kernel-cpu-ratio", ours.GigabitsPerCpuSecond / kernel.PerCpu, "x",
+                "  same, per CPU-second (both sides' work per byte; less sensitive to machine load)");
+        if (kernel.CriticalPath > 0 && ours.GigabitsPerCriticalPathSecond > 0)
+            yield return new BenchmarkFigure($"{name}-vs-kernel-critical-path-ratio", ours.GigabitsPerCriticalPathSecond / kernel.CriticalPath,
+                "x", "  same, per second of each side's critical path (the rate with a core per thread; less sensitive to load)");
     }
 
     /// <summary>Moves <paramref name="bytes"/> through a fresh loopback connection; returns payload Gbit/s, and the CPU

@@ -17,8 +17,9 @@ namespace Netstack.Harness.Benchmarks;
 /// <param name="SerialShare">On the parallel loop: the share of the wall time spent between windows (carrying frames),
 /// when one thread works alone.</param>
 /// <param name="Windows">On the parallel loop: the windows the measured transfer took.</param>
-/// <param name="GigabitsPerCriticalPathSecond">On the parallel loop: payload per second of the critical path's CPU time
-/// (<see cref="ParallelVirtualLoop.CriticalPathCpu"/>), the wall rate the run would have had with a core per thread.</param>
+/// <param name="GigabitsPerCriticalPathSecond">Payload per second of the critical path's CPU time (on one loop, the
+/// process's CPU time; on the parallel loop, <see cref="ParallelVirtualLoop.CriticalPathCpu"/>): the wall rate the run
+/// would have had with a core per thread.</param>
 public sealed record TcpBulkTransferResult(double GigabitsPerSecond, double BytesAllocatedPerSegment, long PayloadBytes,
     long Segments, Duration Elapsed, long Retransmissions, double GigabitsPerCpuSecond, double SerialShare = 0, long Windows = 0,
     double GigabitsPerCriticalPathSecond = 0);
@@ -162,7 +163,9 @@ public sealed record TcpBulkTransferBenchmark : IBenchmarkWorkload
             cpu > TimeSpan.Zero ? MeasuredBytes * 8 / cpu.TotalSeconds / 1e9 : 0,
             parallel is null ? 0 : (parallel.SerialTime - serialBefore).TotalSeconds / elapsed.TotalSeconds,
             parallel is null ? 0 : parallel.Windows - windowsBefore,
-            parallel is null ? 0 : MeasuredBytes * 8 / (parallel.CriticalPathCpu - criticalBefore).TotalSeconds / 1e9);
+            // One loop on one thread: its critical path is its CPU time.
+            parallel is null ? (cpu > TimeSpan.Zero ? MeasuredBytes * 8 / cpu.TotalSeconds / 1e9 : 0)
+                : MeasuredBytes * 8 / (parallel.CriticalPathCpu - criticalBefore).TotalSeconds / 1e9);
     }
 
     /// <summary>Moves <paramref name="bytes"/> from <paramref name="from"/> to <paramref name="to"/>: keep the

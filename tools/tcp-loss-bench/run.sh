@@ -7,14 +7,18 @@
 # Prints each loss rate's median completion time both ways and the ratio ours/kernel, then the BENCH line
 # (the median of the three ratios). The kernel runs CUBIC (the kernel's default, which the linux personality models)
 # whatever the machine's net.ipv4.tcp_congestion_control says; KERNEL_CC=bbr (or reno) measures against another.
-# A failed run is named on stderr.
-# Usage: [PERSONALITY=linux|rfc|freebsd] [KERNEL_CC=cubic|bbr|reno] tools/tcp-loss-bench/run.sh [SEEDS=20] [--virtual-only]
+# CC=bbr (or cubic, new-reno) overrides our side's congestion control (the host's stack: { tcp: { congestion-control }}),
+# so CC=bbr KERNEL_CC=bbr compares BBR with BBR. A failed run is named on stderr.
+# Usage: [PERSONALITY=linux|rfc|freebsd] [CC=bbr|cubic|new-reno] [KERNEL_CC=cubic|bbr|reno] tools/tcp-loss-bench/run.sh [SEEDS=20] [--virtual-only]
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 seeds="${1:-20}"
 virtual_only="${2:-}"
 personality="${PERSONALITY:-linux}"
+cc="${CC:-}"
+ours="$personality"
+[ -n "$cc" ] && ours="$personality, $cc"
 export NETSTACK_KERNEL_CC="${KERNEL_CC:-cubic}"
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
@@ -40,16 +44,24 @@ ratios=()
 for p in 5 10 20; do
   file="$out/tcp-loss-300k-$p.yaml"
   sed "s/personality: linux/personality: $personality/" "$here/tcp-loss-300k-$p.yaml" > "$file"
-  ours=$(for s in $(seq 1 "$seeds"); do completion "$file" virtual "$s"; done | median)
+  ours_file="$file"
+  if [ -n "$cc" ]; then
+    # A host played by the kernel takes no stack settings: our side's copy is our stack's host outright.
+    mkdir -p "$out/cc"
+    ours_file="$out/cc/tcp-loss-300k-$p.yaml"
+    sed "s/played-by: linux, personality: linux }/personality: $personality, stack: { tcp: { congestion-control: $cc } } }/" \
+      "$here/tcp-loss-300k-$p.yaml" > "$ours_file"
+  fi
+  ours_s=$(for s in $(seq 1 "$seeds"); do completion "$ours_file" virtual "$s"; done | median)
   if [ "$virtual_only" = "--virtual-only" ]; then
-    echo "loss $p%: ours ($personality, virtual) median ${ours}s"
+    echo "loss $p%: ours ($ours, virtual) median ${ours_s}s"
     continue
   fi
   kernel=$(for s in $(seq 1 "$seeds"); do completion "$file" tap "$s"; done | median)
-  ratio=$(awk -v a="$ours" -v b="$kernel" 'BEGIN { printf "%.2f", a / b }')
+  ratio=$(awk -v a="$ours_s" -v b="$kernel" 'BEGIN { printf "%.2f", a / b }')
   ratios+=("$ratio")
-  echo "loss $p%: ours ($personality, virtual) median ${ours}s, kernel ($NETSTACK_KERNEL_CC, tap) median ${kernel}s, ratio $ratio"
+  echo "loss $p%: ours ($ours, virtual) median ${ours_s}s, kernel ($NETSTACK_KERNEL_CC, tap) median ${kernel}s, ratio $ratio"
 done
 if [ ${#ratios[@]} -gt 0 ]; then
-  echo "BENCH tcp-loss-completion-ratio $(printf '%s\n' "${ratios[@]}" | median) ratio (ours as personality $personality, the kernel with $NETSTACK_KERNEL_CC)"
+  echo "BENCH tcp-loss-completion-ratio $(printf '%s\n' "${ratios[@]}" | median) ratio (ours as personality $ours, the kernel with $NETSTACK_KERNEL_CC)"
 fi

@@ -108,7 +108,7 @@ public class StackSettingsTests
             "bad-stack.yaml:2:43: unknown key 'entry-lifetim' in 'stack: arp' of host 'a'; did you mean 'entry-lifetime'?",
             "bad-stack.yaml:2:76: 'max-requests' must be between 1 and 2147483647, found -1",
             "bad-stack.yaml:2:102: bad time 'soon' for 'initial-rto': expected a number with a unit (ns, us, ms, s, m), like 250ms or 1.5s",
-            "bad-stack.yaml:2:128: unknown value 'vegas' for 'congestion-control' (expected one of: new-reno, cubic)",
+            "bad-stack.yaml:2:128: unknown value 'vegas' for 'congestion-control' (expected one of: new-reno, cubic, bbr)",
             "bad-stack.yaml:2:137: unknown key 'udp' in 'stack' of host 'a' (expected one of: arp, ipv4, icmp, tcp)",
             "bad-stack.yaml:3:43: host 'x' is scripted (it has no stack), so 'stack' means nothing for it");
     }

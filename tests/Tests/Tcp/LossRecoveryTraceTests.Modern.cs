@@ -99,6 +99,33 @@ public partial class LossRecoveryTraceTests
     }
 
     [Test]
+    public void Prr_without_sack_counts_a_segment_per_duplicate_ack_instead_of_inflating_the_window()
+    {
+        EstablishWithTimestamps(new TcpSettings { ProportionalRateReduction = true, TailLossProbe = false, InitialWindowSegments = 20 });
+        Stream.Write(Bytes(20 * Mss));
+        var flight = Peer.TakeAll();
+        flight.Should().HaveCount(20);
+        Peer.RunFor(Duration.FromMilliseconds(10));
+        uint ecr = flight[0].Options.TsVal;
+        // Segment 0 is lost; three duplicate ACKs: fast retransmit, ssthresh = 10 segments, RecoverFS = 20.
+        for (uint i = 0; i < 3; i++) Peer.Send(TcpFlags.Ack, P(0), H(0), options: Ts(1100 + i, ecr));
+        Peer.TakeAll().Select(s => s.Seq).Should().Equal(S(0));
+        Stream.Write(Bytes(10 * Mss));
+        Peer.ExpectNothing();
+        // Each duplicate ACK counts as one segment delivered: PRR sends ceil(delivered x 10/20) - out, one segment on
+        // every other ACK from the sixth (the fast retransmit already used the first). NewReno's inflation (cwnd 13
+        // segments + 1 per duplicate ACK against 20 outstanding) would send nothing before the eleventh.
+        var sentPerAck = new List<int>();
+        for (uint i = 3; i < 10; i++)
+        {
+            Peer.Send(TcpFlags.Ack, P(0), H(0), options: Ts(1100 + i, ecr));
+            sentPerAck.Add(Peer.TakeAll().Count);
+        }
+        sentPerAck.Should().Equal(0, 0, 1, 0, 1, 0, 1);
+        Conn.InRecovery.Should().BeTrue();
+    }
+
+    [Test]
     public void Frto_sends_new_data_after_a_timeout_whose_first_ack_covers_unretransmitted_data_and_undoes_it()
     {
         EstablishWithTimestamps(new TcpSettings { ForwardRto = true, TailLossProbe = false, InitialWindowSegments = 4 });

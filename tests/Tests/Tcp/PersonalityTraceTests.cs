@@ -96,6 +96,20 @@ public class PersonalityTraceTests : TraceTestBase
     }
 
     [Test]
+    public void Freebsd_rounds_a_scaled_window_up_as_tcp_testsuite_expects()
+    {
+        EstablishPassive(Fixed(TcpPersonality.FreeBsd), synOptions: ScriptedPeer.Opts(mss: 1460, ws: 7, sackOk: true));
+        Peer.TakeAll();
+        Peer.Send(TcpFlags.Ack | TcpFlags.Psh, P(0), HostIsn + 1, payload: Bytes(799));
+        Peer.RunFor(Duration.FromMilliseconds(100));
+        // tcp-testsuite: 64901 bytes free (65700 - 799) are advertised as 1015 << 6 (64901 / 64 = 1014.1; rounded
+        // down: 1014).
+        var ack = Peer.TakeAll().Last();
+        ack.Ack.Should().Be(P(799));
+        ack.Window.Should().Be(1015);
+    }
+
+    [Test]
     public void Linux_acknowledges_the_first_data_at_once_and_lets_the_ack_of_a_fin_wait_40_ms()
     {
         EstablishPassive(Fixed(TcpPersonality.Linux));

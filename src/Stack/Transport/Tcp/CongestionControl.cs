@@ -10,6 +10,8 @@ public sealed class CongestionControl
     private readonly CubicWindow? _cubic;
     /// <summary>CUBIC's window in segments, kept fractional between ACKs.</summary>
     private double _cubicCwnd;
+    /// <summary>BBR sets the window itself (<see cref="SetModelWindow"/>): the loss-based rules leave it alone.</summary>
+    private readonly bool _modelDriven;
 
     /// <summary>A window for segments of <paramref name="mss"/> bytes; <paramref name="initialWindowSegments"/> of 0
     /// picks RFC 5681 (3.1)'s IW for that MSS.</summary>
@@ -17,6 +19,7 @@ public sealed class CongestionControl
     {
         _mss = mss;
         if (algorithm == CongestionAlgorithm.Cubic) _cubic = new CubicWindow();
+        _modelDriven = algorithm == CongestionAlgorithm.Bbr;
         // RFC 5681 (3.1): IW = 4 segments for MSS <= 1095, 3 up to 2190, else 2 (unless configured).
         int iwSegments = initialWindowSegments > 0 ? initialWindowSegments : mss > 2190 ? 2 : mss > 1095 ? 3 : 4;
         Cwnd = iwSegments * mss;
@@ -36,12 +39,17 @@ public sealed class CongestionControl
     public bool InSlowStart => Cwnd < Ssthresh;
 
     /// <summary>Which algorithm governs congestion avoidance and the reduction on loss.</summary>
-    public CongestionAlgorithm Algorithm => _cubic is null ? CongestionAlgorithm.NewReno : CongestionAlgorithm.Cubic;
+    public CongestionAlgorithm Algorithm => _modelDriven ? CongestionAlgorithm.Bbr
+        : _cubic is null ? CongestionAlgorithm.NewReno : CongestionAlgorithm.Cubic;
+
+    /// <summary>BBR's window for this ACK (<see cref="BbrModel.OnAck"/>), at least one segment.</summary>
+    public void SetModelWindow(int cwnd) => Cwnd = Math.Max(cwnd, _mss);
 
     /// <summary>RFC 5681 (3.1): growth for an ACK of new data outside recovery; in congestion avoidance with
     /// CUBIC, RFC 9438 §4.2-4.5 from the time <paramref name="nowSeconds"/> and the smoothed RTT.</summary>
     public void OnNewAck(int bytesAcked, double nowSeconds = 0, double srttSeconds = 0)
     {
+        if (_modelDriven) return;
         if (InSlowStart)
         {
             // RFC 3465 limit L = 1 SMSS per ACK.
@@ -68,6 +76,13 @@ public sealed class CongestionControl
     /// <summary>RFC 5681 (3.2) step 2 / RFC 6675 §5 step 4: enter fast recovery.</summary>
     public void EnterRecovery(int flightSize, SequenceNumber highestSent, bool inflateForDupAcks)
     {
+        if (_modelDriven)
+        {
+            // BBR keeps ssthresh; its model sets the window at the end of this ACK.
+            RecoveryPoint = highestSent;
+            InRecovery = true;
+            return;
+        }
         Ssthresh = ReducedThreshold(flightSize);
         Cwnd = inflateForDupAcks ? Ssthresh + 3 * _mss : Ssthresh;
         RecoveryPoint = highestSent;
@@ -76,12 +91,16 @@ public sealed class CongestionControl
     }
 
     /// <summary>RFC 6582 (3.2) step 4: an additional duplicate ACK inflates the window.</summary>
-    public void OnDupAckInRecovery() => Cwnd += _mss;
+    public void OnDupAckInRecovery()
+    {
+        if (!_modelDriven) Cwnd += _mss;
+    }
 
     /// <summary>RFC 6582 (3.2) step 5, partial ACK: deflate by the newly acknowledged data, add back one
     /// SMSS if at least one SMSS was acknowledged.</summary>
     public void OnPartialAck(int bytesAcked)
     {
+        if (_modelDriven) return;
         Cwnd = Math.Max(Cwnd - bytesAcked, _mss);
         if (bytesAcked >= _mss) Cwnd += _mss;
     }
@@ -89,7 +108,7 @@ public sealed class CongestionControl
     /// <summary>RFC 6582 (3.2) step 5, full ACK: deflate to min(ssthresh, FlightSize + SMSS).</summary>
     public void ExitRecovery(int flightSize)
     {
-        Cwnd = Math.Min(Ssthresh, Math.Max(flightSize, _mss) + _mss);
+        if (!_modelDriven) Cwnd = Math.Min(Ssthresh, Math.Max(flightSize, _mss) + _mss);
         InRecovery = false;
     }
 
@@ -112,7 +131,7 @@ public sealed class CongestionControl
     /// <summary>RFC 5681 (3.1) eq. 4: after a retransmission timeout, one segment (the loss window).</summary>
     public void OnRetransmissionTimeout(int flightSize)
     {
-        Ssthresh = ReducedThreshold(flightSize);
+        if (!_modelDriven) Ssthresh = ReducedThreshold(flightSize);
         Cwnd = _mss;
         InRecovery = false;
         _bytesAckedInCa = 0;
@@ -137,11 +156,15 @@ public sealed class CongestionControl
     }
 }
 
-/// <summary>The congestion control a connection runs: NewReno (RFC 5681, RFC 6582) or CUBIC (RFC 9438).</summary>
+/// <summary>The congestion control a connection runs: NewReno (RFC 5681, RFC 6582), CUBIC (RFC 9438) or BBR
+/// (draft-cardwell-iccrg-bbr-congestion-control).</summary>
 public enum CongestionAlgorithm
 {
     /// <summary>RFC 5681 congestion avoidance with RFC 6582 fast recovery: ssthresh halves on loss.</summary>
     NewReno,
     /// <summary>RFC 9438: cubic window growth after loss, reduction by β = 0.7.</summary>
     Cubic,
+    /// <summary>BBR v1: window and pacing rate from the measured bottleneck bandwidth and minimum RTT; loss is not
+    /// taken as a congestion signal beyond the lost bytes themselves.</summary>
+    Bbr,
 }

@@ -23,6 +23,15 @@ public sealed class SentSegmentLog
         public bool Sacked;
         /// <summary>Deemed lost and not sent again since (RFC 8985 Segment.lost).</summary>
         public bool Lost;
+        /// <summary>Delivery-rate stamps of the latest transmission (draft-cheng-iccrg-delivery-rate-estimation
+        /// P.delivered, P.delivered_time, P.first_sent_time, P.is_app_limited); set only when BBR runs.</summary>
+        public long DeliveredAtSend;
+        /// <summary>C.delivered_time when the segment was sent.</summary>
+        public Instant DeliveredTimeAtSend;
+        /// <summary>C.first_sent_time when the segment was sent.</summary>
+        public Instant FirstSentAt;
+        /// <summary>The sender was application-limited when the segment was sent.</summary>
+        public bool AppLimitedAtSend;
     }
 
     private Entry[] _entries = [];
@@ -35,13 +44,17 @@ public sealed class SentSegmentLog
     public ref Entry this[int index] => ref _entries[(_head + index) & (_entries.Length - 1)];
 
     /// <summary>A transmission of [<paramref name="start"/>, <paramref name="end"/>) at <paramref name="now"/>: new
-    /// data past the last entry is appended; anything else marks the entries it overlaps as retransmitted now.</summary>
-    public void OnSend(SequenceNumber start, SequenceNumber end, Instant now)
+    /// data past the last entry is appended; anything else marks the entries it overlaps as retransmitted now. With
+    /// <paramref name="rate"/>, every entry sent is stamped for delivery-rate sampling (<paramref name="nothingInFlight"/>
+    /// restarts its intervals).</summary>
+    public void OnSend(SequenceNumber start, SequenceNumber end, Instant now, DeliveryRateEstimator? rate = null,
+        bool nothingInFlight = false)
     {
         if (end <= start) return;
         if (_count == 0 || start >= this[_count - 1].End)
         {
             Append(new Entry { Start = start, End = end, SentAt = now });
+            rate?.OnTransmit(ref this[_count - 1], nothingInFlight, now);
             return;
         }
         for (int i = 0; i < _count; i++)
@@ -52,10 +65,16 @@ public sealed class SentSegmentLog
             e.SentAt = now;
             e.Retransmitted = true;
             e.Lost = false;
+            rate?.OnTransmit(ref e, nothingInFlight, now);
+            nothingInFlight = false;
         }
         // A retransmission reaching past the last entry (a FIN added, a longer segment) extends the log.
         var last = this[_count - 1].End;
-        if (end > last) Append(new Entry { Start = last, End = end, SentAt = now });
+        if (end > last)
+        {
+            Append(new Entry { Start = last, End = end, SentAt = now });
+            rate?.OnTransmit(ref this[_count - 1], nothingInFlight, now);
+        }
     }
 
     private void Append(Entry e)

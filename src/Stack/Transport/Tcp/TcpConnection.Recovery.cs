@@ -19,8 +19,9 @@ public sealed partial class TcpConnection
     /// <summary>This ACK delivered segments in the log: the RTT sample (if any) came from it, not the echo.</summary>
     private bool _rttFromLog;
     private int _reoWndMult = 1;
-    // PRR (RFC 6937 §3).
-    private long _prrDelivered, _prrOut;
+    // PRR (RFC 6937 §3). Without SACK, _prrDupAckDelivered is what duplicate ACKs were taken to deliver (a segment
+    // each) and a cumulative ACK has not yet covered.
+    private long _prrDelivered, _prrOut, _prrDupAckDelivered;
     private int _recoverFs;
     // F-RTO (RFC 5682 §2): 1 after the timeout's retransmission, 2 after the new data sent on its first ACK.
     private int _frtoState;
@@ -29,8 +30,9 @@ public sealed partial class TcpConnection
     private int _priorCwnd, _priorSsthresh, _undoRetrans;
     private bool _undoValid;
 
-    private bool RackActive => _sentLog is not null && _sackEnabled;
-    private bool PrrActive => _settings.ProportionalRateReduction && _sackEnabled;
+    private bool RackActive => _settings.Rack && _sentLog is not null && _sackEnabled;
+    /// <summary>PRR sets the window in fast recovery, unless BBR does (its packet conservation plays that part).</summary>
+    private bool PrrActive => _settings.ProportionalRateReduction && _bbr is null;
 
     /// <summary>After the handshake: the per-connection state RACK needs, only if it will be used.</summary>
     private void InitRecoveryState()
@@ -41,18 +43,21 @@ public sealed partial class TcpConnection
             _rackTimer = new TcpTimer(_scheduler, OnRackTimeout);
             _minRtt = Duration.FromSeconds(3600);
         }
+        InitBbr();
     }
 
     private void ReleaseRecoveryState()
     {
         _rackTimer?.Stop();
+        _pacingTimer?.Stop();
         _sentLog?.Release();
     }
 
     /// <summary>Every transmission of data or FIN: the RACK log, PRR's prr_out, the undo count.</summary>
     private void NoteTransmission(SequenceNumber seq, int seqLength, bool retransmission)
     {
-        _sentLog?.OnSend(seq, seq + seqLength, _scheduler.Now);
+        _sentLog?.OnSend(seq, seq + seqLength, _scheduler.Now, _rate, _rate is not null && BbrInflight() == 0);
+        NotePaced(seqLength);
         if (_cc is not null && _cc.InRecovery) _prrOut += seqLength;
         if (retransmission && _undoValid) _undoRetrans++;
     }
@@ -75,8 +80,12 @@ public sealed partial class TcpConnection
         SaveForUndo();
         _cc.EnterRecovery(_sndMax - _sndUna, _sndMax, inflateForDupAcks);
         _recoverFs = _sndMax - _sndUna;
+        if (_bbr is not null && !RackActive) _bbrLostThisAck += SendMss; // the segment the fast retransmit resends
         _prrDelivered = 0;
         _prrOut = 0;
+        // The duplicate ACKs before the one starting recovery each stand for a segment that left the network (that
+        // one is counted as this ACK's delivery).
+        _prrDupAckDelivered = _sackEnabled ? 0 : (long)Math.Max(0, _dupAcks - 1) * SendMss;
     }
 
     /// <summary>RACK found a loss outside recovery: recovery begins with the first lost segment sent at once
@@ -104,6 +113,7 @@ public sealed partial class TcpConnection
             if (!_cc.InRecovery && _sentLog!.FirstLost() >= 0 && _sndNxt == _sndMax) EnterRackRecovery();
         }
         if (_cc.InRecovery && PrrActive) PrrOnAck(delivered);
+        if (_bbr is not null && State != TcpState.Closed) BbrOnAck();
     }
 
     /// <summary>RFC 6937 §3: cwnd = pipe + sndcnt, sndcnt proportional to delivered data while pipe is above
@@ -112,7 +122,9 @@ public sealed partial class TcpConnection
     {
         int mss = SendMss;
         _prrDelivered += Math.Max(0, delivered);
-        int pipe = RackActive ? _sentLog!.InFlight() : _scoreboard.Pipe(_sndUna, _sndMax, _highRxt, mss);
+        int pipe = RackActive ? _sentLog!.InFlight()
+            : _sackEnabled ? _scoreboard.Pipe(_sndUna, _sndMax, _highRxt, mss)
+            : (int)Math.Max(0, _sndMax - _sndUna - _prrDupAckDelivered);
         long ssthresh = _cc.Ssthresh;
         long sndcnt;
         if (pipe > ssthresh)
@@ -122,14 +134,30 @@ public sealed partial class TcpConnection
         if (sndcnt < 0) sndcnt = 0;
         // The fast retransmit goes whatever the proportion says (RFC 6937 §3.1).
         if (_prrOut == 0 && sndcnt < mss) sndcnt = mss;
-        _cc.SetRecoveryWindow((int)Math.Min(int.MaxValue, pipe + sndcnt));
+        // Without SACK the sender's loop counts everything outstanding against cwnd, not the pipe estimate.
+        long basis = _sackEnabled ? pipe : _sndNxt - _sndUna;
+        _cc.SetRecoveryWindow((int)Math.Min(int.MaxValue, basis + sndcnt));
     }
 
-    /// <summary>The RACK part of an ACK: the most recently sent of the segments it delivers (cumulatively or by
-    /// SACK) updates RACK.xmit_ts, end_seq and rtt (RFC 8985 §6.2 step 2), a delivered segment below the highest
-    /// delivered one shows reordering (step 3). Call before the log drops the cumulatively acknowledged
-    /// entries.</summary>
-    private void RackOnDelivered(in TcpHeaderOptions opts, SequenceNumber ack)
+    /// <summary>RFC 6937 §3 without SACK: a duplicate ACK delivered one segment; a cumulative ACK delivered what it
+    /// covers less what duplicate ACKs already counted.</summary>
+    private long PrrDeliveredWithoutSack(long cumulative, bool duplicate)
+    {
+        if (duplicate)
+        {
+            _prrDupAckDelivered += SendMss;
+            return SendMss;
+        }
+        long delivered = Math.Max(0, cumulative - _prrDupAckDelivered);
+        _prrDupAckDelivered = Math.Max(0, _prrDupAckDelivered - cumulative);
+        return delivered;
+    }
+
+    /// <summary>The segments an ACK delivers (cumulatively or by SACK), marked in the log. For RACK the most
+    /// recently sent of them updates RACK.xmit_ts, end_seq and rtt (RFC 8985 §6.2 step 2), a delivered segment below
+    /// the highest delivered one shows reordering (step 3); for BBR each is counted into the delivery-rate sample.
+    /// Call before the log drops the cumulatively acknowledged entries.</summary>
+    private void OnSegmentsDelivered(in TcpHeaderOptions opts, SequenceNumber ack)
     {
         var log = _sentLog!;
         int latest = -1;
@@ -146,10 +174,11 @@ public sealed partial class TcpConnection
             ref var e = ref log[i];
             if (e.Sacked) continue;
             e.Sacked = true;
+            _rate?.OnDelivered(e, now);
             CheckReordering(e);
             if (latest < 0 || SentSegmentLog.SentAfter(e, log[latest])) latest = i;
         }
-        if (latest < 0) return;
+        if (latest < 0 || !RackActive) return;
         var d = log[latest];
         var rtt = now - d.SentAt;
         // The RTO's sample too (RFC 6298 (2.2), Karn: never a retransmitted segment): the segment sent last among
@@ -180,6 +209,7 @@ public sealed partial class TcpConnection
             if (e.Sacked || e.Start < left || e.End > right) continue;
             e.Sacked = true;
             e.Lost = false;
+            _rate?.OnDelivered(e, _scheduler.Now);
             CheckReordering(e);
             if (latest < 0 || SentSegmentLog.SentAfter(e, log[latest])) latest = i;
         }
@@ -228,6 +258,7 @@ public sealed partial class TcpConnection
             if (remaining <= Duration.Zero)
             {
                 e.Lost = true;
+                _bbrLostThisAck += e.End - e.Start;
                 _counters.TcpRackLosses++;
             }
             else if (remaining > timeout) timeout = remaining;
@@ -255,7 +286,7 @@ public sealed partial class TcpConnection
         for (int guard = 0; guard < 1000; guard++)
         {
             int pipe = log.InFlight();
-            if (_cc.Cwnd - pipe < mss) return;
+            if (_cc.Cwnd - pipe < mss || !PacingAllows()) return;
             int i = log.FirstLost();
             if (i >= 0)
             {
@@ -308,6 +339,7 @@ public sealed partial class TcpConnection
             || _cc.InRecovery) return false;
         SaveForUndo();
         _undoRetrans = 0;
+        BbrOnRetransmissionTimeout();
         _cc.OnRetransmissionTimeout(_sndMax - _sndUna);
         _frtoState = 1;
         _frtoRecover = _sndMax;

@@ -49,18 +49,22 @@ public sealed partial class TcpConnection
             for (int i = 0; i < opts.SackBlockCount; i++)
                 sackNew |= _scoreboard.Add(new SequenceNumber(opts.SackBlocks[i].Left),
                     new SequenceNumber(opts.SackBlocks[i].Right), ack, _sndMax);
-        if (RackActive && State != TcpState.SynReceived) RackOnDelivered(opts, ack);
+        _rate?.BeginAck();
+        if (_sentLog is not null && State != TcpState.SynReceived) OnSegmentsDelivered(opts, ack);
 
+        bool duplicate = false;
         if (ack > _sndUna) OnNewAck(ack, opts);
         else if (ack == _sndUna && _sndMax > _sndUna && seg.Payload.IsEmpty
                  && (seg.Flags & (TcpFlags.Syn | TcpFlags.Fin)) == 0 && (_sackEnabled ? sackNew : _sndWnd == oldWnd))
         {
+            duplicate = true;
             if (_frtoState != 0) FrtoOnDuplicateAck();
             else OnDuplicateAck();
         }
         if (_cc is not null && State != TcpState.Closed)
         {
             long delivered = (_sndUna - unaBefore) + (PrrActive ? _scoreboard.SackedBytes() - sackedBefore : 0);
+            if (PrrActive && !_sackEnabled && _cc.InRecovery) delivered = PrrDeliveredWithoutSack(delivered, duplicate);
             AfterAck(opts, ack, delivered, dsack, dsackLeft, dsackRight);
         }
 
@@ -118,9 +122,9 @@ public sealed partial class TcpConnection
             if (ack >= _cc.RecoveryPoint) _cc.ExitRecovery(_sndMax - _sndUna);
             else if (!_sackEnabled)
             {
-                // NewReno partial ACK (RFC 6582 §3.2 step 5): the next hole is lost too.
+                // NewReno partial ACK (RFC 6582 §3.2 step 5): the next hole is lost too. PRR, if on, sets the window.
                 RetransmitAt(_sndUna, SendMss);
-                _cc.OnPartialAck(acked);
+                if (!PrrActive) _cc.OnPartialAck(acked);
             }
         }
         else if (cwndLimited) _cc.OnNewAck(acked, _scheduler.Now.TotalSeconds, _rto.SmoothedRtt.TotalSeconds);
@@ -142,7 +146,7 @@ public sealed partial class TcpConnection
         _dupAcks++;
         if (_cc.InRecovery)
         {
-            if (!_sackEnabled) _cc.OnDupAckInRecovery();
+            if (!_sackEnabled && !PrrActive) _cc.OnDupAckInRecovery();
             return;
         }
         if (RackActive)
@@ -161,7 +165,7 @@ public sealed partial class TcpConnection
         }
         // RFC 6582 §3.2 step 2: no new fast retransmit for losses from before the last recovery or timeout.
         if ((_sndUna < _recover && _recover != _iss) || _sndNxt != _sndMax) return;
-        StartRecovery(inflateForDupAcks: !_sackEnabled);
+        StartRecovery(inflateForDupAcks: !_sackEnabled && !PrrActive);
         _highRxt = _sndUna + RetransmitAt(_sndUna, SendMss);
     }
 
@@ -243,10 +247,13 @@ public sealed partial class TcpConnection
                 bool sendable = allQueued ? nagleAllows : len >= _maxSndWnd / 2 && nagleAllows;
                 if (!sendable) break;
             }
+            if (!PacingAllows()) break;
             SendNew(len, fin: finPending && len == unsent);
         }
+        BbrCheckAppLimited();
         // Nothing in flight and data we may not send: the persist timer probes or overrides SWS.
-        if (DataEnd - _sndNxt > 0 && _sndNxt == _sndUna && !_rtxTimer.IsRunning && !_persistTimer.IsRunning)
+        if (DataEnd - _sndNxt > 0 && _sndNxt == _sndUna && !_rtxTimer.IsRunning && !_persistTimer.IsRunning
+            && _pacingTimer is not { IsRunning: true })
             StartPersist();
     }
 
@@ -274,7 +281,7 @@ public sealed partial class TcpConnection
         for (int guard = 0; guard < 1000; guard++)
         {
             int pipe = _scoreboard.Pipe(_sndUna, _sndMax, _highRxt, mss);
-            if (_cc.Cwnd - pipe < mss) return;
+            if (_cc.Cwnd - pipe < mss || !PacingAllows()) return;
             var from = SequenceNumber.Max(_highRxt, _sndUna);
             if (_scoreboard.NextHole(from, lostOnly: true, mss, out var start, out var end))
             {

@@ -111,8 +111,9 @@ public sealed record TcpSettings
     /// <summary>RACK (RFC 8985 §6): a segment is lost once a segment sent after it is delivered and a reordering
     /// window has passed, rather than after three duplicate ACKs. Needs SACK.</summary>
     public bool Rack { get; init; }
-    /// <summary>Proportional Rate Reduction (RFC 6937) paces SACK recovery: cwnd falls to ssthresh gradually, in
-    /// step with delivered data, instead of at once.</summary>
+    /// <summary>Proportional Rate Reduction (RFC 6937) paces fast recovery: cwnd falls to ssthresh gradually, in
+    /// step with delivered data, instead of at once. Without SACK each duplicate ACK counts as one segment
+    /// delivered (RFC 6937 §3), in place of NewReno's window inflation.</summary>
     public bool ProportionalRateReduction { get; init; }
     /// <summary>F-RTO (RFC 5682): after a timeout, the first ACKs tell whether it was spurious before data that was
     /// not lost is sent again.</summary>
@@ -167,6 +168,8 @@ public sealed record TcpSettings
             // scripts show rounded up to whole segments: 65700 = 45 x 1460 (64901 advertised with 799 bytes unread).
             ReceiveBufferSize = 45 * 1460,
             ReceiverSwsAvoidance = false,
+            // tcp-testsuite: win 1027 for 65700 >> 6 (1026.6) and 1015 with 799 bytes unread (1014.1): rounded up.
+            ScaledWindowRoundsUp = true,
             WindowScale = 6,
             // tcp(4): rexmit_initial 1 s, rexmit_min 30 ms, 64 s ceiling; keepinit 75 s for the handshake.
             InitialRto = Duration.FromSeconds(1),

@@ -49,7 +49,9 @@ public sealed class World
 
     public NetworkStack AddHost(string name, StackOptions? options = null)
     {
-        var stack = new NetworkStack(Loop, _random.Fork(), options, name);
+        // In a parallel world every host is a partition with its own scheduler.
+        var scheduler = Loop is ParallelVirtualLoop parallel ? parallel.AddHost(name) : Loop;
+        var stack = new NetworkStack(scheduler, _random.Fork(), options, name);
         _hosts.Add(name, stack);
         return stack;
     }
@@ -70,12 +72,25 @@ public sealed class World
     /// returned.</summary>
     public ILink ConnectPort(string host, VirtualSegment segment)
     {
-        ILink link = segment.Connect($"{host}.{segment.Name}");
+        var port = segment.Connect($"{host}.{segment.Name}");
+        if (Loop is ParallelVirtualLoop parallel) return ConnectPartitionedPort(parallel, host, port);
+        ILink link = port;
         if (HostCaptures is { } captures)
             link = captures.Wrap(host, link, Loop);
         if (Capture is not null)
             link = new CaptureLink(link, Loop, Capture, host, CaptureDirections.Outbound);
         return link;
+    }
+
+    private ILink ConnectPartitionedPort(ParallelVirtualLoop parallel, string host, VirtualPort port)
+    {
+        if (!_hosts.TryGetValue(host, out var stack))
+            throw new NotSupportedException($"'{host}' is not a stack: a parallel world connects only its own hosts");
+        if (HostCaptures is not null)
+            throw new NotSupportedException("per-host captures are not supported in a parallel world; record the whole world");
+        parallel.Attach(port, stack.Scheduler);
+        return Capture is null ? port
+            : new CaptureLink(port, stack.Scheduler, parallel.CaptureOf(stack.Scheduler, Capture), host, CaptureDirections.Outbound);
     }
 
     /// <summary>Brings every host up (gratuitous ARP), in the order they were added.</summary>

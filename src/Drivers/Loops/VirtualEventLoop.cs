@@ -115,6 +115,26 @@ public sealed class VirtualEventLoop : IEventLoop
         return condition();
     }
 
+    /// <summary>Runs every event due before <paramref name="end"/> and leaves the clock at it, with the events due
+    /// exactly then still queued: one window of a <see cref="ParallelVirtualLoop"/>, after which frames from other
+    /// partitions arriving at or after <paramref name="end"/> are scheduled.</summary>
+    internal void RunBefore(Instant end)
+    {
+        using var thread = EnterRun();
+        using var scope = _context.Enter();
+        DrainPosted();
+        while (TryPeekDue(out long due) && due < end.Nanoseconds)
+            RunOne();
+        if (end > Now) Now = end;
+    }
+
+    /// <summary>Makes the calling thread the loop's owner between runs: a parallel loop's thread takes its partitions
+    /// back after each window, so the world can be set up and inspected from it (and world events call hosts inline).</summary>
+    internal void Adopt() => _ownerThread = Environment.CurrentManagedThreadId;
+
+    /// <summary>Callbacks posted from other threads wait for the next run.</summary>
+    internal bool HasPosted => _postedCount > 0;
+
     /// <summary>Runs until no events remain or the clock would pass <paramref name="limit"/>.</summary>
     public void RunUntilIdle(Instant limit) => RunUntil(static () => false, limit);
 

@@ -1,3 +1,4 @@
+using Netstack.Drivers.Loops;
 using Netstack.Link;
 using Netstack.Time;
 using Netstack.Wire;
@@ -16,7 +17,14 @@ public sealed class VirtualPort : ILink
         Name = name;
     }
 
+    /// <summary>The partition the host on this port runs in, when the world runs in parallel: what the host sends
+    /// waits in the partition's outbox until the window ends, and the segment carries it then.</summary>
+    internal LogicalProcess? Partition { get; private set; }
+
+    internal void JoinPartition(LogicalProcess partition) => Partition = partition;
+
     public string Name { get; }
+    internal VirtualSegment Segment => _segment;
     public int Mtu => _segment.Options.Mtu;
     /// <summary>When the port finishes serializing what it has already sent.</summary>
     internal Instant BusyUntil { get; set; }
@@ -47,6 +55,11 @@ public sealed class VirtualPort : ILink
             FramesLostWhileDown++;
             return;
         }
+        if (Partition is { } partition)
+        {
+            partition.Send(this, frame);
+            return;
+        }
         _segment.Transmit(this, frame);
     }
 
@@ -59,6 +72,9 @@ public sealed class VirtualPort : ILink
         }
         _receiver?.ReceiveFrame(frame, checksumsVouched);
     }
+
+    /// <summary>The segment carries a frame from the partition's outbox (see <see cref="Partition"/>).</summary>
+    internal void Carry(ReadOnlySpan<byte> frame) => _segment.Transmit(this, frame);
 
     public override string ToString() => Name;
 }

@@ -130,6 +130,12 @@ public sealed class VirtualSegment
     {
         int receivers = _ports.Count - 1;
         if (receivers <= 0) return;
+        if (from.Partition is not null)
+        {
+            foreach (var to in _ports)
+                if (to != from) to.Partition!.Arrive(to, frame, arrival, checksumsVouched);
+            return;
+        }
         var shared = RentShared(frame, receivers, checksumsVouched);
         foreach (var to in _ports)
             if (to != from) Loop.Schedule(arrival, RentInFlight(to, shared), 0);
@@ -142,14 +148,23 @@ public sealed class VirtualSegment
             faults.Carry(this, from, to, frame, arrival);
             return;
         }
+        if (to.Partition is { } partition)
+        {
+            partition.Arrive(to, frame, arrival, from.VouchesForTransportChecksums);
+            return;
+        }
         Loop.Schedule(arrival, RentInFlight(to, RentShared(frame, 1, from.VouchesForTransportChecksums)), 0);
     }
 
     /// <summary>Puts a copy of <paramref name="frame"/> in flight to <paramref name="to"/>, arriving at
     /// <paramref name="arrival"/>. Fault injectors call this for each copy they let through (the receiver verifies its
     /// checksums: the injector may have altered it).</summary>
-    public void ScheduleArrival(VirtualPort to, ReadOnlySpan<byte> frame, Instant arrival) =>
-        Loop.Schedule(arrival, RentInFlight(to, RentShared(frame, 1, checksumsVouched: false)), 0);
+    public void ScheduleArrival(VirtualPort to, ReadOnlySpan<byte> frame, Instant arrival)
+    {
+        // In a parallel world the receiving partition queues the frame for its next window (see ParallelVirtualLoop).
+        if (to.Partition is { } partition) partition.Arrive(to, frame, arrival, checksumsVouched: false);
+        else Loop.Schedule(arrival, RentInFlight(to, RentShared(frame, 1, checksumsVouched: false)), 0);
+    }
 
     /// <summary>Frame copies currently held by frames in flight (a broadcast counts once): what the wire's
     /// memory grows with.</summary>

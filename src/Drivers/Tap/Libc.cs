@@ -31,6 +31,11 @@ internal static unsafe class Libc
     public const int AF_INET = 2;
     public const int SOCK_DGRAM = 2;
 
+    public const int CLOCK_THREAD_CPUTIME_ID = 3;
+
+    [DllImport(Lib, EntryPoint = "clock_gettime")]
+    public static extern int ClockGetTime(int clock, out TimeSpec time);
+
     [DllImport(Lib, EntryPoint = "open", SetLastError = true)]
     public static extern int Open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);
 

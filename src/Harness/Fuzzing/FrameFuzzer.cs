@@ -126,7 +126,7 @@ public sealed class FrameFuzzer
     private const int MaxOnLinkPrefixes = 16;
 
     /// <summary>What floods of Neighbor Discovery traffic may fill is bounded: the neighbour cache by its configured
-    /// size, the routers, prefixes and autoconfigured addresses learned from advertisements by the stack's limits.</summary>
+    /// size, the routers, prefixes and autoconfigured addresses learned from advertisements and the redirected destinations by the stack's limits.</summary>
     private static void CheckIpv6Bounds(Netstack.Link.NetworkInterface iface, List<FuzzFinding> findings)
     {
         if (iface.Ipv6 is not { } ip || findings.Count >= MaxFindings) return;
@@ -140,6 +140,7 @@ public sealed class FrameFuzzer
         Bound("default routers", ip.Routers.DefaultRouters.Count, MaxDefaultRouters);
         Bound("on-link prefixes", ip.Routers.OnLinkPrefixes.Count, MaxOnLinkPrefixes);
         Bound("IPv6 addresses", ip.Addresses.Count, MaxIpv6Addresses);
+        Bound("redirected destinations", ip.Redirects.Count, iface.Stack.Options.Ipv6.MaxRedirectEntries);
     }
 
     /// <summary>Everything that shows a frame was handled: a drop with a reason, a delivery to a transport (over

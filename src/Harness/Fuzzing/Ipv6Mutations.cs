@@ -172,12 +172,18 @@ public sealed class Ipv6Mutations(IRandomSource random)
 
     /// <summary>A burst of valid Neighbor Discovery traffic from many addresses: solicitations with a source link-layer
     /// option (each would create a neighbour entry), echo requests from unknown on-link sources (each reply needs a
-    /// resolution), unsolicited advertisements, or router advertisements from many routers with many autonomous
-    /// prefixes. The victim's cache and learned lists must stay within their bounds.</summary>
+    /// resolution), unsolicited advertisements, router advertisements from many routers with many autonomous
+    /// prefixes, or redirects for many destinations from a router the victim has just learned. The victim's cache and
+    /// learned lists must stay within their bounds.</summary>
     public IEnumerable<byte[]> NeighborFlood()
     {
         int count = 300 + random.NextInt(1500);
-        int kind = random.NextInt(4);
+        int kind = random.NextInt(5);
+        if (kind == 4)
+        {
+            foreach (var frame in RedirectFlood(count)) yield return frame;
+            yield break;
+        }
         for (int i = 0; i < count; i++)
         {
             var mac = RandomMac();
@@ -227,6 +233,28 @@ public sealed class Ipv6Mutations(IRandomSource random)
                     break;
                 }
             }
+        }
+    }
+
+    /// <summary>A router advertisement that makes <see cref="RouterLinkLocal"/> a default router, then
+    /// <paramref name="count"/> redirects from it (RFC 4861 §8), each for a distinct off-link destination, to a random
+    /// link-local target with its link-layer address: every one is valid, so the victim's redirect cache and neighbour
+    /// cache must hold them within their bounds.</summary>
+    public IEnumerable<byte[]> RedirectFlood(int count)
+    {
+        var routerMac = RandomMac();
+        var advertisement = new byte[Ndp.RouterAdvertisementLength + 8];
+        Ndp.WriteRouterAdvertisement(advertisement, 64, 1800, 0, 0);
+        NdpOption.WriteLinkLayerAddress(advertisement.AsSpan(Ndp.RouterAdvertisementLength), NdpOptionType.SourceLinkLayerAddress, routerMac);
+        yield return Icmpv6(RouterLinkLocal, Ipv6Address.AllNodes, advertisement, AllNodesMac, routerMac);
+        for (int i = 0; i < count; i++)
+        {
+            var message = new byte[Ndp.RedirectLength + 8];
+            message[0] = (byte)Icmpv6Type.Redirect;
+            new Ipv6Address(RouterLinkLocal.High, random.NextUInt64()).Write(message.AsSpan(8));
+            new Ipv6Address(0x2001_0db8_ffff_0000UL | (random.NextUInt64() & 0xFFFFUL), random.NextUInt64()).Write(message.AsSpan(24));
+            NdpOption.WriteLinkLayerAddress(message.AsSpan(Ndp.RedirectLength), NdpOptionType.TargetLinkLayerAddress, RandomMac());
+            yield return Icmpv6(RouterLinkLocal, FuzzCorpus.VictimIp6, message, FuzzCorpus.VictimMac, routerMac);
         }
     }
 

@@ -27,17 +27,20 @@ public static class SegmentNotation
     /// <summary>A recorded TCP segment in script notation, numbers relative to the ISNs the frame was stamped with
     /// (<see cref="CapturedFrame.TcpBases"/>): <c>P. 1:4(3) ack 1 win 8192 &lt;nop,nop,TS val 7 ecr 3&gt;</c>. SACK
     /// blocks count from the receiver's ISN, as its acks do; timestamps are printed as sent. A number whose ISN was
-    /// never recorded is printed absolute and marked <c>!</c>. Null when the frame is not a TCP segment. The one
+    /// never recorded is printed absolute and marked <c>!</c>. Null when the frame is not a TCP segment right behind an
+    /// IPv4 or IPv6 header (as our stacks and the kernel send them; one behind IPv6 extension headers is not read). The one
     /// formatter failure reports, golden traces and pcapng comments use for TCP.</summary>
     public static string? Format(CapturedFrame frame) => Format(frame.Bytes, frame.TcpBases.Own, frame.TcpBases.Peer);
 
     /// <summary>As <see cref="Format(CapturedFrame)"/>, for a frame's bytes and the ISNs to count from.</summary>
     public static string? Format(byte[] frame, uint? ownIsn, uint? peerIsn)
     {
-        var ip = SegmentCodec.Ipv4Packet(frame);
-        if (ip.Length < 20 || ip[9] != SegmentCodec.ProtocolTcp || (ip[6] & 0x1F) != 0 || ip[7] != 0) return null;
-        int ihl = (ip[0] & 15) * 4;
-        if (ihl < 20 || ip.Length < ihl + 20 || SegmentCodec.ReadTcp(ip[ihl..]) is not { } tcp) return null;
+        var ip = SentIpPacket.Read(frame);
+        if (!ip.IsValid || ip.Protocol != SegmentCodec.ProtocolTcp) return null;
+        // A later IPv4 fragment carries no TCP header (an IPv6 fragment has next header 44, so it never gets here).
+        if (!ip.IsIpv6 && ((ip.Packet[6] & 0x1F) != 0 || ip.Packet[7] != 0)) return null;
+        var segmentBytes = ip.Payload;
+        if (SegmentCodec.ReadTcp(segmentBytes) is not { } tcp) return null;
         var flags = SegmentCodec.Flags(tcp.Flags);
         uint start = tcp.Sequence - (ownIsn ?? 0);
         var text = new StringBuilder(64);
@@ -50,7 +53,7 @@ public static class SegmentNotation
             if (peerIsn is null) text.Append('!');
         }
         text.Append(" win ").Append(tcp.Window);
-        if (flags.Urg) text.Append(" urg ").Append(System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(ip[(ihl + 18)..]));
+        if (flags.Urg) text.Append(" urg ").Append(System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(segmentBytes[18..]));
         if (tcp.Options.Count > 0)
         {
             var items = tcp.Options.Select(o => o is SackOption sack && peerIsn is uint peer

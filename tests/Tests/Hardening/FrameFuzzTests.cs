@@ -1,5 +1,9 @@
 using FluentAssertions;
 using Netstack.Diagnostics;
+using Netstack.Drivers.Loops;
+using Netstack.Drivers.Segments;
+using Netstack.Time;
+using Netstack.Wire;
 using Netstack.Harness.Fuzzing;
 using NUnit.Framework;
 
@@ -59,6 +63,26 @@ public class FrameFuzzTests
             DropReason.Ipv6UnknownNextHeader, DropReason.Ipv6ExtensionHeaderTruncated, DropReason.Ipv6FragmentOverlap,
             DropReason.Ipv6FragmentTooLarge,
         });
+    }
+
+    [Test]
+    public void The_fuzzers_redirect_flood_is_valid_and_the_redirect_cache_keeps_its_bound()
+    {
+        var link = new ScriptedLink { Recording = false };
+        var loop = new VirtualEventLoop();
+        var victim = new NetworkStack(loop, new SeededRandom(1), name: "victim");
+        var iface = victim.AddInterface(link, FuzzCorpus.VictimMac, new Ipv4Cidr(FuzzCorpus.VictimIp, 24));
+        victim.EnableIpv6(iface, new Ipv6Cidr(FuzzCorpus.VictimIp6, 64));
+        int bound = victim.Options.Ipv6.MaxRedirectEntries;
+        loop.RunUntil(loop.Now + Duration.FromSeconds(5)); // past duplicate address detection: no longer tentative
+
+        foreach (var frame in new Ipv6Mutations(new SeededRandom(2)).RedirectFlood(bound + 500)) link.Inject(frame);
+
+        // Every redirect passed RFC 4861 §8.1's checks (the flood reaches the cache, not just the validator), and the
+        // cache evicted instead of growing.
+        victim.Counters.RedirectsProcessed.Should().Be(bound + 500, string.Join(", ", victim.Counters.NonZeroDrops().Select(d => $"{d.Reason} {d.Count}")));
+        victim.Counters.TotalDropped.Should().Be(0);
+        iface.Ipv6!.Redirects.Count.Should().Be(bound);
     }
 
     [Test]

@@ -1,5 +1,8 @@
 using FluentAssertions;
 using Netstack.Harness.Packetdrill;
+using Netstack.Harness.Packetdrill.Execution;
+using Netstack.Harness.Trace;
+using Netstack.Wire;
 using Netstack.Harness.Scenarios;
 using NUnit.Framework;
 
@@ -31,6 +34,25 @@ public class SegmentNotationTests
 
         SegmentNotation.Format(segment).Should().Be(text);
         SegmentNotation.Parse(SegmentNotation.Format(segment), Origin).Should().Be(segment);
+    }
+
+    [TestCase("192.0.2.1", "192.0.2.2")]
+    [TestCase("2001:db8::1", "2001:db8::2")]
+    public void A_recorded_frame_formats_relative_to_its_isns_over_either_ip_version(string from, string to)
+    {
+        var (source, destination) = (IpAddress.FromSystem(System.Net.IPAddress.Parse(from)),
+            IpAddress.FromSystem(System.Net.IPAddress.Parse(to)));
+        var tcp = SegmentCodec.Tcp(source, destination, 40000, 80, 1000 + 1, 5000 + 4, 0x18 | 0x20, 8192,
+            [1, 1, 8, 10, 0, 0, 0, 7, 0, 0, 0, 3], payloadLength: 3);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(tcp.AsSpan(18), 2); // urgent pointer
+        byte[] frame = source.IsIpv4
+            ? FrameBuilder.Ethernet(default, default, FrameBuilder.EtherTypeIpv4,
+                FrameBuilder.Ipv4(new FrameBuilder.Ipv4Fields(source.Ipv4, destination.Ipv4, SegmentCodec.ProtocolTcp), tcp))
+            : FrameBuilder.Ethernet(default, default, Ipv6FrameBuilder.EtherTypeIpv6,
+                Ipv6FrameBuilder.Packet(source.Ipv6, destination.Ipv6, SegmentCodec.ProtocolTcp, 64, tcp));
+
+        SegmentNotation.Format(frame, 1000, 5000).Should().Be("PU. 1:4(3) ack 4 win 8192 urg 2 <nop,nop,TS val 7 ecr 3>");
+        SegmentNotation.Format(frame, null, null).Should().Be("PU. 1001:1004(3)! ack 5004! win 8192 urg 2 <nop,nop,TS val 7 ecr 3>");
     }
 
     [Test]

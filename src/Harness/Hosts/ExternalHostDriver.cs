@@ -32,9 +32,7 @@ public sealed class ExternalHostDriver : HostDriver
         _host = ExternalStackHost.Start(ExternalSpec(spec, i.Mtu ?? segment.Options.Mtu), loop);
         try
         {
-            Netstack.Link.ILink port = sim.ConnectPort(spec.Name, segment);
-            _ = new FrameForwarder(_host.Tap, port);
-            log.MapSegment(i.Mac, i.Segment);
+            BridgeToSegment(world, _host.Tap, log);
         }
         catch
         {

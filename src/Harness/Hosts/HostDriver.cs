@@ -1,6 +1,9 @@
 using Netstack.Api;
 using Netstack.Harness.Running;
 using Netstack.Harness.Scenarios;
+using Netstack.Harness.Trace;
+using Netstack.Harness.Worlds;
+using Netstack.Drivers.Tap;
 using Netstack.Wire;
 using Netstack.Time;
 
@@ -36,6 +39,20 @@ public abstract class HostDriver(HostSpec spec) : IDisposable
     public int PingsExpected => _pingsExpected;
 
     public void ExpectPings(int count) => _pingsExpected += count;
+
+    // ------------------------------------------------------------------ wire
+
+    /// <summary>Bridges <paramref name="tap"/>, behind which the kernel or an external implementation plays this host,
+    /// onto a port of its first interface's segment: what the host sends enters the segment as its frames (recorded
+    /// as such, subject to the segment's latency and faults), and what the segment delivers to the port goes to the
+    /// tap.</summary>
+    protected void BridgeToSegment(WorldBuilder world, TapLink tap, FrameLog log)
+    {
+        var i = Spec.Interfaces[0];
+        Netstack.Link.ILink port = world.World.ConnectPort(Name, world.World.Segments[i.Segment]);
+        _ = new FrameForwarder(tap, port);
+        log.MapSegment(i.Mac, i.Segment);
+    }
 
     // ------------------------------------------------------------------ UDP
 

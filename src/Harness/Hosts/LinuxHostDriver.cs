@@ -43,14 +43,10 @@ public sealed class LinuxHostDriver : HostDriver
         var sim = world.World;
         _loop = loop;
         _seed = sim.Seed;
-        var i = spec.Interfaces[0];
-        var segment = sim.Segments[i.Segment];
-        _peer = LinuxPeer.Create(spec, loop, segment.Options.Mtu);
+        _peer = LinuxPeer.Create(spec, loop, sim.Segments[spec.Interfaces[0].Segment].Options.Mtu);
         try
         {
-            Netstack.Link.ILink port = sim.ConnectPort(spec.Name, segment);
-            _ = new FrameForwarder(_peer.Tap, port);
-            log.MapSegment(i.Mac, i.Segment);
+            BridgeToSegment(world, _peer.Tap, log);
             if (willPing) Pinger();
             LinuxServices.Start(_peer, spec.Services);
         }

@@ -126,8 +126,7 @@ public static class LineClassifier
                 }
                 break;
             case "fcntl":
-                if (call.Argument(1) is WordExpr { Name: not ("F_GETFL" or "F_SETFL") } command)
-                    return LineSupport.No($"fcntl command {command.Name} is not modelled (F_GETFL and F_SETFL are)");
+                if (FcntlProblem(call, "modelled") is { } fcntlProblem) return fcntlProblem;
                 break;
             case "send" or "sendto" or "recv" or "recvfrom":
                 if (FlagNotIn(call, ModelledMessageFlags) is { } flag) return LineSupport.No($"{call.Name}() flag {flag} is not modelled");
@@ -143,6 +142,12 @@ public static class LineClassifier
             return LineSupport.No($"socket type {type.Name} is not {typeVerb} (SOCK_STREAM and SOCK_DGRAM are)");
         return null;
     }
+
+    /// <summary>The fcntl commands the runner handles (on our stack and on the kernel alike): F_GETFL and F_SETFL.</summary>
+    private static LineSupport? FcntlProblem(SyscallLine call, string verb) =>
+        call.Argument(1) is WordExpr { Name: not ("F_GETFL" or "F_SETFL") } command
+            ? LineSupport.No($"fcntl command {command.Name} is not {verb} (F_GETFL and F_SETFL are)")
+            : null;
 
     /// <summary>The first send/recv flag of the call that is not in <paramref name="allowed"/>, or null.</summary>
     private static string? FlagNotIn(SyscallLine call, HashSet<string> allowed)
@@ -182,8 +187,7 @@ public static class LineClassifier
                     return LineSupport.No($"{call.Name} {other.Name} with a value of this shape ({value}) is not run (an integer, [integer] or \"string\" is)");
                 break;
             case "fcntl":
-                if (call.Argument(1) is WordExpr { Name: not ("F_GETFL" or "F_SETFL") } command)
-                    return LineSupport.No($"fcntl command {command.Name} is not run (F_GETFL and F_SETFL are)");
+                if (FcntlProblem(call, "run") is { } fcntlProblem) return fcntlProblem;
                 break;
             case "send" or "sendto" or "recv" or "recvfrom":
                 if (FlagNotIn(call, KernelMessageFlags) is { } flag)

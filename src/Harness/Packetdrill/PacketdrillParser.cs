@@ -609,17 +609,7 @@ public sealed class PacketdrillParser
         }
         var name = ExpectWord("a system call name");
         Expect('(', $"after {name.Text}");
-        var arguments = new List<Expr>();
-        if (!Current.Is(')'))
-        {
-            while (true)
-            {
-                arguments.Add(Expression());
-                if (Current.Is(')')) break;
-                Expect(',', $"between the arguments of {name.Text}(...) (or ')' to end them)");
-            }
-        }
-        Advance();
+        var arguments = ExpressionList(')', $"between the arguments of {name.Text}(...) (or ')' to end them)");
         if (!Current.Is('='))
             throw Error($"expected '= value' after {name.Text}(...): every system call states what it returns, found {Found}");
         Advance();
@@ -646,6 +636,24 @@ public sealed class PacketdrillParser
             Advance();
         }
         throw new ParseError(open.Location, "unterminated note: no ')' closes the '(' after the result");
+    }
+
+    /// <summary>Expressions separated by commas up to <paramref name="close"/>, which is consumed (the opening one
+    /// was); <paramref name="between"/> names what a comma was expected between.</summary>
+    private List<Expr> ExpressionList(char close, string between)
+    {
+        var items = new List<Expr>();
+        if (!Current.Is(close))
+        {
+            while (true)
+            {
+                items.Add(Expression());
+                if (Current.Is(close)) break;
+                Expect(',', between);
+            }
+        }
+        Advance();
+        return items;
     }
 
     private Expr Expression()
@@ -690,32 +698,11 @@ public sealed class PacketdrillParser
                 Advance();
                 if (!Current.Is('(')) return new WordExpr(token.Text, token.Location);
                 Advance();
-                var arguments = new List<Expr>();
-                if (!Current.Is(')'))
-                {
-                    while (true)
-                    {
-                        arguments.Add(Expression());
-                        if (Current.Is(')')) break;
-                        Expect(',', $"between the arguments of {token.Text}(...)");
-                    }
-                }
-                Advance();
-                return new CallExpr(token.Text, arguments, token.Location);
+                return new CallExpr(token.Text, ExpressionList(')', $"between the arguments of {token.Text}(...)"), token.Location);
             case TokenKind.Punct when token.Is('[') || token.Is('{'):
                 Advance();
                 char close = token.Is('[') ? ']' : '}';
-                var items = new List<Expr>();
-                if (!Current.Is(close))
-                {
-                    while (true)
-                    {
-                        items.Add(Expression());
-                        if (Current.Is(close)) break;
-                        Expect(',', $"between the items of {token.Text}...{close} (or '{close}' to end them)");
-                    }
-                }
-                Advance();
+                var items = ExpressionList(close, $"between the items of {token.Text}...{close} (or '{close}' to end them)");
                 return token.Is('[') ? new ArrayExpr(items, token.Location) : new StructExpr(items, token.Location);
             default:
                 throw Error($"expected a value (a number, a symbol, \"string\", [...], {{...}} or ...), found {Found}");

@@ -16,12 +16,14 @@ internal sealed partial class ScenarioReferences(string file, IReadOnlyList<Host
     public string File { get; } = file;
     public IReadOnlyList<HostSpec> Hosts { get; } = hosts;
 
+    /// <summary>The declared host called <paramref name="name"/>; null when there is none.</summary>
+    private HostSpec? FindHost(string name) => Hosts.FirstOrDefault(h => h.Name == name);
+
     public HostSpec Host(YamlMapping map, string key)
     {
         var node = map.Get(key)!;
         var name = map.Scalar(node, key);
-        return Hosts.FirstOrDefault(h => h.Name == name)
-               ?? throw map.ErrorAt(node, UnknownHost(name));
+        return FindHost(name) ?? throw map.ErrorAt(node, UnknownHost(name));
     }
 
     /// <summary>The host named by <paramref name="key"/>, able to do what the step <paramref name="needs"/>.</summary>
@@ -37,40 +39,28 @@ internal sealed partial class ScenarioReferences(string file, IReadOnlyList<Host
 
     /// <summary>A host whose driver makes application calls (<see cref="HostAbility.Sockets"/>), for steps that
     /// call its API.</summary>
-    public HostSpec StackHost(YamlMapping map, string key)
-    {
-        var host = Host(map, key);
-        if (!host.Can(HostAbility.Sockets))
-            throw map.ErrorAt(map.Get(key)!, HostAbilities.Refusal(host, HostAbility.Sockets, key));
-        return host;
-    }
+    public HostSpec StackHost(YamlMapping map, string key) => HostAble(map, key, HostAbility.Sockets);
 
     /// <summary>A host of ours whose internals (ARP cache, counters) <paramref name="key"/> inspects
     /// (<see cref="HostAbility.Inspect"/>): not a scripted peer, and not the host Linux plays (the scenario must
-    /// mean the same on both wires).</summary>
+    /// mean the same on both wires). A host without sockets is refused for those first.</summary>
     public HostSpec InspectableHost(YamlMapping map, string key)
     {
         var host = StackHost(map, key);
-        if (!host.Can(HostAbility.Inspect))
-            throw map.ErrorAt(map.Get(key)!, HostAbilities.Refusal(host, HostAbility.Inspect, key));
-        return host;
+        return host.Can(HostAbility.Inspect) ? host : throw Refused(map, key, host, HostAbility.Inspect);
     }
+
+    /// <summary>A scripted peer, for inject steps.</summary>
+    public HostSpec ScriptedHost(YamlMapping map, string key) => HostAble(map, key, HostAbility.Inject);
 
     private HostSpec HostAble(YamlMapping map, string key, HostAbility needs)
     {
         var host = Host(map, key);
-        if (!host.Can(needs)) throw map.ErrorAt(map.Get(key)!, HostAbilities.Refusal(host, needs, key));
-        return host;
+        return host.Can(needs) ? host : throw Refused(map, key, host, needs);
     }
 
-    /// <summary>A scripted peer, for inject steps.</summary>
-    public HostSpec ScriptedHost(YamlMapping map, string key)
-    {
-        var host = Host(map, key);
-        if (!host.Can(HostAbility.Inject))
-            throw map.ErrorAt(map.Get(key)!, HostAbilities.Refusal(host, HostAbility.Inject, key));
-        return host;
-    }
+    private static ScenarioFormatException Refused(YamlMapping map, string key, HostSpec host, HostAbility needs) =>
+        map.ErrorAt(map.Get(key)!, HostAbilities.Refusal(host, needs, key));
 
     public string UnknownHost(string name)
     {
@@ -103,7 +93,7 @@ internal sealed partial class ScenarioReferences(string file, IReadOnlyList<Host
         if (Netstack.Wire.Ipv6Address.TryParse(text, out var v6)) return new AddressRef(text, default) { Ipv6 = v6 };
         if (!text.EndsWith("/ip6", StringComparison.Ordinal)) return null;
         var hostName = text[..^4];
-        var host = Hosts.FirstOrDefault(h => h.Name == hostName)
+        var host = FindHost(hostName)
             ?? throw map.ErrorAt(node, $"'{key}' names no host: {UnknownHost(hostName)}");
         return host.Interfaces[0].Ipv6 is { } cidr
             ? new AddressRef(text, default) { Ipv6 = cidr.Address }
@@ -117,7 +107,7 @@ internal sealed partial class ScenarioReferences(string file, IReadOnlyList<Host
     {
         var text = map.Scalar(node, key);
         if (Ipv4Address.TryParse(text, out var a)) return new AddressRef(text, a);
-        if (Hosts.FirstOrDefault(h => h.Name == text) is { } host) return new AddressRef(text, host.Interfaces[0].Address.Address);
+        if (FindHost(text) is { } host) return new AddressRef(text, host.Interfaces[0].Address.Address);
         if (LooksNumeric(text))
             throw map.ErrorAt(node, $"bad address '{text}' for '{key}': expected an IPv4 address like 192.0.2.11");
         throw map.ErrorAt(node, $"'{key}' must be an IPv4 address or a host name: {UnknownHost(text)}");
@@ -128,7 +118,7 @@ internal sealed partial class ScenarioReferences(string file, IReadOnlyList<Host
     {
         var text = map.Scalar(node, key);
         var (hostText, port) = SplitPort(map, node, key, text);
-        var owner = Hosts.FirstOrDefault(h => h.Name == hostText)
+        var owner = FindHost(hostText)
                     ?? throw map.ErrorAt(node, $"'{key}' must be host:port with a host of this scenario: {UnknownHost(hostText)}");
         if (!owner.Can(HostAbility.Sockets))
             throw map.ErrorAt(node, owner.Scripted
@@ -155,8 +145,8 @@ internal sealed partial class ScenarioReferences(string file, IReadOnlyList<Host
         if (ip6A != ip6B)
             throw map.ErrorAt(ends.Children[1], $"the ends of '{key}' are of one family: write both as host/ip6:port or neither");
         if (ip6A) (a, b) = (a[..^4], b[..^4]);
-        var hostA = Hosts.FirstOrDefault(h => h.Name == a) ?? throw map.ErrorAt(ends.Children[0], $"'{key}' ends are host:port with a host of this scenario: {UnknownHost(a)}");
-        var hostB = Hosts.FirstOrDefault(h => h.Name == b) ?? throw map.ErrorAt(ends.Children[1], $"'{key}' ends are host:port with a host of this scenario: {UnknownHost(b)}");
+        var hostA = FindHost(a) ?? throw map.ErrorAt(ends.Children[0], $"'{key}' ends are host:port with a host of this scenario: {UnknownHost(a)}");
+        var hostB = FindHost(b) ?? throw map.ErrorAt(ends.Children[1], $"'{key}' ends are host:port with a host of this scenario: {UnknownHost(b)}");
         if (a == b) throw map.ErrorAt(ends.Children[1], $"the two ends of '{key}' are both on host '{a}'");
         if (!ip6A) return new Steps.TcpConnectionSpec(a, hostA.Interfaces[0].Address.Address, portA, b, hostB.Interfaces[0].Address.Address, portB);
         var addressA = Ipv6Ref(map, ends.Children[0], key, a + "/ip6")!.Value.Ip;
@@ -182,7 +172,7 @@ internal sealed partial class ScenarioReferences(string file, IReadOnlyList<Host
             address = v6;
         }
         else if (Ipv4Address.TryParse(hostText, out var a)) address = new AddressRef(hostText, a);
-        else if (Hosts.FirstOrDefault(h => h.Name == hostText) is { } host) address = new AddressRef(hostText, host.Interfaces[0].Address.Address);
+        else if (FindHost(hostText) is { } host) address = new AddressRef(hostText, host.Interfaces[0].Address.Address);
         else if (LooksNumeric(hostText)) throw map.ErrorAt(node, $"bad address '{hostText}' in '{key}': expected an IPv4 address like 192.0.2.11");
         else throw map.ErrorAt(node, $"'{key}' must be host:port or address:port: {UnknownHost(hostText)}");
         return new RemoteEndpoint(address, port);

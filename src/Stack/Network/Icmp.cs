@@ -163,26 +163,23 @@ public sealed class Icmp : IIpProtocol
 
     /// <summary>Sends an echo request with <paramref name="dataLength"/> bytes of patterned data.</summary>
     public SendResult SendEchoRequest(Ipv4Address destination, ushort identifier, ushort sequence, int dataLength,
-        byte? timeToLive = null, bool dontFragment = false)
-    {
-        if (!_stack.Ipv4.TryRoute(destination, out _, out var source)) return SendResult.NoRoute;
-        var buffer = _stack.Buffers.Rent(IcmpPacket.HeaderLength + dataLength);
-        var message = buffer.Append(IcmpPacket.HeaderLength + dataLength);
-        // Same pattern as iputils ping after its timestamp: bytes counting up from 0x08.
-        for (int i = 0; i < dataLength; i++) message[IcmpPacket.HeaderLength + i] = (byte)(i + 8);
-        IcmpPacket.WriteHeaderAndChecksum(message, IcmpType.EchoRequest, 0, identifier, sequence);
-        return _stack.Ipv4.Send(buffer, source, destination, IpProtocol.Icmp, dontFragment, timeToLive);
-    }
+        byte? timeToLive = null, bool dontFragment = false) =>
+        SendEchoRequest(destination, identifier, sequence, dataLength, default, timeToLive, dontFragment);
 
     /// <summary>Sends one echo request carrying exactly <paramref name="data"/>: a capture replay repeats a
     /// captured ping (its identifier, sequence and payload) on behalf of the endpoint it takes over.</summary>
     public SendResult SendEchoRequest(Ipv4Address destination, ushort identifier, ushort sequence, ReadOnlySpan<byte> data,
-        byte? timeToLive = null, bool dontFragment = false)
+        byte? timeToLive = null, bool dontFragment = false) =>
+        SendEchoRequest(destination, identifier, sequence, data.Length, data, timeToLive, dontFragment);
+
+    /// <summary>The data is <paramref name="data"/> when given, else <see cref="EchoData"/>'s pattern.</summary>
+    private SendResult SendEchoRequest(Ipv4Address destination, ushort identifier, ushort sequence, int dataLength,
+        ReadOnlySpan<byte> data, byte? timeToLive, bool dontFragment)
     {
         if (!_stack.Ipv4.TryRoute(destination, out _, out var source)) return SendResult.NoRoute;
-        var buffer = _stack.Buffers.Rent(IcmpPacket.HeaderLength + data.Length);
-        var message = buffer.Append(IcmpPacket.HeaderLength + data.Length);
-        data.CopyTo(message[IcmpPacket.HeaderLength..]);
+        var buffer = _stack.Buffers.Rent(IcmpPacket.HeaderLength + dataLength);
+        var message = buffer.Append(IcmpPacket.HeaderLength + dataLength);
+        EchoData.Write(message[IcmpPacket.HeaderLength..], data);
         IcmpPacket.WriteHeaderAndChecksum(message, IcmpType.EchoRequest, 0, identifier, sequence);
         return _stack.Ipv4.Send(buffer, source, destination, IpProtocol.Icmp, dontFragment, timeToLive);
     }

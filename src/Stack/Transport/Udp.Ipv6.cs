@@ -34,28 +34,18 @@ public sealed partial class Udp : IIpv6Protocol
             _counters.Drop(DropReason.UdpBadChecksum);
             return;
         }
-        if (!_sockets.TryGetValue(datagram.DestinationPort, out var socket))
-        {
-            _counters.Drop(DropReason.UdpNoListener);
+        if (!Deliver(datagram, source, destination))
             _stack.Ipv6.Icmp.SendError(delivery.Datagram, Icmpv6Type.DestinationUnreachable, (byte)Icmpv6UnreachableCode.Port, 0,
                 delivery.LinkMulticast);
-            return;
-        }
-        if (!socket.Enqueue(source, datagram.SourcePort, destination, datagram.Payload))
-            _counters.Drop(DropReason.UdpReceiveQueueFull);
     }
 
     /// <summary>Queues an ICMPv6 error on the socket whose datagram caused it.</summary>
     public void ReceiveError(in Icmpv6ErrorReport error)
     {
-        var original = new UdpDatagram(error.OriginalTransport);
-        if (_sockets.TryGetValue(original.SourcePort, out var socket))
-        {
-            if (!socket.ReportError(error, original.DestinationPort))
-                _counters.Drop(DropReason.UdpErrorQueueFull);
-        }
-        else
+        if (!TryFindSender(error.OriginalTransport, out var socket, out ushort destinationPort))
             _counters.Drop(DropReason.Ipv6IcmpErrorNoSocket);
+        else if (!socket.ReportError(error, destinationPort))
+            _counters.Drop(DropReason.UdpErrorQueueFull);
     }
 
     private SendResult SendIpv6(ushort sourcePort, Ipv6Address destination, ushort destinationPort, ReadOnlySpan<byte> payload)
@@ -67,11 +57,7 @@ public sealed partial class Udp : IIpv6Protocol
             _counters.Drop(DropReason.Ipv6NoRoute);
             return SendResult.NoRoute;
         }
-        int length = UdpDatagram.HeaderLength + payload.Length;
-        var buffer = _stack.Buffers.Rent(length);
-        var datagram = buffer.Append(length);
-        payload.CopyTo(datagram[UdpDatagram.HeaderLength..]);
-        UdpDatagram.WriteHeader(datagram, sourcePort, destinationPort, source, destination);
-        return _stack.Ipv6.Send(buffer, source, destination, IpProtocol.Udp);
+        return _stack.Ipv6.Send(Build(sourcePort, source, destination, destinationPort, payload), source, destination,
+            IpProtocol.Udp);
     }
 }

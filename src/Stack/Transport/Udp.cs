@@ -46,27 +46,40 @@ public sealed partial class Udp : IIpProtocol
             _counters.Drop(DropReason.UdpBadChecksum);
             return;
         }
+        if (!Deliver(datagram, packet.Source, packet.Destination))
+            _stack.Icmp.SendError(packet, IcmpType.DestinationUnreachable, (byte)UnreachableCode.Port);
+    }
+
+    /// <summary>Queues a validated datagram of either family on the socket bound to its port; false when no socket
+    /// is (the caller answers with its family's port unreachable). A full queue drops it, counted.</summary>
+    private bool Deliver(in UdpDatagram datagram, IpAddress source, IpAddress destination)
+    {
         if (!_sockets.TryGetValue(datagram.DestinationPort, out var socket))
         {
             _counters.Drop(DropReason.UdpNoListener);
-            _stack.Icmp.SendError(packet, IcmpType.DestinationUnreachable, (byte)UnreachableCode.Port);
-            return;
+            return false;
         }
-        if (!socket.Enqueue(packet.Source, datagram.SourcePort, packet.Destination, datagram.Payload))
+        if (!socket.Enqueue(source, datagram.SourcePort, destination, datagram.Payload))
             _counters.Drop(DropReason.UdpReceiveQueueFull);
+        return true;
     }
 
     /// <summary>Queues an ICMP error on the socket whose datagram caused it (RFC 1122 §4.1.3.3).</summary>
     public void ReceiveError(in IcmpErrorReport error)
     {
-        var original = new UdpDatagram(error.OriginalTransport);
-        if (_sockets.TryGetValue(original.SourcePort, out var socket))
-        {
-            if (!socket.ReportError(error, original.DestinationPort))
-                _counters.Drop(DropReason.UdpErrorQueueFull);
-        }
-        else
+        if (!TryFindSender(error.OriginalTransport, out var socket, out ushort destinationPort))
             _counters.Drop(DropReason.IcmpErrorNoSocket);
+        else if (!socket.ReportError(error, destinationPort))
+            _counters.Drop(DropReason.UdpErrorQueueFull);
+    }
+
+    /// <summary>The socket that sent the datagram an ICMP error of either family quotes (bound to its source port),
+    /// and the port it was sent to; false when no socket is bound there.</summary>
+    private bool TryFindSender(ReadOnlySpan<byte> quoted, out UdpEndpoint socket, out ushort destinationPort)
+    {
+        var original = new UdpDatagram(quoted);
+        destinationPort = original.DestinationPort;
+        return _sockets.TryGetValue(original.SourcePort, out socket!);
     }
 
     internal SendResult Send(ushort sourcePort, IpAddress destination, ushort destinationPort, ReadOnlySpan<byte> payload) =>
@@ -82,12 +95,20 @@ public sealed partial class Udp : IIpProtocol
             _counters.Drop(DropReason.Ipv4NoRoute);
             return SendResult.NoRoute;
         }
+        var buffer = Build(sourcePort, source, destination, destinationPort, payload);
+        // DF when the datagram fits the MTU, fragments without DF otherwise: what Linux does by default
+        // (IP_PMTUDISC_WANT, ip(7)).
+        return _stack.Ipv4.Send(buffer, source, destination, IpProtocol.Udp, dontFragmentIfItFits: true);
+    }
+
+    /// <summary>A datagram of either family carrying <paramref name="payload"/>, in a buffer rented for it.</summary>
+    private Buffers.PacketBuffer Build(ushort sourcePort, IpAddress source, IpAddress destination, ushort destinationPort,
+        ReadOnlySpan<byte> payload)
+    {
         var buffer = _stack.Buffers.Rent(UdpDatagram.HeaderLength + payload.Length);
         var datagram = buffer.Append(UdpDatagram.HeaderLength + payload.Length);
         payload.CopyTo(datagram[UdpDatagram.HeaderLength..]);
         UdpDatagram.WriteHeader(datagram, sourcePort, destinationPort, source, destination);
-        // DF when the datagram fits the MTU, fragments without DF otherwise: what Linux does by default
-        // (IP_PMTUDISC_WANT, ip(7)).
-        return _stack.Ipv4.Send(buffer, source, destination, IpProtocol.Udp, dontFragmentIfItFits: true);
+        return buffer;
     }
 }

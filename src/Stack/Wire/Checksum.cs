@@ -104,24 +104,28 @@ public static class Checksum
     /// <summary>Folds a partial sum to the 16-bit ones'-complement checksum, in network byte order value.</summary>
     public static ushort Fold(ulong sum)
     {
+        ushort native = (ushort)~AddCarries(sum);
+        return BitConverter.IsLittleEndian ? BinaryPrimitives.ReverseEndianness(native) : native;
+    }
+
+    /// <summary>Adds the carries of a partial sum back in (RFC 1071 §4.1, "end-around carry") until it fits in 16
+    /// bits: the ones'-complement sum, not yet complemented.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static uint AddCarries(ulong sum)
+    {
         sum = (sum & 0xFFFF_FFFF) + (sum >> 32);
         sum = (sum & 0xFFFF_FFFF) + (sum >> 32);
         uint s = (uint)sum;
         s = (s & 0xFFFF) + (s >> 16);
-        s = (s & 0xFFFF) + (s >> 16);
-        ushort native = (ushort)~s;
-        return BitConverter.IsLittleEndian ? BinaryPrimitives.ReverseEndianness(native) : native;
+        return (s & 0xFFFF) + (s >> 16);
     }
 
     /// <summary>The partial sum of bytes that stand one position later than where they were summed (RFC 1071 §2(B)):
     /// folded to 16 bits and byte-swapped, to add to a sum whose part before them has odd length.</summary>
     public static ulong AtOddOffset(ulong sum)
     {
-        sum = (sum & 0xFFFF_FFFF) + (sum >> 32);
-        sum = (sum & 0xFFFF_FFFF) + (sum >> 32);
-        sum = (sum & 0xFFFF) + (sum >> 16);
-        sum = (sum & 0xFFFF) + (sum >> 16);
-        return ((sum & 0xFF) << 8) | (sum >> 8);
+        uint s = AddCarries(sum);
+        return ((s & 0xFF) << 8) | (s >> 8);
     }
 
     /// <summary>Checksum of a whole buffer, as the value to write big-endian into a header.</summary>
@@ -134,9 +138,8 @@ public static class Checksum
         // folded to 16 bits and byte-swapped into the native-order words Accumulate adds (RFC 1071 §2(B)).
         ulong be = (source.Value >> 16) + (source.Value & 0xFFFF) + (destination.Value >> 16) + (destination.Value & 0xFFFF)
                    + protocol + (ushort)length;
-        be = (be & 0xFFFF) + (be >> 16);
-        be = (be & 0xFFFF) + (be >> 16);
-        return BitConverter.IsLittleEndian ? BinaryPrimitives.ReverseEndianness((ushort)be) : be;
+        ushort folded = (ushort)AddCarries(be);
+        return BitConverter.IsLittleEndian ? BinaryPrimitives.ReverseEndianness(folded) : folded;
     }
 
     /// <summary>The IPv6 upper-layer pseudo-header (RFC 8200 §8.1: addresses, 32-bit length, next header) as a
@@ -145,9 +148,8 @@ public static class Checksum
     {
         ulong be = Words(source.High) + Words(source.Low) + Words(destination.High) + Words(destination.Low)
                    + ((uint)length >> 16) + ((uint)length & 0xFFFF) + nextHeader;
-        be = (be & 0xFFFF) + (be >> 16);
-        be = (be & 0xFFFF) + (be >> 16);
-        return BitConverter.IsLittleEndian ? BinaryPrimitives.ReverseEndianness((ushort)be) : be;
+        ushort folded = (ushort)AddCarries(be);
+        return BitConverter.IsLittleEndian ? BinaryPrimitives.ReverseEndianness(folded) : folded;
 
         static ulong Words(ulong v) => (v >> 48) + ((v >> 32) & 0xFFFF) + ((v >> 16) & 0xFFFF) + (v & 0xFFFF);
     }

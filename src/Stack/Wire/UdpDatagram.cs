@@ -42,6 +42,12 @@ public readonly ref struct UdpDatagram
         Ipv6Address source, Ipv6Address destination) =>
         WriteHeader(datagram, sourcePort, destinationPort, Wire.Checksum.PseudoHeader(source, destination, (byte)IpProtocol.Udp, datagram.Length));
 
+    /// <summary>Writes the header over a datagram of either family (both addresses of one family) whose payload is
+    /// already in place, with its checksum over that family's pseudo-header.</summary>
+    public static void WriteHeader(Span<byte> datagram, ushort sourcePort, ushort destinationPort,
+        IpAddress source, IpAddress destination) =>
+        WriteHeader(datagram, sourcePort, destinationPort, Wire.Checksum.PseudoHeader(source, destination, (byte)IpProtocol.Udp, datagram.Length));
+
     private static void WriteHeader(Span<byte> datagram, ushort sourcePort, ushort destinationPort, ulong pseudoHeader)
     {
         BinaryPrimitives.WriteUInt16BigEndian(datagram, sourcePort);

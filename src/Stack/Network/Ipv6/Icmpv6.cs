@@ -217,7 +217,7 @@ public sealed class Icmpv6 : IIpv6Protocol
     public SendResult SendEchoRequest(Ipv6Address destination, ushort identifier, ushort sequence, ReadOnlySpan<byte> data,
         byte? hopLimit = null) => SendEchoRequest(destination, identifier, sequence, data.Length, data, hopLimit);
 
-    /// <summary>The data is <paramref name="data"/> when given, else the pattern of iputils ping after its timestamp.</summary>
+    /// <summary>The data is <paramref name="data"/> when given, else <see cref="EchoData"/>'s pattern.</summary>
     private SendResult SendEchoRequest(Ipv6Address destination, ushort identifier, ushort sequence, int dataLength,
         ReadOnlySpan<byte> data, byte? hopLimit)
     {
@@ -225,8 +225,7 @@ public sealed class Icmpv6 : IIpv6Protocol
         if (!_stack.Ipv6.TryRouteAndSource(destination, out _, out var source)) return SendResult.NoRoute;
         var buffer = _stack.Buffers.Rent(Icmpv6Packet.HeaderLength + dataLength);
         var message = buffer.Append(Icmpv6Packet.HeaderLength + dataLength);
-        if (data.Length == dataLength) data.CopyTo(message[Icmpv6Packet.HeaderLength..]);
-        else for (int i = 0; i < dataLength; i++) message[Icmpv6Packet.HeaderLength + i] = (byte)(i + 8);
+        EchoData.Write(message[Icmpv6Packet.HeaderLength..], data);
         Icmpv6Packet.WriteHeaderAndChecksum(message, Icmpv6Type.EchoRequest, 0, Icmpv6Packet.EchoField(identifier, sequence),
             source, destination);
         return _stack.Ipv6.Send(buffer, source, destination, IpProtocol.Icmpv6, hopLimit);

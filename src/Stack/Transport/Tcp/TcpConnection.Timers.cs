@@ -11,26 +11,10 @@ public sealed partial class TcpConnection
         switch (State)
         {
             case TcpState.SynSent:
-                if (++_retries > _settings.SynRetries)
-                {
-                    Fail(_softError != SocketError.Success ? _softError : SocketError.TimedOut);
-                    return;
-                }
-                _rto.Backoff();
-                _rttTiming = false;
-                _counters.TcpRetransmissions++;
-                EmitSyn(ack: false);
+                RetransmitSyn(_settings.SynRetries, GiveUpError);
                 return;
             case TcpState.SynReceived:
-                if (++_retries > _settings.SynAckRetries)
-                {
-                    Fail(SocketError.TimedOut);
-                    return;
-                }
-                _rto.Backoff();
-                _rttTiming = false;
-                _counters.TcpRetransmissions++;
-                EmitSyn(ack: true);
+                RetransmitSyn(_settings.SynAckRetries, SocketError.TimedOut);
                 return;
         }
         if (!CanSendData || _sndUna == _sndMax) return;
@@ -43,7 +27,7 @@ public sealed partial class TcpConnection
         _tlpInFlight = false;
         if (++_retries > _settings.DataRetries)
         {
-            Fail(_softError != SocketError.Success ? _softError : SocketError.TimedOut);
+            Fail(GiveUpError);
             return;
         }
         _rttTiming = false;
@@ -75,6 +59,25 @@ public sealed partial class TcpConnection
         }
         _rtxTimer.Start(_rto.Rto);
     }
+
+    /// <summary>Our SYN (or SYN-ACK) timed out: sent again with the RTO backed off and no RTT sample taken from it,
+    /// unless <paramref name="limit"/> retries are spent, when the connection fails with <paramref name="error"/>.</summary>
+    private void RetransmitSyn(int limit, SocketError error)
+    {
+        if (++_retries > limit)
+        {
+            Fail(error);
+            return;
+        }
+        _rto.Backoff();
+        _rttTiming = false;
+        _counters.TcpRetransmissions++;
+        EmitSyn(ack: State == TcpState.SynReceived);
+    }
+
+    /// <summary>What a connection that runs out of retries reports: the soft error an ICMP message left (RFC 1122
+    /// §4.2.3.9), else a timeout.</summary>
+    private SocketError GiveUpError => _softError != SocketError.Success ? _softError : SocketError.TimedOut;
 
     private void StartPersist()
     {

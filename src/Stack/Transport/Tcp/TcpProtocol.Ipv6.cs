@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using Netstack.Diagnostics;
 using Netstack.Link;
 using Netstack.Network.Ipv6;
@@ -45,11 +44,8 @@ public sealed partial class TcpProtocol : IIpv6Protocol
             _counters.Drop(DropReason.Ipv6IcmpTruncated);
             return;
         }
-        var key = new ConnectionKey(error.OriginalSource, BinaryPrimitives.ReadUInt16BigEndian(t),
-            error.OriginalDestination, BinaryPrimitives.ReadUInt16BigEndian(t[2..]));
-        if (_connections.TryGetValue(key, out var connection))
-            connection.OnIcmpv6Error(error, BinaryPrimitives.ReadUInt32BigEndian(t[4..]),
-                _stack.Ipv6.MtuFor(error.OriginalDestination));
+        if (TryFindQuoted(error.OriginalSource, error.OriginalDestination, t, out var connection, out uint seq))
+            connection.OnIcmpv6Error(error, seq, _stack.Ipv6.MtuFor(error.OriginalDestination));
         else
             _counters.Drop(DropReason.Ipv6IcmpErrorNoSocket);
     }

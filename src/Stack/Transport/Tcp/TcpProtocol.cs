@@ -125,12 +125,21 @@ public sealed partial class TcpProtocol : IIpProtocol
             _counters.Drop(DropReason.IcmpTruncated);
             return;
         }
-        var key = new ConnectionKey(error.OriginalSource, BinaryPrimitives.ReadUInt16BigEndian(t),
-            error.OriginalDestination, BinaryPrimitives.ReadUInt16BigEndian(t[2..]));
-        if (_connections.TryGetValue(key, out var connection))
-            connection.OnIcmpError(error, BinaryPrimitives.ReadUInt32BigEndian(t[4..]));
+        if (TryFindQuoted(error.OriginalSource, error.OriginalDestination, t, out var connection, out uint seq))
+            connection.OnIcmpError(error, seq);
         else
             _counters.Drop(DropReason.IcmpErrorNoSocket);
+    }
+
+    /// <summary>The connection whose segment an ICMP error of either family quotes, found by the ports in the quote's
+    /// first 8 bytes, and the quoted sequence number; false when there is no such connection.</summary>
+    private bool TryFindQuoted(IpAddress originalSource, IpAddress originalDestination, ReadOnlySpan<byte> quoted,
+        out TcpConnection connection, out uint sequence)
+    {
+        var key = new ConnectionKey(originalSource, BinaryPrimitives.ReadUInt16BigEndian(quoted),
+            originalDestination, BinaryPrimitives.ReadUInt16BigEndian(quoted[2..]));
+        sequence = BinaryPrimitives.ReadUInt32BigEndian(quoted[4..]);
+        return _connections.TryGetValue(key, out connection!);
     }
 
     // ------------------------------------------------------------------ send helpers

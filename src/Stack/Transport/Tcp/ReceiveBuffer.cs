@@ -27,7 +27,16 @@ public sealed class ReceiveBuffer
     }
 
     /// <summary>Bytes of received data held at most: in-order unread plus out-of-order.</summary>
-    public int Capacity { get; }
+    public int Capacity { get; private set; }
+
+    /// <summary>Raises <see cref="Capacity"/> to <paramref name="capacity"/> (the window may then offer more); only
+    /// while no array is held, so the next one is rented at the new size. Returns whether it grew.</summary>
+    public bool TryGrow(int capacity)
+    {
+        if (_ring.Length != 0 || _released || capacity <= Capacity) return false;
+        Capacity = capacity;
+        return true;
+    }
 
     /// <summary>Bytes of array this buffer holds: 0 while empty (and after release).</summary>
     public int MemoryHeld => _ring.Length;

@@ -24,9 +24,47 @@ public sealed partial class TcpConnection
         int n = _recv.Read(destination);
         if (n > 0 && _synReceived && State is TcpState.Established or TcpState.FinWait1 or TcpState.FinWait2)
         {
-            if (AdvertisableRightEdge() - _rcvAdvRight >= Math.Min(_recv.Capacity / 2, 2 * _ourMss)) SendAck();
+            if (_receiveWindowFilled && _recv.Readable == 0) GrowReceiveBuffer();
+            if (_settings.DeferAckUntilRead ? AckOnRead() : AdvertisableRightEdge() - _rcvAdvRight >= Math.Min(_recv.Capacity / 2, 2 * _ourMss))
+                SendAck();
         }
         return n;
+    }
+
+    /// <summary><see cref="TcpSettings.DeferAckUntilRead"/>: an ACK for two full segments would shrink the window
+    /// offered (the application has not read them yet), so it waits for the read.</summary>
+    private bool AckWaitsForRead() =>
+        _settings.DeferAckUntilRead && AdvertisableRightEdge() - RcvNxt < _rcvAdvRight - _lastAckSent;
+
+    /// <summary><see cref="TcpSettings.DeferAckUntilRead"/>, after a read: the ACK that waited for it (two full
+    /// segments unacknowledged), or a window update when the window offered is down to half the buffer and would at
+    /// least double (tcp_cleanup_rbuf).</summary>
+    private bool AckOnRead()
+    {
+        if (_rcvBytesUnacked >= 2 * _largestSegmentSeen) return true;
+        int offered = Math.Max(0, _rcvAdvRight - RcvNxt);
+        int window = AdvertisableRightEdge() - RcvNxt;
+        return 2 * offered <= _recv.Capacity && window >= 2 * offered
+            && window - offered >= Math.Min(_recv.Capacity / 2, _ourMss); // receiver SWS avoidance
+    }
+
+    /// <summary>Receive-buffer auto-tuning (<see cref="TcpSettings.ReceiveBufferMaxSize"/>): the application read
+    /// everything after the peer had filled the window, so the window held the transfer back; the buffer doubles.</summary>
+    private void GrowReceiveBuffer()
+    {
+        _receiveWindowFilled = false;
+        int target = (int)Math.Min(_settings.ReceiveBufferMaxSize, 2L * _recv.Capacity);
+        _recv.TryGrow(target);
+    }
+
+    /// <summary>The data just taken left less than a quarter of the window last offered (or of a segment): the peer
+    /// is sending as fast as the window lets it (a TSO sender waits for room for a whole large segment, so the
+    /// window is seldom filled to the byte).</summary>
+    private void NoteWindowFilled()
+    {
+        if (_settings.ReceiveBufferMaxSize > _recv.Capacity
+            && _rcvAdvRight - _recv.Next < Math.Max(_ourMss, (_rcvAdvRight - _lastAckSent) / 4))
+            _receiveWindowFilled = true;
     }
 
     /// <summary>Copies received bytes without taking them (MSG_PEEK): the next <see cref="Receive"/> returns them

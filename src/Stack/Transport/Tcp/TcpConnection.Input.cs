@@ -225,8 +225,10 @@ public sealed partial class TcpConnection
         {
             case ReceiveBuffer.WriteResult.InOrder:
                 GrowReceiveWindowCap(payload.Length);
+                NoteWindowFilled();
                 _rcvBytesUnacked += _recv.Next - before;
-                if (!_settings.DelayedAck || _rcvBytesUnacked >= 2 * _largestSegmentSeen || _recv.Next - before < payload.Length)
+                if (!_settings.DelayedAck || _recv.Next - before < payload.Length
+                    || (_rcvBytesUnacked >= 2 * _largestSegmentSeen && !AckWaitsForRead()))
                     _ackNow = true; // every second full-sized segment, or data was cut by the window
                 else if (_quickAcksLeft > 0)
                 {

@@ -34,6 +34,9 @@ public sealed partial class TcpConnection
     private bool _synReceived, _receiveShutdown;
     private int _rcvBytesUnacked, _largestSegmentSeen;
     private bool _ackNow;
+    /// <summary>The peer filled the advertised window since the application last read everything: if it now
+    /// does, the buffer grows (<see cref="TcpSettings.ReceiveBufferMaxSize"/>).</summary>
+    private bool _receiveWindowFilled;
     /// <summary>Data segments still to be acknowledged at once (quick-ACK mode, TcpSettings.QuickAckSegments).</summary>
     private int _quickAcksLeft;
     /// <summary>A duplicate segment arrived: the next ACK reports [left, right) as a D-SACK block (RFC 2883).</summary>
@@ -106,7 +109,8 @@ public sealed partial class TcpConnection
         _keepaliveTimer = new TcpTimer(_scheduler, OnKeepaliveTimeout);
         _tsOffset = tcp.Isn.TimestampOffset(key.LocalAddress, key.LocalPort, key.RemoteAddress, key.RemotePort);
         int shift = 0;
-        while (shift < 14 && (_settings.ReceiveBufferSize >> shift) > ushort.MaxValue) shift++;
+        int largestBuffer = Math.Max(_settings.ReceiveBufferSize, _settings.ReceiveBufferMaxSize);
+        while (shift < 14 && (largestBuffer >> shift) > ushort.MaxValue) shift++;
         _rcvShift = _settings.WindowScale is { } ws ? Math.Clamp(ws, 0, 14) : shift;
     }
 
@@ -158,6 +162,9 @@ public sealed partial class TcpConnection
     public int ReceiveShift => _wsEnabled ? _rcvShift : 0;
     /// <summary>In-order received bytes the application has not read yet.</summary>
     public int BytesToRead => _recv.Readable;
+    /// <summary>Bytes of received data the connection may hold (the window's bound): TcpSettings.ReceiveBufferSize,
+    /// grown towards TcpSettings.ReceiveBufferMaxSize by auto-tuning.</summary>
+    public int ReceiveBufferCapacity => _recv.Capacity;
     /// <summary>Distinct out-of-order ranges held (bounded by TcpSettings.MaxOutOfOrderRanges).</summary>
     public int OutOfOrderRanges => _recv.OutOfOrderRanges;
 

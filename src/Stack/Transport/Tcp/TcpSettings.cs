@@ -11,6 +11,20 @@ public sealed record TcpSettings
     public int SendBufferSize { get; init; } = 256 * 1024;
     /// <summary>Bytes of received data a connection holds for the application (bounds the window).</summary>
     public int ReceiveBufferSize { get; init; } = 256 * 1024;
+    /// <summary>Receive-buffer auto-tuning, as Linux grows a socket's buffer towards tcp_rmem[2]: when larger than
+    /// <see cref="ReceiveBufferSize"/>, a connection's buffer doubles, up to this size, each time the peer filled the
+    /// whole advertised window and the application then read everything (the window, not the reader, held the
+    /// sender back). A reader that does not keep up never grows it. 0: the buffer stays at
+    /// <see cref="ReceiveBufferSize"/>. The window scale offered covers this size.</summary>
+    public int ReceiveBufferMaxSize { get; init; }
+    /// <summary>Linux's receiver ACK pacing for bulk transfers (tcp_input.c __tcp_ack_snd_check, tcp.c
+    /// tcp_cleanup_rbuf): data completing two full segments is acknowledged at once only if the window offered would
+    /// not shrink (the application has read what came before); otherwise the ACK waits for the application's next
+    /// read or the delayed-ACK timer. A read then sends a pure window update only when the offered window has fallen
+    /// to half the buffer or less and would at least double. A reader served in batches (a tap's read loop, GRO)
+    /// then draws one or two ACKs per batch instead of two per large segment. False: every second full segment is
+    /// acknowledged at once, and a read sends an update whenever the right edge moves by min(buffer / 2, 2 MSS).</summary>
+    public bool DeferAckUntilRead { get; init; }
     /// <summary>Offer the window scale option (RFC 7323 §2) on SYNs.</summary>
     public bool WindowScaling { get; init; } = true;
     /// <summary>Offer TCP timestamps (RFC 7323 §3) on SYNs.</summary>

@@ -20,12 +20,12 @@ internal sealed class LogicalProcess(ParallelVirtualLoop owner, int index, strin
 
     /// <summary>The host's sends of this window, in the order it made them; the previous window's, which inboxes may
     /// still point into; what its captures recorded this window.</summary>
-    public FrameLog Outbox { get; private set; } = new();
-    private FrameLog _carried = new();
-    public FrameLog Recorded { get; } = new();
+    public FrameArena Outbox { get; private set; } = new();
+    private FrameArena _carried = new();
+    public FrameArena Recorded { get; } = new();
 
     private readonly List<InboundFrame> _inbox = new();
-    private readonly FrameLog _altered = new(); // frames a fault changed, copied here
+    private readonly FrameArena _altered = new(); // frames a fault changed, copied here
     private readonly Stack<Arrival> _free = new();
 
     /// <summary>The earliest arrival waiting in the inbox, if any.</summary>
@@ -34,7 +34,7 @@ internal sealed class LogicalProcess(ParallelVirtualLoop owner, int index, strin
     public void Send(VirtualPort from, ReadOnlySpan<byte> frame) => Outbox.Add(Loop.Now, frame, from, default);
 
     /// <summary>Between windows: the outbox just carried is kept while inboxes point into it; the one before is free.</summary>
-    public FrameLog TakeOutbox()
+    public FrameArena TakeOutbox()
     {
         var sent = Outbox;
         Outbox = _carried;
@@ -47,7 +47,7 @@ internal sealed class LogicalProcess(ParallelVirtualLoop owner, int index, strin
     /// The frame the loop is carrying is referenced where it lies; any other (a fault altered it) is copied.</summary>
     public void Arrive(VirtualPort to, ReadOnlySpan<byte> frame, Instant arrival, bool checksumsVouched)
     {
-        FrameLog log;
+        FrameArena log;
         int offset;
         if (owner.IsCarrying(frame, out var carriedLog, out int carriedOffset))
         {
@@ -88,12 +88,12 @@ internal sealed class LogicalProcess(ParallelVirtualLoop owner, int index, strin
     public IFrameSink Capture => _capture ??= new RecordingSink(Recorded);
     private IFrameSink? _capture;
 
-    private sealed class RecordingSink(FrameLog log) : IFrameSink
+    private sealed class RecordingSink(FrameArena log) : IFrameSink
     {
         public void Write(Instant time, ReadOnlySpan<byte> frame, in FrameContext context) => log.Add(time, frame, null, context);
     }
 
-    private readonly record struct InboundFrame(VirtualPort To, Instant Time, bool ChecksumsVouched, FrameLog Log, int Offset, int Length);
+    private readonly record struct InboundFrame(VirtualPort To, Instant Time, bool ChecksumsVouched, FrameArena Log, int Offset, int Length);
 
     // Enough for a megabyte window of full frames in flight to one host to allocate nothing.
     private const int MaxPooledArrivals = 1 << 12;
@@ -131,7 +131,7 @@ internal sealed class LogicalProcess(ParallelVirtualLoop owner, int index, strin
     }
 
     /// <summary>Frames with their time, in one growing byte arena: nothing is allocated per frame once it has grown.</summary>
-    public sealed class FrameLog
+    public sealed class FrameArena
     {
         private byte[] _bytes = new byte[1 << 16];
         private int _used;

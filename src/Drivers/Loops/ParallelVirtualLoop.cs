@@ -32,7 +32,7 @@ public sealed class ParallelVirtualLoop : IEventLoop, IDisposable
     private Instant _windowEnd;
     private bool _windowInclusive;
     private readonly Action<int> _runWindow;
-    private readonly Action<LogicalProcess.FrameLog, int> _record, _carry;
+    private readonly Action<LogicalProcess.FrameArena, int> _record, _carry;
 
     /// <param name="threads">Threads to run the partitions on (the caller's is one of them); 1 runs every partition
     /// on the caller's thread, in the same windows and order.</param>
@@ -239,13 +239,13 @@ public sealed class ParallelVirtualLoop : IEventLoop, IDisposable
     /// <summary>Wall time spent between windows carrying frames and writing the recording: the serial part.</summary>
     public Duration SerialTime => Duration.FromTimeSpan(System.Diagnostics.Stopwatch.GetElapsedTime(0, _settleTicks));
 
-    private readonly List<LogicalProcess.FrameLog> _logs = new();
-    private readonly List<(LogicalProcess.FrameLog Log, int Next)> _merging = new();
-    private LogicalProcess.FrameLog? _carryingLog;
+    private readonly List<LogicalProcess.FrameArena> _logs = new();
+    private readonly List<(LogicalProcess.FrameArena Log, int Next)> _merging = new();
+    private LogicalProcess.FrameArena? _carryingLog;
     private int _carryingIndex;
 
     /// <summary>Whether <paramref name="frame"/> is the frame being carried, where it lies in its outbox.</summary>
-    internal bool IsCarrying(ReadOnlySpan<byte> frame, out LogicalProcess.FrameLog log, out int offset)
+    internal bool IsCarrying(ReadOnlySpan<byte> frame, out LogicalProcess.FrameArena log, out int offset)
     {
         log = _carryingLog!;
         offset = 0;
@@ -256,7 +256,7 @@ public sealed class ParallelVirtualLoop : IEventLoop, IDisposable
 
     /// <summary>Visits every entry of <paramref name="logs"/> (given in partition order) in (time, partition,
     /// position) order. Each log is in time order already; the logs are few, so a scan picks the next.</summary>
-    private void Merge(List<LogicalProcess.FrameLog> logs, Action<LogicalProcess.FrameLog, int> visit)
+    private void Merge(List<LogicalProcess.FrameArena> logs, Action<LogicalProcess.FrameArena, int> visit)
     {
         foreach (var log in logs) _merging.Add((log, 0));
         while (_merging.Count > 0)

@@ -13,8 +13,8 @@ public sealed class KernelIpv6State(NetworkNamespace ns, string device)
     /// <summary>How long one read of the kernel's tables answers for.</summary>
     public static readonly Duration ReuseFor = Duration.FromMilliseconds(5);
 
-    private (long At, IReadOnlyList<Ipv6NeighborView> Entries)? _neighbors;
-    private (long At, IReadOnlyList<Ipv6AddressView> Entries)? _addresses;
+    private (Instant At, IReadOnlyList<Ipv6NeighborView> Entries)? _neighbors;
+    private (Instant At, IReadOnlyList<Ipv6AddressView> Entries)? _addresses;
 
     public IReadOnlyList<Ipv6NeighborView> Neighbors(Instant now) =>
         Cached(ref _neighbors, now, () => ParseNeighbors(Read("neigh", "show", "dev", device)));
@@ -22,11 +22,11 @@ public sealed class KernelIpv6State(NetworkNamespace ns, string device)
     public IReadOnlyList<Ipv6AddressView> Addresses(Instant now) =>
         Cached(ref _addresses, now, () => ParseAddresses(Read("-o", "addr", "show", "dev", device)));
 
-    private static IReadOnlyList<T> Cached<T>(ref (long At, IReadOnlyList<T> Entries)? cache, Instant now, Func<IReadOnlyList<T>> read)
+    private static IReadOnlyList<T> Cached<T>(ref (Instant At, IReadOnlyList<T> Entries)? cache, Instant now, Func<IReadOnlyList<T>> read)
     {
-        if (cache is { } c && now.Nanoseconds - c.At < ReuseFor.Nanoseconds && now.Nanoseconds >= c.At) return c.Entries;
+        if (cache is { } c && now >= c.At && now - c.At < ReuseFor) return c.Entries;
         var entries = read();
-        cache = (now.Nanoseconds, entries);
+        cache = (now, entries);
         return entries;
     }
 

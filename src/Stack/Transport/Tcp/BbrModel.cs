@@ -54,7 +54,7 @@ public sealed class BbrModel
         _initialCwnd = initialCwnd;
         _rate = rate;
         _random = random;
-        RtProp = Duration.FromNanoseconds(long.MaxValue);
+        RtProp = Duration.MaxValue;
         _rtPropStamp = now;
         EnterStartup();
     }
@@ -69,7 +69,7 @@ public sealed class BbrModel
     public double PacingRate { get; private set; }
     /// <summary>BBR.BtlBw: the bottleneck bandwidth estimate in bytes per second; 0 before the first sample.</summary>
     public double BottleneckBandwidth => _btlBw.Best;
-    /// <summary>BBR.RTprop: the propagation RTT estimate; <see cref="long.MaxValue"/> ns before the first sample.</summary>
+    /// <summary>BBR.RTprop: the propagation RTT estimate; <see cref="Duration.MaxValue"/> before the first sample.</summary>
     public Duration RtProp { get; private set; }
     /// <summary>BBR.round_count: round trips counted by delivery.</summary>
     public long RoundCount { get; private set; }
@@ -82,7 +82,8 @@ public sealed class BbrModel
     /// <summary>Which ProbeBW gain phase is running (index into 5/4, 3/4, 1, 1, 1, 1, 1, 1).</summary>
     public int CycleIndex => _cycleIndex;
 
-    private bool HasRtProp => RtProp.Nanoseconds != long.MaxValue;
+    /// <summary>Whether an RTT sample has set <see cref="RtProp"/>.</summary>
+    public bool HasRtProp => RtProp != Duration.MaxValue;
 
     /// <summary>BBRInitPacingRate: the initial window over the handshake's RTT (1 ms without one), times the
     /// Startup gain.</summary>

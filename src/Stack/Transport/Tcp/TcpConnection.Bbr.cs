@@ -44,7 +44,7 @@ public sealed partial class TcpConnection
     private void BbrOnAck()
     {
         // Before the first RTT sample no interval is too short to count.
-        var minRtt = _bbr!.RtProp.Nanoseconds == long.MaxValue ? Duration.Zero : _bbr.RtProp;
+        var minRtt = _bbr!.HasRtProp ? _bbr.RtProp : Duration.Zero;
         var rs = _rate!.Generate(minRtt);
         int acked = (int)Math.Min(int.MaxValue, _rate.DeliveredThisAck);
         int cwnd = _bbr.OnAck(rs, _cc.Cwnd, BbrInflight(), acked, _bbrLostThisAck, BbrInLossRecovery, _scheduler.Now);
@@ -60,7 +60,7 @@ public sealed partial class TcpConnection
     private bool PacingAllows()
     {
         if (_bbr is null) return true;
-        if (_bbr.PacingRate <= 0) _bbr.InitPacingRate(_rto.HasSample ? _rto.SmoothedRtt : Duration.Zero);
+        EnsurePacingRate(_bbr);
         if (_scheduler.Now >= _nextSendAt) return true;
         _pacingTimer!.StartAt(_nextSendAt);
         return false;
@@ -71,10 +71,16 @@ public sealed partial class TcpConnection
     private void NotePaced(int seqLength)
     {
         if (_bbr is null || seqLength <= 0) return;
-        if (_bbr.PacingRate <= 0) _bbr.InitPacingRate(_rto.HasSample ? _rto.SmoothedRtt : Duration.Zero);
+        EnsurePacingRate(_bbr);
         var now = _scheduler.Now;
         var from = _nextSendAt > now ? _nextSendAt : now;
         _nextSendAt = from + Duration.FromSeconds(seqLength / _bbr.PacingRate);
+    }
+
+    /// <summary>The first pacing decision sets the rate from the handshake's RTT sample (none: the model's default).</summary>
+    private void EnsurePacingRate(BbrModel bbr)
+    {
+        if (bbr.PacingRate <= 0) bbr.InitPacingRate(_rto.HasSample ? _rto.SmoothedRtt : Duration.Zero);
     }
 
     /// <summary>With BBR, output that stopped with room in the window and nothing more to send marks the

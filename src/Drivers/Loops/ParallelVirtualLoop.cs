@@ -205,7 +205,8 @@ public sealed class ParallelVirtualLoop : IEventLoop, IDisposable
     /// the merged order; each arrival waits in its receiver's inbox for the next window.</summary>
     private void Settle()
     {
-        long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        // Clocks are read only when a benchmark asks (MeasureCriticalPath): they measure, they never steer the run.
+        long started = MeasureCriticalPath ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
         var cpuBefore = MeasureCriticalPath ? ThreadCpuTime.Now() : Duration.Zero;
         // Inboxes point into the outboxes carried last time, which are about to be reused: normally the window
         // between emptied them; if none ran (a world event, a second look), they are scheduled here.
@@ -221,14 +222,16 @@ public sealed class ParallelVirtualLoop : IEventLoop, IDisposable
         _logs.Clear();
         _carryingLog = null;
         _carryingAt = null;
+        if (!MeasureCriticalPath) return;
         _settleTicks += System.Diagnostics.Stopwatch.GetTimestamp() - started;
-        if (MeasureCriticalPath) CriticalPathCpu += ThreadCpuTime.Now() - cpuBefore;
+        CriticalPathCpu += ThreadCpuTime.Now() - cpuBefore;
     }
 
     private long _settleTicks;
     private readonly Duration[] _windowCpu;
 
-    /// <summary>When set, <see cref="CriticalPathCpu"/> is kept (two clock reads per thread and window).</summary>
+    /// <summary>When set, <see cref="CriticalPathCpu"/> and <see cref="SerialTime"/> are kept (clock reads per thread
+    /// and window); otherwise the loop reads no clock at all.</summary>
     public bool MeasureCriticalPath { get; set; }
 
     /// <summary>The CPU time of the run's critical path: for each window the busiest thread's, plus the work between
@@ -236,7 +239,8 @@ public sealed class ParallelVirtualLoop : IEventLoop, IDisposable
     /// work, what the wall time would have been, where the wall time itself measures the waits for a core.</summary>
     public Duration CriticalPathCpu { get; private set; }
 
-    /// <summary>Wall time spent between windows carrying frames and writing the recording: the serial part.</summary>
+    /// <summary>Wall time spent between windows carrying frames and writing the recording: the serial part (kept while
+    /// <see cref="MeasureCriticalPath"/> is set).</summary>
     public Duration SerialTime => Duration.FromTimeSpan(System.Diagnostics.Stopwatch.GetElapsedTime(0, _settleTicks));
 
     private readonly List<LogicalProcess.FrameArena> _logs = new();

@@ -158,13 +158,13 @@ public sealed record TcpBulkTransferBenchmark : IBenchmarkWorkload
         long segments = sender.Counters.TcpSegmentsSent + receiver.Counters.TcpSegmentsSent - segmentsBefore;
 
         double gbps = MeasuredBytes * 8 / elapsed.TotalSeconds / 1e9;
+        double gbpsPerCpu = cpu > TimeSpan.Zero ? MeasuredBytes * 8 / cpu.TotalSeconds / 1e9 : 0;
         return new TcpBulkTransferResult(gbps, segments == 0 ? 0 : (double)allocated / segments, MeasuredBytes, segments,
-            elapsed, sender.Counters.TcpRetransmissions - retransmissionsBefore,
-            cpu > TimeSpan.Zero ? MeasuredBytes * 8 / cpu.TotalSeconds / 1e9 : 0,
+            elapsed, sender.Counters.TcpRetransmissions - retransmissionsBefore, gbpsPerCpu,
             parallel is null ? 0 : (parallel.SerialTime - serialBefore).TotalSeconds / elapsed.TotalSeconds,
             parallel is null ? 0 : parallel.Windows - windowsBefore,
             // One loop on one thread: its critical path is its CPU time.
-            parallel is null ? (cpu > TimeSpan.Zero ? MeasuredBytes * 8 / cpu.TotalSeconds / 1e9 : 0)
+            parallel is null ? gbpsPerCpu
                 : MeasuredBytes * 8 / (parallel.CriticalPathCpu - criticalBefore).TotalSeconds / 1e9);
     }
 

@@ -103,6 +103,40 @@ public class ReplayTests
     }
 
     [Test]
+    public void Fins_that_crossed_in_the_capture_are_equivalent_when_ours_acknowledges_the_peers()
+    {
+        // tcp-http's server FIN (frame 11) acknowledges the client's FIN (frame 10). Made to leave before that FIN
+        // arrived (ack one less) and followed by the server's ACK of it, the capture shows a simultaneous close; in
+        // the replay our FIN follows the client's, so it acknowledges it: the applications' timing, not a
+        // difference of the stack. (Without the later ACK it is a difference: Edited_tcp_acknowledgment_is_a_difference.)
+        var editor = new PcapEditor(Capture("tcp-http"));
+        var fin = editor.Records[10];
+        var ack = (Header: fin.Header.ToArray(), Frame: fin.Frame.ToArray());
+        SetAck(fin.Frame, -1, fin: true);
+        SetAck(ack.Frame, 0, fin: false);
+        BinaryPrimitives.WriteUInt32LittleEndian(ack.Header.AsSpan(4), BinaryPrimitives.ReadUInt32LittleEndian(ack.Header.AsSpan(4)) + 1);
+        editor.Records.Add(ack); // 1 µs after the FIN; placed before the client's last ACK, in time order
+        editor.Records.Reverse(11, 2);
+        var crossed = editor.Save(Path.Combine(RepositoryPaths.FreshOutputDirectory("replay-crossed-fins"), "crossed.pcap"));
+
+        var result = ReplaySession.Run(crossed, Server);
+
+        var text = string.Join("\n", result.Report.Lines());
+        result.Report.Equivalent.Should().BeTrue(text);
+        text.Should().Contain("our FIN and the peer's crossed in the capture");
+
+        static void SetAck(byte[] frame, int change, bool fin)
+        {
+            var tcp = frame.AsSpan(14 + 20);
+            BinaryPrimitives.WriteUInt32BigEndian(tcp[8..], (uint)(BinaryPrimitives.ReadUInt32BigEndian(tcp[8..]) + change));
+            tcp[13] = (byte)(fin ? 0x11 : 0x10);
+            tcp[16] = tcp[17] = 0;
+            BinaryPrimitives.WriteUInt16BigEndian(tcp[16..], Netstack.Harness.Trace.FrameBuilder.TransportChecksum(
+                Netstack.Wire.Ipv4Address.Parse(Server), Netstack.Wire.Ipv4Address.Parse("192.0.2.1"), 6, tcp));
+        }
+    }
+
+    [Test]
     public void Capture_whose_records_are_out_of_time_order_replays_in_time_order()
     {
         // Merged or multi-interface captures can hold records out of time order; the wire order is the time order.

@@ -2,6 +2,7 @@ using System.Text;
 using Netstack.Harness.Scenarios;
 using Netstack.Harness.Steps;
 using Netstack.Harness.Trace;
+using Netstack.Time;
 
 namespace Netstack.Harness.Running;
 
@@ -23,7 +24,7 @@ internal static class FrameReport
             sb.AppendLine().Append("  no frames were recorded");
             return sb.ToString();
         }
-        long Distance(CapturedFrame f) => window.DistanceTo(f.TimeNanoseconds);
+        Duration Distance(CapturedFrame f) => window.DistanceTo(f.Time);
         var matching = frames.Where(f => matcher.MatchesFilter(e, f)).OrderBy(Distance).ThenBy(f => f.Number).Take(MaxMatching);
         var shown = new SortedSet<int>(offending.Take(MaxShown));
         foreach (var f in matching)
@@ -53,7 +54,7 @@ internal static class FrameReport
     private static string WhyNot(FrameExpectation e, CapturedFrame f, TimeWindow window, FrameMatcher matcher, int consumedThrough)
     {
         if (matcher.Mismatch(e, f) is { } reason) return reason;
-        if (!window.Contains(f.TimeNanoseconds)) return $"at {TimeSyntax.FormatTime(f.TimeNanoseconds)}, outside the window";
+        if (!window.Contains(f.Time)) return $"at {TimeSyntax.FormatTime(f.Time)}, outside the window";
         if (f.Number <= consumedThrough) return "an earlier step already matched it";
         return "it was not counted";
     }
@@ -61,13 +62,13 @@ internal static class FrameReport
 
 /// <summary>A resolved window of virtual time, inclusive at both ends; <see cref="Open"/> end means "until
 /// the run ends".</summary>
-public readonly record struct TimeWindow(long Start, long End, bool OpenEnd, long RunEnd = 0)
+public readonly record struct TimeWindow(Instant Start, Instant End, bool OpenEnd, Instant RunEnd = default)
 {
-    public const long Open = long.MaxValue;
+    public static readonly Instant Open = Instant.MaxValue;
 
-    public bool Contains(long t) => t >= Start && t <= End;
+    public bool Contains(Instant t) => t >= Start && t <= End;
 
-    public long DistanceTo(long t) => t < Start ? Start - t : t > End ? t - End : 0;
+    public Duration DistanceTo(Instant t) => t < Start ? Start - t : t > End ? t - End : Duration.Zero;
 
     public string Describe()
     {

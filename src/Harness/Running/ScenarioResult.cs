@@ -6,7 +6,7 @@ public sealed record ScenarioResult(
     string File,
     ulong Seed,
     bool Passed,
-    long VirtualNanoseconds,
+    Netstack.Time.Duration VirtualTime,
     int Frames,
     string? CapturePath,
     IReadOnlyList<StepFailure> Failures,
@@ -25,7 +25,7 @@ public sealed record ScenarioResult(
     public bool Skipped => SkipReason is not null;
 
     /// <summary>On the real wire, the longest our own loop ran its timers late (0: never measurably late).</summary>
-    public long HarnessStallNanoseconds { get; init; }
+    public Netstack.Time.Duration HarnessStall { get; init; }
     /// <summary>Some frame window held only once widened for the harness's own measured stall.</summary>
     public bool NeededStallAllowance { get; init; }
 

@@ -50,13 +50,13 @@ public sealed class PacketdrillRun : IDisposable
 
     /// <summary>How long our own loop stalled between the event before the failing line and the failure (0 when it
     /// kept time, or on the virtual wire): a failure with a stall is inconclusive, as for YAML scenarios.</summary>
-    public long StallAtFailure { get; private set; }
+    public Duration StallAtFailure { get; private set; }
 
-    /// <summary>Our loop's measured stall between two script times (µs), as the allowance it earns
+    /// <summary>Our loop's measured stall between two script times (µs, packetdrill's unit), as the allowance it earns
     /// (<see cref="Running.RealWireTolerance.ForStall"/>), in µs; 0 on the virtual wire.</summary>
     private long StallAllowanceMicros(long fromMicros, long toMicros) =>
         _lateness is null ? 0
-            : Running.RealWireTolerance.ForStall(_lateness.StallDuring(new Instant(fromMicros * 1000), new Instant(toMicros * 1000)).Nanoseconds) / 1000;
+            : Running.RealWireTolerance.ForStall(_lateness.StallDuring(new Instant(fromMicros * 1000), new Instant(toMicros * 1000))).Nanoseconds / 1000;
 
     private long _windowStartMicros;
 
@@ -870,14 +870,14 @@ public sealed class PacketdrillRun : IDisposable
     private void Fail(SourceLocation at, string message)
     {
         if (_lateness is not null && Failures.Count == 0)
-            StallAtFailure = _lateness.StallDuring(new Instant(_windowStartMicros * 1000), _loop.Now).Nanoseconds;
+            StallAtFailure = _lateness.StallDuring(new Instant(_windowStartMicros * 1000), _loop.Now);
         var lines = new List<string> { $"{at}: {message}" };
         // The nearest frames: what went by on the wire just before the failure.
         var recent = Log.Frames.Skip(Math.Max(0, Log.Count - 6)).ToList();
         if (recent.Count > 0)
         {
             lines.Add("  last frames on the wire:");
-            foreach (var f in recent) lines.Add($"    {Seconds(f.TimeNanoseconds / 1000),10} {f.Host,-6} {Describe(f.Bytes)}");
+            foreach (var f in recent) lines.Add($"    {Seconds(f.Time.Nanoseconds / Duration.NanosecondsPerMicrosecond),10} {f.Host,-6} {Describe(f.Bytes)}");
         }
         Failures.Add(string.Join(Environment.NewLine, lines));
     }
@@ -892,7 +892,7 @@ public sealed class PacketdrillRun : IDisposable
         if (_kernel is null) return NowMicros;
         var frames = Log.Frames;
         for (int i = frames.Count - 1; i >= 0 && i >= frames.Count - 64; i--)
-            if (frames[i].Host == "local" && frame.SequenceEqual(frames[i].Bytes)) return frames[i].TimeNanoseconds / 1000;
+            if (frames[i].Host == "local" && frame.SequenceEqual(frames[i].Bytes)) return frames[i].Time.Nanoseconds / Duration.NanosecondsPerMicrosecond;
         return NowMicros;
     }
 

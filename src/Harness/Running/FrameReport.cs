@@ -2,7 +2,6 @@ using System.Text;
 using Netstack.Harness.Scenarios;
 using Netstack.Harness.Steps;
 using Netstack.Harness.Trace;
-using Netstack.Time;
 
 namespace Netstack.Harness.Running;
 
@@ -24,12 +23,11 @@ internal static class FrameReport
             sb.AppendLine().Append("  no frames were recorded");
             return sb.ToString();
         }
-        Duration Distance(CapturedFrame f) => window.DistanceTo(f.Time);
-        var matching = frames.Where(f => matcher.MatchesFilter(e, f)).OrderBy(Distance).ThenBy(f => f.Number).Take(MaxMatching);
+        var matching = window.Nearest(frames.Where(f => matcher.MatchesFilter(e, f))).Take(MaxMatching);
         var shown = new SortedSet<int>(offending.Take(MaxShown));
         foreach (var f in matching)
             if (shown.Count < MaxShown) shown.Add(f.Number);
-        foreach (var f in frames.OrderBy(Distance).ThenBy(f => f.Number))
+        foreach (var f in window.Nearest(frames))
         {
             if (shown.Count >= MaxShown) break;
             shown.Add(f.Number);
@@ -44,7 +42,7 @@ internal static class FrameReport
         }
         int pointer = offending.Count > 0
             ? offending.Min()
-            : frames.Where(f => matcher.MatchesFilter(e, f)).OrderBy(Distance).Select(f => f.Number).FirstOrDefault(shown.Min);
+            : window.Nearest(frames.Where(f => matcher.MatchesFilter(e, f))).Select(f => f.Number).FirstOrDefault(shown.Min);
         sb.AppendLine().Append(capturePath is null
             ? $"  (frame {pointer} of the in-memory recording)"
             : $"  recording: {capturePath}, frame {pointer}");
@@ -57,23 +55,5 @@ internal static class FrameReport
         if (!window.Contains(f.Time)) return $"at {TimeSyntax.FormatTime(f.Time)}, outside the window";
         if (f.Number <= consumedThrough) return "an earlier step already matched it";
         return "it was not counted";
-    }
-}
-
-/// <summary>A resolved window of virtual time, inclusive at both ends; <see cref="Open"/> end means "until
-/// the run ends".</summary>
-public readonly record struct TimeWindow(Instant Start, Instant End, bool OpenEnd, Instant RunEnd = default)
-{
-    public static readonly Instant Open = Instant.MaxValue;
-
-    public bool Contains(Instant t) => t >= Start && t <= End;
-
-    public Duration DistanceTo(Instant t) => t < Start ? Start - t : t > End ? t - End : Duration.Zero;
-
-    public string Describe()
-    {
-        if (Start == End) return $"at {TimeSyntax.FormatTime(Start)}";
-        if (OpenEnd) return $"from {TimeSyntax.FormatTime(Start)} until the run ended at {TimeSyntax.FormatTime(RunEnd)}";
-        return $"between {TimeSyntax.FormatTime(Start)} and {TimeSyntax.FormatTime(End)}";
     }
 }

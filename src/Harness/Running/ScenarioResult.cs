@@ -60,7 +60,7 @@ public sealed record ScenarioResult(
         {
             var lines = new List<string>();
             if (Failures.Count > 1 && FirstFailure is { } first)
-                lines.Add($"{Failures.Count} failures; the first{(first.Due is { } due ? $" (due at {Scenarios.TimeSyntax.FormatTime(due.Nanoseconds)})" : "")}: " +
+                lines.Add($"{Failures.Count} failures; the first{(first.Due is { } due ? $" (due at {Scenarios.TimeSyntax.FormatTime(due)})" : "")}: " +
                           first.Report.Split('\n')[0].TrimEnd('\r'));
             foreach (var f in Failures)
                 lines.Add(Failures.Count > 1 && ReferenceEquals(f, FirstFailure) ? MarkFirst(f.Report) : f.Report);

@@ -9,23 +9,20 @@ namespace Netstack.Drivers.Loops;
 /// <summary>One partition of a <see cref="ParallelVirtualLoop"/>: a host's own event loop, and its traffic with the
 /// others. What the host sends in a window waits in its outbox; between windows the loop's thread has the segments
 /// carry it, in a merged order no thread's timing affects, and each arrival is queued in the receiving partition's
-/// inbox, pointing into the sender's outbox; the receiving partition schedules its arrivals itself, on its own thread,
-/// when its next window starts, and delivers each from where it lies in that outbox. A carried outbox is lent until
-/// its last arrival has been delivered (a count each arrival gives back), then reused. So the one serial step per
-/// frame is the switching decision, no frame is copied between the sender's outbox and the receiver, and no lock is
-/// taken per frame: the window barrier orders the threads.</summary>
+/// inbox, still pointing into the sender's outbox (kept for one more window); the receiving partition copies and
+/// schedules its arrivals itself, on its own thread, when its next window starts. So the one serial step per frame
+/// is the switching decision, and no lock is taken per frame: the window barrier orders the threads.</summary>
 internal sealed class LogicalProcess(ParallelVirtualLoop owner, int index, string name)
 {
     public int Index { get; } = index;
     public string Name { get; } = name;
     public VirtualEventLoop Loop { get; } = new();
 
-    /// <summary>The host's sends of this window, in the order it made them; what its captures recorded this window.</summary>
+    /// <summary>The host's sends of this window, in the order it made them; the previous window's, which inboxes may
+    /// still point into; what its captures recorded this window.</summary>
     public FrameArena Outbox { get; private set; } = new();
+    private FrameArena _carried = new();
     public FrameArena Recorded { get; } = new();
-    // Carried outboxes whose frames arrivals still read, and outboxes free for reuse.
-    private readonly List<FrameArena> _lent = new();
-    private readonly Stack<FrameArena> _spare = new();
 
     private readonly List<InboundFrame> _inbox = new();
     private readonly FrameArena _altered = new(); // frames a fault changed, copied here
@@ -36,21 +33,13 @@ internal sealed class LogicalProcess(ParallelVirtualLoop owner, int index, strin
 
     public void Send(VirtualPort from, ReadOnlySpan<byte> frame) => Outbox.Add(Loop.Now, frame, from, default);
 
-    /// <summary>Between windows: the outbox to carry, lent to the arrivals that will point into it; a lent outbox none
-    /// of them reads any more (every partition's arrivals give back their count in their windows) is reused.</summary>
+    /// <summary>Between windows: the outbox just carried is kept while inboxes point into it; the one before is free.</summary>
     public FrameArena TakeOutbox()
     {
-        for (int i = _lent.Count - 1; i >= 0; i--)
-        {
-            var lent = _lent[i];
-            if (Volatile.Read(ref lent.Readers) != 0) continue;
-            _lent.RemoveAt(i);
-            lent.Clear();
-            _spare.Push(lent);
-        }
         var sent = Outbox;
-        _lent.Add(sent);
-        Outbox = _spare.Count > 0 ? _spare.Pop() : new FrameArena();
+        Outbox = _carried;
+        Outbox.Clear();
+        _carried = sent;
         return sent;
     }
 
@@ -64,7 +53,6 @@ internal sealed class LogicalProcess(ParallelVirtualLoop owner, int index, strin
         {
             log = carriedLog;
             offset = carriedOffset;
-            log.Readers++; // between windows: no arrival gives one back meanwhile
         }
         else
         {
@@ -88,10 +76,7 @@ internal sealed class LogicalProcess(ParallelVirtualLoop owner, int index, strin
                     $"a frame for {inbound.To.Name} was scheduled to arrive at {inbound.Time}, inside the window already run " +
                     $"(to {now}): a fault on a partitioned wire may delay frames, never advance them");
             var arrival = _free.Count > 0 ? _free.Pop() : new Arrival(this);
-            if (inbound.Log == _altered)
-                arrival.Load(inbound.To, inbound.Log.Bytes(inbound.Offset, inbound.Length), inbound.ChecksumsVouched);
-            else
-                arrival.Lend(inbound.To, inbound.Log, inbound.Offset, inbound.Length, inbound.ChecksumsVouched);
+            arrival.Load(inbound.To, inbound.Log.Bytes(inbound.Offset, inbound.Length), inbound.ChecksumsVouched);
             Loop.Schedule(inbound.Time, arrival, 0);
         }
         _inbox.Clear();
@@ -113,13 +98,11 @@ internal sealed class LogicalProcess(ParallelVirtualLoop owner, int index, strin
     // Enough for a megabyte window of full frames in flight to one host to allocate nothing.
     private const int MaxPooledArrivals = 1 << 12;
 
-    /// <summary>A frame's arrival at a port of this host: its bytes where they lie in the sender's lent outbox, or (a
-    /// frame a fault altered) its own copy; back to the pool once run.</summary>
+    /// <summary>A frame's arrival at a port of this host, with its own copy of the bytes; back to the pool once run.</summary>
     private sealed class Arrival(LogicalProcess partition) : IScheduledAction
     {
         private byte[] _buffer = [];
-        private FrameArena? _lentFrom;
-        private int _offset, _length;
+        private int _length;
         private bool _vouched;
         private VirtualPort? _to;
 
@@ -127,19 +110,7 @@ internal sealed class LogicalProcess(ParallelVirtualLoop owner, int index, strin
         {
             if (_buffer.Length < frame.Length) _buffer = new byte[Math.Max(frame.Length, 1518)];
             frame.CopyTo(_buffer);
-            _lentFrom = null;
-            _offset = 0;
             _length = frame.Length;
-            _vouched = vouched;
-            _to = to;
-        }
-
-        /// <summary>Reads the frame in the outbox it was carried from, giving back that outbox's count once run.</summary>
-        public void Lend(VirtualPort to, FrameArena outbox, int offset, int length, bool vouched)
-        {
-            _lentFrom = outbox;
-            _offset = offset;
-            _length = length;
             _vouched = vouched;
             _to = to;
         }
@@ -147,17 +118,13 @@ internal sealed class LogicalProcess(ParallelVirtualLoop owner, int index, strin
         public void Run(long token)
         {
             var to = _to!;
-            var lent = _lentFrom;
             _to = null;
-            _lentFrom = null;
             try
             {
-                to.Deliver(lent is null ? _buffer.AsSpan(0, _length) : lent.Bytes(_offset, _length), _vouched);
+                to.Deliver(_buffer.AsSpan(0, _length), _vouched);
             }
             finally
             {
-                // Several partitions' threads may read one outbox in a window.
-                if (lent is not null) Interlocked.Decrement(ref lent.Readers);
                 if (partition._free.Count < MaxPooledArrivals) partition._free.Push(this);
             }
         }
@@ -171,9 +138,6 @@ internal sealed class LogicalProcess(ParallelVirtualLoop owner, int index, strin
         private Entry[] _entries = new Entry[256];
 
         public int Count { get; private set; }
-
-        /// <summary>Arrivals not yet delivered that read their bytes here: a carried outbox is reused only at 0.</summary>
-        public int Readers;
 
         public readonly record struct Entry(Instant Time, int Offset, int Length, VirtualPort? Port, FrameContext Context);
 

@@ -208,8 +208,8 @@ public sealed class ParallelVirtualLoop : IEventLoop, IDisposable
         // Clocks are read only when a benchmark asks (MeasureCriticalPath): they measure, they never steer the run.
         long started = MeasureCriticalPath ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
         var cpuBefore = MeasureCriticalPath ? ThreadCpuTime.Now() : Duration.Zero;
-        // Arrivals carried last time are scheduled before this carry's: normally the window between did it; if none
-        // ran (a world event, a second look), here, so their order does not depend on how the loop was stepped.
+        // Inboxes point into the outboxes carried last time, which are about to be reused: normally the window
+        // between emptied them; if none ran (a world event, a second look), they are scheduled here.
         foreach (var p in _partitions) p.Ingest();
         foreach (var p in _partitions)
             if (p.Recorded.Count > 0) _logs.Add(p.Recorded);

@@ -1,4 +1,3 @@
-using Netstack.Buffers;
 using Netstack.Link;
 using Netstack.Time;
 
@@ -42,14 +41,6 @@ public sealed class CaptureLink : ILink, IFrameReceiver
     {
         if ((_directions & CaptureDirections.Outbound) != 0)
             _sink.Write(_clock.Now, frame, new FrameContext(_host, FrameDirection.Outbound));
-        _inner.Transmit(frame);
-    }
-
-    /// <summary>Records the frame and passes the buffer on: the wrapped link may carry it without a copy.</summary>
-    public void Transmit(PacketBuffer frame)
-    {
-        if ((_directions & CaptureDirections.Outbound) != 0)
-            _sink.Write(_clock.Now, frame.Span, new FrameContext(_host, FrameDirection.Outbound));
         _inner.Transmit(frame);
     }
 

@@ -1,4 +1,3 @@
-using Netstack.Buffers;
 using Netstack.Drivers.Loops;
 using Netstack.Link;
 using Netstack.Time;
@@ -59,26 +58,6 @@ public sealed class VirtualPort : ILink
         if (Partition is { } partition)
         {
             partition.Send(this, frame);
-            return;
-        }
-        _segment.Transmit(this, frame);
-    }
-
-    /// <summary>Sends the frame in <paramref name="frame"/> and takes the buffer. On a one-thread wire the segment
-    /// carries the buffer itself to a unicast receiver and releases it after delivery: one copy of every byte fewer
-    /// than <see cref="Transmit(ReadOnlySpan{byte})"/>. A partitioned (parallel) host copies it into its outbox.</summary>
-    public void Transmit(PacketBuffer frame)
-    {
-        if (!IsUp)
-        {
-            FramesLostWhileDown++;
-            frame.Dispose();
-            return;
-        }
-        if (Partition is { } partition)
-        {
-            partition.Send(this, frame.Span);
-            frame.Dispose();
             return;
         }
         _segment.Transmit(this, frame);

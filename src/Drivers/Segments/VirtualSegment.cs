@@ -1,5 +1,4 @@
 using System.Buffers;
-using Netstack.Buffers;
 using Netstack.Link;
 using Netstack.Drivers.Loops;
 using Netstack.Time;
@@ -64,18 +63,11 @@ public sealed class VirtualSegment
         return Duration.FromNanoseconds(ns - ns % SerializationQuantum.Nanoseconds);
     }
 
-    internal void Transmit(VirtualPort from, ReadOnlySpan<byte> frame) => Transmit(from, frame, owned: null);
-
-    /// <summary>Carries a frame whose buffer the sender hands over: a unicast frame with no fault to pass through is
-    /// delivered from that buffer (released after delivery); any other is copied as usual and the buffer released.</summary>
-    internal void Transmit(VirtualPort from, PacketBuffer packet) => Transmit(from, packet.Span, packet);
-
-    private void Transmit(VirtualPort from, ReadOnlySpan<byte> frame, PacketBuffer? owned)
+    internal void Transmit(VirtualPort from, ReadOnlySpan<byte> frame)
     {
         if (frame.Length > Options.Mtu + EthernetFrame.HeaderLength)
         {
             OversizeDropped++;
-            owned?.Dispose();
             return;
         }
         var now = Loop.Now;
@@ -92,22 +84,17 @@ public sealed class VirtualSegment
             if (!f.Source.IsMulticast) Learn(f.Source, from);
             if (!f.Destination.IsMulticast && Lookup(from, f.Destination) is { } to && to != from)
             {
-                if (owned is not null && Faults is null && to.Partition is null)
-                {
-                    Loop.Schedule(arrival, RentInFlight(to, RentShared(owned, from.VouchesForTransportChecksums)), 0);
-                    return;
-                }
                 Deliver(from, to, frame, arrival);
-                owned?.Dispose();
                 return;
             }
         }
         if (Faults is null)
+        {
             Flood(from, frame, arrival, from.VouchesForTransportChecksums);
-        else
-            foreach (var to in _ports)
-                if (to != from) Deliver(from, to, frame, arrival);
-        owned?.Dispose();
+            return;
+        }
+        foreach (var to in _ports)
+            if (to != from) Deliver(from, to, frame, arrival);
     }
 
     // The learning table changes rarely (a host's first frame, a MAC moving), so each port remembers its last source
@@ -197,16 +184,6 @@ public sealed class VirtualSegment
         return shared;
     }
 
-    /// <summary>A frame carried in the sender's own buffer, to one receiver.</summary>
-    private SharedFrame RentShared(PacketBuffer packet, bool checksumsVouched)
-    {
-        var shared = _freeShared.Count > 0 ? _freeShared.Pop() : new SharedFrame();
-        _pooledFrameBytes -= shared.Capacity;
-        shared.Adopt(packet, checksumsVouched);
-        FrameCopiesInFlight++;
-        return shared;
-    }
-
     private InFlightFrame RentInFlight(VirtualPort to, SharedFrame frame)
     {
         var inFlight = _freeFrames.Count > 0 ? _freeFrames.Pop() : new InFlightFrame(this);
@@ -221,7 +198,6 @@ public sealed class VirtualSegment
         if (_freeFrames.Count < MaxPooledArrivals) _freeFrames.Push(inFlight);
         if (--frame.Receivers > 0) return;
         FrameCopiesInFlight--;
-        frame.ReleasePacket();
         if (_pooledFrameBytes + frame.Capacity <= MaxPooledFrameBytes)
         {
             _pooledFrameBytes += frame.Capacity;
@@ -241,7 +217,6 @@ public sealed class VirtualSegment
     {
         private byte[] _buffer = [];
         private int _length;
-        private PacketBuffer? _packet; // the sender's buffer, carried as it is, instead of _buffer
 
         public int Receivers;
 
@@ -249,7 +224,7 @@ public sealed class VirtualSegment
         /// <see cref="VirtualPort.VouchesForTransportChecksums"/>).</summary>
         public bool ChecksumsVouched;
 
-        public ReadOnlySpan<byte> Bytes => _packet is { } packet ? packet.Span : _buffer.AsSpan(0, _length);
+        public ReadOnlySpan<byte> Bytes => _buffer.AsSpan(0, _length);
 
         public int Capacity => _buffer.Length;
 
@@ -257,20 +232,6 @@ public sealed class VirtualSegment
         {
             if (_buffer.Length > 0) ArrayPool<byte>.Shared.Return(_buffer);
             _buffer = [];
-        }
-
-        public void Adopt(PacketBuffer packet, bool checksumsVouched)
-        {
-            Receivers = 1;
-            ChecksumsVouched = checksumsVouched;
-            _packet = packet;
-        }
-
-        /// <summary>Back to its sender's pool, once delivered.</summary>
-        public void ReleasePacket()
-        {
-            _packet?.Dispose();
-            _packet = null;
         }
 
         public void Load(ReadOnlySpan<byte> frame, int receivers, bool checksumsVouched)

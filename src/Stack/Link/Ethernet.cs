@@ -54,8 +54,8 @@ public sealed class Ethernet
         }
     }
 
-    /// <summary>Prepends the Ethernet header, pads to the 60-byte minimum and hands <paramref name="packet"/> to the
-    /// link, which releases it (see <see cref="ILink.Transmit(PacketBuffer)"/>).</summary>
+    /// <summary>Prepends the Ethernet header, pads to the 60-byte minimum, transmits, and releases
+    /// <paramref name="packet"/>.</summary>
     public void Send(PacketBuffer packet, MacAddress destination, EtherType type)
     {
         EthernetFrame.WriteHeader(packet.Prepend(EthernetFrame.HeaderLength), destination, _iface.Mac, type);
@@ -63,6 +63,7 @@ public sealed class Ethernet
             packet.Append(EthernetFrame.MinimumLength - packet.Length).Clear();
         _counters.FramesSent++;
         _counters.BytesSent += packet.Length;
-        _iface.Link.Transmit(packet);
+        _iface.Link.Transmit(packet.Span);
+        packet.Dispose();
     }
 }

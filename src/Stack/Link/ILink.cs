@@ -1,8 +1,6 @@
-using Netstack.Buffers;
-
 namespace Netstack.Link;
 
-/// <summary>A network device as the stack sees it: frames go out through <see cref="Transmit(ReadOnlySpan{byte})"/> and
+/// <summary>A network device as the stack sees it: frames go out through <see cref="Transmit"/> and
 /// come in through the attached receiver. Decorators (recorders, fault injectors) wrap a link.</summary>
 public interface ILink
 {
@@ -11,16 +9,6 @@ public interface ILink
 
     /// <summary>Sends one Ethernet frame. The link copies what it needs before returning.</summary>
     void Transmit(ReadOnlySpan<byte> frame);
-
-    /// <summary>Sends the Ethernet frame held in <paramref name="frame"/> (its data bytes) and takes the buffer: the link
-    /// releases it when done. A link that can carry the buffer itself (a virtual wire whose receivers run on the
-    /// sender's thread) keeps it until delivered instead of copying the frame; any other copies it as
-    /// <see cref="Transmit(ReadOnlySpan{byte})"/> does and releases it at once.</summary>
-    void Transmit(PacketBuffer frame)
-    {
-        Transmit(frame.Span);
-        frame.Dispose();
-    }
 
     /// <summary>Sets who gets received frames. Frames are delivered on the event loop thread.</summary>
     void Attach(IFrameReceiver receiver);

@@ -170,13 +170,19 @@ public class RealWireScenarioTests
               - at: 5s..7s
                 expect: { tcp-state: c, state: established }
             """);
-        var (exit, stdout, stderr) = CliRunner.Run("run", "--wire", "tap", "--out", _out, file);
-
-        exit.Should().Be(1, stdout + stderr);
-        stdout.Should().Contain("FAIL  late-syn-ack")
-            .And.Contain($"{file}:15:5: expected a frame matching \"tcp src port 80\" from linux")
-            .And.MatchRegex(@"linux  IP [^\n]*: S\. [^\n]*outside the window", "the SYN-ACK came, a second late");
+        // A pass here may only be one that kept time: a stall of ours of a quarter second around the window (load 40-50)
+        // widens it by the second the SYN-ACK is late. Such a pass is run again, as a conformance cell with a timing
+        // difference is; if the machine never gives a quiet slot the run is no verdict, and neither is this test.
+        using var filters = new Netstack.Harness.Trace.FrameFilterCache();
+        var result = new Netstack.Harness.Running.ScenarioRunner().Run(Netstack.Harness.Scenarios.ScenarioLoader.LoadFile(file, filters),
+            new Netstack.Harness.Running.RunOptions { OutputDirectory = _out, Wire = Netstack.Harness.Running.ScenarioWire.Tap, PassMustKeepTime = true });
         OurNamespaces().Should().BeEmpty();
+        foreach (var run in result.InconclusiveRuns) TestContext.Out.WriteLine(run);
+        if (result.InconclusiveReason is { } why) Assert.Inconclusive(why);
+
+        result.Passed.Should().BeFalse(result.FailureMessage);
+        result.FailureMessage.Should().Contain($"{file}:15:5: expected a frame matching \"tcp src port 80\" from linux")
+            .And.MatchRegex(@"linux  IP [^\n]*: S\. [^\n]*outside the window", "the SYN-ACK came, a second late");
     }
 
     [Test]

@@ -67,7 +67,10 @@ passed=0; failed=0; skipped=0; total=0
 if [ -n "$trx" ]; then
   counters=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
   get() { echo "$counters" | grep -o "$1=\"[0-9]*\"" | grep -o '[0-9]*' || echo 0; }
-  total=$(get total); passed=$(get passed); failed=$(get failed); skipped=$(get notExecuted)
+  total=$(get total); passed=$(get passed); failed=$(get failed)
+  # Ignored and inconclusive NUnit tests are written as outcome="NotExecuted", but the counters may say 0 of them
+  # (nunit/nunit#5045): count the results themselves.
+  skipped=$(grep -o 'outcome="NotExecuted"' "$trx" | wc -l)
   failed=$((failed + $(get error) + $(get timeout) + $(get aborted)))
 fi
 # The per-test lines of a failure scroll out of a long log: name the failures again just above the summary.

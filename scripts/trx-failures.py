@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Prints the failed tests of a .trx file (name, first lines of the message), so the end of a CI log names them.
+"""Prints the failed tests of a .trx file (name, first lines of the message), so the end of a CI log names them; and
+the tests not run (ignored, inconclusive) with why.
 
 CI keeps only the tail of a long log; the per-test lines of a failure scroll out of it.
 """
@@ -17,6 +18,13 @@ def main(path: str) -> int:
     except (OSError, ET.ParseError) as error:
         print(f"run-tests: cannot read {path}: {error}", file=sys.stderr)
         return 1
+    # Skipped (Assert.Ignore) and inconclusive (Assert.Inconclusive: no verdict, e.g. a machine too loaded to judge
+    # a timer) tests are not failures, but each says why.
+    for result in root.iter(NS + "UnitTestResult"):
+        if result.get("outcome") == "NotExecuted":
+            message = result.find(f"{NS}Output/{NS}ErrorInfo/{NS}Message")
+            why = message.text.strip().splitlines()[0] if message is not None and message.text else "no reason given"
+            print(f"  not run: {result.get('testName')}: {why}")
     failed = [r for r in root.iter(NS + "UnitTestResult") if r.get("outcome") not in ("Passed", "NotExecuted")]
     if not failed:
         return 0

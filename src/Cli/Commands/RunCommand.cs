@@ -269,7 +269,7 @@ public static class RunCommand
             {
                 var page = NewReportPage(settings, files.Count);
                 foreach (var (file, message) in errors)
-                    page.Add(new ScenarioResult(Path.GetFileNameWithoutExtension(file), file, 0, false, 0, 0, null, [new StepFailure(0, message)], new FrameLog()), null,
+                    page.Add(new ScenarioResult(Path.GetFileNameWithoutExtension(file), file, 0, false, Duration.Zero, 0, null, [new StepFailure(0, message)], new FrameLog()), null,
                         note: "the file has errors, so nothing was run");
                 page.Write(brokenReport);
             }
@@ -360,7 +360,7 @@ public static class RunCommand
             catch (Exception e) when (e is InvalidOperationException or TimeoutException or Netstack.Drivers.Tap.TapUnavailableException)
             {
                 // The real wire could not be set up (a command failed, the tap was refused): this scenario fails with why.
-                result = new ScenarioResult(scenario.Name, scenario.File, settings.Seed ?? scenario.Seed, false, 0, 0, null,
+                result = new ScenarioResult(scenario.Name, scenario.File, settings.Seed ?? scenario.Seed, false, Duration.Zero, 0, null,
                     [new StepFailure(0, $"{scenario.File}:1:1: the tap wire could not be set up: {e.Message}")], new Netstack.Harness.Trace.FrameLog());
             }
             runs++;
@@ -407,7 +407,7 @@ public static class RunCommand
             catch (Exception e) when (e is not OutOfMemoryException)
             {
                 // A defect of the runner, not a verdict on the stack: the script fails with what went wrong, no trace.
-                result = new ScenarioResult(script.Name, script.File, settings.Seed ?? 1, false, 0, 0, null,
+                result = new ScenarioResult(script.Name, script.File, settings.Seed ?? 1, false, Duration.Zero, 0, null,
                     [new StepFailure(0, $"{script.File}:1:1: the runner failed ({e.GetType().Name}: {e.Message}); please report it")], new FrameLog());
             }
             junit.Add(new JUnitReport.Case(script.Name, script.File, result.Seed, result.Passed,
@@ -450,7 +450,7 @@ public static class RunCommand
         var failing = new List<ScenarioResult>(); // with their reports
         ScenarioResult? drawn = null; // the run whose frames the HTML report shows
         var table = new List<ScenarioResult>();
-        long longest = 0;
+        var longest = Duration.Zero;
         int frames = 0;
         var watch = Stopwatch.StartNew();
         for (ulong seed = range.First; ; seed++)
@@ -459,7 +459,7 @@ public static class RunCommand
                               $"{failing.Count} failing so far, {watch.Elapsed.TotalSeconds:0.0} s");
             var result = runner.Run(scenario, new RunOptions { OutputDirectory = null, Seed = seed });
             runs++;
-            longest = Math.Max(longest, result.VirtualNanoseconds);
+            longest = Duration.Max(longest, result.VirtualTime);
             frames += result.Frames;
             if (!result.Passed) failing.Add(result);
             table.Add(result with { Recording = null!, Failures = [] }); // keep the numbers, not the frames
@@ -473,10 +473,10 @@ public static class RunCommand
         var stdout = terminal.Writer;
         stdout.WriteLine($"    {"seed",8}  {"result",-6}  {"completed",14}  {"retransmits",11}  {"frames",7}");
         foreach (var r in table)
-            stdout.WriteLine($"    {r.Seed,8}  {(r.Passed ? "pass" : "FAIL"),-6}  {PreciseSeconds(r.VirtualNanoseconds),14}  {r.TcpRetransmissions,11}  {r.Frames,7}");
+            stdout.WriteLine($"    {r.Seed,8}  {(r.Passed ? "pass" : "FAIL"),-6}  {PreciseSeconds(r.VirtualTime),14}  {r.TcpRetransmissions,11}  {r.Frames,7}");
         if (table.Count > 1)
         {
-            var times = table.Select(r => r.VirtualNanoseconds).Order().ToArray();
+            var times = table.Select(r => r.VirtualTime).Order().ToArray();
             var rtx = table.Select(r => r.TcpRetransmissions).Order().ToArray();
             stdout.WriteLine($"    completed: min {PreciseSeconds(times[0])}, median {PreciseSeconds(times[times.Length / 2])}, " +
                              $"max {PreciseSeconds(times[^1])}; retransmits: min {rtx[0]}, median {rtx[rtx.Length / 2]}, max {rtx[^1]}");
@@ -494,7 +494,7 @@ public static class RunCommand
         {
             // All seeds passed: the report draws the first seed's frames, run again in memory.
             drawn ??= runner.Run(scenario, new RunOptions { OutputDirectory = null, Seed = range.First });
-            reportPage.Add(drawn, scenario, table.Select(r => new SeedHistogram.Seed(r.Seed, r.VirtualNanoseconds, r.Passed, r.TcpRetransmissions)).ToList());
+            reportPage.Add(drawn, scenario, table.Select(r => new SeedHistogram.Seed(r.Seed, r.VirtualTime, r.Passed, r.TcpRetransmissions)).ToList());
         }
         // One JUnit case per seed, so CI lists which seeds failed and how to reproduce each.
         double perSeed = watch.Elapsed.TotalSeconds / table.Count;
@@ -509,7 +509,7 @@ public static class RunCommand
                 Figures =
                 [
                     new("seed", r.Seed.ToString(CultureInfo.InvariantCulture)),
-                    new("virtual-seconds", (r.VirtualNanoseconds / (double)Duration.NanosecondsPerSecond).ToString("0.000000", CultureInfo.InvariantCulture)),
+                    new("virtual-seconds", r.VirtualTime.TotalSeconds.ToString("0.000000", CultureInfo.InvariantCulture)),
                     new("retransmits", r.TcpRetransmissions.ToString(CultureInfo.InvariantCulture)),
                     new("frames", r.Frames.ToString(CultureInfo.InvariantCulture)),
                 ],
@@ -553,15 +553,15 @@ public static class RunCommand
     /// <summary>One line per scenario: verdict, name, when it ended (to the microsecond on the real clock, where
     /// nanoseconds are noise) and how many frames it recorded.</summary>
     private static string FormatLine(ScenarioResult r, int width, TerminalOutput terminal) =>
-        $"{terminal.Verdict(r.Passed ? "PASS" : "FAIL")}  {r.Name.PadRight(width)}  {Seconds(r.VirtualNanoseconds),10}  {r.Frames,5} frames";
+        $"{terminal.Verdict(r.Passed ? "PASS" : "FAIL")}  {r.Name.PadRight(width)}  {Seconds(r.VirtualTime),10}  {r.Frames,5} frames";
 
     /// <summary>When a scenario ended, to the millisecond: a fixed width so a column of them lines up.</summary>
-    private static string Seconds(long nanoseconds) =>
-        (nanoseconds / (double)Duration.NanosecondsPerSecond).ToString("0.000", CultureInfo.InvariantCulture) + "s";
+    private static string Seconds(Duration time) =>
+        time.TotalSeconds.ToString("0.000", CultureInfo.InvariantCulture) + "s";
 
     /// <summary>To the microsecond, for the per-seed table where seeds differ by less than a millisecond.</summary>
-    private static string PreciseSeconds(long nanoseconds) =>
-        (nanoseconds / (double)Duration.NanosecondsPerSecond).ToString("0.000000", CultureInfo.InvariantCulture) + "s";
+    private static string PreciseSeconds(Duration time) =>
+        time.TotalSeconds.ToString("0.000000", CultureInfo.InvariantCulture) + "s";
 
     private static RunReportPage NewReportPage(Settings settings, int scenarios)
     {

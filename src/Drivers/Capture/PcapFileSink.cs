@@ -49,7 +49,8 @@ public sealed class PcapFileSink : IFrameSink, IDisposable
     public string Path { get; }
 
     /// <summary>The Unix time, in nanoseconds, that the clock's zero is written as (settable until the first frame,
-    /// for a real-time clock whose zero is fixed when the world is ready).</summary>
+    /// for a real-time clock whose zero is fixed when the world is ready). A raw count, not an <see cref="Instant"/>:
+    /// it is the wall clock the pcap record headers are stamped in, not a time of the run's clock.</summary>
     public long EpochUnixNanoseconds { get; set; }
     public long FramesWritten { get; private set; }
 

@@ -62,10 +62,14 @@ public abstract class HostDriver(HostSpec spec) : IDisposable
     /// onto a port of its first interface's segment: what the host sends enters the segment as its frames (recorded
     /// as such, subject to the segment's latency and faults), and what the segment delivers to the port goes to the
     /// tap.</summary>
-    protected void BridgeToSegment(WorldBuilder world, TapLink tap, FrameLog log)
+    protected void BridgeToSegment(WorldBuilder world, TapLink tap, FrameLog log) =>
+        BridgeToSegment(world, Name, Spec.Interfaces[0], tap, log);
+
+    /// <summary>The same for a host no driver plays (packetdrill's local host): <paramref name="tap"/> plays
+    /// <paramref name="host"/> on interface <paramref name="i"/>.</summary>
+    internal static void BridgeToSegment(WorldBuilder world, string host, InterfaceSpec i, TapLink tap, FrameLog log)
     {
-        var i = Spec.Interfaces[0];
-        Netstack.Link.ILink port = world.World.ConnectPort(Name, world.World.Segments[i.Segment]);
+        Netstack.Link.ILink port = world.World.ConnectPort(host, world.World.Segments[i.Segment]);
         _ = new FrameForwarder(tap, port);
         log.MapSegment(i.Mac, i.Segment);
     }

@@ -34,7 +34,6 @@ public sealed class LinuxPeer : IDisposable
     /// packetdrill's tun shows them (scripts turn it off with ethtool where they need MSS-sized segments).</param>
     public static LinuxPeer Create(HostSpec host, RealTimeEventLoop loop, int mtu, string device = DefaultDevice, bool offload = false)
     {
-        string Device = device;
         if (TapPrerequisites.MissingReason() is { } missing)
             throw new InvalidOperationException($"host '{host.Name}' is played by Linux, but {missing}");
         var ns = NetworkNamespace.Create(NamespacePrefix);
@@ -42,16 +41,16 @@ public sealed class LinuxPeer : IDisposable
         try
         {
             var i = peer.Interface;
-            ns.MustRun("ip", "tuntap", "add", "dev", Device, "mode", "tap");
-            ns.MustRun("ip", "link", "set", "dev", Device, "address", i.Mac.ToString(), "mtu", (i.Mtu ?? mtu).ToString());
-            ns.MustRun("ip", "addr", "add", i.Address.ToString(), "dev", Device);
-            if (i.HasIpv6) EnableIpv6(ns, Device, i, host.DuplicateAddressDetection);
-            ns.MustRun("ip", "link", "set", "dev", Device, "up");
+            ns.MustRun("ip", "tuntap", "add", "dev", device, "mode", "tap");
+            ns.MustRun("ip", "link", "set", "dev", device, "address", i.Mac.ToString(), "mtu", (i.Mtu ?? mtu).ToString());
+            ns.MustRun("ip", "addr", "add", i.Address.ToString(), "dev", device);
+            if (i.HasIpv6) EnableIpv6(ns, device, i, host.DuplicateAddressDetection);
+            ns.MustRun("ip", "link", "set", "dev", device, "up");
             foreach (var r in host.Routes)
                 ns.MustRun("ip", "route", "add", r.Prefix.PrefixLength == 0 ? "default" : $"{r.Prefix.Network}/{r.Prefix.PrefixLength}", "via", r.Gateway.ToString());
             if (host.TimeToLive is { } ttl)
                 ns.MustRun("sysctl", "-qw", $"net.ipv4.ip_default_ttl={ttl}");
-            peer.Tap = ns.RunInside(() => new TapLink(loop, Device, i.Mtu ?? mtu, offload));
+            peer.Tap = ns.RunInside(() => new TapLink(loop, device, i.Mtu ?? mtu, offload));
             peer._owned.Add(peer.Tap);
             peer.WarmUpSockets();
             return peer;

@@ -118,12 +118,9 @@ public static class LineClassifier
                     return LineSupport.No($"setsockopt {set.Name}: our stack's API sets it per stack, not per socket");
                 if (call.Name == "getsockopt" && call.Argument(2) is WordExpr get && get.Name is not ("SO_ERROR" or "TCP_INFO" or "SO_RCVBUF" or "SO_SNDBUF"))
                     return LineSupport.No($"getsockopt {get.Name} is not modelled (SO_ERROR, TCP_INFO, SO_RCVBUF, SO_SNDBUF are)");
-                if (call.Argument(2) is WordExpr { Name: "TCP_INFO" } && call.Argument(3) is StructExpr info)
-                {
-                    var missing = info.Items.OfType<FieldExpr>().Select(f => f.Name)
-                        .Where(n => n is not null && !ModelledTcpInfoFields.Contains(n)).ToList();
-                    if (missing.Count > 0) return LineSupport.No($"TCP_INFO field {string.Join(", ", missing)} is not modelled");
-                }
+                if (call.Argument(2) is WordExpr { Name: "TCP_INFO" } && call.Argument(3) is StructExpr info &&
+                    TcpInfoProblem(info, ModelledTcpInfoFields, "is not modelled") is { } infoProblem)
+                    return infoProblem;
                 break;
             case "fcntl":
                 if (FcntlProblem(call, "modelled") is { } fcntlProblem) return fcntlProblem;
@@ -141,6 +138,14 @@ public static class LineClassifier
         if (call.Argument(1) is WordExpr { Name: not ("SOCK_STREAM" or "SOCK_DGRAM") } type)
             return LineSupport.No($"socket type {type.Name} is not {typeVerb} (SOCK_STREAM and SOCK_DGRAM are)");
         return null;
+    }
+
+    /// <summary>The TCP_INFO fields a script names that are not in <paramref name="known"/>, as why the line is not run;
+    /// null when all are.</summary>
+    private static LineSupport? TcpInfoProblem(StructExpr info, IReadOnlySet<string> known, string notKnown)
+    {
+        var missing = info.Items.OfType<FieldExpr>().Select(f => f.Name).Where(n => n is not null && !known.Contains(n)).ToList();
+        return missing.Count > 0 ? LineSupport.No($"TCP_INFO field {string.Join(", ", missing)} {notKnown}") : null;
     }
 
     /// <summary>The fcntl commands the runner handles (on our stack and on the kernel alike): F_GETFL and F_SETFL.</summary>
@@ -178,9 +183,8 @@ public static class LineClassifier
                 var value = call.Argument(3);
                 if (call.Argument(2) is WordExpr { Name: "TCP_INFO" } && value is StructExpr info)
                 {
-                    var missing = info.Items.OfType<FieldExpr>().Select(f => f.Name)
-                        .Where(n => n is not null && !Execution.TcpInfoFields.Names.Contains(n)).ToList();
-                    if (missing.Count > 0) return LineSupport.No($"TCP_INFO field {string.Join(", ", missing)} is not in Linux's struct tcp_info");
+                    if (TcpInfoProblem(info, Execution.TcpInfoFields.Names, "is not in Linux's struct tcp_info") is { } infoProblem)
+                        return infoProblem;
                 }
                 else if (call.Argument(2) is WordExpr { Name: not "SO_LINGER" } other &&
                          value is not (IntegerExpr or WordExpr or StringExpr or EllipsisExpr or ArrayExpr { Items: [IntegerExpr or WordExpr or BitOrExpr] }))

@@ -5,6 +5,7 @@ using Netstack.Harness.Scenarios;
 using Netstack.Harness.Trace;
 using Netstack.Wire;
 using static Netstack.Harness.Reports.HtmlText;
+using Netstack.Time;
 
 namespace Netstack.Harness.Reports;
 
@@ -114,7 +115,7 @@ public static class LadderDiagram
             html.Append("<rect class=\"bg\" x=\"0\" y=\"").Append(Num(top)).Append("\" width=\"").Append(Num(width)).Append("\" height=\"").Append(Num(RowHeight)).Append("\"/>");
             html.Append("<title>").Append(Escape(FrameDissector.Line(f))).Append("</title>");
             html.Append("<text class=\"time\" x=\"").Append(Num(TimeColumn)).Append("\" y=\"").Append(Num(mid)).Append("\" text-anchor=\"end\">")
-                .Append(FrameDissector.FormatSeconds(f.TimeNanoseconds)).Append("</text>");
+                .Append(FrameDissector.FormatSeconds(f.Time)).Append("</text>");
             double x1 = laneX(from), x2 = laneX(far), dir = Math.Sign(x2 - x1), ay = top + RowHeight - 5;
             double end = allLost ? x2 - dir * 22 : x2 - dir * 1;
             html.Append("<path class=\"arrow ").Append(kind).Append(allLost ? " lost" : "").Append(rtx ? " rtx" : "").Append("\" d=\"M")

@@ -24,25 +24,25 @@ public static class ReplayReportPage
         string ours = address + " (our stack)";
         string HostOf(byte[] frame, bool fromUs) => fromUs ? ours : SenderAddress(frame) is { } a && a == address ? address + " (captured)" : SenderAddress(frame) ?? "?";
 
-        var captured = Log(result.Captured.Select(f => (f.TimeNanoseconds, f.Bytes, HostOf(f.Bytes, false))));
+        var captured = Log(result.Captured.Select(f => (new Instant(f.TimeNanoseconds), f.Bytes, HostOf(f.Bytes, false))));
         page.Add(Result($"captured: {Path.GetFileName(capturePath)}", capturePath, seed, true, captured, []), null,
             note: $"the capture as recorded; {address} is the endpoint our stack replaces");
 
         // What the replay put on the wire: its recording when there is one (the injected frames carry sequence
         // numbers rewritten to our stack's), else our frames alone.
-        IEnumerable<(long, byte[], string)> replayed;
+        IEnumerable<(Instant, byte[], string)> replayed;
         string seen;
         if (result.Report.OutputPath is { } recording && File.Exists(recording))
         {
             var records = CaptureFileReader.Read(recording).Records;
             long epoch = PcapFileSink.Epoch * Duration.NanosecondsPerSecond;
-            replayed = records.Select(r => (r.TimeNanoseconds >= epoch ? r.TimeNanoseconds - epoch : r.TimeNanoseconds, r.Bytes,
+            replayed = records.Select(r => (new Instant(r.TimeNanoseconds >= epoch ? r.TimeNanoseconds - epoch : r.TimeNanoseconds), r.Bytes,
                 HostOf(r.Bytes, SenderAddress(r.Bytes) == address)));
             seen = $"frames as replayed (recording {recording})";
         }
         else
         {
-            replayed = result.Ours.Select(f => (f.TimeNanoseconds, f.Bytes, HostOf(f.Bytes, true)));
+            replayed = result.Ours.Select(f => (new Instant(f.TimeNanoseconds), f.Bytes, HostOf(f.Bytes, true)));
             seen = "our stack's frames only: replay with --out DIR to see the injected frames too";
         }
         var report = result.Report;
@@ -54,13 +54,13 @@ public static class ReplayReportPage
     }
 
     private static ScenarioResult Result(string name, string file, ulong seed, bool passed, FrameLog log, IReadOnlyList<StepFailure> failures) =>
-        new(name, file, seed, passed, log.Count == 0 ? 0 : log.Frames[^1].TimeNanoseconds, log.Count, null, failures, log);
+        new(name, file, seed, passed, log.Count == 0 ? Duration.Zero : log.Frames[^1].Time - Instant.Zero, log.Count, null, failures, log);
 
-    private static FrameLog Log(IEnumerable<(long Time, byte[] Bytes, string Host)> frames)
+    private static FrameLog Log(IEnumerable<(Instant Time, byte[] Bytes, string Host)> frames)
     {
         var log = new FrameLog();
         foreach (var (time, bytes, host) in frames)
-            log.Write(new Instant(time), bytes, new FrameContext(host, FrameDirection.Outbound));
+            log.Write(time, bytes, new FrameContext(host, FrameDirection.Outbound));
         return log;
     }
 

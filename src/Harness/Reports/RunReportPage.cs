@@ -78,7 +78,7 @@ public sealed partial class RunReportPage(string title)
             var e = _entries[i];
             var r = e.Result;
             html.Append("<tr><td>").Append(Verdict(e)).Append("</td><td><a href=\"#").Append(SectionId(e, i)).Append("\">").Append(Escape(r.Name)).Append("</a></td>")
-                .Append("<td class=\"num\">").Append(Seconds(r.VirtualNanoseconds)).Append("</td><td class=\"num\">").Append(r.Frames).Append("</td>")
+                .Append("<td class=\"num\">").Append(Seconds(r.VirtualTime)).Append("</td><td class=\"num\">").Append(r.Frames).Append("</td>")
                 .Append("<td class=\"num\">").Append(r.TcpRetransmissions).Append("</td><td class=\"num\">")
                 .Append(e.Seeds is { } s ? $"{s[0].Number}..{s[^1].Number}" : r.Seed.ToString(CultureInfo.InvariantCulture)).Append("</td><td class=\"why\">");
             if (e.Seeds is { } seeds && seeds.Any(x => !x.Passed)) html.Append(seeds.Count(x => !x.Passed)).Append(" of ").Append(seeds.Count).Append(" seeds");
@@ -100,7 +100,7 @@ public sealed partial class RunReportPage(string title)
         html.Append("<section class=\"scenario").Append(failed ? " failed" : "").Append("\" id=\"").Append(id).Append("\"><details")
             .Append(openAll || failed ? " open" : "").Append("><summary>").Append(Verdict(e)).Append("<h2>").Append(Escape(r.Name)).Append("</h2></summary>\n<div class=\"body\">\n");
         html.Append("<div class=\"meta\"><code>").Append(Escape(r.File)).Append("</code> \u00b7 seed <b>").Append(r.Seed).Append("</b> \u00b7 ")
-            .Append(r.Wire == ScenarioWire.Tap ? "tap wire (Linux, real time)" : "virtual wire").Append(" \u00b7 ended at <b>").Append(Seconds(r.VirtualNanoseconds))
+            .Append(r.Wire == ScenarioWire.Tap ? "tap wire (Linux, real time)" : "virtual wire").Append(" \u00b7 ended at <b>").Append(Seconds(r.VirtualTime))
             .Append("</b> \u00b7 <b>").Append(r.Frames).Append("</b> frames \u00b7 <b>").Append(r.TcpRetransmissions).Append("</b> TCP retransmissions");
         if (r.CapturePath is { } capture) html.Append(" \u00b7 recording <code>").Append(Escape(capture)).Append("</code>");
         html.Append("</div>\n");
@@ -170,7 +170,7 @@ public sealed partial class RunReportPage(string title)
     private static void Seeds(StringBuilder html, IReadOnlyList<SeedHistogram.Seed> seeds, ScenarioResult drawn, string id)
     {
         int failing = seeds.Count(s => !s.Passed);
-        var times = seeds.Select(s => s.Nanoseconds).Order().ToArray();
+        var times = seeds.Select(s => s.Time).Order().ToArray();
         html.Append("<h3>Seeds ").Append(seeds[0].Number).Append("..").Append(seeds[^1].Number).Append("</h3>\n<p class=\"figures\"><b>")
             .Append(seeds.Count - failing).Append("</b> passed, <b>").Append(failing).Append("</b> failed \u00b7 completed: min <b>").Append(Seconds(times[0]))
             .Append("</b>, median <b>").Append(Seconds(times[times.Length / 2])).Append("</b>, max <b>").Append(Seconds(times[^1])).Append("</b></p>\n");
@@ -234,5 +234,5 @@ public sealed partial class RunReportPage(string title)
     }
 
     /// <summary>Virtual time in seconds, to the microsecond.</summary>
-    public static string Seconds(long ns) => (ns / (double)Duration.NanosecondsPerSecond).ToString("0.000000", CultureInfo.InvariantCulture) + " s";
+    public static string Seconds(Duration time) => time.TotalSeconds.ToString("0.000000", CultureInfo.InvariantCulture) + " s";
 }

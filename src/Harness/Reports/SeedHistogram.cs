@@ -11,19 +11,20 @@ public static class SeedHistogram
 {
     private const double Width = 960, Height = 260, Left = 56, Right = 16, Top = 14, Bottom = 40;
 
-    public sealed record Seed(ulong Number, long Nanoseconds, bool Passed, long Retransmissions);
+    public sealed record Seed(ulong Number, Duration Time, bool Passed, long Retransmissions);
 
     /// <summary>Renders the histogram; returns the number of bars (bins with at least one seed).</summary>
     public static int Render(StringBuilder html, IReadOnlyList<Seed> seeds, string id)
     {
         if (seeds.Count == 0) return 0;
-        long min = seeds.Min(s => s.Nanoseconds), max = seeds.Max(s => s.Nanoseconds);
+        // The bins are laid out in nanoseconds (as doubles); the axis shows milliseconds.
+        long min = seeds.Min(s => s.Time).Nanoseconds, max = seeds.Max(s => s.Time).Nanoseconds;
         int binCount = max == min ? 1 : Math.Clamp((int)Math.Ceiling(Math.Sqrt(seeds.Count)) * 2, 5, 40);
         double binWidth = max == min ? Math.Max(1, max / 100.0) : (max - min) / (double)binCount;
         var bins = new List<Seed>[binCount];
         for (int i = 0; i < binCount; i++) bins[i] = new();
         foreach (var s in seeds)
-            bins[Math.Min(binCount - 1, (int)((s.Nanoseconds - min) / binWidth))].Add(s);
+            bins[Math.Min(binCount - 1, (int)((s.Time.Nanoseconds - min) / binWidth))].Add(s);
         double lo = min - (max == min ? binWidth / 2 : 0);
         var x = new PlotAxis(lo / (double)Duration.NanosecondsPerMillisecond, (lo + binWidth * binCount) / (double)Duration.NanosecondsPerMillisecond, Left, Width - Right);
         int tallest = bins.Max(b => b.Count);

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using Netstack.Harness.Trace;
+using Netstack.Time;
 using IpAddress = Netstack.Wire.IpAddress;
 
 namespace Netstack.Harness.Reports;
@@ -8,7 +9,7 @@ namespace Netstack.Harness.Reports;
 /// scale and SACK blocks from its options, and what the wire's faults did to it.</summary>
 public sealed record TcpSegment(CapturedFrame Frame, TcpView View, int WindowScale, IReadOnlyList<(uint Left, uint Right)> Sack)
 {
-    public long Time => Frame.TimeNanoseconds;
+    public Instant Time => Frame.Time;
     public bool Syn => (View.Flags & TcpView.Syn) != 0;
     public bool Fin => (View.Flags & TcpView.Fin) != 0;
     public bool Rst => (View.Flags & TcpView.Rst) != 0;

@@ -53,7 +53,7 @@ public static class TimeSequenceGraph
             bars.Add((s, from, to, rtx, probe));
         }
         // The receiver's view: cumulative ACK, window edge, SACK blocks, duplicate ACKs.
-        var ackPoints = new List<(long T, double Ack, double Edge, TcpSegment S, bool Duplicate)>();
+        var ackPoints = new List<(Instant T, double Ack, double Edge, TcpSegment S, bool Duplicate)>();
         double? lastAck = null;
         int duplicates = 0, sackBlocks = 0;
         foreach (var a in acks)
@@ -69,9 +69,9 @@ public static class TimeSequenceGraph
 
         var all = data.Concat(acks).ToList();
         if (all.Count == 0) return new Summary(0, 0, 0, 0, 0, 0, 0);
-        long t0 = all.Min(s => s.Time), t1 = all.Max(s => s.Time);
-        double pad = Math.Max((t1 - t0) * 0.03, 50_000); // at least 50 µs either side
-        var x = new PlotAxis((t0 - pad) / (double)Duration.NanosecondsPerMillisecond, (t1 + pad) / (double)Duration.NanosecondsPerMillisecond, Left, Width - Right);
+        Instant t0 = all.Min(s => s.Time), t1 = all.Max(s => s.Time);
+        double pad = Math.Max((t1 - t0).Nanoseconds * 0.03, 50_000); // at least 50 µs either side, in nanoseconds
+        var x = new PlotAxis((t0.Nanoseconds - pad) / Duration.NanosecondsPerMillisecond, (t1.Nanoseconds + pad) / Duration.NanosecondsPerMillisecond, Left, Width - Right);
         double dataTop = Math.Max(bars.Count > 0 ? bars.Max(b => b.To) : 1, ackPoints.Count > 0 ? ackPoints.Max(p => p.Ack) : 1);
         double edgeTop = ackPoints.Count > 0 ? ackPoints.Max(p => p.Edge) : dataTop;
         // A window far above the data would squash it to a line: show up to half as much again as the data, clip the rest.
@@ -90,12 +90,12 @@ public static class TimeSequenceGraph
         if (ackPoints.Count > 0)
         {
             double end = x[x.Max];
-            html.Append("<polyline class=\"win\" points=\"").Append(Steps(ackPoints.Select(p => (x[p.T / (double)Duration.NanosecondsPerMillisecond], y[p.Edge])), end)).Append("\"><title>receive window edge (ACK + window")
+            html.Append("<polyline class=\"win\" points=\"").Append(Steps(ackPoints.Select(p => (x[p.T.TotalMilliseconds], y[p.Edge])), end)).Append("\"><title>receive window edge (ACK + window")
                 .Append(shift > 0 ? $" \u00d7 2^{shift}" : "").Append(")</title></polyline>\n");
-            html.Append("<polyline class=\"ack\" points=\"").Append(Steps(ackPoints.Select(p => (x[p.T / (double)Duration.NanosecondsPerMillisecond], y[p.Ack])), end)).Append("\"><title>cumulative ACK</title></polyline>\n");
+            html.Append("<polyline class=\"ack\" points=\"").Append(Steps(ackPoints.Select(p => (x[p.T.TotalMilliseconds], y[p.Ack])), end)).Append("\"><title>cumulative ACK</title></polyline>\n");
             foreach (var p in ackPoints)
             {
-                double px = x[p.T / (double)Duration.NanosecondsPerMillisecond];
+                double px = x[p.T.TotalMilliseconds];
                 for (int i = 0; i < p.S.Sack.Count; i++)
                 {
                     var (l, r) = p.S.Sack[i];
@@ -111,7 +111,7 @@ public static class TimeSequenceGraph
         }
         foreach (var (s, from, to, rtx, probe) in bars)
         {
-            double px = x[s.Time / (double)Duration.NanosecondsPerMillisecond], y1 = y[from], y2 = y[to];
+            double px = x[s.Time.TotalMilliseconds], y1 = y[from], y2 = y[to];
             string cls = rtx ? "seg rtx" : probe ? "seg probe" : "seg";
             if (s.Lost) cls += " lost";
             html.Append("<path class=\"").Append(cls).Append("\" d=\"M").Append(Num(px)).Append(' ').Append(Num(y1)).Append("V").Append(Num(y2))
@@ -177,5 +177,5 @@ public static class TimeSequenceGraph
 
     private static string TcpFlags(TcpSegment s) => "[" + Netstack.Harness.Trace.TcpView.FlagText(s.View.Flags) + "]";
 
-    private static string Ms(long ns) => (ns / (double)Duration.NanosecondsPerMillisecond).ToString("0.000###", CultureInfo.InvariantCulture) + " ms";
+    private static string Ms(Instant time) => time.TotalMilliseconds.ToString("0.000###", CultureInfo.InvariantCulture) + " ms";
 }

@@ -23,12 +23,11 @@ internal static class FrameReport
             sb.AppendLine().Append("  no frames were recorded");
             return sb.ToString();
         }
-        long Distance(CapturedFrame f) => window.DistanceTo(f.TimeNanoseconds);
-        var matching = frames.Where(f => matcher.MatchesFilter(e, f)).OrderBy(Distance).ThenBy(f => f.Number).Take(MaxMatching);
+        var matching = window.Nearest(frames.Where(f => matcher.MatchesFilter(e, f))).Take(MaxMatching);
         var shown = new SortedSet<int>(offending.Take(MaxShown));
         foreach (var f in matching)
             if (shown.Count < MaxShown) shown.Add(f.Number);
-        foreach (var f in frames.OrderBy(Distance).ThenBy(f => f.Number))
+        foreach (var f in window.Nearest(frames))
         {
             if (shown.Count >= MaxShown) break;
             shown.Add(f.Number);
@@ -43,7 +42,7 @@ internal static class FrameReport
         }
         int pointer = offending.Count > 0
             ? offending.Min()
-            : frames.Where(f => matcher.MatchesFilter(e, f)).OrderBy(Distance).Select(f => f.Number).FirstOrDefault(shown.Min);
+            : window.Nearest(frames.Where(f => matcher.MatchesFilter(e, f))).Select(f => f.Number).FirstOrDefault(shown.Min);
         sb.AppendLine().Append(capturePath is null
             ? $"  (frame {pointer} of the in-memory recording)"
             : $"  recording: {capturePath}, frame {pointer}");
@@ -53,26 +52,8 @@ internal static class FrameReport
     private static string WhyNot(FrameExpectation e, CapturedFrame f, TimeWindow window, FrameMatcher matcher, int consumedThrough)
     {
         if (matcher.Mismatch(e, f) is { } reason) return reason;
-        if (!window.Contains(f.TimeNanoseconds)) return $"at {TimeSyntax.FormatTime(f.TimeNanoseconds)}, outside the window";
+        if (!window.Contains(f.Time)) return $"at {TimeSyntax.FormatTime(f.Time)}, outside the window";
         if (f.Number <= consumedThrough) return "an earlier step already matched it";
         return "it was not counted";
-    }
-}
-
-/// <summary>A resolved window of virtual time, inclusive at both ends; <see cref="Open"/> end means "until
-/// the run ends".</summary>
-public readonly record struct TimeWindow(long Start, long End, bool OpenEnd, long RunEnd = 0)
-{
-    public const long Open = long.MaxValue;
-
-    public bool Contains(long t) => t >= Start && t <= End;
-
-    public long DistanceTo(long t) => t < Start ? Start - t : t > End ? t - End : 0;
-
-    public string Describe()
-    {
-        if (Start == End) return $"at {TimeSyntax.FormatTime(Start)}";
-        if (OpenEnd) return $"from {TimeSyntax.FormatTime(Start)} until the run ended at {TimeSyntax.FormatTime(RunEnd)}";
-        return $"between {TimeSyntax.FormatTime(Start)} and {TimeSyntax.FormatTime(End)}";
     }
 }

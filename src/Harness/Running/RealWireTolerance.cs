@@ -7,13 +7,13 @@ namespace Netstack.Harness.Running;
 /// proportion for timers that scale with what they time). The virtual wire gets none: it is exact.</summary>
 public static class RealWireTolerance
 {
-    public const long FloorNanoseconds = 4_000_000;
+    public static readonly Duration Floor = Duration.FromMilliseconds(4);
 
-    public static long For(long intervalNanoseconds) => Math.Max(FloorNanoseconds, Math.Abs(intervalNanoseconds) / 8);
+    public static Duration For(Duration interval) => Duration.Max(Floor, interval.Abs() / 8);
 
     /// <summary>How long a run on the real wire goes on after its last step, so the frames that step caused (the
     /// last ACK of a close) are recorded before windows are judged.</summary>
-    public const long LingerNanoseconds = 100_000_000;
+    public static readonly Duration Linger = Duration.FromMilliseconds(100);
 
     /// <summary>How many times our own measured stall a time on the real wire may stray by. The kernel peer runs on
     /// the same loaded CPUs (its softirq work deferred to ksoftirqd) and is delayed about as much as we are, on each
@@ -22,20 +22,21 @@ public static class RealWireTolerance
     public const int StallFactor = 4;
 
     /// <summary>The allowance for a measured stall of our own loop (0 when it kept time).</summary>
-    public static long ForStall(long stallNanoseconds) =>
-        stallNanoseconds <= 0 ? 0 : stallNanoseconds >= long.MaxValue / StallFactor ? long.MaxValue / 2 : stallNanoseconds * StallFactor;
+    public static Duration ForStall(Duration stall) =>
+        stall <= Duration.Zero ? Duration.Zero
+        : stall.Nanoseconds >= long.MaxValue / StallFactor ? new Duration(long.MaxValue / 2) : stall * StallFactor;
 
-    /// <summary>A frame window allowing for the harness's own measured stall <paramref name="stallNanoseconds"/>
+    /// <summary>A frame window allowing for the harness's own measured stall <paramref name="stall"/>
     /// (see <see cref="Netstack.Drivers.Tap.LatenessMeter"/>): frames are stamped when our loop reads them and
     /// our sends leave when our timers run, so a stalled loop makes frames look later than they were. A window
     /// expecting frames gets later by <see cref="ForStall"/>; one claiming silence starts later by it (a frame from before it
     /// may have been stamped inside). A peer late by more than our own stall is still caught.</summary>
-    public static (long Start, long End) AllowForStall(long start, long end, bool negated, long stallNanoseconds, long open)
+    public static (Instant Start, Instant End) AllowForStall(Instant start, Instant end, bool negated, Duration stall, Instant open)
     {
-        if (stallNanoseconds <= 0) return (start, end);
-        stallNanoseconds = ForStall(stallNanoseconds);
-        if (negated) return (stallNanoseconds >= end - start ? end : start + stallNanoseconds, end);
-        return (start, end == open ? end : end + Math.Min(stallNanoseconds, long.MaxValue - end));
+        if (stall <= Duration.Zero) return (start, end);
+        stall = ForStall(stall);
+        if (negated) return (stall >= end - start ? end : start + stall, end);
+        return (start, end == open ? end : end + stall); // Instant + Duration saturates at Instant.MaxValue
     }
 
     /// <summary>Runs on the real wire a scenario fails at most this often while the harness stalls before it is
@@ -56,7 +57,7 @@ public static class RealWireTolerance
         {
             var result = runOnce();
             bool doubtfulPass = result.Passed && passMustKeepTime && result.NeededStallAllowance;
-            var stalled = $"{result.HarnessStallNanoseconds / (double)Duration.NanosecondsPerMillisecond:0.###} ms";
+            var stalled = $"{result.HarnessStall.TotalMilliseconds:0.###} ms";
             if (doubtfulPass && attempt == MaxAttempts)
                 return result with
                 {
@@ -64,7 +65,7 @@ public static class RealWireTolerance
                     InconclusiveReason = $"inconclusive: in all {MaxAttempts} runs it passed only allowing for the harness's own stall " +
                                          $"(up to {stalled} in the last), which could hide a difference of timing",
                 };
-            if ((result.Passed && !doubtfulPass) || (!result.Passed && result.HarnessStallNanoseconds <= 0) || attempt == MaxAttempts)
+            if ((result.Passed && !doubtfulPass) || (!result.Passed && result.HarnessStall <= Duration.Zero) || attempt == MaxAttempts)
                 return inconclusive.Count == 0 ? result : result with { InconclusiveRuns = inconclusive };
             var first = result.Failures.Count > 0 ? result.Failures[0].Report.Split('\n')[0].TrimEnd('\r') : "";
             inconclusive.Add(doubtfulPass

@@ -13,15 +13,15 @@ internal sealed class ScenarioPlayer(ScenarioRun run, string? capturePath, Inter
 {
     private readonly Scenario _scenario = run.Scenario;
     private readonly FrameMatcher _matcher = new(run.Scenario, run.Log);
-    private readonly List<(FrameExpectation Step, long Start, long End)> _deferred = new();
-    private long _cursor;
+    private readonly List<(FrameExpectation Step, Instant Start, Instant End)> _deferred = new();
+    private Instant _cursor;
     /// <summary>On the real wire, how late the last action finished; frames it causes may be as late.</summary>
-    private long _lateness;
+    private Duration _lateness;
     private int _consumedThrough;
     /// <summary>On the real wire, after a state observed by polling (data on a kernel socket): the cursor before that
     /// wait. What the state waited for can cause frames before a poll sees it (the kernel acknowledges data before a
-    /// read returns it), so the next frame expectation without <c>at:</c> looks back to here; -1 otherwise.</summary>
-    private long _observedSince = -1;
+    /// read returns it), so the next frame expectation without <c>at:</c> looks back to here; null otherwise.</summary>
+    private Instant? _observedSince;
     /// <summary>Per host, the number of the last TCP frame an ordered expectation (<c>next:</c>, <c>strict:</c>) took.</summary>
     private readonly Dictionary<string, int> _segmentCursor = new(StringComparer.Ordinal);
     /// <summary>Frames some positive frame expectation matched: what <c>strict:</c> does not count as unexpected.</summary>
@@ -44,7 +44,7 @@ internal sealed class ScenarioPlayer(ScenarioRun run, string? capturePath, Inter
     /// steps using it are not run.</summary>
     private readonly Dictionary<string, Step> _unopened = new(StringComparer.Ordinal);
 
-    private long Timeout => _scenario.Timeout.Nanoseconds;
+    private Instant Timeout => Instant.Zero + _scenario.Timeout;
     private Netstack.Drivers.Loops.IEventLoop Loop => run.World.Loop;
 
     /// <summary>Plays every step. A failing step is reported and the run goes on, so every failure of the run is
@@ -95,13 +95,13 @@ internal sealed class ScenarioPlayer(ScenarioRun run, string? capturePath, Inter
             if (run.Now >= Timeout)
                 _halted = $"the run reached its timeout ({TimeSyntax.FormatTime(Timeout)}) while the failed step at line {step.Location.Line} waited";
         }
-        long strictHorizon = -1;
+        var strictHorizon = Instant.Zero; // set before use: strict is judged only when the run did not throw
         if (!_threw)
         {
             try
             {
-                long lastWindowEnd = _deferred.Where(d => d.End != TimeWindow.Open).Select(d => d.End).DefaultIfEmpty(0).Max();
-                if (run.IsRealTime) lastWindowEnd = Math.Max(lastWindowEnd, run.Now + RealWireTolerance.LingerNanoseconds);
+                var lastWindowEnd = _deferred.Where(d => d.End != TimeWindow.Open).Select(d => d.End).DefaultIfEmpty(Instant.Zero).Max();
+                if (run.IsRealTime) lastWindowEnd = Instant.Max(lastWindowEnd, run.Now + RealWireTolerance.Linger);
                 if (lastWindowEnd > run.Now) RunTo(lastWindowEnd);
                 strictHorizon = run.Now;
                 // On the real wire the stacks' remaining timers (TIME-WAIT, keepalives) would cost real time.
@@ -110,7 +110,7 @@ internal sealed class ScenarioPlayer(ScenarioRun run, string? capturePath, Inter
             catch (Exception e) when (e is not LibpcapMissingException and not RunInterruptedException)
             {
                 Failures.Add(new StepFailure(int.MaxValue,
-                    $"{_scenario.File}: after the last step: {e.GetType().Name} at {TimeSyntax.FormatTime(run.Now)}: {e.Message}") { Due = new Instant(run.Now) });
+                    $"{_scenario.File}: after the last step: {e.GetType().Name} at {TimeSyntax.FormatTime(run.Now)}: {e.Message}") { Due = run.Now });
                 _threw = true;
             }
         }
@@ -129,9 +129,9 @@ internal sealed class ScenarioPlayer(ScenarioRun run, string? capturePath, Inter
     /// <summary><c>strict:</c>: a TCP segment a strict host sent up to the end of the last step (or window) that no
     /// expectation took is a failure, as an unexpected packet fails a packetdrill script. What the stacks send while
     /// the run settles afterwards (timers, TIME-WAIT) is not judged.</summary>
-    private void JudgeStrict(long horizon)
+    private void JudgeStrict(Instant horizon)
     {
-        var unexpected = run.Log.Frames.Where(f => f.TimeNanoseconds <= horizon && _scenario.StrictHosts.Contains(f.Host) &&
+        var unexpected = run.Log.Frames.Where(f => f.Time <= horizon && _scenario.StrictHosts.Contains(f.Host) &&
                                                    !_taken.Contains(f.Number) && TcpView.Read(f.Bytes) is not null).ToList();
         if (unexpected.Count == 0) return;
         var report = new System.Text.StringBuilder();
@@ -139,21 +139,21 @@ internal sealed class ScenarioPlayer(ScenarioRun run, string? capturePath, Inter
         foreach (var f in unexpected.Take(6)) report.AppendLine().Append("  * ").Append(FrameDissector.Line(f));
         if (unexpected.Count > 6) report.AppendLine().Append($"  ... and {unexpected.Count - 6} more");
         if (capturePath is not null) report.AppendLine().Append($"  recording: {capturePath}, frame {unexpected[0].Number}");
-        Failures.Add(new StepFailure(int.MaxValue, report.ToString()) { Due = new Instant(unexpected[0].TimeNanoseconds) });
+        Failures.Add(new StepFailure(int.MaxValue, report.ToString()) { Due = unexpected[0].Time });
     }
 
     /// <summary>"The next segment is exactly this": the first TCP segment the host sends after the last one an
     /// ordered expectation took (on the expectation's connection, when it names one) must match and fall in the
     /// window; without <c>at:</c> it is awaited up to the timeout. The cursor moves to its time.</summary>
-    private bool AwaitNextSegment(FrameExpectation e, long observedSince)
+    private bool AwaitNextSegment(FrameExpectation e, Instant? observedSince)
     {
-        long start = WindowStart(observedSince), end = TimeWindow.Open;
+        Instant start = WindowStart(observedSince), end = TimeWindow.Open;
         if (e.At is not null)
         {
             (start, end) = Resolve(e.At, TimeWindow.Open);
-            long slack = run.Tolerance(start - _cursor);
-            start -= e.Tolerance.Nanoseconds + slack;
-            if (end != TimeWindow.Open) end += e.Tolerance.Nanoseconds + slack + _lateness;
+            var slack = run.Tolerance(start - _cursor);
+            start -= e.Tolerance + slack;
+            if (end != TimeWindow.Open) end += e.Tolerance + slack + _lateness;
         }
         var host = e.From!;
         int after = _segmentCursor.GetValueOrDefault(host);
@@ -171,12 +171,12 @@ internal sealed class ScenarioPlayer(ScenarioRun run, string? capturePath, Inter
             }
             return false;
         }
-        RunWhile(Seen, Math.Max(end == TimeWindow.Open ? Timeout : end, run.Now));
+        RunWhile(Seen, Instant.Max(end == TimeWindow.Open ? Timeout : end, run.Now));
         var window = new TimeWindow(start, end == TimeWindow.Open ? run.Now : end, end == TimeWindow.Open, run.Now);
         string? problem = null;
         if (next is null) problem = $"{host} sent no further TCP segment";
-        else if (!window.Contains(next.TimeNanoseconds))
-            problem = $"{host}'s next segment was sent at {TimeSyntax.FormatTime(next.TimeNanoseconds)}, outside the window";
+        else if (!window.Contains(next.Time))
+            problem = $"{host}'s next segment was sent at {TimeSyntax.FormatTime(next.Time)}, outside the window";
         else if (_matcher.Mismatch(e, next) is { } why) problem = $"{host}'s next segment differs: {why}";
         if (problem is not null)
         {
@@ -184,12 +184,12 @@ internal sealed class ScenarioPlayer(ScenarioRun run, string? capturePath, Inter
             if (next is not null) report += Environment.NewLine + "    sent:     " + FrameDissector.Line(next);
             report += Environment.NewLine + "    expected: " + e.Segment?.Text;
             if (capturePath is not null) report += $"{Environment.NewLine}  recording: {capturePath}{(next is null ? "" : $", frame {next.Number}")}";
-            Fail(e, report, next?.TimeNanoseconds ?? window.Start);
+            Fail(e, report, next?.Time ?? window.Start);
             return false;
         }
         _segmentCursor[host] = next!.Number;
         _taken.Add(next.Number);
-        _cursor = next.TimeNanoseconds;
+        _cursor = next.Time;
         return true;
     }
 
@@ -209,12 +209,12 @@ internal sealed class ScenarioPlayer(ScenarioRun run, string? capturePath, Inter
     /// <summary>Runs the remaining events (retries, timeouts) up to the timeout, leaving the clock at the last one.</summary>
     private void Settle()
     {
-        var limit = Math.Max(Timeout, run.Now);
-        while (Loop.NextDue is { } due && due.Nanoseconds <= limit)
-            RunTo(due.Nanoseconds);
+        var limit = Instant.Max(Timeout, run.Now);
+        while (Loop.NextDue is { } due && due <= limit)
+            RunTo(due);
     }
 
-    private void AdvanceTo(long t, Step step)
+    private void AdvanceTo(Instant t, Step step)
     {
         // On the real wire the clock has always moved on a little since the step before: run now, late.
         if (t < run.Now && !run.IsRealTime && Failures.Count > 0)
@@ -226,40 +226,40 @@ internal sealed class ScenarioPlayer(ScenarioRun run, string? capturePath, Inter
         RunTo(t);
     }
 
-    private void RunTo(long t)
+    private void RunTo(Instant t)
     {
         // Also before running: a signal that came while the loop was not running (setting up, judging) stopped
         // nothing, since each run of the loop starts afresh.
         interruption?.ThrowIfInterrupted();
-        if (t > run.Now || !run.IsRealTime) Loop.RunUntil(new Instant(t));
+        if (t > run.Now || !run.IsRealTime) Loop.RunUntil(t);
         interruption?.ThrowIfInterrupted();
     }
 
-    private bool RunWhile(Func<bool> done, long limit)
+    private bool RunWhile(Func<bool> done, Instant limit)
     {
         interruption?.ThrowIfInterrupted();
-        bool held = Loop.RunUntil(done, new Instant(limit));
+        bool held = Loop.RunUntil(done, limit);
         interruption?.ThrowIfInterrupted();
         return held;
     }
 
-    private (long Start, long End) Resolve(TimeSpec? at, long defaultEnd)
+    private (Instant Start, Instant End) Resolve(TimeSpec? at, Instant defaultEnd)
     {
         if (at is null) return (_cursor, defaultEnd);
-        long start = at.Start?.Resolve(_cursor) ?? _cursor;
-        long end = at.End?.Resolve(_cursor) ?? defaultEnd;
+        var start = at.Start?.Resolve(_cursor) ?? _cursor;
+        var end = at.End?.Resolve(_cursor) ?? defaultEnd;
         return (start, end);
     }
 
     private bool PlayStep(Step step)
     {
-        long observedSince = _observedSince;
-        _observedSince = -1;
+        var observedSince = _observedSince;
+        _observedSince = null;
         switch (step)
         {
             case ActionStep action:
             {
-                long t = action.At?.Start?.Resolve(_cursor) ?? _cursor;
+                var t = action.At?.Start?.Resolve(_cursor) ?? _cursor;
                 AdvanceTo(t, step);
                 run.CurrentStep = action;
                 try
@@ -271,7 +271,7 @@ internal sealed class ScenarioPlayer(ScenarioRun run, string? capturePath, Inter
                     run.CurrentStep = null;
                 }
                 // What the step caused happens as late as the step finished (a socket call can take a while).
-                _lateness = run.IsRealTime ? Math.Max(0, run.Now - t) : 0;
+                _lateness = run.IsRealTime ? Duration.Max(Duration.Zero, run.Now - t) : Duration.Zero;
                 _cursor = t;
                 return true;
             }
@@ -285,12 +285,12 @@ internal sealed class ScenarioPlayer(ScenarioRun run, string? capturePath, Inter
             {
                 var (start, end) = Resolve(frame.At, TimeWindow.Open);
                 // On the real wire a window widens by the tolerance; a window that claims silence narrows instead.
-                long startSlack = run.Tolerance(start - _cursor), endSlack = end == TimeWindow.Open ? 0 : run.Tolerance(end - _cursor);
+                Duration startSlack = run.Tolerance(start - _cursor), endSlack = end == TimeWindow.Open ? Duration.Zero : run.Tolerance(end - _cursor);
                 if (frame.Negated) (startSlack, endSlack) = (-startSlack, -endSlack);
-                start -= frame.Tolerance.Nanoseconds + startSlack;
-                if (end != TimeWindow.Open) end += frame.Tolerance.Nanoseconds + endSlack + (frame.Negated ? 0 : _lateness);
+                start -= frame.Tolerance + startSlack;
+                if (end != TimeWindow.Open) end += frame.Tolerance + endSlack + (frame.Negated ? Duration.Zero : _lateness);
                 _deferred.Add((frame, start, end));
-                _cursor = Math.Max(0, start + frame.Tolerance.Nanoseconds + startSlack);
+                _cursor = Instant.Max(Instant.Zero, start + frame.Tolerance + startSlack);
                 return true;
             }
             case StateExpectation state:
@@ -300,9 +300,9 @@ internal sealed class ScenarioPlayer(ScenarioRun run, string? capturePath, Inter
         }
     }
 
-    private bool AwaitFrame(FrameExpectation e, long observedSince)
+    private bool AwaitFrame(FrameExpectation e, Instant? observedSince)
     {
-        long start = WindowStart(observedSince);
+        var start = WindowStart(observedSince);
         int scan = _consumedThrough; // index of the first frame not yet looked at
         CapturedFrame? found = null;
         bool Seen()
@@ -311,7 +311,7 @@ internal sealed class ScenarioPlayer(ScenarioRun run, string? capturePath, Inter
             for (; scan < frames.Count; scan++)
             {
                 var f = frames[scan];
-                if (f.TimeNanoseconds >= start && _matcher.Matches(e, f))
+                if (f.Time >= start && _matcher.Matches(e, f))
                 {
                     found = f;
                     return true;
@@ -320,7 +320,7 @@ internal sealed class ScenarioPlayer(ScenarioRun run, string? capturePath, Inter
             return false;
         }
         if (start > run.Now) RunTo(start);
-        RunWhile(Seen, Math.Max(Timeout, run.Now));
+        RunWhile(Seen, Instant.Max(Timeout, run.Now));
         if (found is null)
         {
             var window = new TimeWindow(start, run.Now, true, run.Now);
@@ -329,19 +329,19 @@ internal sealed class ScenarioPlayer(ScenarioRun run, string? capturePath, Inter
         }
         _consumedThrough = found.Number;
         _taken.Add(found.Number);
-        _cursor = found.TimeNanoseconds;
+        _cursor = found.Time;
         return true;
     }
 
     /// <summary>Where a frame expectation without <c>at:</c> starts looking: the cursor, or earlier on the real wire
     /// when the step before observed a state by polling (see <see cref="_observedSince"/>).</summary>
-    private long WindowStart(long observedSince) => observedSince >= 0 ? Math.Min(_cursor, observedSince) : _cursor;
+    private Instant WindowStart(Instant? observedSince) => observedSince is { } since ? Instant.Min(_cursor, since) : _cursor;
 
-    private void JudgeWindow(FrameExpectation e, long start, long end)
+    private void JudgeWindow(FrameExpectation e, Instant start, Instant end)
     {
         var (window, counted, problem) = Judge(e, start, end);
         // On the real wire, a miss while our own loop stalled is judged again allowing for the measured stall.
-        if (problem is not null && (Loop as RealTimeEventLoop)?.Lateness.StallDuring(new Instant(start), new Instant(end)).Nanoseconds is > 0 and var stall)
+        if (problem is not null && (Loop as RealTimeEventLoop)?.Lateness.StallDuring(start, end) is { Nanoseconds: > 0 } stall)
         {
             var (s, t) = RealWireTolerance.AllowForStall(start, end, e.Negated, stall, TimeWindow.Open);
             (window, counted, problem) = Judge(e, s, t);
@@ -351,15 +351,15 @@ internal sealed class ScenarioPlayer(ScenarioRun run, string? capturePath, Inter
         if (problem is not null)
         {
             // Due when the first unwanted frame came, or when the window opened.
-            long due = (e.Negated || (e.Count is { } n && counted.Count > n)) && counted.Count > 0
-                ? run.Log.Frames.First(f => f.Number == counted[e.Count ?? 0]).TimeNanoseconds
+            var due = (e.Negated || (e.Count is { } n && counted.Count > n)) && counted.Count > 0
+                ? run.Log.Frames.First(f => f.Number == counted[e.Count ?? 0]).Time
                 : window.Start;
             Fail(e, FrameReport.Build(e, window, problem, run.Log, _matcher, capturePath, counted, _consumedThrough), due);
         }
         else if (!e.Negated) _taken.UnionWith(counted);
     }
 
-    private (TimeWindow Window, List<int> Counted, string? Problem) Judge(FrameExpectation e, long start, long end)
+    private (TimeWindow Window, List<int> Counted, string? Problem) Judge(FrameExpectation e, Instant start, Instant end)
     {
         bool open = end == TimeWindow.Open;
         var window = new TimeWindow(start, open ? run.Now : end, open, run.Now);
@@ -375,10 +375,10 @@ internal sealed class ScenarioPlayer(ScenarioRun run, string? capturePath, Inter
 
     private bool AwaitState(StateExpectation e)
     {
-        long due;
+        Instant due;
         if (e.At is { IsPoint: true } point)
         {
-            long t = point.Start!.Value.Resolve(_cursor);
+            var t = point.Start!.Value.Resolve(_cursor);
             due = t;
             AdvanceTo(t, e);
             // On the real wire "at t" means within the tolerance after t.
@@ -389,17 +389,17 @@ internal sealed class ScenarioPlayer(ScenarioRun run, string? capturePath, Inter
         }
         else
         {
-            var (start, end) = Resolve(e.At, Math.Max(Timeout, _cursor));
-            due = Math.Max(start, run.Now);
+            var (start, end) = Resolve(e.At, Instant.Max(Timeout, _cursor));
+            due = Instant.Max(start, run.Now);
             if (start > run.Now) AdvanceTo(start, e);
-            RunWhile(() => e.IsSettled(run), Math.Max(end, run.Now));
+            RunWhile(() => e.IsSettled(run), Instant.Max(end, run.Now));
             if (run.IsRealTime) _observedSince = start;
             _cursor = run.Now;
         }
         if (e.Check(run) is { } problem)
         {
             var report = $"{e.Location}: expected {e.Describe()} at {TimeSyntax.FormatTime(run.Now)}; found {problem}";
-            if (run.HarnessStall > 0) report += $" (allowing for the harness's own measured stall of {TimeSyntax.FormatTime(run.HarnessStall)})";
+            if (run.HarnessStall > Duration.Zero) report += $" (allowing for the harness's own measured stall of {TimeSyntax.FormatTime(run.HarnessStall)})";
             if (capturePath is not null) report += $"{Environment.NewLine}  recording: {capturePath}";
             Fail(e, report, due);
             return false;
@@ -408,6 +408,6 @@ internal sealed class ScenarioPlayer(ScenarioRun run, string? capturePath, Inter
         return true;
     }
 
-    private void Fail(Step step, string report, long due) =>
-        Failures.Add(new StepFailure(step.Index, report) { Due = new Instant(due) });
+    private void Fail(Step step, string report, Instant due) =>
+        Failures.Add(new StepFailure(step.Index, report) { Due = due });
 }

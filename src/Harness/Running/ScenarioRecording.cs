@@ -79,7 +79,7 @@ public sealed class ScenarioRecording : IDisposable
             log.OnRecorded = f =>
             {
                 if (!f.Inbound && runLog.Count > 0 && runLog.Frames[^1] is var sent && sent.Host == f.Host &&
-                    sent.TimeNanoseconds == f.TimeNanoseconds && sent.Bytes.AsSpan().SequenceEqual(f.Bytes))
+                    sent.Time == f.Time && sent.Bytes.AsSpan().SequenceEqual(f.Bytes))
                     _sentAs[f] = sent;
             };
             _hostLogs[host] = log;

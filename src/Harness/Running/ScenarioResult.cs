@@ -6,7 +6,7 @@ public sealed record ScenarioResult(
     string File,
     ulong Seed,
     bool Passed,
-    long VirtualNanoseconds,
+    Netstack.Time.Duration VirtualTime,
     int Frames,
     string? CapturePath,
     IReadOnlyList<StepFailure> Failures,
@@ -25,7 +25,7 @@ public sealed record ScenarioResult(
     public bool Skipped => SkipReason is not null;
 
     /// <summary>On the real wire, the longest our own loop ran its timers late (0: never measurably late).</summary>
-    public long HarnessStallNanoseconds { get; init; }
+    public Netstack.Time.Duration HarnessStall { get; init; }
     /// <summary>Some frame window held only once widened for the harness's own measured stall.</summary>
     public bool NeededStallAllowance { get; init; }
 
@@ -60,7 +60,7 @@ public sealed record ScenarioResult(
         {
             var lines = new List<string>();
             if (Failures.Count > 1 && FirstFailure is { } first)
-                lines.Add($"{Failures.Count} failures; the first{(first.Due is { } due ? $" (due at {Scenarios.TimeSyntax.FormatTime(due.Nanoseconds)})" : "")}: " +
+                lines.Add($"{Failures.Count} failures; the first{(first.Due is { } due ? $" (due at {Scenarios.TimeSyntax.FormatTime(due)})" : "")}: " +
                           first.Report.Split('\n')[0].TrimEnd('\r'));
             foreach (var f in Failures)
                 lines.Add(Failures.Count > 1 && ReferenceEquals(f, FirstFailure) ? MarkFirst(f.Report) : f.Report);

@@ -7,6 +7,7 @@ using Netstack.Drivers.Loops;
 using Netstack.Drivers.Tap;
 using Netstack.Drivers.Segments;
 using Netstack.Drivers;
+using Netstack.Time;
 
 namespace Netstack.Harness.Running;
 
@@ -178,18 +179,18 @@ public sealed class ScenarioRun : IDisposable
     public Scenario Scenario { get; }
     public World World { get; }
     public FrameLog Log { get; }
-    public long Now => World.Now.Nanoseconds;
+    public Instant Now => World.Now;
 
     /// <summary>True on the tap wire: the clock is real, so measured times get <see cref="RealWireTolerance"/>.</summary>
     public bool IsRealTime => !World.Loop.IsVirtual;
 
-    /// <summary>How far a time measured over <paramref name="intervalNanoseconds"/> may stray: 0 on the virtual wire;
+    /// <summary>How far a time measured over <paramref name="interval"/> may stray: 0 on the virtual wire;
     /// on the real wire, also by the longest stall of our own loop measured so far (<see cref="HarnessStall"/>).</summary>
-    public long Tolerance(long intervalNanoseconds) =>
-        IsRealTime ? RealWireTolerance.For(intervalNanoseconds) + RealWireTolerance.ForStall(HarnessStall) : 0;
+    public Duration Tolerance(Duration interval) =>
+        IsRealTime ? RealWireTolerance.For(interval) + RealWireTolerance.ForStall(HarnessStall) : Duration.Zero;
 
     /// <summary>The longest our own real-time loop has run its timers late in this run (plus the measure's resolution).</summary>
-    public long HarnessStall => (World.Loop as RealTimeEventLoop)?.Lateness.StallDuring(Netstack.Time.Instant.Zero, Netstack.Time.Instant.MaxValue).Nanoseconds ?? 0;
+    public Duration HarnessStall => (World.Loop as RealTimeEventLoop)?.Lateness.StallDuring(Instant.Zero, Instant.MaxValue) ?? Duration.Zero;
 
     /// <summary>The driver playing <paramref name="name"/>: steps act on a host through it.</summary>
     public HostDriver Host(string name) =>

@@ -1,5 +1,6 @@
 using Netstack.Harness.Scenarios;
 using Netstack.Harness.Trace;
+using Netstack.Time;
 
 namespace Netstack.Harness.Running;
 
@@ -35,7 +36,7 @@ public sealed class ScenarioRunner
     {
         var seed = options.Seed ?? scenario.Seed;
         if (SkipReason(scenario, options.Wire) is { } skip)
-            return new ScenarioResult(scenario.Name, scenario.File, seed, true, 0, 0, null, [], new FrameLog()) { SkipReason = skip, Wire = options.Wire };
+            return new ScenarioResult(scenario.Name, scenario.File, seed, true, Duration.Zero, 0, null, [], new FrameLog()) { SkipReason = skip, Wire = options.Wire };
         if (options.Wire == ScenarioWire.Tap)
         {
             // A first run on the virtual wire compiles (JIT) every path the scenario takes, so the real-time run is
@@ -56,13 +57,13 @@ public sealed class ScenarioRunner
         player.Play();
         recording.Finish(run, realWire?.Loop.EpochUnixNanoseconds);
         var failures = player.Failures.OrderBy(f => f.StepIndex).ToList();
-        return new ScenarioResult(scenario.Name, scenario.File, seed, failures.Count == 0, run.Now, run.Log.Count,
+        return new ScenarioResult(scenario.Name, scenario.File, seed, failures.Count == 0, run.Now - Instant.Zero, run.Log.Count,
             recording.Path, failures, run.Log)
         {
             HostCapturePaths = recording.HostPaths,
             TcpRetransmissions = run.Stacks.Sum(h => h.Counters.TcpRetransmissions),
             Wire = options.Wire,
-            HarnessStallNanoseconds = run.HarnessStall,
+            HarnessStall = run.HarnessStall,
             NeededStallAllowance = player.NeededStallAllowance,
             NotRun = player.NotRun.OrderBy(f => f.StepIndex).ToList(),
         };

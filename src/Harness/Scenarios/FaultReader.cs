@@ -86,8 +86,8 @@ internal sealed class FaultReader(ScenarioReferences refs, FrameFilterCache filt
             var text = m.Scalar(atNode, "at");
             if (!TimeSpec.TryParse(text, out var at) || at.Start is { Relative: true } || at.End is { Relative: true })
                 throw m.ErrorAt(atNode, $"bad time '{text}' for a fault: expected an absolute time or window like 1s, 1s..2s or 1s..");
-            start = at.Start is { } s ? new Instant(s.Nanoseconds) : Instant.Zero;
-            end = at.IsPoint ? start : at.End is { } e ? new Instant(e.Nanoseconds) : Instant.MaxValue;
+            start = at.Start is { } s ? Instant.Zero + s.Offset : Instant.Zero;
+            end = at.IsPoint ? start : at.End is { } e ? Instant.Zero + e.Offset : Instant.MaxValue;
         }
 
         Duration? by = m.Duration("by");

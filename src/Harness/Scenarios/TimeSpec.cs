@@ -1,14 +1,16 @@
+using Netstack.Time;
+
 namespace Netstack.Harness.Scenarios;
 
 /// <summary>One end of a step's time: absolute (<c>1s</c>, since the scenario started) or relative to the
 /// previous step (<c>+1s</c>).</summary>
-public readonly record struct TimePoint(long Nanoseconds, bool Relative)
+public readonly record struct TimePoint(Duration Offset, bool Relative)
 {
-    /// <summary>Saturates rather than wraps: each value is at most <see cref="TimeSyntax.MaxDurationNanoseconds"/>,
-    /// but a long file of relative steps could still add up past 2^63.</summary>
-    public long Resolve(long cursor) => Relative ? Math.Min(cursor, long.MaxValue / 2) + Nanoseconds : Nanoseconds;
+    /// <summary>Stays clear of the open end (<see cref="Instant.MaxValue"/>) rather than wraps or saturates to it: each
+    /// offset is at most <see cref="TimeSyntax.MaxDuration"/>, but a long file of relative steps could still add up past 2^63.</summary>
+    public Instant Resolve(Instant cursor) => Relative ? new Instant(Math.Min(cursor.Nanoseconds, long.MaxValue / 2)) + Offset : Instant.Zero + Offset;
 
-    public override string ToString() => (Relative ? "+" : "") + TimeSyntax.FormatTime(Nanoseconds);
+    public override string ToString() => (Relative ? "+" : "") + TimeSyntax.FormatTime(Offset);
 }
 
 /// <summary>A step's <c>at:</c>: a point (<c>1s</c>, <c>+1s</c>) or a window (<c>1s..1.2s</c>, <c>+0..+5ms</c>,
@@ -42,7 +44,7 @@ public sealed record TimeSpec(TimePoint? Start, TimePoint? End, bool IsRange)
             end = e;
         }
         if (start is null && end is null) return false;
-        if (start is { Relative: false } a && end is { Relative: false } b && b.Nanoseconds < a.Nanoseconds) return false;
+        if (start is { Relative: false } a && end is { Relative: false } b && b.Offset < a.Offset) return false;
         spec = new TimeSpec(start, end, true);
         return true;
     }
@@ -52,7 +54,7 @@ public sealed record TimeSpec(TimePoint? Start, TimePoint? End, bool IsRange)
         bool relative = text.StartsWith('+');
         point = default;
         if (!TimeSyntax.TryParseDuration(relative ? text[1..] : text, out var offset)) return false;
-        point = new TimePoint(offset.Nanoseconds, relative);
+        point = new TimePoint(offset, relative);
         return true;
     }
 

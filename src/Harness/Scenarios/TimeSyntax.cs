@@ -71,16 +71,12 @@ public static partial class TimeSyntax
         return bitsPerSecond > 0;
     }
 
-    /// <summary>Nanoseconds as a trace prints them: seconds with as many decimals as needed, at least three.</summary>
-    public static string FormatTime(long nanoseconds)
-    {
-        var s = (nanoseconds / (decimal)Duration.NanosecondsPerSecond).ToString("0.000######", CultureInfo.InvariantCulture);
-        return s + "s";
-    }
-
-    /// <summary>A duration as a trace prints it (see <see cref="FormatTime(long)"/>).</summary>
-    public static string FormatTime(Duration duration) => FormatTime(duration.Nanoseconds);
+    /// <summary>A duration as a trace prints it: seconds with as many decimals as needed, at least three.</summary>
+    public static string FormatTime(Duration duration) => FormatNanoseconds(duration.Nanoseconds);
 
     /// <summary>An instant as a trace prints it: its time since the scenario started.</summary>
-    public static string FormatTime(Instant instant) => FormatTime(instant.Nanoseconds);
+    public static string FormatTime(Instant instant) => FormatNanoseconds(instant.Nanoseconds);
+
+    private static string FormatNanoseconds(long nanoseconds) =>
+        (nanoseconds / (decimal)Duration.NanosecondsPerSecond).ToString("0.000######", CultureInfo.InvariantCulture) + "s";
 }

@@ -41,7 +41,7 @@ public sealed class PingExpectation : StateExpectation
         }
         if (RoundTrip is { } rtt)
             foreach (var r in considered)
-                if (r.Status != PingStatus.Success || (r.RoundTripTime - rtt).Abs().Nanoseconds > run.Tolerance(rtt.Nanoseconds))
+                if (r.Status != PingStatus.Success || (r.RoundTripTime - rtt).Abs() > run.Tolerance(rtt))
                     return $"seq {r.Sequence}: {(r.Status == PingStatus.Success ? $"rtt {r.RoundTripTime.TotalMilliseconds:0.###}ms" : PingOutcome.Name(r))} ({Summary(results, expected)})";
         if (ReplyFrom is { } from)
             foreach (var r in considered)

@@ -1,13 +1,14 @@
+using Netstack.Time;
 using Netstack.Wire;
 
 namespace Netstack.Harness.Trace;
 
 /// <summary>One frame as recorded: its number in the capture file (1-based, as Wireshark counts), when it
 /// was put on the wire, which host sent it, on which segment, and a copy of its bytes.</summary>
-public sealed class CapturedFrame(int number, long timeNanoseconds, string host, string? segment, byte[] bytes)
+public sealed class CapturedFrame(int number, Instant time, string host, string? segment, byte[] bytes)
 {
     public int Number { get; } = number;
-    public long TimeNanoseconds { get; } = timeNanoseconds;
+    public Instant Time { get; } = time;
     public string Host { get; } = host;
     public string? Segment { get; } = segment;
     public byte[] Bytes { get; } = bytes;

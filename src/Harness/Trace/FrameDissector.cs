@@ -42,15 +42,15 @@ public static class FrameDissector
     {
         var sb = new StringBuilder();
         sb.Append('#').Append(f.Number.ToString(CultureInfo.InvariantCulture).PadRight(4));
-        sb.Append(' ').Append(FormatSeconds(f.TimeNanoseconds).PadLeft(12));
+        sb.Append(' ').Append(FormatSeconds(f.Time).PadLeft(12));
         sb.Append("  ").Append(f.Host.PadRight(6)).Append(' ').Append(Describe(f));
         foreach (var note in f.Notes) sb.Append("  [").Append(note).Append(']');
         return sb.ToString();
     }
 
     /// <summary>Seconds with microsecond precision, as tcpdump prints relative times.</summary>
-    public static string FormatSeconds(long ns) =>
-        (ns / (decimal)Duration.NanosecondsPerSecond).ToString("0.000000", CultureInfo.InvariantCulture);
+    public static string FormatSeconds(Instant time) =>
+        (time.Nanoseconds / (decimal)Duration.NanosecondsPerSecond).ToString("0.000000", CultureInfo.InvariantCulture);
 
     private static string DescribeUnsafe(byte[] frame)
     {

@@ -33,22 +33,22 @@ public sealed class FrameLog : IFrameSink
     public bool IsTimeOrdered { get; private set; } = true;
 
     /// <summary>The frames recorded between <paramref name="start"/> and <paramref name="end"/> inclusive, in order.</summary>
-    public IEnumerable<CapturedFrame> Between(long start, long end)
+    public IEnumerable<CapturedFrame> Between(Instant start, Instant end)
     {
         if (!IsTimeOrdered)
         {
             foreach (var f in _frames)
-                if (f.TimeNanoseconds >= start && f.TimeNanoseconds <= end) yield return f;
+                if (f.Time >= start && f.Time <= end) yield return f;
             yield break;
         }
         int low = 0, high = _frames.Count;
         while (low < high)
         {
             int middle = low + (high - low) / 2;
-            if (_frames[middle].TimeNanoseconds < start) low = middle + 1;
+            if (_frames[middle].Time < start) low = middle + 1;
             else high = middle;
         }
-        for (int i = low; i < _frames.Count && _frames[i].TimeNanoseconds <= end; i++) yield return _frames[i];
+        for (int i = low; i < _frames.Count && _frames[i].Time <= end; i++) yield return _frames[i];
     }
 
     /// <summary>Tells the log which segment an interface's MAC is on, so frames can be attributed to segments.</summary>
@@ -62,7 +62,7 @@ public sealed class FrameLog : IFrameSink
     {
         string? segment = null;
         if (frame.Length >= 12) _segmentByMac.TryGetValue(MacAddress.Read(frame[6..]), out segment);
-        var captured = new CapturedFrame(_frames.Count + 1, time.Nanoseconds, context.Host, segment, frame.ToArray())
+        var captured = new CapturedFrame(_frames.Count + 1, time, context.Host, segment, frame.ToArray())
         {
             Inbound = context.Direction == FrameDirection.Inbound,
         };
@@ -73,7 +73,7 @@ public sealed class FrameLog : IFrameSink
             if ((tcp.Flags & TcpView.Syn) != 0) _tcpSyns.Add(captured);
         }
         OnRecorded?.Invoke(captured);
-        if (_frames.Count > 0 && time.Nanoseconds < _frames[^1].TimeNanoseconds) IsTimeOrdered = false;
+        if (_frames.Count > 0 && time < _frames[^1].Time) IsTimeOrdered = false;
         _frames.Add(captured);
     }
 }

@@ -61,7 +61,7 @@ public static class PcapNgWriter
             WriteBlock(buffer, EnhancedPacketType, body =>
             {
                 Span<byte> b = stackalloc byte[20];
-                ulong ts = (ulong)(epochUnixNanoseconds + f.TimeNanoseconds);
+                ulong ts = (ulong)(epochUnixNanoseconds + f.Time.Nanoseconds);
                 BinaryPrimitives.WriteUInt32LittleEndian(b, (uint)interfaces[(f.Host, f.Segment)]);
                 BinaryPrimitives.WriteUInt32LittleEndian(b[4..], (uint)(ts >> 32));
                 BinaryPrimitives.WriteUInt32LittleEndian(b[8..], (uint)ts);

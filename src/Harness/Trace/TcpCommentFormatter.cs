@@ -1,4 +1,5 @@
 using System.Globalization;
+using Netstack.Time;
 
 namespace Netstack.Harness.Trace;
 
@@ -27,5 +28,5 @@ public class TcpCommentFormatter
     /// <summary>"retransmission of seq 1449..2897, first sent at 0.012345 s (frame 12)".</summary>
     public virtual string Retransmission(in TcpRetransmission r) =>
         string.Create(CultureInfo.InvariantCulture,
-            $"retransmission of seq {r.RelativeStart}..{r.RelativeEnd}, first sent at {FrameDissector.FormatSeconds(r.FirstSent.TimeNanoseconds)} s (frame {r.FirstSent.Number})");
+            $"retransmission of seq {r.RelativeStart}..{r.RelativeEnd}, first sent at {FrameDissector.FormatSeconds(r.FirstSent.Time)} s (frame {r.FirstSent.Number})");
 }

@@ -44,19 +44,24 @@ internal sealed class LoopCompletionSource<T> : IValueTaskSource<T>, IValueTaskS
 
     public bool TrySetResult(T result)
     {
-        if (_completed) return false;
-        _completed = true;
-        _registration.Dispose();
+        if (!TryComplete()) return false;
         _core.SetResult(result);
         return true;
     }
 
     public bool TrySetException(Exception exception)
     {
+        if (!TryComplete()) return false;
+        _core.SetException(exception);
+        return true;
+    }
+
+    /// <summary>Marks the operation completed and drops its cancellation registration; false when it already was.</summary>
+    private bool TryComplete()
+    {
         if (_completed) return false;
         _completed = true;
         _registration.Dispose();
-        _core.SetException(exception);
         return true;
     }
 

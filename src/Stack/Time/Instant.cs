@@ -38,6 +38,11 @@ public readonly record struct Instant(long Nanoseconds) : IComparable<Instant>
     /// <summary>The exact time from <paramref name="earlier"/> to this instant; negative when this one is earlier.</summary>
     public Duration Since(Instant earlier) => new(Nanoseconds - earlier.Nanoseconds);
 
+    /// <summary>The earlier of <paramref name="a"/> and <paramref name="b"/>.</summary>
+    public static Instant Min(Instant a, Instant b) => a <= b ? a : b;
+    /// <summary>The later of <paramref name="a"/> and <paramref name="b"/>.</summary>
+    public static Instant Max(Instant a, Instant b) => a >= b ? a : b;
+
     /// <summary>The exact time from <paramref name="b"/> to <paramref name="a"/>; negative when <paramref name="a"/>
     /// is earlier. The same as <c>a.Since(b)</c>.</summary>
     public static Duration operator -(Instant a, Instant b) => a.Since(b);

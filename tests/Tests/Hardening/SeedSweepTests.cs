@@ -26,7 +26,7 @@ public class SeedSweepTests
         for (ulong seed = 1; seed <= Seeds; seed++)
         {
             var r = runner.Run(scenario, new RunOptions { OutputDirectory = null, Seed = seed });
-            TestContext.Out.WriteLine($"seed {seed,3}: {(r.Passed ? "pass" : "FAIL")} {r.VirtualNanoseconds / (double)Duration.NanosecondsPerSecond,8:F3} s {r.TcpRetransmissions,4} retransmissions {r.Frames,5} frames");
+            TestContext.Out.WriteLine($"seed {seed,3}: {(r.Passed ? "pass" : "FAIL")} {r.VirtualTime.TotalSeconds,8:F3} s {r.TcpRetransmissions,4} retransmissions {r.Frames,5} frames");
             if (!r.Passed) failures.Add($"seed {seed}: {r.FailureMessage}");
             retransmissions += r.TcpRetransmissions;
         }

@@ -4,6 +4,7 @@ using Netstack.Harness.Scenarios;
 using Netstack.Harness.Trace;
 using Netstack.Tests.Support;
 using NUnit.Framework;
+using Netstack.Time;
 
 namespace Netstack.Tests.Scenarios;
 
@@ -116,7 +117,7 @@ public class FailureReportTests
 
         result.Passed.Should().BeTrue(result.FailureMessage);
         result.Frames.Should().Be(6); // two announcements, ARP request and reply, echo request and reply
-        result.VirtualNanoseconds.Should().Be(14_000_000, "the run ends at the last live event, the echo reply; the ping's cancelled timeout does not count");
+        result.VirtualTime.Should().Be(Duration.FromMilliseconds(14), "the run ends at the last live event, the echo reply; the ping's cancelled timeout does not count");
     }
 
     [Test]

@@ -2,6 +2,7 @@ using FluentAssertions;
 using Netstack.Harness.Running;
 using Netstack.Tests.Support;
 using NUnit.Framework;
+using Netstack.Time;
 
 namespace Netstack.Tests.Scenarios;
 
@@ -32,5 +33,5 @@ public class RunWireOptionTests
     [TestCase(1_000_000_000, 125_000_000)]
     [TestCase(-1_000_000_000, 125_000_000)]
     public void Real_wire_tolerance_is_4ms_or_an_eighth_of_the_interval(long interval, long tolerance) =>
-        RealWireTolerance.For(interval).Should().Be(tolerance);
+        RealWireTolerance.For(Duration.FromNanoseconds(interval)).Should().Be(Duration.FromNanoseconds(tolerance));
 }

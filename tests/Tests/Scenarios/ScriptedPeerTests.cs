@@ -5,6 +5,7 @@ using Netstack.Harness.Trace;
 using Netstack.Tests.Support;
 using NUnit.Framework;
 using PacketDotNet;
+using Netstack.Time;
 
 namespace Netstack.Tests.Scenarios;
 
@@ -114,7 +115,7 @@ public class ScriptedPeerTests
         var result = new ScenarioRunner().Run(scenario, new RunOptions { OutputDirectory = null });
 
         result.Passed.Should().BeTrue(result.FailureMessage);
-        result.Recording.Frames.Single(f => f.Host == "x" && f.TimeNanoseconds == 10_000_000).Bytes.Should().Equal(request.Bytes);
+        result.Recording.Frames.Single(f => f.Host == "x" && f.Time == Instant.FromMilliseconds(10)).Bytes.Should().Equal(request.Bytes);
     }
 
     [TestCase("pcap: nowhere.pcap", "capture not found: nowhere.pcap")]

@@ -43,16 +43,18 @@ public class LatenessMeterTests
     [Test]
     public void A_window_expecting_a_frame_ends_later_by_the_stall_and_one_claiming_silence_starts_later()
     {
-        RealWireTolerance.AllowForStall(100, 400, negated: false, 50, long.MaxValue).Should().Be((100L, 400L + 50 * RealWireTolerance.StallFactor));
-        RealWireTolerance.AllowForStall(100, 400, negated: true, 50, long.MaxValue).Should().Be((100L + 50 * RealWireTolerance.StallFactor, 400L));
-        RealWireTolerance.AllowForStall(100, 200, negated: true, 50, long.MaxValue).Should().Be((200L, 200L), "a silent window shrinks at most to nothing");
-        RealWireTolerance.AllowForStall(100, long.MaxValue, negated: false, 50, long.MaxValue).Should().Be((100L, long.MaxValue));
-        RealWireTolerance.AllowForStall(100, 200, negated: false, 0, long.MaxValue).Should().Be((100L, 200L));
+        static Instant At(long ns) => new(ns);
+        var stall = Duration.FromNanoseconds(50);
+        RealWireTolerance.AllowForStall(At(100), At(400), negated: false, stall, Instant.MaxValue).Should().Be((At(100), At(400 + 50 * RealWireTolerance.StallFactor)));
+        RealWireTolerance.AllowForStall(At(100), At(400), negated: true, stall, Instant.MaxValue).Should().Be((At(100 + 50 * RealWireTolerance.StallFactor), At(400)));
+        RealWireTolerance.AllowForStall(At(100), At(200), negated: true, stall, Instant.MaxValue).Should().Be((At(200), At(200)), "a silent window shrinks at most to nothing");
+        RealWireTolerance.AllowForStall(At(100), Instant.MaxValue, negated: false, stall, Instant.MaxValue).Should().Be((At(100), Instant.MaxValue));
+        RealWireTolerance.AllowForStall(At(100), At(200), negated: false, Duration.Zero, Instant.MaxValue).Should().Be((At(100), At(200)));
     }
 
     private static ScenarioResult Result(bool passed, long stall) =>
-        new("s", "s.yaml", 1, passed, 0, 0, null, passed ? [] : [new StepFailure(1, "s.yaml:3:5: expected x; none was seen")],
-            new FrameLog()) { HarnessStallNanoseconds = stall };
+        new("s", "s.yaml", 1, passed, Duration.Zero, 0, null, passed ? [] : [new StepFailure(1, "s.yaml:3:5: expected x; none was seen")],
+            new FrameLog()) { HarnessStall = Duration.FromNanoseconds(stall) };
 
     [Test]
     public void A_failure_while_the_harness_kept_time_is_a_verdict_at_once()

@@ -19,8 +19,8 @@ public class FrameLogWindowTests
         log.IsTimeOrdered.Should().Be(ordered);
         foreach (var (start, end) in new[] { (5L, 12L), (0L, 0L), (6L, 8L), (13L, long.MaxValue), (21L, 30L), (-3L, 5L) })
         {
-            var expected = log.Frames.Where(f => f.TimeNanoseconds >= start && f.TimeNanoseconds <= end).Select(f => f.Number);
-            log.Between(start, end).Select(f => f.Number).Should().Equal(expected, $"window {start}..{end}");
+            var expected = log.Frames.Where(f => f.Time.Nanoseconds >= start && f.Time.Nanoseconds <= end).Select(f => f.Number);
+            log.Between(new Instant(start), new Instant(end)).Select(f => f.Number).Should().Equal(expected, $"window {start}..{end}");
         }
     }
 }

@@ -50,13 +50,13 @@ public sealed class PacketdrillRun : IDisposable
 
     /// <summary>How long our own loop stalled between the event before the failing line and the failure (0 when it
     /// kept time, or on the virtual wire): a failure with a stall is inconclusive, as for YAML scenarios.</summary>
-    public long StallAtFailure { get; private set; }
+    public Duration StallAtFailure { get; private set; }
 
-    /// <summary>Our loop's measured stall between two script times (µs), as the allowance it earns
+    /// <summary>Our loop's measured stall between two script times (µs, packetdrill's unit), as the allowance it earns
     /// (<see cref="Running.RealWireTolerance.ForStall"/>), in µs; 0 on the virtual wire.</summary>
     private long StallAllowanceMicros(long fromMicros, long toMicros) =>
         _lateness is null ? 0
-            : Running.RealWireTolerance.ForStall(_lateness.StallDuring(new Instant(fromMicros * 1000), new Instant(toMicros * 1000)).Nanoseconds) / 1000;
+            : Running.RealWireTolerance.ForStall(_lateness.StallDuring(AtMicros(fromMicros), AtMicros(toMicros))).Nanoseconds / Duration.NanosecondsPerMicrosecond;
 
     private long _windowStartMicros;
 
@@ -102,9 +102,7 @@ public sealed class PacketdrillRun : IDisposable
             if (external.Problem(_localMac, localInterface.Address) is { } problem)
                 throw new InvalidOperationException($"{external.Location}: played-by {external.Name}: {problem}");
             _external = Netstack.Harness.Linux.ExternalStackHost.Start(external.Spec(_localMac, localInterface.Address, mtu ?? 1500, gateway4), realClock);
-            ILink port = world.World.Segments["wire"].Connect("local.wire");
-            if (world.World.Capture is { } externalSink) port = new CaptureLink(port, realClock, externalSink, "local", CaptureDirections.Outbound);
-            _ = new Netstack.Drivers.Tap.FrameForwarder(_external.Tap, port);
+            Hosts.HostDriver.BridgeToSegment(world, "local", localInterface, _external.Tap, Log);
         }
         else if (realTime is null)
             _stack = world.AddHost("local", new StackOptions
@@ -133,11 +131,9 @@ public sealed class PacketdrillRun : IDisposable
             // onlink: a --local_ip outside the gateway's prefix (gtests' `--local_ip=fd::1`) still reaches it on tun0.
             _kernel.Namespace.MustRun("ip", [family, "route", "replace", $"{_remote}/{(_remote.IsIpv4 ? 32 : 128)}", "via",
                 _addresses.Gateway.ToString(), "dev", "tun0", .. (_addresses.WireIsIpv6 ? new[] { "onlink" } : [])]);
-            ILink port = world.World.Segments["wire"].Connect("local.wire");
-            if (world.World.Capture is { } kernelSink) port = new CaptureLink(port, realTime, kernelSink, "local", CaptureDirections.Outbound);
-            _ = new Netstack.Drivers.Tap.FrameForwarder(_kernel.Tap, port);
+            Hosts.HostDriver.BridgeToSegment(world, "local", localInterface, _kernel.Tap, Log);
         }
-        Log.MapSegment(_localMac, "wire");
+        Log.MapSegment(_localMac, "wire"); // our stack's frames (a bridged tap's are mapped by BridgeToSegment)
         Log.MapSegment(PeerMac, "wire");
         var sim = world.World;
         _loop = sim.Loop;
@@ -157,7 +153,12 @@ public sealed class PacketdrillRun : IDisposable
     public FrameLog Log { get; }
     /// <summary>Our stack (null on the tap wire, where the kernel is the local host).</summary>
     public NetworkStack? Stack => _stack;
-    public long NowMicros => _loop.Now.Nanoseconds / 1000;
+    public long NowMicros => MicrosOf(_loop.Now);
+
+    /// <summary>A script time: packetdrill counts in whole microseconds, which the runner keeps as it parsed them
+    /// and turns into the loop's <see cref="Instant"/> here.</summary>
+    private static Instant AtMicros(long micros) => new(micros * Duration.NanosecondsPerMicrosecond);
+    private static long MicrosOf(Instant time) => time.Nanoseconds / Duration.NanosecondsPerMicrosecond;
 
     /// <summary>The failures, each a report starting <c>file:line:col:</c>; empty when the script passed.</summary>
     public List<string> Failures { get; } = [];
@@ -378,7 +379,7 @@ public sealed class PacketdrillRun : IDisposable
     /// <summary>Runs the loop to <paramref name="micros"/>, polling blocked calls after every event.</summary>
     private void RunTo(long micros)
     {
-        var until = new Instant(micros * 1000);
+        var until = AtMicros(micros);
         if (until < _loop.Now) until = _loop.Now;
         _loop.RunUntil(() => { PollPending(); return false; }, until);
         PollPending();
@@ -387,7 +388,7 @@ public sealed class PacketdrillRun : IDisposable
     /// <summary>Runs until a packet is queued (or the limit), polling blocked calls.</summary>
     private bool RunUntilSent(long limitMicros)
     {
-        var until = new Instant(Math.Max(limitMicros * 1000, _loop.Now.Nanoseconds));
+        var until = Instant.Max(AtMicros(limitMicros), _loop.Now);
         DropOldConnection();
         return _loop.RunUntil(() => { PollPending(); DropOldConnection(); return _sent.Count > 0; }, until);
     }
@@ -471,7 +472,7 @@ public sealed class PacketdrillRun : IDisposable
         {
             // packetdrill's syscall thread makes one call at a time: the next waits until the blocked one returned
             // (on the kernel an accept() right after the handshake's ACK may block for the moment it takes).
-            var limit = new Instant(Math.Max(_loop.Now.Nanoseconds, start * 1000) + BlockedCallWait.Nanoseconds);
+            var limit = Instant.Max(_loop.Now, AtMicros(start)) + BlockedCallWait;
             _loop.RunUntil(() => { PollPending(); return _pending.Count == 0 || Failures.Count > 0; }, limit);
             if (Failures.Count > 0) return start;
             start = Math.Max(start, NowMicros);
@@ -870,14 +871,14 @@ public sealed class PacketdrillRun : IDisposable
     private void Fail(SourceLocation at, string message)
     {
         if (_lateness is not null && Failures.Count == 0)
-            StallAtFailure = _lateness.StallDuring(new Instant(_windowStartMicros * 1000), _loop.Now).Nanoseconds;
+            StallAtFailure = _lateness.StallDuring(AtMicros(_windowStartMicros), _loop.Now);
         var lines = new List<string> { $"{at}: {message}" };
         // The nearest frames: what went by on the wire just before the failure.
         var recent = Log.Frames.Skip(Math.Max(0, Log.Count - 6)).ToList();
         if (recent.Count > 0)
         {
             lines.Add("  last frames on the wire:");
-            foreach (var f in recent) lines.Add($"    {Seconds(f.TimeNanoseconds / 1000),10} {f.Host,-6} {Describe(f.Bytes)}");
+            foreach (var f in recent) lines.Add($"    {Seconds(MicrosOf(f.Time)),10} {f.Host,-6} {Describe(f.Bytes)}");
         }
         Failures.Add(string.Join(Environment.NewLine, lines));
     }
@@ -892,7 +893,7 @@ public sealed class PacketdrillRun : IDisposable
         if (_kernel is null) return NowMicros;
         var frames = Log.Frames;
         for (int i = frames.Count - 1; i >= 0 && i >= frames.Count - 64; i--)
-            if (frames[i].Host == "local" && frame.SequenceEqual(frames[i].Bytes)) return frames[i].TimeNanoseconds / 1000;
+            if (frames[i].Host == "local" && frame.SequenceEqual(frames[i].Bytes)) return MicrosOf(frames[i].Time);
         return NowMicros;
     }
 

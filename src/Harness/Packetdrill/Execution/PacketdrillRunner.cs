@@ -89,12 +89,12 @@ public static class PacketdrillRunner
         if (path is not null && options.Format == CaptureFormat.PcapNg)
             PcapNgWriter.Write(path, run.Log.Frames, [("local", "wire"), ("remote", "wire")], realWire?.Loop.EpochUnixNanoseconds ?? PcapFileSink.Epoch * Duration.NanosecondsPerSecond);
         var failures = run.Failures.Select((f, i) => new StepFailure(i, f)).ToList();
-        return new ScenarioResult(script.Name, script.File, seed, failures.Count == 0, run.NowMicros * 1000, run.Log.Count, path, failures, run.Log)
+        return new ScenarioResult(script.Name, script.File, seed, failures.Count == 0, Duration.FromMicroseconds(run.NowMicros), run.Log.Count, path, failures, run.Log)
         {
             TcpRetransmissions = run.Stack?.Counters.TcpRetransmissions ?? 0,
             Wire = options.Wire,
             SkippedAssertions = run.Skipped,
-            HarnessStallNanoseconds = run.StallAtFailure,
+            HarnessStall = run.StallAtFailure,
         };
     }
 

@@ -346,7 +346,7 @@ public sealed class SocketTable(NetworkStack stack, IpAddress remote, ushort bin
         var items = (call.Argument(0) as ArrayExpr)?.Items.OfType<StructExpr>().ToList()
                     ?? throw new SyscallModelException("poll() needs [{fd=N, events=...}] as its first argument");
         long timeoutMs = Number(call.Argument(2), 0);
-        long deadline = timeoutMs < 0 ? long.MaxValue : (stack.Scheduler.Now + Duration.FromMilliseconds(timeoutMs)).Nanoseconds;
+        var deadline = timeoutMs < 0 ? Instant.MaxValue : stack.Scheduler.Now + Duration.FromMilliseconds(timeoutMs);
         SyscallOutcome? Try()
         {
             int ready = 0;
@@ -359,7 +359,7 @@ public sealed class SocketTable(NetworkStack stack, IpAddress remote, ushort bin
                 fields[$"revents{i}"] = revents;
                 if (revents != 0) ready++;
             }
-            if (ready > 0 || stack.Scheduler.Now.Nanoseconds >= deadline) return new SyscallOutcome(ready, null, fields);
+            if (ready > 0 || stack.Scheduler.Now >= deadline) return new SyscallOutcome(ready, null, fields);
             return null;
         }
         if (Try() is { } now) return now;

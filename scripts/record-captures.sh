@@ -44,6 +44,19 @@ tmp=$(mktemp -d)
 trap 'cleanup; rm -rf "$tmp"' EXIT
 trap 'exit 130' INT TERM
 
+# wait_for WHAT COMMAND...: polls COMMAND (every 50 ms, at most 30 s: a loaded machine is slow, not broken) until it
+# succeeds; fails the recording, naming WHAT, when it never does, rather than record an exchange that was not meant.
+wait_for() {
+    local what="$1" i; shift
+    for i in $(seq 600); do "$@" >/dev/null 2>&1 && return 0; sleep 0.05; done
+    echo "record-captures.sh: $what did not happen within 30 s" >&2
+    exit 1
+}
+# listening NS: a socket listens in namespace NS (the namespaces are fresh: it is the server just started).
+listening() { [[ -n "$(ip netns exec "$1" ss -Hltun 2>/dev/null)" ]]; }
+# dumping: the capture tool started by record or start_dump reports that it captures.
+dumping() { grep -qE "listening on|Capturing on" "$tmp/tcpdump.log"; }
+
 # setup [ipv6|dual]: fresh namespaces; with "ipv6", IPv6 stays on (link-local noise: DAD, router and MLD messages);
 # with "dual", IPv6 is on and quiet (no duplicate address detection or router solicitation, so a capture shows the
 # traffic and its neighbour discovery, not the interface's start-up) and each end has its 2001:db8:: address too.
@@ -92,12 +105,12 @@ record() {
     if [[ -n "$server_cmd" ]]; then
         ip netns exec "$B" sh -c "$server_cmd" &
         server_pid=$!
-        sleep 0.3
+        wait_for "the server listening" listening "$B"
     fi
     ip netns exec "$B" tcpdump -i vb -w "$out/$name.pcap" -s 0 -U --immediate-mode -Z root 2>"$tmp/tcpdump.log" &
     dump_pid=$!
     # Start the traffic only once tcpdump listens (it can take seconds on a busy machine).
-    for _ in $(seq 200); do grep -q "listening on" "$tmp/tcpdump.log" 2>/dev/null && break; sleep 0.05; done
+    wait_for "tcpdump listening" dumping
     sleep 0.1
     ip netns exec "$A" sh -c "$client_cmd" >/dev/null 2>&1 || true
     # Let tcpdump drain its ring before it is stopped (it drops frames still in a ring block on SIGTERM).
@@ -137,7 +150,7 @@ start_dump() {
     local file="$1"; shift
     ip netns exec "$B" "$@" -w "$file" 2>"$tmp/tcpdump.log" &
     dump_pid=$!
-    for _ in $(seq 200); do grep -qE "listening on|Capturing on" "$tmp/tcpdump.log" 2>/dev/null && break; sleep 0.05; done
+    wait_for "$1 capturing" dumping
     sleep 0.1
 }
 finish() {
@@ -178,12 +191,13 @@ record_midstream() {
     setup
     ip netns exec "$B" socat TCP4-LISTEN:8081,bind=$B_IP,reuseaddr EXEC:cat &
     server_pid=$!
-    sleep 0.3
+    wait_for "the echo server listening" listening "$B"
     # The client sends line 1, then waits on a FIFO until tcpdump listens: the capture starts after the handshake.
     rm -f "$tmp/go"; mkfifo "$tmp/go"
     ip netns exec "$A" sh -c "(echo line-1; cat $tmp/go >/dev/null; for i in 2 3 4 5 6; do echo line-\$i; sleep 0.2; done) | socat -t 1 - TCP4:$B_IP:8081 >/dev/null" &
     client_pid=$!
-    sleep 0.3
+    # The capture must start after line 1's echo (mid-stream): wait until the client has received its 7 bytes.
+    wait_for "line 1 echoed" sh -c "ip netns exec $A ss -Htin state established '( dport = :8081 )' | grep -q 'bytes_received:7 '"
     start_dump "$out/tcp-midstream.pcap" "${TCPDUMP[@]}"
     echo go >"$tmp/go"
     wait "$client_pid" || true
@@ -197,7 +211,7 @@ record_handshakeless() {
     setup
     ip netns exec "$B" socat TCP4-LISTEN:8081,bind=$B_IP,reuseaddr EXEC:cat &
     server_pid=$!
-    sleep 0.3
+    wait_for "the echo server listening" listening "$B"
     start_dump "$out/tcp-handshakeless.pcap" "${TCPDUMP[@]}" 'not (tcp[tcpflags] & tcp-syn != 0)'
     ip netns exec "$A" sh -c "(for i in 1 2 3; do echo hello-\$i; sleep 0.2; done) | socat -t 1 - TCP4:$B_IP:8081 >/dev/null" || true
     finish tcp-handshakeless.pcap
@@ -240,7 +254,7 @@ NFT
     sleep 0.1
     ip netns exec "$B" socat TCP4-LISTEN:8082,bind=$B_IP,reuseaddr SYSTEM:'cat >/dev/null' &
     server_pid=$!
-    sleep 0.3
+    wait_for "the sink listening" listening "$B"
     start_dump "$out/tcp-lossy.pcap" "${TCPDUMP[@]}"
     ip netns exec "$A" sh -c "for i in \$(seq 40); do head -c 8192 /dev/urandom; sleep 0.02; done | socat -t 3 - TCP4:$B_IP:8082" || true
     finish tcp-lossy.pcap
@@ -270,7 +284,8 @@ record_multiflow() {
     servers+=($!)
     ip netns exec "$B" socat UDP4-RECVFROM:7007,bind=$B_IP,fork EXEC:'echo reply' </dev/null >/dev/null 2>&1 &
     servers+=($!)
-    sleep 0.3
+    for port in 8080 8081; do wait_for "the server on $port listening" sh -c "ip netns exec $B ss -Hltn 'sport = :$port' | grep -q ."; done
+    wait_for "the UDP server listening" sh -c "ip netns exec $B ss -Hlun 'sport = :7007' | grep -q ."
     start_dump "$out/multi-flow.pcapng" dumpcap -q -B 16 -i vb -i vb2
     ip netns exec "$A" sh -c "
         curl -s --http1.1 -H 'Connection: close' http://$B_IP:8080/a >/dev/null &

@@ -94,12 +94,17 @@ public static class ReplayComparer
             {
                 // A unicast request is a reachability probe of a cached entry (RFC 1122 2.3.2.1): when it goes out
                 // is the cache's policy and the real clock's (a transfer stretched by a loaded machine outlives the
-                // kernel's 5 s delay), like the timing of pure ACKs; one the capture lacks is noted, not judged.
+                // kernel's 5 s delay), like the timing of pure ACKs; one that only one side sent is noted, not judged.
                 var probes = actual.Where(a => a.ArpOperation == 1 && a.EthDestination != "ff:ff:ff:ff:ff:ff"
                     && !expected.Any(x => x.Frame.ArpOperation == 1 && x.Frame.EthDestination == a.EthDestination && x.Frame.ArpTargetIp == a.ArpTargetIp)).ToList();
                 foreach (var probe in probes)
                     report.Notes.Add($"{"link",-18} ours #{probe.Number}: {endpoint} probed its cached entry for {ReplayFrame.Ip(probe.ArpTargetIp)} (unicast ARP request); the capture has no such probe: not judged");
                 actual = actual.Except(probes).ToList();
+                var capturedProbes = expected.Where(x => x.Frame.ArpOperation == 1 && x.Frame.EthDestination != "ff:ff:ff:ff:ff:ff"
+                    && !actual.Any(a => a.ArpOperation == 1 && a.EthDestination == x.Frame.EthDestination && a.ArpTargetIp == x.Frame.ArpTargetIp)).ToList();
+                foreach (var probe in capturedProbes)
+                    report.Notes.Add($"{"link",-18} frame {probe.Frame.Number}: the captured endpoint probed its cached entry for {ReplayFrame.Ip(probe.Frame.ArpTargetIp)} (unicast ARP request); {endpoint} did not: not judged");
+                expected = expected.Except(capturedProbes).ToList();
             }
             if (flow == "arp" && expected.Count > actual.Count)
             {
@@ -136,11 +141,8 @@ public static class ReplayComparer
             var e = tcp ? expected.Where(x => !x.Frame.IsPureAck).ToList() : expected;
             var a = tcp ? actual.Where(x => !x.IsPureAck).ToList() : actual;
             int n = Math.Max(e.Count, a.Count);
-            // Where the played peer's FIN ends in sequence space, when the captured endpoint acknowledged that FIN
-            // later: a FIN of ours that acknowledges only up to it crossed it on the wire (a simultaneous close).
-            uint? peerFinEnd = tcp && peer.FirstOrDefault(f => f.IsTcp && f.Has(ReplayFrame.Fin)) is { } fin
-                && unchecked(fin.Seq + (uint)fin.TcpPayloadLength) is var finEnd
-                && expected.Any(x => x.Frame.Has(ReplayFrame.AckFlag) && x.Frame.Ack == unchecked(finEnd + 1)) ? finEnd : null;
+            // Acknowledgments of ours ahead of the capture's by peer bytes that crossed the captured segment.
+            var crossedAcks = tcp ? new CrossedAcknowledgment(peer, expected.Select(x => x.Frame).ToList()) : null;
             for (int i = 0; i < n; i++)
             {
                 if (i >= a.Count)
@@ -151,7 +153,7 @@ public static class ReplayComparer
                 {
                     var tolerated = new List<string>();
                     exchanges.Add(new(e[i].Frame.Number, e[i].Trigger, a[i].Number, Describe(e[i].Frame),
-                        Differences(e[i].Frame, a[i], role, isn.Item1, isn.Item2, peerFinEnd, tolerated)) { Tolerated = tolerated });
+                        Differences(e[i].Frame, a[i], role, isn.Item1, isn.Item2, crossedAcks, tolerated)) { Tolerated = tolerated });
                 }
             }
             if (tcp) SummariseAcks(report, flow, expected.Select(x => x.Frame).ToList(), actual);
@@ -186,7 +188,7 @@ public static class ReplayComparer
     }
 
     private static List<string> Differences(ReplayFrame e, ReplayFrame a, ReplayRole role, uint capturedIsn, uint ourIsn,
-        uint? peerFinEnd, List<string> tolerated)
+        CrossedAcknowledgment? crossed, List<string> tolerated)
     {
         var d = new List<string>();
         void Check<T>(string field, T expected, T actual)
@@ -284,11 +286,10 @@ public static class ReplayComparer
             Check("dst port", e.DestinationPort, a.DestinationPort);
             Check("flags", Flags(e.TcpFlags & ~ReplayFrame.Psh), Flags(a.TcpFlags & ~ReplayFrame.Psh));
             Check("relative seq", unchecked(e.Seq - capturedIsn), unchecked(a.Seq - ourIsn));
-            // A simultaneous close: in the capture our FIN left before the peer's FIN arrived (it acknowledges up to
-            // that FIN), in the replay after; which comes first is the two applications' timing, not the stack's.
-            if (e.Has(ReplayFrame.Fin) && a.Has(ReplayFrame.Fin) && e.Has(ReplayFrame.AckFlag) && e.Ack == peerFinEnd &&
-                a.Ack == unchecked(e.Ack + 1))
-                tolerated.Add($"ack {e.Ack} in capture, {a.Ack} ours (our FIN and the peer's crossed in the capture)");
+            // The peer's last bytes or FIN crossed this segment in the capture (a client closing while the server's
+            // reply is in flight, a simultaneous close): which arrives first is the applications' timing.
+            if (e.Has(ReplayFrame.AckFlag) && e.Ack != a.Ack && a.Has(ReplayFrame.AckFlag) && crossed?.Reason(e, a.Ack) is { } reason)
+                tolerated.Add(reason);
             else if (e.Has(ReplayFrame.AckFlag)) Check("ack", e.Ack, a.Ack);
             Check("payload length", e.TcpPayloadLength, a.TcpPayloadLength);
             if (e.TcpPayloadLength == a.TcpPayloadLength && !e.TcpPayload.SequenceEqual(a.TcpPayload))

@@ -152,6 +152,10 @@ public sealed class ReplayTraffic
             if (Housekeeping(f) is { } kind) return kind;
             if (f.IsNeighborSolicitation || f.IsNeighborAdvertisement)
             {
+                // The replay gives an endpoint IPv6 only for its global addresses (our stack, the kernel's tap): with
+                // a link-local one alone (IPv6 start-up noise, a ping to ff02::1 answered or not depending on whether
+                // duplicate address detection had finished) it has no neighbour discovery to judge.
+                if (!role.Ipv6.Any()) return "neighbour discovery of an endpoint with only a link-local address (the replay gives it no IPv6)";
                 if (role.SentBy(f) && role.Owns(f.IpSource)) return null;
                 return role.Owns(f.NdTarget) || role.Owns(f.IpDestination) ? null : "NDP of other hosts";
             }

@@ -112,6 +112,8 @@ public static class ServerScripts
         ReplayFrame? previousOurs = null;
         long previousTime = 0;
         var held = new Dictionary<(IpAddress, ushort, ushort), SortedDictionary<long, byte[]>>();
+        // Connections whose captured FIN came before all the bytes it follows: where it is, and when it was captured.
+        var closeAfter = new Dictionary<(IpAddress, ushort, ushort), (long Offset, long TimeNanoseconds)>();
         foreach (var f in frames)
         {
             long previous = previousTime;
@@ -183,12 +185,21 @@ public static class ServerScripts
                                 end = Math.Max(end, at + bytes.Length);
                             }
                             c.Script.Steps.Add(new ServerStep(f.TimeNanoseconds, c.PeerBytes, c.PeerFin, data.ToArray(), false));
+                            sent += data.Count;
                         }
                     }
                     if (f.Has(ReplayFrame.Fin) && !c.OurFin)
                     {
-                        c.Script.Steps.Add(new ServerStep(f.TimeNanoseconds, c.PeerBytes, c.PeerFin, [], true));
+                        // A FIN that overtook bytes lost before the capture point (their retransmission comes later)
+                        // closes once they are sent: the application closed after writing them.
+                        if (offset + f.TcpPayloadLength > sent) closeAfter[key] = (offset + f.TcpPayloadLength, f.TimeNanoseconds);
+                        else c.Script.Steps.Add(new ServerStep(f.TimeNanoseconds, c.PeerBytes, c.PeerFin, [], true));
                         c.OurFin = true;
+                    }
+                    else if (closeAfter.TryGetValue(key, out var close) && sent >= close.Offset)
+                    {
+                        c.Script.Steps.Add(new ServerStep(f.TimeNanoseconds, c.PeerBytes, c.PeerFin, [], true));
+                        closeAfter.Remove(key);
                     }
                 }
                 else if (c.PeerIsn != 0)
@@ -221,6 +232,9 @@ public static class ServerScripts
                 }
             }
         }
+        // A FIN whose preceding bytes the capture never shows (all of them) closes after the ones it shows.
+        foreach (var (key, close) in closeAfter)
+            if (tcp.TryGetValue(key, out var c)) c.Script.Steps.Add(new ServerStep(close.TimeNanoseconds, c.PeerBytes, c.PeerFin, [], true));
         // A port our endpoint answered with port-unreachable stays closed; every other port the peer sent to is open.
         var closed = frames.Where(f => role.SentBy(f) && f.IsIcmp && (f.IsIpv6 ? f.IcmpType == 1 && f.IcmpCode == 4 && f.L4Length >= 8 + 40 + 4
                 : f.IcmpType == 3 && f.IcmpCode == 3 && f.L4Length >= 8 + 20 + 4))

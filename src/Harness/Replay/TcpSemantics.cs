@@ -50,6 +50,8 @@ public static class TcpSemantics
                 {
                     if (!fin) { fin = true; Flags.Add($"FIN at byte {Math.Max(0, offset + f.TcpPayloadLength)}"); }
                     else if (f.TcpPayloadLength == 0) Retransmitted.Add(f.Number);
+                    // A FIN ahead of bytes not seen yet (lost before the capture point): they fill a hole when they come.
+                    _highest = Math.Max(_highest, offset + f.TcpPayloadLength);
                 }
                 if (f.Has(ReplayFrame.Rst) && !rst) { rst = true; Flags.Add("RST"); }
             }

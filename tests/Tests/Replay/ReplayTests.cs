@@ -1,7 +1,9 @@
 using System.Buffers.Binary;
 using FluentAssertions;
+using Netstack.Drivers.Capture;
 using Netstack.Harness.Replay;
 using Netstack.Tests.Support;
+using Netstack.Time;
 using NUnit.Framework;
 
 namespace Netstack.Tests.Replay;
@@ -123,16 +125,121 @@ public class ReplayTests
 
         var text = string.Join("\n", result.Report.Lines());
         result.Report.Equivalent.Should().BeTrue(text);
-        text.Should().Contain("our FIN and the peer's crossed in the capture");
+        text.Should().Contain("ack 1572366859 in capture, 1572366860 ours: the peer's FIN crossed this segment on the wire in the capture, and the endpoint acknowledged it afterwards (frame 12)");
+    }
 
-        static void SetAck(byte[] frame, int change, bool fin)
+    /// <summary>Sets a TCP segment's flags to ACK (with FIN when <paramref name="fin"/>), moves its acknowledgment
+    /// number by <paramref name="change"/> and fixes its checksum.</summary>
+    private static void SetAck(byte[] frame, int change, bool fin)
+    {
+        var tcp = frame.AsSpan(14 + 20);
+        BinaryPrimitives.WriteUInt32BigEndian(tcp[8..], (uint)(BinaryPrimitives.ReadUInt32BigEndian(tcp[8..]) + change));
+        tcp[13] = (byte)(fin ? 0x11 : 0x10);
+        tcp[16] = tcp[17] = 0;
+        var source = new Netstack.Wire.Ipv4Address(BinaryPrimitives.ReadUInt32BigEndian(frame.AsSpan(14 + 12)));
+        var destination = new Netstack.Wire.Ipv4Address(BinaryPrimitives.ReadUInt32BigEndian(frame.AsSpan(14 + 16)));
+        BinaryPrimitives.WriteUInt16BigEndian(tcp[16..], Netstack.Harness.Trace.FrameBuilder.TransportChecksum(source, destination, 6, tcp));
+    }
+
+    /// <summary>tcp-http with the client closing while the server's response was in flight: the client's FIN
+    /// (frame 10) acknowledges nothing of the response (63 bytes, frame 8, which acknowledges the request but
+    /// not that FIN) and the client's ACK of the response (frame 9) is gone; with <paramref name="acknowledgedLater"/>
+    /// the client's last ACK (frame 12) still acknowledges the response and the server's FIN, else it is gone too.</summary>
+    private static string DataCrossingFin(bool acknowledgedLater)
+    {
+        var editor = new PcapEditor(Capture("tcp-http"));
+        SetAck(editor.Frame(10), -63, fin: true);
+        if (!acknowledgedLater) editor.Records.RemoveAt(11);
+        editor.Records.RemoveAt(8);
+        var name = acknowledgedLater ? "crossed" : "never-acknowledged";
+        return editor.Save(Path.Combine(RepositoryPaths.FreshOutputDirectory("replay-data-crossing-fin-" + name), name + ".pcap"));
+    }
+
+    [Test]
+    public void Data_that_crossed_our_fin_in_the_capture_is_equivalent_when_ours_acknowledges_it()
+    {
+        // In the capture the response crossed the client's FIN; in the replay our client closes at the FIN's
+        // captured time, after the response was injected, so its FIN acknowledges the 63 bytes.
+        var result = ReplaySession.Run(DataCrossingFin(acknowledgedLater: true), "192.0.2.1");
+
+        var text = string.Join("\n", result.Report.Lines());
+        result.Report.Equivalent.Should().BeTrue(text);
+        text.Should().MatchRegex(@"frame 9 \(after 8\) +TCP 50324 > 8080 \[F\.\] len 0: equivalent to ours");
+        text.Should().Contain("ack 963608566 in capture, 963608629 ours: the peer's 63 bytes crossed this segment on the wire in the capture, and the endpoint acknowledged it afterwards (frame 11)");
+    }
+
+    [Test]
+    public void Acknowledging_peer_data_the_endpoint_never_acknowledged_is_a_difference()
+    {
+        // The same close, but the client never acknowledged the response: ours acknowledging it is a difference.
+        var result = ReplaySession.Run(DataCrossingFin(acknowledgedLater: false), "192.0.2.1");
+
+        var text = string.Join("\n", result.Report.Lines());
+        result.Report.Equivalent.Should().BeFalse(text);
+        text.Should().MatchRegex(@"frame 9 \(after 8\) +TCP 50324 > 8080 \[F\.\] len 0: DIFFERENT from ours #\d+: ack 963608566 in capture, 963608629 ours");
+        text.Should().NotContain("crossed");
+    }
+
+    /// <summary>A capture built by hand, taken behind a lossy link at the server: the client (192.0.2.1) sends 100
+    /// bytes, then 50 that are lost before the capture point, then its FIN, which arrives first; the 50 bytes'
+    /// retransmission follows, and the server acknowledges everything. The client application closed after writing
+    /// all 150 bytes, so our client must send them all before its FIN (it closed after 100 when the replay took the
+    /// FIN's capture time for the close: FIN at byte 100 ours, 150 in the capture).</summary>
+    [Test]
+    public void Fin_that_overtook_a_retransmission_in_the_capture_follows_the_retransmitted_bytes()
+    {
+        var path = Path.Combine(RepositoryPaths.FreshOutputDirectory("replay-fin-overtook"), "fin-overtook.pcap");
+        var (client, server) = ((Netstack.Wire.IpAddress)Netstack.Wire.Ipv4Address.Parse("192.0.2.1"), (Netstack.Wire.IpAddress)Netstack.Wire.Ipv4Address.Parse(Server));
+        const string macClient = "02:00:00:00:0a:01", macServer = "02:00:00:00:0b:02";
+        const uint c = 1000, s = 5000; // the ISNs
+        var first = Enumerable.Range(0, 100).Select(i => (byte)i).ToArray();
+        var lost = Enumerable.Range(100, 50).Select(i => (byte)i).ToArray();
+        const int syn = ReplayFrame.Syn, ack = ReplayFrame.AckFlag, fin = ReplayFrame.Fin, psh = ReplayFrame.Psh;
+        byte[] FromClient(uint seq, uint ackNumber, int flags, byte[]? data = null) => Segment(macClient, macServer, client, server, 40000, 8080, seq, ackNumber, flags, data);
+        byte[] FromServer(uint seq, uint ackNumber, int flags) => Segment(macServer, macClient, server, client, 8080, 40000, seq, ackNumber, flags, null);
+        using (var sink = new PcapFileSink(path))
         {
+            int at = 0;
+            void Write(byte[] frame) => sink.Write(new Instant(0) + Duration.FromMilliseconds(10 * at++), frame, new FrameContext("capture", FrameDirection.Inbound));
+            Write(FromClient(c, 0, syn));
+            Write(FromServer(s, c + 1, syn | ack));
+            Write(FromClient(c + 1, s + 1, ack));
+            Write(FromClient(c + 1, s + 1, psh | ack, first));
+            Write(FromServer(s + 1, c + 101, ack));
+            // (the client's 50 bytes at c + 101 are lost here)
+            Write(FromClient(c + 151, s + 1, fin | ack));
+            Write(FromServer(s + 1, c + 101, ack)); // a duplicate ACK: the FIN is out of order
+            Write(FromClient(c + 101, s + 1, psh | ack, lost)); // the retransmission
+            Write(FromServer(s + 1, c + 152, ack));
+            Write(FromServer(s + 1, c + 152, fin | ack));
+            Write(FromClient(c + 152, s + 2, ack));
+        }
+
+        var result = ReplaySession.Run(path, "192.0.2.1");
+
+        var text = string.Join("\n", result.Report.Lines());
+        result.Report.Equivalent.Should().BeTrue(text);
+        text.Should().Contain("data: 150 bytes in 2 segments");
+        text.Should().Contain("SYN/FIN/RST: SYN, FIN at byte 150: equivalent");
+        result.Ours.Where(f => f.IsTcp && f.Has(ReplayFrame.Fin)).Should().ContainSingle().Which.Seq.Should().Be(
+            unchecked(result.Ours.First(f => f.IsTcp && f.Has(ReplayFrame.Syn)).Seq + 151), text);
+
+        static byte[] Segment(string srcMac, string dstMac, Netstack.Wire.IpAddress src, Netstack.Wire.IpAddress dst, ushort srcPort, ushort dstPort,
+            uint seq, uint ackNumber, int flags, byte[]? data)
+        {
+            var header = SyntheticFrames.TcpSegment(srcMac, dstMac, src, dst, srcPort, dstPort, seq, ackNumber, (byte)flags, false, 0, 0);
+            if (data is null) return header;
+            var frame = new byte[header.Length + data.Length];
+            header.CopyTo(frame, 0);
+            data.CopyTo(frame, header.Length);
+            var ip = frame.AsSpan(14, 20);
+            BinaryPrimitives.WriteUInt16BigEndian(ip[2..], (ushort)(frame.Length - 14));
+            ip[10] = ip[11] = 0;
+            BinaryPrimitives.WriteUInt16BigEndian(ip[10..], Netstack.Wire.Checksum.Compute(ip));
             var tcp = frame.AsSpan(14 + 20);
-            BinaryPrimitives.WriteUInt32BigEndian(tcp[8..], (uint)(BinaryPrimitives.ReadUInt32BigEndian(tcp[8..]) + change));
-            tcp[13] = (byte)(fin ? 0x11 : 0x10);
             tcp[16] = tcp[17] = 0;
-            BinaryPrimitives.WriteUInt16BigEndian(tcp[16..], Netstack.Harness.Trace.FrameBuilder.TransportChecksum(
-                Netstack.Wire.Ipv4Address.Parse(Server), Netstack.Wire.Ipv4Address.Parse("192.0.2.1"), 6, tcp));
+            BinaryPrimitives.WriteUInt16BigEndian(tcp[16..], Netstack.Harness.Trace.FrameBuilder.TransportChecksum(src.Ipv4, dst.Ipv4, 6, tcp));
+            return frame;
         }
     }
 

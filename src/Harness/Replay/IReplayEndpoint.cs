@@ -25,6 +25,11 @@ public interface IReplayEndpoint : IDisposable
     /// <summary>Starts the applications before the loop runs: listeners at once, the rest at their captured times.</summary>
     void StartApplications(List<TcpServerScript> tcp, List<UdpServerScript> udp, List<EchoRequestStep> echoes);
 
+    /// <summary>The applications still have captured steps to play, or writes the endpoint has not taken yet: on a real
+    /// wire the endpoint can fall behind the capture's clock (see <see cref="ReplaySession.MaxOverrun"/>). Our stack on
+    /// the virtual wire never is.</summary>
+    bool Behind { get; }
+
     /// <summary>Ends the applications after the run (closes their sockets).</summary>
     void StopApplications();
 

@@ -24,6 +24,8 @@ public sealed class KernelReplayApplications
     private readonly Dictionary<string, MemoryStream> _delivered = new();
     private readonly List<string> _problems = new();
     private Socket? _icmp, _icmp6;
+    private int _tcpStepsToPlay; // loop thread only
+    private int _writesInFlight; // the loop starts them, the socket's completions end them
 
     /// <param name="address">The endpoint's IPv4 address, if it has one.</param>
     /// <param name="address6">Its IPv6 address, if it has one: listeners and UDP ports are then dual-stack.</param>
@@ -34,6 +36,7 @@ public sealed class KernelReplayApplications
         _namespace = ns;
         _address = address?.ToSystem();
         _address6 = address6?.ToSystem();
+        _tcpStepsToPlay = tcp.Sum(s => s.Steps.Count);
         foreach (var group in tcp.Where(s => !s.Active).GroupBy(s => s.Port))
             Listen(group.Key, group.ToList());
         foreach (var script in tcp.Where(s => s.Active))
@@ -57,6 +60,9 @@ public sealed class KernelReplayApplications
     public byte[]? Delivered(string flow) => _delivered.GetValueOrDefault(flow)?.ToArray();
 
     public bool Stopped { get; private set; }
+
+    /// <summary>Some TCP step of the capture is not played yet, or a write or close is still waiting on the kernel.</summary>
+    public bool Behind => _tcpStepsToPlay > 0 || Volatile.Read(ref _writesInFlight) > 0;
 
     private void Problem(string text)
     {
@@ -192,7 +198,9 @@ public sealed class KernelReplayApplications
             while (!Stopped && next < script.Steps.Count && Ready(script.Steps[next]))
             {
                 var step = script.Steps[next++];
+                _tcpStepsToPlay--;
                 (previousAt, previousCaptured) = (_loop.Now.Nanoseconds, step.TimeNanoseconds);
+                Interlocked.Increment(ref _writesInFlight);
                 writes = step.Close ? ShutdownAfter(writes, socket, script) : SendAfter(writes, socket, step.Payload, script);
                 if (next < script.Steps.Count && Due(script.Steps[next]) > script.Steps[next].TimeNanoseconds)
                     At(Due(script.Steps[next]), Poll);
@@ -227,6 +235,10 @@ public sealed class KernelReplayApplications
         {
             if (!Stopped && !script.PeerReset) Problem($"port {script.Port}: the kernel refused the replay application's send: {e.Message}");
         }
+        finally
+        {
+            Interlocked.Decrement(ref _writesInFlight);
+        }
     }
 
     private async Task ShutdownAfter(Task before, Socket socket, TcpServerScript script)
@@ -239,6 +251,10 @@ public sealed class KernelReplayApplications
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
             if (!Stopped && !script.PeerReset) Problem($"port {script.Port}: the kernel refused the replay application's close: {e.Message}");
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _writesInFlight);
         }
     }
 

@@ -90,6 +90,8 @@ public sealed class KernelReplayEndpoint : IReplayEndpoint, IFrameReceiver
         _apps = new KernelReplayApplications(_session.Loop, _namespace, _address, _address6, tcp, udp, echoes);
     }
 
+    public bool Behind => _apps?.Behind ?? false;
+
     public void StopApplications() => _apps?.Stop();
 
     public IReadOnlyList<string> Problems => _apps?.Problems ?? [];

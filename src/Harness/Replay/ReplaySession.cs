@@ -23,6 +23,12 @@ public static class ReplaySession
     /// <summary>How long after the capture's last frame our stack's late responses are still collected.</summary>
     public static readonly long TailNanoseconds = Duration.NanosecondsPerSecond;
 
+    /// <summary>How far past the tail a replay on the real wire may go on while the endpoint is behind the capture: a
+    /// loaded machine delays the kernel's socket threads, and a peer segment held for the endpoint waits for it. It
+    /// goes on only while something still moves (a frame sent or put on the wire within a tail), so an endpoint that
+    /// really differs (a step that never becomes ready) costs one tail more, not this.</summary>
+    public static readonly Duration MaxOverrun = Duration.FromSeconds(30);
+
     /// <param name="wire">Who takes over the endpoint: our stack (virtual wire) or the Linux kernel (tap wire).</param>
     public static ReplayResult Run(string capturePath, string address, string? mac = null, string? outDir = null, ulong seed = 1,
         bool? primeArp = null, string? filter = null, ReplayWire wire = ReplayWire.Virtual)
@@ -103,6 +109,7 @@ public static class ReplaySession
             var echoes = ServerScripts.EchoRequests(judged, role);
             endpoint.StartApplications(tcpScripts, udpScripts, echoes);
             loop.RunUntil(new Instant(frames[^1].TimeNanoseconds + TailNanoseconds));
+            if (injector.Gated) PlayOut(loop, endpoint, injector, ours);
             (endpoint as KernelReplayEndpoint)?.ThrowIfInterrupted();
             endpoint.StopApplications();
             var midstream = tcpScripts.Where(s => s.Midstream is not null).ToList();
@@ -129,6 +136,26 @@ public static class ReplaySession
         finally
         {
             sink?.Dispose();
+        }
+    }
+
+    /// <summary>Runs on after the tail while the endpoint is behind the capture (<see cref="MaxOverrun"/>); once it has
+    /// caught up, one more tail collects what its last steps cause (the ACK of a FIN).</summary>
+    private static void PlayOut(IEventLoop loop, IReplayEndpoint endpoint, Injector injector, List<ReplayFrame> ours)
+    {
+        var tail = Duration.FromNanoseconds(TailNanoseconds);
+        var cap = loop.Now + MaxOverrun;
+        int moved = ours.Count + injector.Injected;
+        while ((endpoint.Behind || injector.Holding) && loop.Now < cap)
+        {
+            loop.RunUntil(Instant.Min(loop.Now + tail, cap));
+            if (!endpoint.Behind && !injector.Holding)
+            {
+                loop.RunUntil(Instant.Min(loop.Now + tail, cap));
+                return;
+            }
+            if (ours.Count + injector.Injected == moved) return; // stuck, not late: the comparison says what is missing
+            moved = ours.Count + injector.Injected;
         }
     }
 
@@ -246,8 +273,23 @@ public static class ReplaySession
             Put(frame);
         }
 
+        /// <summary>Peer frames put on the wire so far.</summary>
+        public int Injected { get; private set; }
+
+        /// <summary>Some peer segment still waits for the endpoint (<see cref="Gated"/>).</summary>
+        public bool Holding
+        {
+            get
+            {
+                foreach (var queue in _held.Values)
+                    if (queue.Count > 0) return true;
+                return false;
+            }
+        }
+
         private void Put(ReplayFrame frame)
         {
+            Injected++;
             var bytes = _rewriter.Rewrite(frame);
             _sink?.Write(_loop.Now, bytes, new FrameContext("peer", FrameDirection.Inbound));
             _endpoint.Inject(bytes);

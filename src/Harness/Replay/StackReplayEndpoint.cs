@@ -48,6 +48,8 @@ public sealed class StackReplayEndpoint : IReplayEndpoint
     public void StartApplications(List<TcpServerScript> tcp, List<UdpServerScript> udp, List<EchoRequestStep> echoes) =>
         _loop.Post(() => _apps = new ReplayApplications(_stack, tcp, udp, echoes));
 
+    public bool Behind => false;
+
     public void StopApplications() => _apps?.Stop();
 
     public IReadOnlyList<string> Problems => _apps?.Problems ?? [];

@@ -132,6 +132,7 @@ public static class MatrixCommand
         foreach (var u in unmatched) stdout.WriteLine($"  (!) {u}");
         stdout.WriteLine($"{cells.Count} cells: {cells.Count(c => c.Outcome == CellOutcome.Pass)} pass, " +
                          $"{cells.Count(c => c.Outcome == CellOutcome.Fail)} fail, {cells.Count(c => c.Outcome == CellOutcome.NotApplicable)} n/a" +
+                         (cells.Count(c => c.Outcome == CellOutcome.Inconclusive) is > 0 and var doubtful ? $", {doubtful} inconclusive" : "") +
                          (expected is null ? "" : $"; {unexpected} not as expected in {expected.File}") +
                          $" ({wall.Elapsed.TotalSeconds:0.0} s wall, {jobs} at once); recordings in {output}/");
         if (markdown is not null)

@@ -114,7 +114,9 @@ public sealed class ConformanceMatrix(string role = ConformanceMatrix.DefaultRol
             return LeftBehind() ?? Cell(CellOutcome.Fail, $"{file}:1:1: {implementation} could not be set up: {e.Message}");
         }
         return LeftBehind()
-               ?? (result.Passed
+               ?? (result.InconclusiveReason is { } why
+                   ? Cell(CellOutcome.Inconclusive, $"{file}:1:1: {why}", result.CapturePath)
+                   : result.Passed
                    ? Cell(CellOutcome.Pass, null, result.CapturePath)
                    : Cell(CellOutcome.Fail, result.Failures.OrderBy(f => f.StepIndex).First().Report, result.CapturePath));
 

@@ -8,6 +8,9 @@ public enum CellOutcome
     /// <summary>The scenario cannot be run against that implementation (a service it lacks, an address it cannot
     /// take, the tap wire unavailable): the reason says which.</summary>
     NotApplicable,
+    /// <summary>The run is no verdict: a cell documented to differ in timing passed only allowing for the harness's own
+    /// measured stall, in every attempt (<see cref="Running.ScenarioResult.InconclusiveReason"/>).</summary>
+    Inconclusive,
 }
 
 /// <summary>One cell of the matrix: scenario × implementation, with the first difference (the first failing step's
@@ -22,6 +25,7 @@ public sealed record MatrixCell(string Scenario, string File, string Implementat
     {
         CellOutcome.Pass => "pass",
         CellOutcome.Fail => "FAIL",
+        CellOutcome.Inconclusive => "inconclusive",
         _ => "n/a",
     };
 }

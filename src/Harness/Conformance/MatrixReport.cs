@@ -4,7 +4,8 @@ using Netstack.Harness.Running;
 namespace Netstack.Harness.Conformance;
 
 /// <summary>The matrix as a text table (scenario × implementation), as Markdown, and as JUnit (one case per cell).
-/// A cell reads <c>pass</c>, <c>FAIL</c>, <c>n/a</c>, or <c>differs</c> when its failure is a documented difference;
+/// A cell reads <c>pass</c>, <c>FAIL</c>, <c>n/a</c>, <c>inconclusive</c> (no verdict: see <see cref="CellOutcome.Inconclusive"/>),
+/// or <c>differs</c> when its failure is a documented difference;
 /// the first difference or reason of each cell that is not a pass is listed under the table.</summary>
 public static class MatrixReport
 {
@@ -88,7 +89,7 @@ public static class MatrixReport
             return new JUnitReport.Case($"{c.Scenario} × {c.Implementation}", c.File, 0, passed, c.WallSeconds,
                 passed ? null : (unexpected ?? "") + Environment.NewLine + c.Detail)
             {
-                Skipped = c.Outcome == CellOutcome.NotApplicable && passed ? c.Summary : null,
+                Skipped = c.Outcome is CellOutcome.NotApplicable or CellOutcome.Inconclusive && passed ? c.Summary : null,
                 Figures = [new("implementation", c.Implementation), new("outcome", documented.Length > 0 && c.Outcome == CellOutcome.Fail ? "differs" : c.Word)],
             };
         }).ToList();

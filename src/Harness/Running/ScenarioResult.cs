@@ -33,6 +33,11 @@ public sealed record ScenarioResult(
     /// nothing and were run again: one line each with the figures.</summary>
     public IReadOnlyList<string> InconclusiveRuns { get; init; } = [];
 
+    /// <summary>Why this result is no verdict at all, or null when it is one: a pass that had to keep time
+    /// (<see cref="RunOptions.PassMustKeepTime"/>) needed the stall allowance in every attempt, so a difference of
+    /// timing may hide behind the harness's own lateness.</summary>
+    public string? InconclusiveReason { get; init; }
+
     /// <summary>Assertions the run could not make (packetdrill's Python blocks, shell commands on our stack), each
     /// <c>file:line:col: what</c>: reported and counted, never passed.</summary>
     public IReadOnlyList<string> SkippedAssertions { get; init; } = [];

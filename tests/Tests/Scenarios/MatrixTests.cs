@@ -79,6 +79,8 @@ public class MatrixTests
         e.Judge(Cell("conf-b", "slirp", CellOutcome.NotApplicable)).Should().BeNull();
         e.Judge(Cell("conf-b", "slirp", CellOutcome.Pass)).Should().Contain("expected n/a");
         e.Judge(Cell("conf-a", "ours", CellOutcome.NotApplicable)).Should().Contain("expected pass, but not applicable");
+        e.Judge(Cell("conf-a", "lwip", CellOutcome.Inconclusive)).Should().BeNull("no verdict is no surprise");
+        e.Judge(Cell("conf-b", "slirp", CellOutcome.Inconclusive)).Should().Contain("expected n/a");
 
         File.WriteAllText(path, "conf-a lwip: differs\n");
         var noReference = () => MatrixExpectations.Load(path);
@@ -86,6 +88,30 @@ public class MatrixTests
         File.WriteAllText(path, "\nconf-a lwip passes\n");
         var bad = () => MatrixExpectations.Load(path);
         bad.Should().Throw<ScenarioFormatException>().WithMessage($"{path}:2:1: expected 'SCENARIO IMPLEMENTATION: pass*");
+    }
+
+    [Test]
+    public void An_inconclusive_cell_is_shown_with_why_and_skipped_in_junit_not_failed()
+    {
+        var dir = RepositoryPaths.FreshOutputDirectory("matrix-inconclusive");
+        var path = Path.Combine(dir, "expected.txt");
+        File.WriteAllText(path, "conf-a lwip: differs: L9, RFC 6298 2.1\n");
+        var e = MatrixExpectations.Load(path);
+        const string why = "conf-a.yaml:1:1: inconclusive: in all 8 runs it passed only allowing for the harness's own stall (up to 310 ms in the last), which could hide a difference of timing";
+        var cells = new[]
+        {
+            new MatrixCell("conf-a", "conf-a.yaml", "linux", CellOutcome.Pass, null, 1, null),
+            new MatrixCell("conf-a", "conf-a.yaml", "lwip", CellOutcome.Inconclusive, why, 1, null),
+        };
+        MatrixReport.CellText(cells[1], e).Should().Be("inconclusive", "no (!): it is not a surprise");
+        var table = MatrixReport.Table(cells, ["linux", "lwip"], e);
+        table.Should().Contain("conf-a × lwip: [L9, RFC 6298 2.1] " + why).And.NotContain("(!)");
+        MatrixReport.Markdown(cells, ["linux", "lwip"], e).Should().Contain("| conf-a | pass | inconclusive |");
+        var junit = Path.Combine(dir, "matrix.xml");
+        MatrixReport.WriteJUnit(junit, cells, e, 2, []);
+        var lwip = System.Xml.Linq.XDocument.Load(junit).Descendants("testcase").Single(c => (string)c.Attribute("name")! == "conf-a × lwip");
+        lwip.Elements("failure").Should().BeEmpty();
+        lwip.Element("skipped")!.Attribute("message")!.Value.Should().Contain("inconclusive: in all 8 runs");
     }
 
     [Test]

@@ -45,6 +45,16 @@ public class ConformanceMatrixTests
         _run.Exit.Should().Be(0, _run.Out + _run.Err);
         _run.Out.Should().Contain($"{Scenarios().Count * Columns.Length} cells:").And.Contain("; 0 not as expected in");
         _run.Out.Should().NotContain("(!)");
+        // A documented timing difference can pass only by the allowance for the harness's own stall when the machine
+        // stays loaded through every re-run: that cell is no verdict ("inconclusive", with why), never a pass. Only
+        // such cells may be inconclusive; each is printed.
+        var expected = MatrixExpectations.Load(Expected);
+        foreach (var line in _run.Out.Split('\n').Where(l => l.StartsWith("inconclusive  ", StringComparison.Ordinal)))
+        {
+            TestContext.Out.WriteLine(line);
+            var cell = Regex.Match(line, @"^inconclusive  (?<s>\S+) × (?<i>\S+) ");
+            expected.For(cell.Groups["s"].Value, cell.Groups["i"].Value).Kind.Should().Be(MatrixExpectations.Kind.Differs, line);
+        }
     }
 
     [Test]
@@ -56,7 +66,7 @@ public class ConformanceMatrixTests
         foreach (var s in Scenarios())
         {
             var row = lines.Single(l => l.StartsWith(s + " ", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            row.Skip(1).Should().HaveCount(Columns.Length).And.OnlyContain(w => w == "pass" || w == "differs", row[0]);
+            row.Skip(1).Should().HaveCount(Columns.Length).And.OnlyContain(w => w == "pass" || w == "differs" || w == "inconclusive", row[0]);
         }
         // Our own stack (on the virtual wire and as an external process) and Linux pass everything: what differs is a
         // third-party stack's finding.
@@ -81,7 +91,7 @@ public class ConformanceMatrixTests
     {
         var markdown = File.ReadAllText(Path.Combine(_out, "matrix.md"));
         markdown.Should().Contain("| scenario | ours | ours-tap | linux | lwip | slirp |");
-        foreach (var s in Scenarios()) markdown.Should().MatchRegex($@"\| {Regex.Escape(s)} \|( (pass|differs) \|){{5}}");
+        foreach (var s in Scenarios()) markdown.Should().MatchRegex($@"\| {Regex.Escape(s)} \|( (pass|differs|inconclusive) \|){{5}}");
         var junit = XDocument.Load(Path.Combine(_out, "matrix.xml"));
         var cases = junit.Descendants("testcase").ToList();
         cases.Should().HaveCount(Scenarios().Count * Columns.Length);

@@ -73,6 +73,23 @@ public class LatenessMeterTests
     }
 
     [Test]
+    public void A_pass_that_must_keep_time_but_needs_the_stall_allowance_in_every_run_is_no_verdict()
+    {
+        int runs = 0;
+        var doubtful = RealWireTolerance.RunUntilConclusive(() => { runs++; return Result(true, 300_000_000) with { NeededStallAllowance = true }; },
+            passMustKeepTime: true);
+        (runs, doubtful.Passed).Should().Be((RealWireTolerance.MaxAttempts, true));
+        doubtful.InconclusiveReason.Should().Be($"inconclusive: in all {RealWireTolerance.MaxAttempts} runs it passed only allowing for the " +
+                                                "harness's own stall (up to 300 ms in the last), which could hide a difference of timing");
+        runs = 0;
+        var quietAtLast = RealWireTolerance.RunUntilConclusive(() => ++runs < 3
+            ? Result(true, 300_000_000) with { NeededStallAllowance = true } : Result(true, 0), passMustKeepTime: true);
+        (runs, quietAtLast.Passed, quietAtLast.InconclusiveReason).Should().Be((3, true, (string?)null));
+        RealWireTolerance.RunUntilConclusive(() => Result(true, 300_000_000) with { NeededStallAllowance = true })
+            .InconclusiveReason.Should().BeNull("a pass need not keep time unless asked");
+    }
+
+    [Test]
     public void A_peer_that_fails_every_run_fails_after_the_last_attempt_even_when_the_harness_stalled()
     {
         int runs = 0;

@@ -3,7 +3,7 @@ namespace Netstack.Transport.Tcp;
 /// <summary>The congestion-avoidance window of CUBIC (RFC 9438): after a loss the window grows along the cubic
 /// W_cubic(t) = C (t - K)^3 + W_max, concave up to the window where the loss happened and convex beyond it,
 /// but never slower than Reno would (the Reno-friendly estimate W_est, §4.3). Windows in segments, time in
-/// seconds, as the RFC writes them; <see cref="CongestionControl"/> turns the result into bytes.</summary>
+/// seconds, as the RFC writes them; <see cref="CubicController"/> turns the result into bytes.</summary>
 public sealed class CubicWindow
 {
     /// <summary>RFC 9438 §5: C = 0.4, β_cubic = 0.7.</summary>
@@ -32,9 +32,6 @@ public sealed class CubicWindow
         _epochStartSeconds = double.NaN;
         return Math.Max(cwndSegments * Beta, 2);
     }
-
-    /// <summary>§4.8: a retransmission timeout also starts a new epoch once slow start is over.</summary>
-    public void Reset() => _epochStartSeconds = double.NaN;
 
     /// <summary>§4.2: W_cubic at <paramref name="t"/> seconds into the epoch.</summary>
     public double Cubic(double t) => C * Math.Pow(t - _k, 3) + _wMax;

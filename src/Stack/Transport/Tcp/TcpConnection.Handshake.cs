@@ -75,7 +75,8 @@ public sealed partial class TcpConnection
         _sackEnabled = _settings.Sack && o.SackPermitted;
         _tsEnabled = _settings.Timestamps && o.HasTimestamp;
         if (_tsEnabled) _tsRecent = o.TsVal;
-        _cc = new CongestionControl(SendMss, _settings.InitialWindowSegments, _settings.CongestionControl);
+        _cc = ICongestionController.Create(_settings.CongestionControl, SendMss, _settings.InitialWindowSegments,
+            _stack.Random, _scheduler.Now);
         // The window a SYN-ACK advertises, now that the options (and so the segment size) are known.
         // After an active open the window our SYN carried (sized before the peer's options were known) is the one
         // the peer has; the window then grows from it if the personality does so.

@@ -31,8 +31,9 @@ public sealed partial class TcpConnection
     private bool _undoValid;
 
     private bool RackActive => _settings.Rack && _sentLog is not null && _sackEnabled;
-    /// <summary>PRR sets the window in fast recovery, unless BBR does (its packet conservation plays that part).</summary>
-    private bool PrrActive => _settings.ProportionalRateReduction && _bbr is null;
+    /// <summary>PRR sets the window in fast recovery, unless the controller does (BBR's packet conservation plays
+    /// that part).</summary>
+    private bool PrrActive => _settings.ProportionalRateReduction && _cc?.UsesProportionalRateReduction != false;
 
     /// <summary>After the handshake: the per-connection state RACK needs, only if it will be used.</summary>
     private void InitRecoveryState()
@@ -43,7 +44,7 @@ public sealed partial class TcpConnection
             _rackTimer = new TcpTimer(_scheduler, OnRackTimeout);
             _minRtt = Duration.FromSeconds(3600);
         }
-        InitBbr();
+        InitDeliveryRateSampling();
     }
 
     private void ReleaseRecoveryState()
@@ -56,7 +57,7 @@ public sealed partial class TcpConnection
     /// <summary>Every transmission of data or FIN: the RACK log, PRR's prr_out, the undo count.</summary>
     private void NoteTransmission(SequenceNumber seq, int seqLength, bool retransmission)
     {
-        _sentLog?.OnSend(seq, seq + seqLength, _scheduler.Now, _rate, _rate is not null && BbrInflight() == 0);
+        _sentLog?.OnSend(seq, seq + seqLength, _scheduler.Now, _rate, _rate is not null && RateSampleInflight() == 0);
         NotePaced(seqLength);
         if (_cc is not null && _cc.InRecovery) _prrOut += seqLength;
         if (retransmission && _undoValid) _undoRetrans++;
@@ -80,7 +81,7 @@ public sealed partial class TcpConnection
         SaveForUndo();
         _cc.EnterRecovery(_sndMax - _sndUna, _sndMax, inflateForDupAcks);
         _recoverFs = _sndMax - _sndUna;
-        if (_bbr is not null && !RackActive) _bbrLostThisAck += SendMss; // the segment the fast retransmit resends
+        if (!RackActive) _cc.OnBytesLost(SendMss); // the segment the fast retransmit resends
         _prrDelivered = 0;
         _prrOut = 0;
         // The duplicate ACKs before the one starting recovery each stand for a segment that left the network (that
@@ -113,7 +114,7 @@ public sealed partial class TcpConnection
             if (!_cc.InRecovery && _sentLog!.FirstLost() >= 0 && _sndNxt == _sndMax) EnterRackRecovery();
         }
         if (_cc.InRecovery && PrrActive) PrrOnAck(delivered);
-        if (_bbr is not null && State != TcpState.Closed) BbrOnAck();
+        if (State != TcpState.Closed) DeliverRateSample();
     }
 
     /// <summary>RFC 6937 §3: cwnd = pipe + sndcnt, sndcnt proportional to delivered data while pipe is above
@@ -155,7 +156,8 @@ public sealed partial class TcpConnection
 
     /// <summary>The segments an ACK delivers (cumulatively or by SACK), marked in the log. For RACK the most
     /// recently sent of them updates RACK.xmit_ts, end_seq and rtt (RFC 8985 §6.2 step 2), a delivered segment below
-    /// the highest delivered one shows reordering (step 3); for BBR each is counted into the delivery-rate sample.
+    /// the highest delivered one shows reordering (step 3); with delivery-rate sampling each is counted into the
+    /// sample.
     /// Call before the log drops the cumulatively acknowledged entries.</summary>
     private void OnSegmentsDelivered(in TcpHeaderOptions opts, SequenceNumber ack)
     {
@@ -258,7 +260,7 @@ public sealed partial class TcpConnection
             if (remaining <= Duration.Zero)
             {
                 e.Lost = true;
-                _bbrLostThisAck += e.End - e.Start;
+                _cc.OnBytesLost(e.End - e.Start);
                 _counters.TcpRackLosses++;
             }
             else if (remaining > timeout) timeout = remaining;
@@ -339,7 +341,6 @@ public sealed partial class TcpConnection
             || _cc.InRecovery) return false;
         SaveForUndo();
         _undoRetrans = 0;
-        BbrOnRetransmissionTimeout();
         _cc.OnRetransmissionTimeout(_sndMax - _sndUna);
         _frtoState = 1;
         _frtoRecover = _sndMax;

@@ -127,7 +127,7 @@ public sealed partial class TcpConnection
                 if (!PrrActive) _cc.OnPartialAck(acked);
             }
         }
-        else if (cwndLimited) _cc.OnNewAck(acked, _scheduler.Now.TotalSeconds, _rto.SmoothedRtt.TotalSeconds);
+        else if (cwndLimited) _cc.OnNewAck(acked, _scheduler.Now, _rto.SmoothedRtt);
 
         _tlpInFlight = false;
         if (_frtoState != 0) FrtoOnNewAck(ack);
@@ -146,7 +146,7 @@ public sealed partial class TcpConnection
         _dupAcks++;
         if (_cc.InRecovery)
         {
-            if (!_sackEnabled && !PrrActive) _cc.OnDupAckInRecovery();
+            if (!_sackEnabled && !PrrActive) _cc.OnDuplicateAckInRecovery();
             return;
         }
         if (RackActive)
@@ -250,7 +250,7 @@ public sealed partial class TcpConnection
             if (!PacingAllows()) break;
             SendNew(len, fin: finPending && len == unsent);
         }
-        BbrCheckAppLimited();
+        CheckApplicationLimited();
         // Nothing in flight and data we may not send: the persist timer probes or overrides SWS.
         if (DataEnd - _sndNxt > 0 && _sndNxt == _sndUna && !_rtxTimer.IsRunning && !_persistTimer.IsRunning
             && _pacingTimer is not { IsRunning: true })

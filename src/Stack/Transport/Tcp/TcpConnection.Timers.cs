@@ -41,7 +41,6 @@ public sealed partial class TcpConnection
         if (_rto.Backoffs == 0) SaveForUndo();
         _sentLog?.MarkAllLost(forgetSacks: true);
         // RFC 6298 (5.4)-(5.6) and RFC 5681 (4): one segment from SND.UNA, slow start from a loss window.
-        BbrOnRetransmissionTimeout();
         _cc.OnRetransmissionTimeout(_sndMax - _sndUna);
         _recover = _sndMax;
         _dupAcks = 0;

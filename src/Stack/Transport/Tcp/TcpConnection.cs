@@ -59,7 +59,7 @@ public sealed partial class TcpConnection
 
     // Loss recovery.
     private readonly RtoEstimator _rto;
-    private CongestionControl _cc = null!;
+    private ICongestionController _cc = null!;
     private readonly SackScoreboard _scoreboard;
     private int _dupAcks, _retries, _persistBackoff, _keepaliveProbes;
     private SequenceNumber _highRxt, _recover;

@@ -91,17 +91,26 @@ static int tap_open(const char *name)
     return fd;
 }
 
-/* Whether the Linux side of the tap is up (the harness brings it up when it enslaves it to its bridge). */
+/* Whether the Linux side of the tap is up and, when it is a bridge port, forwarding: the harness enslaves it to its
+ * bridge and brings it up in one step, but the kernel shows IFF_UP a moment before the bridge enables the port, and a
+ * frame sent in that moment (our ARP announcement) is dropped by the bridge. */
 static int tap_is_up(const char *name)
 {
-    char path[64];
+    char path[96];
     snprintf(path, sizeof path, "/sys/class/net/%s/flags", name);
     FILE *f = fopen(path, "r");
     if (f == NULL) return 0;
     unsigned int flags = 0;
     int n = fscanf(f, "%x", &flags);
     fclose(f);
-    return n == 1 && (flags & IFF_UP) != 0;
+    if (n != 1 || (flags & IFF_UP) == 0) return 0;
+    snprintf(path, sizeof path, "/sys/class/net/%s/brport/state", name);
+    f = fopen(path, "r");
+    if (f == NULL) return 1; /* not a bridge port */
+    int state = -1;
+    n = fscanf(f, "%d", &state);
+    fclose(f);
+    return n == 1 && state == 3; /* BR_STATE_FORWARDING */
 }
 
 static err_t tap_linkoutput(struct netif *netif, struct pbuf *p)

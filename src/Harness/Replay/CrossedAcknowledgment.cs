@@ -1,3 +1,5 @@
+using Netstack.Transport.Tcp;
+
 namespace Netstack.Harness.Replay;
 
 /// <summary>When an acknowledgment of ours may run ahead of the captured one: the played peer's bytes (data
@@ -9,7 +11,8 @@ namespace Netstack.Harness.Replay;
 /// bytes the endpoint never acknowledged, stays a difference.</summary>
 public sealed class CrossedAcknowledgment(IReadOnlyList<ReplayFrame> peer, IReadOnlyList<ReplayFrame> endpoint)
 {
-    private static bool Before(uint a, uint b) => (int)unchecked(a - b) < 0;
+    /// <summary>Sequence-space order (RFC 9293 §3.4), as the stack's <see cref="SequenceNumber"/> compares.</summary>
+    private static bool Before(uint a, uint b) => new SequenceNumber(a) < new SequenceNumber(b);
 
     /// <summary>Where a segment ends in sequence space (SYN and FIN count one each).</summary>
     private static uint End(ReplayFrame f) =>

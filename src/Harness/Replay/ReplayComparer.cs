@@ -95,13 +95,14 @@ public static class ReplayComparer
                 // A unicast request is a reachability probe of a cached entry (RFC 1122 2.3.2.1): when it goes out
                 // is the cache's policy and the real clock's (a transfer stretched by a loaded machine outlives the
                 // kernel's 5 s delay), like the timing of pure ACKs; one that only one side sent is noted, not judged.
-                var probes = actual.Where(a => a.ArpOperation == 1 && a.EthDestination != "ff:ff:ff:ff:ff:ff"
-                    && !expected.Any(x => x.Frame.ArpOperation == 1 && x.Frame.EthDestination == a.EthDestination && x.Frame.ArpTargetIp == a.ArpTargetIp)).ToList();
+                static bool IsProbe(ReplayFrame f) => f.ArpOperation == 1 && f.EthDestination != "ff:ff:ff:ff:ff:ff";
+                static bool SameProbe(ReplayFrame a, ReplayFrame b) =>
+                    a.ArpOperation == 1 && a.EthDestination == b.EthDestination && a.ArpTargetIp == b.ArpTargetIp;
+                var probes = actual.Where(a => IsProbe(a) && !expected.Any(x => SameProbe(x.Frame, a))).ToList();
                 foreach (var probe in probes)
                     report.Notes.Add($"{"link",-18} ours #{probe.Number}: {endpoint} probed its cached entry for {ReplayFrame.Ip(probe.ArpTargetIp)} (unicast ARP request); the capture has no such probe: not judged");
                 actual = actual.Except(probes).ToList();
-                var capturedProbes = expected.Where(x => x.Frame.ArpOperation == 1 && x.Frame.EthDestination != "ff:ff:ff:ff:ff:ff"
-                    && !actual.Any(a => a.ArpOperation == 1 && a.EthDestination == x.Frame.EthDestination && a.ArpTargetIp == x.Frame.ArpTargetIp)).ToList();
+                var capturedProbes = expected.Where(x => IsProbe(x.Frame) && !actual.Any(a => SameProbe(a, x.Frame))).ToList();
                 foreach (var probe in capturedProbes)
                     report.Notes.Add($"{"link",-18} frame {probe.Frame.Number}: the captured endpoint probed its cached entry for {ReplayFrame.Ip(probe.Frame.ArpTargetIp)} (unicast ARP request); {endpoint} did not: not judged");
                 expected = expected.Except(capturedProbes).ToList();

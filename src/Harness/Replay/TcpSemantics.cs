@@ -115,7 +115,7 @@ public static class TcpSemantics
         // Acknowledgments: the peer's sequence numbers are not rewritten, so ours and the capture's compare directly.
         uint? capturedAck = MaxAck(expected.Select(x => x.Frame)), ourAck = MaxAck(ours);
         var acks = new List<string>();
-        if (capturedAck is { } ca && (ourAck is not { } oa || (int)unchecked(oa - ca) < 0))
+        if (capturedAck is { } ca && (ourAck is not { } oa || new Netstack.Transport.Tcp.SequenceNumber(oa) < new Netstack.Transport.Tcp.SequenceNumber(ca)))
             acks.Add($"the capture acknowledges up to {unchecked(ca - peerIsn)} (relative), ours {(ourAck is { } x ? unchecked(x - peerIsn).ToString() : "nothing")}");
         yield return new(first, expected[0].Trigger, firstOurs,
             $"{flow} acknowledgments: up to {(capturedAck is { } y ? unchecked(y - peerIsn).ToString() : "none")} (relative)", acks) { Semantic = true };

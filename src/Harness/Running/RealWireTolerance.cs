@@ -57,20 +57,20 @@ public static class RealWireTolerance
         {
             var result = runOnce();
             bool doubtfulPass = result.Passed && passMustKeepTime && result.NeededStallAllowance;
-            var stalled = $"{result.HarnessStall.TotalMilliseconds:0.###} ms";
+            string Stalled() => $"{result.HarnessStall.TotalMilliseconds:0.###} ms";
             if (doubtfulPass && attempt == MaxAttempts)
                 return result with
                 {
                     InconclusiveRuns = inconclusive,
                     InconclusiveReason = $"inconclusive: in all {MaxAttempts} runs it passed only allowing for the harness's own stall " +
-                                         $"(up to {stalled} in the last), which could hide a difference of timing",
+                                         $"(up to {Stalled()} in the last), which could hide a difference of timing",
                 };
             if ((result.Passed && !doubtfulPass) || (!result.Passed && result.HarnessStall <= Duration.Zero) || attempt == MaxAttempts)
                 return inconclusive.Count == 0 ? result : result with { InconclusiveRuns = inconclusive };
             var first = result.Failures.Count > 0 ? result.Failures[0].Report.Split('\n')[0].TrimEnd('\r') : "";
             inconclusive.Add(doubtfulPass
-                ? $"run {attempt} inconclusive: it passed only allowing for the harness's own stall of up to {stalled}"
-                : $"run {attempt} inconclusive: the harness stalled up to {stalled} during it; first failure: {first}");
+                ? $"run {attempt} inconclusive: it passed only allowing for the harness's own stall of up to {Stalled()}"
+                : $"run {attempt} inconclusive: the harness stalled up to {Stalled()} during it; first failure: {first}");
         }
     }
 }

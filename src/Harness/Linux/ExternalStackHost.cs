@@ -64,10 +64,12 @@ public sealed class ExternalStackHost : IDisposable
             // Our tap is open before the host can send anything: a tap without a reader has no carrier, its bridge
             // port stays disabled, and the host's first frames (lwIP's ARP announcement) would be dropped.
             host.Tap = ns.RunInside(() => new TapLink(loop, OurTapName, spec.Mtu));
+            // The bridge enables our port only once it sees the carrier our open gave it (a link-watch event, which the
+            // kernel may defer): until it forwards, what the host sends towards us is dropped there.
+            host.WaitForForwarding(OurTapName);
             host.StartCommand();
             host.WaitForInterface();
             ns.MustRun("ip", "link", "set", "dev", spec.Interface, "mtu", spec.Mtu.ToString(), "master", BridgeName, "up");
-            host.WaitForForwarding(OurTapName);
             host.WaitForForwarding(spec.Interface);
             host.WaitForReadyOutput();
             return host;

@@ -136,7 +136,8 @@ public sealed class VirtualSegment
                 if (to != from) to.Partition!.Arrive(to, frame, arrival, checksumsVouched);
             return;
         }
-        var shared = RentShared(frame, receivers, checksumsVouched);
+        var shared = RentShared(frame, null, checksumsVouched);
+        shared.Receivers = receivers;
         foreach (var to in _ports)
             if (to != from) Loop.Schedule(arrival, RentInFlight(to, shared), 0);
     }
@@ -153,7 +154,7 @@ public sealed class VirtualSegment
             partition.Arrive(to, frame, arrival, from.VouchesForTransportChecksums);
             return;
         }
-        Loop.Schedule(arrival, RentInFlight(to, RentShared(frame, 1, from.VouchesForTransportChecksums)), 0);
+        Loop.Schedule(arrival, RentShared(frame, to, from.VouchesForTransportChecksums), 0);
     }
 
     /// <summary>Puts a copy of <paramref name="frame"/> in flight to <paramref name="to"/>, arriving at
@@ -163,14 +164,17 @@ public sealed class VirtualSegment
     {
         // In a parallel world the receiving partition queues the frame for its next window (see ParallelVirtualLoop).
         if (to.Partition is { } partition) partition.Arrive(to, frame, arrival, checksumsVouched: false);
-        else Loop.Schedule(arrival, RentInFlight(to, RentShared(frame, 1, checksumsVouched: false)), 0);
+        else Loop.Schedule(arrival, RentShared(frame, to, checksumsVouched: false), 0);
     }
 
     /// <summary>Frame copies currently held by frames in flight (a broadcast counts once): what the wire's
     /// memory grows with.</summary>
     public int FrameCopiesInFlight { get; private set; }
 
-    private SharedFrame RentShared(ReadOnlySpan<byte> frame, int receivers, bool checksumsVouched)
+    /// <summary>A copy of <paramref name="frame"/>; for one receiver, <paramref name="to"/>, it is itself the arrival
+    /// to schedule (a unicast frame, nearly every frame, then touches one pooled object instead of two), for several
+    /// (null) each gets an <see cref="InFlightFrame"/>.</summary>
+    private SharedFrame RentShared(ReadOnlySpan<byte> frame, VirtualPort? to, bool checksumsVouched)
     {
         SharedFrame shared;
         if (_freeShared.Count > 0)
@@ -178,8 +182,8 @@ public sealed class VirtualSegment
             shared = _freeShared.Pop();
             _pooledFrameBytes -= shared.Capacity;
         }
-        else shared = new SharedFrame();
-        shared.Load(frame, receivers, checksumsVouched);
+        else shared = new SharedFrame(this);
+        shared.Load(frame, to, checksumsVouched);
         FrameCopiesInFlight++;
         return shared;
     }
@@ -196,6 +200,11 @@ public sealed class VirtualSegment
         // The pools keep what steady traffic reuses; a burst (N hosts broadcasting at once puts N² arrivals in
         // flight) is left to the collector rather than held for the rest of the run.
         if (_freeFrames.Count < MaxPooledArrivals) _freeFrames.Push(inFlight);
+        Recycle(frame);
+    }
+
+    private void Recycle(SharedFrame frame)
+    {
         if (--frame.Receivers > 0) return;
         FrameCopiesInFlight--;
         if (_pooledFrameBytes + frame.Capacity <= MaxPooledFrameBytes)
@@ -213,10 +222,12 @@ public sealed class VirtualSegment
 
     /// <summary>The bytes of a frame on the wire, shared by every port it is on its way to; back to the pool when the
     /// last of them has it.</summary>
-    private sealed class SharedFrame
+    private sealed class SharedFrame(VirtualSegment segment) : IScheduledAction
     {
         private byte[] _buffer = [];
         private int _length;
+        // The one receiving port of a unicast frame (scheduled as its own arrival); null when flooded.
+        private VirtualPort? _to;
 
         public int Receivers;
 
@@ -234,9 +245,10 @@ public sealed class VirtualSegment
             _buffer = [];
         }
 
-        public void Load(ReadOnlySpan<byte> frame, int receivers, bool checksumsVouched)
+        public void Load(ReadOnlySpan<byte> frame, VirtualPort? to, bool checksumsVouched)
         {
-            Receivers = receivers;
+            _to = to;
+            Receivers = 1;
             ChecksumsVouched = checksumsVouched;
             _length = frame.Length;
             if (_buffer.Length < frame.Length)
@@ -246,6 +258,23 @@ public sealed class VirtualSegment
             }
             frame.CopyTo(_buffer);
         }
+
+        /// <summary>A unicast frame's arrival at its port.</summary>
+        public void Run(long token)
+        {
+            var to = _to!;
+            _to = null;
+            try
+            {
+                to.Deliver(Bytes, ChecksumsVouched);
+            }
+            finally
+            {
+                segment.Recycle(this);
+            }
+        }
+
+        bool IScheduledAction.IsCurrent(long token) => true;
     }
 
     /// <summary>One port's arrival of a frame on the wire, delivered when its event runs.</summary>

@@ -136,8 +136,7 @@ public sealed class VirtualSegment
                 if (to != from) to.Partition!.Arrive(to, frame, arrival, checksumsVouched);
             return;
         }
-        var shared = RentShared(frame, null, checksumsVouched);
-        shared.Receivers = receivers;
+        var shared = RentShared(frame, receivers, checksumsVouched);
         foreach (var to in _ports)
             if (to != from) Loop.Schedule(arrival, RentInFlight(to, shared), 0);
     }
@@ -154,7 +153,7 @@ public sealed class VirtualSegment
             partition.Arrive(to, frame, arrival, from.VouchesForTransportChecksums);
             return;
         }
-        Loop.Schedule(arrival, RentShared(frame, to, from.VouchesForTransportChecksums), 0);
+        ScheduleUnicast(to, frame, arrival, from.VouchesForTransportChecksums);
     }
 
     /// <summary>Puts a copy of <paramref name="frame"/> in flight to <paramref name="to"/>, arriving at
@@ -164,17 +163,80 @@ public sealed class VirtualSegment
     {
         // In a parallel world the receiving partition queues the frame for its next window (see ParallelVirtualLoop).
         if (to.Partition is { } partition) partition.Arrive(to, frame, arrival, checksumsVouched: false);
-        else Loop.Schedule(arrival, RentShared(frame, to, checksumsVouched: false), 0);
+        else ScheduleUnicast(to, frame, arrival, checksumsVouched: false);
     }
 
     /// <summary>Frame copies currently held by frames in flight (a broadcast counts once): what the wire's
     /// memory grows with.</summary>
     public int FrameCopiesInFlight { get; private set; }
 
-    /// <summary>A copy of <paramref name="frame"/>; for one receiver, <paramref name="to"/>, it is itself the arrival
-    /// to schedule (a unicast frame, nearly every frame, then touches one pooled object instead of two), for several
-    /// (null) each gets an <see cref="InFlightFrame"/>.</summary>
-    private SharedFrame RentShared(ReadOnlySpan<byte> frame, VirtualPort? to, bool checksumsVouched)
+    // A unicast frame (nearly every frame) in flight holds a slot: a pooled buffer found by the arrival's token, which
+    // also carries the frame's length and whether its checksums are vouched for; its receiving port's one arrival
+    // action delivers it. Nothing per frame but the buffer is touched (issue 15: each cold object a frame touches on
+    // its way costs more than the work done with it).
+    private readonly List<byte[]> _slotBuffers = new();
+    private readonly Stack<int> _freeSlots = new();
+
+    private void ScheduleUnicast(VirtualPort to, ReadOnlySpan<byte> frame, Instant arrival, bool checksumsVouched)
+    {
+        int slot;
+        byte[] buffer;
+        if (_freeSlots.Count > 0)
+        {
+            slot = _freeSlots.Pop();
+            buffer = _slotBuffers[slot];
+            _pooledFrameBytes -= buffer.Length;
+        }
+        else
+        {
+            slot = _slotBuffers.Count;
+            _slotBuffers.Add(buffer = []);
+        }
+        if (buffer.Length < frame.Length)
+        {
+            if (buffer.Length > 0) ArrayPool<byte>.Shared.Return(buffer);
+            _slotBuffers[slot] = buffer = ArrayPool<byte>.Shared.Rent(Math.Max(frame.Length, 1518));
+        }
+        frame.CopyTo(buffer);
+        FrameCopiesInFlight++;
+        Loop.Schedule(arrival, to.Arrival ??= new UnicastArrival(this, to),
+            (long)slot << 32 | (long)frame.Length << 1 | (checksumsVouched ? 1L : 0L));
+    }
+
+    private void FreeSlot(int slot, byte[] buffer)
+    {
+        FrameCopiesInFlight--;
+        if (_pooledFrameBytes + buffer.Length <= MaxPooledFrameBytes) _pooledFrameBytes += buffer.Length;
+        else
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            _slotBuffers[slot] = [];
+        }
+        _freeSlots.Push(slot);
+    }
+
+    /// <summary>Unicast frames' arrivals at one port; the token names the frame's slot (see
+    /// <see cref="ScheduleUnicast"/>).</summary>
+    internal sealed class UnicastArrival(VirtualSegment segment, VirtualPort to) : IScheduledAction
+    {
+        public void Run(long token)
+        {
+            int slot = (int)(token >> 32);
+            var buffer = segment._slotBuffers[slot];
+            try
+            {
+                to.Deliver(buffer.AsSpan(0, (int)(token & uint.MaxValue) >> 1), (token & 1) != 0);
+            }
+            finally
+            {
+                segment.FreeSlot(slot, buffer);
+            }
+        }
+
+        bool IScheduledAction.IsCurrent(long token) => true;
+    }
+
+    private SharedFrame RentShared(ReadOnlySpan<byte> frame, int receivers, bool checksumsVouched)
     {
         SharedFrame shared;
         if (_freeShared.Count > 0)
@@ -182,8 +244,8 @@ public sealed class VirtualSegment
             shared = _freeShared.Pop();
             _pooledFrameBytes -= shared.Capacity;
         }
-        else shared = new SharedFrame(this);
-        shared.Load(frame, to, checksumsVouched);
+        else shared = new SharedFrame();
+        shared.Load(frame, receivers, checksumsVouched);
         FrameCopiesInFlight++;
         return shared;
     }
@@ -200,11 +262,6 @@ public sealed class VirtualSegment
         // The pools keep what steady traffic reuses; a burst (N hosts broadcasting at once puts N² arrivals in
         // flight) is left to the collector rather than held for the rest of the run.
         if (_freeFrames.Count < MaxPooledArrivals) _freeFrames.Push(inFlight);
-        Recycle(frame);
-    }
-
-    private void Recycle(SharedFrame frame)
-    {
         if (--frame.Receivers > 0) return;
         FrameCopiesInFlight--;
         if (_pooledFrameBytes + frame.Capacity <= MaxPooledFrameBytes)
@@ -222,12 +279,10 @@ public sealed class VirtualSegment
 
     /// <summary>The bytes of a frame on the wire, shared by every port it is on its way to; back to the pool when the
     /// last of them has it.</summary>
-    private sealed class SharedFrame(VirtualSegment segment) : IScheduledAction
+    private sealed class SharedFrame
     {
         private byte[] _buffer = [];
         private int _length;
-        // The one receiving port of a unicast frame (scheduled as its own arrival); null when flooded.
-        private VirtualPort? _to;
 
         public int Receivers;
 
@@ -245,10 +300,9 @@ public sealed class VirtualSegment
             _buffer = [];
         }
 
-        public void Load(ReadOnlySpan<byte> frame, VirtualPort? to, bool checksumsVouched)
+        public void Load(ReadOnlySpan<byte> frame, int receivers, bool checksumsVouched)
         {
-            _to = to;
-            Receivers = 1;
+            Receivers = receivers;
             ChecksumsVouched = checksumsVouched;
             _length = frame.Length;
             if (_buffer.Length < frame.Length)
@@ -258,23 +312,6 @@ public sealed class VirtualSegment
             }
             frame.CopyTo(_buffer);
         }
-
-        /// <summary>A unicast frame's arrival at its port.</summary>
-        public void Run(long token)
-        {
-            var to = _to!;
-            _to = null;
-            try
-            {
-                to.Deliver(Bytes, ChecksumsVouched);
-            }
-            finally
-            {
-                segment.Recycle(this);
-            }
-        }
-
-        bool IScheduledAction.IsCurrent(long token) => true;
     }
 
     /// <summary>One port's arrival of a frame on the wire, delivered when its event runs.</summary>

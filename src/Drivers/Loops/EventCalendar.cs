@@ -73,8 +73,11 @@ internal sealed class EventCalendar
     /// priority queue use its specialised default-comparer path.</summary>
     private readonly record struct RunKey(Instant Due, long Sequence) : IComparable<RunKey>
     {
-        public int CompareTo(RunKey other) =>
-            Due != other.Due ? Due.CompareTo(other.Due) : Sequence.CompareTo(other.Sequence);
+        public int CompareTo(RunKey other)
+        {
+            int byDue = Due.CompareTo(other.Due);
+            return byDue != 0 ? byDue : Sequence.CompareTo(other.Sequence);
+        }
     }
 
     private void Compact()

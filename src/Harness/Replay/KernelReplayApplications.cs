@@ -192,7 +192,7 @@ public sealed class KernelReplayApplications
         var previousCaptured = Instant.Zero;
         Instant Due(ServerStep step) => previousAt is { } at ? Instant.Max(step.Time, at + (step.Time - previousCaptured)) : step.Time;
         bool Ready(ServerStep step) =>
-            _loop.Now >= Due(step) && received >= step.PeerBytesBefore && (!step.PeerClosedBefore || eof);
+            _loop.Now >= Due(step) && step.PeerHasSent(received, eof);
         void Poll()
         {
             while (!Stopped && next < script.Steps.Count && Ready(script.Steps[next]))

@@ -104,7 +104,7 @@ public sealed class ReplayApplications : IScheduledAction
         bool eof = false, writing = false;
         int next = 0;
         bool Ready(ServerStep step) =>
-            _stack.Scheduler.Now >= step.Time && received >= step.PeerBytesBefore && (!step.PeerClosedBefore || eof);
+            _stack.Scheduler.Now >= step.Time && step.PeerHasSent(received, eof);
         // Steps are written one after another; a write that waits for the peer's window holds the later ones.
         async void Poll()
         {

@@ -11,6 +11,11 @@ public sealed record ServerStep(Instant Time, long PeerBytesBefore, bool PeerClo
     /// <summary>UDP: where the captured endpoint sent the datagram (several peers may share one server port); 0 for TCP.</summary>
     public IpAddress ToAddress { get; init; }
     public ushort ToPort { get; init; }
+
+    /// <summary>Whether the peer has sent what the captured application had received before this step: its bytes
+    /// (or datagrams) and, when the step came after the peer's FIN, the FIN. The time is the caller's rule: the
+    /// virtual replay waits for the captured time, the kernel's keeps the captured distance from a late step.</summary>
+    public bool PeerHasSent(long received, bool peerClosed) => received >= PeerBytesBefore && (!PeerClosedBefore || peerClosed);
 }
 
 /// <summary>An echo request our endpoint sent: sent again by the replay with the same fields and data.</summary>

@@ -34,6 +34,8 @@ public sealed class VirtualPort : ILink
     internal MacAddress LookedUpDestination;
     internal long LookedUpVersion = -1;
     internal VirtualPort? LookedUpPort;
+    /// <summary>Delivers the unicast frames in flight to this port (see VirtualSegment.ScheduleUnicast).</summary>
+    internal VirtualSegment.UnicastArrival? Arrival;
 
     /// <summary>True when everything sent into this port is sent by one of our stacks that computes every TCP and UDP
     /// checksum itself (it does not forward others' packets): a frame that reaches a receiver unaltered (no fault on

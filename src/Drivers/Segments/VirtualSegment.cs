@@ -153,7 +153,7 @@ public sealed class VirtualSegment
             partition.Arrive(to, frame, arrival, from.VouchesForTransportChecksums);
             return;
         }
-        Loop.Schedule(arrival, RentInFlight(to, RentShared(frame, 1, from.VouchesForTransportChecksums)), 0);
+        ScheduleUnicast(to, frame, arrival, from.VouchesForTransportChecksums);
     }
 
     /// <summary>Puts a copy of <paramref name="frame"/> in flight to <paramref name="to"/>, arriving at
@@ -163,12 +163,78 @@ public sealed class VirtualSegment
     {
         // In a parallel world the receiving partition queues the frame for its next window (see ParallelVirtualLoop).
         if (to.Partition is { } partition) partition.Arrive(to, frame, arrival, checksumsVouched: false);
-        else Loop.Schedule(arrival, RentInFlight(to, RentShared(frame, 1, checksumsVouched: false)), 0);
+        else ScheduleUnicast(to, frame, arrival, checksumsVouched: false);
     }
 
     /// <summary>Frame copies currently held by frames in flight (a broadcast counts once): what the wire's
     /// memory grows with.</summary>
     public int FrameCopiesInFlight { get; private set; }
+
+    // A unicast frame (nearly every frame) in flight holds a slot: a pooled buffer found by the arrival's token, which
+    // also carries the frame's length and whether its checksums are vouched for; its receiving port's one arrival
+    // action delivers it. Nothing per frame but the buffer is touched (issue 15: each cold object a frame touches on
+    // its way costs more than the work done with it).
+    private readonly List<byte[]> _slotBuffers = new();
+    private readonly Stack<int> _freeSlots = new();
+
+    private void ScheduleUnicast(VirtualPort to, ReadOnlySpan<byte> frame, Instant arrival, bool checksumsVouched)
+    {
+        int slot;
+        byte[] buffer;
+        if (_freeSlots.Count > 0)
+        {
+            slot = _freeSlots.Pop();
+            buffer = _slotBuffers[slot];
+            _pooledFrameBytes -= buffer.Length;
+        }
+        else
+        {
+            slot = _slotBuffers.Count;
+            _slotBuffers.Add(buffer = []);
+        }
+        if (buffer.Length < frame.Length)
+        {
+            if (buffer.Length > 0) ArrayPool<byte>.Shared.Return(buffer);
+            _slotBuffers[slot] = buffer = ArrayPool<byte>.Shared.Rent(Math.Max(frame.Length, 1518));
+        }
+        frame.CopyTo(buffer);
+        FrameCopiesInFlight++;
+        Loop.Schedule(arrival, to.Arrival ??= new UnicastArrival(this, to),
+            (long)slot << 32 | (long)frame.Length << 1 | (checksumsVouched ? 1L : 0L));
+    }
+
+    private void FreeSlot(int slot, byte[] buffer)
+    {
+        FrameCopiesInFlight--;
+        if (_pooledFrameBytes + buffer.Length <= MaxPooledFrameBytes) _pooledFrameBytes += buffer.Length;
+        else
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            _slotBuffers[slot] = [];
+        }
+        _freeSlots.Push(slot);
+    }
+
+    /// <summary>Unicast frames' arrivals at one port; the token names the frame's slot (see
+    /// <see cref="ScheduleUnicast"/>).</summary>
+    internal sealed class UnicastArrival(VirtualSegment segment, VirtualPort to) : IScheduledAction
+    {
+        public void Run(long token)
+        {
+            int slot = (int)(token >> 32);
+            var buffer = segment._slotBuffers[slot];
+            try
+            {
+                to.Deliver(buffer.AsSpan(0, (int)(token & uint.MaxValue) >> 1), (token & 1) != 0);
+            }
+            finally
+            {
+                segment.FreeSlot(slot, buffer);
+            }
+        }
+
+        bool IScheduledAction.IsCurrent(long token) => true;
+    }
 
     private SharedFrame RentShared(ReadOnlySpan<byte> frame, int receivers, bool checksumsVouched)
     {

@@ -13,15 +13,19 @@ public sealed class Arp
     private readonly StackCounters _counters;
     private readonly ArpOptions _options;
     private readonly Dictionary<Ipv4Address, ArpEntry> _cache = new();
+    // The entry the last datagram was sent through: consecutive datagrams mostly go to one next hop, and comparing an
+    // address is cheaper than hashing it. Cleared whenever an entry leaves the cache.
+    private ArpEntry? _lastUsed;
 
     internal Arp(NetworkInterface iface)
     {
         _iface = iface;
         _counters = iface.Stack.Counters;
         _options = iface.Stack.Options.Arp;
+        Scheduler = iface.Stack.Scheduler;
     }
 
-    private IScheduler Scheduler => _iface.Stack.Scheduler;
+    private IScheduler Scheduler { get; }
 
     /// <summary>A snapshot of the cache, for assertions and reports.</summary>
     public IReadOnlyCollection<ArpEntry> Entries => _cache.Values;
@@ -55,7 +59,9 @@ public sealed class Arp
     internal void SendWhenResolved(PacketBuffer datagram, Ipv4Address nextHop)
     {
         var now = Scheduler.Now;
-        if (_cache.TryGetValue(nextHop, out var entry))
+        var entry = _lastUsed;
+        if ((entry is null || entry.Address != nextHop) && _cache.TryGetValue(nextHop, out entry)) _lastUsed = entry;
+        if (entry is not null)
         {
             if (entry.State == ArpEntryState.Reachable && now < entry.ExpiresAt)
             {
@@ -113,6 +119,7 @@ public sealed class Arp
         // Give up: the waiting packets are dropped and their senders told "host unreachable",
         // the way a kernel reports a failed neighbour resolution to local sockets.
         _cache.Remove(entry.Address);
+        _lastUsed = null;
         entry.DropPending(_counters, DropReason.ArpResolutionFailed, datagram =>
             _iface.Stack.Icmp.ReportLocalError(datagram.Span, IcmpType.DestinationUnreachable,
                 (byte)UnreachableCode.Host, _iface.Address.Address));
@@ -192,9 +199,11 @@ public sealed class Arp
         {
             if (victim is null) return false;
             _cache.Remove(victim.Address);
+            _lastUsed = null;
             return true;
         }
         _cache.Remove(incomplete.Address);
+        _lastUsed = null;
         incomplete.Timer?.Cancel();
         incomplete.DropPending(_counters, DropReason.ArpQueueFull);
         return true;

@@ -7,6 +7,9 @@ namespace Netstack.Network;
 public sealed class RoutingTable
 {
     private readonly List<Route> _routes = new();
+    // The last look-up's answer: a host mostly sends to one destination after another, and the table only grows.
+    private Ipv4Address _lastDestination;
+    private Route? _lastRoute;
 
     /// <summary>The routes, longest prefix first.</summary>
     public IReadOnlyList<Route> Routes => _routes;
@@ -18,15 +21,21 @@ public sealed class RoutingTable
         int i = 0;
         while (i < _routes.Count && _routes[i].Prefix.PrefixLength >= route.Prefix.PrefixLength) i++;
         _routes.Insert(i, route);
+        _lastRoute = null;
     }
 
     /// <summary>The route with the longest prefix containing <paramref name="destination"/>, or null when none
     /// does.</summary>
     public Route? Lookup(Ipv4Address destination)
     {
+        if (_lastRoute is { } last && _lastDestination == destination) return last;
         foreach (var r in _routes)
             if (destination.IsInSubnet(r.Prefix.Network, r.Prefix.PrefixLength))
+            {
+                _lastDestination = destination;
+                _lastRoute = r;
                 return r;
+            }
         return null;
     }
 }

@@ -31,6 +31,8 @@ internal sealed class BbrController : CongestionState, ICongestionController
 
     /// <summary>The model's pacing rate; the first call sets it from the handshake's RTT sample (none: the model's
     /// default).</summary>
+    public bool Paces => true;
+
     public double PacingRate(Duration smoothedRtt)
     {
         if (Model.PacingRate <= 0) Model.InitPacingRate(smoothedRtt);

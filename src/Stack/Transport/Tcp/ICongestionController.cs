@@ -40,6 +40,9 @@ internal interface ICongestionController
     /// <summary>The rate segments may leave at, bytes per second; 0 when the window alone limits sending. A pacing
     /// algorithm's first answer sets its initial rate from <paramref name="smoothedRtt"/> (zero: no sample yet).</summary>
     double PacingRate(Duration smoothedRtt);
+    /// <summary>Whether <see cref="PacingRate"/> can be other than 0: false for a window-based algorithm, whose
+    /// connections then skip asking per segment.</summary>
+    bool Paces { get; }
 
     /// <summary>An ACK of new data outside recovery while the window limits sending (RFC 5681 §3.1, RFC 7661
     /// §4.1): growth, at <paramref name="now"/> with the smoothed RTT <paramref name="smoothedRtt"/>.</summary>

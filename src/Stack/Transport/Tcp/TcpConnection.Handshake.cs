@@ -77,6 +77,7 @@ public sealed partial class TcpConnection
         if (_tsEnabled) _tsRecent = o.TsVal;
         _cc = ICongestionController.Create(_settings.CongestionControl, SendMss, _settings.InitialWindowSegments,
             _stack.Random, _scheduler.Now);
+        _paced = _cc.Paces;
         // The window a SYN-ACK advertises, now that the options (and so the segment size) are known.
         // After an active open the window our SYN carried (sized before the peer's options were known) is the one
         // the peer has; the window then grows from it if the personality does so.

@@ -13,6 +13,8 @@ public sealed partial class TcpConnection
     private TcpTimer? _pacingTimer;
     /// <summary>The earliest time the pacing rate lets the next segment leave.</summary>
     private Instant _nextSendAt;
+    /// <summary>The controller paces (<see cref="ICongestionController.Paces"/>), read once when it is made.</summary>
+    private bool _paced;
 
     /// <summary>BBR's model, for tests and reports; null unless the connection runs BBR.</summary>
     public BbrModel? Bbr => (_cc as BbrController)?.Model;
@@ -49,7 +51,7 @@ public sealed partial class TcpConnection
     /// <see cref="Output"/> when it does.</summary>
     private bool PacingAllows()
     {
-        if (_cc.PacingRate(PacingRtt) <= 0) return true;
+        if (!_paced || _cc.PacingRate(PacingRtt) <= 0) return true;
         if (_scheduler.Now >= _nextSendAt) return true;
         (_pacingTimer ??= new TcpTimer(_scheduler, OnPacingTimeout)).StartAt(_nextSendAt);
         return false;
@@ -59,7 +61,7 @@ public sealed partial class TcpConnection
     /// later.</summary>
     private void NotePaced(int seqLength)
     {
-        if (seqLength <= 0 || _cc is null) return;
+        if (seqLength <= 0 || !_paced) return;
         double rate = _cc.PacingRate(PacingRtt);
         if (rate <= 0) return;
         var now = _scheduler.Now;

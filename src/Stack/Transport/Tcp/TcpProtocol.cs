@@ -17,6 +17,9 @@ public sealed partial class TcpProtocol : IIpProtocol
     private readonly StackCounters _counters;
     private readonly Dictionary<ConnectionKey, TcpConnection> _connections = new();
     private readonly Dictionary<ushort, TcpListenEndpoint> _listeners = new();
+    // The connection the last segment went to: a bulk transfer's segments all do, and comparing a key is cheaper than
+    // hashing one. Cleared when that connection leaves the table.
+    private TcpConnection? _lastDelivered;
     private long _challengeSecond = -1;
     private int _challengeCount;
 
@@ -80,7 +83,10 @@ public sealed partial class TcpProtocol : IIpProtocol
         }
         var key = new ConnectionKey(destination, seg.DestinationPort, source, seg.SourcePort);
         var flags = seg.Flags;
-        if (_connections.TryGetValue(key, out var connection))
+        var connection = _lastDelivered;
+        if ((connection is null || connection.Key != key) && _connections.TryGetValue(key, out connection))
+            _lastDelivered = connection;
+        if (connection is not null)
         {
             bool newSyn = (flags & (TcpFlags.Syn | TcpFlags.Ack | TcpFlags.Rst)) == TcpFlags.Syn;
             if (!(newSyn && _listeners.ContainsKey(key.LocalPort) && connection.AcceptsNewIncarnation(seg, options)))
@@ -188,6 +194,7 @@ public sealed partial class TcpProtocol : IIpProtocol
 
     internal void Remove(TcpConnection connection)
     {
+        if (_lastDelivered == connection) _lastDelivered = null;
         if (_connections.TryGetValue(connection.Key, out var c) && c == connection) _connections.Remove(connection.Key);
     }
 

@@ -21,7 +21,7 @@ internal sealed class EventCalendar
 
     public long Compactions { get; private set; }
 
-    public void Enqueue(long due, long sequence, IScheduledAction action, long token)
+    public void Enqueue(Instant due, long sequence, IScheduledAction action, long token)
     {
         var bucket = _newest;
         if (bucket is null || bucket.Due != due)
@@ -36,21 +36,21 @@ internal sealed class EventCalendar
     }
 
     /// <summary>The first run's due time, if any.</summary>
-    public bool TryPeekDue(out long due)
+    public bool TryPeekDue(out Instant due)
     {
         if (_heap.TryPeek(out var bucket, out _))
         {
             due = bucket.Due;
             return true;
         }
-        due = 0;
+        due = default;
         return false;
     }
 
     /// <summary>The first run without taking it.</summary>
     public (IScheduledAction Action, long Token) PeekFirst() => _heap.Peek().First;
 
-    public (IScheduledAction Action, long Token) Dequeue(out long due)
+    public (IScheduledAction Action, long Token) Dequeue(out Instant due)
     {
         var bucket = _heap.Peek();
         due = bucket.Due;
@@ -71,10 +71,13 @@ internal sealed class EventCalendar
 
     /// <summary>Heap order: due time, then the sequence number of the bucket's first run. A comparable struct lets the
     /// priority queue use its specialised default-comparer path.</summary>
-    private readonly record struct RunKey(long Due, long Sequence) : IComparable<RunKey>
+    private readonly record struct RunKey(Instant Due, long Sequence) : IComparable<RunKey>
     {
-        public int CompareTo(RunKey other) =>
-            Due != other.Due ? Due.CompareTo(other.Due) : Sequence.CompareTo(other.Sequence);
+        public int CompareTo(RunKey other)
+        {
+            int byDue = Due.CompareTo(other.Due);
+            return byDue != 0 ? byDue : Sequence.CompareTo(other.Sequence);
+        }
     }
 
     private void Compact()
@@ -114,7 +117,7 @@ internal sealed class EventCalendar
         private bool _hasFirst;
         private Queue<(IScheduledAction Action, long Token)>? _rest;
 
-        public long Due;
+        public Instant Due;
 
         public int Count => (_hasFirst ? 1 : 0) + (_rest?.Count ?? 0);
 

@@ -41,7 +41,7 @@ public sealed class VirtualEventLoop : IEventLoop
         get
         {
             DiscardStale();
-            return TryPeekDue(out long due) ? new Instant(due) : null;
+            return TryPeekDue(out var due) ? due : null;
         }
     }
 
@@ -53,11 +53,11 @@ public sealed class VirtualEventLoop : IEventLoop
             _dueNow.Dequeue();
     }
 
-    private bool TryPeekDue(out long due)
+    private bool TryPeekDue(out Instant due)
     {
         if (_dueNow.Count > 0)
         {
-            due = Now.Nanoseconds;
+            due = Now;
             return true;
         }
         return _events.TryPeekDue(out due);
@@ -71,7 +71,7 @@ public sealed class VirtualEventLoop : IEventLoop
             _dueNow.Enqueue((action, token));
             return;
         }
-        _events.Enqueue(due.Nanoseconds, _sequence++, action, token);
+        _events.Enqueue(due, _sequence++, action, token);
     }
 
     /// <summary>Queued runs that are still current (a scan: for tests and diagnostics, not the data path).</summary>
@@ -93,7 +93,7 @@ public sealed class VirtualEventLoop : IEventLoop
         using var thread = EnterRun();
         using var scope = _context.Enter();
         DrainPosted();
-        while (TryPeekDue(out long due) && due <= until.Nanoseconds)
+        while (TryPeekDue(out var due) && due <= until)
             RunOne();
         if (until > Now) Now = until;
     }
@@ -106,7 +106,7 @@ public sealed class VirtualEventLoop : IEventLoop
         using var scope = _context.Enter();
         DrainPosted();
         if (condition()) return true;
-        while (TryPeekDue(out long due) && due <= limit.Nanoseconds)
+        while (TryPeekDue(out var due) && due <= limit)
         {
             RunOne();
             if (condition()) return true;
@@ -123,7 +123,7 @@ public sealed class VirtualEventLoop : IEventLoop
         using var thread = EnterRun();
         using var scope = _context.Enter();
         DrainPosted();
-        while (TryPeekDue(out long due) && due < end.Nanoseconds)
+        while (TryPeekDue(out var due) && due < end)
             RunOne();
         if (end > Now) Now = end;
     }
@@ -154,17 +154,17 @@ public sealed class VirtualEventLoop : IEventLoop
     private void RunOne()
     {
         (IScheduledAction Action, long Token) ev;
-        long due;
+        Instant due;
         // Heap events due now were scheduled before anything in _dueNow, so they go first.
-        if (_events.TryPeekDue(out due) && (due <= Now.Nanoseconds || _dueNow.Count == 0))
+        if (_events.TryPeekDue(out due) && (due <= Now || _dueNow.Count == 0))
             ev = _events.Dequeue(out due);
         else
         {
             ev = _dueNow.Dequeue();
-            due = Now.Nanoseconds;
+            due = Now;
         }
         if (!ev.Action.IsCurrent(ev.Token)) return; // superseded: the clock does not move for it
-        Now = new Instant(due);
+        Now = due;
         EventsRun++;
         ev.Action.Run(ev.Token);
         DrainPosted();

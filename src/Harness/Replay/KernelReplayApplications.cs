@@ -40,13 +40,13 @@ public sealed class KernelReplayApplications
         foreach (var group in tcp.Where(s => !s.Active).GroupBy(s => s.Port))
             Listen(group.Key, group.ToList());
         foreach (var script in tcp.Where(s => s.Active))
-            At(script.ConnectNanoseconds, () => Connect(script));
+            At(script.ConnectAt, () => Connect(script));
         foreach (var script in udp)
             StartUdp(script);
         if (echoes.Any(e => e.Destination.IsIpv4)) _icmp = Open(SocketType.Raw, ProtocolType.Icmp);
         if (echoes.Any(e => !e.Destination.IsIpv4)) _icmp6 = Open(SocketType.Raw, ProtocolType.IcmpV6, AddressFamily.InterNetworkV6);
         foreach (var echo in echoes)
-            At(echo.TimeNanoseconds, () => SendEcho(echo));
+            At(echo.Time, () => SendEcho(echo));
     }
 
     public IReadOnlyList<string> Problems
@@ -99,7 +99,7 @@ public sealed class KernelReplayApplications
         public void Run(long token) => action();
     }
 
-    private void At(long nanoseconds, Action action) => _loop.Schedule(new Instant(nanoseconds), new Timed(() =>
+    private void At(Instant time, Action action) => _loop.Schedule(time, new Timed(() =>
     {
         if (!Stopped) action();
     }), 0);
@@ -188,25 +188,25 @@ public sealed class KernelReplayApplications
         // On the real clock a step can run late (a loaded machine, a peer segment held for the kernel); the next one
         // then keeps its captured distance from it, so a write and the close after it stay two segments instead of
         // one with the FIN on the data.
-        long previousAt = long.MinValue, previousCaptured = 0;
-        long Due(ServerStep step) => previousAt == long.MinValue ? step.TimeNanoseconds
-            : Math.Max(step.TimeNanoseconds, previousAt + (step.TimeNanoseconds - previousCaptured));
+        Instant? previousAt = null;
+        var previousCaptured = Instant.Zero;
+        Instant Due(ServerStep step) => previousAt is { } at ? Instant.Max(step.Time, at + (step.Time - previousCaptured)) : step.Time;
         bool Ready(ServerStep step) =>
-            _loop.Now.Nanoseconds >= Due(step) && received >= step.PeerBytesBefore && (!step.PeerClosedBefore || eof);
+            _loop.Now >= Due(step) && step.PeerHasSent(received, eof);
         void Poll()
         {
             while (!Stopped && next < script.Steps.Count && Ready(script.Steps[next]))
             {
                 var step = script.Steps[next++];
                 _tcpStepsToPlay--;
-                (previousAt, previousCaptured) = (_loop.Now.Nanoseconds, step.TimeNanoseconds);
+                (previousAt, previousCaptured) = (_loop.Now, step.Time);
                 Interlocked.Increment(ref _writesInFlight);
                 writes = step.Close ? ShutdownAfter(writes, socket, script) : SendAfter(writes, socket, step.Payload, script);
-                if (next < script.Steps.Count && Due(script.Steps[next]) > script.Steps[next].TimeNanoseconds)
+                if (next < script.Steps.Count && Due(script.Steps[next]) > script.Steps[next].Time)
                     At(Due(script.Steps[next]), Poll);
             }
         }
-        foreach (var step in script.Steps) At(step.TimeNanoseconds, Poll);
+        foreach (var step in script.Steps) At(step.Time, Poll);
         Poll();
         _ = ReceiveAsync(socket, chunk =>
         {
@@ -291,7 +291,7 @@ public sealed class KernelReplayApplications
             while (!Stopped && next < script.Steps.Count)
             {
                 var step = script.Steps[next];
-                if (_loop.Now.Nanoseconds < step.TimeNanoseconds || received < step.PeerBytesBefore || (peer is null && step.ToPort == 0)) return;
+                if (_loop.Now < step.Time || received < step.PeerBytesBefore || (peer is null && step.ToPort == 0)) return;
                 next++;
                 try
                 {
@@ -303,7 +303,7 @@ public sealed class KernelReplayApplications
                 }
             }
         }
-        foreach (var step in script.Steps) At(step.TimeNanoseconds, Poll);
+        foreach (var step in script.Steps) At(step.Time, Poll);
         _ = ReceiveDatagramsAsync(socket, from =>
         {
             received++;

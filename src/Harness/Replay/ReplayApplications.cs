@@ -21,11 +21,11 @@ public sealed class ReplayApplications : IScheduledAction
         foreach (var group in tcp.Where(s => !s.Active).GroupBy(s => s.Port))
             StartTcp(group.Key, group.ToList());
         foreach (var script in tcp.Where(s => s.Active))
-            _stack.Scheduler.Schedule(new Instant(script.ConnectNanoseconds), new Connector(this, script), 0);
+            _stack.Scheduler.Schedule(script.ConnectAt, new Connector(this, script), 0);
         foreach (var script in udp)
             StartUdp(script);
         foreach (var echo in echoes ?? [])
-            _stack.Scheduler.Schedule(new Instant(echo.TimeNanoseconds), new EchoSender(this, echo), 0);
+            _stack.Scheduler.Schedule(echo.Time, new EchoSender(this, echo), 0);
     }
 
     /// <summary>Sends an echo request our endpoint sent in the capture, with its identifier, sequence and data.</summary>
@@ -104,7 +104,7 @@ public sealed class ReplayApplications : IScheduledAction
         bool eof = false, writing = false;
         int next = 0;
         bool Ready(ServerStep step) =>
-            _stack.Scheduler.Now.Nanoseconds >= step.TimeNanoseconds && received >= step.PeerBytesBefore && (!step.PeerClosedBefore || eof);
+            _stack.Scheduler.Now >= step.Time && step.PeerHasSent(received, eof);
         // Steps are written one after another; a write that waits for the peer's window holds the later ones.
         async void Poll()
         {
@@ -166,7 +166,7 @@ public sealed class ReplayApplications : IScheduledAction
             while (next < script.Steps.Count)
             {
                 var step = script.Steps[next];
-                if (_stack.Scheduler.Now.Nanoseconds < step.TimeNanoseconds || received < step.PeerBytesBefore || (peerPort == 0 && step.ToPort == 0)) return;
+                if (_stack.Scheduler.Now < step.Time || received < step.PeerBytesBefore || (peerPort == 0 && step.ToPort == 0)) return;
                 next++;
                 if (step.ToPort != 0) socket.SendTo(step.Payload, step.ToAddress, step.ToPort);
                 else socket.SendTo(step.Payload, peer, peerPort);
@@ -203,7 +203,7 @@ public sealed class ReplayApplications : IScheduledAction
     private void WakeAt(List<ServerStep> steps)
     {
         foreach (var step in steps)
-            _stack.Scheduler.Schedule(new Instant(step.TimeNanoseconds), this, _pollers.Count - 1);
+            _stack.Scheduler.Schedule(step.Time, this, _pollers.Count - 1);
     }
 
     /// <summary>A step's captured time has come: check that application.</summary>

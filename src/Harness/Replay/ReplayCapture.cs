@@ -10,7 +10,7 @@ public static class ReplayCapture
 {
     /// <summary>The longest capture a replay runs: the limit on a scenario's durations (11.6 days of virtual
     /// time). A frame stamped years after the first would otherwise run every timer of the stack for years.</summary>
-    public const long MaxSpanNanoseconds = Scenarios.TimeSyntax.MaxDurationNanoseconds;
+    public static readonly Duration MaxSpan = Scenarios.TimeSyntax.MaxDuration;
 
     /// <summary>Throws <see cref="ReplayInputException"/> for a missing, unreadable, truncated or corrupt file
     /// (with the byte offset <see cref="CaptureFileReader"/> reports) and for an empty one.</summary>
@@ -32,18 +32,19 @@ public static class ReplayCapture
             throw new ReplayInputException($"{path}: link type {capture.LinkType} is not Ethernet (capture on an Ethernet interface, not 'any')");
         var selected = filter is null ? null : ReplayFilter.Select(records, filter);
         var frames = new List<ReplayFrame>(records.Count);
+        // The file's stamps are nanoseconds since the Unix epoch; the replay's clock starts at the earliest frame.
         long earliest = records.Min(r => r.TimeNanoseconds);
         for (int i = 0; i < records.Count; i++)
         {
             var r = records[i];
             var (bytes, vlan) = Untagged(r.Bytes);
-            long at = r.TimeNanoseconds - earliest;
-            if (at > MaxSpanNanoseconds)
-                throw new ReplayInputException($"{path}: frame {i + 1} is {at / Duration.NanosecondsPerSecond} s after the earliest frame; " +
-                                               $"a replay spans at most {MaxSpanNanoseconds / Duration.NanosecondsPerSecond} s");
+            var at = Duration.FromNanoseconds(r.TimeNanoseconds - earliest);
+            if (at > MaxSpan)
+                throw new ReplayInputException($"{path}: frame {i + 1} is {at.WholeSeconds} s after the earliest frame; " +
+                                               $"a replay spans at most {MaxSpan.WholeSeconds} s");
             // A frame cut by the snapshot length cannot be injected as it was sent: it is kept, marked, and
             // its flow is left unjudged (ReplayTraffic).
-            frames.Add(new ReplayFrame(i + 1, at, bytes)
+            frames.Add(new ReplayFrame(i + 1, Instant.Zero + at, bytes)
             {
                 Vlan = vlan,
                 CapturedLength = r.Bytes.Length,
@@ -52,7 +53,7 @@ public static class ReplayCapture
             });
         }
         // Stable: frames stamped alike stay in file order.
-        return frames.OrderBy(f => f.TimeNanoseconds).ThenBy(f => f.Number).ToList();
+        return frames.OrderBy(f => f.Time).ThenBy(f => f.Number).ToList();
     }
 
     /// <summary>An 802.1Q-tagged frame without its tag, and the VLAN id (-1 when untagged). Our stack has no

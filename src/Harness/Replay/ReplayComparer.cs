@@ -1,3 +1,4 @@
+using Netstack.Time;
 using Netstack.Wire;
 
 namespace Netstack.Harness.Replay;
@@ -116,7 +117,7 @@ public static class ReplayComparer
                 var crossed = expected.Where(x => x.Frame.ArpOperation == 1
                         && !actual.Any(a => a.ArpOperation == 1 && a.ArpTargetIp == x.Frame.ArpTargetIp)
                         && peerArp.Any(p => p.ArpOperation == 1 && p.ArpSenderIp == x.Frame.ArpTargetIp && role.Owns(p.ArpTargetIp)
-                                            && Math.Abs(p.TimeNanoseconds - x.Frame.TimeNanoseconds) < CrossedArpNanoseconds))
+                                            && (p.Time - x.Frame.Time).Abs() < CrossedArp))
                     .ToList();
                 foreach (var c in crossed)
                     report.Notes.Add($"{"link",-18} frame {c.Frame.Number}: the captured endpoint's ARP request for {ReplayFrame.Ip(c.Frame.ArpTargetIp)} crossed that host's request for it; {endpoint} learned the address from the request and did not ask: not judged");
@@ -130,7 +131,7 @@ public static class ReplayComparer
             {
                 isn.Item1 = m.CapturedOurIsn;
                 peerIsn = m.CapturedPeerIsn;
-                actual = actual.Where(f => !f.Has(ReplayFrame.Syn) && !(f.IsPureAck && f.TimeNanoseconds < m.FirstNanoseconds)).ToList();
+                actual = actual.Where(f => !f.Has(ReplayFrame.Syn) && !(f.IsPureAck && f.Time < m.FirstAt)).ToList();
             }
             if (tcp && expected.Count > 0 && TcpSemantics.Irregular(expected.Select(x => x.Frame), actual, peer, isn.Item1, isn.Item2, peerIsn))
             {
@@ -171,7 +172,7 @@ public static class ReplayComparer
     }
 
     /// <summary>Two ARP requests this close, each for the other's address, crossed on the wire.</summary>
-    private const long CrossedArpNanoseconds = 5_000_000;
+    private static readonly Duration CrossedArp = Duration.FromMilliseconds(5);
 
     private static uint Isn(IEnumerable<ReplayFrame> frames) =>
         frames.FirstOrDefault(f => f.IsTcp && f.Has(ReplayFrame.Syn))?.Seq ?? 0;

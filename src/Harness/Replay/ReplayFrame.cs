@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Netstack.Time;
 using Netstack.Wire;
 
 namespace Netstack.Harness.Replay;
@@ -7,17 +8,18 @@ namespace Netstack.Harness.Replay;
 /// comparison looks at decoded once. Fields of layers the frame does not carry are left at their defaults.</summary>
 public sealed class ReplayFrame
 {
-    public ReplayFrame(int number, long timeNanoseconds, byte[] bytes)
+    public ReplayFrame(int number, Instant time, byte[] bytes)
     {
         Number = number;
-        TimeNanoseconds = timeNanoseconds;
+        Time = time;
         Bytes = bytes;
         Decode();
     }
 
     /// <summary>1-based position in its file, as Wireshark counts.</summary>
     public int Number { get; }
-    public long TimeNanoseconds { get; }
+    /// <summary>When the frame was on the wire: since the capture's earliest frame, or on the replay's clock.</summary>
+    public Instant Time { get; }
     public byte[] Bytes { get; }
     /// <summary>The 802.1Q VLAN id the frame was captured with (its tag removed from <see cref="Bytes"/>), or -1.</summary>
     public int Vlan { get; init; } = -1;
@@ -29,7 +31,7 @@ public sealed class ReplayFrame
     public bool Filtered { get; init; }
 
     /// <summary>The same frame at another time.</summary>
-    public ReplayFrame At(long timeNanoseconds) => new(Number, timeNanoseconds, Bytes)
+    public ReplayFrame At(Instant time) => new(Number, time, Bytes)
     {
         Vlan = Vlan, CapturedLength = CapturedLength, OriginalLength = OriginalLength, Filtered = Filtered,
     };

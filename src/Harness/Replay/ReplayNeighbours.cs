@@ -11,12 +11,12 @@ public sealed class ReplayNeighbours
 {
     private readonly ReplayRole _role;
     /// <summary>When each played address's captured ARP replies (neighbour advertisements) to our endpoint are injected.</summary>
-    private readonly Dictionary<IpAddress, List<long>> _capturedReplies = new();
+    private readonly Dictionary<IpAddress, List<Instant>> _capturedReplies = new();
     private readonly Dictionary<IpAddress, (int Requests, int FirstOurs)> _unanswered = new();
     private readonly Dictionary<IpAddress, int> _answered = new();
 
     /// <summary>A captured reply this close after our request (or this shortly before it) is the answer.</summary>
-    private const long AnswerWindowNanoseconds = Duration.NanosecondsPerSecond, EarlyNanoseconds = Duration.NanosecondsPerMillisecond;
+    private static readonly Duration AnswerWindow = Duration.FromSeconds(1), Early = Duration.FromMilliseconds(1);
 
     public ReplayNeighbours(IEnumerable<ReplayFrame> played, ReplayRole role)
     {
@@ -26,17 +26,17 @@ public sealed class ReplayNeighbours
             if (f.IsArp)
             {
                 if (f.ArpSenderIp.Ipv4.Value != 0 && !role.Owns(f.ArpSenderIp)) Peers.TryAdd(f.ArpSenderIp, f.ArpSenderMac);
-                if (f.ArpOperation == 2 && f.ArpTargetIp == role.Address) Captured(f.ArpSenderIp, f.TimeNanoseconds);
+                if (f.ArpOperation == 2 && f.ArpTargetIp == role.Address) Captured(f.ArpSenderIp, f.Time);
             }
             else if (f.IsIp && !role.Owns(f.IpSource) && !(f.IsIpv6 && f.IpSource.Ipv6.IsUnspecified))
             {
                 Peers.TryAdd(f.IpSource, f.EthSource);
-                if (f.IsNeighborAdvertisement && role.Owns(f.IpDestination)) Captured(f.NdTarget, f.TimeNanoseconds);
+                if (f.IsNeighborAdvertisement && role.Owns(f.IpDestination)) Captured(f.NdTarget, f.Time);
             }
         }
     }
 
-    private void Captured(IpAddress peer, long at)
+    private void Captured(IpAddress peer, Instant at)
     {
         if (!_capturedReplies.TryGetValue(peer, out var times)) _capturedReplies[peer] = times = new();
         times.Add(at);
@@ -47,7 +47,7 @@ public sealed class ReplayNeighbours
     public Dictionary<IpAddress, string> Peers { get; } = new();
 
     /// <summary>The ARP reply or neighbour advertisement to inject for a frame our stack sent, or null.</summary>
-    public byte[]? Answer(ReplayFrame ours, long now)
+    public byte[]? Answer(ReplayFrame ours, Instant now)
     {
         IpAddress target;
         if (ours.IsArp && ours.ArpOperation == 1 && _role.Owns(ours.ArpSenderIp)) target = ours.ArpTargetIp;
@@ -58,7 +58,7 @@ public sealed class ReplayNeighbours
             _unanswered[target] = _unanswered.TryGetValue(target, out var u) ? (u.Requests + 1, u.FirstOurs) : (1, ours.Number);
             return null;
         }
-        if (_capturedReplies.TryGetValue(target, out var times) && times.Any(t => t >= now - EarlyNanoseconds && t <= now + AnswerWindowNanoseconds))
+        if (_capturedReplies.TryGetValue(target, out var times) && times.Any(t => t >= now - Early && t <= now + AnswerWindow))
             return null; // the capture's own reply is on its way
         _answered[target] = _answered.GetValueOrDefault(target) + 1;
         return ours.IsArp

@@ -21,7 +21,7 @@ public sealed record ReplayResult(IReadOnlyList<ReplayFrame> Captured, IReadOnly
 public static class ReplaySession
 {
     /// <summary>How long after the capture's last frame our stack's late responses are still collected.</summary>
-    public static readonly long TailNanoseconds = Duration.NanosecondsPerSecond;
+    public static readonly Duration Tail = Duration.FromSeconds(1);
 
     /// <summary>How far past the tail a replay on the real wire may go on while the endpoint is behind the capture: a
     /// loaded machine delays the kernel's socket threads, and a peer segment held for the endpoint waits for it. It
@@ -51,10 +51,10 @@ public static class ReplaySession
         var traffic = new ReplayTraffic(frames, role);
         var judged = frames.Where(f => traffic.Use(f) != ReplayUse.Skipped).ToList();
         var (tcpScripts, udpScripts) = ServerScripts.Derive(judged, role);
-        if (tcpScripts.Any(s => s.Midstream is { FirstNanoseconds: < MidstreamStart.LeadNanoseconds }))
+        if (tcpScripts.Any(s => s.Midstream is { } m && m.FirstAt < Instant.Zero + MidstreamStart.Lead))
         {
             // A synthesised handshake goes before the first frame: move the capture later to make room.
-            frames = frames.Select(f => f.At(f.TimeNanoseconds + MidstreamStart.LeadNanoseconds)).ToList();
+            frames = frames.Select(f => f.At(f.Time + MidstreamStart.Lead)).ToList();
             judged = frames.Where(f => traffic.Use(f) != ReplayUse.Skipped).ToList();
             (tcpScripts, udpScripts) = ServerScripts.Derive(judged, role);
         }
@@ -95,11 +95,11 @@ public static class ReplaySession
             var injector = new Injector(judged, played, role, rewriter, endpoint, sink) { Gated = wire == ReplayWire.Tap };
             endpoint.OnTransmit(bytes =>
             {
-                var f = new ReplayFrame(ours.Count + 1, loop.Now.Nanoseconds, bytes);
+                var f = new ReplayFrame(ours.Count + 1, loop.Now, bytes);
                 ours.Add(f);
                 rewriter.LearnOurs(f);
                 sink?.Write(loop.Now, f.Bytes, new FrameContext("replay", FrameDirection.Outbound));
-                if (neighbours.Answer(f, loop.Now.Nanoseconds) is { } reply) injector.InjectNow(reply);
+                if (neighbours.Answer(f, loop.Now) is { } reply) injector.InjectNow(reply);
                 injector.OnOurs(f);
             });
             foreach (var (peer, peerMac) in primed)
@@ -108,7 +108,7 @@ public static class ReplaySession
                 injector.SynthesiseHandshake(script);
             var echoes = ServerScripts.EchoRequests(judged, role);
             endpoint.StartApplications(tcpScripts, udpScripts, echoes);
-            loop.RunUntil(new Instant(frames[^1].TimeNanoseconds + TailNanoseconds));
+            loop.RunUntil(frames[^1].Time + Tail);
             if (injector.Gated) PlayOut(loop, endpoint, injector, ours);
             (endpoint as KernelReplayEndpoint)?.ThrowIfInterrupted();
             endpoint.StopApplications();
@@ -143,15 +143,14 @@ public static class ReplaySession
     /// caught up, one more tail collects what its last steps cause (the ACK of a FIN).</summary>
     private static void PlayOut(IEventLoop loop, IReplayEndpoint endpoint, Injector injector, List<ReplayFrame> ours)
     {
-        var tail = Duration.FromNanoseconds(TailNanoseconds);
         var cap = loop.Now + MaxOverrun;
         int moved = ours.Count + injector.Injected;
         while ((endpoint.Behind || injector.Holding) && loop.Now < cap)
         {
-            loop.RunUntil(Instant.Min(loop.Now + tail, cap));
+            loop.RunUntil(Instant.Min(loop.Now + Tail, cap));
             if (!endpoint.Behind && !injector.Holding)
             {
-                loop.RunUntil(Instant.Min(loop.Now + tail, cap));
+                loop.RunUntil(Instant.Min(loop.Now + Tail, cap));
                 return;
             }
             if (ours.Count + injector.Injected == moved) return; // stuck, not late: the comparison says what is missing
@@ -203,11 +202,11 @@ public static class ReplaySession
         private void Schedule(ReplayFrame f)
         {
             _toInject.Add(f);
-            _loop.Schedule(new Instant(f.TimeNanoseconds), this, _toInject.Count - 1);
+            _loop.Schedule(f.Time, this, _toInject.Count - 1);
         }
 
         /// <summary>A frame the replay made up, injected at once (as a loop event, not inside our transmit).</summary>
-        public void InjectNow(byte[] bytes) => Schedule(new ReplayFrame(0, _loop.Now.Nanoseconds, bytes));
+        public void InjectNow(byte[] bytes) => Schedule(new ReplayFrame(0, _loop.Now, bytes));
 
         private readonly Dictionary<(IpAddress, ushort, ushort), ReplayFrame> _answerToOurSyn = new();
 
@@ -222,13 +221,13 @@ public static class ReplaySession
             var key = (s.PeerAddress, s.PeerPort, s.Port);
             if (s.Active)
             {
-                _answerToOurSyn[key] = new ReplayFrame(0, 0, SyntheticFrames.TcpSegment(peerMac, ourMac, s.PeerAddress, _role.AddressFor(s.PeerAddress), s.PeerPort, s.Port,
+                _answerToOurSyn[key] = new ReplayFrame(0, Instant.Zero, SyntheticFrames.TcpSegment(peerMac, ourMac, s.PeerAddress, _role.AddressFor(s.PeerAddress), s.PeerPort, s.Port,
                     m.CapturedPeerIsn, m.CapturedOurIsn + 1, ReplayFrame.Syn | ReplayFrame.AckFlag, m.Timestamps, m.PeerTsVal - 1, m.OurTsVal));
                 return;
             }
-            Schedule(new ReplayFrame(0, m.StartNanoseconds, SyntheticFrames.TcpSegment(peerMac, ourMac, s.PeerAddress, _role.AddressFor(s.PeerAddress), s.PeerPort, s.Port,
+            Schedule(new ReplayFrame(0, m.StartAt, SyntheticFrames.TcpSegment(peerMac, ourMac, s.PeerAddress, _role.AddressFor(s.PeerAddress), s.PeerPort, s.Port,
                 m.CapturedPeerIsn, 0, ReplayFrame.Syn, m.Timestamps, m.PeerTsVal - 1, 0)));
-            _answerToOurSyn[key] = new ReplayFrame(0, 0, SyntheticFrames.TcpSegment(peerMac, ourMac, s.PeerAddress, _role.AddressFor(s.PeerAddress), s.PeerPort, s.Port,
+            _answerToOurSyn[key] = new ReplayFrame(0, Instant.Zero, SyntheticFrames.TcpSegment(peerMac, ourMac, s.PeerAddress, _role.AddressFor(s.PeerAddress), s.PeerPort, s.Port,
                 m.CapturedPeerIsn + 1, m.CapturedOurIsn + 1, ReplayFrame.AckFlag, m.Timestamps, m.PeerTsVal - 1, m.OurTsVal));
         }
 
@@ -238,7 +237,7 @@ public static class ReplaySession
             if (Gated && f.IsTcp && _held.Count > 0) _loop.Post(ReleaseAll);
             if (!f.IsTcp || !f.Has(ReplayFrame.Syn)) return;
             var key = (f.IpDestination, f.DestinationPort, f.SourcePort);
-            if (_answerToOurSyn.Remove(key, out var answer)) Schedule(answer.At(_loop.Now.Nanoseconds));
+            if (_answerToOurSyn.Remove(key, out var answer)) Schedule(answer.At(_loop.Now));
         }
 
         /// <summary>On a real wire a peer segment waits (at most <see cref="Hold"/>) until the endpoint has
@@ -255,7 +254,7 @@ public static class ReplaySession
         {
             var frame = _toInject[(int)token];
             // What the captured endpoint had sent by now (its ISNs) is known before the peer's frame is rewritten.
-            for (; _learned < _judged.Count && _judged[_learned].TimeNanoseconds <= frame.TimeNanoseconds; _learned++)
+            for (; _learned < _judged.Count && _judged[_learned].Time <= frame.Time; _learned++)
                 if (_role.SentBy(_judged[_learned])) _rewriter.LearnCaptured(_judged[_learned]);
             // The replay's own frames (number 0: a synthesised handshake's answers) are made to fit and go at once.
             if (Gated && frame.IsTcp && frame.Number != 0)

@@ -1,3 +1,4 @@
+using Netstack.Time;
 using Netstack.Wire;
 
 namespace Netstack.Harness.Replay;
@@ -5,22 +6,27 @@ namespace Netstack.Harness.Replay;
 /// <summary>What the captured endpoint's application did on one connection or UDP port, as a list of
 /// steps: after the peer had sent <see cref="PeerBytesBefore"/> bytes (or datagrams), at the captured time,
 /// send <see cref="Payload"/> (or, for TCP, close when <see cref="Close"/> is set).</summary>
-public sealed record ServerStep(long TimeNanoseconds, long PeerBytesBefore, bool PeerClosedBefore, byte[] Payload, bool Close)
+public sealed record ServerStep(Instant Time, long PeerBytesBefore, bool PeerClosedBefore, byte[] Payload, bool Close)
 {
     /// <summary>UDP: where the captured endpoint sent the datagram (several peers may share one server port); 0 for TCP.</summary>
     public IpAddress ToAddress { get; init; }
     public ushort ToPort { get; init; }
+
+    /// <summary>Whether the peer has sent what the captured application had received before this step: its bytes
+    /// (or datagrams) and, when the step came after the peer's FIN, the FIN. The time is the caller's rule: the
+    /// virtual replay waits for the captured time, the kernel's keeps the captured distance from a late step.</summary>
+    public bool PeerHasSent(long received, bool peerClosed) => received >= PeerBytesBefore && (!PeerClosedBefore || peerClosed);
 }
 
 /// <summary>An echo request our endpoint sent: sent again by the replay with the same fields and data.</summary>
-public sealed record EchoRequestStep(long TimeNanoseconds, IpAddress Destination, ushort Identifier, ushort Sequence, byte[] Data, byte Ttl, bool DontFragment);
+public sealed record EchoRequestStep(Instant Time, IpAddress Destination, ushort Identifier, ushort Sequence, byte[] Data, byte Ttl, bool DontFragment);
 
 /// <summary>A TCP connection of our endpoint in the capture, with what its application sent: accepted on
-/// <see cref="Port"/>, or (when <see cref="Active"/>) opened from it at <see cref="ConnectNanoseconds"/>.</summary>
+/// <see cref="Port"/>, or (when <see cref="Active"/>) opened from it at <see cref="ConnectAt"/>.</summary>
 public sealed record TcpServerScript(ushort Port, IpAddress PeerAddress, ushort PeerPort, List<ServerStep> Steps)
 {
     public bool Active { get; init; }
-    public long ConnectNanoseconds { get; init; }
+    public Instant ConnectAt { get; init; }
     /// <summary>The peer reset the connection in the capture, so a refused connect or a reset is expected.</summary>
     public bool PeerReset { get; set; }
     /// <summary>Set when the capture starts after this connection's handshake: the replay synthesises one.</summary>
@@ -30,16 +36,16 @@ public sealed record TcpServerScript(ushort Port, IpAddress PeerAddress, ushort 
 /// <summary>Where a connection stands at its first captured frame when the capture lacks its handshake: the
 /// ISNs implied by the first sequence and acknowledgment numbers (one before the first byte seen each way),
 /// the timestamp clocks, and whether our endpoint was the connecting side (guessed: the higher port).</summary>
-public sealed record MidstreamStart(int FirstFrame, long FirstNanoseconds, uint CapturedPeerIsn, uint CapturedOurIsn,
+public sealed record MidstreamStart(int FirstFrame, Instant FirstAt, uint CapturedPeerIsn, uint CapturedOurIsn,
     bool Timestamps, uint PeerTsVal, uint OurTsVal, string PeerMac)
 {
     /// <summary>Most the synthesised handshake goes before the first captured frame of its connection (less
     /// when other frames are closer: it starts after the frame before). The peer's SYN (server role) or our
     /// connect (client role) starts it; the rest answers our stack at once.</summary>
-    public const long LeadNanoseconds = 3_000_000;
+    public static readonly Duration Lead = Duration.FromMilliseconds(3);
 
     /// <summary>When the peer's synthesised SYN is injected, or our application connects.</summary>
-    public long StartNanoseconds { get; init; }
+    public Instant StartAt { get; init; }
 }
 
 /// <summary>A UDP port our endpoint used in the capture: per datagram it sent, how many had arrived before.
@@ -57,8 +63,8 @@ public static class ServerScripts
 {
     /// <summary>When the application sent <paramref name="first"/>: at the ARP request (neighbour solicitation) our
     /// endpoint sent just before it for the same peer, if there was one, else at the frame itself.</summary>
-    private static long ResolvedSince(ReplayFrame? previousOurs, ReplayFrame first) =>
-        previousOurs is { } request && request.Resolves(first.IpDestination) ? request.TimeNanoseconds : first.TimeNanoseconds;
+    private static Instant ResolvedSince(ReplayFrame? previousOurs, ReplayFrame first) =>
+        previousOurs is { } request && request.Resolves(first.IpDestination) ? request.Time : first.Time;
 
     /// <summary>The echo requests our endpoint sent, reassembled from their fragments, each to be sent again
     /// with its identifier, sequence number, data, TTL and DF at its captured time (at the ARP request our
@@ -110,14 +116,14 @@ public static class ServerScripts
         // When our endpoint's previous frame was an ARP request for the peer, the connect happened then: the
         // address had to be resolved before the SYN could go out.
         ReplayFrame? previousOurs = null;
-        long previousTime = 0;
+        var previousTime = Instant.Zero;
         var held = new Dictionary<(IpAddress, ushort, ushort), SortedDictionary<long, byte[]>>();
         // Connections whose captured FIN came before all the bytes it follows: where it is, and when it was captured.
-        var closeAfter = new Dictionary<(IpAddress, ushort, ushort), (long Offset, long TimeNanoseconds)>();
+        var closeAfter = new Dictionary<(IpAddress, ushort, ushort), (long Offset, Instant Time)>();
         foreach (var f in frames)
         {
-            long previous = previousTime;
-            previousTime = f.TimeNanoseconds;
+            var previous = previousTime;
+            previousTime = f.Time;
             bool ours = role.SentBy(f);
             var before = previousOurs;
             if (ours) previousOurs = f;
@@ -133,7 +139,7 @@ public static class ServerScripts
                 {
                     tcp[key] = (new TcpServerScript(f.SourcePort, f.IpDestination, f.DestinationPort, new()) {
                         Active = true,
-                        ConnectNanoseconds = ResolvedSince(before, f),
+                        ConnectAt = ResolvedSince(before, f),
                     },
                         0, f.Seq + 1, 0, false, false);
                     continue;
@@ -143,16 +149,16 @@ public static class ServerScripts
                     // No handshake in the capture: start from the numbers this frame shows.
                     uint ourStart = ours ? f.Seq : f.Ack, peerStart = ours ? f.Ack : f.Seq;
                     ushort ourPort = ours ? f.SourcePort : f.DestinationPort, peerPort = ours ? f.DestinationPort : f.SourcePort;
-                    long startAt = Math.Max(previous, f.TimeNanoseconds - MidstreamStart.LeadNanoseconds);
+                    var startAt = Instant.Max(previous, f.Time - MidstreamStart.Lead);
                     // When our endpoint had just resolved the peer, the connection was opened then.
                     if (before is { } request && request.Resolves(ours ? f.IpDestination : f.IpSource))
-                        startAt = request.TimeNanoseconds;
-                    var start = new MidstreamStart(f.Number, f.TimeNanoseconds, peerStart - 1, ourStart - 1, f.TimestampOffset >= 0,
-                        ours ? f.TsEcr : f.TsVal, ours ? f.TsVal : f.TsEcr, ours ? f.EthDestination : f.EthSource) { StartNanoseconds = startAt };
+                        startAt = request.Time;
+                    var start = new MidstreamStart(f.Number, f.Time, peerStart - 1, ourStart - 1, f.TimestampOffset >= 0,
+                        ours ? f.TsEcr : f.TsVal, ours ? f.TsVal : f.TsEcr, ours ? f.EthDestination : f.EthSource) { StartAt = startAt };
                     tcp[key] = (new TcpServerScript(ourPort, ours ? f.IpDestination : f.IpSource, peerPort, new())
                     {
                         Active = ourPort > peerPort,
-                        ConnectNanoseconds = startAt,
+                        ConnectAt = startAt,
                         Midstream = start,
                     }, peerStart, ourStart, 0, false, false);
                 }
@@ -184,7 +190,7 @@ public static class ServerScripts
                                 if (at + bytes.Length > end) data.AddRange(bytes[(int)(end - at)..]);
                                 end = Math.Max(end, at + bytes.Length);
                             }
-                            c.Script.Steps.Add(new ServerStep(f.TimeNanoseconds, c.PeerBytes, c.PeerFin, data.ToArray(), false));
+                            c.Script.Steps.Add(new ServerStep(f.Time, c.PeerBytes, c.PeerFin, data.ToArray(), false));
                             sent += data.Count;
                         }
                     }
@@ -192,13 +198,13 @@ public static class ServerScripts
                     {
                         // A FIN that overtook bytes lost before the capture point (their retransmission comes later)
                         // closes once they are sent: the application closed after writing them.
-                        if (offset + f.TcpPayloadLength > sent) closeAfter[key] = (offset + f.TcpPayloadLength, f.TimeNanoseconds);
-                        else c.Script.Steps.Add(new ServerStep(f.TimeNanoseconds, c.PeerBytes, c.PeerFin, [], true));
+                        if (offset + f.TcpPayloadLength > sent) closeAfter[key] = (offset + f.TcpPayloadLength, f.Time);
+                        else c.Script.Steps.Add(new ServerStep(f.Time, c.PeerBytes, c.PeerFin, [], true));
                         c.OurFin = true;
                     }
                     else if (closeAfter.TryGetValue(key, out var close) && sent >= close.Offset)
                     {
-                        c.Script.Steps.Add(new ServerStep(f.TimeNanoseconds, c.PeerBytes, c.PeerFin, [], true));
+                        c.Script.Steps.Add(new ServerStep(f.Time, c.PeerBytes, c.PeerFin, [], true));
                         closeAfter.Remove(key);
                     }
                 }
@@ -227,14 +233,14 @@ public static class ServerScripts
                 }
                 else if (ours && udp.TryGetValue(f.SourcePort, out var u))
                 {
-                    u.Script.Steps.Add(new ServerStep(f.TimeNanoseconds, u.Datagrams, false, f.UdpPayload.ToArray(), false)
+                    u.Script.Steps.Add(new ServerStep(f.Time, u.Datagrams, false, f.UdpPayload.ToArray(), false)
                         { ToAddress = f.IpDestination, ToPort = f.DestinationPort });
                 }
             }
         }
         // A FIN whose preceding bytes the capture never shows (all of them) closes after the ones it shows.
         foreach (var (key, close) in closeAfter)
-            if (tcp.TryGetValue(key, out var c)) c.Script.Steps.Add(new ServerStep(close.TimeNanoseconds, c.PeerBytes, c.PeerFin, [], true));
+            if (tcp.TryGetValue(key, out var c)) c.Script.Steps.Add(new ServerStep(close.Time, c.PeerBytes, c.PeerFin, [], true));
         // A port our endpoint answered with port-unreachable stays closed; every other port the peer sent to is open.
         var closed = frames.Where(f => role.SentBy(f) && f.IsIcmp && (f.IsIpv6 ? f.IcmpType == 1 && f.IcmpCode == 4 && f.L4Length >= 8 + 40 + 4
                 : f.IcmpType == 3 && f.IcmpCode == 3 && f.L4Length >= 8 + 20 + 4))

@@ -24,7 +24,7 @@ public static class ReplayReportPage
         string ours = address + " (our stack)";
         string HostOf(byte[] frame, bool fromUs) => fromUs ? ours : SenderAddress(frame) is { } a && a == address ? address + " (captured)" : SenderAddress(frame) ?? "?";
 
-        var captured = Log(result.Captured.Select(f => (new Instant(f.TimeNanoseconds), f.Bytes, HostOf(f.Bytes, false))));
+        var captured = Log(result.Captured.Select(f => (f.Time, f.Bytes, HostOf(f.Bytes, false))));
         page.Add(Result($"captured: {Path.GetFileName(capturePath)}", capturePath, seed, true, captured, []), null,
             note: $"the capture as recorded; {address} is the endpoint our stack replaces");
 
@@ -42,7 +42,7 @@ public static class ReplayReportPage
         }
         else
         {
-            replayed = result.Ours.Select(f => (new Instant(f.TimeNanoseconds), f.Bytes, HostOf(f.Bytes, true)));
+            replayed = result.Ours.Select(f => (f.Time, f.Bytes, HostOf(f.Bytes, true)));
             seen = "our stack's frames only: replay with --out DIR to see the injected frames too";
         }
         var report = result.Report;

@@ -9,10 +9,7 @@ public static partial class TimeSyntax
 {
     /// <summary>The longest duration a scenario may write (11.6 days): far beyond any test, and small enough that
     /// sums of many relative times stay far from overflowing 64-bit nanoseconds.</summary>
-    public const long MaxDurationNanoseconds = 1_000_000L * Duration.NanosecondsPerSecond;
-
-    /// <summary><see cref="MaxDurationNanoseconds"/> as a <see cref="Duration"/>.</summary>
-    public static readonly Duration MaxDuration = Duration.FromNanoseconds(MaxDurationNanoseconds);
+    public static readonly Duration MaxDuration = Duration.FromSeconds(1_000_000);
 
     /// <summary>The highest bit rate a scenario may write: 1 Tbit/s.</summary>
     public const long MaxBitsPerSecond = 1_000_000_000_000;
@@ -41,7 +38,8 @@ public static partial class TimeSyntax
             "s" => Duration.NanosecondsPerSecond,
             _ => 60 * Duration.NanosecondsPerSecond,
         };
-        if (n > MaxDurationNanoseconds / scale) return false;
+        // The number is a decimal as written: compared in nanoseconds before it becomes a Duration.
+        if (n > MaxDuration.Nanoseconds / scale) return false;
         var ns = n * scale;
         if (ns != decimal.Truncate(ns)) return false;
         duration = Duration.FromNanoseconds((long)ns);

@@ -109,7 +109,7 @@ internal sealed class YamlMapping
         if (Get(key) is not { } node) return null;
         var text = Scalar(node, key);
         if (TimeSyntax.IsTooLongDuration(text))
-            throw Error(_file, node, $"time '{text}' for '{key}' is too large: at most {TimeSyntax.MaxDuration.Nanoseconds / Netstack.Time.Duration.NanosecondsPerSecond}s");
+            throw Error(_file, node, $"time '{text}' for '{key}' is too large: at most {TimeSyntax.MaxDuration.WholeSeconds}s");
         if (!TimeSyntax.TryParseDuration(text, out var duration))
             throw Error(_file, node, $"bad time '{text}' for '{key}': expected a number with a unit (ns, us, ms, s, m), like 250ms or 1.5s");
         return duration;

@@ -58,6 +58,8 @@ public readonly record struct Duration(long Nanoseconds) : IComparable<Duration>
     public double TotalSeconds => Nanoseconds / (double)NanosecondsPerSecond;
     /// <summary>Whole milliseconds, truncated toward zero.</summary>
     public long WholeMilliseconds => Nanoseconds / NanosecondsPerMillisecond;
+    /// <summary>Whole seconds, truncated toward zero.</summary>
+    public long WholeSeconds => Nanoseconds / NanosecondsPerSecond;
     /// <summary>True for a negative length.</summary>
     public bool IsNegative => Nanoseconds < 0;
 

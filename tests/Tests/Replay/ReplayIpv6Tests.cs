@@ -120,7 +120,7 @@ public class ReplayIpv6Tests
         byte[] chain = [44, 0, 1, 4, 0, 0, 0, 0, 58, 0, 0, 1, 0, 0, 0, 7, .. echo];
         var frame = IpFrame("02:00:00:00:0a:01", "02:00:00:00:0b:02", a, b, 64, 0, chain);
 
-        var f = new ReplayFrame(1, 0, frame);
+        var f = new ReplayFrame(1, Instant.Zero, frame);
 
         f.IsIpv6.Should().BeTrue();
         f.ExtensionHeaders.Should().Be("0,44");

@@ -76,6 +76,34 @@ public class BulkReceiveTraceTests : TraceTestBase
     }
 
     [Test]
+    public void The_buffer_doubles_when_the_application_reads_more_than_half_of_it_within_one_round_trip()
+    {
+        // Timestamps on: the receiver times its RTT by the age of the TSval the peer echoes on data.
+        EstablishPassive(Plain(new TcpSettings { ReceiveBufferSize = Buffer, ReceiveBufferMaxSize = 4 * Buffer, DelayedAck = false })
+            with { Timestamps = true }, synOptions: ScriptedPeer.Opts(mss: 1460, ws: 7, tsVal: 1));
+        var rtt = Duration.FromMilliseconds(2);
+        int offset = 0;
+        uint tsVal = 2, echo = Peer.Sent[0].Options.TsVal; // the SYN-ACK's
+        // Each round trip the peer sends `bytes` (never the whole window, so the window-filled rule stays out of it),
+        // echoing the TSval of our latest ACK, and the application reads it all.
+        void RoundTrip(int bytes)
+        {
+            if (Peer.TakeAll() is [.., var ack]) echo = ack.Options.TsVal;
+            Peer.RunFor(rtt);
+            for (int sent = 0; sent < bytes; sent += Segment)
+                Peer.Send(TcpFlags.Ack, P(offset + sent), H(0), options: ScriptedPeer.Opts(tsVal: tsVal++, tsEcr: echo),
+                    payload: Bytes(Math.Min(Segment, bytes - sent), offset + sent));
+            Peer.RunFor(Duration.Zero);
+            ReadAll(bytes);
+            offset += bytes;
+        }
+        for (int i = 0; i < 4; i++) RoundTrip(Buffer / 2);
+        Conn.ReceiveBufferCapacity.Should().Be(Buffer, "half the buffer per round trip: the window holds two of them");
+        for (int i = 0; i < 3; i++) RoundTrip(Buffer / 2 + 2 * Segment);
+        Conn.ReceiveBufferCapacity.Should().Be(2 * Buffer, "more than half the buffer was read in one round trip");
+    }
+
+    [Test]
     public void Without_a_limit_the_buffer_never_grows()
     {
         Establish(new TcpSettings { ReceiveBufferSize = Buffer, DelayedAck = false });

@@ -24,6 +24,7 @@ public sealed partial class TcpConnection
         int n = _recv.Read(destination);
         if (n > 0 && _synReceived && State is TcpState.Established or TcpState.FinWait1 or TcpState.FinWait2)
         {
+            CountReadForTuning(n);
             if (_receiveWindowFilled && _recv.Readable == 0) GrowReceiveBuffer();
             if (_settings.DeferAckUntilRead ? AckOnRead() : AdvertisableRightEdge() - _rcvAdvRight >= Math.Min(_recv.Capacity / 2, 2 * _ourMss))
                 SendAck();

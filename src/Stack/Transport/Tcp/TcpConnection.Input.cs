@@ -149,6 +149,7 @@ public sealed partial class TcpConnection
             _tsRecent = opts.TsVal;
 
         // Seventh: segment text.
+        if (payload.Length > 0 && _tsEnabled && opts.HasTimestamp) SampleReceiverRtt(opts.TsEcr);
         if (payload.Length > 0) ReceiveText(seq, payload, rcvWnd);
 
         // Eighth: FIN (held until every byte before it has arrived).

@@ -34,8 +34,9 @@ public sealed partial class TcpConnection
     private bool _synReceived, _receiveShutdown;
     private int _rcvBytesUnacked, _largestSegmentSeen;
     private bool _ackNow;
-    /// <summary>The peer filled the advertised window since the application last read everything: if it now
-    /// does, the buffer grows (<see cref="TcpSettings.ReceiveBufferMaxSize"/>).</summary>
+    /// <summary>The peer filled the advertised window (or the application read more than half the buffer in one
+    /// receiver RTT) since the application last read everything: if it now does, the buffer grows
+    /// (<see cref="TcpSettings.ReceiveBufferMaxSize"/>).</summary>
     private bool _receiveWindowFilled;
     /// <summary>Data segments still to be acknowledged at once (quick-ACK mode, TcpSettings.QuickAckSegments).</summary>
     private int _quickAcksLeft;

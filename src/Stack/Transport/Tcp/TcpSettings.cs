@@ -13,8 +13,9 @@ public sealed record TcpSettings
     public int ReceiveBufferSize { get; init; } = 256 * 1024;
     /// <summary>Receive-buffer auto-tuning, as Linux grows a socket's buffer towards tcp_rmem[2]: when larger than
     /// <see cref="ReceiveBufferSize"/>, a connection's buffer doubles, up to this size, each time the peer filled the
-    /// whole advertised window and the application then read everything (the window, not the reader, held the
-    /// sender back). A reader that does not keep up never grows it. 0: the buffer stays at
+    /// whole advertised window, or the application read more than half the buffer within one receiver RTT (Linux's
+    /// dynamic right-sizing: a window holds two RTTs of reading), and the application then read everything (the
+    /// window, not the reader, held the sender back). A reader that does not keep up never grows it. 0: the buffer stays at
     /// <see cref="ReceiveBufferSize"/>. The window scale offered covers this size.</summary>
     public int ReceiveBufferMaxSize { get; init; }
     /// <summary>Linux's receiver ACK pacing for bulk transfers (tcp_input.c __tcp_ack_snd_check, tcp.c

@@ -45,13 +45,12 @@ public sealed class LinuxPeer : IDisposable
             ns.MustRun("ip", "link", "set", "dev", device, "address", i.Mac.ToString(), "mtu", (i.Mtu ?? mtu).ToString());
             ns.MustRun("ip", "addr", "add", i.Address.ToString(), "dev", device);
             if (i.HasIpv6) EnableIpv6(ns, device, i, host.DuplicateAddressDetection);
-            ns.MustRun("ip", "link", "set", "dev", device, "up");
+            peer.Tap = ns.OpenTap(loop, device, i.Mtu ?? mtu, offload);
+            peer._owned.Add(peer.Tap);
             foreach (var r in host.Routes)
                 ns.MustRun("ip", "route", "add", r.Prefix.PrefixLength == 0 ? "default" : $"{r.Prefix.Network}/{r.Prefix.PrefixLength}", "via", r.Gateway.ToString());
             if (host.TimeToLive is { } ttl)
                 ns.MustRun("sysctl", "-qw", $"net.ipv4.ip_default_ttl={ttl}");
-            peer.Tap = ns.RunInside(() => new TapLink(loop, device, i.Mtu ?? mtu, offload));
-            peer._owned.Add(peer.Tap);
             peer.WarmUpSockets();
             return peer;
         }

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Netstack.Drivers.Tap;
 using Netstack.Time;
 
 namespace Netstack.Harness.Linux;
@@ -85,6 +86,43 @@ public sealed class NetworkNamespace : IDisposable
         MustRun("ip", "addr", "add", kernelCidr, "dev", device);
         if (mtu is { } m) MustRun("ip", "link", "set", device, "mtu", m.ToString());
         MustRun("ip", "link", "set", device, "up");
+    }
+
+    /// <summary>Opens the tap <paramref name="device"/> (made, addressed and still down) from inside the namespace,
+    /// then brings it up, and returns once the kernel transmits on it. The order matters: a tap gets its carrier
+    /// when a reader opens it, and a device brought up without carrier keeps the "noop" queueing discipline, which
+    /// drops every frame the kernel sends, until link-watch handles the carrier event; the kernel may defer that by up
+    /// to a second. Brought up with carrier, the device gets its queueing discipline at once. Seen without it: the
+    /// kernel's ARP reply to a replay's first frame was lost, the request itself having been received.</summary>
+    public TapLink OpenTap(RealTimeEventLoop loop, string device, int mtu, bool offload = false)
+    {
+        var tap = RunInside(() => new TapLink(loop, device, mtu, offload));
+        try
+        {
+            MustRun("ip", "link", "set", "dev", device, "up");
+            WaitUntilTransmitting(device, Duration.FromSeconds(5));
+            return tap;
+        }
+        catch
+        {
+            tap.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Waits until <paramref name="device"/> is up with its queueing discipline in place (not "qdisc noop"):
+    /// only then does what the kernel sends on it leave.</summary>
+    public void WaitUntilTransmitting(string device, Duration timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout.ToTimeSpan();
+        string shown;
+        while ((shown = MustRun("ip", "-o", "link", "show", "dev", device).Output).Contains(" qdisc noop ", StringComparison.Ordinal)
+               || !shown.Contains(",UP", StringComparison.Ordinal))
+        {
+            if (DateTime.UtcNow >= deadline)
+                throw new TimeoutException($"{device} in {Name} does not transmit after {timeout.TotalSeconds:0.#} s: {shown.Trim()}");
+            Thread.Sleep(5);
+        }
     }
 
     /// <summary>Runs <paramref name="open"/> on a thread that has entered the namespace, so the sockets and tap

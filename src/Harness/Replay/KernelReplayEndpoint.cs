@@ -58,8 +58,7 @@ public sealed class KernelReplayEndpoint : IReplayEndpoint, IFrameReceiver
                     _namespace.MustRun("sysctl", "-qw", $"net.ipv6.conf.{Device}.{setting}");
                 foreach (var a in ipv6) _namespace.MustRun("ip", "-6", "addr", "add", a.ToString(), "dev", Device, "nodad");
             }
-            _namespace.MustRun("ip", "link", "set", "dev", Device, "up");
-            _tap = _namespace.RunInside(() => new TapLink(_session.Loop, Device, mtu));
+            _tap = _namespace.OpenTap(_session.Loop, Device, mtu);
             _tap.Attach(this);
             // Time zero is now, before the session schedules the first frame: the namespace and tap are ready.
             _session.StartClock(null);

@@ -91,9 +91,10 @@ public sealed class NetworkNamespace : IDisposable
     /// <summary>Opens the tap <paramref name="device"/> (made, addressed and still down) from inside the namespace,
     /// then brings it up, and returns once the kernel transmits on it. The order matters: a tap gets its carrier
     /// when a reader opens it, and a device brought up without carrier keeps the "noop" queueing discipline, which
-    /// drops every frame the kernel sends, until link-watch handles the carrier event; the kernel may defer that by up
-    /// to a second. Brought up with carrier, the device gets its queueing discipline at once. Seen without it: the
-    /// kernel's ARP reply to a replay's first frame was lost, the request itself having been received.</summary>
+    /// drops every frame the kernel sends, until link-watch handles the carrier event in a kernel worker, which a
+    /// loaded machine runs late. Brought up with carrier, the device gets its queueing discipline at once, in the
+    /// command that brings it up. Measured with an ARP request written at once into a fresh tap, at load 8-13: the
+    /// reply was lost 6 times in 330 when the tap was up before it was opened, 0 in 290 when opened first.</summary>
     public TapLink OpenTap(RealTimeEventLoop loop, string device, int mtu, bool offload = false)
     {
         var tap = RunInside(() => new TapLink(loop, device, mtu, offload));

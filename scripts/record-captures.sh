@@ -122,7 +122,7 @@ record() {
 
 wanted arp-ping && record arp-ping "" "ping -c 2 -i 0.2 -s 56 $B_IP"
 wanted ping-fragmented && record ping-fragmented "" "ping -c 1 -s 3000 $B_IP"
-wanted udp-echo && record udp-echo "socat -T 2 UDP4-RECVFROM:7007,bind=$B_IP EXEC:'echo reply'" \
+wanted udp-echo && record udp-echo "socat -T 2 UDP4-RECVFROM:7007,bind=$B_IP SYSTEM:'read -r request; echo reply'" \
     "echo request | socat -t 1 - UDP4:$B_IP:7007"
 # A tiny HTTP/1.1-ish server: reads the request line and headers, answers, closes.
 cat >"$tmp/http-server.sh" <<'SH'
@@ -138,7 +138,7 @@ wanted tcp-refused && record tcp-refused "" "socat -T 1 - TCP4:$B_IP:9 </dev/nul
 # request over IPv6, between the same two hosts.
 wanted ping6 && record ping6 "" "ping -6 -c 2 -i 0.2 -s 56 $B_IP6" dual
 wanted ping6-fragmented && record ping6-fragmented "" "ping -6 -c 1 -s 3000 $B_IP6" dual
-wanted udp6-echo && record udp6-echo "socat -T 2 UDP6-RECVFROM:7007,bind=[$B_IP6] EXEC:'echo reply'" \
+wanted udp6-echo && record udp6-echo "socat -T 2 UDP6-RECVFROM:7007,bind=[$B_IP6] SYSTEM:'read -r request; echo reply'" \
     "echo request | socat -t 1 - UDP6:[$B_IP6]:7007" dual
 wanted tcp6-http && record tcp6-http "socat TCP6-LISTEN:8080,bind=[$B_IP6],reuseaddr SYSTEM:'sh $tmp/http-server.sh'" \
     "curl -s -6 --http1.1 -H 'Connection: close' http://[$B_IP6]:8080/" dual
@@ -282,7 +282,7 @@ record_multiflow() {
     servers+=($!)
     ip netns exec "$B" socat TCP4-LISTEN:8081,bind=$B_IP,reuseaddr,fork EXEC:cat </dev/null >/dev/null 2>&1 &
     servers+=($!)
-    ip netns exec "$B" socat UDP4-RECVFROM:7007,bind=$B_IP,fork EXEC:'echo reply' </dev/null >/dev/null 2>&1 &
+    ip netns exec "$B" socat UDP4-RECVFROM:7007,bind=$B_IP,fork SYSTEM:'read -r request; echo reply' </dev/null >/dev/null 2>&1 &
     servers+=($!)
     for port in 8080 8081; do wait_for "the server on $port listening" sh -c "ip netns exec $B ss -Hltn 'sport = :$port' | grep -q ."; done
     wait_for "the UDP server listening" sh -c "ip netns exec $B ss -Hlun 'sport = :7007' | grep -q ."

@@ -192,11 +192,7 @@ public sealed class VirtualSegment
             slot = _slotBuffers.Count;
             _slotBuffers.Add(buffer = []);
         }
-        if (buffer.Length < frame.Length)
-        {
-            if (buffer.Length > 0) ArrayPool<byte>.Shared.Return(buffer);
-            _slotBuffers[slot] = buffer = ArrayPool<byte>.Shared.Rent(Math.Max(frame.Length, 1518));
-        }
+        _slotBuffers[slot] = buffer = FitFrame(buffer, frame.Length);
         frame.CopyTo(buffer);
         FrameCopiesInFlight++;
         Loop.Schedule(arrival, to.Arrival ??= new UnicastArrival(this, to),
@@ -206,8 +202,7 @@ public sealed class VirtualSegment
     private void FreeSlot(int slot, byte[] buffer)
     {
         FrameCopiesInFlight--;
-        if (_pooledFrameBytes + buffer.Length <= MaxPooledFrameBytes) _pooledFrameBytes += buffer.Length;
-        else
+        if (!KeepPooled(buffer.Length))
         {
             ArrayPool<byte>.Shared.Return(buffer);
             _slotBuffers[slot] = [];
@@ -264,11 +259,7 @@ public sealed class VirtualSegment
         if (_freeFrames.Count < MaxPooledArrivals) _freeFrames.Push(inFlight);
         if (--frame.Receivers > 0) return;
         FrameCopiesInFlight--;
-        if (_pooledFrameBytes + frame.Capacity <= MaxPooledFrameBytes)
-        {
-            _pooledFrameBytes += frame.Capacity;
-            _freeShared.Push(frame);
-        }
+        if (KeepPooled(frame.Capacity)) _freeShared.Push(frame);
         else frame.Release();
     }
 
@@ -276,6 +267,26 @@ public sealed class VirtualSegment
     private const int MaxPooledArrivals = 1 << 16;
     private const long MaxPooledFrameBytes = 16L << 20;
     private long _pooledFrameBytes;
+    // A frame buffer holds at least a full Ethernet frame, so one reused for steady traffic never grows.
+    private const int MinFrameBuffer = 1518;
+
+    /// <summary>Whether a freed frame buffer of <paramref name="capacity"/> bytes stays in the pools (counted) or goes
+    /// back to the shared array pool: the pools keep at most <see cref="MaxPooledFrameBytes"/>.</summary>
+    private bool KeepPooled(int capacity)
+    {
+        if (_pooledFrameBytes + capacity > MaxPooledFrameBytes) return false;
+        _pooledFrameBytes += capacity;
+        return true;
+    }
+
+    /// <summary><paramref name="buffer"/> when it holds <paramref name="length"/> bytes, else a larger one rented in
+    /// its place (the old one returned).</summary>
+    private static byte[] FitFrame(byte[] buffer, int length)
+    {
+        if (buffer.Length >= length) return buffer;
+        if (buffer.Length > 0) ArrayPool<byte>.Shared.Return(buffer);
+        return ArrayPool<byte>.Shared.Rent(Math.Max(length, MinFrameBuffer));
+    }
 
     /// <summary>The bytes of a frame on the wire, shared by every port it is on its way to; back to the pool when the
     /// last of them has it.</summary>
@@ -305,11 +316,7 @@ public sealed class VirtualSegment
             Receivers = receivers;
             ChecksumsVouched = checksumsVouched;
             _length = frame.Length;
-            if (_buffer.Length < frame.Length)
-            {
-                if (_buffer.Length > 0) ArrayPool<byte>.Shared.Return(_buffer);
-                _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(frame.Length, 1518));
-            }
+            _buffer = FitFrame(_buffer, frame.Length);
             frame.CopyTo(_buffer);
         }
     }

@@ -291,7 +291,7 @@ public sealed class KernelReplayApplications
             while (!Stopped && next < script.Steps.Count)
             {
                 var step = script.Steps[next];
-                if (_loop.Now < step.Time || received < step.PeerBytesBefore || (peer is null && step.ToPort == 0)) return;
+                if (_loop.Now < step.Time || !step.PeerHasSent(received, peerClosed: false) || (peer is null && step.ToPort == 0)) return;
                 next++;
                 try
                 {

@@ -166,7 +166,7 @@ public sealed class ReplayApplications : IScheduledAction
             while (next < script.Steps.Count)
             {
                 var step = script.Steps[next];
-                if (_stack.Scheduler.Now < step.Time || received < step.PeerBytesBefore || (peerPort == 0 && step.ToPort == 0)) return;
+                if (_stack.Scheduler.Now < step.Time || !step.PeerHasSent(received, peerClosed: false) || (peerPort == 0 && step.ToPort == 0)) return;
                 next++;
                 if (step.ToPort != 0) socket.SendTo(step.Payload, step.ToAddress, step.ToPort);
                 else socket.SendTo(step.Payload, peer, peerPort);

@@ -29,10 +29,11 @@ internal sealed class BbrController : CongestionState, ICongestionController
     /// <inheritdoc />
     public DeliveryRateEstimator? DeliveryRate => _rate;
 
-    /// <summary>The model's pacing rate; the first call sets it from the handshake's RTT sample (none: the model's
-    /// default).</summary>
+    /// <inheritdoc />
     public bool Paces => true;
 
+    /// <summary>The model's pacing rate; the first call sets it from the handshake's RTT sample (none: the model's
+    /// default).</summary>
     public double PacingRate(Duration smoothedRtt)
     {
         if (Model.PacingRate <= 0) Model.InitPacingRate(smoothedRtt);

@@ -20,6 +20,7 @@ internal class NewRenoController : CongestionState, ICongestionController
     public DeliveryRateEstimator? DeliveryRate => null;
     /// <inheritdoc />
     public double PacingRate(Duration smoothedRtt) => 0;
+    /// <inheritdoc />
     public bool Paces => false;
 
     /// <summary>cwnd below ssthresh: growth is exponential (RFC 5681 §3.1).</summary>

@@ -63,7 +63,7 @@ public sealed partial class TcpConnection
     /// window is seldom filled to the byte).</summary>
     private void NoteWindowFilled()
     {
-        if (_settings.ReceiveBufferMaxSize > _recv.Capacity
+        if (ReceiveBufferCanGrow
             && _rcvAdvRight - _recv.Next < Math.Max(_ourMss, (_rcvAdvRight - _lastAckSent) / 4))
             _receiveWindowFilled = true;
     }

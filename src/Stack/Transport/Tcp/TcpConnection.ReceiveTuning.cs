@@ -15,10 +15,13 @@ public sealed partial class TcpConnection
     private Instant _readRoundStart;
     private long _readThisRound;
 
+    /// <summary>Auto-tuning is on and the buffer has not reached <see cref="TcpSettings.ReceiveBufferMaxSize"/>.</summary>
+    private bool ReceiveBufferCanGrow => _settings.ReceiveBufferMaxSize > _recv.Capacity;
+
     /// <summary>A data segment echoing one of our TSvals: its age is a sample of the receiver's RTT.</summary>
     private void SampleReceiverRtt(uint tsEcr)
     {
-        if (_settings.ReceiveBufferMaxSize <= _recv.Capacity || tsEcr == 0) return;
+        if (!ReceiveBufferCanGrow || tsEcr == 0) return;
         long ms = Math.Max(1, unchecked((int)(TsNow - tsEcr)));
         if (_receiverRtt <= Duration.Zero) _readRoundStart = _scheduler.Now;
         _receiverRtt = Duration.FromMilliseconds(ms);
@@ -28,7 +31,7 @@ public sealed partial class TcpConnection
     /// closes it: reading more than half the buffer in it marks the buffer for growth; this read opens the next.</summary>
     private void CountReadForTuning(int bytes)
     {
-        if (_settings.ReceiveBufferMaxSize <= _recv.Capacity || _receiverRtt <= Duration.Zero) return;
+        if (!ReceiveBufferCanGrow || _receiverRtt <= Duration.Zero) return;
         var now = _scheduler.Now;
         if (now - _readRoundStart >= _receiverRtt)
         {

@@ -4,9 +4,10 @@ using Netstack.Time;
 namespace Netstack.Drivers.Capture;
 
 /// <summary>Writes frames to a classic pcap file (nanosecond-resolution magic <c>0xA1B23C4D</c>, Ethernet) through
-/// a write buffer of its own: no allocation per frame and no native call per frame; a record header and its frame
-/// are copied into the buffer in one pass, and the buffer goes to an unbuffered stream when full (two buffered
-/// <see cref="FileStream"/> writes per frame took about a quarter of the recording flood's CPU time). SharpPcap writes the same
+/// write buffers of its own: no allocation per frame and no native call per frame; a record header and its frame
+/// are copied into the buffer in one pass (two buffered <see cref="FileStream"/> writes per frame took about a
+/// quarter of the recording flood's CPU time), and a full buffer is written behind the loop's back by
+/// <see cref="WriteBehindStream"/>. SharpPcap writes the same
 /// format, but boxes a timeval per record (32 B/frame) and crosses into libpcap for every write; it stays the
 /// reader, the BPF compiler and the live capture. Time zero of the clock is written as <see cref="Epoch"/> so
 /// captures show a fixed, reproducible date.</summary>
@@ -25,16 +26,19 @@ public sealed class PcapFileSink : IFrameSink, IDisposable
     private const int FileHeaderLength = 24, RecordHeaderLength = 16;
     private const int WriteBufferBytes = 1 << 16;
 
-    private readonly FileStream _stream;
-    private readonly byte[] _buffer = new byte[WriteBufferBytes];
+    private readonly WriteBehindStream _file;
+    private byte[] _buffer;
     private int _buffered;
+    private bool _disposed;
 
     public PcapFileSink(string path, long epochSeconds = Epoch)
     {
         Path = path;
         EpochUnixNanoseconds = epochSeconds * Duration.NanosecondsPerSecond;
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
-        _stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, bufferSize: 0);
+        _file = new WriteBehindStream(new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, bufferSize: 0), path,
+            WriteBufferBytes);
+        _buffer = _file.RentBuffer();
         Span<byte> header = _buffer.AsSpan(0, FileHeaderLength);
         BinaryPrimitives.WriteUInt32LittleEndian(header, NanosecondMagic);
         BinaryPrimitives.WriteUInt16LittleEndian(header[4..], VersionMajor);
@@ -60,12 +64,12 @@ public sealed class PcapFileSink : IFrameSink, IDisposable
         int captured = Math.Min(frame.Length, SnapshotLength);
         if (RecordHeaderLength + captured > WriteBufferBytes - _buffered)
         {
-            Flush();
+            SubmitBuffer();
             if (RecordHeaderLength + captured > WriteBufferBytes)
             {
                 WriteRecordHeader(_buffer, unixNs, captured, frame.Length);
-                _stream.Write(_buffer, 0, RecordHeaderLength);
-                _stream.Write(frame[..captured]);
+                _file.WriteNow(_buffer.AsSpan(0, RecordHeaderLength));
+                _file.WriteNow(frame[..captured]);
                 FramesWritten++;
                 return;
             }
@@ -85,17 +89,32 @@ public sealed class PcapFileSink : IFrameSink, IDisposable
         BinaryPrimitives.WriteUInt32LittleEndian(record[12..], (uint)length);
     }
 
-    /// <summary>Pushes buffered records to the file, so a reader (tshark on a live recording) sees them.</summary>
-    public void Flush()
+    private void SubmitBuffer()
     {
         if (_buffered == 0) return;
-        _stream.Write(_buffer, 0, _buffered);
+        _file.Submit(_buffer, _buffered);
+        _buffer = _file.RentBuffer();
+        _buffered = 0;
+    }
+
+    /// <summary>Returns once every record so far is in the file, so a reader (tshark on a live recording) sees them.</summary>
+    public void Flush()
+    {
+        _file.WriteNow(_buffer.AsSpan(0, _buffered));
         _buffered = 0;
     }
 
     public void Dispose()
     {
-        if (_stream.CanWrite) Flush();
-        _stream.Dispose();
+        if (_disposed) return;
+        _disposed = true;
+        try
+        {
+            Flush();
+        }
+        finally
+        {
+            _file.Dispose();
+        }
     }
 }

@@ -138,21 +138,27 @@ public sealed class TcpStream : Stream, ITcpConnectionObserver
             tcs.TrySetException(new InvalidOperationException("a read is already pending on this stream"));
             return;
         }
+        if (TryCompleteNow(tcs, (out int n) => TryRead(buffer, out n))) return;
+        _readBuffer = buffer;
+        _read = tcs;
+    }
+
+    private delegate bool Attempt<T>(out T result);
+
+    /// <summary>Completes <paramref name="tcs"/> now if <paramref name="attempt"/> can: with its result, or with the
+    /// connection's failure it reports; returns whether it did (false: the caller waits).</summary>
+    private static bool TryCompleteNow<T>(LoopCompletionSource<T> tcs, Attempt<T> attempt)
+    {
         try
         {
-            if (TryRead(buffer, out int n))
-            {
-                tcs.TrySetResult(n);
-                return;
-            }
+            if (!attempt(out T result)) return false;
+            tcs.TrySetResult(result);
         }
         catch (IOException e)
         {
             tcs.TrySetException(e);
-            return;
         }
-        _readBuffer = buffer;
-        _read = tcs;
+        return true;
     }
 
     /// <summary>Completes a read if it can: data, end of stream (0), or the connection's failure.</summary>
@@ -204,19 +210,7 @@ public sealed class TcpStream : Stream, ITcpConnectionObserver
             tcs.TrySetException(new InvalidOperationException("a read is already pending on this stream"));
             return;
         }
-        try
-        {
-            if (TryWaitToRead(out bool readable))
-            {
-                tcs.TrySetResult(readable);
-                return;
-            }
-        }
-        catch (IOException e)
-        {
-            tcs.TrySetException(e);
-            return;
-        }
+        if (TryCompleteNow(tcs, TryWaitToRead)) return;
         _waitToRead = tcs;
     }
 
@@ -421,17 +415,8 @@ public sealed class TcpStream : Stream, ITcpConnectionObserver
     {
         if (_waitToRead is { } wait)
         {
-            try
-            {
-                if (!TryWaitToRead(out bool readable)) return;
-                _waitToRead = null;
-                wait.TrySetResult(readable);
-            }
-            catch (IOException e)
-            {
-                _waitToRead = null;
-                wait.TrySetException(e);
-            }
+            _waitToRead = null;
+            if (!TryCompleteNow(wait, TryWaitToRead)) _waitToRead = wait;
             return;
         }
         if (_read is not { } tcs) return;

@@ -69,17 +69,21 @@ public sealed class GuardedStream : Stream
         else _timer.Arm(Deadline);
     }
 
+    /// <summary>Notes a completed read or write made past this decorator (a service reading the TCP stream in
+    /// place).</summary>
+    public void NoteActivity() => LastActivity = _scheduler.Now;
+
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         int n = await _inner.ReadAsync(buffer, cancellationToken);
-        LastActivity = _scheduler.Now;
+        NoteActivity();
         return n;
     }
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
         await _inner.WriteAsync(buffer, cancellationToken);
-        LastActivity = _scheduler.Now;
+        NoteActivity();
     }
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>

@@ -37,12 +37,12 @@ public sealed class TcpServices(NetworkStack stack, TextWriter output, TextWrite
                     await StreamServices.EchoAsync(stream);
                     break;
                 case ServiceKind.Discard:
-                    var (bytes, sha) = await StreamServices.DiscardAsync(stream);
+                    var (bytes, sha) = await StreamServices.DiscardAsync(tcp, stream.NoteActivity);
                     output.WriteLine($"discard {peer} {bytes} bytes sha256 {sha}");
                     output.Flush();
                     break;
                 case ServiceKind.Sink:
-                    long received = await StreamServices.SinkAsync(stream);
+                    long received = await StreamServices.SinkAsync(tcp, stream.NoteActivity);
                     output.WriteLine($"sink {peer} {received} bytes");
                     output.Flush();
                     break;

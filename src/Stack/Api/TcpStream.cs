@@ -20,6 +20,7 @@ public sealed class TcpStream : Stream, ITcpConnectionObserver
     private TaskCompletionSource<TcpStream>? _connect;
     private Memory<byte> _readBuffer;
     private LoopCompletionSource<int>? _read;
+    private LoopCompletionSource<bool>? _waitToRead;
     private ReadOnlyMemory<byte> _writeRemaining;
     private LoopCompletionSource<bool>? _write;
     private bool _disposed;
@@ -103,7 +104,7 @@ public sealed class TcpStream : Stream, ITcpConnectionObserver
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (Loop.IsOnLoopThread && _read is null)
+        if (Loop.IsOnLoopThread && _read is null && _waitToRead is null)
         {
             try
             {
@@ -132,26 +133,32 @@ public sealed class TcpStream : Stream, ITcpConnectionObserver
 
     private void StartRead(Memory<byte> buffer, LoopCompletionSource<int> tcs)
     {
-        if (_read is not null)
+        if (_read is not null || _waitToRead is not null)
         {
             tcs.TrySetException(new InvalidOperationException("a read is already pending on this stream"));
             return;
         }
+        if (TryCompleteNow(tcs, (out int n) => TryRead(buffer, out n))) return;
+        _readBuffer = buffer;
+        _read = tcs;
+    }
+
+    private delegate bool Attempt<T>(out T result);
+
+    /// <summary>Completes <paramref name="tcs"/> now if <paramref name="attempt"/> can: with its result, or with the
+    /// connection's failure it reports; returns whether it did (false: the caller waits).</summary>
+    private static bool TryCompleteNow<T>(LoopCompletionSource<T> tcs, Attempt<T> attempt)
+    {
         try
         {
-            if (TryRead(buffer, out int n))
-            {
-                tcs.TrySetResult(n);
-                return;
-            }
+            if (!attempt(out T result)) return false;
+            tcs.TrySetResult(result);
         }
         catch (IOException e)
         {
             tcs.TrySetException(e);
-            return;
         }
-        _readBuffer = buffer;
-        _read = tcs;
+        return true;
     }
 
     /// <summary>Completes a read if it can: data, end of stream (0), or the connection's failure.</summary>
@@ -164,6 +171,74 @@ public sealed class TcpStream : Stream, ITcpConnectionObserver
         if (_connection.Error != SocketError.Success) throw Failure("read data from", _connection.Error);
         if (_connection.State == TcpState.Closed) return true; // closed without a FIN: nothing more will come
         return false;
+    }
+
+    /// <summary>Completes with true once received bytes are waiting (for <see cref="ReadInPlace"/> or a read), false at
+    /// the end of the stream (the peer's FIN, or closed); faults as <see cref="ReadAsync(Memory{byte}, CancellationToken)"/>
+    /// does. Takes no bytes: with <see cref="ReadInPlace"/> the data is never copied out of the receive buffer, the
+    /// way System.Threading.Channels pairs WaitToReadAsync with TryRead.</summary>
+    /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
+    /// <exception cref="InvalidOperationException">Another read or wait is pending (reported through the task).</exception>
+    public ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (Loop.IsOnLoopThread && _read is null && _waitToRead is null)
+        {
+            try
+            {
+                if (TryWaitToRead(out bool readable)) return ValueTask.FromResult(readable);
+            }
+            catch (IOException e)
+            {
+                return ValueTask.FromException<bool>(e);
+            }
+        }
+        var tcs = new LoopCompletionSource<bool>(Loop);
+        var task = tcs.Task;
+        Loop.RunOnLoop(() => StartWaitToRead(tcs));
+        tcs.CancelWith(cancellationToken, () =>
+        {
+            if (_waitToRead == tcs) _waitToRead = null;
+        });
+        return task;
+    }
+
+    private void StartWaitToRead(LoopCompletionSource<bool> tcs)
+    {
+        if (_read is not null || _waitToRead is not null)
+        {
+            tcs.TrySetException(new InvalidOperationException("a read is already pending on this stream"));
+            return;
+        }
+        if (TryCompleteNow(tcs, TryWaitToRead)) return;
+        _waitToRead = tcs;
+    }
+
+    /// <summary>Completes a wait if it can: bytes waiting (true), end of stream (false), or the connection's
+    /// failure.</summary>
+    private bool TryWaitToRead(out bool readable)
+    {
+        readable = _connection.BytesToRead > 0;
+        if (readable || _connection.IsReceiveFinished) return true;
+        if (_connection.Error != SocketError.Success) throw Failure("read data from", _connection.Error);
+        return _connection.State == TcpState.Closed;
+    }
+
+    /// <summary>Hands up to <paramref name="maxBytes"/> of the received bytes to <paramref name="handler"/> where they
+    /// lie in the connection's receive buffer (once, or twice where the buffer wraps) and takes them, as a read would
+    /// but without copying them out; returns how many, 0 when none are waiting (see <see cref="WaitToReadAsync"/>).
+    /// For consumers that only look at the bytes (count, hash, parse): the spans are valid only during the call, and
+    /// the handler must not use this stream. A handler's exception propagates; the bytes it was given are taken.
+    /// Only on the event loop thread, where awaits on this stream resume.</summary>
+    /// <exception cref="InvalidOperationException">Off the loop thread, or a read is pending.</exception>
+    public int ReadInPlace<TState>(System.Buffers.ReadOnlySpanAction<byte, TState> handler, TState state,
+        int maxBytes = int.MaxValue)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (!Loop.IsOnLoopThread)
+            throw new InvalidOperationException("ReadInPlace runs on the event loop thread (the buffer changes on it)");
+        if (_read is not null) throw new InvalidOperationException("a read is already pending on this stream");
+        return _connection.Receive(handler, state, maxBytes);
     }
 
     /// <summary>Blocks until data, end of stream (0) or failure. Off the loop it waits for the loop; on the loop thread
@@ -338,6 +413,12 @@ public sealed class TcpStream : Stream, ITcpConnectionObserver
 
     void ITcpConnectionObserver.OnReadable(TcpConnection connection)
     {
+        if (_waitToRead is { } wait)
+        {
+            _waitToRead = null;
+            if (!TryCompleteNow(wait, TryWaitToRead)) _waitToRead = wait;
+            return;
+        }
         if (_read is not { } tcs) return;
         if (TryRead(_readBuffer, out int n))
         {
@@ -363,6 +444,12 @@ public sealed class TcpStream : Stream, ITcpConnectionObserver
             if (error == SocketError.Success) read.TrySetResult(_connection.Receive(_readBuffer.Span));
             else read.TrySetException(Failure("read data from", error));
             _readBuffer = default;
+        }
+        if (_waitToRead is { } wait)
+        {
+            _waitToRead = null;
+            if (error == SocketError.Success) wait.TrySetResult(_connection.BytesToRead > 0);
+            else wait.TrySetException(Failure("read data from", error));
         }
         if (_write is { } write && error != SocketError.Success)
         {

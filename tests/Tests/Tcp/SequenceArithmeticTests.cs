@@ -92,6 +92,28 @@ public class SequenceArithmeticTests
     }
 
     [Test]
+    public void Receive_buffer_hands_out_readable_bytes_in_place_in_two_pieces_where_the_ring_wraps()
+    {
+        var buffer = new ReceiveBuffer(1000, 4) { Next = S(0) };
+        byte[] Data(int start, int n) => Enumerable.Range(start, n).Select(i => (byte)i).ToArray();
+        buffer.Write(S(0), Data(0, 800));
+        buffer.Read(new byte[700]).Should().Be(700);
+        buffer.Write(S(800), Data(800, 600)).Should().Be(ReceiveBuffer.WriteResult.InOrder);
+        buffer.PeekInPlace(int.MaxValue, out var first, out var second);
+        second.Length.Should().BeGreaterThan(0, "the 700 readable bytes run past the end of the ring");
+        first.ToArray().Concat(second.ToArray()).Should().Equal(Data(700, 700));
+        buffer.PeekInPlace(50, out first, out second);
+        first.ToArray().Should().Equal(Data(700, 50));
+        second.Length.Should().Be(0);
+        buffer.Skip(650);
+        buffer.Readable.Should().Be(50);
+        var rest = new byte[100];
+        buffer.Read(rest).Should().Be(50);
+        rest.Take(50).Should().Equal(Data(1350, 50));
+        buffer.MemoryHeld.Should().Be(0, "a drained buffer returns its array");
+    }
+
+    [Test]
     public void Receive_buffer_bounds_the_out_of_order_ranges()
     {
         var buffer = new ReceiveBuffer(10_000, 2) { Next = S(0) };

@@ -142,11 +142,30 @@ public sealed class ReceiveBuffer
     public int Read(Span<byte> destination)
     {
         int n = Peek(destination);
-        if (n == 0) return 0;
+        Skip(n);
+        return n;
+    }
+
+    /// <summary>The first <paramref name="maxBytes"/> readable bytes where they lie, without taking them:
+    /// <paramref name="first"/>, then <paramref name="second"/> where the ring wraps (else empty). Valid until the
+    /// next <see cref="Skip"/>, <see cref="Read"/> or <see cref="Release"/>; data arriving meanwhile is written past
+    /// them.</summary>
+    public void PeekInPlace(int maxBytes, out ReadOnlySpan<byte> first, out ReadOnlySpan<byte> second)
+    {
+        int n = Math.Min(maxBytes, Readable);
+        int head = Math.Min(n, _ring.Length - _read);
+        first = _ring.AsSpan(_read, head);
+        second = _ring.AsSpan(0, n - head);
+    }
+
+    /// <summary>Takes <paramref name="n"/> readable bytes (at most <see cref="Readable"/>) without copying
+    /// them.</summary>
+    public void Skip(int n)
+    {
+        if (n <= 0 || _ring.Length == 0) return; // nothing, or released meanwhile
         _read = (_read + n) % _ring.Length;
         Readable -= n;
         if (Readable == 0 && _ranges.Count == 0) ReturnRing(); // idle: the next byte rents one again
-        return n;
     }
 
     /// <summary>Copies up to <paramref name="destination"/>'s length of the readable bytes without taking them

@@ -22,6 +22,37 @@ public sealed partial class TcpConnection
     public int Receive(Span<byte> destination)
     {
         int n = _recv.Read(destination);
+        AfterRead(n);
+        return n;
+    }
+
+    /// <summary>Hands up to <paramref name="maxBytes"/> received bytes to <paramref name="handler"/> where they lie
+    /// in the receive buffer, without copying them out (once, or twice where the buffer wraps), then takes them as
+    /// <see cref="Receive(Span{byte})"/> would (also when the handler throws); returns how many, 0 when none are
+    /// waiting. The spans are valid only during the call; the handler must not call into this connection.</summary>
+    public int Receive<TState>(System.Buffers.ReadOnlySpanAction<byte, TState> handler, TState state,
+        int maxBytes = int.MaxValue)
+    {
+        _recv.PeekInPlace(maxBytes, out var first, out var second);
+        int n = first.Length + second.Length;
+        if (n == 0) return 0;
+        try
+        {
+            handler(first, state);
+            if (!second.IsEmpty) handler(second, state);
+        }
+        finally
+        {
+            _recv.Skip(n);
+            AfterRead(n);
+        }
+        return n;
+    }
+
+    /// <summary>After the application took <paramref name="n"/> bytes: auto-tuning, and the ACK or window update the
+    /// read allows.</summary>
+    private void AfterRead(int n)
+    {
         if (n > 0 && _synReceived && State is TcpState.Established or TcpState.FinWait1 or TcpState.FinWait2)
         {
             CountReadForTuning(n);
@@ -29,7 +60,6 @@ public sealed partial class TcpConnection
             if (_settings.DeferAckUntilRead ? AckOnRead() : AdvertisableRightEdge() - _rcvAdvRight >= Math.Min(_recv.Capacity / 2, 2 * _ourMss))
                 SendAck();
         }
-        return n;
     }
 
     /// <summary><see cref="TcpSettings.DeferAckUntilRead"/>: an ACK for two full segments would shrink the window

@@ -54,9 +54,16 @@ public class TcpInteropTests
     public void CleanUp()
     {
         _server?.Stop(Duration.FromSeconds(5));
+        // NETSTACK_KEEP_TAP_OUTPUT=1 keeps them after a pass too (to study a slow run).
+        bool failed = TestContext.CurrentContext.Result.FailCount > 0 || Environment.GetEnvironmentVariable("NETSTACK_KEEP_TAP_OUTPUT") == "1";
+        if (failed && _server is not null && Directory.Exists(_dir))
+            File.WriteAllText(Path.Combine(_dir, "server.log"), $"stdout:\n{_server.Output}\nstderr:\n{_server.Error}");
         _server?.Dispose();
         _ns?.Dispose();
-        if (_dir.Length > 0 && Directory.Exists(_dir)) Directory.Delete(_dir, true);
+        if (_dir.Length == 0 || !Directory.Exists(_dir)) return;
+        // A failure keeps what explains it: the recording of every frame on tap0 and the server's own lines.
+        if (failed) TestContext.Progress.WriteLine($"TcpInteropTests: kept {_recording} and {Path.Combine(_dir, "server.log")}");
+        else Directory.Delete(_dir, true);
     }
 
     [Test, Order(1)]

@@ -199,4 +199,42 @@ public partial class LossRecoveryTraceTests : TraceTestBase
         Peer.RunUntil(Ms(10_000));
         Peer.ExpectNothing();
     }
+
+    /// <summary>A retransmission resends what was sent, never more: bytes the application queued after the segment
+    /// first left are new data, and sent as part of a "retransmission" they would not move SND.MAX, so the peer's
+    /// ACK of them would look like an ACK of data never sent and be refused, every time, until the connection died
+    /// (seen on a tap: a rescue retransmission of a 328-byte tail went out with 1,448 bytes, then the kernel's ACK of
+    /// them was refused through RTOs backing off to 25.6 s, until the server's 60 s idle guard reset the
+    /// connection).</summary>
+    [Test]
+    public void A_rescue_retransmission_of_a_short_tail_resends_only_the_bytes_sent_not_data_queued_since()
+    {
+        const int tail = 460, sent = 5 * 1460 + tail;
+        // The peer's window ends where the flight will end: what the application queues next may not go yet.
+        EstablishPassive(Plain(new TcpSettings { InitialWindowSegments = 10, TailLossProbe = false }), peerWindow: sent,
+            synOptions: ScriptedPeer.Opts(mss: 1460, sackOk: true));
+        Stream.Write(Bytes(sent));
+        Peer.TakeAll().Select(s => s.Length).Should().Equal(1460, 1460, 1460, 1460, 1460, tail);
+        Stream.Write(Bytes(3000, seed: 1));
+        Peer.ExpectNothing();
+        uint S(int i) => H(i * 1460);
+        ushort window = (ushort)sent;
+        for (int r = 2; r <= 5; r++) Peer.Send(TcpFlags.Ack, P(0), H(0), window, ScriptedPeer.Sack((S(1), S(r))));
+        var resent = Peer.TakeAll();
+        resent.Select(s => (s.Seq, s.Length)).Should().Equal((S(0), 1460), (S(5), tail));
+        // The peer acknowledges all it got: the flight, nothing beyond. The connection takes it and, with the
+        // window open again, sends the queued bytes as new data.
+        Peer.Send(TcpFlags.Ack, P(0), H(sent), 65535);
+        Conn.InRecovery.Should().BeFalse();
+        var queued = new List<SentSegment>(Peer.TakeAll());
+        queued.Should().NotBeEmpty();
+        queued[0].Seq.Should().Be(H(sent));
+        // Acknowledged as it comes (the window after recovery may not take it all at once), it arrives whole.
+        for (int round = 0; round < 5 && queued.Sum(q => q.Length) < 3000; round++)
+        {
+            Peer.Send(TcpFlags.Ack, P(0), H(sent + queued.Sum(q => q.Length)), 65535);
+            queued.AddRange(Peer.TakeAll());
+        }
+        queued.SelectMany(q => q.Payload).Should().Equal(Bytes(3000, seed: 1));
+    }
 }

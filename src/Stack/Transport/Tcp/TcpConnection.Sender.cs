@@ -368,10 +368,14 @@ public sealed partial class TcpConnection
 
     /// <summary>Sends up to <paramref name="maxLen"/> bytes again from <paramref name="seq"/> (with the
     /// FIN if it was sent and the segment reaches it). Returns the sequence space covered.</summary>
+    /// <remarks>Never past what was sent (SND.MAX): bytes queued since are new data. Resent here they would not
+    /// move SND.MAX, and the peer's ACK of them would be refused as acknowledging data never sent, on every
+    /// retransmission, until the connection died.</remarks>
     private int RetransmitAt(SequenceNumber seq, int maxLen)
     {
         int offset = seq - _sndUna;
-        int len = Math.Max(0, Math.Min(maxLen, _send.Count - offset));
+        int sentData = (_fin.Sent ? _fin.Sequence : _sndMax) - seq;
+        int len = Math.Max(0, Math.Min(maxLen, Math.Min(_send.Count - offset, sentData)));
         bool fin = _fin.Sent && seq + len == _fin.Sequence;
         if (len == 0 && !fin) return 0;
         var flags = TcpFlags.Ack | (fin ? TcpFlags.Fin : 0);

@@ -37,7 +37,7 @@ public sealed class VirtualPort : ILink
     /// <summary>Delivers the unicast frames in flight to this port (see VirtualSegment.ScheduleUnicast).</summary>
     internal VirtualSegment.UnicastArrival? Arrival;
 
-    /// <summary>True when everything sent into this port is sent by one of our stacks that computes every TCP and UDP
+    /// <summary>True when everything sent into this port is sent by one of our stacks that computes every TCP, UDP and ICMP
     /// checksum itself (it does not forward others' packets): a frame that reaches a receiver unaltered (no fault on
     /// the segment) is then handed over as checksum-verified, as Linux's veth and loopback hand over
     /// CHECKSUM_UNNECESSARY, and the receiving stack does not sum its payload again. The bytes and the recording are

@@ -192,7 +192,9 @@ public sealed class VirtualSegment
             slot = _slotBuffers.Count;
             _slotBuffers.Add(buffer = []);
         }
-        _slotBuffers[slot] = buffer = FitFrame(buffer, frame.Length);
+        // Stored back only when it had to grow: a reference store into the list costs a write barrier and a
+        // covariance check, on every frame.
+        if (buffer.Length < frame.Length) _slotBuffers[slot] = buffer = FitFrame(buffer, frame.Length);
         frame.CopyTo(buffer);
         FrameCopiesInFlight++;
         Loop.Schedule(arrival, to.Arrival ??= new UnicastArrival(this, to),

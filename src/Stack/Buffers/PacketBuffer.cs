@@ -37,6 +37,10 @@ public sealed class PacketBuffer
         Start = End = headroom;
     }
 
+    /// <summary>Empties a buffer that keeps its array, leaving <paramref name="headroom"/> bytes in front (the array
+    /// reference is not stored again: a write barrier on every rent).</summary>
+    internal void Restart(int headroom) => Start = End = headroom;
+
     internal byte[] Detach()
     {
         var a = _array;
@@ -97,7 +101,7 @@ public sealed class PacketBufferPool
         if (size <= StandardArrayLength && _freeStandard.Count > 0)
         {
             b = _freeStandard.Pop();
-            b.Attach(b.Array, headroom);
+            b.Restart(headroom);
         }
         else
         {

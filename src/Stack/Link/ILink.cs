@@ -21,7 +21,7 @@ public interface IFrameReceiver
     /// <summary>One received Ethernet frame; valid only for the duration of the call.</summary>
     void ReceiveFrame(ReadOnlySpan<byte> frame);
 
-    /// <summary>One received frame whose TCP/UDP checksum the device has already verified or completed
+    /// <summary>One received frame whose TCP/UDP/ICMP checksum the device has already verified or completed
     /// itself (receive checksum offload, Linux's CHECKSUM_UNNECESSARY), when
     /// <paramref name="transportChecksumVerified"/>: the stack need not sum the payload again. The frame's
     /// bytes must still be a valid frame. Receivers that do not care verify as usual.</summary>

@@ -25,7 +25,7 @@ public readonly ref struct Ipv4Packet
     }
 
     /// <summary>Receive metadata, not a header field: the device that delivered this datagram has verified
-    /// (or completed) its TCP/UDP checksum, so the transport skips summing it again (checksum offload).</summary>
+    /// (or completed) its TCP/UDP/ICMP checksum, so the protocol above skips summing it again (checksum offload).</summary>
     public bool TransportChecksumVerified { get; }
 
     /// <summary>The whole viewed span, including any link padding after <see cref="TotalLength"/>.</summary>

@@ -7,7 +7,7 @@ using static Netstack.Tests.Protocols.TracedHost;
 
 namespace Netstack.Tests.Protocols;
 
-/// <summary>Receive checksum offload: a device that vouches for a frame's TCP/UDP checksum (a TAP with
+/// <summary>Receive checksum offload: a device that vouches for a frame's TCP/UDP/ICMP checksum (a TAP with
 /// virtio-net headers) spares the stack summing the payload again. Without the device's word, or for a
 /// datagram reassembled from fragments, the checksum is verified as always.</summary>
 public class ChecksumOffloadTests
@@ -56,6 +56,25 @@ public class ChecksumOffloadTests
         var sent = host.TakeSent();
         sent.Should().ContainSingle();
         new TcpSegment(new Ipv4Packet(sent[0].Bytes.AsSpan(14)).Payload).Flags.Should().Be(TcpFlags.Syn | TcpFlags.Ack);
+    }
+
+    [Test]
+    public void An_echo_request_with_a_wrong_checksum_is_answered_only_when_the_device_vouches_for_it()
+    {
+        // Like Linux's icmp_rcv, which trusts CHECKSUM_UNNECESSARY from its loopback and veth devices.
+        var host = new TracedHost();
+        host.LearnPeer();
+        var echo = new byte[IcmpPacket.HeaderLength + 16];
+        IcmpPacket.WriteHeaderAndChecksum(echo, IcmpType.EchoRequest, 0, 7, 1);
+        echo[2] ^= 0x5A; // checksum field
+        host.Interface.ReceiveFrame(FromPeer(IpProtocol.Icmp, echo), transportChecksumVerified: false);
+        host.Stack.Counters.Dropped(DropReason.IcmpBadChecksum).Should().Be(1);
+        host.TakeSent().Should().BeEmpty();
+        host.Interface.ReceiveFrame(FromPeer(IpProtocol.Icmp, echo), transportChecksumVerified: true);
+        var sent = host.TakeSent();
+        sent.Should().ContainSingle();
+        new IcmpPacket(new Ipv4Packet(sent[0].Bytes.AsSpan(14)).Payload).Type.Should().Be(IcmpType.EchoReply);
+        host.Stack.Counters.Dropped(DropReason.IcmpBadChecksum).Should().Be(1);
     }
 
     [Test]

@@ -39,7 +39,7 @@ public readonly ref struct Ipv6Delivery
     public int PayloadOffset { get; }
     /// <summary>The upper-layer protocol.</summary>
     public IpProtocol Protocol { get; }
-    /// <summary>The device vouched for the TCP/UDP checksum (receive offload).</summary>
+    /// <summary>The device vouched for the TCP/UDP/ICMPv6 checksum (receive offload).</summary>
     public bool TransportChecksumVerified { get; }
     /// <summary>The frame was sent to a link-layer multicast or broadcast address.</summary>
     public bool LinkMulticast { get; }

@@ -210,7 +210,13 @@ public sealed unsafe class RealTimeEventLoop : IEventLoop, IDisposable
                 RunDueEvents();
                 if (condition is not null && condition()) return;
                 long now = Now.Nanoseconds;
-                if (now >= deadlineNs) return;
+                if (now >= deadlineNs)
+                {
+                    // A thread preempted between running the due events and reading the clock finds the deadline
+                    // passed with events that fell due before it still queued: they run before the loop returns.
+                    if (HasEventDueBy(deadlineNs)) continue;
+                    return;
+                }
                 int timeout = TimeoutMs(now, deadlineNs);
                 int n = _epoll.Wait(ready, timeout);
                 for (int i = 0; i < n; i++)
@@ -261,6 +267,12 @@ public sealed unsafe class RealTimeEventLoop : IEventLoop, IDisposable
         ulong expirations;
         Libc.Read(_timerFd, (byte*)&expirations, sizeof(ulong));
         _timerArmedFor = long.MaxValue;
+    }
+
+    private bool HasEventDueBy(long ns)
+    {
+        DiscardStale();
+        return _events.TryPeek(out _, out var key) && key.Due <= ns;
     }
 
     private void RunDueEvents()

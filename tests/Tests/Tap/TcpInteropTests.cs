@@ -50,12 +50,19 @@ public class TcpInteropTests
         _server.WaitForReady(Startup).Should().StartWith($"ready tap0 {OurIp} ");
     }
 
+    private bool _anyTestFailed;
+
+    // Per test: the fixture's own result in OneTimeTearDown counted failures in runs where every test passed.
+    [TearDown]
+    public void NoteFailure() =>
+        _anyTestFailed |= TestContext.CurrentContext.Result.Outcome.Status == NUnit.Framework.Interfaces.TestStatus.Failed;
+
     [OneTimeTearDown]
     public void CleanUp()
     {
         _server?.Stop(Duration.FromSeconds(5));
         // NETSTACK_KEEP_TAP_OUTPUT=1 keeps them after a pass too (to study a slow run).
-        bool failed = TestContext.CurrentContext.Result.FailCount > 0 || Environment.GetEnvironmentVariable("NETSTACK_KEEP_TAP_OUTPUT") == "1";
+        bool failed = _anyTestFailed || Environment.GetEnvironmentVariable("NETSTACK_KEEP_TAP_OUTPUT") == "1";
         if (failed && _server is not null && Directory.Exists(_dir))
             File.WriteAllText(Path.Combine(_dir, "server.log"), $"stdout:\n{_server.Output}\nstderr:\n{_server.Error}");
         _server?.Dispose();

@@ -214,7 +214,7 @@ public sealed unsafe class RealTimeEventLoop : IEventLoop, IDisposable
                 {
                     // A thread preempted between running the due events and reading the clock finds the deadline
                     // passed with events that fell due before it still queued: they run before the loop returns.
-                    if (HasEventDueBy(deadlineNs)) continue;
+                    if (NextDue is { } due && due.Nanoseconds <= deadlineNs) continue;
                     return;
                 }
                 int timeout = TimeoutMs(now, deadlineNs);
@@ -267,12 +267,6 @@ public sealed unsafe class RealTimeEventLoop : IEventLoop, IDisposable
         ulong expirations;
         Libc.Read(_timerFd, (byte*)&expirations, sizeof(ulong));
         _timerArmedFor = long.MaxValue;
-    }
-
-    private bool HasEventDueBy(long ns)
-    {
-        DiscardStale();
-        return _events.TryPeek(out _, out var key) && key.Due <= ns;
     }
 
     private void RunDueEvents()

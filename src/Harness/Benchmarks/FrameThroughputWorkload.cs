@@ -65,7 +65,7 @@ public sealed class FrameThroughputWorkload : IBenchmarkWorkload
     /// <summary>Warms up, then reports the best throughput over the rounds (interference from other processes
     /// only ever makes a round slower) and the highest allocation rate (a claim of zero must hold in every round).
     /// <paramref name="endOfRound"/> runs inside each round's window (the recording's flush: a frame counts once it
-    /// is in the file, not while it waits in a write-behind buffer).</summary>
+    /// is in the file, not while it waits in the writer's buffer).</summary>
     private static Measurement Measure(FloodWorld world, BenchmarkSettings settings, Action? endOfRound = null)
     {
         world.Pump(settings.WarmupFrames);

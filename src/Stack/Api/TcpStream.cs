@@ -138,20 +138,27 @@ public sealed class TcpStream : Stream, ITcpConnectionObserver
             tcs.TrySetException(new InvalidOperationException("a read is already pending on this stream"));
             return;
         }
-        if (TryCompleteNow(tcs, (out int n) => TryRead(buffer, out n))) return;
+        if (TryCompleteNow(tcs, ReadAttempt, buffer)) return;
         _readBuffer = buffer;
         _read = tcs;
     }
 
-    private delegate bool Attempt<T>(out T result);
+    private delegate bool Attempt<T>(TcpStream stream, Memory<byte> buffer, out T result);
+
+    // Static and cached: a wait is retried on every readable report, and a method group or a capturing lambda
+    // would be a new delegate each time.
+    private static readonly Attempt<int> ReadAttempt =
+        static (TcpStream stream, Memory<byte> buffer, out int n) => stream.TryRead(buffer, out n);
+    private static readonly Attempt<bool> WaitAttempt =
+        static (TcpStream stream, Memory<byte> _, out bool readable) => stream.TryWaitToRead(out readable);
 
     /// <summary>Completes <paramref name="tcs"/> now if <paramref name="attempt"/> can: with its result, or with the
     /// connection's failure it reports; returns whether it did (false: the caller waits).</summary>
-    private static bool TryCompleteNow<T>(LoopCompletionSource<T> tcs, Attempt<T> attempt)
+    private bool TryCompleteNow<T>(LoopCompletionSource<T> tcs, Attempt<T> attempt, Memory<byte> buffer = default)
     {
         try
         {
-            if (!attempt(out T result)) return false;
+            if (!attempt(this, buffer, out T result)) return false;
             tcs.TrySetResult(result);
         }
         catch (IOException e)
@@ -210,7 +217,7 @@ public sealed class TcpStream : Stream, ITcpConnectionObserver
             tcs.TrySetException(new InvalidOperationException("a read is already pending on this stream"));
             return;
         }
-        if (TryCompleteNow(tcs, TryWaitToRead)) return;
+        if (TryCompleteNow(tcs, WaitAttempt)) return;
         _waitToRead = tcs;
     }
 
@@ -416,7 +423,7 @@ public sealed class TcpStream : Stream, ITcpConnectionObserver
         if (_waitToRead is { } wait)
         {
             _waitToRead = null;
-            if (!TryCompleteNow(wait, TryWaitToRead)) _waitToRead = wait;
+            if (!TryCompleteNow(wait, WaitAttempt)) _waitToRead = wait;
             return;
         }
         if (_read is not { } tcs) return;

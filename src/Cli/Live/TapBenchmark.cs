@@ -1,3 +1,4 @@
+using Netstack.Harness.Benchmarks;
 using System.Diagnostics;
 using System.Text;
 
@@ -111,8 +112,8 @@ public sealed class TapBenchmark(TextWriter log)
                 ratios.Tso.Add(rates[2][^1] / rates[3][^1]);
                 log.WriteLine(FormattableString.Invariant($"  round {round + 1}: tap/veth {ratios.Plain[^1]:0.###}, tap TSO/veth TSO {ratios.Tso[^1]:0.###}"));
             }
-            return new Figures(Median(rates[0]), forwarder, Median(rates[2]), Median(rates[1]), Median(rates[3]),
-                Median(ratios.Plain), Median(ratios.Tso), rounds, (ratios.Plain.Min(), ratios.Plain.Max()),
+            return new Figures(Median.Of(rates[0]), forwarder, Median.Of(rates[2]), Median.Of(rates[1]), Median.Of(rates[3]),
+                Median.Of(ratios.Plain), Median.Of(ratios.Tso), rounds, (ratios.Plain.Min(), ratios.Plain.Max()),
                 (ratios.Tso.Min(), ratios.Tso.Max()));
         }
         finally
@@ -131,12 +132,6 @@ public sealed class TapBenchmark(TextWriter log)
         }
     }
 
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToList();
-        int mid = sorted.Count / 2;
-        return sorted.Count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-    }
 
     /// <summary>Linux sender → our sink service (discard without hashing, which would cost more than the stack),
     /// MTU 1500; with offload, the kernel may hand us 64 KB

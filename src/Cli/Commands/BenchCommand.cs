@@ -9,7 +9,7 @@ public static class BenchCommand
 {
     public static Command Create()
     {
-        var quick = new Option<bool>("--quick") { Description = "Shorter measurement windows (whole run under 30 s)" };
+        var quick = new Option<bool>("--quick") { Description = "Shorter measurement windows (whole run about a minute instead of 3.5)" };
         var tap = new Option<bool>("--tap") { Description = "Measure on real TAP devices against the Linux kernel instead (root)" };
         var only = new Option<string?>("--only") { Description = "Only the workloads whose title contains TEXT (e.g. Scale, TCP, Scenario)" };
         var command = new Command("bench", "Measure throughput and allocation of the stack on the virtual wire") { quick, tap, only };

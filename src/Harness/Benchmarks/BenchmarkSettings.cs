@@ -2,7 +2,7 @@ using Netstack.Time;
 
 namespace Netstack.Harness.Benchmarks;
 
-/// <summary>How long each workload measures. Quick keeps the whole run well under 30 s.</summary>
+/// <summary>How long each workload measures. Quick takes about a minute on the 2-core machine, the full run about 3.5.</summary>
 public sealed record BenchmarkSettings
 {
     /// <summary>Frames pushed through a workload before measuring, so the JIT and pools are warm.</summary>

@@ -75,7 +75,8 @@ public sealed record TcpBulkTransferBenchmark : IBenchmarkWorkload
         yield return new BenchmarkFigure($"{FigureName}-gbps", best.GigabitsPerSecond, "Gbit/s",
             Threads == 0 ? $"TCP payload throughput between two stacks in one process, MTU {Mtu}, {Wire}"
                 : $"TCP payload throughput on the parallel loop, {Threads} thread(s), MTU {Mtu}, {Wire}",
-            Mtu == 1500 && Threads == 0 ? "5 (goal 15)" : null);
+            // The floor set when this benchmark was added; issue 15 compares with the kernel (the ratio figures) instead.
+            Mtu == 1500 && Threads == 0 && BandwidthBitsPerSecond == 0 ? ">= 5" : null);
         yield return new BenchmarkFigure($"{FigureName}-gbps-per-cpu", bestPerCpu, "Gbit/s",
             "  same, payload per CPU-second of the process (less sensitive to machine load)");
         yield return new BenchmarkFigure($"{FigureName}-bytes-per-segment", best.BytesAllocatedPerSegment, "B/segment",

@@ -104,7 +104,7 @@ public sealed class KernelLoopbackTcpBenchmark(IReadOnlyList<TcpBulkTransferBenc
     public static List<double> Ratios(IEnumerable<double> ours, IEnumerable<double> kernel) =>
         ours.Zip(kernel).Where(p => p.First > 0 && p.Second > 0).Select(p => p.First / p.Second).ToList();
 
-    private static string Range(List<double> ratios) => $"{ratios.Min():0.00}-{ratios.Max():0.00}";
+    private static string Range(List<double> ratios) => ratios.Count == 0 ? "none measured" : $"{ratios.Min():0.00}-{ratios.Max():0.00}";
 
     /// <summary>Moves <paramref name="bytes"/> through a fresh loopback connection; returns payload Gbit/s, and the CPU
     /// time of the busier of the two threads (sender, reader).</summary>

@@ -1,6 +1,6 @@
-using Netstack.Harness.Benchmarks;
 using System.Diagnostics;
 using System.Text;
+using Netstack.Harness.Benchmarks;
 
 namespace Netstack.Cli.Live;
 
@@ -131,7 +131,6 @@ public sealed class TapBenchmark(TextWriter log)
             foreach (var ns in _namespaces) Exec("ip", "netns", "del", ns);
         }
     }
-
 
     /// <summary>Linux sender → our sink service (discard without hashing, which would cost more than the stack),
     /// MTU 1500; with offload, the kernel may hand us 64 KB
